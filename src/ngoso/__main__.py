@@ -1,0 +1,3 @@
+from ngoso.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""Users bound to a place, their roles, and the audit log of personal data."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PROVINCE_ADMIN = "province_admin", _("Province administrator")
+    COMMUNE_STAFF = "commune_staff", _("Commune staff")
+    RADIO_OPERATOR = "radio_operator", _("Radio operator")
+    TEAM_LEADER = "team_leader", _("Team leader")
+    MEMBER = "member", _("Team member")
+    VIEWER = "viewer", _("Viewer")
+
+
+# What each role may do beyond reading its area. Read access is always limited to the user's subtree.
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.PROVINCE_ADMIN: {"edit_people", "import", "export", "manage_teams", "manage_users", "erase", "admin"},
+    Role.COMMUNE_STAFF: {"edit_people", "import", "export", "manage_teams", "erase"},
+    Role.RADIO_OPERATOR: {"radio"},
+    Role.TEAM_LEADER: {"edit_people", "manage_teams", "visit"},
+    Role.MEMBER: {"edit_people", "visit"},
+    Role.VIEWER: set(),
+}
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VIEWER)
+    place = models.ForeignKey(
+        "places.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        verbose_name=_("area"), help_text=_("The user sees only this place and what lies under it."),
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+
+    def can(self, permission: str) -> bool:
+        if self.is_superuser:
+            return True
+        return permission in ROLE_PERMISSIONS.get(self.role, set())
+
+
+class AuditEntry(models.Model):
+    """Who did what to which personal record, and what changed (old -> new). Append-only."""
+
+    SCOPE_PATH = "place_path"
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Changed")
+        DELETE = "delete", _("Deleted")
+        IMPORT = "import", _("Imported")
+        EXPORT = "export", _("Exported")
+        ERASE = "erase", _("Erased on request")
+        VIEW_EXPORT = "subject_export", _("Data exported for the person")
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.CharField(max_length=150, blank=True, help_text="Username or 'system:…' at the time.")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    model = models.CharField(max_length=60)
+    object_pk = models.CharField(max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    place_path = models.CharField(max_length=255, blank=True, db_index=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.model} {self.object_pk}"

@@ -1,0 +1,88 @@
+"""The JSON API, version 1 (django-ninja). OpenAPI document at /api/v1/openapi.json.
+
+Every endpoint goes through the same area scoping as the pages. Authentication: the web session
+(for the pages' own scripts); device tokens for the field app come with the sync work.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+from ninja.security import django_auth
+
+from ngoso.accounts.scope import can_see_place, scoped
+from ngoso.core.counts import counts_under
+from ngoso.core.stats import stats
+from ngoso.core.text import fold, phone_digits
+from ngoso.people.models import Resident
+from ngoso.places.models import Place
+
+api = NinjaAPI(title="Ngõ Số API", version="1", urls_namespace="api-v1", auth=django_auth)
+
+
+class PlaceOut(Schema):
+    code: str
+    name: str
+    level: str
+    type: str
+    parent: str | None
+    valid_from: str | None
+    valid_to: str | None
+    households: int | None = None
+    residents: int | None = None
+
+
+def _place(p: Place, counts: dict | None = None) -> dict:
+    return {"code": p.code, "name": p.name, "level": p.level, "type": p.type.code,
+            "parent": p.parent.code if p.parent_id else None,
+            "valid_from": p.valid_from.isoformat() if p.valid_from else None,
+            "valid_to": p.valid_to.isoformat() if p.valid_to else None,
+            **(counts or {})}
+
+
+def _visible_place(request, code: str) -> Place:
+    place = get_object_or_404(Place.objects.select_related("type", "parent"), code=code)
+    if not can_see_place(request.user, place):
+        raise HttpError(403, "Địa bàn ngoài phạm vi của bạn / place outside your area")
+    return place
+
+
+@api.get("/places/{code}", response=dict, summary="A place with its counts")
+def place_detail(request, code: str):
+    place = _visible_place(request, code)
+    return {"place": _place(place), "stats": stats(place)}
+
+
+@api.get("/places/{code}/children", response=list[PlaceOut], summary="The places directly below, with counts")
+def place_children(request, code: str):
+    place = _visible_place(request, code)
+    counts = counts_under(place)
+    out = []
+    for child in Place.objects.filter(parent=place).select_related("type", "parent").order_by("name"):
+        c = counts.get(child.code, {})
+        out.append(_place(child, {"households": c.get("households", 0), "residents": c.get("residents", 0)}))
+    return out
+
+
+class ResidentHit(Schema):
+    uuid: str
+    full_name: str
+    birth_year: int
+    household: str
+    village: str
+
+
+@api.get("/residents", response=list[ResidentHit], summary="Search residents in your area by name or phone")
+def search_residents(request, q: str):
+    qs = scoped(Resident.objects.select_related("household__village"), request.user)
+    digits = phone_digits(q)
+    if digits and len(digits) >= 4:
+        qs = qs.filter(phone_digits__contains=digits)
+    else:
+        key = fold(q)
+        if len(key) < 2:
+            raise HttpError(400, "Cần ít nhất 2 ký tự / at least 2 characters")
+        qs = qs.filter(search_name__contains=key)
+    return [{"uuid": str(r.uuid), "full_name": r.full_name, "birth_year": r.birth_year,
+             "household": r.household.code, "village": r.household.village.code} for r in qs[:50]]

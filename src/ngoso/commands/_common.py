@@ -1,0 +1,18 @@
+"""Helpers shared by the commands."""
+
+
+def acting_user(username: str | None):
+    """The user a CLI action is done as: its area limits what it can see, and the audit log names it."""
+    from ngoso.accounts.models import Role, User
+    from ngoso.cli import CommandError
+
+    if username:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"không có tài khoản «{username}» / no such user")
+        return user
+    user = User.objects.filter(role=Role.PROVINCE_ADMIN, is_active=True).order_by("id").first()
+    if user is None:
+        raise CommandError("chưa có tài khoản quản trị tỉnh; tạo bằng `ngoso createuser` hoặc dùng --user / "
+                           "no province administrator yet; create one with `ngoso createuser` or pass --user")
+    return user

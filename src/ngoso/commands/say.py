@@ -1,0 +1,66 @@
+"""``ngoso say``: read Vietnamese text aloud into a WAV/OGG file (offline, espeak-ng).
+
+    ngoso say "Hôm nay 28/11/2026 lúc 7h30 họp thôn" --out thong-bao.wav
+    ngoso say --file ban-tin.txt --voice south --rate 150 --out ban-tin.ogg
+    echo "Xin chào" | ngoso say - --out chao.wav
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ngoso.cli import CommandError
+
+HELP = "Đọc văn bản tiếng Việt ra tệp âm thanh WAV/OGG (espeak-ng, không cần mạng) / speak Vietnamese text to a file"
+NEEDS_DJANGO = False
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("text", nargs="?", help="văn bản cần đọc; '-' để đọc từ stdin / the text, or '-' for stdin")
+    parser.add_argument("--file", type=Path, help="đọc văn bản từ tệp UTF-8 / read the text from a UTF-8 file")
+    parser.add_argument("--out", required=True, type=Path, help="tệp ra .wav hoặc .ogg / output .wav or .ogg file")
+    parser.add_argument("--voice", choices=["north", "central", "south"], default="north",
+                        help="giọng Bắc/Trung/Nam / voice (default: north)")
+    parser.add_argument("--rate", type=int, default=None,
+                        help="tốc độ, từ/phút (80-450, mặc định 175) / words per minute")
+    parser.add_argument("--no-normalise", dest="normalise", action="store_false",
+                        help="không chuẩn hoá số, ngày, viết tắt… / send the text as is")
+    parser.add_argument("--show-text", action="store_true",
+                        help="in văn bản đã chuẩn hoá / print the normalised text")
+
+
+def _read_text(args: argparse.Namespace) -> str:
+    if args.file is not None and args.text not in (None, "-"):
+        raise CommandError("chỉ dùng một nguồn: văn bản hoặc --file / give either TEXT or --file, not both")
+    if args.file is not None:
+        try:
+            return args.file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"không đọc được tệp / cannot read {args.file}: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"tệp không phải UTF-8 / {args.file} is not UTF-8") from exc
+    if args.text in (None, "-"):
+        if args.text is None and sys.stdin.isatty():
+            raise CommandError("thiếu văn bản: truyền TEXT, '-' hoặc --file / no text: pass TEXT, '-' or --file")
+        return sys.stdin.read()
+    return args.text
+
+
+def handle(args: argparse.Namespace) -> int:
+    from ngoso.speech import SpeechError, SpeechUnavailable, synthesize
+
+    text = _read_text(args)
+    if not text.strip():
+        raise CommandError("văn bản rỗng / the text is empty")
+    try:
+        result = synthesize(text, args.out, voice=args.voice, rate=args.rate, normalise=args.normalise)
+    except SpeechUnavailable as exc:
+        raise CommandError(str(exc)) from exc
+    except (SpeechError, ValueError) as exc:
+        raise CommandError(str(exc)) from exc
+    if args.show_text:
+        print(result.spoken_text)
+    print(f"{result.path}\t{result.duration_seconds:.2f} s")
+    return 0

@@ -1,0 +1,16 @@
+"""The menu by role: what each kind of user finds first."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def menu_for(user):
+    items = [(_("Home"), reverse("home"))]
+    if user.place_id:
+        items.append((_("My area"), reverse("place", args=[user.place.code])))
+    items.append((_("Search"), reverse("search")))
+    if user.can("import"):
+        items.append((_("Import"), reverse("import")))
+    if user.can("admin") or user.is_superuser:
+        items.append((_("Administration"), reverse("admin:index")))
+    return items

@@ -1,0 +1,37 @@
+from django.contrib import admin
+
+from ngoso.accounts.admin_scope import ScopedAdmin
+
+from .models import Consent, Ethnicity, Household, Resident
+
+
+@admin.register(Ethnicity)
+class EthnicityAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_vi", "name_en", "is_minority"]
+
+
+class ResidentInline(admin.TabularInline):
+    model = Resident
+    fields = ["full_name", "sex", "birth_year", "ethnicity", "phone", "disability", "relation"]
+    extra = 0
+
+
+@admin.register(Household)
+class HouseholdAdmin(ScopedAdmin):
+    list_display = ["code", "village", "alley", "house_number", "poverty_status"]
+    search_fields = ["code", "phone_digits"]
+    raw_id_fields = ["village"]
+    inlines = [ResidentInline]
+
+
+@admin.register(Resident)
+class ResidentAdmin(ScopedAdmin):
+    list_display = ["full_name", "birth_year", "sex", "household"]
+    search_fields = ["search_name", "phone_digits"]
+    raw_id_fields = ["household"]
+
+
+@admin.register(Consent)
+class ConsentAdmin(ScopedAdmin):
+    list_display = ["resident", "given", "method", "recorded_at"]
+    raw_id_fields = ["resident"]

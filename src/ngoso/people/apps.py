@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class PeopleConfig(AppConfig):
+    name = "ngoso.people"
+    label = "people"
+    verbose_name = "Hộ gia đình và người dân / Households and residents"
+
+    def ready(self):
+        from ngoso.accounts import audit
+
+        from .models import Consent, Household, Resident
+
+        audit.register(Household, lambda h: h.village.path)
+        audit.register(Resident, lambda r: r.household.village.path)
+        audit.register(Consent, lambda c: c.resident.household.village.path)

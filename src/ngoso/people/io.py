@@ -1,0 +1,853 @@
+"""Spreadsheet import and export of villages, households and residents (XLSX and CSV).
+
+The contract, as users need it:
+
+- one row per resident; household columns repeat on each of its rows (a row with no resident columns is
+  a household on its own); an optional sheet "Thôn" (villages) is imported first;
+- every row is validated before anything is written; a file is imported whole or not at all;
+- every error names the sheet, row, column and reason, in Vietnamese and English;
+- export writes the same columns, so that export -> import round-trips (re-importing changes nothing).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from ngoso.accounts import audit
+from ngoso.accounts.models import AuditEntry
+from ngoso.accounts.scope import can_see_place, scoped
+from ngoso.core.jobs import handler
+from ngoso.core.text import fold, nfc, phone_digits
+from ngoso.places.models import Level, Place, PlaceType
+
+from .models import Consent, Ethnicity, Household, PovertyStatus, Relation, Resident, Sex
+
+PEOPLE_SHEET = "Nhân khẩu"
+VILLAGE_SHEET = "Thôn"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    vi: str
+    en: str
+    required: bool = False
+    help_vi: str = ""
+    help_en: str = ""
+    choices: tuple[str, ...] = ()
+
+    @property
+    def header(self) -> str:
+        return self.vi
+
+
+YES, NO = "Có", "Không"
+_YES = {"co", "x", "1", "yes", "y", "true", "dung", "v"}
+_NO = {"", "khong", "0", "no", "n", "false", "-"}
+
+HOUSEHOLD_COLUMNS = [
+    Column("household_code", "Mã hộ", "Household code", True, "Mã duy nhất của hộ", "Unique household code"),
+    Column("village_code", "Mã thôn", "Village code", True, "Mã thôn/tổ dân phố trong hệ thống",
+           "Village code as in the system"),
+    Column("alley", "Ngõ", "Alley"),
+    Column("house_number", "Số nhà", "House number"),
+    Column("address", "Địa chỉ", "Address"),
+    Column("latitude", "Vĩ độ", "Latitude", help_vi="Số thập phân, ví dụ 21,3512", help_en="Decimal, e.g. 21.3512"),
+    Column("longitude", "Kinh độ", "Longitude", help_vi="Số thập phân, ví dụ 106,2145", help_en="Decimal"),
+    Column("household_phone", "SĐT hộ", "Household phone"),
+    Column("poverty_status", "Hộ nghèo / cận nghèo", "Poverty status", choices=("Không", "Cận nghèo", "Nghèo")),
+    Column("poverty_year", "Năm rà soát nghèo", "Poverty review year"),
+    Column("has_smartphone", "Có điện thoại thông minh", "Has smartphone", choices=(YES, NO)),
+    Column("has_feature_phone", "Có điện thoại thường", "Has feature phone", choices=(YES, NO)),
+    Column("has_tv", "Có ti vi", "Has TV", choices=(YES, NO)),
+    Column("has_radio", "Có đài radio", "Has radio", choices=(YES, NO)),
+    Column("has_computer", "Có máy tính", "Has computer", choices=(YES, NO)),
+    Column("has_home_internet", "Có internet/wifi tại nhà", "Has home internet/wifi", choices=(YES, NO)),
+    Column("has_mobile_data", "Có dữ liệu di động 3G/4G", "Has mobile data", choices=(YES, NO)),
+    Column("hears_loudspeaker", "Nghe được loa truyền thanh", "Hears the loudspeaker", choices=(YES, NO)),
+]
+RESIDENT_COLUMNS = [
+    Column("full_name", "Họ và tên", "Full name", True),
+    Column("sex", "Giới tính", "Sex", True, choices=("Nam", "Nữ")),
+    Column("birth_year", "Năm sinh", "Birth year", True),
+    Column("ethnicity", "Dân tộc", "Ethnicity", True, "Tên hoặc mã dân tộc (01–54)", "Name or code (01–54)"),
+    Column("phone", "Số điện thoại", "Phone"),
+    Column("disability", "Khuyết tật", "Disability", choices=(YES, NO)),
+    Column("relation", "Quan hệ với chủ hộ", "Relation to head", True,
+           choices=("Chủ hộ", "Vợ/chồng", "Con", "Cháu", "Bố/mẹ", "Con dâu/con rể", "Anh/chị/em", "Khác")),
+    Column("consent", "Đồng ý cho ghi nhận thông tin", "Consents to being recorded", choices=(YES, NO)),
+]
+PEOPLE_COLUMNS = HOUSEHOLD_COLUMNS + RESIDENT_COLUMNS
+VILLAGE_COLUMNS = [
+    Column("village_code", "Mã thôn", "Village code", True),
+    Column("village_name", "Tên thôn", "Village name", True),
+    Column("village_type", "Loại", "Type", True, choices=("Thôn", "Bản", "Làng", "Xóm", "Ấp", "Tổ dân phố", "Khu phố")),
+    Column("commune_code", "Mã xã/phường", "Commune code", True),
+    Column("former_commune_code", "Mã xã cũ (trước 7/2025)", "Former commune code (before July 2025)"),
+    Column("latitude", "Vĩ độ", "Latitude"),
+    Column("longitude", "Kinh độ", "Longitude"),
+]
+
+_RELATIONS = {
+    "chu ho": Relation.HEAD, "head": Relation.HEAD, "vo/chong": Relation.SPOUSE, "vo": Relation.SPOUSE,
+    "chong": Relation.SPOUSE, "spouse": Relation.SPOUSE, "con": Relation.CHILD, "child": Relation.CHILD,
+    "chau": Relation.GRANDCHILD, "grandchild": Relation.GRANDCHILD, "bo/me": Relation.PARENT,
+    "bo": Relation.PARENT, "me": Relation.PARENT, "cha": Relation.PARENT, "parent": Relation.PARENT,
+    "con dau/con re": Relation.CHILD_IN_LAW, "con dau": Relation.CHILD_IN_LAW, "con re": Relation.CHILD_IN_LAW,
+    "child_in_law": Relation.CHILD_IN_LAW, "anh/chi/em": Relation.SIBLING, "anh": Relation.SIBLING,
+    "chi": Relation.SIBLING, "em": Relation.SIBLING, "sibling": Relation.SIBLING, "khac": Relation.OTHER,
+    "other": Relation.OTHER,
+}
+RELATION_LABEL = {Relation.HEAD: "Chủ hộ", Relation.SPOUSE: "Vợ/chồng", Relation.CHILD: "Con",
+                  Relation.GRANDCHILD: "Cháu", Relation.PARENT: "Bố/mẹ", Relation.CHILD_IN_LAW: "Con dâu/con rể",
+                  Relation.SIBLING: "Anh/chị/em", Relation.OTHER: "Khác"}
+_SEXES = {"nam": Sex.MALE, "male": Sex.MALE, "m": Sex.MALE, "nu": Sex.FEMALE, "female": Sex.FEMALE, "f": Sex.FEMALE}
+SEX_LABEL = {Sex.MALE: "Nam", Sex.FEMALE: "Nữ"}
+_POVERTY = {"": "", "khong": "", "none": "", "can ngheo": PovertyStatus.NEAR_POOR,
+            "near_poor": PovertyStatus.NEAR_POOR, "ngheo": PovertyStatus.POOR, "poor": PovertyStatus.POOR}
+POVERTY_LABEL = {"": "Không", PovertyStatus.NEAR_POOR: "Cận nghèo", PovertyStatus.POOR: "Nghèo"}
+_VILLAGE_TYPES = {"thon": "thon", "ban": "ban", "lang": "lang", "xom": "xom", "ap": "ap",
+                  "to dan pho": "to-dan-pho", "khu pho": "khu-pho"}
+
+
+# ----------------------------------------------------------------------------------------------- errors
+
+@dataclass
+class RowError:
+    sheet: str
+    row: int  # as the spreadsheet numbers it (header = 1)
+    column: str
+    vi: str
+    en: str
+
+    def __str__(self) -> str:
+        where = f"{self.sheet}, dòng {self.row}" + (f", cột «{self.column}»" if self.column else "")
+        return f"{where}: {self.vi} / {self.en}"
+
+
+class ImportFailed(Exception):
+    """The file was rejected as a whole; nothing was written."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} lỗi, chưa nhập dữ liệu nào / {len(errors)} errors, nothing imported")
+
+
+@dataclass
+class ImportResult:
+    villages_created: int = 0
+    households_created: int = 0
+    households_updated: int = 0
+    residents_created: int = 0
+    residents_updated: int = 0
+    rows: int = 0
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+@dataclass
+class Sheet:
+    name: str
+    header: list[str]
+    rows: list[tuple[int, list]]  # (row number, cells)
+
+
+def read_file(data: bytes, filename: str) -> list[Sheet]:
+    """Read an uploaded CSV or XLSX into sheets. Raises ImportFailed for unreadable files."""
+    name = filename.lower()
+    if name.endswith(".csv"):
+        return [_read_csv(data, Path(filename).name)]
+    if name.endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(data, Path(filename).name)
+    raise ImportFailed([RowError(Path(filename).name, 0, "", "Chỉ nhận tệp .xlsx hoặc .csv",
+                                 "Only .xlsx or .csv files are accepted")])
+
+
+def _read_csv(data: bytes, fname: str) -> Sheet:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFailed([RowError(fname, line, "", "Tệp không phải mã UTF-8 (lỗi mã hoá ở byte "
+                                     f"{exc.start}); hãy lưu lại dưới dạng «CSV UTF-8»",
+                                     f"The file is not UTF-8 (bad byte at offset {exc.start}); "
+                                     "save it as 'CSV UTF-8'")]) from None
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    rows = list(reader)
+    if not rows:
+        raise ImportFailed([RowError(fname, 1, "", "Tệp trống", "The file is empty")])
+    return Sheet(fname, rows[0], [(i, r) for i, r in enumerate(rows[1:], start=2)])
+
+
+def _read_xlsx(data: bytes, fname: str) -> list[Sheet]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ImportFailed([RowError(fname, 0, "", f"Không mở được tệp Excel ({exc.__class__.__name__}); tệp hỏng "
+                                     "hoặc không phải .xlsx", "Cannot open the Excel file: damaged or not .xlsx")]) from None
+    sheets = []
+    for ws in wb.worksheets:
+        rows = list(ws.iter_rows(values_only=True))
+        if not rows:
+            continue
+        header = ["" if c is None else str(c) for c in rows[0]]
+        sheets.append(Sheet(ws.title, header, [(i, list(r)) for i, r in enumerate(rows[1:], start=2)]))
+    wb.close()
+    return sheets
+
+
+def _header_map(sheet: Sheet, columns: list[Column]) -> tuple[dict[str, int], list[RowError]]:
+    wanted = {}
+    for col in columns:
+        for alias in (col.vi, col.en, col.key):
+            wanted[fold(alias)] = col.key
+    found: dict[str, int] = {}
+    for i, h in enumerate(sheet.header):
+        key = wanted.get(fold(h or "").replace("_", " ")) or wanted.get(fold(h or ""))
+        if key and key not in found:
+            found[key] = i
+    errors = [RowError(sheet.name, 1, col.vi, "Thiếu cột bắt buộc", "Required column missing")
+              for col in columns if col.required and col.key not in found]
+    return found, errors
+
+
+def _kind(sheet: Sheet) -> str | None:
+    folded = {fold(h or "") for h in sheet.header}
+    if fold("Họ và tên") in folded or "full name" in folded or "full_name" in folded or fold("Mã hộ") in folded:
+        return "people"
+    if fold("Tên thôn") in folded or "village name" in folded or "village_name" in folded:
+        return "villages"
+    return None
+
+
+# -------------------------------------------------------------------------------------------- parsing
+
+def _cell(cells: list, idx: int | None):
+    if idx is None or idx >= len(cells):
+        return None
+    v = cells[idx]
+    if isinstance(v, str):
+        v = nfc(v)
+        return v or None
+    return v
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return nfc(str(v))
+
+
+class _RowCtx:
+    def __init__(self, sheet: str, row: int, errors: list[RowError]):
+        self.sheet, self.row, self.errors = sheet, row, errors
+
+    def err(self, col: Column, vi: str, en: str) -> None:
+        self.errors.append(RowError(self.sheet, self.row, col.vi, vi, en))
+
+
+def _parse_bool(ctx: _RowCtx, col: Column, v) -> bool:
+    if isinstance(v, bool):
+        return v
+    key = fold(_text(v))
+    if key in _YES:
+        return True
+    if key in _NO:
+        return False
+    ctx.err(col, f"Giá trị «{_text(v)}» không hợp lệ; ghi «Có» hoặc «Không»", f"'{_text(v)}' is not Yes/No")
+    return False
+
+
+def _parse_int(ctx: _RowCtx, col: Column, v, lo: int, hi: int, what_vi: str) -> int | None:
+    if v is None or _text(v) == "":
+        return None
+    try:
+        if isinstance(v, datetime.datetime | datetime.date):
+            raise ValueError
+        n = float(_text(v).replace(",", ".")) if not isinstance(v, int | float) else float(v)
+        if not n.is_integer():
+            raise ValueError
+        n = int(n)
+    except ValueError:
+        ctx.err(col, f"«{_text(v)}» không phải là số nguyên", f"'{_text(v)}' is not a whole number")
+        return None
+    if n > hi:
+        ctx.err(col, f"{what_vi} {n} ở tương lai (sau {hi})", f"{n} is in the future (after {hi})")
+        return None
+    if n < lo:
+        ctx.err(col, f"{what_vi} {n} quá xa (trước {lo})", f"{n} is implausibly early (before {lo})")
+        return None
+    return n
+
+
+def _parse_coord(ctx: _RowCtx, col: Column, v, lo: float, hi: float) -> float | None:
+    if v is None or _text(v) == "":
+        return None
+    try:
+        x = float(v) if isinstance(v, int | float) else float(_text(v).replace(",", "."))
+    except ValueError:
+        ctx.err(col, f"«{_text(v)}» không phải là số", f"'{_text(v)}' is not a number")
+        return None
+    if not lo <= x <= hi:
+        ctx.err(col, f"{x} nằm ngoài lãnh thổ Việt Nam ({lo}–{hi})", f"{x} is outside Vietnam ({lo}–{hi})")
+        return None
+    return x
+
+
+def _parse_phone(ctx: _RowCtx, col: Column, v) -> str:
+    raw = _text(v)
+    if not raw:
+        return ""
+    digits = phone_digits(raw)
+    if not (digits.startswith("0") and 10 <= len(digits) <= 11) and not (len(digits) == 9 and not raw.startswith("0")):
+        ctx.err(col, f"Số điện thoại «{raw}» không hợp lệ (cần 10 chữ số, bắt đầu bằng 0)",
+                f"Phone '{raw}' is not valid (10 digits starting with 0)")
+        return ""
+    if len(digits) == 9:  # Excel dropped the leading zero of a number typed as a number
+        digits = "0" + digits
+    return digits
+
+
+def _parse_choice(ctx: _RowCtx, col: Column, v, table: dict, allow_empty=False):
+    key = fold(_text(v)).replace(" / ", "/")
+    if key in table and (key or allow_empty):
+        return table[key]
+    ctx.err(col, f"Giá trị «{_text(v)}» không hợp lệ; chọn một trong: {', '.join(col.choices)}",
+            f"'{_text(v)}' is not one of: {', '.join(col.choices)}")
+    return None
+
+
+# ------------------------------------------------------------------------------------------- validating
+
+@dataclass
+class _HouseholdDraft:
+    row: int
+    values: dict
+    residents: list[dict] = field(default_factory=list)
+
+
+class _Lookup:
+    def __init__(self, user):
+        self.user = user
+        self.places_by_code: dict[str, Place | None] = {}
+        self.ethnic = ethnicity_index()
+
+    def place(self, code: str) -> Place | None:
+        if code not in self.places_by_code:
+            self.places_by_code[code] = Place.objects.filter(code=code).select_related("type").first()
+        return self.places_by_code[code]
+
+    def ethnicity(self, v: str):
+        return self.ethnic.get(_ethnic_key(v))
+
+
+def _ethnic_key(name: str) -> str:
+    return fold(name).replace("-", "").replace("'", "").replace(" ", "")
+
+
+def ethnicity_index() -> dict[str, Ethnicity]:
+    """Ethnic groups by code ("01", "1"), official name, English name, and unambiguous other names
+    (accent-, hyphen- and space-insensitive: "H'Mông", "Hmong", "mong" all find HMông)."""
+    groups = list(Ethnicity.objects.all())
+    aliases: dict[str, set] = defaultdict(set)
+    for e in groups:
+        for name in e.other_names.split(";"):
+            if name.strip():
+                aliases[_ethnic_key(name)].add(e)
+    index = {key: next(iter(es)) for key, es in aliases.items() if len(es) == 1}
+    for e in groups:  # official names win over other names
+        index[_ethnic_key(e.name_en)] = e
+        index[_ethnic_key(e.name_vi)] = e
+        index[e.code] = e
+        index[str(int(e.code))] = e
+    return index
+
+
+def _validate_villages(sheet: Sheet, lookup: _Lookup, errors: list[RowError]) -> list[dict]:
+    hmap, herr = _header_map(sheet, VILLAGE_COLUMNS)
+    errors.extend(herr)
+    if herr:
+        return []
+    cols = {c.key: c for c in VILLAGE_COLUMNS}
+    out, seen = [], {}
+    for rownum, cells in sheet.rows:
+        if all(c is None or _text(c) == "" for c in cells):
+            continue
+        ctx = _RowCtx(sheet.name, rownum, errors)
+        g = {k: _cell(cells, i) for k, i in hmap.items()}
+        for key in ("village_code", "village_name", "village_type", "commune_code"):
+            if not _text(g.get(key)):
+                ctx.err(cols[key], "Thiếu giá trị bắt buộc", "Required value missing")
+        code = _text(g.get("village_code"))
+        if code in seen:
+            ctx.err(cols["village_code"], f"Mã thôn «{code}» trùng với dòng {seen[code]}",
+                    f"Village code '{code}' repeats row {seen[code]}")
+        seen[code] = rownum
+        vtype = _parse_choice(ctx, cols["village_type"], g.get("village_type"), _VILLAGE_TYPES) \
+            if _text(g.get("village_type")) else None
+        commune = lookup.place(_text(g.get("commune_code"))) if _text(g.get("commune_code")) else None
+        if _text(g.get("commune_code")) and (commune is None or commune.level != Level.COMMUNE
+                                              or not commune.is_current):
+            ctx.err(cols["commune_code"], f"Không có xã/phường hiện hành mã «{_text(g.get('commune_code'))}»",
+                    f"No current commune with code '{_text(g.get('commune_code'))}'")
+            commune = None
+        if commune is not None and not can_see_place(lookup.user, commune):
+            ctx.err(cols["commune_code"], "Xã/phường này nằm ngoài địa bàn của bạn", "This commune is outside your area")
+            commune = None
+        former = None
+        if _text(g.get("former_commune_code")):
+            fc = _text(g.get("former_commune_code"))
+            former = lookup.place(fc) or lookup.place("old-" + fc)
+            if former is None or former.level != Level.COMMUNE:
+                ctx.err(cols["former_commune_code"], f"Không có xã cũ mã «{fc}»", f"No former commune '{fc}'")
+                former = None
+        existing = lookup.place(code) if code else None
+        if existing is not None and (existing.level != Level.VILLAGE or (commune and existing.parent_id != commune.pk)):
+            ctx.err(cols["village_code"], f"Mã «{code}» đã dùng cho {existing.name}",
+                    f"Code '{code}' already belongs to {existing.name}")
+        lat = _parse_coord(ctx, cols["latitude"], g.get("latitude"), 8.0, 23.5)
+        lon = _parse_coord(ctx, cols["longitude"], g.get("longitude"), 102.0, 110.0)
+        out.append({"row": rownum, "code": code, "name": _text(g.get("village_name")), "type": vtype,
+                    "commune": commune, "former": former, "lat": lat, "lon": lon, "existing": existing})
+    return out
+
+
+def _validate_people(sheet: Sheet, lookup: _Lookup, errors: list[RowError], new_villages: dict[str, dict],
+                     progress: Callable) -> dict[str, _HouseholdDraft]:
+    hmap, herr = _header_map(sheet, PEOPLE_COLUMNS)
+    errors.extend(herr)
+    if herr:
+        return {}
+    cols = {c.key: c for c in PEOPLE_COLUMNS}
+    this_year = timezone.localdate().year
+    households: dict[str, _HouseholdDraft] = {}
+    seen_people: dict[tuple, int] = {}
+    total = len(sheet.rows)
+    for n, (rownum, cells) in enumerate(sheet.rows, start=1):
+        if n % 500 == 0:
+            progress(n, total, "Đang kiểm tra / validating")
+        if all(c is None or _text(c) == "" for c in cells):
+            continue
+        ctx = _RowCtx(sheet.name, rownum, errors)
+        g = {k: _cell(cells, i) for k, i in hmap.items()}
+        hcode = _text(g.get("household_code"))
+        if not hcode:
+            ctx.err(cols["household_code"], "Thiếu mã hộ", "Household code missing")
+            continue
+        vcode = _text(g.get("village_code"))
+        village = None
+        if not vcode:
+            ctx.err(cols["village_code"], "Thiếu mã thôn", "Village code missing")
+        elif vcode in new_villages:
+            village = new_villages[vcode]
+        else:
+            place = lookup.place(vcode)
+            if place is None or place.level != Level.VILLAGE:
+                ctx.err(cols["village_code"], f"Không có thôn/tổ dân phố mã «{vcode}»", f"Unknown village code '{vcode}'")
+            elif not can_see_place(lookup.user, place):
+                ctx.err(cols["village_code"], f"Thôn «{vcode}» nằm ngoài địa bàn của bạn",
+                        f"Village '{vcode}' is outside your area")
+            else:
+                village = place
+        hvals = {
+            "village": village,
+            "alley": _text(g.get("alley")), "house_number": _text(g.get("house_number")),
+            "address": _text(g.get("address")),
+            "latitude": _parse_coord(ctx, cols["latitude"], g.get("latitude"), 8.0, 23.5),
+            "longitude": _parse_coord(ctx, cols["longitude"], g.get("longitude"), 102.0, 110.0),
+            "phone": _parse_phone(ctx, cols["household_phone"], g.get("household_phone")),
+            "poverty_status": _parse_choice(ctx, cols["poverty_status"], g.get("poverty_status"), _POVERTY, True),
+            "poverty_year": _parse_int(ctx, cols["poverty_year"], g.get("poverty_year"), 2000, this_year,
+                                       "Năm rà soát"),
+        }
+        for key in Household.ACCESS_FIELDS:
+            # empty = not stated on this row (a later row of the household may state it)
+            hvals[key] = None if _text(g.get(key)) == "" else _parse_bool(ctx, cols[key], g.get(key))
+        draft = households.get(hcode)
+        if draft is None:
+            draft = households[hcode] = _HouseholdDraft(rownum, hvals)
+        else:
+            # Household cells may be repeated on each resident's row or left empty after the first;
+            # an empty cell inherits, a different value is an error.
+            for key, value in hvals.items():
+                if value in ("", None):
+                    continue
+                if draft.values[key] in ("", None):
+                    draft.values[key] = value
+                    continue
+                if key == "village":
+                    same = _vkey(value) == _vkey(draft.values["village"])
+                else:
+                    same = value == draft.values[key]
+                if not same:
+                    col = cols.get(key) or cols["household_phone" if key == "phone" else "village_code"]
+                    ctx.err(col, f"Khác với dòng {draft.row} của cùng hộ «{hcode}»",
+                            f"Differs from row {draft.row} of the same household '{hcode}'")
+        resident_given = any(_text(g.get(c.key)) for c in RESIDENT_COLUMNS)
+        if not resident_given:
+            continue
+        for key in ("full_name", "sex", "birth_year", "ethnicity", "relation"):
+            if not _text(g.get(key)):
+                ctx.err(cols[key], "Thiếu giá trị bắt buộc", "Required value missing")
+        name = _text(g.get("full_name"))
+        sex = _parse_choice(ctx, cols["sex"], g.get("sex"), _SEXES) if _text(g.get("sex")) else None
+        birth_year = _parse_int(ctx, cols["birth_year"], g.get("birth_year"), 1900, this_year, "Năm sinh")
+        eth = None
+        if _text(g.get("ethnicity")):
+            eth = lookup.ethnicity(_text(g.get("ethnicity")))
+            if eth is None:
+                ctx.err(cols["ethnicity"], f"Không có dân tộc «{_text(g.get('ethnicity'))}» trong danh mục 54 dân tộc",
+                        f"'{_text(g.get('ethnicity'))}' is not one of the 54 ethnic groups")
+        relation = _parse_choice(ctx, cols["relation"], g.get("relation"), _RELATIONS) \
+            if _text(g.get("relation")) else None
+        consent = None if not _text(g.get("consent")) else _parse_bool(ctx, cols["consent"], g.get("consent"))
+        key = (hcode, fold(name), birth_year)
+        if name and birth_year and key in seen_people:
+            ctx.err(cols["full_name"], f"Trùng người: «{name}» sinh {birth_year} đã có ở dòng {seen_people[key]}",
+                    f"Duplicate resident: '{name}' born {birth_year} already on row {seen_people[key]}")
+        seen_people[key] = rownum
+        draft.residents.append({
+            "row": rownum, "full_name": name, "sex": sex, "birth_year": birth_year, "ethnicity": eth,
+            "phone": _parse_phone(ctx, cols["phone"], g.get("phone")),
+            "disability": _parse_bool(ctx, cols["disability"], g.get("disability")),
+            "relation": relation, "consent": consent,
+        })
+    return households
+
+
+def _vkey(v) -> str:
+    return v["code"] if isinstance(v, dict) else v.code
+
+
+def _check_heads(sheet_name: str, households: dict[str, _HouseholdDraft], existing: dict[str, Household],
+                 errors: list[RowError]) -> None:
+    col = next(c for c in RESIDENT_COLUMNS if c.key == "relation")
+    existing_heads = {}
+    if existing:
+        for hid, fname, by in Resident.objects.filter(household__in=existing.values(), relation=Relation.HEAD) \
+                .values_list("household_id", "search_name", "birth_year"):
+            existing_heads[hid] = (fname, by)
+    for hcode, draft in households.items():
+        heads = [r for r in draft.residents if r["relation"] == Relation.HEAD]
+        if len(heads) > 1:
+            errors.append(RowError(sheet_name, heads[1]["row"], col.vi,
+                                   f"Hộ «{hcode}» có hơn một chủ hộ (dòng {heads[0]['row']} và {heads[1]['row']})",
+                                   f"Household '{hcode}' has more than one head"))
+        hh = existing.get(hcode)
+        if hh is None and draft.residents and not heads:
+            errors.append(RowError(sheet_name, draft.row, col.vi, f"Hộ mới «{hcode}» chưa có chủ hộ",
+                                   f"New household '{hcode}' has no head"))
+        if hh is not None and heads and hh.pk in existing_heads:
+            old = existing_heads[hh.pk]
+            h = heads[0]
+            if (fold(h["full_name"]), h["birth_year"]) != old:
+                errors.append(RowError(sheet_name, h["row"], col.vi,
+                                       f"Hộ «{hcode}» đã có chủ hộ khác trong hệ thống",
+                                       f"Household '{hcode}' already has another head"))
+
+
+# -------------------------------------------------------------------------------------------- importing
+
+def import_people(data: bytes, filename: str, user, progress: Callable = lambda *a: None) -> ImportResult:
+    """Validate the whole file, then write it in one transaction. Raises ImportFailed with every error."""
+    sheets = read_file(data, filename)
+    lookup = _Lookup(user)
+    errors: list[RowError] = []
+    village_rows: list[dict] = []
+    people_sheet = None
+    for sheet in sheets:
+        kind = _kind(sheet)
+        if kind == "villages":
+            village_rows.extend(_validate_villages(sheet, lookup, errors))
+        elif kind == "people" and people_sheet is None:
+            people_sheet = sheet
+    if people_sheet is None and not village_rows and not errors:
+        raise ImportFailed([RowError(filename, 1, "", "Không nhận ra bảng dữ liệu: hãy dùng tệp mẫu",
+                                     "No recognisable sheet: please use the template")])
+    new_villages = {v["code"]: v for v in village_rows if v["existing"] is None}
+    households: dict[str, _HouseholdDraft] = {}
+    if people_sheet is not None:
+        households = _validate_people(people_sheet, lookup, errors, new_villages, progress)
+    existing = {h.code: h for h in Household.objects.filter(code__in=list(households)).select_related("village")}
+    for hcode, hh in existing.items():
+        if not can_see_place(user, hh.village):
+            errors.append(RowError(people_sheet.name, households[hcode].row, "Mã hộ",
+                                   f"Mã hộ «{hcode}» đã thuộc địa bàn khác", f"Household '{hcode}' belongs to another area"))
+    if people_sheet is not None:
+        _check_heads(people_sheet.name, households, existing, errors)
+    if errors:
+        errors.sort(key=lambda e: (e.sheet, e.row))
+        raise ImportFailed(errors)
+    with transaction.atomic(), audit.acting_as(user):
+        result = _write(village_rows, households, existing, user, progress)
+        audit.record_event(AuditEntry.Action.IMPORT, "people.Household",
+                           user.place.path if getattr(user, "place_id", None) else "",
+                           {"file": filename, **result.as_dict()}, object_repr=filename)
+    return result
+
+
+def _write(village_rows, households, existing, user, progress) -> ImportResult:
+    from ngoso.places.services import add_village
+
+    result = ImportResult()
+    types = {t.code: t for t in PlaceType.objects.all()}
+    villages: dict[str, Place] = {}
+    for v in village_rows:
+        if v["existing"] is None:
+            villages[v["code"]] = add_village(v["commune"], v["name"], v["type"], code=v["code"],
+                                              former_commune=v["former"], latitude=v["lat"], longitude=v["lon"])
+            result.villages_created += 1
+        else:
+            place = v["existing"]
+            place.name, place.type = f"{types[v['type']].name_vi} {v['name']}", types[v["type"]]
+            place.latitude, place.longitude = v["lat"], v["lon"]
+            place.former_parent = v["former"] or place.former_parent
+            place.save()
+            villages[v["code"]] = place
+    total = sum(len(d.residents) for d in households.values()) or 1
+    done = 0
+    new_households, new_residents, consents = [], [], []
+    residents_by_household = defaultdict(dict)
+    if existing:
+        for r in Resident.objects.filter(household__in=existing.values()):
+            residents_by_household[r.household_id][(r.search_name, r.birth_year)] = r
+    for hcode, draft in households.items():
+        vals = dict(draft.values)
+        for key in Household.ACCESS_FIELDS:
+            vals[key] = bool(vals[key])
+        v = vals.pop("village")
+        vals["village"] = villages[v["code"]] if isinstance(v, dict) else v
+        hh = existing.get(hcode)
+        if hh is None:
+            hh = Household(code=hcode, **vals)
+            hh.phone_digits = phone_digits(hh.phone)
+            new_households.append(hh)
+            result.households_created += 1
+        else:
+            if any(getattr(hh, k) != val for k, val in vals.items()):
+                for k, val in vals.items():
+                    setattr(hh, k, val)
+                hh.save()  # audited field by field by the signal
+                result.households_updated += 1
+    Household.objects.bulk_create(new_households, batch_size=1000)
+    audit.record_many(AuditEntry.Action.CREATE, new_households)
+    by_code = {h.code: h for h in new_households} | existing
+    for hcode, draft in households.items():
+        hh = by_code[hcode]
+        known = residents_by_household.get(hh.pk, {})
+        for r in draft.residents:
+            done += 1
+            if done % 1000 == 0:
+                progress(done, total, "Đang ghi / writing")
+            consent = r.pop("consent")
+            r.pop("row")
+            current = known.get((fold(r["full_name"]), r["birth_year"]))
+            if current is None:
+                res = Resident(household=hh, **r)
+                res.search_name, res.phone_digits = fold(res.full_name), phone_digits(res.phone)
+                new_residents.append((res, consent))
+                result.residents_created += 1
+            else:
+                if any(getattr(current, k) != val for k, val in r.items()):
+                    for k, val in r.items():
+                        setattr(current, k, val)
+                    current.save()
+                    result.residents_updated += 1
+                if consent is not None:
+                    latest = current.consents.order_by("-recorded_at", "-id").first()
+                    if latest is None or latest.given != consent:
+                        consents.append(Consent(resident=current, given=consent, method=Consent.Method.SIGNED,
+                                                recorded_by=user.get_username(), note="import"))
+    Resident.objects.bulk_create([r for r, _ in new_residents], batch_size=1000)
+    audit.record_many(AuditEntry.Action.CREATE, [r for r, _ in new_residents])
+    consents += [Consent(resident=r, given=c, method=Consent.Method.SIGNED, recorded_by=user.get_username(),
+                         note="import") for r, c in new_residents if c is not None]
+    Consent.objects.bulk_create(consents, batch_size=1000)
+    audit.record_many(AuditEntry.Action.CREATE, consents)
+    result.rows = done
+    progress(total, total, "Xong / done")
+    return result
+
+
+@handler("import_people")
+def import_job(job, progress) -> dict:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(pk=job.params["user_id"])
+    path = Path(job.params["path"])
+    try:
+        result = import_people(path.read_bytes(), job.params["filename"], user, progress)
+    except ImportFailed as exc:
+        return {"ok": False, "errors": [e.__dict__ for e in exc.errors[:1000]], "error_count": len(exc.errors)}
+    finally:
+        path.unlink(missing_ok=True)
+    return {"ok": True, **result.as_dict()}
+
+
+# -------------------------------------------------------------------------------------------- exporting
+
+def _yn(b: bool) -> str:
+    return YES if b else NO
+
+
+def people_rows(place: Place, user) -> Iterable[list]:
+    """Rows of the export, in the template's column order, for everything under ``place`` the user may see."""
+    from ngoso.accounts.scope import within
+
+    households = within(scoped(Household.objects.all(), user), place).select_related("village") \
+        .order_by("village__path", "code")
+    consent_of = {}
+    for c in within(scoped(Consent.objects.all(), user), place).order_by("recorded_at", "id") \
+            .values_list("resident_id", "given"):
+        consent_of[c[0]] = c[1]
+    eth = {e.pk: e.name_vi for e in Ethnicity.objects.all()}
+    for chunk in _chunks(households.iterator(chunk_size=2000), 2000):
+        residents = defaultdict(list)
+        for r in Resident.objects.filter(household__in=[h.pk for h in chunk]).order_by("household_id", "-relation",
+                                                                                        "birth_year", "id"):
+            residents[r.household_id].append(r)
+        for hh in chunk:
+            base = [hh.code, hh.village.code, hh.alley, hh.house_number, hh.address, hh.latitude, hh.longitude,
+                    hh.phone, POVERTY_LABEL.get(hh.poverty_status, ""), hh.poverty_year,
+                    *[_yn(getattr(hh, f)) for f in Household.ACCESS_FIELDS]]
+            people = sorted(residents.get(hh.pk, []), key=lambda r: (r.relation != Relation.HEAD, r.birth_year, r.pk))
+            if not people:
+                yield base + [""] * len(RESIDENT_COLUMNS)
+            for r in people:
+                consent = consent_of.get(r.pk)
+                yield base + [r.full_name, SEX_LABEL[r.sex], r.birth_year, eth[r.ethnicity_id], r.phone,
+                              _yn(r.disability), RELATION_LABEL[r.relation],
+                              "" if consent is None else _yn(consent)]
+
+
+def _chunks(it, n):
+    chunk = []
+    for x in it:
+        chunk.append(x)
+        if len(chunk) >= n:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def export_people(place: Place, user, out_path: Path, progress: Callable = lambda *a: None) -> int:
+    """Write an XLSX export of everything under ``place`` that ``user`` may see. Audited. Returns rows."""
+    from openpyxl import Workbook
+
+    if not can_see_place(user, place):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("place outside the user's area")
+    total = within_count(place, user)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(PEOPLE_SHEET)
+    ws.append([c.header for c in PEOPLE_COLUMNS])
+    n = 0
+    for row in people_rows(place, user):
+        ws.append(row)
+        n += 1
+        if n % 2000 == 0:
+            progress(n, total, "Đang xuất / exporting")
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_suffix(".part")
+    wb.save(tmp)
+    tmp.replace(out_path)  # never leave a half-written export behind
+    audit.record_event(AuditEntry.Action.EXPORT, "people.Resident", place.path,
+                       {"rows": n, "place": place.code, "file": out_path.name}, object_repr=place.name)
+    progress(n, n, "Xong / done")
+    return n
+
+
+def within_count(place: Place, user) -> int:
+    from ngoso.accounts.scope import within
+
+    return within(scoped(Resident.objects.all(), user), place).count()
+
+
+def template_workbook(user=None) -> bytes:
+    """The downloadable template: the columns, a sheet of instructions, the lists of allowed values."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = PEOPLE_SHEET
+    ws.append([c.header for c in PEOPLE_COLUMNS])
+    bold = Font(bold=True)
+    for i, col in enumerate(PEOPLE_COLUMNS, start=1):
+        cell = ws.cell(row=1, column=i)
+        cell.font = bold
+        cell.alignment = Alignment(wrap_text=True)
+        if col.required:
+            cell.fill = PatternFill("solid", fgColor="FFF2CC")
+        ws.column_dimensions[get_column_letter(i)].width = max(12, len(col.vi) + 2)
+        if col.choices:
+            dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=not col.required)
+            dv.error = "Chọn một giá trị trong danh sách / Pick a value from the list"
+            ws.add_data_validation(dv)
+            dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}5000")
+    ws.freeze_panes = "A2"
+    guide = wb.create_sheet("Hướng dẫn")
+    guide.append(["Cột / Column", "Bắt buộc / Required", "Tiếng Anh / English", "Ghi chú / Notes", "Giá trị / Values"])
+    for col in PEOPLE_COLUMNS:
+        guide.append([col.vi, "Có" if col.required else "", col.en, f"{col.help_vi} {col.help_en}".strip(),
+                      ", ".join(col.choices)])
+    guide.append([])
+    guide.append(["Mỗi dòng là một người; các cột của hộ lặp lại trên mỗi dòng của hộ. Tệp được nhập toàn bộ "
+                  "hoặc không nhập gì nếu có lỗi.",
+                  "", "One row per resident; household columns repeat on each row. A file is imported whole, "
+                  "or not at all if any row has an error."])
+    lists = wb.create_sheet("Danh mục")
+    lists.append(["Mã dân tộc", "Dân tộc", "Ethnic group"])
+    for e in Ethnicity.objects.order_by("code"):
+        lists.append([e.code, e.name_vi, e.name_en])
+    if user is not None:
+        villages = scoped(Place.objects.filter(level=Level.VILLAGE, valid_to__isnull=True), user).order_by("path")[:5000]
+        lists.append([])
+        lists.append(["Mã thôn", "Thôn / tổ dân phố", "Xã / phường"])
+        for v in villages.select_related("parent"):
+            lists.append([v.code, v.name, v.parent.name if v.parent else ""])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@handler("export_people")
+def export_job(job, progress) -> dict:
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(pk=job.params["user_id"])
+    place = Place.objects.get(code=job.params["place"])
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    out = Path(settings.EXPORT_ROOT) / f"ngoso-{place.code}-{stamp}-{job.pk}.xlsx"
+    with audit.acting_as(user):
+        n = export_people(place, user, out, progress)
+    type(job).objects.filter(pk=job.pk).update(file=str(out))
+    return {"rows": n, "file": out.name}

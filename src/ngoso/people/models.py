@@ -1,0 +1,193 @@
+"""Households, residents, their means of access to information, and consent.
+
+Target groups (nhóm yếu thế) are derived, never typed twice: see ``ngoso.people.targets``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ngoso.core.text import fold, phone_digits
+
+
+class Ethnicity(models.Model):
+    """One of Vietnam's 54 ethnic groups (official GSO codes 01–54)."""
+
+    code = models.CharField(max_length=2, unique=True)
+    name_vi = models.CharField(max_length=60)
+    name_en = models.CharField(max_length=60)
+    other_names = models.CharField(max_length=200, blank=True)
+    is_minority = models.BooleanField(default=True)
+    search_key = models.CharField(max_length=200, editable=False, default="")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("ethnic group")
+
+    def __str__(self) -> str:
+        return self.name_vi
+
+    def save(self, *args, **kwargs):
+        self.search_key = " | ".join(fold(x) for x in [self.name_vi, *self.other_names.split(";")] if x)
+        super().save(*args, **kwargs)
+
+
+class PovertyStatus(models.TextChoices):
+    NONE = "", _("Not poor")
+    NEAR_POOR = "near_poor", _("Near-poor household")
+    POOR = "poor", _("Poor household")
+
+
+class Household(models.Model):
+    SCOPE_PATH = "village__path"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(_("household code"), max_length=40, unique=True)
+    village = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="households",
+                                verbose_name=_("village"))
+    alley = models.CharField(_("alley (ngõ)"), max_length=80, blank=True)
+    house_number = models.CharField(_("house number"), max_length=30, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    phone = models.CharField(_("household phone"), max_length=20, blank=True)
+    phone_digits = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
+    # Means of access to information (also the information dimension of multidimensional poverty).
+    has_smartphone = models.BooleanField(_("smartphone"), default=False)
+    has_feature_phone = models.BooleanField(_("feature phone"), default=False)
+    has_tv = models.BooleanField(_("television"), default=False)
+    has_radio = models.BooleanField(_("radio"), default=False)
+    has_computer = models.BooleanField(_("computer"), default=False)
+    has_home_internet = models.BooleanField(_("home internet / wifi"), default=False)
+    has_mobile_data = models.BooleanField(_("mobile data"), default=False)
+    hears_loudspeaker = models.BooleanField(_("hears the village loudspeaker"), default=False)
+    poverty_status = models.CharField(_("poverty status"), max_length=10, choices=PovertyStatus.choices,
+                                      default="", blank=True)
+    poverty_year = models.PositiveSmallIntegerField(_("poverty review year"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["village", "alley", "house_number", "code"]
+        verbose_name = _("household")
+
+    ACCESS_FIELDS = ("has_smartphone", "has_feature_phone", "has_tv", "has_radio", "has_computer",
+                     "has_home_internet", "has_mobile_data", "hears_loudspeaker")
+
+    def __str__(self) -> str:
+        return f"{self.code}"
+
+    def save(self, *args, **kwargs):
+        self.phone_digits = phone_digits(self.phone)
+        super().save(*args, **kwargs)
+
+    @property
+    def head(self):
+        return self.residents.filter(relation=Relation.HEAD).first()
+
+    @property
+    def street_address(self) -> str:
+        parts = [p for p in [f"số {self.house_number}" if self.house_number else "",
+                             f"ngõ {self.alley}" if self.alley else "", self.address] if p]
+        return ", ".join(parts)
+
+
+class Sex(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", _("Head of household")
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Child")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    PARENT = "parent", _("Parent")
+    CHILD_IN_LAW = "child_in_law", _("Son/daughter-in-law")
+    SIBLING = "sibling", _("Sibling")
+    OTHER = "other", _("Other")
+
+
+class Resident(models.Model):
+    SCOPE_PATH = "household__village__path"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="residents",
+                                  verbose_name=_("household"))
+    full_name = models.CharField(_("full name"), max_length=120)
+    search_name = models.CharField(max_length=120, db_index=True, editable=False)
+    sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"))
+    ethnicity = models.ForeignKey(Ethnicity, on_delete=models.PROTECT, verbose_name=_("ethnicity"))
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone_digits = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
+    disability = models.BooleanField(_("disability"), default=False)
+    relation = models.CharField(_("relation to head"), max_length=14, choices=Relation.choices,
+                                default=Relation.OTHER)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["household", "-relation", "birth_year"]
+        verbose_name = _("resident")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(birth_year__gte=1890), name="resident_birth_year_sane"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(self.full_name)
+        self.phone_digits = phone_digits(self.phone)
+        super().save(*args, **kwargs)
+
+    def age(self, year: int | None = None) -> int:
+        from django.utils import timezone
+
+        return (year or timezone.localdate().year) - self.birth_year
+
+
+class Consent(models.Model):
+    """A resident's consent to being recorded (Decree 13/2023/NĐ-CP). The latest record is in force."""
+
+    SCOPE_PATH = "resident__household__village__path"
+
+    class Method(models.TextChoices):
+        ORAL = "oral", _("Oral, witnessed by the member")
+        SIGNED = "signed", _("Signed form")
+        GUARDIAN = "guardian", _("Given by the head of household / guardian")
+        SELF = "self", _("Given by the person online")
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="consents")
+    given = models.BooleanField(_("consent given"))
+    method = models.CharField(_("how"), max_length=10, choices=Method.choices, default=Method.ORAL)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.CharField(max_length=150, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = _("consent")
+
+    def __str__(self) -> str:
+        return f"{self.resident_id}: {'yes' if self.given else 'no'}"
+
+
+class Erasure(models.Model):
+    """That a resident's data was erased on request — without any of the erased data."""
+
+    SCOPE_PATH = "village__path"
+
+    village = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    household_code = models.CharField(max_length=40)
+    household_removed = models.BooleanField(default=False)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    done_by = models.CharField(max_length=150)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]

@@ -1,0 +1,107 @@
+"""Writes to households and residents: consent, erasure, the person's own copy of their data."""
+
+from __future__ import annotations
+
+import csv
+import io
+from importlib import resources
+
+from django.db import transaction
+from django.utils import timezone
+
+from ngoso.accounts import audit
+from ngoso.accounts.models import AuditEntry
+
+from .models import Consent, Erasure, Ethnicity, Household, Relation, Resident
+
+
+def load_ethnicities() -> int:
+    text = resources.files("ngoso.people").joinpath("data/ethnic_groups.csv").read_text("utf-8")
+    n = 0
+    for row in csv.DictReader(io.StringIO(text)):
+        obj, _ = Ethnicity.objects.get_or_create(code=row["code"].zfill(2), defaults={
+            "name_vi": row["name_vi"], "name_en": row["name_en"]})
+        obj.name_vi, obj.name_en = row["name_vi"], row["name_en"]
+        obj.other_names = row.get("other_names_vi", "") or ""
+        obj.is_minority = row["is_minority"].strip() == "1"
+        obj.save()
+        n += 1
+    return n
+
+
+def record_consent(resident: Resident, given: bool, method: str = Consent.Method.ORAL, by: str = "",
+                   note: str = "") -> Consent:
+    return Consent.objects.create(resident=resident, given=given, method=method, recorded_by=by, note=note)
+
+
+def current_consent(resident: Resident) -> Consent | None:
+    return resident.consents.order_by("-recorded_at", "-id").first()
+
+
+def subject_data(resident: Resident) -> dict:
+    """Everything held about one resident, for them to take away (Decree 13/2023, right of access)."""
+    hh = resident.household
+    data = {
+        "exported_at": timezone.now().isoformat(),
+        "resident": {
+            "full_name": resident.full_name, "sex": resident.sex, "birth_year": resident.birth_year,
+            "ethnicity": resident.ethnicity.name_vi, "phone": resident.phone, "disability": resident.disability,
+            "relation_to_head": resident.relation,
+        },
+        "household": {
+            "code": hh.code, "village": hh.village.name, "address": hh.street_address, "phone": hh.phone,
+            "poverty_status": hh.poverty_status, "poverty_year": hh.poverty_year,
+            "means_of_access": {f: getattr(hh, f) for f in Household.ACCESS_FIELDS},
+        },
+        "consents": [
+            {"given": c.given, "method": c.method, "recorded_at": c.recorded_at.isoformat(),
+             "recorded_by": c.recorded_by, "note": c.note}
+            for c in resident.consents.all()
+        ],
+        "audit": [
+            {"at": e.at.isoformat(), "by": e.actor, "action": e.action, "changes": e.changes}
+            for e in AuditEntry.objects.filter(model="people.Resident", object_pk=str(resident.pk))
+        ],
+    }
+    for extend in SUBJECT_DATA_EXTENSIONS:  # later apps (visits, skills) add their records
+        extend(resident, data)
+    audit.record(AuditEntry.Action.VIEW_EXPORT, resident, {})
+    return data
+
+
+SUBJECT_DATA_EXTENSIONS: list = []
+
+
+@transaction.atomic
+def erase_resident(resident: Resident, *, done_by: str, reason: str = "") -> Erasure:
+    """Erase a resident on request. The area's counts stay consistent: the resident is removed; a household
+    left with nobody is removed too; a household that loses its head gets the eldest remaining member as head.
+    Personal values in earlier audit entries about them are scrubbed."""
+    household = resident.household
+    was_head = resident.relation == Relation.HEAD
+    pk = resident.pk
+    consent_pks = list(resident.consents.values_list("pk", flat=True))
+    resident._audit_skip = True
+    for c in resident.consents.all():
+        c._audit_skip = True
+    resident.delete()
+    audit.scrub("people.Resident", str(pk))
+    for cpk in consent_pks:
+        audit.scrub("people.Consent", str(cpk))
+    erasure = Erasure(village=household.village, household_code=household.code, done_by=done_by, reason=reason)
+    remaining = household.residents.order_by("birth_year", "id")
+    if not remaining.exists():
+        erasure.household_removed = True
+        household_pk = household.pk
+        household._audit_skip = True
+        household.delete()
+        audit.scrub("people.Household", str(household_pk))
+    elif was_head:
+        new_head = remaining.first()
+        new_head.relation = Relation.HEAD
+        new_head.save()
+    erasure.save()
+    audit.record_event(AuditEntry.Action.ERASE, "people.Resident", household.village.path,
+                       {"resident_pk": pk, "household": household.code, "reason": reason},
+                       object_repr=audit.ERASED)
+    return erasure

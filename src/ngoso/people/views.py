@@ -1,0 +1,134 @@
+"""Pages about households and residents. Views parse and render; services decide."""
+
+import json
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ngoso.accounts.scope import can_see_place, get_scoped_or_404, require, scoped
+from ngoso.core import jobs
+from ngoso.core.text import fold, phone_digits
+from ngoso.places.models import Place
+from ngoso.teams.models import Member
+
+from . import services, targets
+from .io import template_workbook
+from .models import Household, Resident
+
+
+@login_required
+def household_detail(request, code):
+    hh = get_scoped_or_404(Household.objects.select_related("village__parent"), request.user, code=code)
+    residents = hh.residents.select_related("ethnicity").order_by("-relation", "birth_year")
+    for r in residents:
+        r.groups = targets.group_labels(targets.groups_of(r))
+    access = [(Household._meta.get_field(f).verbose_name, getattr(hh, f)) for f in Household.ACCESS_FIELDS]
+    return render(request, "people/household.html", {"hh": hh, "residents": residents, "access": access})
+
+
+@login_required
+def resident_detail(request, uuid):
+    r = get_scoped_or_404(Resident.objects.select_related("household__village", "ethnicity"), request.user, uuid=uuid)
+    return render(request, "people/resident.html", {
+        "r": r, "groups": targets.group_labels(targets.groups_of(r)), "consent": services.current_consent(r),
+        "can_erase": request.user.can("erase"),
+    })
+
+
+@login_required
+def resident_data(request, uuid):
+    """The person's own copy of their data (JSON), on their request."""
+    r = get_scoped_or_404(Resident.objects.select_related("household__village", "ethnicity"), request.user, uuid=uuid)
+    require(request.user, "edit_people")
+    data = services.subject_data(r)
+    resp = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8")
+    resp["Content-Disposition"] = f'attachment; filename="du-lieu-ca-nhan-{r.uuid}.json"'
+    return resp
+
+
+@login_required
+@require_POST
+def resident_erase(request, uuid):
+    r = get_scoped_or_404(Resident.objects.select_related("household__village"), request.user, uuid=uuid)
+    require(request.user, "erase")
+    if fold(request.POST.get("confirm_name", "")) != r.search_name:
+        messages.error(request, _("To erase, type the person's full name exactly."))
+        return redirect("resident", uuid=uuid)
+    village = r.household.village
+    erasure = services.erase_resident(r, done_by=request.user.get_username(), reason=request.POST.get("reason", "")[:200])
+    messages.success(request, _("The person's data has been erased.")
+                     + (" " + _("The household had nobody left and was removed.") if erasure.household_removed else ""))
+    return redirect("place", code=village.code)
+
+
+@login_required
+def search(request):
+    q = request.GET.get("q", "").strip()
+    results = {"residents": [], "households": [], "members": []}
+    if len(q) >= 2:
+        key, digits = fold(q), phone_digits(q)
+        residents = scoped(Resident.objects.select_related("household__village"), request.user)
+        households = scoped(Household.objects.select_related("village"), request.user)
+        members = scoped(Member.objects.select_related("place"), request.user)
+        if digits and len(digits) >= 4 and len(digits) >= len(q.replace(" ", "").replace(".", "")) - 1:
+            results["residents"] = list(residents.filter(Q(phone_digits__contains=digits))[:50])
+            results["households"] = list(households.filter(phone_digits__contains=digits)[:50])
+            results["members"] = list(members.filter(phone_digits__contains=digits)[:50])
+        else:
+            cond = Q(search_name__startswith=key) | Q(search_name__contains=" " + key)
+            results["residents"] = list(residents.filter(cond).order_by("search_name")[:50])
+            results["households"] = list(households.filter(code__startswith=q)[:20])
+            results["members"] = list(members.filter(cond).order_by("search_name")[:20])
+    return render(request, "people/search.html", {"q": q, "results": results,
+                                                  "empty": q and not any(results.values())})
+
+
+@login_required
+def import_page(request):
+    require(request.user, "import")
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose a file to import."))
+            return redirect("import")
+        if not upload.name.lower().endswith((".xlsx", ".csv", ".xlsm")):
+            messages.error(request, _("Only .xlsx or .csv files are accepted."))
+            return redirect("import")
+        tmpdir = Path(settings.DATA_DIR) / "uploads"
+        tmpdir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=tmpdir, delete=False, suffix=Path(upload.name).suffix) as fh:
+            for chunk in upload.chunks():
+                fh.write(chunk)
+        job = jobs.submit("import_people", {"path": fh.name, "filename": upload.name, "user_id": request.user.pk},
+                          user=request.user, place_path=request.user.place.path if request.user.place_id else "")
+        return redirect("job", pk=job.pk)
+    return render(request, "people/import.html")
+
+
+@login_required
+def import_template(request):
+    resp = HttpResponse(template_workbook(request.user),
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = 'attachment; filename="mau-nhap-ho-gia-dinh.xlsx"'
+    return resp
+
+
+@login_required
+@require_POST
+def export_place(request, code):
+    place = get_object_or_404(Place, code=code)
+    require(request.user, "export")
+    if not can_see_place(request.user, place):
+        raise PermissionDenied
+    job = jobs.submit("export_people", {"place": place.code, "user_id": request.user.pk}, user=request.user,
+                      place_path=place.path)
+    return redirect("job", pk=job.pk)

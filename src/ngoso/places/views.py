@@ -1,0 +1,39 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from ngoso.accounts.scope import can_see_place, scoped, within
+from ngoso.core.counts import counts_under
+from ngoso.core.stats import stats
+from ngoso.people.models import Household
+
+from .models import Level, Place
+
+
+@login_required
+def place_detail(request, code):
+    place = get_object_or_404(Place.objects.select_related("type", "parent", "former_parent"), code=code)
+    if not can_see_place(request.user, place):
+        raise PermissionDenied
+    user_root = request.user.place
+    crumbs = [p for p in place.ancestors() if user_root is None or p.path.startswith(user_root.path)]
+    context = {"place": place, "crumbs": crumbs, "stats": stats(place), "can_export": request.user.can("export")}
+    if place.level == Level.VILLAGE:
+        households = within(scoped(Household.objects.all(), request.user), place) \
+            .prefetch_related("residents").order_by("alley", "house_number", "code")
+        context["page"] = Paginator(households, 50).get_page(request.GET.get("page"))
+    else:
+        counts = counts_under(place)
+        children = list(Place.objects.filter(parent=place).select_related("type").order_by("name"))
+        if not place.is_current:
+            children += list(Place.objects.formerly_under(place).filter(former_parent=place)
+                             .select_related("type", "parent"))
+        for child in children:
+            child.counts = counts.get(child.code, {"households": 0, "residents": 0, "villages": 0})
+        if not place.is_current and place.level == Level.COMMUNE:
+            context["successors"] = [s.successor for s in place.successions.select_related("successor")]
+        context["children"] = children
+    if place.is_current and place.level == Level.COMMUNE:
+        context["predecessors"] = [s.predecessor for s in place.predecessions.select_related("predecessor")]
+    return render(request, "places/place.html", context)

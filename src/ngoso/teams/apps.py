@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class TeamsConfig(AppConfig):
+    name = "ngoso.teams"
+    label = "teams"
+    verbose_name = "Tổ công nghệ số / Teams"
+
+    def ready(self):
+        from ngoso.accounts import audit
+
+        from .models import Member, Membership
+
+        audit.register(Member, lambda m: m.place.path)
+        audit.register(Membership, lambda m: m.team.place.path)

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from ngoso.api.v1 import api
+
+admin.site.site_header = "Ngõ Số — quản trị / administration"
+admin.site.site_title = "Ngõ Số"
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("ngoso.core.urls")),
+]

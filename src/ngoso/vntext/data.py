@@ -1,0 +1,321 @@
+"""Tables for the normaliser: abbreviations, units, currencies, letter names and context words.
+
+Everything that a maintainer may want to extend lives here as plain data.  Keys are matched
+case-sensitively and as whole tokens (a key ending in "." such as "TP." may be glued to the next
+word: "TP.HCM").  Readings are lower case unless they contain a proper name.
+"""
+
+from __future__ import annotations
+
+# --------------------------------------------------------------------------------------------
+# Abbreviations: written form -> spoken form.  Extend freely; longer keys win over shorter ones.
+# Compound codes joined by "-" ("QĐ-UBND", "KT-XH") are read part by part, so list the parts.
+ABBREVIATIONS: dict[str, str] = {
+    # administration and the Party
+    "UBND": "ủy ban nhân dân",
+    "HĐND": "hội đồng nhân dân",
+    "UBMTTQ": "ủy ban mặt trận tổ quốc",
+    "MTTQ": "mặt trận tổ quốc",
+    "MTTQVN": "mặt trận tổ quốc Việt Nam",
+    "CHXHCN": "cộng hòa xã hội chủ nghĩa",
+    "XHCN": "xã hội chủ nghĩa",
+    "ĐCSVN": "Đảng Cộng sản Việt Nam",
+    "BCH": "ban chấp hành",
+    "BCĐ": "ban chỉ đạo",
+    "BTC": "ban tổ chức",
+    "BQL": "ban quản lý",
+    "TW": "trung ương",
+    "TƯ": "trung ương",
+    "CBCC": "cán bộ công chức",
+    "CBCCVC": "cán bộ công chức viên chức",
+    "ĐVHC": "đơn vị hành chính",
+    "TP.": "thành phố",
+    "Tp.": "thành phố",
+    "TP": "thành phố",
+    "TPHCM": "thành phố Hồ Chí Minh",
+    "HCM": "Hồ Chí Minh",
+    "TX.": "thị xã",
+    "TT.": "thị trấn",
+    "VN": "Việt Nam",
+    "Đ/c": "đồng chí",
+    "đ/c": "đồng chí",
+    "ĐT": "điện thoại",
+    "ĐTDĐ": "điện thoại di động",
+    "QL.": "quốc lộ",
+    "USD": "đô la Mỹ",
+    "VND": "việt nam đồng",
+    "VNĐ": "việt nam đồng",
+    "ĐBSCL": "đồng bằng sông Cửu Long",
+    "QL": "quốc lộ",
+    "KCN": "khu công nghiệp",
+    "NTM": "nông thôn mới",
+    # documents
+    "NĐ-CP": "nghị định chính phủ",
+    "NĐ": "nghị định",
+    "QĐ": "quyết định",
+    "TTg": "thủ tướng",
+    "TTLT": "thông tư liên tịch",
+    # ministries and sectors
+    "TT&TT": "thông tin và truyền thông",
+    "TTTT": "thông tin truyền thông",
+    "BTTTT": "bộ thông tin và truyền thông",
+    "KH&CN": "khoa học và công nghệ",
+    "KHCN": "khoa học công nghệ",
+    "KH&ĐT": "kế hoạch và đầu tư",
+    "GD&ĐT": "giáo dục và đào tạo",
+    "GDĐT": "giáo dục đào tạo",
+    "NN&PTNT": "nông nghiệp và phát triển nông thôn",
+    "NN&MT": "nông nghiệp và môi trường",
+    "TN&MT": "tài nguyên và môi trường",
+    "TNMT": "tài nguyên môi trường",
+    "LĐ-TB&XH": "lao động thương binh và xã hội",
+    "LĐTBXH": "lao động thương binh và xã hội",
+    "VH-TT&DL": "văn hóa thể thao và du lịch",
+    "ANTT": "an ninh trật tự",
+    "PCCC": "phòng cháy chữa cháy",
+    "ATGT": "an toàn giao thông",
+    "ATTP": "an toàn thực phẩm",
+    # digital transformation
+    "CNTT": "công nghệ thông tin",
+    "CNSCĐ": "công nghệ số cộng đồng",
+    "CĐS": "chuyển đổi số",
+    "DVC": "dịch vụ công",
+    "DVCTT": "dịch vụ công trực tuyến",
+    "VNeID": "vê nờ e ai đi",
+    "CCCD": "căn cước công dân",
+    "CMND": "chứng minh nhân dân",
+    "SĐT": "số điện thoại",
+    "OTP": "ô tê pê",
+    "QR": "kiu a",
+    "AI": "ây ai",
+    "IT": "ai ti",
+    "ID": "ai đi",
+    "TV": "ti vi",
+    "OK": "ô kê",
+    "LED": "lét",
+    "Wi-Fi": "oai phai",
+    "WiFi": "oai phai",
+    "Wifi": "oai phai",
+    "wifi": "oai phai",
+    "COVID": "cô vít",
+    "Covid": "cô vít",
+    # social insurance, education, organisations, economy
+    "BHYT": "bảo hiểm y tế",
+    "BHXH": "bảo hiểm xã hội",
+    "BHTN": "bảo hiểm thất nghiệp",
+    "THPT": "trung học phổ thông",
+    "THCS": "trung học cơ sở",
+    "HSSV": "học sinh sinh viên",
+    "HTX": "hợp tác xã",
+    "TNHH": "trách nhiệm hữu hạn",
+    "CTCP": "công ty cổ phần",
+    "DN": "doanh nghiệp",
+    "DNNVV": "doanh nghiệp nhỏ và vừa",
+    "TNCS": "thanh niên cộng sản",
+    "LHPN": "liên hiệp phụ nữ",
+    "HCB": "hội cựu chiến binh",
+    "GCN": "giấy chứng nhận",
+    "QSDĐ": "quyền sử dụng đất",
+    "OCOP": "ô cốp",
+    "VietGAP": "việt gáp",
+    "GlobalGAP": "glô bồ gáp",
+    "ASEAN": "a xê an",
+    "UNESCO": "u nét xcô",
+    "NATO": "na tô",
+    "v.v.": "vân vân",
+    "v.v": "vân vân",
+}
+
+# Parts that are only expanded inside a document code or a hyphenated compound ("123/KH-UBND",
+# "13/2023/NĐ-CP", "KT-XH"): alone they are too ambiguous ("CP" is also "cổ phần").
+DOC_CODE_PARTS: dict[str, str] = {
+    "CP": "chính phủ",
+    "CT": "chỉ thị",
+    "NQ": "nghị quyết",
+    "KH": "kế hoạch",
+    "CV": "công văn",
+    "TT": "thông tư",
+    "BC": "báo cáo",
+    "TB": "thông báo",
+    "TTr": "tờ trình",
+    "HD": "hướng dẫn",
+    "BTTTT": "bộ thông tin và truyền thông",
+    "BNV": "bộ nội vụ",
+    "BTC": "bộ tài chính",
+    "BYT": "bộ y tế",
+    "KT": "kinh tế",
+    "XH": "xã hội",
+    "VP": "văn phòng",
+    "SYT": "sở y tế",
+    "QH": "quốc hội",
+    "UBTVQH": "ủy ban thường vụ quốc hội",
+    "NĐ": "nghị định",
+    "STTTT": "sở thông tin và truyền thông",
+}
+
+# --------------------------------------------------------------------------------------------
+# Vietnamese letter names used to spell unknown acronyms ("ATM" -> "a tê mờ").  Convention: the
+# school letter names, with the short consonant forms "lờ, mờ, nờ, rờ" that broadcasters use in
+# acronyms (VTV reads "ATM" as "a tê mờ"); foreign letters F J W Z get their usual names.
+LETTER_NAMES: dict[str, str] = {
+    "a": "a", "b": "bê", "c": "xê", "d": "dê", "đ": "đê", "e": "e", "f": "ép", "g": "giê",
+    "h": "hát", "i": "i", "j": "gi", "k": "ca", "l": "lờ", "m": "mờ", "n": "nờ", "o": "o",
+    "p": "pê", "q": "quy", "r": "rờ", "s": "ét", "t": "tê", "u": "u", "v": "vê", "w": "vê kép",
+    "x": "ích", "y": "i dài", "z": "dét",
+    "ă": "á", "â": "ớ", "ê": "ê", "ô": "ô", "ơ": "ơ", "ư": "ư",
+}
+
+# --------------------------------------------------------------------------------------------
+# Units after a number.  UNITS: attached or spaced ("5km", "5 km"); ATTACHED_ONLY_UNITS only
+# when glued to the number ("2l", "5t"), because "5 l" or "lớp 5 t" are too ambiguous.
+UNITS: dict[str, str] = {
+    # length
+    "km": "ki lô mét", "Km": "ki lô mét", "KM": "ki lô mét",
+    "m": "mét", "cm": "xăng ti mét", "mm": "mi li mét", "dm": "đề xi mét",
+    "µm": "mi crô mét", "μm": "mi crô mét", "nm": "na nô mét",
+    "inch": "inch",
+    # area and volume
+    "m2": "mét vuông", "km2": "ki lô mét vuông", "cm2": "xăng ti mét vuông", "mm2": "mi li mét vuông",
+    "dm2": "đề xi mét vuông", "ha": "héc ta",
+    "m3": "mét khối", "cm3": "xăng ti mét khối", "dm3": "đề xi mét khối",
+    "ml": "mi li lít", "mL": "mi li lít", "lít": "lít",
+    # mass
+    "kg": "ki lô gam", "Kg": "ki lô gam", "KG": "ki lô gam", "mg": "mi li gam", "µg": "mi crô gam",
+    "g": "gam", "gr": "gam",
+    # temperature (NFKC turns ℃ into °C; "oC" is a common typing substitute)
+    "°C": "độ xê", "°c": "độ xê", "oC": "độ xê", "°F": "độ ép", "°f": "độ ép", "°K": "độ ca",
+    "°k": "độ ca", "°": "độ",
+    # ratios
+    "%": "phần trăm", "‰": "phần nghìn",
+    # data (b/B both read as byte: that is what Vietnamese writers mean by "Mb" in practice)
+    "GB": "gi ga bai", "Gb": "gi ga bai", "gb": "gi ga bai",
+    "MB": "mê ga bai", "Mb": "mê ga bai", "mb": "mê ga bai",
+    "KB": "ki lô bai", "Kb": "ki lô bai", "kb": "ki lô bai", "kB": "ki lô bai",
+    "TB": "tê ra bai", "Tb": "tê ra bai", "tb": "tê ra bai",
+    "Mbps": "mê ga bít trên giây", "mbps": "mê ga bít trên giây", "MBps": "mê ga bai trên giây",
+    "Gbps": "gi ga bít trên giây", "gbps": "gi ga bít trên giây",
+    "Kbps": "ki lô bít trên giây", "kbps": "ki lô bít trên giây",
+    # electricity and power
+    "kW": "ki lô oát", "kw": "ki lô oát", "KW": "ki lô oát", "MW": "mê ga oát", "GW": "gi ga oát",
+    "TW": "tê ra oát", "tw": "tê ra oát", "W": "oát",
+    "kWh": "ki lô oát giờ", "kwh": "ki lô oát giờ", "KWh": "ki lô oát giờ", "MWh": "mê ga oát giờ",
+    "V": "vôn", "kV": "ki lô vôn", "kv": "ki lô vôn", "mV": "mi li vôn", "mA": "mi li am pe",
+    "mAh": "mi li am pe giờ",
+    "Hz": "héc", "hz": "héc", "kHz": "ki lô héc", "khz": "ki lô héc", "MHz": "mê ga héc",
+    "Mhz": "mê ga héc", "mhz": "mê ga héc", "GHz": "gi ga héc", "Ghz": "gi ga héc", "ghz": "gi ga héc",
+    "hp": "mã lực", "HP": "mã lực",
+    "dB": "đề xi ben", "mmHg": "mi li mét thủy ngân", "kcal": "ki lô ca lo",
+    # time
+    "ms": "mi li giây",
+}
+UNITS["m²"] = UNITS["m2"]
+UNITS["km²"] = UNITS["km2"]
+UNITS["cm²"] = UNITS["cm2"]
+UNITS["m³"] = UNITS["m3"]
+UNITS["cm³"] = UNITS["cm3"]
+
+ATTACHED_ONLY_UNITS: dict[str, str] = {
+    "l": "lít", "L": "lít", "t": "tấn", "v": "vôn",
+}
+
+# Units allowed after "/" (km/h, đồng/kg, 50.000đ/ngày): all units, plus time units.
+PER_UNITS: dict[str, str] = {
+    "h": "giờ", "giờ": "giờ", "min": "phút", "ph": "phút", "p": "phút", "s": "giây",
+}
+
+# Time-zone abbreviations spelled after a time even when written in lower case ("8:23 gmt").
+TIME_ZONES = frozenset({
+    "utc", "gmt", "ict", "pst", "pdt", "est", "edt", "cst", "cdt", "mst", "mdt", "jst", "kst", "cet",
+    "cest", "bst", "ist", "aest", "sgt", "hkt",
+})
+
+# --------------------------------------------------------------------------------------------
+# Currencies (after the number, or "$"/"US$" before it).
+CURRENCIES: dict[str, str] = {
+    "đ": "đồng", "₫": "đồng", "đồng": "đồng", "VND": "đồng", "VNĐ": "đồng", "vnd": "đồng",
+    "vnđ": "đồng", "Vnđ": "đồng", "Vnd": "đồng", "VNđ": "đồng",
+    "$": "đô la", "USD": "đô la", "usd": "đô la", "US$": "đô la", "đô": "đô la", "đô la": "đô la",
+    "€": "ơ rô", "EUR": "ơ rô", "euro": "ơ rô", "Euro": "ơ rô",
+    "£": "bảng Anh", "GBP": "bảng Anh",
+    "¥": "yên Nhật", "JPY": "yên Nhật",
+    "CNY": "nhân dân tệ", "NDT": "nhân dân tệ",
+    "₩": "uôn", "KRW": "uôn",
+    "₹": "ru pi", "INR": "ru pi",
+    "฿": "bạt", "THB": "bạt",
+}
+CURRENCY_PREFIXES: dict[str, str] = {"$": "đô la", "US$": "đô la", "€": "ơ rô", "£": "bảng Anh"}
+
+# Money shorthand glued to a number: 10k, 1tr5, 2t3 (t followed by digits is a price in tỷ;
+# a bare "5t" is tấn, see ATTACHED_ONLY_UNITS).
+MONEY_SCALES = {"k": 1_000, "K": 1_000, "tr": 1_000_000, "TR": 1_000_000, "Tr": 1_000_000, "t": 1_000_000_000}
+
+# "X/Y": after a money word X the reading is "X một Y" (a price per unit: "đồng/kg"); after a
+# counted thing X it is "một" when Y is not a measurement unit ("buổi/tuần", "đồng/hộ/tháng") and
+# "trên" when it is ("người/km²"); after anything else a unit Y is read with "trên" ("tấn/ha").
+PER_MONEY_WORDS = frozenset({"đồng", "đ", "₫", "vnd", "vnđ", "usd", "la", "rô", "tệ"})
+PER_COUNT_WORDS = frozenset({
+    "buổi", "lần", "lượt", "người", "hộ", "con", "chuyến", "ca", "suất", "cái", "chiếc", "bao", "thùng",
+    "hộp", "gói", "khẩu", "nhân", "học", "lớp", "xe", "phòng", "giường", "vé",
+})
+
+# --------------------------------------------------------------------------------------------
+# Context words (compared in lower case).  PREV = the word just before the token.
+ORDINAL_WORDS = frozenset({"thứ", "hạng"})
+MONTH_WORDS = frozenset({"tháng"})
+# d/m read as a date after these words; "ngày" is added unless the word already says it.
+DATE_CONTEXT_WORDS = frozenset({
+    "ngày", "hôm", "mùng", "mồng", "sáng", "trưa", "chiều", "tối", "đêm", "từ", "đến", "tới",
+    "trước", "sau", "vào", "hạn", "lễ", "dịp", "khánh", "nay", "qua", "mai", "là", "đầu", "cuối",
+})
+DATE_NO_PREFIX_WORDS = frozenset({"ngày", "mùng", "mồng", "hôm"})
+# a/b read as a fraction after these words (before the date heuristics apply).
+FRACTION_CONTEXT_WORDS = frozenset({
+    "chiếm", "khoảng", "gần", "hơn", "bằng", "còn", "mất", "được", "tăng", "giảm", "gấp", "trên",
+    "dưới", "xấp", "xỉ", "chỉ", "tới",
+})
+FRACTION_NEXT_WORDS = frozenset({"số", "dân", "diện", "tổng", "lượng", "phần", "thời", "quãng", "khối"})
+# a/b after these words is a house number / alley: "ngõ 34/5" -> "ba mươi tư trên năm".
+ADDRESS_WORDS = frozenset({
+    "số", "ngõ", "ngách", "hẻm", "kiệt", "nhà", "phòng", "lô", "căn", "tổ", "khu", "kios", "ki-ốt",
+    "kiốt", "thửa", "tờ", "km", "quốc", "lộ", "đường", "phố",
+})
+# hotline context: "gọi 113", "đường dây nóng 1022" are read digit by digit.
+PHONE_CONTEXT_WORDS = frozenset({
+    "gọi", "số", "tổng", "đài", "hotline", "nóng", "quay", "bấm", "nhắn", "sđt", "thoại",
+    "liên", "hệ", "cứu", "khẩn", "cấp",
+})
+SHORT_HOTLINES = frozenset({"111", "112", "113", "114", "115", "116", "117", "119", "1022", "1080", "1088"})
+
+# "2-1" after these is a score, read "hai một".
+SCORE_WORDS = frozenset({"tỷ số", "tỉ số", "thắng", "thua", "hòa", "hoà", "tỷ", "tỉ"})
+
+# Words after which a Roman numeral is a number ("Quý IV", "thế kỷ XXI", "khóa XV").  Two-word keys
+# are compared with the two previous words.  After ORDINAL_WORDS the numeral is an ordinal.
+ROMAN_KEYWORDS = frozenset({
+    "quý", "khóa", "khoá", "thứ", "chương", "phần", "mục", "khoản", "đoạn", "tập", "kỳ", "kì",
+    "điều", "bài", "cấp", "hạng", "nhóm", "loại", "bậc", "vùng", "số", "năm", "phiên", "tiết",
+    "thế kỷ", "thế kỉ", "đại hội", "phụ lục", "giai đoạn", "hội nghị", "trung ương", "quân khu",
+    "quân đoàn", "sư đoàn", "trung đoàn", "học kỳ", "học kì",
+})
+# after "số" only I V X L numerals count (so "số CD", "số MC" stay letters); after "năm" the
+# numeral must start with M (a year: "năm MMXXIII").
+ROMAN_SO_CHARS = frozenset("IVXLivxl")
+
+# URL / e-mail pieces.
+URL_WORDS: dict[str, str] = {
+    "www": "vê kép vê kép vê kép", "vn": "vê en", "com": "com", "net": "nét", "org": "o rờ giê",
+    "gov": "gốp", "edu": "e đu", "info": "in phô", "io": "i o", "http": "hát tê tê pê",
+    "https": "hát tê tê pê ét", "gmail": "gờ meo", "yahoo": "da hu", "outlook": "ao lúc",
+    "facebook": "phây búc", "youtube": "du túp", "zalo": "da lô", "google": "gu gồ",
+}
+URL_SYMBOLS: dict[str, str] = {
+    ".": "chấm", "/": "gạch chéo", "-": "gạch ngang", "_": "gạch dưới", ":": "hai chấm",
+    "@": "a còng", "?": "dấu hỏi", "=": "bằng", "&": "và", "#": "thăng", "+": "cộng", "~": "ngã",
+    "%": "phần trăm",
+}
+
+# Stand-alone symbols.
+SYMBOLS: dict[str, str] = {
+    "&": "và", "≈": "xấp xỉ", "~": "khoảng", "±": "cộng trừ", "≥": "lớn hơn hoặc bằng",
+    "≤": "nhỏ hơn hoặc bằng", "×": "nhân", "÷": "chia", "→": "sang", "@": "a còng", "№": "số",
+}

@@ -1,0 +1,846 @@
+"""The text normaliser: finds the non-standard words in a text and replaces them with their reading.
+
+Design: one compiled "master" regular expression whose alternatives are the token classes (e-mail,
+URL, phone, date, time, money, measure, number, Roman numeral, abbreviation, acronym…) in priority
+order.  The text is walked once; at each place where a token can start (``_GATE``) the master regex
+is tried, and the match is read by a small handler that may look at the word(s) just before it
+(``thứ 4`` -> "thứ tư", ``ngày 5/9``, ``Quý IV``).  A second step looks at what lies *between* two
+consecutive tokens: "-" between two numbers is a range ("đến"), "-" before a number at a word start
+is a minus sign ("âm"), "x" between two numbers is "nhân".  Everything else in the text is kept
+unchanged, so words and punctuation survive.
+
+A handler returns ``None`` when its match turns out not to be what the pattern suggested (31/02,
+25:70, a 12-digit "phone"): the next alternative that matches at the same place is tried instead,
+with the whole text still available for context.  An unexpected exception in a handler is treated
+the same way (unless ``STRICT``), and a last pass reads any ASCII digit that is still there, so
+``normalize`` never raises for any text and never leaves a digit.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from . import data
+from .numbers import (
+    decimal_to_words,
+    fraction_to_words,
+    month_to_words,
+    number_to_words,
+    ordinal_to_words,
+    read_digits,
+    read_integer_string,
+    region_config,
+    roman_to_int,
+)
+
+__all__ = ["normalize", "spell", "read_number_string"]
+
+
+def _alt(keys) -> str:
+    """Regex alternation of literal keys, longest first."""
+    return "|".join(re.escape(k) for k in sorted(set(keys), key=lambda k: (-len(k), k)))
+
+
+# ------------------------------------------------------------------------------------------------
+# Pieces
+_THOUSANDS_DOT = r"[0-9]{1,3}(?:\.[0-9]{3})+(?![0-9]|\.[0-9])(?:,[0-9]+)?"
+_THOUSANDS_COMMA = r"[0-9]{1,3}(?:,[0-9]{3}){2,}(?![0-9])"
+# a number in front of a unit or currency: also accepts "1.5" (English decimal point)
+_NUM = rf"(?:{_THOUSANDS_DOT}|{_THOUSANDS_COMMA}|[0-9]+\.[0-9]{{1,2}}(?![0-9])|[0-9]+(?:,[0-9]+)?)"
+_NB = r"(?<![\w.,])"  # a number must not continue a word or another number
+
+_UNITS_ALL = {**data.UNITS, **data.ATTACHED_ONLY_UNITS}
+_PER_ALL = {**data.UNITS, **data.ATTACHED_ONLY_UNITS, **data.PER_UNITS}
+_UNIT_ATTACHED_RE = _alt(_UNITS_ALL)
+_UNIT_SPACED_RE = _alt(data.UNITS)
+_PER_RE = rf"(?:{_alt(_PER_ALL)}|[^\W\d_]+)"
+_CUR_RE = _alt(data.CURRENCIES)
+_CUR_PREFIX_RE = _alt(data.CURRENCY_PREFIXES)
+
+
+def _abbr_alt() -> str:
+    parts = []
+    for key in sorted(data.ABBREVIATIONS, key=lambda k: (-len(k), k)):
+        pat = re.escape(key)
+        if key[-1].isalnum():
+            pat += r"(?![\w&])"
+        parts.append(pat)
+    return "|".join(parts)
+
+
+_PATTERNS = [
+    # quantifiers are bounded (RFC lengths) so that a long run of symbols cannot make a failed
+    # match scan to the end of the text at every position
+    ("email", r"(?<![\w.+%-])[A-Za-z0-9][A-Za-z0-9._+-]{0,63}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,6}"),
+    (
+        "url",
+        r"(?<![\w@/.])(?:(?:https?|ftp)://|www\.)[^\s<>\"'\[\]()]*[^\s<>\"'.,;:!?()\[\]]"
+        r"|(?<![\w@/.-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}"
+        r"(?i:vn|com|net|org|gov|edu|info|io|app|asia|biz)"
+        r"(?:/[^\s<>\"']*[^\s<>\"'.,;:!?()\[\]])?(?![\w-]|\.[A-Za-z0-9])",
+    ),
+    (
+        "phone",
+        r"(?<![\w.,+])(?:\+84[ .-]?[0-9]{2,3}|\(0[0-9]{2,3}\)|0[0-9]{2,3})(?:[ .-]?[0-9]{3,4}){2}"
+        r"(?!\w|[.,][0-9])",
+    ),
+    ("hotline", r"(?<![\w.,])1[89]00(?:[ .]?[0-9]{2,4}){1,3}(?!\w|[.,][0-9])"),
+    (
+        "date3",
+        r"(?<![\w.,/-])(?P<d3d>[0-9]{1,2})(?P<d3s>[/.-])(?P<d3m>[0-9]{1,2})(?P=d3s)(?P<d3y>[0-9]{4})"
+        r"(?![0-9]|[.,/-][0-9])",
+    ),
+    (
+        "doc",
+        r"(?<![\w./])(?P<docn>[0-9]+)(?:/(?P<docy>[0-9]{4}))?/"
+        r"(?P<docc>[A-ZĐ][A-Za-zĐđ&0-9]*(?:-[A-ZĐ][A-Za-zĐđ&0-9]*)*)(?![\w&])",
+    ),
+    ("mys", r"(?<!\w)(?i:tháng)[ \t]+(?P<mysm>[0-9]{1,2})[ \t]+(?P<mysy>[0-9]{4})(?!\w|[.,][0-9])"),
+    ("my", r"(?<![\w.,/-])(?P<mym>[0-9]{1,2})(?P<mysep>[/.-])(?P<myy>[0-9]{4})(?![0-9]|[.,/-][0-9])"),
+    (
+        "hms",
+        r"(?<![\w.,:])(?P<th>[0-9]{1,2}):(?P<tm>[0-9]{2})(?::(?P<ts>[0-9]{2}))?(?![0-9]|[.,:][0-9])",
+    ),
+    ("hm", r"(?<![\w.,])(?P<hmh>[0-9]{1,2})[hHg](?P<hmm>[0-9]{2})(?:'|ph|p)?(?!\w)"),
+    ("ps", r"(?<![\w.,])(?P<psp>[0-9]{1,3})(?:p|ph)(?P<pss>[0-9]{1,2})s(?!\w)"),
+    ("dur", rf"{_NB}(?P<durn>{_NUM})(?P<duru>h|H|ph|p|s)(?!\w)"),
+    ("mixed", r"(?<![\w.,/])(?P<mxw>[0-9]+) (?P<mxn>[0-9]{1,3})/(?P<mxd>[0-9]{1,3})(?![0-9]|[/.,][0-9])"),
+    (
+        "fracunit",
+        rf"(?<![\w.,/])(?P<fun>[0-9]{{1,3}})/(?P<fud>[0-9]{{1,3}}) ?(?P<fuu>{_UNIT_ATTACHED_RE})(?!\w)",
+    ),
+    (
+        "moneypre",
+        rf"(?<!\w)(?P<mpc>{_CUR_PREFIX_RE}) ?(?P<mpn>{_NUM})(?:[ \t]?(?P<mps>triệu|tỷ|tỉ|nghìn|ngàn))?(?!\w)",
+    ),
+    (
+        "slang",
+        rf"{_NB}(?P<sln>{_NUM})(?:(?P<sls>tr|TR|Tr|k|K)(?P<sld>[0-9]{{1,3}})?|(?P<slt>t)(?P<sltd>[0-9]{{1,3}}))"
+        rf"(?:[ \t]?(?P<slc>{_CUR_RE}))?(?P<slp>(?:/{_PER_RE}){{1,2}})?(?!\w)",
+    ),
+    ("money", rf"{_NB}(?P<mon>{_NUM})[ \t]?(?P<moc>{_CUR_RE})(?P<mop>(?:/{_PER_RE}){{1,2}})?(?!\w)"),
+    (
+        "measure",
+        rf"{_NB}(?P<men>{_NUM})(?:(?P<meu>{_UNIT_ATTACHED_RE})|[ \t](?P<mesu>{_UNIT_SPACED_RE}))"
+        rf"(?P<mep>(?:/{_PER_RE}){{1,2}})?(?!\w)",
+    ),
+    (
+        "dash2",
+        r"(?<![\w.,/-])(?P<dsa>[0-9]{1,2})-(?P<dsb>[0-9]{1,2})(?![0-9]|[/.,:-][0-9]|[^\W\d_])",
+    ),
+    ("addr", r"(?<![\w.])(?P<adk>[QP])\.[ \t]?(?=[0-9])"),
+    (
+        "slash",
+        r"(?<![\w.,/])(?P<sla>[0-9]{1,4}[A-Za-z]?)(?P<slr>(?:/[0-9]{1,4}[A-Za-z]?)+)(?!\w|[/.,][0-9])",
+    ),
+    (
+        "alnum",
+        r"(?<![\w.,])(?:[0-9]+[A-Za-zĐđ]+[A-Za-z0-9Đđ]*|[A-Za-zĐđ]+[0-9][A-Za-z0-9Đđ]*)(?!\w)",
+    ),
+    ("num", rf"(?<![0-9])(?:{_THOUSANDS_DOT}|{_THOUSANDS_COMMA}|[0-9]+(?:\.[0-9]+)+|[0-9]+,[0-9]+|[0-9]+)"),
+    ("abbr", rf"(?<![\w&.])(?:{_abbr_alt()})"),
+    ("roman", r"(?<![\w&])(?:[IVXLCDM]+|[ivxlcdm]+)(?![\w&])"),
+    ("compound", r"(?<![\w&-])[A-ZĐ][A-Za-zĐđ&]*(?:-[A-ZĐ][A-Za-zĐđ&]*)+(?![\w&-])"),
+    ("acro", r"(?<![\w&])[A-ZĐ]{2,}(?![\w&])"),
+    (
+        "tz",
+        rf"(?:(?<=[0-9hH] )|(?<=giờ )|(?<=phút )|(?<=giây ))(?i:{_alt(data.TIME_ZONES)})(?!\w)",
+    ),
+    ("unitword", rf"(?:(?<=mỗi )|(?<=Mỗi ))(?P<uwu>{_alt(k for k in data.UNITS if len(k) > 1)})(?!\w)"),
+    ("perunit", rf"(?<=[^\W\d_])/(?P<puw>{_alt(_PER_ALL)}|[^\W\d_]+)(?!\w)"),
+    ("sym", rf"[{re.escape(''.join(data.SYMBOLS))}]"),
+]
+
+MASTER_RE = re.compile("|".join(f"(?P<{name}>{pat})" for name, pat in _PATTERNS))
+_MASTERS: dict[frozenset, re.Pattern] = {frozenset(): MASTER_RE}
+
+
+# Where a token can start: a word start, a digit glued to a word ("Lớp10"), or a symbol.  Trying
+# the master regex only there (instead of at every character, as finditer would) is what makes
+# normalize fast: an alternation of ~30 branches gets no first-character optimisation from the
+# regex engine.
+_GATE = re.compile(r"(?<!\w)\w|(?<=\w)[0-9]|[^\w\s]")
+
+
+def _master(excluded: frozenset) -> re.Pattern:
+    """The master regex without some alternatives (used to re-read a span a handler rejected)."""
+    regex = _MASTERS.get(excluded)
+    if regex is None:
+        regex = _MASTERS[excluded] = re.compile(
+            "|".join(f"(?P<{name}>{pat})" for name, pat in _PATTERNS if name not in excluded)
+        )
+    return regex
+
+_DIGIT_RUN = re.compile(r"[0-9]+")
+_URL_PIECES = re.compile(r"[^\W\d_]+|[0-9]+|.")
+_THOUSANDS_DOT_RE = re.compile(_THOUSANDS_DOT)
+_LETTERS_DIGITS = re.compile(r"[0-9]+|[^\W\d_]+")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
+_SPACE_BEFORE_PUNCT = re.compile(r" +([,.;:!?])")
+_SPACE_AROUND_NL = re.compile(r" *\n *")
+_VI_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?"
+    r"(?:(?:uye|ie|ye|uo)(?:ng|nh|ch|[cmnptu])"  # iê, yê, uyê, uô need a final
+    r"|oai|oay|oeo|uoi|uou|ieu|yeu|uay|uyu|ai|ao|au|ay|eo|eu|iu|oi|ui|ia|ua"
+    r"|(?:oa|oe|oo|uy|ue|[aeiouy])(?:ng|nh|ch|[cmnpt])?)",
+    re.IGNORECASE,
+)
+_ABBR_UPPER = {k.upper(): v for k, v in data.ABBREVIATIONS.items() if k.isalpha()}
+
+_NUMERIC = frozenset(
+    {"date3", "date2", "my", "mys", "hms", "hm", "ps", "dur", "mixed", "fracunit", "moneypre", "slang",
+     "money", "measure", "num", "slashnum", "slash"}
+)
+_NEGATABLE = frozenset({"mixed", "fracunit", "slang", "money", "measure", "num", "slashnum"})
+_RANGE_DASHES = frozenset({"-", "–", "—", "−"})
+_SIGN_LEAD = frozenset(" \t\n([{:;,=")
+
+
+def spell(token: str) -> str:
+    """Spell a token letter by letter with Vietnamese letter names ("ATM" -> "a tê mờ");
+    digits are read one by one."""
+    out = []
+    for ch in token:
+        low = ch.lower()
+        if low in data.LETTER_NAMES:
+            out.append(data.LETTER_NAMES[low])
+        elif ch.isdigit() and ch in "0123456789":
+            out.append(read_digits(ch))
+    return " ".join(out)
+
+
+def read_number_string(s: str, *, region: str = "north") -> str:
+    """Read a written number: "1.500.000", "2,63", "1,500,000", "1.5", "2025", "007"."""
+    if "." in s and "," in s:  # 10.000,50
+        whole, frac = s.split(",", 1)
+        return decimal_to_words(whole.replace(".", ""), frac, region=region)
+    if "," in s:
+        if s.count(",") >= 2:  # 1,500,000 (English thousands)
+            return number_to_words(int(s.replace(",", "")), region=region)
+        whole, frac = s.split(",", 1)
+        return decimal_to_words(whole, frac, region=region)
+    if "." in s:
+        groups = s.split(".")
+        if all(len(g) == 3 for g in groups[1:]) and len(groups[0]) <= 3:
+            return number_to_words(int(s.replace(".", "")), region=region)
+        whole, frac = s.split(".", 1)
+        return decimal_to_words(whole, frac, region=region)
+    return read_integer_string(s, region=region)
+
+
+def _read_dotted(s: str, region: str) -> str:
+    """"4.0" -> "bốn chấm không", "192.168.1.1": each part after "chấm"."""
+    out = []
+    for part in s.split("."):
+        if len(part) > 1 and part[0] == "0":
+            out.append(read_digits(part))
+        else:
+            out.append(read_integer_string(part, region=region))
+    return " chấm ".join(out)
+
+
+def _is_syllable(token: str) -> bool:
+    return _VI_SYLLABLE.fullmatch(token) is not None
+
+
+def _segment_syllables(word: str) -> str | None:
+    """Split an unaccented run of Vietnamese syllables ("dichvucong" -> "dich vu cong"); None when
+    it cannot be split.  Fewest syllables wins, and a syllable starting with a vowel costs extra
+    ("ha noi", not "han oi")."""
+    n = len(word)
+    if n > 40:
+        return None
+    cost: list[float] = [float("inf")] * (n + 1)
+    nxt: list[int] = [0] * (n + 1)
+    cost[n] = 0
+    for i in range(n - 1, -1, -1):
+        for j in range(i + 1, min(n, i + 7) + 1):
+            if cost[j] != float("inf") and _VI_SYLLABLE.fullmatch(word, i, j):
+                c = cost[j] + 1 + (word[i] in "aeiouy")
+                if c < cost[i]:
+                    cost[i], nxt[i] = c, j
+    if cost[0] == float("inf"):
+        return None
+    out, i = [], 0
+    while i < n:
+        out.append(word[i:nxt[i]])
+        i = nxt[i]
+    return " ".join(out)
+
+
+def _read_word_token(token: str, codes: bool = False) -> str:
+    """An all-letter token: abbreviation table (and, inside a document code, the code parts),
+    else a Vietnamese-looking word kept, else spelled."""
+    if token in data.ABBREVIATIONS:
+        return data.ABBREVIATIONS[token]
+    if codes and token in data.DOC_CODE_PARTS:
+        return data.DOC_CODE_PARTS[token]
+    if token.isupper() and not _is_syllable(token):
+        return spell(token)
+    if len(token) == 1:
+        return spell(token)
+    return token
+
+
+#: Tests set this to True so that a handler bug surfaces instead of being read plainly.
+STRICT = False
+
+_SKIP = ("", "skip")  # handler result: "not a token after all", leave the text as it is
+
+
+class _Normalizer:
+    def __init__(self, region: str):
+        self.region = region
+        self.cfg = region_config(region)
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def n(self, value: int) -> str:
+        return number_to_words(value, region=self.region)
+
+    def num(self, s: str) -> str:
+        return read_number_string(s, region=self.region)
+
+    @staticmethod
+    def prev_words(text: str, start: int) -> tuple[str | None, str | None]:
+        """(previous word, previous two words) in lower case.  None when the token is glued to
+        something other than whitespace or "(" ("2-6", "Quý4") or the previous token is not a plain
+        word (punctuation breaks the context)."""
+        if start == 0 or not (text[start - 1].isspace() or text[start - 1] == "("):
+            return None, None
+        parts = text[max(0, start - 40):start].rstrip(" \t\n(").split()
+        if not parts:
+            return None, None
+        last = parts[-1].lstrip("([{\"'“‘")
+        if not last.isalpha():
+            return None, None
+        p1 = last.lower()
+        p2 = f"{parts[-2].lower()} {p1}" if len(parts) > 1 and parts[-2].isalpha() else None
+        return p1, p2
+
+    @staticmethod
+    def next_word(text: str, end: int) -> str:
+        m = re.match(r"[ \t]+([^\W\d_]+)", text[end:end + 30])
+        return m.group(1) if m else ""
+
+    def date(self, d: int, m: int, y: int | None, prefix: bool) -> str:
+        out = f"ngày {self.n(d)} tháng {month_to_words(m, region=self.region)}"
+        if y is not None:
+            out += f" năm {self.n(y)}"
+        return out if prefix else out[5:]
+
+    def clock(self, h: int, mi: int, s: int | None, mi_text: str) -> str | None:
+        if h > 24 or mi > 59 or (s is not None and s > 59):
+            return None
+        out = f"{self.n(h)} giờ"
+        if s is None:
+            if mi:
+                out += f" {self.n(mi)}"
+                if mi_text.startswith("0"):
+                    out += " phút"
+            return out
+        if mi or s:
+            out += f" {self.n(mi)} phút"
+        if s:
+            out += f" {self.n(s)} giây"
+        return out
+
+    def per(self, units: str | None, money: bool) -> str:
+        """"/kg" -> " một ki lô gam" after money (a price per unit), " trên ki lô gam" after a
+        measure; "/ha/năm" gives two parts."""
+        if not units:
+            return ""
+        out = []
+        for unit in units.split("/")[1:]:
+            reading = _PER_ALL.get(unit) or data.CURRENCIES.get(unit) or _read_word_token(unit)
+            out.append(f" {'một' if money else 'trên'} {reading}")
+        return "".join(out)
+
+    # -- handlers: each returns (text, kind) or None ----------------------------------------------
+    def h_email(self, m, text):
+        s = m.group()
+        out = []
+        for piece in _URL_PIECES.findall(s):
+            if piece[0].isdigit():
+                out.append(read_digits(piece))
+            elif piece.isalpha():
+                low = piece.lower()
+                if not piece.isascii():
+                    out.append(piece)
+                    continue
+                if low in data.URL_WORDS:
+                    out.append(data.URL_WORDS[low])
+                elif piece.upper() in _ABBR_UPPER:
+                    out.append(_ABBR_UPPER[piece.upper()])
+                elif _is_syllable(low):
+                    out.append(low)
+                elif len(piece) <= 3:
+                    out.append(spell(piece))
+                else:
+                    out.append(_segment_syllables(low) or low)
+            elif piece in data.URL_SYMBOLS:
+                out.append(data.URL_SYMBOLS[piece])
+        return " ".join(out), "word"
+
+    def h_url(self, m, text):
+        s = re.sub(r"^(?:https?|ftp)://", "", m.group(), flags=re.IGNORECASE)
+        return self.h_email(_FakeMatch(s), text)
+
+    def h_phone(self, m, text):
+        s = m.group()
+        out = []
+        if s.startswith("+"):
+            out.append("cộng " + read_digits(s[1:3]))
+            s = s[3:]
+        groups = [g for g in re.split(r"[^0-9]+", s) if g]
+        digits = "".join(groups)
+        if m.lastgroup == "hotline" or s.startswith("1"):
+            if len(digits) not in (8, 10):
+                return None
+        elif out:
+            if len(digits) not in (9, 10):
+                return None
+        elif len(digits) not in (10, 11):
+            return None
+        if len(groups) == 1:  # written without separators: 4-3-3 / 3-4-4 / 3-3-3 / 4-4
+            d = groups[0]
+            if out:
+                cuts = (3, 6) if len(d) == 9 else (2, 6)
+            elif d.startswith("1"):
+                cuts = (4,) if len(d) == 8 else (4, 7)
+            elif len(d) == 10:
+                cuts = (4, 7)
+            else:
+                cuts = (3, 7)
+            bounds = (0, *cuts, len(d))
+            groups = [d[a:b] for a, b in zip(bounds, bounds[1:])]
+        out += [read_digits(g) for g in groups]
+        return ", ".join(out), "phone"
+
+    h_hotline = h_phone
+
+    def h_date3(self, m, text):
+        d, mo, y = int(m.group("d3d")), int(m.group("d3m")), int(m.group("d3y"))
+        if not (1 <= d <= 31 and 1 <= mo <= 12):
+            return None
+        p1, _ = self.prev_words(text, m.start())
+        return self.date(d, mo, y, p1 not in data.DATE_NO_PREFIX_WORDS), "date3"
+
+    def h_doc(self, m, text):
+        out = self.num(m.group("docn"))
+        if m.group("docy"):
+            out += f" năm {self.n(int(m.group('docy')))}"
+        code = m.group("docc")
+        if code in data.ABBREVIATIONS:
+            return f"{out} {data.ABBREVIATIONS[code]}", "word"
+        return out + " " + " ".join(self.code_part(p) for p in code.split("-")), "word"
+
+    def code_part(self, part: str) -> str:
+        """"UBND" -> "ủy ban nhân dân", "QH15" -> "quốc hội mười lăm"."""
+        out = []
+        for piece in _LETTERS_DIGITS.findall(part):
+            if piece[0] in "0123456789":
+                out.append(read_integer_string(piece, region=self.region))
+            else:
+                out.append(_read_word_token(piece, True))
+        return " ".join(out)
+
+    def h_mys(self, m, text):
+        mo = int(m.group("mysm"))
+        if not 1 <= mo <= 12:
+            return None
+        head = m.group()[: m.group().lower().index("tháng") + 5]
+        return f"{head} {month_to_words(mo, region=self.region)} năm {self.n(int(m.group('mysy')))}", "mys"
+
+    def h_my(self, m, text):
+        mo, y = int(m.group("mym")), int(m.group("myy"))
+        p1, _ = self.prev_words(text, m.start())
+        year = self.n(y)
+        if p1 in ("quý", "kỳ", "kì", "số", "khóa", "khoá", "đợt", "lần"):
+            return f"{self.n(mo)} năm {year}", "my"
+        if not 1 <= mo <= 12 or (m.group("mysep") == "-" and p1 != "tháng"):
+            return None
+        month = month_to_words(mo, region=self.region)
+        if p1 == "tháng":
+            return f"{month} năm {year}", "my"
+        return f"tháng {month} năm {year}", "my"
+
+    def h_hms(self, m, text):
+        s = m.group("ts")
+        out = self.clock(int(m.group("th")), int(m.group("tm")), int(s) if s else None, m.group("tm"))
+        return (out, "hms") if out else None
+
+    def h_hm(self, m, text):
+        out = self.clock(int(m.group("hmh")), int(m.group("hmm")), None, m.group("hmm"))
+        return (out, "hm") if out else None
+
+    def h_ps(self, m, text):
+        mi, s = int(m.group("psp")), int(m.group("pss"))
+        if s > 59:
+            return None
+        out = f"{self.n(mi)} phút"
+        if s:
+            out += f" {self.n(s)} giây"
+        return out, "ps"
+
+    def h_dur(self, m, text):
+        unit = {"h": "giờ", "H": "giờ", "p": "phút", "ph": "phút", "s": "giây"}[m.group("duru")]
+        return f"{self.num(m.group('durn'))} {unit}", "dur"
+
+    def h_mixed(self, m, text):
+        a, b = int(m.group("mxn")), int(m.group("mxd"))
+        if not (0 < a < b):
+            return None
+        whole = self.num(m.group("mxw"))
+        return f"{whole} và {fraction_to_words(a, b, region=self.region)}", "mixed"
+
+    def h_fracunit(self, m, text):
+        a, b = int(m.group("fun")), int(m.group("fud"))
+        return f"{fraction_to_words(a, b, region=self.region)} {_UNITS_ALL[m.group('fuu')]}", "fracunit"
+
+    def h_moneypre(self, m, text):
+        out = f"{self.num(m.group('mpn'))}"
+        if m.group("mps"):
+            out += " " + m.group("mps")
+        return f"{out} {data.CURRENCY_PREFIXES[m.group('mpc')]}", "moneypre"
+
+    def h_slang(self, m, text):
+        base = m.group("sln")
+        if m.group("slt"):
+            scale, tail = 1_000_000_000, m.group("sltd")
+            scale_word = self.cfg["billion"]
+        else:
+            scale = data.MONEY_SCALES[m.group("sls")]
+            tail = m.group("sld")
+            scale_word = "triệu" if scale == 1_000_000 else self.cfg["thousand"]
+        if not base.isdigit():
+            if tail:
+                return None
+            out = f"{self.num(base)} {scale_word}"
+        else:
+            value = int(base) * scale
+            if tail:
+                value += int(tail) * scale // (10 ** len(tail))
+            out = self.n(value)
+        cur = m.group("slc")
+        if cur:
+            out += " " + data.CURRENCIES[cur]
+        out += self.per(m.group("slp"), money=True)
+        return out, "slang"
+
+    def h_money(self, m, text):
+        out = f"{self.num(m.group('mon'))} {data.CURRENCIES[m.group('moc')]}"
+        return out + self.per(m.group("mop"), money=True), "money"
+
+    def h_measure(self, m, text):
+        unit = m.group("meu") or m.group("mesu")
+        out = f"{self.num(m.group('men'))} {_UNITS_ALL[unit]}"
+        return out + self.per(m.group("mep"), money=unit in ("%", "‰")), "measure"
+
+    def h_slash(self, m, text):
+        parts = [m.group("sla")] + m.group("slr").split("/")[1:]
+        p1, _ = self.prev_words(text, m.start())
+        slash_word = f" {self.cfg['address_slash']} "
+
+        def read_part(p: str) -> str:
+            digits = p.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+            out = read_integer_string(digits, region=self.region)
+            if len(digits) < len(p):
+                out += " " + spell(p[len(digits):])
+            return out
+
+        if len(parts) > 2 or not all(p.isdigit() for p in parts) or p1 in data.ADDRESS_WORDS:
+            return slash_word.join(read_part(p) for p in parts), "slash"
+        sa, sb = parts
+        a, b = int(sa), int(sb)
+        valid_date = 1 <= a <= 31 and 1 <= b <= 12 and not (b == 2 and a > 29) and not (
+            b in (4, 6, 9, 11) and a > 30
+        )
+        padded = (len(sa) == 2 and sa[0] == "0") or (len(sb) == 2 and sb[0] == "0")
+        prefix = p1 not in data.DATE_NO_PREFIX_WORDS
+        if (a, b) == (24, 7) and p1 not in data.DATE_CONTEXT_WORDS:
+            return "hai mươi tư trên bảy", "slash"  # "24/7": round the clock
+        if valid_date and (p1 in data.DATE_CONTEXT_WORDS or padded):
+            return self.date(a, b, None, prefix), "date2"
+        if b and (p1 in data.FRACTION_CONTEXT_WORDS or self.next_word(text, m.end()).lower() in data.FRACTION_NEXT_WORDS):
+            return fraction_to_words(a, b, region=self.region), "slashnum"
+        if valid_date and not (a < b and b in (2, 3, 4)):
+            return self.date(a, b, None, prefix), "date2"
+        if b == 0:
+            return slash_word.join(read_part(p) for p in parts), "slash"
+        return fraction_to_words(a, b, region=self.region), "slashnum"
+
+    def h_dash2(self, m, text):
+        """"a-b" of one- or two-digit numbers: a date after "ngày" ("ngày 1-5") or when it cannot
+        be a range (a > b: "30-4"), a score after "tỷ số"/"thắng"… ("2-1" -> "hai một");
+        otherwise None, so that it is read as a range by the generic rules."""
+        a, b = int(m.group("dsa")), int(m.group("dsb"))
+        p1, p2 = self.prev_words(text, m.start())
+        valid_date = 1 <= a <= 31 and 1 <= b <= 12
+        if p1 in data.SCORE_WORDS or p2 in data.SCORE_WORDS:
+            return f"{self.n(a)} {self.n(b)}", "word"
+        if valid_date and p1 in data.DATE_NO_PREFIX_WORDS:
+            return self.date(a, b, None, False), "date2"
+        if a > b and valid_date:
+            return self.date(a, b, None, True), "date2"
+        return None
+
+    def h_addr(self, m, text):
+        return {"Q": "quận", "P": "phường"}[m.group("adk")], "word"
+
+    def h_alnum(self, m, text):
+        s = m.group()
+        xm = re.fullmatch(r"([0-9]+)[xX]([0-9]+)", s)
+        if xm:
+            return f"{self.n(int(xm.group(1)))} nhân {self.n(int(xm.group(2)))}", "alnum"
+        if s[0] in "xX" and s[1:].isdigit():  # "x2" -> "nhân hai"
+            return f"nhân {self.n(int(s[1:]))}", "alnum"
+        out = []
+        for piece in _LETTERS_DIGITS.findall(s):
+            if piece[0] in "0123456789":
+                out.append(read_integer_string(piece, region=self.region))
+            elif piece in data.ABBREVIATIONS:
+                out.append(data.ABBREVIATIONS[piece])
+            elif piece.isupper() or len(piece) <= 2:
+                out.append(spell(piece))
+            else:
+                out.append(piece)
+        return " ".join(out), "alnum"
+
+    def h_num(self, m, text):
+        s = m.group()
+        if "." in s and "," not in s and not _THOUSANDS_DOT_RE.fullmatch(s):
+            return _read_dotted(s, self.region), "num"
+        if s.isdigit():
+            p1, p2 = self.prev_words(text, m.start())
+            if p1 in data.ORDINAL_WORDS and len(s) < 7:
+                return ordinal_to_words(int(s), region=self.region), "num"
+            if p1 in data.MONTH_WORDS and 1 <= int(s) <= 12:
+                return month_to_words(int(s), region=self.region), "num"
+            if s in data.SHORT_HOTLINES and (
+                p1 in data.PHONE_CONTEXT_WORDS or (p2 and p2.split()[0] in data.PHONE_CONTEXT_WORDS)
+            ):
+                return read_digits(s), "phone"
+            return read_integer_string(s, region=self.region), "num"
+        return self.num(s), "num"
+
+    def h_roman(self, m, text):
+        s = m.group()
+        value = roman_to_int(s)
+        p1, p2 = self.prev_words(text, m.start())
+        if value is not None:
+            key = p1 if p1 in data.ROMAN_KEYWORDS else p2 if p2 in data.ROMAN_KEYWORDS else None
+            ok = key is not None
+            if ok and key == "số" and not set(s) <= data.ROMAN_SO_CHARS:
+                ok = False
+            if ok and key == "năm" and s[0] not in "Mm":
+                ok = False
+            if ok and s.islower():
+                rest = text[m.end():m.end() + 30].lstrip(" \t")
+                nxt = self.next_word(text, m.end())
+                ok = (not rest or rest[0] in ".,;:!?)]\n\"'”"
+                      or (nxt[:1].isupper()) or nxt.lower() in data.ROMAN_KEYWORDS)
+            if ok:
+                if key in data.ORDINAL_WORDS:
+                    return ordinal_to_words(value, region=self.region), "roman"
+                return self.n(value), "roman"
+            if s.isupper() and len(s) >= 2 and set(s) <= set("IVX") and not self._caps_context(text, m):
+                return self.n(value), "roman"
+        if s.isupper() and len(s) >= 2:
+            return _read_word_token(s), "word"
+        return _SKIP
+
+    @staticmethod
+    def _caps_context(text: str, m) -> bool:
+        """True when a neighbouring word is also written in capitals (a headline)."""
+        before = text[max(0, m.start() - 30):m.start()].split()
+        after = text[m.end():m.end() + 30].split()
+        for w in (before[-1:] + after[:1]):
+            letters = [c for c in w if c.isalpha()]
+            if len(letters) >= 2 and all(c.isupper() for c in letters):
+                return True
+        return False
+
+    def h_compound(self, m, text):
+        s = m.group()
+        if s in data.ABBREVIATIONS:
+            return data.ABBREVIATIONS[s], "word"
+        return " ".join(_read_word_token(p, True) for p in s.split("-")), "word"
+
+    def h_abbr(self, m, text):
+        s = m.group()
+        out = data.ABBREVIATIONS[s]
+        if s.endswith(".") and s.count(".") > 1:  # "v.v." ending a sentence keeps its full stop
+            rest = text[m.end():m.end() + 3]
+            if not rest.strip() or rest.lstrip()[:1].isupper():
+                out += "."
+        return out, "abbr"
+
+    def h_acro(self, m, text):
+        return _read_word_token(m.group()), "word"
+
+    def h_tz(self, m, text):
+        return spell(m.group()), "word"
+
+    def h_unitword(self, m, text):
+        return data.UNITS[m.group("uwu")], "word"
+
+    def h_perunit(self, m, text):
+        """word/word: "đồng/hộ", "buổi/tuần" -> "một"; "tấn/ha" -> "trên"; "và/hoặc" -> a space."""
+        unit = m.group("puw")
+        before = text[max(0, m.start() - 12):m.start()].split()
+        # in a chain ("đồng/ha/năm") the first word decides
+        prev = before[-1].split("/")[0].lower() if before else ""
+        if unit in data.CURRENCIES and before and before[-1].split("/")[0] in data.CURRENCIES:
+            return data.ABBREVIATIONS.get(unit) or data.CURRENCIES[unit], "word"  # a pair: "USD/VND"
+        if prev in data.PER_MONEY_WORDS or (prev in data.PER_COUNT_WORDS and unit not in _UNITS_ALL):
+            return self.per("/" + unit, True).lstrip(), "word"
+        if unit in _PER_ALL:
+            return self.per("/" + unit, False).lstrip(), "word"
+        return unit, "word"
+
+    def h_sym(self, m, text):
+        return data.SYMBOLS[m.group()], "word"
+
+    # -- driver ------------------------------------------------------------------------------------
+    def run(self, text: str) -> str:
+        pieces: list[str] = []
+        pos = 0  # end of the last token written
+        scan = 0  # where to look for the next token
+        prev_kind: str | None = None
+        last = ""
+        gate = _GATE.search
+        length = len(text)
+        while scan < length:
+            g = gate(text, scan)
+            if g is None:
+                break
+            start = g.start()
+            m, res = self.read_at(text, start)
+            if m is None:
+                scan = start + 1
+                continue
+            scan = m.end()
+            if res is _SKIP:
+                continue
+            out, kind = res
+            gap = self.connect(text[pos:start], prev_kind, kind, first=not pieces)
+            if gap:
+                last = gap[-1]
+            if out and last.isalnum() and out[0].isalnum():
+                out = " " + out
+            nxt = text[m.end():m.end() + 1]
+            if out and nxt.isalnum() and out[-1].isalnum():
+                out += " "
+            pieces.append(gap)
+            pieces.append(out)
+            if out:
+                last = out[-1]
+            pos = m.end()
+            prev_kind = kind
+        pieces.append(text[pos:])
+        return "".join(pieces)
+
+    def read_at(self, text: str, start: int):
+        """The token starting at ``start`` and its reading.  When a handler rejects its match
+        (returns None: 31/02, 25:70, a 12-digit "phone"…), the next alternative that matches at
+        the same place is tried, with the full text still available for context."""
+        excluded: frozenset = frozenset()
+        while True:
+            m = _master(excluded).match(text, start)
+            if m is None:
+                return None, None
+            name = m.lastgroup
+            try:
+                res = getattr(self, "h_" + name)(m, text)
+            except Exception:  # noqa: BLE001 - never raise: try the next reading
+                if STRICT:
+                    raise
+                res = None
+            if res is not None:
+                return m, res
+            excluded = excluded | {name}
+
+    @staticmethod
+    def connect(gap: str, prev_kind: str | None, kind: str, first: bool) -> str:
+        """Rewrite the text between two tokens: ranges, "x", signs, hyphens."""
+        if not gap:
+            return gap
+        prev_numeric = prev_kind in _NUMERIC
+        core = gap.strip()
+        if prev_numeric and kind in _NUMERIC:
+            if core in _RANGE_DASHES:
+                return " đến "
+            if core in ("x", "X", "×"):
+                return " nhân "
+            if core == "+":
+                return " cộng "
+            if core == "=":
+                return " bằng "
+        if gap == "/" and prev_kind in ("roman", "num") and kind == "num":
+            return " năm "  # Quý IV/2025
+        if kind in _NEGATABLE and gap[-1] in "-−":
+            if (len(gap) == 1 and first) or (len(gap) >= 2 and gap[-2] in _SIGN_LEAD):
+                return gap[:-1] + "âm "
+        if gap == "-" and prev_kind is not None and not prev_numeric:
+            return " "  # QĐ-UBND, COVID-19
+        if gap == "." and prev_kind == "abbr" and kind in _NUMERIC:
+            return " "  # QL.5
+        return gap
+
+
+class _FakeMatch:
+    def __init__(self, s: str):
+        self._s = s
+
+    def group(self, *args):
+        return self._s
+
+
+_NORMALIZERS: dict[str, _Normalizer] = {}
+
+
+def _prepare(text: str) -> str:
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    if "\u2044" in text:
+        text = text.replace("\u2044", "/")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _tidy(text: str) -> str:
+    text = _SPACES.sub(" ", text)
+    text = _SPACE_AROUND_NL.sub("\n", text)
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    return text.strip(" ")
+
+
+def normalize(text: str, *, region: str = "north") -> str:
+    """Return ``text`` as it should be spoken (see :mod:`ngoso.vntext` for the conventions).
+
+    ``region`` is "north" (default), "central" (northern readings) or "south".  Never raises for
+    any ``text``; an unknown ``region`` raises ``ValueError``.
+    """
+    key = region.strip().lower() if isinstance(region, str) else None
+    normalizer = _NORMALIZERS.get(key)
+    if normalizer is None:
+        if key is None:
+            region_config(region)  # raises a clear ValueError
+        normalizer = _NORMALIZERS[key] = _Normalizer(key)  # ValueError for an unknown region
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    try:
+        out = normalizer.run(_prepare(text))
+    except Exception:  # noqa: BLE001 - last resort: keep the text, read the digits
+        if STRICT:
+            raise
+        out = text
+    if _has_ascii_digit(out):
+        out = _DIGIT_RUN.sub(lambda mm: " " + read_digits(mm.group()) + " ", out)
+    return _tidy(out)
+
+
+def _has_ascii_digit(s: str) -> bool:
+    return any(c in s for c in "0123456789")

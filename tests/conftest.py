@@ -1,0 +1,109 @@
+"""Shared fixtures: a small two-commune area with households, residents, teams and one user per role."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("NGOSO_DATA_DIR", "/tmp/ngoso-test-data")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Production keeps Django's slow PBKDF2; tests create many users and only need a hasher that works."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def area(db):
+    """Province 24 with two communes (A: 07351, B: 07210), two villages in A, one in B, and a former commune."""
+    from ngoso.places.models import Place, PlaceSuccession, PlaceType
+    from ngoso.places.services import REFORM_DATE, add_village, FORMER_VALID_TO
+
+    t = {x.code: x for x in PlaceType.objects.all()}
+    province = Place(code="24", official_code="24", name="Tỉnh Bắc Ninh", short_name="Bắc Ninh", type=t["tinh"],
+                     valid_from=REFORM_DATE)
+    province.save()
+    a = Place(code="07351", official_code="07351", name="Xã Ngọc Thiện", short_name="Ngọc Thiện", type=t["xa"],
+              parent=province, valid_from=REFORM_DATE)
+    a.save()
+    b = Place(code="07210", official_code="07210", name="Phường Bắc Giang", short_name="Bắc Giang", type=t["phuong"],
+              parent=province, valid_from=REFORM_DATE)
+    b.save()
+    old_province = Place(code="old-24", official_code="24", name="Tỉnh Bắc Giang", short_name="Bắc Giang",
+                         type=t["tinh"], valid_to=FORMER_VALID_TO)
+    old_province.save()
+    old_district = Place(code="old-216", official_code="216", name="Huyện Tân Yên", short_name="Tân Yên",
+                         type=t["huyen"], parent=old_province, valid_to=FORMER_VALID_TO)
+    old_district.save()
+    old_commune = Place(code="old-07360", official_code="07360", name="Xã Ngọc Thiện", short_name="Ngọc Thiện",
+                        type=t["xa"], parent=old_district, valid_to=FORMER_VALID_TO)
+    old_commune.save()
+    old_commune2 = Place(code="old-07342", official_code="07342", name="Xã Việt Ngọc", short_name="Việt Ngọc",
+                         type=t["xa"], parent=old_district, valid_to=FORMER_VALID_TO)
+    old_commune2.save()
+    PlaceSuccession.objects.create(predecessor=old_commune, successor=a, date=REFORM_DATE)
+    PlaceSuccession.objects.create(predecessor=old_commune2, successor=a, date=REFORM_DATE)
+    va1 = add_village(a, "Đồng Bụt", former_commune=old_commune)
+    va2 = add_village(a, "Tân Lập", former_commune=old_commune2)
+    vb1 = add_village(b, "Tổ dân phố số 1", "to-dan-pho")
+    return type("Area", (), {"province": province, "a": a, "b": b, "va1": va1, "va2": va2, "vb1": vb1,
+                             "old_province": old_province, "old_district": old_district,
+                             "old_commune": old_commune, "old_commune2": old_commune2})
+
+
+@pytest.fixture
+def people(area):
+    """Two households in commune A (one in each village), one in commune B."""
+    from ngoso.people.models import Ethnicity, Household, Resident
+
+    kinh = Ethnicity.objects.get(code="01")
+    tay = Ethnicity.objects.get(code="02")
+    h1 = Household.objects.create(code="H1", village=area.va1, alley="3", house_number="12", phone="0912345678",
+                                  has_smartphone=True, poverty_status="poor", poverty_year=2025)
+    r1 = Resident.objects.create(household=h1, full_name="Nguyễn Thị Lý", sex="female", birth_year=1978,
+                                 ethnicity=kinh, phone="0987654321", relation="head")
+    r2 = Resident.objects.create(household=h1, full_name="Trần Văn Bình", sex="male", birth_year=1950,
+                                 ethnicity=kinh, relation="spouse")
+    h2 = Household.objects.create(code="H2", village=area.va2)
+    r3 = Resident.objects.create(household=h2, full_name="Hoàng Văn Nông", sex="male", birth_year=1990,
+                                 ethnicity=tay, relation="head", disability=True)
+    h3 = Household.objects.create(code="H3", village=area.vb1)
+    r4 = Resident.objects.create(household=h3, full_name="Nguyễn Thị Lan", sex="female", birth_year=1985,
+                                 ethnicity=kinh, relation="head", phone="0911222333")
+    return type("People", (), {"h1": h1, "h2": h2, "h3": h3, "r1": r1, "r2": r2, "r3": r3, "r4": r4})
+
+
+PASSWORD = "test-password-123"
+
+
+@pytest.fixture
+def users(area):
+    from ngoso.accounts.models import Role, User
+
+    def make(username, role, place, **kw):
+        u = User(username=username, role=role, place=place, **kw)
+        u.set_password(PASSWORD)
+        u.save()
+        return u
+
+    return type("Users", (), {
+        "province": make("tinh", Role.PROVINCE_ADMIN, area.province, is_staff=True, is_superuser=True),
+        "commune_a": make("xa_a", Role.COMMUNE_STAFF, area.a, is_staff=True),
+        "commune_b": make("xa_b", Role.COMMUNE_STAFF, area.b, is_staff=True),
+        "radio": make("radio_a", Role.RADIO_OPERATOR, area.a),
+        "leader": make("leader_a1", Role.TEAM_LEADER, area.va1),
+        "member": make("member_a1", Role.MEMBER, area.va1),
+        "viewer": make("viewer_a", Role.VIEWER, area.a),
+        "nobody": make("noplace", Role.VIEWER, None),
+    })
+
+
+@pytest.fixture
+def login(client):
+    def do(user):
+        client.force_login(user)
+        return client
+
+    return do
