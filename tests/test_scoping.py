@@ -108,3 +108,9 @@ def test_import_refuses_other_commune(people, users):
         import_people(data, "x.csv", users.commune_a)
     assert "ngoài địa bàn" in str(e.value.errors[0])
     assert not Household.objects.filter(code="H9").exists()
+
+
+def test_former_units_are_visible_only_to_areas_that_took_them_over(people, users, login):
+    assert login(users.commune_a).get("/places/old-07360/").status_code == 200
+    assert login(users.province).get("/places/old-24/").status_code == 200
+    assert login(users.commune_b).get("/places/old-07360/").status_code == 403

@@ -51,7 +51,18 @@ def can_see_place(user, place: Place) -> bool:
         return True
     if user.place_id is None:
         return False
-    return place.path.startswith(user.place.path)
+    if place.path.startswith(user.place.path):
+        return True
+    if not place.is_current:
+        # A unit dissolved in the 2025 reform is visible to those whose area took over part of it;
+        # what they see inside it is still limited to their own subtree by ``scoped``.
+        from ngoso.places.models import PlaceSuccession
+
+        low, high = subtree_range(user.place.path)
+        return (Place.objects.formerly_under(place).filter(path__gte=low, path__lt=high).exists()
+                or PlaceSuccession.objects.filter(predecessor=place, successor__path__gte=low,
+                                                  successor__path__lt=high).exists())
+    return False
 
 
 def get_scoped_or_404(queryset: models.QuerySet, user, **lookup):

@@ -30,7 +30,8 @@ def handle(args) -> int:
     summary = builder.build(args.scale, args.seed, progress=lambda m: print(m, flush=True))
     c = summary.counts
     print(f"\nĐã dựng khu vực mẫu «{args.scale}» trong {time.perf_counter() - t0:.1f} s / demo built:")
-    print(f"  thôn/villages {c['places']['village']:,} · xã/communes {c['places']['commune']:,} · "
+    print(f"  thôn/villages {c['places']['village']:,} · xã/communes {summary.communes:,} "
+          f"(trước 7/2025 / before July 2025: {summary.former_communes:,}) · "
           f"hộ/households {c['households']:,} · nhân khẩu/residents {c['residents']:,} · "
           f"tổ/teams {c['teams']:,} · thành viên/members {c['members']:,}")
     _print_logins(summary.logins)

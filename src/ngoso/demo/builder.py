@@ -63,6 +63,8 @@ class DemoSummary:
     seed: int
     seconds: float = 0.0
     counts: dict = field(default_factory=dict)
+    communes: int = 0          # current communes holding demo villages
+    former_communes: int = 0   # communes before July 2025 holding demo villages
     logins: list = field(default_factory=list)
 
 
@@ -107,9 +109,9 @@ class _Gen:
         return f"{surname} {middle} {r.choice(self.given[key])}"
 
 
-def _households_for_village(gen: _Gen, urban: bool, scale_hint: int) -> int:
-    base = 330 if urban else 225
-    return max(40, int(gen.rng.gauss(base, base * 0.25))) if scale_hint else 0
+def _households_for_village(gen: _Gen, urban: bool, density: float) -> int:
+    base = 300 if urban else 222
+    return max(1, round(max(40, int(gen.rng.gauss(base, base * 0.25))) * density))
 
 
 def _family(gen: _Gen) -> list[tuple[str, str, int]]:
@@ -148,8 +150,13 @@ def _family(gen: _Gen) -> list[tuple[str, str, int]]:
     return members
 
 
-def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None] = print) -> DemoSummary:
-    """Build the demo area into an empty database (the caller has migrated it)."""
+def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None] = print,
+          density: float = 1.0) -> DemoSummary:
+    """Build the demo area into an empty database (the caller has migrated it).
+
+    ``density`` scales the number of households per village (1.0 = realistic); tests use a small one to
+    check the province-wide structure quickly.
+    """
     from ngoso.people.models import Household
 
     if scale not in SCALES:
@@ -163,7 +170,7 @@ def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None
     with transaction.atomic():
         places = _build_places(gen, scale, progress)
     with transaction.atomic():
-        _build_people(gen, places, progress)
+        _build_people(gen, places, progress, density)
     with transaction.atomic():
         _build_teams(gen, places, progress)
         summary.logins = _build_users(places)
@@ -174,6 +181,8 @@ def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None
     from ngoso.core.stats import stats
 
     summary.counts = stats()
+    summary.communes = len(places.communes)
+    summary.former_communes = len({v.former_parent_id for v, _, _ in places.villages})
     return summary
 
 
@@ -207,6 +216,8 @@ def _build_places(gen: _Gen, scale: str, progress) -> _Places:
     seq: dict[str, int] = {}
     new_places = []
     commune_pos = {}
+    used_words: dict[str, set] = {}
+    names_in: dict[str, set] = {}
     for oc in old_codes:
         old = former.communes[oc]
         district = old.parent.official_code
@@ -216,22 +227,31 @@ def _build_places(gen: _Gen, scale: str, progress) -> _Places:
         clat, clon = DISTRICT_CENTRES[district]
         clat, clon = clat + rng.uniform(-0.07, 0.07), clon + rng.uniform(-0.08, 0.08)
         commune_pos.setdefault(new_code, (clat, clon))
-        n_villages = rng.randint(5, 15) if not urban else rng.randint(6, 14)
+        n_villages = rng.randint(5, 14) if not urban else rng.randint(6, 13)
         if scale == "village":
             if oc != DEMO_FORMER_COMMUNE:
                 continue
             n_villages = 1
-        words = rng.sample(gen.village_words, k=min(len(gen.village_words), n_villages))
+        # Village names are unique within the new (merged) commune, as the merger required.
+        taken = used_words.setdefault(new_code, set())
+        free = [w for w in gen.village_words if w not in taken] or gen.village_words
+        words = rng.sample(free, k=min(len(free), n_villages))
+        taken.update(words)
+        names = names_in.setdefault(new_code, set())
         for i in range(n_villages):
             seq[new_code] = seq.get(new_code, 0) + 1
-            if urban:
-                tcode, vname = "to-dan-pho", f"Tổ dân phố số {i + 1}"
+            if urban:  # residential groups are numbered through the whole new ward
+                tcode = "to-dan-pho"
+                vname = f"Tổ dân phố số {sum(1 for n in names if n.startswith('Tổ dân phố')) + 1}"
             elif district in MOUNTAIN and rng.random() < 0.45:
                 tcode, vname = "ban", f"Bản {words[i % len(words)]}"
             else:
                 tcode, vname = "thon", f"Thôn {words[i % len(words)]}"
-            if any(v.name == vname and v.parent_id == new.pk for v, _, _ in villages):
-                vname = f"{vname} {i + 1}"
+            base, k = vname, 1
+            while vname in names:  # more villages than free words: "Thôn Đông 2", as villages are split
+                k += 1
+                vname = f"{base} {k}"
+            names.add(vname)
             v = Place(code=f"{new_code}.{seq[new_code]:03d}", name=vname, short_name=vname.split(" ", 1)[1],
                       type=types[tcode], parent=new, former_parent=old,
                       latitude=round(clat + rng.uniform(-0.02, 0.02), 6),
@@ -250,7 +270,7 @@ def _build_places(gen: _Gen, scale: str, progress) -> _Places:
     return _Places(province, communes, villages, demo_commune, demo_village)
 
 
-def _build_people(gen: _Gen, places: _Places, progress) -> None:
+def _build_people(gen: _Gen, places: _Places, progress, density: float = 1.0) -> None:
     from ngoso.people.models import Consent, Ethnicity, Household, Resident
 
     rng = gen.rng
@@ -282,7 +302,7 @@ def _build_people(gen: _Gen, places: _Places, progress) -> None:
             hh_rows, res_rows, consent_rows = [], [], []
 
     for vi, (village, district, urban) in enumerate(places.villages):
-        n = _households_for_village(gen, urban, 1)
+        n = _households_for_village(gen, urban, density)
         minority_share = MINORITY_SHARE[district]
         # poverty is commoner in the mountains; province-wide ≈2.6 % poor, ≈3.5 % near-poor
         poor_p = 0.055 if district in ("220", "219") else (0.035 if district in MOUNTAIN else 0.016)

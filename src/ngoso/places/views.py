@@ -29,6 +29,7 @@ def place_detail(request, code):
         if not place.is_current:
             children += list(Place.objects.formerly_under(place).filter(former_parent=place)
                              .select_related("type", "parent"))
+            children = [c for c in children if can_see_place(request.user, c)]
         for child in children:
             child.counts = counts.get(child.code, {"households": 0, "residents": 0, "villages": 0})
         if not place.is_current and place.level == Level.COMMUNE:
