@@ -29,7 +29,7 @@ test: setup test-packages
 # The same suite on PostgreSQL 15 (Debian's), started here.
 test-postgres: setup test-packages
 	bash .ci/postgres.sh
-	NGOSO_DATABASE_URL=postgres://ngoso:ngoso@127.0.0.1:5432/ngoso $(BIN)/python -m pytest -n 2 -q -m "not browser"
+	NGOSO_DATABASE_URL=postgres://ngoso:ngoso@127.0.0.1:5432/ngoso $(BIN)/python -m pytest -n 2 -q
 
 bench: setup
 	$(BIN)/python bench/run.py

@@ -92,8 +92,9 @@ else:
             },
         }
     }
-    if os.environ.get("NGOSO_TEST_SQLITE_MEMORY") == "1":  # the test suite
-        DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+    # Tests use a real file too (WAL, busy timeout), so that background-job threads and the live server
+    # behave as in production; pytest-xdist adds a per-worker suffix.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-ngoso.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -15,7 +15,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from .models import Job
@@ -80,7 +80,7 @@ def submit(kind: str, params: dict, user=None, place_path: str = "", background:
         try:
             run_now(job)
         finally:
-            close_old_connections()
+            connection.close()  # this thread's own connection; never left open when the thread ends
 
     threading.Thread(target=work, name=f"ngoso-job-{job.pk}", daemon=True).start()
     return job
