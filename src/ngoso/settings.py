@@ -95,6 +95,7 @@ else:
     # Tests use a real file too (WAL, busy timeout), so that background-job threads and the live server
     # behave as in production; pytest-xdist adds a per-worker suffix.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-ngoso.sqlite3")}
+    DATA_DIR.mkdir(parents=True, exist_ok=True)  # SQLite creates the file, not its folder
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
