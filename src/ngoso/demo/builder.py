@@ -174,9 +174,10 @@ def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None
     with transaction.atomic():
         _build_teams(gen, places, progress)
         summary.logins = _build_users(places)
-    if connection.vendor == "sqlite":
-        with connection.cursor() as c:
-            c.execute("ANALYZE")
+    # Fresh planner statistics: without them PostgreSQL plans joins over the new rows as if the
+    # tables were empty (nested loops over hundreds of thousands of rows).
+    with connection.cursor() as c:
+        c.execute("ANALYZE")
     summary.seconds = time.perf_counter() - t0
     from ngoso.core.stats import stats
 
