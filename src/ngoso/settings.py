@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "ngoso.people",
     "ngoso.teams",
     "ngoso.skills",
+    "ngoso.visits",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,9 @@ def load_reference_data(**kwargs):
     load_place_types()
     load_ethnicities()
     load_catalogue()
+    from ngoso.visits.services import load_priority_factors
+
+    load_priority_factors()
 
 
 class CoreConfig(AppConfig):

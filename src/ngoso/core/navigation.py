@@ -6,8 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 def menu_for(user):
     items = [(_("Home"), reverse("home"))]
+    if user.can("visit"):
+        items.append((_("Today"), reverse("today")))
     if user.place_id:
         items.append((_("My area"), reverse("place", args=[user.place.code])))
+        items.append((_("Dashboard"), reverse("dashboard", args=[user.place.code])))
+    if user.can("manage_teams"):
+        items.append((_("Team"), reverse("my_team")))
     items.append((_("Search"), reverse("search")))
     if user.can("import"):
         items.append((_("Import"), reverse("import")))

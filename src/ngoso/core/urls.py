@@ -3,6 +3,7 @@ from django.urls import path
 
 from ngoso.people import views as people
 from ngoso.places import views as places
+from ngoso.visits import views as visits
 
 from . import views
 
@@ -19,6 +20,14 @@ urlpatterns = [
     path("search/", people.search, name="search"),
     path("import/", people.import_page, name="import"),
     path("import/template.xlsx", people.import_template, name="import_template"),
+    path("today/", visits.today, name="today"),
+    path("visit/<str:code>/", visits.visit_form, name="visit"),
+    path("skill-records/<int:pk>/correct/", visits.correct_skill, name="correct_skill"),
+    path("teams/", visits.my_team, name="my_team"),
+    path("teams/<int:pk>/", visits.team_page, name="team"),
+    path("teams/<int:pk>/assign/", visits.assign_page, name="assign"),
+    path("places/<str:code>/dashboard/", visits.place_dashboard, name="dashboard"),
+    path("places/<str:code>/dashboard.xlsx", visits.place_dashboard_xlsx, name="dashboard_xlsx"),
     path("jobs/<int:pk>/", views.job_detail, name="job"),
     path("jobs/<int:pk>/status.json", views.job_status, name="job_status"),
     path("jobs/<int:pk>/download/", views.job_download, name="job_download"),

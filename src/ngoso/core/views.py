@@ -9,6 +9,8 @@ from .models import Job
 
 @login_required
 def home(request):
+    if request.user.role in ("member", "team_leader"):
+        return redirect("today")
     if request.user.place_id:
         return redirect("place", code=request.user.place.code)
     return render(request, "core/no_area.html")

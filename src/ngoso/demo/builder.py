@@ -438,7 +438,12 @@ def reset_database() -> None:
     from ngoso.teams.models import Member, Membership, Team
 
     with transaction.atomic():
-        for model in (Membership, Member, Team, Consent, Resident, Household, Erasure, AuditEntry, Job):
+        from ngoso.visits.models import (Assignment, CounterState, HouseholdStatus, PlaceCounter, ResidentSkill,
+                                         SkillRecord, Visit)
+
+        for model in (PlaceCounter, CounterState, ResidentSkill, SkillRecord, Visit.present.through, Visit,
+                      HouseholdStatus, Assignment, Membership, Member, Team, Consent, Resident, Household, Erasure,
+                      AuditEntry, Job):
             model.objects.all()._raw_delete(model.objects.db)
         User.objects.all().delete()
         PlaceSuccession.objects.all().delete()

@@ -602,6 +602,12 @@ def import_people(data: bytes, filename: str, user, progress: Callable = lambda 
         raise ImportFailed(errors)
     with transaction.atomic(), audit.acting_as(user):
         result = _write(village_rows, households, existing, user, progress)
+        from .services import people_changed
+
+        codes, touched = list(households), []
+        for i in range(0, len(codes), 5000):
+            touched += Household.objects.filter(code__in=codes[i:i + 5000]).values_list("id", "village_id")
+        people_changed({h for h, _ in touched}, {v for _, v in touched})
         audit.record_event(AuditEntry.Action.IMPORT, "people.Household",
                            user.place.path if getattr(user, "place_id", None) else "",
                            {"file": filename, **result.as_dict()}, object_repr=filename)

@@ -71,6 +71,15 @@ def subject_data(resident: Resident) -> dict:
 
 SUBJECT_DATA_EXTENSIONS: list = []
 
+# Called with the ids of households and villages whose people changed (import, erasure), inside the
+# writer's transaction, so that derived figures (visits.indicators) change with the data or not at all.
+PEOPLE_CHANGED_HOOKS: list = []
+
+
+def people_changed(household_ids, village_ids) -> None:
+    for hook in PEOPLE_CHANGED_HOOKS:
+        hook(set(household_ids), set(village_ids))
+
 
 @transaction.atomic
 def erase_resident(resident: Resident, *, done_by: str, reason: str = "") -> Erasure:
@@ -101,6 +110,7 @@ def erase_resident(resident: Resident, *, done_by: str, reason: str = "") -> Era
         new_head.relation = Relation.HEAD
         new_head.save()
     erasure.save()
+    people_changed([] if erasure.household_removed else [household.pk], [household.village_id])
     audit.record_event(AuditEntry.Action.ERASE, "people.Resident", household.village.path,
                        {"resident_pk": pk, "household": household.code, "reason": reason},
                        object_repr=audit.ERASED)

@@ -61,3 +61,24 @@ def groups_of(resident, year: int | None = None) -> list[str]:
 
 def group_labels(keys) -> list[str]:
     return [str(GROUPS[k]) for k in keys]
+
+
+# The information dimension of multidimensional poverty (Decree 07/2021/NĐ-CP, dimension 6):
+# two indicators, each derived from the household's recorded means of access to information.
+INFO_INDICATORS = {
+    "telecom": (_("uses telecommunication services"), "sử dụng dịch vụ viễn thông"),
+    "info_means": (_("has means of access to information"), "phương tiện phục vụ tiếp cận thông tin"),
+}
+
+
+def information_deprivation(household) -> list[str]:
+    """The information indicators a household lacks: ``"telecom"`` (no phone or internet of any kind) and
+    ``"info_means"`` (no TV, radio, computer or phone, and out of reach of the village loudspeaker)."""
+    lacking = []
+    if not (household.has_smartphone or household.has_feature_phone or household.has_home_internet
+            or household.has_mobile_data):
+        lacking.append("telecom")
+    if not (household.has_tv or household.has_radio or household.has_computer or household.has_smartphone
+            or household.has_feature_phone or household.hears_loudspeaker):
+        lacking.append("info_means")
+    return lacking

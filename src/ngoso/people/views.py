@@ -32,15 +32,20 @@ def household_detail(request, code):
     for r in residents:
         r.groups = targets.group_labels(targets.groups_of(r))
     access = [(Household._meta.get_field(f).verbose_name, getattr(hh, f)) for f in Household.ACCESS_FIELDS]
-    return render(request, "people/household.html", {"hh": hh, "residents": residents, "access": access})
+    from ngoso.visits.views import household_context
+
+    return render(request, "people/household.html", {"hh": hh, "residents": residents, "access": access,
+                                                     **household_context(request.user, hh)})
 
 
 @login_required
 def resident_detail(request, uuid):
+    from ngoso.visits.views import resident_context
+
     r = get_scoped_or_404(Resident.objects.select_related("household__village", "ethnicity"), request.user, uuid=uuid)
     return render(request, "people/resident.html", {
         "r": r, "groups": targets.group_labels(targets.groups_of(r)), "consent": services.current_consent(r),
-        "can_erase": request.user.can("erase"),
+        "can_erase": request.user.can("erase"), **resident_context(request.user, r),
     })
 
 

@@ -1,0 +1,270 @@
+"""Indicators per place, kept fresh incrementally.
+
+Every figure on a dashboard is a sum over villages. Each village's figures are computed from the raw
+records (``village_counters``) and stored in ``PlaceCounter``; every ancestor — today's commune and
+province, and the commune, district and province of before July 2025 — stores the sum of its villages.
+When something changes in a village (a visit, an import, an erasure) ``refresh([village])`` recomputes
+that village only (a few hundred households), and adds the difference to each ancestor: a new visit
+reaches the province dashboard in milliseconds, and reading a dashboard reads a few hundred rows,
+whatever the size of the area. ``rebuild()`` recomputes everything (the demo, a new year, repairs).
+
+Keys (all sums over villages):
+
+- ``nvill`` villages; ``vteam`` villages with an active village team;
+- ``hh``, ``hh:<g>`` households (g: poor, minority, elderly = has such a member);
+- ``res``, ``res:<g>`` residents (g: elderly, poor, minority, disability, women);
+- ``sk:<skill id>:<level>[:<g>]`` residents at level 1 (with help) or 2 (alone) for a skill;
+- ``b5hh[:<g>]`` households with at least one member doing all 5 basic skills alone (national target);
+  ``b5res[:<g>]`` residents doing all 5 alone;
+- ``v`` visits; ``vw:<Monday ISO date>`` visits per week;
+- village only: ``lastv`` the ordinal day of the latest visit (not summed).
+
+Ages depend on the year, so the counters remember theirs (``CounterState``); the first read in a new
+year rebuilds them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ngoso.people.targets import ELDERLY_AGE
+from ngoso.places.models import Level, Place
+
+from .models import CounterState, HouseholdStatus, PlaceCounter, ResidentSkill, Visit
+
+RES_GROUPS = ("elderly", "poor", "minority", "disability", "women")
+HH_GROUPS = ("poor", "minority", "elderly")
+VILLAGE_ONLY = ("lastv",)
+SEQUENCE_CHUNK = 200  # villages per batch when rebuilding
+
+
+def _basic5_skill_ids() -> list[int]:
+    from ngoso.skills.models import Skill
+
+    return list(Skill.objects.filter(catalogue__is_current=True).exclude(basic5="").values_list("id", flat=True))
+
+
+def week_start(d: datetime.date) -> datetime.date:
+    return d - datetime.timedelta(days=d.weekday())
+
+
+def village_counters(village_ids: Iterable[int], year: int | None = None) -> dict[int, Counter]:
+    """The figures of each village, computed from the raw records."""
+    from ngoso.people.models import Household, Resident
+    from ngoso.teams.models import Team
+
+    year = year or timezone.localdate().year
+    ids = list(village_ids)
+    out: dict[int, Counter] = {v: Counter(nvill=1) for v in ids}
+    if not ids:
+        return out
+    for v in Team.objects.filter(place_id__in=ids, level="village", active=True).values_list("place_id", flat=True):
+        out[v]["vteam"] = 1
+    hh_village, hh_poor = {}, {}
+    for hid, vid, pov in Household.objects.filter(village_id__in=ids).values_list("id", "village_id",
+                                                                                 "poverty_status"):
+        hh_village[hid] = vid
+        hh_poor[hid] = pov in ("poor", "near_poor")
+        out[vid]["hh"] += 1
+        if hh_poor[hid]:
+            out[vid]["hh:poor"] += 1
+    res_groups: dict[int, tuple] = {}
+    res_hh: dict[int, int] = {}
+    hh_flags: dict[int, set] = defaultdict(set)
+    for rid, hid, by, sex, minority, disab in Resident.objects.filter(household__village_id__in=ids).values_list(
+            "id", "household_id", "birth_year", "sex", "ethnicity__is_minority", "disability").iterator(chunk_size=5000):
+        groups = tuple(g for g, yes in (("elderly", by <= year - ELDERLY_AGE), ("poor", hh_poor[hid]),
+                                        ("minority", minority), ("disability", disab), ("women", sex == "female"))
+                       if yes)
+        res_groups[rid], res_hh[rid] = groups, hid
+        c = out[hh_village[hid]]
+        c["res"] += 1
+        for g in groups:
+            c[f"res:{g}"] += 1
+            if g in ("minority", "elderly"):
+                hh_flags[hid].add(g)
+    for hid, flags in hh_flags.items():
+        for g in flags:
+            out[hh_village[hid]][f"hh:{g}"] += 1
+    basic5 = set(_basic5_skill_ids())
+    alone_basic: Counter = Counter()
+    for rid, sid, level in ResidentSkill.objects.filter(resident__household__village_id__in=ids, level__gte=1) \
+            .values_list("resident_id", "skill_id", "level").iterator(chunk_size=10000):
+        groups = res_groups.get(rid)
+        if groups is None:
+            continue
+        c = out[hh_village[res_hh[rid]]]
+        key = f"sk:{sid}:{level}"
+        c[key] += 1
+        for g in groups:
+            c[f"{key}:{g}"] += 1
+        if level == 2 and sid in basic5:
+            alone_basic[rid] += 1
+    b5_households = set()
+    if basic5:
+        for rid, n in alone_basic.items():
+            if n >= len(basic5):
+                hid = res_hh[rid]
+                c = out[hh_village[hid]]
+                c["b5res"] += 1
+                for g in res_groups[rid]:
+                    c[f"b5res:{g}"] += 1
+                b5_households.add(hid)
+    for hid in b5_households:
+        c = out[hh_village[hid]]
+        c["b5hh"] += 1
+        if hh_poor[hid]:
+            c["b5hh:poor"] += 1
+        for g in hh_flags.get(hid, ()):
+            c[f"b5hh:{g}"] += 1
+    live = Visit.objects.filter(household__village_id__in=ids, corrections__isnull=True)
+    for vid, day in live.values_list("household__village_id", "visited_on").iterator(chunk_size=10000):
+        c = out[vid]
+        c["v"] += 1
+        c[f"vw:{week_start(day).isoformat()}"] += 1
+        if day.toordinal() > c["lastv"]:
+            c["lastv"] = day.toordinal()
+    return out
+
+
+def _ancestors_by_village(village_ids: Iterable[int]) -> dict[int, list[int]]:
+    rows = list(Place.objects.filter(id__in=list(village_ids)).values_list("id", "path", "former_path"))
+    codes = set()
+    for _, path, former in rows:
+        codes.update(path.rstrip("/").split("/")[:-1])
+        if former:
+            codes.update(former.rstrip("/").split("/")[:-1])
+    ids = dict(Place.objects.filter(code__in=codes).values_list("code", "id"))
+    out = {}
+    for vid, path, former in rows:
+        anc = [ids[c] for c in path.rstrip("/").split("/")[:-1] if c in ids]
+        if former:
+            anc += [ids[c] for c in former.rstrip("/").split("/")[:-1] if c in ids]
+        out[vid] = anc
+    return out
+
+
+_UPSERT_ADD = ("INSERT INTO visits_placecounter (place_id, key, value) VALUES (%s, %s, %s) "
+               "ON CONFLICT (place_id, key) DO UPDATE SET value = visits_placecounter.value + excluded.value")
+_UPSERT_SET = ("INSERT INTO visits_placecounter (place_id, key, value) VALUES (%s, %s, %s) "
+               "ON CONFLICT (place_id, key) DO UPDATE SET value = excluded.value")
+
+
+def refresh(village_ids: Iterable[int]) -> None:
+    """Recompute these villages and add the differences to their ancestors. Call inside the writer's
+    transaction: the figures change together with the records they count, or not at all."""
+    ids = sorted(set(village_ids))
+    if not ids:
+        return
+    _check_year()
+    with transaction.atomic():
+        # Serialise concurrent refreshes of the same villages (PostgreSQL; SQLite serialises writers).
+        list(Place.objects.select_for_update().filter(id__in=ids).values_list("id", flat=True))
+        new = village_counters(ids)
+        old: dict[int, Counter] = defaultdict(Counter)
+        for pid, key, value in PlaceCounter.objects.filter(place_id__in=ids).values_list("place_id", "key", "value"):
+            old[pid][key] = value
+        ancestors = _ancestors_by_village(ids)
+        add: Counter = Counter()
+        set_rows, stale = [], []
+        for vid in ids:
+            n, o = new[vid], old[vid]
+            for key in set(n) | set(o):
+                d = n.get(key, 0) - o.get(key, 0)
+                if not d:
+                    continue
+                set_rows.append((vid, key, n.get(key, 0)))
+                if key in VILLAGE_ONLY:
+                    continue
+                for a in ancestors.get(vid, ()):
+                    add[(a, key)] += d
+        with connection.cursor() as c:
+            if set_rows:
+                c.executemany(_UPSERT_SET, set_rows)
+            rows = [(p, k, d) for (p, k), d in add.items() if d]
+            if rows:
+                c.executemany(_UPSERT_ADD, rows)
+        PlaceCounter.objects.filter(place_id__in=ids, value=0).delete()
+
+
+def rebuild(progress=lambda m: None) -> int:
+    """Recompute every counter from the raw records. Returns the number of rows written."""
+    year = timezone.localdate().year
+    villages = list(Place.objects.filter(level=Level.VILLAGE).order_by("path").values_list("id", flat=True))
+    total: Counter = Counter()
+    village_rows = []
+    ancestors = _ancestors_by_village(villages)
+    for i in range(0, len(villages), SEQUENCE_CHUNK):
+        chunk = villages[i:i + SEQUENCE_CHUNK]
+        for vid, counts in village_counters(chunk, year).items():
+            for key, value in counts.items():
+                if not value:
+                    continue
+                village_rows.append((vid, key, value))
+                if key in VILLAGE_ONLY:
+                    continue
+                for a in ancestors.get(vid, ()):
+                    total[(a, key)] += value
+        progress(f"Chỉ số / indicators: {min(i + SEQUENCE_CHUNK, len(villages)):,}/{len(villages):,} thôn")
+    with transaction.atomic():
+        PlaceCounter.objects.all()._raw_delete(PlaceCounter.objects.db)
+        rows = village_rows + [(p, k, v) for (p, k), v in total.items() if v]
+        with connection.cursor() as c:
+            for j in range(0, len(rows), 20000):
+                c.executemany("INSERT INTO visits_placecounter (place_id, key, value) VALUES (%s, %s, %s)",
+                              rows[j:j + 20000])
+        CounterState.objects.all().delete()
+        CounterState.objects.create(year=year)
+    return len(rows)
+
+
+def _check_year() -> None:
+    """Build the counters on first use, and again when the year (and so everyone's age) changes."""
+    state = CounterState.objects.order_by("-id").first()
+    if state is None or state.year != timezone.localdate().year:
+        rebuild()
+
+
+def counters(place: Place) -> Counter:
+    _check_year()
+    return Counter(dict(PlaceCounter.objects.filter(place=place).values_list("key", "value")))
+
+
+def counters_for(place_ids: Iterable[int], keys: Iterable[str]) -> dict[int, Counter]:
+    out: dict[int, Counter] = defaultdict(Counter)
+    for pid, key, value in PlaceCounter.objects.filter(place_id__in=list(place_ids), key__in=list(keys)) \
+            .values_list("place_id", "key", "value"):
+        out[pid][key] = value
+    return out
+
+
+def household_status_refresh(household_ids: Iterable[int]) -> None:
+    """Recompute ``HouseholdStatus`` (last and next visit, visits, basic-5) for these households."""
+    from ngoso.people.models import Household
+
+    ids = list(household_ids)
+    basic5 = set(_basic5_skill_ids())
+    alone = Counter()
+    for rid, hid in ResidentSkill.objects.filter(resident__household_id__in=ids, level=2, skill_id__in=basic5) \
+            .values_list("resident_id", "resident__household_id"):
+        alone[(hid, rid)] += 1
+    b5 = {hid for (hid, _), n in alone.items() if basic5 and n >= len(basic5)}
+    last: dict[int, tuple] = {}
+    count = Counter()
+    for hid, day, nxt, rec in Visit.objects.filter(household_id__in=ids, corrections__isnull=True) \
+            .values_list("household_id", "visited_on", "next_visit_on", "recorded_at"):
+        count[hid] += 1
+        if hid not in last or (day, rec) > last[hid][:2]:
+            last[hid] = (day, rec, nxt)
+    rows = []
+    for hid in Household.objects.filter(id__in=ids).values_list("id", flat=True):
+        day, _, nxt = last.get(hid, (None, None, None))
+        rows.append(HouseholdStatus(household_id=hid, last_visit_on=day, next_visit_on=nxt, visits=count[hid],
+                                    basic5=hid in b5))
+    HouseholdStatus.objects.bulk_create(rows, update_conflicts=True, unique_fields=["household"],
+                                        update_fields=["last_visit_on", "next_visit_on", "visits", "basic5"])

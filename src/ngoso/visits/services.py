@@ -1,0 +1,515 @@
+"""Door-to-door services: assignments, priorities, the member's day, visits, corrections, follow-ups.
+
+Views, the API (sync) and the CLI call these; they check the user's area and permission themselves.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid as uuidlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from importlib import resources
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from ngoso.accounts import audit
+from ngoso.accounts.scope import can_see_place, scoped
+from ngoso.people.models import Household, Resident
+from ngoso.people.targets import ELDERLY_AGE, information_deprivation
+from ngoso.skills.models import Level, Skill
+from ngoso.teams.models import Member, Membership, Team
+
+from . import indicators
+from .models import Assignment, HouseholdStatus, PriorityFactor, ResidentSkill, SkillRecord, Visit
+
+EARLIEST_VISIT = datetime.date(2020, 1, 1)
+CLOCK_TOLERANCE = datetime.timedelta(days=1)  # a phone a little ahead of the server is not an error
+QUIET_DAYS = 14                                  # a member with no visit for this long has "gone quiet"
+DEFAULT_NEXT_VISIT_DAYS = 14
+DAY_LIST_SIZE = 12
+SKILL_NS = uuidlib.UUID("0b6e4f00-5a1e-4d0c-9c37-6e676f736f00")
+
+
+class VisitError(ValueError):
+    """Bad input for a visit: ``field`` names what is wrong, the message is Vietnamese / English."""
+
+    def __init__(self, field: str, vi: str, en: str):
+        super().__init__(f"{vi} / {en}")
+        self.field, self.vi, self.en = field, vi, en
+
+
+# --- priority factors (data) ----------------------------------------------------------------------------
+
+def load_priority_factors() -> int:
+    """Create missing factors from ``data/priority.json``; weights changed by staff are kept."""
+    data = json.loads(resources.files("ngoso.visits").joinpath("data/priority.json").read_text("utf-8"))
+    n = 0
+    for i, f in enumerate(data["factors"]):
+        _, created = PriorityFactor.objects.get_or_create(
+            code=f["code"], defaults={"weight": f["weight"], "label_vi": f["label_vi"], "label_en": f["label_en"],
+                                      "order": i})
+        n += created
+    return n
+
+
+@dataclass
+class Reason:
+    code: str
+    points: float
+    vi: str
+    en: str
+
+
+@dataclass
+class Priority:
+    household: Household
+    score: float
+    reasons: list[Reason] = field(default_factory=list)
+    due_days: int | None = None  # days past the follow-up date (0 = today), None if no follow-up is due
+
+    @property
+    def text_vi(self) -> str:
+        return "; ".join(r.vi for r in self.reasons)
+
+    @property
+    def text_en(self) -> str:
+        return "; ".join(r.en for r in self.reasons)
+
+
+def priorities(households, today: datetime.date | None = None) -> list[Priority]:
+    """Score and explain each household, highest need first."""
+    today = today or timezone.localdate()
+    factors = {f.code: f for f in PriorityFactor.objects.filter(active=True)}
+    if not factors:
+        load_priority_factors()
+        factors = {f.code: f for f in PriorityFactor.objects.filter(active=True)}
+    hh = list(households.select_related("status").prefetch_related("residents__ethnicity")
+              if hasattr(households, "select_related") else households)
+    basic5 = list(Skill.objects.filter(catalogue__is_current=True).exclude(basic5="").values_list("id", "basic5"))
+    public = {sid for sid, b in basic5 if b == "public_services"}
+    levels: dict[int, dict[int, int]] = defaultdict(dict)
+    for rid, sid, lvl in ResidentSkill.objects.filter(resident__household__in=[h.pk for h in hh],
+                                                      skill_id__in=[s for s, _ in basic5]) \
+            .values_list("resident_id", "skill_id", "level"):
+        levels[rid][sid] = lvl
+    out = []
+    for h in hh:
+        reasons: list[Reason] = []
+
+        def add(code, n=None, points=None):
+            f = factors.get(code)
+            if f is None:
+                return
+            pts = f.weight if points is None else points
+            reasons.append(Reason(code, pts, f.label_vi.replace("{n}", str(n)), f.label_en.replace("{n}", str(n))))
+
+        residents = list(h.residents.all())
+        elderly = [r for r in residents if r.birth_year <= today.year - ELDERLY_AGE]
+        status = getattr(h, "status", None) if _has_status(h) else None
+        due_days = None
+        if status and status.next_visit_on and status.next_visit_on <= today:
+            due_days = (today - status.next_visit_on).days
+            add("due", due_days)
+        if len(residents) == 1 and elderly:
+            add("elderly_alone")
+        if basic5 and not any(all(levels[r.pk].get(s) == Level.ALONE for s, _ in basic5) for r in residents):
+            add("no_basic5")
+        if public and not any(levels[r.pk].get(s) == Level.ALONE for r in residents for s in public):
+            add("no_public_services")
+        if h.poverty_status == "poor":
+            add("poor")
+        elif h.poverty_status == "near_poor":
+            add("near_poor")
+        if information_deprivation(h):
+            add("info_poverty")
+        if not h.has_smartphone:
+            add("no_smartphone")
+        if elderly and not (len(residents) == 1):
+            f = factors.get("elderly")
+            if f:
+                add("elderly", len(elderly), f.weight * len(elderly))
+        if any(r.ethnicity.is_minority for r in residents):
+            add("minority")
+        if any(r.disability for r in residents):
+            add("disability")
+        if status is None or status.last_visit_on is None:
+            add("never_visited")
+        else:
+            days = (today - status.last_visit_on).days
+            f = factors.get("days_since_visit")
+            if f and days >= 7:
+                add("days_since_visit", days, f.weight * min(days, 365))
+        reasons.sort(key=lambda r: -r.points)
+        out.append(Priority(h, round(sum(r.points for r in reasons), 1), reasons, due_days))
+    out.sort(key=lambda p: (-p.score, p.household.code))
+    return out
+
+
+def _has_status(h) -> bool:
+    try:
+        h.status
+    except HouseholdStatus.DoesNotExist:
+        return False
+    return True
+
+
+# --- assignments ------------------------------------------------------------------------------------------
+
+def member_for(user) -> Member | None:
+    return Member.objects.filter(user=user).first() if user and user.is_authenticated else None
+
+
+def _require_manage(user, place) -> None:
+    if not (user.can("manage_teams") and can_see_place(user, place)):
+        raise PermissionDenied
+
+
+def current_assignments(households_qs):
+    return Assignment.objects.filter(household__in=households_qs, ended_on__isnull=True)
+
+
+def assign(user, households, member: Member, today: datetime.date | None = None) -> int:
+    """Make ``member`` responsible for ``households`` (ending earlier assignments). Returns how many changed."""
+    today = today or timezone.localdate()
+    _require_manage(user, member.place)
+    households = list(households)
+    for h in households:
+        if not can_see_place(user, h.village):
+            raise PermissionDenied
+    changed = 0
+    with transaction.atomic(), audit.acting_as(user):
+        current = {a.household_id: a for a in Assignment.objects.select_for_update()
+                   .filter(household__in=households, ended_on__isnull=True)}
+        for h in households:
+            a = current.get(h.pk)
+            if a is not None and a.member_id == member.pk:
+                continue
+            if a is not None:
+                a.ended_on = today
+                a.save(update_fields=["ended_on"])
+            Assignment.objects.create(household=h, member=member, started_on=today, assigned_by=user)
+            changed += 1
+    return changed
+
+
+def team_members(team: Team) -> list[Member]:
+    return [m.member for m in team.current_memberships().order_by("member__full_name")]
+
+
+def suggest_split(households, members: list[Member], load: dict[int, int] | None = None) -> dict[int, list]:
+    """A balanced split of ``households`` over ``members``, keeping each alley (ngõ) with one member.
+
+    Largest alleys first, each to the member with the fewest households so far (counting ``load``,
+    what they already have): the classic longest-processing-time rule, within one alley of the optimum.
+    """
+    if not members:
+        return {}
+    groups: dict[tuple, list] = defaultdict(list)
+    for h in households:
+        groups[(h.village_id, h.alley or f"#{h.code}")].append(h)
+    # single households without an alley go last, to even out the totals
+    ordered = sorted(groups.values(), key=lambda g: (-len(g), g[0].code))
+    totals = {m.pk: (load or {}).get(m.pk, 0) for m in members}
+    plan: dict[int, list] = {m.pk: [] for m in members}
+    for g in ordered:
+        target = min(members, key=lambda m: (totals[m.pk], m.full_name)).pk
+        plan[target].extend(g)
+        totals[target] += len(g)
+    return plan
+
+
+def member_loads(members) -> dict[int, int]:
+    return dict(Assignment.objects.filter(member__in=members, ended_on__isnull=True).values("member")
+                .annotate(n=Count("id")).values_list("member", "n"))
+
+
+def apply_split(user, plan: dict[int, list], today=None) -> int:
+    members = {m.pk: m for m in Member.objects.filter(pk__in=plan)}
+    return sum(assign(user, hs, members[mid], today) for mid, hs in plan.items() if hs)
+
+
+def unassigned(households_qs):
+    return households_qs.exclude(pk__in=Assignment.objects.filter(ended_on__isnull=True).values("household_id"))
+
+
+def member_leaves(user, membership: Membership, today=None) -> int:
+    """End a membership and share the member's households among the rest of the team."""
+    today = today or timezone.localdate()
+    _require_manage(user, membership.team.place)
+    with transaction.atomic(), audit.acting_as(user):
+        membership.ended_on = today
+        membership.save(update_fields=["ended_on"])
+        households = list(Household.objects.filter(assignments__member=membership.member,
+                                                   assignments__ended_on__isnull=True))
+        Assignment.objects.filter(member=membership.member, ended_on__isnull=True).update(ended_on=today)
+        rest = [m for m in team_members(membership.team) if m.pk != membership.member_id]
+        plan = suggest_split(households, rest, member_loads(rest))
+        return apply_split(user, plan, today)
+
+
+# --- the member's day -------------------------------------------------------------------------------------
+
+@dataclass
+class DayPlan:
+    stops: list[Priority]
+    distance_m: float | None
+    without_gps: int
+
+
+def todays_list(member: Member, today: datetime.date | None = None, size: int = DAY_LIST_SIZE) -> DayPlan:
+    """The households to visit today: due follow-ups first, then by need; then ordered as a walk."""
+    from .route import order_route
+
+    today = today or timezone.localdate()
+    mine = Household.objects.filter(assignments__member=member, assignments__ended_on__isnull=True)
+    ranked = priorities(mine, today)
+    due = sorted([p for p in ranked if p.due_days is not None], key=lambda p: (-p.due_days, -p.score))
+    rest = [p for p in ranked if p.due_days is None]
+    chosen_due = due[:size]
+    chosen_rest = rest[: max(0, size - len(chosen_due))]
+    stops, total, start = [], 0.0, None
+    missing = 0
+    for part in (chosen_due, chosen_rest):
+        with_gps = [p for p in part if p.household.latitude is not None and p.household.longitude is not None]
+        without = [p for p in part if p not in with_gps]
+        order, dist = order_route([(p.household.latitude, p.household.longitude) for p in with_gps], start)
+        stops += [with_gps[i] for i in order] + without
+        total += dist
+        missing += len(without)
+        if order:
+            last = with_gps[order[-1]].household
+            start = (last.latitude, last.longitude)
+    return DayPlan(stops, total if len(stops) - missing > 1 else None, missing)
+
+
+# --- visits ------------------------------------------------------------------------------------------------
+
+@dataclass
+class SkillResult:
+    resident: int | str        # Resident pk or uuid
+    skill: int | str           # Skill pk or code
+    level: int
+
+
+def _check_dates(visited_on, next_visit_on, today):
+    if not isinstance(visited_on, datetime.date):
+        raise VisitError("visited_on", "Ngày thăm không hợp lệ", "Invalid visit date")
+    if visited_on > today + CLOCK_TOLERANCE:
+        raise VisitError("visited_on", f"Ngày thăm {visited_on:%d/%m/%Y} ở tương lai — kiểm tra ngày giờ của điện thoại",
+                         f"Visit date {visited_on:%d/%m/%Y} is in the future — check the phone's date")
+    if visited_on < EARLIEST_VISIT:
+        raise VisitError("visited_on", f"Ngày thăm {visited_on:%d/%m/%Y} quá xa trong quá khứ",
+                         f"Visit date {visited_on:%d/%m/%Y} is too far in the past")
+    if next_visit_on is not None:
+        if next_visit_on <= visited_on:
+            raise VisitError("next_visit_on", "Ngày hẹn thăm lại phải sau ngày thăm",
+                             "The next visit must be after the visit")
+        if next_visit_on > visited_on + datetime.timedelta(days=366):
+            raise VisitError("next_visit_on", "Ngày hẹn thăm lại quá xa (hơn một năm)",
+                             "The next visit is more than a year away")
+
+
+def record_visit(user, household: Household, *, visited_on: datetime.date, present=(), results=(), note: str = "",
+                 next_visit_on: datetime.date | None = None, uuid=None, client_recorded_at=None,
+                 source: str = Visit.Source.WEB, today: datetime.date | None = None) -> tuple[Visit, bool]:
+    """Record one visit and its skill results. Idempotent on ``uuid``: returns (visit, created)."""
+    today = today or timezone.localdate()
+    if not (user.can("visit") and scoped(Household.objects.filter(pk=household.pk), user).exists()):
+        raise PermissionDenied
+    if uuid is not None:
+        existing = Visit.objects.filter(uuid=uuid).first()
+        if existing is not None:
+            if existing.household_id != household.pk:
+                raise VisitError("uuid", "Mã lượt thăm đã dùng cho hộ khác", "This visit id belongs to another household")
+            return existing, False
+    _check_dates(visited_on, next_visit_on, today)
+    residents = {r.pk: r for r in household.residents.all()}
+    by_uuid = {str(r.uuid): r for r in residents.values()}
+
+    def resident_of(ref):
+        r = residents.get(ref) if isinstance(ref, int) else by_uuid.get(str(ref))
+        if r is None:
+            raise VisitError("resident", f"Người «{ref}» không thuộc hộ {household.code}",
+                             f"Resident '{ref}' is not in household {household.code}")
+        return r
+
+    present_rs = [resident_of(p) for p in present]
+    skills = {s.pk: s for s in Skill.objects.filter(catalogue__is_current=True)}
+    by_code = {s.code: s for s in skills.values()}
+    rows, seen = [], set()
+    for res in results:
+        r = resident_of(res.resident)
+        s = skills.get(res.skill) if isinstance(res.skill, int) else by_code.get(res.skill)
+        if s is None:
+            raise VisitError("skill", f"Không có kỹ năng «{res.skill}» trong danh mục", f"Unknown skill '{res.skill}'")
+        if res.level not in Level.values:
+            raise VisitError("level", f"Mức «{res.level}» không hợp lệ (0, 1 hoặc 2)", f"Invalid level '{res.level}'")
+        if (r.pk, s.pk) in seen:
+            raise VisitError("skill", f"Kỹ năng «{s.name_vi}» của {r.full_name} ghi hai lần",
+                             f"Skill '{s.name_en}' recorded twice for {r.full_name}")
+        seen.add((r.pk, s.pk))
+        rows.append((r, s, res.level))
+    note = (note or "").strip()[:2000]
+    member = member_for(user)
+    with transaction.atomic(), audit.acting_as(user):
+        visit = Visit.objects.create(uuid=uuid or uuidlib.uuid4(), household=household, member=member,
+                                     recorded_by=user, visited_on=visited_on, note=note, next_visit_on=next_visit_on,
+                                     client_recorded_at=client_recorded_at, source=source)
+        if present_rs or rows:
+            visit.present.set({r.pk for r in present_rs} | {r.pk for r, _, _ in rows})
+        SkillRecord.objects.bulk_create([
+            SkillRecord(uuid=uuidlib.uuid5(SKILL_NS, f"{visit.uuid}:{r.uuid}:{s.code}"), resident=r, skill=s,
+                        level=lvl, visit=visit, member=member, recorded_by=user, observed_on=visited_on)
+            for r, s, lvl in rows])
+        _after_records(household, [(r.pk, s.pk) for r, s, _ in rows])
+    return visit, True
+
+
+def _after_records(household: Household, pairs) -> None:
+    derive_levels(pairs)
+    indicators.household_status_refresh([household.pk])
+    indicators.refresh([household.village_id])
+
+
+def derive_levels(pairs) -> None:
+    """Set each (resident, skill)'s current level from its latest record that nothing supersedes."""
+    pairs = set(pairs)
+    if not pairs:
+        return
+    residents = {r for r, _ in pairs}
+    latest: dict[tuple, SkillRecord] = {}
+    for rec in SkillRecord.objects.filter(resident_id__in=residents, superseded_by__isnull=True) \
+            .order_by("observed_on", "recorded_at", "id"):
+        key = (rec.resident_id, rec.skill_id)
+        if key in pairs:
+            latest[key] = rec
+    gone = [p for p in pairs if p not in latest]
+    if gone:
+        cond = Q()
+        for r, s in gone:
+            cond |= Q(resident_id=r, skill_id=s)
+        ResidentSkill.objects.filter(cond).delete()
+    ResidentSkill.objects.bulk_create(
+        [ResidentSkill(resident_id=r, skill_id=s, level=rec.level, observed_on=rec.observed_on)
+         for (r, s), rec in latest.items()],
+        update_conflicts=True, unique_fields=["resident", "skill"], update_fields=["level", "observed_on"])
+
+
+def correct_skill(user, record: SkillRecord, level: int) -> SkillRecord:
+    """A correction: a new record with the right level that supersedes ``record`` (kept, never edited)."""
+    household = record.resident.household
+    if not (user.can("visit") and scoped(Household.objects.filter(pk=household.pk), user).exists()):
+        raise PermissionDenied
+    if level not in Level.values:
+        raise VisitError("level", f"Mức «{level}» không hợp lệ", f"Invalid level '{level}'")
+    if SkillRecord.objects.filter(supersedes=record).exists():
+        raise VisitError("record", "Bản ghi này đã được sửa; hãy sửa bản ghi mới nhất",
+                         "This record was already corrected; correct the latest one")
+    with transaction.atomic(), audit.acting_as(user):
+        new = SkillRecord.objects.create(resident=record.resident, skill=record.skill, level=level, visit=record.visit,
+                                         member=member_for(user), recorded_by=user, observed_on=record.observed_on,
+                                         supersedes=record, source=SkillRecord.Source.CORRECTION)
+        _after_records(household, [(record.resident_id, record.skill_id)])
+    return new
+
+
+def correct_visit(user, visit: Visit, *, visited_on=None, note=None, next_visit_on=None, today=None) -> Visit:
+    """Correct a visit's date, note or next date: a new visit record replaces it; its skill records move with it."""
+    today = today or timezone.localdate()
+    household = visit.household
+    if not (user.can("visit") and scoped(Household.objects.filter(pk=household.pk), user).exists()):
+        raise PermissionDenied
+    if visit.corrections.exists():
+        raise VisitError("visit", "Lượt thăm này đã được sửa", "This visit was already corrected")
+    day = visited_on or visit.visited_on
+    nxt = visit.next_visit_on if next_visit_on is None else next_visit_on
+    _check_dates(day, nxt, today)
+    with transaction.atomic(), audit.acting_as(user):
+        new = Visit.objects.create(household=household, member=visit.member, recorded_by=user, visited_on=day,
+                                   note=visit.note if note is None else note, next_visit_on=nxt, corrects=visit,
+                                   source=visit.source)
+        new.present.set(visit.present.all())
+        pairs = []
+        for rec in visit.skill_records.filter(superseded_by__isnull=True):
+            SkillRecord.objects.create(resident=rec.resident, skill=rec.skill, level=rec.level, visit=new,
+                                       member=rec.member, recorded_by=user, observed_on=day, supersedes=rec,
+                                       source=SkillRecord.Source.CORRECTION)
+            pairs.append((rec.resident_id, rec.skill_id))
+        _after_records(household, pairs)
+    return new
+
+
+def levels_by_resident(residents) -> dict[int, dict[int, int]]:
+    out: dict[int, dict[int, int]] = defaultdict(dict)
+    for rid, sid, lvl in ResidentSkill.objects.filter(resident__in=list(residents)) \
+            .values_list("resident_id", "skill_id", "level"):
+        out[rid][sid] = lvl
+    return out
+
+
+# --- suggestions ------------------------------------------------------------------------------------------
+
+def next_skills(resident: Resident, limit: int = 3) -> list[Skill]:
+    """Skills to teach next: not yet done alone, every prerequisite done alone; catalogue order."""
+    levels = dict(ResidentSkill.objects.filter(resident=resident).values_list("skill_id", "level"))
+    skills = list(Skill.objects.filter(catalogue__is_current=True).prefetch_related("prerequisites")
+                  .order_by("area__order", "order"))
+    ready = [s for s in skills if levels.get(s.pk, 0) < Level.ALONE
+             and all(levels.get(p.pk) == Level.ALONE for p in s.prerequisites.all())]
+    # one started with help comes first: finish what was begun
+    ready.sort(key=lambda s: (-(levels.get(s.pk, 0)), 0))
+    return ready[:limit]
+
+
+# --- follow-ups and activity ----------------------------------------------------------------------------
+
+@dataclass
+class MemberActivity:
+    member: Member
+    households: int
+    visits_7: int
+    visits_30: int
+    last_visit: datetime.date | None
+    due_today: int
+    overdue: int
+
+    @property
+    def quiet(self) -> bool:
+        return self.last_visit is None or (timezone.localdate() - self.last_visit).days > QUIET_DAYS
+
+
+def team_activity(team: Team, today=None) -> list[MemberActivity]:
+    today = today or timezone.localdate()
+    members = team_members(team)
+    ids = [m.pk for m in members]
+    visits = Visit.objects.filter(member_id__in=ids, corrections__isnull=True)
+    v7 = dict(visits.filter(visited_on__gt=today - datetime.timedelta(days=7)).values("member")
+              .annotate(n=Count("id")).values_list("member", "n"))
+    v30 = dict(visits.filter(visited_on__gt=today - datetime.timedelta(days=30)).values("member")
+               .annotate(n=Count("id")).values_list("member", "n"))
+    last = dict(visits.values("member").annotate(d=Max("visited_on")).values_list("member", "d"))
+    loads = member_loads(members)
+    due = Counter()
+    overdue = Counter()
+    for mid, nxt in HouseholdStatus.objects.filter(household__assignments__member_id__in=ids,
+                                                   household__assignments__ended_on__isnull=True,
+                                                   next_visit_on__lte=today) \
+            .values_list("household__assignments__member_id", "next_visit_on"):
+        (due if nxt == today else overdue)[mid] += 1
+    return [MemberActivity(m, loads.get(m.pk, 0), v7.get(m.pk, 0), v30.get(m.pk, 0), last.get(m.pk),
+                           due[m.pk], overdue[m.pk]) for m in members]
+
+
+def followups(member: Member, today=None):
+    """The member's households with a follow-up date: overdue first, then due today and coming soon."""
+    today = today or timezone.localdate()
+    return (HouseholdStatus.objects.filter(household__assignments__member=member,
+                                           household__assignments__ended_on__isnull=True,
+                                           next_visit_on__isnull=False,
+                                           next_visit_on__lte=today + datetime.timedelta(days=7))
+            .select_related("household__village").order_by("next_visit_on"))

@@ -1,0 +1,244 @@
+"""Door-to-door pages: the member's day, the visit form, the team, assignments and dashboards."""
+
+from __future__ import annotations
+
+import datetime
+import uuid as uuidlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ngoso.accounts.scope import can_see_place, get_scoped_or_404, scoped
+from ngoso.people.models import Household, Resident
+from ngoso.places.models import Place
+from ngoso.skills.models import Level, Skill
+from ngoso.teams.models import Membership, Team
+
+from . import dashboard as dash
+from . import services
+from .models import SkillRecord, Visit
+
+
+def _parse_date(value: str, field: str) -> datetime.date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise services.VisitError(field, f"Ngày «{value}» không đúng dạng ngày/tháng/năm",
+                              f"'{value}' is not a date (dd/mm/yyyy)")
+
+
+@login_required
+def today(request):
+    member = services.member_for(request.user)
+    if member is None:
+        return render(request, "visits/today.html", {"member": None})
+    plan = services.todays_list(member)
+    return render(request, "visits/today.html", {
+        "member": member, "plan": plan, "followups": services.followups(member), "en": get_language() == "en",
+    })
+
+
+@login_required
+def visit_form(request, code):
+    hh = get_scoped_or_404(Household.objects.select_related("village"), request.user, code=code)
+    if not request.user.can("visit"):
+        raise PermissionDenied
+    residents = list(hh.residents.select_related("ethnicity").order_by("-relation", "birth_year"))
+    today_ = timezone.localdate()
+    error = None
+    if request.method == "POST":
+        try:
+            results = []
+            for r in residents:
+                for key, value in request.POST.items():
+                    if key.startswith(f"lvl-{r.pk}-") and value != "":
+                        results.append(services.SkillResult(r.pk, int(key.rsplit("-", 1)[1]), int(value)))
+                extra_skill, extra_level = request.POST.get(f"extra-{r.pk}"), request.POST.get(f"extra-lvl-{r.pk}")
+                if extra_skill and extra_level not in (None, ""):
+                    if not any(x.resident == r.pk and x.skill == int(extra_skill) for x in results):
+                        results.append(services.SkillResult(r.pk, int(extra_skill), int(extra_level)))
+            present = [int(p) for p in request.POST.getlist("present")]
+            visit, created = services.record_visit(
+                request.user, hh, visited_on=_parse_date(request.POST.get("visited_on"), "visited_on") or today_,
+                present=present, results=results, note=request.POST.get("note", ""),
+                next_visit_on=_parse_date(request.POST.get("next_visit_on"), "next_visit_on"),
+                uuid=_uuid_or_none(request.POST.get("uuid")))
+        except services.VisitError as exc:
+            error = exc.en if get_language() == "en" else exc.vi
+        except ValueError:
+            error = _("The form was damaged; please try again.")
+        else:
+            if created:
+                messages.success(request, _("Visit recorded: %(n)d skill results.") % {"n": visit.skill_records.count()})
+            else:
+                messages.info(request, _("This visit was already recorded."))
+            return redirect(request.POST.get("next") or "today")
+    rows = []
+    levels = services.levels_by_resident(residents)
+    for r in residents:
+        suggested = services.next_skills(r)
+        rows.append({"r": r, "suggested": suggested, "levels": levels.get(r.pk, {})})
+    return render(request, "visits/visit_form.html", {
+        "hh": hh, "rows": rows, "today": today_, "error": error, "uuid": request.POST.get("uuid") or uuidlib.uuid4(),
+        "next_default": today_ + datetime.timedelta(days=services.DEFAULT_NEXT_VISIT_DAYS),
+        "all_skills": Skill.objects.filter(catalogue__is_current=True).order_by("area__order", "order"),
+        "level_choices": Level.choices, "post": request.POST if request.method == "POST" else None,
+        "next": request.GET.get("next", ""),
+    })
+
+
+def _uuid_or_none(value):
+    try:
+        return uuidlib.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+@require_POST
+def correct_skill(request, pk):
+    rec = get_scoped_or_404(SkillRecord.objects.select_related("resident__household"), request.user, pk=pk)
+    try:
+        services.correct_skill(request.user, rec, int(request.POST.get("level", "-1")))
+    except (services.VisitError, ValueError) as exc:
+        messages.error(request, getattr(exc, "vi", str(exc)))
+    else:
+        messages.success(request, _("Corrected. The earlier record is kept in the history."))
+    return redirect("resident", uuid=rec.resident.uuid)
+
+
+def _team_for(request, pk) -> Team:
+    team = get_scoped_or_404(Team.objects.select_related("place"), request.user, pk=pk)
+    return team
+
+
+@login_required
+def my_team(request):
+    member = services.member_for(request.user)
+    ms = (Membership.objects.filter(member=member, ended_on__isnull=True).select_related("team").first()
+          if member else None)
+    if ms is not None:
+        return redirect("team", pk=ms.team_id)
+    teams = scoped(Team.objects.filter(active=True).select_related("place"), request.user).order_by("place__path")[:300]
+    return render(request, "visits/teams.html", {"teams": teams})
+
+
+@login_required
+def team_page(request, pk):
+    team = _team_for(request, pk)
+    activity = services.team_activity(team)
+    return render(request, "visits/team.html", {
+        "team": team, "activity": activity, "quiet": [a for a in activity if a.quiet],
+        "can_manage": request.user.can("manage_teams"), "quiet_days": services.QUIET_DAYS,
+    })
+
+
+@login_required
+def assign_page(request, pk):
+    team = _team_for(request, pk)
+    if not request.user.can("manage_teams"):
+        raise PermissionDenied
+    members = services.team_members(team)
+    households = scoped(Household.objects.filter(village__path__startswith=team.place.path), request.user)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "split":
+            todo = list(services.unassigned(households).order_by("alley", "house_number", "code"))
+            plan = services.suggest_split(todo, members, services.member_loads(members))
+            n = services.apply_split(request.user, plan)
+            messages.success(request, _("%(n)d households shared among %(m)d members.") % {"n": n, "m": len(members)})
+        elif action == "assign":
+            member = next((m for m in members if str(m.pk) == request.POST.get("member")), None)
+            chosen = households.filter(code__in=request.POST.getlist("household"))
+            alley = request.POST.get("alley")
+            if alley:
+                chosen = households.filter(alley=alley)
+            if member is None or not chosen.exists():
+                messages.error(request, _("Choose a member and at least one household or alley."))
+            else:
+                n = services.assign(request.user, chosen, member)
+                messages.success(request, _("%(n)d households assigned to %(name)s.") % {"n": n, "name": member.full_name})
+        elif action == "leave":
+            ms = get_object_or_404(Membership, pk=request.POST.get("membership"), team=team, ended_on__isnull=True)
+            n = services.member_leaves(request.user, ms)
+            messages.success(request, _("%(name)s has left the team; %(n)d households were shared among the others.")
+                             % {"name": ms.member.full_name, "n": n})
+        return redirect("assign", pk=team.pk)
+    todo = list(services.unassigned(households).select_related("village").order_by("alley", "house_number", "code")[:500])
+    plan = services.suggest_split(todo, members, services.member_loads(members))
+    by_id = {m.pk: m for m in members}
+    loads = services.member_loads(members)
+    alleys = sorted(set(households.exclude(alley="").values_list("alley", flat=True)), key=lambda a: (len(a), a))
+    return render(request, "visits/assign.html", {
+        "team": team, "members": [(m, loads.get(m.pk, 0)) for m in members], "unassigned": todo,
+        "unassigned_total": services.unassigned(households).count(),
+        "plan": [(by_id[mid], hs) for mid, hs in plan.items() if hs], "alleys": alleys,
+        "memberships": team.current_memberships(),
+    })
+
+
+@login_required
+def place_dashboard(request, code):
+    place = get_object_or_404(Place, code=code)
+    if not can_see_place(request.user, place):
+        raise PermissionDenied
+    data = dash.dashboard(place)
+    weeks = data["visits"]["weeks"]
+    peak = max([w["visits"] for w in weeks] + [1])
+    bars = [{"week": w["week"], "visits": w["visits"], "x": i * 10, "h": round(68 * w["visits"] / peak, 1),
+             "y": round(70 - 68 * w["visits"] / peak, 1)} for i, w in enumerate(weeks)]
+    return render(request, "visits/dashboard.html", {
+        "place": place, "d": data, "bars": bars, "en": get_language() == "en",
+        "group_labels": dash.GROUP_LABELS,
+    })
+
+
+@login_required
+def place_dashboard_xlsx(request, code):
+    place = get_object_or_404(Place, code=code)
+    if not can_see_place(request.user, place):
+        raise PermissionDenied
+    body = dash.to_xlsx(dash.dashboard(place))
+    resp = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f'attachment; filename="chi-so-{place.code}.xlsx"'
+    return resp
+
+
+def household_context(user, hh: Household) -> dict:
+    """What the household page shows about visits (called by the people app's view)."""
+    from .models import Assignment
+
+    prio = services.priorities(Household.objects.filter(pk=hh.pk))[0]
+    return {
+        "priority": prio,
+        "assignment": Assignment.objects.filter(household=hh, ended_on__isnull=True).select_related("member").first(),
+        "visits": hh.visits.filter(corrections__isnull=True).select_related("member")
+                    .prefetch_related("skill_records__skill", "skill_records__resident")[:20],
+        "can_visit": user.can("visit"),
+    }
+
+
+def resident_context(user, r: Resident) -> dict:
+    records = list(SkillRecord.objects.filter(resident=r).select_related("skill", "member", "visit"))
+    superseded = {x.supersedes_id for x in records if x.supersedes_id}
+    current = services.levels_by_resident([r]).get(r.pk, {})
+    skills = {s.pk: s for s in Skill.objects.filter(catalogue__is_current=True).order_by("area__order", "order")}
+    return {
+        "skill_levels": [(skills[sid], lvl) for sid, lvl in sorted(current.items(), key=lambda x: skills[x[0]].order)
+                         if sid in skills],
+        "skill_history": [(x, x.pk in superseded) for x in records],
+        "next_skills": services.next_skills(r),
+        "can_correct": user.can("visit"), "level_choices": Level.choices,
+    }
