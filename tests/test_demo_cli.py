@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import subprocess
@@ -17,6 +18,7 @@ def _fingerprint() -> dict:
     from ngoso.people.models import Household, Resident
     from ngoso.places.models import Place
     from ngoso.teams.models import Membership
+    from ngoso.visits.models import SkillRecord, Visit
 
     return {
         "places": list(Place.objects.order_by("code").values_list("code", "name", "former_parent__code")),
@@ -25,20 +27,27 @@ def _fingerprint() -> dict:
             "latitude")),
         "residents": list(Resident.objects.order_by("uuid").values_list(
             "uuid", "household__code", "full_name", "sex", "birth_year", "ethnicity__code", "relation")),
+        "visits": list(Visit.objects.order_by("uuid").values_list("uuid", "household__code", "member__full_name",
+                                                                 "visited_on", "next_visit_on")),
+        "skills": list(SkillRecord.objects.order_by("uuid").values_list("uuid", "resident__uuid", "skill__code",
+                                                                       "level", "observed_on")),
         "members": list(Membership.objects.order_by("member__full_name", "team__place__code").values_list(
             "member__full_name", "member__phone", "team__place__code", "role", "started_on")),
     }
 
 
+UNTIL = datetime.date(2026, 11, 27)
+
+
 def test_demo_is_deterministic(db):
-    builder.build("village", seed=7, progress=lambda m: None)
+    builder.build("village", seed=7, progress=lambda m: None, until=UNTIL)
     first = _fingerprint()
-    assert first["households"] and first["residents"] and first["members"]
+    assert first["households"] and first["residents"] and first["members"] and first["visits"] and first["skills"]
     builder.reset_database()
-    builder.build("village", seed=7, progress=lambda m: None)
+    builder.build("village", seed=7, progress=lambda m: None, until=UNTIL)
     assert _fingerprint() == first
     builder.reset_database()
-    builder.build("village", seed=8, progress=lambda m: None)
+    builder.build("village", seed=8, progress=lambda m: None, until=UNTIL)
     other = _fingerprint()
     assert other["residents"] != first["residents"]
 
@@ -78,12 +87,29 @@ def test_demo_commune_is_realistic(db):
     # one login per role
     assert sorted(User.objects.values_list("role", flat=True)) == sorted(r.value for r in Role)
     assert len(summary.logins) == len(Role)
+    # a year of door-to-door work, with dashboards that match the raw records
+    from ngoso.visits import dashboard, indicators
+    from ngoso.visits.models import Assignment, HouseholdStatus, PlaceCounter, SkillRecord, Visit
+
+    assert Assignment.objects.filter(ended_on__isnull=True).count() == n  # every household has a member
+    assert 1.5 < Visit.objects.count() / n < 3.5 and SkillRecord.objects.count() > 5 * n
+    d = dashboard.dashboard(commune)
+    assert d["households"] == n and d["visits"]["total"] == Visit.objects.count()
+    assert 0 < d["basic5"]["households"] == HouseholdStatus.objects.filter(basic5=True).count()
+    before = set(PlaceCounter.objects.values_list("place_id", "key", "value"))
+    indicators.rebuild()
+    assert set(PlaceCounter.objects.values_list("place_id", "key", "value")) == before
+    # the demo member has a day's list
+    from ngoso.visits.services import todays_list
+
+    member_user = User.objects.get(username="thanhvien")
+    assert len(todays_list(member_user.member).stops) > 5
 
 
 def test_mountain_communes_have_more_ethnic_minorities(db):
     from ngoso.people.models import Resident
 
-    summary = builder.build("province", seed=3, progress=lambda m: None, density=0.03)
+    summary = builder.build("province", seed=3, progress=lambda m: None, density=0.03, activity=False)
     # the whole former province: 10 districts, ≈192 former communes, ≈1,891 villages
     assert summary.counts["historic_places"] == {"province": 1, "district": 10, "commune": 192}
     assert 1700 < summary.counts["places"]["village"] < 2100

@@ -63,6 +63,7 @@ class DemoSummary:
     seed: int
     seconds: float = 0.0
     counts: dict = field(default_factory=dict)
+    activity: dict = field(default_factory=dict)
     communes: int = 0          # current communes holding demo villages
     former_communes: int = 0   # communes before July 2025 holding demo villages
     logins: list = field(default_factory=list)
@@ -151,11 +152,12 @@ def _family(gen: _Gen) -> list[tuple[str, str, int]]:
 
 
 def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None] = print,
-          density: float = 1.0) -> DemoSummary:
+          density: float = 1.0, until: datetime.date | None = None, activity: bool = True) -> DemoSummary:
     """Build the demo area into an empty database (the caller has migrated it).
 
     ``density`` scales the number of households per village (1.0 = realistic); tests use a small one to
-    check the province-wide structure quickly.
+    check the province-wide structure quickly. ``until`` is the last day of the demo's year of visits
+    (default: today); the same seed and ``until`` give the same data.
     """
     from ngoso.people.models import Household
 
@@ -174,6 +176,12 @@ def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None
     with transaction.atomic():
         _build_teams(gen, places, progress)
         summary.logins = _build_users(places)
+    if activity:
+        from django.utils import timezone
+
+        from .activity import build_activity
+
+        summary.activity = build_activity(seed, until or timezone.localdate(), progress)
     # Fresh planner statistics: without them PostgreSQL plans joins over the new rows as if the
     # tables were empty (nested loops over hundreds of thousands of rows).
     with connection.cursor() as c:
