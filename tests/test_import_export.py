@@ -209,3 +209,31 @@ def test_import_page_end_to_end(area, users, login):
 
 def test_member_cannot_import(area, users, login):
     assert login(users.member).get("/import/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)  # the export runs in a worker thread
+def test_large_export_runs_as_job_and_reuses_the_last_file_when_nothing_changed(people, users):
+    import time
+
+    from ngoso.core.models import Job
+    from ngoso.people.services import export_area
+
+    def wait(job):
+        for _ in range(200):
+            job.refresh_from_db()
+            if job.status in ("done", "failed"):
+                return job
+            time.sleep(0.05)
+        raise AssertionError("export did not finish")
+
+    first = wait(export_area(people.h1.village.parent, users.commune_a))
+    assert first.status == "done" and first.file and first.result["rows"] == 3
+    again = export_area(people.h1.village.parent, users.commune_a)
+    assert again.status == "done" and again.file == first.file and again.result["reused_from"] == first.pk
+    assert AuditEntry.objects.filter(action="export").count() == 2  # still a deliberate, recorded export
+    # another user with the same area gets the same content; a change makes a new file
+    people.r1.phone = "0900000009"
+    people.r1.save()
+    third = wait(export_area(people.h1.village.parent, users.commune_a))
+    assert third.file != first.file and "reused_from" not in third.result
+    assert Job.objects.filter(kind="export_people").count() == 3

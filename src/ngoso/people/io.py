@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from ngoso.accounts import audit
 from ngoso.accounts.models import AuditEntry
-from ngoso.accounts.scope import can_see_place, scoped
+from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core.jobs import handler
 from ngoso.core.text import fold, nfc, phone_digits
 from ngoso.places.models import Level, Place, PlaceType
@@ -757,6 +757,27 @@ def _chunks(it, n):
             chunk = []
     if chunk:
         yield chunk
+
+
+EXPORT_FORMAT = "people-xlsx-1"
+
+
+def export_fingerprint(place: Place, user) -> str:
+    """What an export of ``place`` by ``user`` depends on. Every change to personal data is audited, so
+    the latest audit entry in the area (with the counts and the user's own area) identifies its content;
+    an equal fingerprint means the last file can be handed out again. Empty: never reuse."""
+    import hashlib
+
+    if not place.is_current:
+        return ""
+    from django.db.models import Max
+
+    changes = AuditEntry.objects.filter(place_path__startswith=place.path).exclude(
+        action__in=[AuditEntry.Action.EXPORT, AuditEntry.Action.VIEW_EXPORT]).aggregate(m=Max("id"))["m"]
+    households = within(scoped(Household.objects.all(), user), place).count()
+    residents = within(scoped(Resident.objects.all(), user), place).count()
+    key = f"{EXPORT_FORMAT}|{place.code}|{user.place.path if user.place_id else '*'}|{changes}|{households}|{residents}"
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def export_people(place: Place, user, out_path: Path, progress: Callable = lambda *a: None) -> int:

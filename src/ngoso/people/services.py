@@ -115,3 +115,29 @@ def erase_resident(resident: Resident, *, done_by: str, reason: str = "") -> Era
                        {"resident_pk": pk, "household": household.code, "reason": reason},
                        object_repr=audit.ERASED)
     return erasure
+
+
+def export_area(place, user):
+    """Start an export of ``place`` as a background job, or hand out the last file again if nothing in the
+    area changed since (the export is still recorded in the audit log as a new, deliberate export)."""
+    from pathlib import Path
+
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+
+    from .io import export_fingerprint
+
+    fp = export_fingerprint(place, user)
+    params = {"place": place.code, "user_id": user.pk}
+    if fp:
+        prev = Job.objects.filter(kind="export_people", status=Job.Status.DONE, fingerprint=fp).exclude(file="").first()
+        if prev is not None and Path(prev.file).exists():
+            job = Job.objects.create(kind="export_people", status=Job.Status.DONE, params=params, fingerprint=fp,
+                                     file=prev.file, created_by=user, place_path=place.path, done=prev.done,
+                                     total=prev.total, finished_at=timezone.now(),
+                                     result={**prev.result, "reused_from": prev.pk})
+            with audit.acting_as(user):
+                audit.record_event(AuditEntry.Action.EXPORT, "people.Household", place.path,
+                                   {"place": place.code, "rows": prev.result.get("rows"), "reused_file": prev.pk})
+            return job
+    return jobs.submit("export_people", params, user=user, place_path=place.path, fingerprint=fp)

@@ -134,6 +134,5 @@ def export_place(request, code):
     require(request.user, "export")
     if not can_see_place(request.user, place):
         raise PermissionDenied
-    job = jobs.submit("export_people", {"place": place.code, "user_id": request.user.pk}, user=request.user,
-                      place_path=place.path)
+    job = services.export_area(place, request.user)
     return redirect("job", pk=job.pk)
