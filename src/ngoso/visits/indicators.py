@@ -55,18 +55,32 @@ def week_start(d: datetime.date) -> datetime.date:
 
 def village_counters(village_ids: Iterable[int], year: int | None = None) -> dict[int, Counter]:
     """The figures of each village, computed from the raw records."""
-    from ngoso.people.models import Household, Resident
     from ngoso.teams.models import Team
 
-    year = year or timezone.localdate().year
     ids = list(village_ids)
     out: dict[int, Counter] = {v: Counter(nvill=1) for v in ids}
     if not ids:
         return out
     for v in Team.objects.filter(place_id__in=ids, level="village", active=True).values_list("place_id", flat=True):
         out[v]["vteam"] = 1
+    for vid, c in _counters({"village_id__in": ids}, year).items():
+        out[vid].update(c)
+    return out
+
+
+def household_counters(household_ids: Iterable[int], year: int | None = None) -> dict[int, Counter]:
+    """What these households add to their villages' figures (no ``nvill``/``vteam``), by village."""
+    return _counters({"id__in": list(household_ids)}, year)
+
+
+def _counters(household_filter: dict, year: int | None) -> dict[int, Counter]:
+    from ngoso.people.models import Household, Resident
+
+    year = year or timezone.localdate().year
+    out: dict[int, Counter] = defaultdict(Counter)
+    hh_filter = {f"household__{k}": v for k, v in household_filter.items()}
     hh_village, hh_poor = {}, {}
-    for hid, vid, pov in Household.objects.filter(village_id__in=ids).values_list("id", "village_id",
+    for hid, vid, pov in Household.objects.filter(**household_filter).values_list("id", "village_id",
                                                                                  "poverty_status"):
         hh_village[hid] = vid
         hh_poor[hid] = pov in ("poor", "near_poor")
@@ -76,7 +90,7 @@ def village_counters(village_ids: Iterable[int], year: int | None = None) -> dic
     res_groups: dict[int, tuple] = {}
     res_hh: dict[int, int] = {}
     hh_flags: dict[int, set] = defaultdict(set)
-    for rid, hid, by, sex, minority, disab in Resident.objects.filter(household__village_id__in=ids).values_list(
+    for rid, hid, by, sex, minority, disab in Resident.objects.filter(**hh_filter).values_list(
             "id", "household_id", "birth_year", "sex", "ethnicity__is_minority", "disability").iterator(chunk_size=5000):
         groups = tuple(g for g, yes in (("elderly", by <= year - ELDERLY_AGE), ("poor", hh_poor[hid]),
                                         ("minority", minority), ("disability", disab), ("women", sex == "female"))
@@ -93,7 +107,7 @@ def village_counters(village_ids: Iterable[int], year: int | None = None) -> dic
             out[hh_village[hid]][f"hh:{g}"] += 1
     basic5 = set(_basic5_skill_ids())
     alone_basic: Counter = Counter()
-    for rid, sid, level in ResidentSkill.objects.filter(resident__household__village_id__in=ids, level__gte=1) \
+    for rid, sid, level in ResidentSkill.objects.filter(**{f"resident__{k}": v for k, v in hh_filter.items()}, level__gte=1) \
             .values_list("resident_id", "skill_id", "level").iterator(chunk_size=10000):
         groups = res_groups.get(rid)
         if groups is None:
@@ -122,7 +136,7 @@ def village_counters(village_ids: Iterable[int], year: int | None = None) -> dic
             c["b5hh:poor"] += 1
         for g in hh_flags.get(hid, ()):
             c[f"b5hh:{g}"] += 1
-    live = Visit.objects.filter(household__village_id__in=ids, corrections__isnull=True)
+    live = Visit.objects.filter(**hh_filter, corrections__isnull=True)
     for vid, day in live.values_list("household__village_id", "visited_on").iterator(chunk_size=10000):
         c = out[vid]
         c["v"] += 1
@@ -190,6 +204,47 @@ def refresh(village_ids: Iterable[int]) -> None:
             if rows:
                 c.executemany(_UPSERT_ADD, rows)
         PlaceCounter.objects.filter(place_id__in=ids, value=0).delete()
+
+
+def snapshot(household_ids: Iterable[int]) -> dict[int, Counter]:
+    """Take before a write to these households; pass to ``add_household_delta`` after it."""
+    _check_year()
+    return household_counters(household_ids)
+
+
+def add_household_delta(before: dict[int, Counter], household_ids: Iterable[int]) -> None:
+    """After a write touching only these households: add (after - before) to their villages and ancestors.
+
+    ``before`` is ``household_counters(ids)`` taken before the write, in the same transaction. Much cheaper
+    than ``refresh`` when a batch touches a few households of many villages (sync). ``lastv`` only grows.
+    """
+    after = household_counters(household_ids)
+    villages = set(before) | set(after)
+    if not villages:
+        return
+    ancestors = _ancestors_by_village(villages)
+    add: Counter = Counter()
+    lastv = {}
+    for vid in villages:
+        b, a = before.get(vid, Counter()), after.get(vid, Counter())
+        for key in set(a) | set(b):
+            if key in VILLAGE_ONLY:
+                continue
+            d = a.get(key, 0) - b.get(key, 0)
+            if d:
+                for p in (vid, *ancestors.get(vid, ())):
+                    add[(p, key)] += d
+        if a.get("lastv", 0) > b.get("lastv", 0):
+            lastv[vid] = a["lastv"]
+    with connection.cursor() as c:
+        rows = [(p, k, d) for (p, k), d in add.items() if d]
+        if rows:
+            c.executemany(_UPSERT_ADD, rows)
+        if lastv:
+            c.executemany("INSERT INTO visits_placecounter (place_id, key, value) VALUES (%s, 'lastv', %s) "
+                          "ON CONFLICT (place_id, key) DO UPDATE SET value = CASE WHEN excluded.value > "
+                          "visits_placecounter.value THEN excluded.value ELSE visits_placecounter.value END",
+                          list(lastv.items()))
 
 
 def rebuild(progress=lambda m: None) -> int:

@@ -314,35 +314,142 @@ def _check_dates(visited_on, next_visit_on, today):
                              "The next visit is more than a year away")
 
 
+@dataclass
+class VisitIn:
+    """One visit as sent by a form or a phone. References are pks or UUIDs (residents), pks or codes (skills)."""
+
+    household: Household | str        # a Household, or its code
+    visited_on: datetime.date
+    present: list = field(default_factory=list)
+    results: list[SkillResult] = field(default_factory=list)
+    note: str = ""
+    next_visit_on: datetime.date | None = None
+    uuid: uuidlib.UUID | None = None
+    client_recorded_at: datetime.datetime | None = None
+
+
+@dataclass
+class Outcome:
+    uuid: str
+    status: str                        # "created", "duplicate" or "rejected"
+    visit: Visit | None = None
+    error: VisitError | None = None
+
+    def as_dict(self) -> dict:
+        d = {"uuid": self.uuid, "status": self.status}
+        if self.error is not None:
+            d |= {"field": self.error.field, "error": self.error.vi, "error_en": self.error.en}
+        return d
+
+
 def record_visit(user, household: Household, *, visited_on: datetime.date, present=(), results=(), note: str = "",
                  next_visit_on: datetime.date | None = None, uuid=None, client_recorded_at=None,
                  source: str = Visit.Source.WEB, today: datetime.date | None = None) -> tuple[Visit, bool]:
     """Record one visit and its skill results. Idempotent on ``uuid``: returns (visit, created)."""
-    today = today or timezone.localdate()
     if not (user.can("visit") and scoped(Household.objects.filter(pk=household.pk), user).exists()):
         raise PermissionDenied
-    if uuid is not None:
-        existing = Visit.objects.filter(uuid=uuid).first()
-        if existing is not None:
-            if existing.household_id != household.pk:
-                raise VisitError("uuid", "Mã lượt thăm đã dùng cho hộ khác", "This visit id belongs to another household")
-            return existing, False
-    _check_dates(visited_on, next_visit_on, today)
-    residents = {r.pk: r for r in household.residents.all()}
+    [out] = record_visits(user, [VisitIn(household, visited_on, list(present), list(results), note, next_visit_on,
+                                         uuid, client_recorded_at)], source=source, today=today)
+    if out.status == "rejected":
+        raise out.error
+    return out.visit, out.status == "created"
+
+
+def record_visits(user, items: list[VisitIn], *, source: str = Visit.Source.WEB, today: datetime.date | None = None
+                  ) -> list[Outcome]:
+    """Record many visits at once (a sync batch, or one form). Each is checked on its own: a bad one is
+    rejected with its reason, the good ones are written together in one transaction — all or none of
+    them, so an interrupted request leaves nothing half-written and is simply sent again. A UUID already
+    stored is reported as a duplicate and not stored twice."""
+    today = today or timezone.localdate()
+    if not user.can("visit"):
+        raise PermissionDenied
+    uuids = [it.uuid for it in items if it.uuid is not None]
+    stored = {v.uuid: v for v in Visit.objects.filter(uuid__in=uuids)} if uuids else {}
+    codes = {it.household if isinstance(it.household, str) else it.household.code for it in items}
+    households = {h.code: h for h in scoped(Household.objects.filter(code__in=codes), user)
+                  .prefetch_related("residents")}
+    skills = {s.pk: s for s in Skill.objects.filter(catalogue__is_current=True)}
+    by_code = {s.code: s for s in skills.values()}
+    member = member_for(user)
+    outcomes: list[Outcome] = []
+    todo: list[tuple[Outcome, Household, VisitIn, list, list]] = []
+    seen: set = set()
+    for it in items:
+        vid = it.uuid or uuidlib.uuid4()
+        out = Outcome(str(vid), "created")
+        outcomes.append(out)
+        code = it.household if isinstance(it.household, str) else it.household.code
+        try:
+            hh = households.get(code)
+            if vid in stored or vid in seen:
+                prior = stored.get(vid)
+                if prior is not None and (hh is None or prior.household_id != hh.pk):
+                    raise VisitError("uuid", "Mã lượt thăm đã dùng cho hộ khác",
+                                     "This visit id belongs to another household")
+                out.status, out.visit = "duplicate", prior
+                continue
+            if hh is None:
+                raise VisitError("household", f"Không có hộ «{code}» trong địa bàn của bạn",
+                                 f"No household '{code}' in your area")
+            _check_dates(it.visited_on, it.next_visit_on, today)
+            present, rows = _resolve(hh, it, skills, by_code)
+        except VisitError as exc:
+            out.status, out.error = "rejected", exc
+            continue
+        seen.add(vid)
+        it.uuid = vid
+        todo.append((out, hh, it, present, rows))
+    if not todo:
+        return outcomes
+    with transaction.atomic(), audit.acting_as(user):
+        hids = sorted({hh.pk for _, hh, _, _, _ in todo})
+        before = indicators.snapshot(hids)
+        visits = Visit.objects.bulk_create([
+            Visit(uuid=it.uuid, household=hh, member=member, recorded_by=user, visited_on=it.visited_on,
+                  note=(it.note or "").strip()[:2000], next_visit_on=it.next_visit_on,
+                  client_recorded_at=it.client_recorded_at, source=source)
+            for _, hh, it, _, _ in todo])
+        if connection_needs_ids(visits):
+            by_uuid = dict(Visit.objects.filter(uuid__in=[v.uuid for v in visits]).values_list("uuid", "id"))
+            for v in visits:
+                v.pk = by_uuid[v.uuid]
+        through = Visit.present.through
+        present_rows, records, pairs = [], [], set()
+        for (out, hh, it, present, rows), visit in zip(todo, visits):
+            out.visit = visit
+            people = {r.pk for r in present} | {r.pk for r, _, _ in rows}
+            present_rows += [through(visit_id=visit.pk, resident_id=rid) for rid in people]
+            for r, sk, lvl in rows:
+                records.append(SkillRecord(uuid=uuidlib.uuid5(SKILL_NS, f"{visit.uuid}:{r.uuid}:{sk.code}"),
+                                           resident=r, skill=sk, level=lvl, visit=visit, member=member,
+                                           recorded_by=user, observed_on=it.visited_on))
+                pairs.add((r.pk, sk.pk))
+        through.objects.bulk_create(present_rows)
+        SkillRecord.objects.bulk_create(records)
+        _after_records(before, hids, pairs)
+    return outcomes
+
+
+def connection_needs_ids(objs) -> bool:
+    """bulk_create sets primary keys on PostgreSQL and SQLite ≥ 3.35; fetch them where it did not."""
+    return any(o.pk is None for o in objs)
+
+
+def _resolve(hh: Household, it: VisitIn, skills, by_code):
+    residents = {r.pk: r for r in hh.residents.all()}
     by_uuid = {str(r.uuid): r for r in residents.values()}
 
     def resident_of(ref):
         r = residents.get(ref) if isinstance(ref, int) else by_uuid.get(str(ref))
         if r is None:
-            raise VisitError("resident", f"Người «{ref}» không thuộc hộ {household.code}",
-                             f"Resident '{ref}' is not in household {household.code}")
+            raise VisitError("resident", f"Người «{ref}» không thuộc hộ {hh.code}",
+                             f"Resident '{ref}' is not in household {hh.code}")
         return r
 
-    present_rs = [resident_of(p) for p in present]
-    skills = {s.pk: s for s in Skill.objects.filter(catalogue__is_current=True)}
-    by_code = {s.code: s for s in skills.values()}
+    present = [resident_of(p) for p in it.present]
     rows, seen = [], set()
-    for res in results:
+    for res in it.results:
         r = resident_of(res.resident)
         s = skills.get(res.skill) if isinstance(res.skill, int) else by_code.get(res.skill)
         if s is None:
@@ -354,26 +461,14 @@ def record_visit(user, household: Household, *, visited_on: datetime.date, prese
                              f"Skill '{s.name_en}' recorded twice for {r.full_name}")
         seen.add((r.pk, s.pk))
         rows.append((r, s, res.level))
-    note = (note or "").strip()[:2000]
-    member = member_for(user)
-    with transaction.atomic(), audit.acting_as(user):
-        visit = Visit.objects.create(uuid=uuid or uuidlib.uuid4(), household=household, member=member,
-                                     recorded_by=user, visited_on=visited_on, note=note, next_visit_on=next_visit_on,
-                                     client_recorded_at=client_recorded_at, source=source)
-        if present_rs or rows:
-            visit.present.set({r.pk for r in present_rs} | {r.pk for r, _, _ in rows})
-        SkillRecord.objects.bulk_create([
-            SkillRecord(uuid=uuidlib.uuid5(SKILL_NS, f"{visit.uuid}:{r.uuid}:{s.code}"), resident=r, skill=s,
-                        level=lvl, visit=visit, member=member, recorded_by=user, observed_on=visited_on)
-            for r, s, lvl in rows])
-        _after_records(household, [(r.pk, s.pk) for r, s, _ in rows])
-    return visit, True
+    return present, rows
 
 
-def _after_records(household: Household, pairs) -> None:
+def _after_records(before, household_ids, pairs) -> None:
+    """Bring the derived tables up to date after new visits or skill records for these households."""
     derive_levels(pairs)
-    indicators.household_status_refresh([household.pk])
-    indicators.refresh([household.village_id])
+    indicators.household_status_refresh(household_ids)
+    indicators.add_household_delta(before, household_ids)
 
 
 def derive_levels(pairs) -> None:
@@ -411,10 +506,11 @@ def correct_skill(user, record: SkillRecord, level: int) -> SkillRecord:
         raise VisitError("record", "Bản ghi này đã được sửa; hãy sửa bản ghi mới nhất",
                          "This record was already corrected; correct the latest one")
     with transaction.atomic(), audit.acting_as(user):
+        before = indicators.snapshot([household.pk])
         new = SkillRecord.objects.create(resident=record.resident, skill=record.skill, level=level, visit=record.visit,
                                          member=member_for(user), recorded_by=user, observed_on=record.observed_on,
                                          supersedes=record, source=SkillRecord.Source.CORRECTION)
-        _after_records(household, [(record.resident_id, record.skill_id)])
+        _after_records(before, [household.pk], [(record.resident_id, record.skill_id)])
     return new
 
 
@@ -430,6 +526,7 @@ def correct_visit(user, visit: Visit, *, visited_on=None, note=None, next_visit_
     nxt = visit.next_visit_on if next_visit_on is None else next_visit_on
     _check_dates(day, nxt, today)
     with transaction.atomic(), audit.acting_as(user):
+        before = indicators.snapshot([household.pk])
         new = Visit.objects.create(household=household, member=visit.member, recorded_by=user, visited_on=day,
                                    note=visit.note if note is None else note, next_visit_on=nxt, corrects=visit,
                                    source=visit.source)
@@ -440,7 +537,9 @@ def correct_visit(user, visit: Visit, *, visited_on=None, note=None, next_visit_
                                        member=rec.member, recorded_by=user, observed_on=day, supersedes=rec,
                                        source=SkillRecord.Source.CORRECTION)
             pairs.append((rec.resident_id, rec.skill_id))
-        _after_records(household, pairs)
+        _after_records(before, [household.pk], pairs)
+        if fixed_lastv_may_drop(visit, day):
+            indicators.refresh([household.village_id])
     return new
 
 
@@ -450,6 +549,11 @@ def levels_by_resident(residents) -> dict[int, dict[int, int]]:
             .values_list("resident_id", "skill_id", "level"):
         out[rid][sid] = lvl
     return out
+
+
+def fixed_lastv_may_drop(visit: Visit, new_day) -> bool:
+    """A corrected date earlier than the original can lower the village's latest visit: recount it."""
+    return new_day < visit.visited_on
 
 
 # --- suggestions ------------------------------------------------------------------------------------------
