@@ -37,11 +37,13 @@ INSTALLED_APPS = [
     "ngoso.teams",
     "ngoso.skills",
     "ngoso.visits",
+    "ngoso.sync",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ngoso.core.middleware.VietnameseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",

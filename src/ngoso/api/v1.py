@@ -195,3 +195,8 @@ def place_indicators(request, code: str):
     from ngoso.visits.dashboard import dashboard
 
     return dashboard(_visible_place(request, code))
+
+
+from ngoso.sync.api import router as sync_router  # noqa: E402
+
+api.add_router("/sync", sync_router)

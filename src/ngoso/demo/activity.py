@@ -97,6 +97,7 @@ def build_activity(seed: int, until: datetime.date, progress=lambda m: None) -> 
         team_members[place_id].append(member_id)
     quiet = {m for ms in team_members.values() for m in ms if rng.random() < 0.08}
     villages = sorted(team_members)
+    assigned_at = ops.adapt_datetimefield_value(timezone.make_aware(datetime.datetime.combine(start, datetime.time(8))))
     ids = {"a": 0, "v": 0, "s": 0}
     totals = {"assignments": 0, "visits": 0, "skill_records": 0}
     for i in range(0, len(villages), VILLAGE_CHUNK):
@@ -114,7 +115,8 @@ def build_activity(seed: int, until: datetime.date, progress=lambda m: None) -> 
             members = team_members[vid]
             for hid, mid in _split(households[vid], members):
                 ids["a"] += 1
-                a_rows.append((ids["a"], hid, mid, start - datetime.timedelta(days=rng.randint(0, 200)), None, None))
+                a_rows.append((ids["a"], hid, mid, start - datetime.timedelta(days=rng.randint(0, 200)), None, None,
+                               assigned_at))
                 people = residents[hid]
                 levels: dict[int, dict[int, int]] = {rid: {} for rid, _ in people}
                 assessed: set[int] = set()
@@ -182,7 +184,7 @@ def build_activity(seed: int, until: datetime.date, progress=lambda m: None) -> 
 
 def _insert(a_rows, v_rows, s_rows, rs_rows, st_rows):
     insert_rows("visits_assignment", ["id", "household_id", "member_id", "started_on", "ended_on",
-                                      "assigned_by_id"], a_rows)
+                                      "assigned_by_id", "changed_at"], a_rows)
     insert_rows("visits_visit", ["id", "uuid", "household_id", "member_id", "visited_on", "recorded_at", "note",
                                      "next_visit_on", "source"],
                     [(r[0], _u(r[1]), *r[2:]) for r in v_rows])

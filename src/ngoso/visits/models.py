@@ -47,6 +47,7 @@ class Assignment(models.Model):
     ended_on = models.DateField(_("until"), null=True, blank=True)
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
+    changed_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["household", "-started_on"]

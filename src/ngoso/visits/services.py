@@ -246,7 +246,8 @@ def member_leaves(user, membership: Membership, today=None) -> int:
         membership.save(update_fields=["ended_on"])
         households = list(Household.objects.filter(assignments__member=membership.member,
                                                    assignments__ended_on__isnull=True))
-        Assignment.objects.filter(member=membership.member, ended_on__isnull=True).update(ended_on=today)
+        Assignment.objects.filter(member=membership.member, ended_on__isnull=True).update(ended_on=today,
+                                                                                          changed_at=timezone.now())
         rest = [m for m in team_members(membership.team) if m.pk != membership.member_id]
         plan = suggest_split(households, rest, member_loads(rest))
         return apply_split(user, plan, today)

@@ -1,0 +1,83 @@
+"""Sync endpoints under /api/v1/sync/ (see docs/sync.md). Phones authenticate with a device token
+(``Authorization: Bearer …``); the web session can issue and revoke tokens."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.security import HttpBearer, django_auth
+
+from ngoso.accounts.scope import scoped
+
+from . import services
+from .models import DeviceToken
+
+
+class DeviceAuth(HttpBearer):
+    def authenticate(self, request, token):
+        dev = services.authenticate(token)
+        if dev is None:
+            return None
+        request.user = dev.user
+        request.device = dev
+        return dev
+
+
+router = Router(tags=["sync"])
+
+
+def _error(exc: services.SyncError) -> JsonResponse:
+    return JsonResponse({"error": exc.vi, "error_en": exc.en}, status=exc.status)
+
+
+class DeviceIn(Schema):
+    name: str = "điện thoại"
+
+
+@router.post("/devices", auth=django_auth, summary="Issue a token for this device (shown once)")
+def issue_device(request, data: DeviceIn):
+    if not request.user.can("visit"):
+        return JsonResponse({"error": "Chỉ thành viên tổ dùng ứng dụng thực địa",
+                             "error_en": "Only team members use the field app"}, status=403)
+    dev, token = DeviceToken.issue(request.user, data.name)
+    return JsonResponse({"id": dev.pk, "name": dev.name, "token": token}, status=201)
+
+
+@router.post("/devices/{device_id}/revoke", auth=django_auth, summary="Revoke a device (its owner or a leader)")
+def revoke_device(request, device_id: int):
+    dev = get_object_or_404(DeviceToken.objects.select_related("user__place"), pk=device_id)
+    services.revoke(request.user, dev)
+    return {"revoked": True}
+
+
+@router.get("/devices", auth=django_auth, summary="Devices in your area")
+def list_devices(request):
+    qs = scoped(DeviceToken.objects.select_related("user"), request.user)
+    if not request.user.can("manage_teams"):
+        qs = qs.filter(user=request.user)
+    return [{"id": d.pk, "user": d.user.username, "name": d.name, "active": d.active,
+             "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None} for d in qs[:500]]
+
+
+@router.post("/push", auth=DeviceAuth(), summary="Send a batch of records (idempotent, per-record results)",
+             description="Body: {\"sent_at\": device time, \"records\": [{\"type\": \"visit\"|\"household\"|\"resident\", "
+                         "\"uuid\": …, …}]}. Each record gets created / duplicate / rejected with its reason. "
+                         "Visits are written all together or not at all: a batch interrupted on the way is sent again.")
+def push(request):
+    try:
+        data = services.parse_body(request.body)
+    except services.SyncError as exc:
+        return _error(exc)
+    try:
+        return services.push(request.device, data)
+    except services.SyncError as exc:
+        return _error(exc)
+
+
+@router.get("/pull", auth=DeviceAuth(), summary="Changes since a cursor, in pages (resumable)")
+def pull(request, cursor: str = "", limit: int = services.DEFAULT_PAGE, catalogue_version: str = ""):
+    try:
+        return services.pull(request.user, cursor or None, limit, catalogue_version or None)
+    except services.SyncError as exc:
+        return _error(exc)

@@ -1,0 +1,338 @@
+"""Sync between the field app and the server: push (idempotent, per-record results) and pull (chunked,
+resumable). See docs/sync.md for the protocol."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+import uuid as uuidlib
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from ngoso.accounts import audit
+from ngoso.accounts.scope import scoped
+from ngoso.core.text import phone_digits
+from ngoso.people.models import Erasure, Household, Resident
+from ngoso.skills.models import Skill
+from ngoso.visits import services as visits
+from ngoso.visits.models import Assignment, Visit
+
+from .models import AppliedEdit, DeviceToken, SyncConflict
+
+PROTOCOL = 1
+MAX_RECORDS = 1000
+DEFAULT_PAGE = 250
+MAX_PAGE = 1000
+SKEW_TOLERANCE = datetime.timedelta(hours=12)
+
+HOUSEHOLD_FIELDS = {"alley": str, "house_number": str, "address": str, "phone": str, "latitude": float,
+                    "longitude": float, **{f: bool for f in Household.ACCESS_FIELDS}}
+RESIDENT_FIELDS = {"phone": str, "disability": bool}
+
+
+class SyncError(ValueError):
+    """The request as a whole is unusable (HTTP 400): the message says what and where."""
+
+    def __init__(self, vi: str, en: str, status: int = 400):
+        super().__init__(f"{vi} / {en}")
+        self.vi, self.en, self.status = vi, en, status
+
+
+def parse_body(body: bytes) -> dict:
+    if not body:
+        raise SyncError("Yêu cầu trống", "Empty request")
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise SyncError("Dữ liệu không phải UTF-8", "The body is not UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise SyncError(f"JSON hỏng hoặc bị cắt ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}",
+                        f"Broken or truncated JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("records"), list):
+        raise SyncError("Thiếu danh sách «records»", "Missing the 'records' list")
+    if len(data["records"]) > MAX_RECORDS:
+        raise SyncError(f"Quá nhiều bản ghi trong một lần gửi (tối đa {MAX_RECORDS})",
+                        f"Too many records in one batch (at most {MAX_RECORDS})", 413)
+    return data
+
+
+def _clock_skew(sent_at) -> datetime.timedelta:
+    """How far the device's clock is behind the server's (positive: the phone is slow)."""
+    if not sent_at:
+        return datetime.timedelta(0)
+    dt = parse_datetime(str(sent_at))
+    if dt is None:
+        raise SyncError(f"«sent_at» không phải thời điểm: {sent_at!r}", f"'sent_at' is not a timestamp: {sent_at!r}")
+    if timezone.is_naive(dt):
+        dt = timezone.make_aware(dt)
+    skew = timezone.now() - dt
+    return skew if abs(skew) > SKEW_TOLERANCE else datetime.timedelta(0)
+
+
+def _date(value, field: str, shift: datetime.timedelta) -> datetime.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        d = parse_date(str(value)) if isinstance(value, str) else None
+    except ValueError:
+        d = None
+    if d is None:
+        raise visits.VisitError(field, f"«{value}» không phải ngày (YYYY-MM-DD)", f"'{value}' is not a date (YYYY-MM-DD)")
+    return d + datetime.timedelta(days=round(shift.total_seconds() / 86400))
+
+
+def push(device: DeviceToken, data: dict) -> dict:
+    """Apply a batch. Visits are append-only (never conflict); edits resolve field by field."""
+    user = device.user
+    shift = _clock_skew(data.get("sent_at"))
+    results: list[dict | None] = [None] * len(data["records"])
+    visit_items, visit_pos = [], []
+    edits = []
+    for i, rec in enumerate(data["records"]):
+        if not isinstance(rec, dict):
+            results[i] = {"index": i, "status": "rejected", "error": "Bản ghi không phải đối tượng JSON",
+                          "error_en": "A record is not a JSON object"}
+            continue
+        rid = str(rec.get("uuid", ""))
+        try:
+            uid = uuidlib.UUID(rid)
+        except ValueError:
+            results[i] = {"index": i, "uuid": rid, "status": "rejected", "field": "uuid",
+                          "error": "Thiếu hoặc sai mã bản ghi (UUID)", "error_en": "Missing or invalid record UUID"}
+            continue
+        kind = rec.get("type")
+        try:
+            if kind == "visit":
+                visit_items.append(_visit_in(rec, uid, shift))
+                visit_pos.append(i)
+            elif kind in ("household", "resident"):
+                edits.append((i, uid, kind, rec))
+            else:
+                raise visits.VisitError("type", f"Loại bản ghi không biết: {kind!r}", f"Unknown record type: {kind!r}")
+        except visits.VisitError as exc:
+            results[i] = {"index": i, "uuid": rid, "status": "rejected", "field": exc.field, "error": exc.vi,
+                          "error_en": exc.en}
+    if visit_items:
+        for pos, out in zip(visit_pos, visits.record_visits(user, visit_items, source=Visit.Source.SYNC)):
+            results[pos] = {"index": pos, **out.as_dict()}
+    for i, uid, kind, rec in edits:
+        results[i] = {"index": i, "uuid": str(uid), **_apply_edit(device, uid, kind, rec)}
+    counts = {s: sum(1 for r in results if r and r["status"] == s) for s in ("created", "duplicate", "rejected")}
+    out = {"protocol": PROTOCOL, "server_time": timezone.now().isoformat(), "counts": counts, "results": results}
+    if shift:
+        days = round(shift.total_seconds() / 86400)
+        out["clock_skew_days"] = days
+        out["warning"] = (f"Đồng hồ điện thoại lệch {abs(days)} ngày so với máy chủ; ngày đã được chỉnh theo máy chủ. "
+                          f"Hãy chỉnh lại ngày giờ điện thoại. / The phone's clock is {abs(days)} days off; dates were "
+                          f"corrected to the server's. Please set the phone's date.")
+    return out
+
+
+def _visit_in(rec: dict, uid, shift) -> visits.VisitIn:
+    results = []
+    for r in rec.get("results") or []:
+        try:
+            results.append(visits.SkillResult(str(r["resident"]), str(r["skill"]), int(r["level"])))
+        except (KeyError, TypeError, ValueError):
+            raise visits.VisitError("results", "Kết quả kỹ năng thiếu người, kỹ năng hoặc mức",
+                                    "A skill result lacks resident, skill or level") from None
+    client_at = parse_datetime(str(rec["recorded_at"])) if rec.get("recorded_at") else None
+    if client_at is not None and timezone.is_naive(client_at):
+        client_at = timezone.make_aware(client_at)
+    return visits.VisitIn(
+        household=str(rec.get("household", "")), visited_on=_date(rec.get("visited_on"), "visited_on", shift),
+        present=[str(p) for p in rec.get("present") or []], results=results, note=str(rec.get("note") or ""),
+        next_visit_on=_date(rec.get("next_visit_on"), "next_visit_on", shift), uuid=uid,
+        client_recorded_at=client_at + shift if client_at else None)
+
+
+def _coerce(kind: type, value, field: str):
+    if value is None:
+        return "" if kind is str else None
+    if kind is bool and isinstance(value, bool):
+        return value
+    if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if kind is str and isinstance(value, str):
+        return value.strip()[:200]
+    raise visits.VisitError(field, f"Giá trị của «{field}» sai kiểu", f"Wrong type for '{field}'")
+
+
+def _apply_edit(device: DeviceToken, uid, kind: str, rec: dict) -> dict:
+    user = device.user
+    if AppliedEdit.objects.filter(uuid=uid).exists():
+        return {"status": "duplicate"}
+    if not user.can("edit_people"):
+        return {"status": "rejected", "error": "Bạn không được sửa dữ liệu", "error_en": "You may not edit people"}
+    fields = HOUSEHOLD_FIELDS if kind == "household" else RESIDENT_FIELDS
+    if kind == "household":
+        obj = scoped(Household.objects.select_related("village"), user).filter(code=str(rec.get("household"))).first()
+    else:
+        try:
+            obj = scoped(Resident.objects.select_related("household__village"), user).filter(
+                uuid=uuidlib.UUID(str(rec.get("resident")))).first()
+        except ValueError:
+            obj = None
+    if obj is None:
+        return {"status": "rejected", "field": kind, "error": "Không có hộ/người này trong địa bàn của bạn",
+                "error_en": "No such household/resident in your area"}
+    changes = rec.get("changes")
+    if not isinstance(changes, dict) or not changes:
+        return {"status": "rejected", "field": "changes", "error": "Thiếu «changes»", "error_en": "Missing 'changes'"}
+    try:
+        plan = {}
+        for field, change in changes.items():
+            if field not in fields or not isinstance(change, dict) or "to" not in change:
+                raise visits.VisitError(field, f"Không sửa được trường «{field}»", f"Field '{field}' cannot be edited")
+            plan[field] = (change.get("from"), _coerce(fields[field], change["to"], field))
+        if "phone" in plan and plan["phone"][1] and len(phone_digits(plan["phone"][1])) not in (10, 11):
+            raise visits.VisitError("phone", "Số điện thoại phải có 10 chữ số", "A phone number has 10 digits")
+    except visits.VisitError as exc:
+        return {"status": "rejected", "field": exc.field, "error": exc.vi, "error_en": exc.en}
+    village = obj.village if kind == "household" else obj.household.village
+    conflicts = []
+    with transaction.atomic(), audit.acting_as(user):
+        obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+        for field, (base, new) in plan.items():
+            current = getattr(obj, field)
+            if base is not None and current != base and current != new:
+                # someone else changed it since this phone last pulled: the later value wins, the other is kept
+                conflicts.append(SyncConflict(place_path=village.path, model=kind,
+                                              object_code=getattr(obj, "code", None) or str(obj.uuid), field=field,
+                                              overwritten=str(current), kept=str(new), device=device))
+            setattr(obj, field, new)
+        obj.save()  # audited field by field (old -> new)
+        SyncConflict.objects.bulk_create(conflicts)
+        AppliedEdit.objects.create(uuid=uid, device=device)
+    return {"status": "created", "conflicts": [c.field for c in conflicts]}
+
+
+# --- pull ------------------------------------------------------------------------------------------------
+
+@dataclass
+class Cursor:
+    since: str | None = None     # changes after this server time (None: everything)
+    after: int = 0               # households with a larger id still to send in this round
+    started: str | None = None   # server time when this round began (the next round's ``since``)
+
+    def encode(self) -> str:
+        raw = json.dumps({"s": self.since, "a": self.after, "t": self.started}).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str | None) -> "Cursor":
+        if not text:
+            return cls()
+        try:
+            raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+            return cls(raw.get("s"), int(raw.get("a") or 0), raw.get("t"))
+        except (ValueError, TypeError, json.JSONDecodeError):
+            raise SyncError("Con trỏ đồng bộ không hợp lệ; hãy đồng bộ lại từ đầu",
+                            "Invalid sync cursor; start the sync again") from None
+
+
+def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_version: str | None = None) -> dict:
+    cur = Cursor.decode(cursor_text)
+    limit = max(1, min(int(limit), MAX_PAGE))
+    started = cur.started or timezone.now().isoformat()
+    qs = scoped(Household.objects.all(), user)
+    if cur.since:
+        since = parse_datetime(cur.since)
+        qs = qs.filter(Q(updated_at__gt=since) | Q(residents__updated_at__gt=since) | Q(visits__recorded_at__gt=since)
+                       | Q(assignments__changed_at__gt=since))
+    ids = list(qs.filter(id__gt=cur.after).order_by("id").values_list("id", flat=True).distinct()[:limit])
+    page = list(Household.objects.filter(id__in=ids).select_related("village", "status").prefetch_related(
+        "residents__ethnicity").order_by("id"))
+    member = visits.member_for(user)
+    mine = set(Assignment.objects.filter(member=member, ended_on__isnull=True, household_id__in=ids)
+               .values_list("household_id", flat=True)) if member else set()
+    levels = visits.levels_by_resident([r for h in page for r in h.residents.all()])
+    skills = dict(Skill.objects.filter(catalogue__is_current=True).values_list("id", "code"))
+    prios = {p.household.pk: p for p in visits.priorities([h for h in page if h.pk in mine])} if mine else {}
+    out = {"protocol": PROTOCOL, "households": [_household(h, h.pk in mine, levels, skills, prios.get(h.pk))
+                                                for h in page]}
+    done = len(ids) < limit
+    if done:
+        out["complete"] = True
+        out["cursor"] = Cursor(since=started, after=0).encode()
+        out["assigned"] = sorted(Household.objects.filter(assignments__member=member, assignments__ended_on__isnull=True)
+                                 .values_list("code", flat=True)) if member else []
+        removed = Erasure.objects.filter(household_removed=True)
+        if cur.since:
+            removed = removed.filter(requested_at__gt=parse_datetime(cur.since))
+        out["removed"] = list(scoped(removed, user).values_list("household_code", flat=True))
+        out["catalogue"] = catalogue_payload(catalogue_version)
+    else:
+        out["complete"] = False
+        out["cursor"] = Cursor(since=cur.since, after=ids[-1], started=started).encode()
+    return out
+
+
+def _household(h: Household, mine: bool, levels, skills, prio) -> dict:
+    st = getattr(h, "status", None) if _has(h, "status") else None
+    return {
+        "code": h.code, "uuid": str(h.uuid), "village": h.village.code, "village_name": h.village.name,
+        "alley": h.alley, "house_number": h.house_number, "address": h.address, "phone": h.phone,
+        "latitude": h.latitude, "longitude": h.longitude, "poverty": h.poverty_status,
+        **{f: getattr(h, f) for f in Household.ACCESS_FIELDS},
+        "assigned_to_me": mine,
+        "last_visit_on": st.last_visit_on.isoformat() if st and st.last_visit_on else None,
+        "next_visit_on": st.next_visit_on.isoformat() if st and st.next_visit_on else None,
+        "priority": prio.score if prio else None, "reasons_vi": prio.text_vi if prio else "",
+        "reasons_en": prio.text_en if prio else "",
+        "residents": [{"uuid": str(r.uuid), "full_name": r.full_name, "sex": r.sex, "birth_year": r.birth_year,
+                       "relation": r.relation, "ethnicity": r.ethnicity.name_vi, "disability": r.disability,
+                       "phone": r.phone, "levels": {skills[s]: lv for s, lv in levels.get(r.pk, {}).items() if s in skills}}
+                      for r in h.residents.all()],
+    }
+
+
+def _has(obj, attr) -> bool:
+    try:
+        getattr(obj, attr)
+    except Exception:  # noqa: BLE001 - a missing one-to-one row
+        return False
+    return True
+
+
+def catalogue_payload(client_version: str | None) -> dict | None:
+    from ngoso.skills.models import Catalogue
+
+    cat = Catalogue.objects.filter(is_current=True).first()
+    if cat is None or client_version == cat.version:
+        return None
+    skills = Skill.objects.filter(catalogue=cat).prefetch_related("prerequisites").select_related("area") \
+        .order_by("area__order", "order")
+    return {"version": cat.version, "skills": [
+        {"code": s.code, "name_vi": s.name_vi, "name_en": s.name_en, "i_can_vi": s.i_can_vi, "i_can_en": s.i_can_en,
+         "area": s.area.code, "basic5": s.basic5 or None, "prerequisites": [p.code for p in s.prerequisites.all()]}
+        for s in skills]}
+
+
+def authenticate(token: str) -> DeviceToken | None:
+    from .models import hash_token
+
+    dev = DeviceToken.objects.select_related("user__place").filter(token_hash=hash_token(token)).first()
+    if dev is None or not dev.active or not dev.user.is_active:
+        return None
+    now = timezone.now()
+    if dev.last_seen_at is None or now - dev.last_seen_at > datetime.timedelta(minutes=5):
+        DeviceToken.objects.filter(pk=dev.pk).update(last_seen_at=now)
+    return dev
+
+
+def revoke(by, device: DeviceToken) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from ngoso.accounts.scope import can_see_place
+
+    if not (by.pk == device.user_id or (by.can("manage_teams") and device.user.place_id
+                                         and can_see_place(by, device.user.place))):
+        raise PermissionDenied
+    with audit.acting_as(by):
+        device.revoke(by)
