@@ -8,6 +8,7 @@ def menu_for(user):
     items = [(_("Home"), reverse("home"))]
     if user.can("visit"):
         items.append((_("Today"), reverse("today")))
+        items.append((_("Field app"), reverse("field_app")))
     if user.place_id:
         items.append((_("My area"), reverse("place", args=[user.place.code])))
         items.append((_("Dashboard"), reverse("dashboard", args=[user.place.code])))

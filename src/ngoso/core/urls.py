@@ -3,6 +3,7 @@ from django.urls import path
 
 from ngoso.people import views as people
 from ngoso.places import views as places
+from ngoso.sync import views as sync
 from ngoso.visits import views as visits
 
 from . import views
@@ -20,6 +21,10 @@ urlpatterns = [
     path("search/", people.search, name="search"),
     path("import/", people.import_page, name="import"),
     path("import/template.xlsx", people.import_template, name="import_template"),
+    path("app/", sync.field_app, name="field_app"),
+    path("app/sw.js", sync.service_worker, name="app_sw"),
+    path("app/manifest.webmanifest", sync.manifest, name="app_manifest"),
+    path("devices/<int:pk>/revoke/", sync.revoke_device, name="revoke_device"),
     path("today/", visits.today, name="today"),
     path("visit/<str:code>/", visits.visit_form, name="visit"),
     path("skill-records/<int:pk>/correct/", visits.correct_skill, name="correct_skill"),

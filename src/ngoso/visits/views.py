@@ -139,7 +139,12 @@ def my_team(request):
 def team_page(request, pk):
     team = _team_for(request, pk)
     activity = services.team_activity(team)
+    from ngoso.sync.models import DeviceToken, SyncConflict
+
+    users = [a.member.user_id for a in activity if a.member.user_id]
     return render(request, "visits/team.html", {
+        "devices": DeviceToken.objects.filter(user_id__in=users).select_related("user"),
+        "conflicts": scoped(SyncConflict.objects.all(), request.user).filter(place_path__startswith=team.place.path)[:50],
         "team": team, "activity": activity, "quiet": [a for a in activity if a.quiet],
         "can_manage": request.user.can("manage_teams"), "quiet_days": services.QUIET_DAYS,
     })

@@ -1,0 +1,219 @@
+/* Ngõ Số field app: works without signal. Households, residents and the skill catalogue are kept in
+   IndexedDB; visits recorded offline wait in a queue and are sent when the phone is back online.
+   Protocol: docs/sync.md. Plain JavaScript, no build step. */
+"use strict";
+(function () {
+  const LEVELS = [["0", "Chưa làm được"], ["1", "Có hỗ trợ"], ["2", "Tự làm được"]];
+  const PAGE = 250, BATCH = 500;
+  let db, state = {households: [], catalogue: null, sending: false};
+
+  // --- IndexedDB --------------------------------------------------------------------------------------
+  function open() {
+    return new Promise((ok, fail) => {
+      const req = indexedDB.open("ngoso-field-" + (window.NGOSO.user || "x"), 1);
+      req.onupgradeneeded = () => {
+        const d = req.result;
+        d.createObjectStore("households", {keyPath: "code"});
+        d.createObjectStore("queue", {keyPath: "uuid"});
+        d.createObjectStore("meta");
+      };
+      req.onsuccess = () => ok(req.result);
+      req.onerror = () => fail(req.error);
+    });
+  }
+  function tx(store, mode, fn) {
+    return new Promise((ok, fail) => {
+      const t = db.transaction(store, mode), s = t.objectStore(store);
+      const result = fn(s);
+      t.oncomplete = () => ok(result instanceof IDBRequest ? result.result : result);
+      t.onerror = () => fail(t.error);
+    });
+  }
+  const all = (store) => tx(store, "readonly", (s) => s.getAll());
+  const getMeta = (key) => tx("meta", "readonly", (s) => s.get(key));
+  const setMeta = (key, value) => tx("meta", "readwrite", (s) => s.put(value, key));
+
+  function uuid4() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+  const today = () => new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+  const addDays = (iso, n) => { const d = new Date(iso + "T00:00:00"); d.setDate(d.getDate() + n);
+    return new Date(d - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10); };
+  const el = (tag, attrs = {}, ...kids) => { const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) k === "text" ? (e.textContent = v) : e.setAttribute(k, v);
+    kids.forEach((k) => e.append(k)); return e; };
+
+  // --- server --------------------------------------------------------------------------------------------
+  async function token() {
+    let t = await getMeta("token");
+    if (t) return t;
+    const r = await fetch("/api/v1/sync/devices", {method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": window.NGOSO.csrf},
+      body: JSON.stringify({name: navigator.userAgent.slice(0, 70)})});
+    if (!r.ok) throw new Error("device " + r.status);
+    t = (await r.json()).token;
+    await setMeta("token", t);
+    return t;
+  }
+  async function api(path, opts = {}) {
+    const t = await token();
+    const r = await fetch(path, {...opts, headers: {...(opts.headers || {}), Authorization: "Bearer " + t}});
+    if (r.status === 401) { await setMeta("token", null); throw new Error("revoked"); }
+    return r;
+  }
+
+  async function pull() {
+    let cursor = (await getMeta("cursor")) || "";
+    const version = await getMeta("catalogue_version");
+    for (;;) {
+      const q = new URLSearchParams({cursor, limit: PAGE, catalogue_version: version || ""});
+      const r = await api("/api/v1/sync/pull?" + q);
+      if (!r.ok) throw new Error("pull " + r.status);
+      const page = await r.json();
+      await tx("households", "readwrite", (s) => page.households.forEach((h) => s.put(h)));
+      cursor = page.cursor;
+      await setMeta("cursor", cursor);  // resumable: an interrupted pull continues from here
+      if (page.complete) {
+        if (page.catalogue) { await setMeta("catalogue", page.catalogue); await setMeta("catalogue_version", page.catalogue.version); }
+        await tx("households", "readwrite", (s) => (page.removed || []).forEach((c) => s.delete(c)));
+        await setMeta("assigned", page.assigned || []);
+        break;
+      }
+    }
+    await setMeta("last_sync", new Date().toISOString());
+  }
+
+  async function send() {
+    if (state.sending) return;
+    state.sending = true;
+    try {
+      const queued = (await all("queue")).filter((r) => !r._rejected);
+      for (let i = 0; i < queued.length; i += BATCH) {
+        const batch = queued.slice(i, i + BATCH).map(({_rejected, _error, ...r}) => r);
+        const r = await api("/api/v1/sync/push", {method: "POST", headers: {"Content-Type": "application/json"},
+          body: JSON.stringify({sent_at: new Date().toISOString(), records: batch})});
+        if (!r.ok) throw new Error("push " + r.status);
+        const res = await r.json();
+        await tx("queue", "readwrite", (s) => res.results.forEach((x) => {
+          if (x.status === "created" || x.status === "duplicate") s.delete(x.uuid);
+          else if (x.uuid) { const rec = batch.find((b) => b.uuid === x.uuid);
+            if (rec) s.put({...rec, _rejected: true, _error: x.error}); }
+        }));
+        if (res.warning) flash(res.warning);
+      }
+      await pull();
+    } finally { state.sending = false; await status(); }
+  }
+  async function sync() {
+    if (!navigator.onLine) { await status(); return; }
+    try { await send(); } catch (e) { console.warn(e); }
+    await render();
+  }
+
+  // --- screens -------------------------------------------------------------------------------------------
+  function flash(text) { const p = el("p", {class: "msg", role: "alert", text}); document.getElementById("main").prepend(p); }
+  async function status() {
+    const q = await all("queue");
+    const waiting = q.filter((r) => !r._rejected).length, rejected = q.length - waiting;
+    document.getElementById("queue-count").textContent = `${waiting} lượt thăm chưa gửi` + (rejected ? ` · ${rejected} bị từ chối` : "");
+    const last = await getMeta("last_sync");
+    document.getElementById("last-sync").textContent = last ? "đồng bộ lúc " + new Date(last).toLocaleString("vi-VN") : "chưa đồng bộ";
+    document.getElementById("net").textContent = navigator.onLine ? "● có mạng" : "○ mất mạng";
+    document.body.classList.toggle("offline", !navigator.onLine);
+  }
+
+  async function render() {
+    const main = document.getElementById("main");
+    state.households = await all("households");
+    state.catalogue = await getMeta("catalogue");
+    const assigned = new Set((await getMeta("assigned")) || []);
+    const t = today();
+    const mine = state.households.filter((h) => assigned.has(h.code))
+      .sort((a, b) => ((b.next_visit_on && b.next_visit_on <= t) - (a.next_visit_on && a.next_visit_on <= t))
+        || ((b.priority || 0) - (a.priority || 0)) || a.code.localeCompare(b.code));
+    main.replaceChildren(el("h1", {text: "Việc hôm nay"}));
+    const list = el("ol", {class: "cards day", id: "app-list"});
+    for (const h of mine) {
+      const head = (h.residents.find((r) => r.relation === "head") || h.residents[0] || {}).full_name || h.code;
+      const a = el("a", {href: "#" + h.code, class: "stop"}, el("strong", {text: head}),
+        el("span", {text: `${h.village_name} · ${h.house_number ? "số " + h.house_number : h.code}${h.alley ? ", ngõ " + h.alley : ""}`}),
+        el("span", {class: "why", text: h.reasons_vi || ""}));
+      a.addEventListener("click", (e) => { e.preventDefault(); visitForm(h); });
+      list.append(el("li", h.next_visit_on && h.next_visit_on <= t ? {class: "due"} : {}, a));
+    }
+    if (!mine.length) list.append(el("li", {}, el("span", {text: "Chưa có hộ nào được phân công."})));
+    main.append(list);
+    const rejected = (await all("queue")).filter((r) => r._rejected);
+    for (const r of rejected) main.append(el("p", {class: "msg error", text: `Lượt thăm hộ ${r.household} bị từ chối: ${r._error}`}));
+    await status();
+  }
+
+  function nextSkills(resident) {
+    const cat = state.catalogue ? state.catalogue.skills : [];
+    const lv = resident.levels || {};
+    return cat.filter((s) => (lv[s.code] || 0) < 2 && s.prerequisites.every((p) => lv[p] === 2))
+      .sort((a, b) => (lv[b.code] || 0) - (lv[a.code] || 0)).slice(0, 3);
+  }
+
+  function visitForm(h) {
+    const main = document.getElementById("main");
+    const form = document.getElementById("t-visit").content.firstElementChild.cloneNode(true);
+    form.querySelector(".hh-title").textContent = `Hộ ${h.code}`;
+    const people = form.querySelector(".people");
+    h.residents.forEach((r, i) => {
+      const fs = el("fieldset", {class: "person"});
+      const cb = el("input", {type: "checkbox", name: "present", value: r.uuid});
+      if (r.relation === "head") cb.checked = true;
+      fs.append(el("legend", {}, el("label", {class: "check"}, cb, " " + r.full_name), el("small", {text: ` ${r.birth_year}`})));
+      for (const s of nextSkills(r)) {
+        const seg = el("div", {class: "seg", role: "radiogroup", "aria-label": s.name_vi});
+        for (const [v, label] of LEVELS) seg.append(el("label", {}, el("input", {type: "radio", name: `lvl|${r.uuid}|${s.code}`, value: v}), el("span", {text: label})));
+        fs.append(el("div", {class: "skill"}, el("span", {class: "sname", text: s.name_vi}), seg));
+      }
+      people.append(fs);
+    });
+    form.visited_on.value = today();
+    form.visited_on.max = today();
+    form.next_visit_on.value = addDays(today(), 14);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const fd = new FormData(form), results = [];
+      for (const [k, v] of fd.entries()) if (k.startsWith("lvl|")) { const [, res, skill] = k.split("|");
+        results.push({resident: res, skill, level: Number(v)}); }
+      const rec = {type: "visit", uuid: uuid4(), household: h.code, visited_on: fd.get("visited_on"),
+        next_visit_on: fd.get("next_visit_on") || null, note: fd.get("note") || "", present: fd.getAll("present"),
+        results, recorded_at: new Date().toISOString()};
+      await tx("queue", "readwrite", (s) => s.put(rec));
+      // show the new levels at once, before the server confirms them
+      for (const x of results) { const r = h.residents.find((y) => y.uuid === x.resident);
+        r.levels = {...(r.levels || {}), [x.skill]: Math.max(x.level, (r.levels || {})[x.skill] || 0)}; }
+      h.last_visit_on = rec.visited_on; h.next_visit_on = rec.next_visit_on;
+      await tx("households", "readwrite", (s) => s.put(h));
+      await render();
+      flash("Đã lưu lượt thăm" + (navigator.onLine ? "" : " — sẽ gửi khi có mạng"));
+      sync();
+    });
+    form.querySelector("#app-back").addEventListener("click", render);
+    main.replaceChildren(form);
+    window.scrollTo(0, 0);
+  }
+
+  // --- start ---------------------------------------------------------------------------------------------
+  async function start() {
+    db = await open();
+    if ("serviceWorker" in navigator) navigator.serviceWorker.register("/app/sw.js", {scope: "/app/"}).catch(() => {});
+    document.getElementById("send-now").addEventListener("click", sync);
+    window.addEventListener("online", sync);
+    window.addEventListener("offline", status);
+    setInterval(() => navigator.onLine && sync(), 60000);
+    await render();
+    await sync();
+    document.body.dataset.ready = "1";
+  }
+  window.ngosoField = {sync, status, pull};
+  start().catch((e) => { document.getElementById("main").textContent = "Lỗi: " + e.message; });
+})();
