@@ -137,19 +137,19 @@ def test_a_clock_days_off_is_corrected_and_reported(people, device):
 
 
 def test_server_killed_mid_batch_loses_nothing_and_counts_nothing_twice(people, device, monkeypatch):
-    from ngoso.visits import services
+    from ngoso.visits import indicators
 
     batch = [visit(people) for _ in range(5)]
-    real = services._after_records
+    real = indicators.add_household_delta
 
     def crash(*a, **k):
         raise SystemExit("killed")  # the process dies after the rows were inserted, before commit
 
-    monkeypatch.setattr(services, "_after_records", crash)
+    monkeypatch.setattr(indicators, "add_household_delta", crash)
     with pytest.raises(SystemExit):
         push(device.client, batch)
     assert Visit.objects.count() == 0 and SkillRecord.objects.count() == 0  # rolled back whole
-    monkeypatch.setattr(services, "_after_records", real)
+    monkeypatch.setattr(indicators, "add_household_delta", real)
     assert push(device.client, batch).json()["counts"]["created"] == 5
     assert push(device.client, batch).json()["counts"]["duplicate"] == 5
     assert Visit.objects.count() == 5

@@ -340,6 +340,8 @@ def test_member_records_a_visit_on_the_web(people, users, team, area, login):
     assert Visit.objects.count() == 1
     page = client.get("/households/H1/").content.decode()
     assert sk.name_vi in page
+    title = page[page.index("<title>"):page.index("</title>")]
+    assert "<h2" not in title and "H1" in title
     res_page = client.get(f"/residents/{people.r1.uuid}/").content.decode()
     assert sk.name_vi in res_page and "Phạm Thị Viên" in res_page
 
