@@ -168,14 +168,16 @@ def load(tsv: Path) -> list[tuple[str, str, str]]:
         return [(r[0], r[1], r[2]) for r in reader if len(r) >= 3]
 
 
-def score(rows, fn, label: str, show_failures: bool) -> dict:
+def tally(rows, outputs: list[str]) -> tuple[dict[str, Counter], Counter, list]:
+    """Compare ``outputs`` (one per row) with the expected readings.
+
+    Returns per-category counters (n, strict, equiv), how often each equivalence was needed, and
+    the failures as (category, input, expected, output).  Used by score() and bench/vntext_vinorm.py.
+    """
     per_cat: dict[str, Counter] = defaultdict(Counter)
     needed: Counter = Counter()
     failures = []
-    started = time.perf_counter()
-    outputs = [fn(inp) for inp, _, _ in rows]
-    elapsed = time.perf_counter() - started
-    for (inp, exp, cat), ours in zip(rows, outputs):
+    for (inp, exp, cat), ours in zip(rows, outputs, strict=True):
         c = per_cat[cat]
         c["n"] += 1
         strict = canon(ours, frozenset()) == canon(exp, frozenset())
@@ -188,6 +190,14 @@ def score(rows, fn, label: str, show_failures: bool) -> dict:
                     needed[name] += 1
         if not equiv:
             failures.append((cat, inp, exp, ours))
+    return per_cat, needed, failures
+
+
+def score(rows, fn, label: str, show_failures: bool) -> dict:
+    started = time.perf_counter()
+    outputs = [fn(inp) for inp, _, _ in rows]
+    elapsed = time.perf_counter() - started
+    per_cat, needed, failures = tally(rows, outputs)
     total = Counter()
     for c in per_cat.values():
         total.update(c)

@@ -53,6 +53,11 @@ def pin_one_core() -> str:
     return "not pinned"
 
 
+def load_sentences(path: Path = DATA) -> list[str]:
+    """One sentence per non-blank line (also used by bench/vntext_vinorm.py)."""
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def rate(fn, items: list[str], seconds: float) -> float:
     """Items per second, best of several timed passes filling ``seconds``."""
     for s in items[:20]:  # warm-up
@@ -89,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ok = True
     print(f"ngoso.vntext import + regex compile: {IMPORT_MS:.1f} ms; {pin_one_core()}")
-    sentences = [line.strip() for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    sentences = load_sentences()
     chars = sum(map(len, sentences))
     print(f"corpus: {len(sentences)} sentences, {chars / len(sentences):.0f} characters each on average")
 
