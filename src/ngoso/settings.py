@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "ngoso.skills",
     "ngoso.visits",
     "ngoso.sync",
+    "ngoso.poverty",
 ]
 
 MIDDLEWARE = [

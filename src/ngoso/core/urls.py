@@ -3,6 +3,7 @@ from django.urls import path
 
 from ngoso.people import views as people
 from ngoso.places import views as places
+from ngoso.poverty import views as poverty
 from ngoso.sync import views as sync
 from ngoso.visits import views as visits
 
@@ -33,6 +34,11 @@ urlpatterns = [
     path("teams/<int:pk>/assign/", visits.assign_page, name="assign"),
     path("places/<str:code>/dashboard/", visits.place_dashboard, name="dashboard"),
     path("places/<str:code>/dashboard.xlsx", visits.place_dashboard_xlsx, name="dashboard_xlsx"),
+    path("places/<str:code>/access/", poverty.access_page, name="access"),
+    path("places/<str:code>/access.xlsx", poverty.access_xlsx, name="access_xlsx"),
+    path("places/<str:code>/poverty/", poverty.poverty_page, name="poverty"),
+    path("places/<str:code>/poverty.xlsx", poverty.poverty_xlsx, name="poverty_xlsx"),
+    path("import/<slug:kind>/", poverty.import_page, name="import_kind"),
     path("jobs/<int:pk>/", views.job_detail, name="job"),
     path("jobs/<int:pk>/status.json", views.job_status, name="job_status"),
     path("jobs/<int:pk>/download/", views.job_download, name="job_download"),

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class PovertyConfig(AppConfig):
+    name = "ngoso.poverty"
+    label = "poverty"
+    verbose_name = "Tiếp cận thông tin và giảm nghèo / Access and poverty"
+
+    def ready(self):
+        from ngoso.accounts import audit
+
+        from .models import PovertyReview
+
+        audit.register(PovertyReview, lambda r: r.household.village.path)

@@ -1,0 +1,435 @@
+"""Access to information and poverty: imports, the annual review, coverage, bottlenecks, rates, the map."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+
+from ngoso.accounts import audit
+from ngoso.accounts.scope import can_see_place, scoped, within
+from ngoso.core.text import fold
+from ngoso.people.io import ImportFailed, RowError, read_file
+from ngoso.people.models import Household, Resident
+from ngoso.people.targets import ELDERLY_AGE
+from ngoso.places.models import Level, Place
+
+from . import classify, standard_for_year, standards
+from .models import MOBILE_TECH, AccessSite, PovertyReview, VillageSurvey
+
+YES = {"co", "x", "1", "yes", "y", "true", "thieu", "thieu hut"}
+NO = {"", "khong", "0", "no", "n", "false", "-", "du"}
+
+
+def _text(v) -> str:
+    return "" if v is None else str(v).strip()
+
+
+def _cols(sheet, wanted: dict[str, list[str]], required: set[str], errors: list[RowError]) -> dict[str, int]:
+    index = {fold(h): i for i, h in enumerate(sheet.header)}
+    out = {}
+    for key, names in wanted.items():
+        for n in names:
+            if fold(n) in index:
+                out[key] = index[fold(n)]
+                break
+    for key in required:
+        if key not in out:
+            errors.append(RowError(sheet.name, 1, wanted[key][0], f"Thiếu cột «{wanted[key][0]}»",
+                                   f"Missing column '{wanted[key][0]}'"))
+    return out
+
+
+# --- the annual review --------------------------------------------------------------------------------
+
+REVIEW_COLUMNS = {"household": ["Mã hộ"], "year": ["Năm"], "area": ["Khu vực"],
+                  "income": ["Thu nhập bình quân (đồng/người/tháng)", "Thu nhập bình quân", "Thu nhập"]}
+AREA_WORDS = {"nong thon": "rural", "rural": "rural", "thanh thi": "urban", "urban": "urban"}
+
+
+def indicator_columns(standard_code: str = "07/2021/NĐ-CP") -> dict[str, str]:
+    return dict(standards()[standard_code].indicators)
+
+
+def record_review(user, household: Household, year: int, area_type: str, income: int, lacking) -> PovertyReview:
+    """Classify and store one household's review (replacing that year's earlier one, audited); the latest
+    year's result becomes the household's poverty status, which feeds the target groups."""
+    if not (user.can("edit_people") and scoped(Household.objects.filter(pk=household.pk), user).exists()):
+        raise PermissionDenied
+    std = standard_for_year(year)
+    result = classify(std.code, area_type, income, set(lacking))
+    with transaction.atomic(), audit.acting_as(user):
+        review, _ = PovertyReview.objects.update_or_create(
+            household=household, year=year,
+            defaults={"standard": std.code, "area_type": area_type, "income": income, "lacking": sorted(lacking),
+                      "status": result.status, "reasons": result.reasons, "created_by": user})
+        _apply_status([household.pk])
+    return review
+
+
+def _apply_status(household_ids) -> None:
+    """Each household's status is that of its latest review."""
+    from ngoso.people.services import people_changed
+
+    latest = {}
+    for hid, year, status in PovertyReview.objects.filter(household_id__in=household_ids) \
+            .order_by("household_id", "year").values_list("household_id", "year", "status"):
+        latest[hid] = (year, status)
+    changed, villages = [], set()
+    for h in Household.objects.filter(pk__in=list(latest)).select_related("village"):
+        year, status = latest[h.pk]
+        new = status if status in ("poor", "near_poor") else ""
+        if (h.poverty_status, h.poverty_year) != (new, year):
+            h.poverty_status, h.poverty_year = new, year
+            h.save(update_fields=["poverty_status", "poverty_year", "updated_at"])  # audited
+            changed.append(h.pk)
+            villages.add(h.village_id)
+    if changed:
+        people_changed(changed, villages)
+
+
+def import_reviews(data: bytes, filename: str, user) -> int:
+    """Whole file or nothing; every row checked; errors name sheet, row, column and reason."""
+    if not user.can("import"):
+        raise PermissionDenied
+    sheet = read_file(data, filename)[0]
+    errors: list[RowError] = []
+    cols = _cols(sheet, REVIEW_COLUMNS, set(REVIEW_COLUMNS), errors)
+    std_names = indicator_columns()
+    ind_cols = {}
+    index = {fold(h): i for i, h in enumerate(sheet.header)}
+    for code, name in std_names.items():
+        i = index.get(fold(name), index.get(fold(code)))
+        if i is None:
+            errors.append(RowError(sheet.name, 1, name, f"Thiếu cột chỉ số «{name}»", f"Missing indicator column '{name}'"))
+        else:
+            ind_cols[code] = i
+    if errors:
+        raise ImportFailed(errors)
+    codes = {_text(r[cols["household"]]) for _, r in sheet.rows if len(r) > cols["household"]}
+    households = {h.code: h for h in scoped(Household.objects.filter(code__in=codes), user)}
+    rows, seen = [], {}
+    for rownum, r in sheet.rows:
+        cell = lambda i: r[i] if i < len(r) else None  # noqa: E731
+        if not any(_text(x) for x in r):
+            continue
+        err = lambda col, vi, en: errors.append(RowError(sheet.name, rownum, col, vi, en))  # noqa: E731
+        code = _text(cell(cols["household"]))
+        h = households.get(code)
+        if h is None:
+            err("Mã hộ", f"Không có hộ «{code}» trong địa bàn của bạn", f"No household '{code}' in your area")
+        try:
+            year = int(float(_text(cell(cols["year"]))))
+            standard_for_year(year)
+        except ValueError:
+            err("Năm", f"Năm «{_text(cell(cols['year']))}» không hợp lệ hoặc không có chuẩn nghèo",
+                f"Year '{_text(cell(cols['year']))}' is invalid or has no poverty standard")
+            year = None
+        area = AREA_WORDS.get(fold(_text(cell(cols["area"]))))
+        if area is None:
+            err("Khu vực", "Khu vực phải là «Nông thôn» hoặc «Thành thị»", "Area must be rural or urban")
+        raw_income = _text(cell(cols["income"])).replace(".", "").replace(",", "").replace(" ", "")
+        try:
+            income = int(raw_income)
+            if income < 0:
+                raise ValueError
+        except ValueError:
+            err(list(REVIEW_COLUMNS["income"])[0], f"Thu nhập «{_text(cell(cols['income']))}» không phải số đồng hợp lệ",
+                f"Income '{_text(cell(cols['income']))}' is not a valid amount")
+            income = None
+        lacking = []
+        for code_i, i in ind_cols.items():
+            v = fold(_text(cell(i)))
+            if v in YES:
+                lacking.append(code_i)
+            elif v not in NO:
+                err(std_names[code_i], f"Ghi «x» nếu thiếu hụt, để trống nếu không; không hiểu «{_text(cell(i))}»",
+                    f"Write 'x' if lacking, leave empty if not; '{_text(cell(i))}' not understood")
+        if h is not None and year is not None:
+            if (code, year) in seen:
+                err("Mã hộ", f"Hộ «{code}» năm {year} đã có ở dòng {seen[(code, year)]}",
+                    f"Household '{code}' for {year} already on row {seen[(code, year)]}")
+            seen[(code, year)] = rownum
+        rows.append((h, year, area, income, lacking))
+    if errors:
+        raise ImportFailed(errors)
+    with transaction.atomic(), audit.acting_as(user):
+        for h, year, area, income, lacking in rows:
+            std = standard_for_year(year)
+            result = classify(std.code, area, income, set(lacking))
+            PovertyReview.objects.update_or_create(
+                household=h, year=year, defaults={"standard": std.code, "area_type": area, "income": income,
+                                                  "lacking": sorted(lacking), "status": result.status,
+                                                  "reasons": result.reasons, "created_by": user})
+        _apply_status([h.pk for h, *_ in rows])
+    return len(rows)
+
+
+# --- access sites ---------------------------------------------------------------------------------------
+
+SITE_COLUMNS = {"code": ["Mã"], "kind": ["Loại"], "village": ["Mã thôn"], "name": ["Tên"], "operator": ["Nhà mạng"],
+                "technology": ["Công nghệ"], "location_type": ["Vị trí"], "status": ["Trạng thái"],
+                "latitude": ["Vĩ độ"], "longitude": ["Kinh độ"]}
+KIND_WORDS = {"bts": "bts", "tram bts": "bts", "tram phat song": "bts", "cot": "pole", "cot ang ten": "pole",
+              "cot anten": "pole", "pole": "pole", "wifi": "wifi", "loa": "loudspeaker", "cum loa": "loudspeaker",
+              "loudspeaker": "loudspeaker"}
+STATUS_WORDS = {"": "active", "hoat dong": "active", "active": "active", "hong": "broken", "broken": "broken",
+                "du kien": "planned", "planned": "planned"}
+
+
+def import_sites(data: bytes, filename: str, user) -> int:
+    if not user.can("import"):
+        raise PermissionDenied
+    sheet = read_file(data, filename)[0]
+    errors: list[RowError] = []
+    cols = _cols(sheet, SITE_COLUMNS, {"code", "kind", "village"}, errors)
+    if errors:
+        raise ImportFailed(errors)
+    vcodes = {_text(r[cols["village"]]) for _, r in sheet.rows if len(r) > cols["village"]}
+    villages = {p.code: p for p in Place.objects.filter(code__in=vcodes, level=Level.VILLAGE)}
+    out, seen = [], {}
+    for rownum, r in sheet.rows:
+        if not any(_text(x) for x in r):
+            continue
+        get = lambda k: _text(r[cols[k]]) if k in cols and cols[k] < len(r) else ""  # noqa: E731
+        err = lambda col, vi, en: errors.append(RowError(sheet.name, rownum, col, vi, en))  # noqa: E731
+        code = get("code")
+        if not code:
+            err("Mã", "Thiếu mã điểm", "Missing site code")
+        elif code in seen:
+            err("Mã", f"Mã «{code}» trùng với dòng {seen[code]}", f"Code '{code}' repeats row {seen[code]}")
+        seen[code] = rownum
+        kind = KIND_WORDS.get(fold(get("kind")).replace("-", " "))
+        if kind is None:
+            err("Loại", f"Loại «{get('kind')}» không biết (BTS, Cột ăng-ten, Wifi, Loa)", f"Unknown kind '{get('kind')}'")
+        v = villages.get(get("village"))
+        if v is None:
+            err("Mã thôn", f"Không có thôn mã «{get('village')}»", f"Unknown village code '{get('village')}'")
+        elif not can_see_place(user, v):
+            err("Mã thôn", f"Thôn «{get('village')}» nằm ngoài địa bàn của bạn", "Village outside your area")
+        tech = get("technology").upper()
+        if tech and tech not in MOBILE_TECH[1:]:
+            err("Công nghệ", f"Công nghệ «{tech}» phải là 2G, 3G, 4G hoặc 5G", "Technology must be 2G..5G")
+        if kind in ("bts", "pole") and not tech:
+            err("Công nghệ", "Trạm phát sóng cần ghi công nghệ", "A mobile site needs its technology")
+        status = STATUS_WORDS.get(fold(get("status")))
+        if status is None:
+            err("Trạng thái", f"Trạng thái «{get('status')}» không biết", f"Unknown status '{get('status')}'")
+        coords = []
+        for key, lo, hi, name in (("latitude", 8.0, 23.5, "Vĩ độ"), ("longitude", 102.0, 110.0, "Kinh độ")):
+            raw = get(key).replace(",", ".")
+            try:
+                val = float(raw) if raw else None
+                if val is not None and not lo <= val <= hi:
+                    raise ValueError
+            except ValueError:
+                err(name, f"{name} «{get(key)}» không nằm trong Việt Nam", f"{name} '{get(key)}' is outside Vietnam")
+                val = None
+            coords.append(val)
+        out.append(dict(code=code, kind=kind, village=v, name=get("name"), operator=get("operator"), technology=tech,
+                        location_type=get("location_type"), status=status, latitude=coords[0], longitude=coords[1]))
+    if errors:
+        raise ImportFailed(errors)
+    with transaction.atomic():
+        for row in out:
+            AccessSite.objects.update_or_create(code=row.pop("code"), defaults=row)
+    return len(out)
+
+
+# --- coverage and bottlenecks ---------------------------------------------------------------------------
+
+@dataclass
+class VillageCoverage:
+    village: Place
+    mobile: str
+    wifi: bool
+    loudspeaker: bool
+    households: int
+    no_smartphone: int
+    score: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def no_smartphone_pct(self) -> float | None:
+        return round(100 * self.no_smartphone / self.households, 1) if self.households else None
+
+
+def _villages(place: Place):
+    if place.level == Level.VILLAGE:
+        return Place.objects.filter(pk=place.pk)
+    if place.is_current:
+        return Place.objects.under(place).filter(level=Level.VILLAGE, valid_to__isnull=True)
+    return Place.objects.formerly_under(place).filter(level=Level.VILLAGE)
+
+
+def coverage(place: Place) -> list[VillageCoverage]:
+    villages = list(_villages(place).order_by("path"))
+    ids = [v.pk for v in villages]
+    best = defaultdict(lambda: "none")
+    for vid, tech in VillageSurvey.objects.filter(village_id__in=ids).values_list("village_id", "mobile"):
+        best[vid] = tech
+    wifi, speaker = set(), set()
+    for vid, kind, tech in AccessSite.objects.filter(village_id__in=ids, status="active").values_list(
+            "village_id", "kind", "technology"):
+        if kind in ("bts", "pole") and tech and MOBILE_TECH.index(tech) > MOBILE_TECH.index(best[vid]):
+            best[vid] = tech
+        elif kind == "wifi":
+            wifi.add(vid)
+        elif kind == "loudspeaker":
+            speaker.add(vid)
+    hh = Counter(Household.objects.filter(village_id__in=ids).values_list("village_id", flat=True))
+    nosp = Counter(Household.objects.filter(village_id__in=ids, has_smartphone=False).values_list("village_id", flat=True))
+    out = []
+    for v in villages:
+        c = VillageCoverage(v, best[v.pk], v.pk in wifi, v.pk in speaker, hh[v.pk], nosp[v.pk])
+        if MOBILE_TECH.index(c.mobile) < MOBILE_TECH.index("4G"):
+            c.score += 3
+            c.reasons.append("chưa có 4G" if c.mobile != "none" else "không có sóng di động")
+        if not c.wifi:
+            c.score += 2
+            c.reasons.append("không có wifi miễn phí")
+        if not c.loudspeaker:
+            c.score += 2
+            c.reasons.append("không có loa truyền thanh")
+        if c.households and c.no_smartphone_pct >= 20:
+            c.score += c.no_smartphone_pct / 20
+            c.reasons.append(f"{c.no_smartphone_pct:g}% hộ chưa có điện thoại thông minh")
+        out.append(c)
+    return out
+
+
+def bottlenecks(place: Place) -> list[VillageCoverage]:
+    """Villages still cut off, worst first."""
+    return sorted((c for c in coverage(place) if c.reasons), key=lambda c: (-c.score, c.village.path))
+
+
+def coverage_xlsx(rows: list[VillageCoverage]) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Điểm nghẽn")
+    ws.append(["Hạng", "Mã thôn", "Thôn", "Xã", "Sóng di động", "Wifi miễn phí", "Loa truyền thanh", "Số hộ",
+               "Hộ chưa có điện thoại thông minh", "%", "Điểm", "Lý do"])
+    for i, c in enumerate(rows, 1):
+        ws.append([i, c.village.code, c.village.name, c.village.parent.name if c.village.parent_id else "", c.mobile,
+                   "Có" if c.wifi else "Không", "Có" if c.loudspeaker else "Không", c.households, c.no_smartphone,
+                   c.no_smartphone_pct, round(c.score, 2), "; ".join(c.reasons)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# --- rates --------------------------------------------------------------------------------------------------
+
+GROUPS = {"elderly": "Hộ có người cao tuổi", "minority": "Hộ dân tộc thiểu số", "disability": "Hộ có người khuyết tật",
+          "female_head": "Hộ có chủ hộ là phụ nữ"}
+
+
+def _rate(n, d):
+    return round(100.0 * n / d, 2) if d else None
+
+
+def rates(place: Place, year: int) -> dict:
+    """Poor and near-poor rates for ``year`` and the year before, with the change in percentage points."""
+    reviews = within(PovertyReview.objects.all(), place)
+
+    def one(y):
+        rows = list(reviews.filter(year=y).values_list("household_id", "status", "lacking"))
+        total = len(rows)
+        poor = sum(1 for _, s, _ in rows if s == "poor")
+        near = sum(1 for _, s, _ in rows if s == "near_poor")
+        return {"year": y, "households": total, "poor": poor, "near_poor": near,
+                "poor_rate": _rate(poor, total), "near_poor_rate": _rate(near, total)}, rows
+
+    cur, rows = one(year)
+    prev, _ = one(year - 1)
+    change = {k: (round(cur[k] - prev[k], 2) if cur[k] is not None and prev[k] is not None else None)
+              for k in ("poor_rate", "near_poor_rate")}
+    ids = [h for h, _, _ in rows]
+    status = {h: s for h, s, _ in rows}
+    flags = defaultdict(set)
+    for hid, by, minority, dis, rel, sex in Resident.objects.filter(household_id__in=ids).values_list(
+            "household_id", "birth_year", "ethnicity__is_minority", "disability", "relation", "sex"):
+        if by <= year - ELDERLY_AGE:
+            flags[hid].add("elderly")
+        if minority:
+            flags[hid].add("minority")
+        if dis:
+            flags[hid].add("disability")
+        if rel == "head" and sex == "female":
+            flags[hid].add("female_head")
+    groups = {}
+    for g, label in GROUPS.items():
+        members = [h for h in ids if g in flags[h]]
+        poor = sum(1 for h in members if status[h] == "poor")
+        near = sum(1 for h in members if status[h] == "near_poor")
+        groups[g] = {"label": label, "households": len(members), "poor": poor, "near_poor": near,
+                     "poor_rate": _rate(poor, len(members)), "near_poor_rate": _rate(near, len(members))}
+    # the information dimension on its own
+    needy = [(h, set(lacking)) for h, s, lacking in rows if s in ("poor", "near_poor")]
+    lacking_info = [h for h, lk in needy if lk & {"telecom", "info_means"}]
+    visited = set(Household.objects.filter(pk__in=lacking_info, status__visits__gt=0).values_list("pk", flat=True))
+    speakers = set(AccessSite.objects.filter(kind="loudspeaker", status="active").values_list("village_id", flat=True))
+    reached = set(Household.objects.filter(pk__in=lacking_info).filter(
+        Q(hears_loudspeaker=True) | Q(village_id__in=speakers)).values_list("pk", flat=True))
+    info = {"poor_or_near_poor": len(needy),
+            "lacking_telecom": sum(1 for _, lk in needy if "telecom" in lk),
+            "lacking_info_means": sum(1 for _, lk in needy if "info_means" in lk),
+            "lacking_either": len(lacking_info),
+            "of_those_visited": len(visited), "of_those_reached_by_loudspeaker": len(reached),
+            "of_those_neither": len(set(lacking_info) - visited - reached)}
+    return {"place": place.code, "year": year, "current": cur, "previous": prev, "change_pp": change,
+            "groups": groups, "information": info}
+
+
+def rates_xlsx(data: dict) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Tỷ lệ hộ nghèo")
+    ws.append(["Chỉ tiêu", str(data["previous"]["year"]), str(data["current"]["year"]), "Thay đổi (điểm %)"])
+    for key, label in (("households", "Số hộ rà soát"), ("poor", "Hộ nghèo"), ("near_poor", "Hộ cận nghèo"),
+                       ("poor_rate", "Tỷ lệ hộ nghèo (%)"), ("near_poor_rate", "Tỷ lệ hộ cận nghèo (%)")):
+        ws.append([label, data["previous"][key], data["current"][key], data["change_pp"].get(key)])
+    ws2 = wb.create_sheet("Theo nhóm")
+    ws2.append(["Nhóm", "Số hộ", "Hộ nghèo", "Tỷ lệ (%)", "Hộ cận nghèo", "Tỷ lệ (%)"])
+    for g in data["groups"].values():
+        ws2.append([g["label"], g["households"], g["poor"], g["poor_rate"], g["near_poor"], g["near_poor_rate"]])
+    ws3 = wb.create_sheet("Thiếu hụt thông tin")
+    for k, v in data["information"].items():
+        ws3.append([k, v])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# --- the map (no tiles: villages drawn from their own positions) -------------------------------------------
+
+def map_points(values: dict[int, float | None], villages: list[Place], width=340, height=300) -> list[dict]:
+    pts = [v for v in villages if v.latitude is not None and v.longitude is not None]
+    if not pts:
+        return []
+    lat0, lat1 = min(v.latitude for v in pts), max(v.latitude for v in pts)
+    lon0, lon1 = min(v.longitude for v in pts), max(v.longitude for v in pts)
+    span = max(lat1 - lat0, lon1 - lon0) or 0.01
+    out = []
+    for v in pts:
+        val = values.get(v.pk)
+        out.append({"code": v.code, "name": v.name, "value": val,
+                    "x": round(10 + (v.longitude - lon0) / span * (width - 20), 1),
+                    "y": round(height - 10 - (v.latitude - lat0) / span * (height - 20), 1),
+                    "colour": _colour(val)})
+    return out
+
+
+def _colour(val) -> str:
+    """0 (fine) -> green, 1 (worst) -> red; grey when unknown."""
+    if val is None:
+        return "#9aa3ad"
+    val = max(0.0, min(1.0, val))
+    r, g = int(40 + 200 * val), int(160 - 110 * val)
+    return f"#{r:02x}{g:02x}40"
