@@ -64,6 +64,7 @@ class DemoSummary:
     seconds: float = 0.0
     counts: dict = field(default_factory=dict)
     activity: dict = field(default_factory=dict)
+    access: dict = field(default_factory=dict)
     communes: int = 0          # current communes holding demo villages
     former_communes: int = 0   # communes before July 2025 holding demo villages
     logins: list = field(default_factory=list)
@@ -176,6 +177,9 @@ def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None
     with transaction.atomic():
         _build_teams(gen, places, progress)
         summary.logins = _build_users(places)
+    from .access import build_access
+
+    summary.access = build_access(seed, progress)
     if activity:
         from django.utils import timezone
 
@@ -449,7 +453,10 @@ def reset_database() -> None:
         from ngoso.visits.models import (Assignment, CounterState, HouseholdStatus, PlaceCounter, ResidentSkill,
                                          SkillRecord, Visit)
 
-        for model in (PlaceCounter, CounterState, ResidentSkill, SkillRecord, Visit.present.through, Visit,
+        from ngoso.poverty.models import AccessSite, PovertyReview, VillageSurvey
+        from ngoso.sync.models import AppliedEdit, DeviceToken, SyncConflict
+
+        for model in (AccessSite, PovertyReview, VillageSurvey, SyncConflict, AppliedEdit, DeviceToken, PlaceCounter, CounterState, ResidentSkill, SkillRecord, Visit.present.through, Visit,
                       HouseholdStatus, Assignment, Membership, Member, Team, Consent, Resident, Household, Erasure,
                       AuditEntry, Job):
             model.objects.all()._raw_delete(model.objects.db)
