@@ -51,9 +51,10 @@ test-packages:
 	if [ -n "$$missing" ]; then echo "apt-get install$$missing"; \
 	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
 
-# Compile the translations (.po -> .mo) with GNU gettext's msgfmt.
+# Compile the translations (.po -> .mo) with GNU gettext's msgfmt: the project's and each app's own
+# (src/ngoso/<app>/locale), so apps keep their messages apart.
 messages:
-	@for po in src/ngoso/locale/*/LC_MESSAGES/*.po; do msgfmt --check-format -o $${po%.po}.mo $$po || exit 1; done
+	@for po in $$(find src/ngoso -path '*/locale/*/LC_MESSAGES/*.po'); do msgfmt --check-format -o $${po%.po}.mo $$po || exit 1; done
 
 clean:
 	rm -rf var .pytest_cache
