@@ -97,5 +97,6 @@ def test_first_sync_of_500_households_over_3g_under_5_seconds(live_server, membe
     seconds = time.perf_counter() - t0
     print(f"\nfirst sync of 500 households over emulated 3G: {seconds:.2f} s")
     assert page.locator("#app-list li").count() == 500
+    assert "35 bài" in page.inner_text("#app-library")  # the lessons came with the first sync
     assert seconds < 5.0
     context.close()

@@ -18,7 +18,8 @@ class Role(models.TextChoices):
 
 # What each role may do beyond reading its area. Read access is always limited to the user's subtree.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    Role.PROVINCE_ADMIN: {"edit_people", "import", "export", "manage_teams", "manage_users", "erase", "admin"},
+    Role.PROVINCE_ADMIN: {"edit_people", "import", "export", "manage_teams", "manage_users", "erase", "admin",
+                           "edit_lessons"},
     Role.COMMUNE_STAFF: {"edit_people", "import", "export", "manage_teams", "erase"},
     Role.RADIO_OPERATOR: {"radio"},
     Role.TEAM_LEADER: {"edit_people", "manage_teams", "visit"},

@@ -14,6 +14,7 @@ def menu_for(user):
         items.append((_("Dashboard"), reverse("dashboard", args=[user.place.code])))
     if user.can("manage_teams"):
         items.append((_("Team"), reverse("my_team")))
+    items.append((_("Lessons"), reverse("lessons")))
     items.append((_("Search"), reverse("search")))
     if user.can("import"):
         items.append((_("Import"), reverse("import")))

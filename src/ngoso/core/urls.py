@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from ngoso.lessons import views as lessons
 from ngoso.people import views as people
 from ngoso.places import views as places
 from ngoso.poverty import views as poverty
@@ -39,6 +40,17 @@ urlpatterns = [
     path("places/<str:code>/poverty/", poverty.poverty_page, name="poverty"),
     path("places/<str:code>/poverty.xlsx", poverty.poverty_xlsx, name="poverty_xlsx"),
     path("import/<slug:kind>/", poverty.import_page, name="import_kind"),
+    path("lessons/", lessons.library, name="lessons"),
+    path("lessons/translations/", lessons.translations, name="lesson_translations"),
+    path("lessons/translations/template.xlsx", lessons.translation_template, name="lesson_translation_template"),
+    path("lessons/print/", lessons.tomorrow, name="lesson_batch"),
+    path("lessons/<slug:skill>/", lessons.lesson, name="lesson"),
+    path("lessons/<slug:skill>/audio/<slug:audience>/<slug:part>.ogg", lessons.audio, name="lesson_audio"),
+    path("lessons/<slug:skill>/handout.pdf", lessons.handout, name="lesson_handout"),
+    path("lessons/<slug:skill>/check/", lessons.check, name="lesson_check"),
+    path("lessons/<slug:skill>/edit/", lessons.edit, name="lesson_edit"),
+    path("lessons/<slug:skill>/history/", lessons.history, name="lesson_history"),
+    path("lessons/<slug:skill>/restore/<int:pk>/", lessons.restore, name="lesson_restore"),
     path("jobs/<int:pk>/", views.job_detail, name="job"),
     path("jobs/<int:pk>/status.json", views.job_status, name="job_status"),
     path("jobs/<int:pk>/download/", views.job_download, name="job_download"),

@@ -236,7 +236,8 @@ class Cursor:
                             "Invalid sync cursor; start the sync again") from None
 
 
-def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_version: str | None = None) -> dict:
+def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_version: str | None = None,
+         lessons_version: str | None = None) -> dict:
     cur = Cursor.decode(cursor_text)
     limit = max(1, min(int(limit), MAX_PAGE))
     started = cur.started or timezone.now().isoformat()
@@ -267,6 +268,9 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
             removed = removed.filter(requested_at__gt=parse_datetime(cur.since))
         out["removed"] = list(scoped(removed, user).values_list("household_code", flat=True))
         out["catalogue"] = catalogue_payload(catalogue_version)
+        from ngoso.lessons.services import offline_payload
+
+        out["lessons"] = offline_payload(user, lessons_version)
     else:
         out["complete"] = False
         out["cursor"] = Cursor(since=cur.since, after=ids[-1], started=started).encode()
@@ -286,7 +290,8 @@ def _household(h: Household, mine: bool, levels, skills, prio) -> dict:
         "priority": prio.score if prio else None, "reasons_vi": prio.text_vi if prio else "",
         "reasons_en": prio.text_en if prio else "",
         "residents": [{"uuid": str(r.uuid), "full_name": r.full_name, "sex": r.sex, "birth_year": r.birth_year,
-                       "relation": r.relation, "ethnicity": r.ethnicity.name_vi, "disability": r.disability,
+                       "relation": r.relation, "ethnicity": r.ethnicity.name_vi, "ethnicity_code": r.ethnicity.code,
+                       "disability": r.disability,
                        "phone": r.phone, "levels": {skills[s]: lv for s, lv in levels.get(r.pk, {}).items() if s in skills}}
                       for r in h.residents.all()],
     }

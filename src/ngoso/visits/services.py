@@ -561,6 +561,22 @@ def correct_skill(user, record: SkillRecord, level: int) -> SkillRecord:
     return new
 
 
+def record_skill_event(resident: Resident, skill: Skill, level: int, *, source: str, user=None,
+                       observed_on: datetime.date | None = None) -> SkillRecord:
+    """One skill event outside a visit (a lesson's self-check): appended like a visit's, then the derived levels,
+    the household's status and the place counters follow, as for a visit. The caller checks who may do it."""
+    if level not in Level.values:
+        raise VisitError("level", f"Mức «{level}» không hợp lệ", f"Invalid level '{level}'")
+    household = resident.household
+    with transaction.atomic():
+        before = indicators.snapshot([household.pk])
+        rec = SkillRecord.objects.create(resident=resident, skill=skill, level=level,
+                                         member=member_for(user) if user is not None else None, recorded_by=user,
+                                         observed_on=observed_on or timezone.localdate(), source=source)
+        _after_records(before, [household.pk], [(resident.pk, skill.pk)])
+    return rec
+
+
 def correct_visit(user, visit: Visit, *, visited_on=None, note=None, next_visit_on=None, today=None) -> Visit:
     """Correct a visit's date, note or next date: a new visit record replaces it; its skill records move with it."""
     today = today or timezone.localdate()

@@ -87,9 +87,12 @@ def visit_form(request, code):
             return redirect(request.POST.get("next") or "today")
     rows = []
     levels = services.levels_by_resident(residents)
+    from ngoso.lessons import services as lessons
+
     for r in residents:
         suggested = services.next_skills(r)
-        rows.append({"r": r, "suggested": suggested, "levels": levels.get(r.pk, {})})
+        rows.append({"r": r, "suggested": suggested, "levels": levels.get(r.pk, {}),
+                     "aud": lessons.audience_for(r), "lang": lessons.language_for(r)})
     return render(request, "visits/visit_form.html", {
         "hh": hh, "rows": rows, "today": today_, "error": error, "uuid": request.POST.get("uuid") or uuidlib.uuid4(),
         "next_default": today_ + datetime.timedelta(days=services.DEFAULT_NEXT_VISIT_DAYS),
@@ -235,7 +238,16 @@ def household_context(user, hh: Household) -> dict:
     }
 
 
+def _named(checks, skills):
+    names = {s.code: s.name_vi for s in skills}
+    for c in checks:
+        c.skill_name = names.get(c.skill_code, c.skill_code)
+    return checks
+
+
 def resident_context(user, r: Resident) -> dict:
+    from ngoso.lessons import services as lessons
+
     records = list(SkillRecord.objects.filter(resident=r).select_related("skill", "member", "visit"))
     superseded = {x.supersedes_id for x in records if x.supersedes_id}
     current = services.levels_by_resident([r]).get(r.pk, {})
@@ -245,5 +257,7 @@ def resident_context(user, r: Resident) -> dict:
                          if sid in skills],
         "skill_history": [(x, x.pk in superseded) for x in records],
         "next_skills": services.next_skills(r),
+        "lessons": lessons.residents_lessons(r),
+        "self_checks": _named(list(r.self_checks.select_related("skill_record")[:20]), skills.values()),
         "can_correct": user.can("visit"), "level_choices": Level.choices,
     }

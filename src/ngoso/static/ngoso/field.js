@@ -1,11 +1,11 @@
-/* Ngõ Số field app: works without signal. Households, residents and the skill catalogue are kept in
-   IndexedDB; visits recorded offline wait in a queue and are sent when the phone is back online.
+/* Ngõ Số field app: works without signal. Households, residents, the skill catalogue and the lessons are
+   kept in IndexedDB; visits recorded offline wait in a queue and are sent when the phone is back online.
    Protocol: docs/sync.md. Plain JavaScript, no build step. */
 "use strict";
 (function () {
   const LEVELS = [["0", "Chưa làm được"], ["1", "Có hỗ trợ"], ["2", "Tự làm được"]];
   const PAGE = 250, BATCH = 500;
-  let db, state = {households: [], catalogue: null, sending: false};
+  let db, state = {households: [], catalogue: null, lessons: null, sending: false};
 
   // --- IndexedDB --------------------------------------------------------------------------------------
   function open() {
@@ -68,9 +68,10 @@
 
   async function pull() {
     let cursor = (await getMeta("cursor")) || "";
-    const version = await getMeta("catalogue_version");
+    const version = await getMeta("catalogue_version"), lessonsVersion = await getMeta("lessons_version");
     for (;;) {
-      const q = new URLSearchParams({cursor, limit: PAGE, catalogue_version: version || ""});
+      const q = new URLSearchParams({cursor, limit: PAGE, catalogue_version: version || "",
+        lessons_version: lessonsVersion || ""});
       const r = await api("/api/v1/sync/pull?" + q);
       if (!r.ok) throw new Error("pull " + r.status);
       const page = await r.json();
@@ -79,6 +80,7 @@
       await setMeta("cursor", cursor);  // resumable: an interrupted pull continues from here
       if (page.complete) {
         if (page.catalogue) { await setMeta("catalogue", page.catalogue); await setMeta("catalogue_version", page.catalogue.version); }
+        if (page.lessons) { await setMeta("lessons", page.lessons); await setMeta("lessons_version", page.lessons.version); }
         await tx("households", "readwrite", (s) => (page.removed || []).forEach((c) => s.delete(c)));
         await setMeta("assigned", page.assigned || []);
         break;
@@ -130,12 +132,16 @@
     const main = document.getElementById("main");
     state.households = await all("households");
     state.catalogue = await getMeta("catalogue");
+    state.lessons = await getMeta("lessons");
     const assigned = new Set((await getMeta("assigned")) || []);
     const t = today();
     const mine = state.households.filter((h) => assigned.has(h.code))
       .sort((a, b) => ((b.next_visit_on && b.next_visit_on <= t) - (a.next_visit_on && a.next_visit_on <= t))
         || ((b.priority || 0) - (a.priority || 0)) || a.code.localeCompare(b.code));
     main.replaceChildren(el("h1", {text: "Việc hôm nay"}));
+    if (state.lessons) { const b = el("button", {type: "button", class: "link", id: "app-library",
+        text: `Thư viện bài học (${new Set(state.lessons.lessons.map((x) => x.skill)).size} bài, xem được khi mất mạng)`});
+      b.addEventListener("click", () => library(render)); main.append(b); }
     const list = el("ol", {class: "cards day", id: "app-list"});
     for (const h of mine) {
       const head = (h.residents.find((r) => r.relation === "head") || h.residents[0] || {}).full_name || h.code;
@@ -172,7 +178,10 @@
       for (const s of nextSkills(r)) {
         const seg = el("div", {class: "seg", role: "radiogroup", "aria-label": s.name_vi});
         for (const [v, label] of LEVELS) seg.append(el("label", {}, el("input", {type: "radio", name: `lvl|${r.uuid}|${s.code}`, value: v}), el("span", {text: label})));
-        fs.append(el("div", {class: "skill"}, el("span", {class: "sname", text: s.name_vi}), seg));
+        const sname = el("span", {class: "sname", text: s.name_vi + " "});
+        if (lessonFor(s.code, r)) { const b = el("button", {type: "button", class: "link lessonlink", text: "bài học"});
+          b.addEventListener("click", () => showLesson(lessonFor(s.code, r), () => visitForm(h))); sname.append(b); }
+        fs.append(el("div", {class: "skill"}, sname, seg));
       }
       people.append(fs);
     });
@@ -199,6 +208,61 @@
     });
     form.querySelector("#app-back").addEventListener("click", render);
     main.replaceChildren(form);
+    window.scrollTo(0, 0);
+  }
+
+  // --- lessons, offline ------------------------------------------------------------------------------------
+  // The variant follows the resident: large print for older people, their group's language when the province
+  // has imported it (the server fills untranslated lines with the Vietnamese).
+  function lessonFor(code, resident) {
+    const L = state.lessons;
+    if (!L) return null;
+    const aud = resident && resident.birth_year && new Date().getFullYear() - resident.birth_year >= L.elderly_age ? "elderly" : "standard";
+    let lang = "vi";
+    for (const [code2, groups] of Object.entries(L.languages || {}))
+      if (resident && groups.includes(resident.ethnicity_code)) lang = code2;
+    return L.lessons.find((x) => x.skill === code && x.audience === aud && x.language === lang)
+      || L.lessons.find((x) => x.skill === code && x.audience === aud && x.language === "vi");
+  }
+
+  function library(back) {
+    const main = document.getElementById("main"), list = el("ul", {class: "cards"});
+    const names = Object.fromEntries(((state.catalogue || {}).skills || []).map((s) => [s.code, s]));
+    const items = state.lessons.lessons.filter((x) => x.language === "vi" && x.audience === "standard");
+    items.sort((a, b) => ((state.catalogue.skills.findIndex((s) => s.code === a.skill)) - (state.catalogue.skills.findIndex((s) => s.code === b.skill))));
+    for (const x of items) { const a = el("a", {href: "#lesson-" + x.skill, text: x.content.title});
+      a.addEventListener("click", (e) => { e.preventDefault(); showLesson(x, () => library(back)); });
+      list.append(el("li", {}, a, el("span", {text: names[x.skill] ? names[x.skill].i_can_vi : ""}))); }
+    const b = el("button", {type: "button", class: "link", text: "‹ Quay lại"});
+    b.addEventListener("click", back);
+    main.replaceChildren(el("h1", {text: "Thư viện bài học"}), b, list);
+    window.scrollTo(0, 0);
+  }
+
+  function showLesson(item, back, step) {
+    const c = item.content, main = document.getElementById("main"), elderly = item.audience === "elderly";
+    const art = el("article", {class: "lesson " + item.audience, lang: item.language, id: "app-lesson"});
+    const backBtn = el("button", {type: "button", class: "link", text: "‹ Quay lại"});
+    backBtn.addEventListener("click", back);
+    art.append(backBtn, el("h1", {text: c.title}));
+    const ul = (title, xs, cls) => xs.length ? [el("h2", {text: title}), el(cls === "ol" ? "ol" : "ul", {class: cls === "ol" ? "steps" : ""}, ...xs.map((t) => el("li", {text: t})))] : [];
+    const audio = (part) => el("audio", {controls: "", preload: "none", src: `/lessons/${item.skill}/audio/${item.audience}/${part}.ogg?v=${item.audio_version}`});
+    const n = c.steps.length;
+    if (!elderly || step === undefined || step === 0) {
+      art.append(audio("all"), el("h2", {text: "Để làm gì"}), el("p", {text: c.purpose}), ...ul("Cần chuẩn bị", c.you_need));
+    }
+    if (!elderly) {
+      art.append(...ul("Các bước", c.steps, "ol"), ...ul("Lỗi hay gặp", c.mistakes), ...ul("Giữ an toàn", c.safety));
+    } else {
+      step = step || 0;
+      const go = (k, label, cls) => { const b = el("button", {type: "button", class: "button big " + (cls || ""), text: label});
+        b.addEventListener("click", () => showLesson(item, back, k)); return b; };
+      if (step === 0) art.append(go(1, "Bắt đầu: bước 1 →", "primary"));
+      else if (step <= n) art.append(el("p", {class: "count", text: `Bước ${step} / ${n}`}), el("p", {class: "steptext", text: c.steps[step - 1]}),
+        audio(String(step)), el("nav", {class: "stepnav"}, go(step - 1, "← Quay lại"), go(step + 1, step === n ? "Xong →" : "Bước tiếp →", "primary")));
+      else art.append(...ul("Lỗi hay gặp", c.mistakes), ...ul("Giữ an toàn", c.safety), go(n, "← Quay lại"));
+    }
+    main.replaceChildren(art);
     window.scrollTo(0, 0);
   }
 

@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def load_lessons(**kwargs):
+    from .services import load_package_lessons
+
+    load_package_lessons()
+
+
+class LessonsConfig(AppConfig):
+    name = "ngoso.lessons"
+    label = "lessons"
+    verbose_name = "Bài học / Lessons"
+
+    def ready(self):
+        from ngoso.accounts import audit
+
+        from .models import LessonVersion, SelfCheck
+
+        audit.register(LessonVersion, lambda v: "")
+        audit.register(SelfCheck, lambda s: s.resident.household.village.path)
+        post_migrate.connect(load_lessons, sender=self, dispatch_uid="ngoso-lessons")

@@ -1,0 +1,769 @@
+"""Lessons: the library and its versions, audiences, translations, audio, handouts and self-checks.
+
+Views, the CLI, the field app's sync and the tests all call these functions."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from ngoso.accounts import audit
+from ngoso.accounts.models import AuditEntry
+from ngoso.accounts.scope import scoped
+from ngoso.core.text import fold
+from ngoso.people.io import ImportFailed, RowError, read_file
+from ngoso.people.models import Household, Resident
+from ngoso.people.targets import ELDERLY_AGE
+
+from . import content as C
+from .models import LessonVersion, SelfCheck
+
+log = logging.getLogger(__name__)
+
+SIGNING_SALT = "ngoso.lessons.self-check"
+TOKEN_MAX_AGE = datetime.timedelta(days=120)  # a handout stays useful for a season
+ELDERLY_RATE = 140  # words per minute read aloud for older listeners (espeak-ng's default is 175)
+
+
+class LessonError(ValueError):
+    def __init__(self, vi: str, en: str):
+        self.vi, self.en = vi, en
+        super().__init__(vi)
+
+
+# --- loading the shipped lessons -----------------------------------------------------------------------------
+
+def package_files() -> list[Path]:
+    return sorted((C.DATA / "lessons").glob("*.json"))
+
+
+def load_package_lessons() -> int:
+    """Load the shipped Vietnamese and English lessons (idempotent; run after every migrate).
+
+    A variant gets a new version when the data file's version is newer than the last one loaded — unless
+    province staff have edited it since: their text stays current and the shipped update is logged, not forced."""
+    latest: dict[tuple, LessonVersion] = {}
+    for v in LessonVersion.objects.filter(language__in=C.REQUIRED_LANGUAGES).order_by("number"):
+        latest[(v.skill_code, v.language, v.audience)] = v
+    last_pkg = {(s, lang, a): pv for s, lang, a, pv in LessonVersion.objects.filter(source="package").values_list(
+        "skill_code", "language", "audience").annotate(pv=Max("package_version"))}
+    new = []
+    for path in package_files():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        skill, version = data["skill"], int(data["version"])
+        for lang in C.REQUIRED_LANGUAGES:
+            for aud in C.AUDIENCES:
+                key = (skill, lang, aud)
+                cur = latest.get(key)
+                if cur is not None and last_pkg.get(key, 0) >= version:
+                    continue
+                if cur is not None and cur.source != LessonVersion.Source.PACKAGE:
+                    log.warning("lesson %s/%s/%s: shipped version %s not applied over a staff edit", *key, version)
+                    continue
+                new.append(LessonVersion(skill_code=skill, language=lang, audience=aud,
+                                         number=(cur.number + 1) if cur else 1,
+                                         content=C.validate(data[lang][aud]), source=LessonVersion.Source.PACKAGE,
+                                         package_version=version))
+    LessonVersion.objects.bulk_create(new)
+    return len(new)
+
+
+# --- reading ----------------------------------------------------------------------------------------------------
+
+def current(skill_code: str, language: str = "vi", audience: str = "standard") -> LessonVersion | None:
+    return LessonVersion.objects.filter(skill_code=skill_code, language=language, audience=audience) \
+        .order_by("-number").first()
+
+
+def current_versions(language: str, audience: str) -> dict[str, LessonVersion]:
+    """The current version of every lesson in one language and audience, by skill code (two queries)."""
+    tops = LessonVersion.objects.filter(language=language, audience=audience).values("skill_code") \
+        .annotate(n=Max("number")).values_list("skill_code", "n")
+    wanted = dict(tops)
+    if not wanted:
+        return {}
+    out = {}
+    for v in LessonVersion.objects.filter(language=language, audience=audience, skill_code__in=list(wanted)):
+        if wanted[v.skill_code] == v.number:
+            out[v.skill_code] = v
+    return out
+
+
+def skills():
+    from ngoso.skills.models import Skill
+
+    return Skill.objects.filter(catalogue__is_current=True).select_related("area").order_by("area__order", "order")
+
+
+def get_skill(code: str):
+    s = skills().filter(code=code).first()
+    if s is None:
+        raise LessonError(f"Không có kỹ năng «{code}» trong danh mục", f"No skill '{code}' in the catalogue")
+    return s
+
+
+@dataclass
+class Shown:
+    """A lesson as shown: the variant asked for, or its Vietnamese where a translation is missing."""
+    skill: object
+    language: str
+    audience: str
+    version: LessonVersion
+    reference: LessonVersion | None      # the Vietnamese it translates (minority languages)
+    pieces: dict                          # content.merge_fallback(...) shape
+    translated_share: float
+
+    @property
+    def is_translation(self) -> bool:
+        return self.reference is not None
+
+    @property
+    def title(self) -> str:
+        return self.pieces["title"]["text"]
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.reference and self.version.based_on and self.version.based_on < self.reference.number)
+
+
+def show(skill_code: str, language: str = "vi", audience: str = "standard") -> Shown:
+    if audience not in C.AUDIENCES:
+        raise LessonError(f"Đối tượng «{audience}» không có", f"Unknown audience '{audience}'")
+    if language not in C.languages():
+        raise LessonError(f"Ngôn ngữ «{language}» không có", f"Unknown language '{language}'")
+    skill = get_skill(skill_code)
+    vi = current(skill_code, "vi", audience)
+    if vi is None:
+        raise LessonError(f"Kỹ năng «{skill_code}» chưa có bài học", f"No lesson for skill '{skill_code}' yet")
+    if language in C.REQUIRED_LANGUAGES:
+        v = current(skill_code, language, audience) or vi
+        return Shown(skill, v.language, audience, v, None, C.merge_fallback(v.content, v.content), 1.0)
+    tr = current(skill_code, language, audience)
+    if tr is None:  # no translation yet: the Vietnamese, said plainly by the page
+        return Shown(skill, "vi", audience, vi, None, C.merge_fallback(vi.content, vi.content), 1.0)
+    return Shown(skill, language, audience, tr, vi, C.merge_fallback(tr.content, vi.content),
+                 C.translated_share(tr.content))
+
+
+def audience_for(resident: Resident, year: int | None = None) -> str:
+    """The variant a resident is shown: large print for people aged 60 and over."""
+    return "elderly" if resident.age(year) >= ELDERLY_AGE else "standard"
+
+
+def language_for(resident: Resident) -> str:
+    """Vietnamese, or the resident's group's language when a province has imported lessons in it."""
+    lang = C.language_for_ethnicity(resident.ethnicity.code if resident.ethnicity_id else None)
+    if lang and LessonVersion.objects.filter(language=lang).exists():
+        return lang
+    return "vi"
+
+
+def history(skill_code: str, language: str, audience: str):
+    return LessonVersion.objects.filter(skill_code=skill_code, language=language, audience=audience) \
+        .select_related("author").order_by("-number")
+
+
+def library(language: str = "vi", audience: str = "standard") -> list[dict]:
+    """Every skill of the current catalogue with its lesson title, grouped by area in catalogue order."""
+    vi = current_versions("vi", audience)
+    own = current_versions(language, audience) if language != "vi" else vi
+    areas: dict = {}
+    for s in skills():
+        lv = own.get(s.code) or vi.get(s.code)
+        areas.setdefault(s.area, []).append({
+            "skill": s, "title": (lv.content["title"] or vi[s.code].content["title"]) if lv else None,
+            "translated": s.code in own, "version": lv.number if lv else None})
+    return [{"area": a, "lessons": items} for a, items in areas.items()]
+
+
+def missing_variants() -> list[tuple[str, str, str]]:
+    """(skill, language, audience) of the current catalogue with no lesson: must be empty."""
+    have = set(LessonVersion.objects.values_list("skill_code", "language", "audience").distinct())
+    return [(s.code, lang, a) for s in skills() for lang in C.REQUIRED_LANGUAGES for a in C.AUDIENCES
+            if (s.code, lang, a) not in have]
+
+
+# --- editing --------------------------------------------------------------------------------------------------
+
+def _require_edit(user) -> None:
+    if not (user.is_authenticated and user.can("edit_lessons")):
+        raise PermissionDenied
+
+
+def edit(user, skill_code: str, language: str, audience: str, new_content: dict, note: str = "") -> LessonVersion:
+    """Save a new version of a variant. Raises ContentError (every fault listed) or LessonError; writes nothing then.
+
+    Returns the current version unchanged when the content is the same."""
+    _require_edit(user)
+    get_skill(skill_code)
+    if audience not in C.AUDIENCES or language not in C.languages():
+        raise LessonError("Ngôn ngữ hoặc đối tượng không hợp lệ", "Invalid language or audience")
+    translation = language not in C.REQUIRED_LANGUAGES
+    clean = C.validate(new_content, translation=translation)
+    reference = current(skill_code, "vi", audience) if translation else None
+    if translation:
+        if reference is None:
+            raise LessonError("Chưa có bài tiếng Việt để dịch", "No Vietnamese lesson to translate")
+        _same_shape(clean, reference.content)
+    with transaction.atomic():
+        cur = LessonVersion.objects.select_for_update().filter(
+            skill_code=skill_code, language=language, audience=audience).order_by("-number").first()
+        if cur is not None and cur.content == clean:
+            return cur
+        return LessonVersion.objects.create(
+            skill_code=skill_code, language=language, audience=audience, number=(cur.number + 1) if cur else 1,
+            content=clean, source=LessonVersion.Source.EDIT, author=user, note=note[:300],
+            based_on=reference.number if reference else None)
+
+
+def _same_shape(tr: dict, ref: dict) -> None:
+    problems = []
+    for key in C.LIST_FIELDS + ("check",):
+        if len(tr[key]) != len(ref[key]):
+            problems.append((key, f"bản dịch có {len(tr[key])} mục, bài tiếng Việt có {len(ref[key])}",
+                             f"the translation has {len(tr[key])} items, the Vietnamese {len(ref[key])}"))
+    for i, (a, b) in enumerate(zip(tr["check"], ref["check"]), start=1):
+        if len(a["options"]) != len(b["options"]) or a["answer"] != b["answer"]:
+            problems.append((f"check.{i}", "phương án và đáp án phải giống bài tiếng Việt",
+                             "options and answer must match the Vietnamese"))
+    if problems:
+        raise C.ContentError(problems)
+
+
+def restore(user, version: LessonVersion, note: str = "") -> LessonVersion:
+    return edit(user, version.skill_code, version.language, version.audience, version.content,
+                note or f"Khôi phục phiên bản {version.number}")
+
+
+# The plain-text form staff edit in the browser: one item per line; questions as "? question" followed by
+# options "- wrong" / "* right".
+
+def to_form(c: dict) -> dict:
+    checks = []
+    for q in c["check"]:
+        checks.append("? " + q["q"])
+        checks += [("* " if i == q["answer"] else "- ") + o for i, o in enumerate(q["options"])]
+        checks.append("")
+    return {"title": c["title"], "purpose": c["purpose"], **{k: "\n".join(c[k]) for k in C.LIST_FIELDS},
+            "check": "\n".join(checks).strip()}
+
+
+def from_form(data) -> dict:
+    """The edit form back to content; questions parsed from the "? / - / *" lines. Raises ContentError."""
+    out = {"title": data.get("title", ""), "purpose": data.get("purpose", "")}
+    for k in C.LIST_FIELDS:
+        out[k] = [line.strip() for line in data.get(k, "").splitlines() if line.strip()]
+    checks, problems = [], []
+    for n, raw in enumerate(data.get("check", "").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("?"):
+            checks.append({"q": line[1:].strip(), "options": [], "answer": None})
+        elif line[0] in "-*" and checks:
+            if line[0] == "*":
+                if checks[-1]["answer"] is not None:
+                    problems.append((f"check.{len(checks)}", f"dòng {n}: mỗi câu chỉ một đáp án đúng (*)",
+                                     f"line {n}: one right answer (*) per question"))
+                checks[-1]["answer"] = len(checks[-1]["options"])
+            checks[-1]["options"].append(line[1:].strip())
+        else:
+            problems.append(("check", f"dòng {n}: bắt đầu câu hỏi bằng «?», phương án bằng «-», đáp án đúng bằng «*»",
+                             f"line {n}: start a question with '?', an option with '-', the right one with '*'"))
+    for i, q in enumerate(checks, start=1):
+        if q["answer"] is None:
+            problems.append((f"check.{i}", "chưa đánh dấu đáp án đúng bằng «*»", "no right answer marked with '*'"))
+            q["answer"] = 0
+    out["check"] = checks
+    try:
+        clean = C.validate(out, translation=bool(data.get("_translation")))
+    except C.ContentError as exc:
+        raise C.ContentError(problems + exc.problems) from None
+    if problems:
+        raise C.ContentError(problems)
+    return clean
+
+
+# --- translations into minority languages: a spreadsheet out, the same spreadsheet back in ----------------------
+
+TR_COLUMNS = {"skill": ["Mã kỹ năng", "Skill code"], "audience": ["Đối tượng", "Audience"],
+              "path": ["Vị trí", "Position"], "vi": ["Tiếng Việt", "Vietnamese"],
+              "text": ["Bản dịch", "Translation"]}
+AUDIENCE_WORDS = {"standard": "standard", "pho thong": "standard", "elderly": "elderly",
+                  "nguoi cao tuoi": "elderly"}
+
+
+def translation_template(language: str) -> bytes:
+    """An XLSX with every piece of Vietnamese text of every lesson and the current translation (if any)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    lang = C.languages().get(language)
+    if lang is None or lang.shipped:
+        raise LessonError(f"«{language}» không phải ngôn ngữ dân tộc để dịch", f"'{language}' is not a minority language")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Bản dịch"
+    ws.append([TR_COLUMNS[k][0] for k in ("skill", "audience", "path", "vi", "text")])
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    for aud in C.AUDIENCES:
+        vi = current_versions("vi", aud)
+        tr = current_versions(language, aud)
+        for s in skills():
+            if s.code not in vi:
+                continue
+            have = dict(C.pieces(tr[s.code].content)) if s.code in tr else {}
+            for path, text in C.pieces(vi[s.code].content):
+                ws.append([s.code, aud, path, text, have.get(path, "")])
+    for col, width in zip("ABCDE", (22, 10, 18, 70, 70)):
+        ws.column_dimensions[col].width = width
+    for row in ws.iter_rows(min_row=2):
+        for c in row[3:]:
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "D2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@dataclass
+class TranslationImport:
+    language: str
+    lessons: int = 0
+    pieces: int = 0
+    rows: int = 0
+
+
+def import_translations(data: bytes, filename: str, user, language: str) -> TranslationImport:
+    """Import a filled translation template. Every row is checked first; any fault rejects the whole file
+    (ImportFailed with each row's error) and nothing is written. Empty translation cells keep what was there."""
+    _require_edit(user)
+    lang = C.languages().get(language)
+    if lang is None or lang.shipped:
+        raise LessonError(f"«{language}» không phải ngôn ngữ dân tộc để dịch", f"'{language}' is not a minority language")
+    sheets = read_file(data, filename)
+    if not sheets:
+        raise ImportFailed([RowError(Path(filename).name, 0, "", "Tệp trống", "The file is empty")])
+    sheet = sheets[0]
+    errors: list[RowError] = []
+    index = {fold(h): i for i, h in enumerate(sheet.header)}
+    cols = {}
+    for key, names in TR_COLUMNS.items():
+        for n in names:
+            if fold(n) in index:
+                cols[key] = index[fold(n)]
+                break
+        else:
+            if key != "vi":
+                errors.append(RowError(sheet.name, 1, names[0], f"Thiếu cột «{names[0]}»", f"Missing column '{names[0]}'"))
+    if errors:
+        raise ImportFailed(errors)
+    refs = {aud: current_versions("vi", aud) for aud in C.AUDIENCES}
+    cur = {aud: current_versions(language, aud) for aud in C.AUDIENCES}
+    drafts: dict[tuple[str, str], dict] = {}
+    seen: dict[tuple, int] = {}
+    result = TranslationImport(language)
+
+    def cell(r, key):
+        i = cols.get(key)
+        v = r[i] if i is not None and i < len(r) else None
+        return "" if v is None else str(v).strip()
+
+    for rownum, r in sheet.rows:
+        if not any(x not in (None, "") for x in r):
+            continue
+        result.rows += 1
+        err = lambda col, vi, en: errors.append(RowError(sheet.name, rownum, col, vi, en))  # noqa: E731
+        code, aud_raw, path, text = cell(r, "skill"), cell(r, "audience"), cell(r, "path"), cell(r, "text")
+        aud = AUDIENCE_WORDS.get(fold(aud_raw))
+        if aud is None:
+            err(TR_COLUMNS["audience"][0], f"Đối tượng «{aud_raw}» không có (standard, elderly)",
+                f"Unknown audience '{aud_raw}'")
+            continue
+        ref = refs[aud].get(code)
+        if ref is None:
+            err(TR_COLUMNS["skill"][0], f"Không có bài học cho kỹ năng «{code}»", f"No lesson for skill '{code}'")
+            continue
+        if (code, aud, path) in seen:
+            err(TR_COLUMNS["path"][0], f"«{path}» trùng với dòng {seen[(code, aud, path)]}",
+                f"'{path}' repeats row {seen[(code, aud, path)]}")
+            continue
+        seen[(code, aud, path)] = rownum
+        if len(text) > C.MAX_TEXT:
+            err(TR_COLUMNS["text"][0], f"Bản dịch dài quá {C.MAX_TEXT} ký tự", f"Longer than {C.MAX_TEXT} characters")
+            continue
+        draft = drafts.get((code, aud))
+        if draft is None:
+            base = cur[aud].get(code)
+            draft = json.loads(json.dumps(base.content)) if base and _shape_ok(base.content, ref.content) \
+                else C.empty_like(ref.content)
+            drafts[(code, aud)] = draft
+        try:
+            if text:
+                C.put(draft, path, text)
+            else:
+                C.put(dict(C.empty_like(ref.content)), path, "")  # the path must exist even when left empty
+        except KeyError:
+            err(TR_COLUMNS["path"][0], f"Vị trí «{path}» không có trong bài hiện tại (bài tiếng Việt đã được sửa? "
+                "hãy tải mẫu mới)", f"Position '{path}' is not in the current lesson (download a new template)")
+            continue
+        if text:
+            result.pieces += 1
+    if errors:
+        raise ImportFailed(errors)
+    with transaction.atomic(), audit.acting_as(user):
+        for (code, aud), draft in drafts.items():
+            before = cur[aud].get(code)
+            if before is not None and before.content == draft:
+                continue
+            if before is None and not any(t for _, t in C.pieces(draft)):
+                continue
+            LessonVersion.objects.create(
+                skill_code=code, language=language, audience=aud, number=(before.number + 1) if before else 1,
+                content=draft, source=LessonVersion.Source.IMPORT, author=user, based_on=refs[aud][code].number,
+                note=f"Nhập từ {Path(filename).name}"[:300])
+            result.lessons += 1
+        audit.record_event(AuditEntry.Action.IMPORT, "lessons.LessonVersion", "",
+                           {"language": language, "file": Path(filename).name, "lessons": result.lessons,
+                            "pieces": result.pieces}, object_repr=f"translations {language}")
+    return result
+
+
+def _shape_ok(tr: dict, ref: dict) -> bool:
+    try:
+        _same_shape(tr, ref)
+    except C.ContentError:
+        return False
+    return True
+
+
+def translation_progress(language: str) -> list[dict]:
+    out = []
+    for aud in C.AUDIENCES:
+        vi = current_versions("vi", aud)
+        tr = current_versions(language, aud)
+        for s in skills():
+            t = tr.get(s.code)
+            out.append({"skill": s, "audience": aud, "share": C.translated_share(t.content) if t else 0.0,
+                        "stale": bool(t and vi.get(s.code) and t.based_on and t.based_on < vi[s.code].number)})
+    return out
+
+
+# --- read aloud -------------------------------------------------------------------------------------------------
+
+def audio_dir() -> Path:
+    d = Path(settings.DATA_DIR) / "cache" / "lesson-audio"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def audio_file(skill_code: str, audience: str, part: str = "all", voice: str = "north") -> Path:
+    """The lesson (or one step) read aloud in Vietnamese, as Ogg Vorbis; made once, then served from the cache.
+
+    The cache key is the text itself, so an edited lesson gets new audio and an unchanged one never re-renders."""
+    from ngoso.speech import VOICES, synthesize
+
+    if voice not in VOICES:
+        raise LessonError(f"Giọng «{voice}» không có", f"Unknown voice '{voice}'")
+    v = current(skill_code, "vi", audience)
+    if v is None:
+        raise LessonError(f"Kỹ năng «{skill_code}» chưa có bài học", f"No lesson for skill '{skill_code}'")
+    try:
+        text = C.spoken_text(v.content, part)
+    except ValueError as exc:
+        raise LessonError(f"Không có bước «{part}»", str(exc)) from None
+    rate = ELDERLY_RATE if audience == "elderly" else None
+    key = hashlib.sha256(json.dumps([text, voice, rate]).encode()).hexdigest()[:32]
+    path = audio_dir() / f"{key}.ogg"
+    if not path.exists():
+        tmp = path.with_suffix(f".{os.getpid()}.part.ogg")
+        synthesize(text, tmp, voice=voice, rate=rate)
+        os.replace(tmp, path)
+    return path
+
+
+# --- links, QR codes and personal self-check links ------------------------------------------------------------------
+
+def lesson_path(skill_code: str, audience: str = "standard", language: str = "vi", token: str | None = None) -> str:
+    path = reverse("lesson", args=[skill_code])
+    q = [f"a={audience}"] + ([f"l={language}"] if language != "vi" else []) + ([f"t={token}"] if token else [])
+    return path + "?" + "&".join(q)
+
+
+def public_base(request=None) -> str:
+    if request is not None:
+        return request.build_absolute_uri("/").rstrip("/")
+    return os.environ.get("NGOSO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def qr_png_data_uri(url: str, scale: int = 5) -> str:
+    import segno
+
+    return segno.make(url, error="m").png_data_uri(scale=scale, border=2)
+
+
+def resident_token(resident: Resident, skill_code: str) -> str:
+    return signing.dumps({"r": str(resident.uuid), "s": skill_code}, salt=SIGNING_SALT, compress=True)
+
+
+def read_token(token: str, skill_code: str) -> Resident:
+    try:
+        data = signing.loads(token, salt=SIGNING_SALT, max_age=TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        raise LessonError("Mã trên phiếu đã hết hạn; hãy nhờ tổ công nghệ số in phiếu mới",
+                          "The handout's code has expired; ask the team for a new handout") from None
+    except signing.BadSignature:
+        raise LessonError("Mã trên phiếu không đúng", "The handout's code is not valid") from None
+    if data.get("s") != skill_code:
+        raise LessonError("Mã này dành cho bài học khác", "This code belongs to another lesson")
+    resident = Resident.objects.select_related("household__village").filter(uuid=data.get("r")).first()
+    if resident is None:
+        raise LessonError("Không tìm thấy người học của phiếu này", "The resident of this handout no longer exists")
+    return resident
+
+
+# --- handouts ------------------------------------------------------------------------------------------------
+
+PAGE_SIZES = ("A5", "A4")
+
+
+def handout_pdf(skill_code: str, audience: str = "standard", language: str = "vi", size: str = "A5",
+                base_url: str | None = None) -> bytes:
+    """A printable handout: the lesson in large type with a QR code that opens it on a phone."""
+    if size not in PAGE_SIZES:
+        raise LessonError(f"Khổ giấy «{size}» không có (A5, A4)", f"Unknown page size '{size}' (A5, A4)")
+    shown = show(skill_code, language, audience)
+    url = (base_url or public_base()) + lesson_path(skill_code, audience, language)
+    html = render_to_string("lessons/handout.html", {
+        "size": size, "pages": [{"shown": shown, "url": url, "qr": qr_png_data_uri(url)}],
+        "audience": audience})
+    return _pdf(html)
+
+
+def _pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+@dataclass
+class Batch:
+    pdf: bytes
+    households: int
+    lessons: int
+
+
+def tomorrow_batch(user, member=None, day: datetime.date | None = None, size: str = "A5", base_url: str | None = None,
+                   per_resident: int = 2) -> Batch:
+    """Handouts for every household on the member's list for ``day`` (tomorrow by default): for each resident
+    their next skills, each with a personal QR code (the lesson, and their self-check recorded to them).
+
+    Printing names on paper is an export of personal data: it is audited."""
+    from ngoso.visits import services as visits
+
+    if size not in PAGE_SIZES:
+        raise LessonError(f"Khổ giấy «{size}» không có (A5, A4)", f"Unknown page size '{size}' (A5, A4)")
+    member = member or visits.member_for(user)
+    if member is None or not user.can("visit"):
+        raise PermissionDenied
+    day = day or timezone.localdate() + datetime.timedelta(days=1)
+    plan = visits.todays_list(member, today=day)
+    base = base_url or public_base()
+    households, n = [], 0
+    for stop in plan.stops:
+        h = stop.household
+        if not scoped(Household.objects.filter(pk=h.pk), user).exists():
+            continue
+        people = []
+        for r in h.residents.select_related("ethnicity").order_by("birth_year"):
+            if r.age(day.year) < 10:
+                continue
+            aud, lang = audience_for(r, day.year), language_for(r)
+            items = []
+            for s in visits.next_skills(r, limit=per_resident):
+                if current(s.code, "vi", aud) is None:
+                    continue
+                url = base + lesson_path(s.code, aud, lang, resident_token(r, s.code))
+                items.append({"shown": show(s.code, lang, aud), "url": url, "qr": qr_png_data_uri(url, scale=4)})
+            if items:
+                people.append({"resident": r, "audience": aud, "items": items})
+                n += len(items)
+        if people:
+            households.append({"household": h, "people": people})
+    if not households:
+        raise LessonError(f"Không có hộ nào cần phiếu cho ngày {day:%d/%m/%Y}",
+                          f"No household needs a handout on {day:%d/%m/%Y}")
+    html = render_to_string("lessons/batch.html", {"size": size, "households": households, "day": day,
+                                                    "member": member})
+    pdf = _pdf(html)
+    with audit.acting_as(user):
+        audit.record_event(AuditEntry.Action.EXPORT, "lessons.Handout", member.place.path if getattr(
+            member, "place", None) else "", {"day": day.isoformat(), "households": len(households), "lessons": n,
+                                              "codes": [x["household"].code for x in households]},
+                           object_repr=f"handouts {day.isoformat()}")
+    return Batch(pdf, len(households), n)
+
+
+# --- self-check -------------------------------------------------------------------------------------------------
+
+@dataclass
+class CheckResult:
+    self_check: SelfCheck
+    correct: int
+    questions: int
+    wrong: list[int]           # 1-based numbers of the questions answered wrongly
+    level_recorded: int | None  # the new level when a skill event was written
+
+
+def answer_key(skill_code: str, language: str, audience: str) -> dict:
+    """The variant whose questions are graded: its own for Vietnamese and English, the Vietnamese for a
+    translation (same questions, same answers)."""
+    v = current(skill_code, language if language in C.REQUIRED_LANGUAGES else "vi", audience)
+    if v is None:
+        raise LessonError(f"Kỹ năng «{skill_code}» chưa có bài học", f"No lesson for skill '{skill_code}'")
+    return v.content
+
+
+def grade(content: dict, answers: list) -> tuple[int, list[int]]:
+    wrong = []
+    for i, q in enumerate(content["check"]):
+        a = answers[i] if i < len(answers) else None
+        if a != q["answer"]:
+            wrong.append(i + 1)
+    return len(content["check"]) - len(wrong), wrong
+
+
+def parse_answers(raw: dict, n: int) -> list[int | None]:
+    """Form fields q1..qn → option indexes (None when not answered). Raises LessonError on garbage."""
+    out = []
+    for i in range(1, n + 1):
+        v = raw.get(f"q{i}")
+        if v in (None, ""):
+            out.append(None)
+            continue
+        try:
+            out.append(int(v))
+        except (TypeError, ValueError):
+            raise LessonError(f"Câu {i}: câu trả lời không hợp lệ", f"Question {i}: invalid answer") from None
+    if all(a is None for a in out):
+        raise LessonError("Hãy chọn câu trả lời trước khi nộp", "Choose your answers before sending")
+    return out
+
+
+def self_check(*, resident: Resident, skill_code: str, answers: list, language: str = "vi", audience: str | None = None,
+               assisted_by=None, did_it_alone: bool = False, today: datetime.date | None = None) -> CheckResult:
+    """Grade a self-check and keep it. All answers right is a skill event (source "self_check") when it raises
+    the resident's level: "with help" on their own (a quiz is not a demonstration), "alone" when a member saw
+    them do the steps alone. A wrong answer never lowers a level already shown.
+
+    ``assisted_by`` (a member's user) must have the resident in their area; without it the caller has
+    verified a personal handout link (``read_token``)."""
+    from ngoso.skills.models import Level, Skill
+    from ngoso.visits import services as visits
+    from ngoso.visits.models import ResidentSkill
+
+    if assisted_by is not None:
+        if not (assisted_by.can("visit") and scoped(Household.objects.filter(pk=resident.household_id),
+                                                    assisted_by).exists()):
+            raise PermissionDenied
+    audience = audience or audience_for(resident)
+    # translations share the Vietnamese questions' answers; English has questions of its own
+    lesson = current(skill_code, language if language in C.REQUIRED_LANGUAGES else "vi", audience)
+    if lesson is None:
+        raise LessonError(f"Kỹ năng «{skill_code}» chưa có bài học", f"No lesson for skill '{skill_code}'")
+    skill = Skill.objects.filter(catalogue__is_current=True, code=skill_code).first()
+    correct, wrong = grade(lesson.content, answers)
+    n = len(lesson.content["check"])
+    level = None
+    if not wrong:
+        level = Level.ALONE if (assisted_by is not None and did_it_alone) else Level.WITH_HELP
+        have = ResidentSkill.objects.filter(resident=resident, skill=skill).values_list("level", flat=True).first()
+        if have is not None and have >= level:
+            level = None
+    with transaction.atomic(), audit.acting_as(assisted_by):
+        record = None
+        if level is not None:
+            record = visits.record_skill_event(resident, skill, level, source="self_check", user=assisted_by,
+                                               observed_on=today or timezone.localdate())
+        sc = SelfCheck.objects.create(
+            resident=resident, skill_code=skill_code, language=language, audience=audience,
+            lesson_version=lesson.number, answers=list(answers), correct=correct, questions=n,
+            assisted_by=assisted_by, did_it_alone=bool(did_it_alone and assisted_by), skill_record=record)
+    return CheckResult(sc, correct, n, wrong, level)
+
+
+# --- the field app: lessons to keep offline ---------------------------------------------------------------------
+
+def offline_languages(user) -> list[str]:
+    """Vietnamese, plus the minority languages of the residents in the user's area that have lessons."""
+    langs = ["vi"]
+    have = set(LessonVersion.objects.exclude(language__in=C.REQUIRED_LANGUAGES).values_list("language", flat=True)
+               .distinct())
+    if have:
+        codes = set(scoped(Resident.objects.all(), user).values_list("ethnicity__code", flat=True).distinct())
+        for code in sorted(codes):
+            lang = C.language_for_ethnicity(code)
+            if lang in have and lang not in langs:
+                langs.append(lang)
+    return langs
+
+
+def offline_payload(user, client_version: str | None) -> dict | None:
+    """Every current lesson the member may need (all skills, both audiences, Vietnamese and the area's minority
+    languages), or None when the client already has this exact set (``version`` is a digest of it)."""
+    langs = offline_languages(user)
+    items = []
+    for lang in langs:
+        for aud in C.AUDIENCES:
+            vs = current_versions(lang, aud)
+            ref = current_versions("vi", aud) if lang != "vi" else vs  # audio is always the Vietnamese
+            for code, v in sorted(vs.items()):
+                shown = C.merge_fallback(v.content, ref[code].content) if lang != "vi" and code in ref else None
+                items.append({"skill": code, "language": lang, "audience": aud, "version": v.number,
+                              "audio_version": ref[code].number if code in ref else v.number,
+                              "content": v.content if shown is None else _flatten(shown)})
+    digest = hashlib.sha256(json.dumps([[i["skill"], i["language"], i["audience"], i["version"]] for i in items]
+                                       ).encode()).hexdigest()[:16]
+    if client_version == digest:
+        return None
+    return {"version": digest, "lessons": items, "elderly_age": ELDERLY_AGE,
+            "languages": {lang: list(C.languages()[lang].ethnicities) for lang in langs if lang != "vi"}}
+
+
+def _flatten(shown: dict) -> dict:
+    """A translation with its Vietnamese filled in where missing (the field app shows it as is)."""
+    return {"title": shown["title"]["text"], "purpose": shown["purpose"]["text"],
+            **{k: [p["text"] for p in shown[k]] for k in C.LIST_FIELDS},
+            "check": [{"q": q["q"]["text"], "options": [o["text"] for o in q["options"]], "answer": q["answer"]}
+                      for q in shown["check"]]}
+
+
+def residents_lessons(resident: Resident, limit: int = 3) -> list[dict]:
+    """The lessons to offer a resident next, in their audience and language (resident page, visit form)."""
+    from ngoso.visits import services as visits
+
+    aud, lang = audience_for(resident), language_for(resident)
+    out = []
+    for s in visits.next_skills(resident, limit=limit):
+        v = current(s.code, "vi", aud)
+        if v is not None:
+            out.append({"skill": s, "title": v.content["title"], "url": lesson_path(s.code, aud, lang),
+                        "audience": aud, "language": lang})
+    return out
+

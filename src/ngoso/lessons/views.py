@@ -1,0 +1,263 @@
+"""Lesson pages: public reading (large print, one step per screen), audio, handouts; staff editing and
+translation import; self-checks by residents (personal handout link) or with a member."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
+
+from ngoso.accounts.scope import scoped
+from ngoso.people.io import ImportFailed
+from ngoso.people.models import Resident
+
+from . import content as C
+from . import services
+from .models import LessonVersion
+
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _lang(request) -> str:
+    lang = request.GET.get("l") or ("en" if get_language() == "en" else "vi")
+    if lang not in C.languages():
+        raise Http404("unknown language")
+    return lang
+
+
+def _aud(request) -> str:
+    aud = request.GET.get("a") or "standard"
+    if aud not in C.AUDIENCES:
+        raise Http404("unknown audience")
+    return aud
+
+
+def _err(e: services.LessonError) -> str:
+    return e.en if get_language() == "en" else e.vi
+
+
+def library(request):
+    lang, aud = _lang(request), _aud(request)
+    return render(request, "lessons/library.html", {
+        "areas": services.library(lang, aud), "lang": lang, "aud": aud, "languages": C.languages().values(),
+        "audiences": C.AUDIENCE_NAMES, "can_edit": request.user.is_authenticated and request.user.can("edit_lessons")})
+
+
+def _resident_from(request, skill_code):
+    """The resident a self-check is for: from a personal handout link (t=…) or chosen by a member (r=uuid)."""
+    token = request.GET.get("t") or request.POST.get("t")
+    if token:
+        return services.read_token(token, skill_code), token, None
+    ruuid = request.GET.get("r") or request.POST.get("r")
+    if ruuid and request.user.is_authenticated and request.user.can("visit"):
+        try:
+            r = scoped(Resident.objects.select_related("household"), request.user).filter(uuid=ruuid).first()
+        except Exception:  # noqa: BLE001 - a malformed uuid
+            r = None
+        if r is None:
+            raise PermissionDenied
+        return r, None, request.user
+    return None, None, None
+
+
+def lesson(request, skill):
+    lang, aud = _lang(request), _aud(request)
+    try:
+        shown = services.show(skill, lang, aud)
+        resident, token, member_user = _resident_from(request, skill)
+    except services.LessonError as e:
+        return render(request, "lessons/problem.html", {"message": _err(e)}, status=404)
+    steps = shown.pieces["steps"]
+    step = None
+    if aud == "elderly" and "all" not in request.GET:
+        try:
+            step = int(request.GET.get("step", "0"))
+        except ValueError:
+            step = 0
+        step = max(0, min(step, len(steps) + 1))  # 0: cover, 1..n: one step per screen, n+1: check
+    base_q = services.lesson_path(skill, aud, lang, token)
+    if member_user is not None:
+        base_q += f"&r={resident.uuid}"
+    return render(request, "lessons/lesson.html", {
+        "shown": shown, "skill": shown.skill, "lang": lang, "aud": aud, "step": step, "steps": steps,
+        "n_steps": len(steps), "base_q": base_q, "resident": resident, "token": token,
+        "member_user": member_user, "audiences": C.AUDIENCE_NAMES, "languages": C.languages().values(),
+        "can_edit": request.user.is_authenticated and request.user.can("edit_lessons"),
+        "language_name": C.languages()[shown.language].name_vi,
+        "audio_v": services.current(skill, "vi", aud).number})  # audio is the Vietnamese; its version busts caches
+
+
+def audio(request, skill, audience, part):
+    if audience not in C.AUDIENCES:
+        raise Http404
+    try:
+        path = services.audio_file(skill, audience, part, request.GET.get("voice", "north"))
+    except services.LessonError as e:
+        raise Http404(_err(e)) from None
+    resp = FileResponse(open(path, "rb"), content_type="audio/ogg")
+    resp["Cache-Control"] = "public, max-age=604800"
+    resp["ETag"] = f'"{path.stem}"'
+    return resp
+
+
+def handout(request, skill):
+    lang, aud = _lang(request), _aud(request)
+    try:
+        pdf = services.handout_pdf(skill, aud, lang, request.GET.get("size", "A5"), services.public_base(request))
+    except services.LessonError as e:
+        return HttpResponseBadRequest(_err(e))
+    resp = HttpResponse(pdf, content_type=PDF)
+    resp["Content-Disposition"] = f'inline; filename="bai-hoc-{skill}-{aud}.pdf"'
+    return resp
+
+
+@login_required
+def tomorrow(request):
+    day = None
+    if request.GET.get("day"):
+        try:
+            day = datetime.date.fromisoformat(request.GET["day"])
+        except ValueError:
+            return HttpResponseBadRequest("Ngày không hợp lệ (YYYY-MM-DD) / Invalid date (YYYY-MM-DD)")
+    try:
+        batch = services.tomorrow_batch(request.user, day=day, size=request.GET.get("size", "A5"),
+                                        base_url=services.public_base(request))
+    except services.LessonError as e:
+        return render(request, "lessons/problem.html", {"message": _err(e)}, status=404)
+    resp = HttpResponse(batch.pdf, content_type=PDF)
+    resp["Content-Disposition"] = 'attachment; filename="phieu-bai-hoc.pdf"'
+    resp["X-Households"] = str(batch.households)
+    return resp
+
+
+@require_POST
+def check(request, skill):
+    lang, aud = _lang(request), _aud(request)
+    try:
+        resident, token, member_user = _resident_from(request, skill)
+        shown = services.show(skill, lang, aud)
+        answers = services.parse_answers(request.POST, len(shown.pieces["check"]))
+    except services.LessonError as e:
+        return render(request, "lessons/problem.html", {"message": _err(e)}, status=400)
+    correct, wrong = services.grade(services.answer_key(skill, shown.language, aud), answers)
+    result = None
+    if resident is not None:
+        result = services.self_check(resident=resident, skill_code=skill, answers=answers, language=shown.language,
+                                     audience=aud, assisted_by=member_user,
+                                     did_it_alone=request.POST.get("alone") == "1")
+    return render(request, "lessons/checked.html", {
+        "shown": shown, "skill": shown.skill, "correct": correct, "total": len(answers), "wrong": wrong,
+        "result": result, "resident": resident, "back": services.lesson_path(skill, aud, lang, token)})
+
+
+@login_required
+def edit(request, skill):
+    lang, aud = _lang(request), _aud(request)
+    if not request.user.can("edit_lessons"):
+        raise PermissionDenied
+    try:
+        shown = services.show(skill, lang, aud)
+    except services.LessonError as e:
+        return render(request, "lessons/problem.html", {"message": _err(e)}, status=404)
+    cur = services.current(skill, lang, aud)
+    translation = lang not in C.REQUIRED_LANGUAGES
+    reference = services.current(skill, "vi", aud) if translation else None
+    problems = []
+    if request.method == "POST":
+        data = request.POST.dict()
+        data["_translation"] = "1" if translation else ""
+        try:
+            new = services.edit(request.user, skill, lang, aud, services.from_form(data), data.get("note", ""))
+        except C.ContentError as e:
+            problems = [(p, en if get_language() == "en" else vi) for p, vi, en in e.problems]
+            form = request.POST
+        except services.LessonError as e:
+            problems = [("", _err(e))]
+            form = request.POST
+        else:
+            if cur is not None and new.pk == cur.pk:
+                messages.info(request, "Không có thay đổi nào / Nothing changed")
+            else:
+                messages.success(request, f"Đã lưu phiên bản {new.number} / Saved version {new.number}")
+            return redirect(services.lesson_path(skill, aud, lang))
+    else:
+        base = cur.content if cur else C.empty_like(reference.content)
+        form = services.to_form(base)
+    return render(request, "lessons/edit.html", {
+        "shown": shown, "skill": shown.skill, "lang": lang, "aud": aud, "form": form, "problems": problems,
+        "current": cur, "reference": services.to_form(reference.content) if reference else None,
+        "translation": translation, "language_name": C.languages()[lang].name_vi})
+
+
+@login_required
+def history(request, skill):
+    lang, aud = _lang(request), _aud(request)
+    if not request.user.can("edit_lessons"):
+        raise PermissionDenied
+    versions = list(services.history(skill, lang, aud))
+    if not versions:
+        raise Http404
+    chosen = versions[0]
+    if request.GET.get("v"):
+        chosen = next((v for v in versions if str(v.number) == request.GET["v"]), None)
+        if chosen is None:
+            raise Http404
+    return render(request, "lessons/history.html", {
+        "skill": services.get_skill(skill), "lang": lang, "aud": aud, "versions": versions, "chosen": chosen,
+        "pieces": C.pieces(chosen.content)})
+
+
+@login_required
+@require_POST
+def restore(request, skill, pk):
+    version = get_object_or_404(LessonVersion, pk=pk, skill_code=skill)
+    new = services.restore(request.user, version)
+    messages.success(request, f"Đã khôi phục thành phiên bản {new.number} / Restored as version {new.number}")
+    return redirect(services.lesson_path(skill, version.audience, version.language))
+
+
+@login_required
+def translations(request):
+    if not request.user.can("edit_lessons"):
+        raise PermissionDenied
+    minority = [x for x in C.languages().values() if not x.shipped]
+    lang = request.GET.get("l") or request.POST.get("l") or minority[0].code
+    if lang not in {x.code for x in minority}:
+        raise Http404
+    errors, result = [], None
+    if request.method == "POST":
+        f = request.FILES.get("file")
+        if f is None:
+            errors = ["Hãy chọn tệp / Choose a file"]
+        else:
+            try:
+                result = services.import_translations(f.read(), f.name, request.user, lang)
+            except ImportFailed as e:
+                errors = [str(x) for x in e.errors]
+            except services.LessonError as e:
+                errors = [_err(e)]
+    progress = services.translation_progress(lang)
+    return render(request, "lessons/translations.html", {
+        "languages": minority, "lang": lang, "errors": errors, "result": result, "progress": progress,
+        "done": sum(1 for p in progress if p["share"] >= 1), "total": len(progress)})
+
+
+@login_required
+def translation_template(request):
+    if not request.user.can("edit_lessons"):
+        raise PermissionDenied
+    lang = request.GET.get("l", "")
+    try:
+        data = services.translation_template(lang)
+    except services.LessonError as e:
+        return HttpResponseBadRequest(_err(e))
+    resp = HttpResponse(data, content_type=XLSX)
+    resp["Content-Disposition"] = f'attachment; filename="bai-hoc-ban-dich-{lang}.xlsx"'
+    return resp
