@@ -384,3 +384,21 @@ def test_offline_payload_has_every_lesson_once_and_only_when_changed(people, use
     tay = [x for x in p2["lessons"] if x["language"] == "tay"]
     assert len(tay) == 1 and tay[0]["content"]["title"] == "Slử điện thoại"
     assert tay[0]["content"]["steps"] == L.current("smartphone-basics", "vi", "standard").content["steps"]
+
+
+# --- the command ----------------------------------------------------------------------------------------------
+
+def test_lessons_command(tmp_path):
+    from tests.test_demo_cli import _ngoso
+
+    n = Skill.objects.filter(catalogue__is_current=True).count()
+    ok = _ngoso(tmp_path, "lessons", "check")
+    assert f"{n} kỹ năng, {4 * n}/{4 * n} bài" in ok.stdout
+    out = tmp_path / "phieu.pdf"
+    _ngoso(tmp_path, "lessons", "handout", "qr-payment", "--audience", "elderly", "--out", str(out))
+    assert L.current("qr-payment", "vi", "elderly").content["title"] in " ".join(_pdf_text(out.read_bytes()).split())
+    bad = _ngoso(tmp_path, "lessons", "handout", "no-such-skill", "--out", str(tmp_path / "x.pdf"), check=False)
+    assert bad.returncode == 2 and "no-such-skill" in bad.stderr and not (tmp_path / "x.pdf").exists()
+    sheet = tmp_path / "tay.xlsx"
+    _ngoso(tmp_path, "lessons", "translations", "tay", "--out", str(sheet))
+    assert sheet.read_bytes()[:2] == b"PK"
