@@ -260,6 +260,16 @@ def test_handout_pdf_keeps_vietnamese_diacritics_and_its_qr_opens_the_lesson(cli
     assert codes == [f"http://testserver/lessons/online-shopping/?a={audience}"]
     opened = client.get(codes[0].replace("http://testserver", ""))
     assert opened.status_code == 200 and c["title"] in opened.content.decode()
+    # printed once, then kept: the same bytes again; an edited lesson prints anew
+    assert client.get(f"/lessons/online-shopping/handout.pdf?a={audience}&size={size}").content == pdf
+
+
+def test_an_edited_lesson_prints_its_new_text(client, users):
+    first = client.get("/lessons/online-shopping/handout.pdf?a=standard").content
+    c = L.current("online-shopping").content
+    L.edit(users.province, "online-shopping", "vi", "standard", {**c, "title": "Mua hàng qua mạng an toàn"})
+    again = client.get("/lessons/online-shopping/handout.pdf?a=standard").content
+    assert again != first and "Mua hàng qua mạng an toàn" in _pdf_text(again)
 
 
 def test_bad_handout_requests_get_clear_errors(client):

@@ -550,10 +550,21 @@ def handout_pdf(skill_code: str, audience: str = "standard", language: str = "vi
         raise LessonError(f"Khổ giấy «{size}» không có (A5, A4)", f"Unknown page size '{size}' (A5, A4)")
     shown = show(skill_code, language, audience)
     url = (base_url or public_base()) + lesson_path(skill_code, audience, language)
+    # the same lesson text, size and address always print the same: keep the PDF (a public page should not
+    # cost a render per request)
+    key = hashlib.sha256(json.dumps([shown.pieces, size, url, audience]).encode()).hexdigest()[:32]
+    cached = Path(settings.DATA_DIR) / "cache" / "handouts" / f"{key}.pdf"
+    if cached.exists():
+        return cached.read_bytes()
     html = render_to_string("lessons/handout.html", {
         "size": size, "pages": [{"shown": shown, "url": url, "qr": qr_png_data_uri(url)}],
         "audience": audience})
-    return _pdf(html)
+    pdf = _pdf(html)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(f".{os.getpid()}.part")
+    tmp.write_bytes(pdf)
+    os.replace(tmp, cached)
+    return pdf
 
 
 def _pdf(html: str) -> bytes:
