@@ -184,6 +184,7 @@ class IndicatorsOut(Schema):
     villages_without_team: list[VillageRef]
     villages_without_recent_visit: list[VillageVisitRef]
     children: list[ChildFigures]
+    livelihoods: dict | None = None
 
 
 @api.get("/places/{code}/indicators", response=IndicatorsOut, summary="The dashboard figures of a place",
