@@ -156,7 +156,7 @@ def _skill(code):
 def test_producer_owner_must_be_of_the_household(people, users):
     with pytest.raises(LivelihoodError):
         services.create_producer(people.h1, users.member, name="X", person=people.r3)
-    with pytest.raises(LivelihoodError, match="phone"):
+    with pytest.raises(LivelihoodError, match="Số điện thoại"):
         services.create_producer(people.h1, users.member, name="X", phone="12345")
     with pytest.raises(PermissionDenied):
         services.create_producer(people.h1, users.viewer, name="X")
@@ -186,7 +186,7 @@ PRIVATE = ["Kinh", "Tày", "hộ nghèo", "Hộ nghèo", "cận nghèo", "H1", "
 
 def test_public_page_needs_consent_and_shows_nothing_private(client, banh, people, users):
     url = reverse("livelihoods:public_producer", args=[banh.public_code])
-    with pytest.raises(LivelihoodError, match="consent"):
+    with pytest.raises(LivelihoodError, match="chưa đồng ý"):
         services.set_published(banh, True, users.member)
     assert client.get(url).status_code == 404
     _consent(people.r1, Purpose.PRODUCER_PAGE, users.member, naming="short")
@@ -252,7 +252,7 @@ def test_paste_texts(banh, people, users):
 
 
 def test_payment_channels_never_public_and_no_account_numbers(banh, users):
-    with pytest.raises(LivelihoodError, match="account numbers"):
+    with pytest.raises(LivelihoodError, match="số tài khoản"):
         services.add_channel(banh, users.member, kind="payment", platform="bank_app", address="1903 6543 2100 12",
                              since=datetime.date(2024, 1, 1))
     ch = services.add_channel(banh, users.member, kind="payment", platform="momo", address="https://momo.vn/x",
@@ -390,7 +390,7 @@ def story(people, users, banh):
 def test_story_needs_consent_before_approval_and_publishing(story, users, people, client):
     with pytest.raises(PermissionDenied):
         services.approve_story(story, users.member)
-    with pytest.raises(LivelihoodError, match="consent"):
+    with pytest.raises(LivelihoodError, match="Chưa ghi nhận sự đồng ý"):
         services.approve_story(story, users.commune_a)
     # a consent to the producer page is not a consent to publish the story
     _consent(people.r1, Purpose.PRODUCER_PAGE, users.member)
@@ -435,7 +435,7 @@ def test_editing_a_published_story_sends_it_back_for_approval(story, users, peop
     services.save_story(story, {"figures": "Gửi bánh đi 7 tỉnh"}, users.member)
     story.refresh_from_db()
     assert story.status == "draft" and services.public_story(story) is None
-    with pytest.raises(LivelihoodError, match="approved"):
+    with pytest.raises(LivelihoodError, match="phải được duyệt"):
         services.publish_story(story, users.commune_a)
 
 
@@ -539,3 +539,67 @@ def test_erasing_last_resident_removes_producer_without_trace(banh, people, user
     assert not (media / ph.file).exists() and not (media / ph.thumb).exists()
     for e in AuditEntry.objects.filter(model__startswith="livelihoods."):
         assert "Bánh nhôm" not in str(e.changes) and "0987654321" not in str(e.changes), e
+
+
+@pytest.fixture
+def fake_radio(monkeypatch):
+    """A stand-in for ngoso.radio.services (merged separately) that records the calls it gets."""
+    import sys
+    import types
+
+    calls = []
+    radio = types.ModuleType("ngoso.radio")
+    mod = types.ModuleType("ngoso.radio.services")
+
+    def create_bulletin(*, title, text, category, place, author, priority="normal", source=""):
+        calls.append(dict(title=title, text=text, category=category, place=place, author=author, priority=priority,
+                          source=source))
+        return types.SimpleNamespace(pk=len(calls))
+
+    mod.create_bulletin = create_bulletin
+    radio.services = mod
+    monkeypatch.setitem(sys.modules, "ngoso.radio", radio)
+    monkeypatch.setitem(sys.modules, "ngoso.radio.services", mod)
+    return calls
+
+
+def test_story_and_article_bulletin_wiring(fake_radio, story, people, users, area, login):
+    _consent(people.r1, Purpose.STORY, users.member, naming="short", story=story)
+    services.approve_story(story, users.commune_a)
+    services.publish_story(story, users.commune_a)
+    with pytest.raises(PermissionDenied):
+        services.story_to_bulletin(story, users.member)
+    c = login(users.commune_a)
+    c.post(reverse("livelihoods:story_action", args=[story.uuid, "bulletin"]))
+    (call,) = fake_radio
+    assert call["category"] == "story" and call["place"] == area.a and call["author"] == users.commune_a
+    assert call["priority"] == "normal" and call["source"] == f"livelihoods.story:{story.uuid}"
+    assert "chị Lý" in call["text"] and "Nguyễn Thị Lý" not in call["text"] and "http" not in call["text"]
+    story.refresh_from_db()
+    assert story.bulletin_ref == "1"
+    c.post(reverse("livelihoods:article_bulletin", args=["vai-thieu-khoanh-canh"]), {"place": area.a.code})
+    assert fake_radio[1]["category"] == "agriculture" and fake_radio[1]["title"] == "Khoanh cành vải thiều cho ra hoa"
+    # a place outside the user's area is refused
+    assert c.post(reverse("livelihoods:article_bulletin", args=["vai-thieu-khoanh-canh"]),
+                  {"place": area.b.code}).status_code == 403
+    assert len(fake_radio) == 2
+
+
+def test_demo_has_banh_nhom_producer_and_published_story(db, client):
+    from ngoso.demo import builder
+    from ngoso.visits.dashboard import dashboard
+
+    summary = builder.build("village", seed=7, progress=lambda m: None, until=datetime.date(2026, 11, 27),
+                            activity=False)
+    assert summary.livelihoods["story"]
+    p = Producer.objects.get(name__startswith="Bánh nhôm Ngọc Thiện")
+    assert p.household.village.parent.code == "07351" and services.is_public(p)
+    html = client.get(f"/p/{p.public_code}/").content.decode()
+    assert "Bánh nhôm nhân đỗ xanh thịt mỡ" in html and "45.000 đ" in html and "chị Lý" in html
+    s = SuccessStory.objects.get(public_code=summary.livelihoods["story"])
+    assert services.story_is_public(s)
+    assert "chị Lý" in client.get(f"/stories/{s.public_code}/").content.decode()
+    d = dashboard(p.household.village.parent)["livelihoods"]
+    assert d["producers_online"] >= 1 and d["households_epayment"] >= 1 and d["stories_published"] == 1
+    builder.reset_database()
+    assert not Producer.objects.exists() and FarmingArticle.objects.count() >= 20
