@@ -603,3 +603,51 @@ def test_demo_has_banh_nhom_producer_and_published_story(db, client):
     assert d["producers_online"] >= 1 and d["households_epayment"] >= 1 and d["stories_published"] == 1
     builder.reset_database()
     assert not Producer.objects.exists() and FarmingArticle.objects.count() >= 20
+
+
+def test_api_articles_producers_and_figures(login, banh, users, area):
+    c = login(users.member)
+    hits = c.get("/api/v1/livelihoods/articles", {"q": "banh nhom"}).json()
+    assert hits[0]["slug"] == "banh-nhom-dac-san-ban-online"
+    one = c.get("/api/v1/livelihoods/articles/lon-dich-ta-chau-phi").json()
+    assert one["body"] and one["spoken_text"].startswith("Bản tin khuyến nông")
+    prods = c.get("/api/v1/livelihoods/producers", {"q": "banh nhom"}).json()
+    assert [p["name"] for p in prods] == ["Bánh nhôm Ngọc Thiện"] and prods[0]["public"] is False
+    assert c.get(f"/api/v1/livelihoods/places/{area.b.code}").status_code == 403
+    assert c.get(f"/api/v1/livelihoods/places/{area.va1.code}").json()["producers"] == 1
+    other = login(users.commune_b)
+    assert other.get("/api/v1/livelihoods/producers").json() == []
+
+
+def test_import_articles_all_or_nothing(users):
+    import json as _json
+
+    good = {"title": "Trồng na Lục Nam", "topic": "crops", "subject": "Na", "summary": "Tỉa cành, thụ phấn.",
+            "body": ["Tỉa cành sau thu hoạch.", "Thụ phấn bổ sung khi hoa nở."], "source_type": "practice",
+            "source": "Kinh nghiệm nhà vườn Lục Nam"}
+    bad = {**good, "title": "", "topic": "flowers"}
+    with pytest.raises(LivelihoodError) as exc:
+        services.import_articles(_json.dumps({"articles": [good, bad]}).encode(), "moi.json", users.province)
+    assert "Article 2" in str(exc.value) or "Bài 2" in str(exc.value)
+    assert "title" in str(exc.value) and "topic" in str(exc.value)
+    assert not FarmingArticle.objects.filter(subject="Na").exists()
+    with pytest.raises(LivelihoodError, match="moi.json"):
+        services.import_articles(b"{not json", "moi.json", users.province)
+    with pytest.raises(PermissionDenied):
+        services.import_articles(_json.dumps([good]).encode(), "moi.json", users.commune_a)
+    (a,) = services.import_articles(_json.dumps([good]).encode(), "moi.json", users.province)
+    assert a.body == "Tỉa cành sau thu hoạch.\nThụ phấn bổ sung khi hoa nở." and a.version == 1
+    (a2,) = services.import_articles(_json.dumps([{**good, "slug": a.slug, "summary": "Mới."}]).encode(), "m.json",
+                                     users.province)
+    assert a2.pk == a.pk and a2.version == 2
+
+
+def test_cli_articles_and_figures(banh, area, capsys):
+    from ngoso.commands import livelihoods as cmd
+    from ngoso.cli import build_parser
+
+    assert cmd.handle(build_parser().parse_args(["livelihoods", "articles", "vai thieu"])) == 0
+    out = capsys.readouterr().out
+    assert "vai-thieu-khoanh-canh" in out
+    assert cmd.handle(build_parser().parse_args(["livelihoods", "figures", "--place", area.a.code])) == 0
+    assert "hộ sản xuất / producers 1" in capsys.readouterr().out

@@ -28,6 +28,7 @@ COMMANDS = {
     "places": "places",
     "createuser": "createuser",
     "say": "say",
+    "livelihoods": "livelihoods",
 }
 
 

@@ -201,3 +201,7 @@ def place_indicators(request, code: str):
 from ngoso.sync.api import router as sync_router  # noqa: E402
 
 api.add_router("/sync", sync_router)
+
+from ngoso.livelihoods.api import router as livelihoods_router  # noqa: E402
+
+api.add_router("/livelihoods", livelihoods_router)

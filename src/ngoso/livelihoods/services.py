@@ -728,3 +728,53 @@ def radio_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+def import_articles(data: bytes, filename: str, user) -> list[FarmingArticle]:
+    """Add or update articles from a JSON file in the format of ``data/articles.json``. Every article is
+    checked first; on any error nothing is written and the errors say which article and which field."""
+    from django.core.exceptions import ValidationError
+
+    from .models import ArticleTopic, SourceType
+
+    if not can_edit_articles(user):
+        raise PermissionDenied
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+        items = doc["articles"] if isinstance(doc, dict) else doc
+        if not isinstance(items, list):
+            raise ValueError
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise LivelihoodError(_("«%(f)s» is not a JSON file with a list of articles.") % {"f": filename}) from exc
+    errors, clean = [], []
+    for i, a in enumerate(items, start=1):
+        if not isinstance(a, dict):
+            errors.append(_("Article %(i)d: not an object.") % {"i": i})
+            continue
+        where = _("Article %(i)d («%(t)s»)") % {"i": i, "t": str(a.get("title", ""))[:60]}
+        body = "\n".join(a["body"]) if isinstance(a.get("body"), list) else str(a.get("body", ""))
+        row = {"title": str(a.get("title", "")).strip(), "topic": a.get("topic", ""), "subject": str(a.get("subject", "")).strip(),
+               "summary": str(a.get("summary", "")).strip(), "body": body.strip(), "source_type": a.get("source_type", ""),
+               "source": str(a.get("source", "")).strip(), "active": True}
+        missing = [k for k in ("title", "subject", "summary", "body", "source") if not row[k]]
+        if missing:
+            errors.append(f"{where}: " + _("Fill in: %(f)s.") % {"f": ", ".join(missing)})
+        if row["topic"] not in ArticleTopic.values:
+            errors.append(f"{where}: " + _("topic must be one of %(v)s") % {"v": ", ".join(ArticleTopic.values)})
+        if row["source_type"] not in SourceType.values:
+            errors.append(f"{where}: " + _("source_type must be one of %(v)s") % {"v": ", ".join(SourceType.values)})
+        for k, limit in (("title", 160), ("subject", 80), ("summary", 300), ("body", 6000), ("source", 200)):
+            if len(row[k]) > limit:
+                errors.append(f"{where}: " + _("%(k)s is longer than %(n)d characters") % {"k": k, "n": limit})
+        clean.append((a.get("slug"), row))
+    if errors:
+        raise LivelihoodError("; ".join(errors))
+    out = []
+    with transaction.atomic():
+        for slug, row in clean:
+            existing = FarmingArticle.objects.filter(slug=slug).first() if slug else None
+            try:
+                out.append(save_article(existing, row, user))
+            except ValidationError as exc:  # pragma: no cover - checked above
+                raise LivelihoodError(str(exc)) from exc
+    return out
