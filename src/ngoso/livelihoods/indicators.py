@@ -1,8 +1,10 @@
 """Livelihood figures of one place for the dashboard: producers selling online, households paying
 electronically, published success stories — now, by month and by year, and for each place below.
 
-A handful of grouped queries over the place's subtree (one row per producer or household that has an
-online channel, never a query per row), folded onto the months and the child places in Python.
+Five grouped queries (one row per producer or household that has an online channel, never a query per
+row), folded onto the months and the child places in Python; counts at a date come from sorted start and
+end dates (bisect), so 12 months and 10 years cost microseconds. Small areas filter by their village ids;
+a province groups every producer by village (producers are few next to households) and keeps its own.
 "Online at a date" means: some online-selling channel started on or before that date and either one is
 still open or the last one stopped after it.
 """
@@ -10,6 +12,7 @@ still open or the last one stopped after it.
 from __future__ import annotations
 
 import datetime
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 
 from django.db.models import Count, Max, Min, Q
@@ -22,6 +25,7 @@ from ngoso.places.models import Level, Place
 from .models import ONLINE_SELLING, ChannelKind, OnlineChannel, Producer, SuccessStory
 
 MONTHS = 12
+SMALL_AREA = 400  # villages: below this, filter by village ids rather than by path
 
 
 def _month_ends(today: datetime.date, n: int) -> list[datetime.date]:
@@ -46,6 +50,18 @@ def _active(span, day: datetime.date) -> bool:
     return first <= day and (is_open or (last is not None and last >= day))
 
 
+class _Timeline:
+    """How many spans are active on a day, in O(log n): those started by then, minus the closed ones that
+    ended before it (a closed span ends on or after its start, so it had started too)."""
+
+    def __init__(self, spans):
+        self.firsts = sorted(s[2] for s in spans)
+        self.ends = sorted(s[4] for s in spans if not s[3] and s[4] is not None)
+
+    def count(self, day: datetime.date) -> int:
+        return bisect_right(self.firsts, day) - bisect_left(self.ends, day)
+
+
 def livelihood_figures(place: Place, today: datetime.date | None = None, households: int | None = None,
                        children: list | None = None) -> dict:
     today = today or timezone.localdate()
@@ -53,12 +69,21 @@ def livelihood_figures(place: Place, today: datetime.date | None = None, househo
         villages = dict(Place.objects.under(place).filter(level=Level.VILLAGE).values_list("id", "path"))
     else:
         villages = dict(Place.objects.formerly_under(place).filter(level=Level.VILLAGE).values_list("id", "former_path"))
-    channels = within(OnlineChannel.objects.all(), place)
-    sellers = _spans(channels.filter(kind__in=ONLINE_SELLING), "producer_id", "producer__household__village_id")
-    payers = _spans(channels.filter(kind=ChannelKind.PAYMENT), "producer__household_id",
-                    "producer__household__village_id")
-    producers = dict(within(Producer.objects.all(), place).values("household__village_id")
-                     .annotate(n=Count("id")).values_list("household__village_id", "n"))
+    if len(villages) <= SMALL_AREA:
+        # a village or a commune: start from its villages' households (indexes), not from every channel
+        channels = OnlineChannel.objects.filter(producer__household__village_id__in=list(villages))
+        producer_qs = Producer.objects.filter(household__village_id__in=list(villages))
+    else:
+        # a province: producers are few next to households, so group all of them by village (joined by
+        # primary key) and keep this area's villages below, rather than walk every household of the area
+        channels = OnlineChannel.objects.all()
+        producer_qs = Producer.objects.all()
+    sellers = [s for s in _spans(channels.filter(kind__in=ONLINE_SELLING), "producer_id",
+                                 "producer__household__village_id") if s[1] in villages]
+    payers = [s for s in _spans(channels.filter(kind=ChannelKind.PAYMENT), "producer__household_id",
+                                "producer__household__village_id") if s[1] in villages]
+    producers = {vid: n for vid, n in producer_qs.values("household__village_id").annotate(n=Count("id"))
+                 .values_list("household__village_id", "n") if vid in villages}
     stories = list(within(SuccessStory.objects.filter(status=SuccessStory.Status.PUBLISHED,
                                                       published_at__isnull=False), place)
                    .values_list("village_id", "published_at"))
@@ -68,37 +93,32 @@ def livelihood_figures(place: Place, today: datetime.date | None = None, househo
     online_now = [s for s in sellers if _active(s, today)]
     paying_now = [s for s in payers if _active(s, today)]
     n_producers = sum(producers.values())
+    sell_t, pay_t = _Timeline(sellers), _Timeline(payers)
     months = []
     for end in _month_ends(today, MONTHS):
         start = end.replace(day=1)
         months.append({"month": end.strftime("%Y-%m"),
-                       "producers_online": sum(1 for s in sellers if _active(s, end)),
-                       "households_epayment": sum(1 for s in payers if _active(s, end)),
+                       "producers_online": sell_t.count(end), "households_epayment": pay_t.count(end),
                        "stories": sum(1 for _, d in story_days if start <= d <= end)})
     first_year = min([s[2].year for s in sellers + payers] + [d.year for _, d in story_days] + [today.year])
     years = []
     for y in range(max(first_year, today.year - 9), today.year + 1):
         end = min(datetime.date(y, 12, 31), today)
-        years.append({"year": y, "producers_online": sum(1 for s in sellers if _active(s, end)),
-                      "households_epayment": sum(1 for s in payers if _active(s, end)),
+        years.append({"year": y, "producers_online": sell_t.count(end), "households_epayment": pay_t.count(end),
                       "stories": sum(1 for _, d in story_days if d.year == y)})
     kids = defaultdict(lambda: {"producers": 0, "producers_online": 0, "households_epayment": 0, "stories": 0})
 
-    def code(vid):
-        return child_code(place, villages.get(vid, ""))
-
+    child_of = {vid: child_code(place, path) for vid, path in villages.items()}  # village -> child place code
     for vid, n in producers.items():
-        if code(vid):
-            kids[code(vid)]["producers"] += n
-    for s in online_now:
-        if code(s[1]):
-            kids[code(s[1])]["producers_online"] += 1
-    for s in paying_now:
-        if code(s[1]):
-            kids[code(s[1])]["households_epayment"] += 1
+        if child_of.get(vid):
+            kids[child_of[vid]]["producers"] += n
+    for key, spans in (("producers_online", online_now), ("households_epayment", paying_now)):
+        for s in spans:
+            if child_of.get(s[1]):
+                kids[child_of[s[1]]][key] += 1
     for vid, _ in story_days:
-        if code(vid):
-            kids[code(vid)]["stories"] += 1
+        if child_of.get(vid):
+            kids[child_of[vid]]["stories"] += 1
     pct = (lambda n, d: round(100.0 * n / d, 1) if d else None)
     return {
         "producers": n_producers,

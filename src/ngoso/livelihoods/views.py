@@ -227,7 +227,7 @@ def _public_producer(code):
     return p
 
 
-@cache_control(public=True, max_age=300)
+@cache_control(public=True, max_age=60)
 def public_producer(request, code):
     p = _public_producer(code)
     view = services.public_producer(p, request)
@@ -271,7 +271,7 @@ def public_photo(request, code, pk, size):
                        size, public=True)
 
 
-@cache_control(public=True, max_age=300)
+@cache_control(public=True, max_age=60)
 def public_stories(request):
     qs = (SuccessStory.objects.filter(status=SuccessStory.Status.PUBLISHED)
           .select_related("resident", "village__parent").order_by("-published_at")[:60])
@@ -279,7 +279,7 @@ def public_stories(request):
     return render(request, "livelihoods/public_stories.html", {"stories": views})
 
 
-@cache_control(public=True, max_age=300)
+@cache_control(public=True, max_age=60)
 def public_story(request, code):
     s = get_object_or_404(SuccessStory.objects.select_related("resident", "village__parent"), public_code=code)
     view = services.public_story(s, request)
