@@ -62,7 +62,11 @@ def test_public_producer_page_on_a_phone(live_server, people, users, browser, se
 def test_member_producer_page_on_a_phone(live_server, people, users, browser):  # noqa: F811
     from ngoso.livelihoods import services
 
-    services.create_producer(people.h1, users.member, name="Vải thiều nhà chị Lý", kind="crops", person=people.r1)
+    import datetime
+
+    p = services.create_producer(people.h1, users.member, name="Vải thiều nhà chị Lý", kind="crops", person=people.r1)
+    services.add_channel(p, users.member, kind="marketplace", platform="shopee", since=datetime.date(2024, 1, 1),
+                         address="https://shopee.vn/vai-thieu-luc-ngan-nha-chi-ly-chinh-goc-tuoi-ngon-moi-ngay-1234567890")
     ctx = browser.new_context(viewport={"width": 360, "height": 640}, device_scale_factor=2, is_mobile=True,
                               has_touch=True, locale="vi-VN")
     page = ctx.new_page()

@@ -107,8 +107,12 @@ def _replace_name(text: str, resident, shown: str | None, fallback: str) -> str:
     if not text:
         return text
     repl = shown or fallback
-    out = re.sub(re.escape(resident.full_name), repl, text, flags=re.IGNORECASE)
-    return out
+
+    def sub(m):
+        at_start = re.search(r"(^|[.!?…»]\s*|\n\s*)$", text[:m.start()]) is not None
+        return repl[:1].upper() + repl[1:] if at_start else repl
+
+    return re.sub(re.escape(resident.full_name), sub, text, flags=re.IGNORECASE)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -667,7 +671,8 @@ def story_spoken_text(view: dict) -> str:
     who = view["who"]
     subject = _cap(who) if who else "Một người dân"
     per = "mỗi tháng" if view["period"] == "month" else "mỗi năm"
-    parts = [f"Câu chuyện hay ở {view['place']}: {view['title']}.", f"{subject}. {view['before']}", view["change"]]
+    parts = [f"Câu chuyện hay ở {view['place']}: {view['title']}.",
+             f"Đây là câu chuyện của {who}." if who else "", view["before"], view["change"]]
     if view["income_before"] is not None and view["income_after"] is not None:
         parts.append(f"Thu nhập từ khoảng {money_words(view['income_before'])} {per} "
                      f"nay đã lên khoảng {money_words(view['income_after'])} {per}.")
