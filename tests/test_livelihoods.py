@@ -652,3 +652,41 @@ def test_cli_articles_and_figures(banh, area, capsys):
     assert "vai-thieu-khoanh-canh" in out
     assert cmd.handle(build_parser().parse_args(["livelihoods", "figures", "--place", area.a.code])) == 0
     assert "hộ sản xuất / producers 1" in capsys.readouterr().out
+
+
+def test_story_photos_public_only_while_published(login, story, people, users, media, client):
+    c = login(users.member)
+    r = c.post(reverse("livelihoods:story_action", args=[story.uuid, "photo"]),
+               {"photo": _upload("quay.png", _png()), "caption": "Nguyễn Thị Lý bên quầy bánh"})
+    assert r.status_code == 302
+    ph = story.photos.get()
+    assert c.get(reverse("livelihoods:photo", args=["story", ph.pk, "t"])).status_code == 200
+    public_img = f"/stories/{story.public_code}/img/{ph.pk}-t"
+    assert client.get(public_img).status_code == 404  # not published yet
+    _consent(people.r1, Purpose.STORY, users.member, story=story)
+    services.approve_story(story, users.commune_a)
+    services.publish_story(story, users.commune_a)
+    assert client.get(public_img).status_code == 200
+    html = client.get(f"/stories/{story.public_code}/").content.decode()
+    assert 'alt="Chị Lý bên quầy bánh"' in html  # the caption follows the naming too
+    services.withdraw_story(story, users.commune_a)
+    assert client.get(public_img).status_code == 404
+    # another commune's member cannot fetch the private photo either
+    assert login(users.commune_b).get(reverse("livelihoods:photo", args=["story", ph.pk, "t"])).status_code == 404
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGBA", (300, 200), (0, 120, 80, 128)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_pages_in_english(login, users):
+    c = login(users.member)
+    c.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = c.get(reverse("livelihoods:articles")).content.decode()
+    assert "Farming library" in html
+    c.post("/i18n/setlang/", {"language": "vi", "next": "/"})
+    assert "Thư viện kỹ thuật nông nghiệp" in c.get(reverse("livelihoods:articles")).content.decode()
