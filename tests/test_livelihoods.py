@@ -327,13 +327,18 @@ def test_search_is_accent_insensitive():
     assert services.search_articles("xyzzy khong co") == []
 
 
-def test_producer_search_accent_insensitive(banh, users):
+def test_producer_search_accent_insensitive(banh, people, users):
     from ngoso.accounts.scope import scoped
 
     qs = scoped(Producer.objects.all(), users.member)
     assert list(services.search_producers(qs, "banh nhom")) == [banh]
     assert list(services.search_producers(qs, "nhan do xanh")) == [banh]  # a product's name
     assert list(services.search_producers(qs, "vai thieu")) == []
+    # and the other way round: typed without accents, found with them ("Đ" folded too)
+    plain = services.create_producer(people.h1, users.member, name="banh nhom co Ly", person=people.r1)
+    Product.objects.create(producer=plain, name="dau phong rang")
+    assert set(services.search_producers(qs, "Bánh Nhôm")) == {banh, plain}
+    assert list(services.search_producers(qs, "ĐẬU PHÔNG RANG")) == [plain]
 
 
 def test_article_search_page_and_send_to_household(login, people, users):

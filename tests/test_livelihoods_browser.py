@@ -79,3 +79,20 @@ def test_member_producer_page_on_a_phone(live_server, people, users, browser):  
     page.goto(f"{live_server.url}/livelihoods/articles/?q=vai+thieu")
     assert page.locator("text=Khoanh cành vải thiều cho ra hoa").count() == 1 and _no_horizontal_scroll(page)
     ctx.close()
+
+
+def test_dashboard_livelihoods_section_fits_a_phone(live_server, people, users, browser):  # noqa: F811
+    import datetime
+
+    from ngoso.livelihoods import services
+
+    p = services.create_producer(people.h1, users.member, name="Vải thiều", kind="crops", person=people.r1)
+    services.add_channel(p, users.member, kind="social", platform="facebook", since=datetime.date(2024, 1, 1))
+    ctx = browser.new_context(viewport={"width": 360, "height": 640}, device_scale_factor=2, is_mobile=True,
+                              has_touch=True, locale="vi-VN")
+    page = ctx.new_page()
+    _log_in(page, live_server.url, "tinh")
+    page.goto(f"{live_server.url}/places/24/dashboard/")
+    assert page.locator("[data-k='livelihoods.producers_online']").get_attribute("data-v") == "1"
+    assert _no_horizontal_scroll(page)
+    ctx.close()
