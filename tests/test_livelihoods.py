@@ -139,6 +139,12 @@ def test_member_sets_up_producer_end_to_end(login, people, users, media):
     assert p.published
     page = c.get(reverse("livelihoods:producer", args=[p.uuid])).content.decode()
     assert f"/p/{p.public_code}/" in page and "45.000 đ/hộp" in page and "textarea" in page
+    assert "0987 654 321" not in c.get(f"/p/{p.public_code}/").content.decode()
+    # the phone form as the page sends it (no naming field)
+    c.post(reverse("livelihoods:producer_consent", args=[p.uuid]),
+           {"purpose": "show_phone", "given": "1", "method": "oral", "reference": ""})
+    public = c.get(f"/p/{p.public_code}/").content.decode()
+    assert 'href="tel:0987654321"' in public and "https://m.me/banhnhomly" in public
 
 
 def _upload(name, data, ctype="image/jpeg"):

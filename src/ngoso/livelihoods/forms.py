@@ -69,7 +69,11 @@ class ConsentForm(forms.Form):
                                          ("show_phone", _("Phone number on the public page"))], required=False)
     given = forms.TypedChoiceField(label=_("Consent"), choices=[("1", _("Given")), ("0", _("Refused or withdrawn"))],
                                    coerce=lambda v: v == "1", widget=forms.RadioSelect)
-    naming = forms.ChoiceField(label=_("How the person may be named"), choices=Naming.choices, initial=Naming.SHORT)
+    naming = forms.ChoiceField(label=_("How the person may be named"), choices=Naming.choices, initial=Naming.SHORT,
+                               required=False)
+
+    def clean_naming(self):
+        return self.cleaned_data.get("naming") or Naming.SHORT
     method = forms.ChoiceField(label=_("How"), choices=PublicConsent.Method.choices)
     reference = forms.CharField(label=_("Reference (form number…)"), max_length=60, required=False)
 
