@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from tests.test_browser import ARGS, CHROMIUM, _log_in, _no_horizontal_scroll, browser  # noqa: F401
+from tests.test_browser import _log_in, _no_horizontal_scroll, browser  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,6 @@ import datetime
 import random
 
 from django.db import transaction
-from django.utils import timezone
 
 from ngoso.core.text import fold
 

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from ngoso.core.text import fold, phone_digits
 
 from .models import (ONLINE_SELLING, ArticleRevision, ArticleSend, ChannelKind, FarmingArticle, Naming,
-                     OnlineChannel, Producer, ProducerKind, Product, PublicConsent, Purpose, SuccessStory)
+                     OnlineChannel, Producer, ProducerKind, PublicConsent, Purpose, SuccessStory)
 
 
 class LivelihoodError(Exception):
