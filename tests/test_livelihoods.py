@@ -701,3 +701,21 @@ def test_pages_in_english(login, users):
     assert "Farming library" in html
     c.post("/i18n/setlang/", {"language": "vi", "next": "/"})
     assert "Thư viện kỹ thuật nông nghiệp" in c.get(reverse("livelihoods:articles")).content.decode()
+
+
+def test_dashboard_figures_cached_until_something_changes(banh, people, users, area, django_assert_max_num_queries):
+    from ngoso.livelihoods.indicators import livelihood_figures
+
+    first = livelihood_figures(area.province)
+    with django_assert_max_num_queries(1):  # the stamp only
+        again = livelihood_figures(area.province)
+    assert again == first and again is not first
+    again["producers"] = 99  # callers get their own copy
+    assert livelihood_figures(area.province)["producers"] == 1
+    services.add_channel(banh, users.member, kind="social", platform="zalo", since=datetime.date(2024, 1, 1))
+    assert livelihood_figures(area.province)["producers_online"] == 1
+    people.h1.village = area.vb1  # the household moves to commune B
+    people.h1.save()
+    assert livelihood_figures(area.b)["producers_online"] == 1
+    banh.delete()
+    assert livelihood_figures(area.province)["producers"] == 0

@@ -27,4 +27,15 @@ class LivelihoodsConfig(AppConfig):
         audit.register(ArticleSend, lambda s: s.household.village.path)
         audit.register(SuccessStory, lambda s: s.village.path)
         people_services.SUBJECT_DATA_EXTENSIONS.append(hooks.subject_data)
+        # the dashboard's livelihood figures are cached until one of these changes
+        from django.db.models.signals import post_delete, post_save
+
+        from ngoso.people.models import Household
+
+        from .indicators import touch
+
+        for model in (Producer, OnlineChannel, SuccessStory, Household):
+            post_save.connect(touch, sender=model, dispatch_uid=f"livelihoods-figures-save-{model.__name__}")
+            post_delete.connect(touch, sender=model, dispatch_uid=f"livelihoods-figures-del-{model.__name__}")
+        people_services.PEOPLE_CHANGED_HOOKS.append(touch)
         post_migrate.connect(_load_articles, sender=self, dispatch_uid="ngoso-livelihoods-articles")

@@ -11,9 +11,11 @@ still open or the last one stopped after it.
 
 from __future__ import annotations
 
+import copy
 import datetime
+import uuid
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
@@ -62,9 +64,40 @@ class _Timeline:
         return bisect_right(self.firsts, day) - bisect_left(self.ends, day)
 
 
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_SIZE = 256
+
+
+def stamp() -> str:
+    from .models import FiguresStamp
+
+    return FiguresStamp.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+
+
+def touch(*args, **kwargs) -> None:
+    """Mark the figures stale (signals, bulk writes, imports call this)."""
+    from .models import FiguresStamp
+
+    token = uuid.uuid4().hex
+    if not FiguresStamp.objects.filter(pk=1).update(token=token):
+        FiguresStamp.objects.update_or_create(pk=1, defaults={"token": token})
+
+
 def livelihood_figures(place: Place, today: datetime.date | None = None, households: int | None = None,
                        children: list | None = None) -> dict:
+    """The figures, from a small in-process cache while nothing they depend on has changed."""
     today = today or timezone.localdate()
+    key = (place.pk, today, households, tuple(k.pk for k in children or []), stamp())
+    hit = _CACHE.get(key)
+    if hit is None:
+        hit = _compute(place, today, households, children)
+        _CACHE[key] = hit
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return copy.deepcopy(hit)
+
+
+def _compute(place: Place, today: datetime.date, households: int | None, children: list | None) -> dict:
     if place.is_current:
         villages = dict(Place.objects.under(place).filter(level=Level.VILLAGE).values_list("id", "path"))
     else:
