@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["vntext_speed.py", "vntext_eval.py", "vntext_vinorm.py", "dashboard.py", "sync_ingest.py"]
+BENCHES = ["vntext_speed.py", "vntext_eval.py", "vntext_vinorm.py", "dashboard.py", "sync_ingest.py", "livelihoods.py"]
 
 
 def main() -> int:

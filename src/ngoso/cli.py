@@ -29,6 +29,7 @@ COMMANDS = {
     "createuser": "createuser",
     "say": "say",
     "lessons": "lessons",
+    "livelihoods": "livelihoods",
 }
 
 

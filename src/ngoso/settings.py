@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "ngoso.sync",
     "ngoso.poverty",
     "ngoso.lessons",
+    "ngoso.livelihoods",
 ]
 
 MIDDLEWARE = [

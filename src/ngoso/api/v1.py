@@ -184,6 +184,7 @@ class IndicatorsOut(Schema):
     villages_without_team: list[VillageRef]
     villages_without_recent_visit: list[VillageVisitRef]
     children: list[ChildFigures]
+    livelihoods: dict | None = None
 
 
 @api.get("/places/{code}/indicators", response=IndicatorsOut, summary="The dashboard figures of a place",
@@ -200,3 +201,7 @@ def place_indicators(request, code: str):
 from ngoso.sync.api import router as sync_router  # noqa: E402
 
 api.add_router("/sync", sync_router)
+
+from ngoso.livelihoods.api import router as livelihoods_router  # noqa: E402
+
+api.add_router("/livelihoods", livelihoods_router)

@@ -16,6 +16,7 @@ def menu_for(user):
         items.append((_("Team"), reverse("my_team")))
     items.append((_("Lessons"), reverse("lessons")))
     items.append((_("Search"), reverse("search")))
+    items.append((_("Livelihoods"), reverse("livelihoods:producers")))
     if user.can("import"):
         items.append((_("Import"), reverse("import")))
     if user.can("admin") or user.is_superuser:

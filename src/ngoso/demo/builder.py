@@ -68,6 +68,7 @@ class DemoSummary:
     communes: int = 0          # current communes holding demo villages
     former_communes: int = 0   # communes before July 2025 holding demo villages
     logins: list = field(default_factory=list)
+    livelihoods: dict = field(default_factory=dict)
 
 
 def _names() -> dict:
@@ -180,6 +181,11 @@ def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None
     from .access import build_access
 
     summary.access = build_access(seed, progress)
+    from django.utils import timezone as _tz
+
+    from .livelihoods import build_livelihoods
+
+    summary.livelihoods = build_livelihoods(seed, until or _tz.localdate(), DEMO_COMMUNE, progress)
     if activity:
         from django.utils import timezone
 
@@ -455,6 +461,10 @@ def reset_database() -> None:
 
         from ngoso.poverty.models import AccessSite, PovertyReview, VillageSurvey
         from ngoso.sync.models import AppliedEdit, DeviceToken, SyncConflict
+
+        from .livelihoods import reset_livelihoods
+
+        reset_livelihoods()
 
         for model in (AccessSite, PovertyReview, VillageSurvey, SyncConflict, AppliedEdit, DeviceToken, PlaceCounter, CounterState, ResidentSkill, SkillRecord, Visit.present.through, Visit,
                       HouseholdStatus, Assignment, Membership, Member, Team, Consent, Resident, Household, Erasure,

@@ -95,7 +95,14 @@ def dashboard(place: Place, today: datetime.date | None = None) -> dict:
                       "basic5_households": kc[k.pk]["b5hh"], "basic5_pct": pct(kc[k.pk]["b5hh"], kc[k.pk]["hh"]),
                       "visits_4_weeks": sum(kc[k.pk][f"vw:{w.isoformat()}"] for w in weeks[-4:]),
                       "villages": kc[k.pk]["nvill"], "villages_with_team": kc[k.pk]["vteam"]} for k in kids],
+        "livelihoods": _livelihoods(place, today, hh, kids),
     }
+
+
+def _livelihoods(place, today, households, kids) -> dict:
+    from ngoso.livelihoods.indicators import livelihood_figures
+
+    return livelihood_figures(place, today, households, kids)
 
 
 def flatten(data: dict) -> list[tuple[str, object]]:
@@ -108,7 +115,7 @@ def flatten(data: dict) -> list[tuple[str, object]]:
                 walk(f"{prefix}.{k}" if prefix else k, x)
         elif isinstance(v, list):
             for i, x in enumerate(v):
-                tag = x.get("code") or x.get("week") if isinstance(x, dict) else None
+                tag = (x.get("code") or x.get("week") or x.get("month") or x.get("year")) if isinstance(x, dict) else None
                 walk(f"{prefix}[{tag if tag is not None else i}]", x)
         else:
             out.append((prefix, v))
