@@ -239,6 +239,16 @@ def test_lesson_and_step_are_read_aloud_and_cached(settings, tmp_path, client):
     assert client.get("/lessons/bank-app/audio/nobody/1.ogg").status_code == 404
 
 
+def test_two_requests_making_the_same_audio_at_once_leave_one_good_file(settings, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings.DATA_DIR = tmp_path
+    with ThreadPoolExecutor(4) as pool:
+        paths = list(pool.map(lambda _: L.audio_file("maps-directions", "standard", "1"), range(4)))
+    assert len(set(paths)) == 1 and paths[0].read_bytes()[:4] == b"OggS"
+    assert [p.name for p in paths[0].parent.iterdir()] == [paths[0].name]  # no half-written leftovers
+
+
 # --- handouts ----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("size,audience", [("A5", "elderly"), ("A4", "standard")])
@@ -272,6 +282,24 @@ def test_an_edited_lesson_prints_its_new_text(client, users):
     assert again != first and "Mua hàng qua mạng an toàn" in _pdf_text(again)
 
 
+def test_handout_qr_uses_the_public_address_not_the_office_network(client, monkeypatch):
+    monkeypatch.setenv("NGOSO_PUBLIC_URL", "https://ngoso.bacninh.example")
+    pdf = client.get("/lessons/scan-qr-code/handout.pdf", HTTP_HOST="127.0.0.1").content
+    assert _qr_codes(pdf) == ["https://ngoso.bacninh.example/lessons/scan-qr-code/?a=standard"]
+
+
+def test_translations_survive_a_change_in_the_vietnamese_lessons_shape(users):
+    vi = L.current("web-search", "vi", "standard").content
+    _import_tay(users.province, {("web-search", "standard", "title"): "Tìm trên mạng (Tày)",
+                                 ("web-search", "standard", "steps.1"): "Bước đầu (Tày)"})
+    # the Vietnamese gets a new first step: every step moves down one
+    L.edit(users.province, "web-search", "vi", "standard", {**vi, "steps": ["Mở điện thoại."] + vi["steps"]})
+    _import_tay(users.province, {("web-search", "standard", "purpose"): "Để làm gì (Tày)"})
+    t = L.show("web-search", "tay", "standard")
+    assert t.title == "Tìm trên mạng (Tày)" and t.pieces["purpose"]["text"] == "Để làm gì (Tày)"
+    assert t.pieces["steps"][0]["missing"] and t.pieces["steps"][1]["text"] == "Bước đầu (Tày)"
+
+
 def test_bad_handout_requests_get_clear_errors(client):
     assert client.get("/lessons/online-shopping/handout.pdf?size=Letter").status_code == 400
     assert client.get("/lessons/no-such-skill/").status_code == 404
@@ -284,22 +312,31 @@ def test_tomorrows_batch_prints_each_households_next_lessons_with_personal_codes
     batch = L.tomorrow_batch(users.member, day=tomorrow, base_url="http://testserver")
     assert batch.households == 1 and batch.lessons == 2  # two residents, each at their first ready skill
     text = " ".join(_pdf_text(batch.pdf).split())
-    assert "Hộ H1" in text and "Trần Văn Bình" in text and "Nguyễn Thị Lý" in text
+    # paper left at the door names the person by given name and the house by its number, nothing more
+    assert "Bài cho: Bình" in text and "Bài cho: Lý" in text and "Nhà số 12" in text
+    for private in ("Trần Văn Bình", "Nguyễn Thị Lý", "H1", "ngõ 3", "0912345678", "t="):
+        assert private not in text, private
     codes = _qr_codes(batch.pdf)
     assert len(codes) == batch.lessons
-    # each code is the resident's lesson in their audience, carrying their personal self-check link
+    # each code is the resident's lesson in their audience, with an opaque personal code for the self-check
     elderly = [u for u in codes if "a=elderly" in u]
     assert elderly, codes
     q = parse_qs(urlsplit(elderly[0]).query)
-    assert L.read_token(q["t"][0], urlsplit(elderly[0]).path.split("/")[2]) == people.r2
-    assert AuditEntry.objects.filter(action="export", model="lessons.Handout").count() == 1
+    token = q["t"][0]
+    assert len(token) == 12 and str(people.r2.uuid) not in token
+    assert L.read_token(token, urlsplit(elderly[0]).path.split("/")[2]).resident == people.r2
+    # printing again reuses the residents' codes
+    again = L.tomorrow_batch(users.member, day=tomorrow, base_url="http://testserver")
+    assert set(_qr_codes(again.pdf)) == set(codes)
+    assert AuditEntry.objects.filter(action="export", model="lessons.Handout").count() == 2  # each print
     # through the web: the member's own list only
     client.force_login(users.member)
     r = client.get(f"/lessons/print/?day={tomorrow.isoformat()}")
     assert r.status_code == 200 and r["X-Households"] == "1"
     assert client.get("/lessons/print/?day=31-02-2026").status_code == 400
-    client.force_login(users.commune_a)  # not a member: nothing to print
-    assert client.get("/lessons/print/").status_code == 403
+    client.force_login(users.commune_a)  # not a member: nothing to print, and told so
+    r = client.get("/lessons/print/")
+    assert r.status_code == 403 and "Chỉ thành viên tổ" in r.content.decode()
 
 
 # --- self-check ---------------------------------------------------------------------------------------------------
@@ -307,7 +344,7 @@ def test_tomorrows_batch_prints_each_households_next_lessons_with_personal_codes
 def test_self_check_from_a_handout_records_a_skill_event(people, users, team, client, area):
     visits.assign(users.leader, [people.h1], team.member)
     skill = visits.next_skills(people.r2, 1)[0]
-    token = L.resident_token(people.r2, skill.code)
+    token = L.handout_link(people.r2, skill.code).token
     before = indicators.counters(area.va1)
     url = f"/lessons/{skill.code}/check/?a=elderly"
     page = client.get(f"/lessons/{skill.code}/?a=elderly&t={token}&step=99")
@@ -334,6 +371,23 @@ def test_self_check_from_a_handout_records_a_skill_event(people, users, team, cl
     other = client.post("/lessons/video-calls/check/?a=elderly", {"t": token, "q1": 0})
     assert other.status_code == 400 and "bài học khác" in other.content.decode()
     assert client.post(url, {"t": token}).status_code == 400  # nothing answered
+    # switching the lesson to English keeps the personal code
+    cover = client.get(f"/lessons/{skill.code}/?a=elderly&t={token}").content.decode()
+    assert f"l=en&amp;t={token}" in cover
+    # a handout's code allows a few attempts, not endless ones (3 used above)
+    for _ in range(2):
+        assert client.post(url, {"t": token, **wrong}).status_code == 200
+    used = client.post(url, {"t": token, **{f"q{i + 1}": a for i, a in enumerate(answers)}})
+    assert used.status_code == 400 and "hết số lần" in used.content.decode()
+    assert SelfCheck.objects.filter(resident=people.r2).count() == L.LINK_ATTEMPTS
+    # the lesson itself still opens, saying why answers are no longer recorded
+    still = client.get(f"/lessons/{skill.code}/?a=elderly&t={token}")
+    assert still.status_code == 200 and "hết số lần" in still.content.decode()
+    # an expired code is refused with its reason
+    old = L.handout_link(people.r1, skill.code)
+    old.expires_on = datetime.date.today() - datetime.timedelta(days=1)
+    old.save()
+    assert "hết hạn" in client.post(url, {"t": old.token, "q1": 0}).content.decode()
 
 
 def test_member_assisted_self_check_can_record_alone_but_never_lowers(people, users, team, client):
@@ -343,7 +397,7 @@ def test_member_assisted_self_check_can_record_alone_but_never_lowers(people, us
                        did_it_alone=True)
     assert res.level_recorded == Level.ALONE
     assert SkillRecord.objects.get(resident=people.r1, skill=skill).member == team.member
-    again = L.self_check(resident=people.r1, skill_code="video-calls", answers=right)
+    again = L.self_check(link=L.handout_link(people.r1, "video-calls"), skill_code="video-calls", answers=right)
     assert again.level_recorded is None
     assert ResidentSkill.objects.get(resident=people.r1, skill=skill).level == Level.ALONE
     # out of the member's area

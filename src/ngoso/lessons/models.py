@@ -63,6 +63,7 @@ class SelfCheck(models.Model):
     assisted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
     did_it_alone = models.BooleanField(default=False, help_text="a member saw the resident do the steps alone")
+    via_link = models.ForeignKey("HandoutLink", null=True, blank=True, on_delete=models.SET_NULL, related_name="checks")
     skill_record = models.OneToOneField("visits.SkillRecord", null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="self_check")
     taken_at = models.DateTimeField(auto_now_add=True)
@@ -74,3 +75,23 @@ class SelfCheck(models.Model):
     @property
     def passed(self) -> bool:
         return self.correct == self.questions
+
+
+class HandoutLink(models.Model):
+    """The personal code in a handout's QR: opaque (nothing about the resident can be read from it), for one
+    resident and one lesson, a few self-check attempts, until it expires."""
+
+    SCOPE_PATH = "resident__household__village__path"
+
+    token = models.CharField(max_length=24, unique=True)
+    resident = models.ForeignKey("people.Resident", on_delete=models.CASCADE, related_name="handout_links")
+    skill_code = models.SlugField(max_length=60)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_on = models.DateField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["resident", "skill_code", "expires_on"])]
+        verbose_name = _("handout link")

@@ -4,20 +4,22 @@ Views, the CLI, the field app's sync and the tests all call these functions."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import io
 import json
 import logging
 import os
+import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -25,18 +27,19 @@ from django.utils import timezone
 from ngoso.accounts import audit
 from ngoso.accounts.models import AuditEntry
 from ngoso.accounts.scope import scoped
+from ngoso.core.public import public_base
 from ngoso.core.text import fold
 from ngoso.people.io import ImportFailed, RowError, read_file
 from ngoso.people.models import Household, Resident
 from ngoso.people.targets import ELDERLY_AGE
 
 from . import content as C
-from .models import LessonVersion, SelfCheck
+from .models import HandoutLink, LessonVersion, SelfCheck
 
 log = logging.getLogger(__name__)
 
-SIGNING_SALT = "ngoso.lessons.self-check"
-TOKEN_MAX_AGE = datetime.timedelta(days=120)  # a handout stays useful for a season
+LINK_DAYS = 60          # a handout's personal code works for two months
+LINK_ATTEMPTS = 5       # self-check attempts per code: enough to retry, too few to game a level
 ELDERLY_RATE = 140  # words per minute read aloud for older listeners (espeak-ng's default is 175)
 
 
@@ -410,10 +413,7 @@ def import_translations(data: bytes, filename: str, user, language: str) -> Tran
             continue
         draft = drafts.get((code, aud))
         if draft is None:
-            base = cur[aud].get(code)
-            draft = json.loads(json.dumps(base.content)) if base and _shape_ok(base.content, ref.content) \
-                else C.empty_like(ref.content)
-            drafts[(code, aud)] = draft
+            draft = drafts[(code, aud)] = _draft_from(cur[aud].get(code), ref)
         try:
             if text:
                 C.put(draft, path, text)
@@ -443,6 +443,26 @@ def import_translations(data: bytes, filename: str, user, language: str) -> Tran
                            {"language": language, "file": Path(filename).name, "lessons": result.lessons,
                             "pieces": result.pieces}, object_repr=f"translations {language}")
     return result
+
+
+def _draft_from(base: LessonVersion | None, ref: LessonVersion) -> dict:
+    """What an import starts from: the current translation; when the Vietnamese has changed shape since it was
+    translated (a step added or removed), each translated line is carried over to wherever its Vietnamese
+    line is now, so nothing translated is lost."""
+    if base is None:
+        return C.empty_like(ref.content)
+    if _shape_ok(base.content, ref.content):
+        return json.loads(json.dumps(base.content))
+    draft = C.empty_like(ref.content)
+    old_ref = LessonVersion.objects.filter(skill_code=ref.skill_code, language="vi", audience=ref.audience,
+                                           number=base.based_on).first()
+    if old_ref is not None:
+        translated = dict(C.pieces(base.content))
+        by_text = {vi: translated[path] for path, vi in C.pieces(old_ref.content) if translated.get(path)}
+        for path, vi in C.pieces(ref.content):
+            if vi in by_text:
+                C.put(draft, path, by_text[vi])
+    return draft
 
 
 def _shape_ok(tr: dict, ref: dict) -> bool:
@@ -492,10 +512,24 @@ def audio_file(skill_code: str, audience: str, part: str = "all", voice: str = "
     key = hashlib.sha256(json.dumps([text, voice, rate]).encode()).hexdigest()[:32]
     path = audio_dir() / f"{key}.ogg"
     if not path.exists():
-        tmp = path.with_suffix(f".{os.getpid()}.part.ogg")
-        synthesize(text, tmp, voice=voice, rate=rate)
-        os.replace(tmp, path)
+        with _temp_beside(path, ".part.ogg") as tmp:
+            synthesize(text, tmp, voice=voice, rate=rate)
+            os.replace(tmp, path)
     return path
+
+
+@contextlib.contextmanager
+def _temp_beside(path: Path, suffix: str):
+    """A unique temporary file next to ``path`` (two requests of one process may make the same file at once:
+    each writes its own, the last rename wins, none is ever read half-written); removed if left behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=path.stem + ".", suffix=suffix)
+    os.close(fd)
+    try:
+        yield Path(name)
+    finally:
+        if os.path.exists(name):
+            os.unlink(name)
 
 
 # --- links, QR codes and personal self-check links ------------------------------------------------------------------
@@ -506,36 +540,38 @@ def lesson_path(skill_code: str, audience: str = "standard", language: str = "vi
     return path + "?" + "&".join(q)
 
 
-def public_base(request=None) -> str:
-    if request is not None:
-        return request.build_absolute_uri("/").rstrip("/")
-    return os.environ.get("NGOSO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
-
-
 def qr_png_data_uri(url: str, scale: int = 5) -> str:
     import segno
 
     return segno.make(url, error="m").png_data_uri(scale=scale, border=2)
 
 
-def resident_token(resident: Resident, skill_code: str) -> str:
-    return signing.dumps({"r": str(resident.uuid), "s": skill_code}, salt=SIGNING_SALT, compress=True)
+def handout_link(resident: Resident, skill_code: str, user=None, today: datetime.date | None = None) -> HandoutLink:
+    """The resident's personal code for this lesson: the one still usable, or a new one."""
+    today = today or timezone.localdate()
+    link = HandoutLink.objects.filter(resident=resident, skill_code=skill_code, expires_on__gte=today,
+                                      attempts__lt=LINK_ATTEMPTS).order_by("-expires_on").first()
+    if link is None:
+        link = HandoutLink.objects.create(token=secrets.token_urlsafe(9), resident=resident, skill_code=skill_code,
+                                          created_by=user if user is not None and user.is_authenticated else None,
+                                          expires_on=today + datetime.timedelta(days=LINK_DAYS))
+    return link
 
 
-def read_token(token: str, skill_code: str) -> Resident:
-    try:
-        data = signing.loads(token, salt=SIGNING_SALT, max_age=TOKEN_MAX_AGE)
-    except signing.SignatureExpired:
-        raise LessonError("Mã trên phiếu đã hết hạn; hãy nhờ tổ công nghệ số in phiếu mới",
-                          "The handout's code has expired; ask the team for a new handout") from None
-    except signing.BadSignature:
-        raise LessonError("Mã trên phiếu không đúng", "The handout's code is not valid") from None
-    if data.get("s") != skill_code:
+def read_token(token: str, skill_code: str, today: datetime.date | None = None) -> HandoutLink:
+    """The handout link behind a code, if it may still record a self-check. Raises LessonError saying why not."""
+    link = HandoutLink.objects.select_related("resident__household__village").filter(token=token).first()
+    if link is None:
+        raise LessonError("Mã trên phiếu không đúng", "The handout's code is not valid")
+    if link.skill_code != skill_code:
         raise LessonError("Mã này dành cho bài học khác", "This code belongs to another lesson")
-    resident = Resident.objects.select_related("household__village").filter(uuid=data.get("r")).first()
-    if resident is None:
-        raise LessonError("Không tìm thấy người học của phiếu này", "The resident of this handout no longer exists")
-    return resident
+    if link.expires_on < (today or timezone.localdate()):
+        raise LessonError("Mã trên phiếu đã hết hạn; hãy nhờ tổ công nghệ số in phiếu mới",
+                          "The handout's code has expired; ask the team for a new handout")
+    if link.attempts >= LINK_ATTEMPTS:
+        raise LessonError("Mã trên phiếu đã dùng hết số lần tự kiểm tra; hãy nhờ tổ công nghệ số kiểm tra cùng",
+                          "This handout's code has no self-check attempts left; ask the team to check with you")
+    return link
 
 
 # --- handouts ------------------------------------------------------------------------------------------------
@@ -560,10 +596,9 @@ def handout_pdf(skill_code: str, audience: str = "standard", language: str = "vi
         "size": size, "pages": [{"shown": shown, "url": url, "qr": qr_png_data_uri(url)}],
         "audience": audience})
     pdf = _pdf(html)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(f".{os.getpid()}.part")
-    tmp.write_bytes(pdf)
-    os.replace(tmp, cached)
+    with _temp_beside(cached, ".part") as tmp:
+        tmp.write_bytes(pdf)
+        os.replace(tmp, cached)
     return pdf
 
 
@@ -596,10 +631,14 @@ def tomorrow_batch(user, member=None, day: datetime.date | None = None, size: st
     day = day or timezone.localdate() + datetime.timedelta(days=1)
     plan = visits.todays_list(member, today=day)
     base = base_url or public_base()
+    allowed = set(scoped(Household.objects.filter(pk__in=[p.household.pk for p in plan.stops]), user)
+                  .values_list("pk", flat=True))
+    shown_cache: dict[tuple, Shown] = {}
+    links = []
     households, n = [], 0
     for stop in plan.stops:
         h = stop.household
-        if not scoped(Household.objects.filter(pk=h.pk), user).exists():
+        if h.pk not in allowed:
             continue
         people = []
         for r in h.residents.select_related("ethnicity").order_by("birth_year"):
@@ -608,12 +647,20 @@ def tomorrow_batch(user, member=None, day: datetime.date | None = None, size: st
             aud, lang = audience_for(r, day.year), language_for(r)
             items = []
             for s in visits.next_skills(r, limit=per_resident):
-                if current(s.code, "vi", aud) is None:
-                    continue
-                url = base + lesson_path(s.code, aud, lang, resident_token(r, s.code))
-                items.append({"shown": show(s.code, lang, aud), "url": url, "qr": qr_png_data_uri(url, scale=4)})
+                key = (s.code, lang, aud)
+                if key not in shown_cache:
+                    try:
+                        shown_cache[key] = show(s.code, lang, aud)
+                    except LessonError:
+                        continue  # a skill with no lesson yet: nothing to print for it
+                link = handout_link(r, s.code, user, today=day)
+                links.append(link)
+                url = base + lesson_path(s.code, aud, lang, link.token)
+                items.append({"shown": shown_cache[key], "url": url, "qr": qr_png_data_uri(url, scale=4),
+                              "plain_url": base + lesson_path(s.code, aud, lang)})
             if items:
-                people.append({"resident": r, "audience": aud, "items": items})
+                # on paper left at the door: the given name and house number only, nothing else about them
+                people.append({"name": r.full_name.split()[-1], "audience": aud, "items": items})
                 n += len(items)
         if people:
             households.append({"household": h, "people": people})
@@ -677,22 +724,28 @@ def parse_answers(raw: dict, n: int) -> list[int | None]:
     return out
 
 
-def self_check(*, resident: Resident, skill_code: str, answers: list, language: str = "vi", audience: str | None = None,
-               assisted_by=None, did_it_alone: bool = False, today: datetime.date | None = None) -> CheckResult:
+def self_check(*, skill_code: str, answers: list, resident: Resident | None = None, link: HandoutLink | None = None,
+               language: str = "vi", audience: str | None = None, assisted_by=None, did_it_alone: bool = False,
+               today: datetime.date | None = None) -> CheckResult:
     """Grade a self-check and keep it. All answers right is a skill event (source "self_check") when it raises
     the resident's level: "with help" on their own (a quiz is not a demonstration), "alone" when a member saw
     them do the steps alone. A wrong answer never lowers a level already shown.
 
-    ``assisted_by`` (a member's user) must have the resident in their area; without it the caller has
-    verified a personal handout link (``read_token``)."""
+    Who it is for comes either from a member (``assisted_by`` with ``resident``, who must be in the member's
+    area) or from a handout's personal code (``link``, from ``read_token``; each attempt uses one of its few)."""
     from ngoso.skills.models import Level, Skill
     from ngoso.visits import services as visits
     from ngoso.visits.models import ResidentSkill
 
-    if assisted_by is not None:
-        if not (assisted_by.can("visit") and scoped(Household.objects.filter(pk=resident.household_id),
-                                                    assisted_by).exists()):
-            raise PermissionDenied
+    if (assisted_by is None) == (link is None):
+        raise ValueError("a self-check is recorded either with a member or through a handout link")
+    if link is not None:
+        if link.skill_code != skill_code:
+            raise LessonError("Mã này dành cho bài học khác", "This code belongs to another lesson")
+        resident = link.resident
+    elif not (resident is not None and assisted_by.can("visit")
+              and scoped(Household.objects.filter(pk=resident.household_id), assisted_by).exists()):
+        raise PermissionDenied
     audience = audience or audience_for(resident)
     # translations share the Vietnamese questions' answers; English has questions of its own
     lesson = current(skill_code, language if language in C.REQUIRED_LANGUAGES else "vi", audience)
@@ -708,6 +761,10 @@ def self_check(*, resident: Resident, skill_code: str, answers: list, language: 
         if have is not None and have >= level:
             level = None
     with transaction.atomic(), audit.acting_as(assisted_by):
+        if link is not None and not HandoutLink.objects.filter(pk=link.pk, attempts__lt=LINK_ATTEMPTS).update(
+                attempts=F("attempts") + 1):
+            raise LessonError("Mã trên phiếu đã dùng hết số lần tự kiểm tra; hãy nhờ tổ công nghệ số kiểm tra cùng",
+                              "This handout's code has no self-check attempts left; ask the team to check with you")
         record = None
         if level is not None:
             record = visits.record_skill_event(resident, skill, level, source="self_check", user=assisted_by,
@@ -715,7 +772,8 @@ def self_check(*, resident: Resident, skill_code: str, answers: list, language: 
         sc = SelfCheck.objects.create(
             resident=resident, skill_code=skill_code, language=language, audience=audience,
             lesson_version=lesson.number, answers=list(answers), correct=correct, questions=n,
-            assisted_by=assisted_by, did_it_alone=bool(did_it_alone and assisted_by), skill_record=record)
+            assisted_by=assisted_by, did_it_alone=bool(did_it_alone and assisted_by), skill_record=record,
+            via_link=link)
     return CheckResult(sc, correct, n, wrong, level)
 
 

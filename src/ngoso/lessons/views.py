@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from ngoso.accounts.scope import scoped
+from ngoso.core.public import public_base
 from ngoso.people.io import ImportFailed
 from ngoso.people.models import Resident
 
@@ -54,7 +55,8 @@ def _resident_from(request, skill_code):
     """The resident a self-check is for: from a personal handout link (t=…) or chosen by a member (r=uuid)."""
     token = request.GET.get("t") or request.POST.get("t")
     if token:
-        return services.read_token(token, skill_code), token, None
+        link = services.read_token(token, skill_code)
+        return link.resident, token, None, link
     ruuid = request.GET.get("r") or request.POST.get("r")
     if ruuid and request.user.is_authenticated and request.user.can("visit"):
         try:
@@ -63,17 +65,22 @@ def _resident_from(request, skill_code):
             r = None
         if r is None:
             raise PermissionDenied
-        return r, None, request.user
-    return None, None, None
+        return r, None, request.user, None
+    return None, None, None, None
 
 
 def lesson(request, skill):
     lang, aud = _lang(request), _aud(request)
     try:
         shown = services.show(skill, lang, aud)
-        resident, token, member_user = _resident_from(request, skill)
     except services.LessonError as e:
         return render(request, "lessons/problem.html", {"message": _err(e)}, status=404)
+    notice = None
+    try:
+        resident, token, member_user, _link = _resident_from(request, skill)
+    except services.LessonError as e:  # the lesson is still worth reading; say why answers won't be recorded
+        resident = token = member_user = None
+        notice = _err(e)
     steps = shown.pieces["steps"]
     step = None
     if aud == "elderly" and "all" not in request.GET:
@@ -87,7 +94,7 @@ def lesson(request, skill):
         base_q += f"&r={resident.uuid}"
     return render(request, "lessons/lesson.html", {
         "shown": shown, "skill": shown.skill, "lang": lang, "aud": aud, "step": step, "steps": steps,
-        "n_steps": len(steps), "base_q": base_q, "resident": resident, "token": token,
+        "n_steps": len(steps), "base_q": base_q, "resident": resident, "token": token, "notice": notice,
         "member_user": member_user, "audiences": C.AUDIENCE_NAMES, "languages": C.languages().values(),
         "can_edit": request.user.is_authenticated and request.user.can("edit_lessons"),
         "language_name": C.languages()[shown.language].name_vi,
@@ -110,7 +117,7 @@ def audio(request, skill, audience, part):
 def handout(request, skill):
     lang, aud = _lang(request), _aud(request)
     try:
-        pdf = services.handout_pdf(skill, aud, lang, request.GET.get("size", "A5"), services.public_base(request))
+        pdf = services.handout_pdf(skill, aud, lang, request.GET.get("size", "A5"), public_base(request))
     except services.LessonError as e:
         return HttpResponseBadRequest(_err(e))
     resp = HttpResponse(pdf, content_type=PDF)
@@ -128,9 +135,13 @@ def tomorrow(request):
             return HttpResponseBadRequest("Ngày không hợp lệ (YYYY-MM-DD) / Invalid date (YYYY-MM-DD)")
     try:
         batch = services.tomorrow_batch(request.user, day=day, size=request.GET.get("size", "A5"),
-                                        base_url=services.public_base(request))
+                                        base_url=public_base(request))
     except services.LessonError as e:
         return render(request, "lessons/problem.html", {"message": _err(e)}, status=404)
+    except PermissionDenied:
+        return render(request, "lessons/problem.html", {"message": _err(services.LessonError(
+            "Chỉ thành viên tổ công nghệ số có danh sách hộ để in phiếu",
+            "Only a team member has a list of households to print handouts for"))}, status=403)
     resp = HttpResponse(batch.pdf, content_type=PDF)
     resp["Content-Disposition"] = 'attachment; filename="phieu-bai-hoc.pdf"'
     resp["X-Households"] = str(batch.households)
@@ -141,7 +152,7 @@ def tomorrow(request):
 def check(request, skill):
     lang, aud = _lang(request), _aud(request)
     try:
-        resident, token, member_user = _resident_from(request, skill)
+        resident, token, member_user, link = _resident_from(request, skill)
         shown = services.show(skill, lang, aud)
         answers = services.parse_answers(request.POST, len(shown.pieces["check"]))
     except services.LessonError as e:
@@ -149,9 +160,12 @@ def check(request, skill):
     correct, wrong = services.grade(services.answer_key(skill, shown.language, aud), answers)
     result = None
     if resident is not None:
-        result = services.self_check(resident=resident, skill_code=skill, answers=answers, language=shown.language,
-                                     audience=aud, assisted_by=member_user,
-                                     did_it_alone=request.POST.get("alone") == "1")
+        try:
+            result = services.self_check(resident=resident, link=link, skill_code=skill, answers=answers,
+                                         language=shown.language, audience=aud, assisted_by=member_user,
+                                         did_it_alone=request.POST.get("alone") == "1")
+        except services.LessonError as e:
+            return render(request, "lessons/problem.html", {"message": _err(e)}, status=400)
     return render(request, "lessons/checked.html", {
         "shown": shown, "skill": shown.skill, "correct": correct, "total": len(answers), "wrong": wrong,
         "result": result, "resident": resident, "back": services.lesson_path(skill, aud, lang, token)})
