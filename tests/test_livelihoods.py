@@ -873,6 +873,25 @@ def test_withdrawing_story_or_consent_withdraws_the_bulletin(fake_radio, story, 
     assert len([c for c in fake_radio if "withdrawn" in c]) == 2
 
 
+def test_withdrawal_stands_even_if_the_radio_fails(fake_radio, story, people, users, monkeypatch):
+    import sys
+
+    def down(bulletin_pk, reason):
+        raise RuntimeError("radio database locked")
+
+    monkeypatch.setattr(sys.modules["ngoso.radio.services"], "withdraw_bulletin", down)
+    _published(story, people, users)
+    story.bulletin_ref = "3"
+    story.save()
+    with pytest.raises(RuntimeError):
+        _consent(people.r1, Purpose.STORY, users.member, given=False, story=story)
+    assert services.current_public_consent(people.r1, Purpose.STORY, story).given is False
+    assert services.public_story(SuccessStory.objects.get(pk=story.pk)) is None
+    with pytest.raises(RuntimeError):
+        services.withdraw_story(story, users.commune_a)
+    assert SuccessStory.objects.get(pk=story.pk).status == "withdrawn"
+
+
 def test_withdrawing_without_radio_module_is_fine(story, people, users, monkeypatch):
     import sys
 

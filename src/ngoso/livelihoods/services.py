@@ -213,12 +213,11 @@ def record_public_consent(resident, purpose: str, given: bool, user, *, naming: 
         raise LivelihoodError(_("A consent to publish a story names the story."))
     if story is not None and story.resident_id != resident.pk:
         raise LivelihoodError(_("The consent must be given by the person the story is about."))
-    with transaction.atomic():
-        consent = PublicConsent.objects.create(resident=resident, purpose=purpose, story=story, given=given,
-                                               naming=naming, method=method, reference=reference[:60],
-                                               recorded_by=user)
-        if story is not None and not given:
-            withdraw_story_bulletin(story, _("The person withdrew their consent to the story."))
+    consent = PublicConsent.objects.create(resident=resident, purpose=purpose, story=story, given=given,
+                                           naming=naming, method=method, reference=reference[:60], recorded_by=user)
+    if story is not None and not given:
+        # after the withdrawal is saved: a failure on the radio side must never undo it
+        withdraw_story_bulletin(story, _("The person withdrew their consent to the story."))
     return consent
 
 
@@ -800,12 +799,11 @@ def publish_story(story, user) -> SuccessStory:
     return story
 
 
-@transaction.atomic
 def withdraw_story(story, user) -> SuccessStory:
     if not (can_approve(user) or (can_edit(user) and story.written_by_id == user.pk)):
         raise PermissionDenied
     story.status = SuccessStory.Status.WITHDRAWN
-    story.save()
+    story.save()  # saved first: a failure on the radio side must never undo the withdrawal
     withdraw_story_bulletin(story, _("The story was withdrawn from publication."))
     return story
 
