@@ -419,7 +419,7 @@ def test_story_needs_consent_before_approval_and_publishing(story, users, people
     assert "3.000.000 đ" in html and "7.500.000 đ" in html
     for s in PRIVATE:
         assert s not in html, s
-    assert story.title in "".join([story.title])  # the stored text keeps the full name for staff
+    assert SuccessStory.objects.get(pk=story.pk).title.startswith("Nguyễn Thị Lý")  # staff keep the full name
     assert "Chị Lý đưa bánh nhôm" in client.get(reverse("livelihoods:public_stories")).content.decode()
     # withdrawal of consent removes it from the public pages at once
     _consent(people.r1, Purpose.STORY, users.member, given=False, story=story)
@@ -453,7 +453,8 @@ def test_editing_a_published_story_sends_it_back_for_approval(story, users, peop
 
 def test_story_pages_flow(login, people, users):
     c = login(users.member)
-    assert "Viết câu chuyện" in c.get(reverse("resident", args=[people.r1.uuid])).content.decode() or True
+    page = c.get(reverse("resident", args=[people.r1.uuid])).content.decode()
+    assert reverse("livelihoods:story_new", args=[people.r1.uuid]) in page and "Viết câu chuyện hay" in page
     r = c.post(reverse("livelihoods:story_new", args=[people.r1.uuid]), {
         "title": "Chị Lý bán bánh qua mạng", "before": "Bán ở chợ.", "change": "Bán qua Facebook.",
         "income_before": "3000000", "income_after": "7000000", "income_period": "month"})
@@ -568,7 +569,11 @@ def fake_radio(monkeypatch):
                           source=source))
         return types.SimpleNamespace(pk=len(calls))
 
+    def withdraw_bulletin(bulletin_pk, reason):
+        calls.append(dict(withdrawn=bulletin_pk, reason=reason))
+
     mod.create_bulletin = create_bulletin
+    mod.withdraw_bulletin = withdraw_bulletin
     radio.services = mod
     monkeypatch.setitem(sys.modules, "ngoso.radio", radio)
     monkeypatch.setitem(sys.modules, "ngoso.radio.services", mod)
@@ -719,3 +724,326 @@ def test_dashboard_figures_cached_until_something_changes(banh, people, users, a
     assert livelihood_figures(area.b)["producers_online"] == 1
     banh.delete()
     assert livelihood_figures(area.province)["producers"] == 0
+
+
+# ---------------------------------------------------------------------------------------------- review fixes
+
+def _story_with(people, users, **texts):
+    data = {"title": "Bánh nhôm lên mạng", "before": "Bán ở chợ xã.", "change": "Lập trang Facebook.", **texts}
+    return services.save_story(None, data, users.member, resident=people.r1)
+
+
+def test_name_detection_whole_words_with_and_without_diacritics():
+    names = ["Nguyễn Thị Lý", "Lý", "Bình"]
+    assert services.names_found("Chị Lý lập trang", names) == ["Lý"]
+    assert services.names_found("chi ly lap trang", names) == ["Lý"]           # no diacritics, after "chị"
+    assert services.names_found("Lý lập trang từ 2022.", names) == ["Lý"]     # bare, capitalised
+    assert services.names_found("NGUYEN THI LY", names) == ["Nguyễn Thị Lý", "Lý"]
+    assert services.names_found("chồng là Bình", names) == ["Bình"]
+    # ordinary words are not names: "quản lý", "bình thường", "Lỵ" has other diacritics, "Lýa" is no whole word
+    assert services.names_found("Chị học quản lý đơn hàng, bình thường bán 20 hộp. Lỵ Lýa", names) == []
+
+
+def test_not_named_consent_blocks_chi_ly_bare_ly_and_relatives(story, people, users):
+    s = _story_with(people, users, change="Chị Lý lập trang Facebook. Lý nói: vui lắm.")
+    _consent(people.r1, Purpose.STORY, users.member, naming="none", story=s)
+    with pytest.raises(LivelihoodError, match="«Lý»"):
+        services.approve_story(s, users.commune_a)
+    services.save_story(s, {"change": "Lý lập trang Facebook."}, users.member)
+    with pytest.raises(LivelihoodError, match="«Lý»"):
+        services.approve_story(s, users.commune_a)
+    # a relative's full name (and given name) is refused whatever the person's own naming
+    services.save_story(s, {"change": "Chị lập trang, chồng là Trần Văn Bình giao hàng."}, users.member)
+    with pytest.raises(LivelihoodError, match="«Trần Văn Bình», «Bình»"):
+        services.approve_story(s, users.commune_a)
+    services.save_story(s, {"change": "Chị lập trang, chồng giao hàng; chị quản lý đơn."}, users.member)
+    services.approve_story(s, users.commune_a)
+    services.publish_story(s, users.commune_a)
+    assert "Lý" not in " ".join(str(v) for v in services.public_story(s).values())
+
+
+def test_short_naming_allows_given_name_not_the_husband(people, users, client):
+    s = _story_with(people, users, title="Nguyễn Thị Lý đưa bánh lên mạng",
+                    change="Chị Lý lập trang; chồng là Trần Văn Bình. Lý lập trang từ năm 2022.")
+    _consent(people.r1, Purpose.STORY, users.member, naming="short", story=s)
+    with pytest.raises(LivelihoodError) as exc:
+        services.approve_story(s, users.commune_a)
+    assert "Trần Văn Bình" in str(exc.value) and "«Lý»" not in str(exc.value)
+    services.save_story(s, {"change": "Chị Lý lập trang; chồng chị giao hàng. Lý lập trang từ năm 2022."}, users.member)
+    services.approve_story(s, users.commune_a)
+    services.publish_story(s, users.commune_a)
+    view = services.public_story(s)
+    assert view["title"].startswith("Chị Lý đưa bánh") and "Nguyễn Thị Lý" not in str(view)
+    # a later consent that no longer allows the name takes the story off the public pages at once
+    _consent(people.r1, Purpose.STORY, users.member, naming="none", story=s)
+    assert services.public_story(s) is None
+    assert client.get(reverse("livelihoods:public_story", args=[s.public_code])).status_code == 404
+    with pytest.raises(LivelihoodError):
+        services.story_to_bulletin(s, users.commune_a)
+
+
+def test_producer_page_refused_while_it_names_someone(banh, people, users, client):
+    _consent(people.r1, Purpose.PRODUCER_PAGE, users.member, naming="none")
+    banh.name = "Bánh nhôm chị Lý"
+    banh.save()
+    with pytest.raises(LivelihoodError, match="«Lý»"):
+        services.set_published(banh, True, users.member)
+    banh.name, banh.description = "Bánh nhôm Ngọc Thiện", "Ông Trần Văn Bình gói bánh mỗi sáng."
+    banh.save()
+    with pytest.raises(LivelihoodError, match="Trần Văn Bình"):
+        services.set_published(banh, True, users.member)
+    banh.description = "Bánh gói tay mỗi sáng."
+    banh.save()
+    services.set_published(banh, True, users.member)
+    assert services.is_public(banh)
+    # a product renamed after publishing hides the page (and the member sees why)
+    Product.objects.filter(producer=banh).update(name="Bánh nhôm bà Lý")
+    assert not services.is_public(banh) and services.public_producer(banh) is None
+    assert client.get(f"/p/{banh.public_code}/").status_code == 404
+    assert any("«Lý»" in p for p in services.publish_problems(banh))
+
+
+def test_phone_in_links_hidden_without_phone_consent(banh, people, users):
+    assert services.contains_phone("https://zalo.me/0987654321") and services.contains_phone("Zalo +84 987 654 321")
+    assert services.contains_phone("fb.com/banh.0987.654.321") and services.contains_phone("https://zalo.me/84987654")
+    assert not services.contains_phone("https://facebook.com/profile.php?id=100012345678901")
+    assert not services.contains_phone("https://shopee.vn/banhnhom") and not services.contains_phone("45.000 đ")
+    banh.messenger_url = "https://zalo.me/0987654321"
+    banh.save()
+    services.add_channel(banh, users.member, kind="social", platform="zalo", since=datetime.date(2024, 1, 1),
+                         address="https://zalo.me/0987654321")
+    services.add_channel(banh, users.member, kind="marketplace", platform="shopee", since=datetime.date(2024, 1, 1),
+                         address="https://shopee.vn/banhnhom")
+    _consent(people.r1, Purpose.PRODUCER_PAGE, users.member)
+    services.set_published(banh, True, users.member)
+    view = services.public_producer(banh)
+    text = str(view) + services.social_post_text(view)
+    assert "0987654321" not in text and "987654321" not in text
+    assert view["messenger"] == "" and [c["url"] for c in view["channels"]] == ["https://shopee.vn/banhnhom"]
+    _consent(people.r1, Purpose.SHOW_PHONE, users.member)
+    view = services.public_producer(banh)
+    assert view["messenger"] == "https://zalo.me/0987654321" and len(view["channels"]) == 2
+    # a phone typed into a description needs the phone consent too
+    _consent(people.r1, Purpose.SHOW_PHONE, users.member, given=False)
+    banh.description = "Đặt bánh gọi 0987 654 321"
+    banh.save()
+    assert services.public_producer(banh) is None
+    assert any("phone" in p or "điện thoại" in p for p in services.publish_problems(banh))
+
+
+def _published(story, people, users):
+    _consent(people.r1, Purpose.STORY, users.member, story=story)
+    services.approve_story(story, users.commune_a)
+    services.publish_story(story, users.commune_a)
+    story.refresh_from_db()
+    assert story.status == "published"
+
+
+def test_photo_added_to_or_removed_from_a_published_story_needs_approval_again(story, people, users, media):
+    ph = services.add_story_photo(story, _jpeg(), "a.jpg", users.member)
+    _published(story, people, users)
+    services.add_story_photo(story, _jpeg(), "b.jpg", users.member, caption="Quầy bánh")
+    story.refresh_from_db()
+    assert story.status == "draft" and services.public_story(story) is None
+    _published(story, people, users)
+    services.delete_photo(StoryPhoto_of(ph))
+    story.refresh_from_db()
+    assert story.status == "draft" and story.approved_at is None
+
+
+def StoryPhoto_of(ph):
+    from ngoso.livelihoods.models import StoryPhoto
+
+    return StoryPhoto.objects.select_related("story").get(pk=ph.pk)
+
+
+def test_withdrawing_story_or_consent_withdraws_the_bulletin(fake_radio, story, people, users):
+    _published(story, people, users)
+    services.withdraw_story(story, users.commune_a)  # no bulletin yet: nothing to tell the radio
+    assert fake_radio == []
+    story.status = "published"
+    story.save()
+    services.story_to_bulletin(story, users.commune_a)
+    services.withdraw_story(story, users.commune_a)
+    assert fake_radio[-1] == {"withdrawn": 1, "reason": "Câu chuyện đã được rút khỏi trang công khai."}
+    story.status = "published"
+    story.save()
+    _consent(people.r1, Purpose.STORY, users.member, given=False, story=story)
+    assert fake_radio[-1] == {"withdrawn": 1, "reason": "Người trong câu chuyện đã rút lại sự đồng ý."}
+    assert len([c for c in fake_radio if "withdrawn" in c]) == 2
+
+
+def test_withdrawal_stands_even_if_the_radio_fails(fake_radio, story, people, users, monkeypatch):
+    import sys
+
+    def down(bulletin_pk, reason):
+        raise RuntimeError("radio database locked")
+
+    monkeypatch.setattr(sys.modules["ngoso.radio.services"], "withdraw_bulletin", down)
+    _published(story, people, users)
+    story.bulletin_ref = "3"
+    story.save()
+    with pytest.raises(RuntimeError):
+        _consent(people.r1, Purpose.STORY, users.member, given=False, story=story)
+    assert services.current_public_consent(people.r1, Purpose.STORY, story).given is False
+    assert services.public_story(SuccessStory.objects.get(pk=story.pk)) is None
+    with pytest.raises(RuntimeError):
+        services.withdraw_story(story, users.commune_a)
+    assert SuccessStory.objects.get(pk=story.pk).status == "withdrawn"
+
+
+def test_withdrawing_without_radio_module_is_fine(story, people, users, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ngoso.radio", None)  # importing it raises ModuleNotFoundError
+    story.bulletin_ref = "7"
+    story.save()
+    assert services.withdraw_story_bulletin(story, "test") is False
+    services.withdraw_story(story, users.commune_a)
+    assert SuccessStory.objects.get(pk=story.pk).status == "withdrawn"
+
+
+def test_erasing_the_owner_clears_phone_and_unpublishes(banh, people, users):
+    from ngoso.people.services import erase_resident
+
+    _consent(people.r1, Purpose.PRODUCER_PAGE, users.member)
+    banh.name, banh.messenger_url = "Bánh nhôm chị Lý", "https://facebook.com/banhnhomly"
+    banh.save()
+    services.set_published(banh, True, users.member)
+    erase_resident(people.r1, done_by="xa_a")  # Trần Văn Bình stays: the household and its business remain
+    banh.refresh_from_db()
+    assert banh.phone == "" and banh.messenger_url == "" and banh.published is False and banh.person_id is None
+    assert "Lý" not in banh.name
+
+
+def test_reimporting_articles_is_a_no_op_and_slugs_are_checked(users):
+    import json as _json
+
+    art = {"slug": "trong-na-luc-nam", "title": "Trồng na Lục Nam", "topic": "crops", "subject": "Na",
+           "summary": "Tỉa cành.", "body": "Tỉa cành sau thu hoạch.", "source_type": "practice", "source": "Nhà vườn"}
+    data = _json.dumps([art, {**art, "slug": "na-2", "title": "Na dai"}]).encode()
+    first = services.import_articles(data, "na.json", users.province)
+    assert [a.slug for a in first] == ["trong-na-luc-nam", "na-2"]
+    n = FarmingArticle.objects.count()
+    again = services.import_articles(data, "na.json", users.province)
+    assert FarmingArticle.objects.count() == n and [a.version for a in again] == [1, 1]
+    # without slugs, the title's slug identifies the article: still no duplicate
+    bare = _json.dumps([{k: v for k, v in art.items() if k != "slug"}]).encode()
+    services.import_articles(bare, "na.json", users.province)
+    assert FarmingArticle.objects.count() == n
+    with pytest.raises(LivelihoodError) as exc:
+        services.import_articles(_json.dumps([{**art, "slug": "x"}, {**art, "slug": "x"},
+                                              {**art, "slug": "Bad Slug!"}]).encode(), "d.json", users.province)
+    assert "«x»" in str(exc.value) and "«Bad Slug!»" in str(exc.value)
+    assert not FarmingArticle.objects.filter(slug="x").exists()
+
+
+def test_channel_and_photo_writes_leave_nothing_half_done(banh, users, media, monkeypatch,
+                                                         django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from ngoso.livelihoods.models import ProductPhoto
+
+    def broken(*a, **k):
+        raise RuntimeError("disk full")
+
+    # a channel whose skills cannot be written is not recorded at all
+    monkeypatch.setattr(OnlineChannel.skills.related_manager_cls, "set", broken)
+    with pytest.raises(RuntimeError):
+        services.add_channel(banh, users.member, kind="social", platform="zalo", since=datetime.date(2024, 1, 1))
+    assert not OnlineChannel.objects.exists()
+    # a photo whose row cannot be written leaves no file behind
+    product = banh.products.get()
+    real_create = ProductPhoto.objects.create
+    monkeypatch.setattr(ProductPhoto.objects, "create", broken)
+    with pytest.raises(RuntimeError):
+        services.add_product_photo(product, _jpeg(), "a.jpg", users.member)
+    assert not [f for f in media.rglob("*") if f.is_file()]
+    monkeypatch.setattr(ProductPhoto.objects, "create", real_create)
+    ph = services.add_product_photo(product, _jpeg(), "a.jpg", users.member)
+    files = [media / ph.file, media / ph.thumb]
+    # a deletion rolled back keeps the files; a committed one removes them
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.delete_photo(ProductPhoto.objects.get(pk=ph.pk))
+        raise RuntimeError("later step failed")
+    assert ProductPhoto.objects.filter(pk=ph.pk).exists() and all(f.exists() for f in files)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_photo(ProductPhoto.objects.get(pk=ph.pk))
+    assert not ProductPhoto.objects.exists() and not any(f.exists() for f in files)
+
+
+def test_epayment_rate_over_producer_households_and_gaps_between_channels(banh, people, users, area):
+    from ngoso.livelihoods.indicators import livelihood_figures
+
+    today = datetime.date(2025, 12, 15)
+    services.create_producer(people.h2, users.commune_a, name="Gà đồi", kind="livestock", person=people.r3)
+    ch = services.add_channel(banh, users.member, kind="payment", platform="vietqr", since=datetime.date(2024, 1, 1))
+    # selling on Facebook Jan–Mar 2025, then nothing, then Shopee from June: not online in April or May
+    fb = services.add_channel(banh, users.member, kind="social", platform="facebook", since=datetime.date(2025, 1, 10))
+    services.end_channel(fb, users.member, on=datetime.date(2025, 3, 20))
+    services.add_channel(banh, users.member, kind="marketplace", platform="shopee", since=datetime.date(2025, 6, 1))
+    d = livelihood_figures(area.a, today=today, households=500)
+    assert d["producer_households"] == 2 and d["households_epayment"] == 1
+    assert d["households_epayment_pct"] == 50.0  # over producer households, not the 500 households
+    months = {m["month"]: m["producers_online"] for m in d["months"]}
+    assert months["2025-02"] == 1 and months["2025-03"] == 0 and months["2025-04"] == 0 and months["2025-05"] == 0
+    assert months["2025-06"] == 1 and d["producers_online"] == 1
+    services.end_channel(ch, users.member, on=datetime.date(2025, 6, 30))
+    assert livelihood_figures(area.a, today=today)["households_epayment_pct"] == 0.0
+
+
+def test_dashboard_labels_epayment_as_producer_households(login, banh, users, area):
+    html = login(users.commune_a).get(reverse("dashboard", args=[area.a.code])).content.decode()
+    assert "hộ sản xuất dùng thanh toán điện tử" in html and "trên số hộ sản xuất" in html
+
+
+def test_social_post_keeps_product_hashtags_without_commune():
+    view = {"name": "Bánh nhôm", "place": "Thôn X", "description": "", "products": [
+        {"name": "Bánh nhôm đỗ xanh", "price": None, "price_text": "", "unit": "", "season": "", "certifications": []}],
+        "phone": "", "messenger": "", "url": "https://x/p/a/", "commune": ""}
+    assert services.social_post_text(view).splitlines()[-1] == "#BánhNhômĐỗXanh"
+
+
+def test_story_follows_the_person_when_the_household_moves(story, people, users, area, login):
+    _published(story, people, users)
+    people.h1.village = area.vb1  # the household moves to commune B
+    people.h1.save()
+    assert login(users.commune_b).get(reverse("livelihoods:story", args=[story.uuid])).status_code == 200
+    assert login(users.commune_a).get(reverse("livelihoods:story", args=[story.uuid])).status_code == 404
+    from ngoso.livelihoods.indicators import livelihood_figures
+
+    assert livelihood_figures(area.b)["stories_published"] == 1
+    assert livelihood_figures(area.a)["stories_published"] == 0
+
+
+def test_public_story_list_and_api_producers_use_a_fixed_number_of_queries(people, users, client, login,
+                                                                            django_assert_max_num_queries):
+    from ngoso.people.models import Resident
+
+    for i in range(10):
+        r = Resident.objects.create(household=people.h1 if i % 2 else people.h2, full_name=f"Đỗ Thị Hoa{i}",
+                                    sex="female", birth_year=1980, ethnicity=people.r1.ethnicity)
+        s = services.save_story(None, {"title": f"Câu chuyện số {i}", "before": "Trước.", "change": "Sau."},
+                                users.member, resident=r)
+        _consent(r, Purpose.STORY, users.member, story=s)
+        services.approve_story(s, users.commune_a)
+        services.publish_story(s, users.commune_a)
+        p = services.create_producer(r.household, users.member, name=f"Cơ sở {i}", person=r)
+        Product.objects.create(producer=p, name="Gà", price=1000)
+        _consent(r, Purpose.PRODUCER_PAGE, users.member)
+        services.set_published(p, True, users.member)
+    with django_assert_max_num_queries(8):
+        html = client.get(reverse("livelihoods:public_stories")).content.decode()
+    assert html.count('class="card"') == 10
+    c = login(users.commune_a)
+    with django_assert_max_num_queries(14):
+        prods = c.get("/api/v1/livelihoods/producers").json()
+    assert len(prods) == 10 and all(p["public"] for p in prods)
+
+
+def test_story_missing_fields_named_in_vietnamese(people, users):
+    from django.utils import translation
+
+    with translation.override("vi"), pytest.raises(LivelihoodError) as exc:
+        services.save_story(None, {"title": "T", "before": " ", "change": ""}, users.member, resident=people.r1)
+    assert "trước đây, đổi thay" in str(exc.value) and "before" not in str(exc.value)

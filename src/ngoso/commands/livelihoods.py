@@ -62,7 +62,7 @@ def handle(args) -> int:
         return 0
     print(f"{place.name}: hộ sản xuất / producers {d['producers']:,} · bán qua mạng / selling online "
           f"{d['producers_online']:,} ({d['producers_online_pct'] if d['producers_online_pct'] is not None else '—'} %) · "
-          f"thanh toán điện tử / e-payment {d['households_epayment']:,} · câu chuyện hay / stories {d['stories_published']:,}")
+          f"hộ sản xuất thanh toán điện tử / producer households with e-payment {d['households_epayment']:,} · câu chuyện hay / stories {d['stories_published']:,}")
     for m in d["months"]:
         print(f"  {m['month']}  {m['producers_online']:>6,}  {m['households_epayment']:>6,}  {m['stories']:>3}")
     return 0

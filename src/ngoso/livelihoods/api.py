@@ -10,7 +10,7 @@ from ninja.errors import HttpError
 from ngoso.accounts.scope import can_see_place, scoped
 
 from . import services
-from .models import FarmingArticle, Producer
+from .models import FarmingArticle, Producer, Purpose
 
 router = Router(tags=["livelihoods"])
 
@@ -64,9 +64,11 @@ def producers(request, q: str = ""):
     qs = scoped(Producer.objects.select_related("household__village", "person"), request.user)
     if q:
         qs = services.search_producers(qs, q)
-    qs = qs.prefetch_related("products", "channels").order_by("name")[:500]
+    qs = list(qs.prefetch_related("products__photos", "channels", "household__residents").order_by("name")[:500])
+    consents = services.latest_consents([p.person for p in qs], (Purpose.PRODUCER_PAGE, Purpose.SHOW_PHONE))
     return [{"uuid": str(p.uuid), "name": p.name, "kind": p.kind, "household": p.household.code,
-             "village": p.household.village.name, "published": p.published, "public": services.is_public(p),
+             "village": p.household.village.name, "published": p.published,
+             "public": services.is_public(p, consents),
              "products": [x.name for x in p.products.all()],
              "channels": [f"{c.kind}:{c.platform}" for c in p.channels.all() if c.ended_on is None]} for p in qs]
 

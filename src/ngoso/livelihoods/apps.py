@@ -25,7 +25,7 @@ class LivelihoodsConfig(AppConfig):
         audit.register(OnlineChannel, lambda c: c.producer.household.village.path)
         audit.register(PublicConsent, lambda c: c.resident.household.village.path)
         audit.register(ArticleSend, lambda s: s.household.village.path)
-        audit.register(SuccessStory, lambda s: s.village.path)
+        audit.register(SuccessStory, lambda s: s.resident.household.village.path)
         people_services.SUBJECT_DATA_EXTENSIONS.append(hooks.subject_data)
         # the dashboard's livelihood figures are cached until one of these changes
         from django.db.models.signals import post_delete, post_save

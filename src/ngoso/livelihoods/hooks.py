@@ -56,11 +56,24 @@ def _scrub(instance) -> None:
 
 @receiver(pre_delete, sender="people.Resident", dispatch_uid="livelihoods-erase-resident")
 def _resident_erasing(sender, instance, **kwargs):
-    from .models import PublicConsent, SuccessStory
+    from .models import Producer, PublicConsent, SuccessStory
 
+    owned = Producer.objects.filter(person=instance)
     if getattr(instance, "_audit_skip", False):  # an erasure on request (people.services.erase_resident)
         _remember(instance, SuccessStory.objects.filter(resident=instance))
         _remember(instance, PublicConsent.objects.filter(resident=instance))
+        _remember(instance, owned)  # the producer stays with the household; its history held their phone
+    # the household's business outlives its owner, but not their phone, their page link, or a public page
+    # (the consent behind it is gone with them); a trade name that names them is replaced
+    from .services import names_found
+
+    for p in owned:
+        p.phone, p.messenger_url, p.published = "", "", False
+        if names_found(p.name, [instance.full_name, instance.full_name.split()[-1]] if instance.full_name.split() else []):
+            p.name = f"{p.get_kind_display()} {p.public_code}"
+        p.person = None
+        p._audit_skip = getattr(instance, "_audit_skip", False)
+        p.save()
 
 
 @receiver(post_delete, sender="people.Resident", dispatch_uid="livelihoods-erased-resident")

@@ -5,8 +5,9 @@ Five grouped queries (one row per producer or household that has an online chann
 row), folded onto the months and the child places in Python; counts at a date come from sorted start and
 end dates (bisect), so 12 months and 10 years cost microseconds. Small areas filter by their village ids;
 a province groups every producer by village (producers are few next to households) and keeps its own.
-"Online at a date" means: some online-selling channel started on or before that date and either one is
-still open or the last one stopped after it.
+"Online at a date" means: one of its online-selling channels was in use that day (started on or before
+it, not stopped before it); a gap between two channels is a gap. "E-payment" counts producer households
+(the only households whose channels are recorded), and its rate is over producer households.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import uuid
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict, defaultdict
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from ngoso.accounts.scope import within
@@ -41,20 +42,32 @@ def _month_ends(today: datetime.date, n: int) -> list[datetime.date]:
 
 
 def _spans(qs, key: str, village_key: str) -> list[tuple]:
-    """(id, village id, first start, open?, last end) per producer/household."""
-    rows = qs.values(key, village_key).annotate(
-        first=Min("since"), open=Count("id", filter=Q(ended_on__isnull=True)), last=Max("ended_on"))
-    return [(r[key], r[village_key], r["first"], r["open"] > 0, r["last"]) for r in rows]
+    """(id, village id, start, open?, end) per period in which a producer/household had a channel in use:
+    its channels' own spans, overlapping ones merged, so the periods of one producer never overlap."""
+    by = defaultdict(list)
+    for k, vid, since, ended in qs.values_list(key, village_key, "since", "ended_on").order_by(key, "since"):
+        by[(k, vid)].append((since, ended))
+    out = []
+    for (k, vid), spans in by.items():
+        start, end = spans[0]
+        for since, ended in spans[1:]:
+            if end is None or since <= end:  # overlaps the current period: extend it
+                end = None if (end is None or ended is None) else max(end, ended)
+            else:
+                out.append((k, vid, start, False, end))
+                start, end = since, ended
+        out.append((k, vid, start, end is None, end))
+    return out
 
 
 def _active(span, day: datetime.date) -> bool:
-    _, _, first, is_open, last = span
-    return first <= day and (is_open or (last is not None and last >= day))
+    _, _, start, is_open, end = span
+    return start <= day and (is_open or end >= day)
 
 
 class _Timeline:
-    """How many spans are active on a day, in O(log n): those started by then, minus the closed ones that
-    ended before it (a closed span ends on or after its start, so it had started too)."""
+    """How many producers/households are active on a day, in O(log n): periods started by then, minus the
+    closed ones that ended before it (each producer's periods are disjoint, so none is counted twice)."""
 
     def __init__(self, spans):
         self.firsts = sorted(s[2] for s in spans)
@@ -117,13 +130,16 @@ def _compute(place: Place, today: datetime.date, households: int | None, childre
                                 "producer__household__village_id") if s[1] in villages]
     producers = {vid: n for vid, n in producer_qs.values("household__village_id").annotate(n=Count("id"))
                  .values_list("household__village_id", "n") if vid in villages}
+    producer_households = sum(n for vid, n in producer_qs.values("household__village_id")
+                              .annotate(n=Count("household_id", distinct=True))
+                              .values_list("household__village_id", "n") if vid in villages)
     stories = list(within(SuccessStory.objects.filter(status=SuccessStory.Status.PUBLISHED,
                                                       published_at__isnull=False), place)
-                   .values_list("village_id", "published_at"))
+                   .values_list("resident__household__village_id", "published_at"))
     tz = timezone.get_current_timezone()
     story_days = [(vid, timezone.localtime(at, tz).date()) for vid, at in stories]
 
-    online_now = [s for s in sellers if _active(s, today)]
+    online_now = [s for s in sellers if _active(s, today)]  # at most one period per producer is active
     paying_now = [s for s in payers if _active(s, today)]
     n_producers = sum(producers.values())
     sell_t, pay_t = _Timeline(sellers), _Timeline(payers)
@@ -156,8 +172,10 @@ def _compute(place: Place, today: datetime.date, households: int | None, childre
     return {
         "producers": n_producers,
         "producers_online": len(online_now), "producers_online_pct": pct(len(online_now), n_producers),
+        "producer_households": producer_households,
+        # producer households with an e-payment channel; the rate is over producer households, not all
         "households_epayment": len(paying_now),
-        "households_epayment_pct": pct(len(paying_now), households) if households is not None else None,
+        "households_epayment_pct": pct(len(paying_now), producer_households),
         "stories_published": len(story_days),
         "stories_this_year": sum(1 for _, d in story_days if d.year == today.year),
         "months": months, "years": years,

@@ -317,9 +317,11 @@ class ArticleSend(models.Model):
 
 
 class SuccessStory(models.Model):
-    """A "good story": who, what changed, the figures, photos; published only with the person's consent."""
+    """A "good story": who, what changed, the figures, photos; published only with the person's consent.
+    It belongs to the area of the person's current household (``village`` is where it was written, shown
+    on the public page), so a move takes the story with the person."""
 
-    SCOPE_PATH = "village__path"
+    SCOPE_PATH = "resident__household__village__path"
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -367,7 +369,7 @@ class SuccessStory(models.Model):
 
 
 class StoryPhoto(PhotoBase):
-    SCOPE_PATH = "story__village__path"
+    SCOPE_PATH = "story__resident__household__village__path"
 
     story = models.ForeignKey(SuccessStory, on_delete=models.CASCADE, related_name="photos")
 

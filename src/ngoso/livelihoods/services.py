@@ -10,7 +10,9 @@ from __future__ import annotations
 import io
 import json
 import re
+import unicodedata
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -103,7 +105,8 @@ def place_label(village) -> str:
 
 
 def _replace_name(text: str, resident, shown: str | None, fallback: str) -> str:
-    """Replace the person's full name in free text by what consent allows (members write full names)."""
+    """A convenience only: replace the person's exact full name by what consent allows (members write full
+    names). Privacy does not rest on this: ``name_problems`` refuses any text that still names anyone."""
     if not text:
         return text
     repl = shown or fallback
@@ -113,6 +116,90 @@ def _replace_name(text: str, resident, shown: str | None, fallback: str) -> str:
         return repl[:1].upper() + repl[1:] if at_start else repl
 
     return re.sub(re.escape(resident.full_name), sub, text, flags=re.IGNORECASE)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", unicodedata.normalize("NFC", text or ""))
+
+
+def _same_word(text_word: str, name_word: str) -> bool:
+    """Case-insensitive; "Lý" matches "lý" and, written without diacritics, "ly" (not "lỵ")."""
+    t, n = text_word.lower(), name_word.lower()
+    return t == n or (t == fold(t) and t == fold(n))
+
+
+# words that put a bare given name in a sentence: "chị Lý", "chồng là Bình", "con gái Hoa"
+_NAME_CUES = {fold(w) for w in ("anh", "chị", "em", "ông", "bà", "cô", "chú", "bác", "cậu", "mợ", "dì", "thím",
+                                 "cụ", "cháu", "con", "chồng", "vợ", "bố", "mẹ", "cha", "má", "là", "tên",
+                                 "gái", "trai", "út")}
+
+
+def names_found(text: str, names) -> list[str]:
+    """Those of ``names`` that occur in ``text`` as whole words, case-insensitive, with or without
+    diacritics. A name of several words matches anywhere. A single given name is also an ordinary word
+    ("năm", "bình", "quản lý"), so it counts where it reads as a name: capitalised, or after a title or a
+    kinship word ("chị Lý", "chi ly", "chồng là Bình")."""
+    words = _words(text)
+    found = []
+    for name in names:
+        nw = _words(name)
+        k = len(nw)
+        for i in range(len(words) - k + 1):
+            if not all(_same_word(words[i + j], nw[j]) for j in range(k)):
+                continue
+            if k > 1 or words[i][:1].isupper() or (i > 0 and fold(words[i - 1]) in _NAME_CUES):
+                found.append(name)
+                break
+    return found
+
+
+def forbidden_names(resident, naming: str, household_members) -> list[str]:
+    """The names that must not appear in a public text about ``resident`` named as ``naming``: their full
+    name unless "full", their given name if "not named", and every other household member's full and
+    given name (they consented to nothing), except a given name the person's own naming allows."""
+    own_given = resident.full_name.split()[-1] if resident.full_name.split() else ""
+    allowed = set()
+    out = []
+    if naming != Naming.FULL:
+        out.append(resident.full_name)
+    else:
+        allowed |= {fold(w) for w in resident.full_name.split()}
+    if naming == Naming.NONE:
+        out.append(own_given)
+    elif own_given:
+        allowed.add(fold(own_given))
+    for m in household_members:
+        if m.pk == resident.pk or not m.full_name.strip():
+            continue
+        out.append(m.full_name)
+        given = m.full_name.split()[-1]
+        if fold(given) not in allowed:
+            out.append(given)
+    return list(dict.fromkeys(n for n in out if n.strip()))
+
+
+def name_problems(texts, resident, naming: str, household_members) -> list[str]:
+    """A refusal per name that a public text would show without the person's (or a relative's) consent."""
+    names = forbidden_names(resident, naming, household_members)
+    found = []
+    for t in texts:
+        for n in names_found(t or "", names):
+            if n not in found:
+                found.append(n)
+    if not found:
+        return []
+    return [_("The public text still names %(names)s, which the consent does not allow (%(naming)s): rewrite it "
+              "without these names.") % {"names": ", ".join(f"«{n}»" for n in found),
+                                         "naming": Naming(naming).label}]
+
+
+_PHONE_IN_TEXT = re.compile(r"zalo\.me/\+?\d|\+\s?84|(?<!\d)\d(?:[\s.\-]?\d){8,10}(?!\d)", re.IGNORECASE)
+
+
+def contains_phone(text: str) -> bool:
+    """A phone number in a link or handle: zalo.me/<digits>, +84…, or a run of 9–11 digits (spaces, dots
+    or dashes allowed between them)."""
+    return bool(_PHONE_IN_TEXT.search(text or ""))
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -126,8 +213,12 @@ def record_public_consent(resident, purpose: str, given: bool, user, *, naming: 
         raise LivelihoodError(_("A consent to publish a story names the story."))
     if story is not None and story.resident_id != resident.pk:
         raise LivelihoodError(_("The consent must be given by the person the story is about."))
-    return PublicConsent.objects.create(resident=resident, purpose=purpose, story=story, given=given,
-                                        naming=naming, method=method, reference=reference[:60], recorded_by=user)
+    consent = PublicConsent.objects.create(resident=resident, purpose=purpose, story=story, given=given,
+                                           naming=naming, method=method, reference=reference[:60], recorded_by=user)
+    if story is not None and not given:
+        # after the withdrawal is saved: a failure on the radio side must never undo it
+        withdraw_story_bulletin(story, _("The person withdrew their consent to the story."))
+    return consent
 
 
 def current_public_consent(resident, purpose: str, story=None) -> PublicConsent | None:
@@ -161,7 +252,7 @@ def create_producer(household, user, *, name: str, kind: str = ProducerKind.CROP
         raise PermissionDenied
     name = (name or "").strip()
     if not name:
-        raise LivelihoodError(_("Give the producer a name (e.g. «Bánh nhôm chị Lý»)."))
+        raise LivelihoodError(_("Give the producer a name (e.g. «Bánh nhôm Ngọc Thiện»)."))
     if person is not None and person.household_id != household.pk:
         raise LivelihoodError(_("The owner must be a member of household %(h)s.") % {"h": household.code})
     if kind not in ProducerKind.values:
@@ -171,16 +262,61 @@ def create_producer(household, user, *, name: str, kind: str = ProducerKind.CROP
                                    messenger_url=messenger_url.strip(), created_by=user)
 
 
+def latest_consents(residents, purposes) -> dict:
+    """{(resident id, purpose): the consent in force or None} for many people in one query (no story)."""
+    ids = {r.pk for r in residents if r is not None}
+    out = {}
+    for c in (PublicConsent.objects.filter(resident_id__in=ids, purpose__in=list(purposes), story__isnull=True)
+              .order_by("resident_id", "purpose", "-recorded_at", "-id")):
+        out.setdefault((c.resident_id, c.purpose), c)
+    return {k: (c if c.given else None) for k, c in out.items()}
+
+
+def _producer_consents(producer, consents: dict | None) -> tuple:
+    """(page consent in force, phone consent in force) for the producer's owner."""
+    if producer.person_id is None:
+        return None, None
+    if consents is None:
+        return (consent_in_force(producer.person, Purpose.PRODUCER_PAGE),
+                consent_in_force(producer.person, Purpose.SHOW_PHONE))
+    return (consents.get((producer.person_id, Purpose.PRODUCER_PAGE)),
+            consents.get((producer.person_id, Purpose.SHOW_PHONE)))
+
+
+def producer_public_texts(producer) -> list[str]:
+    """Every free text the public page shows: trade name, descriptions, products, photo captions."""
+    texts = [producer.name, producer.description]
+    for p in producer.products.all():
+        if p.active:
+            texts += [p.name, p.description, p.other_certifications, p.season]
+            texts += [ph.caption for ph in p.photos.all()]
+    return texts
+
+
+def producer_text_problems(producer, page_consent, phone_consent) -> list[str]:
+    """Names the owner's consent does not allow, or a phone number without phone consent, in public texts."""
+    if producer.person_id is None or page_consent is None:
+        return []
+    texts = producer_public_texts(producer)
+    problems = name_problems(texts, producer.person, page_consent.naming, producer.household.residents.all())
+    if phone_consent is None and any(contains_phone(t) for t in texts):
+        problems.append(_("A public text contains a phone number, but the owner has not consented to showing "
+                          "their phone: remove it or record that consent."))
+    return problems
+
+
 def publish_problems(producer) -> list[str]:
     """What is missing before the producer's page may be public (empty list: nothing)."""
     problems = []
+    page_consent, phone_consent = _producer_consents(producer, None)
     if producer.person_id is None:
         problems.append(_("Choose the person who owns the business: their consent is needed."))
-    elif consent_in_force(producer.person, Purpose.PRODUCER_PAGE) is None:
+    elif page_consent is None:
         problems.append(_("%(name)s has not consented to a public page (record the consent first).")
                         % {"name": producer.person.full_name})
     if not producer.products.filter(active=True).exists():
         problems.append(_("Add at least one product on sale."))
+    problems += producer_text_problems(producer, page_consent, phone_consent)
     return problems
 
 
@@ -196,10 +332,14 @@ def set_published(producer, on: bool, user) -> Producer:
     return producer
 
 
-def is_public(producer) -> bool:
-    """The page is public only while switched on AND the owner's consent is in force (a withdrawal hides it)."""
-    return bool(producer.published and producer.person_id
-                and consent_in_force(producer.person, Purpose.PRODUCER_PAGE) is not None)
+def is_public(producer, consents: dict | None = None) -> bool:
+    """The page is public only while switched on, the owner's consent is in force (a withdrawal hides it)
+    and no public text names someone the consent does not allow (a later change of naming hides it too).
+    ``consents`` (from ``latest_consents``) spares a query per producer in lists."""
+    if not (producer.published and producer.person_id):
+        return False
+    page, phone = _producer_consents(producer, consents)
+    return page is not None and not producer_text_problems(producer, page, phone)
 
 
 def public_url(path: str, request=None) -> str:
@@ -218,8 +358,8 @@ def public_producer(producer, request=None) -> dict | None:
     """Exactly what the public page shows, or None if the page is not public."""
     if not is_public(producer):
         return None
-    page_consent = consent_in_force(producer.person, Purpose.PRODUCER_PAGE)
-    phone_ok = bool(producer.phone) and consent_in_force(producer.person, Purpose.SHOW_PHONE) is not None
+    page_consent, phone_consent = _producer_consents(producer, None)
+    phone_ok = bool(producer.phone) and phone_consent is not None
     digits = phone_digits(producer.phone) if phone_ok else ""
     village = producer.household.village
     products = []
@@ -236,9 +376,11 @@ def public_producer(producer, request=None) -> dict | None:
             "price_text": format_price(p.price), "unit": p.unit, "season": p.season, "certifications": certs,
             "photos": [{"id": ph.pk, "w": ph.width, "h": ph.height, "caption": ph.caption} for ph in p.photos.all()],
         })
+    # a link or handle that carries a phone number (zalo.me/09…) shows it only with the phone consent
+    shows_phone = (lambda t: contains_phone(t) and phone_consent is None)  # noqa: E731
     channels = [{"platform": c.get_platform_display(), "kind": c.kind, "url": c.address}
                 for c in producer.channels.filter(kind__in=ONLINE_SELLING, ended_on__isnull=True, show_publicly=True)
-                if c.is_link]
+                if c.is_link and not shows_phone(c.address)]
     path = f"/p/{producer.public_code}/"
     return {
         "code": producer.public_code, "name": producer.name, "kind": producer.get_kind_display(),
@@ -247,7 +389,8 @@ def public_producer(producer, request=None) -> dict | None:
         "owner": display_name(producer.person, page_consent.naming),
         "phone": producer.phone if phone_ok else "", "tel": digits,
         "zalo": f"https://zalo.me/{digits}" if digits else "",
-        "messenger": producer.messenger_url, "products": products, "channels": channels,
+        "messenger": "" if shows_phone(producer.messenger_url) else producer.messenger_url,
+        "products": products, "channels": channels,
         "url": public_url(path, request), "path": path,
     }
 
@@ -275,7 +418,9 @@ def social_post_text(view: dict) -> str:
     if contact:
         lines.append("Đặt hàng – " + " · ".join(contact))
     lines.append(f"Xem sản phẩm: {view['url']}")
-    tags = [_hashtag(p["name"]) for p in view["products"][:3]] + [_hashtag(view["commune"].replace("Xã ", "").replace("Phường ", ""))] if view["commune"] else []
+    tags = [_hashtag(p["name"]) for p in view["products"][:3]]
+    if view["commune"]:
+        tags.append(_hashtag(view["commune"].replace("Xã ", "").replace("Phường ", "")))
     if tags:
         lines.append(" ".join(dict.fromkeys(tags)))
     return "\n".join(lines).strip()
@@ -388,8 +533,10 @@ def add_product_photo(product, data: bytes, filename: str, user, caption: str = 
     if product.photos.count() >= 6:
         raise LivelihoodError(_("A product has at most 6 photos; remove one first."))
     s = store_photo(data, filename, f"p{product.producer_id}")
-    return ProductPhoto.objects.create(product=product, file=s.file, thumb=s.thumb, width=s.width, height=s.height,
-                                       bytes=s.bytes, thumb_bytes=s.thumb_bytes, caption=caption[:160])
+    with _files_kept_only_if_saved(s):
+        return ProductPhoto.objects.create(product=product, file=s.file, thumb=s.thumb, width=s.width,
+                                           height=s.height, bytes=s.bytes, thumb_bytes=s.thumb_bytes,
+                                           caption=caption[:160])
 
 
 def add_story_photo(story, data: bytes, filename: str, user, caption: str = ""):
@@ -400,14 +547,34 @@ def add_story_photo(story, data: bytes, filename: str, user, caption: str = ""):
     if story.photos.count() >= 6:
         raise LivelihoodError(_("A story has at most 6 photos; remove one first."))
     s = store_photo(data, filename, f"s{story.pk}")
-    return StoryPhoto.objects.create(story=story, file=s.file, thumb=s.thumb, width=s.width, height=s.height,
-                                     bytes=s.bytes, thumb_bytes=s.thumb_bytes, caption=caption[:160])
+    with _files_kept_only_if_saved(s):
+        photo = StoryPhoto.objects.create(story=story, file=s.file, thumb=s.thumb, width=s.width, height=s.height,
+                                          bytes=s.bytes, thumb_bytes=s.thumb_bytes, caption=caption[:160])
+        _back_to_draft(story)  # a new photo is new public content: it is approved like a text edit
+    return photo
+
+
+@contextmanager
+def _files_kept_only_if_saved(stored: StoredPhoto):
+    """Run the database writes for photo files already on disk, atomically; if they fail, the files go."""
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        for rel in (stored.file, stored.thumb):
+            (media_root() / rel).unlink(missing_ok=True)
+        raise
 
 
 def delete_photo(photo) -> None:
-    for rel in (photo.file, photo.thumb):
-        (media_root() / rel).unlink(missing_ok=True)
-    photo.delete()
+    """Remove the row, then (once that is committed) its files: a failure never leaves a row without files."""
+    files = [media_root() / rel for rel in (photo.file, photo.thumb)]
+    with transaction.atomic():
+        story = getattr(photo, "story", None)
+        photo.delete()
+        if story is not None:
+            _back_to_draft(story)  # removing a photo changes what was approved
+        transaction.on_commit(lambda: [f.unlink(missing_ok=True) for f in files])
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -426,9 +593,10 @@ def add_channel(producer, user, *, kind: str, platform: str, since, address: str
         show_publicly = False  # account numbers and wallets are never shown in public
         if re.fullmatch(r"[\d .-]{6,}", address):
             raise LivelihoodError(_("Do not record account numbers; write the bank or wallet name only."))
-    ch = OnlineChannel.objects.create(producer=producer, kind=kind, platform=platform, address=address[:300],
-                                      since=since, show_publicly=show_publicly, recorded_by=user)
-    ch.skills.set(list(skills))
+    with transaction.atomic():
+        ch = OnlineChannel.objects.create(producer=producer, kind=kind, platform=platform, address=address[:300],
+                                          since=since, show_publicly=show_publicly, recorded_by=user)
+        ch.skills.set(list(skills))
     return ch
 
 
@@ -469,11 +637,16 @@ def load_starter_articles() -> int:
     return n
 
 
+def article_slug(title: str) -> str:
+    """"Phòng trừ rầy nâu" -> "phong-tru-ray-nau"."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(title)).strip("-")[:70].strip("-") or "bai-viet"
+
+
 ARTICLE_FIELDS = ("title", "topic", "subject", "summary", "body", "source_type", "source", "active")
 
 
 @transaction.atomic
-def save_article(article: FarmingArticle | None, data: dict, user) -> FarmingArticle:
+def save_article(article: FarmingArticle | None, data: dict, user, slug: str = "") -> FarmingArticle:
     """Create or edit an article; each saved version is kept."""
     if not can_edit_articles(user):
         raise PermissionDenied
@@ -481,10 +654,11 @@ def save_article(article: FarmingArticle | None, data: dict, user) -> FarmingArt
     if missing:
         raise LivelihoodError(_("Fill in: %(f)s.") % {"f": ", ".join(missing)})
     if article is None:
-        base = re.sub(r"[^a-z0-9]+", "-", fold(data["title"])).strip("-")[:70] or "bai-viet"
-        slug, i = base, 2
-        while FarmingArticle.objects.filter(slug=slug).exists():
-            slug, i = f"{base}-{i}", i + 1
+        if not slug:
+            base = article_slug(data["title"])
+            slug, i = base, 2
+            while FarmingArticle.objects.filter(slug=slug).exists():
+                slug, i = f"{base}-{i}", i + 1
         article = FarmingArticle(slug=slug, origin="local", version=0)
     for f in ARTICLE_FIELDS:
         if f in data:
@@ -547,7 +721,8 @@ def save_story(story: SuccessStory | None, data: dict, user, resident=None) -> S
     missing = [f for f in ("title", "before", "change")
                if not str(data.get(f, getattr(story, f, "") if story else "") or "").strip()]
     if missing:
-        raise LivelihoodError(_("Fill in: %(f)s.") % {"f": ", ".join(missing)})
+        labels = [str(SuccessStory._meta.get_field(f).verbose_name) for f in missing]
+        raise LivelihoodError(_("Fill in: %(f)s.") % {"f": ", ".join(labels)})
     if story is None:
         if resident is None:
             raise LivelihoodError(_("Choose the person the story is about."))
@@ -562,17 +737,39 @@ def save_story(story: SuccessStory | None, data: dict, user, resident=None) -> S
             if getattr(story, f) != v:
                 setattr(story, f, v)
                 changed = True
-    if changed and story.pk and story.status in (SuccessStory.Status.APPROVED, SuccessStory.Status.PUBLISHED):
-        story.status = SuccessStory.Status.DRAFT
-        story.approved_by, story.approved_at, story.published_at = None, None, None
+    if changed and story.pk:
+        _back_to_draft(story, save=False)
     story.save()
     return story
 
 
-def story_problems(story) -> list[str]:
+def _back_to_draft(story, save: bool = True) -> None:
+    """An approved or published story whose public content changed waits for approval again."""
+    if story.status in (SuccessStory.Status.APPROVED, SuccessStory.Status.PUBLISHED):
+        story.status = SuccessStory.Status.DRAFT
+        story.approved_by, story.approved_at, story.published_at = None, None, None
+        if save:
+            story.save()
+
+
+def _story_texts(story) -> list[str]:
+    return [story.title, story.before, story.change, story.quote, story.figures] + [p.caption for p in story.photos.all()]
+
+
+def _story_public_texts(story, consent) -> list[str]:
+    """The texts as the public page shows them (the full name already replaced where consent allows)."""
+    shown = display_name(story.resident, consent.naming)
+    return [_replace_name(t, story.resident, shown, STORY_FALLBACK_NAME) for t in _story_texts(story)]
+
+
+def story_problems(story, consent=None) -> list[str]:
     problems = []
-    if consent_in_force(story.resident, Purpose.STORY, story) is None:
+    consent = consent or consent_in_force(story.resident, Purpose.STORY, story)
+    if consent is None:
         problems.append(_("%(name)s's consent to publish this story is not recorded.") % {"name": story.resident.full_name})
+    else:
+        problems += name_problems(_story_public_texts(story, consent), story.resident, consent.naming,
+                                  story.resident.household.residents.all())
     return problems
 
 
@@ -606,25 +803,68 @@ def withdraw_story(story, user) -> SuccessStory:
     if not (can_approve(user) or (can_edit(user) and story.written_by_id == user.pk)):
         raise PermissionDenied
     story.status = SuccessStory.Status.WITHDRAWN
-    story.save()
+    story.save()  # saved first: a failure on the radio side must never undo the withdrawal
+    withdraw_story_bulletin(story, _("The story was withdrawn from publication."))
     return story
 
 
-def story_is_public(story) -> bool:
-    return (story.status == SuccessStory.Status.PUBLISHED
-            and consent_in_force(story.resident, Purpose.STORY, story) is not None)
+def withdraw_story_bulletin(story, reason: str) -> bool:
+    """Tell the radio that the bulletin made from ``story`` may no longer be aired (True if it was told).
+    Nothing to do without a bulletin, or while the radio module is not installed."""
+    ref = story.bulletin_ref
+    if not ref:
+        return False
+    try:
+        from ngoso.radio import services as radio
+    except ModuleNotFoundError as exc:
+        if exc.name in ("ngoso.radio", "ngoso.radio.services"):
+            return False  # the radio module is not installed: there is no bulletin to withdraw
+        raise
+    radio.withdraw_bulletin(int(ref) if ref.isdigit() else ref, reason)
+    return True
 
 
-def public_story(story, request=None) -> dict | None:
-    """What the public story page shows (the person named only as their consent allows), or None."""
-    if not story_is_public(story):
+def story_consents(stories) -> dict:
+    """{story id: its consent in force or None} for many stories in one query."""
+    whose = {s.pk: s.resident_id for s in stories}
+    latest = {}
+    for c in (PublicConsent.objects.filter(purpose=Purpose.STORY, story__in=list(whose))
+              .order_by("story_id", "-recorded_at", "-id")):
+        if c.resident_id == whose[c.story_id]:
+            latest.setdefault(c.story_id, c)
+    return {pk: (c if c.given else None) for pk, c in latest.items()}
+
+
+_ASK = object()  # "look the consent up" (None means: known to be missing)
+
+
+def story_is_public(story, consent=_ASK) -> bool:
+    """Published, with the person's consent in force, and naming nobody the consent does not allow."""
+    if story.status != SuccessStory.Status.PUBLISHED:
+        return False
+    if consent is _ASK:
+        consent = consent_in_force(story.resident, Purpose.STORY, story)
+    return consent is not None and not story_problems(story, consent)
+
+
+STORY_FALLBACK_NAME = "một người dân"
+
+
+def public_story(story, request=None, *, consent=_ASK, producer_public: bool | None = None) -> dict | None:
+    """What the public story page shows (the person named only as their consent allows), or None.
+    Lists pass ``consent`` (from ``story_consents``) and ``producer_public`` to spare queries per story."""
+    if story.status != SuccessStory.Status.PUBLISHED:
         return None
-    consent = consent_in_force(story.resident, Purpose.STORY, story)
+    if consent is _ASK:
+        consent = consent_in_force(story.resident, Purpose.STORY, story)
+    if not story_is_public(story, consent):
+        return None
     r = story.resident
     shown = display_name(r, consent.naming)
-    fallback = "một người dân"
-    clean = lambda t: _replace_name(t, r, shown, fallback)  # noqa: E731
-    producer = story.producer if story.producer_id and is_public(story.producer) else None
+    clean = lambda t: _replace_name(t, r, shown, STORY_FALLBACK_NAME)  # noqa: E731
+    if producer_public is None:
+        producer_public = bool(story.producer_id) and is_public(story.producer)
+    producer = story.producer if story.producer_id and producer_public else None
     return {
         "code": story.public_code, "title": clean(story.title), "who": shown, "place": place_label(story.village),
         "commune": story.village.parent.name if story.village.parent_id else "",
@@ -751,7 +991,7 @@ def import_articles(data: bytes, filename: str, user) -> list[FarmingArticle]:
             raise ValueError
     except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         raise LivelihoodError(_("«%(f)s» is not a JSON file with a list of articles.") % {"f": filename}) from exc
-    errors, clean = [], []
+    errors, clean, seen = [], [], {}
     for i, a in enumerate(items, start=1):
         if not isinstance(a, dict):
             errors.append(_("Article %(i)d: not an object.") % {"i": i})
@@ -761,6 +1001,15 @@ def import_articles(data: bytes, filename: str, user) -> list[FarmingArticle]:
         row = {"title": str(a.get("title", "")).strip(), "topic": a.get("topic", ""), "subject": str(a.get("subject", "")).strip(),
                "summary": str(a.get("summary", "")).strip(), "body": body.strip(), "source_type": a.get("source_type", ""),
                "source": str(a.get("source", "")).strip(), "active": True}
+        slug = str(a.get("slug") or "").strip() or article_slug(row["title"])
+        if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug) or len(slug) > 80:
+            errors.append(f"{where}: " + _("slug «%(s)s» must be lower-case letters a–z, digits and dashes "
+                                           "(at most 80)") % {"s": slug[:90]})
+        elif slug in seen:
+            errors.append(f"{where}: " + _("slug «%(s)s» is already used by article %(i)d of this file")
+                          % {"s": slug, "i": seen[slug]})
+        else:
+            seen[slug] = i
         missing = [k for k in ("title", "subject", "summary", "body", "source") if not row[k]]
         if missing:
             errors.append(f"{where}: " + _("Fill in: %(f)s.") % {"f": ", ".join(missing)})
@@ -771,15 +1020,18 @@ def import_articles(data: bytes, filename: str, user) -> list[FarmingArticle]:
         for k, limit in (("title", 160), ("subject", 80), ("summary", 300), ("body", 6000), ("source", 200)):
             if len(row[k]) > limit:
                 errors.append(f"{where}: " + _("%(k)s is longer than %(n)d characters") % {"k": k, "n": limit})
-        clean.append((a.get("slug"), row))
+        clean.append((slug, row))
     if errors:
         raise LivelihoodError("; ".join(errors))
     out = []
     with transaction.atomic():
         for slug, row in clean:
-            existing = FarmingArticle.objects.filter(slug=slug).first() if slug else None
+            existing = FarmingArticle.objects.filter(slug=slug).first()
+            if existing is not None and all(getattr(existing, k) == v for k, v in row.items()):
+                out.append(existing)  # the same article again: no new version
+                continue
             try:
-                out.append(save_article(existing, row, user))
+                out.append(save_article(existing, row, user, slug=slug))
             except ValidationError as exc:  # pragma: no cover - checked above
                 raise LivelihoodError(str(exc)) from exc
     return out

@@ -273,9 +273,13 @@ def public_photo(request, code, pk, size):
 
 @cache_control(public=True, max_age=60)
 def public_stories(request):
-    qs = (SuccessStory.objects.filter(status=SuccessStory.Status.PUBLISHED)
-          .select_related("resident", "village__parent").order_by("-published_at")[:60])
-    views = [v for v in (services.public_story(s, request) for s in qs) if v]
+    qs = list(SuccessStory.objects.filter(status=SuccessStory.Status.PUBLISHED)
+              .select_related("resident__household", "village__parent")
+              .prefetch_related("photos", "resident__household__residents").order_by("-published_at")[:60])
+    consents = services.story_consents(qs)
+    # the list links no producer page, so it needs no producer look-up
+    views = [v for v in (services.public_story(s, request, consent=consents.get(s.pk), producer_public=False)
+                         for s in qs) if v]
     return render(request, "livelihoods/public_stories.html", {"stories": views})
 
 
