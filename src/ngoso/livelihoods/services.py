@@ -343,15 +343,10 @@ def is_public(producer, consents: dict | None = None) -> bool:
 
 
 def public_url(path: str, request=None) -> str:
-    """An absolute address for QR codes and pasted text; NGOSO_PUBLIC_URL wins over the request's host."""
-    import os
+    """An absolute address for QR codes and pasted text (NGOSO_PUBLIC_URL wins; see ngoso.core.public)."""
+    from ngoso.core.public import public_url as absolute
 
-    base = os.environ.get("NGOSO_PUBLIC_URL", "").rstrip("/")
-    if base:
-        return base + path
-    if request is not None:
-        return request.build_absolute_uri(path)
-    return path
+    return absolute(path, request)
 
 
 def public_producer(producer, request=None) -> dict | None:
