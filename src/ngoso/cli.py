@@ -28,6 +28,8 @@ COMMANDS = {
     "places": "places",
     "createuser": "createuser",
     "say": "say",
+    "speaker": "speaker",
+    "radio": "radio",
 }
 
 

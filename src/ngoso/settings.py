@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "ngoso.visits",
     "ngoso.sync",
     "ngoso.poverty",
+    "ngoso.radio",
 ]
 
 MIDDLEWARE = [

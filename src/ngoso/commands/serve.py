@@ -6,19 +6,29 @@ def add_arguments(p):
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--push-port", type=int, default=None,
+                   help="cổng đẩy lệnh cho cụm loa (mặc định: cổng + 1; 0 = tắt) / radio push port (default port+1, 0 = off)")
 
 
 def handle(args) -> int:
-    return run_server(args.host, args.port, args.threads)
+    return run_server(args.host, args.port, args.threads, args.push_port)
 
 
-def run_server(host: str, port: int, threads: int = 8) -> int:
+def run_server(host: str, port: int, threads: int = 8, push_port: int | None = None) -> int:
     from waitress import serve
 
     from ngoso.core.jobs import mark_interrupted
     from ngoso.wsgi import application
 
     mark_interrupted()
+    if push_port != 0:  # the smart radio's long-poll push server (docs/radio.md)
+        import os
+
+        from ngoso.radio import push
+
+        server = push.start(host, port + 1 if push_port is None else push_port)
+        os.environ["NGOSO_RADIO_PUSH_PORT"] = str(server.port)
+        print(f"Cụm loa: kênh đẩy lệnh / radio push channel at http://{host}:{server.port}/wait", flush=True)
     print(f"\nNgõ Số đang chạy tại / serving at http://{host}:{port}/  (Ctrl+C để dừng / to stop)", flush=True)
     serve(application, host=host, port=port, threads=threads, ident="ngoso", channel_timeout=120)
     return 0

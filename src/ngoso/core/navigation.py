@@ -14,6 +14,8 @@ def menu_for(user):
         items.append((_("Dashboard"), reverse("dashboard", args=[user.place.code])))
     if user.can("manage_teams"):
         items.append((_("Team"), reverse("my_team")))
+    if user.can("radio"):
+        items.append((_("Radio"), reverse("radio")))
     items.append((_("Search"), reverse("search")))
     if user.can("import"):
         items.append((_("Import"), reverse("import")))
