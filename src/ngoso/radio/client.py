@@ -315,13 +315,13 @@ class Speaker:
                     self.log(f"SERVER ERROR {exc}")
                 self.online = False
                 self.stop_all.wait(backoff)
-                backoff = min(backoff * 2, 30.0)
+                backoff = min(backoff * 2, 8.0)
             except (OSError, http.client.HTTPException, ValueError) as exc:
                 if self.online:
                     self.log(f"OFFLINE ({exc.__class__.__name__}: {exc}); playing from cache")
                 self.online = False
                 self.stop_all.wait(backoff)
-                backoff = min(backoff * 2, 30.0)
+                backoff = min(backoff * 2, 8.0)
 
     def push_loop(self) -> None:
         conn = None
