@@ -200,3 +200,7 @@ def place_indicators(request, code: str):
 from ngoso.sync.api import router as sync_router  # noqa: E402
 
 api.add_router("/sync", sync_router)
+
+from ngoso.radio.api import router as radio_router  # noqa: E402
+
+api.add_router("/radio", radio_router)

@@ -30,5 +30,8 @@ def run_server(host: str, port: int, threads: int = 8, push_port: int | None = N
         os.environ["NGOSO_RADIO_PUSH_PORT"] = str(server.port)
         print(f"Cụm loa: kênh đẩy lệnh / radio push channel at http://{host}:{server.port}/wait", flush=True)
     print(f"\nNgõ Số đang chạy tại / serving at http://{host}:{port}/  (Ctrl+C để dừng / to stop)", flush=True)
-    serve(application, host=host, port=port, threads=threads, ident="ngoso", channel_timeout=120)
+    # poll() rather than select(): the radio push server holds thousands of sockets in this process, and
+    # select() fails on descriptors above 1024
+    serve(application, host=host, port=port, threads=threads, ident="ngoso", channel_timeout=120,
+          asyncore_use_poll=True, connection_limit=1000)
     return 0

@@ -65,6 +65,7 @@ class DemoSummary:
     counts: dict = field(default_factory=dict)
     activity: dict = field(default_factory=dict)
     access: dict = field(default_factory=dict)
+    radio: dict = field(default_factory=dict)
     communes: int = 0          # current communes holding demo villages
     former_communes: int = 0   # communes before July 2025 holding demo villages
     logins: list = field(default_factory=list)
@@ -180,6 +181,9 @@ def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None
     from .access import build_access
 
     summary.access = build_access(seed, progress)
+    from .radio import build_radio
+
+    summary.radio = build_radio(seed, progress)
     if activity:
         from django.utils import timezone
 
@@ -455,6 +459,12 @@ def reset_database() -> None:
 
         from ngoso.poverty.models import AccessSite, PovertyReview, VillageSurvey
         from ngoso.sync.models import AppliedEdit, DeviceToken, SyncConflict
+        from ngoso.radio.models import (Alert, Bulletin, ClusterDay, Command, Emergency, PlayLog, Programme,
+                                        SpeakerCluster)
+
+        for model in (Alert, PlayLog, ClusterDay, Command, Emergency.targets.through, Emergency,
+                      Programme.targets.through, Programme, Bulletin, SpeakerCluster):
+            model.objects.all()._raw_delete(model.objects.db)
 
         for model in (AccessSite, PovertyReview, VillageSurvey, SyncConflict, AppliedEdit, DeviceToken, PlaceCounter, CounterState, ResidentSkill, SkillRecord, Visit.present.through, Visit,
                       HouseholdStatus, Assignment, Membership, Member, Team, Consent, Resident, Household, Erasure,

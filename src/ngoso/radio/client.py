@@ -157,7 +157,12 @@ class Speaker:
     # -- HTTP ------------------------------------------------------------------------------------------
     def _request(self, method: str, path: str, body: dict | None = None, timeout: float = 15.0, raw: bool = False):
         data = json.dumps(body).encode("utf-8") if body is not None else None
-        req = urllib.request.Request(self.server + API + path, data=data, method=method)
+        url = self.server + API + path
+        if self.push_port and self.use_push and path in ("/heartbeat", "/logs"):
+            # the push server takes heartbeats and logs too, group-committed (docs/radio.md)
+            u = urlsplit(self.server)
+            url = f"{u.scheme}://{u.hostname}:{self.push_port}{path}"
+        req = urllib.request.Request(url, data=data, method=method)
         req.add_header("User-Agent", VERSION)
         if data is not None:
             req.add_header("Content-Type", "application/json")

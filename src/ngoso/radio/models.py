@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def hash_token(token: str) -> str:
@@ -31,7 +32,7 @@ class Category(models.TextChoices):
 
 class Priority(models.TextChoices):
     NORMAL = "normal", _("Normal")
-    PRIORITY = "priority", _("Priority")
+    PRIORITY = "priority", pgettext_lazy("bulletin priority", "Priority")
     EMERGENCY = "emergency", _("Emergency")
 
 

@@ -7,6 +7,9 @@ connection for the price of a socket and a future (docs/decisions/0004-radio-pus
     GET /wait?after=<seq>     Authorization: Bearer <cluster token>
     -> 200 {"commands": [...], "last_seq": N}   at once if a command newer than ``after`` targets the
        cluster, else when one arrives, else after ``hold`` seconds with an empty list. HTTP/1.1 keep-alive.
+    POST /heartbeat, POST /logs   the same bodies and answers as /radio/device/v1/heartbeat and /logs on
+       the WSGI server, but group-committed: one database transaction every ``flush_interval`` (0.25 s)
+       for every heartbeat and log batch received meanwhile. A log batch is answered after its commit.
     GET /health -> 200 {"waiting": n, "last_seq": N}
 
 Commands are rows of ``radio.Command`` written by any process (web page, CLI); a thread of this server
@@ -26,7 +29,8 @@ from urllib.parse import parse_qs, urlsplit
 
 log = logging.getLogger("ngoso.radio.push")
 
-RECENT_SECONDS = 600  # commands older than this are not replayed to a client that reconnects
+RECENT_SECONDS = 600
+MAX_BODY = 2 * 1024 * 1024  # commands older than this are not replayed to a client that reconnects
 
 
 class Waiter:
@@ -44,7 +48,11 @@ class PushServer:
         self.waiters: set[Waiter] = set()
         self.recent: list[dict] = []  # {"seq", "paths", "message", "at"}
         self.last_seq = 0
-        self.tokens: dict[str, tuple[float, int | None, str]] = {}  # token hash -> (expires, cluster id, path)
+        self.tokens: dict[str, tuple] = {}  # token hash -> (expires, cluster id, path, heartbeat interval)
+        self.flush_interval = 0.25
+        self._lock = threading.Lock()
+        self.hb_queue: list = []  # (cluster id, cleaned heartbeat, time)
+        self.log_queue: list = []  # (cluster id, cleaned rows, future)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.server = None
         self.ready = threading.Event()
@@ -60,7 +68,39 @@ class PushServer:
         if self.server is None:
             raise RuntimeError(f"push server could not listen on {self.host}:{self.port}")
         threading.Thread(target=self._poll_db, name="ngoso-push-poll", daemon=True).start()
+        threading.Thread(target=self._flush_loop, name="ngoso-push-flush", daemon=True).start()
         return self
+
+    def _flush_loop(self) -> None:
+        from django.db import close_old_connections, connection, transaction
+
+        from . import services
+        from .models import SpeakerCluster
+
+        close_old_connections()
+        while not self.stopping.is_set():
+            self.stopping.wait(self.flush_interval)
+            with self._lock:
+                hbs, self.hb_queue = self.hb_queue, []
+                logs, self.log_queue = self.log_queue, []
+            if not hbs and not logs:
+                continue
+            results = []
+            try:
+                with transaction.atomic():
+                    services.record_heartbeats(hbs)
+                    clusters = {c.pk: c for c in SpeakerCluster.objects.filter(
+                        pk__in={cid for cid, _, _ in logs}).select_related("place")}
+                    stored = services.store_logs_many([(clusters[cid], rows) for cid, rows, _ in logs])
+                    results = [(fut, r) for (_, _, fut), r in zip(logs, stored)]
+            except Exception as exc:  # noqa: BLE001 - the clients keep their logs and send them again
+                log.exception("push server: flush failed")
+                connection.close()
+                for _, _, fut in logs:
+                    self.loop.call_soon_threadsafe(_settle, fut, exc)
+                continue
+            for fut, result in results:
+                self.loop.call_soon_threadsafe(_settle, fut, result)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -126,12 +166,12 @@ class PushServer:
         h = hash_token(token)
         hit = self.tokens.get(h)
         if hit and hit[0] > time.monotonic():
-            return hit[1], hit[2]
+            return hit[1:]
         cluster = await self.loop.run_in_executor(self.db, _lookup, token)
         ttl = 60.0 if cluster else 10.0
-        entry = (time.monotonic() + ttl, cluster[0] if cluster else None, cluster[1] if cluster else "")
+        entry = (time.monotonic() + ttl, *(cluster or (None, "", 30)))
         self.tokens[h] = entry
-        return entry[1], entry[2]
+        return entry[1:]
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -152,10 +192,17 @@ class PushServer:
                     if ":" in line:
                         k, v = line.split(":", 1)
                         headers[k.strip().lower()] = v.strip()
-                if int(headers.get("content-length") or 0):
-                    await reader.readexactly(min(int(headers["content-length"]), 65536))
+                try:
+                    length = int(headers.get("content-length") or 0)
+                except ValueError:
+                    length = -1
+                if not 0 <= length <= MAX_BODY:
+                    await self._send(writer, 400, {"error": "Content-Length không hợp lệ / bad Content-Length"},
+                                     close=True)
+                    return
+                payload = await reader.readexactly(length) if length else b""
                 close = headers.get("connection", "").lower() == "close"
-                status, body = await self._handle(method, target, headers)
+                status, body = await self._handle(method, target, headers, payload)
                 await self._send(writer, status, body, close=close)
                 if close:
                     return
@@ -167,19 +214,22 @@ class PushServer:
             except Exception:  # noqa: BLE001
                 pass
 
-    async def _handle(self, method: str, target: str, headers: dict) -> tuple[int, dict]:
+    async def _handle(self, method: str, target: str, headers: dict, payload: bytes = b"") -> tuple[int, dict]:
         url = urlsplit(target)
         if url.path == "/health":
             return 200, {"waiting": len(self.waiters), "last_seq": self.last_seq}
-        if url.path != "/wait":
+        want = {"/wait": "GET", "/heartbeat": "POST", "/logs": "POST"}.get(url.path)
+        if want is None:
             return 404, {"error": "không có địa chỉ này / not found"}
-        if method != "GET":
-            return 405, {"error": "chỉ nhận GET / use GET"}
+        if method != want:
+            return 405, {"error": f"chỉ nhận {want} / use {want}"}
         auth = headers.get("authorization", "")
         token = auth[7:].strip() if auth.startswith("Bearer ") else ""
-        cluster_id, path = await self._auth(token) if token else (None, "")
+        cluster_id, path, interval = await self._auth(token) if token else (None, "", 30)
         if cluster_id is None:
             return 401, {"error": "mã thiết bị sai hoặc đã thu hồi / unknown or revoked token"}
+        if url.path != "/wait":
+            return await self._ingest(url.path, cluster_id, path, interval, payload)
         try:
             after = int(parse_qs(url.query).get("after", ["0"])[0])
             hold = min(self.hold, float(parse_qs(url.query).get("hold", [self.hold])[0]))
@@ -199,14 +249,49 @@ class PushServer:
         self.delivered += bool(msgs)
         return 200, {"commands": msgs, "last_seq": max([self.last_seq] + [m["seq"] for m in msgs])}
 
+    async def _ingest(self, what: str, cluster_id: int, path: str, interval: int, payload: bytes):
+        from django.utils import timezone
+
+        from . import services
+
+        try:
+            data = json.loads(payload.decode("utf-8") or "{}")
+        except (UnicodeDecodeError, ValueError) as exc:
+            return 400, {"error": f"JSON không hợp lệ / invalid JSON: {exc}"}
+        try:
+            if what == "/heartbeat":
+                clean = services.clean_heartbeat(data)
+                with self._lock:
+                    self.hb_queue.append((cluster_id, clean, timezone.now()))
+                return 200, {"server_time": timezone.now().isoformat(), "heartbeat_interval": interval,
+                             "commands": self._pending(path, clean["last_seq"]), "last_seq": self.last_seq}
+            if not isinstance(data, dict):
+                raise services.RadioError("JSON phải là một đối tượng / the JSON body must be an object")
+            rows = services.clean_logs(data.get("logs"))
+        except services.RadioError as exc:
+            return 400, {"error": str(exc)}
+        fut = self.loop.create_future()
+        with self._lock:
+            self.log_queue.append((cluster_id, rows, fut))
+        result = await fut
+        if isinstance(result, Exception):
+            return 503, {"error": f"lưu chưa được, gửi lại sau / not stored, send again later: {result}"}
+        return 200, result
+
     @staticmethod
     async def _send(writer, status: int, body: dict, close: bool = False) -> None:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed"}
+        reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
+                  503: "Service Unavailable"}
         writer.write(f"HTTP/1.1 {status} {reason.get(status, 'OK')}\r\nContent-Type: application/json; charset=utf-8\r\n"
                      f"Content-Length: {len(data)}\r\nConnection: {'close' if close else 'keep-alive'}\r\n\r\n"
                      .encode("latin-1") + data)
         await writer.drain()
+
+
+def _settle(fut, value) -> None:
+    if not fut.done():
+        fut.set_result(value)
 
 
 def _targets(path: str, paths) -> bool:
@@ -220,7 +305,7 @@ def _lookup(token: str):
 
     close_old_connections()
     c = services.authenticate(token)
-    return (c.pk, c.place.path) if c else None
+    return (c.pk, c.place.path, c.heartbeat_interval) if c else None
 
 
 def start(host: str, port: int, **kw) -> PushServer:

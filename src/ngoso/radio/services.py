@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -465,40 +466,97 @@ def redeem_registration(code: str, client_version: str = "") -> tuple[SpeakerClu
     return cluster, token
 
 
-def heartbeat(cluster: SpeakerCluster, data: dict, now: dt.datetime | None = None) -> dict:
-    """Record a cluster's status; answer with the server time, pending commands and the programme stamp."""
-    now = now or timezone.now()
+def clean_heartbeat(data) -> dict:
+    """Check a heartbeat body; returns the fields to store. RadioError says what is wrong."""
+    if not isinstance(data, dict):
+        raise RadioError("JSON phải là một đối tượng / the JSON body must be an object")
     volume = data.get("volume")
-    if volume is not None and (not isinstance(volume, int) or not 0 <= volume <= 100):
+    if volume is not None and (not isinstance(volume, int) or isinstance(volume, bool) or not 0 <= volume <= 100):
         raise RadioError("volume phải là số nguyên 0-100 / volume must be an integer 0-100")
     faults = data.get("faults") or []
     if not isinstance(faults, list) or not all(isinstance(f, str) for f in faults):
         raise RadioError("faults phải là danh sách chuỗi / faults must be a list of strings")
-    faults = sorted({f[:60] for f in faults})[:20]
     cached_until = _parse_time(data.get("cached_until"), "cached_until") if data.get("cached_until") else None
-    gap = (now - cluster.last_seen_at).total_seconds() if cluster.last_seen_at else 0
-    credit = int(min(max(gap, 0), 2 * cluster.heartbeat_interval)) if cluster.last_seen_at else 0
-    SpeakerCluster.objects.filter(pk=cluster.pk).update(
-        last_seen_at=now, volume=volume, now_playing=str(data.get("now_playing") or "")[:200], faults=faults,
-        cached_until=cached_until, client_version=str(data.get("version") or "")[:40],
-        pending_logs=max(0, int(data.get("pending_logs") or 0)))
-    day = now.astimezone(tz()).date()
-    updated = ClusterDay.objects.filter(cluster=cluster, day=day).update(
-        online_seconds=F("online_seconds") + credit, heartbeats=F("heartbeats") + 1)
-    if not updated:
-        ClusterDay.objects.get_or_create(cluster=cluster, day=day, defaults={"online_seconds": credit, "heartbeats": 1})
-    # alerts: back online resolves "offline"; reported faults open one alert each, cleared faults resolve
-    open_alerts = {a.key: a for a in Alert.objects.filter(cluster=cluster, resolved_at__isnull=True,
-                                                          kind__in=[Alert.Kind.OFFLINE, Alert.Kind.FAULT])}
-    for key, alert in open_alerts.items():
-        if key == "offline" or (key.startswith("fault:") and key[6:] not in faults):
-            Alert.objects.filter(pk=alert.pk).update(resolved_at=now)
-    for f in faults:
-        if f"fault:{f}" not in open_alerts:
-            _alert(cluster, Alert.Kind.FAULT, f"fault:{f}", f"Cụm loa {cluster.code} báo lỗi: {f} / reports fault {f}",
-                   now)
+    try:
+        pending, last_seq = max(0, int(data.get("pending_logs") or 0)), int(data.get("last_seq") or 0)
+    except (TypeError, ValueError):
+        raise RadioError("pending_logs/last_seq phải là số / must be integers") from None
+    return {"volume": volume, "now_playing": str(data.get("now_playing") or "")[:200],
+            "faults": sorted({f[:60] for f in faults})[:20], "cached_until": cached_until,
+            "version": str(data.get("version") or "")[:40], "pending_logs": pending, "last_seq": last_seq}
+
+
+def heartbeat(cluster: SpeakerCluster, data: dict, now: dt.datetime | None = None) -> dict:
+    """Record a cluster's status; answer with the server time and the commands it has not seen."""
+    now = now or timezone.now()
+    clean = clean_heartbeat(data)
+    with transaction.atomic():
+        record_heartbeats([(cluster.pk, clean, now)])
     return {"server_time": now.isoformat(), "heartbeat_interval": cluster.heartbeat_interval,
-            "commands": pending_commands(cluster, int(data.get("last_seq") or 0)), "last_seq": last_command_seq()}
+            "commands": pending_commands(cluster, clean["last_seq"]), "last_seq": last_command_seq()}
+
+
+def record_heartbeats(rows: list[tuple[int, dict, dt.datetime]]) -> int:
+    """Store many heartbeats (already cleaned) at once: the push server group-commits them every 0.25 s.
+
+    Per cluster: live status, uptime credit for the day (time since the previous heartbeat, at most two
+    intervals), "offline" alerts resolved, fault alerts opened for new faults and resolved for cleared ones.
+    """
+    from django.db import connection
+
+    if not rows:
+        return 0
+    ids = {cid for cid, _, _ in rows}
+    clusters = {c.pk: c for c in SpeakerCluster.objects.filter(pk__in=ids).select_related("place")}
+    open_alerts = defaultdict(dict)
+    for a in Alert.objects.filter(cluster_id__in=ids, resolved_at__isnull=True,
+                                  kind__in=[Alert.Kind.OFFLINE, Alert.Kind.FAULT]):
+        open_alerts[a.cluster_id][a.key] = a
+    status, credit, resolve, new_alerts = {}, defaultdict(lambda: [0, 0]), [], []
+    for cid, d, now in sorted(rows, key=lambda r: r[2]):
+        c = clusters.get(cid)
+        if c is None:
+            continue
+        gap = (now - c.last_seen_at).total_seconds() if c.last_seen_at else 0
+        day = credit[(cid, now.astimezone(tz()).date())]
+        day[0] += int(min(max(gap, 0), 2 * c.heartbeat_interval))
+        day[1] += 1
+        c.last_seen_at = now
+        status[cid] = (now, d)
+        for key, alert in list(open_alerts[cid].items()):
+            if key == "offline" or (key.startswith("fault:") and key[6:] not in d["faults"]):
+                resolve.append(alert.pk)
+                del open_alerts[cid][key]
+        for f in d["faults"]:
+            if f"fault:{f}" not in open_alerts[cid]:
+                a = Alert(kind=Alert.Kind.FAULT, cluster_id=cid, place_path=c.place.path, key=f"fault:{f}"[:120],
+                          message=f"Cụm loa {c.code} báo lỗi: {f} / reports fault {f}"[:300], created_at=now)
+                open_alerts[cid][a.key] = a
+                new_alerts.append(a)
+    qn = connection.ops.quote_name
+    sc, cd = SpeakerCluster._meta.db_table, ClusterDay._meta.db_table
+    with connection.cursor() as cur:
+        cur.executemany(
+            f"UPDATE {qn(sc)} SET last_seen_at=%s, volume=%s, now_playing=%s, faults=%s, cached_until=%s, "
+            f"client_version=%s, pending_logs=%s WHERE id=%s",
+            [(_db_time(now), d["volume"], d["now_playing"], json.dumps(d["faults"]), _db_time(d["cached_until"]),
+              d["version"], d["pending_logs"], cid) for cid, (now, d) in status.items()])
+        cur.executemany(
+            f"INSERT INTO {qn(cd)} (cluster_id, day, online_seconds, heartbeats) VALUES (%s, %s, %s, %s) "
+            f"ON CONFLICT (cluster_id, day) DO UPDATE SET online_seconds = {qn(cd)}.online_seconds + "
+            f"excluded.online_seconds, heartbeats = {qn(cd)}.heartbeats + excluded.heartbeats",
+            [(cid, day, secs, n) for (cid, day), (secs, n) in credit.items()])
+    if resolve:
+        Alert.objects.filter(pk__in=resolve).update(resolved_at=timezone.now())
+    if new_alerts:
+        Alert.objects.bulk_create(new_alerts)
+    return len(status)
+
+
+def _db_time(value):
+    from django.db import connection
+
+    return connection.ops.adapt_datetimefield_value(value) if value is not None else None
 
 
 def _parse_time(value, name: str) -> dt.datetime:
@@ -521,6 +579,11 @@ LOG_FIELDS = {"uuid", "key", "status", "started_at", "scheduled_at", "duration",
 
 def record_logs(cluster: SpeakerCluster, entries) -> dict:
     """Store play logs sent by a cluster (maybe hours late). Idempotent by UUID; the whole batch is checked first."""
+    return store_logs(cluster, clean_logs(entries))
+
+
+def clean_logs(entries) -> list[tuple]:
+    """Check a batch of play logs; RadioError names the first bad entry and field."""
     if not isinstance(entries, list):
         raise RadioError("logs phải là một danh sách / logs must be a list")
     if len(entries) > 1000:
@@ -548,29 +611,51 @@ def record_logs(cluster: SpeakerCluster, entries) -> dict:
         except (TypeError, ValueError):
             raise RadioError(f"{where}: duration/late_seconds phải là số / must be numbers") from None
         rows.append((uid, key, status, started, scheduled, duration, late, str(e.get("reason") or "")[:200]))
-    known = set(PlayLog.objects.filter(uuid__in=[r[0] for r in rows]).values_list("uuid", flat=True))
-    new = []
-    seen = set()
-    for uid, key, status, started, scheduled, duration, late, reason in rows:
-        if uid in known or uid in seen:
-            continue
-        seen.add(uid)
-        prog_id, em_id = _parse_key(key)
-        new.append(PlayLog(uuid=uid, cluster=cluster, item_key=key, programme_id=prog_id, emergency_id=em_id,
-                           scheduled_at=scheduled or started, started_at=started, duration_seconds=duration,
-                           late_seconds=late, status=status, reason=reason))
+    return rows
+
+
+def store_logs(cluster: SpeakerCluster, rows: list[tuple]) -> dict:
+    return store_logs_many([(cluster, rows)])[0]
+
+
+def store_logs_many(batches: list[tuple[SpeakerCluster, list[tuple]]]) -> list[dict]:
+    """Store cleaned log batches of many clusters with a handful of queries (the push server's group commit).
+
+    Known UUIDs are counted as duplicates; "not confirmed" alerts of the confirmed items are resolved; a
+    ``failed`` log opens a "playback failed" alert. Returns one ``{"accepted", "duplicates"}`` per batch.
+    """
+    uuids = [r[0] for _, rows in batches for r in rows]
+    known = set()
+    for i in range(0, len(uuids), 5000):
+        known.update(PlayLog.objects.filter(uuid__in=uuids[i:i + 5000]).values_list("uuid", flat=True))
+    results, new, seen = [], [], set()
+    for cluster, rows in batches:
+        accepted = 0
+        for uid, key, status, started, scheduled, duration, late, reason in rows:
+            if uid in known or uid in seen:
+                continue
+            seen.add(uid)
+            accepted += 1
+            prog_id, em_id = _parse_key(key)
+            new.append(PlayLog(uuid=uid, cluster=cluster, item_key=key, programme_id=prog_id, emergency_id=em_id,
+                               scheduled_at=scheduled or started, started_at=started, duration_seconds=duration,
+                               late_seconds=late, status=status, reason=reason))
+        results.append({"accepted": accepted, "duplicates": len(rows) - accepted})
     if new:
         _link(new)
         with transaction.atomic():
-            PlayLog.objects.bulk_create(new, ignore_conflicts=True)
-            keys = [f"item:{p.item_key}" for p in new]
-            Alert.objects.filter(cluster=cluster, kind=Alert.Kind.UNCONFIRMED, key__in=keys,
-                                 resolved_at__isnull=True).update(resolved_at=timezone.now())
+            PlayLog.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+            wanted = {(p.cluster_id, f"item:{p.item_key}") for p in new if p.programme_id}
+            if wanted:
+                open_ids = [pk for pk, cid, key in Alert.objects.filter(
+                    kind=Alert.Kind.UNCONFIRMED, resolved_at__isnull=True, cluster_id__in={c for c, _ in wanted},
+                    key__in={k for _, k in wanted}).values_list("pk", "cluster_id", "key") if (cid, key) in wanted]
+                Alert.objects.filter(pk__in=open_ids).update(resolved_at=timezone.now())
             for p in new:
                 if p.status == PlayLog.Status.FAILED:
-                    _alert(cluster, Alert.Kind.FAILED, f"failed:{p.item_key}",
-                           f"Cụm loa {cluster.code} không phát được «{p.item_key}»: {p.reason}")
-    return {"accepted": len(new), "duplicates": len(rows) - len(new)}
+                    _alert(p.cluster, Alert.Kind.FAILED, f"failed:{p.item_key}",
+                           f"Cụm loa {p.cluster.code} không phát được «{p.item_key}»: {p.reason}")
+    return results
 
 
 def _parse_key(key: str) -> tuple[int | None, int | None]:

@@ -37,10 +37,13 @@ class Simulation:
         self.last_seq: dict[str, int] = {}
 
     async def _request(self, method: str, path: str, token: str, body: dict | None = None, timeout: float = 30.0):
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port), timeout)
+        # like ngoso speaker: heartbeats and logs go to the push server (group-committed) when there is one
+        direct = self.push and self.push_port and path in ("/heartbeat", "/logs")
+        port, prefix = (self.push_port, "") if direct else (self.port, API)
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(self.host, port), timeout)
         try:
             data = json.dumps(body).encode() if body is not None else b""
-            writer.write((f"{method} {API}{path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {token}\r\n"
+            writer.write((f"{method} {prefix}{path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {token}\r\n"
                           f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\nConnection: close\r\n\r\n")
                          .encode() + data)
             await writer.drain()
