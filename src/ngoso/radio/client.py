@@ -359,7 +359,10 @@ class Speaker:
                  "scheduled_at": item.get("scheduled_at") or (started and _iso(started)),
                  "started_at": started and _iso(started), "duration": round(seconds, 2), "late_seconds": late,
                  "reason": reason[:200]}
-        (self.cache / "outbox" / f"{entry['uuid']}.json").write_text(json.dumps(entry), "utf-8")
+        # written whole then renamed: the network thread never reads half a file
+        tmp = self.cache / "outbox" / f".{entry['uuid']}.tmp"
+        tmp.write_text(json.dumps(entry), "utf-8")
+        os.replace(tmp, self.cache / "outbox" / f"{entry['uuid']}.json")
         if not item["key"].startswith("e"):
             self.played[item["key"]] = status
             cutoff = now_utc() - dt.timedelta(days=4)

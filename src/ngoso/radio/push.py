@@ -13,8 +13,8 @@ connection for the price of a socket and a future (docs/decisions/0004-radio-pus
     GET /health -> 200 {"waiting": n, "last_seq": N}
 
 Commands are rows of ``radio.Command`` written by any process (web page, CLI); a thread of this server
-polls that table every ``poll_interval`` (0.2 s: one indexed query) and wakes the matching waiters. The
-same thread runs ``services.check()`` (offline clusters, unconfirmed items) every ``check_interval``.
+polls that table every ``poll_interval`` (0.2 s: one indexed query) and wakes the matching waiters. A
+thread of its own runs ``services.check()`` (offline clusters, unconfirmed items) every ``check_interval``.
 """
 
 from __future__ import annotations
@@ -69,7 +69,24 @@ class PushServer:
             raise RuntimeError(f"push server could not listen on {self.host}:{self.port}")
         threading.Thread(target=self._poll_db, name="ngoso-push-poll", daemon=True).start()
         threading.Thread(target=self._flush_loop, name="ngoso-push-flush", daemon=True).start()
+        threading.Thread(target=self._check_loop, name="ngoso-radio-check", daemon=True).start()
         return self
+
+    def _check_loop(self) -> None:
+        """Offline clusters and unconfirmed items, every ``check_interval`` (its own thread: never delays pushes)."""
+        from django.db import close_old_connections, connection
+
+        from . import services
+
+        self.stopping.wait(min(10.0, self.check_interval))
+        while not self.stopping.is_set():
+            close_old_connections()
+            try:
+                services.check()
+            except Exception:  # noqa: BLE001
+                log.exception("radio check failed")
+                connection.close()
+            self.stopping.wait(self.check_interval)
 
     def _flush_loop(self) -> None:
         from django.db import close_old_connections, connection, transaction
@@ -129,7 +146,6 @@ class PushServer:
 
         close_old_connections()
         self.last_seq = services.last_command_seq()
-        next_check = time.monotonic() + min(10.0, self.check_interval)
         while not self.stopping.is_set():
             try:
                 cmds = list(Command.objects.filter(pk__gt=self.last_seq).order_by("pk")[:1000])
@@ -138,9 +154,6 @@ class PushServer:
                     batch = [{"seq": c.pk, "paths": c.target_paths, "message": services.command_message(c),
                               "at": time.monotonic()} for c in cmds]
                     self.loop.call_soon_threadsafe(self._dispatch, batch)
-                if time.monotonic() >= next_check:
-                    next_check = time.monotonic() + self.check_interval
-                    services.check()
             except Exception:  # noqa: BLE001 - a database hiccup must not stop the push side
                 log.exception("push server: polling failed")
                 connection.close()

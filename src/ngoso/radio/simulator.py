@@ -68,6 +68,9 @@ class Simulation:
     async def _confirm(self, code: str, token: str, emergencies: list[dict]) -> None:
         if not (self.confirm and emergencies):
             return
+        # like a real cluster: the confirmation goes after the message has been played
+        await asyncio.sleep(max(float(c.get("duration") or 0) * int(c.get("repeat") or 1) for c in emergencies)
+                            + random.uniform(0, 2.0))
         now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
         logs = [{"uuid": str(uuid.uuid4()), "key": c["key"], "status": "played", "started_at": now,
                  "scheduled_at": c.get("issued_at") or now, "duration": c.get("duration") or 0} for c in emergencies]
@@ -90,7 +93,8 @@ class Simulation:
                 self.heartbeats += 1
                 self.heartbeat_latency.append(time.monotonic() - t0)
                 fresh = self._got(code, body.get("commands") or [], "heartbeat")
-                await self._confirm(code, token, fresh)
+                if fresh:
+                    asyncio.ensure_future(self._confirm(code, token, fresh))
             except (OSError, asyncio.TimeoutError, ValueError, IndexError):
                 self.heartbeat_errors += 1
             await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - t0)))
