@@ -451,3 +451,65 @@ def test_push_server_waits_and_group_commits_heartbeats_and_logs(radio, area, us
         assert Alert.objects.filter(cluster=c, key="fault:speaker_2").exists()
     finally:
         server.stop()
+
+
+def test_editor_saves_a_draft_and_the_speech_is_rendered_in_the_background(login, area, users, settings, tmp_path,
+                                                                            transactional_db):
+    from ngoso.core.models import Job
+
+    settings.DATA_DIR = tmp_path
+    r = login(users.radio).post("/radio/bulletins/new/", {"title": "Lịch tiêm chủng", "category": "health",
+                                                          "priority": "normal", "voice": "south",
+                                                          "text": "Sáng thứ bảy 7h30 tiêm chủng tại trạm y tế."})
+    b = Bulletin.objects.get(title="Lịch tiêm chủng")
+    assert r.status_code == 302 and b.status == "draft" and b.voice == "south" and b.place == area.a
+    deadline = time.monotonic() + 20
+    while Job.objects.filter(kind="radio_render").exclude(status__in=["done", "failed"]).exists() \
+            and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert Job.objects.get(kind="radio_render").status == "done"
+    b.refresh_from_db()
+    assert b.audio_status == "ready" and b.audio_duration > 1 and (tmp_path / b.audio_path).exists()
+    # the radio operator cannot approve; commune staff can, from the page
+    login(users.radio).post(f"/radio/bulletins/{b.pk}/", {"action": "approve"})
+    b.refresh_from_db()
+    assert b.status == "draft"
+    login(users.commune_a).post(f"/radio/bulletins/{b.pk}/", {"action": "approve"})
+    b.refresh_from_db()
+    assert b.status == "approved" and b.approved_by == users.commune_a
+
+
+def test_emergency_page_sends_to_chosen_places_only(login, radio, area, users):
+    from ngoso.radio.models import Emergency
+
+    r = login(users.radio).post("/radio/emergency/", {"title": "Cháy rừng", "text": "Cháy rừng ở đồi thông.",
+                                                      "targets": [area.va2.code], "repeat": "3"})
+    assert r.status_code == 302
+    em = Emergency.objects.get()
+    assert em.target_paths == [area.va2.path] and em.repeat == 3 and em.bulletin.status == "approved"
+    assert services.targeted(radio.clusters["A2"].place.path, em.target_paths)
+    assert not services.targeted(radio.clusters["A1"].place.path, em.target_paths)
+    r = login(users.radio).post("/radio/emergency/", {"title": "x", "text": "y", "targets": [area.vb1.code]})
+    assert r.status_code == 200 and Emergency.objects.count() == 1  # outside the operator's commune
+
+
+def test_push_server_refuses_a_revoked_token_within_seconds(radio, transactional_db):
+    import http.client
+
+    from ngoso.radio import push
+
+    server = push.start("127.0.0.1", 0, hold=1.0, poll_interval=0.05, check_interval=3600)
+    try:
+        def status(token):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            conn.request("POST", "/heartbeat", body="{}", headers={"Authorization": f"Bearer {token}"})
+            return conn.getresponse().status
+
+        assert status(radio.tokens["A1"]) == 200
+        SpeakerCluster.objects.get(code="A1").revoke_token()
+        deadline = time.monotonic() + push.TOKEN_REFRESH + 3
+        while status(radio.tokens["A1"]) == 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert status(radio.tokens["A1"]) == 401
+    finally:
+        server.stop()

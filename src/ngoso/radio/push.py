@@ -29,8 +29,9 @@ from urllib.parse import parse_qs, urlsplit
 
 log = logging.getLogger("ngoso.radio.push")
 
-RECENT_SECONDS = 600
-MAX_BODY = 2 * 1024 * 1024  # commands older than this are not replayed to a client that reconnects
+RECENT_SECONDS = 600  # commands older than this are not replayed to a client that reconnects
+MAX_BODY = 2 * 1024 * 1024
+TOKEN_REFRESH = 5.0  # seconds between reloads of the valid tokens
 
 
 class Waiter:
@@ -48,7 +49,8 @@ class PushServer:
         self.waiters: set[Waiter] = set()
         self.recent: list[dict] = []  # {"seq", "paths", "message", "at"}
         self.last_seq = 0
-        self.tokens: dict[str, tuple] = {}  # token hash -> (expires, cluster id, path, heartbeat interval)
+        self.valid: dict[str, tuple] = {}  # token hash -> (cluster id, path, heartbeat interval)
+        self.unknown: dict[str, float] = {}  # token hash -> refused until (monotonic)
         self.flush_interval = 0.25
         self._lock = threading.Lock()
         self.hb_queue: list = []  # (cluster id, cleaned heartbeat, time)
@@ -146,7 +148,15 @@ class PushServer:
 
         close_old_connections()
         self.last_seq = services.last_command_seq()
+        self.valid = _valid_tokens()
+        next_tokens = time.monotonic() + TOKEN_REFRESH
         while not self.stopping.is_set():
+            if time.monotonic() >= next_tokens:
+                try:
+                    self.valid = _valid_tokens()  # one query; swapped whole, so readers never see half of it
+                except Exception:  # noqa: BLE001
+                    log.exception("push server: token reload failed")
+                next_tokens = time.monotonic() + TOKEN_REFRESH
             try:
                 cmds = list(Command.objects.filter(pk__gt=self.last_seq).order_by("pk")[:1000])
                 if cmds:
@@ -174,17 +184,27 @@ class PushServer:
                 if r["seq"] > after and now - r["at"] < RECENT_SECONDS and _targets(path, r["paths"])]
 
     async def _auth(self, token: str):
+        """(cluster id, place path, heartbeat interval) for a valid token, else (None, "", 30).
+
+        Valid tokens are a dict reloaded from the database every ``TOKEN_REFRESH`` seconds, so a revoked
+        token or a deactivated cluster is refused within that time and a lookup costs no query; a token
+        not in it (a cluster registered since) is looked up once, an unknown one is refused for 10 s.
+        """
         from .models import hash_token
 
         h = hash_token(token)
-        hit = self.tokens.get(h)
-        if hit and hit[0] > time.monotonic():
-            return hit[1:]
+        hit = self.valid.get(h)
+        if hit is not None:
+            return hit
+        miss = self.unknown.get(h)
+        if miss and miss > time.monotonic():
+            return None, "", 30
         cluster = await self.loop.run_in_executor(self.db, _lookup, token)
-        ttl = 60.0 if cluster else 10.0
-        entry = (time.monotonic() + ttl, *(cluster or (None, "", 30)))
-        self.tokens[h] = entry
-        return entry[1:]
+        if cluster is None:
+            self.unknown[h] = time.monotonic() + 10.0
+            return None, "", 30
+        self.valid[h] = cluster
+        return cluster
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -311,12 +331,17 @@ def _targets(path: str, paths) -> bool:
     return any(path.startswith(p) for p in paths)
 
 
-def _lookup(token: str):
-    from django.db import close_old_connections
+def _valid_tokens() -> dict[str, tuple]:
+    from .models import SpeakerCluster
 
+    return {h: (cid, path, interval) for h, cid, path, interval in SpeakerCluster.objects.filter(
+        active=True, token_revoked_at__isnull=True).exclude(token_hash="").values_list(
+        "token_hash", "pk", "place__path", "heartbeat_interval")}
+
+
+def _lookup(token: str):
     from . import services
 
-    close_old_connections()
     c = services.authenticate(token)
     return (c.pk, c.place.path, c.heartbeat_interval) if c else None
 

@@ -264,7 +264,7 @@ def programme_new(request):
         try:
             bulletin = None
             if form.get("bulletin"):
-                bulletin = ready.filter(pk=form["bulletin"]).first()
+                bulletin = ready.filter(pk=int(form["bulletin"])).first() if form["bulletin"].isdigit() else None
                 if bulletin is None:
                     raise RadioError("bản tin chưa được duyệt hoặc không thuộc địa bàn / bulletin not approved or not yours")
             try:
