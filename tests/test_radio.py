@@ -303,7 +303,8 @@ def test_emergency_command_targets_only_clusters_under_the_chosen_places(client,
 
 def test_commune_operator_sees_only_their_communes_clusters(login, radio, users):
     page = login(users.commune_b).get("/radio/clusters/").content.decode()
-    assert "B1" in page and "A1" not in page and "A2" not in page
+    assert "/radio/clusters/B1/" in page
+    assert "/radio/clusters/A1/" not in page and "/radio/clusters/A2/" not in page
     assert login(users.commune_b).get("/radio/clusters/A1/").status_code == 404
     assert login(users.member).get("/radio/").status_code == 403
 

@@ -26,9 +26,17 @@ def run_server(host: str, port: int, threads: int = 8, push_port: int | None = N
 
         from ngoso.radio import push
 
-        server = push.start(host, port + 1 if push_port is None else push_port)
-        os.environ["NGOSO_RADIO_PUSH_PORT"] = str(server.port)
-        print(f"Cụm loa: kênh đẩy lệnh / radio push channel at http://{host}:{server.port}/wait", flush=True)
+        try:
+            server = push.start(host, port + 1 if push_port is None else push_port)
+        except RuntimeError as exc:
+            import sys
+
+            print(f"Cảnh báo: không mở được kênh đẩy cho cụm loa ({exc}); cụm loa nhận lệnh qua nhịp tim. / "
+                  f"Warning: radio push channel not started; clusters get commands with heartbeats.",
+                  file=sys.stderr, flush=True)
+        else:
+            os.environ["NGOSO_RADIO_PUSH_PORT"] = str(server.port)
+            print(f"Cụm loa: kênh đẩy lệnh / radio push channel at http://{host}:{server.port}/wait", flush=True)
     print(f"\nNgõ Số đang chạy tại / serving at http://{host}:{port}/  (Ctrl+C để dừng / to stop)", flush=True)
     # poll() rather than select(): the radio push server holds thousands of sockets in this process, and
     # select() fails on descriptors above 1024
