@@ -28,7 +28,7 @@ from ngoso.core import jobs
 from ngoso.places.models import Level, Place
 
 from . import schedule
-from .models import (PRIORITY_RANK, Alert, Bulletin, Category, ClusterDay, Command, Emergency, Priority, PlayLog,
+from .models import (Alert, Bulletin, Category, ClusterDay, Command, Emergency, Priority, PlayLog,
                      Programme, SpeakerCluster, hash_token)
 
 CATEGORIES = [c.value for c in Category]
