@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-pytest.importorskip("ngoso.radio.services", reason="the radio module is merged separately")
+import ngoso.radio.services  # noqa: E402,F401  (the radio module is part of the project)
 
 from ngoso.livelihoods import services  # noqa: E402
 from ngoso.livelihoods.models import FarmingArticle, Product, Purpose  # noqa: E402
@@ -65,3 +65,11 @@ def test_unpublished_story_cannot_go_on_air(people, users):
     s = services.save_story(None, {"title": "T", "before": "B", "change": "C"}, users.member, resident=people.r1)
     with pytest.raises(services.LivelihoodError):
         services.story_to_bulletin(s, users.commune_a)
+
+
+def test_withdrawn_story_archives_its_real_bulletin(published_story, users):
+    from ngoso.radio.models import Bulletin
+
+    b = services.story_to_bulletin(published_story, users.commune_a)
+    services.withdraw_story(published_story, users.commune_a)
+    assert Bulletin.objects.get(pk=b.pk).status == Bulletin.Status.ARCHIVED

@@ -30,6 +30,8 @@ COMMANDS = {
     "say": "say",
     "lessons": "lessons",
     "livelihoods": "livelihoods",
+    "speaker": "speaker",
+    "radio": "radio",
 }
 
 

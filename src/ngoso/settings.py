@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ngoso.poverty",
     "ngoso.lessons",
     "ngoso.livelihoods",
+    "ngoso.radio",
 ]
 
 MIDDLEWARE = [

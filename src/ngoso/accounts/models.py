@@ -26,6 +26,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.MEMBER: {"edit_people", "visit"},
     Role.VIEWER: set(),
 }
+# Smart radio: operators write and schedule bulletins; commune staff and the province also approve them.
+ROLE_PERMISSIONS[Role.RADIO_OPERATOR] |= {"radio"}
+ROLE_PERMISSIONS[Role.COMMUNE_STAFF] |= {"radio", "radio_approve"}
+ROLE_PERMISSIONS[Role.PROVINCE_ADMIN] |= {"radio", "radio_approve"}
 
 
 class User(AbstractUser):

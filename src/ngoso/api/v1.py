@@ -205,3 +205,6 @@ api.add_router("/sync", sync_router)
 from ngoso.livelihoods.api import router as livelihoods_router  # noqa: E402
 
 api.add_router("/livelihoods", livelihoods_router)
+from ngoso.radio.api import router as radio_router  # noqa: E402
+
+api.add_router("/radio", radio_router)

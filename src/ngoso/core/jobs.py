@@ -53,6 +53,7 @@ class Progress:
 def _load_handlers() -> None:
     # Importing the modules registers their handlers.
     import ngoso.people.io  # noqa: F401
+    import ngoso.radio.services  # noqa: F401
 
 
 def run_now(job: Job, echo=None) -> Job:

@@ -15,6 +15,8 @@ def menu_for(user):
     if user.can("manage_teams"):
         items.append((_("Team"), reverse("my_team")))
     items.append((_("Lessons"), reverse("lessons")))
+    if user.can("radio"):
+        items.append((_("Radio"), reverse("radio")))
     items.append((_("Search"), reverse("search")))
     items.append((_("Livelihoods"), reverse("livelihoods:producers")))
     if user.can("import"):

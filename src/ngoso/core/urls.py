@@ -55,4 +55,5 @@ urlpatterns = [
     path("jobs/<int:pk>/status.json", views.job_status, name="job_status"),
     path("jobs/<int:pk>/download/", views.job_download, name="job_download"),
     path("", include("ngoso.livelihoods.urls")),
+    path("radio/", include("ngoso.radio.urls")),
 ]

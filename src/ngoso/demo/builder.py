@@ -65,6 +65,7 @@ class DemoSummary:
     counts: dict = field(default_factory=dict)
     activity: dict = field(default_factory=dict)
     access: dict = field(default_factory=dict)
+    radio: dict = field(default_factory=dict)
     communes: int = 0          # current communes holding demo villages
     former_communes: int = 0   # communes before July 2025 holding demo villages
     logins: list = field(default_factory=list)
@@ -186,6 +187,9 @@ def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None
     from .livelihoods import build_livelihoods
 
     summary.livelihoods = build_livelihoods(seed, until or _tz.localdate(), DEMO_COMMUNE, progress)
+    from .radio import build_radio
+
+    summary.radio = build_radio(seed, progress)
     if activity:
         from django.utils import timezone
 
@@ -461,6 +465,12 @@ def reset_database() -> None:
 
         from ngoso.poverty.models import AccessSite, PovertyReview, VillageSurvey
         from ngoso.sync.models import AppliedEdit, DeviceToken, SyncConflict
+        from ngoso.radio.models import (Alert, Bulletin, ClusterDay, Command, Emergency, PlayLog, Programme,
+                                        SpeakerCluster)
+
+        for model in (Alert, PlayLog, ClusterDay, Command, Emergency.targets.through, Emergency,
+                      Programme.targets.through, Programme, Bulletin, SpeakerCluster):
+            model.objects.all()._raw_delete(model.objects.db)
 
         from .livelihoods import reset_livelihoods
 

@@ -266,6 +266,16 @@ def _villages(place: Place):
     return Place.objects.formerly_under(place).filter(level=Level.VILLAGE)
 
 
+def _villages_with_clusters(village_ids) -> set[int]:
+    """Villages with an active smart-radio ``SpeakerCluster`` (besides ``AccessSite(kind="loudspeaker")``)."""
+    from ngoso.radio.models import SpeakerCluster
+
+    qs = SpeakerCluster.objects.filter(active=True, place__level=Level.VILLAGE)
+    if village_ids is not None:
+        qs = qs.filter(place_id__in=village_ids)
+    return set(qs.values_list("place_id", flat=True))
+
+
 def coverage(place: Place) -> list[VillageCoverage]:
     villages = list(_villages(place).order_by("path"))
     ids = [v.pk for v in villages]
@@ -281,6 +291,7 @@ def coverage(place: Place) -> list[VillageCoverage]:
             wifi.add(vid)
         elif kind == "loudspeaker":
             speaker.add(vid)
+    speaker |= _villages_with_clusters(ids)
     hh = Counter(Household.objects.filter(village_id__in=ids).values_list("village_id", flat=True))
     nosp = Counter(Household.objects.filter(village_id__in=ids, has_smartphone=False).values_list("village_id", flat=True))
     out = []
@@ -374,6 +385,7 @@ def rates(place: Place, year: int) -> dict:
     lacking_info = [h for h, lk in needy if lk & {"telecom", "info_means"}]
     visited = set(Household.objects.filter(pk__in=lacking_info, status__visits__gt=0).values_list("pk", flat=True))
     speakers = set(AccessSite.objects.filter(kind="loudspeaker", status="active").values_list("village_id", flat=True))
+    speakers |= _villages_with_clusters(None)
     reached = set(Household.objects.filter(pk__in=lacking_info).filter(
         Q(hears_loudspeaker=True) | Q(village_id__in=speakers)).values_list("pk", flat=True))
     info = {"poor_or_near_poor": len(needy),

@@ -1,0 +1,184 @@
+"""``ngoso radio``: the smart radio from the command line (same services as the pages).
+
+    ngoso radio cluster-add 07351.001 LOA-01 "Cụm loa nhà văn hoá" --connection 4g
+    ngoso radio cluster-code LOA-01            # a new one-time registration code
+    ngoso radio cluster-revoke LOA-01
+    ngoso radio clusters 07351
+    ngoso radio bulletin 07351 "Lịch tiêm chủng" --file tin.txt --category health [--approve]
+    ngoso radio schedule 12 --times 06:00 17:00 --targets 07351 [--from 2026-12-01 --until 2026-12-31]
+    ngoso radio emergency 13 --targets 07351.001 07351.002
+    ngoso radio check
+    ngoso radio report 07351 --year 2026 --month 11 --xlsx bc.xlsx --pdf bc.pdf
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from ngoso.cli import CommandError
+
+HELP = "Truyền thanh thông minh: cụm loa, bản tin, lịch phát, khẩn cấp, báo cáo / smart radio"
+NEEDS_DJANGO = True
+
+
+def add_arguments(p):
+    p.add_argument("--user", help="tài khoản thực hiện / acting user")
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = sub.add_parser("cluster-add", help="đăng ký cụm loa / register a cluster")
+    a.add_argument("place")
+    a.add_argument("code")
+    a.add_argument("name")
+    a.add_argument("--connection", default="4g", choices=["internet", "4g", "3g", "wifi"])
+    a.add_argument("--address", default="")
+    a.add_argument("--heartbeat", type=int, default=30, help="giây giữa hai nhịp tim / heartbeat seconds")
+    for name in ("cluster-code", "cluster-revoke"):
+        s = sub.add_parser(name)
+        s.add_argument("code")
+    s = sub.add_parser("clusters", help="trạng thái cụm loa / cluster status")
+    s.add_argument("place")
+    b = sub.add_parser("bulletin", help="soạn bản tin (chờ duyệt) / write a bulletin (draft)")
+    b.add_argument("place")
+    b.add_argument("title")
+    b.add_argument("--text", default="")
+    b.add_argument("--file", type=Path)
+    b.add_argument("--audio", type=Path, help="tệp ghi âm thay cho đọc máy / recorded audio instead of speech")
+    b.add_argument("--category", default="policy")
+    b.add_argument("--priority", default="normal")
+    b.add_argument("--approve", action="store_true", help="duyệt luôn (cán bộ xã) / approve at once")
+    s = sub.add_parser("approve")
+    s.add_argument("bulletin", type=int)
+    s = sub.add_parser("schedule", help="lên lịch phát / schedule a bulletin")
+    s.add_argument("bulletin", type=int)
+    s.add_argument("--times", nargs="+", required=True)
+    s.add_argument("--targets", nargs="+", required=True, help="mã địa bàn / place codes")
+    s.add_argument("--weekdays", nargs="*", type=int, default=[])
+    s.add_argument("--from", dest="start", type=dt.date.fromisoformat, default=None)
+    s.add_argument("--until", dest="end", type=dt.date.fromisoformat, default=None)
+    s = sub.add_parser("emergency", help="phát khẩn cấp ngay / broadcast an emergency now")
+    s.add_argument("bulletin", type=int)
+    s.add_argument("--targets", nargs="+", required=True)
+    s.add_argument("--repeat", type=int, default=2)
+    sub.add_parser("check", help="cảnh báo mất kết nối và chưa xác nhận / raise alerts")
+    r = sub.add_parser("report", help="báo cáo tháng/năm / monthly or yearly report")
+    r.add_argument("place")
+    r.add_argument("--year", type=int, required=True)
+    r.add_argument("--month", type=int)
+    r.add_argument("--xlsx", type=Path)
+    r.add_argument("--pdf", type=Path)
+
+
+def _place(code, user):
+    from ngoso.accounts.scope import can_see_place
+    from ngoso.places.models import Place
+
+    place = Place.objects.filter(code=code).first()
+    if place is None:
+        raise CommandError(f"không có địa bàn mã «{code}» / no place with code {code!r}")
+    if not can_see_place(user, place):
+        raise CommandError(f"«{place.name}» nằm ngoài địa bàn của {user.username} / outside the user's area")
+    return place
+
+
+def _bulletin(pk, user):
+    from ngoso.accounts.scope import scoped
+    from ngoso.radio.models import Bulletin
+
+    b = scoped(Bulletin.objects.all(), user).filter(pk=pk).first()
+    if b is None:
+        raise CommandError(f"không có bản tin số {pk} trong địa bàn / no bulletin {pk} in the user's area")
+    return b
+
+
+def handle(args) -> int:
+    from ngoso.accounts import audit
+    from ngoso.accounts.scope import scoped
+    from ngoso.commands._common import acting_user
+    from ngoso.radio import services
+    from ngoso.radio.models import SpeakerCluster
+
+    user = acting_user(args.user)
+    try:
+        with audit.acting_as(user):
+            return _do(args, user, services, scoped, SpeakerCluster)
+    except services.RadioError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _do(args, user, services, scoped, SpeakerCluster) -> int:
+    if not user.can("radio"):
+        raise CommandError(f"{user.username} không có quyền truyền thanh / may not run the radio")
+    act = args.action
+    if act == "cluster-add":
+        cluster, code = services.register_cluster(place=_place(args.place, user), code=args.code, name=args.name,
+                                                  connection=args.connection, address=args.address,
+                                                  heartbeat_interval=args.heartbeat)
+        print(f"{cluster.code}\tmã đăng ký / registration code: {code}")
+    elif act in ("cluster-code", "cluster-revoke"):
+        cluster = scoped(SpeakerCluster.objects.all(), user).filter(code=args.code).first()
+        if cluster is None:
+            raise CommandError(f"không có cụm loa «{args.code}» / no such cluster")
+        if act == "cluster-code":
+            print(f"{cluster.code}\tmã đăng ký / registration code: {cluster.issue_registration_code()}")
+        else:
+            cluster.revoke_token()
+            print(f"{cluster.code}\tđã thu hồi mã truy cập / token revoked")
+    elif act == "clusters":
+        place = _place(args.place, user)
+        from ngoso.accounts.scope import within
+
+        for row in services.cluster_rows(list(within(SpeakerCluster.objects.select_related("place"), place))):
+            c = row["c"]
+            seen = c.last_seen_at.astimezone(services.tz()).strftime("%d/%m %H:%M:%S") if c.last_seen_at else "-"
+            print(f"{c.code}\t{c.place.name}\t{'online' if row['online'] else 'OFFLINE'}\t{seen}\t"
+                  f"vol={c.volume if c.volume is not None else '-'}\t{c.now_playing or '-'}\t"
+                  f"faults={','.join(c.faults) or '-'}\talerts={row['alerts']}")
+    elif act == "bulletin":
+        text = args.text
+        if args.file:
+            try:
+                text = args.file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise CommandError(f"không đọc được {args.file}: {exc}") from None
+        b = services.create_bulletin(title=args.title, text=text, category=args.category,
+                                     place=_place(args.place, user), author=user, priority=args.priority)
+        if args.audio:
+            services.attach_upload(b, args.audio.read_bytes(), args.audio.name)
+        else:
+            services.request_render(b, user, background=False)
+            b.refresh_from_db()
+        if b.audio_status != b.Audio.READY:
+            raise CommandError(f"bản tin {b.pk}: chưa có âm thanh / no audio: {b.audio_error}")
+        if args.approve:
+            services.approve(b, user)
+        print(f"{b.pk}\t{b.get_status_display()}\t{b.audio_duration:.1f} s\t{b.audio_path}")
+    elif act == "approve":
+        b = services.approve(_bulletin(args.bulletin, user), user)
+        print(f"{b.pk}\t{b.get_status_display()}")
+    elif act == "schedule":
+        b = _bulletin(args.bulletin, user)
+        targets = [_place(c, user) for c in args.targets]
+        owner = user.place or targets[0]
+        prog = services.create_programme(place=owner, title=b.title, times=args.times, targets=targets, bulletin=b,
+                                         weekdays=args.weekdays, start_date=args.start or dt.date.today(),
+                                         end_date=args.end, user=user)
+        print(f"{prog.pk}\t{prog.title}\t{' '.join(prog.times)}")
+    elif act == "emergency":
+        b = _bulletin(args.bulletin, user)
+        em = services.issue_emergency(b, [_place(c, user) for c in args.targets], user, repeat=args.repeat)
+        n = len(services.clusters_under(em.target_paths))
+        print(f"khẩn cấp / emergency {em.pk}: {b.title} -> {n} cụm loa / clusters")
+    elif act == "check":
+        print(services.check())
+    elif act == "report":
+        data = services.report(_place(args.place, user), args.year, args.month)
+        for r in data["hours"]:
+            print(f"{r['commune']}\t{r['total']} h")
+        for r in data["clusters"]:
+            print(f"{r['code']}\texpected={r['expected']}\tplayed={r['played']}\tmissing={r['missing']}\t"
+                  f"uptime={r['uptime_pct']}%")
+        if args.xlsx:
+            args.xlsx.write_bytes(services.report_xlsx(data))
+        if args.pdf:
+            args.pdf.write_bytes(services.report_pdf(data))
+    return 0

@@ -1,0 +1,69 @@
+"""JSON API for the smart radio (``/api/v1/radio``; web session auth): cluster status, bulletins."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from ngoso.accounts.scope import can_see_place, scoped
+from ngoso.places.models import Place
+
+from . import services
+from .models import Alert, Bulletin, SpeakerCluster
+
+router = Router(tags=["radio"])
+
+
+def _require(request):
+    if not request.user.can("radio"):
+        raise HttpError(403, "không có quyền truyền thanh / not allowed")
+
+
+class BulletinIn(Schema):
+    title: str
+    text: str = ""
+    category: str
+    place: str
+    priority: str = "normal"
+    source: str = ""
+
+
+@router.get("/clusters")
+def clusters(request):
+    """Live status of every cluster in the user's area."""
+    _require(request)
+    now = timezone.now()
+    qs = scoped(SpeakerCluster.objects.select_related("place"), request.user)
+    open_alerts = {}
+    for cid in scoped(Alert.objects.filter(resolved_at__isnull=True), request.user).values_list("cluster_id", flat=True):
+        open_alerts[cid] = open_alerts.get(cid, 0) + 1
+    return [{"code": c.code, "name": c.name, "place": c.place.code, "active": c.active, "online": c.online(now),
+             "last_seen_at": c.last_seen_at.isoformat() if c.last_seen_at else None, "volume": c.volume,
+             "now_playing": c.now_playing, "faults": c.faults, "open_alerts": open_alerts.get(c.pk, 0)} for c in qs]
+
+
+@router.get("/bulletins")
+def bulletins(request, status: str | None = None):
+    _require(request)
+    qs = scoped(Bulletin.objects.select_related("place"), request.user)
+    if status:
+        qs = qs.filter(status=status)
+    return [{"id": b.pk, "title": b.title, "category": b.category, "priority": b.priority, "status": b.status,
+             "place": b.place.code, "audio": b.audio_status, "duration": b.audio_duration, "source": b.source}
+            for b in qs[:500]]
+
+
+@router.post("/bulletins")
+def create(request, data: BulletinIn):
+    """A draft bulletin awaiting approval (the same service the lessons module calls)."""
+    _require(request)
+    place = Place.objects.filter(code=data.place).first()
+    if place is None or not can_see_place(request.user, place):
+        raise HttpError(400, f"địa bàn «{data.place}» không hợp lệ / place not in your area")
+    try:
+        b = services.create_bulletin(title=data.title, text=data.text, category=data.category, place=place,
+                                     author=request.user, priority=data.priority, source=data.source)
+    except services.RadioError as exc:
+        raise HttpError(400, str(exc)) from None
+    return {"id": b.pk, "status": b.status}

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class RadioConfig(AppConfig):
+    name = "ngoso.radio"
+    label = "radio"
+    verbose_name = "Truyền thanh thông minh / Smart radio"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from ngoso.accounts import audit
+
+        from .models import Bulletin, Emergency, Programme, SpeakerCluster
+
+        audit.register(SpeakerCluster, lambda c: c.place.path)
+        audit.register(Bulletin, lambda b: b.place.path)
+        audit.register(Programme, lambda p: p.place.path)
+        audit.register(Emergency, lambda e: e.place.path)

@@ -1,0 +1,871 @@
+"""Smart radio services: the one place where bulletins, programmes, clusters and emergencies change.
+
+Pages, the device protocol, the CLI, other modules (lessons, livelihoods: ``create_bulletin``) and the
+tests all call these functions. Times are stored in UTC; programmes are written in local time
+(``settings.TIME_ZONE``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import uuid as uuidlib
+import wave
+import zoneinfo
+from collections import defaultdict
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ngoso.core import jobs
+from ngoso.places.models import Level, Place
+
+from . import schedule
+from .models import (Alert, Bulletin, Category, ClusterDay, Command, Emergency, Priority, PlayLog,
+                     Programme, SpeakerCluster, hash_token)
+
+CATEGORIES = [c.value for c in Category]
+PRIORITIES = [p.value for p in Priority]
+PLAN_DAYS = 3  # days of programme a cluster keeps cached
+CONFIRM_GRACE = dt.timedelta(minutes=10)  # after an item's planned end, before "not confirmed" is raised
+AUDIO_EXTENSIONS = {".wav", ".ogg", ".mp3"}
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+class RadioError(ValueError):
+    """Bad input from a user or a device: the message says what and where (Vietnamese / English)."""
+
+
+def tz():
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def audio_root() -> Path:
+    return Path(settings.DATA_DIR) / "radio" / "audio"
+
+
+# --- bulletins ------------------------------------------------------------------------------------------
+
+def create_bulletin(*, title: str, text: str, category: str, place, author, priority: str = "normal",
+                    source: str = "") -> Bulletin:
+    """A DRAFT bulletin awaiting commune approval. Used by the lessons and livelihoods modules: keep stable."""
+    title = (title or "").strip()
+    if not title:
+        raise RadioError("thiếu tiêu đề / the title is empty")
+    if category not in CATEGORIES:
+        raise RadioError(f"chuyên mục không hợp lệ / unknown category {category!r}; dùng / use {CATEGORIES}")
+    if priority not in PRIORITIES:
+        raise RadioError(f"mức ưu tiên không hợp lệ / unknown priority {priority!r}; dùng / use {PRIORITIES}")
+    if place is None:
+        raise RadioError("thiếu địa bàn / no place given")
+    return Bulletin.objects.create(title=title[:200], text=(text or "").strip(), category=category, priority=priority,
+                                   place=place, author=author, source=(source or "")[:120])
+
+
+def withdraw_bulletin(bulletin_pk, reason: str = "") -> Bulletin | None:
+    """Take a bulletin off the air for good (its source was withdrawn, e.g. a story whose consent ended):
+    archived, so it is never approved or scheduled again. Returns None when it no longer exists."""
+    bulletin = Bulletin.objects.filter(pk=bulletin_pk).first()
+    if bulletin is None:
+        return None
+    if bulletin.status != Bulletin.Status.ARCHIVED:
+        bulletin.status = Bulletin.Status.ARCHIVED
+        bulletin.source = (f"{bulletin.source} · rút: {reason}" if reason else bulletin.source)[:120]
+        bulletin.save(update_fields=["status", "source"])
+    return bulletin
+
+
+def edit_bulletin(bulletin: Bulletin, **fields) -> Bulletin:
+    """Change a bulletin; an approved one goes back to draft (it must be approved again) and its audio is redone."""
+    if bulletin.status == Bulletin.Status.ARCHIVED:
+        raise RadioError("bản tin đã lưu trữ / the bulletin is archived")
+    changed_text = False
+    for name in ("title", "text", "category", "priority", "voice"):
+        if name in fields and fields[name] is not None and getattr(bulletin, name) != fields[name]:
+            setattr(bulletin, name, fields[name])
+            changed_text |= name in ("text", "voice")
+    if bulletin.category not in CATEGORIES or bulletin.priority not in PRIORITIES:
+        raise RadioError("chuyên mục hoặc mức ưu tiên không hợp lệ / bad category or priority")
+    if not bulletin.title.strip():
+        raise RadioError("thiếu tiêu đề / the title is empty")
+    bulletin.status = Bulletin.Status.DRAFT
+    bulletin.approved_by, bulletin.approved_at = None, None
+    if changed_text and not bulletin.audio_uploaded:
+        bulletin.audio_status, bulletin.audio_path, bulletin.audio_sha256 = Bulletin.Audio.NONE, "", ""
+    bulletin.save()
+    return bulletin
+
+
+def preview(text: str, voice: str = "north") -> str:
+    """The normalised reading the speech engine will speak ("7h30" -> "bảy giờ ba mươi")."""
+    from ngoso.vntext import normalize
+
+    region = voice if voice in ("north", "central", "south") else "north"
+    return normalize(text or "", region=region)
+
+
+def _store_audio(bulletin: Bulletin, src: Path, duration: float) -> None:
+    digest = hashlib.sha256(src.read_bytes()).hexdigest()
+    dest = audio_root() / f"{digest}{src.suffix.lower()}"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if not dest.exists():
+        os.replace(src, dest)
+    else:
+        src.unlink(missing_ok=True)
+    bulletin.audio_path = str(dest.relative_to(settings.DATA_DIR))
+    bulletin.audio_sha256, bulletin.audio_duration = digest, round(duration, 3)
+    bulletin.audio_status, bulletin.audio_error = Bulletin.Audio.READY, ""
+
+
+def render_audio(bulletin: Bulletin) -> Bulletin:
+    """Read the bulletin aloud with ``ngoso.speech`` (espeak-ng + the Vietnamese normaliser) into a WAV file."""
+    from ngoso.speech import SpeechError, SpeechUnavailable, synthesize
+
+    if not bulletin.text.strip():
+        raise RadioError("bản tin không có nội dung để đọc / the bulletin has no text to read")
+    tmp = audio_root() / f"render-{bulletin.pk}-{uuidlib.uuid4().hex}.wav"
+    try:
+        result = synthesize(bulletin.text, tmp, voice=bulletin.voice)
+    except (SpeechError, SpeechUnavailable, ValueError) as exc:
+        Bulletin.objects.filter(pk=bulletin.pk).update(audio_status=Bulletin.Audio.FAILED, audio_error=str(exc)[:2000])
+        bulletin.refresh_from_db()
+        raise RadioError(str(exc)) from exc
+    _store_audio(bulletin, tmp, result.duration_seconds)
+    bulletin.spoken_text, bulletin.audio_uploaded = result.spoken_text, False
+    Bulletin.objects.filter(pk=bulletin.pk).update(
+        audio_path=bulletin.audio_path, audio_sha256=bulletin.audio_sha256, audio_duration=bulletin.audio_duration,
+        audio_status=bulletin.audio_status, audio_error="", spoken_text=bulletin.spoken_text, audio_uploaded=False)
+    _programme_changed_for(bulletin)
+    return bulletin
+
+
+@jobs.handler("radio_render")
+def _render_job(job, progress):
+    bulletin = Bulletin.objects.get(pk=job.params["bulletin"])
+    progress(0, 1, bulletin.title)
+    render_audio(bulletin)
+    progress(1, 1, bulletin.title)
+    return {"bulletin": bulletin.pk, "duration": bulletin.audio_duration}
+
+
+def request_render(bulletin: Bulletin, user=None, background: bool = True):
+    """Render in the background (the page polls the job); ``background=False`` for the CLI and tests."""
+    Bulletin.objects.filter(pk=bulletin.pk).update(audio_status=Bulletin.Audio.RENDERING, audio_error="")
+    return jobs.submit("radio_render", {"bulletin": bulletin.pk}, user=user, place_path=bulletin.place.path,
+                       background=background)
+
+
+def audio_duration(path: Path) -> float:
+    if path.suffix.lower() == ".wav":
+        try:
+            with wave.open(str(path), "rb") as w:
+                return w.getnframes() / w.getframerate() if w.getframerate() else 0.0
+        except (wave.Error, EOFError) as exc:
+            raise RadioError(f"tệp WAV hỏng / not a valid WAV file: {exc}") from exc
+    soxi = shutil.which("soxi")
+    if not soxi:
+        raise RadioError("cần cài sox để đọc tệp ogg/mp3 / install sox to accept ogg/mp3 (apt-get install sox "
+                         "libsox-fmt-all)")
+    proc = subprocess.run([soxi, "-D", str(path)], capture_output=True, text=True, timeout=30)
+    try:
+        return float(proc.stdout.strip())
+    except ValueError:
+        raise RadioError(f"không đọc được tệp âm thanh / not a valid audio file ({proc.stderr.strip()[:200]})") from None
+
+
+def attach_upload(bulletin: Bulletin, data: bytes, filename: str) -> Bulletin:
+    """Use an uploaded recording (WAV, OGG, MP3) instead of the speech engine."""
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in AUDIO_EXTENSIONS:
+        raise RadioError(f"chỉ nhận tệp {', '.join(sorted(AUDIO_EXTENSIONS))} / unsupported file {filename!r}")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise RadioError("tệp quá lớn (tối đa 50 MB) / file too large (50 MB max)")
+    audio_root().mkdir(parents=True, exist_ok=True)
+    tmp = audio_root() / f"upload-{uuidlib.uuid4().hex}{suffix}"
+    tmp.write_bytes(data)
+    try:
+        duration = audio_duration(tmp)
+        if duration <= 0:
+            raise RadioError("tệp âm thanh rỗng / the audio file is empty")
+    except Exception:
+        tmp.unlink(missing_ok=True)
+        raise
+    _store_audio(bulletin, tmp, duration)
+    bulletin.audio_uploaded = True
+    bulletin.status, bulletin.approved_by, bulletin.approved_at = Bulletin.Status.DRAFT, None, None
+    bulletin.save()
+    return bulletin
+
+
+def approve(bulletin: Bulletin, user) -> Bulletin:
+    if not user.can("radio_approve"):
+        raise RadioError("chỉ cán bộ xã được duyệt bản tin / only commune staff may approve bulletins")
+    if bulletin.audio_status != Bulletin.Audio.READY:
+        raise RadioError("bản tin chưa có âm thanh; hãy đọc máy hoặc tải tệp lên trước / the bulletin has no audio yet")
+    bulletin.status, bulletin.approved_by, bulletin.approved_at = Bulletin.Status.APPROVED, user, timezone.now()
+    bulletin.save()
+    _programme_changed_for(bulletin)
+    return bulletin
+
+
+def reject(bulletin: Bulletin, user) -> Bulletin:
+    if not user.can("radio_approve"):
+        raise RadioError("chỉ cán bộ xã được duyệt bản tin / only commune staff may approve bulletins")
+    bulletin.status, bulletin.approved_by, bulletin.approved_at = Bulletin.Status.REJECTED, None, None
+    bulletin.save()
+    _programme_changed_for(bulletin)
+    return bulletin
+
+
+def send_down(bulletin: Bulletin, communes, user) -> list[Bulletin]:
+    """The province sends a bulletin to chosen communes: each gets its own draft copy to approve and schedule."""
+    copies = []
+    for commune in communes:
+        if not commune.path.startswith(bulletin.place.path) or commune.pk == bulletin.place_id:
+            raise RadioError(f"{commune.name} không thuộc {bulletin.place.name} / is not under {bulletin.place.name}")
+        copy = create_bulletin(title=bulletin.title, text=bulletin.text, category=bulletin.category, place=commune,
+                               author=user, priority=bulletin.priority, source=f"bulletin:{bulletin.pk}")
+        copy.parent, copy.voice = bulletin, bulletin.voice
+        if bulletin.audio_status == Bulletin.Audio.READY:
+            copy.audio_path, copy.audio_sha256, copy.audio_duration = (bulletin.audio_path, bulletin.audio_sha256,
+                                                                       bulletin.audio_duration)
+            copy.audio_status, copy.audio_uploaded = Bulletin.Audio.READY, bulletin.audio_uploaded
+            copy.spoken_text = bulletin.spoken_text
+        copy.save()
+        copies.append(copy)
+    return copies
+
+
+# --- programmes -----------------------------------------------------------------------------------------
+
+def _check_targets(targets, owner: Place) -> list[Place]:
+    targets = list(targets)
+    if not targets:
+        raise RadioError("chọn ít nhất một địa bàn phát / choose at least one target area")
+    for t in targets:
+        if not t.path.startswith(owner.path):
+            raise RadioError(f"{t.name} nằm ngoài {owner.name} / {t.name} is outside {owner.name}")
+    return targets
+
+
+def create_programme(*, place, title: str, times, targets, start_date: dt.date, bulletin: Bulletin | None = None,
+                     stream_url: str = "", stream_minutes: int = 0, weekdays=(), end_date: dt.date | None = None,
+                     user=None) -> Programme:
+    """Schedule a bulletin (or relay a stream for ``stream_minutes``) at ``times`` (local "HH:MM")."""
+    if (bulletin is None) == (not stream_url):
+        raise RadioError("chọn một bản tin hoặc một luồng phát lại, không cả hai / give a bulletin or a stream URL")
+    if bulletin is not None and not bulletin.place.path.startswith(place.path) and \
+            not place.path.startswith(bulletin.place.path):
+        raise RadioError("bản tin thuộc địa bàn khác / the bulletin belongs to another area")
+    if stream_url:
+        if not stream_url.startswith(("http://", "https://")):
+            raise RadioError(f"địa chỉ luồng phải bắt đầu bằng http:// hoặc https:// / bad stream URL {stream_url!r}")
+        if not (1 <= int(stream_minutes or 0) <= 24 * 60):
+            raise RadioError("thời lượng phát lại phải từ 1 đến 1440 phút / relay window must be 1-1440 minutes")
+    try:
+        times = sorted({schedule.format_time(t) for t in times if str(t).strip()})
+    except ValueError as exc:
+        raise RadioError(str(exc)) from None
+    if not times:
+        raise RadioError("chưa có giờ phát / no broadcast time given")
+    weekdays = sorted({int(d) for d in weekdays})
+    if any(d < 0 or d > 6 for d in weekdays):
+        raise RadioError("ngày trong tuần phải từ 0 (thứ Hai) đến 6 (Chủ nhật) / weekdays are 0 (Mon) to 6 (Sun)")
+    if end_date and end_date < start_date:
+        raise RadioError("ngày kết thúc trước ngày bắt đầu / the end date is before the start date")
+    targets = _check_targets(targets, place)
+    with transaction.atomic():
+        prog = Programme.objects.create(place=place, title=(title or (bulletin.title if bulletin else "Tiếp sóng"))[:200],
+                                        bulletin=bulletin, stream_url=stream_url, stream_minutes=stream_minutes or 0,
+                                        times=times, weekdays=weekdays, start_date=start_date, end_date=end_date,
+                                        created_by=user)
+        prog.targets.set(targets)
+        notify_refresh([t.path for t in targets])
+    return prog
+
+
+def stop_programme(prog: Programme) -> None:
+    prog.active = False
+    prog.save()
+    notify_refresh([t.path for t in prog.targets.all()])
+
+
+def notify_refresh(paths: list[str]) -> None:
+    """Tell the clusters under ``paths`` (through the push channel) to fetch their programme again."""
+    if paths:
+        Command.objects.create(kind=Command.Kind.REFRESH, target_paths=sorted(set(paths)))
+
+
+def _programme_changed_for(bulletin: Bulletin) -> None:
+    paths = set()
+    for prog in Programme.objects.filter(bulletin=bulletin, active=True).prefetch_related("targets"):
+        paths.update(t.path for t in prog.targets.all())
+    notify_refresh(sorted(paths))
+
+
+def targeted(cluster_path: str, target_paths) -> bool:
+    return any(cluster_path.startswith(p) for p in target_paths)
+
+
+def clusters_under(paths) -> list[SpeakerCluster]:
+    from django.db.models import Q
+
+    q = Q()
+    for p in paths:
+        q |= Q(place__path__startswith=p)
+    return list(SpeakerCluster.objects.filter(q, active=True).select_related("place")) if paths else []
+
+
+def _programmes_for(cluster: SpeakerCluster, start: dt.datetime, end: dt.datetime, programmes=None):
+    if programmes is None:
+        programmes = active_programmes(start, end)
+    path = cluster.place.path
+    return [p for p in programmes if targeted(path, p._target_paths)]
+
+
+def active_programmes(start: dt.datetime, end: dt.datetime) -> list[Programme]:
+    from django.db.models import Q
+
+    local_start, local_end = start.astimezone(tz()).date(), end.astimezone(tz()).date()
+    progs = list(Programme.objects.filter(active=True, start_date__lte=local_end)
+                 .filter(Q(end_date__isnull=True) | Q(end_date__gte=local_start - dt.timedelta(days=1)))
+                 .select_related("bulletin").prefetch_related("targets"))
+    for p in progs:
+        p._target_paths = [t.path for t in p.targets.all()]
+    return progs
+
+
+def slots_for(cluster: SpeakerCluster, start: dt.datetime, end: dt.datetime, programmes=None) -> list[schedule.Slot]:
+    """The airings due on ``cluster`` in ``[start, end)``: approved bulletins with audio, and relays."""
+    out = []
+    for prog in _programmes_for(cluster, start, end, programmes):
+        b = prog.bulletin
+        if b is not None and not b.ready:
+            continue
+        for when in schedule.occurrences(prog.times, prog.weekdays, prog.start_date, prog.end_date, start, end, tz()):
+            key = f"p{prog.pk}@{when.isoformat(timespec='seconds')}"
+            if b is not None:
+                out.append(schedule.Slot(key, when, b.audio_duration, b.priority, "audio", prog.pk, {
+                    "programme": prog.pk, "bulletin": b.pk, "title": b.title, "category": b.category,
+                    "audio": b.audio_sha256, "ext": Path(b.audio_path).suffix}))
+            else:
+                out.append(schedule.Slot(key, when, prog.stream_minutes * 60.0, "normal", "stream", prog.pk, {
+                    "programme": prog.pk, "title": prog.title, "category": "relay", "stream_url": prog.stream_url}))
+    return out
+
+
+def plan_for(cluster: SpeakerCluster, start: dt.datetime, end: dt.datetime, programmes=None) -> list[schedule.Planned]:
+    # resolve from a little earlier so that an item still playing at ``start`` pushes later ones correctly
+    lead = dt.timedelta(hours=2)
+    plan = schedule.resolve(slots_for(cluster, start - lead, end, programmes))
+    return [p for p in plan if p.end > start or (p.status == "skipped" and p.slot.start >= start)]
+
+
+def programme_document(cluster: SpeakerCluster, now: dt.datetime | None = None, days: int = PLAN_DAYS) -> dict:
+    """What a cluster caches: the resolved plan of the next ``days`` days and the audio it needs."""
+    now = now or timezone.now()
+    end = now + dt.timedelta(days=days)
+    items = []
+    for p in plan_for(cluster, now, end):
+        d = p.slot.data
+        items.append({
+            "key": p.key, "title": d.get("title", ""), "category": d.get("category", ""), "kind": p.slot.kind,
+            "priority": p.slot.priority, "scheduled_at": p.slot.start.isoformat(), "start": p.start.isoformat(),
+            "end": p.end.isoformat(), "duration": round((p.end - p.start).total_seconds(), 3), "status": p.status,
+            "reason": p.reason, "programme": d.get("programme"), "bulletin": d.get("bulletin"),
+            "audio": (d["audio"] + d["ext"]) if d.get("audio") else None, "stream_url": d.get("stream_url"),
+        })
+    return {"cluster": cluster.code, "generated_at": now.isoformat(), "valid_until": end.isoformat(), "items": items}
+
+
+# --- emergencies ----------------------------------------------------------------------------------------
+
+def issue_emergency(bulletin: Bulletin, targets, user, repeat: int = 2) -> Emergency:
+    """Interrupt and play at once on every cluster under ``targets``. Issuing approves the bulletin."""
+    if not user.can("radio"):
+        raise RadioError("không có quyền phát khẩn cấp / not allowed to send an emergency")
+    targets = _check_targets(targets, user.place if user.place_id else targets[0])
+    if not 1 <= int(repeat) <= 10:
+        raise RadioError("số lần phát lại phải từ 1 đến 10 / repeat must be 1-10")
+    if bulletin.audio_status != Bulletin.Audio.READY:
+        render_audio(bulletin)  # a fraction of a second with espeak-ng; the emergency cannot wait for a queue
+    with transaction.atomic():
+        bulletin.priority = Priority.EMERGENCY
+        if bulletin.status != Bulletin.Status.APPROVED:
+            bulletin.status, bulletin.approved_by, bulletin.approved_at = Bulletin.Status.APPROVED, user, timezone.now()
+        bulletin.save()
+        paths = sorted({t.path for t in targets})
+        em = Emergency.objects.create(bulletin=bulletin, place=user.place or targets[0], target_paths=paths,
+                                      repeat=repeat, issued_by=user)
+        em.targets.set(targets)
+        Command.objects.create(kind=Command.Kind.EMERGENCY, emergency=em, target_paths=paths,
+                               payload=emergency_payload(em))
+    return em
+
+
+def emergency_payload(em: Emergency) -> dict:
+    b = em.bulletin
+    return {"emergency": em.pk, "key": em.item_key, "title": b.title, "bulletin": b.pk, "category": b.category,
+            "audio": b.audio_sha256 + Path(b.audio_path).suffix, "duration": b.audio_duration, "repeat": em.repeat,
+            "issued_at": em.issued_at.isoformat()}
+
+
+def stop_emergency(em: Emergency, user) -> Emergency:
+    if em.cancelled_at is None:
+        em.cancelled_at = timezone.now()
+        em.save()
+        Command.objects.create(kind=Command.Kind.STOP, emergency=em, target_paths=em.target_paths,
+                               payload={"emergency": em.pk, "key": em.item_key})
+    return em
+
+
+def pending_commands(cluster: SpeakerCluster, after: int, limit: int = 20) -> list[dict]:
+    """Commands for ``cluster`` newer than ``after`` (the heartbeat fallback when the push port is unreachable)."""
+    recent = timezone.now() - dt.timedelta(hours=6)
+    out = []
+    for c in Command.objects.filter(pk__gt=after, created_at__gte=recent).order_by("pk")[:500]:
+        if targeted(cluster.place.path, c.target_paths):
+            out.append(command_message(c))
+            if len(out) >= limit:
+                break
+    return out
+
+
+def command_message(c: Command) -> dict:
+    return {"seq": c.pk, "type": c.kind, **c.payload}
+
+
+def last_command_seq() -> int:
+    last = Command.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return last or 0
+
+
+# --- clusters and the device side -----------------------------------------------------------------------
+
+def register_cluster(*, place, code: str, name: str, user=None, **fields) -> tuple[SpeakerCluster, str]:
+    """Register a cluster; returns it with a one-time registration code for ``ngoso speaker --code``."""
+    code = (code or "").strip()
+    if not code:
+        raise RadioError("thiếu mã thiết bị / the device id is empty")
+    if SpeakerCluster.objects.filter(code=code).exists():
+        raise RadioError(f"mã thiết bị {code} đã có / device id {code} already exists")
+    if place.level not in (Level.VILLAGE, Level.COMMUNE):
+        raise RadioError("cụm loa phải thuộc một xã hoặc một thôn / a cluster belongs to a commune or a village")
+    cluster = SpeakerCluster.objects.create(place=place, code=code[:40], name=(name or code)[:120], **fields)
+    return cluster, cluster.issue_registration_code()
+
+
+def authenticate(token: str) -> SpeakerCluster | None:
+    if not token:
+        return None
+    return (SpeakerCluster.objects.select_related("place")
+            .filter(token_hash=hash_token(token), active=True, token_revoked_at__isnull=True).first())
+
+
+def redeem_registration(code: str, client_version: str = "") -> tuple[SpeakerCluster, str]:
+    code = (code or "").strip().upper()
+    cluster = SpeakerCluster.objects.filter(registration_hash=hash_token(code), active=True).first() if code else None
+    if cluster is None or not cluster.registration_expires or cluster.registration_expires < timezone.now():
+        raise RadioError("mã đăng ký sai hoặc đã hết hạn / unknown or expired registration code")
+    token = cluster.issue_token()
+    SpeakerCluster.objects.filter(pk=cluster.pk).update(client_version=client_version[:40])
+    return cluster, token
+
+
+def clean_heartbeat(data) -> dict:
+    """Check a heartbeat body; returns the fields to store. RadioError says what is wrong."""
+    if not isinstance(data, dict):
+        raise RadioError("JSON phải là một đối tượng / the JSON body must be an object")
+    volume = data.get("volume")
+    if volume is not None and (not isinstance(volume, int) or isinstance(volume, bool) or not 0 <= volume <= 100):
+        raise RadioError("volume phải là số nguyên 0-100 / volume must be an integer 0-100")
+    faults = data.get("faults") or []
+    if not isinstance(faults, list) or not all(isinstance(f, str) for f in faults):
+        raise RadioError("faults phải là danh sách chuỗi / faults must be a list of strings")
+    cached_until = _parse_time(data.get("cached_until"), "cached_until") if data.get("cached_until") else None
+    try:
+        pending, last_seq = max(0, int(data.get("pending_logs") or 0)), int(data.get("last_seq") or 0)
+    except (TypeError, ValueError):
+        raise RadioError("pending_logs/last_seq phải là số / must be integers") from None
+    return {"volume": volume, "now_playing": str(data.get("now_playing") or "")[:200],
+            "faults": sorted({f[:60] for f in faults})[:20], "cached_until": cached_until,
+            "version": str(data.get("version") or "")[:40], "pending_logs": pending, "last_seq": last_seq}
+
+
+def heartbeat(cluster: SpeakerCluster, data: dict, now: dt.datetime | None = None) -> dict:
+    """Record a cluster's status; answer with the server time and the commands it has not seen."""
+    now = now or timezone.now()
+    clean = clean_heartbeat(data)
+    with transaction.atomic():
+        record_heartbeats([(cluster.pk, clean, now)])
+    return {"server_time": now.isoformat(), "heartbeat_interval": cluster.heartbeat_interval,
+            "commands": pending_commands(cluster, clean["last_seq"]), "last_seq": last_command_seq()}
+
+
+def record_heartbeats(rows: list[tuple[int, dict, dt.datetime]]) -> int:
+    """Store many heartbeats (already cleaned) at once: the push server group-commits them every 0.25 s.
+
+    Per cluster: live status, uptime credit for the day (time since the previous heartbeat, at most two
+    intervals), "offline" alerts resolved, fault alerts opened for new faults and resolved for cleared ones.
+    """
+    from django.db import connection
+
+    if not rows:
+        return 0
+    ids = {cid for cid, _, _ in rows}
+    clusters = {c.pk: c for c in SpeakerCluster.objects.filter(pk__in=ids).select_related("place")}
+    open_alerts = defaultdict(dict)
+    for a in Alert.objects.filter(cluster_id__in=ids, resolved_at__isnull=True,
+                                  kind__in=[Alert.Kind.OFFLINE, Alert.Kind.FAULT]):
+        open_alerts[a.cluster_id][a.key] = a
+    status, credit, resolve, new_alerts = {}, defaultdict(lambda: [0, 0]), [], []
+    for cid, d, now in sorted(rows, key=lambda r: r[2]):
+        c = clusters.get(cid)
+        if c is None:
+            continue
+        gap = (now - c.last_seen_at).total_seconds() if c.last_seen_at else 0
+        day = credit[(cid, now.astimezone(tz()).date())]
+        day[0] += int(min(max(gap, 0), 2 * c.heartbeat_interval))
+        day[1] += 1
+        c.last_seen_at = now
+        status[cid] = (now, d)
+        for key, alert in list(open_alerts[cid].items()):
+            if key == "offline" or (key.startswith("fault:") and key[6:] not in d["faults"]):
+                resolve.append(alert.pk)
+                del open_alerts[cid][key]
+        for f in d["faults"]:
+            if f"fault:{f}" not in open_alerts[cid]:
+                a = Alert(kind=Alert.Kind.FAULT, cluster_id=cid, place_path=c.place.path, key=f"fault:{f}"[:120],
+                          message=f"Cụm loa {c.code} báo lỗi: {f} / reports fault {f}"[:300], created_at=now)
+                open_alerts[cid][a.key] = a
+                new_alerts.append(a)
+    qn = connection.ops.quote_name
+    sc, cd = SpeakerCluster._meta.db_table, ClusterDay._meta.db_table
+    with connection.cursor() as cur:
+        cur.executemany(
+            f"UPDATE {qn(sc)} SET last_seen_at=%s, volume=%s, now_playing=%s, faults=%s, cached_until=%s, "
+            f"client_version=%s, pending_logs=%s WHERE id=%s",
+            [(_db_time(now), d["volume"], d["now_playing"], json.dumps(d["faults"]), _db_time(d["cached_until"]),
+              d["version"], d["pending_logs"], cid) for cid, (now, d) in status.items()])
+        cur.executemany(
+            f"INSERT INTO {qn(cd)} (cluster_id, day, online_seconds, heartbeats) VALUES (%s, %s, %s, %s) "
+            f"ON CONFLICT (cluster_id, day) DO UPDATE SET online_seconds = {qn(cd)}.online_seconds + "
+            f"excluded.online_seconds, heartbeats = {qn(cd)}.heartbeats + excluded.heartbeats",
+            [(cid, day, secs, n) for (cid, day), (secs, n) in credit.items()])
+    if resolve:
+        Alert.objects.filter(pk__in=resolve).update(resolved_at=timezone.now())
+    if new_alerts:
+        Alert.objects.bulk_create(new_alerts)
+    return len(status)
+
+
+def _db_time(value):
+    from django.db import connection
+
+    return connection.ops.adapt_datetimefield_value(value) if value is not None else None
+
+
+def _parse_time(value, name: str) -> dt.datetime:
+    try:
+        t = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise RadioError(f"{name}: thời gian không hợp lệ / not an ISO time: {value!r}") from None
+    if t.tzinfo is None:
+        raise RadioError(f"{name}: thiếu múi giờ / the time needs a UTC offset: {value!r}")
+    return t
+
+
+def _alert(cluster, kind, key, message, now=None):
+    return Alert.objects.create(kind=kind, cluster=cluster, place_path=cluster.place.path, key=key[:120],
+                                message=message[:300], created_at=now or timezone.now())
+
+
+LOG_FIELDS = {"uuid", "key", "status", "started_at", "scheduled_at", "duration", "late_seconds", "reason"}
+
+
+def record_logs(cluster: SpeakerCluster, entries) -> dict:
+    """Store play logs sent by a cluster (maybe hours late). Idempotent by UUID; the whole batch is checked first."""
+    return store_logs(cluster, clean_logs(entries))
+
+
+def clean_logs(entries) -> list[tuple]:
+    """Check a batch of play logs; RadioError names the first bad entry and field."""
+    if not isinstance(entries, list):
+        raise RadioError("logs phải là một danh sách / logs must be a list")
+    if len(entries) > 1000:
+        raise RadioError("tối đa 1000 bản ghi mỗi lần / at most 1000 logs per request")
+    rows = []
+    for n, e in enumerate(entries):
+        where = f"logs[{n}]"
+        if not isinstance(e, dict):
+            raise RadioError(f"{where}: phải là một đối tượng / must be an object")
+        try:
+            uid = uuidlib.UUID(str(e.get("uuid")))
+        except ValueError:
+            raise RadioError(f"{where}.uuid: không phải UUID / not a UUID: {e.get('uuid')!r}") from None
+        status = e.get("status")
+        if status not in PlayLog.Status.values:
+            raise RadioError(f"{where}.status: phải là / must be one of {PlayLog.Status.values}, got {status!r}")
+        key = str(e.get("key") or "")
+        if not key or len(key) > 80:
+            raise RadioError(f"{where}.key: thiếu hoặc quá dài / missing or too long")
+        started = _parse_time(e["started_at"], f"{where}.started_at") if e.get("started_at") else None
+        scheduled = _parse_time(e["scheduled_at"], f"{where}.scheduled_at") if e.get("scheduled_at") else None
+        try:
+            duration = float(e.get("duration") or 0)
+            late = int(e.get("late_seconds") or 0)
+        except (TypeError, ValueError):
+            raise RadioError(f"{where}: duration/late_seconds phải là số / must be numbers") from None
+        rows.append((uid, key, status, started, scheduled, duration, late, str(e.get("reason") or "")[:200]))
+    return rows
+
+
+def store_logs(cluster: SpeakerCluster, rows: list[tuple]) -> dict:
+    return store_logs_many([(cluster, rows)])[0]
+
+
+def store_logs_many(batches: list[tuple[SpeakerCluster, list[tuple]]]) -> list[dict]:
+    """Store cleaned log batches of many clusters with a handful of queries (the push server's group commit).
+
+    Known UUIDs are counted as duplicates; "not confirmed" alerts of the confirmed items are resolved; a
+    ``failed`` log opens a "playback failed" alert. Returns one ``{"accepted", "duplicates"}`` per batch.
+    """
+    uuids = [r[0] for _, rows in batches for r in rows]
+    known = set()
+    for i in range(0, len(uuids), 5000):
+        known.update(PlayLog.objects.filter(uuid__in=uuids[i:i + 5000]).values_list("uuid", flat=True))
+    results, new, seen = [], [], set()
+    for cluster, rows in batches:
+        accepted = 0
+        for uid, key, status, started, scheduled, duration, late, reason in rows:
+            if uid in known or uid in seen:
+                continue
+            seen.add(uid)
+            accepted += 1
+            prog_id, em_id = _parse_key(key)
+            new.append(PlayLog(uuid=uid, cluster=cluster, item_key=key, programme_id=prog_id, emergency_id=em_id,
+                               scheduled_at=scheduled or started, started_at=started, duration_seconds=duration,
+                               late_seconds=late, status=status, reason=reason))
+        results.append({"accepted": accepted, "duplicates": len(rows) - accepted})
+    if new:
+        _link(new)
+        with transaction.atomic():
+            PlayLog.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+            wanted = {(p.cluster_id, f"item:{p.item_key}") for p in new if p.programme_id}
+            if wanted:
+                open_ids = [pk for pk, cid, key in Alert.objects.filter(
+                    kind=Alert.Kind.UNCONFIRMED, resolved_at__isnull=True, cluster_id__in={c for c, _ in wanted},
+                    key__in={k for _, k in wanted}).values_list("pk", "cluster_id", "key") if (cid, key) in wanted]
+                Alert.objects.filter(pk__in=open_ids).update(resolved_at=timezone.now())
+            for p in new:
+                if p.status == PlayLog.Status.FAILED:
+                    _alert(p.cluster, Alert.Kind.FAILED, f"failed:{p.item_key}",
+                           f"Cụm loa {p.cluster.code} không phát được «{p.item_key}»: {p.reason}")
+    return results
+
+
+def _parse_key(key: str) -> tuple[int | None, int | None]:
+    try:
+        if key.startswith("p") and "@" in key:
+            return int(key[1:key.index("@")]), None
+        if key.startswith("e"):
+            return None, int(key[1:])
+    except ValueError:
+        pass
+    return None, None
+
+
+def _link(logs: list[PlayLog]) -> None:
+    """Fill bulletin and category from the programme or emergency (ids that no longer exist are dropped)."""
+    progs = {p.pk: p for p in Programme.objects.filter(pk__in={x.programme_id for x in logs if x.programme_id})
+             .select_related("bulletin")}
+    ems = {e.pk: e for e in Emergency.objects.filter(pk__in={x.emergency_id for x in logs if x.emergency_id})
+           .select_related("bulletin")}
+    for x in logs:
+        prog, em = progs.get(x.programme_id), ems.get(x.emergency_id)
+        x.programme_id = prog.pk if prog else None
+        x.emergency_id = em.pk if em else None
+        b = (prog.bulletin if prog else None) or (em.bulletin if em else None)
+        x.bulletin = b
+        x.category = b.category if b else ("relay" if prog else "")
+
+
+def audio_file(cluster: SpeakerCluster, name: str) -> Path | None:
+    """The audio file ``<sha256>.<ext>`` if it is a bulletin's audio (any cluster may fetch broadcast audio)."""
+    sha, _, ext = name.partition(".")
+    if len(sha) != 64 or f".{ext}" not in AUDIO_EXTENSIONS:
+        return None
+    b = Bulletin.objects.filter(audio_sha256=sha).exclude(audio_path="").first()
+    if b is None:
+        return None
+    path = Path(settings.DATA_DIR) / b.audio_path
+    return path if path.exists() else None
+
+
+# --- monitoring: offline clusters and unconfirmed items -------------------------------------------------
+
+def check(now: dt.datetime | None = None, lookback: dt.timedelta = dt.timedelta(hours=24)) -> dict:
+    """Raise alerts: clusters that missed 3 heartbeats; planned items with no confirmation after their end + grace."""
+    now = now or timezone.now()
+    clusters = list(SpeakerCluster.objects.filter(active=True).select_related("place"))
+    offline = 0
+    open_offline = set(Alert.objects.filter(kind=Alert.Kind.OFFLINE, resolved_at__isnull=True)
+                       .values_list("cluster_id", flat=True))
+    for c in clusters:
+        if c.last_seen_at and not c.online(now) and c.pk not in open_offline:
+            _alert(c, Alert.Kind.OFFLINE, "offline",
+                   f"Cụm loa {c.code} ({c.name}) mất kết nối từ / offline since "
+                   f"{c.last_seen_at.astimezone(tz()):%d/%m/%Y %H:%M}", now)
+            offline += 1
+    start, end = now - lookback, now - CONFIRM_GRACE
+    progs = active_programmes(start, end)
+    confirmed = set(PlayLog.objects.filter(scheduled_at__gte=start - dt.timedelta(hours=2))
+                    .values_list("cluster_id", "item_key"))
+    alerted = set(Alert.objects.filter(kind=Alert.Kind.UNCONFIRMED, created_at__gte=start - dt.timedelta(days=1))
+                  .values_list("cluster_id", "key"))
+    unconfirmed = 0
+    for c in clusters:
+        since = max(start, c.created_at)
+        for p in plan_for(c, since, end, progs):
+            if p.status == "skipped" or p.end + CONFIRM_GRACE > now or p.start < since:
+                continue
+            if (c.pk, p.key) in confirmed or (c.pk, f"item:{p.key}") in alerted:
+                continue
+            _alert(c, Alert.Kind.UNCONFIRMED, f"item:{p.key}",
+                   f"Chưa xác nhận phát «{p.slot.data.get('title', '')}» lúc "
+                   f"{p.start.astimezone(tz()):%H:%M %d/%m} tại {c.code} / not confirmed", now)
+            unconfirmed += 1
+    return {"offline": offline, "unconfirmed": unconfirmed}
+
+
+# --- status and reports ---------------------------------------------------------------------------------
+
+def cluster_rows(clusters, now=None) -> list[dict]:
+    now = now or timezone.now()
+    open_alerts = defaultdict(int)
+    for cid in Alert.objects.filter(cluster__in=clusters, resolved_at__isnull=True).values_list("cluster_id", flat=True):
+        open_alerts[cid] += 1
+    return [{"c": c, "online": c.online(now), "alerts": open_alerts[c.pk]} for c in clusters]
+
+
+def period(year: int, month: int | None) -> tuple[dt.datetime, dt.datetime]:
+    if month is not None and not 1 <= month <= 12:
+        raise RadioError("tháng phải từ 1 đến 12 / month must be 1-12")
+    z = tz()
+    if month:
+        start = dt.datetime(year, month, 1, tzinfo=z)
+        end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=z)
+    else:
+        start, end = dt.datetime(year, 1, 1, tzinfo=z), dt.datetime(year + 1, 1, 1, tzinfo=z)
+    return start, end
+
+
+def report(place: Place, year: int, month: int | None = None, now=None) -> dict:
+    """Hours broadcast per commune and category, bulletins per cluster with delivery confirmation, uptime."""
+    from ngoso.accounts.scope import within
+
+    now = now or timezone.now()
+    start, end = period(year, month)
+    clusters = list(within(SpeakerCluster.objects.select_related("place", "place__parent"), place))
+    by_id = {c.pk: c for c in clusters}
+
+    def commune_of(c):
+        return c.place if c.place.level == Level.COMMUNE else (c.place.parent or c.place)
+
+    logs = PlayLog.objects.filter(cluster_id__in=by_id, scheduled_at__gte=start, scheduled_at__lt=end)
+    hours = defaultdict(lambda: defaultdict(float))
+    per_cluster = defaultdict(lambda: defaultdict(int))
+    confirmed = defaultdict(set)
+    for cid, key, status, dur, cat, late in logs.values_list("cluster_id", "item_key", "status", "duration_seconds",
+                                                             "category", "late_seconds"):
+        c = by_id[cid]
+        per_cluster[cid][status] += 1
+        confirmed[cid].add(key)
+        if status in ("played", "interrupted"):
+            hours[commune_of(c).name][cat or "other"] += dur / 3600
+            per_cluster[cid]["seconds"] += dur
+            if late > 60:
+                per_cluster[cid]["late"] += 1
+    # expected items (the plan) to measure delivery; only up to now
+    plan_end = min(end, now - CONFIRM_GRACE)
+    progs = active_programmes(start, plan_end) if plan_end > start else []
+    uptime_sum = defaultdict(int)
+    for cid, secs in ClusterDay.objects.filter(cluster_id__in=by_id, day__gte=start.date(),
+                                               day__lt=end.date()).values_list("cluster_id", "online_seconds"):
+        uptime_sum[cid] += secs
+    rows = []
+    for c in clusters:
+        since = max(start, c.created_at)
+        keys = _plan_keys(c, since, plan_end, progs) if plan_end > since else set()
+        expected = len(keys)
+        counted_from = max(start, c.created_at)
+        span = max(1.0, (min(end, now) - counted_from).total_seconds())
+        pc = per_cluster[c.pk]
+        rows.append({"code": c.code, "name": c.name, "place": c.place.name, "commune": commune_of(c).name,
+                     "expected": expected, "played": pc["played"], "interrupted": pc["interrupted"],
+                     "skipped": pc["skipped"], "failed": pc["failed"], "late": pc["late"],
+                     "missing": len(keys - confirmed[c.pk]),
+                     "hours": round(pc["seconds"] / 3600, 2),
+                     "uptime_pct": round(min(100.0, 100 * uptime_sum[c.pk] / span), 1) if span > 1 else None})
+    cats = [c.value for c in Category] + ["relay"]
+    hour_rows = [{"commune": k, **{cat: round(v.get(cat, 0.0), 2) for cat in cats},
+                  "total": round(sum(v.values()), 2)} for k, v in sorted(hours.items())]
+    return {"place": place, "year": year, "month": month, "start": start, "end": end, "categories": cats,
+            "category_labels": {**dict(Category.choices), "relay": "Tiếp sóng"}, "hours": hour_rows, "clusters": rows,
+            "totals": {"hours": round(sum(r["total"] for r in hour_rows), 2),
+                       "expected": sum(r["expected"] for r in rows), "played": sum(r["played"] for r in rows),
+                       "missing": sum(r["missing"] for r in rows)}}
+
+
+def _plan_keys(c, since, end, progs) -> set[str]:
+    return {p.key for p in plan_for(c, since, end, progs) if p.status != "skipped" and p.start >= since}
+
+
+def _title(data: dict) -> str:
+    when = f"tháng {data['month']}/{data['year']}" if data["month"] else f"năm {data['year']}"
+    return f"Báo cáo truyền thanh {when} — {data['place'].name}"
+
+
+def report_xlsx(data: dict) -> bytes:
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Giờ phát"
+    ws.append([_title(data)])
+    ws["A1"].font = Font(bold=True, size=13)
+    labels = data["category_labels"]
+    ws.append(["Xã / phường"] + [str(labels[c]) for c in data["categories"]] + ["Tổng (giờ)"])
+    for r in data["hours"]:
+        ws.append([r["commune"]] + [r[c] for c in data["categories"]] + [r["total"]])
+    ws2 = wb.create_sheet("Cụm loa")
+    ws2.append(["Mã", "Tên", "Địa bàn", "Xã", "Lượt theo lịch", "Đã phát", "Bị ngắt", "Bỏ qua", "Lỗi", "Trễ > 1 phút",
+                "Chưa xác nhận", "Giờ phát", "Thời gian hoạt động (%)"])
+    for r in data["clusters"]:
+        ws2.append([r["code"], r["name"], r["place"], r["commune"], r["expected"], r["played"], r["interrupted"],
+                    r["skipped"], r["failed"], r["late"], r["missing"], r["hours"], r["uptime_pct"]])
+    for sheet in (ws, ws2):
+        for col in sheet.columns:
+            sheet.column_dimensions[col[0].column_letter].width = 16
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def report_pdf(data: dict) -> bytes:
+    """The same report as a PDF (weasyprint, DejaVu fonts so Vietnamese diacritics render)."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    html = render_to_string("radio/report_pdf.html", {"d": data, "title": _title(data)})
+    return HTML(string=html).write_pdf()

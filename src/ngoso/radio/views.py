@@ -1,0 +1,389 @@
+"""Pages of the smart radio: thin — parse, check scope and permission, call services, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ngoso.accounts.scope import can_see_place, get_scoped_or_404, scoped
+from ngoso.places.models import Level, Place
+
+from . import services
+from .models import Alert, Bulletin, Category, Connection, Emergency, Priority, Programme, SpeakerCluster
+from .services import RadioError
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require(user, perm="radio"):
+    if not user.can(perm):
+        raise PermissionDenied(perm)
+
+
+def _area_places(user, levels=(Level.PROVINCE, Level.COMMUNE, Level.VILLAGE)):
+    """Current places the user may target, for pickers (their own place and below)."""
+    qs = Place.objects.filter(valid_to__isnull=True, level__in=levels)
+    if user.place_id:
+        qs = qs.under(user.place)
+    elif not user.is_superuser:
+        return Place.objects.none()
+    return qs.order_by("path")[:2000]
+
+
+def _places_from(request, field):
+    out = []
+    for code in request.POST.getlist(field):
+        place = Place.objects.filter(code=code).first()
+        if place is None or not can_see_place(request.user, place):
+            raise RadioError(f"địa bàn «{code}» không hợp lệ / place {code!r} is not in your area")
+        out.append(place)
+    return out
+
+
+@login_required
+def home(request):
+    _require(request.user)
+    clusters = list(scoped(SpeakerCluster.objects.select_related("place"), request.user))
+    rows = services.cluster_rows(clusters)
+    alerts = scoped(Alert.objects.filter(resolved_at__isnull=True, acknowledged_at__isnull=True), request.user)
+    waiting = scoped(Bulletin.objects.filter(status=Bulletin.Status.DRAFT), request.user).select_related("place")
+    now = timezone.now()
+    today = []
+    if clusters:
+        end = now + dt.timedelta(hours=24)
+        progs = services.active_programmes(now, end)
+        seen = set()
+        for c in clusters[:50]:
+            for p in services.plan_for(c, now, end, progs):
+                if p.key not in seen:
+                    seen.add(p.key)
+                    today.append(p)
+        today.sort(key=lambda p: p.start)
+    emergencies = scoped(Emergency.objects.filter(cancelled_at__isnull=True, issued_at__gte=now - dt.timedelta(hours=6)),
+                         request.user).select_related("bulletin")
+    return render(request, "radio/home.html", {
+        "rows": rows, "online": sum(1 for r in rows if r["online"]), "alerts": alerts.select_related("cluster")[:100],
+        "waiting": waiting[:50], "today": today[:40], "emergencies": emergencies, "tz": services.tz()})
+
+
+@login_required
+def clusters(request):
+    _require(request.user)
+    rows = services.cluster_rows(list(scoped(SpeakerCluster.objects.select_related("place"), request.user)))
+    return render(request, "radio/clusters.html", {"rows": rows})
+
+
+@login_required
+def cluster_new(request):
+    _require(request.user)
+    form = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            place = _places_from(request, "place")
+            if not place:
+                raise RadioError("chọn thôn hoặc xã / choose a village or commune")
+            fields = {"address": form.get("address", "")[:200], "connection": form.get("connection", "4g"),
+                      "amplifier": form.get("amplifier", "")[:120], "speakers": form.get("speakers", "")[:120]}
+            if fields["connection"] not in Connection.values:
+                raise RadioError("kiểu kết nối không hợp lệ / bad connection type")
+            for name in ("latitude", "longitude"):
+                if form.get(name):
+                    try:
+                        fields[name] = round(float(form[name]), 6)
+                    except ValueError:
+                        raise RadioError(f"{name}: phải là số / must be a number") from None
+            if form.get("installed_on"):
+                try:
+                    fields["installed_on"] = dt.date.fromisoformat(form["installed_on"])
+                except ValueError:
+                    raise RadioError("ngày lắp đặt không hợp lệ / bad installation date") from None
+            cluster, code = services.register_cluster(place=place[0], code=form.get("code", ""),
+                                                      name=form.get("name", ""), **fields)
+        except RadioError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Mã đăng ký (dùng một lần, 7 ngày) / registration code: {code}")
+            return redirect("radio_cluster", code=cluster.code)
+    return render(request, "radio/cluster_new.html", {
+        "places": _area_places(request.user, (Level.COMMUNE, Level.VILLAGE)), "connections": Connection.choices,
+        "form": form})
+
+
+@login_required
+def cluster_detail(request, code):
+    _require(request.user)
+    cluster = get_scoped_or_404(SpeakerCluster.objects.select_related("place"), request.user, code=code)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "code":
+            messages.success(request, f"Mã đăng ký mới / new registration code: {cluster.issue_registration_code()}")
+        elif action == "revoke":
+            cluster.revoke_token()
+            messages.success(request, "Đã thu hồi mã truy cập / token revoked")
+        elif action in ("deactivate", "activate"):
+            cluster.active = action == "activate"
+            cluster.save()
+        return redirect("radio_cluster", code=cluster.code)
+    now = timezone.now()
+    return render(request, "radio/cluster.html", {
+        "c": cluster, "online": cluster.online(now), "plays": cluster.plays.select_related("bulletin")[:50],
+        "alerts": cluster.alerts.all()[:30], "plan": services.plan_for(cluster, now, now + dt.timedelta(days=2)),
+        "tz": services.tz()})
+
+
+@login_required
+def bulletins(request):
+    _require(request.user)
+    qs = scoped(Bulletin.objects.select_related("place", "author"), request.user)
+    status = request.GET.get("status")
+    if status in Bulletin.Status.values:
+        qs = qs.filter(status=status)
+    return render(request, "radio/bulletins.html", {"bulletins": qs[:200], "statuses": Bulletin.Status.choices,
+                                                    "status": status})
+
+
+@login_required
+def bulletin_edit(request, pk=None):
+    _require(request.user)
+    bulletin = get_scoped_or_404(Bulletin.objects.all(), request.user, pk=pk) if pk else None
+    form = request.POST if request.method == "POST" else ({
+        "title": bulletin.title, "text": bulletin.text, "category": bulletin.category,
+        "priority": bulletin.priority, "voice": bulletin.voice} if bulletin else {})
+    if request.method == "POST":
+        try:
+            if bulletin is None:
+                place = request.user.place
+                if place is None:
+                    raise RadioError("tài khoản chưa gắn địa bàn / your account has no area")
+                bulletin = services.create_bulletin(title=form.get("title", ""), text=form.get("text", ""),
+                                                    category=form.get("category", ""), place=place,
+                                                    author=request.user, priority=form.get("priority", "normal"))
+                if form.get("voice") in ("north", "central", "south"):
+                    bulletin.voice = form["voice"]
+                    bulletin.save()
+            else:
+                services.edit_bulletin(bulletin, title=form.get("title", "").strip(), text=form.get("text", ""),
+                                       category=form.get("category"), priority=form.get("priority"),
+                                       voice=form.get("voice") if form.get("voice") in ("north", "central", "south")
+                                       else None)
+            upload = request.FILES.get("audio")
+            if upload:
+                services.attach_upload(bulletin, upload.read(), upload.name)
+                messages.success(request, "Đã nhận tệp ghi âm / recording attached")
+            elif bulletin.text.strip() and bulletin.audio_status != Bulletin.Audio.READY:
+                job = services.request_render(bulletin, request.user)
+                messages.info(request, f"Đang đọc máy bản tin (việc số {job.pk}) / rendering speech in the background")
+        except RadioError as exc:
+            messages.error(request, str(exc))
+        else:
+            return redirect("radio_bulletin", pk=bulletin.pk)
+    return render(request, "radio/bulletin_edit.html", {
+        "b": bulletin, "form": form, "categories": Category.choices, "priorities": Priority.choices})
+
+
+@login_required
+def preview(request):
+    """The normalised reading of the editor's text, for the live preview (POST text, voice)."""
+    _require(request.user)
+    if request.method != "POST":
+        return JsonResponse({"error": "POST"}, status=405)
+    text = request.POST.get("text", "")[:20000]
+    return JsonResponse({"spoken": services.preview(text, request.POST.get("voice", "north"))},
+                        json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+def bulletin_detail(request, pk):
+    _require(request.user)
+    b = get_scoped_or_404(Bulletin.objects.select_related("place", "author", "approved_by", "parent"),
+                          request.user, pk=pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "approve":
+                services.approve(b, request.user)
+                messages.success(request, "Đã duyệt / approved")
+            elif action == "reject":
+                services.reject(b, request.user)
+                messages.success(request, "Đã từ chối / rejected")
+            elif action == "render":
+                services.request_render(b, request.user)
+                messages.info(request, "Đang đọc máy / rendering")
+            elif action == "send_down":
+                copies = services.send_down(b, _places_from(request, "communes"), request.user)
+                messages.success(request, f"Đã gửi xuống {len(copies)} xã / sent to {len(copies)} communes")
+            elif action == "archive":
+                b.status = Bulletin.Status.ARCHIVED
+                b.save()
+        except RadioError as exc:
+            messages.error(request, str(exc))
+        return redirect("radio_bulletin", pk=b.pk)
+    communes = _area_places(request.user, (Level.COMMUNE,)) if b.place.level == Level.PROVINCE else []
+    stats = {s: b.plays.filter(status=s).count() for s in ("played", "skipped", "failed", "interrupted")}
+    return render(request, "radio/bulletin.html", {
+        "b": b, "communes": communes, "programmes": b.programmes.prefetch_related("targets"), "stats": stats,
+        "copies": b.copies.select_related("place"), "can_approve": request.user.can("radio_approve")})
+
+
+@login_required
+def bulletin_audio(request, pk):
+    from django.conf import settings
+    from django.http import FileResponse
+
+    _require(request.user)
+    b = get_scoped_or_404(Bulletin.objects.all(), request.user, pk=pk)
+    if not b.audio_path:
+        raise Http404
+    path = settings.DATA_DIR / b.audio_path
+    if not path.exists():
+        raise Http404
+    return FileResponse(open(path, "rb"), content_type="audio/wav" if path.suffix == ".wav" else "audio/ogg")
+
+
+@login_required
+def programmes(request):
+    _require(request.user)
+    qs = scoped(Programme.objects.select_related("bulletin", "place").prefetch_related("targets"), request.user)
+    return render(request, "radio/programmes.html", {"programmes": qs.filter(active=True)[:200]})
+
+
+@login_required
+def programme_new(request):
+    _require(request.user)
+    form = request.POST if request.method == "POST" else {"times": "06:00 17:00",
+                                                           "start_date": timezone.localdate().isoformat()}
+    ready = scoped(Bulletin.objects.filter(status=Bulletin.Status.APPROVED), request.user)
+    if request.method == "POST":
+        try:
+            bulletin = None
+            if form.get("bulletin"):
+                bulletin = ready.filter(pk=int(form["bulletin"])).first() if form["bulletin"].isdigit() else None
+                if bulletin is None:
+                    raise RadioError("bản tin chưa được duyệt hoặc không thuộc địa bàn / bulletin not approved or not yours")
+            try:
+                start = dt.date.fromisoformat(form.get("start_date") or timezone.localdate().isoformat())
+                end = dt.date.fromisoformat(form["end_date"]) if form.get("end_date") else None
+                minutes = int(form.get("stream_minutes") or 0)
+            except ValueError:
+                raise RadioError("ngày hoặc số phút không hợp lệ / bad date or minutes") from None
+            owner = request.user.place
+            if owner is None:
+                raise RadioError("tài khoản chưa gắn địa bàn / your account has no area")
+            prog = services.create_programme(
+                place=owner, title=form.get("title", ""), times=form.get("times", "").replace(",", " ").split(),
+                targets=_places_from(request, "targets"), start_date=start, end_date=end, bulletin=bulletin,
+                stream_url=form.get("stream_url", "").strip(), stream_minutes=minutes,
+                weekdays=request.POST.getlist("weekdays"), user=request.user)
+        except RadioError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Đã lên lịch «{prog.title}» / scheduled")
+            return redirect("radio_programmes")
+    return render(request, "radio/programme_new.html", {
+        "form": form, "bulletins": ready.order_by("-created_at")[:200], "places": _area_places(request.user),
+        "weekdays": list(enumerate(["T2", "T3", "T4", "T5", "T6", "T7", "CN"])),
+        "chosen": request.POST.getlist("targets") if request.method == "POST" else [],
+        "chosen_days": request.POST.getlist("weekdays") if request.method == "POST" else []})
+
+
+@login_required
+@require_POST
+def programme_stop(request, pk):
+    _require(request.user)
+    services.stop_programme(get_scoped_or_404(Programme.objects.all(), request.user, pk=pk))
+    messages.success(request, "Đã dừng lịch / programme stopped")
+    return redirect("radio_programmes")
+
+
+@login_required
+def emergency(request):
+    _require(request.user)
+    form = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            place = request.user.place
+            if place is None:
+                raise RadioError("tài khoản chưa gắn địa bàn / your account has no area")
+            b = services.create_bulletin(title=form.get("title", ""), text=form.get("text", ""), category="emergency",
+                                         place=place, author=request.user, priority="emergency")
+            em = services.issue_emergency(b, _places_from(request, "targets"), request.user,
+                                          repeat=int(form.get("repeat") or 2))
+        except (RadioError, ValueError) as exc:
+            messages.error(request, str(exc))
+        else:
+            n = len(services.clusters_under(em.target_paths))
+            messages.success(request, f"Đã phát khẩn cấp tới {n} cụm loa / emergency sent to {n} clusters")
+            return redirect("radio")
+    return render(request, "radio/emergency.html", {"form": form, "places": _area_places(request.user),
+                                                    "chosen": request.POST.getlist("targets")})
+
+
+@login_required
+@require_POST
+def emergency_stop(request, pk):
+    _require(request.user)
+    services.stop_emergency(get_scoped_or_404(Emergency.objects.all(), request.user, pk=pk), request.user)
+    return redirect("radio")
+
+
+@login_required
+@require_POST
+def alert_ack(request, pk):
+    _require(request.user)
+    alert = get_scoped_or_404(Alert.objects.all(), request.user, pk=pk)
+    alert.acknowledged_at, alert.acknowledged_by = timezone.now(), request.user
+    alert.save()
+    return redirect(request.POST.get("next") or "radio")
+
+
+def _report_args(request):
+    place = get_object_or_404(Place, code=request.GET.get("place") or (request.user.place.code if request.user.place
+                                                                        else ""))
+    if not can_see_place(request.user, place):
+        raise PermissionDenied
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+        month = request.GET.get("month", str(today.month))
+        month = int(month) if month else None
+    except ValueError:
+        raise Http404 from None
+    return place, year, month
+
+
+@login_required
+def reports(request):
+    _require(request.user)
+    if request.user.place is None and not request.GET.get("place"):
+        return render(request, "core/no_area.html")
+    place, year, month = _report_args(request)
+    try:
+        data = services.report(place, year, month)
+    except RadioError as exc:
+        messages.error(request, str(exc))
+        return redirect("radio_reports")
+    return render(request, "radio/reports.html", {"d": data, "years": range(timezone.localdate().year - 3,
+                                                                            timezone.localdate().year + 1),
+                                                  "months": range(1, 13)})
+
+
+@login_required
+def report_download(request):
+    _require(request.user)
+    place, year, month = _report_args(request)
+    data = services.report(place, year, month)
+    name = f"truyen-thanh-{place.code}-{year}" + (f"-{month:02d}" if month else "")
+    if request.GET.get("format") == "pdf":
+        resp = HttpResponse(services.report_pdf(data), content_type="application/pdf")
+        resp["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    else:
+        resp = HttpResponse(services.report_xlsx(data), content_type=XLSX)
+        resp["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return resp

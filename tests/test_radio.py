@@ -1,0 +1,516 @@
+"""Smart radio: priority rules, bulletins and speech, programmes, the device API, alerts, scoping, reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import io
+import json
+import wave
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from ngoso.radio import schedule, services
+from ngoso.radio.models import Alert, Bulletin, ClusterDay, Command, PlayLog, SpeakerCluster
+from ngoso.radio.schedule import Slot, resolve
+from ngoso.radio.services import RadioError
+
+T0 = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+
+
+def at(minutes: float) -> dt.datetime:
+    return T0 + dt.timedelta(minutes=minutes)
+
+
+# --- the three priority rules (pure) ---------------------------------------------------------------------
+
+def test_priority_item_is_played_first_when_due_at_the_same_time():
+    plan = resolve([Slot("n", at(0), 120, "normal", order=1), Slot("p", at(0), 60, "priority", order=2)])
+    assert [(p.key, p.start) for p in plan] == [("p", at(0)), ("n", at(1))]
+    assert plan[1].delay_seconds == 60
+
+
+def test_priority_waiting_behind_a_long_item_goes_before_an_earlier_normal():
+    plan = resolve([Slot("long", at(0), 600, "normal"), Slot("n", at(1), 60, "normal"),
+                    Slot("p", at(2), 60, "priority")])
+    assert [p.key for p in plan] == ["long", "p", "n"]
+    assert plan[1].start == at(10) and plan[2].start == at(11)
+
+
+def test_normal_item_delayed_beyond_twenty_minutes_is_skipped_not_played_late():
+    plan = resolve([Slot("long", at(0), 25 * 60, "priority"), Slot("n", at(1), 60, "normal")])
+    skipped = [p for p in plan if p.status == "skipped"]
+    assert [p.key for p in skipped] == ["n"] and skipped[0].reason == "conflict"
+
+
+def test_emergency_interrupts_a_playing_normal_item_and_starts_exactly_on_time():
+    plan = {p.key: p for p in resolve([Slot("n", at(0), 300, "normal"), Slot("e", at(2), 60, "emergency"),
+                                       Slot("after", at(2.5), 30, "normal")])}
+    assert plan["n"].status == "interrupted" and plan["n"].end == at(2)
+    assert plan["e"].start == at(2) and plan["e"].end == at(3)
+    assert plan["after"].start == at(3)  # waits for the emergency
+
+
+def test_relay_window_is_split_around_bulletins():
+    plan = resolve([Slot("relay", at(0), 3600, kind="stream"), Slot("b", at(10), 120, "normal")])
+    relay = [p for p in plan if p.slot.kind == "stream"]
+    assert [(p.start, p.end) for p in relay] == [(at(0), at(10)), (at(12), at(60))]
+    assert len({p.key for p in relay}) == 2
+
+
+def test_occurrences_daily_and_weekdays_and_bad_time():
+    tz = T0.tzinfo
+    got = schedule.occurrences(["06:00", "17:00"], [], dt.date(2026, 11, 29), None, at(-60), at(60 * 24), tz)
+    assert [t.hour for t in got] == [6, 17]
+    mondays = schedule.occurrences(["06:00"], [0], dt.date(2026, 11, 1), None, at(0), at(60 * 24 * 14), tz)
+    assert all(t.weekday() == 0 for t in mondays) and len(mondays) == 2
+    with pytest.raises(ValueError, match="25:00"):
+        schedule.parse_time("25:00")
+
+
+# --- fixtures ---------------------------------------------------------------------------------------------
+
+def wav_bytes(seconds=1.0) -> bytes:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x00\x00" * int(8000 * seconds))
+    return buf.getvalue()
+
+
+@pytest.fixture
+def radio(area, users, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    clusters = {}
+    for name, place in (("A1", area.va1), ("A2", area.va2), ("B1", area.vb1)):
+        c, _ = services.register_cluster(place=place, code=name, name=f"Cụm {name}")
+        clusters[name] = c
+    tokens = {name: c.issue_token() for name, c in clusters.items()}
+
+    def bulletin(title="Tin", seconds=30.0, priority="normal", place=None, category="policy"):
+        b = services.create_bulletin(title=title, text="", category=category, place=place or area.a,
+                                     author=users.radio, priority=priority)
+        services.attach_upload(b, wav_bytes(seconds), "tin.wav")
+        return services.approve(b, users.commune_a)
+
+    return type("Radio", (), {"clusters": clusters, "tokens": tokens, "bulletin": staticmethod(bulletin)})
+
+
+# --- bulletins and speech ------------------------------------------------------------------------------
+
+def test_create_bulletin_makes_a_draft_and_checks_its_input(area, users):
+    b = services.create_bulletin(title="Học dịch vụ công", text="Hôm nay", category="lesson", place=area.a,
+                                 author=users.radio, source="story:12")
+    assert b.status == Bulletin.Status.DRAFT and b.priority == "normal" and b.source == "story:12"
+    with pytest.raises(RadioError, match="category"):
+        services.create_bulletin(title="x", text="y", category="sport", place=area.a, author=None)
+    with pytest.raises(RadioError, match="priority"):
+        services.create_bulletin(title="x", text="y", category="health", place=area.a, author=None, priority="now")
+    with pytest.raises(RadioError, match="title"):
+        services.create_bulletin(title=" ", text="y", category="health", place=area.a, author=None)
+
+
+def test_preview_is_the_normalised_reading():
+    spoken = services.preview("Họp thôn lúc 7h30 ngày 28/11/2026")
+    assert "bảy giờ ba mươi" in spoken and "7h30" not in spoken
+
+
+def test_speech_renders_a_real_wav_in_a_background_job(area, users, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    b = services.create_bulletin(title="Tiêm chủng", text="Sáng mai 7h30 tiêm chủng tại trạm y tế xã.",
+                                 category="health", place=area.a, author=users.radio)
+    job = services.request_render(b, users.radio, background=False)
+    assert job.status == "done", job.error
+    b.refresh_from_db()
+    path = tmp_path / b.audio_path
+    with wave.open(str(path)) as w:
+        assert w.getnframes() / w.getframerate() > 1.0
+    assert b.audio_status == "ready" and b.audio_duration > 1.0 and "bảy giờ ba mươi" in b.spoken_text
+
+
+def test_upload_rejects_a_non_audio_file_and_keeps_the_bulletin(area, users, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    b = services.create_bulletin(title="x", text="", category="policy", place=area.a, author=users.radio)
+    with pytest.raises(RadioError, match="WAV"):
+        services.attach_upload(b, b"not a wav at all", "tin.wav")
+    with pytest.raises(RadioError, match="unsupported"):
+        services.attach_upload(b, b"x", "tin.exe")
+    b.refresh_from_db()
+    assert b.audio_status == "none" and list((tmp_path / "radio" / "audio").glob("*")) == []
+
+
+def test_only_commune_staff_approve_and_audio_is_required(area, users, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    b = services.create_bulletin(title="x", text="", category="policy", place=area.a, author=users.radio)
+    with pytest.raises(RadioError, match="no audio"):
+        services.approve(b, users.commune_a)
+    services.attach_upload(b, wav_bytes(), "x.wav")
+    with pytest.raises(RadioError, match="commune staff"):
+        services.approve(b, users.radio)
+    assert services.approve(b, users.commune_a).status == "approved"
+    services.edit_bulletin(b, text="changed")  # any change needs approval again
+    assert b.status == "draft"
+
+
+def test_province_sends_a_bulletin_down_to_chosen_communes(area, users, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    b = services.create_bulletin(title="Chính sách mới", text="", category="policy", place=area.province,
+                                 author=users.province)
+    services.attach_upload(b, wav_bytes(), "x.wav")
+    copies = services.send_down(b, [area.a], users.province)
+    assert [(c.place, c.status, c.audio_status, c.parent) for c in copies] == [(area.a, "draft", "ready", b)]
+    with pytest.raises(RadioError, match="not under"):
+        services.send_down(copies[0], [area.b], users.commune_a)
+
+
+# --- programmes and the device protocol ---------------------------------------------------------------
+
+def test_programme_reaches_targeted_clusters_only(radio, area, users):
+    b = radio.bulletin()
+    now = timezone.now()
+    when = (now + dt.timedelta(minutes=5)).astimezone(services.tz())
+    services.create_programme(place=area.a, title="Sáng", times=[when.strftime("%H:%M:%S")], targets=[area.va1],
+                              bulletin=b, start_date=when.date(), user=users.radio)
+    doc_a1 = services.programme_document(radio.clusters["A1"], now)
+    doc_a2 = services.programme_document(radio.clusters["A2"], now)
+    assert [i["bulletin"] for i in doc_a1["items"]][:1] == [b.pk] and doc_a1["items"][0]["audio"].endswith(".wav")
+    assert doc_a2["items"] == []
+    assert Command.objects.filter(kind="refresh").exists()
+    with pytest.raises(RadioError, match="outside"):
+        services.create_programme(place=area.a, title="x", times=["06:00"], targets=[area.vb1], bulletin=b,
+                                  start_date=when.date())
+    with pytest.raises(RadioError, match="bad time"):
+        services.create_programme(place=area.a, title="x", times=["6h75"], targets=[area.va1], bulletin=b,
+                                  start_date=when.date())
+
+
+def test_unapproved_bulletin_is_never_sent_to_clusters(radio, area, users):
+    b = radio.bulletin()
+    when = (timezone.now() + dt.timedelta(minutes=5)).astimezone(services.tz())
+    services.create_programme(place=area.a, title="x", times=[when.strftime("%H:%M:%S")], targets=[area.a],
+                              bulletin=b, start_date=when.date())
+    services.reject(b, users.commune_a)
+    assert services.programme_document(radio.clusters["A1"])["items"] == []
+
+
+def _post(client, url, token, body, raw=None):
+    return client.post(url, data=raw if raw is not None else json.dumps(body), content_type="application/json",
+                       HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def test_device_register_with_one_time_code(client, area):
+    cluster, code = services.register_cluster(place=area.va1, code="LOA-9", name="Loa 9")
+    r = client.post("/radio/device/v1/register", data=json.dumps({"code": code.lower()}),
+                    content_type="application/json")
+    assert r.status_code == 200
+    token = r.json()["token"]
+    assert client.get("/radio/device/v1/hello", HTTP_AUTHORIZATION=f"Bearer {token}").json()["cluster"] == "LOA-9"
+    again = client.post("/radio/device/v1/register", data=json.dumps({"code": code}), content_type="application/json")
+    assert again.status_code == 400 and "registration code" in again.json()["error"]
+    cluster.refresh_from_db()
+    cluster.revoke_token()
+    assert client.get("/radio/device/v1/hello", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+
+
+def test_device_api_rejects_bad_input_clearly(client, radio):
+    tok = radio.tokens["A1"]
+    r = _post(client, "/radio/device/v1/heartbeat", tok, None, raw="{not json")
+    assert r.status_code == 400 and "invalid JSON" in r.json()["error"]
+    r = _post(client, "/radio/device/v1/heartbeat", "spk_unknown", {})
+    assert r.status_code == 401
+    r = _post(client, "/radio/device/v1/heartbeat", tok, {"volume": 300})
+    assert r.status_code == 400 and "volume" in r.json()["error"]
+    r = _post(client, "/radio/device/v1/logs", tok, {"logs": [{"uuid": "nope", "key": "p1@x", "status": "played"}]})
+    assert r.status_code == 400 and "logs[0].uuid" in r.json()["error"]
+    good = {"uuid": "0b5e7d0e-8a53-4d5e-9d5e-6c1f6b1f0a01", "key": "e1", "status": "played"}
+    r = _post(client, "/radio/device/v1/logs", tok, {"logs": [good, {**good, "uuid": "0b5e7d0e-8a53-4d5e-9d5e-"
+                                                                      "6c1f6b1f0a02", "status": "great"}]})
+    assert r.status_code == 400 and "logs[1].status" in r.json()["error"]
+    assert PlayLog.objects.count() == 0  # a bad batch stores nothing
+    assert client.get("/radio/device/v1/heartbeat", HTTP_AUTHORIZATION=f"Bearer {tok}").status_code == 405
+
+
+def test_duplicate_log_upload_is_idempotent(client, radio, area, users):
+    b = radio.bulletin()
+    prog = services.create_programme(place=area.a, title="x", times=["06:00"], targets=[area.a], bulletin=b,
+                                     start_date=dt.date(2026, 11, 1))
+    log = {"uuid": "1b5e7d0e-8a53-4d5e-9d5e-6c1f6b1f0a01", "key": f"p{prog.pk}@2026-11-30T06:00:00+07:00",
+           "status": "played", "started_at": "2026-11-30T06:00:03+07:00", "scheduled_at": "2026-11-30T06:00:00+07:00",
+           "duration": 30, "late_seconds": 3}
+    first = _post(client, "/radio/device/v1/logs", radio.tokens["A1"], {"logs": [log]}).json()
+    second = _post(client, "/radio/device/v1/logs", radio.tokens["A1"], {"logs": [log, log]}).json()
+    assert first == {"accepted": 1, "duplicates": 0} and second == {"accepted": 0, "duplicates": 2}
+    p = PlayLog.objects.get()
+    assert (p.programme, p.bulletin, p.category, p.late_seconds) == (prog, b, "policy", 3)
+
+
+def test_heartbeat_records_status_uptime_and_fault_alerts(client, radio):
+    tok = radio.tokens["A1"]
+    r = _post(client, "/radio/device/v1/heartbeat", tok, {"volume": 70, "now_playing": "Tin sáng",
+                                                          "faults": ["amplifier"]})
+    assert r.status_code == 200 and r.json()["commands"] == []
+    c = SpeakerCluster.objects.get(code="A1")
+    assert (c.volume, c.now_playing, c.faults, c.online()) == (70, "Tin sáng", ["amplifier"], True)
+    assert Alert.objects.filter(cluster=c, kind="fault", resolved_at__isnull=True).count() == 1
+    _post(client, "/radio/device/v1/heartbeat", tok, {"volume": 70, "faults": ["amplifier"]})
+    assert Alert.objects.filter(cluster=c, kind="fault").count() == 1  # not one per heartbeat
+    _post(client, "/radio/device/v1/heartbeat", tok, {"volume": 70, "faults": []})
+    assert Alert.objects.filter(cluster=c, kind="fault", resolved_at__isnull=True).count() == 0
+    assert ClusterDay.objects.get(cluster=c).heartbeats == 3
+
+
+def test_missed_heartbeats_and_unconfirmed_items_raise_alerts_resolved_by_late_logs(client, radio, area):
+    b = radio.bulletin(seconds=60)
+    c = radio.clusters["A1"]
+    SpeakerCluster.objects.filter(pk__in=[x.pk for x in radio.clusters.values()]).update(
+        created_at=timezone.now() - dt.timedelta(days=2))
+    now = timezone.now()
+    when = (now - dt.timedelta(minutes=30)).astimezone(services.tz())
+    prog = services.create_programme(place=area.a, title="x", times=[when.strftime("%H:%M:%S")], targets=[area.va1],
+                                     bulletin=b, start_date=when.date() - dt.timedelta(days=1))
+    SpeakerCluster.objects.filter(pk=c.pk).update(last_seen_at=now - dt.timedelta(minutes=5))
+    result = services.check(now)
+    assert result["offline"] == 1 and result["unconfirmed"] >= 1
+    key = f"p{prog.pk}@{when.replace(microsecond=0).isoformat()}"
+    assert Alert.objects.filter(cluster=c, kind="unconfirmed", key=f"item:{key}", resolved_at__isnull=True).exists()
+    assert not Alert.objects.filter(cluster=radio.clusters["B1"]).exists()  # not targeted, never alerted
+    assert services.check(now)["unconfirmed"] == 0  # raised once
+    _post(client, "/radio/device/v1/logs", radio.tokens["A1"], {"logs": [
+        {"uuid": "2b5e7d0e-8a53-4d5e-9d5e-6c1f6b1f0a01", "key": key, "status": "played",
+         "started_at": when.isoformat(), "scheduled_at": when.isoformat(), "duration": 60}]})
+    assert not Alert.objects.filter(kind="unconfirmed", key=f"item:{key}", resolved_at__isnull=True).exists()
+    _post(client, "/radio/device/v1/heartbeat", radio.tokens["A1"], {"volume": 50})
+    assert not Alert.objects.filter(cluster=c, kind="offline", resolved_at__isnull=True).exists()
+
+
+def test_emergency_command_targets_only_clusters_under_the_chosen_places(client, radio, area, users):
+    b = radio.bulletin(title="Bão số 5", priority="normal", category="emergency")
+    em = services.issue_emergency(b, [area.a], users.radio)
+    for name, expect in (("A1", 1), ("A2", 1), ("B1", 0)):
+        r = _post(client, "/radio/device/v1/heartbeat", radio.tokens[name], {"last_seq": 0})
+        cmds = [c for c in r.json()["commands"] if c["type"] == "emergency"]
+        assert len(cmds) == expect, name
+    assert cmds == [] and em.bulletin.priority == "emergency"
+    with pytest.raises(RadioError, match="outside"):
+        services.issue_emergency(b, [area.b], users.radio)
+
+
+# --- scoping, pages, reports, coverage ------------------------------------------------------------------
+
+def test_commune_operator_sees_only_their_communes_clusters(login, radio, users):
+    page = login(users.commune_b).get("/radio/clusters/").content.decode()
+    assert "/radio/clusters/B1/" in page
+    assert "/radio/clusters/A1/" not in page and "/radio/clusters/A2/" not in page
+    assert login(users.commune_b).get("/radio/clusters/A1/").status_code == 404
+    assert login(users.member).get("/radio/").status_code == 403
+
+
+def test_pages_render_for_the_radio_operator(login, radio, users):
+    c = login(users.radio)
+    b = radio.bulletin()
+    for url in ("/radio/", "/radio/clusters/", "/radio/clusters/A1/", "/radio/bulletins/", "/radio/bulletins/new/",
+                f"/radio/bulletins/{b.pk}/", "/radio/programmes/", "/radio/programmes/new/", "/radio/emergency/",
+                "/radio/reports/"):
+        assert c.get(url).status_code == 200, url
+    r = c.post("/radio/bulletins/preview/", {"text": "lúc 7h30", "voice": "north"})
+    assert "bảy giờ ba mươi" in r.json()["spoken"]
+
+
+def test_programme_form_reports_bad_times_and_keeps_input(login, radio, users, area):
+    b = radio.bulletin()
+    r = login(users.radio).post("/radio/programmes/new/", {"bulletin": b.pk, "times": "6h75", "targets": [area.va1.code],
+                                                           "start_date": "2026-12-01"})
+    page = r.content.decode()
+    assert r.status_code == 200 and "6h75" in page and "bad time" in page
+    r = login(users.radio).post("/radio/programmes/new/", {"bulletin": b.pk, "times": "06:00 17:00",
+                                                           "targets": [area.va1.code], "start_date": "2026-12-01"})
+    assert r.status_code == 302
+    assert b.programmes.get().times == ["06:00", "17:00"]
+
+
+def test_report_xlsx_and_pdf_in_vietnamese(radio, area, users):
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    b = radio.bulletin(seconds=1800, category="agriculture")
+    prog = services.create_programme(place=area.a, title="x", times=["06:00"], targets=[area.a], bulletin=b,
+                                     start_date=dt.date(2026, 11, 1))
+    services.record_logs(radio.clusters["A1"], [
+        {"uuid": f"3b5e7d0e-8a53-4d5e-9d5e-6c1f6b1f0a{n:02d}", "key": f"p{prog.pk}@2026-11-{n:02d}T06:00:00+07:00",
+         "status": "played", "started_at": f"2026-11-{n:02d}T06:00:00+07:00",
+         "scheduled_at": f"2026-11-{n:02d}T06:00:00+07:00", "duration": 1800} for n in range(1, 5)])
+    data = services.report(area.province, 2026, 11, now=dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
+    row = next(r for r in data["hours"] if r["commune"] == area.a.name)
+    assert row["agriculture"] == 2.0 and row["total"] == 2.0
+    a1 = next(r for r in data["clusters"] if r["code"] == "A1")
+    assert a1["played"] == 4 and a1["hours"] == 2.0
+    wb = load_workbook(io.BytesIO(services.report_xlsx(data)))
+    assert wb["Giờ phát"]["A1"].value.startswith("Báo cáo truyền thanh tháng 11/2026")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(services.report_pdf(data))).pages)
+    assert "Báo cáo truyền thanh" in text and "Nông nghiệp" in text and "Giờ phát" in text
+    assert "Xã Ngọc Thiện" in text
+
+
+def test_report_download_is_scoped(login, radio, users, area):
+    assert login(users.commune_b).get(f"/radio/reports/download/?place={area.a.code}&year=2026&month=11"
+                                      ).status_code == 403
+    r = login(users.commune_a).get(f"/radio/reports/download/?place={area.a.code}&year=2026&month=11&format=pdf")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+
+
+def test_poverty_coverage_counts_active_speaker_clusters(area):
+    from ngoso.poverty import services as pov
+
+    before = {c.village.pk: c.loudspeaker for c in pov.coverage(area.a)}
+    assert before == {area.va1.pk: False, area.va2.pk: False}
+    services.register_cluster(place=area.va1, code="L1", name="L1")
+    c2, _ = services.register_cluster(place=area.va2, code="L2", name="L2")
+    SpeakerCluster.objects.filter(pk=c2.pk).update(active=False)
+    after = {c.village.pk: c.loudspeaker for c in pov.coverage(area.a)}
+    assert after == {area.va1.pk: True, area.va2.pk: False}
+
+
+def test_cli_cluster_bulletin_schedule_and_report(area, users, tmp_path, settings, capsys):
+    from ngoso.cli import main
+
+    settings.DATA_DIR = tmp_path
+    assert main(["radio", "--user", users.commune_a.username, "cluster-add", area.va1.code, "LOA-X", "Loa X"]) == 0
+    assert "registration code" in capsys.readouterr().out
+    assert main(["radio", "--user", users.commune_a.username, "bulletin", area.a.code, "Tin sáng",
+                 "--text", "Xin chào bà con.", "--approve"]) == 0
+    pk = int(capsys.readouterr().out.split("\t")[0])
+    assert Bulletin.objects.get(pk=pk).status == "approved"
+    assert main(["radio", "--user", users.commune_a.username, "schedule", str(pk), "--times", "06:00", "17:00",
+                 "--targets", area.va1.code]) == 0
+    assert main(["radio", "--user", users.commune_b.username, "schedule", str(pk), "--times", "06:00",
+                 "--targets", area.va1.code]) == 2  # not in commune B's area
+    out = tmp_path / "bc.xlsx"
+    assert main(["radio", "--user", users.commune_a.username, "report", area.a.code, "--year", "2026",
+                 "--xlsx", str(out)]) == 0
+    assert Path(out).stat().st_size > 0
+
+
+def test_api_lists_scoped_clusters_and_creates_draft_bulletins(login, radio, users, area):
+    c = login(users.commune_b)
+    assert [x["code"] for x in c.get("/api/v1/radio/clusters").json()] == ["B1"]
+    r = c.post("/api/v1/radio/bulletins", data=json.dumps({"title": "Tin", "category": "health",
+                                                           "place": area.b.code}), content_type="application/json")
+    assert r.status_code == 200 and r.json()["status"] == "draft"
+    r = c.post("/api/v1/radio/bulletins", data=json.dumps({"title": "Tin", "category": "health",
+                                                           "place": area.a.code}), content_type="application/json")
+    assert r.status_code == 400
+    assert login(users.member).get("/api/v1/radio/clusters").status_code == 403
+
+
+def test_push_server_waits_and_group_commits_heartbeats_and_logs(radio, area, users, transactional_db):
+    """The asyncio push server: a waiting cluster is woken by an emergency for its area, not for another."""
+    import http.client
+    import threading
+
+    from ngoso.radio import push
+
+    server = push.start("127.0.0.1", 0, hold=5.0, poll_interval=0.05, check_interval=3600)
+    try:
+        def call(method, path, token, body=None):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            conn.request(method, path, body=json.dumps(body) if body is not None else None,
+                         headers={"Authorization": f"Bearer {token}"})
+            r = conn.getresponse()
+            return r.status, json.loads(r.read())
+
+        assert call("GET", "/wait?after=0&hold=0", "spk_nope")[0] == 401
+        got = {}
+
+        def wait(name):
+            got[name] = call("GET", f"/wait?after={server.last_seq}&hold=3", radio.tokens[name])[1]["commands"]
+        threads = [threading.Thread(target=wait, args=(n,)) for n in ("A1", "B1")]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 5
+        while len(server.waiters) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        b = radio.bulletin(title="Lũ quét")
+        t0 = time.monotonic()
+        services.issue_emergency(b, [area.a], users.radio)
+        threads[0].join(5)
+        assert time.monotonic() - t0 < 1.0 and [c["type"] for c in got["A1"]] == ["emergency"]
+        threads[1].join(5)
+        assert got["B1"] == []  # held until the timeout: not its area
+
+        status, body = call("POST", "/heartbeat", radio.tokens["A1"], {"volume": 55, "faults": ["speaker_2"]})
+        assert status == 200 and body["heartbeat_interval"] == 30
+        assert call("POST", "/heartbeat", radio.tokens["A1"], {"volume": "loud"})[0] == 400
+        log = {"uuid": "4b5e7d0e-8a53-4d5e-9d5e-6c1f6b1f0a01", "key": "e1", "status": "played"}
+        assert call("POST", "/logs", radio.tokens["A1"], {"logs": [log]}) == (200, {"accepted": 1, "duplicates": 0})
+        assert call("POST", "/logs", radio.tokens["A1"], {"logs": [log]}) == (200, {"accepted": 0, "duplicates": 1})
+        c = SpeakerCluster.objects.get(code="A1")
+        assert c.volume == 55 and c.faults == ["speaker_2"] and c.online()
+        assert Alert.objects.filter(cluster=c, key="fault:speaker_2").exists()
+    finally:
+        server.stop()
+
+
+def test_editor_saves_a_draft_and_the_speech_is_rendered_in_the_background(login, area, users, settings, tmp_path,
+                                                                            transactional_db):
+    from ngoso.core.models import Job
+
+    settings.DATA_DIR = tmp_path
+    r = login(users.radio).post("/radio/bulletins/new/", {"title": "Lịch tiêm chủng", "category": "health",
+                                                          "priority": "normal", "voice": "south",
+                                                          "text": "Sáng thứ bảy 7h30 tiêm chủng tại trạm y tế."})
+    b = Bulletin.objects.get(title="Lịch tiêm chủng")
+    assert r.status_code == 302 and b.status == "draft" and b.voice == "south" and b.place == area.a
+    deadline = time.monotonic() + 20
+    while Job.objects.filter(kind="radio_render").exclude(status__in=["done", "failed"]).exists() \
+            and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert Job.objects.get(kind="radio_render").status == "done"
+    b.refresh_from_db()
+    assert b.audio_status == "ready" and b.audio_duration > 1 and (tmp_path / b.audio_path).exists()
+    # the radio operator cannot approve; commune staff can, from the page
+    login(users.radio).post(f"/radio/bulletins/{b.pk}/", {"action": "approve"})
+    b.refresh_from_db()
+    assert b.status == "draft"
+    login(users.commune_a).post(f"/radio/bulletins/{b.pk}/", {"action": "approve"})
+    b.refresh_from_db()
+    assert b.status == "approved" and b.approved_by == users.commune_a
+
+
+def test_emergency_page_sends_to_chosen_places_only(login, radio, area, users):
+    from ngoso.radio.models import Emergency
+
+    r = login(users.radio).post("/radio/emergency/", {"title": "Cháy rừng", "text": "Cháy rừng ở đồi thông.",
+                                                      "targets": [area.va2.code], "repeat": "3"})
+    assert r.status_code == 302
+    em = Emergency.objects.get()
+    assert em.target_paths == [area.va2.path] and em.repeat == 3 and em.bulletin.status == "approved"
+    assert services.targeted(radio.clusters["A2"].place.path, em.target_paths)
+    assert not services.targeted(radio.clusters["A1"].place.path, em.target_paths)
+    r = login(users.radio).post("/radio/emergency/", {"title": "x", "text": "y", "targets": [area.vb1.code]})
+    assert r.status_code == 200 and Emergency.objects.count() == 1  # outside the operator's commune
+
+
+def test_push_server_refuses_a_revoked_token_within_seconds(radio, transactional_db):
+    import http.client
+
+    from ngoso.radio import push
+
+    server = push.start("127.0.0.1", 0, hold=1.0, poll_interval=0.05, check_interval=3600)
+    try:
+        def status(token):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            conn.request("POST", "/heartbeat", body="{}", headers={"Authorization": f"Bearer {token}"})
+            return conn.getresponse().status
+
+        assert status(radio.tokens["A1"]) == 200
+        SpeakerCluster.objects.get(code="A1").revoke_token()
+        deadline = time.monotonic() + push.TOKEN_REFRESH + 3
+        while status(radio.tokens["A1"]) == 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert status(radio.tokens["A1"]) == 401
+    finally:
+        server.stop()
