@@ -10,7 +10,7 @@ import uuid as uuidlib
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -18,6 +18,8 @@ from ngoso.accounts import audit
 from ngoso.accounts.scope import scoped
 from ngoso.core.text import phone_digits
 from ngoso.people.models import Erasure, Household, Resident
+from ngoso.places.models import Level as PlaceLevel
+from ngoso.places.models import Place
 from ngoso.skills.models import Skill
 from ngoso.visits import services as visits
 from ngoso.visits.models import Assignment, Visit
@@ -28,6 +30,7 @@ PROTOCOL = 1
 MAX_RECORDS = 1000
 DEFAULT_PAGE = 250
 MAX_PAGE = 1000
+VILLAGE_LIST_MAX = 5000  # villages passed as a list of ids (above: as a subquery)
 SKEW_TOLERANCE = datetime.timedelta(hours=12)
 
 HOUSEHOLD_FIELDS = {"alley": str, "house_number": str, "address": str, "phone": str, "latitude": float,
@@ -240,12 +243,21 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
     cur = Cursor.decode(cursor_text)
     limit = max(1, min(int(limit), MAX_PAGE))
     started = cur.started or timezone.now().isoformat()
-    qs = scoped(Household.objects.all(), user)
+    # The villages in scope first, so that the households are found through their village index (the
+    # scope filter alone joins places and lets SQLite walk every household of the database).
+    villages = scoped(Place.objects.filter(level=PlaceLevel.VILLAGE), user).values_list("id", flat=True)
+    ids_of_villages = list(villages[:VILLAGE_LIST_MAX + 1])
+    qs = scoped(Household.objects.filter(village_id__in=ids_of_villages if len(ids_of_villages) <= VILLAGE_LIST_MAX
+                                         else villages), user)
     if cur.since:
         since = parse_datetime(cur.since)
-        qs = qs.filter(Q(updated_at__gt=since) | Q(residents__updated_at__gt=since) | Q(visits__recorded_at__gt=since)
-                       | Q(assignments__changed_at__gt=since))
-    ids = list(qs.filter(id__gt=cur.after).order_by("id").values_list("id", flat=True).distinct()[:limit])
+        # EXISTS per household (through each table's household index), not joins: joining residents,
+        # visits and assignments multiplies rows by the household's whole history
+        qs = qs.filter(Q(updated_at__gt=since)
+                       | Exists(Resident.objects.filter(household=OuterRef("pk"), updated_at__gt=since))
+                       | Exists(Visit.objects.filter(household=OuterRef("pk"), recorded_at__gt=since))
+                       | Exists(Assignment.objects.filter(household=OuterRef("pk"), changed_at__gt=since)))
+    ids = list(qs.filter(id__gt=cur.after).order_by("id").values_list("id", flat=True)[:limit])
     page = list(Household.objects.filter(id__in=ids).select_related("village", "status").prefetch_related(
         "residents__ethnicity").order_by("id"))
     member = visits.member_for(user)
