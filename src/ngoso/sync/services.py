@@ -258,16 +258,21 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
                        | Exists(Visit.objects.filter(household=OuterRef("pk"), recorded_at__gt=since))
                        | Exists(Assignment.objects.filter(household=OuterRef("pk"), changed_at__gt=since)))
     ids = list(qs.filter(id__gt=cur.after).order_by("id").values_list("id", flat=True)[:limit])
-    page = list(Household.objects.filter(id__in=ids).select_related("village", "status").prefetch_related(
-        "residents__ethnicity").order_by("id"))
+    page = list(Household.objects.filter(id__in=ids).select_related("village", "status").order_by("id"))
+    # residents as plain rows: a page holds hundreds, and model instances cost more than the query
+    residents: dict[int, list[dict]] = {h.pk: [] for h in page}
+    for r in Resident.objects.filter(household_id__in=ids).values(
+            "id", "household_id", "uuid", "full_name", "sex", "birth_year", "relation", "ethnicity__name_vi",
+            "disability", "phone"):
+        residents[r["household_id"]].append(r)
     member = visits.member_for(user)
     mine = set(Assignment.objects.filter(member=member, ended_on__isnull=True, household_id__in=ids)
                .values_list("household_id", flat=True)) if member else set()
-    levels = visits.levels_by_resident([r for h in page for r in h.residents.all()])
+    levels = visits.levels_by_resident([r["id"] for rs in residents.values() for r in rs])
     skills = dict(Skill.objects.filter(catalogue__is_current=True).values_list("id", "code"))
-    prios = {p.household.pk: p for p in visits.priorities([h for h in page if h.pk in mine])} if mine else {}
-    out = {"protocol": PROTOCOL, "households": [_household(h, h.pk in mine, levels, skills, prios.get(h.pk))
-                                                for h in page]}
+    prios = {p.household.pk: p for p in visits.priorities(Household.objects.filter(id__in=mine))} if mine else {}
+    out = {"protocol": PROTOCOL, "households": [_household(h, residents[h.pk], h.pk in mine, levels, skills,
+                                                           prios.get(h.pk)) for h in page]}
     done = len(ids) < limit
     if done:
         out["complete"] = True
@@ -285,7 +290,7 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
     return out
 
 
-def _household(h: Household, mine: bool, levels, skills, prio) -> dict:
+def _household(h: Household, residents: list[dict], mine: bool, levels, skills, prio) -> dict:
     st = getattr(h, "status", None) if _has(h, "status") else None
     return {
         "code": h.code, "uuid": str(h.uuid), "village": h.village.code, "village_name": h.village.name,
@@ -297,10 +302,11 @@ def _household(h: Household, mine: bool, levels, skills, prio) -> dict:
         "next_visit_on": st.next_visit_on.isoformat() if st and st.next_visit_on else None,
         "priority": prio.score if prio else None, "reasons_vi": prio.text_vi if prio else "",
         "reasons_en": prio.text_en if prio else "",
-        "residents": [{"uuid": str(r.uuid), "full_name": r.full_name, "sex": r.sex, "birth_year": r.birth_year,
-                       "relation": r.relation, "ethnicity": r.ethnicity.name_vi, "disability": r.disability,
-                       "phone": r.phone, "levels": {skills[s]: lv for s, lv in levels.get(r.pk, {}).items() if s in skills}}
-                      for r in h.residents.all()],
+        "residents": [{"uuid": str(r["uuid"]), "full_name": r["full_name"], "sex": r["sex"],
+                       "birth_year": r["birth_year"], "relation": r["relation"], "ethnicity": r["ethnicity__name_vi"],
+                       "disability": r["disability"], "phone": r["phone"],
+                       "levels": {skills[s]: lv for s, lv in levels.get(r["id"], {}).items() if s in skills}}
+                      for r in residents],
     }
 
 
