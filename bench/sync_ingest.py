@@ -1,14 +1,17 @@
 """Sync ingest through the real HTTP API (waitress + SQLite), against a one-record-per-request baseline.
 
-    .venv/bin/python bench/sync_ingest.py [--records 20000] [--evening 16000]
+    .venv/bin/python bench/sync_ingest.py [--records 20000] [--evening 16000] [--rate 20]
 
 Builds the commune-scale demo in bench/out/sync (once), gives every village-team member a login and a
-device token, starts `ngoso serve` in a subprocess and then:
+device token, starts `ngoso serve` in a subprocess and then (a record = one visit with 2 skill results):
 
-1. sustained ingest: batches of 500 visits (2 skill results each) from many devices, 2 client threads;
-2. baseline: the same kind of visit, one per request;
-3. an evening: N members (default 16,000, the province's volunteers) each push a day's work (6 visits)
-   and pull their changes, 8 at a time; p50/p99 latency per sync.
+1. sustained ingest: batches of 500 visits from many devices, 2 client threads;
+2. baseline: the same kind of visit, one per request, in the same run; 1 and 2 are repeated (median);
+3. a replay check: the same batch sent twice more stores nothing;
+4. an evening: N members (default 16,000, the province's volunteers) arriving at random (Poisson, open
+   loop, default 20 a second), each pushing a day's work (6 visits) and pulling every page of changes
+   since the device's last sync; p50/p90/p99 latency from arrival, total time;
+5. a count check: visits stored = visits the server answered "created" for.
 """
 
 from __future__ import annotations
@@ -215,7 +218,7 @@ def main() -> int:
     ap.add_argument("--baseline", type=int, default=500, help="visits in the one-per-request run")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each ingest measurement (median reported)")
     ap.add_argument("--evening", type=int, default=16000, help="member syncs in the simulated evening")
-    ap.add_argument("--rate", type=float, default=25.0, help="evening: member syncs arriving per second (Poisson)")
+    ap.add_argument("--rate", type=float, default=20.0, help="evening: member syncs arriving per second (Poisson)")
     ap.add_argument("--threads", type=int, default=8, help="waitress threads of the server")
     args = ap.parse_args()
     devices = setup()
