@@ -1,14 +1,17 @@
 """Sync ingest through the real HTTP API (waitress + SQLite), against a one-record-per-request baseline.
 
-    .venv/bin/python bench/sync_ingest.py [--records 20000] [--evening 16000]
+    .venv/bin/python bench/sync_ingest.py [--records 20000] [--evening 16000] [--rate 20]
 
 Builds the commune-scale demo in bench/out/sync (once), gives every village-team member a login and a
-device token, starts `ngoso serve` in a subprocess and then:
+device token, starts `ngoso serve` in a subprocess and then (a record = one visit with 2 skill results):
 
-1. sustained ingest: batches of 500 visits (2 skill results each) from many devices, 2 client threads;
-2. baseline: the same kind of visit, one per request;
-3. an evening: N members (default 16,000, the province's volunteers) each push a day's work (6 visits)
-   and pull their changes, 8 at a time; p50/p99 latency per sync.
+1. sustained ingest: batches of 500 visits from many devices, 2 client threads;
+2. baseline: the same kind of visit, one per request, in the same run; 1 and 2 are repeated (median);
+3. a replay check: the same batch sent twice more stores nothing;
+4. an evening: N members (default 16,000, the province's volunteers) arriving at random (Poisson, open
+   loop, default 20 a second), each pushing a day's work (6 visits) and pulling every page of changes
+   since the device's last sync; p50/p90/p99 latency from arrival, total time;
+5. a count check: visits stored = visits the server answered "created" for.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = HERE / "out" / "sync"
 PORT = 8765
+sys.path.insert(0, str(ROOT / "src"))  # this tree's ngoso, for the setup and for the server
 
 
 def setup() -> list[dict]:
@@ -125,20 +129,104 @@ def push(token, records):
                              {"sent_at": datetime.datetime.now(datetime.timezone.utc).isoformat(), "records": records})
     assert status == 200, res
     assert res["counts"]["rejected"] == 0, res["results"][:3]
-    return secs
+    assert len(res["results"]) == len(records)
+    return secs, res["counts"]
+
+
+def visits_in_db() -> int:
+    import sqlite3
+
+    with sqlite3.connect(f"file:{DATA / 'ngoso.sqlite3'}?mode=ro", uri=True, timeout=60) as db:
+        return db.execute("SELECT count(*) FROM visits_visit").fetchone()[0]
+
+
+def ingest(devices, rng, n_records: int, per_request: int, clients: int = 2) -> tuple[float, int, int]:
+    """Push ``n_records`` visits, ``per_request`` at a time; returns (records/s, created, duplicates)."""
+    batches = [(d["token"], make_visits(d, per_request, rng)) for d in rng.choices(devices, k=n_records // per_request)]
+    t = time.perf_counter()
+    with ThreadPoolExecutor(clients) as ex:
+        counts = list(ex.map(lambda b: push(*b)[1], batches))
+    secs = time.perf_counter() - t
+    return (len(batches) * per_request / secs, sum(c["created"] for c in counts),
+            sum(c["duplicate"] for c in counts))
+
+
+def pct(values: list[float], p: float) -> float:
+    return values[min(len(values) - 1, int(round(p * (len(values) - 1))))]
+
+
+def evening(devices, n_syncs: int, rate: float, visits_each: int = 6, seed: int = 2) -> dict:
+    """``n_syncs`` member syncs arriving at random (a Poisson process of ``rate`` syncs per second: each
+    member starts when they get home, independently of the others), as an open loop: a sync starts at its
+    arrival time whether or not earlier ones have finished, and its latency counts from that time, so a
+    server that falls behind shows it. Each sync is what the field app does: push the day's visits, then
+    pull every page of changes since the device's last sync (its own cursor, the catalogue it holds)."""
+    # Everyone synced this morning: one complete pull gives the cursor and catalogue version they hold.
+    cursor, version = "", ""
+    while True:
+        status, page, _ = call("GET", f"/api/v1/sync/pull?limit=250&cursor={cursor}", devices[0]["token"])
+        assert status == 200, page
+        cursor = page["cursor"]
+        if page["complete"]:
+            version = page["catalogue"]["version"]
+            break
+    state = [{"cursor": cursor, "lock": threading.Lock()} for _ in devices]
+    pulled = []
+
+    def one(i, due):
+        k = i % len(devices)
+        d, st = devices[k], state[k]
+        with st["lock"]:  # a phone runs one sync at a time
+            _, counts = push(d["token"], make_visits(d, visits_each, random.Random(i)))
+            n, cur = 0, st["cursor"]
+            while True:
+                status, page, _ = call("GET", f"/api/v1/sync/pull?limit=250&catalogue_version={version}"
+                                              f"&cursor={cur}", d["token"])
+                assert status == 200, page
+                n += len(page["households"])
+                cur = page["cursor"]
+                if page["complete"]:
+                    break
+            st["cursor"] = cur
+            pulled.append(n)
+            return time.perf_counter() - due, counts["created"]
+
+    rng = random.Random(seed)
+    futures = []
+    t = time.perf_counter()
+    due = t
+    # at most 64 syncs in flight (waitress accepts 100 connections); a sync waiting for a client thread
+    # still counts its latency from its arrival
+    with ThreadPoolExecutor(64) as ex:
+        for i in range(n_syncs):
+            due += rng.expovariate(rate)
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            futures.append(ex.submit(one, i, due))
+        out = [f.result() for f in futures]
+    secs = time.perf_counter() - t
+    lat = sorted(x[0] * 1000 for x in out)
+    return {"secs": secs, "p50": statistics.median(lat), "p90": pct(lat, 0.90), "p99": pct(lat, 0.99),
+            "max": lat[-1], "created": sum(x[1] for x in out), "pulled": statistics.mean(pulled)}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--records", type=int, default=20000)
-    ap.add_argument("--baseline", type=int, default=500)
-    ap.add_argument("--evening", type=int, default=16000)
+    ap.add_argument("--records", type=int, default=20000, help="visits per batched-ingest run")
+    ap.add_argument("--batch", type=int, default=500, help="visits per request in the batched runs")
+    ap.add_argument("--baseline", type=int, default=500, help="visits in the one-per-request run")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each ingest measurement (median reported)")
+    ap.add_argument("--evening", type=int, default=16000, help="member syncs in the simulated evening")
+    ap.add_argument("--rate", type=float, default=20.0, help="evening: member syncs arriving per second (Poisson)")
+    ap.add_argument("--threads", type=int, default=8, help="waitress threads of the server")
     args = ap.parse_args()
     devices = setup()
     rng = random.Random(1)
-    env = dict(os.environ, NGOSO_DATA_DIR=str(DATA))
-    server = subprocess.Popen([sys.executable, "-m", "ngoso", "serve", "--port", str(PORT), "--threads", "8"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    env = dict(os.environ, NGOSO_DATA_DIR=str(DATA), PYTHONPATH=str(ROOT / "src"))
+    server = subprocess.Popen([sys.executable, "-m", "ngoso", "serve", "--port", str(PORT), "--threads",
+                               str(args.threads)], env=env, stdout=subprocess.DEVNULL, stderr=open(DATA / "server.log", "w"), cwd=ROOT)
+    ok = True
     try:
         for _ in range(100):
             try:
@@ -146,48 +234,56 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.1)
-        print(f"{len(devices)} devices; server: ngoso serve (waitress, 8 threads), SQLite WAL")
-        # 1. sustained ingest in batches of 500
-        batches = [(d["token"], make_visits(d, 500, rng)) for d in rng.choices(devices, k=args.records // 500)]
-        t = time.perf_counter()
-        with ThreadPoolExecutor(2) as ex:
-            list(ex.map(lambda b: push(*b), batches))
-        secs = time.perf_counter() - t
-        n = len(batches) * 500
-        batch_rate = n / secs
-        print(f"batched ingest:     {n:,} visits ({2 * n:,} skill results) in {secs:.1f} s = "
-              f"{batch_rate:,.0f} records/s ({3 * batch_rate:,.0f} rows/s incl. skill results)")
-        # 2. baseline: one record per request
-        singles = [(d["token"], make_visits(d, 1, rng)) for d in rng.choices(devices, k=args.baseline)]
-        t = time.perf_counter()
-        with ThreadPoolExecutor(2) as ex:
-            list(ex.map(lambda b: push(*b), singles))
-        secs = time.perf_counter() - t
-        single_rate = len(singles) / secs
-        print(f"one per request:    {len(singles):,} visits in {secs:.1f} s = {single_rate:,.0f} records/s")
+        print(f"{len(devices)} member devices (village-team members of the commune demo); server: ngoso serve "
+              f"(waitress, {args.threads} threads, one process), SQLite WAL; client and server share the machine's "
+              f"{os.cpu_count()} cores")
+        print(f"a record = one visit pushed with its {2} skill results (3 rows + the residents present); "
+              f"median of {args.repeat} runs")
+        start = visits_in_db()
+        ingest(devices, rng, 2 * args.batch, args.batch)  # warm-up: the server loads its code on first use
+        sent = 2 * args.batch
+        batched, single = [], []
+        for _ in range(args.repeat):
+            rate, created, dup = ingest(devices, rng, args.records, args.batch)
+            sent += created
+            batched.append(rate)
+            rate1, created, dup1 = ingest(devices, rng, args.baseline, 1)
+            sent += created
+            single.append(rate1)
+            print(f"  run: batches of {args.batch}: {rate:,.0f} records/s; one per request: {rate1:,.0f} records/s",
+                  flush=True)
+        batch_rate, single_rate = statistics.median(batched), statistics.median(single)
+        print(f"batched ingest:     {batch_rate:,.0f} records/s ({args.records:,} visits per run in batches of "
+              f"{args.batch}, 2 client threads) = {3 * batch_rate:,.0f} rows/s of visits and skill results")
+        print(f"one per request:    {single_rate:,.0f} records/s ({args.baseline:,} visits per run, 2 client threads)")
+        ok = batch_rate >= 5000
         print(f"ratio:              batched is {batch_rate / single_rate:.0f}x the one-per-request baseline; "
-              f"target ≥ 5,000 records/s: {'OK' if batch_rate >= 5000 else 'MISSED'}")
+              f"target ≥ 5,000 records/s: {'OK' if ok else 'MISSED'}")
+        # replaying a batch stores nothing new
+        d = devices[0]
+        again = make_visits(d, args.batch, rng)
+        first = push(d["token"], again)[1]
+        replay = [push(d["token"], again)[1] for _ in range(2)]
+        sent += first["created"]
+        assert all(r["duplicate"] == args.batch and r["created"] == 0 for r in replay), replay
 
-        # 3. the evening: every member pushes a day's work and pulls
-        def evening_sync(i):
-            d = devices[i % len(devices)]
-            t0 = time.perf_counter()
-            push(d["token"], make_visits(d, 6, random.Random(i)))
-            status, _, _ = call("GET", "/api/v1/sync/pull?limit=250", d["token"])
-            assert status == 200
-            return time.perf_counter() - t0
-
-        t = time.perf_counter()
-        with ThreadPoolExecutor(8) as ex:
-            lat = sorted(ex.map(evening_sync, range(args.evening)))
-        secs = time.perf_counter() - t
-        p50, p99 = statistics.median(lat) * 1000, lat[int(0.99 * (len(lat) - 1))] * 1000
-        print(f"evening:            {args.evening:,} member syncs (6 visits + a pull each) in {secs:.0f} s; "
-              f"latency p50 {p50:.0f} ms, p99 {p99:.0f} ms")
+        if args.evening:
+            e = evening(devices, args.evening, args.rate)
+            sent += e["created"]
+            print(f"evening:            {args.evening:,} member syncs arriving at random, {args.rate:g} a second on "
+                  f"average (Poisson; a real evening, 16,000 members over ~3 hours, is ~1.5 a second): each pushes "
+                  f"{6} visits, then pulls every page of changes since the device's last sync "
+                  f"({e['pulled']:.0f} households on average)")
+            print(f"                    {e['secs']:.0f} s in all; latency per sync, from its arrival: "
+                  f"p50 {e['p50']:.0f} ms, p90 {e['p90']:.0f} ms, p99 {e['p99']:.0f} ms, max {e['max']:.0f} ms")
+        stored = visits_in_db() - start
+        print(f"check:              {sent:,} visits accepted as new, {stored:,} stored: "
+              f"{'none lost, none twice' if stored == sent else 'MISMATCH'}")
+        ok = ok and stored == sent
     finally:
         server.terminate()
         server.wait(10)
-    return 0 if batch_rate >= 5000 else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -85,14 +85,16 @@ if _db_url:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "ngoso.core.sqlite",  # Django's, writers of one process queued (core/sqlite)
             "NAME": DATA_DIR / "ngoso.sqlite3",
             "OPTIONS": {
                 # WAL lets readers work while a writer commits; IMMEDIATE avoids
                 # "database is locked" upgrade deadlocks between concurrent writers.
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+                    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; "
+                    # the server checkpoints from a thread of its own (core/sqlite); this is the safety net
+                    "PRAGMA wal_autocheckpoint=10000;"
                 ),
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,

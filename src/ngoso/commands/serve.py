@@ -17,6 +17,8 @@ def handle(args) -> int:
 def run_server(host: str, port: int, threads: int = 8, push_port: int | None = None) -> int:
     from waitress import serve
 
+    from django.db import connection
+
     from ngoso.core.jobs import mark_interrupted
     from ngoso.wsgi import application
 
@@ -37,6 +39,10 @@ def run_server(host: str, port: int, threads: int = 8, push_port: int | None = N
         else:
             os.environ["NGOSO_RADIO_PUSH_PORT"] = str(server.port)
             print(f"Cụm loa: kênh đẩy lệnh / radio push channel at http://{host}:{server.port}/wait", flush=True)
+    if connection.vendor == "sqlite":
+        from ngoso.core.sqlite.base import Checkpointer
+
+        Checkpointer().start()  # WAL checkpoints off the writers' path (core/sqlite/base.py)
     print(f"\nNgõ Số đang chạy tại / serving at http://{host}:{port}/  (Ctrl+C để dừng / to stop)", flush=True)
     # poll() rather than select(): the radio push server holds thousands of sockets in this process, and
     # select() fails on descriptors above 1024

@@ -14,7 +14,7 @@ def ensure_migrated(verbosity: int = 0) -> bool:
     from django.db.migrations.executor import MigrationExecutor
 
     db = settings.DATABASES[DEFAULT_DB_ALIAS]
-    if db["ENGINE"].endswith("sqlite3") and str(db["NAME"]) != ":memory:":
+    if db["ENGINE"].endswith(("sqlite3", "sqlite")) and str(db["NAME"]) != ":memory:":
         from pathlib import Path
 
         Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ import uuid as uuidlib
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -18,6 +18,8 @@ from ngoso.accounts import audit
 from ngoso.accounts.scope import scoped
 from ngoso.core.text import phone_digits
 from ngoso.people.models import Erasure, Household, Resident
+from ngoso.places.models import Level as PlaceLevel
+from ngoso.places.models import Place
 from ngoso.skills.models import Skill
 from ngoso.visits import services as visits
 from ngoso.visits.models import Assignment, Visit
@@ -28,6 +30,7 @@ PROTOCOL = 1
 MAX_RECORDS = 1000
 DEFAULT_PAGE = 250
 MAX_PAGE = 1000
+VILLAGE_LIST_MAX = 5000  # villages passed as a list of ids (above: as a subquery)
 SKEW_TOLERANCE = datetime.timedelta(hours=12)
 
 HOUSEHOLD_FIELDS = {"alley": str, "house_number": str, "address": str, "phone": str, "latitude": float,
@@ -241,22 +244,36 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
     cur = Cursor.decode(cursor_text)
     limit = max(1, min(int(limit), MAX_PAGE))
     started = cur.started or timezone.now().isoformat()
-    qs = scoped(Household.objects.all(), user)
+    # The villages in scope first, so that the households are found through their village index (the
+    # scope filter alone joins places and lets SQLite walk every household of the database).
+    villages = scoped(Place.objects.filter(level=PlaceLevel.VILLAGE), user).values_list("id", flat=True)
+    ids_of_villages = list(villages[:VILLAGE_LIST_MAX + 1])
+    qs = scoped(Household.objects.filter(village_id__in=ids_of_villages if len(ids_of_villages) <= VILLAGE_LIST_MAX
+                                         else villages), user)
     if cur.since:
         since = parse_datetime(cur.since)
-        qs = qs.filter(Q(updated_at__gt=since) | Q(residents__updated_at__gt=since) | Q(visits__recorded_at__gt=since)
-                       | Q(assignments__changed_at__gt=since))
-    ids = list(qs.filter(id__gt=cur.after).order_by("id").values_list("id", flat=True).distinct()[:limit])
-    page = list(Household.objects.filter(id__in=ids).select_related("village", "status").prefetch_related(
-        "residents__ethnicity").order_by("id"))
+        # EXISTS per household (through each table's household index), not joins: joining residents,
+        # visits and assignments multiplies rows by the household's whole history
+        qs = qs.filter(Q(updated_at__gt=since)
+                       | Exists(Resident.objects.filter(household=OuterRef("pk"), updated_at__gt=since))
+                       | Exists(Visit.objects.filter(household=OuterRef("pk"), recorded_at__gt=since))
+                       | Exists(Assignment.objects.filter(household=OuterRef("pk"), changed_at__gt=since)))
+    ids = list(qs.filter(id__gt=cur.after).order_by("id").values_list("id", flat=True)[:limit])
+    page = list(Household.objects.filter(id__in=ids).select_related("village", "status").order_by("id"))
+    # residents as plain rows: a page holds hundreds, and model instances cost more than the query
+    residents: dict[int, list[dict]] = {h.pk: [] for h in page}
+    for r in Resident.objects.filter(household_id__in=ids).values(
+            "id", "household_id", "uuid", "full_name", "sex", "birth_year", "relation", "ethnicity__name_vi", "ethnicity__code",
+            "disability", "phone"):
+        residents[r["household_id"]].append(r)
     member = visits.member_for(user)
     mine = set(Assignment.objects.filter(member=member, ended_on__isnull=True, household_id__in=ids)
                .values_list("household_id", flat=True)) if member else set()
-    levels = visits.levels_by_resident([r for h in page for r in h.residents.all()])
+    levels = visits.levels_by_resident([r["id"] for rs in residents.values() for r in rs])
     skills = dict(Skill.objects.filter(catalogue__is_current=True).values_list("id", "code"))
-    prios = {p.household.pk: p for p in visits.priorities([h for h in page if h.pk in mine])} if mine else {}
-    out = {"protocol": PROTOCOL, "households": [_household(h, h.pk in mine, levels, skills, prios.get(h.pk))
-                                                for h in page]}
+    prios = {p.household.pk: p for p in visits.priorities(Household.objects.filter(id__in=mine))} if mine else {}
+    out = {"protocol": PROTOCOL, "households": [_household(h, residents[h.pk], h.pk in mine, levels, skills,
+                                                           prios.get(h.pk)) for h in page]}
     done = len(ids) < limit
     if done:
         out["complete"] = True
@@ -277,7 +294,7 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
     return out
 
 
-def _household(h: Household, mine: bool, levels, skills, prio) -> dict:
+def _household(h: Household, residents: list[dict], mine: bool, levels, skills, prio) -> dict:
     st = getattr(h, "status", None) if _has(h, "status") else None
     return {
         "code": h.code, "uuid": str(h.uuid), "village": h.village.code, "village_name": h.village.name,
@@ -289,11 +306,12 @@ def _household(h: Household, mine: bool, levels, skills, prio) -> dict:
         "next_visit_on": st.next_visit_on.isoformat() if st and st.next_visit_on else None,
         "priority": prio.score if prio else None, "reasons_vi": prio.text_vi if prio else "",
         "reasons_en": prio.text_en if prio else "",
-        "residents": [{"uuid": str(r.uuid), "full_name": r.full_name, "sex": r.sex, "birth_year": r.birth_year,
-                       "relation": r.relation, "ethnicity": r.ethnicity.name_vi, "ethnicity_code": r.ethnicity.code,
-                       "disability": r.disability,
-                       "phone": r.phone, "levels": {skills[s]: lv for s, lv in levels.get(r.pk, {}).items() if s in skills}}
-                      for r in h.residents.all()],
+        "residents": [{"uuid": str(r["uuid"]), "full_name": r["full_name"], "sex": r["sex"],
+                       "birth_year": r["birth_year"], "relation": r["relation"], "ethnicity": r["ethnicity__name_vi"],
+                       "ethnicity_code": r["ethnicity__code"],
+                       "disability": r["disability"], "phone": r["phone"],
+                       "levels": {skills[s]: lv for s, lv in levels.get(r["id"], {}).items() if s in skills}}
+                      for r in residents],
     }
 
 

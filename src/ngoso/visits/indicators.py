@@ -68,12 +68,15 @@ def village_counters(village_ids: Iterable[int], year: int | None = None) -> dic
     return out
 
 
-def household_counters(household_ids: Iterable[int], year: int | None = None) -> dict[int, Counter]:
-    """What these households add to their villages' figures (no ``nvill``/``vteam``), by village."""
-    return _counters({"id__in": list(household_ids)}, year)
+def household_counters(household_ids: Iterable[int], year: int | None = None, visits: bool = True
+                       ) -> dict[int, Counter]:
+    """What these households add to their villages' figures (no ``nvill``/``vteam``), by village.
+    ``visits=False`` leaves out the visit figures (``v``, ``vw:…``, ``lastv``), the only ones that grow
+    with the households' history."""
+    return _counters({"id__in": list(household_ids)}, year, visits)
 
 
-def _counters(household_filter: dict, year: int | None) -> dict[int, Counter]:
+def _counters(household_filter: dict, year: int | None, visits: bool = True) -> dict[int, Counter]:
     from ngoso.people.models import Household, Resident
 
     year = year or timezone.localdate().year
@@ -136,6 +139,8 @@ def _counters(household_filter: dict, year: int | None) -> dict[int, Counter]:
             c["b5hh:poor"] += 1
         for g in hh_flags.get(hid, ()):
             c[f"b5hh:{g}"] += 1
+    if not visits:
+        return out
     live = Visit.objects.filter(**hh_filter, corrections__isnull=True)
     for vid, day in live.values_list("household__village_id", "visited_on").iterator(chunk_size=10000):
         c = out[vid]
@@ -206,19 +211,20 @@ def refresh(village_ids: Iterable[int]) -> None:
         PlaceCounter.objects.filter(place_id__in=ids, value=0).delete()
 
 
-def snapshot(household_ids: Iterable[int]) -> dict[int, Counter]:
-    """Take before a write to these households; pass to ``add_household_delta`` after it."""
+def snapshot(household_ids: Iterable[int], visits: bool = True) -> dict[int, Counter]:
+    """Take before a write to these households; pass to ``add_household_delta`` after it (with the same
+    ``visits``: False when the write only adds visits, counted by ``visits_added``)."""
     _check_year()
-    return household_counters(household_ids)
+    return household_counters(household_ids, visits=visits)
 
 
-def add_household_delta(before: dict[int, Counter], household_ids: Iterable[int]) -> None:
+def add_household_delta(before: dict[int, Counter], household_ids: Iterable[int], visits: bool = True) -> None:
     """After a write touching only these households: add (after - before) to their villages and ancestors.
 
-    ``before`` is ``household_counters(ids)`` taken before the write, in the same transaction. Much cheaper
+    ``before`` is ``snapshot(ids, visits)`` taken before the write, in the same transaction. Much cheaper
     than ``refresh`` when a batch touches a few households of many villages (sync). ``lastv`` only grows.
     """
-    after = household_counters(household_ids)
+    after = household_counters(household_ids, visits=visits)
     villages = set(before) | set(after)
     if not villages:
         return
@@ -245,6 +251,70 @@ def add_household_delta(before: dict[int, Counter], household_ids: Iterable[int]
                           "ON CONFLICT (place_id, key) DO UPDATE SET value = CASE WHEN excluded.value > "
                           "visits_placecounter.value THEN excluded.value ELSE visits_placecounter.value END",
                           list(lastv.items()))
+
+
+def visits_added(rows: list[tuple]) -> None:
+    """New visits were inserted (none of them a correction): ``rows`` are (household id, village id,
+    visited on, next visit on, received at). Updates the visit figures (``v``, ``vw:…``, ``lastv``) of the
+    villages and their ancestors and each household's ``HouseholdStatus`` from the new rows alone, without
+    reading the households' earlier visits. Call in the writer's transaction, after the skill levels."""
+    if not rows:
+        return
+    per_village: dict[int, Counter] = defaultdict(Counter)
+    lastv: dict[int, int] = {}
+    newest: dict[int, tuple] = {}
+    count: Counter = Counter()
+    for hid, vid, day, nxt, at in rows:
+        c = per_village[vid]
+        c["v"] += 1
+        c[f"vw:{week_start(day).isoformat()}"] += 1
+        lastv[vid] = max(lastv.get(vid, 0), day.toordinal())
+        count[hid] += 1
+        if hid not in newest or (day, at) > newest[hid][:2]:
+            newest[hid] = (day, at, nxt)
+    ancestors = _ancestors_by_village(per_village)
+    add: Counter = Counter()
+    for vid, c in per_village.items():
+        for key, d in c.items():
+            for p in (vid, *ancestors.get(vid, ())):
+                add[(p, key)] += d
+    with connection.cursor() as cur:
+        cur.executemany(_UPSERT_ADD, [(p, k, d) for (p, k), d in add.items()])
+        cur.executemany("INSERT INTO visits_placecounter (place_id, key, value) VALUES (%s, 'lastv', %s) "
+                        "ON CONFLICT (place_id, key) DO UPDATE SET value = CASE WHEN excluded.value > "
+                        "visits_placecounter.value THEN excluded.value ELSE visits_placecounter.value END",
+                        list(lastv.items()))
+    # Household status: a new visit is received after every stored one, so it becomes the latest unless
+    # an earlier-received one has a later visit date.
+    ids = list(count)
+    current = {hid: (last, nxt, n) for hid, last, nxt, n in HouseholdStatus.objects.filter(household_id__in=ids)
+               .values_list("household_id", "last_visit_on", "next_visit_on", "visits")}
+    missing = [hid for hid in ids if hid not in current]
+    if missing:  # never computed: count from the records
+        household_status_refresh(missing)
+    basic5 = _basic5_by_household(list(current))
+    ops = connection.ops
+    update = []
+    for hid, (last, last_next, n) in current.items():
+        day, _, nxt = newest[hid]
+        if last is not None and day < last:
+            day, nxt = last, last_next
+        update.append((ops.adapt_datefield_value(day), ops.adapt_datefield_value(nxt), n + count[hid],
+                       hid in basic5, hid))
+    if update:
+        with connection.cursor() as cur:
+            cur.executemany("UPDATE visits_householdstatus SET last_visit_on = %s, next_visit_on = %s, visits = %s, "
+                            "basic5 = %s WHERE household_id = %s", update)
+
+
+def _basic5_by_household(household_ids: list[int]) -> set[int]:
+    """The households with a resident doing every basic-5 skill alone."""
+    basic5 = set(_basic5_skill_ids())
+    if not basic5 or not household_ids:
+        return set()
+    alone = Counter(ResidentSkill.objects.filter(resident__household_id__in=household_ids, level=2, skill_id__in=basic5)
+                    .values_list("resident__household_id", "resident_id"))
+    return {hid for (hid, _), n in alone.items() if n >= len(basic5)}
 
 
 def rebuild(progress=lambda m: None) -> int:

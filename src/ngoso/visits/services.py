@@ -32,6 +32,7 @@ CLOCK_TOLERANCE = datetime.timedelta(days=1)  # a phone a little ahead of the se
 QUIET_DAYS = 14                                  # a member with no visit for this long has "gone quiet"
 DEFAULT_NEXT_VISIT_DAYS = 14
 DAY_LIST_SIZE = 12
+LEVELS = frozenset(Level.values)
 SKILL_NS = uuidlib.UUID("0b6e4f00-5a1e-4d0c-9c37-6e676f736f00")
 
 
@@ -333,8 +334,16 @@ class VisitIn:
 class Outcome:
     uuid: str
     status: str                        # "created", "duplicate" or "rejected"
-    visit: Visit | None = None
+    visit_id: int | None = None
     error: VisitError | None = None
+    _visit: Visit | None = None
+
+    @property
+    def visit(self) -> Visit | None:
+        """The stored visit (loaded on first use: a sync batch only needs the status)."""
+        if self._visit is None and self.visit_id is not None:
+            self._visit = Visit.objects.get(pk=self.visit_id)
+        return self._visit
 
     def as_dict(self) -> dict:
         d = {"uuid": self.uuid, "status": self.status}
@@ -356,25 +365,54 @@ def record_visit(user, household: Household, *, visited_on: datetime.date, prese
     return out.visit, out.status == "created"
 
 
+@dataclass
+class _HouseholdRef:
+    """What checking and writing a visit needs of its household (plain values: a batch may touch hundreds)."""
+
+    pk: int
+    code: str
+    village_id: int
+    residents: dict = field(default_factory=dict)   # pk -> (pk, uuid text, full name)
+    by_uuid: dict = field(default_factory=dict)     # uuid text -> same
+
+
+def _households_in_scope(user, codes) -> dict[str, _HouseholdRef]:
+    out = {code: _HouseholdRef(pk, code, vid) for pk, code, vid in
+           scoped(Household.objects.filter(code__in=codes), user).values_list("id", "code", "village_id")}
+    by_pk = {h.pk: h for h in out.values()}
+    if by_pk:
+        for rid, ruuid, hid, name in Resident.objects.filter(household_id__in=list(by_pk)) \
+                .values_list("id", "uuid", "household_id", "full_name"):
+            h = by_pk[hid]
+            h.residents[rid] = h.by_uuid[str(ruuid)] = (rid, str(ruuid), name)
+    return out
+
+
 def record_visits(user, items: list[VisitIn], *, source: str = Visit.Source.WEB, today: datetime.date | None = None
                   ) -> list[Outcome]:
     """Record many visits at once (a sync batch, or one form). Each is checked on its own: a bad one is
     rejected with its reason, the good ones are written together in one transaction — all or none of
     them, so an interrupted request leaves nothing half-written and is simply sent again. A UUID already
-    stored is reported as a duplicate and not stored twice."""
+    stored (by an earlier request, earlier in this batch, or by a request running at the same time) is
+    reported as a duplicate and not stored twice.
+
+    Set-based: a batch of N visits costs a fixed number of queries whatever N, and the derived data
+    (current levels, household status, place counters) is updated from what the batch adds, in the same
+    transaction."""
     today = today or timezone.localdate()
     if not user.can("visit"):
         raise PermissionDenied
     uuids = [it.uuid for it in items if it.uuid is not None]
-    stored = {v.uuid: v for v in Visit.objects.filter(uuid__in=uuids)} if uuids else {}
+    stored = {u: (hid, pk) for u, hid, pk in Visit.objects.filter(uuid__in=uuids)
+              .values_list("uuid", "household_id", "id")} if uuids else {}
     codes = {it.household if isinstance(it.household, str) else it.household.code for it in items}
-    households = {h.code: h for h in scoped(Household.objects.filter(code__in=codes), user)
-                  .prefetch_related("residents")}
-    skills = {s.pk: s for s in Skill.objects.filter(catalogue__is_current=True)}
-    by_code = {s.code: s for s in skills.values()}
+    households = _households_in_scope(user, codes)
+    skills = {pk: (pk, code, name_vi, name_en) for pk, code, name_vi, name_en in
+              Skill.objects.filter(catalogue__is_current=True).values_list("id", "code", "name_vi", "name_en")}
+    by_code = {s[1]: s for s in skills.values()}
     member = member_for(user)
     outcomes: list[Outcome] = []
-    todo: list[tuple[Outcome, Household, VisitIn, list, list]] = []
+    todo: list[tuple[Outcome, _HouseholdRef, VisitIn, set, list]] = []
     seen: set = set()
     for it in items:
         vid = it.uuid or uuidlib.uuid4()
@@ -384,11 +422,10 @@ def record_visits(user, items: list[VisitIn], *, source: str = Visit.Source.WEB,
         try:
             hh = households.get(code)
             if vid in stored or vid in seen:
-                prior = stored.get(vid)
-                if prior is not None and (hh is None or prior.household_id != hh.pk):
+                if vid in stored and (hh is None or stored[vid][0] != hh.pk):
                     raise VisitError("uuid", "Mã lượt thăm đã dùng cho hộ khác",
                                      "This visit id belongs to another household")
-                out.status, out.visit = "duplicate", prior
+                out.status, out.visit_id = "duplicate", stored[vid][1] if vid in stored else None
                 continue
             if hh is None:
                 raise VisitError("household", f"Không có hộ «{code}» trong địa bàn của bạn",
@@ -405,81 +442,105 @@ def record_visits(user, items: list[VisitIn], *, source: str = Visit.Source.WEB,
         return outcomes
     with transaction.atomic(), audit.acting_as(user):
         hids = sorted({hh.pk for _, hh, _, _, _ in todo})
-        before = indicators.snapshot(hids)
-        visits = Visit.objects.bulk_create([
-            Visit(uuid=it.uuid, household=hh, member=member, recorded_by=user, visited_on=it.visited_on,
-                  note=(it.note or "").strip()[:2000], next_visit_on=it.next_visit_on,
-                  client_recorded_at=it.client_recorded_at, source=source)
-            for _, hh, it, _, _ in todo])
-        if connection_needs_ids(visits):
-            by_uuid = dict(Visit.objects.filter(uuid__in=[v.uuid for v in visits]).values_list("uuid", "id"))
-            for v in visits:
-                v.pk = by_uuid[v.uuid]
-        through = Visit.present.through
-        present_rows, records, pairs = [], [], set()
-        for (out, hh, it, present, rows), visit in zip(todo, visits):
-            out.visit = visit
-            people = {r.pk for r in present} | {r.pk for r, _, _ in rows}
-            present_rows += [through(visit_id=visit.pk, resident_id=rid) for rid in people]
-            for r, sk, lvl in rows:
-                records.append(SkillRecord(uuid=uuidlib.uuid5(SKILL_NS, f"{visit.uuid}:{r.uuid}:{sk.code}"),
-                                           resident=r, skill=sk, level=lvl, visit=visit, member=member,
-                                           recorded_by=user, observed_on=it.visited_on))
-                pairs.add((r.pk, sk.pk))
-        _insert_fast(present_rows, records)
+        before = indicators.snapshot(hids, visits=False)
+        received = timezone.now()
+        # receive times in batch order, so "the latest visit" of a household is well defined within a batch
+        stamps = [received + datetime.timedelta(microseconds=i) for i in range(len(todo))]
+        ids = _insert_visits([
+            (it.uuid, hh.pk, member.pk if member else None, user.pk, it.visited_on, at, it.client_recorded_at,
+             (it.note or "").strip()[:2000], it.next_visit_on, source)
+            for (_, hh, it, _, _), at in zip(todo, stamps)])
+        present_rows, records, added = [], [], []
+        for (out, hh, it, present, rows), at in zip(todo, stamps):
+            pk = ids.get(it.uuid)
+            if pk is None:
+                # stored by a request that committed after our check: the same visit, sent twice
+                out.status = "duplicate"
+                out.visit_id = Visit.objects.filter(uuid=it.uuid).values_list("id", flat=True).first()
+                continue
+            out.visit_id = pk
+            added.append((hh.pk, hh.village_id, it.visited_on, it.next_visit_on, at))
+            present_rows += [(pk, rid) for rid in present | {r[0] for r, _, _ in rows}]
+            for (rid, ruuid, _), (sid, scode, _, _), lvl in rows:
+                records.append((uuidlib.uuid5(SKILL_NS, f"{it.uuid}:{ruuid}:{scode}"), rid, sid, lvl, pk,
+                                it.visited_on))
+        _insert_fast(present_rows, records, member.pk if member else None, user.pk, received)
         advance_levels(records)
-        indicators.household_status_refresh(hids)
-        indicators.add_household_delta(before, hids)
+        indicators.visits_added(added)
+        indicators.add_household_delta(before, hids, visits=False)
     return outcomes
 
 
-def _insert_fast(present_rows, records) -> None:
-    """The rows of a batch, inserted with executemany: Django's bulk_create costs more than the database here."""
+VISIT_COLUMNS = ("uuid", "household_id", "member_id", "recorded_by_id", "visited_on", "recorded_at",
+                 "client_recorded_at", "note", "next_visit_on", "source")
+
+
+def _insert_visits(rows: list[tuple]) -> dict:
+    """Insert visit rows (``VISIT_COLUMNS``) skipping UUIDs already stored; returns {uuid: id} of those
+    inserted. One multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per chunk (SQLite ≥ 3.35,
+    PostgreSQL): the unique UUID is the idempotency check, even against a concurrent request."""
     ops = connection.ops
-    uuid_field = SkillRecord._meta.get_field("uuid")
-    now = ops.adapt_datetimefield_value(timezone.now())
+    uuid_field = Visit._meta.get_field("uuid")
+    qn = ops.quote_name
+    size = max(1, ops.bulk_batch_size([Visit._meta.get_field("id")] * len(VISIT_COLUMNS), rows))
+    out = {}
+    with connection.cursor() as c:
+        for i in range(0, len(rows), size):
+            chunk = rows[i:i + size]
+            params = []
+            for u, hid, mid, uid, day, at, client_at, note, nxt, src in chunk:
+                params += [uuid_field.get_db_prep_value(u, connection), hid, mid, uid, ops.adapt_datefield_value(day),
+                           ops.adapt_datetimefield_value(at), ops.adapt_datetimefield_value(client_at), note,
+                           ops.adapt_datefield_value(nxt), src]
+            values = ", ".join(["(" + ", ".join(["%s"] * len(VISIT_COLUMNS)) + ")"] * len(chunk))
+            c.execute(f"INSERT INTO {qn('visits_visit')} ({', '.join(qn(col) for col in VISIT_COLUMNS)}) "
+                      f"VALUES {values} ON CONFLICT ({qn('uuid')}) DO NOTHING RETURNING {qn('id')}, {qn('uuid')}",
+                      params)
+            for pk, u in c.fetchall():
+                out[u if isinstance(u, uuidlib.UUID) else uuidlib.UUID(str(u))] = pk
+    return out
+
+
+def _insert_fast(present_rows, records, member_id, user_id, received) -> None:
+    """The rows of a batch, inserted with executemany: Django's bulk_create costs more than the database here.
+    ``records``: (uuid, resident id, skill id, level, visit id, observed on)."""
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(received)
+    # what UUIDField.get_db_prep_value does, without its per-value overhead (thousands of rows a batch)
+    prep_uuid = (lambda u: u) if connection.features.has_native_uuid_field else (lambda u: u.hex)
+    days = {day: ops.adapt_datefield_value(day) for day in {r[5] for r in records}}
     with connection.cursor() as c:
         if present_rows:
-            c.executemany("INSERT INTO visits_visit_present (visit_id, resident_id) VALUES (%s, %s)",
-                          [(p.visit_id, p.resident_id) for p in present_rows])
+            c.executemany("INSERT INTO visits_visit_present (visit_id, resident_id) VALUES (%s, %s)", present_rows)
         if records:
             c.executemany(
                 "INSERT INTO visits_skillrecord (uuid, resident_id, skill_id, level, visit_id, member_id, recorded_by_id, "
                 "observed_on, recorded_at, source) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                [(uuid_field.get_db_prep_value(r.uuid, connection), r.resident_id, r.skill_id, r.level, r.visit_id,
-                  r.member_id, r.recorded_by_id, ops.adapt_datefield_value(r.observed_on), now, r.source)
-                 for r in records])
+                [(prep_uuid(u), rid, sid, lvl, vid, member_id, user_id, days[day], now, SkillRecord.Source.VISIT)
+                 for u, rid, sid, lvl, vid, day in records])
 
 
-def connection_needs_ids(objs) -> bool:
-    """bulk_create sets primary keys on PostgreSQL and SQLite ≥ 3.35; fetch them where it did not."""
-    return any(o.pk is None for o in objs)
-
-
-def _resolve(hh: Household, it: VisitIn, skills, by_code):
-    residents = {r.pk: r for r in hh.residents.all()}
-    by_uuid = {str(r.uuid): r for r in residents.values()}
-
+def _resolve(hh: _HouseholdRef, it: VisitIn, skills, by_code):
     def resident_of(ref):
-        r = residents.get(ref) if isinstance(ref, int) else by_uuid.get(str(ref))
+        r = hh.residents.get(ref) if isinstance(ref, int) else hh.by_uuid.get(str(ref))
         if r is None:
             raise VisitError("resident", f"Người «{ref}» không thuộc hộ {hh.code}",
                              f"Resident '{ref}' is not in household {hh.code}")
         return r
 
-    present = [resident_of(p) for p in it.present]
+    present = {resident_of(p)[0] for p in it.present}
     rows, seen = [], set()
     for res in it.results:
         r = resident_of(res.resident)
         s = skills.get(res.skill) if isinstance(res.skill, int) else by_code.get(res.skill)
         if s is None:
             raise VisitError("skill", f"Không có kỹ năng «{res.skill}» trong danh mục", f"Unknown skill '{res.skill}'")
-        if res.level not in Level.values:
+        if res.level not in LEVELS:
             raise VisitError("level", f"Mức «{res.level}» không hợp lệ (0, 1 hoặc 2)", f"Invalid level '{res.level}'")
-        if (r.pk, s.pk) in seen:
-            raise VisitError("skill", f"Kỹ năng «{s.name_vi}» của {r.full_name} ghi hai lần",
-                             f"Skill '{s.name_en}' recorded twice for {r.full_name}")
-        seen.add((r.pk, s.pk))
+        if (r[0], s[0]) in seen:
+            raise VisitError("skill", f"Kỹ năng «{s[2]}» của {r[2]} ghi hai lần",
+                             f"Skill '{s[3]}' recorded twice for {r[2]}")
+        seen.add((r[0], s[0]))
         rows.append((r, s, res.level))
     return present, rows
 
@@ -491,21 +552,22 @@ def _after_records(before, household_ids, pairs) -> None:
     indicators.add_household_delta(before, household_ids)
 
 
-def advance_levels(records: list[SkillRecord]) -> None:
-    """Fresh records (nothing supersedes them yet): each one becomes the current level unless the current
-    one was observed later. Reads only the current levels, not the whole history (``derive_levels``)."""
+def advance_levels(records) -> None:
+    """Fresh records (nothing supersedes them yet), as (uuid, resident id, skill id, level, visit id, observed on):
+    each one becomes the current level unless the current one was observed later. Reads only the current
+    levels, not the whole history (``derive_levels``)."""
     if not records:
         return
-    newest: dict[tuple, SkillRecord] = {}
-    for r in records:
-        key = (r.resident_id, r.skill_id)
-        if key not in newest or r.observed_on >= newest[key].observed_on:
-            newest[key] = r
+    newest: dict[tuple, tuple] = {}
+    for rec in records:
+        key = (rec[1], rec[2])
+        if key not in newest or rec[5] >= newest[key][5]:
+            newest[key] = rec
     current = {(rid, sid): day for rid, sid, day in ResidentSkill.objects.filter(
         resident_id__in={k[0] for k in newest}, skill_id__in={k[1] for k in newest})
         .values_list("resident_id", "skill_id", "observed_on")}
-    rows = [(rid, sid, r.level, connection.ops.adapt_datefield_value(r.observed_on))
-            for (rid, sid), r in newest.items() if (rid, sid) not in current or r.observed_on >= current[(rid, sid)]]
+    rows = [(rid, sid, r[3], connection.ops.adapt_datefield_value(r[5]))
+            for (rid, sid), r in newest.items() if (rid, sid) not in current or r[5] >= current[(rid, sid)]]
     if rows:
         with connection.cursor() as c:
             c.executemany(
