@@ -23,6 +23,8 @@ def env(data_dir) -> dict:
     e["NGOSO_DATA_DIR"] = str(data_dir)
     e["PYTHONPATH"] = f"{ROOT / 'src'}{os.pathsep}{ROOT}"
     e.pop("DJANGO_SETTINGS_MODULE", None)
+    # its own server and database in data_dir (SQLite), never the database the suite was pointed at
+    e.pop("NGOSO_DATABASE_URL", None)
     return e
 
 

@@ -179,6 +179,7 @@ def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None
     with transaction.atomic():
         _build_teams(gen, places, progress)
         summary.logins = _build_users(places)
+    _analyze()  # the steps below query the new rows: plan them with real statistics
     from .access import build_access
 
     summary.access = build_access(seed, progress)
@@ -196,10 +197,7 @@ def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None
         from .activity import build_activity
 
         summary.activity = build_activity(seed, until or timezone.localdate(), progress)
-    # Fresh planner statistics: without them PostgreSQL plans joins over the new rows as if the
-    # tables were empty (nested loops over hundreds of thousands of rows).
-    with connection.cursor() as c:
-        c.execute("ANALYZE")
+    _analyze()
     summary.seconds = time.perf_counter() - t0
     from ngoso.core.stats import stats
 
@@ -207,6 +205,13 @@ def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None
     summary.communes = len(places.communes)
     summary.former_communes = len({v.former_parent_id for v, _, _ in places.villages})
     return summary
+
+
+def _analyze() -> None:
+    """Fresh planner statistics: without them PostgreSQL plans joins over the new rows as if the tables were
+    empty (nested loops over hundreds of thousands of rows; a province build stalled for minutes)."""
+    with connection.cursor() as c:
+        c.execute("ANALYZE")
 
 
 @dataclass
