@@ -29,7 +29,7 @@ from ngoso.accounts.models import AuditEntry
 from ngoso.accounts.scope import scoped
 from ngoso.core.public import public_base
 from ngoso.core.text import fold
-from ngoso.people.io import ImportFailed, RowError, read_file
+from ngoso.people.io import ImportFailed, RowError, find_columns, read_file
 from ngoso.people.models import Household, Resident
 from ngoso.people.targets import ELDERLY_AGE
 
@@ -365,16 +365,7 @@ def import_translations(data: bytes, filename: str, user, language: str) -> Tran
         raise ImportFailed([RowError(Path(filename).name, 0, "", "Tệp trống", "The file is empty")])
     sheet = sheets[0]
     errors: list[RowError] = []
-    index = {fold(h): i for i, h in enumerate(sheet.header)}
-    cols = {}
-    for key, names in TR_COLUMNS.items():
-        for n in names:
-            if fold(n) in index:
-                cols[key] = index[fold(n)]
-                break
-        else:
-            if key != "vi":
-                errors.append(RowError(sheet.name, 1, names[0], f"Thiếu cột «{names[0]}»", f"Missing column '{names[0]}'"))
+    cols = find_columns(sheet, TR_COLUMNS, set(TR_COLUMNS) - {"vi"}, errors)
     if errors:
         raise ImportFailed(errors)
     refs = {aud: current_versions("vi", aud) for aud in C.AUDIENCES}

@@ -216,6 +216,23 @@ def _read_xlsx(data: bytes, fname: str) -> list[Sheet]:
     return sheets
 
 
+def find_columns(sheet, wanted: dict[str, list[str]], required: set[str], errors: list[RowError]) -> dict[str, int]:
+    """Where each wanted column is (its first name found in the header, accents and case ignored); a missing
+    required one is an error on row 1."""
+    index = {fold(h): i for i, h in enumerate(sheet.header)}
+    out = {}
+    for key, names in wanted.items():
+        for n in names:
+            if fold(n) in index:
+                out[key] = index[fold(n)]
+                break
+    for key in wanted:
+        if key in required and key not in out:
+            errors.append(RowError(sheet.name, 1, wanted[key][0], f"Thiếu cột «{wanted[key][0]}»",
+                                   f"Missing column '{wanted[key][0]}'"))
+    return out
+
+
 def _header_map(sheet: Sheet, columns: list[Column]) -> tuple[dict[str, int], list[RowError]]:
     wanted = {}
     for col in columns:

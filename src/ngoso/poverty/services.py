@@ -13,7 +13,7 @@ from django.db.models import Q
 from ngoso.accounts import audit
 from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core.text import fold
-from ngoso.people.io import ImportFailed, RowError, read_file
+from ngoso.people.io import ImportFailed, RowError, find_columns, read_file
 from ngoso.people.models import Household, Resident
 from ngoso.people.targets import ELDERLY_AGE
 from ngoso.places.models import Level, Place
@@ -27,21 +27,6 @@ NO = {"", "khong", "0", "no", "n", "false", "-", "du"}
 
 def _text(v) -> str:
     return "" if v is None else str(v).strip()
-
-
-def _cols(sheet, wanted: dict[str, list[str]], required: set[str], errors: list[RowError]) -> dict[str, int]:
-    index = {fold(h): i for i, h in enumerate(sheet.header)}
-    out = {}
-    for key, names in wanted.items():
-        for n in names:
-            if fold(n) in index:
-                out[key] = index[fold(n)]
-                break
-    for key in required:
-        if key not in out:
-            errors.append(RowError(sheet.name, 1, wanted[key][0], f"Thiếu cột «{wanted[key][0]}»",
-                                   f"Missing column '{wanted[key][0]}'"))
-    return out
 
 
 # --- the annual review --------------------------------------------------------------------------------
@@ -98,7 +83,7 @@ def import_reviews(data: bytes, filename: str, user) -> int:
         raise PermissionDenied
     sheet = read_file(data, filename)[0]
     errors: list[RowError] = []
-    cols = _cols(sheet, REVIEW_COLUMNS, set(REVIEW_COLUMNS), errors)
+    cols = find_columns(sheet, REVIEW_COLUMNS, set(REVIEW_COLUMNS), errors)
     std_names = indicator_columns()
     ind_cols = {}
     index = {fold(h): i for i, h in enumerate(sheet.header)}
@@ -186,7 +171,7 @@ def import_sites(data: bytes, filename: str, user) -> int:
         raise PermissionDenied
     sheet = read_file(data, filename)[0]
     errors: list[RowError] = []
-    cols = _cols(sheet, SITE_COLUMNS, {"code", "kind", "village"}, errors)
+    cols = find_columns(sheet, SITE_COLUMNS, {"code", "kind", "village"}, errors)
     if errors:
         raise ImportFailed(errors)
     vcodes = {_text(r[cols["village"]]) for _, r in sheet.rows if len(r) > cols["village"]}
