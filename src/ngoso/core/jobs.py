@@ -10,15 +10,19 @@ See docs/decisions/0003-background-jobs.md.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import traceback
 from collections.abc import Callable
 
-from django.db import close_old_connections, connection
+from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 
+from . import snapshot
 from .models import Job
+
+log = logging.getLogger("ngoso.jobs")
 
 _HANDLERS: dict[str, Callable] = {}
 
@@ -44,10 +48,25 @@ class Progress:
             return
         self._last = now
         if self.job is not None:
-            Job.objects.filter(pk=self.job.pk).update(done=done, total=total, message=message[:300])
+            if snapshot.active():  # the reads hold a snapshot: write beside it (core/snapshot.py says why)
+                _side_update(self.job.pk, done=done, total=total, message=message[:300])
+            else:
+                Job.objects.filter(pk=self.job.pk).update(done=done, total=total, message=message[:300])
         if self.echo is not None:
             pct = f"{100 * done // total:3d}%" if total else "   "
             self.echo(f"{pct} {done}/{total} {message}")
+
+
+def _side_update(pk: int, **values) -> None:
+    """Update a job row through this thread's side connection. Progress is advice: a failure is logged."""
+    conn = snapshot.side_connection()
+    q = conn.ops.quote_name
+    cols = ", ".join(f"{q(k)} = %s" for k in values)
+    try:
+        with conn.cursor() as c:
+            c.execute(f"UPDATE {q(Job._meta.db_table)} SET {cols} WHERE {q('id')} = %s", [*values.values(), pk])
+    except DatabaseError:
+        log.warning("job %s: progress not recorded", pk, exc_info=True)
 
 
 def _load_handlers() -> None:
@@ -67,6 +86,8 @@ def run_now(job: Job, echo=None) -> Job:
                                              finished_at=timezone.now())
     else:
         Job.objects.filter(pk=job.pk).update(status=Job.Status.DONE, result=result, finished_at=timezone.now())
+    finally:
+        snapshot.close_side_connection()
     job.refresh_from_db()
     return job
 

