@@ -177,3 +177,184 @@ def test_every_xlsx_writer_writes_no_formula(people, users, area):
         assert not [c.coordinate for c in cells if c.data_type == "f"], name
     assert any(c.value == FORMULA and c.data_type == "s" for c in all_cells(files["template"]))
     assert any(c.value == FORMULA and c.data_type == "s" for c in all_cells(files["coverage"]))
+
+
+# ----------------------------------------------------------------------------- 1. who may download, expiry, audit
+
+def make_export(user, place):
+    from ngoso.core import jobs
+
+    job = jobs.submit("export_people", {"place": place.code, "user_id": user.pk}, user=user, place_path=place.path,
+                      background=False)
+    assert job.status == "done", job.error
+    return job
+
+
+def test_only_the_maker_and_higher_staff_may_open_or_download_an_export(people, users, area, client):
+    """Before: any user whose area covered the job (a viewer, a member, a radio operator) downloaded a commune
+    officer's export at /jobs/<sequential id>/download/."""
+    from ngoso.accounts.models import Role, User
+
+    job = make_export(users.commune_a, area.a)
+    assert len(job.token) >= 32 and str(job.pk) not in job.token
+    peer = User.objects.create(username="xa_a2", role=Role.COMMUNE_STAFF, place=area.a, is_staff=True)
+    url = f"/jobs/{job.token}/download/"
+    for who in (users.viewer, users.member, users.leader, users.radio, users.commune_b, users.nobody, peer):
+        client.force_login(who)
+        for u in (url, f"/jobs/{job.token}/", f"/jobs/{job.token}/status.json"):
+            assert client.get(u).status_code == 404, (who.username, u)
+    client.force_login(users.commune_a)
+    assert client.get(f"/jobs/{job.pk}/download/").status_code == 404  # the sequential id is no address
+    assert client.get(f"/jobs/{job.token}/").status_code == 200
+    resp = client.get(url)
+    assert resp.status_code == 200 and b"".join(resp.streaming_content)[:2] == b"PK"
+    client.force_login(users.province)  # higher staff of that area
+    assert client.get(url).status_code == 200
+    # the maker who loses the permission to export loses the file too
+    users.commune_a.role = Role.VIEWER
+    users.commune_a.save()
+    client.force_login(users.commune_a)
+    assert client.get(url).status_code == 404
+
+
+def test_every_download_is_audited_with_who_and_how_many(people, users, area, client):
+    from ngoso.accounts.models import AuditEntry
+
+    job = make_export(users.commune_a, area.a)
+    client.force_login(users.province)
+    assert client.get(f"/jobs/{job.token}/download/").status_code == 200
+    e = AuditEntry.objects.filter(action="export", changes__download__isnull=False).get()
+    assert e.user == users.province and e.place_path == area.a.path
+    assert e.changes["residents"] == 3 and e.changes["rows"] == 3 and e.changes["made_by"] == "xa_a"
+
+
+def test_an_expired_export_says_so_and_its_file_is_gone(people, users, area, client):
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from ngoso.core.models import Job
+
+    job = make_export(users.commune_a, area.a)
+    path = Path(job.file)
+    assert path.exists() and job.expires_at > timezone.now() + datetime.timedelta(hours=23)
+    Job.objects.filter(pk=job.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    client.force_login(users.commune_a)
+    resp = client.get(f"/jobs/{job.token}/download/")
+    assert resp.status_code == 410 and "đã hết hạn và đã bị xoá" in resp.content.decode()
+    assert not path.exists() and Job.objects.get(pk=job.pk).file == ""
+    assert "đã hết hạn" in client.get(f"/jobs/{job.token}/").content.decode()
+
+
+def test_failed_job_pages_show_a_clear_message_never_a_traceback(people, users, area, client, monkeypatch):
+    from ngoso.core import jobs
+    from ngoso.people import io
+
+    def boom(*a, **kw):
+        raise RuntimeError("disk I/O error at /secret/path/ngoso.sqlite3")
+
+    monkeypatch.setattr(io, "export_people", boom)
+    job = jobs.submit("export_people", {"place": area.a.code, "user_id": users.commune_a.pk}, user=users.commune_a,
+                      place_path=area.a.path, background=False)
+    assert job.status == "failed" and job.error == jobs.UNEXPECTED
+    assert "Traceback" in job.error_detail and "/secret/path" in job.error_detail  # for staff, in the admin
+    client.force_login(users.commune_a)
+    page = client.get(f"/jobs/{job.token}/").content.decode()
+    assert "ngoài dự kiến" in page and "Traceback" not in page and "/secret/path" not in page
+    assert "Traceback" not in client.get(f"/jobs/{job.token}/status.json").content.decode()
+    # a failure the user can act on is told as it is
+    gone = jobs.submit("export_people", {"place": "99999", "user_id": users.commune_a.pk}, user=users.commune_a,
+                       place_path=area.a.path, background=False)
+    assert gone.status == "failed" and "không còn nữa" in gone.error and "Traceback" not in gone.error
+
+
+def test_job_admin_shows_staff_the_detail(people, users, area, client, monkeypatch):
+    from ngoso.core import jobs
+    from ngoso.people import io
+
+    monkeypatch.setattr(io, "export_people", lambda *a, **kw: 1 / 0)
+    job = jobs.submit("export_people", {"place": area.a.code, "user_id": users.commune_a.pk}, user=users.commune_a,
+                      place_path=area.a.path, background=False)
+    client.force_login(users.province)
+    page = client.get(f"/admin/core/job/{job.pk}/change/").content.decode()
+    assert "ZeroDivisionError" in page and job.token not in page
+
+
+# ----------------------------------------------------------------------------- 4. uploads and files cleaned up
+
+def test_an_import_upload_is_deleted_when_its_job_ends_even_on_failure(area, users, settings):
+    from ngoso.core import jobs
+
+    up = jobs.uploads_dir()
+    up.mkdir(parents=True, exist_ok=True)
+    p = up / f"{uuid.uuid4().hex}.csv"
+    p.write_text("x")
+    # the import's own code fails before it reads (an account deleted meanwhile): before, the file stayed
+    job = jobs.submit("import_people", {"path": str(p), "filename": "x.csv", "user_id": 999999}, user=users.commune_a,
+                      place_path=area.a.path, background=False)
+    assert job.status == "failed" and not p.exists()
+
+
+def test_clean_up_deletes_expired_exports_orphans_and_left_over_uploads(people, users, area, settings):
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+
+    old = make_export(users.commune_a, area.a)
+    fresh = make_export(users.province, area.b)
+    Job.objects.filter(pk=old.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    root = Path(settings.EXPORT_ROOT)
+    orphan = root / "ngoso-07351-killed.part"
+    orphan.write_bytes(b"half")
+    up = jobs.uploads_dir()
+    up.mkdir(parents=True, exist_ok=True)
+    left = up / "interrupted.xlsx"
+    left.write_bytes(b"x")
+    running_upload = up / "running.xlsx"
+    running_upload.write_bytes(b"x")
+    Job.objects.create(kind="import_people", status=Job.Status.RUNNING, params={"path": str(running_upload)})
+    out = jobs.clean_up(grace_seconds=0)
+    assert out["expired"] == 1 and out["orphan_exports"] >= 1 and out["orphan_uploads"] >= 1
+    assert not Path(old.file).exists() and Job.objects.get(pk=old.pk).file == ""
+    assert Path(fresh.file).exists()  # still valid
+    assert not orphan.exists() and not left.exists() and running_upload.exists()
+    # a young orphan is left alone by the default grace (a job may be about to record it)
+    young = root / "ngoso-young.xlsx"
+    young.write_bytes(b"x")
+    jobs.clean_up()
+    assert young.exists()
+    young.unlink()
+
+
+def test_cli_clean_up(people, users, area, capsys):
+    from ngoso.cli import main
+
+    assert main(["export", "--clean-up"]) == 0
+    assert "expired export files" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- 5. erasure deletes earlier exports
+
+def test_erasure_deletes_every_earlier_export_file_holding_the_person(people, users, area, client,
+                                                                    django_capture_on_commit_callbacks):
+    from pathlib import Path
+
+    from ngoso.people.services import erase_resident
+
+    commune = make_export(users.commune_a, area.a)
+    village = make_export(users.province, area.va1)
+    province = make_export(users.province, area.province)
+    former = make_export(users.province, area.old_commune)  # va1 was in this former commune
+    other = make_export(users.commune_b, area.b)
+    files = [Path(j.file) for j in (commune, village, province, former, other)]
+    assert all(f.exists() for f in files)
+    with django_capture_on_commit_callbacks(execute=True):
+        erasure = erase_resident(people.r1, done_by="xa_a", reason="yêu cầu")
+    assert erasure.exports_deleted == 4
+    assert [f.exists() for f in files] == [False, False, False, False, True]
+    client.force_login(users.commune_a)
+    assert "đã được xoá dữ liệu theo yêu cầu" in client.get(f"/jobs/{commune.token}/").content.decode()
+    assert client.get(f"/jobs/{commune.token}/download/").status_code == 410

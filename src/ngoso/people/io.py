@@ -797,8 +797,10 @@ def export_fingerprint(place: Place, user) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def export_people(place: Place, user, out_path: Path, progress: Callable = lambda *a: None) -> int:
-    """Write an XLSX export of everything under ``place`` that ``user`` may see. Audited. Returns rows.
+def export_people(place: Place, user, out_path: Path, progress: Callable = lambda *a: None,
+                  stats: dict | None = None) -> int:
+    """Write an XLSX export of everything under ``place`` that ``user`` may see. Audited. Returns rows;
+    ``stats``, when given, receives ``residents`` (how many people the file holds).
 
     The rows are read in one read-only snapshot (``core.snapshot``): the file shows the area as it was at
     one instant, and phones syncing (or another export) meanwhile neither disturb it nor make it fail."""
@@ -831,6 +833,8 @@ def export_people(place: Place, user, out_path: Path, progress: Callable = lambd
     audit.record_event(AuditEntry.Action.EXPORT, "people.Resident", place.path,
                        {"rows": n, "residents": total, "place": place.code, "file": out_path.name},
                        object_repr=place.name)
+    if stats is not None:
+        stats["residents"] = total
     progress(n, n, "Xong / done")
     return n
 
@@ -898,11 +902,45 @@ def export_job(job, progress) -> dict:
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
-    user = get_user_model().objects.get(pk=job.params["user_id"])
-    place = Place.objects.get(code=job.params["place"])
+    from ngoso.core.jobs import JobError, export_ttl
+
+    user = get_user_model().objects.filter(pk=job.params["user_id"], is_active=True).first()
+    place = Place.objects.filter(code=job.params["place"]).first()
+    if user is None or place is None:
+        raise JobError("Tài khoản hoặc địa bàn của lần xuất này không còn nữa.",
+                       "The account or the area of this export no longer exists.")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    out = Path(settings.EXPORT_ROOT) / f"ngoso-{place.code}-{stamp}-{job.pk}.xlsx"
+    # the file name carries the job's random token, so a name seen in a log or the audit is no address either
+    out = Path(settings.EXPORT_ROOT) / f"ngoso-{place.code}-{stamp}-{job.token[:12]}.xlsx"
+    stats: dict = {}
     with audit.acting_as(user):
-        n = export_people(place, user, out, progress)
-    type(job).objects.filter(pk=job.pk).update(file=str(out))
-    return {"rows": n, "file": out.name}
+        n = export_people(place, user, out, progress, stats)
+    residents = stats["residents"]
+    type(job).objects.filter(pk=job.pk).update(file=str(out), expires_at=timezone.now() + export_ttl())
+    return {"rows": n, "residents": residents, "file": out.name}
+
+
+def delete_exports_covering(village: Place) -> int:
+    """Erasure: forget every earlier export file that may hold a person of ``village`` (exports of the
+    village or of any place above it, in today's tree or the former one). Returns how many were dropped.
+    The rows stay (the audit of who exported what is kept); the files are deleted once the surrounding
+    transaction commits, so an erasure that fails leaves them."""
+    from django.db import transaction
+
+    from ngoso.core.jobs import drop_file
+    from ngoso.core.models import Job
+
+    def covers(job_path: str) -> bool:
+        return bool(job_path) and any(p and p.startswith(job_path) for p in (village.path, village.former_path))
+
+    jobs = [j for j in Job.objects.filter(kind="export_people").exclude(file="") if covers(j.place_path)]
+    for job in jobs:
+        Job.objects.filter(pk=job.pk).update(file="", result={**job.result, "file_dropped": "erasure"})
+    files = {j.file for j in jobs}
+
+    def unlink():
+        for f in files:
+            Path(f).unlink(missing_ok=True)
+
+    transaction.on_commit(unlink)
+    return len(jobs)
