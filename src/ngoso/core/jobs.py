@@ -16,7 +16,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from . import snapshot
@@ -100,19 +100,25 @@ def user_message(exc: BaseException) -> str:
     return UNEXPECTED
 
 
+def _set(job: Job, **fields) -> None:
+    # In a transaction, so that on SQLite it takes its turn in the writer queue (core/sqlite) instead of
+    # polling SQLite's busy handler against a stream of sync batches.
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk).update(**fields)
+
+
 def run_now(job: Job, echo=None) -> Job:
     _load_handlers()
     fn = _HANDLERS[job.kind]
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
+    _set(job, status=Job.Status.RUNNING)
     try:
         result = fn(job, Progress(job, echo)) or {}
     except Exception as exc:  # noqa: BLE001 - the user gets a clear message, staff the traceback (admin, log)
         log.exception("job %s (%s) failed", job.pk, job.kind)
-        Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, error=user_message(exc),
-                                             error_detail=traceback.format_exc()[-20000:],
-                                             finished_at=timezone.now())
+        _set(job, status=Job.Status.FAILED, error=user_message(exc), error_detail=traceback.format_exc()[-20000:],
+             finished_at=timezone.now())
     else:
-        Job.objects.filter(pk=job.pk).update(status=Job.Status.DONE, result=result, finished_at=timezone.now())
+        _set(job, status=Job.Status.DONE, result=result, finished_at=timezone.now())
     finally:
         snapshot.close_side_connection()
         discard_upload(job)  # an import's upload never outlives its job, whatever happened

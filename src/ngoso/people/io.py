@@ -830,9 +830,10 @@ def export_people(place: Place, user, out_path: Path, progress: Callable = lambd
         tmp.replace(out_path)  # never leave a half-written export behind
     finally:
         tmp.unlink(missing_ok=True)
-    audit.record_event(AuditEntry.Action.EXPORT, "people.Resident", place.path,
-                       {"rows": n, "residents": total, "place": place.code, "file": out_path.name},
-                       object_repr=place.name)
+    with transaction.atomic():  # on SQLite: in the writer queue, not against the busy handler
+        audit.record_event(AuditEntry.Action.EXPORT, "people.Resident", place.path,
+                           {"rows": n, "residents": total, "place": place.code, "file": out_path.name},
+                           object_repr=place.name)
     if stats is not None:
         stats["residents"] = total
     progress(n, n, "Xong / done")
@@ -916,7 +917,8 @@ def export_job(job, progress) -> dict:
     with audit.acting_as(user):
         n = export_people(place, user, out, progress, stats)
     residents = stats["residents"]
-    type(job).objects.filter(pk=job.pk).update(file=str(out), expires_at=timezone.now() + export_ttl())
+    with transaction.atomic():
+        type(job).objects.filter(pk=job.pk).update(file=str(out), expires_at=timezone.now() + export_ttl())
     return {"rows": n, "residents": residents, "file": out.name}
 
 
