@@ -358,3 +358,25 @@ def test_erasure_deletes_every_earlier_export_file_holding_the_person(people, us
     client.force_login(users.commune_a)
     assert "đã được xoá dữ liệu theo yêu cầu" in client.get(f"/jobs/{commune.token}/").content.decode()
     assert client.get(f"/jobs/{commune.token}/download/").status_code == 410
+
+
+def test_an_export_running_while_a_resident_is_erased_is_discarded(people, users, area, monkeypatch, settings):
+    """The export's snapshot may predate the erasure: its file must not survive it."""
+    from pathlib import Path
+
+    from ngoso.core import jobs
+    from ngoso.people import io
+    from ngoso.people.services import erase_resident
+
+    real = io.export_people
+
+    def export_then_erase(place, user, out, progress, stats):
+        n = real(place, user, out, progress, stats)
+        erase_resident(people.r3, done_by="xa_a")  # committed after the snapshot was read
+        return n
+
+    monkeypatch.setattr(io, "export_people", export_then_erase)
+    job = jobs.submit("export_people", {"place": area.a.code, "user_id": users.commune_a.pk}, user=users.commune_a,
+                      place_path=area.a.path, background=False)
+    assert job.status == "failed" and "xoá dữ liệu theo yêu cầu" in job.error and job.file == ""
+    assert not list(Path(settings.EXPORT_ROOT).glob(f"*{job.token[:12]}*"))

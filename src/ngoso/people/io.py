@@ -919,6 +919,19 @@ def export_job(job, progress) -> dict:
     residents = stats["residents"]
     with transaction.atomic():
         type(job).objects.filter(pk=job.pk).update(file=str(out), expires_at=timezone.now() + export_ttl())
+    # A resident of the area erased while this export ran may be in the file: an erasure from now on
+    # finds the file recorded above; one that came before is found here.
+    from ngoso.accounts.scope import within
+    from ngoso.core.jobs import drop_file
+
+    from .models import Erasure
+
+    if within(Erasure.objects.all(), place).filter(requested_at__gte=job.created_at).exists():
+        job.refresh_from_db()
+        drop_file(job, "erasure")
+        raise JobError("Một người trong địa bàn vừa được xoá dữ liệu theo yêu cầu trong lúc xuất; tệp đã bị huỷ. "
+                       "Hãy xuất lại.", "A person in the area was erased on request while the export ran; the "
+                       "file was discarded. Export again.")
     return {"rows": n, "residents": residents, "file": out.name}
 
 
