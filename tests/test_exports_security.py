@@ -91,9 +91,50 @@ def test_exports_succeed_while_a_phone_syncs_and_two_run_at_once(people, users, 
         stop.set()
         syncing.join(30)
     assert not errors, errors
-    assert [j.status for j in done] == ["done", "done"], [j.error for j in done]
+    assert [j.status for j in done] == ["done", "done"], [j.error_detail or j.error for j in done]
     assert done[0].result["rows"] == 6003 and done[1].result["rows"] == 6002  # commune A; village va1
     assert len(pushed) > 0 and Visit.objects.count() == len(pushed)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_is_one_snapshot_while_households_are_added(people, users, area):
+    """Households added while the export runs are either all in the file or not at all: the residents it
+    counts and the rows it writes come from the same instant."""
+    from django.db import connection, transaction
+
+    from ngoso.core import jobs
+
+    many_households(area.va2, 4000, prefix="S")
+    kinh = Ethnicity.objects.get(code="01")
+    stop, added = threading.Event(), []
+
+    def writer():
+        try:
+            i = 0
+            while not stop.is_set():
+                with transaction.atomic():
+                    h = Household.objects.create(code=f"N{i:05d}", village=area.va2)
+                    Resident.objects.create(household=h, full_name=f"Người Mới {i}", sex="male", birth_year=1990,
+                                            ethnicity=kinh, relation="head")
+                added.append(i)
+                i += 1
+                time.sleep(0.005)
+        finally:
+            connection.close()
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        time.sleep(0.2)
+        job = wait(jobs.submit("export_people", {"place": area.a.code, "user_id": users.commune_a.pk},
+                               user=users.commune_a, place_path=area.a.path))
+    finally:
+        stop.set()
+        t.join(30)
+    assert job.status == "done", job.error_detail or job.error
+    assert len(added) > 0
+    # every household in commune A has at least one resident, so rows == residents at one instant
+    assert job.result["rows"] == job.result["residents"]
 
 
 # ----------------------------------------------------------------------------- 2. every XLSX cell is text-safe
@@ -186,7 +227,7 @@ def make_export(user, place):
 
     job = jobs.submit("export_people", {"place": place.code, "user_id": user.pk}, user=user, place_path=place.path,
                       background=False)
-    assert job.status == "done", job.error
+    assert job.status == "done", job.error_detail or job.error
     return job
 
 
