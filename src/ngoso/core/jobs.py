@@ -6,6 +6,11 @@ job page polls. Handlers are plain functions registered with ``@handler("kind")`
 synchronously by the CLI and the tests with ``run_now``. A job found "running" when the server
 starts again was interrupted: it is marked failed with a clear message, never silently lost.
 See docs/decisions/0003-background-jobs.md.
+
+A job is addressed by its random ``token``; ``may_open`` decides who sees it and its file; a failure
+shows the user ``user_message`` (a ``JobError``'s own words, or a generic one), the traceback goes to the
+log and ``Job.error_detail``; export files expire (``export_ttl``) and ``clean_up`` deletes them and any
+left-over upload. See docs/decisions/0006-export-files-are-personal-data.md.
 """
 
 from __future__ import annotations
