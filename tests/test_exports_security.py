@@ -421,3 +421,20 @@ def test_an_export_running_while_a_resident_is_erased_is_discarded(people, users
                       place_path=area.a.path, background=False)
     assert job.status == "failed" and "xoá dữ liệu theo yêu cầu" in job.error and job.file == ""
     assert not list(Path(settings.EXPORT_ROOT).glob(f"*{job.token[:12]}*"))
+
+
+@pytest.mark.django_db(transaction=True)  # the export runs in a worker thread
+def test_export_from_the_place_page_to_the_download(people, users, area, client):
+    from ngoso.core.models import Job
+
+    client.force_login(users.commune_a)
+    resp = client.post(f"/places/{area.a.code}/export/")
+    job = Job.objects.get()
+    assert resp.status_code == 302 and resp.url == f"/jobs/{job.token}/"
+    wait(job)
+    page = client.get(resp.url).content.decode()
+    assert f"/jobs/{job.token}/download/" in page and "Mỗi lần tải về đều được ghi lại" in page
+    assert client.get(f"/jobs/{job.token}/download/").status_code == 200
+    client.force_login(users.viewer)
+    assert client.post(f"/places/{area.a.code}/export/").status_code == 403
+    assert client.get(f"/jobs/{job.token}/download/").status_code == 404
