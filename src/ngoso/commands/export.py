@@ -3,9 +3,12 @@ NEEDS_DJANGO = True
 
 
 def add_arguments(p):
-    p.add_argument("place_code", help="mã địa bàn, ví dụ 07351 / place code")
-    p.add_argument("file", help="tệp .xlsx đích / output .xlsx")
+    p.add_argument("place_code", nargs="?", help="mã địa bàn, ví dụ 07351 / place code")
+    p.add_argument("file", nargs="?", help="tệp .xlsx đích / output .xlsx")
     p.add_argument("--user", help="tài khoản thực hiện / acting user")
+    p.add_argument("--clean-up", action="store_true",
+                   help="xoá tệp xuất đã hết hạn và tệp tải lên bị bỏ lại / delete expired export files and "
+                        "left-over uploads")
 
 
 def handle(args) -> int:
@@ -20,6 +23,17 @@ def handle(args) -> int:
     from ngoso.people.io import export_people
     from ngoso.places.models import Place
 
+    if args.clean_up:
+        from ngoso.core.jobs import clean_up
+
+        out = clean_up()
+        print(f"Đã xoá {out['expired']} tệp xuất hết hạn, {out['orphan_exports']} tệp xuất và "
+              f"{out['orphan_uploads']} tệp tải lên không còn dùng / deleted {out['expired']} expired export files, "
+              f"{out['orphan_exports']} orphan export files, {out['orphan_uploads']} orphan uploads")
+        return 0
+    if not args.place_code or not args.file:
+        raise CommandError("cần mã địa bàn và tệp đích (hoặc --clean-up) / give a place code and an output file "
+                           "(or --clean-up)")
     user = acting_user(args.user)
     place = Place.objects.filter(code=args.place_code).first()
     if place is None:

@@ -19,10 +19,11 @@ def run_server(host: str, port: int, threads: int = 8, push_port: int | None = N
 
     from django.db import connection
 
-    from ngoso.core.jobs import mark_interrupted
+    from ngoso.core.jobs import clean_up, mark_interrupted
     from ngoso.wsgi import application
 
     mark_interrupted()
+    clean_up(grace_seconds=0)  # expired export files, orphan exports and uploads of interrupted jobs
     if push_port != 0:  # the smart radio's long-poll push server (docs/radio.md)
         import os
 

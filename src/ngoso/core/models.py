@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def new_token() -> str:
+    """The job's address in URLs: 192 random bits, never the sequential id."""
+    return secrets.token_urlsafe(24)
 
 
 class Job(models.Model):
@@ -23,7 +30,11 @@ class Job(models.Model):
     total = models.PositiveIntegerField(default=0)
     message = models.CharField(max_length=300, blank=True)
     result = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True, help_text="What the user is told (Vietnamese / English).")
+    error_detail = models.TextField(blank=True, help_text="The traceback, for staff in the admin only.")
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True,
+                                      help_text="The file is deleted at this time (exports).")
     file = models.CharField(max_length=300, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
     place_path = models.CharField(max_length=255, blank=True)
@@ -37,6 +48,17 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} {self.status}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("job", kwargs={"token": self.token})
+
+    @property
+    def expired(self) -> bool:
+        from django.utils import timezone
+
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
     @property
     def percent(self) -> int:

@@ -51,9 +51,9 @@ urlpatterns = [
     path("lessons/<slug:skill>/edit/", lessons.edit, name="lesson_edit"),
     path("lessons/<slug:skill>/history/", lessons.history, name="lesson_history"),
     path("lessons/<slug:skill>/restore/<int:pk>/", lessons.restore, name="lesson_restore"),
-    path("jobs/<int:pk>/", views.job_detail, name="job"),
-    path("jobs/<int:pk>/status.json", views.job_status, name="job_status"),
-    path("jobs/<int:pk>/download/", views.job_download, name="job_download"),
+    path("jobs/<str:token>/", views.job_detail, name="job"),
+    path("jobs/<str:token>/status.json", views.job_status, name="job_status"),
+    path("jobs/<str:token>/download/", views.job_download, name="job_download"),
     path("", include("ngoso.livelihoods.urls")),
     path("radio/", include("ngoso.radio.urls")),
 ]

@@ -1,9 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
-from ngoso.accounts.scope import scoped
-
+from . import jobs
 from .models import Job
 
 
@@ -16,33 +15,50 @@ def home(request):
     return render(request, "core/no_area.html")
 
 
-def _job_for(request, pk) -> Job:
-    job = get_object_or_404(Job, pk=pk)
-    if job.created_by_id != request.user.pk and not scoped(Job.objects.filter(pk=pk), request.user).exists():
+def _job_for(request, token) -> Job:
+    """The job at this address, if the user may open it (``jobs.may_open``); otherwise 404, so that an
+    address reveals nothing about whether a job exists."""
+    job = Job.objects.select_related("created_by__place").filter(token=token).first()
+    if job is None or not jobs.may_open(request.user, job):
         raise Http404
     return job
 
 
 @login_required
-def job_detail(request, pk):
-    return render(request, "core/job.html", {"job": _job_for(request, pk)})
+def job_detail(request, token):
+    return render(request, "core/job.html", {"job": _job_for(request, token)})
 
 
 @login_required
-def job_status(request, pk):
-    job = _job_for(request, pk)
+def job_status(request, token):
+    job = _job_for(request, token)
     return JsonResponse({"status": job.status, "done": job.done, "total": job.total, "percent": job.percent,
-                         "message": job.message, "result": job.result})
+                         "message": job.message, "result": job.result, "error": job.error})
 
 
 @login_required
-def job_download(request, pk):
-    job = _job_for(request, pk)
-    if job.status != Job.Status.DONE or not job.file:
-        raise Http404
+def job_download(request, token):
+    """The export file: checked (``jobs.may_open``), not expired, and every download audited."""
     from pathlib import Path
 
-    path = Path(job.file)
-    if not path.exists():
+    from ngoso.accounts import audit
+    from ngoso.accounts.models import AuditEntry
+
+    job = _job_for(request, token)
+    if job.status != Job.Status.DONE:
         raise Http404
-    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+    if job.expired and job.file:
+        jobs.drop_file(job, "expired")  # deleted now, not only by the next clean-up
+    if job.expired or not job.file:
+        return render(request, "core/job_expired.html", {"job": job}, status=410)
+    path = Path(job.file) if job.file else None
+    if path is None or not path.exists():
+        return render(request, "core/job_expired.html", {"job": job}, status=410)
+    audit.record_event(AuditEntry.Action.EXPORT, "people.Resident", job.place_path,
+                       {"download": job.token[:12], "place": (job.params or {}).get("place"), "file": path.name,
+                        "rows": (job.result or {}).get("rows"), "residents": (job.result or {}).get("residents"),
+                        "made_by": job.created_by.get_username() if job.created_by else None},
+                       object_repr=path.name)
+    resp = FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+    resp["Cache-Control"] = "no-store, private"
+    return resp

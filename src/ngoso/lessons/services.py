@@ -316,13 +316,15 @@ def translation_template(language: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from ngoso.core import xlsx
+
     lang = C.languages().get(language)
     if lang is None or lang.shipped:
         raise LessonError(f"«{language}» không phải ngôn ngữ dân tộc để dịch", f"'{language}' is not a minority language")
     wb = Workbook()
     ws = wb.active
     ws.title = "Bản dịch"
-    ws.append([TR_COLUMNS[k][0] for k in ("skill", "audience", "path", "vi", "text")])
+    xlsx.append(ws, [TR_COLUMNS[k][0] for k in ("skill", "audience", "path", "vi", "text")])
     for c in ws[1]:
         c.font = Font(bold=True)
     for aud in C.AUDIENCES:
@@ -333,7 +335,7 @@ def translation_template(language: str) -> bytes:
                 continue
             have = dict(C.pieces(tr[s.code].content)) if s.code in tr else {}
             for path, text in C.pieces(vi[s.code].content):
-                ws.append([s.code, aud, path, text, have.get(path, "")])
+                xlsx.append(ws, [s.code, aud, path, text, have.get(path, "")])
     for col, width in zip("ABCDE", (22, 10, 18, 70, 70)):
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=2):

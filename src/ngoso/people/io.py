@@ -797,31 +797,45 @@ def export_fingerprint(place: Place, user) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def export_people(place: Place, user, out_path: Path, progress: Callable = lambda *a: None) -> int:
-    """Write an XLSX export of everything under ``place`` that ``user`` may see. Audited. Returns rows."""
-    from openpyxl import Workbook
+def export_people(place: Place, user, out_path: Path, progress: Callable = lambda *a: None,
+                  stats: dict | None = None) -> int:
+    """Write an XLSX export of everything under ``place`` that ``user`` may see. Audited. Returns rows;
+    ``stats``, when given, receives ``residents`` (how many people the file holds).
+
+    The rows are read in one read-only snapshot (``core.snapshot``): the file shows the area as it was at
+    one instant, and phones syncing (or another export) meanwhile neither disturb it nor make it fail."""
+    from ngoso.core import xlsx
+    from ngoso.core.snapshot import read_snapshot
 
     if not can_see_place(user, place):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied("place outside the user's area")
-    total = within_count(place, user)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(PEOPLE_SHEET)
-    ws.append([c.header for c in PEOPLE_COLUMNS])
-    n = 0
-    for row in people_rows(place, user):
-        ws.append(row)
-        n += 1
-        if n % 2000 == 0:
-            progress(n, total, "Đang xuất / exporting")
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(".part")
-    wb.save(tmp)
-    tmp.replace(out_path)  # never leave a half-written export behind
-    audit.record_event(AuditEntry.Action.EXPORT, "people.Resident", place.path,
-                       {"rows": n, "place": place.code, "file": out_path.name}, object_repr=place.name)
+    wb = xlsx.workbook()
+    ws = wb.create_sheet(PEOPLE_SHEET)
+    xlsx.append(ws, [c.header for c in PEOPLE_COLUMNS])
+    n = 0
+    with read_snapshot():
+        total = within_count(place, user)
+        for row in people_rows(place, user):
+            xlsx.append(ws, row)
+            n += 1
+            if n % 2000 == 0:
+                progress(n, total, "Đang xuất / exporting")
+    try:
+        wb.save(tmp)
+        tmp.replace(out_path)  # never leave a half-written export behind
+    finally:
+        tmp.unlink(missing_ok=True)
+    with transaction.atomic():  # on SQLite: in the writer queue, not against the busy handler
+        audit.record_event(AuditEntry.Action.EXPORT, "people.Resident", place.path,
+                           {"rows": n, "residents": total, "place": place.code, "file": out_path.name},
+                           object_repr=place.name)
+    if stats is not None:
+        stats["residents"] = total
     progress(n, n, "Xong / done")
     return n
 
@@ -839,10 +853,12 @@ def template_workbook(user=None) -> bytes:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from ngoso.core import xlsx
+
     wb = Workbook()
     ws = wb.active
     ws.title = PEOPLE_SHEET
-    ws.append([c.header for c in PEOPLE_COLUMNS])
+    xlsx.append(ws, [c.header for c in PEOPLE_COLUMNS])
     bold = Font(bold=True)
     for i, col in enumerate(PEOPLE_COLUMNS, start=1):
         cell = ws.cell(row=1, column=i)
@@ -858,25 +874,25 @@ def template_workbook(user=None) -> bytes:
             dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}5000")
     ws.freeze_panes = "A2"
     guide = wb.create_sheet("Hướng dẫn")
-    guide.append(["Cột / Column", "Bắt buộc / Required", "Tiếng Anh / English", "Ghi chú / Notes", "Giá trị / Values"])
+    xlsx.append(guide, ["Cột / Column", "Bắt buộc / Required", "Tiếng Anh / English", "Ghi chú / Notes", "Giá trị / Values"])
     for col in PEOPLE_COLUMNS:
-        guide.append([col.vi, "Có" if col.required else "", col.en, f"{col.help_vi} {col.help_en}".strip(),
+        xlsx.append(guide, [col.vi, "Có" if col.required else "", col.en, f"{col.help_vi} {col.help_en}".strip(),
                       ", ".join(col.choices)])
-    guide.append([])
-    guide.append(["Mỗi dòng là một người; các cột của hộ lặp lại trên mỗi dòng của hộ. Tệp được nhập toàn bộ "
+    xlsx.append(guide, [])
+    xlsx.append(guide, ["Mỗi dòng là một người; các cột của hộ lặp lại trên mỗi dòng của hộ. Tệp được nhập toàn bộ "
                   "hoặc không nhập gì nếu có lỗi.",
                   "", "One row per resident; household columns repeat on each row. A file is imported whole, "
                   "or not at all if any row has an error."])
     lists = wb.create_sheet("Danh mục")
-    lists.append(["Mã dân tộc", "Dân tộc", "Ethnic group"])
+    xlsx.append(lists, ["Mã dân tộc", "Dân tộc", "Ethnic group"])
     for e in Ethnicity.objects.order_by("code"):
-        lists.append([e.code, e.name_vi, e.name_en])
+        xlsx.append(lists, [e.code, e.name_vi, e.name_en])
     if user is not None:
         villages = scoped(Place.objects.filter(level=Level.VILLAGE, valid_to__isnull=True), user).order_by("path")[:5000]
-        lists.append([])
-        lists.append(["Mã thôn", "Thôn / tổ dân phố", "Xã / phường"])
+        xlsx.append(lists, [])
+        xlsx.append(lists, ["Mã thôn", "Thôn / tổ dân phố", "Xã / phường"])
         for v in villages.select_related("parent"):
-            lists.append([v.code, v.name, v.parent.name if v.parent else ""])
+            xlsx.append(lists, [v.code, v.name, v.parent.name if v.parent else ""])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -887,11 +903,59 @@ def export_job(job, progress) -> dict:
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
-    user = get_user_model().objects.get(pk=job.params["user_id"])
-    place = Place.objects.get(code=job.params["place"])
+    from ngoso.core.jobs import JobError, export_ttl
+
+    user = get_user_model().objects.filter(pk=job.params["user_id"], is_active=True).first()
+    place = Place.objects.filter(code=job.params["place"]).first()
+    if user is None or place is None:
+        raise JobError("Tài khoản hoặc địa bàn của lần xuất này không còn nữa.",
+                       "The account or the area of this export no longer exists.")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    out = Path(settings.EXPORT_ROOT) / f"ngoso-{place.code}-{stamp}-{job.pk}.xlsx"
+    # the file name carries the job's random token, so a name seen in a log or the audit is no address either
+    out = Path(settings.EXPORT_ROOT) / f"ngoso-{place.code}-{stamp}-{job.token[:12]}.xlsx"
+    stats: dict = {}
     with audit.acting_as(user):
-        n = export_people(place, user, out, progress)
-    type(job).objects.filter(pk=job.pk).update(file=str(out))
-    return {"rows": n, "file": out.name}
+        n = export_people(place, user, out, progress, stats)
+    residents = stats["residents"]
+    with transaction.atomic():
+        type(job).objects.filter(pk=job.pk).update(file=str(out), expires_at=timezone.now() + export_ttl())
+    # A resident of the area erased while this export ran may be in the file: an erasure from now on
+    # finds the file recorded above; one that came before is found here.
+    from ngoso.accounts.scope import within
+    from ngoso.core.jobs import drop_file
+
+    from .models import Erasure
+
+    if within(Erasure.objects.all(), place).filter(requested_at__gte=job.created_at).exists():
+        job.refresh_from_db()
+        drop_file(job, "erasure")
+        raise JobError("Một người trong địa bàn vừa được xoá dữ liệu theo yêu cầu trong lúc xuất; tệp đã bị huỷ. "
+                       "Hãy xuất lại.", "A person in the area was erased on request while the export ran; the "
+                       "file was discarded. Export again.")
+    return {"rows": n, "residents": residents, "file": out.name}
+
+
+def delete_exports_covering(village: Place) -> int:
+    """Erasure: forget every earlier export file that may hold a person of ``village`` (exports of the
+    village or of any place above it, in today's tree or the former one). Returns how many were dropped.
+    The rows stay (the audit of who exported what is kept); the files are deleted once the surrounding
+    transaction commits, so an erasure that fails leaves them."""
+    from django.db import transaction
+
+    from ngoso.core.jobs import drop_file
+    from ngoso.core.models import Job
+
+    def covers(job_path: str) -> bool:
+        return bool(job_path) and any(p and p.startswith(job_path) for p in (village.path, village.former_path))
+
+    jobs = [j for j in Job.objects.filter(kind="export_people").exclude(file="") if covers(j.place_path)]
+    for job in jobs:
+        Job.objects.filter(pk=job.pk).update(file="", result={**job.result, "file_dropped": "erasure"})
+    files = {j.file for j in jobs}
+
+    def unlink():
+        for f in files:
+            Path(f).unlink(missing_ok=True)
+
+    transaction.on_commit(unlink)
+    return len(jobs)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from ngoso.accounts import audit
 from ngoso.accounts.models import AuditEntry
 
+from .io import delete_exports_covering
 from .models import Consent, Erasure, Ethnicity, Household, Relation, Resident
 
 
@@ -110,6 +111,7 @@ def erase_resident(resident: Resident, *, done_by: str, reason: str = "") -> Era
         new_head.relation = Relation.HEAD
         new_head.save()
     erasure.save()
+    erasure.exports_deleted = delete_exports_covering(household.village)  # earlier files holding the person
     people_changed([] if erasure.household_removed else [household.pk], [household.village_id])
     audit.record_event(AuditEntry.Action.ERASE, "people.Resident", household.village.path,
                        {"resident_pk": pk, "household": household.code, "reason": reason},
@@ -130,11 +132,13 @@ def export_area(place, user):
     fp = export_fingerprint(place, user)
     params = {"place": place.code, "user_id": user.pk}
     if fp:
-        prev = Job.objects.filter(kind="export_people", status=Job.Status.DONE, fingerprint=fp).exclude(file="").first()
+        prev = Job.objects.filter(kind="export_people", status=Job.Status.DONE, fingerprint=fp,
+                                  expires_at__gt=timezone.now()).exclude(file="").first()
         if prev is not None and Path(prev.file).exists():
             job = Job.objects.create(kind="export_people", status=Job.Status.DONE, params=params, fingerprint=fp,
                                      file=prev.file, created_by=user, place_path=place.path, done=prev.done,
                                      total=prev.total, finished_at=timezone.now(),
+                                     expires_at=timezone.now() + jobs.export_ttl(),
                                      result={**prev.result, "reused_from": prev.pk})
             with audit.acting_as(user):
                 audit.record_event(AuditEntry.Action.EXPORT, "people.Household", place.path,

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
 
 from ngoso.accounts.scope import can_see_place, get_scoped_or_404, require, scoped
@@ -71,7 +71,11 @@ def resident_erase(request, uuid):
     village = r.household.village
     erasure = services.erase_resident(r, done_by=request.user.get_username(), reason=request.POST.get("reason", "")[:200])
     messages.success(request, _("The person's data has been erased.")
-                     + (" " + _("The household had nobody left and was removed.") if erasure.household_removed else ""))
+                     + (" " + _("The household had nobody left and was removed.") if erasure.household_removed else "")
+                     + (" " + ngettext("%(n)d earlier export file that held the person was deleted.",
+                                       "%(n)d earlier export files that held the person were deleted.",
+                                       erasure.exports_deleted) % {"n": erasure.exports_deleted}
+                        if erasure.exports_deleted else ""))
     return redirect("place", code=village.code)
 
 
@@ -115,7 +119,7 @@ def import_page(request):
                 fh.write(chunk)
         job = jobs.submit("import_people", {"path": fh.name, "filename": upload.name, "user_id": request.user.pk},
                           user=request.user, place_path=request.user.place.path if request.user.place_id else "")
-        return redirect("job", pk=job.pk)
+        return redirect(job)
     return render(request, "people/import.html")
 
 
@@ -135,4 +139,4 @@ def export_place(request, code):
     if not can_see_place(request.user, place):
         raise PermissionDenied
     job = services.export_area(place, request.user)
-    return redirect("job", pk=job.pk)
+    return redirect(job)

@@ -306,12 +306,14 @@ def bottlenecks(place: Place) -> list[VillageCoverage]:
 def coverage_xlsx(rows: list[VillageCoverage]) -> bytes:
     from openpyxl import Workbook
 
+    from ngoso.core import xlsx
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Điểm nghẽn")
-    ws.append(["Hạng", "Mã thôn", "Thôn", "Xã", "Sóng di động", "Wifi miễn phí", "Loa truyền thanh", "Số hộ",
+    xlsx.append(ws, ["Hạng", "Mã thôn", "Thôn", "Xã", "Sóng di động", "Wifi miễn phí", "Loa truyền thanh", "Số hộ",
                "Hộ chưa có điện thoại thông minh", "%", "Điểm", "Lý do"])
     for i, c in enumerate(rows, 1):
-        ws.append([i, c.village.code, c.village.name, c.village.parent.name if c.village.parent_id else "", c.mobile,
+        xlsx.append(ws, [i, c.village.code, c.village.name, c.village.parent.name if c.village.parent_id else "", c.mobile,
                    "Có" if c.wifi else "Không", "Có" if c.loudspeaker else "Không", c.households, c.no_smartphone,
                    c.no_smartphone_pct, round(c.score, 2), "; ".join(c.reasons)])
     buf = io.BytesIO()
@@ -386,19 +388,21 @@ def rates(place: Place, year: int) -> dict:
 def rates_xlsx(data: dict) -> bytes:
     from openpyxl import Workbook
 
+    from ngoso.core import xlsx
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Tỷ lệ hộ nghèo")
-    ws.append(["Chỉ tiêu", str(data["previous"]["year"]), str(data["current"]["year"]), "Thay đổi (điểm %)"])
+    xlsx.append(ws, ["Chỉ tiêu", str(data["previous"]["year"]), str(data["current"]["year"]), "Thay đổi (điểm %)"])
     for key, label in (("households", "Số hộ rà soát"), ("poor", "Hộ nghèo"), ("near_poor", "Hộ cận nghèo"),
                        ("poor_rate", "Tỷ lệ hộ nghèo (%)"), ("near_poor_rate", "Tỷ lệ hộ cận nghèo (%)")):
-        ws.append([label, data["previous"][key], data["current"][key], data["change_pp"].get(key)])
+        xlsx.append(ws, [label, data["previous"][key], data["current"][key], data["change_pp"].get(key)])
     ws2 = wb.create_sheet("Theo nhóm")
-    ws2.append(["Nhóm", "Số hộ", "Hộ nghèo", "Tỷ lệ (%)", "Hộ cận nghèo", "Tỷ lệ (%)"])
+    xlsx.append(ws2, ["Nhóm", "Số hộ", "Hộ nghèo", "Tỷ lệ (%)", "Hộ cận nghèo", "Tỷ lệ (%)"])
     for g in data["groups"].values():
-        ws2.append([g["label"], g["households"], g["poor"], g["poor_rate"], g["near_poor"], g["near_poor_rate"]])
+        xlsx.append(ws2, [g["label"], g["households"], g["poor"], g["poor_rate"], g["near_poor"], g["near_poor_rate"]])
     ws3 = wb.create_sheet("Thiếu hụt thông tin")
     for k, v in data["information"].items():
-        ws3.append([k, v])
+        xlsx.append(ws3, [k, v])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

