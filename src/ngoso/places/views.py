@@ -23,6 +23,12 @@ def place_detail(request, code):
         households = within(scoped(Household.objects.all(), request.user), place) \
             .prefetch_related("residents").order_by("alley", "house_number", "code")
         context["page"] = Paginator(households, 50).get_page(request.GET.get("page"))
+        from ngoso.people import privacy
+
+        responsible = set() if privacy.role_fields(request.user) else \
+            set(Household.objects.filter(id__in=privacy.responsible_household_ids(request.user)).values_list("id", flat=True))
+        for hh in context["page"]:
+            hh.see_poverty = "poverty" in privacy.visible_fields(request.user, hh, responsible=hh.pk in responsible)
     else:
         counts = counts_under(place)
         children = list(Place.objects.filter(parent=place).select_related("type").order_by("name"))

@@ -82,6 +82,12 @@
         if (page.catalogue) { await setMeta("catalogue", page.catalogue); await setMeta("catalogue_version", page.catalogue.version); }
         if (page.lessons) { await setMeta("lessons", page.lessons); await setMeta("lessons_version", page.lessons.version); }
         await tx("households", "readwrite", (s) => (page.removed || []).forEach((c) => s.delete(c)));
+        if (page.held) {  // the phone keeps only the households the member answers for (docs/sync.md)
+          const held = new Set(page.held), have = (await all("households")).map((h) => h.code);
+          await tx("households", "readwrite", (s) => have.filter((c) => !held.has(c)).forEach((c) => s.delete(c)));
+          // one it should hold but lacks (a member joined the leader's team): the next round is a full one
+          if (page.held.some((c) => !have.includes(c))) await setMeta("cursor", "");
+        }
         await setMeta("assigned", page.assigned || []);
         break;
       }
@@ -146,7 +152,7 @@
     for (const h of mine) {
       const head = (h.residents.find((r) => r.relation === "head") || h.residents[0] || {}).full_name || h.code;
       const a = el("a", {href: "#" + h.code, class: "stop"}, el("strong", {text: head}),
-        el("span", {text: `${h.village_name} · ${h.house_number ? "số " + h.house_number : h.code}${h.alley ? ", ngõ " + h.alley : ""}`}),
+        el("span", {text: `${h.village_name} · ${h.house_number ? "số " + h.house_number : (h.address || h.code)}${h.alley ? ", ngõ " + h.alley : ""}`}),
         el("span", {class: "why", text: h.reasons_vi || ""}));
       a.addEventListener("click", (e) => { e.preventDefault(); visitForm(h); });
       list.append(el("li", h.next_visit_on && h.next_visit_on <= t ? {class: "due"} : {}, a));
@@ -218,9 +224,8 @@
     const L = state.lessons;
     if (!L) return null;
     const aud = resident && resident.birth_year && new Date().getFullYear() - resident.birth_year >= L.elderly_age ? "elderly" : "standard";
-    let lang = "vi";
-    for (const [code2, groups] of Object.entries(L.languages || {}))
-      if (resident && groups.includes(resident.ethnicity_code)) lang = code2;
+    // the server sends the resident's lesson language, never their ethnic group (decision 0006)
+    const lang = (resident && resident.language) || "vi";
     return L.lessons.find((x) => x.skill === code && x.audience === aud && x.language === lang)
       || L.lessons.find((x) => x.skill === code && x.audience === aud && x.language === "vi");
   }
