@@ -819,6 +819,21 @@ def withdraw_story_bulletin(story, reason: str) -> bool:
     return True
 
 
+def erase_story_bulletin(story) -> bool:
+    """Erasure on request: the bulletin made from ``story`` (and its copies) loses every word and sound of it
+    (``radio.services.erase_bulletin``). Withdrawing (above) only archives; an erased person must not stay named."""
+    ref = story.bulletin_ref
+    if not ref:
+        return False
+    try:
+        from ngoso.radio import services as radio
+    except ModuleNotFoundError as exc:
+        if exc.name in ("ngoso.radio", "ngoso.radio.services"):
+            return False
+        raise
+    return bool(radio.erase_bulletin(ref))
+
+
 def story_consents(stories) -> dict:
     """{story id: its consent in force or None} for many stories in one query."""
     whose = {s.pk: s.resident_id for s in stories}

@@ -82,6 +82,37 @@ def withdraw_bulletin(bulletin_pk, reason: str = "") -> Bulletin | None:
     return bulletin
 
 
+def erase_bulletin(bulletin_pk) -> int:
+    """Erasure on request of a person a bulletin names (a story's bulletin, ``livelihoods.story_to_bulletin``):
+    the bulletin and the copies sent down from it keep their rows (play logs point at them) but lose their
+    title, text, spoken text and audio; they are archived, so never aired again; the audio file goes unless
+    another bulletin still uses it; the render jobs' messages and the audit entries that held the text are
+    scrubbed. Returns how many bulletins were erased."""
+    from ngoso.accounts import audit
+    from ngoso.core.models import Job
+
+    todo = list(Bulletin.objects.filter(pk=bulletin_pk)) if str(bulletin_pk).isdigit() else []
+    seen = set()
+    while todo:
+        b = todo.pop()
+        if b.pk in seen:
+            continue
+        seen.add(b.pk)
+        todo += list(Bulletin.objects.filter(parent=b))
+        path = b.audio_path
+        b.title, b.text, b.spoken_text, b.source, b.audio_error = audit.ERASED, "", "", "erased", ""
+        b.status, b.approved_by, b.approved_at = Bulletin.Status.ARCHIVED, None, None
+        b.audio_status, b.audio_path, b.audio_sha256, b.audio_duration = Bulletin.Audio.NONE, "", "", 0
+        b.audio_uploaded = False
+        b.save()
+        audit.scrub("radio.Bulletin", str(b.pk))
+        Job.objects.filter(kind="radio_render", params__bulletin=b.pk).update(message="", result={}, error="")
+        if path and not Bulletin.objects.filter(audio_path=path).exists():
+            (Path(settings.DATA_DIR) / path).unlink(missing_ok=True)
+        _programme_changed_for(b)
+    return len(seen)
+
+
 def edit_bulletin(bulletin: Bulletin, **fields) -> Bulletin:
     """Change a bulletin; an approved one goes back to draft (it must be approved again) and its audio is redone."""
     if bulletin.status == Bulletin.Status.ARCHIVED:
