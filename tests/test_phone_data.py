@@ -15,6 +15,7 @@ from django.test import Client
 
 from ngoso.people.models import Ethnicity, Household, Resident
 from ngoso.sync.models import DeviceToken
+from tests.test_browser import browser  # noqa: F401  (the shared browser fixture)
 
 TODAY = datetime.date.today()
 SENSITIVE_KEYS = {"phone", "latitude", "longitude", "poverty", "poverty_status", "poverty_year", "ethnicity",
@@ -219,3 +220,49 @@ def test_visible_fields_is_the_one_rule(village, users):
     assert privacy.visible_fields(users.viewer, v01) == privacy.NONE
     assert privacy.visible_fields(users.radio, v01) == privacy.NONE
     assert privacy.can_see(users.leader, "gps", v12) and not privacy.can_see(users.member, "phone", v12)
+
+
+# --- the phone's stored data, read back from a real browser ---------------------------------------------------
+
+READ_STORE = """async () => {
+  const db = await new Promise((ok, fail) => { const r = indexedDB.open('ngoso-field-member_a1');
+    r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+  return await new Promise((ok) => { const q = db.transaction('households').objectStore('households').getAll();
+    q.onsuccess = () => { db.close(); ok(q.result); }; });
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_phone_stores_only_its_households_and_drops_one_unassigned(live_server, people, users, area, browser):  # noqa: F811
+    from tests.test_field_app import _open_app
+    from ngoso.teams.models import Member, Membership, Team
+    from ngoso.visits import services
+    from ngoso.visits.models import Assignment
+
+    t = Team.objects.create(place=area.va1, level="village", name="Tổ")
+    mem = Member.objects.create(place=area.va1, full_name="Phạm Thị Viên", user=users.member)
+    Membership.objects.create(member=mem, team=t, role="member", started_on="2024-01-01")
+    tay = Ethnicity.objects.get(code="02")
+    for i in range(6):
+        h = Household.objects.create(code=f"W{i}", village=area.va1, house_number=str(i), phone="0912000111",
+                                     latitude=21.3, longitude=106.1, poverty_status="poor", poverty_year=2025)
+        Resident.objects.create(household=h, full_name=f"Người {i}", sex="male", birth_year=1950, ethnicity=tay,
+                                relation="head", disability=True, phone="0987000111")
+    services.assign(users.leader, [people.h1, *Household.objects.filter(code__in=["W0", "W1", "W2"])], mem)
+    context, page = _open_app(browser, live_server)
+    page.wait_for_selector("body[data-ready='1']", timeout=20000)
+    page.wait_for_function("document.querySelectorAll('#app-list li a.stop').length === 4", timeout=15000)
+    stored = page.evaluate(READ_STORE)
+    assert sorted(h["code"] for h in stored) == ["H1", "W0", "W1", "W2"]  # not W3–W5, not H2 (same commune)
+    assert not _keys(stored) & SENSITIVE_KEYS
+    text = json.dumps(stored, ensure_ascii=False)
+    assert "0912000111" not in text and "0987000111" not in text and "0912345678" not in text
+    # W1 is taken off the member: gone from the phone after the next sync
+    a = Assignment.objects.get(household__code="W1", ended_on__isnull=True)
+    a.ended_on = TODAY
+    a.save()
+    page.click("#send-now")
+    page.wait_for_function("document.querySelectorAll('#app-list li a.stop').length === 3", timeout=15000)
+    assert sorted(h["code"] for h in page.evaluate(READ_STORE)) == ["H1", "W0", "W2"]
+    context.close()
