@@ -47,18 +47,20 @@ def role_fields(user) -> frozenset:
     return NONE
 
 
-def responsible_member_ids(user):
+def responsible_member_ids(user) -> list[int]:
     """Ids of the members whose assignments the user answers for: their own and, for a team leader, those of
-    every member of the teams they lead (a subquery, not evaluated)."""
-    from ngoso.teams.models import Member, Membership
+    every member of the teams they lead. A short list, evaluated here, so that the assignments are then found
+    through their (member, ended_on) index, never by scanning them all."""
+    from ngoso.teams.models import Membership
 
     member = getattr(user, "member", None) if getattr(user, "is_authenticated", False) else None
     if member is None:
-        return Member.objects.none().values("id")
+        return []
     if user.role == Role.TEAM_LEADER:
         teams = Membership.objects.filter(member=member, ended_on__isnull=True).values("team_id")
-        return Membership.objects.filter(team_id__in=teams, ended_on__isnull=True).values("member_id")
-    return Member.objects.filter(pk=member.pk).values("id")
+        return sorted({member.pk, *Membership.objects.filter(team_id__in=teams, ended_on__isnull=True)
+                       .values_list("member_id", flat=True)})
+    return [member.pk]
 
 
 def responsible_household_ids(user):

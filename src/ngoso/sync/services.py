@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import json
 import uuid as uuidlib
 from dataclasses import dataclass
@@ -339,6 +340,13 @@ def _removed(user, cur: Cursor, since, held: set[str]) -> list[str]:
     return sorted(codes - held)
 
 
+@functools.lru_cache(maxsize=256)
+def _language_of(ethnicity_code: str | None) -> str | None:
+    from ngoso.lessons.content import language_for_ethnicity
+
+    return language_for_ethnicity(ethnicity_code)  # reads the languages file: once per group, not per resident
+
+
 def _lesson_languages() -> set[str]:
     from ngoso.lessons.models import LessonVersion
 
@@ -352,13 +360,11 @@ def _household(h: Household, residents: list[dict], mine: bool, levels, skills, 
     and priority), the poverty status, the ethnic group and the disability as such. A resident's ethnic group
     reaches the phone only as the language of their lessons; poverty, minority and disability only inside the
     priority reasons of the member's own households (decision 0006)."""
-    from ngoso.lessons.content import language_for_ethnicity
-
     st = getattr(h, "status", None) if _has(h, "status") else None
     reasons = mine and prio is not None and {"poverty", "ethnicity", "disability"} <= fields
 
     def language(code):
-        lang = language_for_ethnicity(code) if "ethnicity" in fields else None
+        lang = _language_of(code) if "ethnicity" in fields else None
         return lang if lang in langs else "vi"
 
     return {
