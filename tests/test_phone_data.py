@@ -149,6 +149,8 @@ def test_a_forged_cursor_is_a_clear_400(village, users):
         text = base64.urlsafe_b64encode(json.dumps(raw).encode()).decode()
         r = c.get("/api/v1/sync/pull", {"cursor": text})
         assert r.status_code == 400 and "con trỏ" in r.json()["error"].lower(), (raw, r.content)
+    naive = base64.urlsafe_b64encode(json.dumps({"s": "2026-01-02T03:04:05", "v": 2}).encode()).decode()
+    assert c.get("/api/v1/sync/pull", {"cursor": naive}).status_code == 200  # a time without zone: local time
 
 
 # --- pages by role ------------------------------------------------------------------------------------------

@@ -274,6 +274,8 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
     # villages of the area
     qs = held_households(user)
     since = parse_datetime(cur.since) if cur.since else None
+    if since is not None and timezone.is_naive(since):
+        since = timezone.make_aware(since)
     if since is not None:
         # EXISTS per household (through each table's household index), not joins: joining residents,
         # visits and assignments multiplies rows by the household's whole history
