@@ -201,6 +201,8 @@ def test_a_radio_operator_opens_no_household_or_resident(village, users, login):
     assert c.get("/households/V01/").status_code == 403
     assert c.get(f"/residents/{res.uuid}/").status_code == 403
     assert c.get("/api/v1/residents", {"q": "Người"}).status_code == 403
+    village = c.get(f"/places/{village.households[0].village.code}/").content.decode()
+    assert "Người 1" not in village and "/households/" not in village  # the village's figures, not its people
     assert "Người 1" not in c.get("/search/?q=Người").content.decode()
 
 
