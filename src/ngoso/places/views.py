@@ -26,8 +26,8 @@ def place_detail(request, code):
         households = within(scoped(Household.objects.all(), request.user), place) \
             .prefetch_related("residents").order_by("alley", "house_number", "code")
         context["page"] = Paginator(households, 50).get_page(request.GET.get("page"))
-        responsible = set() if privacy.role_fields(request.user) else \
-            set(Household.objects.filter(id__in=privacy.responsible_household_ids(request.user)).values_list("id", flat=True))
+        responsible = set() if privacy.role_fields(request.user) else set(
+            Household.objects.filter(id__in=privacy.responsible_household_ids(request.user)).values_list("id", flat=True))
         for hh in context["page"]:
             hh.see_poverty = "poverty" in privacy.visible_fields(request.user, hh, responsible=hh.pk in responsible)
     elif place.level != Level.VILLAGE:
