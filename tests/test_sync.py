@@ -181,11 +181,15 @@ def test_edits_resolve_field_by_field_later_wins_other_kept(people, users, devic
 def test_pull_is_scoped_chunked_and_resumable(people, users, device, area):
     from ngoso.people.models import Ethnicity, Resident
 
+    from ngoso.visits.models import Assignment
+
     kinh = Ethnicity.objects.get(code="01")
     for i in range(25):
         h = Household.objects.create(code=f"P{i:02d}", village=area.va1)
         Resident.objects.create(household=h, full_name=f"Người {i}", sex="male", birth_year=1980, ethnicity=kinh,
                                 relation="head")
+        Assignment.objects.create(household=h, member=users.member.member, started_on=TODAY)
+    Household.objects.create(code="U1", village=area.va1)  # in the village, assigned to nobody: stays off the phone
     seen, cursor, pages = [], "", 0
     while True:
         r = device.client.get("/api/v1/sync/pull", {"cursor": cursor, "limit": 10}).json()
@@ -200,9 +204,9 @@ def test_pull_is_scoped_chunked_and_resumable(people, users, device, area):
         if r["complete"]:
             break
         r = device.client.get("/api/v1/sync/pull", {"cursor": r["cursor"], "limit": 10}).json()
-    assert sorted(seen) == sorted(["H1"] + [f"P{i:02d}" for i in range(25)])  # the village only, each once
-    assert "H3" not in seen and "H2" not in seen
-    assert r["assigned"] == ["H1"] and r["catalogue"]["version"] and len(r["catalogue"]["skills"]) >= 24
+    assert sorted(seen) == sorted(["H1"] + [f"P{i:02d}" for i in range(25)])  # the member's own only, each once
+    assert "H3" not in seen and "H2" not in seen and "U1" not in seen
+    assert r["assigned"] == sorted(["H1"] + [f"P{i:02d}" for i in range(25)]) and r["catalogue"]["version"] and len(r["catalogue"]["skills"]) >= 24
     h1 = device.client.get("/api/v1/sync/pull", {"limit": 100}).json()["households"][0]
     assert h1["assigned_to_me"] and h1["reasons_vi"] and h1["residents"][0]["uuid"]
     # next round: only what changed

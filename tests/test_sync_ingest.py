@@ -163,8 +163,9 @@ def test_pull_since_a_cursor_finds_each_kind_of_change(people, users, team):
         h = Household.objects.create(code=f"Q{i}", village=people.h1.village)
         Resident.objects.create(household=h, full_name=f"Q {i}", sex="male", birth_year=1980, ethnicity=kinh,
                                 relation="head")
+    services.assign(users.leader, [Household.objects.get(code="Q0"), Household.objects.get(code="Q2")], team)
     r = c.get("/api/v1/sync/pull", {"limit": 100}).json()
-    assert r["complete"] and len(r["households"]) == 4
+    assert r["complete"] and len(r["households"]) == 2  # the member's own households only (Q0, Q2)
     since = r["cursor"]
     time.sleep(0.01)
     assert c.get("/api/v1/sync/pull", {"cursor": since}).json()["households"] == []
@@ -175,7 +176,7 @@ def test_pull_since_a_cursor_finds_each_kind_of_change(people, users, team):
     res.save()                                                                                     # a resident
     got = c.get("/api/v1/sync/pull", {"cursor": since}).json()
     assert sorted(h["code"] for h in got["households"]) == ["Q0", "Q1", "Q2"]
-    assert got["assigned"] == ["Q1"]
+    assert got["assigned"] == ["Q0", "Q1", "Q2"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -177,3 +177,53 @@ def scrub(model_label: str, object_pk: str) -> int:
         entry.save(update_fields=["changes", "object_repr"])
         n += 1
     return n
+
+
+# --- erasure: every entry about the person, of every audited model ---------------------------------------------
+
+def doomed(instance: models.Model) -> dict[str, set[str]]:
+    """Every object deleting ``instance`` deletes with it (its cascades), as {model label: {pk}}. Called before
+    the delete: afterwards the cascaded rows and their ids are gone, their audit entries are not."""
+    from django.db import router
+    from django.db.models.deletion import Collector
+
+    collector = Collector(using=router.db_for_write(type(instance)), origin=instance)
+    collector.collect([instance])
+    out: dict[str, set[str]] = {}
+    for model, objs in collector.data.items():
+        out.setdefault(model._meta.label, set()).update(str(o.pk) for o in objs)
+    for qs in collector.fast_deletes:
+        out.setdefault(qs.model._meta.label, set()).update(str(pk) for pk in qs.values_list("pk", flat=True))
+    return out
+
+
+def about(model: type, pk) -> dict[str, set[str]]:
+    """Objects of every audited model whose entries name ``model`` #``pk`` through a foreign key, including
+    objects deleted long ago (a poverty review removed last year still has entries holding the income)."""
+    from django.db.models import Q
+
+    out: dict[str, set[str]] = {}
+    for audited in _REGISTRY:
+        for field in audited._meta.concrete_fields:
+            if not field.is_relation or field.related_model is None or not issubclass(model, field.related_model):
+                continue
+            key = field.attname
+            pks = AuditEntry.objects.filter(model=audited._meta.label).filter(
+                Q(**{f"changes__{key}__0": pk}) | Q(**{f"changes__{key}__1": pk})).values_list("object_pk", flat=True)
+            found = {p for p in pks if p}
+            if found:
+                out.setdefault(audited._meta.label, set()).update(found)
+    return out
+
+
+def scrub_all(*groups: dict[str, set[str]]) -> int:
+    """``scrub`` every object of the given {model label: {pk}} maps; returns the entries scrubbed."""
+    n = 0
+    merged: dict[str, set[str]] = {}
+    for g in groups:
+        for label, pks in g.items():
+            merged.setdefault(label, set()).update(pks)
+    for label, pks in merged.items():
+        for pk in sorted(pks):
+            n += scrub(label, pk)
+    return n

@@ -75,9 +75,15 @@ class ResidentHit(Schema):
 
 @api.get("/residents", response=list[ResidentHit], summary="Search residents in your area by name or phone")
 def search_residents(request, q: str):
+    from ngoso.people import privacy
+
+    if not privacy.may_open_people(request.user):
+        raise HttpError(403, "Vai trò của bạn không xem dữ liệu cá nhân / your role does not see personal data")
     qs = scoped(Resident.objects.select_related("household__village"), request.user)
     digits = phone_digits(q)
     if digits and len(digits) >= 4:
+        if "phone" not in privacy.role_fields(request.user):  # a lookup by number reveals the number
+            qs = qs.filter(household_id__in=privacy.responsible_household_ids(request.user))
         qs = qs.filter(phone_digits__contains=digits)
     else:
         key = fold(q)

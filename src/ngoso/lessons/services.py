@@ -596,9 +596,9 @@ def handout_pdf(skill_code: str, audience: str = "standard", language: str = "vi
 
 
 def _pdf(html: str) -> bytes:
-    from weasyprint import HTML
+    from ngoso.core.pdf import html_to_pdf
 
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return html_to_pdf(html, base_url=str(settings.BASE_DIR))
 
 
 @dataclass

@@ -63,6 +63,10 @@ def _resident_erasing(sender, instance, **kwargs):
         _remember(instance, SuccessStory.objects.filter(resident=instance))
         _remember(instance, PublicConsent.objects.filter(resident=instance))
         _remember(instance, owned)  # the producer stays with the household; its history held their phone
+        from .services import erase_story_bulletin
+
+        for story in SuccessStory.objects.filter(resident=instance).exclude(bulletin_ref=""):
+            erase_story_bulletin(story)  # a bulletin made from their story must not name them any more
     # the household's business outlives its owner, but not their phone, their page link, or a public page
     # (the consent behind it is gone with them); a trade name that names them is replaced
     from .services import names_found

@@ -476,8 +476,11 @@ def media_root() -> Path:
 
 def store_photo(data: bytes, filename: str, folder: str) -> StoredPhoto:
     """Check and re-encode an uploaded photo; raise ``LivelihoodError`` saying what is wrong with it."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+    # weasyprint turns this on for the whole process when it is imported (ngoso.core.pdf turns it back off);
+    # a photo cut off on the way must be refused, never padded with grey
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     if not data:
         raise LivelihoodError(_("«%(f)s» is empty.") % {"f": filename})
     if len(data) > MAX_PHOTO_BYTES:
@@ -492,7 +495,13 @@ def store_photo(data: bytes, filename: str, folder: str) -> StoredPhoto:
         if fmt not in ALLOWED_FORMATS:
             raise LivelihoodError(_("«%(f)s» is a %(fmt)s file; send a JPEG, PNG or WebP photo.")
                                   % {"f": filename, "fmt": fmt})
-        im.load()
+        try:
+            im.load()
+        except OSError as exc:
+            if "truncated" not in str(exc) and "broken data stream" not in str(exc):
+                raise
+            raise LivelihoodError(_("«%(f)s» is cut off: the photo did not arrive whole. Send it again.")
+                                  % {"f": filename}) from exc
     except LivelihoodError:
         raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
@@ -817,6 +826,21 @@ def withdraw_story_bulletin(story, reason: str) -> bool:
         raise
     radio.withdraw_bulletin(int(ref) if ref.isdigit() else ref, reason)
     return True
+
+
+def erase_story_bulletin(story) -> bool:
+    """Erasure on request: the bulletin made from ``story`` (and its copies) loses every word and sound of it
+    (``radio.services.erase_bulletin``). Withdrawing (above) only archives; an erased person must not stay named."""
+    ref = story.bulletin_ref
+    if not ref:
+        return False
+    try:
+        from ngoso.radio import services as radio
+    except ModuleNotFoundError as exc:
+        if exc.name in ("ngoso.radio", "ngoso.radio.services"):
+            return False
+        raise
+    return bool(radio.erase_bulletin(ref))
 
 
 def story_consents(stories) -> dict:

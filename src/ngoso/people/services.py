@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from importlib import resources
 
 from django.db import transaction
@@ -90,22 +91,22 @@ def erase_resident(resident: Resident, *, done_by: str, reason: str = "") -> Era
     household = resident.household
     was_head = resident.relation == Relation.HEAD
     pk = resident.pk
-    consent_pks = list(resident.consents.values_list("pk", flat=True))
+    name = resident.full_name
+    # every audited object about them: what the delete takes with it, and what earlier entries name them
+    # through a foreign key (objects deleted before); scrubbed once the delete has written its own entries
+    about_them = [audit.doomed(resident), audit.about(Resident, pk)]
     resident._audit_skip = True
-    for c in resident.consents.all():
-        c._audit_skip = True
     resident.delete()
-    audit.scrub("people.Resident", str(pk))
-    for cpk in consent_pks:
-        audit.scrub("people.Consent", str(cpk))
+    audit.scrub_all(*about_them)
     erasure = Erasure(village=household.village, household_code=household.code, done_by=done_by, reason=reason)
     remaining = household.residents.order_by("birth_year", "id")
     if not remaining.exists():
         erasure.household_removed = True
         household_pk = household.pk
+        about_household = [audit.doomed(household), audit.about(Household, household_pk)]
         household._audit_skip = True
         household.delete()
-        audit.scrub("people.Household", str(household_pk))
+        audit.scrub_all(*about_household)  # its poverty reviews (incomes), assignments, producers…
     elif was_head:
         new_head = remaining.first()
         new_head.relation = Relation.HEAD
@@ -113,6 +114,10 @@ def erase_resident(resident: Resident, *, done_by: str, reason: str = "") -> Era
     erasure.save()
     erasure.exports_deleted = delete_exports_covering(household.village)  # earlier files holding the person
     people_changed([] if erasure.household_removed else [household.pk], [household.village_id])
+    # THAT an erasure happened, never what was erased: the reason keeps no trace of the name
+    reason = reason.replace(name, audit.ERASED)
+    for word in {w for w in name.split() if len(w) > 1}:
+        reason = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", "…", reason)
     audit.record_event(AuditEntry.Action.ERASE, "people.Resident", household.village.path,
                        {"resident_pk": pk, "household": household.code, "reason": reason},
                        object_repr=audit.ERASED)

@@ -20,21 +20,25 @@ from ngoso.core.text import fold, phone_digits
 from ngoso.places.models import Place
 from ngoso.teams.models import Member
 
-from . import services, targets
+from . import privacy, services, targets
 from .io import template_workbook
 from .models import Household, Resident
 
 
 @login_required
 def household_detail(request, code):
+    if not privacy.may_open_people(request.user):
+        raise PermissionDenied
     hh = get_scoped_or_404(Household.objects.select_related("village__parent"), request.user, code=code)
+    fields = privacy.visible_fields(request.user, hh)
     residents = hh.residents.select_related("ethnicity").order_by("-relation", "birth_year")
     for r in residents:
-        r.groups = targets.group_labels(targets.groups_of(r))
+        r.groups = targets.group_labels(privacy.visible_groups(targets.groups_of(r), fields))
     access = [(Household._meta.get_field(f).verbose_name, getattr(hh, f)) for f in Household.ACCESS_FIELDS]
     from ngoso.visits.views import household_context
 
     return render(request, "people/household.html", {"hh": hh, "residents": residents, "access": access,
+                                                     "see": {f: True for f in fields},
                                                      **household_context(request.user, hh)})
 
 
@@ -42,9 +46,13 @@ def household_detail(request, code):
 def resident_detail(request, uuid):
     from ngoso.visits.views import resident_context
 
+    if not privacy.may_open_people(request.user):
+        raise PermissionDenied
     r = get_scoped_or_404(Resident.objects.select_related("household__village", "ethnicity"), request.user, uuid=uuid)
+    fields = privacy.visible_fields(request.user, r.household)
     return render(request, "people/resident.html", {
-        "r": r, "groups": targets.group_labels(targets.groups_of(r)), "consent": services.current_consent(r),
+        "r": r, "groups": targets.group_labels(privacy.visible_groups(targets.groups_of(r), fields)),
+        "see": {f: True for f in fields}, "consent": services.current_consent(r),
         "can_erase": request.user.can("erase"), **resident_context(request.user, r),
     })
 
@@ -54,6 +62,8 @@ def resident_data(request, uuid):
     """The person's own copy of their data (JSON), on their request."""
     r = get_scoped_or_404(Resident.objects.select_related("household__village", "ethnicity"), request.user, uuid=uuid)
     require(request.user, "edit_people")
+    if privacy.visible_fields(request.user, r.household) != privacy.SENSITIVE:
+        raise PermissionDenied  # the person's copy holds every field: only someone who may see them all hands it over
     data = services.subject_data(r)
     resp = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="du-lieu-ca-nhan-{r.uuid}.json"'
@@ -88,7 +98,14 @@ def search(request):
         residents = scoped(Resident.objects.select_related("household__village"), request.user)
         households = scoped(Household.objects.select_related("village"), request.user)
         members = scoped(Member.objects.select_related("place"), request.user)
-        if digits and len(digits) >= 4 and len(digits) >= len(q.replace(" ", "").replace(".", "")) - 1:
+        if not privacy.may_open_people(request.user):
+            residents, households = residents.none(), households.none()
+        by_phone = digits and len(digits) >= 4 and len(digits) >= len(q.replace(" ", "").replace(".", "")) - 1
+        if by_phone and "phone" not in privacy.role_fields(request.user):
+            # looking a person up by their number reveals it: only roles that see phones in the whole area
+            residents = residents.filter(household_id__in=privacy.responsible_household_ids(request.user))
+            households = households.filter(id__in=privacy.responsible_household_ids(request.user))
+        if by_phone:
             results["residents"] = list(residents.filter(Q(phone_digits__contains=digits))[:50])
             results["households"] = list(households.filter(phone_digits__contains=digits)[:50])
             results["members"] = list(members.filter(phone_digits__contains=digits)[:50])

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core.counts import counts_under
 from ngoso.core.stats import stats
+from ngoso.people import privacy
 from ngoso.people.models import Household
 
 from .models import Level, Place
@@ -20,10 +21,16 @@ def place_detail(request, code):
     crumbs = [p for p in place.ancestors() if user_root is None or p.path.startswith(user_root.path)]
     context = {"place": place, "crumbs": crumbs, "stats": stats(place), "can_export": request.user.can("export")}
     if place.level == Level.VILLAGE:
+        context["page"] = None  # radio operators hold no personal data: no household list (decision 0006)
+    if place.level == Level.VILLAGE and privacy.may_open_people(request.user):
         households = within(scoped(Household.objects.all(), request.user), place) \
             .prefetch_related("residents").order_by("alley", "house_number", "code")
         context["page"] = Paginator(households, 50).get_page(request.GET.get("page"))
-    else:
+        responsible = set() if privacy.role_fields(request.user) else set(
+            Household.objects.filter(id__in=privacy.responsible_household_ids(request.user)).values_list("id", flat=True))
+        for hh in context["page"]:
+            hh.see_poverty = "poverty" in privacy.visible_fields(request.user, hh, responsible=hh.pk in responsible)
+    elif place.level != Level.VILLAGE:
         counts = counts_under(place)
         children = list(Place.objects.filter(parent=place).select_related("type").order_by("name"))
         if not place.is_current:

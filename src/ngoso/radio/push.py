@@ -24,6 +24,7 @@ import json
 import logging
 import threading
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
@@ -31,14 +32,27 @@ log = logging.getLogger("ngoso.radio.push")
 
 RECENT_SECONDS = 600  # commands older than this are not replayed to a client that reconnects
 MAX_BODY = 2 * 1024 * 1024
-TOKEN_REFRESH = 5.0  # seconds between reloads of the valid tokens
+TOKEN_REFRESH = 5.0  # seconds between full reloads of the valid tokens
+TOKEN_WINDOW = 10.0  # seconds: token revocations/re-issues this recent are re-applied on every poll (idempotent)
+REVOKED = object()  # what a waiting long-poll of a revoked token is woken with
+_SERVERS: "weakref.WeakSet[PushServer]" = weakref.WeakSet()  # the push servers of this process
+
+
+def token_changed(cluster_id: int, token_hash: str) -> None:
+    """A cluster's token was revoked or re-issued in this process (``services.revoke_cluster_token``): the push
+    servers of this process drop the old token at once — no request with it is answered any more, and its
+    waiting long-polls are closed with 401. Other processes' revocations reach them on the next poll
+    (``poll_interval``, 0.2 s) through ``token_revoked_at``/``token_issued_at``."""
+    for server in list(_SERVERS):
+        if server.loop is not None:
+            server.loop.call_soon_threadsafe(server._apply_tokens, {cluster_id: token_hash})
 
 
 class Waiter:
-    __slots__ = ("cluster_id", "path", "after", "future")
+    __slots__ = ("cluster_id", "token", "path", "after", "future")
 
-    def __init__(self, cluster_id, path, after, future):
-        self.cluster_id, self.path, self.after, self.future = cluster_id, path, after, future
+    def __init__(self, cluster_id, token, path, after, future):
+        self.cluster_id, self.token, self.path, self.after, self.future = cluster_id, token, path, after, future
 
 
 class PushServer:
@@ -61,6 +75,7 @@ class PushServer:
         self.stopping = threading.Event()
         self.db = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ngoso-push-db")
         self.delivered = 0
+        _SERVERS.add(self)
 
     # -- threads ---------------------------------------------------------------------------------------
     def start_in_thread(self) -> "PushServer":
@@ -158,6 +173,9 @@ class PushServer:
                     log.exception("push server: token reload failed")
                 next_tokens = time.monotonic() + TOKEN_REFRESH
             try:
+                changed = _recent_token_changes()  # revocations take effect now, not at the next full reload
+                if changed:
+                    self.loop.call_soon_threadsafe(self._apply_tokens, changed)
                 cmds = list(Command.objects.filter(pk__gt=self.last_seq).order_by("pk")[:1000])
                 if cmds:
                     self.last_seq = cmds[-1].pk
@@ -177,6 +195,16 @@ class PushServer:
             msgs = [r["message"] for r in batch if r["seq"] > w.after and _targets(w.path, r["paths"])]
             if msgs and not w.future.done():
                 w.future.set_result(msgs)
+
+    def _apply_tokens(self, current: dict[int, str]) -> None:
+        """{cluster id: its token hash now ("" when revoked)}: every other token of those clusters stops at once,
+        and their waiting long-polls are answered 401. Applying the same map twice changes nothing."""
+        for h, hit in list(self.valid.items()):
+            if hit[0] in current and h != current[hit[0]]:
+                self.valid.pop(h, None)
+        for w in list(self.waiters):
+            if w.cluster_id in current and w.token != current[w.cluster_id] and not w.future.done():
+                w.future.set_result(REVOKED)
 
     def _pending(self, path: str, after: int) -> list[dict]:
         now = time.monotonic()
@@ -270,8 +298,10 @@ class PushServer:
             return 400, {"error": "after/hold phải là số / after and hold must be numbers"}
         msgs = self._pending(path, after)
         if not msgs:
+            from .models import hash_token
+
             fut = self.loop.create_future()
-            w = Waiter(cluster_id, path, after, fut)
+            w = Waiter(cluster_id, hash_token(token), path, after, fut)
             self.waiters.add(w)
             try:
                 msgs = await asyncio.wait_for(fut, timeout=max(0.0, hold))
@@ -279,6 +309,8 @@ class PushServer:
                 msgs = []
             finally:
                 self.waiters.discard(w)
+            if msgs is REVOKED:
+                return 401, {"error": "mã thiết bị đã thu hồi / the token was revoked"}
         self.delivered += bool(msgs)
         return 200, {"commands": msgs, "last_seq": max([self.last_seq] + [m["seq"] for m in msgs])}
 
@@ -337,6 +369,22 @@ def _valid_tokens() -> dict[str, tuple]:
     return {h: (cid, path, interval) for h, cid, path, interval in SpeakerCluster.objects.filter(
         active=True, token_revoked_at__isnull=True).exclude(token_hash="").values_list(
         "token_hash", "pk", "place__path", "heartbeat_interval")}
+
+
+def _recent_token_changes() -> dict[int, str]:
+    """{cluster id: current token hash} of clusters whose token was revoked or re-issued in the last
+    ``TOKEN_WINDOW`` seconds (a small indexed-by-time read; the full reload stays every ``TOKEN_REFRESH``)."""
+    import datetime as dt
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from .models import SpeakerCluster
+
+    since = timezone.now() - dt.timedelta(seconds=TOKEN_WINDOW)
+    return {pk: (h if active and revoked is None else "") for pk, h, active, revoked in SpeakerCluster.objects.filter(
+        Q(token_revoked_at__gte=since) | Q(token_issued_at__gte=since)).values_list(
+        "pk", "token_hash", "active", "token_revoked_at")}
 
 
 def _lookup(token: str):

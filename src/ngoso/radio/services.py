@@ -82,6 +82,37 @@ def withdraw_bulletin(bulletin_pk, reason: str = "") -> Bulletin | None:
     return bulletin
 
 
+def erase_bulletin(bulletin_pk) -> int:
+    """Erasure on request of a person a bulletin names (a story's bulletin, ``livelihoods.story_to_bulletin``):
+    the bulletin and the copies sent down from it keep their rows (play logs point at them) but lose their
+    title, text, spoken text and audio; they are archived, so never aired again; the audio file goes unless
+    another bulletin still uses it; the render jobs' messages and the audit entries that held the text are
+    scrubbed. Returns how many bulletins were erased."""
+    from ngoso.accounts import audit
+    from ngoso.core.models import Job
+
+    todo = list(Bulletin.objects.filter(pk=bulletin_pk)) if str(bulletin_pk).isdigit() else []
+    seen = set()
+    while todo:
+        b = todo.pop()
+        if b.pk in seen:
+            continue
+        seen.add(b.pk)
+        todo += list(Bulletin.objects.filter(parent=b))
+        path = b.audio_path
+        b.title, b.text, b.spoken_text, b.source, b.audio_error = audit.ERASED, "", "", "erased", ""
+        b.status, b.approved_by, b.approved_at = Bulletin.Status.ARCHIVED, None, None
+        b.audio_status, b.audio_path, b.audio_sha256, b.audio_duration = Bulletin.Audio.NONE, "", "", 0
+        b.audio_uploaded = False
+        b.save()
+        audit.scrub("radio.Bulletin", str(b.pk))
+        Job.objects.filter(kind="radio_render", params__bulletin=b.pk).update(message="", result={}, error="")
+        if path and not Bulletin.objects.filter(audio_path=path).exists():
+            (Path(settings.DATA_DIR) / path).unlink(missing_ok=True)
+        _programme_changed_for(b)
+    return len(seen)
+
+
 def edit_bulletin(bulletin: Bulletin, **fields) -> Bulletin:
     """Change a bulletin; an approved one goes back to draft (it must be approved again) and its audio is redone."""
     if bulletin.status == Bulletin.Status.ARCHIVED:
@@ -410,6 +441,54 @@ def issue_emergency(bulletin: Bulletin, targets, user, repeat: int = 2) -> Emerg
     return em
 
 
+def send_emergency(*, title: str, text: str, targets, user, repeat=2) -> Emergency:
+    """A new emergency from the page: the bulletin is written, read aloud and played at once — all or nothing.
+    A refused or failed emergency (no area, bad targets or repeat, speech failed) leaves no draft behind."""
+    if not user.can("radio"):
+        raise RadioError("không có quyền phát khẩn cấp / not allowed to send an emergency")
+    if user.place_id is None:
+        raise RadioError("tài khoản chưa gắn địa bàn / your account has no area")
+    try:
+        repeat = int(repeat)
+    except (TypeError, ValueError):
+        raise RadioError("số lần phát lại phải là số từ 1 đến 10 / repeat must be a number 1-10") from None
+    if not (text or "").strip():
+        raise RadioError("thiếu nội dung để đọc / the emergency has no text to read")
+    stored = []
+    try:
+        with transaction.atomic():
+            b = create_bulletin(title=title, text=text, category="emergency", place=user.place, author=user,
+                                priority="emergency")
+            stored.append(b)
+            return issue_emergency(b, list(targets), user, repeat=repeat)
+    except Exception:
+        for b in stored:  # rolled back: its sound file (named by content) goes too unless another bulletin has it
+            if b.audio_path and not Bulletin.objects.filter(audio_path=b.audio_path).exists():
+                (Path(settings.DATA_DIR) / b.audio_path).unlink(missing_ok=True)
+        raise
+
+
+def may_archive(bulletin: Bulletin, user) -> bool:
+    """Operators archive their drafts and refused bulletins; an approved one — on air, in programmes — is taken
+    off only by those who approve (commune staff, the province), as approving it was theirs."""
+    if not user.can("radio"):
+        return False
+    if bulletin.status in (Bulletin.Status.APPROVED,) or bulletin.programmes.filter(active=True).exists():
+        return user.can("radio_approve")
+    return True
+
+
+def archive_bulletin(bulletin: Bulletin, user) -> Bulletin:
+    if not may_archive(bulletin, user):
+        raise RadioError("chỉ cán bộ xã được lưu trữ bản tin đã duyệt / only commune staff may archive an "
+                         "approved bulletin")
+    if bulletin.status != Bulletin.Status.ARCHIVED:
+        bulletin.status = Bulletin.Status.ARCHIVED
+        bulletin.save()
+        _programme_changed_for(bulletin)
+    return bulletin
+
+
 def emergency_payload(em: Emergency) -> dict:
     b = em.bulletin
     return {"emergency": em.pk, "key": em.item_key, "title": b.title, "bulletin": b.pk, "category": b.category,
@@ -460,6 +539,27 @@ def register_cluster(*, place, code: str, name: str, user=None, **fields) -> tup
         raise RadioError("cụm loa phải thuộc một xã hoặc một thôn / a cluster belongs to a commune or a village")
     cluster = SpeakerCluster.objects.create(place=place, code=code[:40], name=(name or code)[:120], **fields)
     return cluster, cluster.issue_registration_code()
+
+
+def revoke_cluster_token(cluster: SpeakerCluster) -> None:
+    """Revoke a cluster's token. Every device request checks the database (``authenticate``); the push port
+    (``push.py``) is told once the revocation is committed, so the token stops there at once too and its
+    waiting long-polls are closed."""
+    from . import push
+
+    cluster.revoke_token()
+    transaction.on_commit(lambda: push.token_changed(cluster.pk, ""))
+
+
+def set_cluster_active(cluster: SpeakerCluster, active: bool) -> None:
+    """Switch a cluster on or off; switched off, its token stops on the push port of this process at once
+    (other processes: at their next full token reload, ``push.TOKEN_REFRESH``)."""
+    from . import push
+
+    cluster.active = active
+    cluster.save()
+    if not active:
+        transaction.on_commit(lambda: push.token_changed(cluster.pk, ""))
 
 
 def authenticate(token: str) -> SpeakerCluster | None:
@@ -867,7 +967,8 @@ def report_xlsx(data: dict) -> bytes:
 def report_pdf(data: dict) -> bytes:
     """The same report as a PDF (weasyprint, DejaVu fonts so Vietnamese diacritics render)."""
     from django.template.loader import render_to_string
-    from weasyprint import HTML
+
+    from ngoso.core.pdf import html_to_pdf
 
     html = render_to_string("radio/report_pdf.html", {"d": data, "title": _title(data)})
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)

@@ -125,11 +125,10 @@ def cluster_detail(request, code):
         if action == "code":
             messages.success(request, f"Mã đăng ký mới / new registration code: {cluster.issue_registration_code()}")
         elif action == "revoke":
-            cluster.revoke_token()
+            services.revoke_cluster_token(cluster)
             messages.success(request, "Đã thu hồi mã truy cập / token revoked")
         elif action in ("deactivate", "activate"):
-            cluster.active = action == "activate"
-            cluster.save()
+            services.set_cluster_active(cluster, action == "activate")
         return redirect("radio_cluster", code=cluster.code)
     now = timezone.now()
     return render(request, "radio/cluster.html", {
@@ -220,8 +219,8 @@ def bulletin_detail(request, pk):
                 copies = services.send_down(b, _places_from(request, "communes"), request.user)
                 messages.success(request, f"Đã gửi xuống {len(copies)} xã / sent to {len(copies)} communes")
             elif action == "archive":
-                b.status = Bulletin.Status.ARCHIVED
-                b.save()
+                services.archive_bulletin(b, request.user)
+                messages.success(request, "Đã lưu trữ / archived")
         except RadioError as exc:
             messages.error(request, str(exc))
         return redirect("radio_bulletin", pk=b.pk)
@@ -308,13 +307,9 @@ def emergency(request):
     form = request.POST if request.method == "POST" else {}
     if request.method == "POST":
         try:
-            place = request.user.place
-            if place is None:
-                raise RadioError("tài khoản chưa gắn địa bàn / your account has no area")
-            b = services.create_bulletin(title=form.get("title", ""), text=form.get("text", ""), category="emergency",
-                                         place=place, author=request.user, priority="emergency")
-            em = services.issue_emergency(b, _places_from(request, "targets"), request.user,
-                                          repeat=int(form.get("repeat") or 2))
+            em = services.send_emergency(title=form.get("title", ""), text=form.get("text", ""),
+                                         targets=_places_from(request, "targets"), user=request.user,
+                                         repeat=form.get("repeat") or 2)
         except (RadioError, ValueError) as exc:
             messages.error(request, str(exc))
         else:

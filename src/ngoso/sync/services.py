@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import json
 import uuid as uuidlib
 from dataclasses import dataclass
@@ -30,7 +31,6 @@ PROTOCOL = 1
 MAX_RECORDS = 1000
 DEFAULT_PAGE = 250
 MAX_PAGE = 1000
-VILLAGE_LIST_MAX = 5000  # villages passed as a list of ids (above: as a subquery)
 SKEW_TOLERANCE = datetime.timedelta(hours=12)
 
 HOUSEHOLD_FIELDS = {"alley": str, "house_number": str, "address": str, "phone": str, "latitude": float,
@@ -217,14 +217,22 @@ def _apply_edit(device: DeviceToken, uid, kind: str, rec: dict) -> dict:
 
 # --- pull ------------------------------------------------------------------------------------------------
 
+CURSOR_VERSION = 2  # 2: the phone holds only the households the member answers for, in the least-data shape
+
+
 @dataclass
 class Cursor:
     since: str | None = None     # changes after this server time (None: everything)
     after: int = 0               # households with a larger id still to send in this round
     started: str | None = None   # server time when this round began (the next round's ``since``)
+    version: int = CURSOR_VERSION  # a cursor of an older protocol makes the next round a full one
+    purge: bool = False          # this round ends by removing every household of the area the phone must not hold
 
     def encode(self) -> str:
-        raw = json.dumps({"s": self.since, "a": self.after, "t": self.started}).encode()
+        raw = {"s": self.since, "a": self.after, "t": self.started, "v": self.version}
+        if self.purge:
+            raw["p"] = 1
+        raw = json.dumps(raw).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
@@ -233,25 +241,42 @@ class Cursor:
             return cls()
         try:
             raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-            return cls(raw.get("s"), int(raw.get("a") or 0), raw.get("t"))
-        except (ValueError, TypeError, json.JSONDecodeError):
+            cur = cls(raw.get("s"), int(raw.get("a") or 0), raw.get("t"), int(raw.get("v") or 1), bool(raw.get("p")))
+            for stamp in (cur.since, cur.started):
+                if stamp is not None and (not isinstance(stamp, str) or parse_datetime(stamp) is None):
+                    raise ValueError(stamp)
+        except (ValueError, TypeError, AttributeError, OverflowError, json.JSONDecodeError):
             raise SyncError("Con trỏ đồng bộ không hợp lệ; hãy đồng bộ lại từ đầu",
                             "Invalid sync cursor; start the sync again") from None
+        if cur.version < CURSOR_VERSION:
+            # the phone was filled by an older protocol (the whole village, every field): a full round re-sends
+            # its households in today's shape, and the last page removes the ones it must no longer hold
+            return cls(purge=True)
+        return cur
+
+
+def held_households(user):
+    """The households the user's phone holds: those the member answers for (their open assignments, and a
+    team leader's team's), within their area. Nothing else of the area goes to a phone (decision 0006)."""
+    from ngoso.people import privacy
+
+    return scoped(Household.objects.filter(id__in=privacy.responsible_household_ids(user)), user)
 
 
 def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_version: str | None = None,
          lessons_version: str | None = None) -> dict:
+    from ngoso.people import privacy
+
     cur = Cursor.decode(cursor_text)
     limit = max(1, min(int(limit), MAX_PAGE))
     started = cur.started or timezone.now().isoformat()
-    # The villages in scope first, so that the households are found through their village index (the
-    # scope filter alone joins places and lets SQLite walk every household of the database).
-    villages = scoped(Place.objects.filter(level=PlaceLevel.VILLAGE), user).values_list("id", flat=True)
-    ids_of_villages = list(villages[:VILLAGE_LIST_MAX + 1])
-    qs = scoped(Household.objects.filter(village_id__in=ids_of_villages if len(ids_of_villages) <= VILLAGE_LIST_MAX
-                                         else villages), user)
-    if cur.since:
-        since = parse_datetime(cur.since)
+    # only the households the member answers for: found through the assignment index, never by walking the
+    # villages of the area
+    qs = held_households(user)
+    since = parse_datetime(cur.since) if cur.since else None
+    if since is not None and timezone.is_naive(since):
+        since = timezone.make_aware(since)
+    if since is not None:
         # EXISTS per household (through each table's household index), not joins: joining residents,
         # visits and assignments multiplies rows by the household's whole history
         qs = qs.filter(Q(updated_at__gt=since)
@@ -263,8 +288,7 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
     # residents as plain rows: a page holds hundreds, and model instances cost more than the query
     residents: dict[int, list[dict]] = {h.pk: [] for h in page}
     for r in Resident.objects.filter(household_id__in=ids).values(
-            "id", "household_id", "uuid", "full_name", "sex", "birth_year", "relation", "ethnicity__name_vi", "ethnicity__code",
-            "disability", "phone"):
+            "id", "household_id", "uuid", "full_name", "birth_year", "relation", "ethnicity__code"):
         residents[r["household_id"]].append(r)
     member = visits.member_for(user)
     mine = set(Assignment.objects.filter(member=member, ended_on__isnull=True, household_id__in=ids)
@@ -272,44 +296,89 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
     levels = visits.levels_by_resident([r["id"] for rs in residents.values() for r in rs])
     skills = dict(Skill.objects.filter(catalogue__is_current=True).values_list("id", "code"))
     prios = {p.household.pk: p for p in visits.priorities(Household.objects.filter(id__in=mine))} if mine else {}
-    out = {"protocol": PROTOCOL, "households": [_household(h, residents[h.pk], h.pk in mine, levels, skills,
-                                                           prios.get(h.pk)) for h in page]}
+    langs = _lesson_languages()
+    out = {"protocol": PROTOCOL, "households": [
+        _household(h, residents[h.pk], h.pk in mine, levels, skills, prios.get(h.pk), langs,
+                   privacy.visible_fields(user, h, responsible=True)) for h in page]}
     done = len(ids) < limit
     if done:
         out["complete"] = True
         out["cursor"] = Cursor(since=started, after=0).encode()
         out["assigned"] = sorted(Household.objects.filter(assignments__member=member, assignments__ended_on__isnull=True)
                                  .values_list("code", flat=True)) if member else []
-        removed = Erasure.objects.filter(household_removed=True)
-        if cur.since:
-            removed = removed.filter(requested_at__gt=parse_datetime(cur.since))
-        out["removed"] = list(scoped(removed, user).values_list("household_code", flat=True))
+        held = set(held_households(user).values_list("code", flat=True))
+        out["held"] = sorted(held)
+        out["removed"] = _removed(user, cur, since, held)
         out["catalogue"] = catalogue_payload(catalogue_version)
         from ngoso.lessons.services import offline_payload
 
         out["lessons"] = offline_payload(user, lessons_version)
     else:
         out["complete"] = False
-        out["cursor"] = Cursor(since=cur.since, after=ids[-1], started=started).encode()
+        out["cursor"] = Cursor(since=cur.since, after=ids[-1], started=started, purge=cur.purge).encode()
     return out
 
 
-def _household(h: Household, residents: list[dict], mine: bool, levels, skills, prio) -> dict:
+def _removed(user, cur: Cursor, since, held: set[str]) -> list[str]:
+    """Codes the phone must delete (tombstones): households erased, and households the member no longer
+    answers for (an assignment ended or moved to someone else) since the last round. Deleting a code the phone
+    does not hold is a no-op, so the list may be sent again at no harm (idempotent)."""
+    from ngoso.people import privacy
+
+    gone = Erasure.objects.filter(household_removed=True)
+    if since is not None:
+        gone = gone.filter(requested_at__gt=since)
+    codes = set(scoped(gone, user).values_list("household_code", flat=True))
+    ended = Assignment.objects.filter(member_id__in=privacy.responsible_member_ids(user), ended_on__isnull=False)
+    if since is not None:
+        # ``assign`` ends an assignment with update_fields=["ended_on"], which leaves ``changed_at`` as it was:
+        # the end date catches those (a tombstone sent again for the rest of that day is harmless)
+        ended = ended.filter(Q(changed_at__gt=since) | Q(ended_on__gte=timezone.localdate(since)))
+    codes |= set(scoped(ended, user).values_list("household__code", flat=True))
+    if cur.purge:
+        # a phone filled by the old protocol holds its whole area: everything not held goes
+        villages = scoped(Place.objects.filter(level=PlaceLevel.VILLAGE), user).values("id")
+        codes |= set(scoped(Household.objects.filter(village_id__in=villages), user).values_list("code", flat=True))
+    return sorted(codes - held)
+
+
+@functools.lru_cache(maxsize=256)
+def _language_of(ethnicity_code: str | None) -> str | None:
+    from ngoso.lessons.content import language_for_ethnicity
+
+    return language_for_ethnicity(ethnicity_code)  # reads the languages file: once per group, not per resident
+
+
+def _lesson_languages() -> set[str]:
+    from ngoso.lessons.models import LessonVersion
+
+    return set(LessonVersion.objects.values_list("language", flat=True).distinct())
+
+
+def _household(h: Household, residents: list[dict], mine: bool, levels, skills, prio, langs: set[str],
+               fields: frozenset) -> dict:
+    """A household as the phone keeps it: what the visit form and the day's list read (field.js), nothing more.
+    Not sent: phone numbers (the app calls nobody), GPS (the app draws no map; the day's order is by due date
+    and priority), the poverty status, the ethnic group and the disability as such. A resident's ethnic group
+    reaches the phone only as the language of their lessons; poverty, minority and disability only inside the
+    priority reasons of the member's own households (decision 0006)."""
     st = getattr(h, "status", None) if _has(h, "status") else None
+    reasons = mine and prio is not None and {"poverty", "ethnicity", "disability"} <= fields
+
+    def language(code):
+        lang = _language_of(code) if "ethnicity" in fields else None
+        return lang if lang in langs else "vi"
+
     return {
         "code": h.code, "uuid": str(h.uuid), "village": h.village.code, "village_name": h.village.name,
-        "alley": h.alley, "house_number": h.house_number, "address": h.address, "phone": h.phone,
-        "latitude": h.latitude, "longitude": h.longitude, "poverty": h.poverty_status,
-        **{f: getattr(h, f) for f in Household.ACCESS_FIELDS},
+        "alley": h.alley, "house_number": h.house_number, "address": h.address,
         "assigned_to_me": mine,
         "last_visit_on": st.last_visit_on.isoformat() if st and st.last_visit_on else None,
         "next_visit_on": st.next_visit_on.isoformat() if st and st.next_visit_on else None,
-        "priority": prio.score if prio else None, "reasons_vi": prio.text_vi if prio else "",
-        "reasons_en": prio.text_en if prio else "",
-        "residents": [{"uuid": str(r["uuid"]), "full_name": r["full_name"], "sex": r["sex"],
-                       "birth_year": r["birth_year"], "relation": r["relation"], "ethnicity": r["ethnicity__name_vi"],
-                       "ethnicity_code": r["ethnicity__code"],
-                       "disability": r["disability"], "phone": r["phone"],
+        "priority": prio.score if prio else None, "reasons_vi": prio.text_vi if reasons else "",
+        "reasons_en": prio.text_en if reasons else "",
+        "residents": [{"uuid": str(r["uuid"]), "full_name": r["full_name"], "birth_year": r["birth_year"],
+                       "relation": r["relation"], "language": language(r["ethnicity__code"]),
                        "levels": {skills[s]: lv for s, lv in levels.get(r["id"], {}).items() if s in skills}}
                       for r in residents],
     }

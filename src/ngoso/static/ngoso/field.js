@@ -82,6 +82,12 @@
         if (page.catalogue) { await setMeta("catalogue", page.catalogue); await setMeta("catalogue_version", page.catalogue.version); }
         if (page.lessons) { await setMeta("lessons", page.lessons); await setMeta("lessons_version", page.lessons.version); }
         await tx("households", "readwrite", (s) => (page.removed || []).forEach((c) => s.delete(c)));
+        if (page.held) {  // the phone keeps only the households the member answers for (docs/sync.md)
+          const held = new Set(page.held), have = (await all("households")).map((h) => h.code);
+          await tx("households", "readwrite", (s) => have.filter((c) => !held.has(c)).forEach((c) => s.delete(c)));
+          // one it should hold but lacks (a member joined the leader's team): the next round is a full one
+          if (page.held.some((c) => !have.includes(c))) await setMeta("cursor", "");
+        }
         await setMeta("assigned", page.assigned || []);
         break;
       }
@@ -142,17 +148,26 @@
     if (state.lessons) { const b = el("button", {type: "button", class: "link", id: "app-library",
         text: `Thư viện bài học (${new Set(state.lessons.lessons.map((x) => x.skill)).size} bài, xem được khi mất mạng)`});
       b.addEventListener("click", () => library(render)); main.append(b); }
-    const list = el("ol", {class: "cards day", id: "app-list"});
-    for (const h of mine) {
+    const card = (h) => {
       const head = (h.residents.find((r) => r.relation === "head") || h.residents[0] || {}).full_name || h.code;
       const a = el("a", {href: "#" + h.code, class: "stop"}, el("strong", {text: head}),
-        el("span", {text: `${h.village_name} · ${h.house_number ? "số " + h.house_number : h.code}${h.alley ? ", ngõ " + h.alley : ""}`}),
+        el("span", {text: `${h.village_name} · ${h.house_number ? "số " + h.house_number : (h.address || h.code)}${h.alley ? ", ngõ " + h.alley : ""}`}),
         el("span", {class: "why", text: h.reasons_vi || ""}));
       a.addEventListener("click", (e) => { e.preventDefault(); visitForm(h); });
-      list.append(el("li", h.next_visit_on && h.next_visit_on <= t ? {class: "due"} : {}, a));
-    }
+      return el("li", h.next_visit_on && h.next_visit_on <= t ? {class: "due"} : {}, a);
+    };
+    const list = el("ol", {class: "cards day", id: "app-list"});
+    for (const h of mine) list.append(card(h));
     if (!mine.length) list.append(el("li", {}, el("span", {text: "Chưa có hộ nào được phân công."})));
     main.append(list);
+    // a team leader's phone also holds the team's households, to stand in for a member
+    const team = state.households.filter((h) => !assigned.has(h.code))
+      .sort((a, b) => ((b.next_visit_on && b.next_visit_on <= t) - (a.next_visit_on && a.next_visit_on <= t)) || a.code.localeCompare(b.code));
+    if (team.length) {
+      const tl = el("ol", {class: "cards", id: "app-team"});
+      team.forEach((h) => tl.append(card(h)));
+      main.append(el("h2", {text: `Hộ của các thành viên khác trong tổ (${team.length})`}), tl);
+    }
     const rejected = (await all("queue")).filter((r) => r._rejected);
     for (const r of rejected) main.append(el("p", {class: "msg error", text: `Lượt thăm hộ ${r.household} bị từ chối: ${r._error}`}));
     await status();
@@ -218,9 +233,8 @@
     const L = state.lessons;
     if (!L) return null;
     const aud = resident && resident.birth_year && new Date().getFullYear() - resident.birth_year >= L.elderly_age ? "elderly" : "standard";
-    let lang = "vi";
-    for (const [code2, groups] of Object.entries(L.languages || {}))
-      if (resident && groups.includes(resident.ethnicity_code)) lang = code2;
+    // the server sends the resident's lesson language, never their ethnic group (decision 0006)
+    const lang = (resident && resident.language) || "vi";
     return L.lessons.find((x) => x.skill === code && x.audience === aud && x.language === lang)
       || L.lessons.find((x) => x.skill === code && x.audience === aud && x.language === "vi");
   }
