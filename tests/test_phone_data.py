@@ -1,4 +1,4 @@
-"""Least data on phones and sensitive fields by role (issue 14, items 5; decision 0006).
+"""Least data on phones and sensitive fields by role (issue 14, items 5; decision 0007).
 
 A phone's pull carries only the households the member answers for (a leader: the team's), only the fields the
 field app reads, and tombstones for households it must no longer hold. Pages, the resident's data JSON and the

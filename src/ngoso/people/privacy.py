@@ -1,4 +1,4 @@
-"""Who sees which sensitive field of a household or resident (decision 0006).
+"""Who sees which sensitive field of a household or resident (decision 0007).
 
 Area scoping (``accounts.scope``) decides WHICH households a user may open; this module decides WHAT of a
 household's sensitive data they see there. The sensitive categories:

@@ -21,7 +21,7 @@ def place_detail(request, code):
     crumbs = [p for p in place.ancestors() if user_root is None or p.path.startswith(user_root.path)]
     context = {"place": place, "crumbs": crumbs, "stats": stats(place), "can_export": request.user.can("export")}
     if place.level == Level.VILLAGE:
-        context["page"] = None  # radio operators hold no personal data: no household list (decision 0006)
+        context["page"] = None  # radio operators hold no personal data: no household list (decision 0007)
     if place.level == Level.VILLAGE and privacy.may_open_people(request.user):
         households = within(scoped(Household.objects.all(), request.user), place) \
             .prefetch_related("residents").order_by("alley", "house_number", "code")

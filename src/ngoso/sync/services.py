@@ -257,7 +257,7 @@ class Cursor:
 
 def held_households(user):
     """The households the user's phone holds: those the member answers for (their open assignments, and a
-    team leader's team's), within their area. Nothing else of the area goes to a phone (decision 0006)."""
+    team leader's team's), within their area. Nothing else of the area goes to a phone (decision 0007)."""
     from ngoso.people import privacy
 
     return scoped(Household.objects.filter(id__in=privacy.responsible_household_ids(user)), user)
@@ -361,7 +361,7 @@ def _household(h: Household, residents: list[dict], mine: bool, levels, skills, 
     Not sent: phone numbers (the app calls nobody), GPS (the app draws no map; the day's order is by due date
     and priority), the poverty status, the ethnic group and the disability as such. A resident's ethnic group
     reaches the phone only as the language of their lessons; poverty, minority and disability only inside the
-    priority reasons of the member's own households (decision 0006)."""
+    priority reasons of the member's own households (decision 0007)."""
     st = getattr(h, "status", None) if _has(h, "status") else None
     reasons = mine and prio is not None and {"poverty", "ethnicity", "disability"} <= fields
 
