@@ -233,7 +233,7 @@
     const L = state.lessons;
     if (!L) return null;
     const aud = resident && resident.birth_year && new Date().getFullYear() - resident.birth_year >= L.elderly_age ? "elderly" : "standard";
-    // the server sends the resident's lesson language, never their ethnic group (decision 0006)
+    // the server sends the resident's lesson language, never their ethnic group (decision 0007)
     const lang = (resident && resident.language) || "vi";
     return L.lessons.find((x) => x.skill === code && x.audience === aud && x.language === lang)
       || L.lessons.find((x) => x.skill === code && x.audience === aud && x.language === "vi");
