@@ -17,6 +17,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import PASSWORD
+from tests.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src" / "ngoso"
@@ -304,6 +305,8 @@ def test_https_setting_turns_on_secure_cookies_and_hsts(monkeypatch):
     assert s["SESSION_COOKIE_SECURE"] and s["CSRF_COOKIE_SECURE"] and s["SECURE_HSTS_SECONDS"] >= 31536000
     assert s["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https") and s["SECURE_SSL_REDIRECT"]
     assert s["CONTENT_SECURITY_POLICY"]["DIRECTIVES"].get("upgrade-insecure-requests") is True
+    assert s["CSP_EVERYWHERE"] and not plain["CSP_EVERYWHERE"]  # plain HTTP: the public pages only …
+    assert _settings_with(monkeypatch, NGOSO_CSP="1")["CSP_EVERYWHERE"]  # … unless asked
 
 
 def test_sessions_last_12_hours_by_default_and_are_configurable(monkeypatch):
@@ -332,7 +335,8 @@ def _csp(resp) -> dict:
     return {d.split()[0]: d.split()[1:] for d in resp["Content-Security-Policy"].split("; ")}
 
 
-def test_staff_pages_have_a_strict_script_policy_with_a_nonce(users, login, client):
+def test_staff_pages_have_a_strict_script_policy_with_a_nonce(users, login, client, settings):
+    settings.CSP_EVERYWHERE = True  # as over HTTPS
     resp = client.get("/login/")
     csp = _csp(resp)
     assert "'unsafe-inline'" not in csp["script-src"] and "'unsafe-eval'" not in csp["script-src"]
@@ -404,3 +408,83 @@ def test_at_most_five_active_tokens_per_user_least_recently_seen_revoked(users):
     c.post("/api/v1/sync/devices", {"name": "phone 12"}, content_type="application/json")
     names = set(DeviceToken.objects.filter(user=users.member, revoked_at=None).values_list("name", flat=True))
     assert "phone 7" in names and "phone 8" not in names and "phone 12" in names
+
+
+# --- the CSP in a real browser: the app's own pages still work, nothing refused -------------------------------
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_pages_work_in_chromium_under_the_csp_without_a_single_violation(live_server, people, users, browser,  # noqa: F811
+                                                                         settings):
+    """With the CSP on every page (as over HTTPS). Waits poll from Python: Playwright's wait_for_function
+    evaluates its string with eval(), which the policy rightly forbids."""
+    import time
+
+    settings.CSP_EVERYWHERE = True
+    from ngoso.teams.models import Member, Membership, Team
+    from ngoso.visits import services
+
+    t = Team.objects.create(place=people.h1.village, level="village", name="Tổ")
+    m = Member.objects.create(place=people.h1.village, full_name="Phạm Thị Viên", user=users.member)
+    Membership.objects.create(member=m, team=t, role="member", started_on="2024-01-01")
+    services.assign(users.leader, [people.h1], m)
+
+    problems = []
+
+    def watch(page):
+        # (the dashboard's SVG bars log "Expected length, '70,0'": decimal commas, not the CSP's business)
+        page.on("console", lambda msg: problems.append(f"{page.url}: {msg.text}")
+                if "Content Security Policy" in msg.text or "Refused to" in msg.text else None)
+        page.on("pageerror", lambda exc: problems.append(f"{page.url}: {exc}"))
+
+    def log_in(username):
+        ctx = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True)
+        page = ctx.new_page()
+        watch(page)
+        page.goto(f"{live_server.url}/login/")
+        csp = page.evaluate("() => fetch('/login/').then(r => r.headers.get('content-security-policy'))")
+        script_src = [d for d in csp.split("; ") if d.startswith("script-src ")][0]
+        assert "'self'" in script_src and "unsafe" not in script_src
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button.primary")
+        page.wait_for_load_state()
+        return ctx, page
+
+    ctx, page = log_in("tinh")
+    for url in ("/", "/places/07351/", "/places/07351/dashboard/", "/households/H1/", "/search/?q=Lý", "/import/",
+                "/lessons/", "/livelihoods/", "/radio/", "/radio/bulletins/new/", "/password/", "/admin/",
+                "/admin/accounts/user/add/", "/admin/people/household/"):
+        resp = page.goto(f"{live_server.url}{url}")
+        assert resp.status < 400, url
+    # the year picker of the poverty page submits by itself (was an onchange= attribute)
+    page.goto(f"{live_server.url}/places/07351/poverty/")
+    options = page.eval_on_selector_all("select[name=year] option", "os => os.map(o => o.textContent)")
+    if len(options) > 1:
+        with page.expect_navigation():
+            page.select_option("select[name=year]", options[-1])
+        assert f"year={options[-1]}" in page.url
+    # the radio editor's inline script (with the nonce) runs: the spoken text appears
+    page.goto(f"{live_server.url}/radio/bulletins/new/")
+    page.fill("#text", "Họp lúc 7h30 ngày 5/12")
+    deadline = time.monotonic() + 10
+    while not page.evaluate("() => document.getElementById('spoken').textContent.length > 0"):
+        assert time.monotonic() < deadline, "the preview script did not run"
+        time.sleep(0.2)
+    ctx.close()
+
+    # the field app (inline settings script with the nonce, field.js, the service worker) starts and syncs
+    ctx, page = log_in("member_a1")
+    page.goto(f"{live_server.url}/app/")
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    assert page.locator("#app-list li").count() == 1
+    ctx.close()
+
+    # public pages: no script allowed, and they still render
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    watch(page)
+    resp = page.goto(f"{live_server.url}/stories/")
+    assert resp.status == 200 and "script-src 'none'" in resp.headers["content-security-policy"]
+    ctx.close()
+    assert problems == []

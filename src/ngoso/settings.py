@@ -11,7 +11,8 @@ Configuration comes from the environment so that one build runs anywhere:
 - ``NGOSO_HTTPS=1``: served over HTTPS (behind a proxy that sets ``X-Forwarded-Proto: https``): Secure
   cookies, HSTS, redirect to HTTPS. ``NGOSO_HSTS_SECONDS`` (default one year).
 - ``NGOSO_SESSION_HOURS``: how long a login lasts (default 12).
-- ``NGOSO_CSP=0``: no Content-Security-Policy on the staff pages (the public pages always have one).
+- ``NGOSO_CSP``: Content-Security-Policy on every page (1, the default with NGOSO_HTTPS) or only on the
+  public pages (0, the default over plain HTTP).
 """
 
 from __future__ import annotations
@@ -203,11 +204,12 @@ if HTTPS:
     SECURE_HSTS_SECONDS = int(os.environ.get("NGOSO_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = False  # other services of the commune may share the domain
 
-# Content-Security-Policy (django-csp; core.middleware.ContentSecurityPolicyMiddleware decides where):
+# Content-Security-Policy (django-csp; core.middleware.ContentSecurityPolicyMiddleware decides where): the
+# public pages always; every page when served over HTTPS, or with NGOSO_CSP=1 (NGOSO_CSP=0: public only).
 # scripts only from this site or carrying the response's nonce, nothing from other sites, no plugins, no
 # framing. Inline style attributes stay allowed (templates use them for widths of bars and small layout);
 # they cannot run code. docs/decisions/0006-logins-and-secrets.md
-CSP_EVERYWHERE = os.environ.get("NGOSO_CSP", "1") != "0"
+CSP_EVERYWHERE = os.environ.get("NGOSO_CSP", "1" if HTTPS else "0") == "1"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

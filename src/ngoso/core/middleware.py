@@ -44,8 +44,8 @@ def is_public_path(path: str) -> bool:
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware with where it applies decided here (settings.CONTENT_SECURITY_POLICY).
 
-    The public pages always get the stricter ``PUBLIC_POLICY``; the staff pages get the site's policy
-    unless ``NGOSO_CSP=0`` (``settings.CSP_EVERYWHERE``). Templates put ``nonce="{{ request.csp_nonce }}"``
+    The public pages always get the stricter ``PUBLIC_POLICY``; the other pages get the site's policy when
+    ``settings.CSP_EVERYWHERE`` (served over HTTPS, or ``NGOSO_CSP=1``). Templates put ``nonce="{{ request.csp_nonce }}"``
     on their few inline scripts; event-handler attributes (``onclick=``…) do not run.
     """
 
