@@ -67,6 +67,26 @@ def test_lockout_after_five_failures_is_per_username_and_address(client, users):
     assert _login(other_user, "xa_b", PASSWORD).status_code == 302
 
 
+def test_behind_a_proxy_clients_are_told_apart_and_cannot_forge_their_address(users, settings):
+    from django.test import Client
+
+    def attempt(xff, password, remote="10.9.9.9"):
+        return Client().post("/login/", {"username": "xa_a", "password": password}, REMOTE_ADDR=remote,
+                             HTTP_X_FORWARDED_FOR=xff).status_code
+
+    # no proxy configured: the header is ignored, changing it does not escape the lockout
+    settings.TRUSTED_PROXIES = 0
+    for i in range(5):
+        attempt(f"1.2.3.{i}", "wrong")
+    assert attempt("5.5.5.5", PASSWORD) == 429
+    # one proxy (the default with NGOSO_HTTPS): the address it saw counts, not the proxy's own
+    settings.TRUSTED_PROXIES = 1
+    for i in range(5):
+        attempt(f"forged-{i}, 203.0.113.7", "wrong", remote="10.0.0.254")
+    assert attempt("203.0.113.7", PASSWORD, remote="10.0.0.254") == 429
+    assert attempt("forged, 203.0.113.8", PASSWORD, remote="10.0.0.254") == 302
+
+
 def test_admin_login_is_throttled_too(client, users):
     for i in range(5):
         _login(client, "tinh", f"wrong-{i}", url="/admin/login/")

@@ -9,7 +9,8 @@ Configuration comes from the environment so that one build runs anywhere:
   or by ``ngoso demo``, mode 600); without either, a fixed development key that ``ngoso serve`` refuses.
 - ``NGOSO_DEBUG``, ``NGOSO_ALLOWED_HOSTS`` (comma separated).
 - ``NGOSO_HTTPS=1``: served over HTTPS (behind a proxy that sets ``X-Forwarded-Proto: https``): Secure
-  cookies, HSTS, redirect to HTTPS. ``NGOSO_HSTS_SECONDS`` (default one year).
+  cookies, HSTS, redirect to HTTPS. ``NGOSO_HSTS_SECONDS`` (default one year). ``NGOSO_TRUSTED_PROXIES``:
+  how many reverse proxies append to X-Forwarded-For (default 1 with HTTPS, else 0: header ignored).
 - ``NGOSO_SESSION_HOURS``: how long a login lasts (default 12).
 - ``NGOSO_CSP``: Content-Security-Policy on every page (1, the default with NGOSO_HTTPS) or only on the
   public pages (0, the default over plain HTTP).
@@ -164,6 +165,7 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("NGOSO_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("NGOSO_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "ngoso.accounts.views.client_ip"  # X-Forwarded-For only from TRUSTED_PROXIES
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "ngoso.accounts.views.lockout"  # the page core/lockout.html, 429
 AXES_VERBOSE = False
@@ -195,6 +197,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Reverse proxies in front of the server: their X-Forwarded-For tells the client's address for login
+# throttling (accounts.views.client_ip). 0: the header is ignored (a client could forge it).
+TRUSTED_PROXIES = int(os.environ.get("NGOSO_TRUSTED_PROXIES", "1" if HTTPS else "0"))
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True

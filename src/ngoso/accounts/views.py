@@ -32,3 +32,21 @@ def lockout(request, original_response=None, credentials=None):
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "core/lockout.html",
                   {"failure_limit": settings.AXES_FAILURE_LIMIT, "lockout_minutes": minutes}, status=429)
+
+
+def client_ip(request) -> str:
+    """The address logins are counted against (settings.AXES_CLIENT_IP_CALLABLE).
+
+    Behind ``settings.TRUSTED_PROXIES`` reverse proxies (NGOSO_TRUSTED_PROXIES; 1 by default with
+    NGOSO_HTTPS) it is the address the nearest proxy saw, read from the right of X-Forwarded-For, so that
+    users behind one proxy are not all one address and a client cannot choose its own by sending the
+    header. Without proxies the header is ignored."""
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR", "") or ""
+    hops = int(getattr(settings, "TRUSTED_PROXIES", 0) or 0)
+    if hops > 0:
+        chain = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if len(chain) >= hops:
+            return chain[-hops][:45]
+    return remote
