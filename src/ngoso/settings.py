@@ -5,8 +5,8 @@ Configuration comes from the environment so that one build runs anywhere:
 - ``NGOSO_DATABASE_URL``: e.g. ``postgres://user:pass@127.0.0.1:5432/ngoso``; default: SQLite (WAL) at
   ``$NGOSO_DATA_DIR/ngoso.sqlite3``.
 - ``NGOSO_DATA_DIR``: where the SQLite database, media and export files live (default ``./var``).
-- ``NGOSO_SECRET_KEY``: default: the key in ``$NGOSO_DATA_DIR/secret_key`` (made once by ``ngoso secret-key``
-  or by ``ngoso demo``, mode 600); without either, a fixed development key that ``ngoso serve`` refuses.
+- ``NGOSO_SECRET_KEY``: default: the key in ``$NGOSO_DATA_DIR/secret_key`` (made once by ``ngoso secret-key``,
+  mode 600); without either, a fixed development key that ``ngoso serve`` refuses (``ngoso demo`` warns).
 - ``NGOSO_DEBUG``, ``NGOSO_ALLOWED_HOSTS`` (comma separated).
 - ``NGOSO_HTTPS=1``: served over HTTPS (behind a proxy that sets ``X-Forwarded-Proto: https``): Secure
   cookies, HSTS, redirect to HTTPS. ``NGOSO_HSTS_SECONDS`` (default one year). ``NGOSO_TRUSTED_PROXIES``:
@@ -211,7 +211,7 @@ if HTTPS:
 
 # Content-Security-Policy (django-csp; core.middleware.ContentSecurityPolicyMiddleware decides where): the
 # public pages always; every page when served over HTTPS, or with NGOSO_CSP=1 (NGOSO_CSP=0: public only).
-# scripts only from this site or carrying the response's nonce, nothing from other sites, no plugins, no
+# Scripts only from this site or carrying the response's nonce, nothing from other sites, no plugins, no
 # framing. Inline style attributes stay allowed (templates use them for widths of bars and small layout);
 # they cannot run code. docs/decisions/0007-logins-and-secrets.md
 CSP_EVERYWHERE = os.environ.get("NGOSO_CSP", "1" if HTTPS else "0") == "1"

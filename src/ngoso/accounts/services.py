@@ -75,15 +75,13 @@ DEMO_USERNAMES = ("tinh", "xa", "truyenthanh", "totruong", "thanhvien", "xem")
 def demo_password_users() -> list[str]:
     """Active users who still log in with the demo's published password (``ngoso serve`` refuses to run).
 
-    Only the demo's own logins and the staff accounts are tried (each try is a slow PBKDF2 hash, and a
-    province has thousands of users); no one else can be given that password, DemoPasswordValidator
-    refuses it everywhere a password is set."""
+    Only the demo's own logins are tried (each try is a slow PBKDF2 hash, and a province has thousands of
+    users); no one else can be given that password: DemoPasswordValidator refuses it everywhere a password
+    is set."""
     from django.contrib.auth.hashers import check_password
-    from django.db.models import Q
 
     from ngoso.demo.builder import DEMO_PASSWORD
 
-    candidates = User.objects.filter(is_active=True).filter(
-        Q(username__in=DEMO_USERNAMES) | Q(is_staff=True) | Q(is_superuser=True)).exclude(password="")
+    candidates = User.objects.filter(is_active=True, username__in=DEMO_USERNAMES).exclude(password="")
     return sorted(username for username, encoded in candidates.values_list("username", "password")
                   if check_password(DEMO_PASSWORD, encoded))
