@@ -47,6 +47,7 @@ def test_250_wrong_passwords_then_the_right_one_does_not_log_in_until_the_cool_o
     # the count is in the database (shared by every server process), per username and address
     attempt = AccessAttempt.objects.get(username="xa_a", ip_address="10.0.0.1")
     assert attempt.failures_since_start >= 5
+    assert "wrong-password" not in attempt.post_data  # passwords are never stored with attempts
     # the cool-off passes: the right password works again, the wrong ones are forgotten
     AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(minutes=16))
     resp = _login(client, "xa_a", PASSWORD)
@@ -194,6 +195,27 @@ def test_every_user_finds_and_uses_the_change_password_page(users, login, who):
     e = AuditEntry.objects.get(model="accounts.User", object_repr=user.username)
     assert e.user_id == user.pk and e.changes == {"password": "self-service"}
     assert "dong-but" not in str(e.changes) and user.password not in str(e.changes)
+
+
+def test_wrong_current_passwords_on_the_change_page_count_as_failed_logins(users, login, client):
+    from axes.models import AccessAttempt
+
+    c = login(users.member)
+    for i in range(4):
+        resp = c.post("/password/", {"old_password": f"guess-{i}", "new_password1": "dong-but-2026-x",
+                                     "new_password2": "dong-but-2026-x"})
+        assert resp.status_code == 200
+    resp = c.post("/password/", {"old_password": "guess-4", "new_password1": "dong-but-2026-x",
+                                 "new_password2": "dong-but-2026-x"})
+    assert resp.status_code == 429 and "Sai mật khẩu quá nhiều lần" in resp.content.decode()
+    resp = c.post("/password/", {"old_password": PASSWORD, "new_password1": "dong-but-2026-x",
+                                 "new_password2": "dong-but-2026-x"})
+    assert resp.status_code == 429
+    users.member.refresh_from_db()
+    assert users.member.check_password(PASSWORD)
+    assert _login(client, "member_a1", PASSWORD, ip="127.0.0.1").status_code == 429  # the same lockout
+    stored = "".join(AccessAttempt.objects.values_list("post_data", flat=True))
+    assert "guess-" not in stored and "dong-but" not in stored  # no password kept with the attempts
 
 
 def test_password_page_needs_a_login(client):

@@ -167,6 +167,9 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("NGOSO_LOGIN_C
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "ngoso.accounts.views.client_ip"  # X-Forwarded-For only from TRUSTED_PROXIES
 AXES_RESET_ON_SUCCESS = True
+# never stored with a failed attempt (axes masks "password" itself)
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "old_password", "new_password1", "new_password2",
+                             "csrfmiddlewaretoken"]
 AXES_LOCKOUT_CALLABLE = "ngoso.accounts.views.lockout"  # the page core/lockout.html, 429
 AXES_VERBOSE = False
 

@@ -17,6 +17,28 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("home")
 
+    # A wrong current password counts as a failed login (django-axes), so that a session left open on a
+    # shared computer is no oracle for guessing the password.
+    def _credentials(self) -> dict:
+        return {"username": self.request.user.get_username()}
+
+    def post(self, request, *args, **kwargs):
+        from axes.handlers.proxy import AxesProxyHandler
+
+        if AxesProxyHandler.is_locked(request, self._credentials()):
+            return lockout(request)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if form.has_error("old_password"):
+            from axes.handlers.proxy import AxesProxyHandler
+            from django.contrib.auth.signals import user_login_failed
+
+            user_login_failed.send(sender=__name__, credentials=self._credentials(), request=self.request)
+            if AxesProxyHandler.is_locked(self.request, self._credentials()):
+                return lockout(self.request)
+        return super().form_invalid(form)
+
     def form_valid(self, form):
         response = super().form_valid(form)
         services.audit_password_set(self.request.user, by=self.request.user, how="self-service")
