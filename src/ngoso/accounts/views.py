@@ -37,7 +37,18 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             user_login_failed.send(sender=__name__, credentials=self._credentials(), request=self.request)
             if AxesProxyHandler.is_locked(self.request, self._credentials()):
                 return lockout(self.request)
-        return super().form_invalid(form)
+        return self.render_to_response(self.get_context_data(form=form, errors_en=self._english_errors()))
+
+    def _english_errors(self) -> dict:
+        """The same form's errors in English, shown under the Vietnamese ones (validators translate when
+        they raise, so the form is checked again)."""
+        from django.utils import translation
+
+        if translation.get_language() == "en":
+            return {}
+        with translation.override("en"):
+            again = self.get_form_class()(self.request.user, self.request.POST)
+            return {name: list(errors) for name, errors in again.errors.items()}
 
     def form_valid(self, form):
         response = super().form_valid(form)
