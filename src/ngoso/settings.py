@@ -29,7 +29,7 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("NGOSO_DATA_DIR", Path.cwd() / "var")).resolve()
 
 # The secret key signs sessions, CSRF tokens and the personal self-check links. Order: the environment,
-# then the file in the data directory (docs/decisions/0007-logins-and-secrets.md).
+# then the file in the data directory (docs/decisions/0008-logins-and-secrets.md).
 INSECURE_SECRET_KEY = "ngoso-insecure-development-key-change-me-in-production"
 SECRET_KEY_FILE = DATA_DIR / "secret_key"
 
@@ -216,7 +216,7 @@ if HTTPS:
 # public pages always; every page when served over HTTPS, or with NGOSO_CSP=1 (NGOSO_CSP=0: public only).
 # Scripts only from this site or carrying the response's nonce, nothing from other sites, no plugins, no
 # framing. Inline style attributes stay allowed (templates use them for widths of bars and small layout);
-# they cannot run code. docs/decisions/0007-logins-and-secrets.md
+# they cannot run code. docs/decisions/0008-logins-and-secrets.md
 CSP_EVERYWHERE = os.environ.get("NGOSO_CSP", "1" if HTTPS else "0") == "1"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
