@@ -127,9 +127,13 @@ from .numbers import (
     roman_to_int,
 )
 from .normalizer import normalize, read_number_string, spell
+from .explain import RULES, Span, explain
 
 __all__ = [
     "REGIONS",
+    "RULES",
+    "Span",
+    "explain",
     "normalize",
     "number_to_words",
     "read_digits",

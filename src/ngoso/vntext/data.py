@@ -319,3 +319,12 @@ SYMBOLS: dict[str, str] = {
     "&": "và", "≈": "xấp xỉ", "~": "khoảng", "±": "cộng trừ", "≥": "lớn hơn hoặc bằng",
     "≤": "nhỏ hơn hoặc bằng", "×": "nhân", "÷": "chia", "→": "sang", "@": "a còng", "№": "số",
 }
+
+# All-capital acronyms that are read letter by letter on purpose (the explaining API calls them
+# "acronym"; any other all-capital word spelled is an "unknown_acronym" the editor flags).
+KNOWN_ACRONYMS = frozenset({
+    "ATM", "GPS", "WHO", "VTV", "VOV", "HTV", "VTC", "SMS", "USB", "PC", "HIV", "GDP", "CPI", "FDI",
+    "ODA", "IUU", "EU", "WTO", "UN", "FAO", "BBC", "CNN", "VAT", "SIM", "PDF", "CD", "DVD", "SOS",
+    "GMT", "UTC", "ICT", "VNPT", "FPT", "MC", "CEO", "IMF", "WB", "ADB", "APEC", "TPP", "CPTPP",
+    "EVFTA", "RCEP", "VPBank", "MB", "BIDV", "VCB", "SHB", "ACB", "TPBank", "HD", "TV", "AI",
+})

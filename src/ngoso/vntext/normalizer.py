@@ -269,6 +269,20 @@ def _segment_syllables(word: str) -> str | None:
     return " ".join(out)
 
 
+def _word_token(token: str, codes: bool = False) -> tuple[str, str]:
+    """Like :func:`_read_word_token`, with the rule that applied: "abbreviation", "acronym" (a
+    known acronym spelled), "unknown_acronym" (an unknown all-capital word spelled) or "word"."""
+    if token in data.ABBREVIATIONS:
+        return data.ABBREVIATIONS[token], "abbreviation"
+    if codes and token in data.DOC_CODE_PARTS:
+        return data.DOC_CODE_PARTS[token], "abbreviation"
+    if token.isupper() and not _is_syllable(token):
+        return spell(token), ("acronym" if token in data.KNOWN_ACRONYMS else "unknown_acronym")
+    if len(token) == 1:
+        return spell(token), "acronym"
+    return token, "word"
+
+
 def _read_word_token(token: str, codes: bool = False) -> str:
     """An all-letter token: abbreviation table (and, inside a document code, the code parts),
     else a Vietnamese-looking word kept, else spelled."""
@@ -290,9 +304,11 @@ _SKIP = ("", "skip")  # handler result: "not a token after all", leave the text 
 
 
 class _Normalizer:
-    def __init__(self, region: str):
+    def __init__(self, region: str, local: dict[str, str] | None = None):
         self.region = region
         self.cfg = region_config(region)
+        self.local = local or {}
+        self.local_re = _local_regex(self.local) if self.local else None
 
     # -- helpers ---------------------------------------------------------------------------------
     def n(self, value: int) -> str:
@@ -380,7 +396,7 @@ class _Normalizer:
                     out.append(_segment_syllables(low) or low)
             elif piece in data.URL_SYMBOLS:
                 out.append(data.URL_SYMBOLS[piece])
-        return " ".join(out), "word"
+        return " ".join(out), ("email" if "@" in s else "url")
 
     def h_url(self, m, text):
         s = re.sub(r"^(?:https?|ftp)://", "", m.group(), flags=re.IGNORECASE)
@@ -432,8 +448,8 @@ class _Normalizer:
             out += f" năm {self.n(int(m.group('docy')))}"
         code = m.group("docc")
         if code in data.ABBREVIATIONS:
-            return f"{out} {data.ABBREVIATIONS[code]}", "word"
-        return out + " " + " ".join(self.code_part(p) for p in code.split("-")), "word"
+            return f"{out} {data.ABBREVIATIONS[code]}", "document"
+        return out + " " + " ".join(self.code_part(p) for p in code.split("-")), "document"
 
     def code_part(self, part: str) -> str:
         """"UBND" -> "ủy ban nhân dân", "QH15" -> "quốc hội mười lăm"."""
@@ -578,7 +594,7 @@ class _Normalizer:
         p1, p2 = self.prev_words(text, m.start())
         valid_date = 1 <= a <= 31 and 1 <= b <= 12
         if p1 in data.SCORE_WORDS or p2 in data.SCORE_WORDS:
-            return f"{self.n(a)} {self.n(b)}", "word"
+            return f"{self.n(a)} {self.n(b)}", "score"
         if valid_date and p1 in data.DATE_NO_PREFIX_WORDS:
             return self.date(a, b, None, False), "date2"
         if a > b and valid_date:
@@ -586,7 +602,7 @@ class _Normalizer:
         return None
 
     def h_addr(self, m, text):
-        return {"Q": "quận", "P": "phường"}[m.group("adk")], "word"
+        return {"Q": "quận", "P": "phường"}[m.group("adk")], "abbreviation"
 
     def h_alnum(self, m, text):
         s = m.group()
@@ -647,7 +663,7 @@ class _Normalizer:
             if s.isupper() and len(s) >= 2 and set(s) <= set("IVX") and not self._caps_context(text, m):
                 return self.n(value), "roman"
         if s.isupper() and len(s) >= 2:
-            return _read_word_token(s), "word"
+            return _word_token(s)
         return _SKIP
 
     @staticmethod
@@ -664,8 +680,11 @@ class _Normalizer:
     def h_compound(self, m, text):
         s = m.group()
         if s in data.ABBREVIATIONS:
-            return data.ABBREVIATIONS[s], "word"
-        return " ".join(_read_word_token(p, True) for p in s.split("-")), "word"
+            return data.ABBREVIATIONS[s], "abbreviation"
+        parts = [_word_token(p, True) for p in s.split("-")]
+        kinds = {k for _, k in parts}
+        kind = "unknown_acronym" if "unknown_acronym" in kinds else "abbreviation"
+        return " ".join(r for r, _ in parts), kind
 
     def h_abbr(self, m, text):
         s = m.group()
@@ -677,13 +696,13 @@ class _Normalizer:
         return out, "abbr"
 
     def h_acro(self, m, text):
-        return _read_word_token(m.group()), "word"
+        return _word_token(m.group())
 
     def h_tz(self, m, text):
-        return spell(m.group()), "word"
+        return spell(m.group()), "acronym"
 
     def h_unitword(self, m, text):
-        return data.UNITS[m.group("uwu")], "word"
+        return data.UNITS[m.group("uwu")], "unit"
 
     def h_perunit(self, m, text):
         """word/word: "đồng/hộ", "buổi/tuần" -> "một"; "tấn/ha" -> "trên"; "và/hoặc" -> a space."""
@@ -692,31 +711,39 @@ class _Normalizer:
         # in a chain ("đồng/ha/năm") the first word decides
         prev = before[-1].split("/")[0].lower() if before else ""
         if unit in data.CURRENCIES and before and before[-1].split("/")[0] in data.CURRENCIES:
-            return data.ABBREVIATIONS.get(unit) or data.CURRENCIES[unit], "word"  # a pair: "USD/VND"
+            return data.ABBREVIATIONS.get(unit) or data.CURRENCIES[unit], "currency"  # a pair: "USD/VND"
         if prev in data.PER_MONEY_WORDS or (prev in data.PER_COUNT_WORDS and unit not in _UNITS_ALL):
-            return self.per("/" + unit, True).lstrip(), "word"
+            return self.per("/" + unit, True).lstrip(), "unit"
         if unit in _PER_ALL:
-            return self.per("/" + unit, False).lstrip(), "word"
+            return self.per("/" + unit, False).lstrip(), "unit"
         return unit, "word"
 
     def h_sym(self, m, text):
-        return data.SYMBOLS[m.group()], "word"
+        return data.SYMBOLS[m.group()], "symbol"
 
     # -- driver ------------------------------------------------------------------------------------
-    def run(self, text: str) -> str:
-        pieces: list[str] = []
+    def run(self, text: str) -> list[tuple[int, int, str, str]]:
+        """The changes to make to ``text``: ``(start, end, spoken, kind)`` in order, not
+        overlapping; everything between them is kept as written."""
+        changes: list[tuple[int, int, str, str]] = []
         pos = 0  # end of the last token written
         scan = 0  # where to look for the next token
         prev_kind: str | None = None
+        seen_token = False
         last = ""
         gate = _GATE.search
         length = len(text)
+        local = self.local_re
         while scan < length:
             g = gate(text, scan)
             if g is None:
                 break
             start = g.start()
-            m, res = self.read_at(text, start)
+            m = local.match(text, start) if local is not None else None
+            if m is not None:
+                res = (self.local[m.group()], "local")
+            else:
+                m, res = self.read_at(text, start)
             if m is None:
                 scan = start + 1
                 continue
@@ -724,22 +751,25 @@ class _Normalizer:
             if res is _SKIP:
                 continue
             out, kind = res
-            gap = self.connect(text[pos:start], prev_kind, kind, first=not pieces)
-            if gap:
-                last = gap[-1]
+            gap = text[pos:start]
+            new_gap, gap_kind = self.connect(gap, prev_kind, kind, first=not seen_token)
+            if new_gap != gap:
+                changes.append((pos, start, new_gap, gap_kind))
+            if new_gap:
+                last = new_gap[-1]
             if out and last.isalnum() and out[0].isalnum():
                 out = " " + out
             nxt = text[m.end():m.end() + 1]
             if out and nxt.isalnum() and out[-1].isalnum():
                 out += " "
-            pieces.append(gap)
-            pieces.append(out)
+            if out != text[start:m.end()]:
+                changes.append((start, m.end(), out, kind))
             if out:
                 last = out[-1]
             pos = m.end()
             prev_kind = kind
-        pieces.append(text[pos:])
-        return "".join(pieces)
+            seen_token = True
+        return changes
 
     def read_at(self, text: str, start: int):
         """The token starting at ``start`` and its reading.  When a handler rejects its match
@@ -762,31 +792,32 @@ class _Normalizer:
             excluded = excluded | {name}
 
     @staticmethod
-    def connect(gap: str, prev_kind: str | None, kind: str, first: bool) -> str:
-        """Rewrite the text between two tokens: ranges, "x", signs, hyphens."""
+    def connect(gap: str, prev_kind: str | None, kind: str, first: bool) -> tuple[str, str]:
+        """Rewrite the text between two tokens: ranges, "x", signs, hyphens.  Returns the new gap
+        and the rule that changed it."""
         if not gap:
-            return gap
+            return gap, ""
         prev_numeric = prev_kind in _NUMERIC
         core = gap.strip()
         if prev_numeric and kind in _NUMERIC:
             if core in _RANGE_DASHES:
-                return " đến "
+                return " đến ", "range"
             if core in ("x", "X", "×"):
-                return " nhân "
+                return " nhân ", "operator"
             if core == "+":
-                return " cộng "
+                return " cộng ", "operator"
             if core == "=":
-                return " bằng "
+                return " bằng ", "operator"
         if gap == "/" and prev_kind in ("roman", "num") and kind == "num":
-            return " năm "  # Quý IV/2025
+            return " năm ", "year"  # Quý IV/2025
         if kind in _NEGATABLE and gap[-1] in "-−":
             if (len(gap) == 1 and first) or (len(gap) >= 2 and gap[-2] in _SIGN_LEAD):
-                return gap[:-1] + "âm "
+                return gap[:-1] + "âm ", "sign"
         if gap == "-" and prev_kind is not None and not prev_numeric:
-            return " "  # QĐ-UBND, COVID-19
+            return " ", "hyphen"  # QĐ-UBND, COVID-19
         if gap == "." and prev_kind == "abbr" and kind in _NUMERIC:
-            return " "  # QL.5
-        return gap
+            return " ", "abbreviation"  # QL.5
+        return gap, ""
 
 
 class _FakeMatch:
@@ -797,17 +828,167 @@ class _FakeMatch:
         return self._s
 
 
-_NORMALIZERS: dict[str, _Normalizer] = {}
+def _local_regex(local: dict[str, str]) -> re.Pattern:
+    """Whole-token regex for local abbreviations (case-sensitive, as written)."""
+    parts = []
+    for key in sorted(local, key=lambda k: (-len(k), k)):
+        pat = re.escape(key)
+        if key[:1].isalnum():
+            pat = r"(?<![\w&])" + pat
+        if key[-1:].isalnum():
+            pat += r"(?![\w&])"
+        parts.append(pat)
+    return re.compile("|".join(parts))
 
 
-def _prepare(text: str) -> str:
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    if "\u2044" in text:
-        text = text.replace("\u2044", "/")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
+_NORMALIZERS: dict = {}
+
+
+def _get_normalizer(region, abbreviations) -> _Normalizer:
+    key = region.strip().lower() if isinstance(region, str) else None
+    if key is None:
+        region_config(region)  # raises a clear ValueError
+    local = None
+    if abbreviations:
+        local = {}
+        for k, v in dict(abbreviations).items():
+            k = unicodedata.normalize("NFKC", str(k)).strip() if k is not None else ""
+            if k:
+                local[k] = _clean_text(str(v if v is not None else "")).strip()
+        cache_key = (key, tuple(sorted(local.items())))
+    else:
+        cache_key = key
+    normalizer = _NORMALIZERS.get(cache_key)
+    if normalizer is None:
+        if len(_NORMALIZERS) > 64:
+            _NORMALIZERS.clear()
+        normalizer = _NORMALIZERS[cache_key] = _Normalizer(key, local)  # ValueError for an unknown region
+    return normalizer
+
+
+# ------------------------------------------------------------------------------------------------
+# Cleaning: characters that must never reach espeak-ng (a NUL ends its input: the rest of a
+# bulletin would be silently lost), lone surrogates (cannot be encoded), format characters.
+#   C0/C1 controls other than tab and newline -> a space (a line/page separator -> a newline);
+#   lone surrogates, private-use characters and non-characters -> a space;
+#   format characters (soft hyphen, zero-width joiners, BOM, bidi marks, tags) -> nothing;
+#   U+200B zero-width space -> a space.
+_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_FORMAT = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u08e2\u180e\u200c-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
+_SPACE_LIKE = (
+    "\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u200b\ud800-\udfff\ue000-\uf8ff\ufdd0-\ufdef\ufffe\uffff"
+    "\U000f0000-\U0010ffff"
+)
+_UNSAFE = re.compile(f"[\r\u2044{_LINE_BREAKS}{_FORMAT}{_SPACE_LIKE}]")
+_SPACE_LIKE_RE = re.compile(f"[{_SPACE_LIKE}]")
+_FORMAT_RE = re.compile(f"[{_FORMAT}]")
+
+
+def _clean_char(ch: str, nxt: str) -> str:
+    """Replacement of one unsafe character (see above)."""
+    if ch == "\r":
+        return "" if nxt == "\n" else "\n"
+    if ch == "\u2044":
+        return "/"
+    if ch in _LINE_BREAKS:
+        return "\n\n" if ch == "\u2029" else "\n"
+    if _FORMAT_RE.match(ch):
+        return ""
+    return " "
+
+
+def _clusters(text: str) -> list[tuple[int, int, str]]:
+    """``text`` cut into clusters (a character and the combining marks after it; an unsafe
+    character alone), each with its cleaned, NFKC-normalised replacement."""
+    out: list[tuple[int, int, str]] = []
+    n = len(text)
+    i = 0
+    combining = unicodedata.combining
+    while i < n:
+        ch = text[i]
+        if _UNSAFE.match(ch):
+            out.append((i, i + 1, _clean_char(ch, text[i + 1:i + 2])))
+            i += 1
+            continue
+        j = i + 1
+        while j < n and combining(text[j]) and not _UNSAFE.match(text[j]):
+            j += 1
+        piece = text[i:j]
+        rep = unicodedata.normalize("NFKC", piece)
+        if "\u2044" in rep:
+            rep = rep.replace("\u2044", "/")
+        out.append((i, j, rep))
+        i = j
+    return out
+
+
+def _prepare(text: str):
+    """(prepared text, clusters or None).  None: the text is already clean and NFKC, offsets in
+    the prepared text are offsets in ``text``."""
+    if unicodedata.is_normalized("NFKC", text) and not _UNSAFE.search(text):
+        return text, None
+    clusters = _clusters(text)
+    return "".join(c[2] for c in clusters), clusters
+
+
+def _clean_text(text: str) -> str:
+    return _prepare(text)[0]
+
+
+def _apply(text: str, changes) -> str:
+    if not changes:
+        return text
+    out = []
+    pos = 0
+    for a, b, spoken, _kind in changes:
+        out.append(text[pos:a])
+        out.append(spoken)
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _read_leftover_digits(text: str, changes) -> list:
+    """Digits left in the kept text (or in a handler's reading) are read one by one, so that no
+    ASCII digit ever reaches the speech engine."""
+    result = []
+    pos = 0
+
+    def kept(a: int, b: int) -> None:
+        seg = text[a:b]
+        if _has_ascii_digit(seg):
+            for mm in _DIGIT_RUN.finditer(seg):
+                result.append((a + mm.start(), a + mm.end(), " " + read_digits(mm.group()) + " ", "digits"))
+
+    for a, b, spoken, kind in changes:
+        kept(pos, a)
+        if _has_ascii_digit(spoken):
+            spoken = _DIGIT_RUN.sub(lambda mm: " " + read_digits(mm.group()) + " ", spoken)
+        result.append((a, b, spoken, kind))
+        pos = b
+    kept(pos, len(text))
+    return result
+
+
+def _changes(text, region, abbreviations):
+    """(prepared text, clusters, changes) — the single source of both normalize and explain."""
+    normalizer = _get_normalizer(region, abbreviations)
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    prepared, clusters = _prepare(text)
+    try:
+        changes = normalizer.run(prepared)
+    except Exception:  # noqa: BLE001 - last resort: keep the text, read the digits
+        if STRICT:
+            raise
+        changes = []
+    if _has_ascii_digit(prepared):
+        changes = _read_leftover_digits(prepared, changes)
+    return text, prepared, clusters, changes
 
 
 def _tidy(text: str) -> str:
@@ -817,29 +998,16 @@ def _tidy(text: str) -> str:
     return text.strip(" ")
 
 
-def normalize(text: str, *, region: str = "north") -> str:
+def normalize(text: str, *, region: str = "north", abbreviations=None) -> str:
     """Return ``text`` as it should be spoken (see :mod:`ngoso.vntext` for the conventions).
 
-    ``region`` is "north" (default), "central" (northern readings) or "south".  Never raises for
-    any ``text``; an unknown ``region`` raises ``ValueError``.
+    ``region`` is "north" (default), "central" (northern readings) or "south".
+    ``abbreviations``: extra local abbreviations ``{written: reading}`` (case-sensitive keys, as
+    written) that win over the built-in dictionary.  Never raises for any ``text``; an unknown
+    ``region`` raises ``ValueError``.
     """
-    key = region.strip().lower() if isinstance(region, str) else None
-    normalizer = _NORMALIZERS.get(key)
-    if normalizer is None:
-        if key is None:
-            region_config(region)  # raises a clear ValueError
-        normalizer = _NORMALIZERS[key] = _Normalizer(key)  # ValueError for an unknown region
-    if not isinstance(text, str):
-        text = "" if text is None else str(text)
-    try:
-        out = normalizer.run(_prepare(text))
-    except Exception:  # noqa: BLE001 - last resort: keep the text, read the digits
-        if STRICT:
-            raise
-        out = text
-    if _has_ascii_digit(out):
-        out = _DIGIT_RUN.sub(lambda mm: " " + read_digits(mm.group()) + " ", out)
-    return _tidy(out)
+    _text, prepared, _clusters_, changes = _changes(text, region, abbreviations)
+    return _tidy(_apply(prepared, changes))
 
 
 def _has_ascii_digit(s: str) -> bool:
