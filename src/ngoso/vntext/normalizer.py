@@ -34,7 +34,7 @@ from .numbers import (
     roman_to_int,
 )
 
-__all__ = ["normalize", "spell", "read_number_string"]
+__all__ = ["normalize", "clean", "spell", "read_number_string"]
 
 
 def _alt(keys) -> str:
@@ -936,6 +936,17 @@ def _prepare(text: str):
 
 
 def _clean_text(text: str) -> str:
+    return _prepare(text)[0]
+
+
+def clean(text: str) -> str:
+    """``text`` made safe for a speech engine, without reading anything: NUL and other control
+    characters become spaces (line and page separators newlines), lone surrogates, private-use
+    characters and non-characters spaces, invisible format characters (soft hyphen, zero-width
+    joiners, BOM, bidi marks) are removed, and the text is NFKC-normalised.  ``normalize`` does
+    this first; ``ngoso.speech.synthesize`` also does it to text it is asked not to normalise."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
     return _prepare(text)[0]
 
 
