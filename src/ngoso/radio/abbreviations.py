@@ -53,9 +53,10 @@ _FIELD_NAMES = {"abbreviation": ("Viết tắt", "abbreviation"), "reading": ("C
 
 
 def _control(text: str) -> str | None:
-    """The first control, format, surrogate or private-use character in ``text`` (all refused), or None."""
+    """The first control, format, surrogate or private-use character in ``text`` (all refused), or None. Tabs and
+    line breaks (a pasted spreadsheet cell) are whitespace: collapsed to one space."""
     for ch in text:
-        if unicodedata.category(ch)[0] == "C":
+        if unicodedata.category(ch)[0] == "C" and ch not in "\t\n\r":
             return ch
     return None
 
@@ -124,8 +125,9 @@ def _require_edit(user, place: Place) -> None:
 
 
 def _ancestor_paths(place: Place) -> list[str]:
-    parts = place.path.split("/")
-    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    """"24/07351/07351.001/" -> ["24/", "24/07351/", "24/07351/07351.001/"] (paths end with "/")."""
+    parts = place.path.rstrip("/").split("/")
+    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 def entries_for(place: Place | None):
