@@ -32,9 +32,13 @@
       clearTimeout(hideTimer);
       var seg = mark._vtSegment;
       if (!seg) { return; }
-      if (current && current !== mark) { current.setAttribute("aria-expanded", "false"); }
+      if (current !== mark) {
+        if (current) { current.setAttribute("aria-expanded", "false"); }
+        pinned = !!pin;
+      } else {
+        pinned = pinned || !!pin;
+      }
       current = mark;
-      pinned = pin || pinned;
       mark.setAttribute("aria-expanded", "true");
       tipRule.textContent = seg.label || seg.rule;
       tipFrom.textContent = seg.source;
