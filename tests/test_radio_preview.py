@@ -248,6 +248,7 @@ def test_a_local_abbreviation_changes_the_preview_at_once(area, users, login):
     seg = [s for s in d["segments"] if s.get("source") == "KDC"][0]
     assert (seg["rule"], seg["text"], seg["unknown"]) == ("local_abbreviation", "khu dân cư", False)
     assert seg["label"] == "viết tắt địa phương" and d["unknown"] == 0
+    assert seg["note"] == "Xã Ngọc Thiện: khu dân cư mới"  # whose list, and its note
     assert "tại khu dân cư Đồng Bụt" in d["spoken"]
     # commune B's bulletin does not read commune A's list
     assert "ca dê xê" in _json(login(users.province), place=area.b.code)["spoken"]

@@ -83,7 +83,8 @@ def test_phone_taps_a_span_reads_the_rule_and_adds_a_local_abbreviation(live_ser
     assert "tại khu dân cư Đồng Bụt" in page.inner_text("#spoken")
     assert page.locator("#spoken .vt-unknown").count() == 0
     _mark(page, "KDC").tap()
-    assert "viết tắt địa phương" in _tip(page)
+    tip = _tip(page)
+    assert "viết tắt địa phương" in tip and "Xã Ngọc Thiện: khu dân cư thôn Đồng Bụt" in tip
     _shot(page, "phone-vi-editor-local.png")
     # tapping elsewhere closes the explanation
     page.locator("h1").tap()
@@ -119,7 +120,7 @@ def test_pc_in_english_hover_explains_and_user_text_is_never_html(live_server, u
     _shot(page, "pc-en-editor-hover-date.png")
     _mark(page, "ABCXYZ").hover()
     tip = _tip(page)
-    assert "unknown capitalised word" in tip and "Unknown capitalised word — add it to the abbreviation list?" in tip
+    assert "not in the dictionary" in tip and "Unknown capitalised word — add it to the abbreviation list?" in tip
     _shot(page, "pc-en-editor-hover-unknown.png")
     page.mouse.move(5, 5)
     page.wait_for_selector("#vt-tip", state="hidden")
@@ -132,4 +133,29 @@ def test_pc_in_english_hover_explains_and_user_text_is_never_html(live_server, u
     _shot(page, "pc-en-abbreviations-operator.png")
     assert "Only those who approve bulletins" in page.inner_text("main")
     assert errors == []
+    ctx.close()
+
+
+def test_pc_in_english_province_list_with_entries(live_server, area, users, browser):  # noqa: F811
+    from ngoso.radio import abbreviations as abbr
+
+    abbr.add(area.province, users.province, "TTYT", "trung tâm y tế tỉnh", "dùng trong tin y tế")
+    abbr.add(area.a, users.commune_a, "KDC", "khu dân cư")
+    abbr.add(area.b, users.commune_b, "TDP", "tổ dân phố", "phường Bắc Giang")
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-GB")
+    page = ctx.new_page()
+    _log_in(page, live_server.url, "tinh")
+    page.goto(live_server.url + "/radio/abbreviations/")
+    page.click("form.lang button")
+    page.wait_for_load_state()
+    assert page.locator(".abbr-list li").count() == 3
+    assert page.locator("#abbr-add select[name=place] option").count() == 3  # the province and its two communes
+    page.fill("#abbr-add input[name=abbreviation]", "BCH")
+    page.fill("#abbr-add input[name=reading]", "ban chỉ huy 3")
+    page.click("#abbr-add button.primary")
+    page.wait_for_load_state()
+    assert "without digits" in page.inner_text(".msg.error")
+    assert page.input_value("#abbr-add input[name=reading]") == "ban chỉ huy 3"  # nothing lost
+    assert page.get_attribute("#abbr-add input[name=reading]", "aria-invalid") == "true"
+    _shot(page, "pc-en-abbreviations-province.png")
     ctx.close()

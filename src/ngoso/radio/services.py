@@ -125,7 +125,7 @@ def _r(label):
 # Names of the rules of ngoso.vntext.explain (its RULES), for the editor's preview; an unknown id is shown as it is.
 RULE_LABELS = {  # pgettext context "reading rule": no clash with the same words elsewhere
     "abbreviation": _r("abbreviation"), "local_abbreviation": _r("local abbreviation"),
-    "acronym": _r("spelled letter by letter"), "unknown_acronym": _r("unknown capitalised word"),
+    "acronym": _r("spelled letter by letter"), "unknown_acronym": _r("not in the dictionary: spelled letter by letter"),
     "date": _r("date"), "time": _r("time"), "range": _r("range"), "score": _r("score"), "number": _r("number"),
     "digits": _r("digits read one by one"), "fraction": _r("fraction"), "address": _r("house or serial number"),
     "phone": _r("phone number"), "document": _r("document number"), "url": _r("web address"), "email": _r("e-mail"),
@@ -146,10 +146,13 @@ def explain_preview(text: str, voice: str = "north", place: Place | None = None)
     normaliser does not know (the operator may add it to the local list)."""
     from ngoso.vntext import explain, normalize
 
-    from .abbreviations import for_place
+    from .abbreviations import entries_for
 
     text = text or ""
-    local = for_place(place)
+    local, origin = {}, {}
+    for e in sorted(entries_for(place), key=lambda e: len(e.place.path)):  # the nearest place wins
+        local[e.abbreviation] = e.reading
+        origin[e.abbreviation] = f"{e.place.name}: {e.note}" if e.note else e.place.name
     region = _region(voice)
     spans = explain(text, region=region, abbreviations=local or None)
     segments, pos, unknown = [], 0, 0
@@ -172,6 +175,8 @@ def explain_preview(text: str, voice: str = "north", place: Place | None = None)
         note = sp.note or ""
         if note.endswith(f": {sp.source} → {sp.spoken}"):  # only repeats what the preview shows already
             note = ""
+        if rule == "local_abbreviation" and sp.source.strip() in origin:  # whose list, and its note
+            note = origin[sp.source.strip()]
         unknown += is_unknown
         segments.append({"text": sp.spoken, "source": source, "rule": rule,
                          "label": str(RULE_LABELS.get(rule, rule)), "note": note, "unknown": is_unknown,
