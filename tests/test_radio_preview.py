@@ -292,3 +292,22 @@ def test_bulletin_speech_uses_the_local_abbreviations(area, users, settings, tmp
     assert b.spoken_text == "Họp khu dân cư Đồng Bụt lúc bảy giờ ba mươi."
     with wave.open(str(tmp_path / b.audio_path)) as w:
         assert w.getnframes() / w.getframerate() > 1.0
+
+
+def test_cli_lists_adds_and_imports_local_abbreviations(area, users, tmp_path, capsys):
+    from ngoso.cli import main
+
+    u = ["radio", "--user", users.commune_a.username]
+    assert main(u + ["abbreviation-add", area.a.code, "KDC", "khu dân cư", "--note", "thôn"]) == 0
+    assert main(u + ["abbreviation-add", area.a.code, "KDC", "khu đô thị"]) == 2  # duplicate
+    assert main(u + ["abbreviation-add", area.b.code, "KDC", "khu đô thị"]) == 2  # not their commune
+    f = tmp_path / "v.csv"
+    f.write_bytes(csv_bytes([{"Viết tắt": "BQL", "Cách đọc": ""}], columns=COLS))
+    assert main(u + ["abbreviation-import", area.a.code, str(f)]) == 2
+    assert "dòng 2" in capsys.readouterr().err
+    f.write_bytes(csv_bytes([{"Viết tắt": "BQL", "Cách đọc": "ban quản lý"}], columns=COLS))
+    assert main(u + ["abbreviation-import", area.a.code, str(f)]) == 0
+    capsys.readouterr()
+    assert main(u + ["abbreviations", area.va1.code]) == 0
+    assert capsys.readouterr().out.splitlines() == ["BQL\tban quản lý\tXã Ngọc Thiện\t",
+                                                    "KDC\tkhu dân cư\tXã Ngọc Thiện\tthôn"]
