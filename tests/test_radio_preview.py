@@ -311,3 +311,18 @@ def test_cli_lists_adds_and_imports_local_abbreviations(area, users, tmp_path, c
     assert main(u + ["abbreviations", area.va1.code]) == 0
     assert capsys.readouterr().out.splitlines() == ["BQL\tban quản lý\tXã Ngọc Thiện\t",
                                                     "KDC\tkhu dân cư\tXã Ngọc Thiện\tthôn"]
+
+
+def test_a_copy_sent_down_is_read_again_with_the_communes_own_list(area, users, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    abbr.add(area.a, users.commune_a, "KDC", "khu dân cư")
+    b = services.create_bulletin(title="Họp", text="Họp KDC lúc 7h.", category="policy", place=area.province,
+                                 author=users.province)
+    services.render_audio(b)
+    assert b.spoken_text == "Họp ca dê xê lúc bảy giờ."
+    a, bb = services.send_down(b, [area.a, area.b], users.province, background=False)
+    a.refresh_from_db()
+    bb.refresh_from_db()
+    assert a.spoken_text == "Họp khu dân cư lúc bảy giờ." and a.audio_status == Bulletin.Audio.READY
+    assert a.audio_sha256 != b.audio_sha256
+    assert (bb.spoken_text, bb.audio_sha256) == (b.spoken_text, b.audio_sha256)  # same list: same audio

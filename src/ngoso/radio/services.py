@@ -304,22 +304,32 @@ def reject(bulletin: Bulletin, user) -> Bulletin:
     return bulletin
 
 
-def send_down(bulletin: Bulletin, communes, user) -> list[Bulletin]:
-    """The province sends a bulletin to chosen communes: each gets its own draft copy to approve and schedule."""
-    copies = []
+def send_down(bulletin: Bulletin, communes, user, background: bool = True) -> list[Bulletin]:
+    """The province sends a bulletin to chosen communes: each gets its own draft copy to approve and schedule.
+    A copy keeps the province's audio unless it was read by the machine and the commune has local abbreviations
+    that read it differently: then the copy is read again with the commune's list (a job)."""
+    from .abbreviations import for_place
+
+    copies, rerender = [], []
+    province_list = for_place(bulletin.place)
     for commune in communes:
         if not commune.path.startswith(bulletin.place.path) or commune.pk == bulletin.place_id:
             raise RadioError(f"{commune.name} không thuộc {bulletin.place.name} / is not under {bulletin.place.name}")
         copy = create_bulletin(title=bulletin.title, text=bulletin.text, category=bulletin.category, place=commune,
                                author=user, priority=bulletin.priority, source=f"bulletin:{bulletin.pk}")
         copy.parent, copy.voice = bulletin, bulletin.voice
-        if bulletin.audio_status == Bulletin.Audio.READY:
+        same_reading = bulletin.audio_uploaded or for_place(commune) == province_list
+        if bulletin.audio_status == Bulletin.Audio.READY and same_reading:
             copy.audio_path, copy.audio_sha256, copy.audio_duration = (bulletin.audio_path, bulletin.audio_sha256,
                                                                        bulletin.audio_duration)
             copy.audio_status, copy.audio_uploaded = Bulletin.Audio.READY, bulletin.audio_uploaded
             copy.spoken_text = bulletin.spoken_text
+        elif bulletin.audio_status == Bulletin.Audio.READY and copy.text.strip():
+            rerender.append(copy)
         copy.save()
         copies.append(copy)
+    for copy in rerender:
+        request_render(copy, user, background=background)
     return copies
 
 
