@@ -689,14 +689,68 @@ class _Normalizer:
     def h_abbr(self, m, text):
         s = m.group()
         out = data.ABBREVIATIONS[s]
+        kind = "acronym" if s in data.KNOWN_ACRONYMS else "abbr"
+        if s in data.DOTTED_ADDRESS_KEYS:
+            # "tp. Huế", "q.3", "P. Hàng Bạc": only before a number or a capitalised name
+            nxt = text[m.end():m.end() + 2].lstrip(" ")
+            if not nxt or not (nxt[0].isdigit() or nxt[0].isupper()):
+                return None
+        elif s.isupper() and s.isalpha() and _is_syllable(s) and self._caps_context(text, m):
+            return _SKIP  # "TU", "CA", "AI" inside an all-capital headline are words
+        if s in data.CONTEXT_KEYS:
+            ctx = self.context_reading(s, text, m)
+            if ctx is not None:
+                out = ctx
         if s.endswith(".") and s.count(".") > 1:  # "v.v." ending a sentence keeps its full stop
             rest = text[m.end():m.end() + 3]
             if not rest.strip() or rest.lstrip()[:1].isupper():
                 out += "."
-        return out, "abbr"
+        return out, kind
+
+    def context_reading(self, s: str, text: str, m) -> str | None:
+        """The reading of an abbreviation with two meanings, from its neighbours (None: the
+        dictionary's reading).  Rules (data.CONTEXT_*):
+          đ/c  "địa chỉ" before ":", a number or an address word ("đ/c: số 5", "đ/c thôn Đông"),
+               else "đồng chí" ("đ/c Nguyễn Văn A");
+          TP   "thực phẩm" after "an toàn vệ sinh", "vệ sinh", "ATVS", "ngộ độc"… or before
+               "chức năng", "sạch"…, else "thành phố";
+          CT   "chủ tịch" before UBND/HĐND/xã/huyện/tỉnh/nước…, "công ty" before TNHH/CP/cổ phần;
+               else spelled;
+          HS   "hồ sơ" after "nộp", "tiếp nhận", "trả", "bổ sung"…, else "học sinh"."""
+        after = text[m.end():m.end() + 40]
+        nxt = self.next_word(text, m.end())
+        nxt_low = nxt.lower()
+        before = text[max(0, m.start() - 40):m.start()].lower().split()
+        if s in ("đ/c", "Đ/c"):
+            rest = after.lstrip(" \t")
+            if rest[:1] in (":", "-") or rest[:1].isdigit() or nxt_low in data.CONTEXT_ADDRESS_WORDS:
+                return "địa chỉ"
+            return "đồng chí"
+        if s == "TP":
+            tail2 = " ".join(before[-2:])
+            if (tail2 in data.CONTEXT_FOOD_BEFORE or (before and before[-1] in data.CONTEXT_FOOD_BEFORE)
+                    or nxt_low in data.CONTEXT_FOOD_AFTER):
+                return "thực phẩm"
+            return "thành phố"
+        if s == "CT":
+            if nxt in data.CONTEXT_CHAIR_AFTER or nxt_low in data.CONTEXT_CHAIR_AFTER:
+                return "chủ tịch"
+            if nxt in data.CONTEXT_COMPANY_AFTER or nxt_low in ("cổ", "công"):
+                return "công ty"
+            return None
+        if s == "HS":
+            if before and (before[-1] in data.CONTEXT_FILE_BEFORE or " ".join(before[-2:]) in data.CONTEXT_FILE_BEFORE):
+                return "hồ sơ"
+            return None
+        return None
 
     def h_acro(self, m, text):
-        return _word_token(m.group())
+        s = m.group()
+        if s in data.CONTEXT_KEYS:
+            ctx = self.context_reading(s, text, m)
+            if ctx is not None:
+                return ctx, "abbreviation"
+        return _word_token(s)
 
     def h_tz(self, m, text):
         return spell(m.group()), "acronym"
