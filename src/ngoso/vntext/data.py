@@ -94,7 +94,8 @@ UNITS: dict[str, str] = {
     # area and volume
     "m2": "mét vuông", "km2": "ki lô mét vuông", "cm2": "xăng ti mét vuông", "mm2": "mi li mét vuông",
     "dm2": "đề xi mét vuông", "ha": "héc ta",
-    "m3": "mét khối", "cm3": "xăng ti mét khối", "dm3": "đề xi mét khối",
+    "m3": "mét khối", "cm3": "xăng ti mét khối", "dm3": "đề xi mét khối", "km3": "ki lô mét khối",
+    "mm3": "mi li mét khối",
     "ml": "mi li lít", "mL": "mi li lít", "lít": "lít",
     # mass
     "kg": "ki lô gam", "Kg": "ki lô gam", "KG": "ki lô gam", "mg": "mi li gam", "µg": "mi crô gam",
@@ -124,6 +125,9 @@ UNITS: dict[str, str] = {
     "dB": "đề xi ben", "mmHg": "mi li mét thủy ngân", "kcal": "ki lô ca lo",
     # time
     "ms": "mi li giây",
+    # chemistry and medicine
+    "mol": "mol", "mmol": "mi li mol", "µmol": "mi crô mol", "μmol": "mi crô mol", "μg": "mi crô gam",
+    "IU": "đơn vị quốc tế",
 }
 UNITS["m²"] = UNITS["m2"]
 UNITS["km²"] = UNITS["km2"]
@@ -138,6 +142,7 @@ ATTACHED_ONLY_UNITS: dict[str, str] = {
 # Units allowed after "/" (km/h, đồng/kg, 50.000đ/ngày): all units, plus time units.
 PER_UNITS: dict[str, str] = {
     "h": "giờ", "giờ": "giờ", "min": "phút", "ph": "phút", "p": "phút", "s": "giây",
+    "s2": "giây bình phương", "s²": "giây bình phương",
 }
 
 # Time-zone abbreviations spelled after a time even when written in lower case ("8:23 gmt").
@@ -247,7 +252,12 @@ KNOWN_ACRONYMS = frozenset({
 }) | {r.abbreviation for r in ABBREVIATION_ROWS if r.source == "spelled"}
 
 # Context rules for abbreviations with two readings (normalizer._Normalizer.context_reading).
-CONTEXT_KEYS = frozenset({"đ/c", "Đ/c", "TP", "CT", "HS"})
+CONTEXT_KEYS = frozenset({"đ/c", "Đ/c", "TP", "CT", "HS", "ĐH"})
+# "ĐH" is "đại hội" before these (ĐH Đảng bộ, ĐH đại biểu, ĐH Hội Nông dân), else "đại học"
+CONTEXT_CONGRESS_AFTER = frozenset({
+    "Đảng", "đảng", "Đoàn", "đoàn", "đại", "lần", "Hội", "Công", "Phụ", "Cựu", "Nông", "MTTQ", "TDTT",
+    "thi", "Thể", "thể", "Chi", "chi", "Mặt", "HND", "HPN", "HCCB", "ĐTN", "XIII", "XIV", "XV",
+})
 CONTEXT_ADDRESS_WORDS = frozenset({
     "số", "thôn", "xóm", "ấp", "bản", "làng", "buôn", "khóm", "đường", "phố", "ngõ", "ngách", "hẻm",
     "kiệt", "tổ", "khu", "xã", "phường", "quận", "huyện", "tỉnh", "thị", "thành", "tp", "kp", "lô",
@@ -266,4 +276,24 @@ CONTEXT_COMPANY_AFTER = frozenset({"TNHH", "CP", "CTCP", "MTV"})
 CONTEXT_FILE_BEFORE = frozenset({
     "nộp", "nhận", "tiếp nhận", "trả", "bổ sung", "thẩm định", "xét", "duyệt", "thụ lý", "lập",
     "hoàn thiện", "hoàn thành", "chuẩn bị", "giải quyết", "số hóa",
+})
+
+# "2.5 triệu": a dotted number before these is an English decimal point.
+MULTIPLIER_WORDS = frozenset({"triệu", "tỷ", "tỉ", "nghìn", "ngàn", "vạn"})
+# The number of a programme, plan, form or document keeps its leading zero ("Đề án 06" "đề án
+# không sáu", "mẫu số 02" "mẫu số không hai"); compared with the one or two words before it
+# (a "số" between them is skipped).
+NAME_NUMBER_WORDS = frozenset({
+    "đề án", "chương trình", "chỉ thị", "mẫu", "biểu mẫu", "phụ lục", "kế hoạch", "nghị quyết",
+    "quyết định", "thông báo", "công văn", "tờ trình", "báo cáo", "thông tư", "nghị định", "biểu",
+    "hướng dẫn", "kết luận", "quy định", "công điện", "mã", "phương án", "dự án", "tiểu dự án",
+    "nội dung", "hợp phần", "tờ khai", "giấy mời", "đề mục",
+})
+# "7g", "19g": hours (not grams) after these words or before these words.
+TIME_BEFORE_WORDS = frozenset({
+    "lúc", "từ", "đến", "tới", "khoảng", "trước", "sau", "vào", "đúng", "hồi", "tầm", "chừng", "gần",
+    "quá", "hết", "trong",
+})
+TIME_AFTER_WORDS = frozenset({
+    "sáng", "trưa", "chiều", "tối", "đêm", "hôm", "ngày", "mai", "rưỡi", "kém", "đúng", "khuya",
 })
