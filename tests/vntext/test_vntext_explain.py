@@ -97,7 +97,7 @@ def test_local_abbreviations_win_over_the_dictionary():
     spans = explain(text, abbreviations=local)
     assert [(s.source, s.rule) for s in spans][:2] == [("UBND", "local_abbreviation"), ("HTXNN", "local_abbreviation")]
     # case-sensitive, whole tokens only
-    assert normalize("tdp và TDPX", abbreviations={"TDP": "tổ dân phố"}) == "tdp và tê dê pê ích"
+    assert normalize("kpx và KPXY", abbreviations={"KPX": "khu phố Xanh"}) == "kpx và ca pê ích i dài"
     # without the parameter nothing changes
     assert normalize("UBND") == "ủy ban nhân dân"
 

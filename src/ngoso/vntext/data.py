@@ -7,151 +7,68 @@ word: "TP.HCM").  Readings are lower case unless they contain a proper name.
 
 from __future__ import annotations
 
-# --------------------------------------------------------------------------------------------
-# Abbreviations: written form -> spoken form.  Extend freely; longer keys win over shorter ones.
-# Compound codes joined by "-" ("QĐ-UBND", "KT-XH") are read part by part, so list the parts.
-ABBREVIATIONS: dict[str, str] = {
-    # administration and the Party
-    "UBND": "ủy ban nhân dân",
-    "HĐND": "hội đồng nhân dân",
-    "UBMTTQ": "ủy ban mặt trận tổ quốc",
-    "MTTQ": "mặt trận tổ quốc",
-    "MTTQVN": "mặt trận tổ quốc Việt Nam",
-    "CHXHCN": "cộng hòa xã hội chủ nghĩa",
-    "XHCN": "xã hội chủ nghĩa",
-    "ĐCSVN": "Đảng Cộng sản Việt Nam",
-    "BCH": "ban chấp hành",
-    "BCĐ": "ban chỉ đạo",
-    "BTC": "ban tổ chức",
-    "BQL": "ban quản lý",
-    "TW": "trung ương",
-    "TƯ": "trung ương",
-    "CBCC": "cán bộ công chức",
-    "CBCCVC": "cán bộ công chức viên chức",
-    "ĐVHC": "đơn vị hành chính",
-    "TP.": "thành phố",
-    "Tp.": "thành phố",
-    "TP": "thành phố",
-    "TPHCM": "thành phố Hồ Chí Minh",
-    "HCM": "Hồ Chí Minh",
-    "TX.": "thị xã",
-    "TT.": "thị trấn",
-    "VN": "Việt Nam",
-    "Đ/c": "đồng chí",
-    "đ/c": "đồng chí",
-    "ĐT": "điện thoại",
-    "ĐTDĐ": "điện thoại di động",
-    "QL.": "quốc lộ",
-    "USD": "đô la Mỹ",
-    "VND": "việt nam đồng",
-    "VNĐ": "việt nam đồng",
-    "ĐBSCL": "đồng bằng sông Cửu Long",
-    "QL": "quốc lộ",
-    "KCN": "khu công nghiệp",
-    "NTM": "nông thôn mới",
-    # documents
-    "NĐ-CP": "nghị định chính phủ",
-    "NĐ": "nghị định",
-    "QĐ": "quyết định",
-    "TTg": "thủ tướng",
-    "TTLT": "thông tư liên tịch",
-    # ministries and sectors
-    "TT&TT": "thông tin và truyền thông",
-    "TTTT": "thông tin truyền thông",
-    "BTTTT": "bộ thông tin và truyền thông",
-    "KH&CN": "khoa học và công nghệ",
-    "KHCN": "khoa học công nghệ",
-    "KH&ĐT": "kế hoạch và đầu tư",
-    "GD&ĐT": "giáo dục và đào tạo",
-    "GDĐT": "giáo dục đào tạo",
-    "NN&PTNT": "nông nghiệp và phát triển nông thôn",
-    "NN&MT": "nông nghiệp và môi trường",
-    "TN&MT": "tài nguyên và môi trường",
-    "TNMT": "tài nguyên môi trường",
-    "LĐ-TB&XH": "lao động thương binh và xã hội",
-    "LĐTBXH": "lao động thương binh và xã hội",
-    "VH-TT&DL": "văn hóa thể thao và du lịch",
-    "ANTT": "an ninh trật tự",
-    "PCCC": "phòng cháy chữa cháy",
-    "ATGT": "an toàn giao thông",
-    "ATTP": "an toàn thực phẩm",
-    # digital transformation
-    "CNTT": "công nghệ thông tin",
-    "CNSCĐ": "công nghệ số cộng đồng",
-    "CĐS": "chuyển đổi số",
-    "DVC": "dịch vụ công",
-    "DVCTT": "dịch vụ công trực tuyến",
-    "VNeID": "vê nờ e ai đi",
-    "CCCD": "căn cước công dân",
-    "CMND": "chứng minh nhân dân",
-    "SĐT": "số điện thoại",
-    "OTP": "ô tê pê",
-    "QR": "kiu a",
-    "AI": "ây ai",
-    "IT": "ai ti",
-    "ID": "ai đi",
-    "TV": "ti vi",
-    "OK": "ô kê",
-    "LED": "lét",
-    "Wi-Fi": "oai phai",
-    "WiFi": "oai phai",
-    "Wifi": "oai phai",
-    "wifi": "oai phai",
-    "COVID": "cô vít",
-    "Covid": "cô vít",
-    # social insurance, education, organisations, economy
-    "BHYT": "bảo hiểm y tế",
-    "BHXH": "bảo hiểm xã hội",
-    "BHTN": "bảo hiểm thất nghiệp",
-    "THPT": "trung học phổ thông",
-    "THCS": "trung học cơ sở",
-    "HSSV": "học sinh sinh viên",
-    "HTX": "hợp tác xã",
-    "TNHH": "trách nhiệm hữu hạn",
-    "CTCP": "công ty cổ phần",
-    "DN": "doanh nghiệp",
-    "DNNVV": "doanh nghiệp nhỏ và vừa",
-    "TNCS": "thanh niên cộng sản",
-    "LHPN": "liên hiệp phụ nữ",
-    "HCB": "hội cựu chiến binh",
-    "GCN": "giấy chứng nhận",
-    "QSDĐ": "quyền sử dụng đất",
-    "OCOP": "ô cốp",
-    "VietGAP": "việt gáp",
-    "GlobalGAP": "glô bồ gáp",
-    "ASEAN": "a xê an",
-    "UNESCO": "u nét xcô",
-    "NATO": "na tô",
-    "v.v.": "vân vân",
-    "v.v": "vân vân",
-}
+from dataclasses import dataclass
+from pathlib import Path
 
-# Parts that are only expanded inside a document code or a hyphenated compound ("123/KH-UBND",
-# "13/2023/NĐ-CP", "KT-XH"): alone they are too ambiguous ("CP" is also "cổ phần").
-DOC_CODE_PARTS: dict[str, str] = {
-    "CP": "chính phủ",
-    "CT": "chỉ thị",
-    "NQ": "nghị quyết",
-    "KH": "kế hoạch",
-    "CV": "công văn",
-    "TT": "thông tư",
-    "BC": "báo cáo",
-    "TB": "thông báo",
-    "TTr": "tờ trình",
-    "HD": "hướng dẫn",
-    "BTTTT": "bộ thông tin và truyền thông",
-    "BNV": "bộ nội vụ",
-    "BTC": "bộ tài chính",
-    "BYT": "bộ y tế",
-    "KT": "kinh tế",
-    "XH": "xã hội",
-    "VP": "văn phòng",
-    "SYT": "sở y tế",
-    "QH": "quốc hội",
-    "UBTVQH": "ủy ban thường vụ quốc hội",
-    "NĐ": "nghị định",
-    "STTTT": "sở thông tin và truyền thông",
-}
+# --------------------------------------------------------------------------------------------
+# Abbreviations: the dictionary is DATA, ``data/abbreviations.tsv`` next to this module
+# (abbreviation, reading, category, source kind, scope), loaded once at import.  Keys are
+# case-sensitive whole tokens; longer keys win over shorter ones.  Compound codes joined by "-"
+# ("QĐ-UBND", "KT-XH") are read part by part, so list the parts.
+ABBREVIATIONS_TSV = Path(__file__).with_name("data") / "abbreviations.tsv"
+
+
+@dataclass(frozen=True)
+class Abbreviation:
+    abbreviation: str
+    reading: str
+    category: str
+    source: str
+    scope: str  # "word" | "code" | "alt"
+
+
+def load_abbreviations(path: Path = ABBREVIATIONS_TSV) -> list[Abbreviation]:
+    """Rows of the abbreviation TSV (comments and the header skipped).  A malformed row raises
+    ``ValueError`` naming the file and line."""
+    rows: list[Abbreviation] = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.rstrip("\n").rstrip("\r")
+            if not line.strip() or line.startswith("#") or line.startswith("abbreviation\t"):
+                continue
+            cols = line.split("\t")
+            if len(cols) != 5 or not cols[0] or not cols[1] or cols[4] not in ("word", "code", "alt"):
+                raise ValueError(
+                    f"{path}:{lineno}: dòng từ điển viết tắt không hợp lệ / malformed abbreviation row: {line!r}"
+                )
+            rows.append(Abbreviation(*cols))
+    return rows
+
+
+ABBREVIATION_ROWS: list[Abbreviation] = load_abbreviations()
+# written form -> reading, anywhere as a whole token (first row wins)
+ABBREVIATIONS: dict[str, str] = {}
+# parts only expanded inside a document code or a hyphenated compound ("123/KH-UBND",
+# "13/2023/NĐ-CP", "KT-XH"): alone they are too ambiguous ("CP" is also "cổ phần")
+DOC_CODE_PARTS: dict[str, str] = {}
+# second readings, chosen by context rules only: key -> [readings]
+ALT_READINGS: dict[str, list[str]] = {}
+for _row in ABBREVIATION_ROWS:
+    if _row.scope == "word":
+        ABBREVIATIONS.setdefault(_row.abbreviation, _row.reading)
+    elif _row.scope == "code":
+        DOC_CODE_PARTS.setdefault(_row.abbreviation, _row.reading)
+    else:
+        ALT_READINGS.setdefault(_row.abbreviation, []).append(_row.reading)
+del _row
+
+# Lower-case (and one-letter) dotted address abbreviations are only read as words before a
+# number or a capitalised name ("tp. Huế", "q.3", "P. Hàng Bạc"); elsewhere ("x." ending a
+# sentence) they stay as written.
+DOTTED_ADDRESS_KEYS = frozenset(
+    r.abbreviation for r in ABBREVIATION_ROWS
+    if r.category == "address" and r.abbreviation.endswith(".") and (r.abbreviation[:-1].islower() or len(r.abbreviation) == 2)
+)
 
 # --------------------------------------------------------------------------------------------
 # Vietnamese letter names used to spell unknown acronyms ("ATM" -> "a tê mờ").  Convention: the
@@ -177,7 +94,8 @@ UNITS: dict[str, str] = {
     # area and volume
     "m2": "mét vuông", "km2": "ki lô mét vuông", "cm2": "xăng ti mét vuông", "mm2": "mi li mét vuông",
     "dm2": "đề xi mét vuông", "ha": "héc ta",
-    "m3": "mét khối", "cm3": "xăng ti mét khối", "dm3": "đề xi mét khối",
+    "m3": "mét khối", "cm3": "xăng ti mét khối", "dm3": "đề xi mét khối", "km3": "ki lô mét khối",
+    "mm3": "mi li mét khối",
     "ml": "mi li lít", "mL": "mi li lít", "lít": "lít",
     # mass
     "kg": "ki lô gam", "Kg": "ki lô gam", "KG": "ki lô gam", "mg": "mi li gam", "µg": "mi crô gam",
@@ -207,6 +125,9 @@ UNITS: dict[str, str] = {
     "dB": "đề xi ben", "mmHg": "mi li mét thủy ngân", "kcal": "ki lô ca lo",
     # time
     "ms": "mi li giây",
+    # chemistry and medicine
+    "mol": "mol", "mmol": "mi li mol", "µmol": "mi crô mol", "μmol": "mi crô mol", "μg": "mi crô gam",
+    "IU": "đơn vị quốc tế",
 }
 UNITS["m²"] = UNITS["m2"]
 UNITS["km²"] = UNITS["km2"]
@@ -221,6 +142,7 @@ ATTACHED_ONLY_UNITS: dict[str, str] = {
 # Units allowed after "/" (km/h, đồng/kg, 50.000đ/ngày): all units, plus time units.
 PER_UNITS: dict[str, str] = {
     "h": "giờ", "giờ": "giờ", "min": "phút", "ph": "phút", "p": "phút", "s": "giây",
+    "s2": "giây bình phương", "s²": "giây bình phương",
 }
 
 # Time-zone abbreviations spelled after a time even when written in lower case ("8:23 gmt").
@@ -327,4 +249,51 @@ KNOWN_ACRONYMS = frozenset({
     "ODA", "IUU", "EU", "WTO", "UN", "FAO", "BBC", "CNN", "VAT", "SIM", "PDF", "CD", "DVD", "SOS",
     "GMT", "UTC", "ICT", "VNPT", "FPT", "MC", "CEO", "IMF", "WB", "ADB", "APEC", "TPP", "CPTPP",
     "EVFTA", "RCEP", "VPBank", "MB", "BIDV", "VCB", "SHB", "ACB", "TPBank", "HD", "TV", "AI",
+}) | {r.abbreviation for r in ABBREVIATION_ROWS if r.source == "spelled"}
+
+# Context rules for abbreviations with two readings (normalizer._Normalizer.context_reading).
+CONTEXT_KEYS = frozenset({"đ/c", "Đ/c", "TP", "CT", "HS", "ĐH"})
+# "ĐH" is "đại hội" before these (ĐH Đảng bộ, ĐH đại biểu, ĐH Hội Nông dân), else "đại học"
+CONTEXT_CONGRESS_AFTER = frozenset({
+    "Đảng", "đảng", "Đoàn", "đoàn", "đại", "lần", "Hội", "Công", "Phụ", "Cựu", "Nông", "MTTQ", "TDTT",
+    "thi", "Thể", "thể", "Chi", "chi", "Mặt", "HND", "HPN", "HCCB", "ĐTN", "XIII", "XIV", "XV",
+})
+CONTEXT_ADDRESS_WORDS = frozenset({
+    "số", "thôn", "xóm", "ấp", "bản", "làng", "buôn", "khóm", "đường", "phố", "ngõ", "ngách", "hẻm",
+    "kiệt", "tổ", "khu", "xã", "phường", "quận", "huyện", "tỉnh", "thị", "thành", "tp", "kp", "lô",
+    "nhà", "km", "tầng", "phòng", "tòa", "chung", "khối", "cụm", "đội",
+})
+CONTEXT_FOOD_BEFORE = frozenset({
+    "vệ sinh", "an toàn", "atvs", "attp", "ngộ độc", "chế biến", "kinh doanh", "bảo quản",
+    "sinh", "toàn",
+})
+CONTEXT_FOOD_AFTER = frozenset({"chức", "sạch", "bẩn", "tươi", "sống", "chín", "bẩn", "khô", "đông", "giả"})
+CONTEXT_CHAIR_AFTER = frozenset({
+    "UBND", "HĐND", "MTTQ", "UBMTTQ", "HĐQT", "HND", "HCCB", "HLHPN", "HPN", "xã", "huyện", "tỉnh",
+    "nước", "phường", "thị", "thành", "hội", "Hội", "quận", "UB", "Quốc",
+})
+CONTEXT_COMPANY_AFTER = frozenset({"TNHH", "CP", "CTCP", "MTV"})
+CONTEXT_FILE_BEFORE = frozenset({
+    "nộp", "nhận", "tiếp nhận", "trả", "bổ sung", "thẩm định", "xét", "duyệt", "thụ lý", "lập",
+    "hoàn thiện", "hoàn thành", "chuẩn bị", "giải quyết", "số hóa",
+})
+
+# "2.5 triệu": a dotted number before these is an English decimal point.
+MULTIPLIER_WORDS = frozenset({"triệu", "tỷ", "tỉ", "nghìn", "ngàn", "vạn"})
+# The number of a programme, plan, form or document keeps its leading zero ("Đề án 06" "đề án
+# không sáu", "mẫu số 02" "mẫu số không hai"); compared with the one or two words before it
+# (a "số" between them is skipped).
+NAME_NUMBER_WORDS = frozenset({
+    "đề án", "chương trình", "chỉ thị", "mẫu", "biểu mẫu", "phụ lục", "kế hoạch", "nghị quyết",
+    "quyết định", "thông báo", "công văn", "tờ trình", "báo cáo", "thông tư", "nghị định", "biểu",
+    "hướng dẫn", "kết luận", "quy định", "công điện", "mã", "phương án", "dự án", "tiểu dự án",
+    "nội dung", "hợp phần", "tờ khai", "giấy mời", "đề mục",
+})
+# "7g", "19g": hours (not grams) after these words or before these words.
+TIME_BEFORE_WORDS = frozenset({
+    "lúc", "từ", "đến", "tới", "khoảng", "trước", "sau", "vào", "đúng", "hồi", "tầm", "chừng", "gần",
+    "quá", "hết", "trong",
+})
+TIME_AFTER_WORDS = frozenset({
+    "sáng", "trưa", "chiều", "tối", "đêm", "hôm", "ngày", "mai", "rưỡi", "kém", "đúng", "khuya",
 })

@@ -77,6 +77,7 @@ _KIND_RULE = {
     "abbr": "abbreviation", "abbreviation": "abbreviation", "local": "local_abbreviation",
     "acronym": "acronym", "unknown_acronym": "unknown_acronym",
     "roman": "roman", "alnum": "code", "symbol": "symbol", "score": "score",
+    "sci": "number", "daterange": "date", "gio": "time", "pdoc": "document",
     "range": "range", "operator": "operator", "sign": "sign", "hyphen": "hyphen",
     "year": "year", "clean": "clean", "unicode": "unicode", "space": "space", "word": "word",
 }

@@ -46,8 +46,10 @@ def _alt(keys) -> str:
 # Pieces
 _THOUSANDS_DOT = r"[0-9]{1,3}(?:\.[0-9]{3})+(?![0-9]|\.[0-9])(?:,[0-9]+)?"
 _THOUSANDS_COMMA = r"[0-9]{1,3}(?:,[0-9]{3}){2,}(?![0-9])"
+# "1 500 000", "12 345", "12 500,5": groups of three after a space (not a phone: no leading 0)
+_THOUSANDS_SPACE = r"[1-9][0-9]{0,2}(?: [0-9]{3})+(?![0-9]|[.,][0-9]{3})(?:,[0-9]+)?"
 # a number in front of a unit or currency: also accepts "1.5" (English decimal point)
-_NUM = rf"(?:{_THOUSANDS_DOT}|{_THOUSANDS_COMMA}|[0-9]+\.[0-9]{{1,2}}(?![0-9])|[0-9]+(?:,[0-9]+)?)"
+_NUM = rf"(?:{_THOUSANDS_SPACE}|{_THOUSANDS_DOT}|{_THOUSANDS_COMMA}|[0-9]+\.[0-9]{{1,2}}(?![0-9])|[0-9]+(?:,[0-9]+)?)"
 _NB = r"(?<![\w.,])"  # a number must not continue a word or another number
 
 _UNITS_ALL = {**data.UNITS, **data.ATTACHED_ONLY_UNITS}
@@ -87,6 +89,31 @@ _PATTERNS = [
     ),
     ("hotline", r"(?<![\w.,])1[89]00(?:[ .]?[0-9]{2,4}){1,3}(?!\w|[.,][0-9])"),
     (
+        "sci",
+        r"(?<![\w.,])(?:(?P<scm>[0-9]{1,3}(?:[,.][0-9]{1,6})?) ?[×xX*·] ?|(?P<scm2>[0-9]{1,3}(?:,[0-9]{1,6})?)\.)?"
+        r"10\^(?P<sce>[-+]?[0-9]{1,3})(?![0-9])"
+        r"|(?<![\w.,])(?P<sem>[0-9]{1,3}(?:[.,][0-9]{1,6})?)[eE](?P<see>[-+]?[0-9]{1,3})(?!\w)",
+    ),
+    (
+        "sciunit",  # a unit after scientific notation: "10^-7 m", "1.10^-2 mg/l"
+        rf"(?<=[0-9] )(?P<scu>{_UNIT_SPACED_RE})(?P<scp>(?:/{_PER_RE}){{1,2}})?(?!\w)",
+    ),
+    (
+        "myrange",
+        r"(?<![\w.,/-])(?P<mra>[0-9]{1,2})[/.](?P<mray>[0-9]{4}) ?[-–—] ?(?P<mrb>[0-9]{1,2})[/.](?P<mrby>[0-9]{4})"
+        r"(?![0-9]|[.,/-][0-9])",
+    ),
+    (
+        "drange",
+        r"(?<![\w.,/-])(?P<rd1>[0-9]{1,2})(?:(?P<rs1>[/.])(?P<rm1>[0-9]{1,2})(?:(?P=rs1)(?P<ry1>[0-9]{4}))?)?"
+        r" ?[-–—] ?(?P<rd2>[0-9]{1,2})(?P<rs2>[/.])(?P<rm2>[0-9]{1,2})(?:(?P=rs2)(?P<ry2>[0-9]{4}))?"
+        r"(?![0-9]|[.,/-][0-9])",
+    ),
+    (
+        "mrange",
+        r"(?<![\w.,/-])(?P<mr1>[0-9]{1,2}) ?[-–—] ?(?P<mr2>[0-9]{1,2})[/.-](?P<mry>[0-9]{4})(?![0-9]|[.,/-][0-9])",
+    ),
+    (
         "date3",
         r"(?<![\w.,/-])(?P<d3d>[0-9]{1,2})(?P<d3s>[/.-])(?P<d3m>[0-9]{1,2})(?P=d3s)(?P<d3y>[0-9]{4})"
         r"(?![0-9]|[.,/-][0-9])",
@@ -95,6 +122,11 @@ _PATTERNS = [
         "doc",
         r"(?<![\w./])(?P<docn>[0-9]+)(?:/(?P<docy>[0-9]{4}))?/"
         r"(?P<docc>[A-ZĐ][A-Za-zĐđ&0-9]*(?:-[A-ZĐ][A-Za-zĐđ&0-9]*)*)(?![\w&])",
+    ),
+    (
+        "pdoc",
+        r"(?<![\w./])(?P<pdn>[0-9]{1,5})-(?P<pdc>[A-ZĐ][A-Za-zĐđ]{0,5})/(?P<pdo>[A-ZĐ][A-Za-zĐđ0-9]{0,9}(?:-[A-ZĐ][A-Za-zĐđ0-9]{0,9})*)"
+        r"(?![\w&])",
     ),
     ("mys", r"(?<!\w)(?i:tháng)[ \t]+(?P<mysm>[0-9]{1,2})[ \t]+(?P<mysy>[0-9]{4})(?!\w|[.,][0-9])"),
     ("my", r"(?<![\w.,/-])(?P<mym>[0-9]{1,2})(?P<mysep>[/.-])(?P<myy>[0-9]{4})(?![0-9]|[.,/-][0-9])"),
@@ -105,6 +137,7 @@ _PATTERNS = [
     ("hm", r"(?<![\w.,])(?P<hmh>[0-9]{1,2})[hHg](?P<hmm>[0-9]{2})(?:'|ph|p)?(?!\w)"),
     ("ps", r"(?<![\w.,])(?P<psp>[0-9]{1,3})(?:p|ph)(?P<pss>[0-9]{1,2})s(?!\w)"),
     ("dur", rf"{_NB}(?P<durn>{_NUM})(?P<duru>h|H|ph|p|s)(?!\w)"),
+    ("gio", r"(?<![\w.,])(?P<gion>[0-9]{1,2})g(?!\w)"),
     ("mixed", r"(?<![\w.,/])(?P<mxw>[0-9]+) (?P<mxn>[0-9]{1,3})/(?P<mxd>[0-9]{1,3})(?![0-9]|[/.,][0-9])"),
     (
         "fracunit",
@@ -135,10 +168,15 @@ _PATTERNS = [
         r"(?<![\w.,/])(?P<sla>[0-9]{1,4}[A-Za-z]?)(?P<slr>(?:/[0-9]{1,4}[A-Za-z]?)+)(?!\w|[/.,][0-9])",
     ),
     (
+        "unitword",
+        r"(?:(?<=mỗi )|(?<=Mỗi )|(?<=triệu )|(?<=nghìn )|(?<=ngàn )|(?<=tỷ )|(?<=tỉ )|(?<=trăm )|(?<=vạn ))"
+        rf"(?P<uwu>{_alt(k for k in data.UNITS if len(k) > 1)})(?P<uwp>(?:/{_PER_RE}){{1,2}})?(?!\w)",
+    ),
+    (
         "alnum",
         r"(?<![\w.,])(?:[0-9]+[A-Za-zĐđ]+[A-Za-z0-9Đđ]*|[A-Za-zĐđ]+[0-9][A-Za-z0-9Đđ]*)(?!\w)",
     ),
-    ("num", rf"(?<![0-9])(?:{_THOUSANDS_DOT}|{_THOUSANDS_COMMA}|[0-9]+(?:\.[0-9]+)+|[0-9]+,[0-9]+|[0-9]+)"),
+    ("num", rf"(?<![0-9])(?:{_THOUSANDS_SPACE}|{_THOUSANDS_DOT}|{_THOUSANDS_COMMA}|[0-9]+(?:\.[0-9]+)+|[0-9]+,[0-9]+|[0-9]+)"),
     ("abbr", rf"(?<![\w&.])(?:{_abbr_alt()})"),
     ("roman", r"(?<![\w&])(?:[IVXLCDM]+|[ivxlcdm]+)(?![\w&])"),
     ("compound", r"(?<![\w&-])[A-ZĐ][A-Za-zĐđ&]*(?:-[A-ZĐ][A-Za-zĐđ&]*)+(?![\w&-])"),
@@ -147,7 +185,6 @@ _PATTERNS = [
         "tz",
         rf"(?:(?<=[0-9hH] )|(?<=giờ )|(?<=phút )|(?<=giây ))(?i:{_alt(data.TIME_ZONES)})(?!\w)",
     ),
-    ("unitword", rf"(?:(?<=mỗi )|(?<=Mỗi ))(?P<uwu>{_alt(k for k in data.UNITS if len(k) > 1)})(?!\w)"),
     ("perunit", rf"(?<=[^\W\d_])/(?P<puw>{_alt(_PER_ALL)}|[^\W\d_]+)(?!\w)"),
     ("sym", rf"[{re.escape(''.join(data.SYMBOLS))}]"),
 ]
@@ -190,11 +227,31 @@ _ABBR_UPPER = {k.upper(): v for k, v in data.ABBREVIATIONS.items() if k.isalpha(
 
 _NUMERIC = frozenset(
     {"date3", "date2", "my", "mys", "hms", "hm", "ps", "dur", "mixed", "fracunit", "moneypre", "slang",
-     "money", "measure", "num", "slashnum", "slash"}
+     "money", "measure", "num", "slashnum", "slash", "sci", "daterange", "gio"}
 )
-_NEGATABLE = frozenset({"mixed", "fracunit", "slang", "money", "measure", "num", "slashnum"})
+_NEGATABLE = frozenset({"mixed", "fracunit", "slang", "money", "measure", "num", "slashnum", "sci"})
 _RANGE_DASHES = frozenset({"-", "–", "—", "−"})
 _SIGN_LEAD = frozenset(" \t\n([{:;,=")
+
+
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def valid_date(d: int, m: int, y: int | None = None) -> bool:
+    """A real calendar day: 31/02, 31/04, 29/02/2026 are not (without a year 29/02 is)."""
+    if not (1 <= m <= 12 and 1 <= d <= _MONTH_DAYS[m - 1]):
+        return False
+    if m == 2 and d == 29 and y is not None:
+        return y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+    return True
+
+
+def read_name_number(s: str, *, region: str = "north") -> str:
+    """A number that is part of a name or code keeps its leading zero: "06" -> "không sáu"
+    ("Đề án 06", "CT01", "số 02/KH-UBND"); other numbers are read as numbers."""
+    if len(s) >= 2 and s[0] == "0" and s.isdigit():
+        return read_digits(s)
+    return read_integer_string(s, region=region)
 
 
 def spell(token: str) -> str:
@@ -211,7 +268,9 @@ def spell(token: str) -> str:
 
 
 def read_number_string(s: str, *, region: str = "north") -> str:
-    """Read a written number: "1.500.000", "2,63", "1,500,000", "1.5", "2025", "007"."""
+    """Read a written number: "1.500.000", "1 500 000", "2,63", "1,500,000", "1.5", "2025", "007"."""
+    if " " in s:
+        s = s.replace(" ", "")
     if "." in s and "," in s:  # 10.000,50
         whole, frac = s.split(",", 1)
         return decimal_to_words(whole.replace(".", ""), frac, region=region)
@@ -272,10 +331,10 @@ def _segment_syllables(word: str) -> str | None:
 def _word_token(token: str, codes: bool = False) -> tuple[str, str]:
     """Like :func:`_read_word_token`, with the rule that applied: "abbreviation", "acronym" (a
     known acronym spelled), "unknown_acronym" (an unknown all-capital word spelled) or "word"."""
-    if token in data.ABBREVIATIONS:
-        return data.ABBREVIATIONS[token], "abbreviation"
     if codes and token in data.DOC_CODE_PARTS:
         return data.DOC_CODE_PARTS[token], "abbreviation"
+    if token in data.ABBREVIATIONS:
+        return data.ABBREVIATIONS[token], "abbreviation"
     if token.isupper() and not _is_syllable(token):
         return spell(token), ("acronym" if token in data.KNOWN_ACRONYMS else "unknown_acronym")
     if len(token) == 1:
@@ -286,10 +345,10 @@ def _word_token(token: str, codes: bool = False) -> tuple[str, str]:
 def _read_word_token(token: str, codes: bool = False) -> str:
     """An all-letter token: abbreviation table (and, inside a document code, the code parts),
     else a Vietnamese-looking word kept, else spelled."""
-    if token in data.ABBREVIATIONS:
-        return data.ABBREVIATIONS[token]
     if codes and token in data.DOC_CODE_PARTS:
         return data.DOC_CODE_PARTS[token]
+    if token in data.ABBREVIATIONS:
+        return data.ABBREVIATIONS[token]
     if token.isupper() and not _is_syllable(token):
         return spell(token)
     if len(token) == 1:
@@ -437,13 +496,13 @@ class _Normalizer:
 
     def h_date3(self, m, text):
         d, mo, y = int(m.group("d3d")), int(m.group("d3m")), int(m.group("d3y"))
-        if not (1 <= d <= 31 and 1 <= mo <= 12):
+        if not valid_date(d, mo, y):
             return None
         p1, _ = self.prev_words(text, m.start())
         return self.date(d, mo, y, p1 not in data.DATE_NO_PREFIX_WORDS), "date3"
 
     def h_doc(self, m, text):
-        out = self.num(m.group("docn"))
+        out = read_name_number(m.group("docn"), region=self.region)
         if m.group("docy"):
             out += f" năm {self.n(int(m.group('docy')))}"
         code = m.group("docc")
@@ -456,10 +515,112 @@ class _Normalizer:
         out = []
         for piece in _LETTERS_DIGITS.findall(part):
             if piece[0] in "0123456789":
-                out.append(read_integer_string(piece, region=self.region))
+                out.append(read_name_number(piece, region=self.region))
             else:
                 out.append(_read_word_token(piece, True))
         return " ".join(out)
+
+    def h_pdoc(self, m, text):
+        """Party documents "45-CT/TW", "09-NQ/ĐU": number, kind, issuer."""
+        out = read_name_number(m.group("pdn"), region=self.region)
+        parts = [m.group("pdc")] + m.group("pdo").split("-")
+        return out + " " + " ".join(self.code_part(p) for p in parts), "document"
+
+    def h_sciunit(self, m, text):
+        """Only right after a number in scientific notation (the previous token)."""
+        if not re.search(r"10\^[-+]?[0-9]{1,3} $|[0-9][eE][-+]?[0-9]{1,3} $", text[max(0, m.start() - 12):m.start()]):
+            return None
+        return _UNITS_ALL[m.group("scu")] + self.per(m.group("scp"), money=False), "unit"
+
+    def h_sci(self, m, text):
+        """"1,5.10^6", "2,4×10^3", "10^-7", "1e6": "… nhân mười mũ …"."""
+        if m.group("sem") is not None:
+            mant, exp = m.group("sem"), m.group("see")
+        else:
+            mant, exp = m.group("scm") or m.group("scm2"), m.group("sce")
+        e = int(exp.lstrip("+"))
+        power = f"mười mũ {'âm ' if e < 0 else ''}{self.n(abs(e))}"
+        if mant is None:
+            return power, "sci"
+        if "." in mant and "," not in mant:
+            whole, frac = mant.split(".", 1)
+            mant_words = decimal_to_words(whole, frac, region=self.region)
+        else:
+            mant_words = self.num(mant)
+        return f"{mant_words} nhân {power}", "sci"
+
+    def _date_part(self, d: int, mo: int | None, y: int | None, prefix: bool) -> str:
+        out = f"ngày {self.n(d)}" if prefix else self.n(d)
+        if mo is not None:
+            out += f" tháng {month_to_words(mo, region=self.region)}"
+        if y is not None:
+            out += f" năm {self.n(y)}"
+        return out
+
+    def h_drange(self, m, text):
+        """Ranges of days: "5-10/12/2026", "30/12-2/1/2027", "3 - 5.1", "20-22.12", "10.2-15.3"
+        -> "ngày … đến ngày … tháng … năm …"."""
+        g = m.group
+        d1, d2, m2 = int(g("rd1")), int(g("rd2")), int(g("rm2"))
+        m1 = int(g("rm1")) if g("rm1") else None
+        y1 = int(g("ry1")) if g("ry1") else None
+        y2 = int(g("ry2")) if g("ry2") else None
+        if y1 is not None and y2 is None:
+            return None
+        if not valid_date(d2, m2, y2) or not valid_date(d1, m1 or m2, y1 if y1 is not None else y2):
+            return None
+        if m1 is None and d1 >= d2:
+            return None
+        if g("rs2") == "." and (m1 is None or g("rs1") == "."):
+            # "3–5.1" / "10.2-15.3" are dates only where a date is expected, not "1-2.5 m"
+            p1, _ = self.prev_words(text, m.start())
+            after = text[m.end():m.end() + 12]
+            if re.match(rf" ?(?:{_UNIT_ATTACHED_RE}|[%‰])(?!\w)", after):
+                return None
+            if not (p1 in data.DATE_CONTEXT_WORDS or p1 in ("các", "những") or after[:1] in ("", ".", ",", ";", ")")
+                    or y2 is not None):
+                return None
+        p1, _ = self.prev_words(text, m.start())
+        prefix = p1 not in data.DATE_NO_PREFIX_WORDS
+        if m1 is not None and y1 is None and y2 is not None and (m1, d1) > (m2, d2):
+            y1 = None  # "30/12-2/1/2027": the year is only said once, at the end
+        first = self._date_part(d1, m1, y1, prefix)
+        return f"{first} đến {self._date_part(d2, m2, y2, True)}", "daterange"
+
+    def h_mrange(self, m, text):
+        """"tháng 11-12/2026" -> "tháng mười một đến mười hai năm …" (only after "tháng")."""
+        p1, _ = self.prev_words(text, m.start())
+        a, b = int(m.group("mr1")), int(m.group("mr2"))
+        if p1 != "tháng" or not (1 <= a < b <= 12):
+            return None
+        return (f"{month_to_words(a, region=self.region)} đến {month_to_words(b, region=self.region)}"
+                f" năm {self.n(int(m.group('mry')))}"), "daterange"
+
+    def h_myrange(self, m, text):
+        """"11/2026-2/2027" -> "tháng mười một năm … đến tháng hai năm …"."""
+        a, b = int(m.group("mra")), int(m.group("mrb"))
+        if not (1 <= a <= 12 and 1 <= b <= 12):
+            return None
+        p1, _ = self.prev_words(text, m.start())
+        first = f"{month_to_words(a, region=self.region)} năm {self.n(int(m.group('mray')))}"
+        if p1 != "tháng":
+            first = "tháng " + first
+        second = f"tháng {month_to_words(b, region=self.region)} năm {self.n(int(m.group('mrby')))}"
+        return f"{first} đến {second}", "daterange"
+
+    def h_gio(self, m, text):
+        """"7g", "19g tối": "giờ" where a time is expected, else None (then "5g" is gam)."""
+        h = int(m.group("gion"))
+        if h > 24:
+            return None
+        p1, _ = self.prev_words(text, m.start())
+        nxt = self.next_word(text, m.end()).lower()
+        after = text[m.end():m.end() + 8]
+        before = text[max(0, m.start() - 6):m.start()]
+        if (p1 in data.TIME_BEFORE_WORDS or nxt in data.TIME_AFTER_WORDS
+                or re.match(r" ?[-–] ?[0-9]{1,2}g(?!\w)", after) or re.search(r"[0-9]g ?[-–] ?$", before)):
+            return f"{self.n(h)} giờ", "gio"
+        return None
 
     def h_mys(self, m, text):
         mo = int(m.group("mysm"))
@@ -487,7 +648,10 @@ class _Normalizer:
         return (out, "hms") if out else None
 
     def h_hm(self, m, text):
-        out = self.clock(int(m.group("hmh")), int(m.group("hmm")), None, m.group("hmm"))
+        h, mi = int(m.group("hmh")), int(m.group("hmm"))
+        if h > 24 and mi <= 59:  # "30h30p": a duration
+            return f"{self.n(h)} giờ {self.n(mi)} phút", "dur"
+        out = self.clock(h, mi, None, m.group("hmm"))
         return (out, "hm") if out else None
 
     def h_ps(self, m, text):
@@ -512,6 +676,8 @@ class _Normalizer:
 
     def h_fracunit(self, m, text):
         a, b = int(m.group("fun")), int(m.group("fud"))
+        if m.group("fuu") == "mmHg":  # blood pressure "140/90 mmHg"
+            return f"{self.n(a)} trên {self.n(b)} {_UNITS_ALL['mmHg']}", "fracunit"
         return f"{fraction_to_words(a, b, region=self.region)} {_UNITS_ALL[m.group('fuu')]}", "fracunit"
 
     def h_moneypre(self, m, text):
@@ -569,18 +735,16 @@ class _Normalizer:
             return slash_word.join(read_part(p) for p in parts), "slash"
         sa, sb = parts
         a, b = int(sa), int(sb)
-        valid_date = 1 <= a <= 31 and 1 <= b <= 12 and not (b == 2 and a > 29) and not (
-            b in (4, 6, 9, 11) and a > 30
-        )
+        valid = valid_date(a, b)
         padded = (len(sa) == 2 and sa[0] == "0") or (len(sb) == 2 and sb[0] == "0")
         prefix = p1 not in data.DATE_NO_PREFIX_WORDS
         if (a, b) == (24, 7) and p1 not in data.DATE_CONTEXT_WORDS:
             return "hai mươi tư trên bảy", "slash"  # "24/7": round the clock
-        if valid_date and (p1 in data.DATE_CONTEXT_WORDS or padded):
+        if valid and (p1 in data.DATE_CONTEXT_WORDS or padded):
             return self.date(a, b, None, prefix), "date2"
         if b and (p1 in data.FRACTION_CONTEXT_WORDS or self.next_word(text, m.end()).lower() in data.FRACTION_NEXT_WORDS):
             return fraction_to_words(a, b, region=self.region), "slashnum"
-        if valid_date and not (a < b and b in (2, 3, 4)):
+        if valid and not (a < b and b in (2, 3, 4)):
             return self.date(a, b, None, prefix), "date2"
         if b == 0:
             return slash_word.join(read_part(p) for p in parts), "slash"
@@ -592,12 +756,12 @@ class _Normalizer:
         otherwise None, so that it is read as a range by the generic rules."""
         a, b = int(m.group("dsa")), int(m.group("dsb"))
         p1, p2 = self.prev_words(text, m.start())
-        valid_date = 1 <= a <= 31 and 1 <= b <= 12
+        valid = valid_date(a, b)
         if p1 in data.SCORE_WORDS or p2 in data.SCORE_WORDS:
             return f"{self.n(a)} {self.n(b)}", "score"
-        if valid_date and p1 in data.DATE_NO_PREFIX_WORDS:
+        if valid and p1 in data.DATE_NO_PREFIX_WORDS:
             return self.date(a, b, None, False), "date2"
-        if a > b and valid_date:
+        if a > b and valid:
             return self.date(a, b, None, True), "date2"
         return None
 
@@ -614,7 +778,7 @@ class _Normalizer:
         out = []
         for piece in _LETTERS_DIGITS.findall(s):
             if piece[0] in "0123456789":
-                out.append(read_integer_string(piece, region=self.region))
+                out.append(read_name_number(piece, region=self.region))
             elif piece in data.ABBREVIATIONS:
                 out.append(data.ABBREVIATIONS[piece])
             elif piece.isupper() or len(piece) <= 2:
@@ -626,6 +790,9 @@ class _Normalizer:
     def h_num(self, m, text):
         s = m.group()
         if "." in s and "," not in s and not _THOUSANDS_DOT_RE.fullmatch(s):
+            if s.count(".") == 1 and self.next_word(text, m.end()).lower() in data.MULTIPLIER_WORDS:
+                whole, frac = s.split(".")
+                return decimal_to_words(whole, frac, region=self.region), "num"  # "2.5 triệu"
             return _read_dotted(s, self.region), "num"
         if s.isdigit():
             p1, p2 = self.prev_words(text, m.start())
@@ -633,12 +800,25 @@ class _Normalizer:
                 return ordinal_to_words(int(s), region=self.region), "num"
             if p1 in data.MONTH_WORDS and 1 <= int(s) <= 12:
                 return month_to_words(int(s), region=self.region), "num"
+            if s[0] == "0" and len(s) >= 2 and self._name_context(text, m.start()):
+                return read_digits(s), "num"  # "Đề án 06", "mẫu số 02"
             if s in data.SHORT_HOTLINES and (
                 p1 in data.PHONE_CONTEXT_WORDS or (p2 and p2.split()[0] in data.PHONE_CONTEXT_WORDS)
             ):
                 return read_digits(s), "phone"
             return read_integer_string(s, region=self.region), "num"
         return self.num(s), "num"
+
+    @staticmethod
+    def _name_context(text: str, start: int) -> bool:
+        """True after the name of a programme, plan, form or document ("Đề án", "Chỉ thị số",
+        "mẫu số", "Phụ lục"): its number keeps a leading zero."""
+        words = text[max(0, start - 30):start].lower().split()
+        if words and words[-1] == "số":
+            words = words[:-1]
+        return (bool(words) and words[-1] in data.NAME_NUMBER_WORDS) or (
+            len(words) >= 2 and f"{words[-2]} {words[-1]}" in data.NAME_NUMBER_WORDS
+        )
 
     def h_roman(self, m, text):
         s = m.group()
@@ -689,20 +869,77 @@ class _Normalizer:
     def h_abbr(self, m, text):
         s = m.group()
         out = data.ABBREVIATIONS[s]
+        kind = "acronym" if s in data.KNOWN_ACRONYMS else "abbr"
+        if s in data.DOTTED_ADDRESS_KEYS:
+            # "tp. Huế", "q.3", "P. Hàng Bạc": only before a number or a capitalised name
+            nxt = text[m.end():m.end() + 2].lstrip(" ")
+            if not nxt or not (nxt[0].isdigit() or nxt[0].isupper()):
+                return None
+        elif s.isupper() and s.isalpha() and _is_syllable(s) and self._caps_context(text, m):
+            return _SKIP  # "TU", "CA", "AI" inside an all-capital headline are words
+        if s in data.CONTEXT_KEYS:
+            ctx = self.context_reading(s, text, m)
+            if ctx is not None:
+                out = ctx
         if s.endswith(".") and s.count(".") > 1:  # "v.v." ending a sentence keeps its full stop
             rest = text[m.end():m.end() + 3]
             if not rest.strip() or rest.lstrip()[:1].isupper():
                 out += "."
-        return out, "abbr"
+        return out, kind
+
+    def context_reading(self, s: str, text: str, m) -> str | None:
+        """The reading of an abbreviation with two meanings, from its neighbours (None: the
+        dictionary's reading).  Rules (data.CONTEXT_*):
+          đ/c  "địa chỉ" before ":", a number or an address word ("đ/c: số 5", "đ/c thôn Đông"),
+               else "đồng chí" ("đ/c Nguyễn Văn A");
+          TP   "thực phẩm" after "an toàn vệ sinh", "vệ sinh", "ATVS", "ngộ độc"… or before
+               "chức năng", "sạch"…, else "thành phố";
+          CT   "chủ tịch" before UBND/HĐND/xã/huyện/tỉnh/nước…, "công ty" before TNHH/CP/cổ phần;
+               else spelled;
+          HS   "hồ sơ" after "nộp", "tiếp nhận", "trả", "bổ sung"…, else "học sinh"."""
+        after = text[m.end():m.end() + 40]
+        nxt = self.next_word(text, m.end())
+        nxt_low = nxt.lower()
+        before = text[max(0, m.start() - 40):m.start()].lower().split()
+        if s in ("đ/c", "Đ/c"):
+            rest = after.lstrip(" \t")
+            if (rest[:1] in (":", "-") or rest[:1].isdigit() or nxt_low in data.CONTEXT_ADDRESS_WORDS
+                    or rest.lower().startswith("liên hệ")):
+                return "địa chỉ"
+            return "đồng chí"
+        if s == "TP":
+            tail2 = " ".join(before[-2:])
+            if (tail2 in data.CONTEXT_FOOD_BEFORE or (before and before[-1] in data.CONTEXT_FOOD_BEFORE)
+                    or nxt_low in data.CONTEXT_FOOD_AFTER):
+                return "thực phẩm"
+            return "thành phố"
+        if s == "CT":
+            if nxt in data.CONTEXT_CHAIR_AFTER or nxt_low in data.CONTEXT_CHAIR_AFTER:
+                return "chủ tịch"
+            if nxt in data.CONTEXT_COMPANY_AFTER or nxt_low in ("cổ", "công"):
+                return "công ty"
+            return None
+        if s == "ĐH":
+            return "đại hội" if nxt in data.CONTEXT_CONGRESS_AFTER else None
+        if s == "HS":
+            if before and (before[-1] in data.CONTEXT_FILE_BEFORE or " ".join(before[-2:]) in data.CONTEXT_FILE_BEFORE):
+                return "hồ sơ"
+            return None
+        return None
 
     def h_acro(self, m, text):
-        return _word_token(m.group())
+        s = m.group()
+        if s in data.CONTEXT_KEYS:
+            ctx = self.context_reading(s, text, m)
+            if ctx is not None:
+                return ctx, "abbreviation"
+        return _word_token(s)
 
     def h_tz(self, m, text):
         return spell(m.group()), "acronym"
 
     def h_unitword(self, m, text):
-        return data.UNITS[m.group("uwu")], "unit"
+        return data.UNITS[m.group("uwu")] + self.per(m.group("uwp"), money=False), "unit"
 
     def h_perunit(self, m, text):
         """word/word: "đồng/hộ", "buổi/tuần" -> "một"; "tấn/ha" -> "trên"; "và/hoặc" -> a space."""
@@ -808,11 +1045,15 @@ class _Normalizer:
                 return " cộng ", "operator"
             if core == "=":
                 return " bằng ", "operator"
+            if core == "^":
+                return " mũ ", "operator"
         if gap == "/" and prev_kind in ("roman", "num") and kind == "num":
             return " năm ", "year"  # Quý IV/2025
-        if kind in _NEGATABLE and gap[-1] in "-−":
+        if kind in _NEGATABLE and gap[-1] in "-−+":
             if (len(gap) == 1 and first) or (len(gap) >= 2 and gap[-2] in _SIGN_LEAD):
-                return gap[:-1] + "âm ", "sign"
+                return gap[:-1] + ("cộng " if gap[-1] == "+" else "âm "), "sign"
+        if gap[-1] == "/" and len(gap) >= 2 and gap[-2].isalpha() and kind in _NUMERIC:
+            return gap[:-1] + " trên ", "range"  # "112 bé trai/100 bé gái"
         if gap == "-" and prev_kind is not None and not prev_numeric:
             return " ", "hyphen"  # QĐ-UBND, COVID-19
         if gap == "." and prev_kind == "abbr" and kind in _NUMERIC:
@@ -901,6 +1142,10 @@ def _clean_char(ch: str, nxt: str) -> str:
     return " "
 
 
+_SUPERSCRIPTS = frozenset("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺")
+_POWER_OF_TEN = re.compile(r"(?<![\w.,])10\Z")
+
+
 def _clusters(text: str) -> list[tuple[int, int, str]]:
     """``text`` cut into clusters (a character and the combining marks after it; an unsafe
     character alone), each with its cleaned, NFKC-normalised replacement."""
@@ -919,6 +1164,10 @@ def _clusters(text: str) -> list[tuple[int, int, str]]:
             j += 1
         piece = text[i:j]
         rep = unicodedata.normalize("NFKC", piece)
+        if ch in _SUPERSCRIPTS and text[i - 1:i] not in _SUPERSCRIPTS and _POWER_OF_TEN.search(text, 0, i):
+            rep = "^" + rep  # "10²", "10⁻⁷": a power of ten (NFKC alone would make "102")
+        if ch == "⁻":
+            rep = rep.replace("\u2212", "-")
         if "\u2044" in rep:
             rep = rep.replace("\u2044", "/")
         out.append((i, j, rep))
