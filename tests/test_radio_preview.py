@@ -20,21 +20,21 @@ COLS = ["Viết tắt", "Cách đọc", "Ghi chú"]
 # --- the rules of one entry ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("abbreviation, reading, note, field, words", [
-    ("KDC", "", "", "reading", "không được để trống"),
-    ("KDC", "   ", "", "reading", "không được để trống"),
-    ("", "khu dân cư", "", "abbreviation", "không được để trống"),
-    ("K\x00DC", "khu dân cư", "", "abbreviation", "U+0000"),
-    ("KDC", "khu dân\x1b cư", "", "reading", "U+001B"),
-    ("KDC", "khu dân cư", "ghi\u202echú", "note", "U+202E"),
-    ("KDC", "khu dân\u200b cư", "", "reading", "U+200B"),
-    ("KDC", "khu\ud800", "", "reading", "U+D800"),
-    ("K" * 41, "khu dân cư", "", "abbreviation", "41"),
-    ("KDC", "khu " * 60, "", "reading", "dài quá 200"),
-    ("KDC", "khu dân cư", "x" * 301, "note", "300"),
-    ("KDC", "khu dân cư số 3", "", "reading", "không dùng chữ số"),
+    ("NVHĐB", "", "", "reading", "không được để trống"),
+    ("NVHĐB", "   ", "", "reading", "không được để trống"),
+    ("", "nhà văn hóa", "", "abbreviation", "không được để trống"),
+    ("K\x00DC", "nhà văn hóa", "", "abbreviation", "U+0000"),
+    ("NVHĐB", "khu dân\x1b cư", "", "reading", "U+001B"),
+    ("NVHĐB", "nhà văn hóa", "ghi\u202echú", "note", "U+202E"),
+    ("NVHĐB", "khu dân\u200b cư", "", "reading", "U+200B"),
+    ("NVHĐB", "khu\ud800", "", "reading", "U+D800"),
+    ("K" * 41, "nhà văn hóa", "", "abbreviation", "41"),
+    ("NVHĐB", "khu " * 60, "", "reading", "dài quá 200"),
+    ("NVHĐB", "nhà văn hóa", "x" * 301, "note", "300"),
+    ("NVHĐB", "nhà văn hóa số 3", "", "reading", "không dùng chữ số"),
     ("123", "một hai ba", "", "abbreviation", "chữ cái"),
-    ("KDC", "KDC", "", "reading", "giống hệt"),
-    ("KDC", "...", "", "reading", "phải có chữ"),
+    ("NVHĐB", "NVHĐB", "", "reading", "giống hệt"),
+    ("NVHĐB", "...", "", "reading", "phải có chữ"),
 ])
 def test_bad_entries_are_refused_naming_the_field(abbreviation, reading, note, field, words):
     with pytest.raises(AbbreviationError) as exc:
@@ -44,10 +44,10 @@ def test_bad_entries_are_refused_naming_the_field(abbreviation, reading, note, f
 
 
 def test_entries_are_tidied_to_nfc_and_single_spaces():
-    c = abbr.clean("  KDC ", "khu  dân\tcư", " gần\r\nchợ ")
-    assert (c.abbreviation, c.reading, c.note) == ("KDC", "khu dân cư", "gần chợ")
+    c = abbr.clean("  NVHĐB ", "khu  dân\tcư", " gần\r\nchợ ")
+    assert (c.abbreviation, c.reading, c.note) == ("NVHĐB", "khu dân cư", "gần chợ")
     decomposed = "khu da\u0302n cu\u031b"  # "khu dân cư" with combining marks
-    assert abbr.clean("KDC", decomposed).reading == "khu dân cư"
+    assert abbr.clean("NVHĐB", decomposed).reading == "khu dân cư"
 
 
 # --- who may change which list; which list applies where ------------------------------------------------------
@@ -61,22 +61,22 @@ def test_who_may_edit_which_place(area, users):
     assert not abbr.can_edit(users.commune_a, area.va1)  # villages have no list of their own
     assert not abbr.can_edit(users.province, area.old_commune2)  # nor former units
     with pytest.raises(AbbreviationError):
-        abbr.add(area.b, users.commune_a, "KDC", "khu dân cư")
+        abbr.add(area.b, users.commune_a, "NVHĐB", "nhà văn hóa")
     assert [p.code for p in abbr.editable_places(users.commune_a)] == [area.a.code]
     assert {p.code for p in abbr.editable_places(users.province)} == {area.province.code, area.a.code, area.b.code}
     assert abbr.editable_places(users.radio) == []
 
 
 def test_duplicate_per_place_is_refused_but_another_place_may_have_its_own(area, users):
-    abbr.add(area.a, users.commune_a, "KDC", "khu dân cư")
+    abbr.add(area.a, users.commune_a, "NVHĐB", "nhà văn hóa")
     with pytest.raises(AbbreviationError) as exc:
-        abbr.add(area.a, users.commune_a, " KDC ", "khu đô thị")
+        abbr.add(area.a, users.commune_a, " NVHĐB ", "khu đô thị")
     assert "đã có" in str(exc.value) and exc.value.field == "abbreviation"
-    abbr.add(area.b, users.commune_b, "KDC", "khu di chỉ")
+    abbr.add(area.b, users.commune_b, "NVHĐB", "khu di chỉ")
     assert LocalAbbreviation.objects.count() == 2
     other = abbr.add(area.a, users.commune_a, "BQL", "ban quản lý")
     with pytest.raises(AbbreviationError):
-        abbr.change(other, users.commune_a, "KDC", "khu dân cư")  # renaming onto an existing one
+        abbr.change(other, users.commune_a, "NVHĐB", "nhà văn hóa")  # renaming onto an existing one
     other.refresh_from_db()
     assert other.abbreviation == "BQL"
 
@@ -97,15 +97,15 @@ def test_a_bulletin_reads_its_province_list_and_its_commune_list_the_commune_win
 
 
 def test_list_page_is_scoped_to_the_area_and_the_places_above(area, users, login):
-    a = abbr.add(area.a, users.commune_a, "KDCA", "khu dân cư a")
-    b = abbr.add(area.b, users.commune_b, "KDCB", "khu dân cư bê")
+    a = abbr.add(area.a, users.commune_a, "NVHĐBA", "nhà văn hóa a")
+    b = abbr.add(area.b, users.commune_b, "NVHĐBB", "nhà văn hóa bê")
     p = abbr.add(area.province, users.province, "TTYT", "trung tâm y tế tỉnh")
     assert set(abbr.visible(users.commune_a)) == {a, p}
     assert set(abbr.visible(users.radio)) == {a, p}
     assert set(abbr.visible(users.province)) == {a, b, p}
     assert list(abbr.visible(users.nobody)) == []
     page = login(users.radio).get("/radio/abbreviations/").content.decode()
-    assert "KDCA" in page and "TTYT" in page and "KDCB" not in page
+    assert "NVHĐBA" in page and "TTYT" in page and "NVHĐBB" not in page
     assert "abbr-add" not in page  # an operator sees the list, not the form
     assert login(users.commune_a).get(f"/radio/abbreviations/{b.pk}/").status_code == 404
     assert login(users.commune_a).get(f"/radio/abbreviations/{p.pk}/").status_code == 403  # the province's
@@ -113,28 +113,28 @@ def test_list_page_is_scoped_to_the_area_and_the_places_above(area, users, login
 
 
 def test_changes_are_audited(area, users):
-    e = abbr.add(area.a, users.commune_a, "KDC", "khu dân cư")
-    abbr.change(e, users.commune_a, "KDC", "khu dân cư mới", "sửa")
+    e = abbr.add(area.a, users.commune_a, "NVHĐB", "nhà văn hóa")
+    abbr.change(e, users.commune_a, "NVHĐB", "nhà văn hóa mới", "sửa")
     abbr.delete(e, users.commune_a)
     entries = AuditEntry.objects.filter(model="radio.LocalAbbreviation").order_by("at", "id")
     assert [x.action for x in entries] == ["create", "update", "delete"]
     assert all(x.place_path == area.a.path and x.actor == "xa_a" for x in entries)
-    assert entries[1].changes["reading"] == ["khu dân cư", "khu dân cư mới"]
+    assert entries[1].changes["reading"] == ["nhà văn hóa", "nhà văn hóa mới"]
 
 
 # --- spreadsheet import -----------------------------------------------------------------------------------
 
 def test_import_creates_and_updates_the_whole_file(area, users):
-    abbr.add(area.a, users.commune_a, "KDC", "khu dân cư")
+    abbr.add(area.a, users.commune_a, "NVHĐB", "nhà văn hóa")
     abbr.add(area.a, users.commune_a, "BQL", "ban quản lý")
-    data = xlsx_bytes([{"Viết tắt": "KDC", "Cách đọc": "khu dân cư số ba", "Ghi chú": "đổi"},
+    data = xlsx_bytes([{"Viết tắt": "NVHĐB", "Cách đọc": "nhà văn hóa số ba", "Ghi chú": "đổi"},
                        {"Viết tắt": "BQL", "Cách đọc": "ban quản lý"},
                        {},  # blank rows are skipped
                        {"Viết tắt": "HTXDV", "Cách đọc": "hợp tác xã dịch vụ", "Ghi chú": "mới"}],
                       sheet="Viết tắt", columns=COLS)
     done = abbr.import_file(data, "viet-tat.xlsx", area.a, users.commune_a)
     assert (done.created, done.updated, done.unchanged) == (1, 1, 1)
-    assert abbr.for_place(area.a) == {"KDC": "khu dân cư số ba", "BQL": "ban quản lý",
+    assert abbr.for_place(area.a) == {"NVHĐB": "nhà văn hóa số ba", "BQL": "ban quản lý",
                                       "HTXDV": "hợp tác xã dịch vụ"}
     # the download has the same columns: it imports back unchanged
     back = abbr.import_file(abbr.template_xlsx(LocalAbbreviation.objects.filter(place=area.a)), "x.xlsx", area.a,
@@ -143,9 +143,9 @@ def test_import_creates_and_updates_the_whole_file(area, users):
 
 
 def test_import_with_errors_writes_nothing_and_names_row_and_column(area, users):
-    data = csv_bytes([{"Viết tắt": "KDC", "Cách đọc": "khu dân cư"},
+    data = csv_bytes([{"Viết tắt": "NVHĐB", "Cách đọc": "nhà văn hóa"},
                       {"Viết tắt": "BQL", "Cách đọc": ""},
-                      {"Viết tắt": "KDC", "Cách đọc": "khu đô thị"},
+                      {"Viết tắt": "NVHĐB", "Cách đọc": "khu đô thị"},
                       {"Viết tắt": "HT\x07X", "Cách đọc": "hợp tác xã"},
                       {"Viết tắt": "CLB", "Cách đọc": "câu lạc bộ", "Ghi chú": "x" * 400}], columns=COLS)
     with pytest.raises(ImportFailed) as exc:
@@ -158,11 +158,11 @@ def test_import_with_errors_writes_nothing_and_names_row_and_column(area, users)
 
 
 def test_import_missing_column_and_someone_elses_place(area, users):
-    data = csv_bytes([{"Viết tắt": "KDC", "Ghi chú": "x"}], columns=["Viết tắt", "Ghi chú"])
+    data = csv_bytes([{"Viết tắt": "NVHĐB", "Ghi chú": "x"}], columns=["Viết tắt", "Ghi chú"])
     with pytest.raises(ImportFailed) as exc:
         abbr.import_file(data, "a.csv", area.a, users.commune_a)
     assert [(e.row, e.column) for e in exc.value.errors] == [(1, "Cách đọc")]
-    ok = csv_bytes([{"Viết tắt": "KDC", "Cách đọc": "khu dân cư"}], columns=COLS)
+    ok = csv_bytes([{"Viết tắt": "NVHĐB", "Cách đọc": "nhà văn hóa"}], columns=COLS)
     with pytest.raises(ImportFailed):
         abbr.import_file(ok, "a.csv", area.b, users.commune_a)
     with pytest.raises(ImportFailed):
@@ -176,39 +176,39 @@ def test_import_missing_column_and_someone_elses_place(area, users):
 
 def test_add_edit_delete_on_the_page_keeping_the_input_on_error(area, users, login):
     c = login(users.commune_a)
-    r = c.post("/radio/abbreviations/", {"place": area.a.code, "abbreviation": "KDC", "reading": "",
+    r = c.post("/radio/abbreviations/", {"place": area.a.code, "abbreviation": "NVHĐB", "reading": "",
                                         "note": "gần chợ"})
     page = r.content.decode()
     assert r.status_code == 200 and "không được để trống" in page and 'value="gần chợ"' in page
     assert 'aria-invalid="true"' in page
-    r = c.post("/radio/abbreviations/", {"place": area.a.code, "abbreviation": "KDC", "reading": "khu dân cư"})
+    r = c.post("/radio/abbreviations/", {"place": area.a.code, "abbreviation": "NVHĐB", "reading": "nhà văn hóa"})
     assert r.status_code == 302
     e = LocalAbbreviation.objects.get()
     assert (e.place, e.created_by) == (area.a, users.commune_a)
     assert c.post("/radio/abbreviations/", {"place": area.b.code, "abbreviation": "X", "reading": "ích"}
                   ).status_code == 403
-    r = c.post(f"/radio/abbreviations/{e.pk}/", {"abbreviation": "KDC", "reading": "khu dân cư mới"})
-    assert r.status_code == 302 and LocalAbbreviation.objects.get().reading == "khu dân cư mới"
+    r = c.post(f"/radio/abbreviations/{e.pk}/", {"abbreviation": "NVHĐB", "reading": "nhà văn hóa mới"})
+    assert r.status_code == 302 and LocalAbbreviation.objects.get().reading == "nhà văn hóa mới"
     r = c.post(f"/radio/abbreviations/{e.pk}/", {"action": "delete"})
     assert r.status_code == 302 and not LocalAbbreviation.objects.exists()
     # the preview's hint link fills the abbreviation in
-    page = c.get(f"/radio/abbreviations/?add=KDC&place={area.a.code}").content.decode()
-    assert 'name="abbreviation" required maxlength="40" value="KDC"' in page
+    page = c.get("/radio/abbreviations/", {"add": "NVHĐB", "place": area.a.code}).content.decode()
+    assert 'name="abbreviation" required maxlength="40" value="NVHĐB"' in page
 
 
 def test_import_page_shows_row_errors_and_download(area, users, login):
     c = login(users.province)
-    bad = csv_bytes([{"Viết tắt": "KDC", "Cách đọc": "khu 3"}], columns=COLS)
+    bad = csv_bytes([{"Viết tắt": "NVHĐB", "Cách đọc": "khu 3"}], columns=COLS)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     r = c.post("/radio/abbreviations/", {"action": "import", "place": area.b.code,
                                         "file": SimpleUploadedFile("v.csv", bad)})
     page = r.content.decode()
     assert r.status_code == 200 and "Cách đọc" in page and "chữ số" in page and "1 lỗi" in page
-    good = csv_bytes([{"Viết tắt": "KDC", "Cách đọc": "khu ba"}], columns=COLS)
+    good = csv_bytes([{"Viết tắt": "NVHĐB", "Cách đọc": "khu ba"}], columns=COLS)
     r = c.post("/radio/abbreviations/", {"action": "import", "place": area.b.code,
                                         "file": SimpleUploadedFile("v.csv", good)})
-    assert r.status_code == 302 and abbr.for_place(area.b) == {"KDC": "khu ba"}
+    assert r.status_code == 302 and abbr.for_place(area.b) == {"NVHĐB": "khu ba"}
     r = c.get(f"/radio/abbreviations/file.xlsx?place={area.b.code}")
     assert r.status_code == 200 and r.content[:2] == b"PK"
     assert login(users.commune_a).get(f"/radio/abbreviations/file.xlsx?place={area.b.code}").status_code == 403
@@ -216,7 +216,7 @@ def test_import_page_shows_row_errors_and_download(area, users, login):
 
 # --- the explaining preview ------------------------------------------------------------------------------------
 
-TEXT = "UBND xã họp lúc 7h30 ngày 28/11/2026 tại KDC Đồng Bụt."
+TEXT = "UBND xã họp lúc 7h30 ngày 28/11/2026 tại NVHĐB Đồng Bụt."
 
 
 def _json(c, text=TEXT, **extra):
@@ -229,7 +229,7 @@ def test_preview_json_explains_every_changed_span_and_flags_unknown_capitals(are
     d = _json(login(users.radio))
     changed = [s for s in d["segments"] if "rule" in s]
     assert [(s["source"], s["rule"]) for s in changed] == [("UBND", "abbreviation"), ("7h30", "time"),
-                                                            ("28/11/2026", "date"), ("KDC", "unknown_acronym")]
+                                                            ("28/11/2026", "date"), ("NVHĐB", "unknown_acronym")]
     assert changed[1]["text"] == "bảy giờ ba mươi" and changed[1]["label"] == "giờ, phút, giây"
     assert [s["unknown"] for s in changed] == [False, False, False, True]
     assert d["changed"] == 4 and d["unknown"] == 1
@@ -242,16 +242,17 @@ def test_preview_json_explains_every_changed_span_and_flags_unknown_capitals(are
 
 def test_a_local_abbreviation_changes_the_preview_at_once(area, users, login):
     c = login(users.commune_a)
-    assert [s for s in _json(c)["segments"] if s.get("source") == "KDC"][0]["rule"] == "unknown_acronym"
-    abbr.add(area.a, users.commune_a, "KDC", "khu dân cư", "khu dân cư mới")
+    assert [s for s in _json(c)["segments"] if s.get("source") == "NVHĐB"][0]["rule"] == "unknown_acronym"
+    abbr.add(area.a, users.commune_a, "NVHĐB", "nhà văn hóa", "nhà văn hóa mới")
     d = _json(c)
-    seg = [s for s in d["segments"] if s.get("source") == "KDC"][0]
-    assert (seg["rule"], seg["text"], seg["unknown"]) == ("local_abbreviation", "khu dân cư", False)
+    seg = [s for s in d["segments"] if s.get("source") == "NVHĐB"][0]
+    assert (seg["rule"], seg["text"], seg["unknown"]) == ("local_abbreviation", "nhà văn hóa", False)
     assert seg["label"] == "viết tắt địa phương" and d["unknown"] == 0
-    assert seg["note"] == "Xã Ngọc Thiện: khu dân cư mới"  # whose list, and its note
-    assert "tại khu dân cư Đồng Bụt" in d["spoken"]
+    assert seg["note"] == "Xã Ngọc Thiện: nhà văn hóa mới"  # whose list, and its note
+    assert "tại nhà văn hóa Đồng Bụt" in d["spoken"]
     # commune B's bulletin does not read commune A's list
-    assert "ca dê xê" in _json(login(users.province), place=area.b.code)["spoken"]
+    other = _json(login(users.province), place=area.b.code)
+    assert "nhà văn hóa" not in other["spoken"] and other["unknown"] == 1
 
 
 def test_preview_json_scoping_method_and_permission(area, users, login):
@@ -282,14 +283,14 @@ def test_editor_and_emergency_form_have_the_preview_without_inline_script(area, 
 
 def test_bulletin_speech_uses_the_local_abbreviations(area, users, settings, tmp_path):
     settings.DATA_DIR = tmp_path
-    abbr.add(area.province, users.province, "KDC", "khu dân cư")
-    b = services.create_bulletin(title="Họp", text="Họp KDC Đồng Bụt lúc 7h30.", category="policy", place=area.a,
+    abbr.add(area.province, users.province, "NVHĐB", "nhà văn hóa")
+    b = services.create_bulletin(title="Họp", text="Họp NVHĐB Đồng Bụt lúc 7h30.", category="policy", place=area.a,
                                  author=users.radio)
     job = services.request_render(b, users.radio, background=False)
     assert job.status == "done", job.error
     b.refresh_from_db()
     assert b.audio_status == Bulletin.Audio.READY
-    assert b.spoken_text == "Họp khu dân cư Đồng Bụt lúc bảy giờ ba mươi."
+    assert b.spoken_text == "Họp nhà văn hóa Đồng Bụt lúc bảy giờ ba mươi."
     with wave.open(str(tmp_path / b.audio_path)) as w:
         assert w.getnframes() / w.getframerate() > 1.0
 
@@ -298,9 +299,9 @@ def test_cli_lists_adds_and_imports_local_abbreviations(area, users, tmp_path, c
     from ngoso.cli import main
 
     u = ["radio", "--user", users.commune_a.username]
-    assert main(u + ["abbreviation-add", area.a.code, "KDC", "khu dân cư", "--note", "thôn"]) == 0
-    assert main(u + ["abbreviation-add", area.a.code, "KDC", "khu đô thị"]) == 2  # duplicate
-    assert main(u + ["abbreviation-add", area.b.code, "KDC", "khu đô thị"]) == 2  # not their commune
+    assert main(u + ["abbreviation-add", area.a.code, "NVHĐB", "nhà văn hóa", "--note", "thôn"]) == 0
+    assert main(u + ["abbreviation-add", area.a.code, "NVHĐB", "khu đô thị"]) == 2  # duplicate
+    assert main(u + ["abbreviation-add", area.b.code, "NVHĐB", "khu đô thị"]) == 2  # not their commune
     f = tmp_path / "v.csv"
     f.write_bytes(csv_bytes([{"Viết tắt": "BQL", "Cách đọc": ""}], columns=COLS))
     assert main(u + ["abbreviation-import", area.a.code, str(f)]) == 2
@@ -310,19 +311,19 @@ def test_cli_lists_adds_and_imports_local_abbreviations(area, users, tmp_path, c
     capsys.readouterr()
     assert main(u + ["abbreviations", area.va1.code]) == 0
     assert capsys.readouterr().out.splitlines() == ["BQL\tban quản lý\tXã Ngọc Thiện\t",
-                                                    "KDC\tkhu dân cư\tXã Ngọc Thiện\tthôn"]
+                                                    "NVHĐB\tnhà văn hóa\tXã Ngọc Thiện\tthôn"]
 
 
 def test_a_copy_sent_down_is_read_again_with_the_communes_own_list(area, users, settings, tmp_path):
     settings.DATA_DIR = tmp_path
-    abbr.add(area.a, users.commune_a, "KDC", "khu dân cư")
-    b = services.create_bulletin(title="Họp", text="Họp KDC lúc 7h.", category="policy", place=area.province,
+    abbr.add(area.a, users.commune_a, "NVHĐB", "nhà văn hóa")
+    b = services.create_bulletin(title="Họp", text="Họp NVHĐB lúc 7h.", category="policy", place=area.province,
                                  author=users.province)
     services.render_audio(b)
-    assert b.spoken_text == "Họp ca dê xê lúc bảy giờ."
+    assert "nhà văn hóa" not in b.spoken_text  # the province has no such entry: spelled
     a, bb = services.send_down(b, [area.a, area.b], users.province, background=False)
     a.refresh_from_db()
     bb.refresh_from_db()
-    assert a.spoken_text == "Họp khu dân cư lúc bảy giờ." and a.audio_status == Bulletin.Audio.READY
+    assert a.spoken_text == "Họp nhà văn hóa lúc bảy giờ." and a.audio_status == Bulletin.Audio.READY
     assert a.audio_sha256 != b.audio_sha256
     assert (bb.spoken_text, bb.audio_sha256) == (b.spoken_text, b.audio_sha256)  # same list: same audio

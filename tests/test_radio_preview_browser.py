@@ -15,7 +15,7 @@ from tests.test_browser import _log_in, _no_horizontal_scroll, browser  # noqa: 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(os.environ.get("NGOSO_SHOTS", "/tmp/shots-vntext-ui"))
-TEXT = ("UBND xã Ngọc Thiện thông báo: họp dân tại KDC Đồng Bụt lúc 7h30 ngày 28/11/2026. "
+TEXT = ("UBND xã Ngọc Thiện thông báo: họp dân tại NVHĐB Đồng Bụt lúc 7h30 ngày 28/11/2026. "
         "Liên hệ 0912 345 678, giá 25.000đ/kg.")
 
 
@@ -49,7 +49,7 @@ def test_phone_taps_a_span_reads_the_rule_and_adds_a_local_abbreviation(live_ser
     assert "bảy giờ ba mươi" in page.inner_text("#spoken")
     assert page.locator("#spoken .vt-span").count() >= 6
     # the unknown capitals are flagged with their own style
-    assert _mark(page, "KDC").get_attribute("class").split() == ["vt-span", "vt-rule-unknown_acronym", "vt-unknown"]
+    assert _mark(page, "NVHĐB").get_attribute("class").split() == ["vt-span", "vt-rule-unknown_acronym", "vt-unknown"]
     assert "từ viết hoa chưa biết" in page.inner_text(".vt-summary")
     # tap a span: its rule, source and reading
     _mark(page, "7h30").tap()
@@ -61,30 +61,30 @@ def test_phone_taps_a_span_reads_the_rule_and_adds_a_local_abbreviation(live_ser
     assert _no_horizontal_scroll(page)
     _shot(page, "phone-vi-editor-tap-time.png")
     # tap the unknown word: the hint links to the list with the word filled in
-    _mark(page, "KDC").tap()
+    _mark(page, "NVHĐB").tap()
     tip = _tip(page)
     assert "Từ viết hoa chưa biết — thêm vào danh sách viết tắt?" in tip
     assert _no_horizontal_scroll(page)
     _shot(page, "phone-vi-editor-tap-unknown.png")
     page.click(".vt-tip-link")
     page.wait_for_url("**/radio/abbreviations/**")
-    assert page.input_value("input[name=abbreviation]") == "KDC"
-    page.fill("input[name=reading]", "khu dân cư")
-    page.fill("input[name=note]", "khu dân cư thôn Đồng Bụt")
+    assert page.input_value("input[name=abbreviation]") == "NVHĐB"
+    page.fill("input[name=reading]", "nhà văn hóa")
+    page.fill("input[name=note]", "nhà văn hóa thôn Đồng Bụt")
     page.click("#abbr-add button.primary")
     page.wait_for_selector("text=Đã thêm")
-    assert "khu dân cư" in page.inner_text(".abbr-list")
+    assert "nhà văn hóa" in page.inner_text(".abbr-list")
     assert _no_horizontal_scroll(page)
     _shot(page, "phone-vi-abbreviations.png")
     # back to the editor: the preview reads the new entry at once
     page.goto(live_server.url + "/radio/bulletins/new/")
     page.fill("#text", TEXT)
-    page.wait_for_selector('#spoken .vt-span.vt-local[data-source="KDC"]', timeout=5000)
-    assert "tại khu dân cư Đồng Bụt" in page.inner_text("#spoken")
+    page.wait_for_selector('#spoken .vt-span.vt-local[data-source="NVHĐB"]', timeout=5000)
+    assert "tại nhà văn hóa Đồng Bụt" in page.inner_text("#spoken")
     assert page.locator("#spoken .vt-unknown").count() == 0
-    _mark(page, "KDC").tap()
+    _mark(page, "NVHĐB").tap()
     tip = _tip(page)
-    assert "viết tắt địa phương" in tip and "Xã Ngọc Thiện: khu dân cư thôn Đồng Bụt" in tip
+    assert "viết tắt địa phương" in tip and "Xã Ngọc Thiện: nhà văn hóa thôn Đồng Bụt" in tip
     _shot(page, "phone-vi-editor-local.png")
     # tapping elsewhere closes the explanation
     page.locator("h1").tap()
@@ -140,7 +140,7 @@ def test_pc_in_english_province_list_with_entries(live_server, area, users, brow
     from ngoso.radio import abbreviations as abbr
 
     abbr.add(area.province, users.province, "TTYT", "trung tâm y tế tỉnh", "dùng trong tin y tế")
-    abbr.add(area.a, users.commune_a, "KDC", "khu dân cư")
+    abbr.add(area.a, users.commune_a, "NVHĐB", "nhà văn hóa")
     abbr.add(area.b, users.commune_b, "TDP", "tổ dân phố", "phường Bắc Giang")
     ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-GB")
     page = ctx.new_page()
