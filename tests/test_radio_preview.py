@@ -263,6 +263,9 @@ def test_preview_json_scoping_method_and_permission(area, users, login):
     assert "\x00" not in d["spoken"]
     clean = [s for s in d["segments"] if s.get("rule") == "clean"]
     assert clean and clean[0]["source"] == "U+0000"
+    long = _json(login(users.radio), text="Họp lúc 7h. " + "a " * 10000 + "UBND")
+    assert long["truncated"] and "20.000 ký tự đầu" in long["summary"] and "UBND" not in long["spoken"]
+    assert not d["truncated"]
     english = login(users.radio)
     english.cookies["django_language"] = "en"
     assert "7h30" in [s.get("source") for s in _json(english)["segments"]]

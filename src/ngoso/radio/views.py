@@ -25,6 +25,7 @@ from .models import Alert, Bulletin, Category, Connection, Emergency, Priority, 
 from .services import RadioError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PREVIEW_CHARS = 20000  # the editor's preview explains this much; the speech reads the whole text
 
 
 def _require(user, perm="radio"):
@@ -212,7 +213,8 @@ def preview(request):
     _require(request.user)
     if request.method != "POST":
         return JsonResponse({"error": "POST"}, status=405)
-    text = request.POST.get("text", "")[:20000]
+    full = request.POST.get("text", "")
+    text = full[:PREVIEW_CHARS]
     data = services.explain_preview(text, request.POST.get("voice", "north"), _preview_place(request))
     data["summary"] = ngettext("%(n)d part read differently from how it is written",
                                "%(n)d parts read differently from how they are written", data["changed"]) % {
@@ -220,6 +222,10 @@ def preview(request):
     if data["unknown"]:
         data["summary"] += " · " + ngettext("%(n)d unknown capitalised word", "%(n)d unknown capitalised words",
                                             data["unknown"]) % {"n": data["unknown"]}
+    data["truncated"] = len(full) > PREVIEW_CHARS
+    if data["truncated"]:
+        data["summary"] += " · " + _("the preview shows the first %(n)s characters; the speech reads it all") % {
+            "n": "20.000"}
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 
