@@ -124,9 +124,15 @@ def test_pc_in_english_hover_explains_and_user_text_is_never_html(live_server, u
     _shot(page, "pc-en-editor-hover-unknown.png")
     page.mouse.move(5, 5)
     page.wait_for_selector("#vt-tip", state="hidden")
-    # keyboard: Tab onto a span shows it, Escape hides it
-    _mark(page, "UBND").focus()
+    # keyboard: one tab stop for the reading, arrows move between spans, Escape hides
+    assert page.eval_on_selector_all("#spoken .vt-span", "ms => ms.filter(m => m.tabIndex === 0).length") == 1
+    page.focus("#text")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.source") == "UBND"
     assert "abbreviation" in _tip(page)
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.dataset.source") == "NVHĐB"
+    assert "not in the dictionary" in _tip(page)
     page.keyboard.press("Escape")
     page.wait_for_selector("#vt-tip", state="hidden")
     page.goto(live_server.url + "/radio/abbreviations/")

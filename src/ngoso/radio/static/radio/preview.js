@@ -72,7 +72,7 @@
         mark.className = "vt-span vt-rule-" + String(seg.rule).replace(/[^a-z_]/g, "") +
           (seg.unknown ? " vt-unknown" : "") + (seg.rule === "local_abbreviation" ? " vt-local" : "");
         mark.textContent = seg.text;
-        mark.tabIndex = 0;
+        mark.tabIndex = out.querySelector(".vt-span") ? -1 : 0;  // one tab stop; arrow keys move between spans
         mark.setAttribute("role", "button");
         mark.setAttribute("aria-expanded", "false");
         mark.setAttribute("aria-controls", tip.id);
@@ -105,7 +105,16 @@
     });
     out.addEventListener("keydown", function (ev) {
       var m = markOf(ev);
-      if (m && (ev.key === "Enter" || ev.key === " ")) { ev.preventDefault(); show(m, true); }
+      if (!m) { return; }
+      if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); show(m, true); return; }
+      var step = {ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1}[ev.key];
+      if (!step) { return; }
+      var marks = out.querySelectorAll(".vt-span"), i = Array.prototype.indexOf.call(marks, m) + step;
+      if (i < 0 || i >= marks.length) { return; }
+      ev.preventDefault();
+      m.tabIndex = -1;
+      marks[i].tabIndex = 0;
+      marks[i].focus();
     });
     out.addEventListener("focusin", function (ev) { var m = markOf(ev); if (m) { show(m, false); } });
     out.addEventListener("mouseover", function (ev) {
