@@ -330,3 +330,20 @@ def test_a_copy_sent_down_is_read_again_with_the_communes_own_list(area, users, 
     assert a.spoken_text == "Họp nhà văn hóa lúc bảy giờ." and a.audio_status == Bulletin.Audio.READY
     assert a.audio_sha256 != b.audio_sha256
     assert (bb.spoken_text, bb.audio_sha256) == (b.spoken_text, b.audio_sha256)  # same list: same audio
+
+
+def test_api_preview_and_abbreviations(area, users, login):
+    import json
+
+    abbr.add(area.province, users.province, "CLB", "câu lạc bộ tỉnh")
+    abbr.add(area.a, users.commune_a, "CLB", "câu lạc bộ xã")
+    c = login(users.radio)
+    r = c.post("/api/v1/radio/preview", json.dumps({"text": "Họp CLB lúc 7h30"}), content_type="application/json")
+    assert r.status_code == 200
+    assert "câu lạc bộ xã" in r.json()["spoken"]
+    assert ("CLB", "local_abbreviation") in [(s.get("source"), s.get("rule")) for s in r.json()["segments"]]
+    assert [x["place"] for x in c.get("/api/v1/radio/abbreviations").json()] == [area.province.code, area.a.code]
+    r = c.post("/api/v1/radio/preview", json.dumps({"text": "x", "place": area.b.code}),
+               content_type="application/json")
+    assert r.status_code == 400
+    assert c.get(f"/api/v1/radio/abbreviations?place={area.b.code}").status_code == 400
