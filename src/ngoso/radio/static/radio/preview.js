@@ -90,7 +90,7 @@
                   headers: {"X-CSRFToken": tokenInput ? tokenInput.value : ""}})
         .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
         .then(function (d) { if (mine === seq) { render(d); } })
-        .catch(function () { if (mine === seq) { summary.textContent = "…"; } });
+        .catch(function () { if (mine === seq) { summary.textContent = box.getAttribute("data-error") || "…"; } });
     }
 
     function markOf(ev) {
