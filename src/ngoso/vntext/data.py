@@ -297,3 +297,26 @@ TIME_BEFORE_WORDS = frozenset({
 TIME_AFTER_WORDS = frozenset({
     "sáng", "trưa", "chiều", "tối", "đêm", "hôm", "ngày", "mai", "rưỡi", "kém", "đúng", "khuya",
 })
+
+
+# Domain labels read as Vietnamese words with their tones ("dichvucong" -> "dịch vụ công"):
+# data/domains.tsv (label, reading, kind).  Kind "piece" entries only build longer labels
+# ("bao" + "bacninh" -> "báo Bắc Ninh").
+DOMAINS_TSV = Path(__file__).with_name("data") / "domains.tsv"
+
+
+def load_domains(path: Path = DOMAINS_TSV) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.rstrip("\n")
+            if not line.strip() or line.startswith("#") or line.startswith("label\t"):
+                continue
+            cols = line.split("\t")
+            if len(cols) != 3 or not cols[0].isascii() or cols[0] != cols[0].lower():
+                raise ValueError(f"{path}:{lineno}: dòng tên miền không hợp lệ / malformed domain row: {line!r}")
+            out.setdefault(cols[0], (cols[1], cols[2]))
+    return out
+
+
+DOMAIN_LABELS: dict[str, tuple[str, str]] = load_domains()

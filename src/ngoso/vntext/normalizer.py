@@ -61,14 +61,31 @@ _CUR_RE = _alt(data.CURRENCIES)
 _CUR_PREFIX_RE = _alt(data.CURRENCY_PREFIXES)
 
 
+def _trie_regex(keys) -> str:
+    """One regex for many literal keys, as a trie ("UB(?:MTTQ(?:VN)?|ND)"), so that the regex
+    engine rejects a position after one or two characters instead of trying every key (the
+    dictionary has hundreds).  Longer keys win: at each node the continuations are tried before
+    the key that ends there.  A key ending in a letter or digit must end a word."""
+    trie: dict = {}
+    for key in keys:
+        node = trie
+        for ch in key:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict, last: str) -> str:
+        branches = [re.escape(ch) + build(child, ch) for ch, child in sorted(node.items()) if ch]
+        if "" in node:
+            branches.append(r"(?![\w&])" if last.isalnum() else "")
+        if len(branches) == 1:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")"
+
+    return build(trie, "")
+
+
 def _abbr_alt() -> str:
-    parts = []
-    for key in sorted(data.ABBREVIATIONS, key=lambda k: (-len(k), k)):
-        pat = re.escape(key)
-        if key[-1].isalnum():
-            pat += r"(?![\w&])"
-        parts.append(pat)
-    return "|".join(parts)
+    return _trie_regex(data.ABBREVIATIONS)
 
 
 _PATTERNS = [
@@ -159,6 +176,10 @@ _PATTERNS = [
         rf"(?P<mep>(?:/{_PER_RE}){{1,2}})?(?!\w)",
     ),
     (
+        "formation",  # "4-4-2", "3-5-2": team formations and other chains, not ranges
+        r"(?<![\w.,/-])[0-9]{1,2}(?:-[0-9]{1,2}){2,4}(?![0-9]|[-/.,:][0-9]|[^\W\d_])",
+    ),
+    (
         "dash2",
         r"(?<![\w.,/-])(?P<dsa>[0-9]{1,2})-(?P<dsb>[0-9]{1,2})(?![0-9]|[/.,:-][0-9]|[^\W\d_])",
     ),
@@ -190,22 +211,48 @@ _PATTERNS = [
 ]
 
 MASTER_RE = re.compile("|".join(f"(?P<{name}>{pat})" for name, pat in _PATTERNS))
-_MASTERS: dict[frozenset, re.Pattern] = {frozenset(): MASTER_RE}
+
+# The token classes that can start with an ASCII digit, and those that can start with a letter.
+# A gate on a digit (or a letter) tries only those; any other character tries them all.  An
+# alternation gets no first-character optimisation from Python's regex engine, so this halves
+# the cost of the common case (a plain word).
+_DIGIT_START = frozenset({
+    "email", "url", "phone", "hotline", "sci", "myrange", "drange", "mrange", "date3", "doc", "pdoc", "my",
+    "hms", "hm", "ps", "dur", "gio", "mixed", "fracunit", "slang", "money", "measure", "formation", "dash2",
+    "slash", "alnum", "num",
+})
+_WORD_START = frozenset({
+    "email", "url", "mys", "moneypre", "sciunit", "unitword", "addr", "alnum", "abbr", "roman", "compound",
+    "acro", "tz",
+})
+_ALL_NAMES = frozenset(name for name, _ in _PATTERNS)
+_MASTERS: dict[tuple, re.Pattern] = {}
 
 
 # Where a token can start: a word start, a digit glued to a word ("Lớp10"), or a symbol.  Trying
 # the master regex only there (instead of at every character, as finditer would) is what makes
-# normalize fast: an alternation of ~30 branches gets no first-character optimisation from the
+# normalize fast: an alternation of ~40 branches gets no first-character optimisation from the
 # regex engine.
 _GATE = re.compile(r"(?<!\w)\w|(?<=\w)[0-9]|[^\w\s]")
 
 
-def _master(excluded: frozenset) -> re.Pattern:
-    """The master regex without some alternatives (used to re-read a span a handler rejected)."""
-    regex = _MASTERS.get(excluded)
+def _master(excluded: frozenset, first: str = "") -> re.Pattern:
+    """The master regex for a token starting with ``first``, without some alternatives (used to
+    re-read a span a handler rejected)."""
+    if first in "0123456789" and first:
+        allowed = _DIGIT_START
+    elif first.isalpha():
+        allowed = _WORD_START
+    else:
+        allowed = _ALL_NAMES
+    key = (allowed, excluded)
+    regex = _MASTERS.get(key)
     if regex is None:
-        regex = _MASTERS[excluded] = re.compile(
-            "|".join(f"(?P<{name}>{pat})" for name, pat in _PATTERNS if name not in excluded)
+        regex = _MASTERS[key] = re.compile(
+            "|".join(
+                f"(?P<{name}>{pat})" for name, pat in _PATTERNS if name in allowed and name not in excluded
+            )
+            or "(?!)"
         )
     return regex
 
@@ -219,7 +266,7 @@ _SPACE_AROUND_NL = re.compile(r" *\n *")
 _VI_SYLLABLE = re.compile(
     r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?"
     r"(?:(?:uye|ie|ye|uo)(?:ng|nh|ch|[cmnptu])"  # iê, yê, uyê, uô need a final
-    r"|oai|oay|oeo|uoi|uou|ieu|yeu|uay|uyu|ai|ao|au|ay|eo|eu|iu|oi|ui|ia|ua"
+    r"|oai|oay|oeo|uoi|uou|ieu|yeu|uay|uyu|ai|ao|au|ay|eo|eu|iu|oi|ui|ia|ua|uu"
     r"|(?:oa|oe|oo|uy|ue|[aeiouy])(?:ng|nh|ch|[cmnpt])?)",
     re.IGNORECASE,
 )
@@ -342,6 +389,30 @@ def _word_token(token: str, codes: bool = False) -> tuple[str, str]:
     return token, "word"
 
 
+def _domain_label(label: str) -> str | None:
+    """A domain label from data/domains.tsv, whole or as a concatenation of listed labels
+    ("baobacninh" -> "báo Bắc Ninh"); None when it is not made of listed labels."""
+    entry = data.DOMAIN_LABELS.get(label)
+    if entry is not None:
+        return entry[0] if entry[1] != "piece" else None
+    n = len(label)
+    if n > 60 or n < 4:
+        return None
+    best: list = [None] * (n + 1)  # best[i]: fewest parts covering label[i:]
+    best[n] = ()
+    for i in range(n - 1, -1, -1):
+        for j in range(n, i + 1, -1):
+            part = data.DOMAIN_LABELS.get(label[i:j])
+            if part is not None and best[j] is not None:
+                cand = (part,) + best[j]
+                if best[i] is None or len(cand) < len(best[i]):
+                    best[i] = cand
+    parts = best[0]
+    if not parts or len(parts) < 2 or all(kind == "piece" for _, kind in parts):
+        return None
+    return " ".join(reading for reading, _ in parts)
+
+
 def _read_word_token(token: str, codes: bool = False) -> str:
     """An all-letter token: abbreviation table (and, inside a document code, the code parts),
     else a Vietnamese-looking word kept, else spelled."""
@@ -435,7 +506,14 @@ class _Normalizer:
     def h_email(self, m, text):
         s = m.group()
         out = []
+        # the host (after "@" in an e-mail, before the first "/" in a URL) is where listed
+        # domain labels are read with their tones; a mailbox or a path is not
+        in_host = "@" not in s
         for piece in _URL_PIECES.findall(s):
+            if piece == "@":
+                in_host = True
+            elif piece == "/":
+                in_host = False
             if piece[0].isdigit():
                 out.append(read_digits(piece))
             elif piece.isalpha():
@@ -443,8 +521,11 @@ class _Normalizer:
                 if not piece.isascii():
                     out.append(piece)
                     continue
+                known = _domain_label(low) if in_host else None
                 if low in data.URL_WORDS:
                     out.append(data.URL_WORDS[low])
+                elif known is not None:
+                    out.append(known)
                 elif piece.upper() in _ABBR_UPPER:
                     out.append(_ABBR_UPPER[piece.upper()])
                 elif _is_syllable(low):
@@ -765,6 +846,9 @@ class _Normalizer:
             return self.date(a, b, None, True), "date2"
         return None
 
+    def h_formation(self, m, text):
+        return " ".join(self.n(int(p)) for p in m.group().split("-")), "score"
+
     def h_addr(self, m, text):
         return {"Q": "quận", "P": "phường"}[m.group("adk")], "abbreviation"
 
@@ -1014,7 +1098,7 @@ class _Normalizer:
         the same place is tried, with the full text still available for context."""
         excluded: frozenset = frozenset()
         while True:
-            m = _master(excluded).match(text, start)
+            m = _master(excluded, text[start]).match(text, start)
             if m is None:
                 return None, None
             name = m.lastgroup
@@ -1047,6 +1131,8 @@ class _Normalizer:
                 return " bằng ", "operator"
             if core == "^":
                 return " mũ ", "operator"
+            if gap == ":":
+                return " ", "number"  # "25:99" is not a time: two numbers
         if gap == "/" and prev_kind in ("roman", "num") and kind == "num":
             return " năm ", "year"  # Quý IV/2025
         if kind in _NEGATABLE and gap[-1] in "-−+":
