@@ -128,6 +128,8 @@ UNITS: dict[str, str] = {
     # chemistry and medicine
     "mol": "mol", "mmol": "mi li mol", "µmol": "mi crô mol", "μmol": "mi crô mol", "μg": "mi crô gam",
     "IU": "đơn vị quốc tế",
+    # traditional weights written after a number ("62.5 tạ/ha")
+    "tạ": "tạ", "yến": "yến", "tấn": "tấn",
 }
 UNITS["m²"] = UNITS["m2"]
 UNITS["km²"] = UNITS["km2"]
@@ -193,7 +195,7 @@ DATE_NO_PREFIX_WORDS = frozenset({"ngày", "mùng", "mồng", "hôm"})
 # a/b read as a fraction after these words (before the date heuristics apply).
 FRACTION_CONTEXT_WORDS = frozenset({
     "chiếm", "khoảng", "gần", "hơn", "bằng", "còn", "mất", "được", "tăng", "giảm", "gấp", "trên",
-    "dưới", "xấp", "xỉ", "chỉ", "tới",
+    "dưới", "xấp", "xỉ", "chỉ", "tới", "đó",
 })
 FRACTION_NEXT_WORDS = frozenset({"số", "dân", "diện", "tổng", "lượng", "phần", "thời", "quãng", "khối"})
 # a/b after these words is a house number / alley: "ngõ 34/5" -> "ba mươi tư trên năm".
@@ -240,6 +242,7 @@ URL_SYMBOLS: dict[str, str] = {
 SYMBOLS: dict[str, str] = {
     "&": "và", "≈": "xấp xỉ", "~": "khoảng", "±": "cộng trừ", "≥": "lớn hơn hoặc bằng",
     "≤": "nhỏ hơn hoặc bằng", "×": "nhân", "÷": "chia", "→": "sang", "@": "a còng", "№": "số",
+    "%": "phần trăm", "‰": "phần nghìn",
 }
 
 # All-capital acronyms that are read letter by letter on purpose (the explaining API calls them
@@ -297,3 +300,63 @@ TIME_BEFORE_WORDS = frozenset({
 TIME_AFTER_WORDS = frozenset({
     "sáng", "trưa", "chiều", "tối", "đêm", "hôm", "ngày", "mai", "rưỡi", "kém", "đúng", "khuya",
 })
+
+
+# Domain labels read as Vietnamese words with their tones ("dichvucong" -> "dịch vụ công"):
+# data/domains.tsv (label, reading, kind).  Kind "piece" entries only build longer labels
+# ("bao" + "bacninh" -> "báo Bắc Ninh").
+DOMAINS_TSV = Path(__file__).with_name("data") / "domains.tsv"
+
+
+def load_domains(path: Path = DOMAINS_TSV) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.rstrip("\n")
+            if not line.strip() or line.startswith("#") or line.startswith("label\t"):
+                continue
+            cols = line.split("\t")
+            if len(cols) != 3 or not cols[0].isascii() or cols[0] != cols[0].lower():
+                raise ValueError(f"{path}:{lineno}: dòng tên miền không hợp lệ / malformed domain row: {line!r}")
+            out.setdefault(cols[0], (cols[1], cols[2]))
+    return out
+
+
+DOMAIN_LABELS: dict[str, tuple[str, str]] = load_domains()
+# full domains whose labels are read with tones (any *.gov.vn host is too)
+KNOWN_DOMAINS = frozenset(k for k, (_reading, kind) in DOMAIN_LABELS.items() if kind == "domain")
+# Common Vietnamese syllables without tone marks: when an unaccented URL label can be split in
+# two ways, the split into common syllables wins ("ho tro", not "hot ro"; "lop hoc", not "lo phoc").
+COMMON_SYLLABLES = frozenset("""
+a an anh ao au ba bac ban bang bao bat bay be ben bi bien binh bo bon bong bu bui bun ca cac cach cai
+cam can cang cao cap cat cau cay chi chia chieu chinh cho chu chuc chung chuong chuyen co con cong cu
+cua cuc cuoc cuoi cuu da dai dan dang danh dao dat dau day de den dep di dia dich dien dieu dinh do
+doan doi don dong du dua duc dung duoc duong em gia giai giam gian giang giao giay gio gioi giu go gop
+ha hai han hang hanh hao hat hau hay he hien hieu hinh ho hoa hoach hoai hoan hoang hoc hoi hom hon
+hong hop hu hua huong huu huy huyen ich in it ke kem khac khach khai kham khan khang khao khi khoa
+khoan khoe khong khu khuyen kien kim kinh ky la lai lam lan lang lao lap lau le len lien lieu linh lo
+loai loi long lop lu luat luc luong luu ly ma mai man mang mat mau may me men mien minh mo moi mon mong
+mot mua muc mui muoi my na nam nang nao nay ne nen nga ngan ngang ngay nghe nghi nghia nghiep ngo ngoai
+ngoc ngon nguoi nguon nguyen nha nhan nhanh nhap nhat nhau nhieu nhu nhung nien no noi nong nu nuoc o
+on ong phan phap phat phi pho phong phu phuc phuong qua quan quang quoc quy quyen ra rau rieng ro rong
+sach sai san sang sao sau se sinh so soc son song su sua suc sung suoi ta tac tai tam tan tang tao tap
+tat tay te tem ten thach thai tham than thanh thao thap that thay the them then theo thi thien thiet
+thieu thoi thon thong thu thuat thuc thue thuoc thuong thuy tich tien tiem tiep tieu tin tinh to toan
+toi ton tong tra trach trai tram tran trang tre tren tri trien trinh tro trong tru truc trung truong
+tu tuan tuc tuoi tuong tuyen tuy uy va van vang ve vi viec vien viet vinh vo voi vu vua vuc vung vuon
+vuong xa xac xanh xay xe xem xet xin xoa xuan xuat xuong y yen
+""".split())
+
+# "a-b" is a score (read "a b") when one of these appears earlier in the same clause.
+SCORE_CUES = frozenset({
+    "thắng", "thua", "hòa", "hoà", "dẫn", "tỷ số", "tỉ số", "chung cuộc", "kết thúc", "hiệp", "set",
+    "bại", "cách biệt", "ngược dòng", "gỡ hòa", "san bằng", "bàn thắng",
+})
+# ... but not before a counted noun: "thắng lợi sau 2-3 ngày" is a range
+RANGE_NOUNS = frozenset({
+    "ngày", "tuần", "tháng", "năm", "giờ", "phút", "giây", "tuổi", "người", "lần", "hộ", "con", "km",
+    "m", "cm", "mm", "độ", "triệu", "nghìn", "ngàn", "tỷ", "tấn", "kg", "ha", "cây", "buổi", "đợt", "lớp",
+    "xã", "thôn", "huyện", "tỉnh", "cái", "chiếc", "ca", "bệnh", "học", "đồng", "mét", "lít",
+})
+# a 5- or 6-digit number after these (within the clause) is a postcode, read digit by digit
+POSTCODE_CUES = ("bưu chính", "bưu điện", "postcode", "zip code", "mã zip", "bưu cục")

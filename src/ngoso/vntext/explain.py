@@ -53,6 +53,7 @@ RULES: dict[str, str] = {
     "unit": "đơn vị đo",
     "roman": "số La Mã",
     "code": "mã chữ và số",
+    "licence_plate": "biển số xe",
     "symbol": "ký hiệu",
     "operator": "phép tính",
     "sign": "dấu âm",
@@ -77,7 +78,7 @@ _KIND_RULE = {
     "abbr": "abbreviation", "abbreviation": "abbreviation", "local": "local_abbreviation",
     "acronym": "acronym", "unknown_acronym": "unknown_acronym",
     "roman": "roman", "alnum": "code", "symbol": "symbol", "score": "score",
-    "sci": "number", "daterange": "date", "gio": "time", "pdoc": "document",
+    "sci": "number", "plate": "licence_plate", "daterange": "date", "gio": "time", "pdoc": "document",
     "range": "range", "operator": "operator", "sign": "sign", "hyphen": "hyphen",
     "year": "year", "clean": "clean", "unicode": "unicode", "space": "space", "word": "word",
 }

@@ -18,6 +18,7 @@ the same way (unless ``STRICT``), and a last pass reads any ASCII digit that is 
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 
@@ -45,7 +46,7 @@ def _alt(keys) -> str:
 # ------------------------------------------------------------------------------------------------
 # Pieces
 _THOUSANDS_DOT = r"[0-9]{1,3}(?:\.[0-9]{3})+(?![0-9]|\.[0-9])(?:,[0-9]+)?"
-_THOUSANDS_COMMA = r"[0-9]{1,3}(?:,[0-9]{3}){2,}(?![0-9])"
+_THOUSANDS_COMMA = r"[0-9]{1,3}(?:,[0-9]{3}){2,}(?![0-9])|[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]{1,2}(?![0-9])"
 # "1 500 000", "12 345", "12 500,5": groups of three after a space (not a phone: no leading 0)
 _THOUSANDS_SPACE = r"[1-9][0-9]{0,2}(?: [0-9]{3})+(?![0-9]|[.,][0-9]{3})(?:,[0-9]+)?"
 # a number in front of a unit or currency: also accepts "1.5" (English decimal point)
@@ -61,14 +62,31 @@ _CUR_RE = _alt(data.CURRENCIES)
 _CUR_PREFIX_RE = _alt(data.CURRENCY_PREFIXES)
 
 
+def _trie_regex(keys) -> str:
+    """One regex for many literal keys, as a trie ("UB(?:MTTQ(?:VN)?|ND)"), so that the regex
+    engine rejects a position after one or two characters instead of trying every key (the
+    dictionary has hundreds).  Longer keys win: at each node the continuations are tried before
+    the key that ends there.  A key ending in a letter or digit must end a word."""
+    trie: dict = {}
+    for key in keys:
+        node = trie
+        for ch in key:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict, last: str) -> str:
+        branches = [re.escape(ch) + build(child, ch) for ch, child in sorted(node.items()) if ch]
+        if "" in node:
+            branches.append(r"(?![\w&])" if last.isalnum() else "")
+        if len(branches) == 1:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")"
+
+    return build(trie, "")
+
+
 def _abbr_alt() -> str:
-    parts = []
-    for key in sorted(data.ABBREVIATIONS, key=lambda k: (-len(k), k)):
-        pat = re.escape(key)
-        if key[-1].isalnum():
-            pat += r"(?![\w&])"
-        parts.append(pat)
-    return "|".join(parts)
+    return _trie_regex(data.ABBREVIATIONS)
 
 
 _PATTERNS = [
@@ -88,6 +106,11 @@ _PATTERNS = [
         r"(?!\w|[.,][0-9])",
     ),
     ("hotline", r"(?<![\w.,])1[89]00(?:[ .]?[0-9]{2,4}){1,3}(?!\w|[.,][0-9])"),
+    (
+        "plate",
+        r"(?<![\w.,/-])(?P<lpp>[0-9]{2})(?:-(?P<lps1>[A-ZĐ]{1,2}[0-9])[ .]?|(?P<lps2>[A-ZĐ]{1,2}[0-9]?)-)"
+        r"(?P<lpn>[0-9]{3}\.[0-9]{2}|[0-9]{4,5})(?![0-9]|[.,][0-9])",
+    ),
     (
         "sci",
         r"(?<![\w.,])(?:(?P<scm>[0-9]{1,3}(?:[,.][0-9]{1,6})?) ?[×xX*·] ?|(?P<scm2>[0-9]{1,3}(?:,[0-9]{1,6})?)\.)?"
@@ -145,7 +168,8 @@ _PATTERNS = [
     ),
     (
         "moneypre",
-        rf"(?<!\w)(?P<mpc>{_CUR_PREFIX_RE}) ?(?P<mpn>{_NUM})(?:[ \t]?(?P<mps>triệu|tỷ|tỉ|nghìn|ngàn))?(?!\w)",
+        rf"(?<!\w)(?P<mpc>{_CUR_PREFIX_RE}) ?(?P<mpn>{_NUM})(?:[ \t]?(?P<mps>triệu|tỷ|tỉ|nghìn|ngàn))?"
+        rf"(?P<mpp>(?:/{_PER_RE}){{1,2}})?(?!\w)",
     ),
     (
         "slang",
@@ -159,8 +183,12 @@ _PATTERNS = [
         rf"(?P<mep>(?:/{_PER_RE}){{1,2}})?(?!\w)",
     ),
     (
+        "formation",  # "4-4-2", "3-5-2": team formations and other chains, not ranges
+        r"(?<![\w.,/-])[0-9]{1,2}(?: ?[-–] ?[0-9]{1,2}){2,4}(?![0-9]|[-/.,:][0-9]|[^\W\d_])",
+    ),
+    (
         "dash2",
-        r"(?<![\w.,/-])(?P<dsa>[0-9]{1,2})-(?P<dsb>[0-9]{1,2})(?![0-9]|[/.,:-][0-9]|[^\W\d_])",
+        r"(?<![\w.,/-])(?P<dsa>[0-9]{1,2})(?P<dss> ?[-–] ?)(?P<dsb>[0-9]{1,2})(?![0-9]|[/.,:-][0-9]|[^\W\d_]|[%‰°])",
     ),
     ("addr", r"(?<![\w.])(?P<adk>[QP])\.[ \t]?(?=[0-9])"),
     (
@@ -169,8 +197,10 @@ _PATTERNS = [
     ),
     (
         "unitword",
-        r"(?:(?<=mỗi )|(?<=Mỗi )|(?<=triệu )|(?<=nghìn )|(?<=ngàn )|(?<=tỷ )|(?<=tỉ )|(?<=trăm )|(?<=vạn ))"
-        rf"(?P<uwu>{_alt(k for k in data.UNITS if len(k) > 1)})(?P<uwp>(?:/{_PER_RE}){{1,2}})?(?!\w)",
+        r"(?:(?<=mỗi )|(?<=Mỗi )|(?<=triệu )|(?<=nghìn )|(?<=ngàn )|(?<=tỷ )|(?<=tỉ )|(?<=trăm )|(?<=vạn )"
+        r"|(?<=một )|(?<=Một )|(?<=nửa )|(?<=Nửa )|(?<=vài )|(?<=mấy ))"
+        rf"(?:(?P<uwu>{_alt(k for k in data.UNITS if len(k) > 1)})|(?P<uwc>{_alt(k for k in data.CURRENCIES if not k.isalpha() or k.isupper())}))"
+        rf"(?P<uwp>(?:/{_PER_RE}){{1,2}})?(?![\w&])",
     ),
     (
         "alnum",
@@ -190,22 +220,49 @@ _PATTERNS = [
 ]
 
 MASTER_RE = re.compile("|".join(f"(?P<{name}>{pat})" for name, pat in _PATTERNS))
-_MASTERS: dict[frozenset, re.Pattern] = {frozenset(): MASTER_RE}
+
+# The token classes that can start with an ASCII digit, and those that can start with a letter.
+# A gate on a digit (or a letter) tries only those; any other character tries them all.  An
+# alternation gets no first-character optimisation from Python's regex engine, so this halves
+# the cost of the common case (a plain word).
+_DIGIT_START = frozenset({
+    "email", "url", "phone", "hotline", "plate", "sci", "myrange", "drange", "mrange", "date3", "doc", "pdoc", "my",
+    "hms", "hm", "ps", "dur", "gio", "mixed", "fracunit", "slang", "money", "measure", "formation", "dash2",
+    "slash", "alnum", "num",
+})
+_WORD_START = frozenset({
+    "email", "url", "mys", "moneypre", "sciunit", "unitword", "addr", "alnum", "abbr", "roman", "compound",
+    "acro", "tz",
+})
+# a gate on any other character ("+", "(", "$", "€", "°", "/", "%", "&"…)
+_SYMBOL_START = frozenset({"phone", "moneypre", "sciunit", "unitword", "perunit", "sym"})
+_MASTERS: dict[tuple, re.Pattern] = {}
 
 
 # Where a token can start: a word start, a digit glued to a word ("Lớp10"), or a symbol.  Trying
 # the master regex only there (instead of at every character, as finditer would) is what makes
-# normalize fast: an alternation of ~30 branches gets no first-character optimisation from the
+# normalize fast: an alternation of ~40 branches gets no first-character optimisation from the
 # regex engine.
 _GATE = re.compile(r"(?<!\w)\w|(?<=\w)[0-9]|[^\w\s]")
 
 
-def _master(excluded: frozenset) -> re.Pattern:
-    """The master regex without some alternatives (used to re-read a span a handler rejected)."""
-    regex = _MASTERS.get(excluded)
+def _master(excluded: frozenset, first: str = "") -> re.Pattern:
+    """The master regex for a token starting with ``first``, without some alternatives (used to
+    re-read a span a handler rejected)."""
+    if first in "0123456789" and first:
+        allowed = _DIGIT_START
+    elif first.isalpha():
+        allowed = _WORD_START
+    else:
+        allowed = _SYMBOL_START
+    key = (allowed, excluded)
+    regex = _MASTERS.get(key)
     if regex is None:
-        regex = _MASTERS[excluded] = re.compile(
-            "|".join(f"(?P<{name}>{pat})" for name, pat in _PATTERNS if name not in excluded)
+        regex = _MASTERS[key] = re.compile(
+            "|".join(
+                f"(?P<{name}>{pat})" for name, pat in _PATTERNS if name in allowed and name not in excluded
+            )
+            or "(?!)"
         )
     return regex
 
@@ -218,8 +275,8 @@ _SPACE_BEFORE_PUNCT = re.compile(r" +([,.;:!?])")
 _SPACE_AROUND_NL = re.compile(r" *\n *")
 _VI_SYLLABLE = re.compile(
     r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?"
-    r"(?:(?:uye|ie|ye|uo)(?:ng|nh|ch|[cmnptu])"  # iê, yê, uyê, uô need a final
-    r"|oai|oay|oeo|uoi|uou|ieu|yeu|uay|uyu|ai|ao|au|ay|eo|eu|iu|oi|ui|ia|ua"
+    r"(?:(?:uye|ie|ye|uo|ua)(?:ng|nh|ch|[cmnptu])"  # iê, yê, uyê, uô, uâ need a final
+    r"|oai|oay|oeo|uoi|uou|ieu|yeu|uay|uyu|ai|ao|au|ay|eo|eu|iu|oi|ui|ia|ua|uu"
     r"|(?:oa|oe|oo|uy|ue|[aeiouy])(?:ng|nh|ch|[cmnpt])?)",
     re.IGNORECASE,
 )
@@ -271,8 +328,11 @@ def read_number_string(s: str, *, region: str = "north") -> str:
     """Read a written number: "1.500.000", "1 500 000", "2,63", "1,500,000", "1.5", "2025", "007"."""
     if " " in s:
         s = s.replace(" ", "")
-    if "." in s and "," in s:  # 10.000,50
-        whole, frac = s.split(",", 1)
+    if "." in s and "," in s:
+        if s.rfind(".") > s.rfind(","):  # English "4,150.50"
+            whole, frac = s.replace(",", "").split(".", 1)
+            return decimal_to_words(whole, frac, region=region)
+        whole, frac = s.split(",", 1)  # 10.000,50
         return decimal_to_words(whole.replace(".", ""), frac, region=region)
     if "," in s:
         if s.count(",") >= 2:  # 1,500,000 (English thousands)
@@ -305,8 +365,9 @@ def _is_syllable(token: str) -> bool:
 
 def _segment_syllables(word: str) -> str | None:
     """Split an unaccented run of Vietnamese syllables ("dichvucong" -> "dich vu cong"); None when
-    it cannot be split.  Fewest syllables wins, and a syllable starting with a vowel costs extra
-    ("ha noi", not "han oi")."""
+    it cannot be split.  Fewest syllables wins, common syllables (``data.COMMON_SYLLABLES``) cost
+    less than rare ones and a rare syllable starting with a vowel costs more ("ha noi", not "han
+    oi"; "ho tro", not "hot ro"); on a tie the longer first syllable wins."""
     n = len(word)
     if n > 40:
         return None
@@ -314,9 +375,11 @@ def _segment_syllables(word: str) -> str | None:
     nxt: list[int] = [0] * (n + 1)
     cost[n] = 0
     for i in range(n - 1, -1, -1):
-        for j in range(i + 1, min(n, i + 7) + 1):
+        for j in range(min(n, i + 7), i, -1):
             if cost[j] != float("inf") and _VI_SYLLABLE.fullmatch(word, i, j):
-                c = cost[j] + 1 + (word[i] in "aeiouy")
+                syl = word[i:j]
+                vowel = word[i] in "aeiouy"
+                c = cost[j] + (1 + 0.1 * vowel if syl in data.COMMON_SYLLABLES else 1.3 + 0.5 * vowel)
                 if c < cost[i]:
                     cost[i], nxt[i] = c, j
     if cost[0] == float("inf"):
@@ -326,6 +389,46 @@ def _segment_syllables(word: str) -> str | None:
         out.append(word[i:nxt[i]])
         i = nxt[i]
     return " ".join(out)
+
+
+_VOWELS = frozenset("aeiouy")
+
+
+def _read_url_label(low: str) -> str:
+    """An unlisted lower-case ASCII label of a web or e-mail address: a syllable as it is
+    ("ngo"), a run of syllables split ("lophocso" -> "lop hoc so"), initials spelled before or
+    after syllables ("toanbt" -> "toan bê tê"), a label without vowels or of up to three letters
+    spelled ("vbpl", "xyz"), anything else left as written for the speech engine."""
+    if _is_syllable(low):
+        return low
+    seg = _segment_syllables(low)
+    if seg is not None:
+        return seg
+    if len(low) <= 3 or not (_VOWELS & set(low)):
+        return spell(low)
+    for k in (1, 2, 3):
+        head, tail = low[:-k], low[-k:]
+        if not (_VOWELS & set(tail)):
+            seg = _segment_syllables(head)
+            if seg is not None:
+                return f"{seg} {spell(tail)}"
+        head, tail = low[:k], low[k:]
+        if not (_VOWELS & set(head)):
+            seg = _segment_syllables(tail)
+            if seg is not None:
+                return f"{spell(head)} {seg}"
+    if len(low) <= 6 and sum(c in _VOWELS for c in low) <= 1:
+        return spell(low)
+    return low
+
+
+def _known_host(host: str) -> bool:
+    """A listed public-service or news domain (data/domains.tsv), or any *.gov.vn host."""
+    host = host.lower()
+    if host.endswith(".gov.vn"):
+        return True
+    labels = host.split(".")
+    return any(".".join(labels[i:]) in data.KNOWN_DOMAINS for i in range(len(labels) - 1))
 
 
 def _word_token(token: str, codes: bool = False) -> tuple[str, str]:
@@ -340,6 +443,31 @@ def _word_token(token: str, codes: bool = False) -> tuple[str, str]:
     if len(token) == 1:
         return spell(token), "acronym"
     return token, "word"
+
+
+
+def _domain_label(label: str) -> str | None:
+    """A domain label from data/domains.tsv, whole or as a concatenation of listed labels
+    ("baobacninh" -> "báo Bắc Ninh"); None when it is not made of listed labels."""
+    entry = data.DOMAIN_LABELS.get(label)
+    if entry is not None:
+        return entry[0] if entry[1] != "piece" else None
+    n = len(label)
+    if n > 60 or n < 4:
+        return None
+    best: list = [None] * (n + 1)  # best[i]: fewest parts covering label[i:]
+    best[n] = ()
+    for i in range(n - 1, -1, -1):
+        for j in range(n, i + 1, -1):
+            part = data.DOMAIN_LABELS.get(label[i:j])
+            if part is not None and best[j] is not None:
+                cand = (part,) + best[j]
+                if best[i] is None or len(cand) < len(best[i]):
+                    best[i] = cand
+    parts = best[0]
+    if not parts or len(parts) < 2 or all(kind == "piece" for _, kind in parts):
+        return None
+    return " ".join(reading for reading, _ in parts)
 
 
 def _read_word_token(token: str, codes: bool = False) -> str:
@@ -360,6 +488,13 @@ def _read_word_token(token: str, codes: bool = False) -> str:
 STRICT = False
 
 _SKIP = ("", "skip")  # handler result: "not a token after all", leave the text as it is
+
+
+class TextHelpers:
+    @staticmethod
+    def next_word(text: str, end: int) -> str:
+        m = re.match(r"[ \t]+([^\W\d_]+)", text[end:end + 30])
+        return m.group(1) if m else ""
 
 
 class _Normalizer:
@@ -433,9 +568,22 @@ class _Normalizer:
 
     # -- handlers: each returns (text, kind) or None ----------------------------------------------
     def h_email(self, m, text):
+        """Web and e-mail addresses (see the package docstring).  The labels of a listed host are
+        read as Vietnamese words with their tones ("dichvucong.gov.vn" -> "dịch vụ công chấm gốp
+        chấm vê en"); other labels are split into syllables or spelled, so that a listener can
+        type them.  A mailbox that is one known abbreviation is expanded ("ubnd@…")."""
         s = m.group()
+        is_email = "@" in s
+        local, host = s.split("@", 1) if is_email else ("", s.split("/", 1)[0])
+        known = _known_host(host)
+        lone_mailbox = is_email and local.isalpha()
+        part = "local" if is_email else "host"
         out = []
         for piece in _URL_PIECES.findall(s):
+            if piece == "@":
+                part = "host"
+            elif piece == "/" and part == "host":
+                part = "path"
             if piece[0].isdigit():
                 out.append(read_digits(piece))
             elif piece.isalpha():
@@ -443,19 +591,18 @@ class _Normalizer:
                 if not piece.isascii():
                     out.append(piece)
                     continue
+                label = _domain_label(low) if part == "host" and known else None
                 if low in data.URL_WORDS:
                     out.append(data.URL_WORDS[low])
-                elif piece.upper() in _ABBR_UPPER:
+                elif label is not None:
+                    out.append(label)
+                elif lone_mailbox and part == "local" and piece.upper() in _ABBR_UPPER:
                     out.append(_ABBR_UPPER[piece.upper()])
-                elif _is_syllable(low):
-                    out.append(low)
-                elif len(piece) <= 3:
-                    out.append(spell(piece))
                 else:
-                    out.append(_segment_syllables(low) or low)
+                    out.append(_read_url_label(low))
             elif piece in data.URL_SYMBOLS:
                 out.append(data.URL_SYMBOLS[piece])
-        return " ".join(out), ("email" if "@" in s else "url")
+        return " ".join(out), ("email" if is_email else "url")
 
     def h_url(self, m, text):
         s = re.sub(r"^(?:https?|ftp)://", "", m.group(), flags=re.IGNORECASE)
@@ -635,7 +782,7 @@ class _Normalizer:
         year = self.n(y)
         if p1 in ("quý", "kỳ", "kì", "số", "khóa", "khoá", "đợt", "lần"):
             return f"{self.n(mo)} năm {year}", "my"
-        if not 1 <= mo <= 12 or (m.group("mysep") == "-" and p1 != "tháng"):
+        if not 1 <= mo <= 12 or (m.group("mysep") == "-" and p1 != "tháng" and not 1900 <= y <= 2100):
             return None
         month = month_to_words(mo, region=self.region)
         if p1 == "tháng":
@@ -684,7 +831,7 @@ class _Normalizer:
         out = f"{self.num(m.group('mpn'))}"
         if m.group("mps"):
             out += " " + m.group("mps")
-        return f"{out} {data.CURRENCY_PREFIXES[m.group('mpc')]}", "moneypre"
+        return f"{out} {data.CURRENCY_PREFIXES[m.group('mpc')]}" + self.per(m.group("mpp"), money=True), "moneypre"
 
     def h_slang(self, m, text):
         base = m.group("sln")
@@ -756,14 +903,43 @@ class _Normalizer:
         otherwise None, so that it is read as a range by the generic rules."""
         a, b = int(m.group("dsa")), int(m.group("dsb"))
         p1, p2 = self.prev_words(text, m.start())
-        valid = valid_date(a, b)
-        if p1 in data.SCORE_WORDS or p2 in data.SCORE_WORDS:
+        if p1 in data.SCORE_WORDS or p2 in data.SCORE_WORDS or self._score_context(text, m):
             return f"{self.n(a)} {self.n(b)}", "score"
+        if m.group("dss") != "-":
+            return None  # spaced or en dash: a range
+        valid = valid_date(a, b)
         if valid and p1 in data.DATE_NO_PREFIX_WORDS:
             return self.date(a, b, None, False), "date2"
         if a > b and valid:
             return self.date(a, b, None, True), "date2"
         return None
+
+    @staticmethod
+    def _score_context(text: str, m) -> bool:
+        """A sports result: a score word earlier in the same clause ("thắng 6-4, 7-5", "tỷ số
+        sau hai lượt trận là 4-3"), or team names on both sides ("Việt Nam 2-0 Indonesia")."""
+        if TextHelpers.next_word(text, m.end()).lower() in data.RANGE_NOUNS:
+            return False  # "thắng lợi sau 2-3 ngày": a range of a quantity
+        before = text[max(0, m.start() - 60):m.start()]
+        cut = max(before.rfind(c) for c in ".;!?\n")
+        clause = " " + before[cut + 1:].lower() + " "
+        if any(f" {w} " in clause for w in data.SCORE_CUES):
+            return True
+        prev = before.split()[-1:] if before.endswith(" ") else []
+        after = text[m.end():m.end() + 20].split()[:1]
+        return bool(prev and after and prev[0][:1].isupper() and after[0][:1].isupper()
+                    and prev[0].isalpha() and after[0].rstrip(".,:;!?").isalpha())
+
+    def h_formation(self, m, text):
+        return " ".join(self.n(int(p)) for p in re.split(r" ?[-–] ?", m.group())), "score"
+
+    def h_plate(self, m, text):
+        """Licence plates "29A-123.45", "29-B1 123.45", "20A-1234": province, series, groups."""
+        series = m.group("lps1") or m.group("lps2")
+        num = m.group("lpn")
+        groups = num.split(".") if "." in num else [num]
+        return (f"{self.n(int(m.group('lpp')))} {spell(series)}, "
+                + ", ".join(read_digits(g) for g in groups)), "plate"
 
     def h_addr(self, m, text):
         return {"Q": "quận", "P": "phường"}[m.group("adk")], "abbreviation"
@@ -800,6 +976,8 @@ class _Normalizer:
                 return ordinal_to_words(int(s), region=self.region), "num"
             if p1 in data.MONTH_WORDS and 1 <= int(s) <= 12:
                 return month_to_words(int(s), region=self.region), "num"
+            if 5 <= len(s) <= 6 and self._postcode_context(text, m.start()):
+                return read_digits(s), "digits"  # "mã bưu chính 11300"
             if s[0] == "0" and len(s) >= 2 and self._name_context(text, m.start()):
                 return read_digits(s), "num"  # "Đề án 06", "mẫu số 02"
             if s in data.SHORT_HOTLINES and (
@@ -808,6 +986,11 @@ class _Normalizer:
                 return read_digits(s), "phone"
             return read_integer_string(s, region=self.region), "num"
         return self.num(s), "num"
+
+    @staticmethod
+    def _postcode_context(text: str, start: int) -> bool:
+        before = text[max(0, start - 60):start].lower()
+        return any(w in before for w in data.POSTCODE_CUES) or before.endswith("mã ")
 
     @staticmethod
     def _name_context(text: str, start: int) -> bool:
@@ -939,6 +1122,8 @@ class _Normalizer:
         return spell(m.group()), "acronym"
 
     def h_unitword(self, m, text):
+        if m.group("uwc"):  # "2,5 tỷ USD", "3 triệu KRW"
+            return data.CURRENCIES[m.group("uwc")] + self.per(m.group("uwp"), money=True), "currency"
         return data.UNITS[m.group("uwu")] + self.per(m.group("uwp"), money=False), "unit"
 
     def h_perunit(self, m, text):
@@ -1014,7 +1199,7 @@ class _Normalizer:
         the same place is tried, with the full text still available for context."""
         excluded: frozenset = frozenset()
         while True:
-            m = _master(excluded).match(text, start)
+            m = _master(excluded, text[start]).match(text, start)
             if m is None:
                 return None, None
             name = m.lastgroup
@@ -1047,6 +1232,8 @@ class _Normalizer:
                 return " bằng ", "operator"
             if core == "^":
                 return " mũ ", "operator"
+            if gap == ":":
+                return " ", "number"  # "25:99" is not a time: two numbers
         if gap == "/" and prev_kind in ("roman", "num") and kind == "num":
             return " năm ", "year"  # Quý IV/2025
         if kind in _NEGATABLE and gap[-1] in "-−+":
@@ -1215,22 +1402,31 @@ def _apply(text: str, changes) -> str:
 def _read_leftover_digits(text: str, changes) -> list:
     """Digits left in the kept text (or in a handler's reading) are read one by one, so that no
     ASCII digit ever reaches the speech engine."""
+    starts = [c[0] for c in changes]
+    extra = []
+    for mm in _DIGIT_RUN.finditer(text):
+        a, b = mm.span()
+        i = bisect.bisect_right(starts, a) - 1
+        if i >= 0 and changes[i][1] > a:
+            a = changes[i][1]  # the run starts inside a change
+            i += 1
+        while a < b:
+            if i < len(changes) and changes[i][0] < b:
+                end = changes[i][0]
+                if a < end:
+                    extra.append((a, end, " " + read_digits(text[a:end]) + " ", "digits"))
+                a = max(a, changes[i][1])
+                i += 1
+            else:
+                extra.append((a, b, " " + read_digits(text[a:b]) + " ", "digits"))
+                break
     result = []
-    pos = 0
-
-    def kept(a: int, b: int) -> None:
-        seg = text[a:b]
-        if _has_ascii_digit(seg):
-            for mm in _DIGIT_RUN.finditer(seg):
-                result.append((a + mm.start(), a + mm.end(), " " + read_digits(mm.group()) + " ", "digits"))
-
     for a, b, spoken, kind in changes:
-        kept(pos, a)
-        if _has_ascii_digit(spoken):
-            spoken = _DIGIT_RUN.sub(lambda mm: " " + read_digits(mm.group()) + " ", spoken)
+        if _DIGIT_RUN.search(spoken):
+            spoken = _DIGIT_RUN.sub(lambda m2: " " + read_digits(m2.group()) + " ", spoken)
         result.append((a, b, spoken, kind))
-        pos = b
-    kept(pos, len(text))
+    if extra:
+        result = sorted(result + extra)
     return result
 
 
@@ -1271,4 +1467,4 @@ def normalize(text: str, *, region: str = "north", abbreviations=None) -> str:
 
 
 def _has_ascii_digit(s: str) -> bool:
-    return any(c in s for c in "0123456789")
+    return _DIGIT_RUN.search(s) is not None
