@@ -305,3 +305,32 @@ class Alert(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["cluster", "key", "resolved_at"])]
+
+
+class LocalAbbreviation(models.Model):
+    """A local abbreviation and how the radio reads it ("HTX Tân Lập" -> ...), set by a province or a commune.
+
+    The speech of a bulletin uses its province's entries and its commune's (a commune's entry wins over the
+    province's for the same abbreviation); both win over the built-in dictionary of ``ngoso.vntext``.
+    """
+
+    SCOPE_PATH = "place__path"
+
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="local_abbreviations",
+                              verbose_name=_("place"))
+    abbreviation = models.CharField(_("abbreviation"), max_length=40)
+    reading = models.CharField(_("reading"), max_length=200)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["place__path", "abbreviation"]
+        verbose_name = _("local abbreviation")
+        constraints = [models.UniqueConstraint(fields=["place", "abbreviation"],
+                                               name="radio_local_abbreviation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.abbreviation} → {self.reading}"

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from ngoso.core import jobs
 from ngoso.places.models import Level, Place
@@ -134,12 +135,88 @@ def edit_bulletin(bulletin: Bulletin, **fields) -> Bulletin:
     return bulletin
 
 
-def preview(text: str, voice: str = "north") -> str:
-    """The normalised reading the speech engine will speak ("7h30" -> "bảy giờ ba mươi")."""
+def _region(voice: str) -> str:
+    return voice if voice in ("north", "central", "south") else "north"
+
+
+def preview(text: str, voice: str = "north", place: Place | None = None) -> str:
+    """The normalised reading the speech engine will speak ("7h30" -> "bảy giờ ba mươi"), with the local
+    abbreviations of ``place`` (its province's and its commune's)."""
     from ngoso.vntext import normalize
 
-    region = voice if voice in ("north", "central", "south") else "north"
-    return normalize(text or "", region=region)
+    from .abbreviations import for_place
+
+    return normalize(text or "", region=_region(voice), abbreviations=for_place(place) or None)
+
+
+def _r(label):
+    return pgettext_lazy("reading rule", label)
+
+
+# Names of the rules of ngoso.vntext.explain (its RULES), for the editor's preview; an unknown id is shown as it is.
+RULE_LABELS = {  # pgettext context "reading rule": no clash with the same words elsewhere
+    "abbreviation": _r("abbreviation"), "local_abbreviation": _r("local abbreviation"),
+    "acronym": _r("spelled letter by letter"), "unknown_acronym": _r("not in the dictionary: spelled letter by letter"),
+    "date": _r("date"), "time": _r("time"), "range": _r("range"), "score": _r("score"), "number": _r("number"),
+    "digits": _r("digits read one by one"), "fraction": _r("fraction"), "address": _r("house or serial number"),
+    "phone": _r("phone number"), "document": _r("document number"), "url": _r("web address"), "email": _r("e-mail"),
+    "currency": _r("currency"), "unit": _r("unit of measure"), "roman": _r("Roman numeral"),
+    "code": _r("code of letters and digits"), "symbol": _r("symbol"), "operator": _r("arithmetic"),
+    "sign": _r("minus sign"), "hyphen": _r("hyphen read as a short pause"),
+    "clean": _r("control or broken character removed"), "unicode": _r("Unicode normalisation"),
+    "space": _r("spacing"), "word": _r("word"),
+}
+
+
+QUIET_RULES = {"space", "unicode"}
+
+
+def explain_preview(text: str, voice: str = "north", place: Place | None = None) -> dict:
+    """What the editor's preview shows: the reading cut into kept text and changed spans, each changed span with
+    its source, its reading, the rule that changed it and a short note. ``unknown`` marks an all-capital word the
+    normaliser does not know (the operator may add it to the local list)."""
+    from ngoso.vntext import explain, normalize
+
+    from .abbreviations import entries_for
+
+    text = text or ""
+    local, origin = {}, {}
+    for e in sorted(entries_for(place), key=lambda e: len(e.place.path)):  # the nearest place wins
+        local[e.abbreviation] = e.reading
+        origin[e.abbreviation] = f"{e.place.name}: {e.note}" if e.note else e.place.name
+    region = _region(voice)
+    spans = explain(text, region=region, abbreviations=local or None)
+    segments, pos, unknown = [], 0, 0
+    for sp in sorted(spans, key=lambda s: (s.start, s.end)):
+        if sp.start < pos:  # overlapping spans never come from explain; keep the first rather than fail
+            continue
+        if sp.start > pos:
+            segments.append({"text": text[pos:sp.start]})
+        rule = sp.rule
+        if rule in QUIET_RULES:  # spacing and Unicode composition: the listener hears no difference
+            segments.append({"text": sp.spoken})
+            pos = sp.end
+            continue
+        source = sp.source
+        if rule == "clean":  # an invisible character: name it
+            source = " ".join(f"U+{ord(c):04X}" for c in source)
+        if rule == "abbreviation" and sp.source.strip() in local:
+            rule = "local_abbreviation"
+        is_unknown = rule == "unknown_acronym"
+        note = sp.note or ""
+        if note.endswith(f": {sp.source} → {sp.spoken}"):  # only repeats what the preview shows already
+            note = ""
+        if rule == "local_abbreviation" and sp.source.strip() in origin:  # whose list, and its note
+            note = origin[sp.source.strip()]
+        unknown += is_unknown
+        segments.append({"text": sp.spoken, "source": source, "rule": rule,
+                         "label": str(RULE_LABELS.get(rule, rule)), "note": note, "unknown": is_unknown,
+                         "start": sp.start, "end": sp.end})
+        pos = sp.end
+    if pos < len(text):
+        segments.append({"text": text[pos:]})
+    return {"spoken": normalize(text, region=region, abbreviations=local or None), "segments": segments,
+            "changed": sum(1 for s in segments if "rule" in s), "unknown": unknown}
 
 
 def _store_audio(bulletin: Bulletin, src: Path, duration: float) -> None:
@@ -163,7 +240,10 @@ def render_audio(bulletin: Bulletin) -> Bulletin:
         raise RadioError("bản tin không có nội dung để đọc / the bulletin has no text to read")
     tmp = audio_root() / f"render-{bulletin.pk}-{uuidlib.uuid4().hex}.wav"
     try:
-        result = synthesize(bulletin.text, tmp, voice=bulletin.voice)
+        # normalised here, with the local abbreviations of the bulletin's place, so that the speech says
+        # exactly what the editor's preview showed
+        spoken = preview(bulletin.text, bulletin.voice, bulletin.place)
+        result = synthesize(spoken, tmp, voice=bulletin.voice, normalise=False)
     except (SpeechError, SpeechUnavailable, ValueError) as exc:
         Bulletin.objects.filter(pk=bulletin.pk).update(audio_status=Bulletin.Audio.FAILED, audio_error=str(exc)[:2000])
         bulletin.refresh_from_db()
@@ -255,22 +335,32 @@ def reject(bulletin: Bulletin, user) -> Bulletin:
     return bulletin
 
 
-def send_down(bulletin: Bulletin, communes, user) -> list[Bulletin]:
-    """The province sends a bulletin to chosen communes: each gets its own draft copy to approve and schedule."""
-    copies = []
+def send_down(bulletin: Bulletin, communes, user, background: bool = True) -> list[Bulletin]:
+    """The province sends a bulletin to chosen communes: each gets its own draft copy to approve and schedule.
+    A copy keeps the province's audio unless it was read by the machine and the commune has local abbreviations
+    that read it differently: then the copy is read again with the commune's list (a job)."""
+    from .abbreviations import for_place
+
+    copies, rerender = [], []
+    province_list = for_place(bulletin.place)
     for commune in communes:
         if not commune.path.startswith(bulletin.place.path) or commune.pk == bulletin.place_id:
             raise RadioError(f"{commune.name} không thuộc {bulletin.place.name} / is not under {bulletin.place.name}")
         copy = create_bulletin(title=bulletin.title, text=bulletin.text, category=bulletin.category, place=commune,
                                author=user, priority=bulletin.priority, source=f"bulletin:{bulletin.pk}")
         copy.parent, copy.voice = bulletin, bulletin.voice
-        if bulletin.audio_status == Bulletin.Audio.READY:
+        same_reading = bulletin.audio_uploaded or for_place(commune) == province_list
+        if bulletin.audio_status == Bulletin.Audio.READY and same_reading:
             copy.audio_path, copy.audio_sha256, copy.audio_duration = (bulletin.audio_path, bulletin.audio_sha256,
                                                                        bulletin.audio_duration)
             copy.audio_status, copy.audio_uploaded = Bulletin.Audio.READY, bulletin.audio_uploaded
             copy.spoken_text = bulletin.spoken_text
+        elif bulletin.audio_status == Bulletin.Audio.READY and copy.text.strip():
+            rerender.append(copy)
         copy.save()
         copies.append(copy)
+    for copy in rerender:
+        request_render(copy, user, background=background)
     return copies
 
 
