@@ -14,8 +14,8 @@ from ninja.security import django_auth
 from ngoso.accounts.scope import can_see_place, scoped
 from ngoso.core.counts import counts_under
 from ngoso.core.stats import stats
-from ngoso.core.text import fold, phone_digits
 from ngoso.people.models import Resident
+from ngoso.people.search import LIMIT, SearchError, find_residents
 from ngoso.places.models import Place
 
 api = NinjaAPI(title="Ngõ Số API", version="1", urls_namespace="api-v1", auth=django_auth)
@@ -75,17 +75,12 @@ class ResidentHit(Schema):
 
 @api.get("/residents", response=list[ResidentHit], summary="Search residents in your area by name or phone")
 def search_residents(request, q: str):
-    qs = scoped(Resident.objects.select_related("household__village"), request.user)
-    digits = phone_digits(q)
-    if digits and len(digits) >= 4:
-        qs = qs.filter(phone_digits__contains=digits)
-    else:
-        key = fold(q)
-        if len(key) < 2:
-            raise HttpError(400, "Cần ít nhất 2 ký tự / at least 2 characters")
-        qs = qs.filter(search_name__contains=key)
+    try:
+        qs = find_residents(scoped(Resident.objects.select_related("household__village"), request.user), q)
+    except SearchError as exc:
+        raise HttpError(400, str(exc)) from exc
     return [{"uuid": str(r.uuid), "full_name": r.full_name, "birth_year": r.birth_year,
-             "household": r.household.code, "village": r.household.village.code} for r in qs[:50]]
+             "household": r.household.code, "village": r.household.village.code} for r in qs[:LIMIT]]
 
 
 # --- indicators (door to door) ----------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from ngoso.core.public import public_base
 from ngoso.core.text import fold
 from ngoso.people.io import ImportFailed, RowError, find_columns, read_file
 from ngoso.people.models import Household, Resident
-from ngoso.people.targets import ELDERLY_AGE
+from ngoso.people.targets import ELDERLY_AGE, is_elderly
 
 from . import content as C
 from .models import HandoutLink, LessonVersion, SelfCheck
@@ -165,7 +165,7 @@ def show(skill_code: str, language: str = "vi", audience: str = "standard") -> S
 
 def audience_for(resident: Resident, year: int | None = None) -> str:
     """The variant a resident is shown: large print for people aged 60 and over."""
-    return "elderly" if resident.age(year) >= ELDERLY_AGE else "standard"
+    return "elderly" if is_elderly(resident.birth_year, year) else "standard"
 
 
 def language_for(resident: Resident) -> str:

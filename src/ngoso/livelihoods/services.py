@@ -25,6 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ngoso.core.text import fold, phone_digits
+from ngoso.people.phones import PhoneError, normalize_phone
+from ngoso.people.targets import is_elderly
 
 from .models import (ONLINE_SELLING, ArticleRevision, ArticleSend, ChannelKind, FarmingArticle, Naming,
                      OnlineChannel, Producer, ProducerKind, PublicConsent, Purpose, SuccessStory)
@@ -81,7 +83,7 @@ def money_words(n: int) -> str:
 
 
 def honorific(resident, year: int | None = None) -> str:
-    old = resident.age(year) >= 60
+    old = is_elderly(resident.birth_year, year)
     if resident.sex == "female":
         return "bà" if old else "chị"
     return "ông" if old else "anh"
@@ -238,11 +240,12 @@ def consent_in_force(resident, purpose: str, story=None) -> PublicConsent | None
 # Producers
 
 def validate_phone(phone: str) -> str:
-    phone = (phone or "").strip()
-    if phone and not re.fullmatch(r"0\d{9,10}", phone_digits(phone)):
+    """``people.phones.normalize_phone``, refusing with this app's error."""
+    try:
+        return normalize_phone(phone)
+    except PhoneError as exc:
         raise LivelihoodError(_("Phone number «%(p)s» is not a Vietnamese phone number (10 digits, starting with 0).")
-                              % {"p": phone})
-    return phone
+                              % {"p": exc.raw}) from exc
 
 
 @transaction.atomic

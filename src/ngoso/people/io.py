@@ -28,6 +28,7 @@ from ngoso.accounts.models import AuditEntry
 from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core.jobs import handler
 from ngoso.core.text import fold, nfc, phone_digits
+from ngoso.people.phones import PhoneError, normalize_phone
 from ngoso.places.models import Level, Place, PlaceType
 
 from .models import Consent, Ethnicity, Household, PovertyStatus, Relation, Resident, Sex
@@ -334,17 +335,11 @@ def _parse_coord(ctx: _RowCtx, col: Column, v, lo: float, hi: float) -> float | 
 
 
 def _parse_phone(ctx: _RowCtx, col: Column, v) -> str:
-    raw = _text(v)
-    if not raw:
+    try:
+        return normalize_phone(_text(v))
+    except PhoneError as exc:
+        ctx.err(col, exc.vi, exc.en)
         return ""
-    digits = phone_digits(raw)
-    if not (digits.startswith("0") and 10 <= len(digits) <= 11) and not (len(digits) == 9 and not raw.startswith("0")):
-        ctx.err(col, f"Số điện thoại «{raw}» không hợp lệ (cần 10 chữ số, bắt đầu bằng 0)",
-                f"Phone '{raw}' is not valid (10 digits starting with 0)")
-        return ""
-    if len(digits) == 9:  # Excel dropped the leading zero of a number typed as a number
-        digits = "0" + digits
-    return digits
 
 
 def _parse_choice(ctx: _RowCtx, col: Column, v, table: dict, allow_empty=False):

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,11 +15,11 @@ from django.views.decorators.http import require_POST
 
 from ngoso.accounts.scope import can_see_place, get_scoped_or_404, require, scoped
 from ngoso.core import jobs
-from ngoso.core.text import fold, phone_digits
+from ngoso.core.text import fold
 from ngoso.places.models import Place
 from ngoso.teams.models import Member
 
-from . import services, targets
+from . import search as people_search, services, targets
 from .io import template_workbook
 from .models import Household, Resident
 
@@ -80,19 +79,12 @@ def search(request):
     q = request.GET.get("q", "").strip()
     results = {"residents": [], "households": [], "members": []}
     if len(q) >= 2:
-        key, digits = fold(q), phone_digits(q)
-        residents = scoped(Resident.objects.select_related("household__village"), request.user)
-        households = scoped(Household.objects.select_related("village"), request.user)
-        members = scoped(Member.objects.select_related("place"), request.user)
-        if digits and len(digits) >= 4 and len(digits) >= len(q.replace(" ", "").replace(".", "")) - 1:
-            results["residents"] = list(residents.filter(Q(phone_digits__contains=digits))[:50])
-            results["households"] = list(households.filter(phone_digits__contains=digits)[:50])
-            results["members"] = list(members.filter(phone_digits__contains=digits)[:50])
-        else:
-            cond = Q(search_name__startswith=key) | Q(search_name__contains=" " + key)
-            results["residents"] = list(residents.filter(cond).order_by("search_name")[:50])
-            results["households"] = list(households.filter(code__startswith=q)[:20])
-            results["members"] = list(members.filter(cond).order_by("search_name")[:20])
+        try:
+            results = people_search.find_all(scoped(Resident.objects.select_related("household__village"), request.user),
+                                      scoped(Household.objects.select_related("village"), request.user),
+                                      scoped(Member.objects.select_related("place"), request.user), q)
+        except people_search.SearchError:
+            pass
     return render(request, "people/search.html", {"q": q, "results": results,
                                                   "empty": q and not any(results.values())})
 

@@ -15,7 +15,7 @@ from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core.text import fold
 from ngoso.people.io import ImportFailed, RowError, find_columns, read_file
 from ngoso.people.models import Household, Resident
-from ngoso.people.targets import ELDERLY_AGE
+from ngoso.people.targets import household_groups, resident_groups
 from ngoso.places.models import Level, Place
 
 from . import classify, standard_for_year, standards
@@ -347,17 +347,13 @@ def rates(place: Place, year: int) -> dict:
               for k in ("poor_rate", "near_poor_rate")}
     ids = [h for h, _, _ in rows]
     status = {h: s for h, s, _ in rows}
-    flags = defaultdict(set)
+    members = defaultdict(list)
     for hid, by, minority, dis, rel, sex in Resident.objects.filter(household_id__in=ids).values_list(
             "household_id", "birth_year", "ethnicity__is_minority", "disability", "relation", "sex"):
-        if by <= year - ELDERLY_AGE:
-            flags[hid].add("elderly")
-        if minority:
-            flags[hid].add("minority")
-        if dis:
-            flags[hid].add("disability")
-        if rel == "head" and sex == "female":
-            flags[hid].add("female_head")
+        groups = resident_groups(birth_year=by, poverty_status=None, is_minority=minority, disability=dis, sex=sex,
+                                 year=year)
+        members[hid].append((groups, rel, sex))
+    flags = {h: household_groups(members.get(h, ())) for h in ids}
     groups = {}
     for g, label in GROUPS.items():
         members = [h for h in ids if g in flags[h]]

@@ -20,11 +20,12 @@ from django.utils import timezone
 from ngoso.accounts import audit
 from ngoso.accounts.scope import can_see_place, scoped
 from ngoso.people.models import Household, Resident
-from ngoso.people.targets import ELDERLY_AGE, information_deprivation
+from ngoso.people.targets import information_deprivation, is_elderly
 from ngoso.skills.models import Level, Skill
+from ngoso.skills.rules import has_basic_five
 from ngoso.teams.models import Member, Membership, Team
 
-from . import indicators
+from . import indicators, rules
 from .models import Assignment, HouseholdStatus, PriorityFactor, ResidentSkill, SkillRecord, Visit
 
 EARLIEST_VISIT = datetime.date(2020, 1, 1)
@@ -93,6 +94,7 @@ def priorities(households, today: datetime.date | None = None) -> list[Priority]
               if hasattr(households, "select_related") else households)
     basic5 = list(Skill.objects.filter(catalogue__is_current=True).exclude(basic5="").values_list("id", "basic5"))
     public = {sid for sid, b in basic5 if b == "public_services"}
+    basic5_ids = {sid for sid, _ in basic5}
     levels: dict[int, dict[int, int]] = defaultdict(dict)
     for rid, sid, lvl in ResidentSkill.objects.filter(resident__household__in=[h.pk for h in hh],
                                                       skill_id__in=[s for s, _ in basic5]) \
@@ -110,7 +112,7 @@ def priorities(households, today: datetime.date | None = None) -> list[Priority]
             reasons.append(Reason(code, pts, f.label_vi.replace("{n}", str(n)), f.label_en.replace("{n}", str(n))))
 
         residents = list(h.residents.all())
-        elderly = [r for r in residents if r.birth_year <= today.year - ELDERLY_AGE]
+        elderly = [r for r in residents if is_elderly(r.birth_year, today.year)]
         status = getattr(h, "status", None) if _has_status(h) else None
         due_days = None
         if status and status.next_visit_on and status.next_visit_on <= today:
@@ -118,7 +120,7 @@ def priorities(households, today: datetime.date | None = None) -> list[Priority]
             add("due", due_days)
         if len(residents) == 1 and elderly:
             add("elderly_alone")
-        if basic5 and not any(all(levels[r.pk].get(s) == Level.ALONE for s, _ in basic5) for r in residents):
+        if basic5 and not any(has_basic_five(levels[r.pk], basic5_ids) for r in residents):
             add("no_basic5")
         if public and not any(levels[r.pk].get(s) == Level.ALONE for r in residents for s in public):
             add("no_public_services")
@@ -583,12 +585,11 @@ def derive_levels(pairs) -> None:
         return
     residents = {r for r, _ in pairs}
     skills = {s for _, s in pairs}
-    latest: dict[tuple, tuple] = {}
-    for rid, sid, level, day in SkillRecord.objects.filter(
-            resident_id__in=residents, skill_id__in=skills, superseded_by__isnull=True) \
-            .order_by("observed_on", "recorded_at", "id").values_list("resident_id", "skill_id", "level", "observed_on"):
-        if (rid, sid) in pairs:
-            latest[(rid, sid)] = (level, day)
+    latest = rules.current_levels(
+        row for row in SkillRecord.objects.filter(resident_id__in=residents, skill_id__in=skills,
+                                                  superseded_by__isnull=True)
+        .values_list("resident_id", "skill_id", "level", "observed_on", "recorded_at", "id").iterator(chunk_size=10000)
+        if (row[0], row[1]) in pairs)
     gone = [p for p in pairs if p not in latest]
     if gone:
         cond = Q()
