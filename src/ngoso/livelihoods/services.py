@@ -24,9 +24,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ngoso.accounts import permissions
 from ngoso.core.text import fold, phone_digits
 from ngoso.people.phones import PhoneError, normalize_phone
 from ngoso.people.targets import is_elderly
+from ngoso.radio.models import Bulletin
 
 from .models import (ONLINE_SELLING, ArticleRevision, ArticleSend, ChannelKind, FarmingArticle, Naming,
                      OnlineChannel, Producer, ProducerKind, PublicConsent, Purpose, SuccessStory)
@@ -37,25 +39,26 @@ class LivelihoodError(Exception):
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Who may do what (on top of ``scoped``, which limits every query to the user's area)
+# Who may do what: the roles are declared on the models (``WRITE_ROLES``) and answered by
+# ``accounts.permissions.can``; these name the questions this app asks. The area comes from ``scoped``
+# (every object here is fetched through it) or from ``can`` given the object.
 
-def can_edit(user) -> bool:
-    return bool(user and user.is_authenticated and user.can("edit_people"))
+def can_edit(user, obj=None) -> bool:
+    return permissions.can(user, "change", Producer if obj is None else obj)
 
 
-def can_approve(user) -> bool:
+def can_approve(user, story=None) -> bool:
     """Commune staff and province administrators approve and publish stories."""
-    return bool(user and user.is_authenticated and (user.is_superuser or user.role in ("commune_staff", "province_admin")))
+    return permissions.can(user, "approve", SuccessStory if story is None else story)
 
 
 def can_edit_articles(user) -> bool:
     """Province staff keep the farming library."""
-    return bool(user and user.is_authenticated and (user.is_superuser or user.role == "province_admin"))
+    return permissions.can(user, "change", FarmingArticle)
 
 
 def can_make_bulletin(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or user.can("radio")
-                                                     or user.role in ("commune_staff", "province_admin")))
+    return permissions.can(user, "create", Bulletin)
 
 
 # ----------------------------------------------------------------------------------------------------------

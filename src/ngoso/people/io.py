@@ -23,7 +23,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from ngoso.accounts import audit
+from ngoso.accounts import audit, permissions
 from ngoso.accounts.models import AuditEntry
 from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core.jobs import handler
@@ -584,6 +584,7 @@ def _check_heads(sheet_name: str, households: dict[str, _HouseholdDraft], existi
 
 def import_people(data: bytes, filename: str, user, progress: Callable = lambda *a: None) -> ImportResult:
     """Validate the whole file, then write it in one transaction. Raises ImportFailed with every error."""
+    permissions.require(user, "import", Household)  # each row's village is then checked against the user's area
     sheets = read_file(data, filename)
     lookup = _Lookup(user)
     errors: list[RowError] = []

@@ -68,7 +68,7 @@ def resident_erase(request, uuid):
         messages.error(request, _("To erase, type the person's full name exactly."))
         return redirect("resident", uuid=uuid)
     village = r.household.village
-    erasure = services.erase_resident(r, done_by=request.user.get_username(), reason=request.POST.get("reason", "")[:200])
+    erasure = services.erase_resident(r, done_by=request.user, reason=request.POST.get("reason", "")[:200])
     messages.success(request, _("The person's data has been erased.")
                      + (" " + _("The household had nobody left and was removed.") if erasure.household_removed else ""))
     return redirect("place", code=village.code)

@@ -6,11 +6,10 @@ import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 
-from ngoso.accounts import audit
+from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core.text import fold
 from ngoso.people.io import ImportFailed, RowError, find_columns, read_file
@@ -43,8 +42,7 @@ def indicator_columns(standard_code: str = "07/2021/NĐ-CP") -> dict[str, str]:
 def record_review(user, household: Household, year: int, area_type: str, income: int, lacking) -> PovertyReview:
     """Classify and store one household's review (replacing that year's earlier one, audited); the latest
     year's result becomes the household's poverty status, which feeds the target groups."""
-    if not (user.can("edit_people") and scoped(Household.objects.filter(pk=household.pk), user).exists()):
-        raise PermissionDenied
+    permissions.require(user, "create", PovertyReview(household=household))
     std = standard_for_year(year)
     result = classify(std.code, area_type, income, set(lacking))
     with transaction.atomic(), audit.acting_as(user):
@@ -79,8 +77,7 @@ def _apply_status(household_ids) -> None:
 
 def import_reviews(data: bytes, filename: str, user) -> int:
     """Whole file or nothing; every row checked; errors name sheet, row, column and reason."""
-    if not user.can("import"):
-        raise PermissionDenied
+    permissions.require(user, "import", PovertyReview)  # each household is then looked up within the user's area
     sheet = read_file(data, filename)[0]
     errors: list[RowError] = []
     cols = find_columns(sheet, REVIEW_COLUMNS, set(REVIEW_COLUMNS), errors)
@@ -167,8 +164,7 @@ STATUS_WORDS = {"": "active", "hoat dong": "active", "active": "active", "hong":
 
 
 def import_sites(data: bytes, filename: str, user) -> int:
-    if not user.can("import"):
-        raise PermissionDenied
+    permissions.require(user, "import", AccessSite)  # each village is then looked up within the user's area
     sheet = read_file(data, filename)[0]
     errors: list[RowError] = []
     cols = find_columns(sheet, SITE_COLUMNS, {"code", "kind", "village"}, errors)

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ngoso.accounts import permissions
 from ngoso.core import jobs
 from ngoso.places.models import Level, Place
 
@@ -205,7 +206,7 @@ def attach_upload(bulletin: Bulletin, data: bytes, filename: str) -> Bulletin:
 
 
 def approve(bulletin: Bulletin, user) -> Bulletin:
-    if not user.can("radio_approve"):
+    if not permissions.can(user, "approve", bulletin):
         raise RadioError("chỉ cán bộ xã được duyệt bản tin / only commune staff may approve bulletins")
     if bulletin.audio_status != Bulletin.Audio.READY:
         raise RadioError("bản tin chưa có âm thanh; hãy đọc máy hoặc tải tệp lên trước / the bulletin has no audio yet")
@@ -216,7 +217,7 @@ def approve(bulletin: Bulletin, user) -> Bulletin:
 
 
 def reject(bulletin: Bulletin, user) -> Bulletin:
-    if not user.can("radio_approve"):
+    if not permissions.can(user, "approve", bulletin):
         raise RadioError("chỉ cán bộ xã được duyệt bản tin / only commune staff may approve bulletins")
     bulletin.status, bulletin.approved_by, bulletin.approved_at = Bulletin.Status.REJECTED, None, None
     bulletin.save()
@@ -226,10 +227,12 @@ def reject(bulletin: Bulletin, user) -> Bulletin:
 
 def send_down(bulletin: Bulletin, communes, user) -> list[Bulletin]:
     """The province sends a bulletin to chosen communes: each gets its own draft copy to approve and schedule."""
-    copies = []
-    for commune in communes:
+    copies, communes = [], list(communes)
+    for commune in communes:  # every commune checked before any copy is made
         if not commune.path.startswith(bulletin.place.path) or commune.pk == bulletin.place_id:
             raise RadioError(f"{commune.name} không thuộc {bulletin.place.name} / is not under {bulletin.place.name}")
+        permissions.require(user, "create", Bulletin(place=commune))
+    for commune in communes:
         copy = create_bulletin(title=bulletin.title, text=bulletin.text, category=bulletin.category, place=commune,
                                author=user, priority=bulletin.priority, source=f"bulletin:{bulletin.pk}")
         copy.parent, copy.voice = bulletin, bulletin.voice
@@ -389,7 +392,7 @@ def programme_document(cluster: SpeakerCluster, now: dt.datetime | None = None, 
 
 def issue_emergency(bulletin: Bulletin, targets, user, repeat: int = 2) -> Emergency:
     """Interrupt and play at once on every cluster under ``targets``. Issuing approves the bulletin."""
-    if not user.can("radio"):
+    if not permissions.can(user, "create", Emergency):
         raise RadioError("không có quyền phát khẩn cấp / not allowed to send an emergency")
     targets = _check_targets(targets, user.place if user.place_id else targets[0])
     if not 1 <= int(repeat) <= 10:

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from ngoso.accounts import audit
+from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import scoped
 from ngoso.people.phones import PhoneError, normalize_phone
 from ngoso.people.models import Erasure, Household, Resident
@@ -170,7 +170,7 @@ def _apply_edit(device: DeviceToken, uid, kind: str, rec: dict) -> dict:
     user = device.user
     if AppliedEdit.objects.filter(uuid=uid).exists():
         return {"status": "duplicate"}
-    if not user.can("edit_people"):
+    if not permissions.can(user, "change", Household if kind == "household" else Resident):  # area: scoped below
         return {"status": "rejected", "error": "Bạn không được sửa dữ liệu", "error_en": "You may not edit people"}
     fields = HOUSEHOLD_FIELDS if kind == "household" else RESIDENT_FIELDS
     if kind == "household":
