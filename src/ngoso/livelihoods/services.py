@@ -212,6 +212,7 @@ def contains_phone(text: str) -> bool:
 
 def record_public_consent(resident, purpose: str, given: bool, user, *, naming: str = Naming.SHORT,
                           method: str = PublicConsent.Method.ORAL, reference: str = "", story=None) -> PublicConsent:
+    permissions.require(user, "create", PublicConsent(resident=resident))
     if purpose not in Purpose.values:
         raise LivelihoodError(_("Unknown purpose of consent: %(p)s") % {"p": purpose})
     if purpose == Purpose.STORY and story is None:
@@ -254,8 +255,7 @@ def validate_phone(phone: str) -> str:
 @transaction.atomic
 def create_producer(household, user, *, name: str, kind: str = ProducerKind.CROPS, person=None,
                     description: str = "", phone: str = "", messenger_url: str = "") -> Producer:
-    if not can_edit(user):
-        raise PermissionDenied
+    permissions.require(user, "create", Producer(household=household))
     name = (name or "").strip()
     if not name:
         raise LivelihoodError(_("Give the producer a name (e.g. «Bánh nhôm Ngọc Thiện»)."))
@@ -327,8 +327,7 @@ def publish_problems(producer) -> list[str]:
 
 
 def set_published(producer, on: bool, user) -> Producer:
-    if not can_edit(user):
-        raise PermissionDenied
+    permissions.require(user, "change", producer)
     if on:
         problems = publish_problems(producer)
         if problems:
@@ -529,8 +528,7 @@ def store_photo(data: bytes, filename: str, folder: str) -> StoredPhoto:
 def add_product_photo(product, data: bytes, filename: str, user, caption: str = ""):
     from .models import ProductPhoto
 
-    if not can_edit(user):
-        raise PermissionDenied
+    permissions.require(user, "create", ProductPhoto(product=product))
     if product.photos.count() >= 6:
         raise LivelihoodError(_("A product has at most 6 photos; remove one first."))
     s = store_photo(data, filename, f"p{product.producer_id}")
@@ -543,8 +541,7 @@ def add_product_photo(product, data: bytes, filename: str, user, caption: str = 
 def add_story_photo(story, data: bytes, filename: str, user, caption: str = ""):
     from .models import StoryPhoto
 
-    if not can_edit(user):
-        raise PermissionDenied
+    permissions.require(user, "create", StoryPhoto(story=story))
     if story.photos.count() >= 6:
         raise LivelihoodError(_("A story has at most 6 photos; remove one first."))
     s = store_photo(data, filename, f"s{story.pk}")
@@ -583,8 +580,7 @@ def delete_photo(photo) -> None:
 
 def add_channel(producer, user, *, kind: str, platform: str, since, address: str = "", skills=(),
                 show_publicly: bool = True) -> OnlineChannel:
-    if not can_edit(user):
-        raise PermissionDenied
+    permissions.require(user, "create", OnlineChannel(producer=producer))
     if kind not in ChannelKind.values:
         raise LivelihoodError(_("Unknown kind of channel: %(k)s") % {"k": kind})
     if since is None or since > timezone.localdate():
@@ -602,8 +598,7 @@ def add_channel(producer, user, *, kind: str, platform: str, since, address: str
 
 
 def end_channel(channel, user, on=None) -> OnlineChannel:
-    if not can_edit(user):
-        raise PermissionDenied
+    permissions.require(user, "change", channel)
     on = on or timezone.localdate()
     if on < channel.since:
         raise LivelihoodError(_("A channel cannot stop before it started (%(d)s).") % {"d": channel.since.strftime("%d/%m/%Y")})
@@ -649,8 +644,7 @@ ARTICLE_FIELDS = ("title", "topic", "subject", "summary", "body", "source_type",
 @transaction.atomic
 def save_article(article: FarmingArticle | None, data: dict, user, slug: str = "") -> FarmingArticle:
     """Create or edit an article; each saved version is kept."""
-    if not can_edit_articles(user):
-        raise PermissionDenied
+    permissions.require(user, "create" if article is None else "change", article or FarmingArticle)
     missing = [f for f in ("title", "subject", "summary", "body", "source") if not str(data.get(f, "")).strip()]
     if missing:
         raise LivelihoodError(_("Fill in: %(f)s.") % {"f": ", ".join(missing)})
@@ -700,8 +694,7 @@ def subjects() -> list[tuple[str, str, int]]:
 
 
 def send_article(article, household, user, how: str = ArticleSend.How.ZALO, note: str = "") -> ArticleSend:
-    if not (user and user.is_authenticated and (user.can("visit") or user.can("edit_people"))):
-        raise PermissionDenied
+    permissions.require(user, "create", ArticleSend(household=household))
     if how not in ArticleSend.How.values:
         raise LivelihoodError(_("Unknown way of sending: %(h)s") % {"h": how})
     return ArticleSend.objects.create(article=article, household=household, how=how, sent_by=user, note=note[:200])
@@ -717,8 +710,10 @@ STORY_FIELDS = ("title", "before", "change", "income_before", "income_after", "i
 @transaction.atomic
 def save_story(story: SuccessStory | None, data: dict, user, resident=None) -> SuccessStory:
     """Write or edit a story. Editing an approved or published story sends it back to draft for approval."""
-    if not can_edit(user):
-        raise PermissionDenied
+    if story is not None:
+        permissions.require(user, "change", story)
+    else:
+        permissions.require(user, "create", SuccessStory(resident=resident) if resident is not None else SuccessStory)
     missing = [f for f in ("title", "before", "change")
                if not str(data.get(f, getattr(story, f, "") if story else "") or "").strip()]
     if missing:
@@ -775,8 +770,7 @@ def story_problems(story, consent=None) -> list[str]:
 
 
 def approve_story(story, user) -> SuccessStory:
-    if not can_approve(user):
-        raise PermissionDenied
+    permissions.require(user, "approve", story)
     if story.status != SuccessStory.Status.DRAFT:
         raise LivelihoodError(_("Only a draft can be approved."))
     problems = story_problems(story)
@@ -788,8 +782,7 @@ def approve_story(story, user) -> SuccessStory:
 
 
 def publish_story(story, user) -> SuccessStory:
-    if not can_approve(user):
-        raise PermissionDenied
+    permissions.require(user, "approve", story)
     if story.status != SuccessStory.Status.APPROVED:
         raise LivelihoodError(_("A story must be approved before it is published."))
     problems = story_problems(story)
@@ -801,7 +794,7 @@ def publish_story(story, user) -> SuccessStory:
 
 
 def withdraw_story(story, user) -> SuccessStory:
-    if not (can_approve(user) or (can_edit(user) and story.written_by_id == user.pk)):
+    if not (can_approve(user, story) or (can_edit(user, story) and story.written_by_id == user.pk)):
         raise PermissionDenied
     story.status = SuccessStory.Status.WITHDRAWN
     story.save()  # saved first: a failure on the radio side must never undo the withdrawal
@@ -983,8 +976,7 @@ def import_articles(data: bytes, filename: str, user) -> list[FarmingArticle]:
 
     from .models import ArticleTopic, SourceType
 
-    if not can_edit_articles(user):
-        raise PermissionDenied
+    permissions.require(user, "create", FarmingArticle)
     try:
         doc = json.loads(data.decode("utf-8-sig"))
         items = doc["articles"] if isinstance(doc, dict) else doc

@@ -66,6 +66,8 @@ def create_bulletin(*, title: str, text: str, category: str, place, author, prio
         raise RadioError(f"mức ưu tiên không hợp lệ / unknown priority {priority!r}; dùng / use {PRIORITIES}")
     if place is None:
         raise RadioError("thiếu địa bàn / no place given")
+    if author is not None:  # a person writes it (None: the system, e.g. a withdrawn source's follow-up)
+        permissions.require(author, "create", Bulletin(place=place))
     return Bulletin.objects.create(title=title[:200], text=(text or "").strip(), category=category, priority=priority,
                                    place=place, author=author, source=(source or "")[:120])
 
@@ -227,6 +229,7 @@ def reject(bulletin: Bulletin, user) -> Bulletin:
 
 def send_down(bulletin: Bulletin, communes, user) -> list[Bulletin]:
     """The province sends a bulletin to chosen communes: each gets its own draft copy to approve and schedule."""
+    permissions.require(user, "change", bulletin)  # the source: the province's own bulletin
     copies, communes = [], list(communes)
     for commune in communes:  # every commune checked before any copy is made
         if not commune.path.startswith(bulletin.place.path) or commune.pk == bulletin.place_id:
