@@ -206,7 +206,7 @@ class Emergency(models.Model):
     """An emergency broadcast: interrupts whatever plays on every targeted cluster, at once."""
 
     SCOPE_PATH = "place__path"
-    WRITE_ROLES = {"create": RADIO}
+    WRITE_ROLES = {"create": RADIO, "change": RADIO}
 
     bulletin = models.ForeignKey(Bulletin, on_delete=models.PROTECT, related_name="emergencies")
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")

@@ -287,6 +287,8 @@ def create_programme(*, place, title: str, times, targets, start_date: dt.date, 
     if end_date and end_date < start_date:
         raise RadioError("ngày kết thúc trước ngày bắt đầu / the end date is before the start date")
     targets = _check_targets(targets, place)
+    if user is not None:  # a person schedules it (None: the system, e.g. the demo)
+        permissions.require(user, "create", Programme(place=place))
     with transaction.atomic():
         prog = Programme.objects.create(place=place, title=(title or (bulletin.title if bulletin else "Tiếp sóng"))[:200],
                                         bulletin=bulletin, stream_url=stream_url, stream_minutes=stream_minutes or 0,
@@ -424,6 +426,7 @@ def emergency_payload(em: Emergency) -> dict:
 
 
 def stop_emergency(em: Emergency, user) -> Emergency:
+    permissions.require(user, "change", em)
     if em.cancelled_at is None:
         em.cancelled_at = timezone.now()
         em.save()
