@@ -151,7 +151,8 @@ PHONES = [  # typed, stored (None: refused everywhere)
 
 @pytest.mark.parametrize("typed,stored", PHONES)
 def test_a_phone_number_is_accepted_or_refused_alike_everywhere(typed, stored, people, users, area):
-    """The same table through the import, the field app's sync, the livelihoods service and its form."""
+    """The same table through the import, the field app's sync, the livelihoods service and its form, and the
+    admin's form."""
     import json
     import uuid
 
@@ -204,6 +205,17 @@ def test_a_phone_number_is_accepted_or_refused_alike_everywhere(typed, stored, p
     assert form.is_valid() == (stored is not None), form.errors
     if stored is not None:
         assert form.cleaned_data["phone"] == stored
+    # 5. the admin's forms for households and residents
+    from django.forms import modelform_factory
+
+    from ngoso.people.admin import PhoneForm
+    from ngoso.people.models import Resident
+
+    admin_form = modelform_factory(Resident, form=PhoneForm, fields=["phone"])(data={"phone": typed},
+                                                                              instance=people.r1)
+    assert admin_form.is_valid() == (stored is not None), admin_form.errors
+    if stored is None:
+        assert typed in admin_form.errors["phone"][0]
 
 
 # --- resident search (people.search) ------------------------------------------------------------------------
