@@ -15,7 +15,6 @@ calls the functions here:
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 
 from django.db.models import Q
