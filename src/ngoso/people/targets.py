@@ -29,6 +29,7 @@ GROUPS = {
 # A household belongs to a group when one of its residents does (elderly, minority, disability), by its own
 # poverty status (poor), or when its head is a woman (female_head).
 HOUSEHOLD_GROUPS = ("poor", "elderly", "minority", "disability", "female_head")
+_MEMBER_GROUPS = frozenset({"elderly", "minority", "disability"})  # what one member brings to the household
 
 
 def year_now() -> int:
@@ -49,10 +50,18 @@ def resident_groups(*, birth_year: int, poverty_status: str | None, is_minority:
                     year: int | None = None) -> tuple[str, ...]:
     """The target groups of one resident, in ``GROUPS`` order: the one definition, for rows read by any query
     (``resident_q`` is the same rule as a database filter)."""
-    year = year or year_now()
-    return tuple(g for g, yes in (("elderly", is_elderly(birth_year, year)), ("poor", is_poor(poverty_status)),
-                                  ("minority", bool(is_minority)), ("disability", bool(disability)),
-                                  ("women", sex == "female")) if yes)
+    out = []  # plain appends: this runs once per resident when every counter is rebuilt
+    if is_elderly(birth_year, year):
+        out.append("elderly")
+    if is_poor(poverty_status):
+        out.append("poor")
+    if is_minority:
+        out.append("minority")
+    if disability:
+        out.append("disability")
+    if sex == "female":
+        out.append("women")
+    return tuple(out)
 
 
 def household_groups(members: Iterable[tuple[tuple[str, ...], str, str]], poverty_status: str | None = None
@@ -60,7 +69,9 @@ def household_groups(members: Iterable[tuple[tuple[str, ...], str, str]], povert
     """A household's groups from its residents, given as (their ``resident_groups``, relation, sex)."""
     out = {"poor"} if is_poor(poverty_status) else set()
     for groups, relation, sex in members:
-        out.update(g for g in groups if g in ("elderly", "minority", "disability"))
+        for g in groups:
+            if g in _MEMBER_GROUPS:
+                out.add(g)
         if relation == "head" and sex == "female":
             out.add("female_head")
     return out

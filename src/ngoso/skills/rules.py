@@ -38,12 +38,17 @@ def has_basic_five(levels: Mapping[int, int], basic5: Collection[int] | None = N
 
 def residents_with_basic_five(rows: Iterable[tuple[int, int, int]], basic5: Collection[int] | None = None
                               ) -> set[int]:
-    """The residents, among (resident id, skill id, level) rows of current levels, who have the basic five."""
+    """The residents, among (resident id, skill id, level) rows of current levels (one row per resident and
+    skill, as ``ResidentSkill`` holds them), who have the basic five: ``has_basic_five`` counted over rows, as
+    ``basic_five_filter`` counts them in SQL (the dashboards call this for every resident of a province)."""
     basic5 = basic5_skill_ids() if basic5 is None else basic5
-    levels: dict[int, dict[int, int]] = {}
+    if not basic5:
+        return set()
+    n: dict[int, int] = {}
     for rid, sid, level in rows:
-        levels.setdefault(rid, {})[sid] = level
-    return {rid for rid, lv in levels.items() if has_basic_five(lv, basic5)}
+        if level == BASIC5_LEVEL and sid in basic5:
+            n[rid] = n.get(rid, 0) + 1
+    return {rid for rid, k in n.items() if count_reaches_basic_five(k, basic5)}
 
 
 def basic_five_filter(basic5: Collection[int] | None = None, prefix: str = "") -> Q:

@@ -41,6 +41,7 @@ from .models import CounterState, HouseholdStatus, PlaceCounter, ResidentSkill, 
 
 RES_GROUPS = ("elderly", "poor", "minority", "disability", "women")
 HH_GROUPS = ("poor", "minority", "elderly")
+_HH_GROUP_SET = frozenset(HH_GROUPS)
 VILLAGE_ONLY = ("lastv",)
 SEQUENCE_CHUNK = 200  # villages per batch when rebuilding
 
@@ -99,7 +100,7 @@ def _counters(household_filter: dict, year: int | None, visits: bool = True) -> 
             c[f"res:{g}"] += 1
     hh_flags: dict[int, set] = {}
     for hid, vid in hh_village.items():
-        hh_flags[hid] = household_groups(members.get(hid, ()), hh_status[hid]) & set(HH_GROUPS)
+        hh_flags[hid] = household_groups(members.get(hid, ()), hh_status[hid]) & _HH_GROUP_SET
         for g in hh_flags[hid]:
             out[vid][f"hh:{g}"] += 1
     basic5 = basic5_skill_ids()
