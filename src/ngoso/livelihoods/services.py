@@ -564,8 +564,11 @@ def _files_kept_only_if_saved(stored: StoredPhoto):
         raise
 
 
-def delete_photo(photo) -> None:
-    """Remove the row, then (once that is committed) its files: a failure never leaves a row without files."""
+def delete_photo(photo, user=None) -> None:
+    """Remove the row, then (once that is committed) its files: a failure never leaves a row without files.
+    ``user``: who deletes it, checked (``None`` only for the app's own clean-ups)."""
+    if user is not None:
+        permissions.require(user, "delete", photo)
     files = [media_root() / rel for rel in (photo.file, photo.thumb)]
     with transaction.atomic():
         story = getattr(photo, "story", None)
