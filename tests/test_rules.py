@@ -239,3 +239,25 @@ def test_search_page_and_api_find_the_same_residents(q, people, users, login):
     assert [h["uuid"] for h in api.json()] == expected
     shown = page.context["results"]["residents"]
     assert [str(r.uuid) for r in shown] == expected
+
+
+def test_a_batch_with_two_visits_on_one_day_keeps_the_status_a_recount_gives(people, users, area):
+    """Two visits to one household on the same day in one batch: the incremental status (``visits_added``,
+    from the batch alone) names the same latest visit as the recount (``visits.rules.visit_status``)."""
+    from ngoso.teams.models import Member, Membership, Team
+    from ngoso.visits import indicators, services
+    from ngoso.visits.models import HouseholdStatus
+
+    team = Team.objects.create(place=area.va1, level="village", name="Tổ")
+    mem = Member.objects.create(place=area.va1, full_name="Phạm Thị Viên", user=users.member)
+    Membership.objects.create(member=mem, team=team, role="member", started_on="2024-01-01")
+    day = datetime.date.today() - datetime.timedelta(days=1)
+    items = [services.VisitIn("H1", day, next_visit_on=day + datetime.timedelta(days=d)) for d in (7, 30)]
+    out = services.record_visits(users.member, items)
+    assert [o.status for o in out] == ["created", "created"]
+    incremental = HouseholdStatus.objects.filter(household=people.h1).values_list(
+        "last_visit_on", "next_visit_on", "visits", "basic5").get()
+    indicators.household_status_refresh([people.h1.pk])
+    recount = HouseholdStatus.objects.filter(household=people.h1).values_list(
+        "last_visit_on", "next_visit_on", "visits", "basic5").get()
+    assert incremental == recount == (day, day + datetime.timedelta(days=30), 2, False)

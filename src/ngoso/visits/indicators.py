@@ -261,8 +261,7 @@ def visits_added(rows: list[tuple]) -> None:
         c[f"vw:{week_start(day).isoformat()}"] += 1
         lastv[vid] = max(lastv.get(vid, 0), day.toordinal())
         count[hid] += 1
-        # rows come in insertion (id) order: on a tie the later row is the latest, as in ``rules.visit_status``
-        if hid not in newest or (day, at) >= newest[hid][:2]:
+        if hid not in newest or (day, at) > newest[hid][:2]:  # receipt times are unique within a batch
             newest[hid] = (day, at, nxt)
     ancestors = _ancestors_by_village(per_village)
     add: Counter = Counter()
