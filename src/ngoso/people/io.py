@@ -23,11 +23,12 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from ngoso.accounts import audit
+from ngoso.accounts import audit, permissions
 from ngoso.accounts.models import AuditEntry
 from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core.jobs import handler
 from ngoso.core.text import fold, nfc, phone_digits
+from ngoso.people.phones import PhoneError, normalize_phone
 from ngoso.places.models import Level, Place, PlaceType
 
 from .models import Consent, Ethnicity, Household, PovertyStatus, Relation, Resident, Sex
@@ -334,17 +335,11 @@ def _parse_coord(ctx: _RowCtx, col: Column, v, lo: float, hi: float) -> float | 
 
 
 def _parse_phone(ctx: _RowCtx, col: Column, v) -> str:
-    raw = _text(v)
-    if not raw:
+    try:
+        return normalize_phone(_text(v))
+    except PhoneError as exc:
+        ctx.err(col, exc.vi, exc.en)
         return ""
-    digits = phone_digits(raw)
-    if not (digits.startswith("0") and 10 <= len(digits) <= 11) and not (len(digits) == 9 and not raw.startswith("0")):
-        ctx.err(col, f"Số điện thoại «{raw}» không hợp lệ (cần 10 chữ số, bắt đầu bằng 0)",
-                f"Phone '{raw}' is not valid (10 digits starting with 0)")
-        return ""
-    if len(digits) == 9:  # Excel dropped the leading zero of a number typed as a number
-        digits = "0" + digits
-    return digits
 
 
 def _parse_choice(ctx: _RowCtx, col: Column, v, table: dict, allow_empty=False):
@@ -589,6 +584,7 @@ def _check_heads(sheet_name: str, households: dict[str, _HouseholdDraft], existi
 
 def import_people(data: bytes, filename: str, user, progress: Callable = lambda *a: None) -> ImportResult:
     """Validate the whole file, then write it in one transaction. Raises ImportFailed with every error."""
+    permissions.require(user, "import", Household)  # each row's village is then checked against the user's area
     sheets = read_file(data, filename)
     lookup = _Lookup(user)
     errors: list[RowError] = []

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from ngoso.accounts.permissions import RADIO, STAFF
+
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -117,6 +119,7 @@ class Bulletin(models.Model):
     """A bulletin (bản tin): text read by the speech engine, or uploaded audio; approved before broadcast."""
 
     SCOPE_PATH = "place__path"
+    WRITE_ROLES = {"create": RADIO, "change": RADIO, "approve": STAFF}
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Awaiting approval")
@@ -170,6 +173,7 @@ class Programme(models.Model):
     """A bulletin (or a relay of a live stream) at fixed times, repeated on chosen weekdays, for target areas."""
 
     SCOPE_PATH = "place__path"
+    WRITE_ROLES = {"create": RADIO, "change": RADIO}
 
     title = models.CharField(_("title"), max_length=200)
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="radio_programmes")
@@ -202,6 +206,7 @@ class Emergency(models.Model):
     """An emergency broadcast: interrupts whatever plays on every targeted cluster, at once."""
 
     SCOPE_PATH = "place__path"
+    WRITE_ROLES = {"create": RADIO, "change": RADIO}
 
     bulletin = models.ForeignKey(Bulletin, on_delete=models.PROTECT, related_name="emergencies")
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")

@@ -25,10 +25,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
+from ngoso.accounts import permissions
 from ngoso.core import jobs
 from ngoso.places.models import Level, Place
 
 from . import schedule
+from .abbreviations import entries_for, for_place
 from .models import (Alert, Bulletin, Category, ClusterDay, Command, Emergency, Priority, PlayLog,
                      Programme, SpeakerCluster, hash_token)
 
@@ -66,6 +68,8 @@ def create_bulletin(*, title: str, text: str, category: str, place, author, prio
         raise RadioError(f"mức ưu tiên không hợp lệ / unknown priority {priority!r}; dùng / use {PRIORITIES}")
     if place is None:
         raise RadioError("thiếu địa bàn / no place given")
+    if author is not None:  # a person writes it (None: the system, e.g. a withdrawn source's follow-up)
+        permissions.require(author, "create", Bulletin(place=place))
     return Bulletin.objects.create(title=title[:200], text=(text or "").strip(), category=category, priority=priority,
                                    place=place, author=author, source=(source or "")[:120])
 
@@ -144,7 +148,6 @@ def preview(text: str, voice: str = "north", place: Place | None = None) -> str:
     abbreviations of ``place`` (its province's and its commune's)."""
     from ngoso.vntext import normalize
 
-    from .abbreviations import for_place
 
     return normalize(text or "", region=_region(voice), abbreviations=for_place(place) or None)
 
@@ -177,7 +180,6 @@ def explain_preview(text: str, voice: str = "north", place: Place | None = None)
     normaliser does not know (the operator may add it to the local list)."""
     from ngoso.vntext import explain, normalize
 
-    from .abbreviations import entries_for
 
     text = text or ""
     local, origin = {}, {}
@@ -316,7 +318,7 @@ def attach_upload(bulletin: Bulletin, data: bytes, filename: str) -> Bulletin:
 
 
 def approve(bulletin: Bulletin, user) -> Bulletin:
-    if not user.can("radio_approve"):
+    if not permissions.can(user, "approve", bulletin):
         raise RadioError("chỉ cán bộ xã được duyệt bản tin / only commune staff may approve bulletins")
     if bulletin.audio_status != Bulletin.Audio.READY:
         raise RadioError("bản tin chưa có âm thanh; hãy đọc máy hoặc tải tệp lên trước / the bulletin has no audio yet")
@@ -327,7 +329,7 @@ def approve(bulletin: Bulletin, user) -> Bulletin:
 
 
 def reject(bulletin: Bulletin, user) -> Bulletin:
-    if not user.can("radio_approve"):
+    if not permissions.can(user, "approve", bulletin):
         raise RadioError("chỉ cán bộ xã được duyệt bản tin / only commune staff may approve bulletins")
     bulletin.status, bulletin.approved_by, bulletin.approved_at = Bulletin.Status.REJECTED, None, None
     bulletin.save()
@@ -339,13 +341,14 @@ def send_down(bulletin: Bulletin, communes, user, background: bool = True) -> li
     """The province sends a bulletin to chosen communes: each gets its own draft copy to approve and schedule.
     A copy keeps the province's audio unless it was read by the machine and the commune has local abbreviations
     that read it differently: then the copy is read again with the commune's list (a job)."""
-    from .abbreviations import for_place
-
-    copies, rerender = [], []
+    permissions.require(user, "change", bulletin)  # the source: the province's own bulletin
+    copies, rerender, communes = [], [], list(communes)
     province_list = for_place(bulletin.place)
-    for commune in communes:
+    for commune in communes:  # every commune checked before any copy is made
         if not commune.path.startswith(bulletin.place.path) or commune.pk == bulletin.place_id:
             raise RadioError(f"{commune.name} không thuộc {bulletin.place.name} / is not under {bulletin.place.name}")
+        permissions.require(user, "create", Bulletin(place=commune))
+    for commune in communes:
         copy = create_bulletin(title=bulletin.title, text=bulletin.text, category=bulletin.category, place=commune,
                                author=user, priority=bulletin.priority, source=f"bulletin:{bulletin.pk}")
         copy.parent, copy.voice = bulletin, bulletin.voice
@@ -402,6 +405,8 @@ def create_programme(*, place, title: str, times, targets, start_date: dt.date, 
     if end_date and end_date < start_date:
         raise RadioError("ngày kết thúc trước ngày bắt đầu / the end date is before the start date")
     targets = _check_targets(targets, place)
+    if user is not None:  # a person schedules it (None: the system, e.g. the demo)
+        permissions.require(user, "create", Programme(place=place))
     with transaction.atomic():
         prog = Programme.objects.create(place=place, title=(title or (bulletin.title if bulletin else "Tiếp sóng"))[:200],
                                         bulletin=bulletin, stream_url=stream_url, stream_minutes=stream_minutes or 0,
@@ -510,7 +515,7 @@ def programme_document(cluster: SpeakerCluster, now: dt.datetime | None = None, 
 
 def issue_emergency(bulletin: Bulletin, targets, user, repeat: int = 2) -> Emergency:
     """Interrupt and play at once on every cluster under ``targets``. Issuing approves the bulletin."""
-    if not user.can("radio"):
+    if not permissions.can(user, "create", Emergency):
         raise RadioError("không có quyền phát khẩn cấp / not allowed to send an emergency")
     targets = _check_targets(targets, user.place if user.place_id else targets[0])
     if not 1 <= int(repeat) <= 10:
@@ -587,6 +592,7 @@ def emergency_payload(em: Emergency) -> dict:
 
 
 def stop_emergency(em: Emergency, user) -> Emergency:
+    permissions.require(user, "change", em)
     if em.cancelled_at is None:
         em.cancelled_at = timezone.now()
         em.save()

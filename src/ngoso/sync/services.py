@@ -15,9 +15,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from ngoso.accounts import audit
+from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import scoped
-from ngoso.core.text import phone_digits
+from ngoso.people.phones import PhoneError, normalize_phone
 from ngoso.people.models import Erasure, Household, Resident
 from ngoso.places.models import Level as PlaceLevel
 from ngoso.places.models import Place
@@ -170,7 +170,7 @@ def _apply_edit(device: DeviceToken, uid, kind: str, rec: dict) -> dict:
     user = device.user
     if AppliedEdit.objects.filter(uuid=uid).exists():
         return {"status": "duplicate"}
-    if not user.can("edit_people"):
+    if not permissions.can(user, "change", Household if kind == "household" else Resident):  # area: scoped below
         return {"status": "rejected", "error": "Bạn không được sửa dữ liệu", "error_en": "You may not edit people"}
     fields = HOUSEHOLD_FIELDS if kind == "household" else RESIDENT_FIELDS
     if kind == "household":
@@ -193,8 +193,11 @@ def _apply_edit(device: DeviceToken, uid, kind: str, rec: dict) -> dict:
             if field not in fields or not isinstance(change, dict) or "to" not in change:
                 raise visits.VisitError(field, f"Không sửa được trường «{field}»", f"Field '{field}' cannot be edited")
             plan[field] = (change.get("from"), _coerce(fields[field], change["to"], field))
-        if "phone" in plan and plan["phone"][1] and len(phone_digits(plan["phone"][1])) not in (10, 11):
-            raise visits.VisitError("phone", "Số điện thoại phải có 10 chữ số", "A phone number has 10 digits")
+        if "phone" in plan:
+            try:
+                plan["phone"] = (plan["phone"][0], normalize_phone(plan["phone"][1]))
+            except PhoneError as exc:
+                raise visits.VisitError("phone", exc.vi, exc.en) from exc
     except visits.VisitError as exc:
         return {"status": "rejected", "field": exc.field, "error": exc.vi, "error_en": exc.en}
     village = obj.village if kind == "household" else obj.household.village
