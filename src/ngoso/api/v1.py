@@ -18,7 +18,18 @@ from ngoso.core.text import fold, phone_digits
 from ngoso.people.models import Resident
 from ngoso.places.models import Place
 
-api = NinjaAPI(title="Ngõ Số API", version="1", urls_namespace="api-v1", auth=django_auth)
+from . import errors  # noqa: E402
+
+
+class Api(NinjaAPI):
+    """Every error documented on every operation (one JSON shape, ``api/errors.py``)."""
+
+    def get_openapi_schema(self, **kwargs):
+        return errors.document(super().get_openapi_schema(**kwargs))
+
+
+api = Api(title="Ngõ Số API", version="1", urls_namespace="api-v1", auth=django_auth, parser=errors.StrictParser())
+errors.install(api)
 
 
 class PlaceOut(Schema):

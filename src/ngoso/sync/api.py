@@ -9,6 +9,8 @@ from ninja import Router, Schema
 from ninja.security import HttpBearer, django_auth
 
 from ngoso.accounts.scope import scoped
+from ngoso.api import errors
+from ngoso.core import clean
 
 from . import services
 from .models import DeviceToken
@@ -28,7 +30,7 @@ router = Router(tags=["sync"])
 
 
 def _error(exc: services.SyncError) -> JsonResponse:
-    return JsonResponse({"error": exc.vi, "error_en": exc.en}, status=exc.status)
+    return errors.response(exc.status, exc.vi, exc.en, exc.details, exc.code)
 
 
 class DeviceIn(Schema):
@@ -38,9 +40,8 @@ class DeviceIn(Schema):
 @router.post("/devices", auth=django_auth, summary="Issue a token for this device (shown once)")
 def issue_device(request, data: DeviceIn):
     if not request.user.can("visit"):
-        return JsonResponse({"error": "Chỉ thành viên tổ dùng ứng dụng thực địa",
-                             "error_en": "Only team members use the field app"}, status=403)
-    dev, token = DeviceToken.issue(request.user, data.name)
+        return errors.response(403, "Chỉ thành viên tổ dùng ứng dụng thực địa", "Only team members use the field app")
+    dev, token = DeviceToken.issue(request.user, clean.model_text(DeviceToken, "name", data.name))
     return JsonResponse({"id": dev.pk, "name": dev.name, "token": token}, status=201)
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ngoso.accounts.scope import can_see_place, get_scoped_or_404, scoped
+from ngoso.core.clean import safe_next
 from ngoso.people.models import Household, Resident
 from ngoso.places.models import Place
 from ngoso.skills.models import Level, Skill
@@ -84,7 +85,7 @@ def visit_form(request, code):
                 messages.success(request, _("Visit recorded: %(n)d skill results.") % {"n": visit.skill_records.count()})
             else:
                 messages.info(request, _("This visit was already recorded."))
-            return redirect(request.POST.get("next") or "today")
+            return redirect(safe_next(request, request.POST.get("next"), "today"))
     rows = []
     levels = services.levels_by_resident(residents)
     from ngoso.lessons import services as lessons
