@@ -266,3 +266,185 @@ def test_next_to_a_page_of_the_site_is_followed(people, team, users, login):
     r = c.post("/visit/H1/", {"visited_on": TODAY.isoformat(), "present": [people.r1.pk], "note": "",
                                "uuid": str(uuid.uuid4()), "next": "/households/H1/"})
     assert r.status_code == 302 and r["Location"] == "/households/H1/"
+
+
+# --- imports: bounded, formulas reported, cells cleaned --------------------------------------------------
+
+def _person(**kw):
+    row = {"Mã hộ": "N1", "Mã thôn": "07351.001", "Họ và tên": "Lê Thị Mai", "Giới tính": "Nữ", "Năm sinh": 1980,
+           "Dân tộc": "Kinh", "Quan hệ với chủ hộ": "Chủ hộ"}
+    row.update(kw)
+    return row
+
+
+def _refused(call, *words, row=None, column=None) -> list:
+    """Run an import that must fail; True if one error names ``row``/``column`` and holds every word."""
+    from ngoso.people.io import ImportFailed
+
+    try:
+        call()
+    except ImportFailed as exc:
+        hits = [e for e in exc.errors if (row is None or e.row == row) and (column is None or e.column == column)
+                and all(w.lower() in (e.vi + " " + e.en).lower() for w in words)]
+        measure.tried(BAD, bool(hits))
+        return hits
+    measure.tried(BAD, False)
+    return []
+
+
+def _in_xml(data: bytes, old: str, new: str) -> bytes:
+    """The workbook with ``old`` replaced by ``new`` in its XML (what openpyxl refuses to write itself)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            z.writestr(info, src.read(info.filename).replace(old.encode(), new.encode()))
+    return out.getvalue()
+
+
+def _bomb(unpacked_mb: int) -> bytes:
+    """A real template workbook whose first sheet unpacks to ``unpacked_mb`` MB (of blanks): about 1 MB packed
+    for 250 MB unpacked."""
+    from tests.helpers import xlsx_bytes
+
+    src = zipfile.ZipFile(io.BytesIO(xlsx_bytes([_person()])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for info in src.infolist():
+            if info.filename == "xl/worksheets/sheet1.xml":
+                with z.open(info.filename, "w", force_zip64=True) as f:
+                    f.write(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+                            b'spreadsheetml/2006/main"><sheetData>')
+                    chunk = b" " * (1024 * 1024)
+                    for _ in range(unpacked_mb):
+                        f.write(chunk)
+                    f.write(b"</sheetData></worksheet>")
+            else:
+                z.writestr(info, src.read(info.filename))
+    return out.getvalue()
+
+
+def test_a_zip_bomb_is_refused_quickly_by_every_import(users, people):
+    from ngoso.lessons import services as lessons
+    from ngoso.people.io import import_people
+    from ngoso.poverty import services as pov
+
+    bomb = _bomb(250)
+    assert len(bomb) < 2 * 1024 * 1024
+    for call in (lambda: import_people(bomb, "bom.xlsx", users.commune_a),
+                 lambda: pov.import_reviews(bomb, "bom.xlsx", users.commune_a),
+                 lambda: pov.import_sites(bomb, "bom.xlsx", users.commune_a),
+                 lambda: lessons.import_translations(bomb, "bom.xlsx", users.province, "tay")):
+        t0 = time.perf_counter()
+        assert _refused(call, "MB", "250")
+        assert time.perf_counter() - t0 < 1.0
+    assert not Household.objects.filter(code="N1").exists()
+
+
+def test_rows_are_bounded_and_read_as_a_stream(users, people, monkeypatch):
+    from ngoso.people import io as pio
+    from tests.helpers import csv_bytes, xlsx_bytes
+
+    monkeypatch.setattr(pio, "MAX_ROWS", 5)
+    rows = [_person(**{"Mã hộ": f"N{i}", "Quan hệ với chủ hộ": "Chủ hộ"}) for i in range(8)]
+    for data, name in ((xlsx_bytes(rows), "x.xlsx"), (csv_bytes(rows), "x.csv")):
+        assert _refused(lambda: pio.import_people(data, name, users.commune_a), "5", "dòng", row=7)
+    assert not Household.objects.filter(code__startswith="N").exists()
+    # empty rows (a sheet formatted to row 1,048,576) do not count
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Nhân khẩu"
+    ws.append(list(rows[0]))
+    ws.append(list(rows[0].values()))
+    for r in range(3, 200):
+        ws.cell(row=r, column=1, value="")
+    buf = io.BytesIO()
+    wb.save(buf)
+    assert pio.import_people(buf.getvalue(), "x.xlsx", users.commune_a).households_created == 1
+
+
+def test_formula_cells_are_reported_with_row_and_column(users, people):
+    from ngoso.people.io import import_people
+    from ngoso.poverty import services as pov
+    from tests.helpers import xlsx_bytes
+
+    data = xlsx_bytes([_person(), _person(**{"Mã hộ": "N2", "Họ và tên": '=HYPERLINK("http://x/"&A2, "bấm")'})])
+    hits = _refused(lambda: import_people(data, "f.xlsx", users.commune_a), "công thức", "dán giá trị",
+                    row=3, column="Họ và tên")
+    assert hits and not any("thiếu" in e.vi.lower() for e in hits)
+    data = xlsx_bytes([{"Mã": "B1", "Loại": "BTS", "Mã thôn": "=CONCAT(\"07351\",\".001\")", "Công nghệ": "4G"}],
+                      columns=["Mã", "Loại", "Mã thôn", "Công nghệ"])
+    assert _refused(lambda: pov.import_sites(data, "s.xlsx", users.commune_a), "công thức", row=2, column="Mã thôn")
+
+
+@pytest.mark.parametrize("value, words", [("Lê\x00Mai", "U+0000"), ("Lê\x0bMai", "U+000B"), ("Lê\x1bMai", "U+001B"),
+                                          ("Lê\x7fMai", "U+007F"), ("Lê\x9bMai", "U+009B")])
+def test_control_characters_in_a_csv_are_refused_with_row_and_column(users, people, value, words):
+    from ngoso.people.io import import_people
+    from tests.helpers import csv_bytes
+
+    data = csv_bytes([_person(), _person(**{"Mã hộ": "N2", "Địa chỉ": value})])
+    assert _refused(lambda: import_people(data, "c.csv", users.commune_a), words, row=3, column="Địa chỉ")
+    assert not Household.objects.filter(code__in=["N1", "N2"]).exists()
+
+
+def test_control_characters_in_an_xlsx_are_refused(users, people):
+    from ngoso.people.io import import_people
+    from tests.helpers import xlsx_bytes
+
+    # Excel stores a control character as _x000B_ in the XML; openpyxl reads it back as the character
+    data = _in_xml(xlsx_bytes([_person(**{"Địa chỉ": "XómQQTrại"})]), "QQ", "_x000B_")
+    assert _refused(lambda: import_people(data, "c.xlsx", users.commune_a), "U+000B", row=2, column="Địa chỉ")
+
+
+@pytest.mark.parametrize("column, size, limit", [("Họ và tên", 100_000, None), ("Họ và tên", 121, 120),
+                                                 ("Địa chỉ", 201, 200), ("Mã hộ", 41, 40), ("Ngõ", 81, 80)])
+def test_text_longer_than_its_field_is_refused(users, people, column, size, limit):
+    from ngoso.people.io import import_people
+    from tests.helpers import csv_bytes, xlsx_bytes
+
+    for data, name in ((xlsx_bytes([_person(**{column: "a" * size})]), "l.xlsx"),
+                       (csv_bytes([_person(**{column: "a" * size})]), "l.csv")):
+        assert _refused(lambda: import_people(data, name, users.commune_a), str(limit or 32767), row=2, column=column)
+    assert not Resident.objects.filter(full_name__startswith="aaaa").exists()
+
+
+def test_site_and_translation_imports_check_their_fields(users, people):
+    from ngoso.lessons import services as lessons
+    from ngoso.poverty import services as pov
+    from tests.helpers import csv_bytes, xlsx_bytes
+
+    sites = [{"Mã": "B1", "Loại": "Loa", "Mã thôn": "07351.001", "Tên": "n" * 161}]
+    assert _refused(lambda: pov.import_sites(csv_bytes(sites, columns=["Mã", "Loại", "Mã thôn", "Tên"]), "s.csv",
+                                             users.commune_a), "160", row=2, column="Tên")
+    rows = [{"Mã kỹ năng": "zalo-messaging", "Đối tượng": "standard", "Vị trí": "title", "Tiếng Việt": "",
+             "Bản dịch": "SlikQQ"}]
+    data = _in_xml(xlsx_bytes(rows, sheet="Bản dịch",
+                              columns=["Mã kỹ năng", "Đối tượng", "Vị trí", "Tiếng Việt", "Bản dịch"]), "QQ", "_x0000_")
+    assert _refused(lambda: lessons.import_translations(data, "t.xlsx", users.province, "tay"), "U+0000", row=2,
+                    column="Bản dịch")
+
+
+def test_article_import_refuses_control_characters(users):
+    from ngoso.livelihoods import services
+    from ngoso.livelihoods.models import FarmingArticle
+
+    art = {"slug": "thu-nghiem", "title": "Thử\x07 nghiệm", "topic": FarmingArticle._meta.get_field("topic").choices[0][0],
+           "subject": "lúa", "summary": "Tóm tắt", "body": "Dòng một\nDòng hai", "source_type": "extension",
+           "source": "Trạm khuyến nông"}
+    with pytest.raises(services.LivelihoodError) as exc:
+        services.import_articles(json.dumps({"articles": [art]}).encode(), "a.json", users.province)
+    assert measure.tried(BAD, "U+0007" in str(exc.value) and "title" in str(exc.value))
+    assert not FarmingArticle.objects.filter(slug="thu-nghiem").exists()
+
+
+def test_forms_refuse_control_characters_in_the_field(users):
+    from ngoso.livelihoods.forms import ProductForm, StoryForm
+
+    f = ProductForm(data={"name": "Vải\x1b thiều", "description": "Ngọt\r\nthơm"})
+    assert not f.is_valid() and "description" not in f.errors  # a new line in a multi-line field is fine
+    assert measure.tried(BAD, "U+001B" in str(f.errors.get("name")))
+    s = StoryForm(data={"title": "Câu chuyện", "change": "Một\x0bhai"})
+    assert measure.tried(BAD, "U+000B" in str(s.errors.get("change")))
