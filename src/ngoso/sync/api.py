@@ -37,7 +37,42 @@ class DeviceIn(Schema):
     name: str = "điện thoại"
 
 
-@router.post("/devices", auth=django_auth, summary="Issue a token for this device (shown once)")
+class DeviceIssued(Schema):
+    id: int
+    name: str
+    token: str
+
+
+_CHANGE = {"type": "object", "properties": {"from": {}, "to": {}}, "required": ["to"]}
+PUSH_BODY = {  # what push() reads from the raw body (docs/sync.md), for the OpenAPI document and its fuzzing
+    "required": True,
+    "content": {"application/json": {"schema": {
+        "type": "object", "required": ["records"],
+        "properties": {
+            "sent_at": {"type": "string", "format": "date-time"},
+            "records": {"type": "array", "maxItems": services.MAX_RECORDS, "items": {
+                "type": "object", "required": ["type", "uuid"],
+                "properties": {
+                    "type": {"type": "string", "enum": ["visit", "household", "resident"]},
+                    "uuid": {"type": "string", "format": "uuid"},
+                    "household": {"type": "string"}, "resident": {"type": "string"},
+                    "visited_on": {"type": "string", "format": "date"},
+                    "next_visit_on": {"type": ["string", "null"], "format": "date"},
+                    "recorded_at": {"type": "string", "format": "date-time"},
+                    "present": {"type": "array", "items": {"type": "string"}},
+                    "note": {"type": "string"},
+                    "results": {"type": "array", "items": {
+                        "type": "object", "required": ["resident", "skill", "level"],
+                        "properties": {"resident": {"type": "string"}, "skill": {"type": "string"},
+                                       "level": {"type": "integer", "minimum": 0, "maximum": 2}}}},
+                    "changes": {"type": "object", "additionalProperties": _CHANGE},
+                }}},
+        }}}},
+}
+
+
+@router.post("/devices", auth=django_auth, response={201: DeviceIssued},
+             summary="Issue a token for this device (shown once)")
 def issue_device(request, data: DeviceIn):
     if not request.user.can("visit"):
         return errors.response(403, "Chỉ thành viên tổ dùng ứng dụng thực địa", "Only team members use the field app")
@@ -62,6 +97,7 @@ def list_devices(request):
 
 
 @router.post("/push", auth=DeviceAuth(), summary="Send a batch of records (idempotent, per-record results)",
+             openapi_extra={"requestBody": PUSH_BODY},
              description="Body: {\"sent_at\": device time, \"records\": [{\"type\": \"visit\"|\"household\"|\"resident\", "
                          "\"uuid\": …, …}]}. Each record gets created / duplicate / rejected with its reason. "
                          "Visits are written all together or not at all: a batch interrupted on the way is sent again.")
