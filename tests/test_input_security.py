@@ -448,3 +448,41 @@ def test_forms_refuse_control_characters_in_the_field(users):
     assert measure.tried(BAD, "U+001B" in str(f.errors.get("name")))
     s = StoryForm(data={"title": "Câu chuyện", "change": "Một\x0bhai"})
     assert measure.tried(BAD, "U+000B" in str(s.errors.get("change")))
+
+
+# --- what the pages say ---------------------------------------------------------------------------------
+
+def test_a_failed_job_page_shows_no_traceback(users, login, area, caplog):
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+
+    @jobs.handler("test_boom")
+    def boom(job, progress):
+        open("/nonexistent/secret-path/file.xlsx")
+
+    job = jobs.submit("test_boom", {}, user=users.commune_a, place_path=area.a.path, background=False)
+    assert job.status == "failed"
+    page = login(users.commune_a).get(f"/jobs/{job.pk}/").content.decode()
+    ok = "Traceback" not in page and "secret-path" not in page and "File \"" not in page and f"{job.pk}" in page
+    assert measure.tried(BAD, ok), page[-800:]
+    assert "Traceback" in caplog.text and "secret-path" in caplog.text  # the server log keeps it
+    Job.objects.filter(pk=job.pk).delete()
+
+
+def test_a_web_visit_note_is_cleaned(people, team, users, login):
+    c = login(users.member)
+    r = c.post("/visit/H1/", {"visited_on": TODAY.isoformat(), "present": [people.r1.pk], "note": "Ghi\x00chú",
+                              "uuid": str(uuid.uuid4())})
+    assert measure.tried(BAD, r.status_code == 200 and "U+0000" in r.content.decode()) and Visit.objects.count() == 0
+    r = c.post("/visit/H1/", {"visited_on": TODAY.isoformat(), "present": [people.r1.pk], "note": "Dòng 1\r\nDòng 2",
+                              "uuid": str(uuid.uuid4())})
+    assert r.status_code == 302 and Visit.objects.get().note == "Dòng 1\nDòng 2"
+
+
+def test_api_search_terms_are_bounded(users, login, people):
+    c = login(users.commune_a)
+    assert clear_json_error(c.get("/api/v1/residents", {"q": "x" * 5000}), 400, "100")
+    assert clear_json_error(c.get("/api/v1/residents", {"q": "Lý\x00"}), 400, "U+0000")
+    assert clear_json_error(c.get("/api/v1/livelihoods/producers", {"q": "a\x1b"}), 400, "q")
+    assert clear_json_error(c.get("/api/v1/livelihoods/articles", {"subject": "s" * 101}), 400, "subject")
+    assert c.get("/api/v1/residents", {"q": "Lý"}).json()[0]["full_name"] == "Nguyễn Thị Lý"

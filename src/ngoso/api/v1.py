@@ -12,13 +12,14 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from ngoso.accounts.scope import can_see_place, scoped
+from ngoso.core import clean
 from ngoso.core.counts import counts_under
 from ngoso.core.stats import stats
 from ngoso.core.text import fold, phone_digits
 from ngoso.people.models import Resident
 from ngoso.places.models import Place
 
-from . import errors  # noqa: E402
+from . import errors
 
 
 class Api(NinjaAPI):
@@ -86,6 +87,7 @@ class ResidentHit(Schema):
 
 @api.get("/residents", response=list[ResidentHit], summary="Search residents in your area by name or phone")
 def search_residents(request, q: str):
+    q = clean.text(q, "q", max_length=100)
     qs = scoped(Resident.objects.select_related("household__village"), request.user)
     digits = phone_digits(q)
     if digits and len(digits) >= 4:

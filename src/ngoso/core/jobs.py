@@ -10,6 +10,7 @@ See docs/decisions/0003-background-jobs.md.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import traceback
@@ -19,6 +20,8 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from .models import Job
+
+log = logging.getLogger("ngoso.jobs")
 
 _HANDLERS: dict[str, Callable] = {}
 
@@ -56,6 +59,17 @@ def _load_handlers() -> None:
     import ngoso.radio.services  # noqa: F401
 
 
+def failure_message(job: Job, exc: Exception) -> str:
+    """What the job page says about a failure: an error meant for users (one with Vietnamese and English
+    words, ``vi``/``en``) as it is; anything else as a reference to the server log, which holds the
+    traceback (a page never shows code, paths or data from a traceback)."""
+    if getattr(exc, "vi", None) and getattr(exc, "en", None):
+        return f"{exc.vi} / {exc.en}"
+    log.error("job %s (%s) failed\n%s", job.pk, job.kind, traceback.format_exc())
+    return (f"Lỗi không mong đợi; đã ghi vào nhật ký máy chủ (công việc số {job.pk}, {exc.__class__.__name__}). "
+            f"/ Unexpected error; written to the server log (job {job.pk}, {exc.__class__.__name__}).")
+
+
 def run_now(job: Job, echo=None) -> Job:
     _load_handlers()
     fn = _HANDLERS[job.kind]
@@ -63,7 +77,7 @@ def run_now(job: Job, echo=None) -> Job:
     try:
         result = fn(job, Progress(job, echo)) or {}
     except Exception as exc:  # noqa: BLE001 - recorded on the job for the user to read
-        Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, error=f"{exc}\n\n{traceback.format_exc()}"[:20000],
+        Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, error=failure_message(job, exc)[:20000],
                                              finished_at=timezone.now())
     else:
         Job.objects.filter(pk=job.pk).update(status=Job.Status.DONE, result=result, finished_at=timezone.now())
