@@ -486,3 +486,15 @@ def test_api_search_terms_are_bounded(users, login, people):
     assert clear_json_error(c.get("/api/v1/livelihoods/producers", {"q": "a\x1b"}), 400, "q")
     assert clear_json_error(c.get("/api/v1/livelihoods/articles", {"subject": "s" * 101}), 400, "subject")
     assert c.get("/api/v1/residents", {"q": "Lý"}).json()[0]["full_name"] == "Nguyễn Thị Lý"
+
+
+def test_a_bulletin_sent_through_the_api_is_cleaned(users, login, area):
+    from ngoso.radio.models import Bulletin
+
+    c = login(users.commune_a)
+    base = {"category": "health", "place": area.a.code, "text": "Thông báo"}
+    for extra, field in (({"title": "t" * 201}, "title"), ({"title": "Tin\x00"}, "title"),
+                         ({"title": "Tin", "text": "a\x0bb"}, "text")):
+        r = c.post("/api/v1/radio/bulletins", json.dumps({**base, **extra}), content_type="application/json")
+        assert clear_json_error(r, 400, field), r.content[:300]
+    assert not Bulletin.objects.exists()
