@@ -498,3 +498,17 @@ def test_a_bulletin_sent_through_the_api_is_cleaned(users, login, area):
         r = c.post("/api/v1/radio/bulletins", json.dumps({**base, **extra}), content_type="application/json")
         assert clear_json_error(r, 400, field), r.content[:300]
     assert not Bulletin.objects.exists()
+
+
+def test_admin_forms_refuse_control_characters(users, people, rf):
+    from django.contrib import admin
+
+    request = rf.get("/")
+    request.user = users.province
+    Form = admin.site._registry[Household].get_form(request, people.h1)
+    data = {f: getattr(people.h1, f) for f in Form.base_fields if not f.endswith("village")}
+    data |= {"village": people.h1.village_id, "address": "Xóm\x0bTrại", "latitude": "", "longitude": "",
+             "poverty_year": people.h1.poverty_year or ""}
+    form = Form(data=data, instance=people.h1)
+    assert not form.is_valid()
+    assert measure.tried(BAD, "U+000B" in str(form.errors.get("address"))), form.errors
