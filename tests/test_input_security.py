@@ -512,3 +512,22 @@ def test_admin_forms_refuse_control_characters(users, people, rf):
     form = Form(data=data, instance=people.h1)
     assert not form.is_valid()
     assert measure.tried(BAD, "U+000B" in str(form.errors.get("address"))), form.errors
+
+
+def test_forms_refuse_far_dates_and_impossible_coordinates(users, people, rf):
+    from django.contrib import admin
+
+    from ngoso.livelihoods.forms import ChannelForm
+
+    f = ChannelForm(data={"kind": "social", "platform": "zalo", "address": "", "since": "9999-01-01"})
+    assert not f.is_valid()
+    assert measure.tried(BAD, "9999" in str(f.errors.get("since"))), f.errors
+    request = rf.get("/")
+    request.user = users.province
+    Form = admin.site._registry[Household].get_form(request, people.h1)
+    data = {f: getattr(people.h1, f) for f in Form.base_fields if not f.endswith("village")}
+    data |= {"village": people.h1.village_id, "latitude": "1e308", "longitude": "-181",
+             "poverty_year": people.h1.poverty_year or ""}
+    form = Form(data=data, instance=people.h1)
+    assert not form.is_valid()
+    assert measure.tried(BAD, "latitude" in form.errors and "longitude" in form.errors), form.errors

@@ -217,20 +217,25 @@ def model_text(model, field: str, value, label: str | None = None, multiline: bo
 
 class CleanFormMixin:
     """Mix into a Django form: every text field is checked for control characters by ``check_characters``
-    (Django's own fields already check max_length). Textareas may hold new lines and tabs."""
+    (Django's own fields already check max_length and that numbers are finite), textareas may hold new
+    lines and tabs; dates must lie in MIN_YEAR…MAX_YEAR; a field named latitude/longitude must be a
+    coordinate."""
 
     def clean(self):
         from django import forms
 
         data = super().clean()
         for name, value in list(data.items()):
-            if not isinstance(value, str):
-                continue
             field = self.fields.get(name)
-            multiline = field is not None and isinstance(field.widget, forms.Textarea)
+            label = str(field.label or name) if field else name
             try:
-                check_characters(value.replace("\r\n", "\n") if multiline else value,
-                                 str(field.label or name) if field else name, multiline)
+                if isinstance(value, str):
+                    multiline = field is not None and isinstance(field.widget, forms.Textarea)
+                    check_characters(value.replace("\r\n", "\n") if multiline else value, label, multiline)
+                elif isinstance(value, datetime.date):
+                    date(value, label)
+                elif isinstance(value, int | float) and name in ("latitude", "longitude"):
+                    number(value, label, *(LATITUDE if name == "latitude" else LONGITUDE))
             except CleanError as exc:
                 self.add_error(name, f"{exc.vi} / {exc.en}")
         return data
