@@ -531,3 +531,58 @@ def test_forms_refuse_far_dates_and_impossible_coordinates(users, people, rf):
     form = Form(data=data, instance=people.h1)
     assert not form.is_valid()
     assert measure.tried(BAD, "latitude" in form.errors and "longitude" in form.errors), form.errors
+
+
+# --- the rules themselves (ngoso.core.clean) ------------------------------------------------------------
+
+def test_control_characters_are_exactly_the_refused_ones():
+    from ngoso.core import clean
+
+    for code in range(0x110000):
+        # C0 but TAB (and LF in multi-line fields), DEL, C1, lone surrogates (cannot be stored as UTF-8)
+        single = (code < 0x20 and code != 0x09) or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF
+        ch = chr(code)
+        assert (clean.bad_character(ch) is not None) == single, hex(code)
+        assert (clean.bad_character(ch, multiline=True) is not None) == (single and code != 0x0A), hex(code)
+    assert clean.bad_character("a\nb") is not None and clean.bad_character("a\nb", multiline=True) is None
+    assert clean.bad_character("Nguyễn Thị Lý · ①") is None
+
+
+def test_numbers_dates_and_json():
+    from ngoso.core import clean
+
+    for bad in (float("nan"), float("inf"), -float("inf"), 1e308, 10 ** 400, "1e400", "NaN", "abc", True, [1]):
+        with pytest.raises(clean.CleanError):
+            clean.latitude(bad)
+    assert clean.latitude("21,35") == 21.35 and clean.longitude(-180) == -180.0 and clean.latitude(None) is None
+    for bad in ("2026-02-30", "2026-13-01", "9999-01-01", "1899-12-31", "2026-1-1x", "01/02/2026", 20260101):
+        with pytest.raises(clean.CleanError) as exc:
+            clean.date(bad, "visited_on")
+        assert exc.value.field == "visited_on" and "visited_on" in exc.value.vi
+    assert clean.date("2028-02-29", "d") == datetime.date(2028, 2, 29)
+    for raw in ('{"a": NaN}', '{"a": Infinity}', '{"a": -Infinity}', '{"a": 1e400}', "[" * 40 + "]" * 40,
+                "[" * 100_000, b"\xff", "1" * 5000, '{"a": '):
+        with pytest.raises(clean.CleanError):
+            clean.json_loads(raw)
+    assert clean.json_loads('{"a": [1.5, {"b": null}]}') == {"a": [1.5, {"b": None}]}
+
+
+@pytest.mark.parametrize("max_length", [None, 5])
+def test_text_never_raises_anything_but_a_clean_error(max_length):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from ngoso.core import clean
+
+    @given(st.one_of(st.text(), st.integers(), st.none(), st.lists(st.text())), st.booleans())
+    @settings(max_examples=300, deadline=None)
+    def check(value, multiline):
+        try:
+            out = clean.text(value, "f", max_length=max_length, multiline=multiline)
+        except clean.CleanError as exc:
+            assert exc.field == "f" and exc.vi and exc.en
+        else:
+            assert isinstance(out, str) and clean.bad_character(out, multiline) is None
+            assert max_length is None or len(out) <= max_length
+
+    check()
