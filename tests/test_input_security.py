@@ -586,3 +586,12 @@ def test_text_never_raises_anything_but_a_clean_error(max_length):
             assert max_length is None or len(out) <= max_length
 
     check()
+
+
+def test_a_csv_larger_than_the_bound_is_refused_before_reading(users, people, monkeypatch):
+    from ngoso.people import io as pio
+    from tests.helpers import csv_bytes
+
+    data = csv_bytes([_person(**{"Mã hộ": f"N{i}"}) for i in range(50)])
+    monkeypatch.setattr(pio, "MAX_UNPACKED_BYTES", len(data) - 1)
+    assert _refused(lambda: pio.import_people(data, "x.csv", users.commune_a), "MB")

@@ -186,6 +186,11 @@ def read_file(data: bytes, filename: str) -> list[Sheet]:
     or oversized files (unpacked size, rows) and for cells that cannot be imported: formulas, control
     characters, text longer than any field. Empty rows are left out (their numbers are kept)."""
     name = filename.lower()
+    if len(data) > MAX_UNPACKED_BYTES:
+        raise ImportFailed([RowError(Path(filename).name, 0, "", f"Tệp lớn {len(data) / 2 ** 20:,.0f} MB, quá giới hạn "
+                                     f"{MAX_UNPACKED_BYTES / 2 ** 20:,.0f} MB; hãy chia thành nhiều tệp",
+                                     f"The file is {len(data) / 2 ** 20:,.0f} MB, over the "
+                                     f"{MAX_UNPACKED_BYTES / 2 ** 20:,.0f} MB limit; split it")])
     if name.endswith(".csv"):
         return [_read_csv(data, Path(filename).name)]
     if name.endswith((".xlsx", ".xlsm")):
