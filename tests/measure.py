@@ -17,15 +17,20 @@ def tried(name: str, ok: bool, n: int = 1) -> bool:
     return ok
 
 
-def add(name: str, n: int = 1) -> None:
+def add(name: str, n: int = 1, **parts: int) -> None:
+    """Count ``n`` under ``name`` and each keyword under it: add("fuzzed requests", 768, **{"5xx": 0})
+    prints "fuzzed requests: 768, 5xx: 0"."""
     COUNTS[name] += n
+    for part, m in parts.items():
+        COUNTS[f"{name}|{part}"] += m
 
 
-def lines(counts: Counter) -> list[str]:
-    out, names = [], sorted({k.split("|")[0] for k in counts})
-    for name in names:
+def lines(counts) -> list[str]:
+    out = []
+    for name in sorted({k.split("|")[0] for k in counts}):
         if f"{name}|tried" in counts:
             out.append(f"{name}: {counts.get(f'{name}|ok', 0)}/{counts[f'{name}|tried']}")
         else:
-            out.append(f"{name}: {counts[name]}")
+            parts = [f"{k.split('|', 1)[1]}: {v}" for k, v in sorted(counts.items()) if k.startswith(f"{name}|")]
+            out.append(", ".join([f"{name}: {counts.get(name, 0)}", *parts]))
     return out
