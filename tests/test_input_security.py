@@ -473,7 +473,11 @@ def test_a_web_visit_note_is_cleaned(people, team, users, login):
     c = login(users.member)
     r = c.post("/visit/H1/", {"visited_on": TODAY.isoformat(), "present": [people.r1.pk], "note": "Ghi\x00chú",
                               "uuid": str(uuid.uuid4())})
-    assert measure.tried(BAD, r.status_code == 200 and "U+0000" in r.content.decode()) and Visit.objects.count() == 0
+    # refused at the door (CleanInputMiddleware), before the view
+    assert measure.tried(BAD, r.status_code == 400 and "U+0000" in r.content.decode() and "note" in r.content.decode())
+    r = c.post("/visit/H1/", {"visited_on": TODAY.isoformat(), "present": [people.r1.pk], "note": "x" * 20_001,
+                              "uuid": str(uuid.uuid4())})
+    assert measure.tried(BAD, r.status_code == 200 and "20000" in r.content.decode()) and Visit.objects.count() == 0
     r = c.post("/visit/H1/", {"visited_on": TODAY.isoformat(), "present": [people.r1.pk], "note": "Dòng 1\r\nDòng 2",
                               "uuid": str(uuid.uuid4())})
     assert r.status_code == 302 and Visit.objects.get().note == "Dòng 1\nDòng 2"
@@ -595,3 +599,24 @@ def test_a_csv_larger_than_the_bound_is_refused_before_reading(users, people, mo
     data = csv_bytes([_person(**{"Mã hộ": f"N{i}"}) for i in range(50)])
     monkeypatch.setattr(pio, "MAX_UNPACKED_BYTES", len(data) - 1)
     assert _refused(lambda: pio.import_people(data, "x.csv", users.commune_a), "MB")
+
+
+@pytest.mark.parametrize("method, path, data, field", [
+    ("get", "/search/", {"q": "Lý\x00"}, "q"),
+    ("get", "/api/v1/livelihoods/articles", {"q": "lúa\x1b"}, "q"),
+    ("post", "/radio/bulletins/new/", {"title": "Tin\x0b", "text": "x", "category": "health"}, "title"),
+    ("get", "/search/", {"q\x00": "x"}, "q"),
+])
+def test_every_page_refuses_control_characters_at_the_door(users, login, area, method, path, data, field):
+    c = login(users.commune_a)
+    r = getattr(c, method)(path, data)
+    body = r.content.decode()
+    ok = r.status_code == 400 and field in body and "U+00" in body and "điều khiển" in body
+    assert measure.tried(BAD, ok), (r.status_code, body[:300])
+    if path.startswith("/api/"):
+        assert r.json()["code"] == "control_character"
+
+
+def test_new_lines_and_tabs_pass_the_door(users, login, people):
+    c = login(users.commune_a)
+    assert c.get("/search/", {"q": "Lý\tThị"}).status_code == 200

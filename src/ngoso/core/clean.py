@@ -313,3 +313,52 @@ def safe_next(request, value, default: str) -> str:
                                                 require_https=request.is_secure()):
         return value
     return resolve_url(default)
+
+
+# --- every web request ----------------------------------------------------------------------------------
+
+def request_problem(request) -> tuple[str, str, int, str] | None:
+    """The first query-string or form value (or name) holding a control character: (where, name, position,
+    character), or None. New lines and tabs are allowed (any field may be a textarea); files are not read."""
+    sources = [("GET", request.GET)]
+    if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded",
+                                                              "multipart/form-data"):
+        try:
+            sources.append(("POST", request.POST))
+        except Exception:  # noqa: BLE001 - a body too large or broken is the view's (or Django's) to answer
+            pass
+    for where, data in sources:
+        for name, values in data.lists():
+            for value in (name, *values):
+                found = bad_character(value.replace("\r\n", "\n"), multiline=True)
+                if found is not None:
+                    return where, name, found[0], found[1]
+    return None
+
+
+class CleanInputMiddleware:
+    """Clean at the door for every page: a query string or form value with a control character (NUL, VT,
+    ESC, DEL, C1…) is refused with a 400 naming the field, before any view, search or database sees it.
+    Forms and services still check lengths and meaning; this is the one check no field needs to differ on."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        problem = request_problem(request)
+        if problem is None:
+            return self.get_response(request)
+        where, name, pos, ch = problem
+        vi = (f"Trường «{name[:60]}» có ký tự điều khiển {char_name(ch)} ở vị trí {pos + 1}; hãy xoá nó rồi gửi "
+              "lại (dữ liệu chưa được ghi)")
+        en = (f"The field '{name[:60]}' holds the control character {char_name(ch)} at position {pos + 1}; remove "
+              "it and send again (nothing was saved)")
+        if request.path.startswith("/api/"):
+            from ngoso.api.errors import response
+
+            return response(400, vi, en, {"field": name[:60], "in": where}, code="control_character")
+        from django.http import HttpResponseBadRequest
+        from django.utils.html import escape
+
+        return HttpResponseBadRequest(f'<!doctype html><html lang="vi"><meta charset="utf-8"><title>400</title>'
+                                      f'<p>{escape(vi)}</p><p lang="en">{escape(en)}</p></html>')
