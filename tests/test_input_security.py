@@ -620,3 +620,15 @@ def test_every_page_refuses_control_characters_at_the_door(users, login, area, m
 def test_new_lines_and_tabs_pass_the_door(users, login, people):
     c = login(users.commune_a)
     assert c.get("/search/", {"q": "Lý\tThị"}).status_code == 200
+
+
+def test_api_bodies_refuse_control_characters_where_they_are(users, login, area):
+    from ngoso.radio.models import Bulletin
+
+    c = login(users.commune_a)
+    for body, where in (({"title": "Tin", "category": "health", "place": "07351\x00"}, "place"),
+                        ({"title": "Tin", "category": "health\x1b", "place": "07351"}, "category"),
+                        ({"title": "Tin", "category": "health", "place": "07351", "x\x00": 1}, "x")):
+        r = c.post("/api/v1/radio/bulletins", json.dumps(body), content_type="application/json")
+        assert clear_json_error(r, 400, f"«{where}"), r.content[:300]
+    assert not Bulletin.objects.exists()

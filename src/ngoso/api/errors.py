@@ -26,7 +26,7 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-from ngoso.core.clean import CleanError, json_loads
+from ngoso.core.clean import CleanError, check_json_strings, json_loads
 
 log = logging.getLogger("ngoso.api")
 
@@ -92,8 +92,13 @@ def _json_safe(x):
 
 
 class StrictParser(Parser):
+    """The body of every ninja operation: strict JSON, and no control character in any key or string (the
+    sync push reads its own body and rejects such values record by record instead)."""
+
     def parse_body(self, request):
-        return json_loads(request.body)
+        data = json_loads(request.body)
+        check_json_strings(data)
+        return data
 
 
 def install(api) -> None:

@@ -286,6 +286,23 @@ def json_loads(body: bytes | str, max_depth: int = MAX_JSON_DEPTH):
     return data
 
 
+def check_json_strings(data, root: str = "") -> None:
+    """Refuse a control character in any key or string of a parsed JSON document (new lines and tabs pass),
+    naming where it is: «items[2].title»."""
+    stack = [(data, root)]
+    while stack:
+        x, where = stack.pop()
+        if isinstance(x, str):
+            check_characters(x.replace("\r\n", "\n"), where or "JSON", multiline=True)
+        elif isinstance(x, dict):
+            for k, v in x.items():
+                key = f"{where}.{k}" if where else str(k)
+                check_characters(str(k), key, multiline=False)
+                stack.append((v, key))
+        elif isinstance(x, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(x))
+
+
 def _depth(data) -> int:
     deepest, stack = 0, [(data, 1)]
     while stack:
