@@ -166,14 +166,10 @@ def datetime_(value, field: str, min_year: int = MIN_YEAR, max_year: int = MAX_Y
         raise CleanError(field, f"«{field}» phải là thời điểm ISO 8601 (chuỗi)", f"'{field}' must be an ISO 8601 string")
     try:
         dt = parse_datetime(value.strip())
-    except ValueError:
+    except ValueError:  # well formed, but not a real moment: 2026-02-30T10:00, 25:70
         dt = None
-        bad_date = True
-    else:
-        bad_date = False
     if dt is None:
-        raise CleanError(field, f"«{field}»: «{value[:40]}» không phải thời điểm có thật (YYYY-MM-DDTHH:MM)"
-                         if bad_date else f"«{field}»: «{value[:40]}» không phải thời điểm (YYYY-MM-DDTHH:MM)",
+        raise CleanError(field, f"«{field}»: «{value[:40]}» không phải thời điểm có thật (YYYY-MM-DDTHH:MM)",
                          f"'{field}': '{value[:40]}' is not a real moment (YYYY-MM-DDTHH:MM)")
     if not min_year <= dt.year <= max_year:
         raise CleanError(field, f"«{field}»: năm {dt.year} nằm ngoài {min_year}–{max_year}",
