@@ -119,6 +119,9 @@ def install(api) -> None:
             return response(400, "Không đọc được dữ liệu JSON gửi lên", "Cannot parse the JSON body", code="bad_json")
         if isinstance(exc, AuthenticationError):
             return response(exc.status_code)
+        if exc.status_code == 403 and "csrf" in str(exc.message).lower():
+            return response(403, "Thiếu hoặc sai mã chống giả mạo (CSRF); hãy tải lại trang rồi thử lại",
+                            "Missing or wrong CSRF token; reload the page and try again", code="csrf")
         vi, en = split(exc.message)
         return response(exc.status_code, vi, en)
 
