@@ -1,12 +1,22 @@
+from django import forms
 from django.contrib import admin
+
+from ngoso.core.clean import CleanFormMixin
 
 from . import permissions
 from .scope import scoped
 
 
+class CleanModelForm(CleanFormMixin, forms.ModelForm):
+    """Admin forms refuse control characters like every other door (ngoso.core.clean)."""
+
+
 class ScopedAdmin(admin.ModelAdmin):
-    """Admin pages go through the same scoping function as every other view, and write only where the
-    model's ``WRITE_ROLES`` allow (``accounts.permissions.can``), on top of Django's model permissions."""
+    """Admin pages go through the same scoping function as every other view, clean their input, and write
+    only where the model's ``WRITE_ROLES`` allow (``accounts.permissions.can``), on top of Django's model
+    permissions."""
+
+    form = CleanModelForm
 
     def get_queryset(self, request):
         return scoped(super().get_queryset(request), request.user)

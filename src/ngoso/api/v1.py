@@ -12,14 +12,26 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from ngoso.accounts.scope import can_see_place, scoped
+from ngoso.core import clean
 from ngoso.core.counts import counts_under
 from ngoso.core.stats import stats
-from ngoso.people.models import Resident
 from ngoso.people import privacy
+from ngoso.people.models import Resident
 from ngoso.people.search import LIMIT, SearchError, find_residents, restrict
 from ngoso.places.models import Place
 
-api = NinjaAPI(title="Ngõ Số API", version="1", urls_namespace="api-v1", auth=django_auth)
+from . import errors
+
+
+class Api(NinjaAPI):
+    """Every error documented on every operation (one JSON shape, ``api/errors.py``)."""
+
+    def get_openapi_schema(self, **kwargs):
+        return errors.document(super().get_openapi_schema(**kwargs))
+
+
+api = Api(title="Ngõ Số API", version="1", urls_namespace="api-v1", auth=django_auth, parser=errors.StrictParser())
+errors.install(api)
 
 
 class PlaceOut(Schema):
@@ -76,6 +88,7 @@ class ResidentHit(Schema):
 
 @api.get("/residents", response=list[ResidentHit], summary="Search residents in your area by name or phone")
 def search_residents(request, q: str):
+    q = clean.text(q, "q", max_length=100)
     if not privacy.may_open_people(request.user):
         raise HttpError(403, "Vai trò của bạn không xem dữ liệu cá nhân / your role does not see personal data")
     residents = scoped(Resident.objects.select_related("household__village"), request.user)

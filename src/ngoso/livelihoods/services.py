@@ -25,6 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ngoso.accounts import permissions
+from ngoso.core.clean import bad_character, char_name
+from ngoso.core.clean import max_length as field_max_length
 from ngoso.core.text import fold, phone_digits
 from ngoso.people.phones import PhoneError, normalize_phone
 from ngoso.people.targets import is_elderly
@@ -1037,8 +1039,13 @@ def import_articles(data: bytes, filename: str, user) -> list[FarmingArticle]:
             errors.append(f"{where}: " + _("topic must be one of %(v)s") % {"v": ", ".join(ArticleTopic.values)})
         if row["source_type"] not in SourceType.values:
             errors.append(f"{where}: " + _("source_type must be one of %(v)s") % {"v": ", ".join(SourceType.values)})
-        for k, limit in (("title", 160), ("subject", 80), ("summary", 300), ("body", 6000), ("source", 200)):
-            if len(row[k]) > limit:
+        for k in ("title", "subject", "summary", "body", "source"):
+            limit = field_max_length(FarmingArticle, k)
+            found = bad_character(row[k], multiline=k == "body")
+            if found is not None:
+                errors.append(f"{where}: " + _("%(k)s holds the control character %(c)s at position %(p)d; remove it")
+                              % {"k": k, "c": char_name(found[1]), "p": found[0] + 1})
+            elif len(row[k]) > limit:
                 errors.append(f"{where}: " + _("%(k)s is longer than %(n)d characters") % {"k": k, "n": limit})
         clean.append((slug, row))
     if errors:

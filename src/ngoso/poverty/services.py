@@ -12,7 +12,7 @@ from django.db.models import Q
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core.text import fold
-from ngoso.people.io import ImportFailed, RowError, find_columns, read_file
+from ngoso.people.io import ImportFailed, RowError, find_columns, fits, read_file
 from ngoso.people.models import Household, Resident
 from ngoso.people.targets import household_groups, resident_groups
 from ngoso.places.models import Level, Place
@@ -211,8 +211,10 @@ def import_sites(data: bytes, filename: str, user) -> int:
                 err(name, f"{name} «{get(key)}» không nằm trong Việt Nam", f"{name} '{get(key)}' is outside Vietnam")
                 val = None
             coords.append(val)
-        out.append(dict(code=code, kind=kind, village=v, name=get("name"), operator=get("operator"), technology=tech,
-                        location_type=get("location_type"), status=status, latitude=coords[0], longitude=coords[1]))
+        texts = {key: fits(AccessSite, key, get(key), lambda vi, en, c=SITE_COLUMNS[key][0]: err(c, vi, en),
+                           SITE_COLUMNS[key][0]) for key in ("code", "name", "operator", "location_type")}
+        out.append(dict(**texts, kind=kind, village=v, technology=tech, status=status, latitude=coords[0],
+                        longitude=coords[1]))
     if errors:
         raise ImportFailed(errors)
     with transaction.atomic():

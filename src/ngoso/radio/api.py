@@ -7,6 +7,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from ngoso.accounts.scope import can_see_place, scoped
+from ngoso.core import clean
 from ngoso.places.models import Place
 
 from . import services
@@ -62,8 +63,10 @@ def create(request, data: BulletinIn):
     if place is None or not can_see_place(request.user, place):
         raise HttpError(400, f"địa bàn «{data.place}» không hợp lệ / place not in your area")
     try:
-        b = services.create_bulletin(title=data.title, text=data.text, category=data.category, place=place,
-                                     author=request.user, priority=data.priority, source=data.source)
+        b = services.create_bulletin(title=clean.model_text(Bulletin, "title", data.title),
+                                     text=clean.model_text(Bulletin, "text", data.text), category=data.category,
+                                     place=place, author=request.user, priority=data.priority,
+                                     source=clean.model_text(Bulletin, "source", data.source))
     except services.RadioError as exc:
         raise HttpError(400, str(exc)) from None
     return {"id": b.pk, "status": b.status}

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ngoso.accounts.scope import can_see_place, get_scoped_or_404, scoped
+from ngoso.core.clean import safe_next
 from ngoso.people.io import ImportFailed
 from ngoso.places.models import Level, Place
 
@@ -366,7 +367,7 @@ def alert_ack(request, pk):
     alert = get_scoped_or_404(Alert.objects.all(), request.user, pk=pk)
     alert.acknowledged_at, alert.acknowledged_by = timezone.now(), request.user
     alert.save()
-    return redirect(request.POST.get("next") or "radio")
+    return redirect(safe_next(request, request.POST.get("next"), "radio"))
 
 
 def _report_args(request):
