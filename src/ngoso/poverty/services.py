@@ -404,20 +404,40 @@ def rates_xlsx(data: dict) -> bytes:
 
 # --- the map (no tiles: villages drawn from their own positions) -------------------------------------------
 
-def map_points(values: dict[int, float | None], villages: list[Place], width=340, height=300) -> list[dict]:
+def village_poor_rates(place: Place, year: int) -> dict[int, float | None]:
+    """Each village's poor rate (%) for ``year`` in one grouped query (the map of a province has thousands)."""
+    from django.db.models import Count, Q
+
+    rows = (within(PovertyReview.objects.filter(year=year), place).values("household__village_id")
+            .annotate(n=Count("id"), poor=Count("id", filter=Q(status="poor"))))
+    return {r["household__village_id"]: _rate(r["poor"], r["n"]) for r in rows}
+
+
+def _svg_number(x: float) -> str:
+    """A number for an SVG attribute: always a dot, never the locale's decimal comma."""
+    return f"{x:.1f}"
+
+
+def map_points(values: dict[int, float | None], villages: list[Place], width=340, height=300,
+               labels: dict[int, str] | None = None) -> list[dict]:
+    """Points of the offline village map; ``x``/``y``/``r`` are strings for SVG (never localised).
+
+    The dot shrinks as villages grow in number so that a province's thousands stay apart.
+    """
     pts = [v for v in villages if v.latitude is not None and v.longitude is not None]
     if not pts:
         return []
     lat0, lat1 = min(v.latitude for v in pts), max(v.latitude for v in pts)
     lon0, lon1 = min(v.longitude for v in pts), max(v.longitude for v in pts)
     span = max(lat1 - lat0, lon1 - lon0) or 0.01
+    radius = 5.0 if len(pts) <= 80 else 3.0 if len(pts) <= 400 else 1.8
     out = []
     for v in pts:
         val = values.get(v.pk)
-        out.append({"code": v.code, "name": v.name, "value": val,
-                    "x": round(10 + (v.longitude - lon0) / span * (width - 20), 1),
-                    "y": round(height - 10 - (v.latitude - lat0) / span * (height - 20), 1),
-                    "colour": _colour(val)})
+        out.append({"code": v.code, "name": v.name, "value": val, "label": (labels or {}).get(v.pk, ""),
+                    "x": _svg_number(10 + (v.longitude - lon0) / span * (width - 20)),
+                    "y": _svg_number(height - 10 - (v.latitude - lat0) / span * (height - 20)),
+                    "r": _svg_number(radius), "colour": _colour(val)})
     return out
 
 

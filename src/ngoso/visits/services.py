@@ -311,6 +311,16 @@ def _check_dates(visited_on, next_visit_on, today):
                              "The next visit is more than a year away")
 
 
+def check_not_empty(present, rows) -> None:
+    """A visit where nobody was present and nothing was recorded is not a visit: refused, not stored or counted
+    (the one rule for the form, the field app's sync and the API)."""
+    if not present and not rows:
+        raise VisitError("present", "Lượt thăm trống: chưa đánh dấu ai có mặt và chưa ghi kết quả kỹ năng nào, "
+                                    "nên không lưu. Hãy đánh dấu người có mặt hoặc ghi ít nhất một kỹ năng.",
+                         "Empty visit: nobody is marked present and no skill result is recorded, so it is not "
+                         "saved. Tick who was present or record at least one skill.")
+
+
 @dataclass
 class VisitIn:
     """One visit as sent by a form or a phone. References are pks or UUIDs (residents), pks or codes (skills)."""
@@ -425,6 +435,7 @@ def record_visits(user, items: list[VisitIn], *, source: str = Visit.Source.WEB,
                                  f"No household '{code}' in your area")
             _check_dates(it.visited_on, it.next_visit_on, today)
             present, rows = _resolve(hh, it, skills, by_code)
+            check_not_empty(present, rows)
         except VisitError as exc:
             out.status, out.error = "rejected", exc
             continue
@@ -674,12 +685,13 @@ def fixed_lastv_may_drop(visit: Visit, new_day) -> bool:
 # --- suggestions ------------------------------------------------------------------------------------------
 
 def next_skills(resident: Resident, limit: int = 3) -> list[Skill]:
-    """Skills to teach next: not yet done alone, every prerequisite done alone; catalogue order."""
+    """Skills to teach next (``skills.rules.offered``: level, prerequisites, age); catalogue order."""
+    from ngoso.skills.rules import age_in, offered
+
     levels = dict(ResidentSkill.objects.filter(resident=resident).values_list("skill_id", "level"))
     skills = list(Skill.objects.filter(catalogue__is_current=True).prefetch_related("prerequisites")
                   .order_by("area__order", "order"))
-    ready = [s for s in skills if levels.get(s.pk, 0) < Level.ALONE
-             and all(levels.get(p.pk) == Level.ALONE for p in s.prerequisites.all())]
+    ready = offered(skills, levels, age_in(resident.birth_year, timezone.localdate().year))
     # one started with help comes first: finish what was begun
     ready.sort(key=lambda s: (-(levels.get(s.pk, 0)), 0))
     return ready[:limit]

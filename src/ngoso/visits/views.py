@@ -51,6 +51,40 @@ def today(request):
     })
 
 
+SAVED_KEY = "visits_saved"  # session: {household code: [visit uuid, saved at ISO]} of forms saved lately
+SAVED_FOR = datetime.timedelta(hours=12)
+
+
+def _recently_saved(request, code) -> tuple[str, datetime.datetime] | None:
+    """The visit this browser saved for the household lately: browser Back then shows that form again
+    tied to the same UUID, so a second Save is recognised as the same visit, not stored twice."""
+    entry = request.session.get(SAVED_KEY, {}).get(code)
+    if not entry:
+        return None
+    at = datetime.datetime.fromisoformat(entry[1])
+    return (entry[0], at) if timezone.now() - at < SAVED_FOR else None
+
+
+def _remember_saved(request, code, visit_uuid) -> None:
+    saved = {k: v for k, v in request.session.get(SAVED_KEY, {}).items()
+             if timezone.now() - datetime.datetime.fromisoformat(v[1]) < SAVED_FOR}
+    saved[code] = [str(visit_uuid), timezone.now().isoformat()]
+    request.session[SAVED_KEY] = saved
+
+
+def _form_results(post, residents) -> list:
+    results = []
+    for r in residents:
+        for key, value in post.items():
+            if key.startswith(f"lvl-{r.pk}-") and value != "":
+                results.append(services.SkillResult(r.pk, int(key.rsplit("-", 1)[1]), int(value)))
+        extra_skill, extra_level = post.get(f"extra-{r.pk}"), post.get(f"extra-lvl-{r.pk}")
+        if extra_skill and extra_level not in (None, ""):
+            if not any(x.resident == r.pk and x.skill == int(extra_skill) for x in results):
+                results.append(services.SkillResult(r.pk, int(extra_skill), int(extra_level)))
+    return results
+
+
 @login_required
 def visit_form(request, code):
     hh = get_scoped_or_404(Household.objects.select_related("village"), request.user, code=code)
@@ -58,48 +92,58 @@ def visit_form(request, code):
         raise PermissionDenied
     residents = list(hh.residents.select_related("ethnicity").order_by("-relation", "birth_year"))
     today_ = timezone.localdate()
-    error = None
-    if request.method == "POST":
+    errors: dict[str, str] = {}
+    post = request.POST if request.method == "POST" else None
+    if post is not None:
         try:
-            results = []
-            for r in residents:
-                for key, value in request.POST.items():
-                    if key.startswith(f"lvl-{r.pk}-") and value != "":
-                        results.append(services.SkillResult(r.pk, int(key.rsplit("-", 1)[1]), int(value)))
-                extra_skill, extra_level = request.POST.get(f"extra-{r.pk}"), request.POST.get(f"extra-lvl-{r.pk}")
-                if extra_skill and extra_level not in (None, ""):
-                    if not any(x.resident == r.pk and x.skill == int(extra_skill) for x in results):
-                        results.append(services.SkillResult(r.pk, int(extra_skill), int(extra_level)))
-            present = [int(p) for p in request.POST.getlist("present")]
+            results = _form_results(post, residents)
+            present = [int(p) for p in post.getlist("present")]
+            visit_uuid = _uuid_or_none(post.get("uuid"))
             visit, created = services.record_visit(
-                request.user, hh, visited_on=_parse_date(request.POST.get("visited_on"), "visited_on") or today_,
-                present=present, results=results, note=_note(request.POST.get("note", "")),
-                next_visit_on=_parse_date(request.POST.get("next_visit_on"), "next_visit_on"),
-                uuid=_uuid_or_none(request.POST.get("uuid")))
+                request.user, hh, visited_on=_parse_date(post.get("visited_on"), "visited_on") or today_,
+                present=present, results=results, note=_note(post.get("note", "")),
+                next_visit_on=_parse_date(post.get("next_visit_on"), "next_visit_on"), uuid=visit_uuid)
         except services.VisitError as exc:
-            error = exc.en if get_language() == "en" else exc.vi
+            errors[exc.field] = exc.en if get_language() == "en" else exc.vi
         except ValueError:
-            error = _("The form was damaged; please try again.")
+            errors["form"] = _("The form was damaged; please try again.")
         else:
+            _remember_saved(request, hh.code, visit.uuid)
             if created:
                 messages.success(request, _("Visit recorded: %(n)d skill results.") % {"n": visit.skill_records.count()})
             else:
                 messages.info(request, _("This visit was already recorded."))
-            return redirect(safe_next(request, request.POST.get("next"), "today"))
+            return redirect(safe_next(request, post.get("next"), "today"))
+    saved = None if post is not None or request.GET.get("new") else _recently_saved(request, hh.code)
+    form_uuid = (post.get("uuid") if post is not None else None) or (saved[0] if saved else uuidlib.uuid4())
     rows = []
     levels = services.levels_by_resident(residents)
     from ngoso.lessons import services as lessons
 
+    present = {p for p in post.getlist("present")} if post is not None else {str(r.pk) for r in residents
+                                                                              if r.relation == "head"}
     for r in residents:
         suggested = services.next_skills(r)
-        rows.append({"r": r, "suggested": suggested, "levels": levels.get(r.pk, {}),
-                     "aud": lessons.audience_for(r), "lang": lessons.language_for(r)})
+        rows.append({
+            "r": r, "levels": levels.get(r.pk, {}), "aud": lessons.audience_for(r), "lang": lessons.language_for(r),
+            "present": str(r.pk) in present,
+            "suggested": [{"s": s, "choices": [(v, label, post is not None and post.get(f"lvl-{r.pk}-{s.pk}") == str(v))
+                                               for v, label in Level.choices]} for s in suggested],
+            "extra_skill": post.get(f"extra-{r.pk}", "") if post is not None else "",
+            "extra_choices": [(v, label, post is not None and post.get(f"extra-lvl-{r.pk}") == str(v))
+                              for v, label in Level.choices],
+        })
+    main_errors = [m for f, m in errors.items() if f not in ("visited_on", "next_visit_on", "note", "present")]
     return render(request, "visits/visit_form.html", {
-        "hh": hh, "rows": rows, "today": today_, "error": error, "uuid": request.POST.get("uuid") or uuidlib.uuid4(),
-        "next_default": today_ + datetime.timedelta(days=services.DEFAULT_NEXT_VISIT_DAYS),
+        "hh": hh, "head": next((r for r in residents if r.relation == "head"), residents[0] if residents else None),
+        "rows": rows, "today": today_, "errors": errors, "main_errors": main_errors, "uuid": form_uuid,
+        "saved_at": saved[1] if saved else None,
+        "note": post.get("note", "") if post is not None else "",
+        "visited_on": post.get("visited_on", "") if post is not None else today_.isoformat(),
+        "next_visit_on": (post.get("next_visit_on", "") if post is not None else
+                          (today_ + datetime.timedelta(days=services.DEFAULT_NEXT_VISIT_DAYS)).isoformat()),
         "all_skills": Skill.objects.filter(catalogue__is_current=True).order_by("area__order", "order"),
-        "level_choices": Level.choices, "post": request.POST if request.method == "POST" else None,
-        "next": request.GET.get("next", ""),
+        "next": post.get("next", "") if post is not None else request.GET.get("next", ""),
     })
 
 
@@ -215,14 +259,18 @@ def place_dashboard(request, code):
     if not can_see_place(request.user, place):
         raise PermissionDenied
     data = dash.dashboard(place)
+    from ngoso.core.charts import bar_chart
+
     weeks = data["visits"]["weeks"]
-    peak = max([w["visits"] for w in weeks] + [1])
-    bars = [{"week": w["week"], "visits": w["visits"], "x": i * 10, "h": round(68 * w["visits"] / peak, 1),
-             "y": round(70 - 68 * w["visits"] / peak, 1)} for i, w in enumerate(weeks)]
+    chart = bar_chart([(w["week"], _day_month(w["week"]), w["visits"]) for w in weeks])
     return render(request, "visits/dashboard.html", {
-        "place": place, "d": data, "bars": bars, "en": get_language() == "en",
+        "place": place, "d": data, "chart": chart, "en": get_language() == "en",
         "group_labels": dash.GROUP_LABELS,
     })
+
+
+def _day_month(iso: str) -> str:
+    return f"{iso[8:10]}/{iso[5:7]}"
 
 
 @login_required

@@ -176,7 +176,10 @@
   function nextSkills(resident) {
     const cat = state.catalogue ? state.catalogue.skills : [];
     const lv = resident.levels || {};
-    return cat.filter((s) => (lv[s.code] || 0) < 2 && s.prerequisites.every((p) => lv[p] === 2))
+    // the server's rule (skills.rules.offered): not yet alone, prerequisites done alone, old enough
+    const age = resident.birth_year ? new Date().getFullYear() - resident.birth_year : null;
+    return cat.filter((s) => (lv[s.code] || 0) < 2 && s.prerequisites.every((p) => lv[p] === 2)
+        && (age === null || age >= (s.min_age || 0)))
       .sort((a, b) => (lv[b.code] || 0) - (lv[a.code] || 0)).slice(0, 3);
   }
 

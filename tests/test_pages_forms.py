@@ -1,0 +1,95 @@
+"""Issue 18 (pages and forms): pictures that draw in Vietnamese, forms that keep work, leaders who see first."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+SVG_NUMBER_ATTRS = ("x", "y", "x1", "x2", "y1", "y2", "cx", "cy", "r", "width", "height", "stroke-width", "font-size")
+
+
+def svg_attr_problems(html: str) -> list[str]:
+    """Every numeric attribute inside an <svg> must be a plain number with a dot (SVG cannot read '19,5')."""
+    bad = []
+    for svg in re.findall(r"<svg\b.*?</svg>", html, flags=re.S):
+        for name, value in re.findall(r'\s([a-z-]+)="([^"]*)"', svg):
+            if name in SVG_NUMBER_ATTRS and not re.fullmatch(r"-?\d+(\.\d+)?", value):
+                bad.append(f'{name}="{value}"')
+            if name == "viewBox" and not re.fullmatch(r"[\d. -]+", value):
+                bad.append(f'{name}="{value}"')
+    return bad
+
+
+def _vi(client):
+    client.cookies["django_language"] = "vi"
+    return client
+
+
+def test_dashboard_chart_numbers_never_localised(login, people, users):
+    """Before: the bars were written `y="70,0"` in Vietnamese and Chromium drew nothing."""
+    from ngoso.teams.models import Member, Membership, Team
+    from ngoso.visits import services
+
+    team = Team.objects.create(place=people.h1.village, level="village", name="Tổ")
+    m = Member.objects.create(place=people.h1.village, full_name="Phạm Thị Viên", user=users.member)
+    Membership.objects.create(member=m, team=team, role="member", started_on="2024-01-01")
+    services.record_visit(users.member, people.h1, visited_on=datetime.date.today(), present=[people.r1.pk], results=[
+        services.SkillResult(people.r1.pk, services.next_skills(people.r1)[0].pk, 2)], note="")
+    c = _vi(login(users.commune_a))
+    html = c.get("/places/07351/dashboard/").content.decode()
+    assert "<svg" in html and "<rect" in html
+    assert svg_attr_problems(html) == []
+    # a title, a value axis and a table view with the same numbers
+    assert 'class="axis"' in html and 'class="tick"' in html and 'class="table-view"' in html
+    assert re.search(r'data-k="visits\.weeks\[\d{4}-\d\d-\d\d\]\.visits" data-v="1"', html)
+
+
+def test_chart_helper_numbers():
+    from ngoso.core.charts import bar_chart, nice_max, svg_number
+
+    assert svg_number(19.5) == "19.5" and svg_number(24.0) == "24" and svg_number(1 / 3) == "0.3"
+    assert [nice_max(x) for x in (0, 1, 3, 7, 12, 51, 100)] == [1, 1, 5, 10, 20, 100, 100]
+    ch = bar_chart([("a", "A", 0), ("b", "B", 4), ("c", "C", 10)])
+    assert [b["h"] for b in ch["bars"]][0] == "0" and float(ch["bars"][2]["h"]) > float(ch["bars"][1]["h"]) > 0
+    assert [t["text"] for t in ch["y_ticks"]] == ["0", "5", "10"]
+
+
+def _province_of_villages(area, n):
+    from ngoso.places.services import add_village
+
+    villages = []
+    for i in range(n):
+        v = add_village(area.a, f"Thôn số {i + 1}")
+        v.latitude, v.longitude = 21.0 + (i % 10) * 0.01, 106.0 + (i // 10) * 0.01
+        v.save(update_fields=["latitude", "longitude"])
+        villages.append(v)
+    return villages
+
+
+def test_poverty_map_coloured_above_80_villages_and_numbers_unlocalised(login, area, users):
+    """Before: above 80 villages every dot was grey (rates were not computed) and cx/cy had commas."""
+    from ngoso.people.models import Household
+    from ngoso.poverty.models import PovertyReview
+
+    villages = _province_of_villages(area, 90)
+    for i, v in enumerate(villages):
+        h = Household.objects.create(code=f"P{i}", village=v)
+        PovertyReview.objects.create(household=h, year=2025, standard="2022-2025", area_type="rural", income=1,
+                                     status="poor" if i % 2 else "not_poor")
+    c = _vi(login(users.commune_a))
+    html = c.get("/places/07351/poverty/?year=2025").content.decode()
+    dots = re.findall(r'<circle [^>]*fill="(#[0-9a-f]{6})"', html)
+    assert len(dots) == 90
+    assert "#9aa3ad" not in dots  # every village reviewed: none grey
+    assert svg_attr_problems(html) == []
+    assert "Xem dạng bảng" in html and "100,0 %" in html
+
+
+def test_access_map_numbers_unlocalised(login, area, users):
+    _province_of_villages(area, 5)
+    html = _vi(login(users.commune_a)).get("/places/07351/access/").content.decode()
+    assert html.count("<circle") == 5 and svg_attr_problems(html) == []
