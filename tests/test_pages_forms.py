@@ -93,3 +93,93 @@ def test_access_map_numbers_unlocalised(login, area, users):
     _province_of_villages(area, 5)
     html = _vi(login(users.commune_a)).get("/places/07351/access/").content.decode()
     assert html.count("<circle") == 5 and svg_attr_problems(html) == []
+
+
+# --- forms that keep work ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def member_team(people, users):
+    from ngoso.teams.models import Member, Membership, Team
+
+    team = Team.objects.create(place=people.h1.village, level="village", name="Tổ")
+    m = Member.objects.create(place=people.h1.village, full_name="Phạm Thị Viên", user=users.member)
+    Membership.objects.create(member=m, team=team, role="member", started_on="2024-01-01")
+    return team, m
+
+
+def test_visit_form_keeps_what_was_entered_after_an_error(login, people, users, member_team):
+    """Before: after a date error the form came back empty (levels, note, dates gone)."""
+    import uuid
+
+    from ngoso.visits import services
+    from ngoso.visits.models import Visit
+
+    c = _vi(login(users.member))
+    sk = services.next_skills(people.r1)[0]
+    u = str(uuid.uuid4())
+    today = datetime.date.today()
+    post = {"uuid": u, "present": [people.r1.pk, people.r2.pk], f"lvl-{people.r1.pk}-{sk.pk}": "1",
+            "note": "Bà Lý học nhanh", "visited_on": today.isoformat(),
+            "next_visit_on": (today - datetime.timedelta(days=3)).isoformat()}
+    html = c.post("/visit/H1/", post).content.decode()
+    assert Visit.objects.count() == 0
+    assert f'value="{u}"' in html  # the same visit
+    assert re.search(rf'name="lvl-{people.r1.pk}-{sk.pk}" value="1" checked', html)
+    assert re.search(rf'name="present" value="{people.r2.pk}" checked', html)
+    assert ">Bà Lý học nhanh</textarea>" in html
+    assert f'name="next_visit_on" value="{post["next_visit_on"]}"' in html
+    # the error stands beside its field
+    assert re.search(r'id="err-next_visit_on">Ngày hẹn thăm lại phải sau ngày thăm<', html)
+    assert c.post("/visit/H1/", dict(post, next_visit_on="")).status_code == 302
+    assert Visit.objects.get().note == "Bà Lý học nhanh"
+
+
+def test_empty_visit_refused_everywhere(login, people, users, member_team):
+    """Before: a visit with nobody present and no result was stored and counted."""
+    import uuid
+
+    from ngoso.visits import services
+    from ngoso.visits.models import Visit
+
+    c = _vi(login(users.member))
+    html = c.post("/visit/H1/", {"uuid": str(uuid.uuid4()), "visited_on": datetime.date.today().isoformat(),
+                                 "note": "vắng nhà"}).content.decode()
+    assert "Lượt thăm trống" in html and 'id="err-present"' in html and Visit.objects.count() == 0
+    out = services.record_visits(users.member, [services.VisitIn("H1", datetime.date.today())])
+    assert out[0].status == "rejected" and out[0].error.field == "present" and Visit.objects.count() == 0
+
+
+def test_back_after_save_then_save_again_stores_no_duplicate(login, people, users, member_team):
+    """Before: browser Back re-rendered the form with a fresh UUID, and Save stored a second visit."""
+    from ngoso.visits.models import Visit
+
+    c = _vi(login(users.member))
+    first = c.get("/visit/H1/").content.decode()
+    u = re.search(r'name="uuid" value="([^"]+)"', first).group(1)
+    post = {"uuid": u, "present": [people.r1.pk], "visited_on": datetime.date.today().isoformat()}
+    assert c.post("/visit/H1/", post).status_code == 302
+    again = c.get("/visit/H1/").content.decode()  # Back (the page fetched again)
+    assert re.search(r'name="uuid" value="([^"]+)"', again).group(1) == u and 'id="already-saved"' in again
+    assert c.post("/visit/H1/", post).status_code == 302 and Visit.objects.count() == 1
+    fresh = c.get("/visit/H1/?new=1").content.decode()
+    assert re.search(r'name="uuid" value="([^"]+)"', fresh).group(1) != u
+
+
+def test_a_baby_is_not_offered_using_a_smartphone(people):
+    """Before: next_skills offered 'using a smartphone' to a resident born this year."""
+    from ngoso.people.models import Resident
+    from ngoso.skills.models import Skill
+    from ngoso.visits import services
+
+    baby = Resident.objects.create(household=people.h1, full_name="Bé Na", sex="female",
+                                   birth_year=datetime.date.today().year, relation="child",
+                                   ethnicity=people.r1.ethnicity)
+    assert services.next_skills(baby) == []
+    child = Resident.objects.create(household=people.h1, full_name="Cháu Nam", sex="male",
+                                    birth_year=datetime.date.today().year - 8, relation="child",
+                                    ethnicity=people.r1.ethnicity)
+    offered = [s.code for s in services.next_skills(child, limit=50)]
+    assert "smartphone-basics" in offered
+    # a child who uses a smartphone alone is still not offered a bank app (15 and over)
+    assert Skill.objects.get(catalogue__is_current=True, code="bank-app").min_age == 15
+    assert "smartphone-basics" in [s.code for s in services.next_skills(people.r1, limit=50)]
