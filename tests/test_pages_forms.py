@@ -183,3 +183,45 @@ def test_a_baby_is_not_offered_using_a_smartphone(people):
     # a child who uses a smartphone alone is still not offered a bank app (15 and over)
     assert Skill.objects.get(catalogue__is_current=True, code="bank-app").min_age == 15
     assert "smartphone-basics" in [s.code for s in services.next_skills(people.r1, limit=50)]
+
+
+# --- leaders see before they act; counts link to what they count ------------------------------------------
+
+def _visit(user, hh, resident, on, next_on):
+    from ngoso.visits import services
+
+    services.record_visit(user, hh, visited_on=on, present=[resident.pk], next_visit_on=next_on)
+
+
+def test_next_7_days_holds_no_past_date_and_overdue_counts_link_to_their_households(login, people, users,
+                                                                                     member_team, area):
+    """Before: 'Follow-ups in the next 7 days' listed dates months past; the team page's overdue count had no link."""
+    from ngoso.people.models import Household, Resident
+    from ngoso.visits import services
+
+    team, m = member_team
+    h4 = Household.objects.create(code="H4", village=area.va1)
+    r4 = Resident.objects.create(household=h4, full_name="Lê Văn Tư", sex="male", birth_year=1960, relation="head",
+                                 ethnicity=people.r1.ethnicity)
+    services.assign(users.leader, [people.h1, h4], m)
+    today = datetime.date.today()
+    _visit(users.member, people.h1, people.r1, today - datetime.timedelta(days=100), today - datetime.timedelta(days=90))
+    _visit(users.member, h4, r4, today, today + datetime.timedelta(days=3))
+    assert [s.household.code for s in services.followups(m)] == ["H4"]
+    assert [s.household.code for s in services.followups(m, kind="overdue")] == ["H1"]
+    page = login(users.member).get("/today/").content.decode()
+    upcoming = page[page.index('id="upcoming"'):]
+    assert "Lê Văn Tư" in upcoming and "Nguyễn Thị Lý" not in upcoming
+    assert "Nguyễn Thị Lý" in page[page.index('id="overdue"'):page.index('id="upcoming"')]
+    c = login(users.leader)
+    team_html = c.get(f"/teams/{team.pk}/").content.decode()
+    link = f"/teams/{team.pk}/followups/?kind=overdue&amp;member={m.pk}"
+    assert f'<a href="{link}">1</a>' in team_html
+    listed = c.get(link.replace("&amp;", "&")).content.decode()
+    assert "/households/H1/" in listed and "/households/H4/" not in listed
+    # each list once (before: devices, conflicts and visits were printed twice)
+    h2 = re.findall(r"<h2>(.*?)</h2>", team_html)
+    assert len(h2) == len(set(h2)) >= 3
+    hh = c.get("/households/H1/").content.decode()
+    h2 = re.findall(r"<h2>(.*?)</h2>", hh)
+    assert len(h2) == len(set(h2)) and "Lượt thăm" in h2

@@ -35,6 +35,7 @@ urlpatterns = [
     path("teams/", visits.my_team, name="my_team"),
     path("teams/<int:pk>/", visits.team_page, name="team"),
     path("teams/<int:pk>/assign/", visits.assign_page, name="assign"),
+    path("teams/<int:pk>/followups/", visits.team_followups, name="team_followups"),
     path("places/<str:code>/dashboard/", visits.place_dashboard, name="dashboard"),
     path("places/<str:code>/dashboard.xlsx", visits.place_dashboard_xlsx, name="dashboard_xlsx"),
     path("places/<str:code>/access/", poverty.access_page, name="access"),

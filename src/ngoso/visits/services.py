@@ -727,20 +727,36 @@ def team_activity(team: Team, today=None) -> list[MemberActivity]:
     loads = member_loads(members)
     due = Counter()
     overdue = Counter()
-    for mid, nxt in HouseholdStatus.objects.filter(household__assignments__member_id__in=ids,
-                                                   household__assignments__ended_on__isnull=True,
-                                                   next_visit_on__lte=today) \
-            .values_list("household__assignments__member_id", "next_visit_on"):
+    for mid, nxt in _followup_rows(ids, today, "due").values_list("household__assignments__member_id",
+                                                                   "next_visit_on"):
         (due if nxt == today else overdue)[mid] += 1
     return [MemberActivity(m, loads.get(m.pk, 0), v7.get(m.pk, 0), v30.get(m.pk, 0), last.get(m.pk),
                            due[m.pk], overdue[m.pk]) for m in members]
 
 
-def followups(member: Member, today=None):
-    """The member's households with a follow-up date: overdue first, then due today and coming soon."""
+FOLLOWUP_KINDS = ("overdue", "today", "due", "upcoming")
+
+
+def _followup_rows(member_ids, today, kind: str):
+    """Follow-up dates of the members' assigned households, by kind: ``overdue`` (before today), ``today``,
+    ``due`` (today or before), ``upcoming`` (today to 7 days ahead). The one rule behind the member's
+    day, the team page's counts and the lists those counts link to."""
+    qs = HouseholdStatus.objects.filter(household__assignments__member_id__in=member_ids,
+                                        household__assignments__ended_on__isnull=True, next_visit_on__isnull=False)
+    if kind == "overdue":
+        return qs.filter(next_visit_on__lt=today)
+    if kind == "today":
+        return qs.filter(next_visit_on=today)
+    if kind == "due":
+        return qs.filter(next_visit_on__lte=today)
+    if kind == "upcoming":
+        return qs.filter(next_visit_on__gte=today, next_visit_on__lte=today + datetime.timedelta(days=7))
+    raise ValueError(kind)
+
+
+def followups(member: Member, today=None, kind: str = "upcoming"):
+    """The member's households with a follow-up date of this ``kind`` (see ``_followup_rows``), soonest first;
+    "in the next 7 days" holds no date already past: those are ``overdue``."""
     today = today or timezone.localdate()
-    return (HouseholdStatus.objects.filter(household__assignments__member=member,
-                                           household__assignments__ended_on__isnull=True,
-                                           next_visit_on__isnull=False,
-                                           next_visit_on__lte=today + datetime.timedelta(days=7))
-            .select_related("household__village").order_by("next_visit_on"))
+    return (_followup_rows([member.pk], today, kind).select_related("household__village")
+            .prefetch_related("household__residents").order_by("next_visit_on", "household__code"))

@@ -47,7 +47,8 @@ def today(request):
         return render(request, "visits/today.html", {"member": None})
     plan = services.todays_list(member)
     return render(request, "visits/today.html", {
-        "member": member, "plan": plan, "followups": services.followups(member), "en": get_language() == "en",
+        "member": member, "plan": plan, "followups": services.followups(member),
+        "overdue": services.followups(member, kind="overdue"), "en": get_language() == "en",
     })
 
 
@@ -207,6 +208,24 @@ def team_page(request, pk):
         "team": team, "activity": activity, "quiet": [a for a in activity if a.quiet],
         "can_manage": request.user.can("manage_teams"), "quiet_days": services.QUIET_DAYS,
     })
+
+
+@login_required
+def team_followups(request, pk):
+    """The households behind a count on the team page (overdue or due today), per member or for all."""
+    team = _team_for(request, pk)
+    kind = request.GET.get("kind", "overdue")
+    if kind not in services.FOLLOWUP_KINDS:
+        kind = "overdue"
+    members = services.team_members(team)
+    chosen = [m for m in members if str(m.pk) == request.GET.get("member")] or members
+    rows = []
+    for m in chosen:
+        rows += [(m, st) for st in services.followups(m, kind=kind)]
+    rows.sort(key=lambda x: (x[1].next_visit_on, x[1].household.code))
+    return render(request, "visits/team_followups.html", {
+        "team": team, "kind": kind, "rows": rows, "member": chosen[0] if len(chosen) == 1 else None,
+        "today": timezone.localdate()})
 
 
 @login_required
