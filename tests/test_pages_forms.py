@@ -274,3 +274,43 @@ def test_a_csv_from_vietnamese_excel_is_read(area, users):
     r = import_people(data, "excel.csv", users.commune_a)
     assert r.residents_created == 1
     assert Resident.objects.get().full_name == "Phạm Thị Hường"
+
+
+# --- the handout batch: choose before printing ------------------------------------------------------------------
+
+def test_handout_batch_choose_then_print_only_what_is_ticked(login, people, users, member_team, area):
+    """Before: the batch printed every resident's two next lessons for every household, with no way to choose
+    (138 pages for 12 households)."""
+    import io
+
+    from pypdf import PdfReader
+
+    from ngoso.lessons import services as L
+    from ngoso.people.models import Household, Resident
+    from ngoso.visits import services
+
+    team, m = member_team
+    h4 = Household.objects.create(code="H4", village=area.va1, house_number="20")
+    Resident.objects.create(household=h4, full_name="Lê Văn Tư", sex="male", birth_year=1960, relation="head",
+                            ethnicity=people.r1.ethnicity)
+    services.assign(users.leader, [people.h1, h4], m)
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    c = login(users.member)
+    page = c.get("/today/").content.decode()
+    assert "/lessons/print/choose/" in page
+    choose = c.get("/lessons/print/choose/").content.decode()
+    assert choose.count('name="household"') == 2 and "Lê Văn Tư" in choose and "Nguyễn Thị Lý" in choose
+    everything = L.tomorrow_batch(users.member, day=tomorrow, base_url="http://t", per_resident=2)
+    one_house = L.tomorrow_batch(users.member, day=tomorrow, base_url="http://t", per_resident=1, households={"H4"})
+    assert (everything.households, one_house.households, one_house.lessons) == (2, 1, 1)
+    pages_all = len(PdfReader(io.BytesIO(everything.pdf)).pages)
+    pages_one = len(PdfReader(io.BytesIO(one_house.pdf)).pages)
+    assert pages_one < pages_all
+    print(f"handout pages: {pages_all} for {everything.lessons} lessons; {pages_one} for {one_house.lessons}")
+    # through the page's form: only the ticked household and skill
+    sk = services.next_skills(people.r1)[0]
+    r = c.get("/lessons/print/", {"chosen": "1", "day": tomorrow.isoformat(), "per": "1", "household": "H1",
+                                  "skill": sk.code, "size": "A5"})
+    assert r.status_code == 200 and r["X-Households"] == "1"
+    nothing = c.get("/lessons/print/", {"chosen": "1", "day": tomorrow.isoformat(), "per": "1"})
+    assert nothing.status_code == 404  # nothing ticked: told so, no empty PDF

@@ -47,6 +47,7 @@ urlpatterns = [
     path("lessons/translations/", lessons.translations, name="lesson_translations"),
     path("lessons/translations/template.xlsx", lessons.translation_template, name="lesson_translation_template"),
     path("lessons/print/", lessons.tomorrow, name="lesson_batch"),
+    path("lessons/print/choose/", lessons.tomorrow_choose, name="lesson_batch_choose"),
     path("lessons/<slug:skill>/", lessons.lesson, name="lesson"),
     path("lessons/<slug:skill>/audio/<slug:audience>/<slug:part>.ogg", lessons.audio, name="lesson_audio"),
     path("lessons/<slug:skill>/handout.pdf", lessons.handout, name="lesson_handout"),
