@@ -24,7 +24,7 @@ from tests.test_browser import ARGS, CHROMIUM
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROLES = ["tinh", "xa_a", "radio_a", "leader_a1", "member_a1", "viewer_a"]
-MAX_PAGES = 30           # per role and size, after grouping pages of one kind (see ``_kind``)
+MAX_PAGES = 80           # per role and size, after grouping pages of one kind (see ``_kind``)
 SLOW_S = 1.0
 
 SKIP = re.compile(r"/logout|/admin/|/api/|/static/|/media/|\.(xlsx|pdf|csv|json|svg|png|jpg|webp|wav|mp3|ogg|zip)"
@@ -45,14 +45,23 @@ VIETNAMESE_WORDS = ["được", "không", "của", "những", "chưa", "Lượt 
 # ONE list of problems known on pages outside issue 18's pages-and-forms part, each with its reason:
 # (path pattern, kind of problem, language or "*") -> reason. Kinds: console, request, overflow, svg,
 # english, vietnamese, slow.
+ITEM10 = "English incomplete: issue 18 item 10 (translations), another branch"
 KNOWN: dict[tuple[str, str, str], str] = {
+    (r"/teams/(\*/)?", "english", "vi"): "team page: 'Field app', 'last seen', 'Revoke' untranslated — " + ITEM10,
+    (r"/(places/\*/)?", "vietnamese", "en"): "place page: the links 'Hộ nghèo', 'Tiếp cận' — " + ITEM10,
+    (r"/app/", "vietnamese", "en"): "the field app is written in Vietnamese only — " + ITEM10,
+    (r"/radio/.*", "vietnamese", "en"): "radio pages in Vietnamese only — items 5 and 10, the radio branch",
+    (r"/places/\*/(access|poverty)/", "vietnamese", "en"): "access and poverty pages in Vietnamese only — " + ITEM10,
+    (r"/lessons/translations/", "vietnamese", "en"): "translations page: Vietnamese labels — " + ITEM10,
+    (r"/livelihoods/articles/(\*/)?", "vietnamese", "en"):
+        "farming articles are Vietnamese content (data, no English version): not interface words",
 }
 
 
 def _kind(url: str) -> str:
     """Pages of one kind share a pattern: path segments holding digits or codes become '*'."""
     path = urlsplit(url).path
-    return "/".join("*" if re.search(r"\d", seg) or len(seg) > 24 else seg for seg in path.split("/"))
+    return "/".join("*" if re.search(r"\d", seg) or "-" in seg or len(seg) > 24 else seg for seg in path.split("/"))
 
 
 def _known(path: str, kind: str, lang: str) -> str | None:
@@ -148,7 +157,10 @@ def browser():
 
 
 def _crawl(browser, base: str, username: str, lang: str, viewport: dict, problems: list, seen_known: set,
-           visited_kinds: dict) -> int:
+           visited_kinds: dict, kinds: set) -> int:
+    """One role in one language and size: log in, then open pages breadth-first from the landing page and the
+    menu. ``kinds`` is shared by the roles of one language: a kind of page one role has looked at is not
+    opened again by the next (which keeps the sweep near a minute), but every role's own menu is."""
     mobile = viewport["width"] < 500
     ctx = browser.new_context(viewport=viewport, is_mobile=mobile, has_touch=mobile,
                               locale="vi-VN" if lang == "vi" else "en-GB")
@@ -159,8 +171,9 @@ def _crawl(browser, base: str, username: str, lang: str, viewport: dict, problem
     events: list[tuple[str, str]] = []
     page.on("console", lambda m: events.append(("console", m.text)) if m.type == "error" else None)
     page.on("pageerror", lambda e: events.append(("console", str(e))))
+    # (a request cut short because the crawl moved on, e.g. the field app's sync, is not a failure)
     page.on("requestfailed", lambda r: events.append(("request", f"{r.url}: {r.failure}"))
-            if not r.url.endswith(("/sw.js",)) else None)
+            if "ERR_ABORTED" not in (r.failure or "") else None)
     page.on("response", lambda r: events.append(("request", f"{r.status} {r.url}"))
             if r.status >= 400 and r.url.startswith(base) else None)
     page.goto(f"{base}/login/")
@@ -168,24 +181,28 @@ def _crawl(browser, base: str, username: str, lang: str, viewport: dict, problem
     page.fill("input[name=password]", PASSWORD)
     page.click("button.primary")
     page.wait_for_load_state()
-    queue = [page.url] + [urljoin(base, h) for h in page.eval_on_selector_all(".menu a", "els => els.map(e => e.href)")]
-    kinds: set[str] = set()
+    landing = page.url
+    menu = [urljoin(base, h) for h in page.eval_on_selector_all(".menu a", "els => els.map(e => e.href)")]
+    queue = [landing] + menu
+    mine = {_kind(u) for u in queue}  # this role's own menu is opened even when another role saw the kind
     opened = 0
     while queue and opened < MAX_PAGES:
         url = queue.pop(0).split("#")[0]
         if not url.startswith(base) or SKIP.search(urlsplit(url).path + ("?" + urlsplit(url).query if urlsplit(url).query else "")):
             continue
         kind = _kind(url)
-        if kind in kinds:
+        if kind in kinds and kind not in mine:
             continue
         kinds.add(kind)
+        mine.discard(kind)
         events.clear()
         current["url"] = url
         started = time.monotonic()
         try:
             resp = page.goto(url, wait_until="load", timeout=15000)
         except Exception as exc:  # noqa: BLE001 — a page that does not load is a problem to report
-            problems.append((username, lang, kind, "request", f"{url}: {exc}"))
+            if "Download is starting" not in str(exc):  # a file, not a page
+                problems.append((username, lang, kind, "request", f"{url}: {str(exc).splitlines()[0]}"))
             continue
         elapsed = time.monotonic() - started
         opened += 1
@@ -210,6 +227,8 @@ def _crawl(browser, base: str, username: str, lang: str, viewport: dict, problem
         for href in got["links"]:
             if href.startswith(base) and _kind(href) not in kinds:
                 queue.append(href)
+    if queue and opened >= MAX_PAGES:
+        problems.append((username, lang, "-", "bound", f"stopped at {MAX_PAGES} pages with {len(queue)} links left"))
     ctx.close()
     return opened
 
@@ -221,15 +240,17 @@ def test_every_page_as_every_role_in_both_languages(live_server, sweep_data, use
     started = time.monotonic()
     counts = {}
     for lang, viewport in (("vi", {"width": 360, "height": 740}), ("en", {"width": 1366, "height": 768})):
+        kinds: set = set()
         for username in ROLES:
             counts[(username, lang)] = _crawl(browser, live_server.url, username, lang, viewport, problems,
-                                              seen_known, visited)
+                                              seen_known, visited, kinds)
     took = time.monotonic() - started
     print(f"\nsweep: {sum(counts.values())} pages ({len(visited)} kinds) in {took:.1f} s; "
           + ", ".join(f"{u}/{lg}: {n}" for (u, lg), n in counts.items()))
+    print("sweep: kinds of page opened: " + " ".join(sorted(visited)))
     for key in KNOWN:
         if key not in seen_known:
             print(f"sweep: known problem no longer seen, remove it from KNOWN: {key}")
-    assert all(n >= 3 for n in counts.values()), counts  # every role reached pages beyond the first
+    assert all(n >= 1 for n in counts.values()) and len(visited) >= 30, (counts, sorted(visited))
     report = "\n".join(f"{u} [{lg}] {kind} — {k}: {msg}" for u, lg, kind, k, msg in problems)
     assert not problems, f"{len(problems)} problems seen by the sweep:\n{report}"
