@@ -314,3 +314,48 @@ def test_handout_batch_choose_then_print_only_what_is_ticked(login, people, user
     assert r.status_code == 200 and r["X-Households"] == "1"
     nothing = c.get("/lessons/print/", {"chosen": "1", "day": tomorrow.isoformat(), "per": "1"})
     assert nothing.status_code == 404  # nothing ticked: told so, no empty PDF
+
+
+def test_whole_alley_shows_whose_households_before_taking_them_and_a_leaving_member_is_confirmed(
+        login, people, users, member_team, area):
+    """Before: 'Cả một ngõ' silently took another member's households; 'Cho rời tổ' had no confirmation;
+    one assigned household could not be moved."""
+    from ngoso.people.models import Household
+    from ngoso.teams.models import Member, Membership
+    from ngoso.visits import services
+    from ngoso.visits.models import Assignment
+
+    team, m = member_team
+    other = Member.objects.create(place=area.va1, full_name="Đỗ Thị Hai")
+    ms_other = Membership.objects.create(member=other, team=team, role="member", started_on="2024-01-01")
+    h5 = Household.objects.create(code="H5", village=area.va1, alley="3")
+    services.assign(users.leader, [people.h1, h5], m)
+    c = login(users.leader)
+    url = f"/teams/{team.pk}/assign/"
+    preview = c.post(url, {"action": "assign", "member": other.pk, "alley": "3"})
+    html = preview.content.decode()
+    assert preview.status_code == 200 and 'id="preview"' in html
+    assert "H1" in html and "H5" in html and "Phạm Thị Viên" in html  # whose they are now
+    assert Assignment.objects.filter(member=other).count() == 0  # nothing taken yet
+    assert c.post(url, {"action": "assign", "member": other.pk, "household": ["H1", "H5"], "confirm": "1"}
+                  ).status_code == 302
+    assert set(Assignment.objects.filter(member=other, ended_on__isnull=True).values_list("household__code",
+                                                                                       flat=True)) == {"H1", "H5"}
+    # move one assigned household back, from its page
+    hh_page = c.get("/households/H5/").content.decode()
+    assert f'href="/teams/{team.pk}/assign/?move=H5"' in hh_page
+    assert 'value="H5"' in c.get(f"{url}?move=H5").content.decode()
+    c.post(url, {"action": "assign", "member": m.pk, "household": ["H5"], "confirm": "1"})
+    assert Assignment.objects.get(household=h5, ended_on__isnull=True).member == m
+    # an unknown code is named, nothing happens
+    bad = c.post(url, {"action": "assign", "member": m.pk, "household": ["NOPE"]}, follow=True).content.decode()
+    assert "NOPE" in bad
+    # a member leaving: first where their households go, then only on confirmation
+    leave = c.post(url, {"action": "leave", "membership": ms_other.pk}).content.decode()
+    assert 'id="leave-plan"' in leave and "Phạm Thị Viên +1" in leave and "H1" in leave
+    ms_other.refresh_from_db()
+    assert ms_other.ended_on is None
+    c.post(url, {"action": "leave", "membership": ms_other.pk, "confirm": "1"})
+    ms_other.refresh_from_db()
+    assert ms_other.ended_on is not None
+    assert Assignment.objects.get(household=people.h1, ended_on__isnull=True).member == m

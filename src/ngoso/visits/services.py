@@ -193,6 +193,28 @@ def assign(user, households, member: Member, today: datetime.date | None = None)
     return changed
 
 
+def assign_preview(households, member: Member) -> list[tuple]:
+    """What ``assign`` would do, without doing it: each household with its responsible member now (or None),
+    and whether it changes hands — shown to the leader before they confirm."""
+    households = list(households)
+    current = {a.household_id: a.member for a in Assignment.objects.filter(household__in=households,
+                                                                          ended_on__isnull=True)
+               .select_related("member")}
+    return [(h, current.get(h.pk), current.get(h.pk) is None or current[h.pk].pk != member.pk) for h in households]
+
+
+def leave_preview(membership: Membership) -> dict:
+    """What ``member_leaves`` would do: the member's households and who would take each (the same split)."""
+    households = list(Household.objects.filter(assignments__member=membership.member,
+                                               assignments__ended_on__isnull=True).select_related("village")
+                      .order_by("village__path", "alley", "house_number", "code"))
+    rest = [m for m in team_members(membership.team) if m.pk != membership.member_id]
+    plan = suggest_split(households, rest, member_loads(rest))
+    by_id = {m.pk: m for m in rest}
+    return {"households": households, "rest": rest,
+            "plan": [(by_id[mid], hs) for mid, hs in plan.items() if hs]}
+
+
 def team_members(team: Team) -> list[Member]:
     return [m.member for m in team.current_memberships().order_by("member__full_name")]
 

@@ -244,17 +244,30 @@ def assign_page(request, pk):
             messages.success(request, _("%(n)d households shared among %(m)d members.") % {"n": n, "m": len(members)})
         elif action == "assign":
             member = next((m for m in members if str(m.pk) == request.POST.get("member")), None)
-            chosen = households.filter(code__in=request.POST.getlist("household"))
+            codes = [c.strip() for c in request.POST.getlist("household") if c.strip()]
+            chosen = households.filter(code__in=codes)
             alley = request.POST.get("alley")
             if alley:
                 chosen = households.filter(alley=alley)
-            if member is None or not chosen.exists():
-                messages.error(request, _("Choose a member and at least one household or alley."))
+            chosen = chosen.select_related("village").order_by("village__path", "alley", "house_number", "code")
+            missing = sorted(set(codes) - set(chosen.values_list("code", flat=True))) if not alley else []
+            if member is None or not chosen.exists() or missing:
+                messages.error(request, _("Choose a member and at least one household or alley.") + (
+                    " " + _("Not found in this team's area: %(codes)s.") % {"codes": ", ".join(missing)}
+                    if missing else ""))
+            elif request.POST.get("confirm") != "1":
+                # leaders see before they act: which households, whose they are now
+                return render(request, "visits/assign_confirm.html", {
+                    "team": team, "member": member, "alley": alley, "rows": services.assign_preview(chosen, member),
+                    "codes": [h.code for h in chosen]})
             else:
                 n = services.assign(request.user, chosen, member)
                 messages.success(request, _("%(n)d households assigned to %(name)s.") % {"n": n, "name": member.full_name})
         elif action == "leave":
             ms = get_object_or_404(Membership, pk=request.POST.get("membership"), team=team, ended_on__isnull=True)
+            if request.POST.get("confirm") != "1":
+                return render(request, "visits/leave_confirm.html", {"team": team, "ms": ms,
+                                                                      **services.leave_preview(ms)})
             n = services.member_leaves(request.user, ms)
             messages.success(request, _("%(name)s has left the team; %(n)d households were shared among the others.")
                              % {"name": ms.member.full_name, "n": n})
@@ -268,7 +281,7 @@ def assign_page(request, pk):
         "team": team, "members": [(m, loads.get(m.pk, 0)) for m in members], "unassigned": todo,
         "unassigned_total": services.unassigned(households).count(),
         "plan": [(by_id[mid], hs) for mid, hs in plan.items() if hs], "alleys": alleys,
-        "memberships": team.current_memberships(),
+        "memberships": team.current_memberships(), "move": request.GET.get("move", ""),
     })
 
 
@@ -308,13 +321,34 @@ def household_context(user, hh: Household) -> dict:
     from .models import Assignment
 
     prio = services.priorities(Household.objects.filter(pk=hh.pk))[0]
+    assignment = Assignment.objects.filter(household=hh, ended_on__isnull=True).select_related("member").first()
     return {
         "priority": prio,
-        "assignment": Assignment.objects.filter(household=hh, ended_on__isnull=True).select_related("member").first(),
+        "assignment": assignment, "move_url": _move_url(user, hh, assignment),
         "visits": hh.visits.filter(corrections__isnull=True).select_related("member")
                     .prefetch_related("skill_records__skill", "skill_records__resident")[:20],
         "can_visit": user.can("visit"),
     }
+
+
+def _move_url(user, hh: Household, assignment) -> str | None:
+    """For a leader or staff: the assign page of the household's team, ready to move it to another member."""
+    if not user.can("manage_teams"):
+        return None
+    from django.urls import reverse
+
+    team_id = None
+    if assignment is not None:
+        team_id = (Membership.objects.filter(member_id=assignment.member_id, ended_on__isnull=True)
+                   .values_list("team_id", flat=True).first())
+    if team_id is None:
+        parts = hh.village.path.split("/")
+        prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+        team_id = (Team.objects.filter(active=True, place__path__in=prefixes).order_by("-place__path")
+                   .values_list("pk", flat=True).first())
+    if team_id is None or not scoped(Team.objects.filter(pk=team_id), user).exists():
+        return None
+    return reverse("assign", args=[team_id]) + f"?move={hh.code}"
 
 
 def _named(checks, skills):
