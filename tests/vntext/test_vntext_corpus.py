@@ -48,7 +48,7 @@ FLOORS: dict[str, float] = {
     "fraction": 0.83,  # 35/42
     "house_number": 0.97,  # 41/42
     "invalid_date": 0.21,  # 9/42
-    "invalid_time": 0.97,  # 41/42
+    "invalid_time": 1.00,  # 42/42
     "leading_zero": 0.04,  # 2/43
     "licence_plate": 0.00,  # 0/42
     "measure": 0.92,  # 39/42
