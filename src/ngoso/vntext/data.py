@@ -270,6 +270,8 @@ CONTEXT_FOOD_BEFORE = frozenset({
     "vệ sinh", "an toàn", "atvs", "attp", "ngộ độc", "chế biến", "kinh doanh", "bảo quản",
     "sinh", "toàn",
 })
+# ... or within the four words before it
+CONTEXT_FOOD_NEAR = ("vệ sinh", "ngộ độc", "atvs", "attp", "chế biến", "bảo quản")
 CONTEXT_FOOD_AFTER = frozenset({"chức", "sạch", "bẩn", "tươi", "sống", "chín", "bẩn", "khô", "đông", "giả"})
 CONTEXT_CHAIR_AFTER = frozenset({
     "UBND", "HĐND", "MTTQ", "UBMTTQ", "HĐQT", "HND", "HCCB", "HLHPN", "HPN", "xã", "huyện", "tỉnh",
@@ -291,7 +293,7 @@ NAME_NUMBER_WORDS = frozenset({
     "quyết định", "thông báo", "công văn", "tờ trình", "báo cáo", "thông tư", "nghị định", "biểu",
     "hướng dẫn", "kết luận", "quy định", "công điện", "mã", "phương án", "dự án", "tiểu dự án",
     "nội dung", "hợp phần", "tờ khai", "giấy mời", "đề mục", "công tác", "phòng thi", "mã trường",
-    "xung kích",
+    "xung kích", "mẫu đơn", "tổ",
 })
 # "7g", "19g": hours (not grams) after these words or before these words.
 TIME_BEFORE_WORDS = frozenset({

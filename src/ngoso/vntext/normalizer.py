@@ -993,7 +993,7 @@ class _Normalizer:
             return _read_dotted(s, self.region), "num"
         if s.isdigit():
             p1, p2 = self.prev_words(text, m.start())
-            if p1 in data.ORDINAL_WORDS and len(s) < 7:
+            if p1 in data.ORDINAL_WORDS and len(s) < 7 and self.next_word(text, m.end()).lower() != "sao":
                 return ordinal_to_words(int(s), region=self.region), "num"
             if p1 in data.MONTH_WORDS and 1 <= int(s) <= 12:
                 return month_to_words(int(s), region=self.region), "num"
@@ -1114,8 +1114,8 @@ class _Normalizer:
                 return "địa chỉ"
             return "đồng chí"
         if s == "TP":
-            tail2 = " ".join(before[-2:])
-            if (tail2 in data.CONTEXT_FOOD_BEFORE or (before and before[-1] in data.CONTEXT_FOOD_BEFORE)
+            tail = " ".join(before[-4:])
+            if (any(w in tail for w in data.CONTEXT_FOOD_NEAR) or (before and before[-1] in data.CONTEXT_FOOD_BEFORE)
                     or nxt_low in data.CONTEXT_FOOD_AFTER):
                 return "thực phẩm"
             return "thành phố"
