@@ -255,7 +255,7 @@ KNOWN_ACRONYMS = frozenset({
 }) | {r.abbreviation for r in ABBREVIATION_ROWS if r.source == "spelled"}
 
 # Context rules for abbreviations with two readings (normalizer._Normalizer.context_reading).
-CONTEXT_KEYS = frozenset({"đ/c", "Đ/c", "TP", "CT", "HS", "ĐH", "ĐT", "HCB"})
+CONTEXT_KEYS = frozenset({"đ/c", "Đ/c", "TP", "CT", "HS", "ĐH", "ĐT", "HCB", "TL.", "Q."})
 # "ĐH" is "đại hội" before these (ĐH Đảng bộ, ĐH đại biểu, ĐH Hội Nông dân), else "đại học"
 CONTEXT_CONGRESS_AFTER = frozenset({
     "Đảng", "đảng", "Đoàn", "đoàn", "đại", "lần", "Hội", "Công", "Phụ", "Cựu", "Nông", "MTTQ", "TDTT",

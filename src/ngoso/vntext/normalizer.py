@@ -1131,6 +1131,10 @@ class _Normalizer:
                     or re.match(r"U[0-9]", rest):
                 return "đội tuyển"  # "ĐT Việt Nam", "ĐT nữ", "ĐT U23"
             return None
+        if s == "TL.":  # "TL.15" tỉnh lộ; "TL. CHỦ TỊCH" (a signature block) thừa lệnh
+            return None if after.lstrip(" ")[:1].isdigit() else "thừa lệnh"
+        if s == "Q.":  # "Q. CHỦ TỊCH" in a signature block: quyền
+            return "quyền" if len(nxt) >= 2 and nxt.isupper() else None
         if s == "HCB":  # "15 HCB": huy chương bạc; else hội cựu chiến binh
             return "huy chương bạc" if re.search(r"[0-9] $", text[max(0, m.start() - 3):m.start()]) else None
         if s == "ĐH":
