@@ -207,12 +207,14 @@ _PATTERNS = [
         rf"(?:(?P<uwu>{_alt(k for k in data.UNITS if len(k) > 1)})|(?P<uwc>{_alt(k for k in data.CURRENCIES if not k.isalpha() or k.isupper())}))"
         rf"(?P<uwp>(?:/{_PER_RE}){{1,2}})?(?![\w&])",
     ),
+    ("abbr", rf"(?<![\w&.])(?:{_abbr_alt()})"),
+    ("flu", r"(?<![\w/])(?P<flua>[AB])/(?P<flus>H[0-9]{1,2}N[0-9]{1,2})(?![\w/])"),
+    ("deg", r"(?:(?<=độ )|(?<=Độ ))(?P<degu>[CFK])(?![\w&])"),
     (
         "alnum",
         r"(?<![\w.,])(?:[0-9]+[A-Za-zĐđ]+[A-Za-z0-9Đđ]*|[A-Za-zĐđ]+[0-9][A-Za-z0-9Đđ]*)(?!\w)",
     ),
     ("num", rf"(?<![0-9])(?:{_THOUSANDS_SPACE}|{_THOUSANDS_DOT}|{_THOUSANDS_COMMA}|[0-9]+(?:\.[0-9]+)+|[0-9]+,[0-9]+|[0-9]+)"),
-    ("abbr", rf"(?<![\w&.])(?:{_abbr_alt()})"),
     ("roman", r"(?<![\w&])(?:[IVXLCDM]+|[ivxlcdm]+)(?![\w&])"),
     ("compound", r"(?<![\w&-])[A-ZĐ][A-Za-zĐđ&]*(?:-[A-ZĐ][A-Za-zĐđ&]*)+(?![\w&-])"),
     ("acro", r"(?<![\w&])[A-ZĐ]{2,}(?![\w&])"),
@@ -237,6 +239,7 @@ _DIGIT_START = frozenset({
 })
 _WORD_START = frozenset({
     "email", "url", "mys", "moneypre", "sciunit", "unitword", "addr", "alnum", "abbr", "roman", "compound",
+    "flu", "deg",
     "acro", "tz",
 })
 # a gate on any other character ("+", "(", "$", "€", "°", "/", "%", "&"…)
@@ -899,6 +902,8 @@ class _Normalizer:
         if (_ARITH_AFTER.match(text, m.end()) or _ARITH_BEFORE.search(text[max(0, m.start() - 12):m.start()])
                 or p2 == "phân số"):
             return fraction_to_words(a, b, region=self.region), "slashnum"  # "2/7 + 3/7", "phân số 5/8"
+        if self.next_word(text, m.end()).lower() == "điểm" and a <= b:
+            return f"{self.n(a)} trên {self.n(b)}", "slash"  # "10/10 điểm": a mark out of ten
         if not valid and p1 in data.DATE_CONTEXT_WORDS and 1 <= b <= 12:
             return slash_word.join(read_part(p) for p in parts), "slash"  # "ngày 31/11" is not a date
         if valid and (p1 in data.DATE_CONTEXT_WORDS or padded):
@@ -943,6 +948,14 @@ class _Normalizer:
         after = text[m.end():m.end() + 20].split()[:1]
         return bool(prev and after and prev[0][:1].isupper() and after[0][:1].isupper()
                     and prev[0].isalpha() and after[0].rstrip(".,:;!?").isalpha())
+
+    def h_flu(self, m, text):
+        """Influenza subtypes "A/H5N1" -> "a hát năm nờ một"."""
+        return f"{spell(m.group('flua'))} {self.code_part(m.group('flus'))}", "code"
+
+    def h_deg(self, m, text):
+        """"36,5 độ C" -> "… độ xê"."""
+        return spell(m.group("degu")), "unit"
 
     def h_formation(self, m, text):
         return " ".join(self.n(int(p)) for p in re.split(r" ?[-–] ?", m.group())), "score"
