@@ -226,7 +226,6 @@ _PATTERNS = [
     ("sym", rf"[{re.escape(''.join(data.SYMBOLS))}]"),
 ]
 
-MASTER_RE = re.compile("|".join(f"(?P<{name}>{pat})" for name, pat in _PATTERNS))
 
 # The token classes that can start with an ASCII digit, and those that can start with a letter.
 # A gate on a digit (or a letter) tries only those; any other character tries them all.  An
@@ -254,25 +253,51 @@ _MASTERS: dict[tuple, re.Pattern] = {}
 _GATE = re.compile(r"(?<!\w)\w|(?<=\w)[0-9]|[^\w\s]")
 
 
-def _master(excluded: frozenset, first: str = "") -> re.Pattern:
-    """The master regex for a token starting with ``first``, without some alternatives (used to
-    re-read a span a handler rejected)."""
+def _class_of(first: str) -> frozenset:
     if first in "0123456789" and first:
-        allowed = _DIGIT_START
-    elif first.isalpha():
-        allowed = _WORD_START
-    else:
-        allowed = _SYMBOL_START
-    key = (allowed, excluded)
+        return _DIGIT_START
+    if first.isalpha():
+        return _WORD_START
+    return _SYMBOL_START
+
+
+# per class: the master regex (its alternatives in priority order) and the names in that order
+_CLASS_MASTERS: dict[frozenset, tuple[re.Pattern, list[str]]] = {
+    cls: (
+        re.compile("|".join(f"(?P<{name}>{pat})" for name, pat in _PATTERNS if name in cls)),
+        [name for name, _ in _PATTERNS if name in cls],
+    )
+    for cls in (_DIGIT_START, _WORD_START, _SYMBOL_START)
+}
+# each alternative alone, for the rare re-reading after a handler rejected its match (compiling
+# a whole master without some alternatives on demand cost ~0.1 s the first time; one alternative
+# costs a few ms at most, once)
+_PATTERN_OF = dict(_PATTERNS)
+_SINGLE: dict[str, re.Pattern] = {}
+
+
+def _single(name: str) -> re.Pattern:
+    regex = _SINGLE.get(name)
+    if regex is None:
+        regex = _SINGLE[name] = re.compile(f"(?P<{name}>{_PATTERN_OF[name]})")
+    return regex
+
+
+def _master(excluded: frozenset = frozenset(), first: str = "") -> re.Pattern:
+    """The master regex for a token starting with ``first`` (kept for callers and tests;
+    ``excluded`` alternatives are dropped, compiled on demand)."""
+    cls = _class_of(first)
+    if not excluded:
+        return _CLASS_MASTERS[cls][0]
+    key = (cls, excluded)
     regex = _MASTERS.get(key)
     if regex is None:
         regex = _MASTERS[key] = re.compile(
-            "|".join(
-                f"(?P<{name}>{pat})" for name, pat in _PATTERNS if name in allowed and name not in excluded
-            )
+            "|".join(f"(?P<{name}>{pat})" for name, pat in _PATTERNS if name in cls and name not in excluded)
             or "(?!)"
         )
     return regex
+
 
 _DIGIT_RUN = re.compile(r"[0-9]+")
 _URL_PIECES = re.compile(r"[^\W\d_]+|[0-9]+|.")
@@ -1245,11 +1270,12 @@ class _Normalizer:
         """The token starting at ``start`` and its reading.  When a handler rejects its match
         (returns None: 31/02, 25:70, a 12-digit "phone"…), the next alternative that matches at
         the same place is tried, with the full text still available for context."""
-        excluded: frozenset = frozenset()
+        master, names = _CLASS_MASTERS[_class_of(text[start])]
+        m = master.match(text, start)
+        if m is None:
+            return None, None
+        candidates = iter(names[names.index(m.lastgroup) + 1:])
         while True:
-            m = _master(excluded, text[start]).match(text, start)
-            if m is None:
-                return None, None
             name = m.lastgroup
             try:
                 res = getattr(self, "h_" + name)(m, text)
@@ -1259,7 +1285,13 @@ class _Normalizer:
                 res = None
             if res is not None:
                 return m, res
-            excluded = excluded | {name}
+            # the alternatives before this one did not match here; try the later ones in order
+            for nxt in candidates:
+                m = _single(nxt).match(text, start)
+                if m is not None:
+                    break
+            else:
+                return None, None
 
     @staticmethod
     def connect(gap: str, prev_kind: str | None, kind: str, first: bool) -> tuple[str, str]:
