@@ -94,3 +94,46 @@ def test_back_after_save_then_save_stores_no_duplicate(live_server, drawn, peopl
         page.locator("#save-visit").tap()
     assert Visit.objects.count() == before + 1
     ctx.close()
+
+
+def test_field_app_list_is_the_web_today_list(live_server, people, users, area, browser):  # noqa: F811
+    """Before: the field app listed all 19 assigned households in its own order with its own words, the web 12."""
+    from ngoso.people.models import Ethnicity, Household, Resident
+    from ngoso.teams.models import Member, Membership, Team
+    from ngoso.visits import services
+
+    kinh = Ethnicity.objects.get(code="01")
+    team = Team.objects.create(place=area.va1, level="village", name="Tổ")
+    m = Member.objects.create(place=area.va1, full_name="Phạm Thị Viên", user=users.member)
+    Membership.objects.create(member=m, team=team, role="member", started_on="2024-01-01")
+    hs = [people.h1]
+    for i in range(15):
+        h = Household.objects.create(code=f"F{i:02d}", village=area.va1, house_number=str(i + 1),
+                                     alley=str(i % 3), latitude=21.3 + i / 1000, longitude=106.1 + (i % 4) / 1000,
+                                     has_smartphone=bool(i % 2))
+        Resident.objects.create(household=h, full_name=f"Bà Số {i}", sex="female", birth_year=1940 + i,
+                                ethnicity=kinh, relation="head")
+        hs.append(h)
+    services.assign(users.leader, hs, m)
+    today = datetime.date.today()
+    services.record_visit(users.member, hs[5], visited_on=today - datetime.timedelta(days=20),
+                          present=[hs[5].residents.get().pk], next_visit_on=today - datetime.timedelta(days=1))
+
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    _log_in(page, live_server.url, "member_a1")
+    web = page.eval_on_selector_all("#day-list li[data-code]", "els => els.map(e => [e.dataset.code, "
+                                    "e.querySelector('.why').textContent.trim()])")
+    assert len(web) == services.DAY_LIST_SIZE and web[0][0] == hs[5].code == "F04"
+    page.goto(f"{live_server.url}/app/")
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    page.wait_for_function("document.querySelectorAll('#app-list li[data-code]').length > 0")
+    app = page.eval_on_selector_all("#app-list li[data-code]", "els => els.map(e => [e.dataset.code, "
+                                    "e.querySelector('.why').textContent.trim()])")
+    assert app == web
+    # the visit form names the household: the head's name and the house number, not only a code
+    page.locator("#app-list li a.stop").first.tap()
+    title = page.inner_text(".hh-title")
+    assert "Bà Số 4" in title and "số 5" in title
+    assert "Làm được khi có hỗ trợ" in page.inner_text("#app-visit")
+    ctx.close()

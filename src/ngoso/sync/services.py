@@ -356,6 +356,7 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
         out["held"] = sorted(held)
         out["removed"] = _removed(user, cur, since, held)
         out["catalogue"] = catalogue_payload(catalogue_version)
+        out["day"] = visits.day_payload(user, member)  # the web's today list, in its order and words
         from ngoso.lessons.services import offline_payload
 
         out["lessons"] = offline_payload(user, lessons_version)

@@ -306,6 +306,46 @@ def todays_list(member: Member, today: datetime.date | None = None, size: int = 
     return DayPlan(stops, total if len(stops) - missing > 1 else None, missing)
 
 
+@dataclass
+class DayStop:
+    household: Household
+    due: bool
+    why_vi: str
+    why_en: str
+
+
+def day_stops(user, member: Member, today: datetime.date | None = None) -> tuple[DayPlan, list[DayStop]]:
+    """The member's day as both the web's today page and the field app show it: ``todays_list``'s households
+    in its order, each with the words that say why (the priority reasons, shown only when the user may see
+    the categories they reveal, as ``people.privacy`` decides). The field app receives this in its pull."""
+    from ngoso.people import privacy
+
+    plan = todays_list(member, today)
+    out = []
+    for p in plan.stops:
+        reasons = {"poverty", "ethnicity", "disability"} <= privacy.visible_fields(user, p.household, responsible=True)
+        out.append(DayStop(p.household, p.due_days is not None, p.text_vi if reasons else "",
+                           p.text_en if reasons else ""))
+    return plan, out
+
+
+def day_payload(user, member: Member | None, today: datetime.date | None = None) -> dict | None:
+    """``day_stops`` as the field app keeps it (codes, not objects), with the level words of the web's form."""
+    from django.utils import translation
+
+    if member is None:
+        return None
+    today = today or timezone.localdate()
+    _, stops = day_stops(user, member, today)
+    with translation.override("vi"):
+        levels = [[str(v), str(label)] for v, label in Level.choices]
+    with translation.override("en"):
+        levels_en = [str(label) for _, label in Level.choices]
+    return {"date": today.isoformat(), "levels": [[v, vi, en] for (v, vi), en in zip(levels, levels_en)],
+            "stops": [{"code": s.household.code, "due": s.due, "why_vi": s.why_vi, "why_en": s.why_en}
+                      for s in stops]}
+
+
 # --- visits ------------------------------------------------------------------------------------------------
 
 @dataclass

@@ -45,9 +45,9 @@ def today(request):
     member = services.member_for(request.user)
     if member is None:
         return render(request, "visits/today.html", {"member": None})
-    plan = services.todays_list(member)
+    plan, stops = services.day_stops(request.user, member)
     return render(request, "visits/today.html", {
-        "member": member, "plan": plan, "followups": services.followups(member),
+        "member": member, "plan": plan, "stops": stops, "followups": services.followups(member),
         "overdue": services.followups(member, kind="overdue"), "en": get_language() == "en",
     })
 

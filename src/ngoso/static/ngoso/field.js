@@ -3,7 +3,8 @@
    Protocol: docs/sync.md. Plain JavaScript, no build step. */
 "use strict";
 (function () {
-  const LEVELS = [["0", "Chưa làm được"], ["1", "Có hỗ trợ"], ["2", "Tự làm được"]];
+  // the web form's words; the pull sends them (``day.levels``), these stand in before the first pull
+  let LEVELS = [["0", "Chưa làm được"], ["1", "Làm được khi có hỗ trợ"], ["2", "Tự làm được"]];
   const PAGE = 250, BATCH = 500;
   let db, state = {households: [], catalogue: null, lessons: null, sending: false};
 
@@ -89,6 +90,7 @@
           if (page.held.some((c) => !have.includes(c))) await setMeta("cursor", "");
         }
         await setMeta("assigned", page.assigned || []);
+        if ("day" in page) await setMeta("day", page.day);  // the web's today list: same order, same words
         break;
       }
     }
@@ -141,25 +143,45 @@
     state.lessons = await getMeta("lessons");
     const assigned = new Set((await getMeta("assigned")) || []);
     const t = today();
-    const mine = state.households.filter((h) => assigned.has(h.code))
-      .sort((a, b) => ((b.next_visit_on && b.next_visit_on <= t) - (a.next_visit_on && a.next_visit_on <= t))
-        || ((b.priority || 0) - (a.priority || 0)) || a.code.localeCompare(b.code));
+    const day = await getMeta("day");
+    if (day && day.levels) LEVELS = day.levels.map(([v, vi]) => [v, vi]);
+    let mine, others = [];
+    if (day && day.date === t) {
+      // the server's day (visits.services.day_stops), exactly as the web's "Today" page lists it
+      const byCode = new Map(state.households.map((h) => [h.code, h]));
+      mine = day.stops.filter((s) => byCode.has(s.code))
+        .map((s) => Object.assign({}, byCode.get(s.code), {reasons_vi: s.why_vi, _due: s.due}));
+      const listed = new Set(mine.map((h) => h.code));
+      others = state.households.filter((h) => assigned.has(h.code) && !listed.has(h.code));
+    } else {
+      // no pull today (offline since yesterday): the same rule of thumb, due first then need
+      mine = state.households.filter((h) => assigned.has(h.code))
+        .sort((a, b) => ((b.next_visit_on && b.next_visit_on <= t) - (a.next_visit_on && a.next_visit_on <= t))
+          || ((b.priority || 0) - (a.priority || 0)) || a.code.localeCompare(b.code));
+    }
     main.replaceChildren(el("h1", {text: "Việc hôm nay"}));
+    if (!(day && day.date === t) && mine.length)
+      main.append(el("p", {class: "sub", id: "app-stale", text: "Chưa đồng bộ hôm nay: thứ tự tạm tính trên máy. Có mạng thì bấm đồng bộ để có đúng danh sách của ngày."}));
     if (state.lessons) { const b = el("button", {type: "button", class: "link", id: "app-library",
         text: `Thư viện bài học (${new Set(state.lessons.lessons.map((x) => x.skill)).size} bài, xem được khi mất mạng)`});
       b.addEventListener("click", () => library(render)); main.append(b); }
     const card = (h) => {
-      const head = (h.residents.find((r) => r.relation === "head") || h.residents[0] || {}).full_name || h.code;
-      const a = el("a", {href: "#" + h.code, class: "stop"}, el("strong", {text: head}),
-        el("span", {text: `${h.village_name} · ${h.house_number ? "số " + h.house_number : (h.address || h.code)}${h.alley ? ", ngõ " + h.alley : ""}`}),
+      const a = el("a", {href: "#" + h.code, class: "stop"}, el("strong", {text: headName(h)}),
+        el("span", {text: `${h.village_name} · ${streetAddress(h) || h.code}`}),
         el("span", {class: "why", text: h.reasons_vi || ""}));
       a.addEventListener("click", (e) => { e.preventDefault(); visitForm(h); });
-      return el("li", h.next_visit_on && h.next_visit_on <= t ? {class: "due"} : {}, a);
+      const due = "_due" in h ? h._due : h.next_visit_on && h.next_visit_on <= t;
+      return el("li", due ? {class: "due", "data-code": h.code} : {"data-code": h.code}, a);
     };
     const list = el("ol", {class: "cards day", id: "app-list"});
     for (const h of mine) list.append(card(h));
     if (!mine.length) list.append(el("li", {}, el("span", {text: "Chưa có hộ nào được phân công."})));
     main.append(list);
+    if (others.length) {
+      const ol = el("ol", {class: "cards", id: "app-others"});
+      others.forEach((h) => ol.append(card(h)));
+      main.append(el("h2", {text: `Các hộ khác bạn phụ trách (${others.length})`}), ol);
+    }
     // a team leader's phone also holds the team's households, to stand in for a member
     const team = state.households.filter((h) => !assigned.has(h.code))
       .sort((a, b) => ((b.next_visit_on && b.next_visit_on <= t) - (a.next_visit_on && a.next_visit_on <= t)) || a.code.localeCompare(b.code));
@@ -171,6 +193,15 @@
     const rejected = (await all("queue")).filter((r) => r._rejected);
     for (const r of rejected) main.append(el("p", {class: "msg error", text: `Lượt thăm hộ ${r.household} bị từ chối: ${r._error}`}));
     await status();
+  }
+
+  // as the web writes them (Household.street_address and the head's name)
+  function streetAddress(h) {
+    return [h.house_number ? "số " + h.house_number : "", h.alley ? "ngõ " + h.alley : "", h.address || ""]
+      .filter(Boolean).join(", ");
+  }
+  function headName(h) {
+    return (h.residents.find((r) => r.relation === "head") || h.residents[0] || {}).full_name || h.code;
   }
 
   function nextSkills(resident) {
@@ -186,7 +217,7 @@
   function visitForm(h) {
     const main = document.getElementById("main");
     const form = document.getElementById("t-visit").content.firstElementChild.cloneNode(true);
-    form.querySelector(".hh-title").textContent = `Hộ ${h.code}`;
+    form.querySelector(".hh-title").textContent = `${headName(h)} · ${streetAddress(h) || h.village_name} (${h.code})`;
     const people = form.querySelector(".people");
     h.residents.forEach((r, i) => {
       const fs = el("fieldset", {class: "person"});
