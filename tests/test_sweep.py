@@ -24,6 +24,7 @@ from tests.test_browser import ARGS, CHROMIUM
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROLES = ["tinh", "xa_a", "radio_a", "leader_a1", "member_a1", "viewer_a"]
+SEEDS: dict[str, list[str]] = {}  # pages a role reaches by an action rather than a link (set by the fixture)
 MAX_PAGES = 80           # per role and size, after grouping pages of one kind (see ``_kind``)
 SLOW_S = 1.0
 
@@ -137,6 +138,16 @@ def sweep_data(people, users, area):
                           next_visit_on=today - datetime.timedelta(days=2))
     PovertyReview.objects.create(household=people.h1, year=today.year - 1, standard="2022-2025", area_type="rural",
                                  income=1_000_000, status="poor")
+    # a page reached by an action, not a link: an import that failed, with its table of errors
+    from ngoso.core.models import Job
+
+    errors = [{"sheet": "Nhân khẩu", "row": 200 + i, "column": "Số điện thoại",
+               "vi": "Số điện thoại «0912-345-678-999-000-111» không đúng: cần 10 chữ số, bắt đầu bằng 0",
+               "en": "Phone number '0912-345-678-999-000-111' is not valid: 10 digits starting with 0"}
+              for i in range(3)]
+    job = Job.objects.create(kind="import_people", status="done", done=1, total=1, created_by=users.commune_a,
+                             place_path=area.a.path, result={"ok": False, "error_count": 3, "errors": errors})
+    SEEDS["xa_a"] = [f"/jobs/{job.token}/"]
     return team
 
 
@@ -183,7 +194,7 @@ def _crawl(browser, base: str, username: str, lang: str, viewport: dict, problem
     page.wait_for_load_state()
     landing = page.url
     menu = [urljoin(base, h) for h in page.eval_on_selector_all(".menu a", "els => els.map(e => e.href)")]
-    queue = [landing] + menu
+    queue = [landing] + menu + [base + p for p in SEEDS.get(username, [])]
     mine = {_kind(u) for u in queue}  # this role's own menu is opened even when another role saw the kind
     opened = 0
     while queue and opened < MAX_PAGES:

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import can_see_place, scoped, within
@@ -334,21 +334,26 @@ def rates(place: Place, year: int) -> dict:
     reviews = within(PovertyReview.objects.all(), place)
 
     def one(y):
-        rows = list(reviews.filter(year=y).values_list("household_id", "status", "lacking"))
-        total = len(rows)
-        poor = sum(1 for _, s, _ in rows if s == "poor")
-        near = sum(1 for _, s, _ in rows if s == "near_poor")
+        # counted in the database: a province holds hundreds of thousands of reviews
+        c = reviews.filter(year=y).aggregate(total=Count("id"), poor=Count("id", filter=Q(status="poor")),
+                                              near=Count("id", filter=Q(status="near_poor")))
+        total, poor, near = c["total"], c["poor"], c["near"]
         return {"year": y, "households": total, "poor": poor, "near_poor": near,
-                "poor_rate": _rate(poor, total), "near_poor_rate": _rate(near, total)}, rows
+                "poor_rate": _rate(poor, total), "near_poor_rate": _rate(near, total)}
 
-    cur, rows = one(year)
-    prev, _ = one(year - 1)
+    cur = one(year)
+    prev = one(year - 1)
     change = {k: (round(cur[k] - prev[k], 2) if cur[k] is not None and prev[k] is not None else None)
               for k in ("poor_rate", "near_poor_rate")}
-    ids = [h for h, _, _ in rows]
-    status = {h: s for h, s, _ in rows}
+    this_year = reviews.filter(year=year)
+    status = dict(this_year.values_list("household_id", "status"))
+    ids = list(status)
+    # the (JSON) lacking dimensions only of the poor and near-poor, the only ones they are read for
+    rows = [(h, status[h], lacking) for h, lacking in this_year.filter(status__in=("poor", "near_poor"))
+            .values_list("household_id", "lacking")]
     members = defaultdict(list)
-    for hid, by, minority, dis, rel, sex in Resident.objects.filter(household_id__in=ids).values_list(
+    for hid, by, minority, dis, rel, sex in Resident.objects.filter(household__in=this_year.values("household_id")
+                                                                    ).values_list(
             "household_id", "birth_year", "ethnicity__is_minority", "disability", "relation", "sex"):
         groups = resident_groups(birth_year=by, poverty_status=None, is_minority=minority, disability=dis, sex=sex,
                                  year=year)
