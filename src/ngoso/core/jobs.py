@@ -1,27 +1,44 @@
-"""One way to run background work: a ``Job`` row plus a worker thread (the embedded default).
+"""One way to run background work: a ``Job`` row plus a durable task queue (huey).
 
-``submit(kind, params, user)`` records the job and runs the registered handler in a daemon thread of the
-serving process; the handler reports progress through ``progress(done, total, message)``, which the
-job page polls. Handlers are plain functions registered with ``@handler("kind")`` and can be run
-synchronously by the CLI and the tests with ``run_now``. A job found "running" when the server
-starts again was interrupted: it is marked failed with a clear message, never silently lost.
-See docs/decisions/0003-background-jobs.md.
+``submit(kind, params, user)`` records the job and, once that is committed, puts ``run_job(job_id)`` on the
+queue: huey with SQLite storage in the data directory (``queue.sqlite3``) by default, Redis when
+``NGOSO_REDIS_URL`` is set. A worker process (``ngoso worker``; ``ngoso serve`` starts one) takes it,
+*claims* the row (one atomic UPDATE: so a task delivered twice runs once), runs the registered handler with
+a lease it renews every few seconds, and records the result. The handler reports progress through
+``progress(done, total, message)``, which the job page polls. Handlers are plain functions registered with
+``@handler("kind")`` (in modules an app imports at ``AppConfig.ready()``), and can be run synchronously by
+the CLI and the tests with ``run_now``.
+
+Durability: a job whose worker died (kill -9, a restart) keeps status "running" with a lease that runs out;
+``recover()`` (at worker start and every minute on the schedule) puts it on the queue again, and it runs
+again from the start (imports are all-or-nothing, exports write a ``.part`` file): never silently lost.
+An unexpected failure is retried with back-off (``MAX_ATTEMPTS``, ``retry_delay``); a ``JobError`` or a
+refusal is final at once. The last failure shows a clear Vietnamese/English message.
+See docs/decisions/0003-background-jobs.md and 0008-durable-task-queue.md.
 
 A job is addressed by its random ``token``; ``may_open`` decides who sees it and its file; a failure
 shows the user ``user_message`` (a ``JobError``'s own words, or a generic one), the traceback goes to the
 log and ``Job.error_detail``; export files expire (``export_ttl``) and ``clean_up`` deletes them and any
 left-over upload. See docs/decisions/0006-export-files-are-personal-data.md.
+
+Periodic work is registered with ``@periodic(name, crontab, label)``: a huey periodic task whose runs are
+recorded in ``TaskRun`` (one row per name and minute, so two schedulers never run it twice) and shown to
+province staff on the schedule page (``schedule()``).
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
+import os
 import threading
 import time
 import traceback
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from . import snapshot
@@ -112,48 +129,203 @@ def _set(job: Job, **fields) -> None:
         Job.objects.filter(pk=job.pk).update(**fields)
 
 
-def run_now(job: Job, echo=None) -> Job:
+# ------------------------------------------------------------------------------ the queue (huey)
+
+def _setting(name: str, default):
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name)
+    return type(default)(value) if value not in (None, "") else default
+
+
+def lease_seconds() -> float:
+    """How long a running job's claim lasts without renewal (``NGOSO_JOB_LEASE_SECONDS``, 60 s)."""
+    return _setting("NGOSO_JOB_LEASE_SECONDS", 60.0)
+
+
+def max_attempts() -> int:
+    """How many times a job is tried before it fails for good (``NGOSO_JOB_ATTEMPTS``, 3)."""
+    return _setting("NGOSO_JOB_ATTEMPTS", 3)
+
+
+def retry_delay(attempt: int) -> float:
+    """Back-off after failed attempt ``attempt`` (1, 2, ...): base × 4^(attempt-1); base
+    ``NGOSO_JOB_RETRY_SECONDS`` (30 s): 30 s, 2 min, 8 min, ..."""
+    return _setting("NGOSO_JOB_RETRY_SECONDS", 30.0) * 4 ** (attempt - 1)
+
+
+def redis_url() -> str:
+    return (getattr(settings, "NGOSO_REDIS_URL", None) or os.environ.get("NGOSO_REDIS_URL") or "").strip()
+
+
+def _make_huey():
+    """The queue: Redis when ``NGOSO_REDIS_URL`` is set, else SQLite in the data directory. ``NGOSO_JOBS_IMMEDIATE=1``
+    (the test suite's unit tests) runs each task at once in the submitting thread, huey's own test mode."""
+    from huey import RedisHuey, SqliteHuey
+
+    immediate = os.environ.get("NGOSO_JOBS_IMMEDIATE") == "1"
+    name = os.environ.get("NGOSO_QUEUE_NAME") or "ngoso"
+    if redis_url():
+        return RedisHuey(name, url=redis_url(), results=False, immediate=immediate, utc=True)
+    path = settings.DATA_DIR / "queue.sqlite3"
+    return SqliteHuey(name, filename=str(path), results=False, immediate=immediate, utc=True, timeout=30)
+
+
+HUEY = _make_huey()
+
+# When several wait, higher runs first (huey priorities): speech is short and awaited, exports can wait.
+PRIORITY = {"radio_render": 20, "import_people": 10, "export_people": 5}
+
+
+@HUEY.task(name="ngoso.run_job")
+def run_job(job_id: int) -> None:
+    """The one queue task: claim the job and run its handler (a second delivery finds it claimed)."""
+    close_old_connections()
+    try:
+        execute(job_id)
+    finally:
+        snapshot.close_side_connection()
+        close_old_connections()
+
+
+def enqueue(job_id: int, kind: str = "", delay: float = 0) -> None:
+    if delay > 0:
+        run_job.schedule(args=(job_id,), delay=delay, priority=PRIORITY.get(kind, 0))
+    else:
+        HUEY.enqueue(run_job.s(job_id, priority=PRIORITY.get(kind, 0)))
+
+
+def _claim(job_id: int) -> bool:
+    """Take the job for this worker: queued and due, or running with its lease run out (its worker died).
+    One UPDATE, so two workers given the same job never both run it."""
+    now = timezone.now()
+    due = Q(status=Job.Status.QUEUED) & (Q(lease_until__isnull=True) | Q(lease_until__lte=now))
+    stale = Q(status=Job.Status.RUNNING, lease_until__lt=now)
+    with transaction.atomic():
+        return bool(Job.objects.filter(due | stale, pk=job_id).update(
+            status=Job.Status.RUNNING, attempts=F("attempts") + 1,
+            lease_until=now + datetime.timedelta(seconds=lease_seconds())))
+
+
+class _Lease(threading.Thread):
+    """Renews a running job's lease every third of its length, on this thread's own connection."""
+
+    def __init__(self, job_id: int):
+        super().__init__(name=f"ngoso-lease-{job_id}", daemon=True)
+        self.job_id, self.stopping = job_id, threading.Event()
+
+    def run(self) -> None:
+        every = max(0.5, lease_seconds() / 3)
+        try:
+            while not self.stopping.wait(every):
+                try:
+                    with transaction.atomic():
+                        Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(
+                            lease_until=timezone.now() + datetime.timedelta(seconds=lease_seconds()))
+                except DatabaseError:
+                    log.warning("job %s: lease not renewed", self.job_id, exc_info=True)
+        finally:
+            connection.close()
+
+
+INTERRUPTED = ("Công việc bị gián đoạn {n} lần (máy chủ hoặc tiến trình xử lý dừng giữa chừng) nên đã dừng hẳn; "
+               "hãy chạy lại hoặc báo quản trị viên. / The job was interrupted {n} times (the server or worker "
+               "stopped mid-way) and was given up; run it again or tell the administrator.")
+RETRYING = ("Lần thử {n} gặp lỗi; sẽ tự thử lại lúc {at}. / Attempt {n} failed; it will be retried at {at}.")
+GAVE_UP = "Đã thử {n} lần. / Tried {n} times. "
+
+
+def _final(exc: BaseException) -> bool:
+    """Failures that another try cannot mend: the user's own (bad file, no permission, missing data)."""
+    from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+
+    return isinstance(exc, (JobError, PermissionDenied, ValidationError, ObjectDoesNotExist, KeyError))
+
+
+def execute(job_id: int, echo=None) -> Job | None:
+    """Claim and run one job from the queue (retry and recovery included). None if another worker has it."""
+    if not _claim(job_id):
+        return None
+    job = Job.objects.get(pk=job_id)
+    if job.attempts > max_attempts():
+        _set(job, status=Job.Status.FAILED, error=INTERRUPTED.format(n=job.attempts - 1), lease_until=None,
+             finished_at=timezone.now())
+        discard_upload(job)
+        return job
+    lease = _Lease(job.pk)
+    lease.start()
+    try:
+        return _run(job, echo, retry=True)
+    finally:
+        lease.stopping.set()
+        lease.join(5)
+
+
+def _run(job: Job, echo=None, retry: bool = False) -> Job:
     _load_handlers()
     fn = _HANDLERS[job.kind]
-    _set(job, status=Job.Status.RUNNING)
+    if job.status != Job.Status.RUNNING:
+        _set(job, status=Job.Status.RUNNING, attempts=F("attempts") + 1)
+        job.refresh_from_db()
+    final = True
     try:
         result = fn(job, Progress(job, echo)) or {}
     except Exception as exc:  # noqa: BLE001 - the user gets a clear message, staff the traceback (admin, log)
-        log.exception("job %s (%s) failed", job.pk, job.kind)
-        _set(job, status=Job.Status.FAILED, error=user_message(exc), error_detail=traceback.format_exc()[-20000:],
-             finished_at=timezone.now())
+        log.exception("job %s (%s) failed (attempt %s)", job.pk, job.kind, job.attempts)
+        detail = traceback.format_exc()[-20000:]
+        if retry and not _final(exc) and job.attempts < max_attempts():
+            final = False
+            delay = retry_delay(job.attempts)
+            at = timezone.localtime(timezone.now() + datetime.timedelta(seconds=delay))
+            _set(job, status=Job.Status.QUEUED, message=RETRYING.format(n=job.attempts, at=f"{at:%H:%M:%S}")[:300],
+                 error_detail=detail, lease_until=timezone.now() + datetime.timedelta(seconds=delay))
+            enqueue(job.pk, job.kind, delay=delay)
+        else:
+            msg = user_message(exc)
+            if retry and job.attempts > 1 and not _final(exc):
+                msg = GAVE_UP.format(n=job.attempts) + msg
+            _set(job, status=Job.Status.FAILED, error=msg, error_detail=detail, lease_until=None,
+                 finished_at=timezone.now())
     else:
-        _set(job, status=Job.Status.DONE, result=result, finished_at=timezone.now())
+        _set(job, status=Job.Status.DONE, result=result, error="", lease_until=None, finished_at=timezone.now())
     finally:
         snapshot.close_side_connection()
-        discard_upload(job)  # an import's upload never outlives its job, whatever happened
+        if final:
+            discard_upload(job)  # an import's upload never outlives its job, whatever happened
     job.refresh_from_db()
     return job
 
 
+def run_now(job: Job, echo=None) -> Job:
+    """Run the job here and now (the CLI, ``background=False``): no queue, no retry; the caller sees the result."""
+    return _run(job, echo, retry=False)
+
+
 def submit(kind: str, params: dict, user=None, place_path: str = "", background: bool = True, **fields) -> Job:
+    """Record the job and queue it once the row is committed (so a worker never looks for a row it cannot see)."""
     job = Job.objects.create(kind=kind, params=params, created_by=user, place_path=place_path, **fields)
     if not background:
         return run_now(job)
-
-    def work():
-        close_old_connections()
-        try:
-            run_now(job)
-        finally:
-            connection.close()  # this thread's own connection; never left open when the thread ends
-
-    threading.Thread(target=work, name=f"ngoso-job-{job.pk}", daemon=True).start()
+    transaction.on_commit(lambda: enqueue(job.pk, kind))
     return job
 
 
-def mark_interrupted() -> int:
-    """Called when the server starts: jobs left running by a killed process are failed, visibly."""
-    return Job.objects.filter(status__in=[Job.Status.RUNNING, Job.Status.QUEUED]).update(
-        status=Job.Status.FAILED,
-        error="Bị gián đoạn do máy chủ khởi động lại; hãy chạy lại. / Interrupted by a server restart; run it again.",
-        finished_at=timezone.now(),
-    )
+def recover(now=None) -> int:
+    """Queue again the jobs a dead worker left: running with their lease run out, or queued and due long ago
+    (a crash between the commit and the queue). Called when a worker starts and every minute. A job
+    queued twice still runs once (``_claim``). Returns how many were queued again."""
+    now = now or timezone.now()
+    lease = datetime.timedelta(seconds=lease_seconds())
+    stale = Q(status=Job.Status.RUNNING, lease_until__lt=now)
+    lost = (Q(status=Job.Status.QUEUED, created_at__lt=now - 10 * lease)
+            & (Q(lease_until__isnull=True) | Q(lease_until__lt=now - lease)))
+    n = 0
+    for pk, kind in Job.objects.filter(stale | lost).values_list("pk", "kind"):
+        enqueue(pk, kind)
+        n += 1
+    if n:
+        log.warning("requeued %s interrupted job(s)", n)
+    return n
 
 
 # ------------------------------------------------------------------------------ who may open a job, files
