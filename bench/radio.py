@@ -145,7 +145,7 @@ def main() -> int:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     cmd = ([sys.executable, os.environ["RADIO_BENCH_SERVER"], str(port), str(push_port)]
            if os.environ.get("RADIO_BENCH_SERVER") else
-           [sys.executable, "-m", "ngoso", "serve", "--port", str(port), "--push-port", str(push_port), "--threads", "8"])
+           [sys.executable, "-m", "ngoso", "serve", "--demo", "--port", str(port), "--push-port", str(push_port), "--threads", "8"])
     server = subprocess.Popen(cmd, env=env, stdout=open(DATA / "server.log", "w"),
                               stderr=subprocess.STDOUT)
     try:

@@ -224,7 +224,7 @@ def main() -> int:
     devices = setup()
     rng = random.Random(1)
     env = dict(os.environ, NGOSO_DATA_DIR=str(DATA), PYTHONPATH=str(ROOT / "src"))
-    server = subprocess.Popen([sys.executable, "-m", "ngoso", "serve", "--port", str(PORT), "--threads",
+    server = subprocess.Popen([sys.executable, "-m", "ngoso", "serve", "--demo", "--port", str(PORT), "--threads",
                                str(args.threads)], env=env, stdout=subprocess.DEVNULL, stderr=open(DATA / "server.log", "w"), cwd=ROOT)
     ok = True
     try:

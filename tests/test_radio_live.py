@@ -47,7 +47,7 @@ def test_speakers_play_obey_an_emergency_and_survive_an_outage(tmp_path):
 
     port = live.free_port()
     push_port = live.free_port()
-    server_args = ("serve", "--port", str(port), "--push-port", str(push_port), "--threads", "4")
+    server_args = ("serve", "--demo", "--port", str(port), "--push-port", str(push_port), "--threads", "4")
     server = live.start(data, *server_args, log=tmp_path / "server.log")
     speakers, caches = {}, {}
     try:

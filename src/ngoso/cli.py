@@ -27,6 +27,8 @@ COMMANDS = {
     "stats": "stats",
     "places": "places",
     "createuser": "createuser",
+    "secret-key": "secret_key",
+    "unlock": "unlock",
     "say": "say",
     "lessons": "lessons",
     "livelihoods": "livelihoods",

@@ -5,20 +5,47 @@ Configuration comes from the environment so that one build runs anywhere:
 - ``NGOSO_DATABASE_URL``: e.g. ``postgres://user:pass@127.0.0.1:5432/ngoso``; default: SQLite (WAL) at
   ``$NGOSO_DATA_DIR/ngoso.sqlite3``.
 - ``NGOSO_DATA_DIR``: where the SQLite database, media and export files live (default ``./var``).
-- ``NGOSO_SECRET_KEY``, ``NGOSO_DEBUG``, ``NGOSO_ALLOWED_HOSTS`` (comma separated).
+- ``NGOSO_SECRET_KEY``: default: the key in ``$NGOSO_DATA_DIR/secret_key`` (made once by ``ngoso secret-key``,
+  mode 600); without either, a fixed development key that ``ngoso serve`` refuses (``ngoso demo`` warns).
+- ``NGOSO_DEBUG``, ``NGOSO_ALLOWED_HOSTS`` (comma separated).
+- ``NGOSO_HTTPS=1``: served over HTTPS (behind a proxy that sets ``X-Forwarded-Proto: https``): Secure
+  cookies, HSTS, redirect to HTTPS. ``NGOSO_HSTS_SECONDS`` (default one year). ``NGOSO_TRUSTED_PROXIES``:
+  how many reverse proxies append to X-Forwarded-For (default 1 with HTTPS, else 0: header ignored).
+- ``NGOSO_SESSION_HOURS``: how long a login lasts (default 12).
+- ``NGOSO_CSP``: Content-Security-Policy on every page (1, the default with NGOSO_HTTPS) or only on the
+  public pages (0, the default over plain HTTP).
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("NGOSO_DATA_DIR", Path.cwd() / "var")).resolve()
 
-SECRET_KEY = os.environ.get("NGOSO_SECRET_KEY", "ngoso-insecure-development-key-change-me-in-production")
+# The secret key signs sessions, CSRF tokens and the personal self-check links. Order: the environment,
+# then the file in the data directory (docs/decisions/0008-logins-and-secrets.md).
+INSECURE_SECRET_KEY = "ngoso-insecure-development-key-change-me-in-production"
+SECRET_KEY_FILE = DATA_DIR / "secret_key"
+
+
+def _secret_key() -> str:
+    key = os.environ.get("NGOSO_SECRET_KEY", "").strip()
+    if key:
+        return key
+    try:
+        key = SECRET_KEY_FILE.read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        key = ""
+    return key or INSECURE_SECRET_KEY
+
+
+SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("NGOSO_DEBUG", "0") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("NGOSO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
@@ -30,6 +57,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",  # login throttling and lockout, counted in the database (shared by every server process)
+    "csp",
     "ngoso.core",
     "ngoso.places",
     "ngoso.accounts",
@@ -56,7 +85,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ngoso.core.middleware.ContentSecurityPolicyMiddleware",
     "ngoso.accounts.middleware.AuditUserMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "ngoso.urls"
@@ -112,9 +143,35 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Every password that is set (ngoso createuser, the admin, the change-password page) passes these;
+# Django ships their messages in Vietnamese.
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "ngoso.accounts.validators.DemoPasswordValidator"},
 ]
+
+# Login throttling (django-axes): 5 wrong passwords for one username from one address lock that pair out
+# for 15 minutes; every further try during the lockout starts the 15 minutes again. The counts live in the
+# database (axes' database handler), so several server processes share them. Unlock: the admin's
+# "Access attempts" (delete the rows) or ``ngoso unlock USERNAME``.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("NGOSO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("NGOSO_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "ngoso.accounts.views.client_ip"  # X-Forwarded-For only from TRUSTED_PROXIES
+AXES_RESET_ON_SUCCESS = True
+# never stored with a failed attempt (axes masks "password" itself)
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "old_password", "new_password1", "new_password2",
+                             "csrfmiddlewaretoken"]
+AXES_LOCKOUT_CALLABLE = "ngoso.accounts.views.lockout"  # the page core/lockout.html, 429
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "vi"
 FORMAT_MODULE_PATH = ["ngoso.formats"]
@@ -132,7 +189,54 @@ WHITENOISE_AUTOREFRESH = False
 MEDIA_ROOT = DATA_DIR / "media"
 EXPORT_ROOT = DATA_DIR / "exports"
 
-SESSION_COOKIE_AGE = 60 * 60 * 24 * 30  # members stay logged in on their phone for a month
+# A login lasts 12 hours (a working day); the field app keeps working offline with its device token.
+SESSION_COOKIE_AGE = int(float(os.environ.get("NGOSO_SESSION_HOURS", "12")) * 3600)
+
+# Served over HTTPS (NGOSO_HTTPS=1, usually behind a proxy that sets X-Forwarded-Proto): cookies only over
+# HTTPS, HSTS, and plain-HTTP requests redirected. Plain HTTP stays possible for a demo on a laptop or LAN.
+HTTPS = os.environ.get("NGOSO_HTTPS", "0") == "1"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Reverse proxies in front of the server: their X-Forwarded-For tells the client's address for login
+# throttling (accounts.views.client_ip). 0: the header is ignored (a client could forge it).
+TRUSTED_PROXIES = int(os.environ.get("NGOSO_TRUSTED_PROXIES", "1" if HTTPS else "0"))
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = os.environ.get("NGOSO_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = int(os.environ.get("NGOSO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False  # other services of the commune may share the domain
+
+# Content-Security-Policy (django-csp; core.middleware.ContentSecurityPolicyMiddleware decides where): the
+# public pages always; every page when served over HTTPS, or with NGOSO_CSP=1 (NGOSO_CSP=0: public only).
+# Scripts only from this site or carrying the response's nonce, nothing from other sites, no plugins, no
+# framing. Inline style attributes stay allowed (templates use them for widths of bars and small layout);
+# they cannot run code. docs/decisions/0008-logins-and-secrets.md
+CSP_EVERYWHERE = os.environ.get("NGOSO_CSP", "1" if HTTPS else "0") == "1"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+if HTTPS:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 

@@ -2,8 +2,27 @@ from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from .models import Role, User
+
+
+def password_problems(password: str, user: User | None = None) -> list[str]:
+    """What is wrong with a new password, by the validators of settings.AUTH_PASSWORD_VALIDATORS (the same
+    ones the admin and the change-password page use), each as "Vietnamese / English". Empty: acceptable."""
+    def messages(language: str) -> list[str]:
+        with translation.override(language):  # the validators translate when they raise
+            try:
+                validate_password(password, user)
+            except ValidationError as exc:
+                return list(exc.messages)
+        return []
+
+    vi = messages("vi")
+    if not vi:
+        return []
+    en = messages("en")
+    return [f"{v} / {e}" if v != e else v for v, e in zip(vi, en)]
 
 
 def create_user(username: str, password: str, role: str, place) -> User:
@@ -11,12 +30,58 @@ def create_user(username: str, password: str, role: str, place) -> User:
         raise ValueError(f"tài khoản «{username}» đã có / user '{username}' exists")
     if role not in Role.values:
         raise ValueError(f"vai trò không hợp lệ / unknown role: {role}")
-    try:
-        validate_password(password)
-    except ValidationError as exc:
-        raise ValueError("; ".join(exc.messages)) from None
     user = User(username=username, role=role, place=place, is_staff=role == Role.PROVINCE_ADMIN,
                 is_superuser=role == Role.PROVINCE_ADMIN)
+    problems = password_problems(password, user)
+    if problems:
+        raise ValueError("; ".join(problems))
     user.set_password(password)
     user.save()
+    audit_password_set(user, by=None, how="created")
     return user
+
+
+def set_password(user: User, password: str, by=None, how: str = "reset") -> None:
+    """Give a user a new password (``ngoso createuser --reset-password``): validated, then audited."""
+    problems = password_problems(password, user)
+    if problems:
+        raise ValueError("; ".join(problems))
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_password_set(user, by=by, how=how)
+
+
+def audit_password_set(user: User, by=None, how: str = "") -> None:
+    """An audit entry that a password was set (never the password or its hash)."""
+    from . import audit
+    from .models import AuditEntry
+
+    def write():
+        audit.record_event(AuditEntry.Action.UPDATE, "accounts.User",
+                           user.place.path if user.place_id else "",
+                           {"password": how or "changed"}, object_repr=user.username)
+
+    if by is None:
+        write()
+    else:
+        with audit.acting_as(by):
+            write()
+
+
+# The logins ``ngoso demo`` makes (demo/builder.py; a test keeps the two in step).
+DEMO_USERNAMES = ("tinh", "xa", "truyenthanh", "totruong", "thanhvien", "xem")
+
+
+def demo_password_users() -> list[str]:
+    """Active users who still log in with the demo's published password (``ngoso serve`` refuses to run).
+
+    Only the demo's own logins are tried (each try is a slow PBKDF2 hash, and a province has thousands of
+    users); no one else can be given that password: DemoPasswordValidator refuses it everywhere a password
+    is set."""
+    from django.contrib.auth.hashers import check_password
+
+    from ngoso.demo.builder import DEMO_PASSWORD
+
+    candidates = User.objects.filter(is_active=True, username__in=DEMO_USERNAMES).exclude(password="")
+    return sorted(username for username, encoded in candidates.values_list("username", "password")
+                  if check_password(DEMO_PASSWORD, encoded))

@@ -39,7 +39,7 @@ def handle(args) -> int:
         return 0
     from ngoso.commands.serve import run_server
 
-    return run_server(args.host, args.port)
+    return run_server(args.host, args.port, demo=True)  # demo logins allowed, with a warning
 
 
 def _print_logins(logins):

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from ngoso.accounts import views as accounts
 from ngoso.lessons import views as lessons
 from ngoso.people import views as people
 from ngoso.places import views as places
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("places/<str:code>/", places.place_detail, name="place"),
     path("places/<str:code>/export/", people.export_place, name="export_place"),
     path("households/<str:code>/", people.household_detail, name="household"),

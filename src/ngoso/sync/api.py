@@ -35,13 +35,28 @@ class DeviceIn(Schema):
     name: str = "điện thoại"
 
 
-@router.post("/devices", auth=django_auth, summary="Issue a token for this device (shown once)")
+DEVICE_COOKIE = "ngoso_device"  # the browser's own random id: the same phone keeps one device row
+
+
+@router.post("/devices", auth=django_auth, summary="Issue a token for this device (shown once)",
+             description="The same browser (cookie ngoso_device) gets its device back with a new token, the old "
+                         "one revoked; a user keeps at most 5 active devices, the least recently seen revoked.")
 def issue_device(request, data: DeviceIn):
+    import secrets
+
+    from django.conf import settings
+
     if not request.user.can("visit"):
         return JsonResponse({"error": "Chỉ thành viên tổ dùng ứng dụng thực địa",
                              "error_en": "Only team members use the field app"}, status=403)
-    dev, token = DeviceToken.issue(request.user, data.name)
-    return JsonResponse({"id": dev.pk, "name": dev.name, "token": token}, status=201)
+    key = request.COOKIES.get(DEVICE_COOKIE, "")
+    if not (16 <= len(key) <= 64 and key.replace("-", "").replace("_", "").isalnum()):
+        key = secrets.token_urlsafe(24)
+    dev, token = DeviceToken.issue(request.user, data.name, device_key=key)
+    resp = JsonResponse({"id": dev.pk, "name": dev.name, "token": token}, status=201)
+    resp.set_cookie(DEVICE_COOKIE, key, max_age=10 * 365 * 24 * 3600, httponly=True, samesite="Strict",
+                    secure=settings.SESSION_COOKIE_SECURE, path="/api/v1/sync/")
+    return resp
 
 
 @router.post("/devices/{device_id}/revoke", auth=django_auth, summary="Revoke a device (its owner or a leader)")

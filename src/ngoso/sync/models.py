@@ -15,13 +15,21 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# A user has at most this many active device tokens; issuing one more revokes the one seen least recently.
+MAX_ACTIVE_DEVICES = 5
+
+
 class DeviceToken(models.Model):
-    """A member's phone. The token is shown once; only its hash is kept. The leader can revoke it."""
+    """A member's phone. The token is shown once; only its hash is kept. The leader can revoke it.
+
+    ``device_key`` is the browser's own random id (the ``ngoso_device`` cookie, sync/api.py): a phone asking
+    again for a token gets its row back with a new token (the old one stops working) instead of a new row."""
 
     SCOPE_PATH = "user__place__path"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices")
     name = models.CharField(_("device"), max_length=80)
+    device_key = models.CharField(max_length=64, blank=True, db_index=True)
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
@@ -37,9 +45,29 @@ class DeviceToken(models.Model):
         return f"{self.user} · {self.name}"
 
     @classmethod
-    def issue(cls, user, name: str) -> tuple["DeviceToken", str]:
+    def issue(cls, user, name: str, device_key: str = "") -> tuple["DeviceToken", str]:
+        """A new token for ``user``'s device. The same device (``device_key``) keeps its one row, with a new
+        token; beyond MAX_ACTIVE_DEVICES active tokens the least recently seen ones are revoked."""
+        from django.db import transaction
+        from django.db.models.functions import Coalesce
+
         token = secrets.token_urlsafe(32)
-        return cls.objects.create(user=user, name=name[:80] or "?", token_hash=hash_token(token)), token
+        name, device_key = (name or "")[:80] or "?", (device_key or "")[:64]
+        with transaction.atomic():
+            dev = None
+            if device_key:
+                dev = (cls.objects.select_for_update().filter(user=user, device_key=device_key, revoked_at=None)
+                       .order_by("-created_at").first())
+            if dev is not None:
+                dev.token_hash, dev.name = hash_token(token), name
+                dev.save(update_fields=["token_hash", "name"])
+            else:
+                dev = cls.objects.create(user=user, name=name, device_key=device_key, token_hash=hash_token(token))
+            extra = list(cls.objects.filter(user=user, revoked_at=None).exclude(pk=dev.pk)
+                         .order_by(Coalesce("last_seen_at", "created_at").desc(), "-pk")[MAX_ACTIVE_DEVICES - 1:])
+            for old in extra:
+                old.revoke(user)
+        return dev, token
 
     @property
     def active(self) -> bool:

@@ -1,0 +1,19 @@
+"""A password validator of our own, next to Django's (settings.AUTH_PASSWORD_VALIDATORS)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+
+class DemoPasswordValidator:
+    """Refuse the demo's password: it is printed by ``ngoso demo`` and published in the README."""
+
+    def validate(self, password, user=None):
+        from ngoso.demo.builder import DEMO_PASSWORD
+
+        if password is not None and password.strip().lower() == DEMO_PASSWORD:
+            raise ValidationError(_("This is the demo's published password."), code="password_demo")
+
+    def get_help_text(self):
+        return _("Your password cannot be the demo's password.")

@@ -1,0 +1,49 @@
+HELP = ("Tạo khoá bí mật cho máy chủ (trong thư mục dữ liệu, chỉ chủ đọc được) / "
+        "generate the server's secret key (in the data directory, mode 600)")
+NEEDS_DJANGO = False
+
+
+def add_arguments(p):
+    p.add_argument("--force", action="store_true",
+                   help="thay khoá đã có (mọi người phải đăng nhập lại) / replace an existing key (everyone logs in again)")
+
+
+def handle(args) -> int:
+    import os
+
+    from ngoso.cli import CommandError
+    from ngoso.settings import SECRET_KEY_FILE
+
+    path = SECRET_KEY_FILE
+    if path.exists() and not args.force:
+        print(f"Đã có khoá / a key already exists: {path}  (--force để thay / to replace it)")
+    else:
+        try:
+            write_secret_key(path)
+        except OSError as exc:
+            raise CommandError(f"không ghi được / cannot write {path}: {exc}") from None
+        print(f"Đã tạo khoá bí mật / secret key written: {path} (chmod 600)")
+    if os.environ.get("NGOSO_SECRET_KEY", "").strip():
+        print("Lưu ý / note: NGOSO_SECRET_KEY đang đặt và được dùng thay cho tệp này / is set and takes precedence")
+    return 0
+
+
+def write_secret_key(path) -> None:
+    """A new random key (Django's own generator) in ``path``, created with mode 600 and renamed into place,
+    so that no reader ever sees a half-written or world-readable key."""
+    import os
+
+    from django.core.management.utils import get_random_secret_key
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    try:
+        tmp.unlink()
+    except FileNotFoundError:
+        pass
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(get_random_secret_key() + get_random_secret_key() + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
