@@ -42,7 +42,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from . import snapshot
-from .models import Job
+from .models import Job, TaskRun
 
 log = logging.getLogger("ngoso.jobs")
 
@@ -89,12 +89,6 @@ def _side_update(pk: int, **values) -> None:
             c.execute(f"UPDATE {q(Job._meta.db_table)} SET {cols} WHERE {q('id')} = %s", [*values.values(), pk])
     except DatabaseError:
         log.warning("job %s: progress not recorded", pk, exc_info=True)
-
-
-def _load_handlers() -> None:
-    # Importing the modules registers their handlers.
-    import ngoso.people.io  # noqa: F401
-    import ngoso.radio.services  # noqa: F401
 
 
 class JobError(Exception):
@@ -160,15 +154,16 @@ def redis_url() -> str:
 
 def _make_huey():
     """The queue: Redis when ``NGOSO_REDIS_URL`` is set, else SQLite in the data directory. ``NGOSO_JOBS_IMMEDIATE=1``
-    (the test suite's unit tests) runs each task at once in the submitting thread, huey's own test mode."""
+    (the test suite's unit tests) runs each task at once in the submitting thread, huey's own test mode.
+    Local time (``utc=False``; Django set the process's zone to ``TIME_ZONE``): crontabs read as in Vietnam."""
     from huey import RedisHuey, SqliteHuey
 
     immediate = os.environ.get("NGOSO_JOBS_IMMEDIATE") == "1"
     name = os.environ.get("NGOSO_QUEUE_NAME") or "ngoso"
     if redis_url():
-        return RedisHuey(name, url=redis_url(), results=False, immediate=immediate, utc=True)
+        return RedisHuey(name, url=redis_url(), results=False, immediate=immediate, utc=False)
     path = settings.DATA_DIR / "queue.sqlite3"
-    return SqliteHuey(name, filename=str(path), results=False, immediate=immediate, utc=True, timeout=30)
+    return SqliteHuey(name, filename=str(path), results=False, immediate=immediate, utc=False, timeout=30)
 
 
 HUEY = _make_huey()
@@ -254,15 +249,34 @@ def execute(job_id: int, echo=None) -> Job | None:
         return job
     lease = _Lease(job.pk)
     lease.start()
+    _RUNNING.add(job.pk)
     try:
         return _run(job, echo, retry=True)
     finally:
+        _RUNNING.discard(job.pk)
         lease.stopping.set()
         lease.join(5)
 
 
+_RUNNING: set[int] = set()  # jobs this process is running (released when its worker stops cleanly)
+
+
+def release_running() -> int:
+    """A worker stopping cleanly (Ctrl+C, SIGTERM) gives its running jobs back to the queue at once, without
+    counting the attempt: the next worker starts them again instead of waiting for the lease to run out."""
+    ids = list(_RUNNING)
+    if not ids:
+        return 0
+    close_old_connections()
+    with transaction.atomic():
+        n = Job.objects.filter(pk__in=ids, status=Job.Status.RUNNING).update(
+            status=Job.Status.QUEUED, lease_until=None, attempts=F("attempts") - 1)
+    for pk, kind in Job.objects.filter(pk__in=ids, status=Job.Status.QUEUED).values_list("pk", "kind"):
+        enqueue(pk, kind)
+    return n
+
+
 def _run(job: Job, echo=None, retry: bool = False) -> Job:
-    _load_handlers()
     fn = _HANDLERS[job.kind]
     if job.status != Job.Status.RUNNING:
         _set(job, status=Job.Status.RUNNING, attempts=F("attempts") + 1)
@@ -326,6 +340,118 @@ def recover(now=None) -> int:
     if n:
         log.warning("requeued %s interrupted job(s)", n)
     return n
+
+
+# ------------------------------------------------------------------------------ the schedule
+
+_PERIODIC: dict[str, dict] = {}
+
+
+def periodic(name: str, label: str, minute="*", hour="*", day="*", month="*", day_of_week="*"):
+    """Register ``fn()`` to run on a crontab (local time), e.g. ``@periodic("backup", "...", minute="0", hour="2")``.
+    Each run is recorded in ``TaskRun`` (last run, result) and shown on the schedule page."""
+    from huey import crontab
+
+    cron = {"minute": minute, "hour": hour, "day": day, "month": month, "day_of_week": day_of_week}
+
+    def register(fn):
+        def fire():
+            run_periodic(name)
+
+        fire.__name__ = f"periodic_{name}"
+        HUEY.periodic_task(crontab(**cron), name=f"ngoso.periodic.{name}")(fire)
+        _PERIODIC[name] = {"name": name, "label": label, "cron": cron, "fn": fn}
+        return fn
+
+    return register
+
+
+def run_periodic(name: str, now=None) -> TaskRun | None:
+    """Run a periodic task for the minute ``now`` falls in, once: a second scheduler finds the slot taken."""
+    from django.db import IntegrityError
+
+    entry = _PERIODIC[name]
+    slot = (now or timezone.now()).replace(second=0, microsecond=0)
+    close_old_connections()
+    try:
+        try:
+            with transaction.atomic():
+                run = TaskRun.objects.create(name=name, slot=slot)
+        except IntegrityError:
+            return None
+        try:
+            result = entry["fn"]() or {}
+        except Exception as exc:  # noqa: BLE001 - recorded for the schedule page, traceback in the log
+            log.exception("periodic task %s failed", name)
+            with transaction.atomic():
+                TaskRun.objects.filter(pk=run.pk).update(status=TaskRun.Status.FAILED, finished_at=timezone.now(),
+                                                         error=user_message(exc) + "\n" + traceback.format_exc()[-4000:])
+        else:
+            with transaction.atomic():
+                TaskRun.objects.filter(pk=run.pk).update(status=TaskRun.Status.DONE, finished_at=timezone.now(),
+                                                         result=result if isinstance(result, dict) else {"result": result})
+        run.refresh_from_db()
+        return run
+    finally:
+        close_old_connections()
+
+
+def _values(spec: str, lo: int, hi: int) -> set[int]:
+    out: set[int] = set()
+    for part in str(spec).split(","):
+        step = 1
+        if "/" in part:
+            part, st = part.split("/")
+            step = int(st)
+        if part == "*":
+            a, b = lo, hi
+        elif "-" in part:
+            a, b = (int(x) for x in part.split("-"))
+        else:
+            a = b = int(part)
+        out.update(range(a, b + 1, step))
+    return out
+
+
+def next_run(cron: dict, after=None):
+    """The next minute (aware, local zone) after ``after`` that the crontab fires (huey's semantics: day of
+    week 0 = Sunday; day and day of week both must match). None if not within 400 days."""
+    after = timezone.localtime(after or timezone.now()).replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
+    minutes = sorted(_values(cron["minute"], 0, 59))
+    hours = sorted(_values(cron["hour"], 0, 23))
+    days, months = _values(cron["day"], 1, 31), _values(cron["month"], 1, 12)
+    dows = {d % 7 for d in _values(cron["day_of_week"], 0, 6)}
+    day = after.replace(hour=0, minute=0)
+    for _ in range(400):
+        if day.month in months and day.day in days and (day.isoweekday() % 7) in dows:
+            for h in hours:
+                for m in minutes:
+                    t = day.replace(hour=h, minute=m)
+                    if t >= after:
+                        return t
+        day = timezone.localtime(day + datetime.timedelta(days=1)).replace(hour=0, minute=0)
+    return None
+
+
+def schedule(now=None) -> list[dict]:
+    """Every periodic task with its last run and next run, for the schedule page (and ``ngoso worker --list``)."""
+    now = now or timezone.now()
+    rows = []
+    for name, entry in sorted(_PERIODIC.items()):
+        last = TaskRun.objects.filter(name=name).order_by("-slot").first()
+        rows.append({"name": name, "label": entry["label"], "cron": entry["cron"], "last": last,
+                     "next": next_run(entry["cron"], now)})
+    return rows
+
+
+@periodic("recover_jobs", "Đưa lại vào hàng đợi các việc bị gián đoạn / Requeue interrupted jobs")
+def _recover_jobs():
+    return {"requeued": recover()}
+
+
+@periodic("clean_up", "Dọn tệp hết hạn và tệp tạm / Clean up expired and temporary files", minute="17")
+def _clean_up():
+    return clean_up()
 
 
 # ------------------------------------------------------------------------------ who may open a job, files
@@ -452,4 +578,14 @@ def clean_up(now=None, grace_seconds: float = 600) -> dict:
             if p.is_file() and str(p) not in live and stale(p):
                 p.unlink(missing_ok=True)
                 out["orphan_uploads"] += 1
+    return out
+
+
+@periodic("backup", "Sao lưu hằng đêm (giữ 7 ngày, 4 tuần) / Nightly backup (keeps 7 daily, 4 weekly)",
+          minute="30", hour="2")
+def _nightly_backup():
+    from . import backup
+
+    out = backup.make_backup()
+    out["deleted"] = backup.rotate()
     return out

@@ -16,3 +16,5 @@ class RadioConfig(AppConfig):
         audit.register(Bulletin, lambda b: b.place.path)
         audit.register(Programme, lambda p: p.place.path)
         audit.register(Emergency, lambda e: e.place.path)
+
+        from . import tasks  # noqa: F401 - job handlers and periodic checks (core.jobs)
