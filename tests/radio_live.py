@@ -25,6 +25,7 @@ def env(data_dir) -> dict:
     e.pop("DJANGO_SETTINGS_MODULE", None)
     # its own server and database in data_dir (SQLite), never the database the suite was pointed at
     e.pop("NGOSO_DATABASE_URL", None)
+    e.pop("NGOSO_JOBS_IMMEDIATE", None)  # a real server: jobs go through the queue to its worker
     return e
 
 
