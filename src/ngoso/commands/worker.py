@@ -9,6 +9,9 @@ def add_arguments(p):
                    help="cũng chạy lịch định kỳ (ngoso serve bật sẵn cho tiến trình của nó) / also run the schedule "
                         "(ngoso serve's own worker does); several schedulers never run a slot twice")
     p.add_argument("--list", action="store_true", help="in lịch định kỳ rồi thoát / print the schedule and exit")
+    p.add_argument("--ping", action="store_true",
+                   help="gửi một việc kiểm tra và chờ tiến trình xử lý trả lời (giám sát) / queue a health check and "
+                        "wait for a worker to answer (monitoring); exit code 1 if none does in 30 s")
 
 
 def handle(args) -> int:
@@ -22,6 +25,15 @@ def handle(args) -> int:
             last_s = f"{timezone.localtime(last.slot):%Y-%m-%d %H:%M} {last.status}" if last else "-"
             nxt = f"{row['next']:%Y-%m-%d %H:%M}" if row["next"] else "-"
             print(f"{row['name']:<18} lần trước / last: {last_s:<24} lần tới / next: {nxt}  {row['label']}")
+        return 0
+    if args.ping:
+        from ngoso.core import jobs
+
+        answer = jobs.ping()
+        if answer is None:
+            print("Không có tiến trình xử lý nào trả lời trong 30 giây / no worker answered in 30 s")
+            return 1
+        print(f"Tiến trình xử lý trả lời / worker answered: {answer['host']} pid {answer['pid']}, {answer['seconds']} s")
         return 0
     return run_worker(args.threads, args.periodic)
 

@@ -65,7 +65,7 @@ def _pg_env() -> tuple[dict, str]:
 def _dump_database(work: Path) -> str:
     if connection.vendor == "sqlite":
         dest = work / "db.sqlite3"
-        src = sqlite3.connect(str(settings.DATABASES["default"]["NAME"]), timeout=60)
+        src = sqlite3.connect(str(connection.settings_dict["NAME"]), timeout=60)
         dst = sqlite3.connect(str(dest))
         try:
             src.backup(dst)  # all pages in one step: one consistent snapshot, even with writers running
@@ -162,7 +162,7 @@ def verify(file) -> dict:
 
 def _database_is_empty() -> bool:
     if connection.vendor == "sqlite":
-        path = Path(settings.DATABASES["default"]["NAME"])
+        path = Path(connection.settings_dict["NAME"])
         if not path.exists() or path.stat().st_size == 0:
             return True
         con = sqlite3.connect(str(path))
@@ -203,7 +203,7 @@ def restore(file) -> dict:
                 shutil.copyfileobj(src, dst)
         dbfile = Path(tmp) / m["db_file"]
         if m["database"] == "sqlite":
-            path = Path(settings.DATABASES["default"]["NAME"])
+            path = Path(connection.settings_dict["NAME"])
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
             shutil.move(str(dbfile), str(path))

@@ -156,12 +156,12 @@ def _make_huey():
     """The queue: Redis when ``NGOSO_REDIS_URL`` is set, else SQLite in the data directory. ``NGOSO_JOBS_IMMEDIATE=1``
     (the test suite's unit tests) runs each task at once in the submitting thread, huey's own test mode.
     Local time (``utc=False``; Django set the process's zone to ``TIME_ZONE``): crontabs read as in Vietnam."""
-    from huey import RedisHuey, SqliteHuey
+    from huey import PriorityRedisHuey, SqliteHuey
 
     immediate = os.environ.get("NGOSO_JOBS_IMMEDIATE") == "1"
     name = os.environ.get("NGOSO_QUEUE_NAME") or "ngoso"
     if redis_url():
-        return RedisHuey(name, url=redis_url(), results=False, immediate=immediate, utc=False)
+        return PriorityRedisHuey(name, url=redis_url(), results=False, immediate=immediate, utc=False)
     path = settings.DATA_DIR / "queue.sqlite3"
     return SqliteHuey(name, filename=str(path), results=False, immediate=immediate, utc=False, timeout=30)
 
@@ -262,18 +262,16 @@ _RUNNING: set[int] = set()  # jobs this process is running (released when its wo
 
 
 def release_running() -> int:
-    """A worker stopping cleanly (Ctrl+C, SIGTERM) gives its running jobs back to the queue at once, without
-    counting the attempt: the next worker starts them again instead of waiting for the lease to run out."""
+    """A worker stopping cleanly (Ctrl+C, SIGTERM) gives its running jobs back, without counting the attempt:
+    queued and due now, so the next worker's ``recover()`` starts them at once instead of waiting for the lease
+    to run out. (Not queued from here: this worker's other threads may still be taking work.)"""
     ids = list(_RUNNING)
     if not ids:
         return 0
     close_old_connections()
     with transaction.atomic():
-        n = Job.objects.filter(pk__in=ids, status=Job.Status.RUNNING).update(
-            status=Job.Status.QUEUED, lease_until=None, attempts=F("attempts") - 1)
-    for pk, kind in Job.objects.filter(pk__in=ids, status=Job.Status.QUEUED).values_list("pk", "kind"):
-        enqueue(pk, kind)
-    return n
+        return Job.objects.filter(pk__in=ids, status=Job.Status.RUNNING).update(
+            status=Job.Status.QUEUED, lease_until=timezone.now(), attempts=F("attempts") - 1)
 
 
 def _run(job: Job, echo=None, retry: bool = False) -> Job:
@@ -325,14 +323,15 @@ def submit(kind: str, params: dict, user=None, place_path: str = "", background:
 
 
 def recover(now=None) -> int:
-    """Queue again the jobs a dead worker left: running with their lease run out, or queued and due long ago
-    (a crash between the commit and the queue). Called when a worker starts and every minute. A job
-    queued twice still runs once (``_claim``). Returns how many were queued again."""
+    """Queue again the jobs a worker left: running with their lease run out (the worker died), given back by a
+    worker that stopped cleanly or due for a retry (queued with a due ``lease_until``), or queued long ago and
+    never taken (a crash between the commit and the queue). Called when a worker starts and every minute. A
+    job queued twice still runs once (``_claim``). Returns how many were queued again."""
     now = now or timezone.now()
     lease = datetime.timedelta(seconds=lease_seconds())
     stale = Q(status=Job.Status.RUNNING, lease_until__lt=now)
-    lost = (Q(status=Job.Status.QUEUED, created_at__lt=now - 10 * lease)
-            & (Q(lease_until__isnull=True) | Q(lease_until__lt=now - lease)))
+    lost = Q(status=Job.Status.QUEUED) & (Q(lease_until__lte=now)
+                                          | Q(lease_until__isnull=True, created_at__lt=now - 10 * lease))
     n = 0
     for pk, kind in Job.objects.filter(stale | lost).values_list("pk", "kind"):
         enqueue(pk, kind)
@@ -340,6 +339,26 @@ def recover(now=None) -> int:
     if n:
         log.warning("requeued %s interrupted job(s)", n)
     return n
+
+
+@handler("ping")
+def _ping(job, progress):
+    """Health check of the queue: a worker answers with its process and host (``ngoso worker --ping``)."""
+    import socket
+
+    return {"pid": os.getpid(), "host": socket.gethostname(), "at": timezone.now().isoformat()}
+
+
+def ping(timeout: float = 30.0) -> dict | None:
+    """Queue a ping and wait for a worker's answer: ``{"seconds", "pid", "host"}``, or None if none came."""
+    t0 = time.monotonic()
+    job = submit("ping", {})
+    while time.monotonic() - t0 < timeout:
+        job.refresh_from_db()
+        if job.status == Job.Status.DONE:
+            return {**job.result, "seconds": round(time.monotonic() - t0, 3)}
+        time.sleep(0.05)
+    return None
 
 
 # ------------------------------------------------------------------------------ the schedule
@@ -356,7 +375,11 @@ def periodic(name: str, label: str, minute="*", hour="*", day="*", month="*", da
 
     def register(fn):
         def fire():
-            run_periodic(name)
+            close_old_connections()
+            try:
+                run_periodic(name)
+            finally:
+                close_old_connections()
 
         fire.__name__ = f"periodic_{name}"
         HUEY.periodic_task(crontab(**cron), name=f"ngoso.periodic.{name}")(fire)
@@ -372,28 +395,24 @@ def run_periodic(name: str, now=None) -> TaskRun | None:
 
     entry = _PERIODIC[name]
     slot = (now or timezone.now()).replace(second=0, microsecond=0)
-    close_old_connections()
     try:
-        try:
-            with transaction.atomic():
-                run = TaskRun.objects.create(name=name, slot=slot)
-        except IntegrityError:
-            return None
-        try:
-            result = entry["fn"]() or {}
-        except Exception as exc:  # noqa: BLE001 - recorded for the schedule page, traceback in the log
-            log.exception("periodic task %s failed", name)
-            with transaction.atomic():
-                TaskRun.objects.filter(pk=run.pk).update(status=TaskRun.Status.FAILED, finished_at=timezone.now(),
-                                                         error=user_message(exc) + "\n" + traceback.format_exc()[-4000:])
-        else:
-            with transaction.atomic():
-                TaskRun.objects.filter(pk=run.pk).update(status=TaskRun.Status.DONE, finished_at=timezone.now(),
-                                                         result=result if isinstance(result, dict) else {"result": result})
-        run.refresh_from_db()
-        return run
-    finally:
-        close_old_connections()
+        with transaction.atomic():
+            run = TaskRun.objects.create(name=name, slot=slot)
+    except IntegrityError:
+        return None
+    try:
+        result = entry["fn"]() or {}
+    except Exception as exc:  # noqa: BLE001 - recorded for the schedule page, traceback in the log
+        log.exception("periodic task %s failed", name)
+        with transaction.atomic():
+            TaskRun.objects.filter(pk=run.pk).update(status=TaskRun.Status.FAILED, finished_at=timezone.now(),
+                                                     error=user_message(exc) + "\n" + traceback.format_exc()[-4000:])
+    else:
+        with transaction.atomic():
+            TaskRun.objects.filter(pk=run.pk).update(status=TaskRun.Status.DONE, finished_at=timezone.now(),
+                                                     result=result if isinstance(result, dict) else {"result": result})
+    run.refresh_from_db()
+    return run
 
 
 def _values(spec: str, lo: int, hi: int) -> set[int]:
