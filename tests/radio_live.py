@@ -52,13 +52,13 @@ def start(data_dir, *args, log=None):
                             stderr=subprocess.STDOUT, cwd=ROOT)
 
 
-def wait_for(predicate, timeout=30.0, what="condition"):
+def wait_for(predicate, timeout=30.0, what="condition", interval=0.2):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
-        time.sleep(0.2)
+        time.sleep(interval)
     raise AssertionError(f"timed out waiting for {what}")
 
 

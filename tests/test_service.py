@@ -41,7 +41,16 @@ def _worker(data, log, **extra):
 
 
 def _jobs(data, **extra) -> dict[int, dict]:
-    return {j["id"]: j for j in json.loads(_run(data, "-m", "tests.service_live", "jobs", **extra).splitlines()[-1])}
+    """The job rows, read straight from the data directory's SQLite file (no Django start-up per poll)."""
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{data / 'ngoso.sqlite3'}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = con.execute("SELECT id, kind, status, attempts, error, result, file, done FROM core_job").fetchall()
+    finally:
+        con.close()
+    return {r[0]: {"id": r[0], "kind": r[1], "status": r[2], "attempts": r[3], "error": r[4],
+                   "result": json.loads(r[5] or "{}"), "file": r[6], "done": r[7]} for r in rows}
 
 
 def _submit(data, kind, n, **extra) -> list[int]:
@@ -50,7 +59,7 @@ def _submit(data, kind, n, **extra) -> list[int]:
 
 def _wait_running(data, pk, **extra):
     return live.wait_for(lambda: (lambda j: j if j["status"] == "running" and j["done"] > 0 else None)(
-        _jobs(data, **extra)[pk]), 60, f"job {pk} running")
+        _jobs(data, **extra)[pk]), 60, f"job {pk} running", interval=0.05)
 
 
 def _queue_roundtrip(data, tmp_path, **queue_env):
