@@ -118,3 +118,28 @@ def login(client):
         return client
 
     return do
+
+
+# --- the security tests' counts (tests/measure.py), printed by `make test` ---------------------------------
+
+def pytest_sessionfinish(session):
+    from tests import measure
+
+    if hasattr(session.config, "workeroutput"):  # an xdist worker: hand the counts to the controller
+        session.config.workeroutput["ngoso_counts"] = dict(measure.COUNTS)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    from tests import measure
+
+    measure.COUNTS.update(getattr(node, "workeroutput", {}).get("ngoso_counts", {}))
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests import measure
+
+    if measure.COUNTS:
+        terminalreporter.section("security measures")
+        for line in measure.lines(measure.COUNTS):
+            terminalreporter.write_line(line)

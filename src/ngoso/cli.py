@@ -84,6 +84,13 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as exc:
         print(f"Lỗi / Error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # a refusal by accounts.permissions: say it, as a page would with 403
+        from django.core.exceptions import PermissionDenied
+
+        if not isinstance(exc, PermissionDenied):
+            raise
+        print(f"Không được phép / Not allowed: {exc}", file=sys.stderr)
+        return 4
     except KeyboardInterrupt:
         print("Đã dừng / Interrupted", file=sys.stderr)
         return 130

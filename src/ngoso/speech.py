@@ -24,13 +24,14 @@ import re
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 import wave
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from ngoso.vntext import normalize
+from ngoso.vntext import clean, normalize
 
 __all__ = [
     "VOICES",
@@ -38,6 +39,7 @@ __all__ = [
     "SpeechResult",
     "SpeechUnavailable",
     "build_ssml",
+    "speech_safe",
     "synthesize",
     "wav_duration",
 ]
@@ -59,6 +61,34 @@ _SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
 # espeak-ng's Vietnamese voice drops the vowel of a bare "gi" ("gi ga bai" -> "z ga bai"); "di" is
 # pronounced the same way in the north.  Applied to what espeak-ng reads, not to spoken_text.
 _ESPEAK_FIXES = ((re.compile(r"(?<!\w)gi(?!\w)"), "di"), (re.compile(r"(?<!\w)Gi(?!\w)"), "Di"))
+
+
+_ORPHAN_OR_SYMBOL = re.compile(r"[^\x00-\u02ff]")
+
+
+def speech_safe(text: str) -> str:
+    """What espeak-ng may receive: :func:`ngoso.vntext.clean` (a NUL would end espeak-ng's input
+    and silently drop the rest of a bulletin; a lone surrogate cannot be encoded), then pictographs
+    and other symbols (emoji: espeak-ng reads their English names), unassigned characters and
+    combining marks with no letter before them are replaced by a space."""
+    text = clean(text)
+    if not _ORPHAN_OR_SYMBOL.search(text):
+        return text
+    out = []
+    prev_letter = False
+    for ch in text:
+        if ch < "\u0300":
+            out.append(ch)
+            prev_letter = ch.isalnum()
+            continue
+        cat = unicodedata.category(ch)
+        if cat in ("So", "Cn", "Co", "Cs", "Sk") or (cat.startswith("M") and not prev_letter):
+            out.append(" ")
+            prev_letter = False
+        else:
+            out.append(ch)
+            prev_letter = cat.startswith(("L", "N", "M"))
+    return "".join(out)
 
 
 class SpeechUnavailable(RuntimeError):
@@ -157,7 +187,10 @@ def synthesize(
                 "sox cannot write ogg; install it with: apt-get install -y libsox-fmt-all"
             )
 
-    spoken = normalize(text or "", region=_REGION[voice]) if normalise else (text or "").strip()
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    spoken = normalize(text, region=_REGION[voice]) if normalise else clean(text).strip()
+    spoken = speech_safe(spoken)
     if not re.search(r"\w", spoken):
         raise ValueError("không có nội dung để đọc / nothing to say")
     espeak_text = spoken

@@ -546,14 +546,14 @@ ABBREVIATION = [
 URL_EMAIL = [
     ("ngoso.vn", "ngo so chấm vê en"),
     ("www.ngoso.vn", "vê kép vê kép vê kép chấm ngo so chấm vê en"),
-    ("https://dichvucong.gov.vn", "dich vu cong chấm gốp chấm vê en"),
+    ("https://dichvucong.gov.vn", "dịch vụ công chấm gốp chấm vê en"),  # issue 16: listed public-service domain, with tones
     ("a@b.vn", "a a còng bê chấm vê en"),
     ("ubnd@gmail.com", "ủy ban nhân dân a còng gờ meo chấm com"),
     ("lienhe@ngoso.vn", "lien he a còng ngo so chấm vê en"),
     ("https://ngoso.vn/huong-dan", "ngo so chấm vê en gạch chéo huong gạch ngang dan"),
     ("Xem tại ngoso.vn.", "Xem tại ngo so chấm vê en."),
     ("abc123@gmail.com", "a bê xê một hai ba a còng gờ meo chấm com"),
-    ("http://vnexpress.net", "vnexpress chấm nét"),
+    ("http://vnexpress.net", "vê nờ ếch prét chấm nét"),  # issue 16: listed news domain
     ("to_xa@ngoso.vn", "to gạch dưới xa a còng ngo so chấm vê en"),
 ]
 

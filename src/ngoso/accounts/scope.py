@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import gettext as _
 
 from ngoso.places.models import Place, subtree_range
 
@@ -29,6 +30,18 @@ def scoped(queryset: models.QuerySet, user) -> models.QuerySet:
     if user.place_id is None:
         return queryset.none()
     return within(queryset, user.place)
+
+
+def path_in_scope(user, path: str) -> bool:
+    """Is a row at place ``path`` one ``scoped(…, user)`` keeps? The same rule, for one object (saved or not)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser and user.place_id is None:
+        return True
+    if user.place_id is None:
+        return False
+    low, high = subtree_range(user.place.path)
+    return low <= path < high
 
 
 def within(queryset: models.QuerySet, place: Place) -> models.QuerySet:
@@ -73,4 +86,4 @@ def get_scoped_or_404(queryset: models.QuerySet, user, **lookup):
 
 def require(user, permission: str) -> None:
     if not (user and user.is_authenticated and user.can(permission)):
-        raise PermissionDenied(permission)
+        raise PermissionDenied(_("Your role may not do this (%(permission)s).") % {"permission": permission})

@@ -12,13 +12,26 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from ngoso.accounts.scope import can_see_place, scoped
+from ngoso.core import clean
 from ngoso.core.counts import counts_under
 from ngoso.core.stats import stats
-from ngoso.core.text import fold, phone_digits
+from ngoso.people import privacy
 from ngoso.people.models import Resident
+from ngoso.people.search import LIMIT, SearchError, find_residents, restrict
 from ngoso.places.models import Place
 
-api = NinjaAPI(title="Ngõ Số API", version="1", urls_namespace="api-v1", auth=django_auth)
+from . import errors
+
+
+class Api(NinjaAPI):
+    """Every error documented on every operation (one JSON shape, ``api/errors.py``)."""
+
+    def get_openapi_schema(self, **kwargs):
+        return errors.document(super().get_openapi_schema(**kwargs))
+
+
+api = Api(title="Ngõ Số API", version="1", urls_namespace="api-v1", auth=django_auth, parser=errors.StrictParser())
+errors.install(api)
 
 
 class PlaceOut(Schema):
@@ -75,23 +88,17 @@ class ResidentHit(Schema):
 
 @api.get("/residents", response=list[ResidentHit], summary="Search residents in your area by name or phone")
 def search_residents(request, q: str):
-    from ngoso.people import privacy
-
+    q = clean.text(q, "q", max_length=100)
     if not privacy.may_open_people(request.user):
         raise HttpError(403, "Vai trò của bạn không xem dữ liệu cá nhân / your role does not see personal data")
-    qs = scoped(Resident.objects.select_related("household__village"), request.user)
-    digits = phone_digits(q)
-    if digits and len(digits) >= 4:
-        if "phone" not in privacy.role_fields(request.user):  # a lookup by number reveals the number
-            qs = qs.filter(household_id__in=privacy.responsible_household_ids(request.user))
-        qs = qs.filter(phone_digits__contains=digits)
-    else:
-        key = fold(q)
-        if len(key) < 2:
-            raise HttpError(400, "Cần ít nhất 2 ký tự / at least 2 characters")
-        qs = qs.filter(search_name__contains=key)
+    residents = scoped(Resident.objects.select_related("household__village"), request.user)
+    residents, _households = restrict(request.user, residents, Resident.objects.none(), q)
+    try:
+        qs = find_residents(residents, q)
+    except SearchError as exc:
+        raise HttpError(400, str(exc)) from exc
     return [{"uuid": str(r.uuid), "full_name": r.full_name, "birth_year": r.birth_year,
-             "household": r.household.code, "village": r.household.village.code} for r in qs[:50]]
+             "household": r.household.code, "village": r.household.village.code} for r in qs[:LIMIT]]
 
 
 # --- indicators (door to door) ----------------------------------------------------------------------------

@@ -9,6 +9,9 @@
     ngoso radio emergency 13 --targets 07351.001 07351.002
     ngoso radio check
     ngoso radio report 07351 --year 2026 --month 11 --xlsx bc.xlsx --pdf bc.pdf
+    ngoso radio abbreviations 07351            # the local abbreviations a bulletin of 07351 is read with
+    ngoso radio abbreviation-add 07351 KDC "khu dân cư" --note "thôn Đồng Bụt"
+    ngoso radio abbreviation-import 24 viet-tat.xlsx   # columns Viết tắt, Cách đọc, Ghi chú; all or nothing
 """
 
 from __future__ import annotations
@@ -66,6 +69,16 @@ def add_arguments(p):
     r.add_argument("--month", type=int)
     r.add_argument("--xlsx", type=Path)
     r.add_argument("--pdf", type=Path)
+    s = sub.add_parser("abbreviations", help="viết tắt địa phương áp dụng / local abbreviations that apply")
+    s.add_argument("place")
+    s = sub.add_parser("abbreviation-add", help="thêm viết tắt địa phương / add a local abbreviation")
+    s.add_argument("place")
+    s.add_argument("abbreviation")
+    s.add_argument("reading")
+    s.add_argument("--note", default="")
+    s = sub.add_parser("abbreviation-import", help="nhập bảng viết tắt (cả tệp hoặc không gì) / import a list")
+    s.add_argument("place")
+    s.add_argument("file", type=Path)
 
 
 def _place(code, user):
@@ -97,12 +110,17 @@ def handle(args) -> int:
     from ngoso.radio import services
     from ngoso.radio.models import SpeakerCluster
 
+    from ngoso.people.io import ImportFailed
+    from ngoso.radio.abbreviations import AbbreviationError
+
     user = acting_user(args.user)
     try:
         with audit.acting_as(user):
             return _do(args, user, services, scoped, SpeakerCluster)
-    except services.RadioError as exc:
+    except (services.RadioError, AbbreviationError) as exc:
         raise CommandError(str(exc)) from None
+    except ImportFailed as exc:
+        raise CommandError("\n".join([str(exc)] + [str(e) for e in exc.errors])) from None
 
 
 def _do(args, user, services, scoped, SpeakerCluster) -> int:
@@ -181,4 +199,21 @@ def _do(args, user, services, scoped, SpeakerCluster) -> int:
             args.xlsx.write_bytes(services.report_xlsx(data))
         if args.pdf:
             args.pdf.write_bytes(services.report_pdf(data))
+    elif act.startswith("abbreviation"):
+        from ngoso.radio import abbreviations as abbr
+
+        place = _place(args.place, user)
+        if act == "abbreviation-add":
+            e = abbr.add(place, user, args.abbreviation, args.reading, args.note)
+            print(f"{e.abbreviation}\t{e.reading}\t{e.place.name}")
+        elif act == "abbreviation-import":
+            try:
+                data = args.file.read_bytes()
+            except OSError as exc:
+                raise CommandError(f"không đọc được {args.file}: {exc}") from None
+            done = abbr.import_file(data, args.file.name, place, user)
+            print(f"mới / new {done.created}\tđổi / changed {done.updated}\tgiữ / unchanged {done.unchanged}")
+        else:
+            for e in sorted(abbr.entries_for(place), key=lambda e: (e.abbreviation, -len(e.place.path))):
+                print(f"{e.abbreviation}\t{e.reading}\t{e.place.name}\t{e.note}")
     return 0

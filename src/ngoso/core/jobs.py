@@ -109,8 +109,8 @@ def user_message(exc: BaseException) -> str:
     """What the job page says about a failure: never a traceback, never a raw database message."""
     from django.core.exceptions import PermissionDenied
 
-    if isinstance(exc, JobError):
-        return str(exc)
+    if getattr(exc, "vi", None) and getattr(exc, "en", None):  # a JobError, or any error meant for users
+        return f"{exc.vi} / {exc.en}"
     if isinstance(exc, PermissionDenied):
         return NOT_ALLOWED
     return UNEXPECTED

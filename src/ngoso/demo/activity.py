@@ -80,7 +80,8 @@ def _split(households, member_ids):
 def build_activity(seed: int, until: datetime.date, progress=lambda m: None) -> dict:
     from ngoso.people.models import Household, Resident
     from ngoso.teams.models import Membership
-    from ngoso.visits import indicators
+    from ngoso.skills.rules import basic5_skill_ids, has_basic_five
+    from ngoso.visits import indicators, rules
     from ngoso.visits.models import Assignment, HouseholdStatus, ResidentSkill, SkillRecord, Visit
 
     rng = random.Random(f"activity-{seed}")
@@ -88,7 +89,8 @@ def build_activity(seed: int, until: datetime.date, progress=lambda m: None) -> 
     def uid():
         return uuid.UUID(int=rng.getrandbits(128), version=4)
 
-    order, prereq, basic5 = _skills()
+    order, prereq, _ = _skills()
+    basic5 = basic5_skill_ids()
     start = until - datetime.timedelta(days=364)
     ops = connection.ops
     team_members = defaultdict(list)
@@ -124,7 +126,7 @@ def build_activity(seed: int, until: datetime.date, progress=lambda m: None) -> 
                 days = sorted(rng.randint(0, 364) for _ in range(n_visits))
                 if mid in quiet:
                     days = [min(d, 364 - 45 - rng.randint(0, 30)) for d in days]
-                last = nxt = None
+                recs, hvisits = [], []  # what the project derives the current levels and the status from
                 for d in days:
                     day = start + datetime.timedelta(days=d)
                     ids["v"] += 1
@@ -133,7 +135,7 @@ def build_activity(seed: int, until: datetime.date, progress=lambda m: None) -> 
                     recorded = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9 + rng.randint(0, 8))))
                     v_rows.append((ids["v"], vuuid, hid, mid, day, ops.adapt_datetimefield_value(recorded), "",
                                    nxt, Visit.Source.DEMO))
-                    last = day
+                    hvisits.append((day, recorded, ids["v"], nxt))
                     # members spend their time on those who need it: young adults only now and then
                     learners = [p for p in people if 1945 <= p[1] <= until.year - 15
                                 and (p[1] <= until.year - 35 or rng.random() < 0.25)] or people
@@ -152,6 +154,7 @@ def build_activity(seed: int, until: datetime.date, progress=lambda m: None) -> 
                                     ids["s"] += 1
                                     s_rows.append((ids["s"], uid(), rid, s, levels[rid][s], ids["v"], mid, day,
                                                    ops.adapt_datetimefield_value(recorded), SkillRecord.Source.VISIT))
+                                    recs.append((rid, s, levels[rid][s], day, recorded, ids["s"]))
                         ready = [s for s in order if levels[rid].get(s, 0) < ALONE
                                  and all(levels[rid].get(p) == ALONE for p in prereq[s])]
                         for s in ready[:rng.randint(1, 2)]:
@@ -161,13 +164,14 @@ def build_activity(seed: int, until: datetime.date, progress=lambda m: None) -> 
                             ids["s"] += 1
                             s_rows.append((ids["s"], uid(), rid, s, lvl, ids["v"], mid, day,
                                            ops.adapt_datetimefield_value(recorded), SkillRecord.Source.VISIT))
-                b5 = False
-                for rid, lv in levels.items():
-                    for s, lvl in lv.items():
-                        rs_rows.append((rid, s, lvl, last))
-                    if basic5 and all(lv.get(s) == ALONE for s in basic5):
-                        b5 = True
-                st_rows.append((hid, last, nxt if last else None, len(days), b5))
+                            recs.append((rid, s, lvl, day, recorded, ids["s"]))
+                # the derived rows, by the rules real visits use (``visits.rules``, ``skills.rules``)
+                current: dict[int, dict[int, int]] = defaultdict(dict)
+                for (rid, s), (lvl, observed) in rules.current_levels(recs).items():
+                    rs_rows.append((rid, s, lvl, observed))
+                    current[rid][s] = lvl
+                last, nxt, n = rules.visit_status(hvisits)
+                st_rows.append((hid, last, nxt, n, any(has_basic_five(lv, basic5) for lv in current.values())))
         with transaction.atomic():
             _insert(a_rows, v_rows, s_rows, rs_rows, st_rows)
         totals["assignments"] += len(a_rows)

@@ -8,11 +8,15 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ngoso.accounts.permissions import FIELD, PROVINCE
+
 
 class LessonVersion(models.Model):
     """One version of one lesson variant (skill × language × audience). Never edited: an edit adds a version.
 
     The current text of a variant is its highest ``number``."""
+
+    WRITE_ROLES = {"create": PROVINCE, "change": PROVINCE}  # not personal data: no area, no SCOPE_PATH
 
     class Source(models.TextChoices):
         PACKAGE = "package", _("Shipped with Ngõ Số")
@@ -50,6 +54,7 @@ class SelfCheck(models.Model):
     with a member. A pass records a skill event (``skill_record``) when it raises the resident's level."""
 
     SCOPE_PATH = "resident__household__village__path"
+    WRITE_ROLES = {"create": FIELD}
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     resident = models.ForeignKey("people.Resident", on_delete=models.CASCADE, related_name="self_checks")
@@ -82,6 +87,7 @@ class HandoutLink(models.Model):
     resident and one lesson, a few self-check attempts, until it expires."""
 
     SCOPE_PATH = "resident__household__village__path"
+    WRITE_ROLES = {"create": FIELD}
 
     token = models.CharField(max_length=24, unique=True)
     resident = models.ForeignKey("people.Resident", on_delete=models.CASCADE, related_name="handout_links")

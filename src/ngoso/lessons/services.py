@@ -24,14 +24,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from ngoso.accounts import audit
+from ngoso.accounts import audit, permissions
 from ngoso.accounts.models import AuditEntry
 from ngoso.accounts.scope import scoped
 from ngoso.core.public import public_base
 from ngoso.core.text import fold
 from ngoso.people.io import ImportFailed, RowError, find_columns, read_file
 from ngoso.people.models import Household, Resident
-from ngoso.people.targets import ELDERLY_AGE
+from ngoso.people.targets import ELDERLY_AGE, is_elderly
 
 from . import content as C
 from .models import HandoutLink, LessonVersion, SelfCheck
@@ -165,7 +165,7 @@ def show(skill_code: str, language: str = "vi", audience: str = "standard") -> S
 
 def audience_for(resident: Resident, year: int | None = None) -> str:
     """The variant a resident is shown: large print for people aged 60 and over."""
-    return "elderly" if resident.age(year) >= ELDERLY_AGE else "standard"
+    return "elderly" if is_elderly(resident.birth_year, year) else "standard"
 
 
 def language_for(resident: Resident) -> str:
@@ -204,8 +204,7 @@ def missing_variants() -> list[tuple[str, str, str]]:
 # --- editing --------------------------------------------------------------------------------------------------
 
 def _require_edit(user) -> None:
-    if not (user.is_authenticated and user.can("edit_lessons")):
-        raise PermissionDenied
+    permissions.require(user, "change", LessonVersion)
 
 
 def edit(user, skill_code: str, language: str, audience: str, new_content: dict, note: str = "") -> LessonVersion:
@@ -619,8 +618,10 @@ def tomorrow_batch(user, member=None, day: datetime.date | None = None, size: st
     if size not in PAGE_SIZES:
         raise LessonError(f"Khổ giấy «{size}» không có (A5, A4)", f"Unknown page size '{size}' (A5, A4)")
     member = member or visits.member_for(user)
-    if member is None or not user.can("visit"):
-        raise PermissionDenied
+    permissions.require(user, "create", HandoutLink)  # each household is then looked up within the user's area
+    if member is None:
+        raise PermissionDenied("Chỉ thành viên tổ in phiếu cho ngày của mình / only a team member prints handouts "
+                               "for their day")
     day = day or timezone.localdate() + datetime.timedelta(days=1)
     plan = visits.todays_list(member, today=day)
     base = base_url or public_base()
@@ -736,9 +737,8 @@ def self_check(*, skill_code: str, answers: list, resident: Resident | None = No
         if link.skill_code != skill_code:
             raise LessonError("Mã này dành cho bài học khác", "This code belongs to another lesson")
         resident = link.resident
-    elif not (resident is not None and assisted_by.can("visit")
-              and scoped(Household.objects.filter(pk=resident.household_id), assisted_by).exists()):
-        raise PermissionDenied
+    else:
+        permissions.require(assisted_by, "create", SelfCheck(resident=resident))
     audience = audience or audience_for(resident)
     # translations share the Vietnamese questions' answers; English has questions of its own
     lesson = current(skill_code, language if language in C.REQUIRED_LANGUAGES else "vi", audience)

@@ -8,6 +8,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from ngoso.accounts.scope import can_see_place, scoped
+from ngoso.core import clean
 
 from . import services
 from .models import FarmingArticle, Producer, Purpose
@@ -50,6 +51,7 @@ def _article(a) -> dict:
 
 @router.get("/articles", response=list[ArticleOut], summary="Search the farming library (accent-insensitive)")
 def articles(request, q: str = "", topic: str = "", subject: str = ""):
+    q, topic, subject = (clean.text(v, k, max_length=100) for k, v in (("q", q), ("topic", topic), ("subject", subject)))
     return [_article(a) for a in services.search_articles(q, topic, subject)]
 
 
@@ -61,6 +63,7 @@ def article(request, slug: str):
 
 @router.get("/producers", response=list[ProducerOut], summary="Producers in your area (search by name or product)")
 def producers(request, q: str = ""):
+    q = clean.text(q, "q", max_length=100)
     qs = scoped(Producer.objects.select_related("household__village", "person"), request.user)
     if q:
         qs = services.search_producers(qs, q)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ngoso.core.clean import CleanFormMixin
+
 from .models import (ArticleSend, FarmingArticle, Naming, OnlineChannel, Producer, Product, PublicConsent,
                      SuccessStory)
 
 
-class ProducerForm(forms.ModelForm):
+class ProducerForm(CleanFormMixin, forms.ModelForm):
     class Meta:
         model = Producer
         fields = ["name", "kind", "person", "description", "phone", "messenger_url"]
@@ -32,7 +34,7 @@ class ProducerForm(forms.ModelForm):
             raise forms.ValidationError(str(exc)) from exc
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(CleanFormMixin, forms.ModelForm):
     class Meta:
         model = Product
         fields = ["name", "price", "unit", "season", "ocop_stars", "vietgap", "other_certifications", "description",
@@ -42,12 +44,12 @@ class ProductForm(forms.ModelForm):
                    "ocop_stars": forms.Select(choices=[("", "—")] + [(i, f"{i} ★") for i in range(1, 6)])}
 
 
-class PhotoForm(forms.Form):
+class PhotoForm(CleanFormMixin, forms.Form):
     photo = forms.FileField(label=_("Photo"), widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
     caption = forms.CharField(label=_("Caption"), max_length=160, required=False)
 
 
-class ChannelForm(forms.ModelForm):
+class ChannelForm(CleanFormMixin, forms.ModelForm):
     class Meta:
         model = OnlineChannel
         fields = ["kind", "platform", "address", "since", "skills", "show_publicly"]
@@ -64,7 +66,7 @@ class ChannelForm(forms.ModelForm):
         self.fields["skills"].label_from_instance = lambda s: s.name_vi
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(CleanFormMixin, forms.Form):
     purpose = forms.ChoiceField(choices=[("producer_page", _("Public producer page")),
                                          ("show_phone", _("Phone number on the public page"))], required=False)
     given = forms.TypedChoiceField(label=_("Consent"), choices=[("1", _("Given")), ("0", _("Refused or withdrawn"))],
@@ -78,20 +80,20 @@ class ConsentForm(forms.Form):
     reference = forms.CharField(label=_("Reference (form number…)"), max_length=60, required=False)
 
 
-class ArticleForm(forms.ModelForm):
+class ArticleForm(CleanFormMixin, forms.ModelForm):
     class Meta:
         model = FarmingArticle
         fields = ["title", "topic", "subject", "summary", "body", "source_type", "source", "active"]
         widgets = {"body": forms.Textarea(attrs={"rows": 12}), "summary": forms.Textarea(attrs={"rows": 2})}
 
 
-class SendForm(forms.Form):
+class SendForm(CleanFormMixin, forms.Form):
     household = forms.CharField(label=_("Household code"), max_length=40)
     how = forms.ChoiceField(label=_("How"), choices=ArticleSend.How.choices)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
-class StoryForm(forms.ModelForm):
+class StoryForm(CleanFormMixin, forms.ModelForm):
     class Meta:
         model = SuccessStory
         fields = ["title", "producer", "before", "change", "income_before", "income_after", "income_period",

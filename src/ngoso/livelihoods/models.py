@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ngoso.accounts.permissions import EDITORS, PROVINCE, STAFF
 from ngoso.core.text import fold, phone_digits
 
 _CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: codes get typed from packaging
@@ -39,6 +40,7 @@ class Producer(models.Model):
     """A household that produces or sells (farm, craft, small shop)."""
 
     SCOPE_PATH = "household__village__path"
+    WRITE_ROLES = {"create": EDITORS, "change": EDITORS, "delete": EDITORS}
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     public_code = models.CharField(max_length=12, unique=True, default=new_public_code, editable=False)
@@ -77,6 +79,7 @@ class Producer(models.Model):
 
 class Product(models.Model):
     SCOPE_PATH = "producer__household__village__path"
+    WRITE_ROLES = {"create": EDITORS, "change": EDITORS, "delete": EDITORS}
 
     producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="products")
     name = models.CharField(_("product"), max_length=120)
@@ -129,6 +132,7 @@ class PhotoBase(models.Model):
 
 class ProductPhoto(PhotoBase):
     SCOPE_PATH = "product__producer__household__village__path"
+    WRITE_ROLES = {"create": EDITORS, "change": EDITORS, "delete": EDITORS}
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="photos")
 
@@ -155,6 +159,7 @@ class OnlineChannel(models.Model):
     """An online channel a producer uses, since when (and until when), and the skills behind it."""
 
     SCOPE_PATH = "producer__household__village__path"
+    WRITE_ROLES = {"create": EDITORS, "change": EDITORS, "delete": EDITORS}
 
     producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="channels")
     kind = models.CharField(_("kind"), max_length=12, choices=ChannelKind.choices)
@@ -199,6 +204,7 @@ class PublicConsent(models.Model):
     is in force; withdrawing is a new record with ``given=False``. Nothing is public without one."""
 
     SCOPE_PATH = "resident__household__village__path"
+    WRITE_ROLES = {"create": EDITORS, "change": EDITORS}
 
     class Method(models.TextChoices):
         ORAL = "oral", _("Oral, witnessed by the member")
@@ -245,6 +251,8 @@ class SourceType(models.TextChoices):
 class FarmingArticle(models.Model):
     """A short practical article. Starter articles ship as data; province staff add and edit more.
     Every edit is kept as an ``ArticleRevision``."""
+
+    WRITE_ROLES = {"create": PROVINCE, "change": PROVINCE}  # not personal data: no area, no SCOPE_PATH
 
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=160)
@@ -296,6 +304,7 @@ class ArticleSend(models.Model):
     """That a member sent (or gave, or read) an article to a household."""
 
     SCOPE_PATH = "household__village__path"
+    WRITE_ROLES = {"create": EDITORS}
 
     class How(models.TextChoices):
         ZALO = "zalo", _("By Zalo / message")
@@ -322,6 +331,7 @@ class SuccessStory(models.Model):
     on the public page), so a move takes the story with the person."""
 
     SCOPE_PATH = "resident__household__village__path"
+    WRITE_ROLES = {"create": EDITORS, "change": EDITORS, "approve": STAFF}
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -370,6 +380,7 @@ class SuccessStory(models.Model):
 
 class StoryPhoto(PhotoBase):
     SCOPE_PATH = "story__resident__household__village__path"
+    WRITE_ROLES = {"create": EDITORS, "change": EDITORS, "delete": EDITORS}
 
     story = models.ForeignKey(SuccessStory, on_delete=models.CASCADE, related_name="photos")
 

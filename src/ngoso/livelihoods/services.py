@@ -24,7 +24,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ngoso.accounts import permissions
+from ngoso.core.clean import bad_character, char_name
+from ngoso.core.clean import max_length as field_max_length
 from ngoso.core.text import fold, phone_digits
+from ngoso.people.phones import PhoneError, normalize_phone
+from ngoso.people.targets import is_elderly
+from ngoso.radio.models import Bulletin
 
 from .models import (ONLINE_SELLING, ArticleRevision, ArticleSend, ChannelKind, FarmingArticle, Naming,
                      OnlineChannel, Producer, ProducerKind, PublicConsent, Purpose, SuccessStory)
@@ -35,25 +41,26 @@ class LivelihoodError(Exception):
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Who may do what (on top of ``scoped``, which limits every query to the user's area)
+# Who may do what: the roles are declared on the models (``WRITE_ROLES``) and answered by
+# ``accounts.permissions.can``; these name the questions this app asks. The area comes from ``scoped``
+# (every object here is fetched through it) or from ``can`` given the object.
 
-def can_edit(user) -> bool:
-    return bool(user and user.is_authenticated and user.can("edit_people"))
+def can_edit(user, obj=None) -> bool:
+    return permissions.can(user, "change", Producer if obj is None else obj)
 
 
-def can_approve(user) -> bool:
+def can_approve(user, story=None) -> bool:
     """Commune staff and province administrators approve and publish stories."""
-    return bool(user and user.is_authenticated and (user.is_superuser or user.role in ("commune_staff", "province_admin")))
+    return permissions.can(user, "approve", SuccessStory if story is None else story)
 
 
 def can_edit_articles(user) -> bool:
     """Province staff keep the farming library."""
-    return bool(user and user.is_authenticated and (user.is_superuser or user.role == "province_admin"))
+    return permissions.can(user, "change", FarmingArticle)
 
 
 def can_make_bulletin(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or user.can("radio")
-                                                     or user.role in ("commune_staff", "province_admin")))
+    return permissions.can(user, "create", Bulletin)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -81,7 +88,7 @@ def money_words(n: int) -> str:
 
 
 def honorific(resident, year: int | None = None) -> str:
-    old = resident.age(year) >= 60
+    old = is_elderly(resident.birth_year, year)
     if resident.sex == "female":
         return "bà" if old else "chị"
     return "ông" if old else "anh"
@@ -207,6 +214,7 @@ def contains_phone(text: str) -> bool:
 
 def record_public_consent(resident, purpose: str, given: bool, user, *, naming: str = Naming.SHORT,
                           method: str = PublicConsent.Method.ORAL, reference: str = "", story=None) -> PublicConsent:
+    permissions.require(user, "create", PublicConsent(resident=resident))
     if purpose not in Purpose.values:
         raise LivelihoodError(_("Unknown purpose of consent: %(p)s") % {"p": purpose})
     if purpose == Purpose.STORY and story is None:
@@ -238,18 +246,18 @@ def consent_in_force(resident, purpose: str, story=None) -> PublicConsent | None
 # Producers
 
 def validate_phone(phone: str) -> str:
-    phone = (phone or "").strip()
-    if phone and not re.fullmatch(r"0\d{9,10}", phone_digits(phone)):
+    """``people.phones.normalize_phone``, refusing with this app's error."""
+    try:
+        return normalize_phone(phone)
+    except PhoneError as exc:
         raise LivelihoodError(_("Phone number «%(p)s» is not a Vietnamese phone number (10 digits, starting with 0).")
-                              % {"p": phone})
-    return phone
+                              % {"p": exc.raw}) from exc
 
 
 @transaction.atomic
 def create_producer(household, user, *, name: str, kind: str = ProducerKind.CROPS, person=None,
                     description: str = "", phone: str = "", messenger_url: str = "") -> Producer:
-    if not can_edit(user):
-        raise PermissionDenied
+    permissions.require(user, "create", Producer(household=household))
     name = (name or "").strip()
     if not name:
         raise LivelihoodError(_("Give the producer a name (e.g. «Bánh nhôm Ngọc Thiện»)."))
@@ -321,8 +329,7 @@ def publish_problems(producer) -> list[str]:
 
 
 def set_published(producer, on: bool, user) -> Producer:
-    if not can_edit(user):
-        raise PermissionDenied
+    permissions.require(user, "change", producer)
     if on:
         problems = publish_problems(producer)
         if problems:
@@ -532,8 +539,7 @@ def store_photo(data: bytes, filename: str, folder: str) -> StoredPhoto:
 def add_product_photo(product, data: bytes, filename: str, user, caption: str = ""):
     from .models import ProductPhoto
 
-    if not can_edit(user):
-        raise PermissionDenied
+    permissions.require(user, "create", ProductPhoto(product=product))
     if product.photos.count() >= 6:
         raise LivelihoodError(_("A product has at most 6 photos; remove one first."))
     s = store_photo(data, filename, f"p{product.producer_id}")
@@ -546,8 +552,7 @@ def add_product_photo(product, data: bytes, filename: str, user, caption: str = 
 def add_story_photo(story, data: bytes, filename: str, user, caption: str = ""):
     from .models import StoryPhoto
 
-    if not can_edit(user):
-        raise PermissionDenied
+    permissions.require(user, "create", StoryPhoto(story=story))
     if story.photos.count() >= 6:
         raise LivelihoodError(_("A story has at most 6 photos; remove one first."))
     s = store_photo(data, filename, f"s{story.pk}")
@@ -570,8 +575,11 @@ def _files_kept_only_if_saved(stored: StoredPhoto):
         raise
 
 
-def delete_photo(photo) -> None:
-    """Remove the row, then (once that is committed) its files: a failure never leaves a row without files."""
+def delete_photo(photo, user=None) -> None:
+    """Remove the row, then (once that is committed) its files: a failure never leaves a row without files.
+    ``user``: who deletes it, checked (``None`` only for the app's own clean-ups)."""
+    if user is not None:
+        permissions.require(user, "delete", photo)
     files = [media_root() / rel for rel in (photo.file, photo.thumb)]
     with transaction.atomic():
         story = getattr(photo, "story", None)
@@ -586,8 +594,7 @@ def delete_photo(photo) -> None:
 
 def add_channel(producer, user, *, kind: str, platform: str, since, address: str = "", skills=(),
                 show_publicly: bool = True) -> OnlineChannel:
-    if not can_edit(user):
-        raise PermissionDenied
+    permissions.require(user, "create", OnlineChannel(producer=producer))
     if kind not in ChannelKind.values:
         raise LivelihoodError(_("Unknown kind of channel: %(k)s") % {"k": kind})
     if since is None or since > timezone.localdate():
@@ -605,8 +612,7 @@ def add_channel(producer, user, *, kind: str, platform: str, since, address: str
 
 
 def end_channel(channel, user, on=None) -> OnlineChannel:
-    if not can_edit(user):
-        raise PermissionDenied
+    permissions.require(user, "change", channel)
     on = on or timezone.localdate()
     if on < channel.since:
         raise LivelihoodError(_("A channel cannot stop before it started (%(d)s).") % {"d": channel.since.strftime("%d/%m/%Y")})
@@ -652,8 +658,7 @@ ARTICLE_FIELDS = ("title", "topic", "subject", "summary", "body", "source_type",
 @transaction.atomic
 def save_article(article: FarmingArticle | None, data: dict, user, slug: str = "") -> FarmingArticle:
     """Create or edit an article; each saved version is kept."""
-    if not can_edit_articles(user):
-        raise PermissionDenied
+    permissions.require(user, "create" if article is None else "change", article or FarmingArticle)
     missing = [f for f in ("title", "subject", "summary", "body", "source") if not str(data.get(f, "")).strip()]
     if missing:
         raise LivelihoodError(_("Fill in: %(f)s.") % {"f": ", ".join(missing)})
@@ -703,8 +708,7 @@ def subjects() -> list[tuple[str, str, int]]:
 
 
 def send_article(article, household, user, how: str = ArticleSend.How.ZALO, note: str = "") -> ArticleSend:
-    if not (user and user.is_authenticated and (user.can("visit") or user.can("edit_people"))):
-        raise PermissionDenied
+    permissions.require(user, "create", ArticleSend(household=household))
     if how not in ArticleSend.How.values:
         raise LivelihoodError(_("Unknown way of sending: %(h)s") % {"h": how})
     return ArticleSend.objects.create(article=article, household=household, how=how, sent_by=user, note=note[:200])
@@ -720,8 +724,10 @@ STORY_FIELDS = ("title", "before", "change", "income_before", "income_after", "i
 @transaction.atomic
 def save_story(story: SuccessStory | None, data: dict, user, resident=None) -> SuccessStory:
     """Write or edit a story. Editing an approved or published story sends it back to draft for approval."""
-    if not can_edit(user):
-        raise PermissionDenied
+    if story is not None:
+        permissions.require(user, "change", story)
+    else:
+        permissions.require(user, "create", SuccessStory(resident=resident) if resident is not None else SuccessStory)
     missing = [f for f in ("title", "before", "change")
                if not str(data.get(f, getattr(story, f, "") if story else "") or "").strip()]
     if missing:
@@ -778,8 +784,7 @@ def story_problems(story, consent=None) -> list[str]:
 
 
 def approve_story(story, user) -> SuccessStory:
-    if not can_approve(user):
-        raise PermissionDenied
+    permissions.require(user, "approve", story)
     if story.status != SuccessStory.Status.DRAFT:
         raise LivelihoodError(_("Only a draft can be approved."))
     problems = story_problems(story)
@@ -791,8 +796,7 @@ def approve_story(story, user) -> SuccessStory:
 
 
 def publish_story(story, user) -> SuccessStory:
-    if not can_approve(user):
-        raise PermissionDenied
+    permissions.require(user, "approve", story)
     if story.status != SuccessStory.Status.APPROVED:
         raise LivelihoodError(_("A story must be approved before it is published."))
     problems = story_problems(story)
@@ -804,7 +808,7 @@ def publish_story(story, user) -> SuccessStory:
 
 
 def withdraw_story(story, user) -> SuccessStory:
-    if not (can_approve(user) or (can_edit(user) and story.written_by_id == user.pk)):
+    if not (can_approve(user, story) or (can_edit(user, story) and story.written_by_id == user.pk)):
         raise PermissionDenied
     story.status = SuccessStory.Status.WITHDRAWN
     story.save()  # saved first: a failure on the radio side must never undo the withdrawal
@@ -1001,8 +1005,7 @@ def import_articles(data: bytes, filename: str, user) -> list[FarmingArticle]:
 
     from .models import ArticleTopic, SourceType
 
-    if not can_edit_articles(user):
-        raise PermissionDenied
+    permissions.require(user, "create", FarmingArticle)
     try:
         doc = json.loads(data.decode("utf-8-sig"))
         items = doc["articles"] if isinstance(doc, dict) else doc
@@ -1036,8 +1039,13 @@ def import_articles(data: bytes, filename: str, user) -> list[FarmingArticle]:
             errors.append(f"{where}: " + _("topic must be one of %(v)s") % {"v": ", ".join(ArticleTopic.values)})
         if row["source_type"] not in SourceType.values:
             errors.append(f"{where}: " + _("source_type must be one of %(v)s") % {"v": ", ".join(SourceType.values)})
-        for k, limit in (("title", 160), ("subject", 80), ("summary", 300), ("body", 6000), ("source", 200)):
-            if len(row[k]) > limit:
+        for k in ("title", "subject", "summary", "body", "source"):
+            limit = field_max_length(FarmingArticle, k)
+            found = bad_character(row[k], multiline=k == "body")
+            if found is not None:
+                errors.append(f"{where}: " + _("%(k)s holds the control character %(c)s at position %(p)d; remove it")
+                              % {"k": k, "c": char_name(found[1]), "p": found[0] + 1})
+            elif len(row[k]) > limit:
                 errors.append(f"{where}: " + _("%(k)s is longer than %(n)d characters") % {"k": k, "n": limit})
         clean.append((slug, row))
     if errors:

@@ -169,7 +169,7 @@ def photo_delete(request, kind, pk):
     photo = get_scoped_or_404(model.objects.all(), request.user, pk=pk)
     back = (redirect("livelihoods:producer", uuid=photo.product.producer.uuid) if kind == "product"
             else redirect("livelihoods:story", uuid=photo.story.uuid))
-    services.delete_photo(photo)
+    services.delete_photo(photo, request.user)
     return back
 
 

@@ -1,8 +1,20 @@
+from django import forms
 from django.contrib import admin
 
 from ngoso.accounts.admin_scope import ScopedAdmin
 
 from .models import Consent, Ethnicity, Household, Resident
+from .phones import PhoneError, normalize_phone
+
+
+class PhoneForm(forms.ModelForm):
+    """The admin takes a phone number only as every other path does (``people.phones``)."""
+
+    def clean_phone(self):
+        try:
+            return normalize_phone(self.cleaned_data.get("phone", ""))
+        except PhoneError as exc:
+            raise forms.ValidationError(str(exc)) from exc
 
 
 @admin.register(Ethnicity)
@@ -12,12 +24,14 @@ class EthnicityAdmin(admin.ModelAdmin):
 
 class ResidentInline(admin.TabularInline):
     model = Resident
+    form = PhoneForm
     fields = ["full_name", "sex", "birth_year", "ethnicity", "phone", "disability", "relation"]
     extra = 0
 
 
 @admin.register(Household)
 class HouseholdAdmin(ScopedAdmin):
+    form = PhoneForm
     list_display = ["code", "village", "alley", "house_number", "poverty_status"]
     search_fields = ["code", "phone_digits"]
     raw_id_fields = ["village"]
@@ -26,6 +40,7 @@ class HouseholdAdmin(ScopedAdmin):
 
 @admin.register(Resident)
 class ResidentAdmin(ScopedAdmin):
+    form = PhoneForm
     list_display = ["full_name", "birth_year", "sex", "household"]
     search_fields = ["search_name", "phone_digits"]
     raw_id_fields = ["household"]

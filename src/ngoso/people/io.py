@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -23,11 +24,13 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from ngoso.accounts import audit
+from ngoso.accounts import audit, permissions
 from ngoso.accounts.models import AuditEntry
 from ngoso.accounts.scope import can_see_place, scoped, within
+from ngoso.core import clean
 from ngoso.core.jobs import handler
 from ngoso.core.text import fold, nfc, phone_digits
+from ngoso.people.phones import PhoneError, normalize_phone
 from ngoso.places.models import Level, Place, PlaceType
 
 from .models import Consent, Ethnicity, Household, PovertyStatus, Relation, Resident, Sex
@@ -165,9 +168,30 @@ class Sheet:
     rows: list[tuple[int, list]]  # (row number, cells)
 
 
+#: Bounds of every spreadsheet import, checked before (zip sizes) or while (rows, cells) reading, so that a
+#: zip bomb or a runaway sheet is refused in a second instead of filling the memory. A commune of 40,000
+#: residents is about 40 MB unpacked.
+MAX_UNPACKED_BYTES = 150 * 1024 * 1024
+MAX_ZIP_MEMBERS = 2000
+MAX_ROWS = 100_000          # non-empty rows per sheet
+MAX_COLUMNS = 200
+MAX_CELL = 32_767           # characters in one cell (Excel's own limit); model fields are checked per column
+MAX_CELL_ERRORS = 1000      # a file with more bad cells is reported by its first ones
+
+FORMULA_VI = "Ô có công thức, hãy dán giá trị (Dán đặc biệt → Chỉ giá trị)"
+FORMULA_EN = "The cell holds a formula: paste its value instead (Paste special → Values only)"
+
+
 def read_file(data: bytes, filename: str) -> list[Sheet]:
-    """Read an uploaded CSV or XLSX into sheets. Raises ImportFailed for unreadable files."""
+    """Read an uploaded CSV or XLSX into sheets, every import's one door. Raises ImportFailed for unreadable
+    or oversized files (unpacked size, rows) and for cells that cannot be imported: formulas, control
+    characters, text longer than any field. Empty rows are left out (their numbers are kept)."""
     name = filename.lower()
+    if len(data) > MAX_UNPACKED_BYTES:
+        raise ImportFailed([RowError(Path(filename).name, 0, "", f"Tệp lớn {len(data) / 2 ** 20:,.0f} MB, quá giới hạn "
+                                     f"{MAX_UNPACKED_BYTES / 2 ** 20:,.0f} MB; hãy chia thành nhiều tệp",
+                                     f"The file is {len(data) / 2 ** 20:,.0f} MB, over the "
+                                     f"{MAX_UNPACKED_BYTES / 2 ** 20:,.0f} MB limit; split it")])
     if name.endswith(".csv"):
         return [_read_csv(data, Path(filename).name)]
     if name.endswith((".xlsx", ".xlsm")):
@@ -191,28 +215,143 @@ def _read_csv(data: bytes, fname: str) -> Sheet:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
-    rows = list(reader)
-    if not rows:
-        raise ImportFailed([RowError(fname, 1, "", "Tệp trống", "The file is empty")])
-    return Sheet(fname, rows[0], [(i, r) for i, r in enumerate(rows[1:], start=2)])
+    errors: list[RowError] = []
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ImportFailed([RowError(fname, 1, "", "Tệp trống", "The file is empty")])
+        reading = _Reading(fname, header[:MAX_COLUMNS], errors)
+        for cells in reader:
+            reading.add(reader.line_num, [_CsvCell(v) for v in cells[:MAX_COLUMNS]])
+    except csv.Error as exc:
+        errors.append(RowError(fname, reader.line_num, "", f"Dòng CSV hỏng: {exc}", f"Broken CSV line: {exc}"))
+    if errors:
+        raise ImportFailed(errors)
+    return reading.sheet
+
+
+class _CsvCell:
+    data_type = "s"
+
+    def __init__(self, value: str):
+        self.value = value
+
+
+class _Reading:
+    """The rows of one sheet as they stream in: cells checked, empty rows left out, the row count bounded."""
+
+    def __init__(self, name: str, header: list, errors: list[RowError], xlsx: bool = False):
+        self.errors, self.xlsx = errors, xlsx
+        self.names = ["" if h is None else str(h) for h in header]
+        while self.names and not self.names[-1].strip():
+            self.names.pop()
+        self.sheet = Sheet(name, self.names, [])
+        for i, h in enumerate(header[:len(self.names)]):
+            self.check(1, i, getattr(h, "data_type", "s"), h)
+
+    def column(self, i: int) -> str:
+        from openpyxl.utils import get_column_letter
+
+        name = self.names[i] if i < len(self.names) else ""
+        return name or get_column_letter(i + 1)
+
+    def error(self, row: int, i: int, vi: str, en: str) -> None:
+        if len(self.errors) < MAX_CELL_ERRORS:
+            self.errors.append(RowError(self.sheet.name, row, self.column(i), vi, en))
+        elif len(self.errors) == MAX_CELL_ERRORS:
+            self.errors.append(RowError(self.sheet.name, row, "", "Quá nhiều lỗi; hãy sửa các lỗi trên rồi nhập lại",
+                                        "Too many errors; fix the ones above and import again"))
+
+    def check(self, row: int, i: int, data_type: str, value):
+        if data_type == "f" or (isinstance(value, str) and data_type == "f"):
+            self.error(row, i, FORMULA_VI, FORMULA_EN)
+            return None
+        if isinstance(value, str):
+            if self.xlsx and "_x" in value:
+                value = unescape_xlsx(value)
+            value = value.replace("\r\n", "\n")
+            found = clean.bad_character(value, multiline=True)
+            if found is not None:
+                self.error(row, i, f"Ô có ký tự điều khiển {clean.char_name(found[1])} ở vị trí {found[0] + 1}; "
+                           "hãy xoá nó", f"The cell holds the control character {clean.char_name(found[1])} at "
+                           f"position {found[0] + 1}; remove it")
+                return None
+            if len(value) > MAX_CELL:
+                self.error(row, i, f"Ô dài {len(value)} ký tự, tối đa {MAX_CELL}",
+                           f"The cell is {len(value)} characters long, at most {MAX_CELL}")
+                return None
+        return value
+
+    def add(self, row: int, cells) -> bool:
+        """Add a row (its cells have ``value`` and ``data_type``); False once the sheet has too many rows."""
+        values = [None if c.value == "" else self.check(row, i, c.data_type, c.value) for i, c in enumerate(cells)]
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            return True
+        if len(self.sheet.rows) >= MAX_ROWS:
+            self.errors.append(RowError(self.sheet.name, row, "", f"Trang tính có hơn {MAX_ROWS:,} dòng; hãy chia "
+                                        "thành nhiều tệp".replace(",", "."),
+                                        f"The sheet has more than {MAX_ROWS:,} rows; split it into several files"))
+            return False
+        self.sheet.rows.append((row, values))
+        return True
+
+
+_XLSX_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def unescape_xlsx(value: str) -> str:
+    """Undo OOXML's escapes as Excel does: "_x000B_" is a vertical tab (XML cannot hold control characters,
+    so a spreadsheet carries them escaped), "_x005F_" an underscore. openpyxl leaves them as they are."""
+    return _XLSX_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+
+
+def check_zip(data: bytes, fname: str) -> None:
+    """Refuse a zip (an XLSX) whose unpacked size or member count is out of bounds, before unpacking it.
+    Python's zipfile never unpacks a member beyond the size its directory declares, so the sum is a bound."""
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportFailed([RowError(fname, 0, "", f"Không mở được tệp Excel ({exc.__class__.__name__}); tệp hỏng "
+                                     "hoặc không phải .xlsx", "Cannot open the Excel file: damaged or not .xlsx")]) from None
+    unpacked = sum(i.file_size for i in infos)
+    if len(infos) > MAX_ZIP_MEMBERS or unpacked > MAX_UNPACKED_BYTES:
+        mb, limit = unpacked / 2 ** 20, MAX_UNPACKED_BYTES / 2 ** 20
+        raise ImportFailed([RowError(fname, 0, "", f"Tệp Excel giải nén ra {mb:,.0f} MB ({len(infos)} phần), quá giới "
+                                     f"hạn {limit:,.0f} MB; hãy chia thành nhiều tệp hoặc lưu lại bằng Excel",
+                                     f"The Excel file unpacks to {mb:,.0f} MB ({len(infos)} parts), over the "
+                                     f"{limit:,.0f} MB limit; split it or save it again with Excel")])
 
 
 def _read_xlsx(data: bytes, fname: str) -> list[Sheet]:
     from openpyxl import load_workbook
 
+    check_zip(data, fname)
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # read_only streams the sheets; data_only=False so that formula cells are seen as formulas
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ImportFailed([RowError(fname, 0, "", f"Không mở được tệp Excel ({exc.__class__.__name__}); tệp hỏng "
                                      "hoặc không phải .xlsx", "Cannot open the Excel file: damaged or not .xlsx")]) from None
-    sheets = []
-    for ws in wb.worksheets:
-        rows = list(ws.iter_rows(values_only=True))
-        if not rows:
-            continue
-        header = ["" if c is None else str(c) for c in rows[0]]
-        sheets.append(Sheet(ws.title, header, [(i, list(r)) for i, r in enumerate(rows[1:], start=2)]))
-    wb.close()
+    sheets, errors = [], []
+    try:
+        for ws in wb.worksheets:
+            first = next(ws.iter_rows(max_row=1, max_col=MAX_COLUMNS), None)
+            if first is None:
+                continue
+            reading = _Reading(ws.title, [c.value for c in first], errors, xlsx=True)
+            if not reading.names:
+                continue
+            for rownum, cells in enumerate(ws.iter_rows(min_row=2, max_col=len(reading.names)), start=2):
+                if not reading.add(rownum, cells):
+                    break
+            sheets.append(reading.sheet)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
+        raise ImportFailed([RowError(fname, 0, "", f"Không đọc được tệp Excel ({exc.__class__.__name__}); tệp hỏng",
+                                     "Cannot read the Excel file: it is damaged")]) from None
+    finally:
+        wb.close()
+    if errors:
+        raise ImportFailed(errors)
     return sheets
 
 
@@ -285,6 +424,21 @@ class _RowCtx:
         self.errors.append(RowError(self.sheet, self.row, col.vi, vi, en))
 
 
+def fits(model, field: str, value: str, err: Callable[[str, str], None], label: str = "") -> str:
+    """``value`` if it fits ``model.field`` (its max_length, read from the model), else "" after calling
+    ``err(vi, en)``: every import checks lengths with the model's own limit, so nothing is cut or refused
+    later by the database."""
+    try:
+        return clean.check_length(value, label or field, clean.max_length(model, field))
+    except clean.CleanError as exc:
+        err(exc.vi, exc.en)
+        return ""
+
+
+def _fits(ctx: _RowCtx, col: Column, model, field: str, value: str) -> str:
+    return fits(model, field, value, lambda vi, en: ctx.err(col, vi, en), col.vi)
+
+
 def _parse_bool(ctx: _RowCtx, col: Column, v) -> bool:
     if isinstance(v, bool):
         return v
@@ -334,17 +488,11 @@ def _parse_coord(ctx: _RowCtx, col: Column, v, lo: float, hi: float) -> float | 
 
 
 def _parse_phone(ctx: _RowCtx, col: Column, v) -> str:
-    raw = _text(v)
-    if not raw:
+    try:
+        return normalize_phone(_text(v))
+    except PhoneError as exc:
+        ctx.err(col, exc.vi, exc.en)
         return ""
-    digits = phone_digits(raw)
-    if not (digits.startswith("0") and 10 <= len(digits) <= 11) and not (len(digits) == 9 and not raw.startswith("0")):
-        ctx.err(col, f"Số điện thoại «{raw}» không hợp lệ (cần 10 chữ số, bắt đầu bằng 0)",
-                f"Phone '{raw}' is not valid (10 digits starting with 0)")
-        return ""
-    if len(digits) == 9:  # Excel dropped the leading zero of a number typed as a number
-        digits = "0" + digits
-    return digits
 
 
 def _parse_choice(ctx: _RowCtx, col: Column, v, table: dict, allow_empty=False):
@@ -446,7 +594,9 @@ def _validate_villages(sheet: Sheet, lookup: _Lookup, errors: list[RowError]) ->
                     f"Code '{code}' already belongs to {existing.name}")
         lat = _parse_coord(ctx, cols["latitude"], g.get("latitude"), 8.0, 23.5)
         lon = _parse_coord(ctx, cols["longitude"], g.get("longitude"), 102.0, 110.0)
-        out.append({"row": rownum, "code": code, "name": _text(g.get("village_name")), "type": vtype,
+        code = _fits(ctx, cols["village_code"], Place, "code", code)
+        name = _fits(ctx, cols["village_name"], Place, "short_name", _text(g.get("village_name")))
+        out.append({"row": rownum, "code": code, "name": name, "type": vtype,
                     "commune": commune, "former": former, "lat": lat, "lon": lon, "existing": existing})
     return out
 
@@ -473,6 +623,8 @@ def _validate_people(sheet: Sheet, lookup: _Lookup, errors: list[RowError], new_
         if not hcode:
             ctx.err(cols["household_code"], "Thiếu mã hộ", "Household code missing")
             continue
+        if not _fits(ctx, cols["household_code"], Household, "code", hcode):
+            continue
         vcode = _text(g.get("village_code"))
         village = None
         if not vcode:
@@ -490,8 +642,9 @@ def _validate_people(sheet: Sheet, lookup: _Lookup, errors: list[RowError], new_
                 village = place
         hvals = {
             "village": village,
-            "alley": _text(g.get("alley")), "house_number": _text(g.get("house_number")),
-            "address": _text(g.get("address")),
+            "alley": _fits(ctx, cols["alley"], Household, "alley", _text(g.get("alley"))),
+            "house_number": _fits(ctx, cols["house_number"], Household, "house_number", _text(g.get("house_number"))),
+            "address": _fits(ctx, cols["address"], Household, "address", _text(g.get("address"))),
             "latitude": _parse_coord(ctx, cols["latitude"], g.get("latitude"), 8.0, 23.5),
             "longitude": _parse_coord(ctx, cols["longitude"], g.get("longitude"), 102.0, 110.0),
             "phone": _parse_phone(ctx, cols["household_phone"], g.get("household_phone")),
@@ -528,7 +681,7 @@ def _validate_people(sheet: Sheet, lookup: _Lookup, errors: list[RowError], new_
         for key in ("full_name", "sex", "birth_year", "ethnicity", "relation"):
             if not _text(g.get(key)):
                 ctx.err(cols[key], "Thiếu giá trị bắt buộc", "Required value missing")
-        name = _text(g.get("full_name"))
+        name = _fits(ctx, cols["full_name"], Resident, "full_name", _text(g.get("full_name")))
         sex = _parse_choice(ctx, cols["sex"], g.get("sex"), _SEXES) if _text(g.get("sex")) else None
         birth_year = _parse_int(ctx, cols["birth_year"], g.get("birth_year"), 1900, this_year, "Năm sinh")
         eth = None
@@ -589,6 +742,7 @@ def _check_heads(sheet_name: str, households: dict[str, _HouseholdDraft], existi
 
 def import_people(data: bytes, filename: str, user, progress: Callable = lambda *a: None) -> ImportResult:
     """Validate the whole file, then write it in one transaction. Raises ImportFailed with every error."""
+    permissions.require(user, "import", Household)  # each row's village is then checked against the user's area
     sheets = read_file(data, filename)
     lookup = _Lookup(user)
     errors: list[RowError] = []

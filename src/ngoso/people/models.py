@@ -10,6 +10,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ngoso.accounts.permissions import EDITORS, STAFF
 from ngoso.core.text import fold, phone_digits
 
 
@@ -43,6 +44,7 @@ class PovertyStatus(models.TextChoices):
 
 class Household(models.Model):
     SCOPE_PATH = "village__path"
+    WRITE_ROLES = {"create": STAFF, "change": EDITORS, "delete": STAFF, "import": STAFF}
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     code = models.CharField(_("household code"), max_length=40, unique=True)
@@ -113,6 +115,7 @@ class Relation(models.TextChoices):
 
 class Resident(models.Model):
     SCOPE_PATH = "household__village__path"
+    WRITE_ROLES = {"create": STAFF, "change": EDITORS, "delete": STAFF, "import": STAFF}
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="residents",
@@ -155,6 +158,7 @@ class Consent(models.Model):
     """A resident's consent to being recorded (Decree 13/2023/NĐ-CP). The latest record is in force."""
 
     SCOPE_PATH = "resident__household__village__path"
+    WRITE_ROLES = {"create": EDITORS | STAFF, "delete": STAFF}
 
     class Method(models.TextChoices):
         ORAL = "oral", _("Oral, witnessed by the member")
@@ -181,6 +185,7 @@ class Erasure(models.Model):
     """That a resident's data was erased on request — without any of the erased data."""
 
     SCOPE_PATH = "village__path"
+    WRITE_ROLES = {"create": STAFF}
 
     village = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
     household_code = models.CharField(max_length=40)

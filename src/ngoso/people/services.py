@@ -10,8 +10,8 @@ from importlib import resources
 from django.db import transaction
 from django.utils import timezone
 
-from ngoso.accounts import audit
-from ngoso.accounts.models import AuditEntry
+from ngoso.accounts import audit, permissions
+from ngoso.accounts.models import AuditEntry, User
 
 from .io import delete_exports_covering
 from .models import Consent, Erasure, Ethnicity, Household, Relation, Resident
@@ -84,10 +84,14 @@ def people_changed(household_ids, village_ids) -> None:
 
 
 @transaction.atomic
-def erase_resident(resident: Resident, *, done_by: str, reason: str = "") -> Erasure:
+def erase_resident(resident: Resident, *, done_by, reason: str = "") -> Erasure:
     """Erase a resident on request. The area's counts stay consistent: the resident is removed; a household
     left with nobody is removed too; a household that loses its head gets the eldest remaining member as head.
-    Personal values in earlier audit entries about them are scrubbed."""
+    Personal values in earlier audit entries about them are scrubbed. ``done_by`` is the user who erases (or
+    their username): they must be allowed to delete this resident (``accounts.permissions``)."""
+    user = done_by if isinstance(done_by, User) else User.objects.filter(username=done_by).first()
+    permissions.require(user, "delete", resident)
+    done_by = user.get_username()
     household = resident.household
     was_head = resident.relation == Relation.HEAD
     pk = resident.pk

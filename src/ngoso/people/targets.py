@@ -9,11 +9,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 ELDERLY_AGE = 60
+POOR_STATUSES = ("poor", "near_poor")
 
 GROUPS = {
     "elderly": _("Elderly (60+)"),
@@ -23,9 +26,55 @@ GROUPS = {
     "women": _("Women"),
 }
 
+# A household belongs to a group when one of its residents does (elderly, minority, disability), by its own
+# poverty status (poor), or when its head is a woman (female_head).
+HOUSEHOLD_GROUPS = ("poor", "elderly", "minority", "disability", "female_head")
+_MEMBER_GROUPS = frozenset({"elderly", "minority", "disability"})  # what one member brings to the household
+
 
 def year_now() -> int:
     return timezone.localdate().year
+
+
+def is_elderly(birth_year: int, year: int | None = None) -> bool:
+    """60 or older in ``year`` (default: this year)."""
+    return birth_year <= (year or year_now()) - ELDERLY_AGE
+
+
+def is_poor(poverty_status: str | None) -> bool:
+    """The household is poor or near-poor (the "poor" target group)."""
+    return poverty_status in POOR_STATUSES
+
+
+def resident_groups(*, birth_year: int, poverty_status: str | None, is_minority: bool, disability: bool, sex: str,
+                    year: int | None = None) -> tuple[str, ...]:
+    """The target groups of one resident, in ``GROUPS`` order: the one definition, for rows read by any query
+    (``resident_q`` is the same rule as a database filter)."""
+    out = []  # plain appends: this runs once per resident when every counter is rebuilt
+    if is_elderly(birth_year, year):
+        out.append("elderly")
+    if is_poor(poverty_status):
+        out.append("poor")
+    if is_minority:
+        out.append("minority")
+    if disability:
+        out.append("disability")
+    if sex == "female":
+        out.append("women")
+    return tuple(out)
+
+
+def household_groups(members: Iterable[tuple[tuple[str, ...], str, str]], poverty_status: str | None = None
+                     ) -> set[str]:
+    """A household's groups from its residents, given as (their ``resident_groups``, relation, sex)."""
+    out = {"poor"} if is_poor(poverty_status) else set()
+    for groups, relation, sex in members:
+        for g in groups:
+            if g in _MEMBER_GROUPS:
+                out.add(g)
+        if relation == "head" and sex == "female":
+            out.add("female_head")
+    return out
 
 
 def resident_q(group: str, prefix: str = "", year: int | None = None) -> Q:
@@ -35,7 +84,7 @@ def resident_q(group: str, prefix: str = "", year: int | None = None) -> Q:
     if group == "elderly":
         return Q(**{f"{p}birth_year__lte": year - ELDERLY_AGE})
     if group == "poor":
-        return Q(**{f"{p}household__poverty_status__in": ["poor", "near_poor"]})
+        return Q(**{f"{p}household__poverty_status__in": list(POOR_STATUSES)})
     if group == "minority":
         return Q(**{f"{p}ethnicity__is_minority": True})
     if group == "disability":
@@ -46,17 +95,9 @@ def resident_q(group: str, prefix: str = "", year: int | None = None) -> Q:
 
 
 def groups_of(resident, year: int | None = None) -> list[str]:
-    year = year or year_now()
-    out = []
-    if resident.birth_year <= year - ELDERLY_AGE:
-        out.append("elderly")
-    if resident.household.poverty_status in ("poor", "near_poor"):
-        out.append("poor")
-    if resident.ethnicity.is_minority:
-        out.append("minority")
-    if resident.disability:
-        out.append("disability")
-    return out
+    return list(resident_groups(birth_year=resident.birth_year, poverty_status=resident.household.poverty_status,
+                                is_minority=resident.ethnicity.is_minority, disability=resident.disability,
+                                sex=resident.sex, year=year))
 
 
 def group_labels(keys) -> list[str]:

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _, ngettext
@@ -16,11 +15,11 @@ from django.views.decorators.http import require_POST
 
 from ngoso.accounts.scope import can_see_place, get_scoped_or_404, require, scoped
 from ngoso.core import jobs
-from ngoso.core.text import fold, phone_digits
+from ngoso.core.text import fold
 from ngoso.places.models import Place
 from ngoso.teams.models import Member
 
-from . import privacy, services, targets
+from . import privacy, search as people_search, services, targets
 from .io import template_workbook
 from .models import Household, Resident
 
@@ -79,7 +78,7 @@ def resident_erase(request, uuid):
         messages.error(request, _("To erase, type the person's full name exactly."))
         return redirect("resident", uuid=uuid)
     village = r.household.village
-    erasure = services.erase_resident(r, done_by=request.user.get_username(), reason=request.POST.get("reason", "")[:200])
+    erasure = services.erase_resident(r, done_by=request.user, reason=request.POST.get("reason", "")[:200])
     messages.success(request, _("The person's data has been erased.")
                      + (" " + _("The household had nobody left and was removed.") if erasure.household_removed else "")
                      + (" " + ngettext("%(n)d earlier export file that held the person was deleted.",
@@ -94,26 +93,14 @@ def search(request):
     q = request.GET.get("q", "").strip()
     results = {"residents": [], "households": [], "members": []}
     if len(q) >= 2:
-        key, digits = fold(q), phone_digits(q)
-        residents = scoped(Resident.objects.select_related("household__village"), request.user)
-        households = scoped(Household.objects.select_related("village"), request.user)
-        members = scoped(Member.objects.select_related("place"), request.user)
-        if not privacy.may_open_people(request.user):
-            residents, households = residents.none(), households.none()
-        by_phone = digits and len(digits) >= 4 and len(digits) >= len(q.replace(" ", "").replace(".", "")) - 1
-        if by_phone and "phone" not in privacy.role_fields(request.user):
-            # looking a person up by their number reveals it: only roles that see phones in the whole area
-            residents = residents.filter(household_id__in=privacy.responsible_household_ids(request.user))
-            households = households.filter(id__in=privacy.responsible_household_ids(request.user))
-        if by_phone:
-            results["residents"] = list(residents.filter(Q(phone_digits__contains=digits))[:50])
-            results["households"] = list(households.filter(phone_digits__contains=digits)[:50])
-            results["members"] = list(members.filter(phone_digits__contains=digits)[:50])
-        else:
-            cond = Q(search_name__startswith=key) | Q(search_name__contains=" " + key)
-            results["residents"] = list(residents.filter(cond).order_by("search_name")[:50])
-            results["households"] = list(households.filter(code__startswith=q)[:20])
-            results["members"] = list(members.filter(cond).order_by("search_name")[:20])
+        residents, households = people_search.restrict(
+            request.user, scoped(Resident.objects.select_related("household__village"), request.user),
+            scoped(Household.objects.select_related("village"), request.user), q)
+        try:
+            results = people_search.find_all(residents, households,
+                                             scoped(Member.objects.select_related("place"), request.user), q)
+        except people_search.SearchError:
+            pass
     return render(request, "people/search.html", {"q": q, "results": results,
                                                   "empty": q and not any(results.values())})
 

@@ -6,11 +6,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ngoso.accounts.permissions import EDITORS, STAFF
+
 MOBILE_TECH = ["none", "2G", "3G", "4G", "5G"]  # ordered: later is better
 
 
 class AccessSite(models.Model):
     SCOPE_PATH = "village__path"
+    WRITE_ROLES = {"create": STAFF, "change": STAFF, "import": STAFF}
 
     class Kind(models.TextChoices):
         BTS = "bts", _("Base station")
@@ -43,6 +46,7 @@ class VillageSurvey(models.Model):
     """What the commune found on the ground: the best mobile signal in the village."""
 
     SCOPE_PATH = "village__path"
+    WRITE_ROLES = {"create": STAFF, "change": STAFF, "import": STAFF}
 
     village = models.OneToOneField("places.Place", on_delete=models.CASCADE, related_name="access_survey")
     mobile = models.CharField(max_length=4, choices=[(t, t) for t in MOBILE_TECH])
@@ -54,6 +58,7 @@ class PovertyReview(models.Model):
     """One household's multidimensional poverty review for one year, classified by that year's standard."""
 
     SCOPE_PATH = "household__village__path"
+    WRITE_ROLES = {"create": EDITORS, "change": EDITORS, "import": STAFF}
 
     household = models.ForeignKey("people.Household", on_delete=models.CASCADE, related_name="poverty_reviews")
     year = models.PositiveSmallIntegerField(_("year"))

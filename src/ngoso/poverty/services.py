@@ -6,16 +6,15 @@ import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 
-from ngoso.accounts import audit
+from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core.text import fold
-from ngoso.people.io import ImportFailed, RowError, find_columns, read_file
+from ngoso.people.io import ImportFailed, RowError, find_columns, fits, read_file
 from ngoso.people.models import Household, Resident
-from ngoso.people.targets import ELDERLY_AGE
+from ngoso.people.targets import household_groups, resident_groups
 from ngoso.places.models import Level, Place
 
 from . import classify, standard_for_year, standards
@@ -43,8 +42,7 @@ def indicator_columns(standard_code: str = "07/2021/NĐ-CP") -> dict[str, str]:
 def record_review(user, household: Household, year: int, area_type: str, income: int, lacking) -> PovertyReview:
     """Classify and store one household's review (replacing that year's earlier one, audited); the latest
     year's result becomes the household's poverty status, which feeds the target groups."""
-    if not (user.can("edit_people") and scoped(Household.objects.filter(pk=household.pk), user).exists()):
-        raise PermissionDenied
+    permissions.require(user, "create", PovertyReview(household=household))
     std = standard_for_year(year)
     result = classify(std.code, area_type, income, set(lacking))
     with transaction.atomic(), audit.acting_as(user):
@@ -79,8 +77,7 @@ def _apply_status(household_ids) -> None:
 
 def import_reviews(data: bytes, filename: str, user) -> int:
     """Whole file or nothing; every row checked; errors name sheet, row, column and reason."""
-    if not user.can("import"):
-        raise PermissionDenied
+    permissions.require(user, "import", PovertyReview)  # each household is then looked up within the user's area
     sheet = read_file(data, filename)[0]
     errors: list[RowError] = []
     cols = find_columns(sheet, REVIEW_COLUMNS, set(REVIEW_COLUMNS), errors)
@@ -167,8 +164,7 @@ STATUS_WORDS = {"": "active", "hoat dong": "active", "active": "active", "hong":
 
 
 def import_sites(data: bytes, filename: str, user) -> int:
-    if not user.can("import"):
-        raise PermissionDenied
+    permissions.require(user, "import", AccessSite)  # each village is then looked up within the user's area
     sheet = read_file(data, filename)[0]
     errors: list[RowError] = []
     cols = find_columns(sheet, SITE_COLUMNS, {"code", "kind", "village"}, errors)
@@ -215,8 +211,10 @@ def import_sites(data: bytes, filename: str, user) -> int:
                 err(name, f"{name} «{get(key)}» không nằm trong Việt Nam", f"{name} '{get(key)}' is outside Vietnam")
                 val = None
             coords.append(val)
-        out.append(dict(code=code, kind=kind, village=v, name=get("name"), operator=get("operator"), technology=tech,
-                        location_type=get("location_type"), status=status, latitude=coords[0], longitude=coords[1]))
+        texts = {key: fits(AccessSite, key, get(key), lambda vi, en, c=SITE_COLUMNS[key][0]: err(c, vi, en),
+                           SITE_COLUMNS[key][0]) for key in ("code", "name", "operator", "location_type")}
+        out.append(dict(**texts, kind=kind, village=v, technology=tech, status=status, latitude=coords[0],
+                        longitude=coords[1]))
     if errors:
         raise ImportFailed(errors)
     with transaction.atomic():
@@ -349,17 +347,13 @@ def rates(place: Place, year: int) -> dict:
               for k in ("poor_rate", "near_poor_rate")}
     ids = [h for h, _, _ in rows]
     status = {h: s for h, s, _ in rows}
-    flags = defaultdict(set)
+    members = defaultdict(list)
     for hid, by, minority, dis, rel, sex in Resident.objects.filter(household_id__in=ids).values_list(
             "household_id", "birth_year", "ethnicity__is_minority", "disability", "relation", "sex"):
-        if by <= year - ELDERLY_AGE:
-            flags[hid].add("elderly")
-        if minority:
-            flags[hid].add("minority")
-        if dis:
-            flags[hid].add("disability")
-        if rel == "head" and sex == "female":
-            flags[hid].add("female_head")
+        groups = resident_groups(birth_year=by, poverty_status=None, is_minority=minority, disability=dis, sex=sex,
+                                 year=year)
+        members[hid].append((groups, rel, sex))
+    flags = {h: household_groups(members.get(h, ())) for h in ids}
     groups = {}
     for g, label in GROUPS.items():
         members = [h for h in ids if g in flags[h]]

@@ -7,6 +7,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from ngoso.accounts.scope import can_see_place, scoped
+from ngoso.core import clean
 from ngoso.places.models import Place
 
 from . import services
@@ -62,8 +63,44 @@ def create(request, data: BulletinIn):
     if place is None or not can_see_place(request.user, place):
         raise HttpError(400, f"địa bàn «{data.place}» không hợp lệ / place not in your area")
     try:
-        b = services.create_bulletin(title=data.title, text=data.text, category=data.category, place=place,
-                                     author=request.user, priority=data.priority, source=data.source)
+        b = services.create_bulletin(title=clean.model_text(Bulletin, "title", data.title),
+                                     text=clean.model_text(Bulletin, "text", data.text), category=data.category,
+                                     place=place, author=request.user, priority=data.priority,
+                                     source=clean.model_text(Bulletin, "source", data.source))
     except services.RadioError as exc:
         raise HttpError(400, str(exc)) from None
     return {"id": b.pk, "status": b.status}
+
+
+class PreviewIn(Schema):
+    text: str
+    voice: str = "north"
+    place: str = ""
+
+
+def _api_place(request, code: str):
+    if not code:
+        return request.user.place
+    place = Place.objects.filter(code=code).first()
+    if place is None or not can_see_place(request.user, place):
+        raise HttpError(400, f"địa bàn «{code}» không hợp lệ / place not in your area")
+    return place
+
+
+@router.post("/preview")
+def preview(request, data: PreviewIn):
+    """The explaining preview of a text at a place (the editor's): the reading cut into kept text and changed
+    spans, each with its source, reading, rule and note (``services.explain_preview``)."""
+    _require(request)
+    return services.explain_preview(data.text[:20000], data.voice, _api_place(request, data.place))
+
+
+@router.get("/abbreviations")
+def abbreviations(request, place: str = ""):
+    """The local abbreviations a bulletin at ``place`` (default: the user's) is read with, nearest place last."""
+    from .abbreviations import entries_for
+
+    _require(request)
+    rows = sorted(entries_for(_api_place(request, place)), key=lambda e: (len(e.place.path), e.abbreviation))
+    return [{"abbreviation": e.abbreviation, "reading": e.reading, "note": e.note, "place": e.place.code}
+            for e in rows]

@@ -10,11 +10,12 @@ class RadioConfig(AppConfig):
     def ready(self):
         from ngoso.accounts import audit
 
-        from .models import Bulletin, Emergency, Programme, SpeakerCluster
+        from .models import Bulletin, Emergency, LocalAbbreviation, Programme, SpeakerCluster
 
         audit.register(SpeakerCluster, lambda c: c.place.path)
         audit.register(Bulletin, lambda b: b.place.path)
         audit.register(Programme, lambda p: p.place.path)
         audit.register(Emergency, lambda e: e.place.path)
+        audit.register(LocalAbbreviation, lambda a: a.place.path)
 
         from . import tasks  # noqa: F401 - job handlers and periodic checks (core.jobs)

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from ngoso.accounts.permissions import RADIO, STAFF
+
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -117,6 +119,7 @@ class Bulletin(models.Model):
     """A bulletin (bản tin): text read by the speech engine, or uploaded audio; approved before broadcast."""
 
     SCOPE_PATH = "place__path"
+    WRITE_ROLES = {"create": RADIO, "change": RADIO, "approve": STAFF}
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Awaiting approval")
@@ -170,6 +173,7 @@ class Programme(models.Model):
     """A bulletin (or a relay of a live stream) at fixed times, repeated on chosen weekdays, for target areas."""
 
     SCOPE_PATH = "place__path"
+    WRITE_ROLES = {"create": RADIO, "change": RADIO}
 
     title = models.CharField(_("title"), max_length=200)
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="radio_programmes")
@@ -202,6 +206,7 @@ class Emergency(models.Model):
     """An emergency broadcast: interrupts whatever plays on every targeted cluster, at once."""
 
     SCOPE_PATH = "place__path"
+    WRITE_ROLES = {"create": RADIO, "change": RADIO}
 
     bulletin = models.ForeignKey(Bulletin, on_delete=models.PROTECT, related_name="emergencies")
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
@@ -307,3 +312,32 @@ class Alert(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["cluster", "key", "resolved_at"])]
+
+
+class LocalAbbreviation(models.Model):
+    """A local abbreviation and how the radio reads it ("HTX Tân Lập" -> ...), set by a province or a commune.
+
+    The speech of a bulletin uses its province's entries and its commune's (a commune's entry wins over the
+    province's for the same abbreviation); both win over the built-in dictionary of ``ngoso.vntext``.
+    """
+
+    SCOPE_PATH = "place__path"
+
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="local_abbreviations",
+                              verbose_name=_("place"))
+    abbreviation = models.CharField(_("abbreviation"), max_length=40)
+    reading = models.CharField(_("reading"), max_length=200)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["place__path", "abbreviation"]
+        verbose_name = _("local abbreviation")
+        constraints = [models.UniqueConstraint(fields=["place", "abbreviation"],
+                                               name="radio_local_abbreviation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.abbreviation} → {self.reading}"

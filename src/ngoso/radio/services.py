@@ -23,11 +23,14 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
+from ngoso.accounts import permissions
 from ngoso.core import jobs
 from ngoso.places.models import Level, Place
 
 from . import schedule
+from .abbreviations import entries_for, for_place
 from .models import (Alert, Bulletin, Category, ClusterDay, Command, Emergency, Priority, PlayLog,
                      Programme, SpeakerCluster, hash_token)
 
@@ -65,6 +68,8 @@ def create_bulletin(*, title: str, text: str, category: str, place, author, prio
         raise RadioError(f"mức ưu tiên không hợp lệ / unknown priority {priority!r}; dùng / use {PRIORITIES}")
     if place is None:
         raise RadioError("thiếu địa bàn / no place given")
+    if author is not None:  # a person writes it (None: the system, e.g. a withdrawn source's follow-up)
+        permissions.require(author, "create", Bulletin(place=place))
     return Bulletin.objects.create(title=title[:200], text=(text or "").strip(), category=category, priority=priority,
                                    place=place, author=author, source=(source or "")[:120])
 
@@ -162,12 +167,86 @@ def edit_bulletin(bulletin: Bulletin, **fields) -> Bulletin:
     return bulletin
 
 
-def preview(text: str, voice: str = "north") -> str:
-    """The normalised reading the speech engine will speak ("7h30" -> "bảy giờ ba mươi")."""
+def _region(voice: str) -> str:
+    return voice if voice in ("north", "central", "south") else "north"
+
+
+def preview(text: str, voice: str = "north", place: Place | None = None) -> str:
+    """The normalised reading the speech engine will speak ("7h30" -> "bảy giờ ba mươi"), with the local
+    abbreviations of ``place`` (its province's and its commune's)."""
     from ngoso.vntext import normalize
 
-    region = voice if voice in ("north", "central", "south") else "north"
-    return normalize(text or "", region=region)
+
+    return normalize(text or "", region=_region(voice), abbreviations=for_place(place) or None)
+
+
+def _r(label):
+    return pgettext_lazy("reading rule", label)
+
+
+# Names of the rules of ngoso.vntext.explain (its RULES), for the editor's preview; an unknown id is shown as it is.
+RULE_LABELS = {  # pgettext context "reading rule": no clash with the same words elsewhere
+    "abbreviation": _r("abbreviation"), "local_abbreviation": _r("local abbreviation"),
+    "acronym": _r("spelled letter by letter"), "unknown_acronym": _r("not in the dictionary: spelled letter by letter"),
+    "date": _r("date"), "time": _r("time"), "range": _r("range"), "score": _r("score"), "number": _r("number"),
+    "digits": _r("digits read one by one"), "fraction": _r("fraction"), "address": _r("house or serial number"),
+    "phone": _r("phone number"), "document": _r("document number"), "url": _r("web address"), "email": _r("e-mail"),
+    "currency": _r("currency"), "unit": _r("unit of measure"), "roman": _r("Roman numeral"),
+    "code": _r("code of letters and digits"), "symbol": _r("symbol"), "operator": _r("arithmetic"),
+    "sign": _r("minus sign"), "hyphen": _r("hyphen read as a short pause"),
+    "clean": _r("control or broken character removed"), "unicode": _r("Unicode normalisation"),
+    "space": _r("spacing"), "word": _r("word"),
+}
+
+
+QUIET_RULES = {"space", "unicode"}
+
+
+def explain_preview(text: str, voice: str = "north", place: Place | None = None) -> dict:
+    """What the editor's preview shows: the reading cut into kept text and changed spans, each changed span with
+    its source, its reading, the rule that changed it and a short note. ``unknown`` marks an all-capital word the
+    normaliser does not know (the operator may add it to the local list)."""
+    from ngoso.vntext import explain, normalize
+
+
+    text = text or ""
+    local, origin = {}, {}
+    for e in sorted(entries_for(place), key=lambda e: len(e.place.path)):  # the nearest place wins
+        local[e.abbreviation] = e.reading
+        origin[e.abbreviation] = f"{e.place.name}: {e.note}" if e.note else e.place.name
+    region = _region(voice)
+    spans = explain(text, region=region, abbreviations=local or None)
+    segments, pos, unknown = [], 0, 0
+    for sp in sorted(spans, key=lambda s: (s.start, s.end)):
+        if sp.start < pos:  # overlapping spans never come from explain; keep the first rather than fail
+            continue
+        if sp.start > pos:
+            segments.append({"text": text[pos:sp.start]})
+        rule = sp.rule
+        if rule in QUIET_RULES:  # spacing and Unicode composition: the listener hears no difference
+            segments.append({"text": sp.spoken})
+            pos = sp.end
+            continue
+        source = sp.source
+        if rule == "clean":  # an invisible character: name it
+            source = " ".join(f"U+{ord(c):04X}" for c in source)
+        if rule == "abbreviation" and sp.source.strip() in local:
+            rule = "local_abbreviation"
+        is_unknown = rule == "unknown_acronym"
+        note = sp.note or ""
+        if note.endswith(f": {sp.source} → {sp.spoken}"):  # only repeats what the preview shows already
+            note = ""
+        if rule == "local_abbreviation" and sp.source.strip() in origin:  # whose list, and its note
+            note = origin[sp.source.strip()]
+        unknown += is_unknown
+        segments.append({"text": sp.spoken, "source": source, "rule": rule,
+                         "label": str(RULE_LABELS.get(rule, rule)), "note": note, "unknown": is_unknown,
+                         "start": sp.start, "end": sp.end})
+        pos = sp.end
+    if pos < len(text):
+        segments.append({"text": text[pos:]})
+    return {"spoken": normalize(text, region=region, abbreviations=local or None), "segments": segments,
+            "changed": sum(1 for s in segments if "rule" in s), "unknown": unknown}
 
 
 def _store_audio(bulletin: Bulletin, src: Path, duration: float) -> None:
@@ -191,7 +270,10 @@ def render_audio(bulletin: Bulletin) -> Bulletin:
         raise RadioError("bản tin không có nội dung để đọc / the bulletin has no text to read")
     tmp = audio_root() / f"render-{bulletin.pk}-{uuidlib.uuid4().hex}.wav"
     try:
-        result = synthesize(bulletin.text, tmp, voice=bulletin.voice)
+        # normalised here, with the local abbreviations of the bulletin's place, so that the speech says
+        # exactly what the editor's preview showed
+        spoken = preview(bulletin.text, bulletin.voice, bulletin.place)
+        result = synthesize(spoken, tmp, voice=bulletin.voice, normalise=False)
     except (SpeechError, SpeechUnavailable, ValueError) as exc:
         Bulletin.objects.filter(pk=bulletin.pk).update(audio_status=Bulletin.Audio.FAILED, audio_error=str(exc)[:2000])
         bulletin.refresh_from_db()
@@ -264,7 +346,7 @@ def attach_upload(bulletin: Bulletin, data: bytes, filename: str) -> Bulletin:
 
 
 def approve(bulletin: Bulletin, user) -> Bulletin:
-    if not user.can("radio_approve"):
+    if not permissions.can(user, "approve", bulletin):
         raise RadioError("chỉ cán bộ xã được duyệt bản tin / only commune staff may approve bulletins")
     if bulletin.audio_status != Bulletin.Audio.READY:
         raise RadioError("bản tin chưa có âm thanh; hãy đọc máy hoặc tải tệp lên trước / the bulletin has no audio yet")
@@ -275,7 +357,7 @@ def approve(bulletin: Bulletin, user) -> Bulletin:
 
 
 def reject(bulletin: Bulletin, user) -> Bulletin:
-    if not user.can("radio_approve"):
+    if not permissions.can(user, "approve", bulletin):
         raise RadioError("chỉ cán bộ xã được duyệt bản tin / only commune staff may approve bulletins")
     bulletin.status, bulletin.approved_by, bulletin.approved_at = Bulletin.Status.REJECTED, None, None
     bulletin.save()
@@ -283,22 +365,33 @@ def reject(bulletin: Bulletin, user) -> Bulletin:
     return bulletin
 
 
-def send_down(bulletin: Bulletin, communes, user) -> list[Bulletin]:
-    """The province sends a bulletin to chosen communes: each gets its own draft copy to approve and schedule."""
-    copies = []
-    for commune in communes:
+def send_down(bulletin: Bulletin, communes, user, background: bool = True) -> list[Bulletin]:
+    """The province sends a bulletin to chosen communes: each gets its own draft copy to approve and schedule.
+    A copy keeps the province's audio unless it was read by the machine and the commune has local abbreviations
+    that read it differently: then the copy is read again with the commune's list (a job)."""
+    permissions.require(user, "change", bulletin)  # the source: the province's own bulletin
+    copies, rerender, communes = [], [], list(communes)
+    province_list = for_place(bulletin.place)
+    for commune in communes:  # every commune checked before any copy is made
         if not commune.path.startswith(bulletin.place.path) or commune.pk == bulletin.place_id:
             raise RadioError(f"{commune.name} không thuộc {bulletin.place.name} / is not under {bulletin.place.name}")
+        permissions.require(user, "create", Bulletin(place=commune))
+    for commune in communes:
         copy = create_bulletin(title=bulletin.title, text=bulletin.text, category=bulletin.category, place=commune,
                                author=user, priority=bulletin.priority, source=f"bulletin:{bulletin.pk}")
         copy.parent, copy.voice = bulletin, bulletin.voice
-        if bulletin.audio_status == Bulletin.Audio.READY:
+        same_reading = bulletin.audio_uploaded or for_place(commune) == province_list
+        if bulletin.audio_status == Bulletin.Audio.READY and same_reading:
             copy.audio_path, copy.audio_sha256, copy.audio_duration = (bulletin.audio_path, bulletin.audio_sha256,
                                                                        bulletin.audio_duration)
             copy.audio_status, copy.audio_uploaded = Bulletin.Audio.READY, bulletin.audio_uploaded
             copy.spoken_text = bulletin.spoken_text
+        elif bulletin.audio_status == Bulletin.Audio.READY and copy.text.strip():
+            rerender.append(copy)
         copy.save()
         copies.append(copy)
+    for copy in rerender:
+        request_render(copy, user, background=background)
     return copies
 
 
@@ -340,6 +433,8 @@ def create_programme(*, place, title: str, times, targets, start_date: dt.date, 
     if end_date and end_date < start_date:
         raise RadioError("ngày kết thúc trước ngày bắt đầu / the end date is before the start date")
     targets = _check_targets(targets, place)
+    if user is not None:  # a person schedules it (None: the system, e.g. the demo)
+        permissions.require(user, "create", Programme(place=place))
     with transaction.atomic():
         prog = Programme.objects.create(place=place, title=(title or (bulletin.title if bulletin else "Tiếp sóng"))[:200],
                                         bulletin=bulletin, stream_url=stream_url, stream_minutes=stream_minutes or 0,
@@ -448,7 +543,7 @@ def programme_document(cluster: SpeakerCluster, now: dt.datetime | None = None, 
 
 def issue_emergency(bulletin: Bulletin, targets, user, repeat: int = 2) -> Emergency:
     """Interrupt and play at once on every cluster under ``targets``. Issuing approves the bulletin."""
-    if not user.can("radio"):
+    if not permissions.can(user, "create", Emergency):
         raise RadioError("không có quyền phát khẩn cấp / not allowed to send an emergency")
     targets = _check_targets(targets, user.place if user.place_id else targets[0])
     if not 1 <= int(repeat) <= 10:
@@ -527,6 +622,7 @@ def emergency_payload(em: Emergency) -> dict:
 
 
 def stop_emergency(em: Emergency, user) -> Emergency:
+    permissions.require(user, "change", em)
     if em.cancelled_at is None:
         em.cancelled_at = timezone.now()
         em.save()

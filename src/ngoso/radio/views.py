@@ -9,17 +9,24 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ngoso.accounts.scope import can_see_place, get_scoped_or_404, scoped
+from ngoso.core.clean import safe_next
+from ngoso.people.io import ImportFailed
 from ngoso.places.models import Level, Place
 
+from . import abbreviations as abbr
 from . import services
 from .models import Alert, Bulletin, Category, Connection, Emergency, Priority, Programme, SpeakerCluster
 from .services import RadioError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PREVIEW_CHARS = 20000  # the editor's preview explains this much; the speech reads the whole text
 
 
 def _require(user, perm="radio"):
@@ -184,18 +191,42 @@ def bulletin_edit(request, pk=None):
         else:
             return redirect("radio_bulletin", pk=bulletin.pk)
     return render(request, "radio/bulletin_edit.html", {
-        "b": bulletin, "form": form, "categories": Category.choices, "priorities": Priority.choices})
+        "b": bulletin, "form": form, "categories": Category.choices, "priorities": Priority.choices,
+        "preview_place": bulletin.place if bulletin else request.user.place})
+
+
+def _preview_place(request):
+    """The place whose local abbreviations the preview uses: the ``place`` posted (a bulletin's), else the user's."""
+    code = request.POST.get("place", "")
+    if code:
+        place = Place.objects.filter(code=code).first()
+        if place is None or not can_see_place(request.user, place):
+            raise PermissionDenied(code)
+        return place
+    return request.user.place
 
 
 @login_required
 def preview(request):
-    """The normalised reading of the editor's text, for the live preview (POST text, voice)."""
+    """The editor's explaining preview (POST text, voice, place): the reading cut into kept text and changed spans,
+    each with the rule that changed it; ``spoken`` is the whole reading."""
     _require(request.user)
     if request.method != "POST":
         return JsonResponse({"error": "POST"}, status=405)
-    text = request.POST.get("text", "")[:20000]
-    return JsonResponse({"spoken": services.preview(text, request.POST.get("voice", "north"))},
-                        json_dumps_params={"ensure_ascii": False})
+    full = request.POST.get("text", "")
+    text = full[:PREVIEW_CHARS]
+    data = services.explain_preview(text, request.POST.get("voice", "north"), _preview_place(request))
+    data["summary"] = ngettext("%(n)d part read differently from how it is written",
+                               "%(n)d parts read differently from how they are written", data["changed"]) % {
+        "n": data["changed"]}
+    if data["unknown"]:
+        data["summary"] += " · " + ngettext("%(n)d unknown capitalised word", "%(n)d unknown capitalised words",
+                                            data["unknown"]) % {"n": data["unknown"]}
+    data["truncated"] = len(full) > PREVIEW_CHARS
+    if data["truncated"]:
+        data["summary"] += " · " + _("the preview shows the first %(n)s characters; the speech reads it all") % {
+            "n": "20.000"}
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 
 @login_required
@@ -317,7 +348,8 @@ def emergency(request):
             messages.success(request, f"Đã phát khẩn cấp tới {n} cụm loa / emergency sent to {n} clusters")
             return redirect("radio")
     return render(request, "radio/emergency.html", {"form": form, "places": _area_places(request.user),
-                                                    "chosen": request.POST.getlist("targets")})
+                                                    "chosen": request.POST.getlist("targets"),
+                                                    "preview_place": request.user.place})
 
 
 @login_required
@@ -335,7 +367,7 @@ def alert_ack(request, pk):
     alert = get_scoped_or_404(Alert.objects.all(), request.user, pk=pk)
     alert.acknowledged_at, alert.acknowledged_by = timezone.now(), request.user
     alert.save()
-    return redirect(request.POST.get("next") or "radio")
+    return redirect(safe_next(request, request.POST.get("next"), "radio"))
 
 
 def _report_args(request):
@@ -381,4 +413,97 @@ def report_download(request):
     else:
         resp = HttpResponse(services.report_xlsx(data), content_type=XLSX)
         resp["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return resp
+
+
+# --- local abbreviations -------------------------------------------------------------------------------------
+
+def _abbr_place(request, code, editable):
+    """The place whose list the page adds to: one the user may edit (a link may name another: then the first)."""
+    for p in editable:
+        if p.code == code:
+            return p
+    if code and request.method == "POST":
+        raise PermissionDenied(code)
+    return editable[0] if editable else None
+
+
+@login_required
+def abbreviations(request):
+    """The local abbreviations that apply in the user's area; those who approve bulletins add, import and export."""
+    _require(request.user)
+    editable = abbr.editable_places(request.user)
+    place = _abbr_place(request, request.POST.get("place") or request.GET.get("place"), editable)
+    form = request.POST if request.method == "POST" else {"abbreviation": request.GET.get("add", "")[:40]}
+    errors, field = [], ""
+    if request.method == "POST":
+        if place is None:
+            raise PermissionDenied
+        try:
+            if request.POST.get("action") == "import":
+                upload = request.FILES.get("file")
+                if upload is None:
+                    raise abbr.AbbreviationError("file", "chưa chọn tệp", "no file chosen")
+                done = abbr.import_file(upload.read(), upload.name, place, request.user)
+                messages.success(request, _("Imported: %(c)d new, %(u)d changed, %(n)d unchanged.")
+                                 % {"c": done.created, "u": done.updated, "n": done.unchanged})
+            else:
+                e = abbr.add(place, request.user, form.get("abbreviation"), form.get("reading"), form.get("note"))
+                messages.success(request, _("Added «%(a)s» → «%(r)s».") % {"a": e.abbreviation, "r": e.reading})
+        except abbr.AbbreviationError as exc:
+            messages.error(request, str(exc))
+            field = exc.field
+        except ImportFailed as exc:
+            errors = exc.errors
+        else:
+            return redirect(f"{reverse('radio_abbreviations')}?place={place.code}")
+    entries = list(abbr.visible(request.user).order_by("place__path", "abbreviation")[:3000])
+    editable_ids = {p.pk for p in editable}
+    for e in entries:
+        e.editable = e.place_id in editable_ids
+    return render(request, "radio/abbreviations.html", {
+        "entries": entries, "editable": editable, "place": place, "form": form, "errors": errors, "field": field,
+        "limits": {"abbreviation": abbr.MAX_ABBREVIATION, "reading": abbr.MAX_READING, "note": abbr.MAX_NOTE}})
+
+
+@login_required
+def abbreviation_edit(request, pk):
+    _require(request.user)
+    entry = get_object_or_404(abbr.visible(request.user), pk=pk)
+    if not abbr.can_edit(request.user, entry.place):
+        raise PermissionDenied
+    form = request.POST if request.method == "POST" else {"abbreviation": entry.abbreviation,
+                                                           "reading": entry.reading, "note": entry.note}
+    field = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "delete":
+                abbr.delete(entry, request.user)
+                messages.success(request, _("Deleted «%(a)s».") % {"a": entry.abbreviation})
+            else:
+                abbr.change(entry, request.user, form.get("abbreviation"), form.get("reading"), form.get("note"))
+                messages.success(request, _("Saved «%(a)s» → «%(r)s».") % {"a": entry.abbreviation,
+                                                                          "r": entry.reading})
+        except abbr.AbbreviationError as exc:
+            messages.error(request, str(exc))
+            field = exc.field
+        else:
+            return redirect(f"{reverse('radio_abbreviations')}?place={entry.place.code}")
+    return render(request, "radio/abbreviation_edit.html", {
+        "e": entry, "form": form, "field": field,
+        "limits": {"abbreviation": abbr.MAX_ABBREVIATION, "reading": abbr.MAX_READING, "note": abbr.MAX_NOTE}})
+
+
+@login_required
+def abbreviations_download(request):
+    """The import spreadsheet, filled with the place's list (a blank one when it has none): edit and import back."""
+    _require(request.user)
+    place = None
+    if request.GET.get("place"):
+        place = get_object_or_404(Place, code=request.GET["place"])
+        if not can_see_place(request.user, place):
+            raise PermissionDenied
+    entries = abbr.visible(request.user).filter(place=place) if place else []
+    resp = HttpResponse(abbr.template_xlsx(entries), content_type=XLSX)
+    resp["Content-Disposition"] = f'attachment; filename="viet-tat-{place.code if place else "mau"}.xlsx"'
     return resp

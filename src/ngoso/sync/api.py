@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+import secrets
+
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.security import HttpBearer, django_auth
 
 from ngoso.accounts.scope import scoped
+from ngoso.api import errors
+from ngoso.core import clean
 
 from . import services
 from .models import DeviceToken
@@ -28,7 +33,7 @@ router = Router(tags=["sync"])
 
 
 def _error(exc: services.SyncError) -> JsonResponse:
-    return JsonResponse({"error": exc.vi, "error_en": exc.en}, status=exc.status)
+    return errors.response(exc.status, exc.vi, exc.en, exc.details, exc.code)
 
 
 class DeviceIn(Schema):
@@ -38,21 +43,51 @@ class DeviceIn(Schema):
 DEVICE_COOKIE = "ngoso_device"  # the browser's own random id: the same phone keeps one device row
 
 
-@router.post("/devices", auth=django_auth, summary="Issue a token for this device (shown once)",
+class DeviceIssued(Schema):
+    id: int
+    name: str
+    token: str
+
+
+_CHANGE = {"type": "object", "properties": {"from": {}, "to": {}}, "required": ["to"]}
+PUSH_BODY = {  # what push() reads from the raw body (docs/sync.md), for the OpenAPI document and its fuzzing
+    "required": True,
+    "content": {"application/json": {"schema": {
+        "type": "object", "required": ["records"],
+        "properties": {
+            "sent_at": {"type": "string", "format": "date-time"},
+            "records": {"type": "array", "maxItems": services.MAX_RECORDS, "items": {
+                "type": "object", "required": ["type", "uuid"],
+                "properties": {
+                    "type": {"type": "string", "enum": ["visit", "household", "resident"]},
+                    "uuid": {"type": "string", "format": "uuid"},
+                    "household": {"type": "string"}, "resident": {"type": "string"},
+                    "visited_on": {"type": "string", "format": "date"},
+                    "next_visit_on": {"type": ["string", "null"], "format": "date"},
+                    "recorded_at": {"type": "string", "format": "date-time"},
+                    "present": {"type": "array", "items": {"type": "string"}},
+                    "note": {"type": "string"},
+                    "results": {"type": "array", "items": {
+                        "type": "object", "required": ["resident", "skill", "level"],
+                        "properties": {"resident": {"type": "string"}, "skill": {"type": "string"},
+                                       "level": {"type": "integer", "minimum": 0, "maximum": 2}}}},
+                    "changes": {"type": "object", "additionalProperties": _CHANGE},
+                }}},
+        }}}},
+}
+
+
+@router.post("/devices", auth=django_auth, response={201: DeviceIssued},
+             summary="Issue a token for this device (shown once)",
              description="The same browser (cookie ngoso_device) gets its device back with a new token, the old "
                          "one revoked; a user keeps at most 5 active devices, the least recently seen revoked.")
 def issue_device(request, data: DeviceIn):
-    import secrets
-
-    from django.conf import settings
-
     if not request.user.can("visit"):
-        return JsonResponse({"error": "Chỉ thành viên tổ dùng ứng dụng thực địa",
-                             "error_en": "Only team members use the field app"}, status=403)
+        return errors.response(403, "Chỉ thành viên tổ dùng ứng dụng thực địa", "Only team members use the field app")
     key = request.COOKIES.get(DEVICE_COOKIE, "")
     if not (16 <= len(key) <= 64 and key.replace("-", "").replace("_", "").isalnum()):
         key = secrets.token_urlsafe(24)
-    dev, token = DeviceToken.issue(request.user, data.name, device_key=key)
+    dev, token = DeviceToken.issue(request.user, clean.model_text(DeviceToken, "name", data.name), device_key=key)
     resp = JsonResponse({"id": dev.pk, "name": dev.name, "token": token}, status=201)
     resp.set_cookie(DEVICE_COOKIE, key, max_age=10 * 365 * 24 * 3600, httponly=True, samesite="Strict",
                     secure=settings.SESSION_COOKIE_SECURE, path="/api/v1/sync/")
@@ -76,6 +111,7 @@ def list_devices(request):
 
 
 @router.post("/push", auth=DeviceAuth(), summary="Send a batch of records (idempotent, per-record results)",
+             openapi_extra={"requestBody": PUSH_BODY},
              description="Body: {\"sent_at\": device time, \"records\": [{\"type\": \"visit\"|\"household\"|\"resident\", "
                          "\"uuid\": …, …}]}. Each record gets created / duplicate / rejected with its reason. "
                          "Visits are written all together or not at all: a batch interrupted on the way is sent again.")

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 
-from ngoso.accounts import audit
+from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import scoped
-from ngoso.core.text import phone_digits
+from ngoso.core import clean
 from ngoso.people.models import Erasure, Household, Resident
+from ngoso.people.phones import PhoneError, normalize_phone
 from ngoso.places.models import Level as PlaceLevel
 from ngoso.places.models import Place
 from ngoso.skills.models import Skill
@@ -33,29 +34,26 @@ DEFAULT_PAGE = 250
 MAX_PAGE = 1000
 SKEW_TOLERANCE = datetime.timedelta(hours=12)
 
-HOUSEHOLD_FIELDS = {"alley": str, "house_number": str, "address": str, "phone": str, "latitude": float,
-                    "longitude": float, **{f: bool for f in Household.ACCESS_FIELDS}}
+HOUSEHOLD_FIELDS = {"alley": str, "house_number": str, "address": str, "phone": str, "latitude": clean.LATITUDE,
+                    "longitude": clean.LONGITUDE, **{f: bool for f in Household.ACCESS_FIELDS}}
 RESIDENT_FIELDS = {"phone": str, "disability": bool}
 
 
 class SyncError(ValueError):
     """The request as a whole is unusable (HTTP 400): the message says what and where."""
 
-    def __init__(self, vi: str, en: str, status: int = 400):
+    def __init__(self, vi: str, en: str, status: int = 400, code: str | None = None, details=None):
         super().__init__(f"{vi} / {en}")
-        self.vi, self.en, self.status = vi, en, status
+        self.vi, self.en, self.status, self.code, self.details = vi, en, status, code, details
 
 
 def parse_body(body: bytes) -> dict:
     if not body:
         raise SyncError("Yêu cầu trống", "Empty request")
     try:
-        data = json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise SyncError("Dữ liệu không phải UTF-8", "The body is not UTF-8") from None
-    except json.JSONDecodeError as exc:
-        raise SyncError(f"JSON hỏng hoặc bị cắt ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}",
-                        f"Broken or truncated JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        data = clean.json_loads(body)  # no NaN, Infinity, 1e400 or deep nesting
+    except clean.CleanError as exc:
+        raise SyncError(exc.vi, exc.en, code="bad_json") from None
     if not isinstance(data, dict) or not isinstance(data.get("records"), list):
         raise SyncError("Thiếu danh sách «records»", "Missing the 'records' list")
     if len(data["records"]) > MAX_RECORDS:
@@ -68,9 +66,10 @@ def _clock_skew(sent_at) -> datetime.timedelta:
     """How far the device's clock is behind the server's (positive: the phone is slow)."""
     if not sent_at:
         return datetime.timedelta(0)
-    dt = parse_datetime(str(sent_at))
-    if dt is None:
-        raise SyncError(f"«sent_at» không phải thời điểm: {sent_at!r}", f"'sent_at' is not a timestamp: {sent_at!r}")
+    try:
+        dt = clean.datetime_(sent_at, "sent_at")
+    except clean.CleanError as exc:
+        raise SyncError(exc.vi, exc.en, details={"field": "sent_at"}) from None
     if timezone.is_naive(dt):
         dt = timezone.make_aware(dt)
     skew = timezone.now() - dt
@@ -80,13 +79,33 @@ def _clock_skew(sent_at) -> datetime.timedelta:
 def _date(value, field: str, shift: datetime.timedelta) -> datetime.date | None:
     if value in (None, ""):
         return None
+    if not isinstance(value, str):
+        raise visits.VisitError(field, f"«{field}» phải là ngày dạng chuỗi YYYY-MM-DD",
+                                f"'{field}' must be a YYYY-MM-DD string")
     try:
-        d = parse_date(str(value)) if isinstance(value, str) else None
-    except ValueError:
-        d = None
-    if d is None:
-        raise visits.VisitError(field, f"«{value}» không phải ngày (YYYY-MM-DD)", f"'{value}' is not a date (YYYY-MM-DD)")
+        d = clean.date(value, field)
+    except clean.CleanError as exc:
+        raise visits.VisitError(field, exc.vi, exc.en) from None
     return d + datetime.timedelta(days=round(shift.total_seconds() / 86400))
+
+
+def _list(rec: dict, field: str) -> list:
+    value = rec.get(field)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise visits.VisitError(field, f"«{field}» phải là một danh sách", f"'{field}' must be a list")
+    return value
+
+
+def _ref(value, field: str) -> str:
+    """A reference sent by the phone (a code, a UUID, a pk): a short string or a whole number."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    try:
+        return clean.text(value, field, max_length=64)
+    except clean.CleanError as exc:
+        raise visits.VisitError(field, exc.vi, exc.en) from None
 
 
 def push(device: DeviceToken, data: dict) -> dict:
@@ -138,31 +157,47 @@ def push(device: DeviceToken, data: dict) -> dict:
 
 def _visit_in(rec: dict, uid, shift) -> visits.VisitIn:
     results = []
-    for r in rec.get("results") or []:
+    for r in _list(rec, "results"):
         try:
-            results.append(visits.SkillResult(str(r["resident"]), str(r["skill"]), int(r["level"])))
-        except (KeyError, TypeError, ValueError):
-            raise visits.VisitError("results", "Kết quả kỹ năng thiếu người, kỹ năng hoặc mức",
-                                    "A skill result lacks resident, skill or level") from None
-    client_at = parse_datetime(str(rec["recorded_at"])) if rec.get("recorded_at") else None
+            level = r["level"]
+            if isinstance(level, bool) or not isinstance(level, int):
+                raise TypeError
+            results.append(visits.SkillResult(_ref(r["resident"], "results.resident"), _ref(r["skill"], "results.skill"),
+                                              level))
+        except (KeyError, TypeError):
+            raise visits.VisitError("results", "Kết quả kỹ năng thiếu người, kỹ năng hoặc mức (số nguyên)",
+                                    "A skill result lacks resident, skill or level (a whole number)") from None
+    try:
+        client_at = clean.datetime_(rec.get("recorded_at"), "recorded_at")
+        note = clean.model_text(Visit, "note", rec.get("note"))
+    except clean.CleanError as exc:
+        raise visits.VisitError(exc.field, exc.vi, exc.en) from None
     if client_at is not None and timezone.is_naive(client_at):
         client_at = timezone.make_aware(client_at)
     return visits.VisitIn(
-        household=str(rec.get("household", "")), visited_on=_date(rec.get("visited_on"), "visited_on", shift),
-        present=[str(p) for p in rec.get("present") or []], results=results, note=str(rec.get("note") or ""),
+        household=_ref(rec.get("household", ""), "household"),
+        visited_on=_date(rec.get("visited_on"), "visited_on", shift),
+        present=[_ref(p, "present") for p in _list(rec, "present")], results=results, note=note,
         next_visit_on=_date(rec.get("next_visit_on"), "next_visit_on", shift), uuid=uid,
         client_recorded_at=client_at + shift if client_at else None)
 
 
-def _coerce(kind: type, value, field: str):
+def _coerce(kind, value, field: str, model):
+    """A changed value as the model stores it: text cleaned and bounded by the model field, numbers finite
+    and in range, booleans as booleans."""
     if value is None:
         return "" if kind is str else None
+    try:
+        if kind is str:
+            return clean.model_text(model, field, value)
+        if isinstance(kind, tuple):
+            if isinstance(value, str):
+                raise clean.CleanError(field, f"«{field}» phải là số", f"'{field}' must be a number")
+            return clean.number(value, field, *kind)
+    except clean.CleanError as exc:
+        raise visits.VisitError(field, exc.vi, exc.en) from None
     if kind is bool and isinstance(value, bool):
         return value
-    if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if kind is str and isinstance(value, str):
-        return value.strip()[:200]
     raise visits.VisitError(field, f"Giá trị của «{field}» sai kiểu", f"Wrong type for '{field}'")
 
 
@@ -170,7 +205,7 @@ def _apply_edit(device: DeviceToken, uid, kind: str, rec: dict) -> dict:
     user = device.user
     if AppliedEdit.objects.filter(uuid=uid).exists():
         return {"status": "duplicate"}
-    if not user.can("edit_people"):
+    if not permissions.can(user, "change", Household if kind == "household" else Resident):  # area: scoped below
         return {"status": "rejected", "error": "Bạn không được sửa dữ liệu", "error_en": "You may not edit people"}
     fields = HOUSEHOLD_FIELDS if kind == "household" else RESIDENT_FIELDS
     if kind == "household":
@@ -192,9 +227,12 @@ def _apply_edit(device: DeviceToken, uid, kind: str, rec: dict) -> dict:
         for field, change in changes.items():
             if field not in fields or not isinstance(change, dict) or "to" not in change:
                 raise visits.VisitError(field, f"Không sửa được trường «{field}»", f"Field '{field}' cannot be edited")
-            plan[field] = (change.get("from"), _coerce(fields[field], change["to"], field))
-        if "phone" in plan and plan["phone"][1] and len(phone_digits(plan["phone"][1])) not in (10, 11):
-            raise visits.VisitError("phone", "Số điện thoại phải có 10 chữ số", "A phone number has 10 digits")
+            plan[field] = (change.get("from"), _coerce(fields[field], change["to"], field, type(obj)))
+        if "phone" in plan:
+            try:
+                plan["phone"] = (plan["phone"][0], normalize_phone(plan["phone"][1]))
+            except PhoneError as exc:
+                raise visits.VisitError("phone", exc.vi, exc.en) from exc
     except visits.VisitError as exc:
         return {"status": "rejected", "field": exc.field, "error": exc.vi, "error_en": exc.en}
     village = obj.village if kind == "household" else obj.household.village
@@ -240,12 +278,20 @@ class Cursor:
         if not text:
             return cls()
         try:
+            if len(text) > 400:
+                raise ValueError
             raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-            cur = cls(raw.get("s"), int(raw.get("a") or 0), raw.get("t"), int(raw.get("v") or 1), bool(raw.get("p")))
-            for stamp in (cur.since, cur.started):
-                if stamp is not None and (not isinstance(stamp, str) or parse_datetime(stamp) is None):
-                    raise ValueError(stamp)
-        except (ValueError, TypeError, AttributeError, OverflowError, json.JSONDecodeError):
+            if not isinstance(raw, dict):
+                raise ValueError
+            after, version = raw.get("a") or 0, raw.get("v") or 1
+            for number in (after, version):
+                if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number < 2 ** 63:
+                    raise ValueError
+            for key in ("s", "t"):  # server times this server wrote: real moments or nothing
+                if raw.get(key) is not None:
+                    clean.datetime_(raw[key], "cursor")
+            cur = cls(raw.get("s"), after, raw.get("t"), version, bool(raw.get("p")))
+        except (ValueError, TypeError, json.JSONDecodeError):
             raise SyncError("Con trỏ đồng bộ không hợp lệ; hãy đồng bộ lại từ đầu",
                             "Invalid sync cursor; start the sync again") from None
         if cur.version < CURSOR_VERSION:

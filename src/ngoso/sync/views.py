@@ -13,6 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from ngoso.core.clean import safe_next
+
 from . import services
 from .models import DeviceToken
 
@@ -48,4 +50,4 @@ def revoke_device(request, pk):
     dev = get_object_or_404(DeviceToken.objects.select_related("user__place"), pk=pk)
     services.revoke(request.user, dev)
     messages.success(request, "Đã thu hồi thiết bị / device revoked")
-    return redirect(request.POST.get("next") or "home")
+    return redirect(safe_next(request, request.POST.get("next"), "home"))

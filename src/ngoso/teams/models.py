@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ngoso.accounts.permissions import TEAM_MANAGERS
 from ngoso.core.text import fold, phone_digits
 
 
@@ -16,6 +17,7 @@ class TeamLevel(models.TextChoices):
 
 class Team(models.Model):
     SCOPE_PATH = "place__path"
+    WRITE_ROLES = {"create": TEAM_MANAGERS, "change": TEAM_MANAGERS}
 
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="teams",
                               verbose_name=_("place"))
@@ -43,6 +45,7 @@ class Member(models.Model):
     """A volunteer. Where they serve now is ``place`` (their current team's place)."""
 
     SCOPE_PATH = "place__path"
+    WRITE_ROLES = {"create": TEAM_MANAGERS, "change": TEAM_MANAGERS}
 
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="members",
                               verbose_name=_("place"))
@@ -74,6 +77,7 @@ class Membership(models.Model):
     """A member's time in a team with a role; history is kept by closing (``ended_on``), never deleting."""
 
     SCOPE_PATH = "team__place__path"
+    WRITE_ROLES = {"create": TEAM_MANAGERS, "change": TEAM_MANAGERS}
 
     class Role(models.TextChoices):
         LEADER = "leader", _("Leader")

@@ -32,21 +32,18 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ngoso.people.targets import ELDERLY_AGE
+from ngoso.people.targets import household_groups, resident_groups
 from ngoso.places.models import Level, Place
+from ngoso.skills.rules import basic5_skill_ids, basic_five_filter, count_reaches_basic_five, residents_with_basic_five
 
+from . import rules
 from .models import CounterState, HouseholdStatus, PlaceCounter, ResidentSkill, Visit
 
 RES_GROUPS = ("elderly", "poor", "minority", "disability", "women")
 HH_GROUPS = ("poor", "minority", "elderly")
+_HH_GROUP_SET = frozenset(HH_GROUPS)
 VILLAGE_ONLY = ("lastv",)
 SEQUENCE_CHUNK = 200  # villages per batch when rebuilding
-
-
-def _basic5_skill_ids() -> list[int]:
-    from ngoso.skills.models import Skill
-
-    return list(Skill.objects.filter(catalogue__is_current=True).exclude(basic5="").values_list("id", flat=True))
 
 
 def week_start(d: datetime.date) -> datetime.date:
@@ -82,34 +79,32 @@ def _counters(household_filter: dict, year: int | None, visits: bool = True) -> 
     year = year or timezone.localdate().year
     out: dict[int, Counter] = defaultdict(Counter)
     hh_filter = {f"household__{k}": v for k, v in household_filter.items()}
-    hh_village, hh_poor = {}, {}
+    hh_village, hh_status = {}, {}
     for hid, vid, pov in Household.objects.filter(**household_filter).values_list("id", "village_id",
                                                                                  "poverty_status"):
-        hh_village[hid] = vid
-        hh_poor[hid] = pov in ("poor", "near_poor")
+        hh_village[hid], hh_status[hid] = vid, pov
         out[vid]["hh"] += 1
-        if hh_poor[hid]:
-            out[vid]["hh:poor"] += 1
     res_groups: dict[int, tuple] = {}
     res_hh: dict[int, int] = {}
-    hh_flags: dict[int, set] = defaultdict(set)
-    for rid, hid, by, sex, minority, disab in Resident.objects.filter(**hh_filter).values_list(
-            "id", "household_id", "birth_year", "sex", "ethnicity__is_minority", "disability").iterator(chunk_size=5000):
-        groups = tuple(g for g, yes in (("elderly", by <= year - ELDERLY_AGE), ("poor", hh_poor[hid]),
-                                        ("minority", minority), ("disability", disab), ("women", sex == "female"))
-                       if yes)
+    members: dict[int, list] = defaultdict(list)
+    for rid, hid, by, sex, minority, disab, rel in Resident.objects.filter(**hh_filter).values_list(
+            "id", "household_id", "birth_year", "sex", "ethnicity__is_minority", "disability", "relation"
+    ).iterator(chunk_size=5000):
+        groups = resident_groups(birth_year=by, poverty_status=hh_status[hid], is_minority=minority, disability=disab,
+                                 sex=sex, year=year)
         res_groups[rid], res_hh[rid] = groups, hid
+        members[hid].append((groups, rel, sex))
         c = out[hh_village[hid]]
         c["res"] += 1
         for g in groups:
             c[f"res:{g}"] += 1
-            if g in ("minority", "elderly"):
-                hh_flags[hid].add(g)
-    for hid, flags in hh_flags.items():
-        for g in flags:
-            out[hh_village[hid]][f"hh:{g}"] += 1
-    basic5 = set(_basic5_skill_ids())
-    alone_basic: Counter = Counter()
+    hh_flags: dict[int, set] = {}
+    for hid, vid in hh_village.items():
+        hh_flags[hid] = household_groups(members.get(hid, ()), hh_status[hid]) & _HH_GROUP_SET
+        for g in hh_flags[hid]:
+            out[vid][f"hh:{g}"] += 1
+    basic5 = basic5_skill_ids()
+    basic_rows: list[tuple] = []
     for rid, sid, level in ResidentSkill.objects.filter(**{f"resident__{k}": v for k, v in hh_filter.items()}, level__gte=1) \
             .values_list("resident_id", "skill_id", "level").iterator(chunk_size=10000):
         groups = res_groups.get(rid)
@@ -120,24 +115,20 @@ def _counters(household_filter: dict, year: int | None, visits: bool = True) -> 
         c[key] += 1
         for g in groups:
             c[f"{key}:{g}"] += 1
-        if level == 2 and sid in basic5:
-            alone_basic[rid] += 1
+        if sid in basic5:
+            basic_rows.append((rid, sid, level))
     b5_households = set()
-    if basic5:
-        for rid, n in alone_basic.items():
-            if n >= len(basic5):
-                hid = res_hh[rid]
-                c = out[hh_village[hid]]
-                c["b5res"] += 1
-                for g in res_groups[rid]:
-                    c[f"b5res:{g}"] += 1
-                b5_households.add(hid)
+    for rid in residents_with_basic_five(basic_rows, basic5):
+        hid = res_hh[rid]
+        c = out[hh_village[hid]]
+        c["b5res"] += 1
+        for g in res_groups[rid]:
+            c[f"b5res:{g}"] += 1
+        b5_households.add(hid)
     for hid in b5_households:
         c = out[hh_village[hid]]
         c["b5hh"] += 1
-        if hh_poor[hid]:
-            c["b5hh:poor"] += 1
-        for g in hh_flags.get(hid, ()):
+        for g in hh_flags[hid]:
             c[f"b5hh:{g}"] += 1
     if not visits:
         return out
@@ -270,7 +261,7 @@ def visits_added(rows: list[tuple]) -> None:
         c[f"vw:{week_start(day).isoformat()}"] += 1
         lastv[vid] = max(lastv.get(vid, 0), day.toordinal())
         count[hid] += 1
-        if hid not in newest or (day, at) > newest[hid][:2]:
+        if hid not in newest or (day, at) > newest[hid][:2]:  # receipt times are unique within a batch
             newest[hid] = (day, at, nxt)
     ancestors = _ancestors_by_village(per_village)
     add: Counter = Counter()
@@ -308,13 +299,13 @@ def visits_added(rows: list[tuple]) -> None:
 
 
 def _basic5_by_household(household_ids: list[int]) -> set[int]:
-    """The households with a resident doing every basic-5 skill alone."""
-    basic5 = set(_basic5_skill_ids())
+    """The households with a resident who has the basic five (``skills.rules``, counted in SQL's rows)."""
+    basic5 = basic5_skill_ids()
     if not basic5 or not household_ids:
         return set()
-    alone = Counter(ResidentSkill.objects.filter(resident__household_id__in=household_ids, level=2, skill_id__in=basic5)
-                    .values_list("resident__household_id", "resident_id"))
-    return {hid for (hid, _), n in alone.items() if n >= len(basic5)}
+    rows = Counter(ResidentSkill.objects.filter(basic_five_filter(basic5), resident__household_id__in=household_ids)
+                   .values_list("resident__household_id", "resident_id"))
+    return {hid for (hid, _), n in rows.items() if count_reaches_basic_five(n, basic5)}
 
 
 def rebuild(progress=lambda m: None) -> int:
@@ -373,23 +364,15 @@ def household_status_refresh(household_ids: Iterable[int]) -> None:
     from ngoso.people.models import Household
 
     ids = list(household_ids)
-    basic5 = set(_basic5_skill_ids())
-    alone = Counter()
-    for rid, hid in ResidentSkill.objects.filter(resident__household_id__in=ids, level=2, skill_id__in=basic5) \
-            .values_list("resident_id", "resident__household_id"):
-        alone[(hid, rid)] += 1
-    b5 = {hid for (hid, _), n in alone.items() if basic5 and n >= len(basic5)}
-    last: dict[int, tuple] = {}
-    count = Counter()
-    for hid, day, nxt, rec in Visit.objects.filter(household_id__in=ids, corrections__isnull=True) \
-            .values_list("household_id", "visited_on", "next_visit_on", "recorded_at"):
-        count[hid] += 1
-        if hid not in last or (day, rec) > last[hid][:2]:
-            last[hid] = (day, rec, nxt)
+    b5 = _basic5_by_household(ids)
+    visits: dict[int, list] = defaultdict(list)
+    for hid, *row in Visit.objects.filter(household_id__in=ids, corrections__isnull=True) \
+            .values_list("household_id", "visited_on", "recorded_at", "id", "next_visit_on"):
+        visits[hid].append(row)
     rows = []
     for hid in Household.objects.filter(id__in=ids).values_list("id", flat=True):
-        day, _, nxt = last.get(hid, (None, None, None))
-        rows.append(HouseholdStatus(household_id=hid, last_visit_on=day, next_visit_on=nxt, visits=count[hid],
+        day, nxt, n = rules.visit_status(visits.get(hid, ()))
+        rows.append(HouseholdStatus(household_id=hid, last_visit_on=day, next_visit_on=nxt, visits=n,
                                     basic5=hid in b5))
     HouseholdStatus.objects.bulk_create(rows, update_conflicts=True, unique_fields=["household"],
                                         update_fields=["last_visit_on", "next_visit_on", "visits", "basic5"])

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ngoso.accounts.permissions import FIELD, TEAM_MANAGERS
 from ngoso.skills.models import Level
 
 
@@ -40,6 +41,7 @@ class Assignment(models.Model):
     """A member is responsible for a household from ``started_on`` until ``ended_on``."""
 
     SCOPE_PATH = "household__village__path"
+    WRITE_ROLES = {"create": TEAM_MANAGERS, "change": TEAM_MANAGERS}
 
     household = models.ForeignKey("people.Household", on_delete=models.CASCADE, related_name="assignments")
     member = models.ForeignKey("teams.Member", on_delete=models.CASCADE, related_name="assignments")
@@ -64,6 +66,7 @@ class Assignment(models.Model):
 
 class Visit(models.Model):
     SCOPE_PATH = "household__village__path"
+    WRITE_ROLES = {"create": FIELD, "change": FIELD}
 
     class Source(models.TextChoices):
         WEB = "web", _("Web form")
@@ -100,6 +103,7 @@ class SkillRecord(models.Model):
     """What a resident showed for one skill on one day. Append-only; corrections supersede."""
 
     SCOPE_PATH = "resident__household__village__path"
+    WRITE_ROLES = {"create": FIELD, "change": FIELD}
 
     class Source(models.TextChoices):
         VISIT = "visit", _("Visit")

@@ -12,19 +12,19 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from importlib import resources
 
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from ngoso.accounts import audit
-from ngoso.accounts.scope import can_see_place, scoped
+from ngoso.accounts import audit, permissions
+from ngoso.accounts.scope import scoped
 from ngoso.people.models import Household, Resident
-from ngoso.people.targets import ELDERLY_AGE, information_deprivation
+from ngoso.people.targets import information_deprivation, is_elderly
 from ngoso.skills.models import Level, Skill
+from ngoso.skills.rules import has_basic_five
 from ngoso.teams.models import Member, Membership, Team
 
-from . import indicators
+from . import indicators, rules
 from .models import Assignment, HouseholdStatus, PriorityFactor, ResidentSkill, SkillRecord, Visit
 
 EARLIEST_VISIT = datetime.date(2020, 1, 1)
@@ -93,6 +93,7 @@ def priorities(households, today: datetime.date | None = None) -> list[Priority]
               if hasattr(households, "select_related") else households)
     basic5 = list(Skill.objects.filter(catalogue__is_current=True).exclude(basic5="").values_list("id", "basic5"))
     public = {sid for sid, b in basic5 if b == "public_services"}
+    basic5_ids = {sid for sid, _ in basic5}
     levels: dict[int, dict[int, int]] = defaultdict(dict)
     for rid, sid, lvl in ResidentSkill.objects.filter(resident__household__in=[h.pk for h in hh],
                                                       skill_id__in=[s for s, _ in basic5]) \
@@ -110,7 +111,7 @@ def priorities(households, today: datetime.date | None = None) -> list[Priority]
             reasons.append(Reason(code, pts, f.label_vi.replace("{n}", str(n)), f.label_en.replace("{n}", str(n))))
 
         residents = list(h.residents.all())
-        elderly = [r for r in residents if r.birth_year <= today.year - ELDERLY_AGE]
+        elderly = [r for r in residents if is_elderly(r.birth_year, today.year)]
         status = getattr(h, "status", None) if _has_status(h) else None
         due_days = None
         if status and status.next_visit_on and status.next_visit_on <= today:
@@ -118,7 +119,7 @@ def priorities(households, today: datetime.date | None = None) -> list[Priority]
             add("due", due_days)
         if len(residents) == 1 and elderly:
             add("elderly_alone")
-        if basic5 and not any(all(levels[r.pk].get(s) == Level.ALONE for s, _ in basic5) for r in residents):
+        if basic5 and not any(has_basic_five(levels[r.pk], basic5_ids) for r in residents):
             add("no_basic5")
         if public and not any(levels[r.pk].get(s) == Level.ALONE for r in residents for s in public):
             add("no_public_services")
@@ -165,11 +166,6 @@ def member_for(user) -> Member | None:
     return Member.objects.filter(user=user).first() if user and user.is_authenticated else None
 
 
-def _require_manage(user, place) -> None:
-    if not (user.can("manage_teams") and can_see_place(user, place)):
-        raise PermissionDenied
-
-
 def current_assignments(households_qs):
     return Assignment.objects.filter(household__in=households_qs, ended_on__isnull=True)
 
@@ -177,11 +173,10 @@ def current_assignments(households_qs):
 def assign(user, households, member: Member, today: datetime.date | None = None) -> int:
     """Make ``member`` responsible for ``households`` (ending earlier assignments). Returns how many changed."""
     today = today or timezone.localdate()
-    _require_manage(user, member.place)
+    permissions.require(user, "change", member)  # its list of households
     households = list(households)
     for h in households:
-        if not can_see_place(user, h.village):
-            raise PermissionDenied
+        permissions.require(user, "create", Assignment(household=h, member=member))
     changed = 0
     with transaction.atomic(), audit.acting_as(user):
         current = {a.household_id: a for a in Assignment.objects.select_for_update()
@@ -241,7 +236,7 @@ def unassigned(households_qs):
 def member_leaves(user, membership: Membership, today=None) -> int:
     """End a membership and share the member's households among the rest of the team."""
     today = today or timezone.localdate()
-    _require_manage(user, membership.team.place)
+    permissions.require(user, "change", membership)
     with transaction.atomic(), audit.acting_as(user):
         membership.ended_on = today
         membership.save(update_fields=["ended_on"])
@@ -356,8 +351,7 @@ def record_visit(user, household: Household, *, visited_on: datetime.date, prese
                  next_visit_on: datetime.date | None = None, uuid=None, client_recorded_at=None,
                  source: str = Visit.Source.WEB, today: datetime.date | None = None) -> tuple[Visit, bool]:
     """Record one visit and its skill results. Idempotent on ``uuid``: returns (visit, created)."""
-    if not (user.can("visit") and scoped(Household.objects.filter(pk=household.pk), user).exists()):
-        raise PermissionDenied
+    permissions.require(user, "create", Visit(household=household))
     [out] = record_visits(user, [VisitIn(household, visited_on, list(present), list(results), note, next_visit_on,
                                          uuid, client_recorded_at)], source=source, today=today)
     if out.status == "rejected":
@@ -400,8 +394,7 @@ def record_visits(user, items: list[VisitIn], *, source: str = Visit.Source.WEB,
     (current levels, household status, place counters) is updated from what the batch adds, in the same
     transaction."""
     today = today or timezone.localdate()
-    if not user.can("visit"):
-        raise PermissionDenied
+    permissions.require(user, "create", Visit)  # each household is then looked up within the user's area
     uuids = [it.uuid for it in items if it.uuid is not None]
     stored = {u: (hid, pk) for u, hid, pk in Visit.objects.filter(uuid__in=uuids)
               .values_list("uuid", "household_id", "id")} if uuids else {}
@@ -583,12 +576,11 @@ def derive_levels(pairs) -> None:
         return
     residents = {r for r, _ in pairs}
     skills = {s for _, s in pairs}
-    latest: dict[tuple, tuple] = {}
-    for rid, sid, level, day in SkillRecord.objects.filter(
-            resident_id__in=residents, skill_id__in=skills, superseded_by__isnull=True) \
-            .order_by("observed_on", "recorded_at", "id").values_list("resident_id", "skill_id", "level", "observed_on"):
-        if (rid, sid) in pairs:
-            latest[(rid, sid)] = (level, day)
+    latest = rules.current_levels(
+        row for row in SkillRecord.objects.filter(resident_id__in=residents, skill_id__in=skills,
+                                                  superseded_by__isnull=True)
+        .values_list("resident_id", "skill_id", "level", "observed_on", "recorded_at", "id").iterator(chunk_size=10000)
+        if (row[0], row[1]) in pairs)
     gone = [p for p in pairs if p not in latest]
     if gone:
         cond = Q()
@@ -607,8 +599,7 @@ def derive_levels(pairs) -> None:
 def correct_skill(user, record: SkillRecord, level: int) -> SkillRecord:
     """A correction: a new record with the right level that supersedes ``record`` (kept, never edited)."""
     household = record.resident.household
-    if not (user.can("visit") and scoped(Household.objects.filter(pk=household.pk), user).exists()):
-        raise PermissionDenied
+    permissions.require(user, "change", record)
     if level not in Level.values:
         raise VisitError("level", f"Mức «{level}» không hợp lệ", f"Invalid level '{level}'")
     if SkillRecord.objects.filter(supersedes=record).exists():
@@ -643,8 +634,7 @@ def correct_visit(user, visit: Visit, *, visited_on=None, note=None, next_visit_
     """Correct a visit's date, note or next date: a new visit record replaces it; its skill records move with it."""
     today = today or timezone.localdate()
     household = visit.household
-    if not (user.can("visit") and scoped(Household.objects.filter(pk=household.pk), user).exists()):
-        raise PermissionDenied
+    permissions.require(user, "change", visit)
     if visit.corrections.exists():
         raise VisitError("visit", "Lượt thăm này đã được sửa", "This visit was already corrected")
     day = visited_on or visit.visited_on

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ngoso.accounts.scope import can_see_place, get_scoped_or_404, scoped
+from ngoso.core.clean import safe_next
 from ngoso.people.models import Household, Resident
 from ngoso.places.models import Place
 from ngoso.skills.models import Level, Skill
@@ -72,7 +73,7 @@ def visit_form(request, code):
             present = [int(p) for p in request.POST.getlist("present")]
             visit, created = services.record_visit(
                 request.user, hh, visited_on=_parse_date(request.POST.get("visited_on"), "visited_on") or today_,
-                present=present, results=results, note=request.POST.get("note", ""),
+                present=present, results=results, note=_note(request.POST.get("note", "")),
                 next_visit_on=_parse_date(request.POST.get("next_visit_on"), "next_visit_on"),
                 uuid=_uuid_or_none(request.POST.get("uuid")))
         except services.VisitError as exc:
@@ -84,7 +85,7 @@ def visit_form(request, code):
                 messages.success(request, _("Visit recorded: %(n)d skill results.") % {"n": visit.skill_records.count()})
             else:
                 messages.info(request, _("This visit was already recorded."))
-            return redirect(request.POST.get("next") or "today")
+            return redirect(safe_next(request, request.POST.get("next"), "today"))
     rows = []
     levels = services.levels_by_resident(residents)
     from ngoso.lessons import services as lessons
@@ -100,6 +101,17 @@ def visit_form(request, code):
         "level_choices": Level.choices, "post": request.POST if request.method == "POST" else None,
         "next": request.GET.get("next", ""),
     })
+
+
+def _note(value: str) -> str:
+    """The visit's note, cleaned at the door (control characters, length) like a phone's."""
+    from ngoso.core.clean import CleanError, model_text
+    from ngoso.visits.models import Visit
+
+    try:
+        return model_text(Visit, "note", value)
+    except CleanError as exc:
+        raise services.VisitError("note", exc.vi, exc.en) from None
 
 
 def _uuid_or_none(value):

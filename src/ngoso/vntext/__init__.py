@@ -126,10 +126,15 @@ from .numbers import (
     read_integer_string,
     roman_to_int,
 )
-from .normalizer import normalize, read_number_string, spell
+from .normalizer import clean, normalize, read_number_string, spell
+from .explain import RULES, Span, explain
 
 __all__ = [
     "REGIONS",
+    "RULES",
+    "Span",
+    "clean",
+    "explain",
     "normalize",
     "number_to_words",
     "read_digits",

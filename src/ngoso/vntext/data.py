@@ -7,151 +7,68 @@ word: "TP.HCM").  Readings are lower case unless they contain a proper name.
 
 from __future__ import annotations
 
-# --------------------------------------------------------------------------------------------
-# Abbreviations: written form -> spoken form.  Extend freely; longer keys win over shorter ones.
-# Compound codes joined by "-" ("QĐ-UBND", "KT-XH") are read part by part, so list the parts.
-ABBREVIATIONS: dict[str, str] = {
-    # administration and the Party
-    "UBND": "ủy ban nhân dân",
-    "HĐND": "hội đồng nhân dân",
-    "UBMTTQ": "ủy ban mặt trận tổ quốc",
-    "MTTQ": "mặt trận tổ quốc",
-    "MTTQVN": "mặt trận tổ quốc Việt Nam",
-    "CHXHCN": "cộng hòa xã hội chủ nghĩa",
-    "XHCN": "xã hội chủ nghĩa",
-    "ĐCSVN": "Đảng Cộng sản Việt Nam",
-    "BCH": "ban chấp hành",
-    "BCĐ": "ban chỉ đạo",
-    "BTC": "ban tổ chức",
-    "BQL": "ban quản lý",
-    "TW": "trung ương",
-    "TƯ": "trung ương",
-    "CBCC": "cán bộ công chức",
-    "CBCCVC": "cán bộ công chức viên chức",
-    "ĐVHC": "đơn vị hành chính",
-    "TP.": "thành phố",
-    "Tp.": "thành phố",
-    "TP": "thành phố",
-    "TPHCM": "thành phố Hồ Chí Minh",
-    "HCM": "Hồ Chí Minh",
-    "TX.": "thị xã",
-    "TT.": "thị trấn",
-    "VN": "Việt Nam",
-    "Đ/c": "đồng chí",
-    "đ/c": "đồng chí",
-    "ĐT": "điện thoại",
-    "ĐTDĐ": "điện thoại di động",
-    "QL.": "quốc lộ",
-    "USD": "đô la Mỹ",
-    "VND": "việt nam đồng",
-    "VNĐ": "việt nam đồng",
-    "ĐBSCL": "đồng bằng sông Cửu Long",
-    "QL": "quốc lộ",
-    "KCN": "khu công nghiệp",
-    "NTM": "nông thôn mới",
-    # documents
-    "NĐ-CP": "nghị định chính phủ",
-    "NĐ": "nghị định",
-    "QĐ": "quyết định",
-    "TTg": "thủ tướng",
-    "TTLT": "thông tư liên tịch",
-    # ministries and sectors
-    "TT&TT": "thông tin và truyền thông",
-    "TTTT": "thông tin truyền thông",
-    "BTTTT": "bộ thông tin và truyền thông",
-    "KH&CN": "khoa học và công nghệ",
-    "KHCN": "khoa học công nghệ",
-    "KH&ĐT": "kế hoạch và đầu tư",
-    "GD&ĐT": "giáo dục và đào tạo",
-    "GDĐT": "giáo dục đào tạo",
-    "NN&PTNT": "nông nghiệp và phát triển nông thôn",
-    "NN&MT": "nông nghiệp và môi trường",
-    "TN&MT": "tài nguyên và môi trường",
-    "TNMT": "tài nguyên môi trường",
-    "LĐ-TB&XH": "lao động thương binh và xã hội",
-    "LĐTBXH": "lao động thương binh và xã hội",
-    "VH-TT&DL": "văn hóa thể thao và du lịch",
-    "ANTT": "an ninh trật tự",
-    "PCCC": "phòng cháy chữa cháy",
-    "ATGT": "an toàn giao thông",
-    "ATTP": "an toàn thực phẩm",
-    # digital transformation
-    "CNTT": "công nghệ thông tin",
-    "CNSCĐ": "công nghệ số cộng đồng",
-    "CĐS": "chuyển đổi số",
-    "DVC": "dịch vụ công",
-    "DVCTT": "dịch vụ công trực tuyến",
-    "VNeID": "vê nờ e ai đi",
-    "CCCD": "căn cước công dân",
-    "CMND": "chứng minh nhân dân",
-    "SĐT": "số điện thoại",
-    "OTP": "ô tê pê",
-    "QR": "kiu a",
-    "AI": "ây ai",
-    "IT": "ai ti",
-    "ID": "ai đi",
-    "TV": "ti vi",
-    "OK": "ô kê",
-    "LED": "lét",
-    "Wi-Fi": "oai phai",
-    "WiFi": "oai phai",
-    "Wifi": "oai phai",
-    "wifi": "oai phai",
-    "COVID": "cô vít",
-    "Covid": "cô vít",
-    # social insurance, education, organisations, economy
-    "BHYT": "bảo hiểm y tế",
-    "BHXH": "bảo hiểm xã hội",
-    "BHTN": "bảo hiểm thất nghiệp",
-    "THPT": "trung học phổ thông",
-    "THCS": "trung học cơ sở",
-    "HSSV": "học sinh sinh viên",
-    "HTX": "hợp tác xã",
-    "TNHH": "trách nhiệm hữu hạn",
-    "CTCP": "công ty cổ phần",
-    "DN": "doanh nghiệp",
-    "DNNVV": "doanh nghiệp nhỏ và vừa",
-    "TNCS": "thanh niên cộng sản",
-    "LHPN": "liên hiệp phụ nữ",
-    "HCB": "hội cựu chiến binh",
-    "GCN": "giấy chứng nhận",
-    "QSDĐ": "quyền sử dụng đất",
-    "OCOP": "ô cốp",
-    "VietGAP": "việt gáp",
-    "GlobalGAP": "glô bồ gáp",
-    "ASEAN": "a xê an",
-    "UNESCO": "u nét xcô",
-    "NATO": "na tô",
-    "v.v.": "vân vân",
-    "v.v": "vân vân",
-}
+from dataclasses import dataclass
+from pathlib import Path
 
-# Parts that are only expanded inside a document code or a hyphenated compound ("123/KH-UBND",
-# "13/2023/NĐ-CP", "KT-XH"): alone they are too ambiguous ("CP" is also "cổ phần").
-DOC_CODE_PARTS: dict[str, str] = {
-    "CP": "chính phủ",
-    "CT": "chỉ thị",
-    "NQ": "nghị quyết",
-    "KH": "kế hoạch",
-    "CV": "công văn",
-    "TT": "thông tư",
-    "BC": "báo cáo",
-    "TB": "thông báo",
-    "TTr": "tờ trình",
-    "HD": "hướng dẫn",
-    "BTTTT": "bộ thông tin và truyền thông",
-    "BNV": "bộ nội vụ",
-    "BTC": "bộ tài chính",
-    "BYT": "bộ y tế",
-    "KT": "kinh tế",
-    "XH": "xã hội",
-    "VP": "văn phòng",
-    "SYT": "sở y tế",
-    "QH": "quốc hội",
-    "UBTVQH": "ủy ban thường vụ quốc hội",
-    "NĐ": "nghị định",
-    "STTTT": "sở thông tin và truyền thông",
-}
+# --------------------------------------------------------------------------------------------
+# Abbreviations: the dictionary is DATA, ``data/abbreviations.tsv`` next to this module
+# (abbreviation, reading, category, source kind, scope), loaded once at import.  Keys are
+# case-sensitive whole tokens; longer keys win over shorter ones.  Compound codes joined by "-"
+# ("QĐ-UBND", "KT-XH") are read part by part, so list the parts.
+ABBREVIATIONS_TSV = Path(__file__).with_name("data") / "abbreviations.tsv"
+
+
+@dataclass(frozen=True)
+class Abbreviation:
+    abbreviation: str
+    reading: str
+    category: str
+    source: str
+    scope: str  # "word" | "code" | "alt"
+
+
+def load_abbreviations(path: Path = ABBREVIATIONS_TSV) -> list[Abbreviation]:
+    """Rows of the abbreviation TSV (comments and the header skipped).  A malformed row raises
+    ``ValueError`` naming the file and line."""
+    rows: list[Abbreviation] = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.rstrip("\n").rstrip("\r")
+            if not line.strip() or line.startswith("#") or line.startswith("abbreviation\t"):
+                continue
+            cols = line.split("\t")
+            if len(cols) != 5 or not cols[0] or not cols[1] or cols[4] not in ("word", "code", "alt"):
+                raise ValueError(
+                    f"{path}:{lineno}: dòng từ điển viết tắt không hợp lệ / malformed abbreviation row: {line!r}"
+                )
+            rows.append(Abbreviation(*cols))
+    return rows
+
+
+ABBREVIATION_ROWS: list[Abbreviation] = load_abbreviations()
+# written form -> reading, anywhere as a whole token (first row wins)
+ABBREVIATIONS: dict[str, str] = {}
+# parts only expanded inside a document code or a hyphenated compound ("123/KH-UBND",
+# "13/2023/NĐ-CP", "KT-XH"): alone they are too ambiguous ("CP" is also "cổ phần")
+DOC_CODE_PARTS: dict[str, str] = {}
+# second readings, chosen by context rules only: key -> [readings]
+ALT_READINGS: dict[str, list[str]] = {}
+for _row in ABBREVIATION_ROWS:
+    if _row.scope == "word":
+        ABBREVIATIONS.setdefault(_row.abbreviation, _row.reading)
+    elif _row.scope == "code":
+        DOC_CODE_PARTS.setdefault(_row.abbreviation, _row.reading)
+    else:
+        ALT_READINGS.setdefault(_row.abbreviation, []).append(_row.reading)
+del _row
+
+# Lower-case (and one-letter) dotted address abbreviations are only read as words before a
+# number or a capitalised name ("tp. Huế", "q.3", "P. Hàng Bạc"); elsewhere ("x." ending a
+# sentence) they stay as written.
+DOTTED_ADDRESS_KEYS = frozenset(
+    r.abbreviation for r in ABBREVIATION_ROWS
+    if r.category == "address" and r.abbreviation.endswith(".") and (r.abbreviation[:-1].islower() or len(r.abbreviation) == 2)
+)
 
 # --------------------------------------------------------------------------------------------
 # Vietnamese letter names used to spell unknown acronyms ("ATM" -> "a tê mờ").  Convention: the
@@ -177,7 +94,8 @@ UNITS: dict[str, str] = {
     # area and volume
     "m2": "mét vuông", "km2": "ki lô mét vuông", "cm2": "xăng ti mét vuông", "mm2": "mi li mét vuông",
     "dm2": "đề xi mét vuông", "ha": "héc ta",
-    "m3": "mét khối", "cm3": "xăng ti mét khối", "dm3": "đề xi mét khối",
+    "m3": "mét khối", "cm3": "xăng ti mét khối", "dm3": "đề xi mét khối", "km3": "ki lô mét khối",
+    "mm3": "mi li mét khối",
     "ml": "mi li lít", "mL": "mi li lít", "lít": "lít",
     # mass
     "kg": "ki lô gam", "Kg": "ki lô gam", "KG": "ki lô gam", "mg": "mi li gam", "µg": "mi crô gam",
@@ -207,6 +125,11 @@ UNITS: dict[str, str] = {
     "dB": "đề xi ben", "mmHg": "mi li mét thủy ngân", "kcal": "ki lô ca lo",
     # time
     "ms": "mi li giây",
+    # chemistry and medicine
+    "mol": "mol", "mmol": "mi li mol", "µmol": "mi crô mol", "μmol": "mi crô mol", "μg": "mi crô gam",
+    "IU": "đơn vị quốc tế",
+    # traditional weights written after a number ("62.5 tạ/ha")
+    "tạ": "tạ", "yến": "yến", "tấn": "tấn",
 }
 UNITS["m²"] = UNITS["m2"]
 UNITS["km²"] = UNITS["km2"]
@@ -221,6 +144,7 @@ ATTACHED_ONLY_UNITS: dict[str, str] = {
 # Units allowed after "/" (km/h, đồng/kg, 50.000đ/ngày): all units, plus time units.
 PER_UNITS: dict[str, str] = {
     "h": "giờ", "giờ": "giờ", "min": "phút", "ph": "phút", "p": "phút", "s": "giây",
+    "s2": "giây bình phương", "s²": "giây bình phương",
 }
 
 # Time-zone abbreviations spelled after a time even when written in lower case ("8:23 gmt").
@@ -271,7 +195,7 @@ DATE_NO_PREFIX_WORDS = frozenset({"ngày", "mùng", "mồng", "hôm"})
 # a/b read as a fraction after these words (before the date heuristics apply).
 FRACTION_CONTEXT_WORDS = frozenset({
     "chiếm", "khoảng", "gần", "hơn", "bằng", "còn", "mất", "được", "tăng", "giảm", "gấp", "trên",
-    "dưới", "xấp", "xỉ", "chỉ", "tới",
+    "dưới", "xấp", "xỉ", "chỉ", "tới", "đó",
 })
 FRACTION_NEXT_WORDS = frozenset({"số", "dân", "diện", "tổng", "lượng", "phần", "thời", "quãng", "khối"})
 # a/b after these words is a house number / alley: "ngõ 34/5" -> "ba mươi tư trên năm".
@@ -318,4 +242,121 @@ URL_SYMBOLS: dict[str, str] = {
 SYMBOLS: dict[str, str] = {
     "&": "và", "≈": "xấp xỉ", "~": "khoảng", "±": "cộng trừ", "≥": "lớn hơn hoặc bằng",
     "≤": "nhỏ hơn hoặc bằng", "×": "nhân", "÷": "chia", "→": "sang", "@": "a còng", "№": "số",
+    "%": "phần trăm", "‰": "phần nghìn",
 }
+
+# All-capital acronyms that are read letter by letter on purpose (the explaining API calls them
+# "acronym"; any other all-capital word spelled is an "unknown_acronym" the editor flags).
+KNOWN_ACRONYMS = frozenset({
+    "ATM", "GPS", "WHO", "VTV", "VOV", "HTV", "VTC", "SMS", "USB", "PC", "HIV", "GDP", "CPI", "FDI",
+    "ODA", "IUU", "EU", "WTO", "UN", "FAO", "BBC", "CNN", "VAT", "SIM", "PDF", "CD", "DVD", "SOS",
+    "GMT", "UTC", "ICT", "VNPT", "FPT", "MC", "CEO", "IMF", "WB", "ADB", "APEC", "TPP", "CPTPP",
+    "EVFTA", "RCEP", "VPBank", "MB", "BIDV", "VCB", "SHB", "ACB", "TPBank", "HD", "TV", "AI",
+}) | {r.abbreviation for r in ABBREVIATION_ROWS if r.source == "spelled"}
+
+# Context rules for abbreviations with two readings (normalizer._Normalizer.context_reading).
+CONTEXT_KEYS = frozenset({"đ/c", "Đ/c", "TP", "CT", "HS", "ĐH"})
+# "ĐH" is "đại hội" before these (ĐH Đảng bộ, ĐH đại biểu, ĐH Hội Nông dân), else "đại học"
+CONTEXT_CONGRESS_AFTER = frozenset({
+    "Đảng", "đảng", "Đoàn", "đoàn", "đại", "lần", "Hội", "Công", "Phụ", "Cựu", "Nông", "MTTQ", "TDTT",
+    "thi", "Thể", "thể", "Chi", "chi", "Mặt", "HND", "HPN", "HCCB", "ĐTN", "XIII", "XIV", "XV",
+})
+CONTEXT_ADDRESS_WORDS = frozenset({
+    "số", "thôn", "xóm", "ấp", "bản", "làng", "buôn", "khóm", "đường", "phố", "ngõ", "ngách", "hẻm",
+    "kiệt", "tổ", "khu", "xã", "phường", "quận", "huyện", "tỉnh", "thị", "thành", "tp", "kp", "lô",
+    "nhà", "km", "tầng", "phòng", "tòa", "chung", "khối", "cụm", "đội",
+})
+CONTEXT_FOOD_BEFORE = frozenset({
+    "vệ sinh", "an toàn", "atvs", "attp", "ngộ độc", "chế biến", "kinh doanh", "bảo quản",
+    "sinh", "toàn",
+})
+CONTEXT_FOOD_AFTER = frozenset({"chức", "sạch", "bẩn", "tươi", "sống", "chín", "bẩn", "khô", "đông", "giả"})
+CONTEXT_CHAIR_AFTER = frozenset({
+    "UBND", "HĐND", "MTTQ", "UBMTTQ", "HĐQT", "HND", "HCCB", "HLHPN", "HPN", "xã", "huyện", "tỉnh",
+    "nước", "phường", "thị", "thành", "hội", "Hội", "quận", "UB", "Quốc",
+})
+CONTEXT_COMPANY_AFTER = frozenset({"TNHH", "CP", "CTCP", "MTV"})
+CONTEXT_FILE_BEFORE = frozenset({
+    "nộp", "nhận", "tiếp nhận", "trả", "bổ sung", "thẩm định", "xét", "duyệt", "thụ lý", "lập",
+    "hoàn thiện", "hoàn thành", "chuẩn bị", "giải quyết", "số hóa",
+})
+
+# "2.5 triệu": a dotted number before these is an English decimal point.
+MULTIPLIER_WORDS = frozenset({"triệu", "tỷ", "tỉ", "nghìn", "ngàn", "vạn"})
+# The number of a programme, plan, form or document keeps its leading zero ("Đề án 06" "đề án
+# không sáu", "mẫu số 02" "mẫu số không hai"); compared with the one or two words before it
+# (a "số" between them is skipped).
+NAME_NUMBER_WORDS = frozenset({
+    "đề án", "chương trình", "chỉ thị", "mẫu", "biểu mẫu", "phụ lục", "kế hoạch", "nghị quyết",
+    "quyết định", "thông báo", "công văn", "tờ trình", "báo cáo", "thông tư", "nghị định", "biểu",
+    "hướng dẫn", "kết luận", "quy định", "công điện", "mã", "phương án", "dự án", "tiểu dự án",
+    "nội dung", "hợp phần", "tờ khai", "giấy mời", "đề mục",
+})
+# "7g", "19g": hours (not grams) after these words or before these words.
+TIME_BEFORE_WORDS = frozenset({
+    "lúc", "từ", "đến", "tới", "khoảng", "trước", "sau", "vào", "đúng", "hồi", "tầm", "chừng", "gần",
+    "quá", "hết", "trong",
+})
+TIME_AFTER_WORDS = frozenset({
+    "sáng", "trưa", "chiều", "tối", "đêm", "hôm", "ngày", "mai", "rưỡi", "kém", "đúng", "khuya",
+})
+
+
+# Domain labels read as Vietnamese words with their tones ("dichvucong" -> "dịch vụ công"):
+# data/domains.tsv (label, reading, kind).  Kind "piece" entries only build longer labels
+# ("bao" + "bacninh" -> "báo Bắc Ninh").
+DOMAINS_TSV = Path(__file__).with_name("data") / "domains.tsv"
+
+
+def load_domains(path: Path = DOMAINS_TSV) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.rstrip("\n")
+            if not line.strip() or line.startswith("#") or line.startswith("label\t"):
+                continue
+            cols = line.split("\t")
+            if len(cols) != 3 or not cols[0].isascii() or cols[0] != cols[0].lower():
+                raise ValueError(f"{path}:{lineno}: dòng tên miền không hợp lệ / malformed domain row: {line!r}")
+            out.setdefault(cols[0], (cols[1], cols[2]))
+    return out
+
+
+DOMAIN_LABELS: dict[str, tuple[str, str]] = load_domains()
+# full domains whose labels are read with tones (any *.gov.vn host is too)
+KNOWN_DOMAINS = frozenset(k for k, (_reading, kind) in DOMAIN_LABELS.items() if kind == "domain")
+# Common Vietnamese syllables without tone marks: when an unaccented URL label can be split in
+# two ways, the split into common syllables wins ("ho tro", not "hot ro"; "lop hoc", not "lo phoc").
+COMMON_SYLLABLES = frozenset("""
+a an anh ao au ba bac ban bang bao bat bay be ben bi bien binh bo bon bong bu bui bun ca cac cach cai
+cam can cang cao cap cat cau cay chi chia chieu chinh cho chu chuc chung chuong chuyen co con cong cu
+cua cuc cuoc cuoi cuu da dai dan dang danh dao dat dau day de den dep di dia dich dien dieu dinh do
+doan doi don dong du dua duc dung duoc duong em gia giai giam gian giang giao giay gio gioi giu go gop
+ha hai han hang hanh hao hat hau hay he hien hieu hinh ho hoa hoach hoai hoan hoang hoc hoi hom hon
+hong hop hu hua huong huu huy huyen ich in it ke kem khac khach khai kham khan khang khao khi khoa
+khoan khoe khong khu khuyen kien kim kinh ky la lai lam lan lang lao lap lau le len lien lieu linh lo
+loai loi long lop lu luat luc luong luu ly ma mai man mang mat mau may me men mien minh mo moi mon mong
+mot mua muc mui muoi my na nam nang nao nay ne nen nga ngan ngang ngay nghe nghi nghia nghiep ngo ngoai
+ngoc ngon nguoi nguon nguyen nha nhan nhanh nhap nhat nhau nhieu nhu nhung nien no noi nong nu nuoc o
+on ong phan phap phat phi pho phong phu phuc phuong qua quan quang quoc quy quyen ra rau rieng ro rong
+sach sai san sang sao sau se sinh so soc son song su sua suc sung suoi ta tac tai tam tan tang tao tap
+tat tay te tem ten thach thai tham than thanh thao thap that thay the them then theo thi thien thiet
+thieu thoi thon thong thu thuat thuc thue thuoc thuong thuy tich tien tiem tiep tieu tin tinh to toan
+toi ton tong tra trach trai tram tran trang tre tren tri trien trinh tro trong tru truc trung truong
+tu tuan tuc tuoi tuong tuyen tuy uy va van vang ve vi viec vien viet vinh vo voi vu vua vuc vung vuon
+vuong xa xac xanh xay xe xem xet xin xoa xuan xuat xuong y yen
+""".split())
+
+# "a-b" is a score (read "a b") when one of these appears earlier in the same clause.
+SCORE_CUES = frozenset({
+    "thắng", "thua", "hòa", "hoà", "dẫn", "tỷ số", "tỉ số", "chung cuộc", "kết thúc", "hiệp", "set",
+    "bại", "cách biệt", "ngược dòng", "gỡ hòa", "san bằng", "bàn thắng",
+})
+# ... but not before a counted noun: "thắng lợi sau 2-3 ngày" is a range
+RANGE_NOUNS = frozenset({
+    "ngày", "tuần", "tháng", "năm", "giờ", "phút", "giây", "tuổi", "người", "lần", "hộ", "con", "km",
+    "m", "cm", "mm", "độ", "triệu", "nghìn", "ngàn", "tỷ", "tấn", "kg", "ha", "cây", "buổi", "đợt", "lớp",
+    "xã", "thôn", "huyện", "tỉnh", "cái", "chiếc", "ca", "bệnh", "học", "đồng", "mét", "lít",
+})
+# a 5- or 6-digit number after these (within the clause) is a postcode, read digit by digit
+POSTCODE_CUES = ("bưu chính", "bưu điện", "postcode", "zip code", "mã zip", "bưu cục")

@@ -1,0 +1,322 @@
+"""Write permissions (issue 15, item 4): every write path, for every role, against the declared matrix.
+
+The roles are the ``users`` fixture's: the province administrator (a superuser, whose area is the province),
+commune staff of commune A, the radio operator of commune A, the team leader and the member of village A1
+(Đồng Bụt) and a viewer of commune A. Every object written lies in village A1 (or, for the bulletin sent down,
+in the province), so each refusal below is one of role — except where the area decides, marked so.
+
+Allowed: the write succeeds. Denied: 403 (or 404 where the object is outside what the user may even see),
+``PermissionDenied`` from a service, exit code 4 from the CLI, or a rejected record from the sync — always
+with a message, and nothing written.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+
+import pytest
+
+ROLES = ("province", "commune_a", "radio", "leader", "member", "viewer")
+
+#  write path                      province commune radio leader member viewer
+MATRIX = {
+    "page: record a visit":          "✓  .  .  ✓  ✓  .",
+    "page: correct a skill record":  "✓  .  .  ✓  ✓  .",
+    "page: assign households":       "✓  ✓  .  ✓  .  .",
+    "page: erase a resident":        "✓  ✓  .  .  .  .",
+    "page: new producer":            "✓  ✓  .  ✓  ✓  .",
+    "page: send a bulletin down":    "✓  .  .  .  .  .",   # commune and radio: the province bulletin is outside their area
+    "API: new bulletin":             "✓  ✓  ✓  .  .  .",
+    "sync: push a visit":            "✓  .  .  ✓  ✓  .",
+    "sync: push a household edit":   "✓  ✓  .  ✓  ✓  .",
+    "CLI: import people":            "✓  ✓  .  .  .  .",
+    "admin: change a resident":      "✓  ✓  .  ✓  ✓  .",
+    "service: send a bulletin down": "✓  .  .  .  .  .",   # commune and radio: area, as above
+    "service: poverty review":       "✓  ✓  .  ✓  ✓  .",
+    "service: approve a story":      "✓  ✓  .  .  .  .",
+}
+
+
+def _allowed(path: str, role: str) -> bool:
+    return MATRIX[path].split()[ROLES.index(role)] == "✓"
+
+
+TODAY = datetime.date.today()
+
+
+@pytest.fixture
+def world(people, users, area):
+    """A village team (leader and member of A1), a skill record on Lý, a province bulletin, a draft story."""
+    from ngoso.livelihoods import services as liv
+    from ngoso.radio import services as radio
+    from ngoso.skills.models import Skill
+    from ngoso.teams.models import Member, Membership, Team
+    from ngoso.visits import services as visits
+
+    team = Team.objects.create(place=area.va1, level="village", name="Tổ Đồng Bụt")
+    member = Member.objects.create(place=area.va1, full_name="Phạm Thị Viên", user=users.member)
+    leader = Member.objects.create(place=area.va1, full_name="Lê Văn Tổ", user=users.leader)
+    Membership.objects.create(member=member, team=team, role="member", started_on="2024-01-01")
+    Membership.objects.create(member=leader, team=team, role="leader", started_on="2024-01-01")
+    skill = Skill.objects.get(catalogue__is_current=True, code="zalo-messaging")
+    visit, _ = visits.record_visit(users.member, people.h1, visited_on=TODAY,
+                                   results=[visits.SkillResult(people.r1.pk, skill.pk, 1)])
+    bulletin = radio.create_bulletin(title="Lịch tiêm chủng", text="Sáng mai.", category="health",
+                                     place=area.province, author=users.province)
+    story = liv.save_story(None, {"title": "Bánh nhôm", "before": "Trước.", "change": "Sau."}, users.member,
+                           resident=people.r1)
+    liv.record_public_consent(people.r1, "story", True, users.member, naming="short", story=story)
+    return type("World", (), {"team": team, "member": member, "skill": skill, "record": visit.skill_records.get(),
+                              "bulletin": bulletin, "story": story})
+
+
+def _page(status: int, body: str) -> tuple[bool, str]:
+    if status in (200, 201, 302):
+        return True, ""
+    assert status in (403, 404), (status, body[:500])
+    if body.startswith("{"):
+        body = json.loads(body).get("detail") or json.loads(body).get("error") or ""
+    if status == 403:
+        assert "Không được phép" in body or "không" in body.lower(), body[:500]
+    return False, body or str(status)
+
+
+def _service(fn) -> tuple[bool, str]:
+    from django.core.exceptions import PermissionDenied
+
+    try:
+        fn()
+    except PermissionDenied as exc:
+        return False, str(exc)
+    return True, ""
+
+
+def _client(user):
+    from django.test import Client
+
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def _push(user, record):
+    from django.test import Client
+
+    from ngoso.sync.models import DeviceToken
+
+    _, token = DeviceToken.issue(user, "Redmi")
+    body = {"sent_at": datetime.datetime.now(datetime.timezone.utc).isoformat(), "records": [record]}
+    r = Client(HTTP_AUTHORIZATION=f"Bearer {token}").post("/api/v1/sync/push", json.dumps(body),
+                                                          content_type="application/json")
+    if r.status_code != 200:
+        return _page(r.status_code, r.content.decode())
+    res = r.json()["results"][0]
+    if res["status"] == "created":
+        return True, ""
+    assert res["status"] == "rejected" and res["error"], res
+    return False, res["error"]
+
+
+# --- each path: (do it as ``user``) -> (succeeded, message); and what it writes, counted ---------------------
+
+def do_page_visit(u, w, people, area):
+    r = _client(u).post(f"/visit/{people.h1.code}/", {"visited_on": TODAY.isoformat(), "present": [people.r1.pk],
+                                                      f"lvl-{people.r1.pk}-{w.skill.pk}": "2"})
+    return _page(r.status_code, r.content.decode())
+
+
+def do_page_correct(u, w, people, area):
+    r = _client(u).post(f"/skill-records/{w.record.pk}/correct/", {"level": "2"})
+    return _page(r.status_code, r.content.decode())
+
+
+def do_page_assign(u, w, people, area):
+    r = _client(u).post(f"/teams/{w.team.pk}/assign/", {"action": "assign", "member": w.member.pk,
+                                                        "household": [people.h1.code]})
+    return _page(r.status_code, r.content.decode())
+
+
+def do_page_erase(u, w, people, area):
+    r = _client(u).post(f"/residents/{people.r2.uuid}/erase/", {"confirm_name": people.r2.full_name})
+    return _page(r.status_code, r.content.decode())
+
+
+def do_page_producer(u, w, people, area):
+    r = _client(u).post(f"/households/{people.h1.code}/producer/new/", {
+        "name": "Bánh nhôm chị Lý", "kind": "craft", "person": people.r1.pk, "description": "", "phone": "",
+        "messenger_url": ""})
+    return _page(r.status_code, r.content.decode())
+
+
+def do_page_send_down(u, w, people, area):
+    r = _client(u).post(f"/radio/bulletins/{w.bulletin.pk}/", {"action": "send_down", "communes": [area.a.code]})
+    return _page(r.status_code, r.content.decode())
+
+
+def do_api_bulletin(u, w, people, area):
+    r = _client(u).post("/api/v1/radio/bulletins", json.dumps({"title": "Họp thôn", "category": "health",
+                                                               "place": area.a.code}),
+                        content_type="application/json")
+    return _page(r.status_code, r.content.decode())
+
+
+def do_sync_visit(u, w, people, area):
+    return _push(u, {"type": "visit", "uuid": str(uuid.uuid4()), "household": people.h1.code,
+                     "visited_on": TODAY.isoformat(), "present": [str(people.r1.uuid)],
+                     "results": [{"resident": str(people.r1.uuid), "skill": "zalo-messaging", "level": 2}]})
+
+
+def do_sync_edit(u, w, people, area):
+    return _push(u, {"type": "household", "uuid": str(uuid.uuid4()), "household": people.h1.code,
+                     "changes": {"phone": {"from": "0912345678", "to": "0977000111"}}})
+
+
+def do_cli_import(u, w, people, area, tmp_path=None):
+    import contextlib
+    import io
+
+    from ngoso.cli import main
+    from tests.helpers import csv_bytes
+
+    path = tmp_path / "nhan-khau.csv"
+    path.write_bytes(csv_bytes([{"Mã hộ": "N1", "Mã thôn": area.va1.code, "Họ và tên": "Lê Văn An",
+                                 "Giới tính": "Nam", "Năm sinh": 1960, "Dân tộc": "Kinh",
+                                 "Quan hệ với chủ hộ": "Chủ hộ"}]))
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        rc = main(["import", str(path), "--user", u.username])
+    if rc == 0:
+        return True, ""
+    assert rc == 4 and "Không được phép" in err.getvalue(), (rc, err.getvalue())
+    return False, err.getvalue()
+
+
+def do_admin_change(u, w, people, area):
+    from django.contrib.auth.models import Permission
+
+    # Django's own model permissions granted to everyone: what is left to decide is the declared matrix
+    u.is_staff = True
+    u.save()
+    u.user_permissions.add(*Permission.objects.filter(codename__in=["view_resident", "change_resident"]))
+    r = _client(u).post(f"/admin/people/resident/{people.r2.pk}/change/", {
+        "household": people.h1.pk, "full_name": people.r2.full_name, "sex": "male", "birth_year": 1951,
+        "ethnicity": people.r2.ethnicity_id, "phone": "", "relation": "spouse",
+        "consents-TOTAL_FORMS": 0, "consents-INITIAL_FORMS": 0})
+    return _page(r.status_code, r.content.decode())
+
+
+def do_service_send_down(u, w, people, area):
+    from ngoso.radio import services as radio
+
+    return _service(lambda: radio.send_down(w.bulletin, [area.a], u))
+
+
+def do_service_poverty(u, w, people, area):
+    from ngoso.poverty import services as poverty
+
+    return _service(lambda: poverty.record_review(u, people.h1, 2025, "rural", 1_000_000, []))
+
+
+def do_service_approve_story(u, w, people, area):
+    from ngoso.livelihoods import services as liv
+
+    return _service(lambda: liv.approve_story(w.story, u))
+
+
+def _state(people):
+    """Everything the paths write, as one comparable value."""
+    from ngoso.livelihoods.models import Producer, SuccessStory
+    from ngoso.people.models import Household, Resident
+    from ngoso.poverty.models import PovertyReview
+    from ngoso.radio.models import Bulletin
+    from ngoso.visits.models import Assignment, SkillRecord, Visit
+
+    return (Visit.objects.count(), SkillRecord.objects.count(), Assignment.objects.count(),
+            Resident.objects.count(), Producer.objects.count(), Bulletin.objects.count(),
+            Household.objects.get(code="H1").phone, Household.objects.count(),
+            Resident.objects.filter(pk=people.r2.pk).values_list("birth_year", flat=True).first(),
+            PovertyReview.objects.count(), list(SuccessStory.objects.values_list("status", flat=True)))
+
+
+PATHS = {
+    "page: record a visit": do_page_visit,
+    "page: correct a skill record": do_page_correct,
+    "page: assign households": do_page_assign,
+    "page: erase a resident": do_page_erase,
+    "page: new producer": do_page_producer,
+    "page: send a bulletin down": do_page_send_down,
+    "API: new bulletin": do_api_bulletin,
+    "sync: push a visit": do_sync_visit,
+    "sync: push a household edit": do_sync_edit,
+    "CLI: import people": do_cli_import,
+    "admin: change a resident": do_admin_change,
+    "service: send a bulletin down": do_service_send_down,
+    "service: poverty review": do_service_poverty,
+    "service: approve a story": do_service_approve_story,
+}
+
+
+def test_the_matrix_names_every_path_and_every_role():
+    assert set(PATHS) == set(MATRIX)
+    assert all(len(row.split()) == len(ROLES) for row in MATRIX.values())
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("path", list(MATRIX))
+def test_write_matrix(path, role, world, people, users, area, tmp_path):
+    user = getattr(users, role)
+    fn = PATHS[path]
+    before = _state(people)
+    kwargs = {"tmp_path": tmp_path} if fn is do_cli_import else {}
+    ok, message = fn(user, world, people, area, **kwargs)
+    after = _state(people)
+    assert ok == _allowed(path, role), (path, role, message[:300])
+    if ok:
+        assert after != before, (path, role, "allowed but wrote nothing")
+    else:
+        assert after == before, (path, role, "denied but something was written")
+        assert message.strip(), (path, role, "denied without a word")
+
+
+# --- the declarations themselves ------------------------------------------------------------------------------
+
+def test_every_model_with_personal_data_declares_who_may_write(db):
+    """A model scoped by area that people write declares WRITE_ROLES with known roles and actions."""
+    from ngoso.accounts.models import Role
+    from ngoso.accounts.permissions import declared_models
+
+    declared = {m.__name__ for m in declared_models()}
+    for name in ("Household", "Resident", "Consent", "Erasure", "Visit", "SkillRecord", "Assignment", "PovertyReview",
+                 "AccessSite", "SelfCheck", "Producer", "Product", "OnlineChannel", "PublicConsent", "SuccessStory",
+                 "Bulletin", "Team", "Member", "Membership"):
+        assert name in declared, name
+    for m in declared_models():
+        assert set(m.WRITE_ROLES) <= {"create", "change", "delete", "import", "approve"}, m
+        for roles in m.WRITE_ROLES.values():
+            assert set(roles) <= set(Role.values), m
+
+
+def test_can_checks_role_then_area_and_says_why_in_vietnamese(people, users, area):
+    from django.core.exceptions import PermissionDenied
+
+    from ngoso.accounts.permissions import can, require
+    from ngoso.people.models import Household, Resident
+    from ngoso.visits.models import Visit
+
+    assert can(users.member, "create", Visit(household=people.h1))        # role and area
+    assert not can(users.member, "create", Visit(household=people.h2))    # village A2: not her area
+    assert can(users.member, "create", Visit)                             # the role alone
+    assert not can(users.viewer, "create", Visit)
+    assert not can(users.member, "delete", people.r1)                     # not declared for members
+    assert can(users.commune_a, "delete", people.r1) and not can(users.commune_b, "delete", people.r1)
+    assert not can(None, "change", people.h1) and not can(users.nobody, "change", Household)
+    assert not can(users.member, "approve", people.h1)                     # an action Household never declares
+    with pytest.raises(PermissionDenied, match="Vai trò của bạn .* không được xoá nhân khẩu"):
+        require(users.member, "delete", people.r1)
+    with pytest.raises(PermissionDenied, match="nằm ngoài địa bàn của bạn \\(Phường Bắc Giang\\)"):
+        require(users.commune_b, "delete", people.r1)
+    with pytest.raises(TypeError):
+        can(users.member, "change", area.a)                                # Place declares nothing
+    assert Resident.WRITE_ROLES["delete"] == Household.WRITE_ROLES["delete"]
