@@ -234,6 +234,8 @@ def _final(exc: BaseException) -> bool:
     """Failures that another try cannot mend: the user's own (bad file, no permission, missing data)."""
     from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
+    if getattr(exc, "vi", None) and getattr(exc, "en", None):  # told to the user in their words (user_message)
+        return True
     return isinstance(exc, (JobError, PermissionDenied, ValidationError, ObjectDoesNotExist, KeyError))
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('radio', '0001_initial'),
+        ('radio', '0002_local_abbreviation'),
     ]
 
     operations = [
