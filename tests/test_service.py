@@ -374,3 +374,43 @@ def test_rotation_keeps_seven_daily_and_four_weekly(tmp_path):
                                         "20261129"}
     assert "ngoso-20261108-023000.tar" in left  # Sunday of an older week: the newest of its week
     assert len(left) == 7 + 3 and (tmp_path / "notes.txt").exists()
+
+
+# ----------------------------------------------------------------------------- the new year (frozen clock)
+
+@pytest.mark.django_db(transaction=True)
+def test_new_year_counters_are_rebuilt_by_the_schedule_not_by_a_request(people, area, monkeypatch):
+    """31 December 23:59 -> 1 January 00:01 on a frozen clock: the schedule's midnight run rebuilds the
+    counters with the new ages, the first dashboard read of the year rebuilds nothing, and its figures equal a
+    full recount. (Against today's visits.indicators; the insights app's prepare/switch replaces it.)"""
+    import zoneinfo
+
+    from django.utils import timezone
+
+    from ngoso.core import jobs
+    from ngoso.people.models import Resident
+    from ngoso.visits import indicators
+
+    tz = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+    clock = {"now": datetime.datetime(2026, 12, 31, 23, 59, tzinfo=tz)}
+    monkeypatch.setattr(timezone, "now", lambda: clock["now"].astimezone(datetime.timezone.utc))
+    Resident.objects.filter(pk=people.r4.pk).update(birth_year=1967)  # 59 in 2026, 60 (elderly) in 2027
+    indicators.rebuild()
+    old = indicators.counters(area.b)
+    assert jobs.next_run(jobs._PERIODIC["counters_new_year"]["cron"], clock["now"]) == \
+        datetime.datetime(2027, 1, 1, 0, 0, tzinfo=tz)
+
+    clock["now"] = datetime.datetime(2027, 1, 1, 0, 0, 0, tzinfo=tz)
+    run = jobs.run_periodic("counters_new_year")
+    assert run.status == "done" and run.result["year"] == 2027, run.error
+
+    clock["now"] = datetime.datetime(2027, 1, 1, 0, 1, tzinfo=tz)
+    rebuilt = []
+    real = indicators.rebuild
+    monkeypatch.setattr(indicators, "rebuild", lambda *a, **k: rebuilt.append(1) or real(*a, **k))
+    new = indicators.counters(area.b)
+    assert rebuilt == []  # the first read of the year rebuilt nothing
+    assert new != old  # the new ages are in
+    monkeypatch.setattr(indicators, "rebuild", real)
+    indicators.rebuild()
+    assert indicators.counters(area.b) == new  # equals a full recount
