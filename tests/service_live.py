@@ -42,6 +42,35 @@ def _submit(kind: str, count: int) -> list[int]:
     return ids
 
 
+def _sync_setup(devices: int) -> dict:
+    """A team in village A1 whose member is assigned the first household; ``devices`` device tokens for them."""
+    from ngoso.accounts.models import Role, User
+    from ngoso.people.models import Household
+    from ngoso.places.models import Place
+    from ngoso.sync.models import DeviceToken
+    from ngoso.teams.models import Member, Membership, Team
+    from ngoso.visits import services
+
+    h = Household.objects.order_by("code").first()
+    village = h.village
+    member_user = User.objects.create_user("member_a1", password="x", role=Role.MEMBER, place=village)
+    leader_user = User.objects.create_user("leader_a1", password="x", role=Role.TEAM_LEADER, place=village)
+    t = Team.objects.create(place=village, level="village", name="Tổ")
+    mem = Member.objects.create(place=village, full_name="Phạm Thị Viên", user=member_user)
+    lead = Member.objects.create(place=village, full_name="Lê Văn Tổ", user=leader_user)
+    Membership.objects.create(member=mem, team=t, role="member", started_on="2024-01-01")
+    Membership.objects.create(member=lead, team=t, role="leader", started_on="2024-01-01")
+    services.assign(leader_user, [h], mem)
+    tokens = [DeviceToken.issue(member_user, f"Máy {i}", device_key=f"k{i}")[1] for i in range(devices)]
+    return {"tokens": tokens, "household": h.code, "resident": str(h.residents.first().uuid)}
+
+
+def _visits() -> list[str]:
+    from ngoso.visits.models import Visit
+
+    return [str(u) for u in Visit.objects.values_list("uuid", flat=True)]
+
+
 def _jobs() -> list[dict]:
     from ngoso.core.models import Job
 
@@ -59,5 +88,9 @@ if __name__ == "__main__":
         print(json.dumps(_setup(int(sys.argv[2]))))
     elif cmd == "submit":
         print(json.dumps(_submit(sys.argv[2], int(sys.argv[3]))))
+    elif cmd == "sync-setup":
+        print(json.dumps(_sync_setup(int(sys.argv[2]))))
+    elif cmd == "visits":
+        print(json.dumps(_visits()))
     elif cmd == "jobs":
         print(json.dumps(_jobs(), ensure_ascii=False))

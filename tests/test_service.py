@@ -414,3 +414,118 @@ def test_new_year_counters_are_rebuilt_by_the_schedule_not_by_a_request(people, 
     monkeypatch.setattr(indicators, "rebuild", real)
     indicators.rebuild()
     assert indicators.counters(area.b) == new  # equals a full recount
+
+
+# ----------------------------------------------------------------------------- two servers, one PostgreSQL
+
+@pytest.fixture
+def live_postgres_url(db):
+    """A database of its own for server processes (the suite's test database stays the suite's)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("two server processes share one PostgreSQL: this runs in `make test-postgres`")
+    import psycopg
+
+    s = connection.settings_dict
+    name = f"{s['NAME']}_live{os.getpid()}"
+    params = {"host": s.get("HOST") or "127.0.0.1", "port": s.get("PORT") or 5432, "user": s["USER"],
+              "password": s.get("PASSWORD") or "", "dbname": "postgres", "autocommit": True}
+    with psycopg.connect(**params) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        c.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgres://{params['user']}:{params['password']}@{params['host']}:{params['port']}/{name}"
+    finally:
+        with psycopg.connect(**params) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.slow
+def test_two_servers_share_jobs_emergencies_and_sync(tmp_path, redis_server, live_postgres_url):
+    """Two `ngoso serve --workers 2` (gunicorn) against one PostgreSQL and one Redis: jobs queued by one side run
+    once; an emergency reaches a loudspeaker waiting on the other server; four devices syncing through both
+    servers (each batch sent again to the other one, as a phone retrying after a timeout) store every visit
+    exactly once."""
+    import urllib.request
+
+    data = tmp_path / "d"
+    env = {"NGOSO_DATABASE_URL": live_postgres_url, "NGOSO_REDIS_URL": redis_server}
+    info = json.loads(_run(data, "-m", "tests.service_live", "setup", "5", **env).splitlines()[-1])
+    sync_info = json.loads(_run(data, "-m", "tests.service_live", "sync-setup", "4", **env).splitlines()[-1])
+    fire = int(_run(data, "-m", "ngoso", "radio", "--user", "xa_a", "bulletin", "07351", "Cháy rừng", "--text",
+                    "Cháy rừng ở đồi thông.", "--category", "emergency", **env).split("\t")[0])
+    ports = [(live.free_port(), live.free_port()) for _ in range(2)]
+    servers = [subprocess.Popen([sys.executable, "-m", "ngoso", "serve", "--demo", "--port", str(p), "--push-port",
+                                 str(q), "--workers", "2", "--threads", "4"], env=_env(data, **env),
+                                stdout=open(tmp_path / f"server{i}.log", "w"), stderr=subprocess.STDOUT, cwd=live.ROOT)
+               for i, (p, q) in enumerate(ports)]
+    cache = tmp_path / "cache-A1"
+    speaker = None
+    try:
+        for p, q in ports:
+            live.wait_port(p, 60)
+            live.wait_port(q, 60)
+        speaker = subprocess.Popen([sys.executable, "-m", "ngoso", "speaker", "--server", f"http://127.0.0.1:{ports[1][0]}",
+                                    "--token", info["tokens"]["A1"], "--cache", str(cache), "--quiet"],
+                                   env=_env(data, **env), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                                   cwd=live.ROOT)
+        log = cache / "speaker.log"
+        live.wait_for(lambda: log.exists() and "PROGRAMME" in log.read_text("utf-8"), 30, "speaker on server 2")
+        time.sleep(1.0)  # its long poll is waiting on server 2's push channel
+        _run(data, "-m", "ngoso", "radio", "--user", "xa_a", "emergency", str(fire), "--targets", "07351",
+             "--repeat", "1", **env)
+        sent = time.monotonic()
+        live.wait_for(lambda: "EMERGENCY RECEIVED" in log.read_text("utf-8"), 10, "emergency on the other server")
+        assert time.monotonic() - sent < 5
+
+        pings = _submit(data, "ping", 40, **env)
+
+        def push(port, token, records):
+            body = json.dumps({"sent_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                               "records": records}).encode()
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/sync/push", data=body, method="POST",
+                                         headers={"Authorization": f"Bearer {token}",
+                                                  "Content-Type": "application/json"})
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return json.loads(r.read())
+
+        sent_uuids, errors = [], []
+
+        def device(i, token):
+            try:
+                for b in range(10):
+                    recs = [{"type": "visit", "uuid": str(uuid.uuid4()), "household": sync_info["household"],
+                             "visited_on": datetime.date.today().isoformat(), "present": [sync_info["resident"]],
+                             "results": [{"resident": sync_info["resident"], "skill": "zalo-messaging", "level": 2}]}
+                            for _ in range(4)]
+                    push(ports[(i + b) % 2][0], token, recs)
+                    push(ports[(i + b + 1) % 2][0], token, recs)  # the same batch again, to the other server
+                    sent_uuids.extend(r["uuid"] for r in recs)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=device, args=(i, t)) for i, t in enumerate(sync_info["tokens"])]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+        assert not errors, errors
+        stored = json.loads(_run(data, "-m", "tests.service_live", "visits", **env).splitlines()[-1])
+        assert len(sent_uuids) == 160 and sorted(stored) == sorted(sent_uuids)  # every visit exactly once
+
+        def all_done():
+            out = json.loads(_run(data, "-m", "tests.service_live", "jobs", **env).splitlines()[-1])
+            rows = [j for j in out if j["id"] in pings]
+            return rows if all(j["status"] == "done" for j in rows) else None
+
+        rows = live.wait_for(all_done, 60, "pings on two servers' workers")
+        assert [j["attempts"] for j in rows] == [1] * 40
+    finally:
+        if speaker is not None:
+            speaker.terminate()
+            speaker.wait(10)
+        for s in servers:
+            s.terminate()
+        for s in servers:
+            assert s.wait(30) == 0  # a clean stop of every child

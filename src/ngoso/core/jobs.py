@@ -417,6 +417,21 @@ def run_periodic(name: str, now=None) -> TaskRun | None:
     return run
 
 
+_ON_START: list[Callable] = []
+
+
+def on_start(fn):
+    """Register ``fn()`` to run once when ``ngoso serve`` starts, before any web process: work that must never
+    fall to the first request (e.g. counters missing or of last year)."""
+    _ON_START.append(fn)
+    return fn
+
+
+def run_on_start() -> None:
+    for fn in _ON_START:
+        fn()
+
+
 def _values(spec: str, lo: int, hi: int) -> set[int]:
     out: set[int] = set()
     for part in str(spec).split(","):

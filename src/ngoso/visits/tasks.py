@@ -6,7 +6,7 @@ with ``prepare_year(year)`` / ``switch_year()``, this becomes "prepare on 31 Dec
 
 from __future__ import annotations
 
-from ngoso.core.jobs import periodic
+from ngoso.core.jobs import on_start, periodic
 
 
 @periodic("counters_new_year", "Tính lại chỉ số cho năm mới (0 giờ ngày 1/1) / Counters for the new year "
@@ -17,3 +17,12 @@ def counters_new_year() -> dict:
     from . import indicators
 
     return {"year": timezone.localdate().year, "rows": indicators.rebuild()}
+
+
+@on_start
+def counters_ready() -> None:
+    """Before ``ngoso serve`` starts its web processes: counters missing (a fresh import) or of last year are
+    built here once, not by the first requests (several processes at once would each rebuild them)."""
+    from . import indicators
+
+    indicators._check_year()
