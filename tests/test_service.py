@@ -529,3 +529,36 @@ def test_two_servers_share_jobs_emergencies_and_sync(tmp_path, redis_server, liv
             s.terminate()
         for s in servers:
             assert s.wait(30) == 0  # a clean stop of every child
+
+
+@pytest.mark.slow
+def test_postgresql_backup_restores_onto_a_fresh_database(tmp_path, live_postgres_url):
+    """pg_dump (custom format) plus the files, restored by `ngoso restore` into an empty database and data
+    directory; a second restore is refused."""
+    import psycopg
+
+    src = tmp_path / "src"
+    env = {"NGOSO_DATABASE_URL": live_postgres_url}
+    _run(src, "-m", "tests.service_live", "setup", "50", **env)
+    (src / "media" / "p").mkdir(parents=True)
+    (src / "media" / "p" / "anh.jpg").write_bytes(b"\xff\xd8 photo")
+    out = _run(src, "-m", "ngoso", "backup", "--to", str(tmp_path / "b"), **env)
+    assert "Đã sao lưu" in out
+    (file,) = (tmp_path / "b").glob("ngoso-*.tar")
+    base, name = live_postgres_url.rsplit("/", 1)
+    target = f"{name}_restore"
+    admin = psycopg.connect(f"{base}/postgres", autocommit=True)
+    try:
+        admin.execute(f'CREATE DATABASE "{target}"')
+        fresh, env2 = tmp_path / "fresh", {"NGOSO_DATABASE_URL": f"{base}/{target}"}
+        _run(fresh, "-m", "ngoso", "restore", str(file), **env2)
+        n = _run(fresh, "-c", "from ngoso.cli import setup_django; setup_django(); "
+                              "from ngoso.people.models import Household; print(Household.objects.count())", **env2)
+        assert n.strip().splitlines()[-1] == "50"
+        assert (fresh / "media" / "p" / "anh.jpg").read_bytes() == b"\xff\xd8 photo"
+        p = subprocess.run([sys.executable, "-m", "ngoso", "restore", str(file)], env=_env(fresh, **env2),
+                           capture_output=True, text=True, cwd=live.ROOT)
+        assert p.returncode == 2 and "không trống" in p.stderr + p.stdout
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+        admin.close()

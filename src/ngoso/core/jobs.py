@@ -163,6 +163,7 @@ def _make_huey():
     if redis_url():
         return PriorityRedisHuey(name, url=redis_url(), results=False, immediate=immediate, utc=False)
     path = settings.DATA_DIR / "queue.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)  # with PostgreSQL nothing else has made the data directory yet
     return SqliteHuey(name, filename=str(path), results=False, immediate=immediate, utc=False, timeout=30)
 
 
