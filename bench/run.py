@@ -11,6 +11,7 @@ BENCHES = ["vntext_speed.py", "vntext_eval.py", "vntext_vinorm.py", "dashboard.p
 BENCHES = ["vntext_speed.py", "vntext_eval.py", "vntext_vinorm.py", "dashboard.py", "sync_ingest.py"]
 BENCHES.append("radio.py")
 BENCHES.append("jobs.py")
+BENCHES.append("service.py")
 
 
 def main() -> int:
