@@ -80,3 +80,38 @@ def test_a_withdrawn_bulletin_leaves_every_loudspeaker_at_once(tmp_path):
         server.terminate()
         for p in [*speakers.values(), server]:
             p.wait(15)
+
+
+def test_archiving_tells_the_clusters_that_hold_it_and_one_back_after_three_days_still_hears(area, users, settings,
+                                                                                               tmp_path):
+    """Archiving (the UI) and withdrawing (consent ended) both queue a ``withdraw`` for the places that may
+    hold the bulletin; a cluster whose last contact was before it gets it in its heartbeat three days later
+    (other commands are kept 6 hours). Fails before: no command, and the 6-hour window for all."""
+    from django.utils import timezone
+
+    from ngoso.radio import services
+    from ngoso.radio.models import Command
+    from tests.test_radio import wav_bytes
+
+    settings.DATA_DIR = tmp_path
+    a1, _ = services.register_cluster(place=area.va1, code="A1", name="Cụm A1")
+    b1, _ = services.register_cluster(place=area.vb1, code="B1", name="Cụm B1")
+    after = services.last_command_seq()
+    b = services.create_bulletin(title="Tin", text="", category="policy", place=area.a, author=users.radio)
+    services.attach_upload(b, wav_bytes(1.0), "tin.wav")
+    b = services.approve(b, users.commune_a)
+    b.refresh_from_db()
+    services.archive_bulletin(b, users.commune_a)
+    cmd = Command.objects.get(kind="withdraw")
+    assert cmd.payload["bulletins"] == [b.pk] and cmd.payload["audio"] == [b.audio_sha256 + ".wav"]
+    assert cmd.target_paths == [area.a.path]
+    Command.objects.filter(pk=cmd.pk).update(created_at=timezone.now() - dt.timedelta(days=3))
+    Command.objects.create(kind="refresh", target_paths=[area.a.path],
+                           created_at=timezone.now() - dt.timedelta(days=3))  # an old refresh: long gone
+    got = services.pending_commands(a1, after)
+    assert [c["type"] for c in got] == ["withdraw"] and got[0]["bulletins"] == [b.pk]
+    assert services.pending_commands(b1, after) == []  # another commune never held it
+
+    other = services.create_bulletin(title="Chuyện", text="", category="policy", place=area.a, author=users.radio)
+    services.withdraw_bulletin(other.pk, "consent")
+    assert Command.objects.filter(kind="withdraw", payload__bulletins=[other.pk]).exists()
