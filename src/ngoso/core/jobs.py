@@ -14,7 +14,7 @@ Durability: a job whose worker died (kill -9, a restart) keeps status "running" 
 again from the start (imports are all-or-nothing, exports write a ``.part`` file): never silently lost.
 An unexpected failure is retried with back-off (``MAX_ATTEMPTS``, ``retry_delay``); a ``JobError`` or a
 refusal is final at once. The last failure shows a clear Vietnamese/English message.
-See docs/decisions/0003-background-jobs.md and 0008-durable-task-queue.md.
+See docs/decisions/0003-background-jobs.md and 0013-durable-task-queue.md.
 
 A job is addressed by its random ``token``; ``may_open`` decides who sees it and its file; a failure
 shows the user ``user_message`` (a ``JobError``'s own words, or a generic one), the traceback goes to the
