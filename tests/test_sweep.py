@@ -227,6 +227,14 @@ def _crawl(browser, base: str, username: str, lang: str, viewport: dict, problem
             if got[k]:
                 found.append((k, got[k]))
         if server_s > SLOW_S:
+            # once more before calling it slow: the first build of a cache, or the other test worker busy on
+            # the 2 cores, is not the page's own time
+            again = time.monotonic()
+            page.goto(url, wait_until="load", timeout=15000)
+            nav = page.evaluate("(() => { const n = performance.getEntriesByType('navigation')[0];"
+                                " return n ? n.responseEnd - n.requestStart : null; })()")
+            server_s = min(server_s, (nav or (time.monotonic() - again) * 1000) / 1000)
+        if server_s > SLOW_S:
             found.append(("slow", f"{server_s:.2f} s"))
         visited_kinds.setdefault(kind, url)
         for k, msg in found:
