@@ -595,3 +595,66 @@ def test_the_injection_detector_sees_what_a_browser_would_run():
     buf = io.BytesIO()
     wb.save(buf)
     assert _formula_cells(buf.getvalue()) == ["Sheet!A1"]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_payloads_do_not_run_in_chromium(live_server, injected, people, users, area):
+    """Real Chromium on the resident page, a bulletin page and the field app's list: the payloads are shown
+    as text and the flag they would set stays undefined."""
+    import os
+    import shutil
+
+    from django.conf import settings
+
+    from ngoso.people.models import Resident
+    from ngoso.radio.models import Bulletin
+    from tests.test_browser import ARGS, CHROMIUM
+
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium package")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    def cookie(user):
+        c = Client()
+        c.force_login(user)
+        return {"name": settings.SESSION_COOKIE_NAME, "value": c.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url}
+
+    resident = Resident.objects.get(household__code="HX0")  # named "<script>window.__xss=1</script>"
+    bulletin = Bulletin.objects.get(title=PAYLOADS[1])
+    visits = [(users.commune_a, f"/residents/{resident.uuid}/", "window.__xss=1"),
+              (users.commune_a, f"/radio/bulletins/{bulletin.pk}/", "onerror=window.__xss=1"),
+              (users.member, "/app/", "window.__xss=1")]
+    executed = []
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            control = b.new_page()  # the flag is seen when a payload does run
+            control.set_content("<p>x</p><img src=x onerror=window.__xss=1>")
+            control.wait_for_function("typeof window.__xss !== 'undefined'", timeout=5000)
+            control.close()
+            for user, path, shown in visits:
+                ctx = b.new_context(viewport={"width": 360, "height": 640}, locale="vi-VN")
+                ctx.add_cookies([cookie(user)])
+                page = ctx.new_page()
+                page.goto(live_server.url + path)
+                page.wait_for_load_state("networkidle")
+                if path == "/app/":  # the list of assigned households, then one household's visit screen
+                    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+                    assert shown in page.inner_text("#app-list"), page.inner_text("#app-list")[:500]
+                    page.wait_for_timeout(300)
+                    if page.evaluate("typeof window.__xss") != "undefined":
+                        executed.append("/app/ list")
+                    page.locator("#app-list li a.stop").first.click()
+                    page.wait_for_selector("#app-visit fieldset.person")
+                page.wait_for_timeout(300)  # an <img onerror> fires after its load fails
+                assert shown in page.inner_text("body"), (path, page.inner_text("body")[:500])
+                if page.evaluate("typeof window.__xss") != "undefined":
+                    executed.append(path)
+                ctx.close()
+        finally:
+            b.close()
+    measure.add("injection payloads tried", len(visits) * len(PAYLOADS), executed=len(executed))
+    assert not executed
