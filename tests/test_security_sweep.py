@@ -344,7 +344,7 @@ def test_no_role_of_commune_a_reaches_commune_b(world_b, people, users, area):
             if _carries_b(_answer(own, "GET", u)[1])]
     assert len(seen) == 4, seen
 
-    leaks = []
+    leaks, errors = [], []
     tried = 0
     for role, user in roles.items():
         client = Client()  # CSRF checks are off in the test client: every POST carries a valid token in effect
@@ -359,10 +359,13 @@ def test_no_role_of_commune_a_reaches_commune_b(world_b, people, users, area):
                 tried += 1
                 carried = _carries_b(text) if 200 <= status < 400 else []
                 wrote = {k: (before[k], after.get(k)) for k in before if before[k] != after.get(k)}
+                if status >= 500:
+                    errors.append((role, method, url, status))
                 if carried or wrote:
                     leaks.append((role, method, url, status, carried, wrote))
     measure.add("cross-area requests tried", tried, leaked=len(leaks))
     assert not leaks, "\n".join(map(str, leaks[:30]))
+    assert not errors, errors[:30]  # a refusal is a 403/404 (or a login), never a server error
 
 
 # --- injection payloads ------------------------------------------------------------------------------------
