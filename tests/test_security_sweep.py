@@ -343,6 +343,9 @@ def test_no_role_of_commune_a_reaches_commune_b(world_b, people, users, area):
                         urls["livelihoods/producers/<uuid:uuid>/"], urls["radio/bulletins/<int:pk>/"])
             if _carries_b(_answer(own, "GET", u)[1])]
     assert len(seen) == 4, seen
+    before = _counts()
+    own.post(urls["radio/abbreviations/<int:pk>/"], {"abbreviation": "BMB", "reading": "bí mật phường bê"})
+    assert _counts() != before, "an allowed write is seen (its audit entry)"
 
     leaks, errors = [], []
     tried = 0
