@@ -59,7 +59,8 @@ PUSH_BODY = {  # what push() reads from the raw body (docs/sync.md), for the Ope
             "records": {"type": "array", "maxItems": services.MAX_RECORDS, "items": {
                 "type": "object", "required": ["type", "uuid"],
                 "properties": {
-                    "type": {"type": "string", "enum": ["visit", "household", "resident"]},
+                    "type": {"type": "string", "enum": ["visit", "household", "resident", "new_household", "new_resident",
+                                                           "life_event"]},
                     "uuid": {"type": "string", "format": "uuid"},
                     "household": {"type": "string"}, "resident": {"type": "string"},
                     "visited_on": {"type": "string", "format": "date"},
