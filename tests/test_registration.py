@@ -319,3 +319,30 @@ def test_merge_who_may(people, area, users):
     with pytest.raises(PermissionDenied):
         merge.merge_residents(users.commune_a, people.r1, people.r4)  # across communes: province staff
     merge.merge_residents(users.commune_a, people.r1, in_va2)
+
+
+def test_review_page_lists_pairs_side_by_side_and_merges(people, area, users, login):
+    kinh = people.r1.ethnicity
+    dup = Resident.objects.create(household=people.h2, full_name="Nguyen Thi Ly", sex="female", birth_year=1978,
+                                  ethnicity=kinh)
+    assert login(users.member).get("/duplicates/").status_code == 403
+    assert login(users.viewer).get("/duplicates/").status_code == 403
+    c = login(users.commune_a)
+    page = c.get("/duplicates/").content.decode()
+    assert "Nguyễn Thị Lý" in page and "Nguyen Thi Ly" in page and "cùng tên (không kể dấu)" in page
+    assert "0987654321" in page  # staff see the phone evidence
+    # another commune's staff cannot merge these (404: not in their area), nor see them
+    other = login(users.commune_b)
+    assert "Nguyen Thi Ly" not in other.get("/duplicates/").content.decode()
+    assert other.post("/duplicates/merge/", {"kind": "resident", "keep": people.r1.pk,
+                                             "other": dup.pk}).status_code == 404
+    c = login(users.commune_a)
+    r = c.post("/duplicates/merge/", {"kind": "resident", "keep": people.r1.pk, "other": dup.pk, "place": area.a.code})
+    assert r.status_code == 302 and not Resident.objects.filter(pk=dup.pk).exists()
+    page = c.get(r["Location"]).content.decode()
+    assert "Nguyen Thi Ly → Nguyễn Thị Lý" in page
+    m = Merge.objects.get()
+    c.post(f"/duplicates/undo/{m.pk}/", {"place": area.a.code})
+    assert Resident.objects.filter(pk=dup.pk).exists()
+    c.post("/duplicates/not-same/", {"kind": "resident", "keep": people.r1.pk, "other": dup.pk})
+    assert 'class="dup-pair"' not in c.get("/duplicates/").content.decode()

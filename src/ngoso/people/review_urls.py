@@ -1,0 +1,12 @@
+"""The duplicates review pages (issue 19), under /duplicates/."""
+
+from django.urls import path
+
+from . import review
+
+urlpatterns = [
+    path("", review.review, name="duplicates"),
+    path("merge/", review.merge_pair, name="duplicates_merge"),
+    path("not-same/", review.not_same, name="duplicates_not_same"),
+    path("undo/<int:pk>/", review.undo, name="duplicates_undo"),
+]
