@@ -410,7 +410,7 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
     # residents as plain rows: a page holds hundreds, and model instances cost more than the query
     residents: dict[int, list[dict]] = {h.pk: [] for h in page}
     for r in Resident.objects.filter(household_id__in=ids, status="").values(
-            "id", "household_id", "uuid", "full_name", "birth_year", "relation", "ethnicity__code"):
+            "id", "household_id", "uuid", "full_name", "birth_year", "sex", "relation", "ethnicity__code"):
         residents[r["household_id"]].append(r)
     member = visits.member_for(user)
     mine = set(Assignment.objects.filter(member=member, ended_on__isnull=True, household_id__in=ids)
@@ -432,6 +432,7 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
         out["held"] = sorted(held)
         out["removed"] = _removed(user, cur, since, held)
         out["catalogue"] = catalogue_payload(catalogue_version)
+        out["registration"] = registration_payload(user)
         from ngoso.lessons.services import offline_payload
 
         out["lessons"] = offline_payload(user, lessons_version)
@@ -500,7 +501,7 @@ def _household(h: Household, residents: list[dict], mine: bool, levels, skills, 
         "priority": prio.score if prio else None, "reasons_vi": prio.text_vi if reasons else "",
         "reasons_en": prio.text_en if reasons else "",
         "residents": [{"uuid": str(r["uuid"]), "full_name": r["full_name"], "birth_year": r["birth_year"],
-                       "relation": r["relation"], "language": language(r["ethnicity__code"]),
+                       "sex": r["sex"], "relation": r["relation"], "language": language(r["ethnicity__code"]),
                        "levels": {skills[s]: lv for s, lv in levels.get(r["id"], {}).items() if s in skills}}
                       for r in residents],
     }
@@ -512,6 +513,17 @@ def _has(obj, attr) -> bool:
     except Exception:  # noqa: BLE001 - a missing one-to-one row
         return False
     return True
+
+
+def registration_payload(user) -> dict:
+    """What the app needs to register households and residents offline: the villages of the member's area
+    and the ethnic groups (reference data, no person in it)."""
+    from ngoso.people.models import Ethnicity
+
+    villages = scoped(Place.objects.filter(level=PlaceLevel.VILLAGE, valid_to__isnull=True), user) \
+        .order_by("name").values_list("code", "name")
+    return {"villages": [list(v) for v in villages[:500]],
+            "ethnicities": [list(e) for e in Ethnicity.objects.order_by("code").values_list("code", "name_vi")]}
 
 
 def catalogue_payload(client_version: str | None) -> dict | None:
