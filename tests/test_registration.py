@@ -346,3 +346,56 @@ def test_review_page_lists_pairs_side_by_side_and_merges(people, area, users, lo
     assert Resident.objects.filter(pk=dup.pk).exists()
     c.post("/duplicates/not-same/", {"kind": "resident", "keep": people.r1.pk, "other": dup.pk})
     assert 'class="dup-pair"' not in c.get("/duplicates/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)  # the chosen import runs as a job in a worker thread
+def test_import_preview_lists_likely_duplicates_and_follows_the_choice(people, area, users, login, tmp_path):
+    import time
+
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+    from ngoso.people.import_duplicates import NeedsChoice
+    from ngoso.people.io import import_people
+    from tests.helpers import csv_bytes
+
+    rows = [
+        {"Mã hộ": "N9", "Mã thôn": area.va1.code, "Họ và tên": "Hà Văn Mới", "Giới tính": "Nam", "Năm sinh": 1980,
+         "Dân tộc": "Kinh", "Quan hệ với chủ hộ": "Chủ hộ"},
+        {"Mã hộ": "N9", "Mã thôn": area.va1.code, "Họ và tên": "Nguyen Thi Ly", "Giới tính": "Nữ", "Năm sinh": 1978,
+         "Dân tộc": "Kinh", "Quan hệ với chủ hộ": "Vợ/chồng"},
+        {"Mã hộ": "N9", "Mã thôn": area.va1.code, "Họ và tên": "Trần Văn Bình", "Giới tính": "Nam", "Năm sinh": 1950,
+         "Dân tộc": "Kinh", "Quan hệ với chủ hộ": "Khác"},
+    ]
+    data = csv_bytes(rows)
+    before = Resident.objects.count()
+    with pytest.raises(NeedsChoice) as exc:
+        import_people(data, "list.csv", users.commune_a)
+    assert Resident.objects.count() == before and not Household.objects.filter(code="N9").exists()
+    listed = {e["row"]: e for e in exc.value.rows}
+    assert set(listed) == {3, 4}  # Hà Văn Mới is nobody we know
+    assert listed[3]["matches"][0]["id"] == people.r1.pk and listed[4]["matches"][0]["id"] == people.r2.pk
+    # through the page: the job asks, the user chooses, the import runs with the choices
+    p = tmp_path / "up.csv"
+    p.write_bytes(data)
+    job = jobs.submit("import_people", {"path": str(p), "filename": "list.csv", "user_id": users.commune_a.pk},
+                      user=users.commune_a, place_path=area.a.path, background=False)
+    assert job.result["ok"] is None and job.result["choose_count"] == 2 and p.exists()  # the file waits
+    c = login(users.commune_a)
+    page = c.get(job.get_absolute_url()).content.decode()
+    assert "Nguyễn Thị Lý" in page and f'value="same:{people.r1.pk}"' in page
+    r = c.post(f"/duplicates/import/{job.token}/", {"choice-3": f"same:{people.r1.pk}"})
+    assert r.status_code == 302 and Resident.objects.count() == before  # row 4 has no answer yet
+    r = c.post(f"/duplicates/import/{job.token}/", {"choice-3": f"same:{people.r1.pk}", "choice-4": "skip"})
+    new = Job.objects.exclude(pk=job.pk).get()
+    for _ in range(200):
+        new.refresh_from_db()
+        if new.status in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert new.status == "done" and new.result["ok"], (new.error, new.result)
+    assert new.result["residents_created"] == 1 and new.result["residents_matched"] == 1
+    assert new.result["residents_skipped"] == 1
+    assert list(Household.objects.get(code="N9").residents.values_list("full_name", flat=True)) == ["Hà Văn Mới"]
+    assert not p.exists()
+    # the preview job cannot be answered twice
+    assert c.post(f"/duplicates/import/{job.token}/", {"choice-3": "new", "choice-4": "new"}).status_code == 404

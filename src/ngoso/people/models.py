@@ -143,10 +143,11 @@ class Resident(models.Model):
     disability = models.BooleanField(_("disability"), default=False)
     relation = models.CharField(_("relation to head"), max_length=14, choices=Relation.choices,
                                 default=Relation.OTHER)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="", blank=True,
-                              db_index=True)
+    # db_default: rows written by raw SQL (the demo builder, bulk paths) are present residents too
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="", db_default="",
+                              blank=True, db_index=True)
     status_on = models.DateField(_("since"), null=True, blank=True)
-    moved_to = models.CharField(_("moved to"), max_length=200, blank=True)
+    moved_to = models.CharField(_("moved to"), max_length=200, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

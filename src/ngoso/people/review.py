@@ -126,3 +126,31 @@ def undo(request, pk):
     merge.undo(request.user, m)
     messages.success(request, _("Merge undone: %(lost)s is back.") % {"lost": m.lost_repr})
     return _back(request)
+
+
+@login_required
+@require_POST
+def import_choose(request, token):
+    """The import preview's answer: the user's choice per likely-duplicate row; the import runs again on the
+    kept file with them (a new job, the same file, checked again from the start)."""
+    from django.http import Http404
+
+    from ngoso.accounts.scope import require as require_capability
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+
+    from .import_duplicates import parse_choices
+
+    job = Job.objects.filter(token=token, kind="import_people").first()
+    if job is None or not jobs.may_open(request.user, job) or not (job.result or {}).get("choose"):
+        raise Http404
+    require_capability(request.user, "import")
+    choices, missing = parse_choices(job.result["choose"], request.POST)
+    if missing:
+        messages.error(request, _("Choose for every row: %(rows)s.") % {"rows": ", ".join(missing)})
+        return redirect(job)
+    new = jobs.submit("import_people", {**job.params, "choices": choices}, user=request.user,
+                      place_path=job.place_path)
+    job.result = {"ok": None, "chosen": True, "next": new.token}
+    job.save(update_fields=["result"])
+    return redirect(new)

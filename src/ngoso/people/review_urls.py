@@ -9,4 +9,5 @@ urlpatterns = [
     path("merge/", review.merge_pair, name="duplicates_merge"),
     path("not-same/", review.not_same, name="duplicates_not_same"),
     path("undo/<int:pk>/", review.undo, name="duplicates_undo"),
+    path("import/<str:token>/", review.import_choose, name="import_choose"),
 ]
