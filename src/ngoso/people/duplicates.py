@@ -10,7 +10,7 @@ Candidate pairs come from *blocking*, never from comparing everyone with everyon
 compared only when they share a key — same village, sex and first letter of the given name; same village,
 sex and birth year; same phone; same sex, given name and birth year anywhere in the area — so the work
 grows with the size of the blocks, not with the square of a commune. It runs on SQLite and PostgreSQL alike
-(decision 0012). The same pairing serves the background scan per commune (``scan``), the import preview
+(decision 0013). The same pairing serves the background scan per commune (``scan``), the import preview
 (``matches``: incoming rows against the registry) and the review page; pairs a reviewer said are not the
 same (``DuplicateDecision``) are never proposed again.
 """
@@ -25,7 +25,9 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from ngoso.core.text import fold
 
-THRESHOLD = 0.8  # a pair at or above it is a likely duplicate
+THRESHOLD = 0.9       # a likely duplicate: proposed on the review page and by the background scan
+WARN_THRESHOLD = 0.85  # a possible one: listed in the import preview and warned of on the phone, where the
+#                        person choosing is at hand (bench/registration.py: precision and recall of each)
 
 RESIDENT_VALUES = ("id", "uuid", "full_name", "search_name", "sex", "birth_year", "phone_digits", "household_id",
                    "household__code", "household__alley", "household__house_number", "household__village_id",
@@ -64,7 +66,7 @@ def year_similarity(a: int | None, b: int | None) -> float:
     if abs(a - b) == 1:
         return 0.7
     if sorted(str(a)) == sorted(str(b)) and sum(x != y for x, y in zip(str(a), str(b))) == 2:
-        return 0.6  # two digits swapped: 1958 / 1985
+        return 0.8  # two digits swapped: 1958 / 1985, the commonest typing error in a year
     if abs(a - b) == 2:
         return 0.4
     return 0.0
@@ -91,14 +93,14 @@ def score_residents(a: dict, b: dict) -> tuple[float, list]:
         ev.append(("birth_year", "năm sinh gần ({}/{})".format(a["birth_year"], b["birth_year"]),
                    "close birth years ({}/{})".format(a["birth_year"], b["birth_year"])))
     if a.get("household_id") and a.get("household_id") == b.get("household_id"):
-        place = 1.0
+        place = 0.1
         ev.append(("household", "cùng hộ", "same household"))
     elif a.get("household__village_id") and a.get("household__village_id") == b.get("household__village_id"):
-        place = 0.6
+        place = 0.03
         ev.append(("village", "cùng thôn", "same village"))
     else:
-        place = 0.2
-    score = 0.6 * name + 0.3 * year + 0.1 * place
+        place = -0.05  # namesakes in different villages are common: another village counts against
+    score = 0.6 * name + 0.3 * year + place
     pa, pb = a.get("phone_digits"), b.get("phone_digits")
     if pa and pb:
         if pa == pb:
@@ -121,7 +123,7 @@ def _keys(row: dict) -> list[tuple]:
 
 def _plausible(a: dict, b: dict) -> bool:
     """Cheap test before the name comparison: a pair with unrelated birth years and no shared phone cannot
-    reach the threshold (its best score is 0.7)."""
+    reach either threshold (its best score is 0.7)."""
     if a.get("phone_digits") and a.get("phone_digits") == b.get("phone_digits"):
         return True
     return year_similarity(a.get("birth_year"), b.get("birth_year")) > 0

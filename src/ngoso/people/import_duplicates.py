@@ -54,7 +54,7 @@ def likely_duplicates(households: dict, existing: dict, user, *, limit: int = 50
     registry = duplicates.resident_rows(scoped(Resident.objects.filter(household__village__parent_id__in=communes), user))
     out = []
     found: dict[int, list] = {}
-    for pair in duplicates.resident_pairs(incoming, registry):
+    for pair in duplicates.resident_pairs(incoming, registry, threshold=duplicates.WARN_THRESHOLD):
         found.setdefault(pair.a["id"], []).append(pair)
     for rid, pairs in sorted(found.items(), key=lambda kv: -kv[0])[:limit]:
         row, hcode = where[rid]

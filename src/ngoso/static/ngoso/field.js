@@ -275,17 +275,18 @@
     if (!a || !b) return 0; if (a === b) return 1; const d = Math.abs(a - b);
     if (d === 1) return 0.7;
     const x = String(a), y = String(b);
-    if ([...x].sort().join("") === [...y].sort().join("") && [...x].filter((c, i) => c !== y[i]).length === 2) return 0.6;
+    if ([...x].sort().join("") === [...y].sort().join("") && [...x].filter((c, i) => c !== y[i]).length === 2) return 0.8;
     return d === 2 ? 0.4 : 0;
   }
-  // the same rule as the server's people.duplicates.score_residents, on what the phone holds
+  // the same rule as the server's people.duplicates.score_residents, on what the phone holds, warning from its
+  // WARN_THRESHOLD (0.85)
   function closeMatches(p) {
     const out = [];
     for (const h of state.households) for (const r of h.residents) {
       if (r.sex && p.sex && r.sex !== p.sex) continue;
-      const place = h.code === p.household ? 1 : (h.village === p.village ? 0.6 : 0.2);
-      const score = 0.6 * nameSim(fold(r.full_name), fold(p.full_name)) + 0.3 * yearSim(r.birth_year, p.birth_year) + 0.1 * place;
-      if (score >= 0.8) out.push(`${r.full_name}, ${r.birth_year}` + (h.alley ? `, ngõ ${h.alley}` : "") + (h.house_number ? `, số ${h.house_number}` : ""));
+      const place = h.code === p.household ? 0.1 : (h.village === p.village ? 0.03 : -0.05);
+      const score = 0.6 * nameSim(fold(r.full_name), fold(p.full_name)) + 0.3 * yearSim(r.birth_year, p.birth_year) + place;
+      if (score >= 0.85) out.push(`${r.full_name}, ${r.birth_year}` + (h.alley ? `, ngõ ${h.alley}` : "") + (h.house_number ? `, số ${h.house_number}` : ""));
     }
     return out;
   }
