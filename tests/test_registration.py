@@ -334,12 +334,16 @@ def test_review_page_lists_pairs_side_by_side_and_merges(people, area, users, lo
     assert login(users.member).get("/duplicates/").status_code == 403
     assert login(users.viewer).get("/duplicates/").status_code == 403
     c = login(users.commune_a)
+    assert 'class="dup-pair"' not in c.get("/duplicates/").content.decode()  # not scanned yet
+    c.post("/duplicates/scan/", {"place": area.a.code})
     page = c.get("/duplicates/").content.decode()
     assert "Nguyễn Thị Lý" in page and "Nguyen Thi Ly" in page and "cùng tên (không kể dấu)" in page
     assert "0987654321" in page  # staff see the phone evidence
     # another commune's staff cannot merge these (404: not in their area), nor see them
     other = login(users.commune_b)
+    other.post("/duplicates/scan/", {"place": area.b.code})
     assert "Nguyen Thi Ly" not in other.get("/duplicates/").content.decode()
+    assert other.post("/duplicates/scan/", {"place": area.a.code}).status_code == 403  # not their commune
     assert other.post("/duplicates/merge/", {"kind": "resident", "keep": people.r1.pk,
                                              "other": dup.pk}).status_code == 404
     c = login(users.commune_a)
@@ -405,3 +409,20 @@ def test_import_preview_lists_likely_duplicates_and_follows_the_choice(people, a
     assert not p.exists()
     # the preview job cannot be answered twice
     assert c.post(f"/duplicates/import/{job.token}/", {"choice-3": "new", "choice-4": "new"}).status_code == 404
+
+
+def test_nightly_scan_command_stores_candidates_per_commune(people, area, users):
+    import argparse
+
+    from ngoso.commands import duplicates as command
+    from ngoso.people.models import DuplicateCandidate
+
+    Resident.objects.create(household=people.h1, full_name="Trần Văn Bính", sex="male", birth_year=1950,
+                            ethnicity=people.r1.ethnicity)
+    assert command.handle(argparse.Namespace(place=None)) == 0
+    c = DuplicateCandidate.objects.get()
+    assert (c.kind, c.low, c.place_path) == ("resident", people.r2.pk, area.va1.path)
+    assert command.handle(argparse.Namespace(place=area.province.code)) == 0  # again: replaced, not added
+    assert DuplicateCandidate.objects.count() == 1
+    assert [p.ids for p in duplicates.stored(users.leader, area.va1)] == [(c.low, c.high)]
+    assert duplicates.stored(users.commune_b, area.b) == []

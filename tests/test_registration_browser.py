@@ -99,11 +99,14 @@ def test_member_offline_registers_a_family_and_visits_it(live_server, member, ar
     context.close()
 
 
-def test_review_page_phone_vietnamese_and_pc_english(live_server, people, users, browser):  # noqa: F811
+def test_review_page_phone_vietnamese_and_pc_english(live_server, people, users, area, browser):  # noqa: F811
     from ngoso.people.models import Resident
 
     Resident.objects.create(household=people.h2, full_name="Nguyen Thi Ly", sex="female", birth_year=1978,
                             ethnicity=people.r1.ethnicity, phone="0987654321")
+    from ngoso.people.duplicates import scan_and_store
+
+    scan_and_store(area.a)
     ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
                               has_touch=True, locale="vi-VN")
     page = ctx.new_page()

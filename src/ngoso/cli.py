@@ -34,6 +34,7 @@ COMMANDS = {
     "livelihoods": "livelihoods",
     "speaker": "speaker",
     "radio": "radio",
+    "duplicates": "duplicates",
 }
 
 

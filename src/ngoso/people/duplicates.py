@@ -279,3 +279,65 @@ def matches(rows: list[dict], place, user=None, *, threshold: float = THRESHOLD)
     for p in resident_pairs(rows, resident_rows(qs), threshold=threshold):
         out[p.a["id"]].append(p)
     return out
+
+
+def _path(row: dict, kind: str) -> str:
+    return row["household__village__path"] if kind == "resident" else row["village__path"]
+
+
+def scan_and_store(place, *, threshold: float = THRESHOLD) -> dict:
+    """The background scan of one place (a commune, or every commune under a province, one at a time): its
+    likely pairs replace the stored candidates under it (``DuplicateCandidate``, read by the review page)."""
+    import time
+
+    from django.db import transaction
+
+    from ngoso.accounts.scope import within
+    from ngoso.places.models import Level
+
+    from .merge import _common_path
+    from .models import DuplicateCandidate
+
+    if place.level in (Level.PROVINCE, Level.DISTRICT):
+        out = {"places": 0, "residents": 0, "households": 0, "seconds": 0.0}
+        for commune in place.children.filter(level=Level.COMMUNE):
+            got = scan_and_store(commune, threshold=threshold)
+            for k in out:
+                out[k] += got.get(k, 1 if k == "places" else 0)
+        return out
+    t = time.perf_counter()
+    found = scan(place, threshold=threshold)
+    rows = [DuplicateCandidate(kind=p.kind, low=p.ids[0], high=p.ids[1], score=p.score,
+                               evidence=[list(e) for e in p.evidence],
+                               place_path=_common_path(_path(p.a, p.kind), _path(p.b, p.kind)))
+            for p in found["residents"] + found["households"]]
+    with transaction.atomic():
+        within(DuplicateCandidate.objects.all(), place).delete()
+        DuplicateCandidate.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return {"places": 1, "residents": len(found["residents"]), "households": len(found["households"]),
+            "seconds": round(time.perf_counter() - t, 2)}
+
+
+def stored(user, place, limit: int = 100) -> list:
+    """The stored candidates within ``place`` the user may see, without those decided since or whose
+    records are gone, best first, as ``Pair``s (rows: ``RESIDENT_VALUES`` / household rows)."""
+    from ngoso.accounts.scope import scoped, within
+
+    from .models import DuplicateCandidate, DuplicateDecision, Household, Resident
+
+    cands = list(within(scoped(DuplicateCandidate.objects.all(), user), place)[: limit * 2])
+    decided = set(DuplicateDecision.objects.filter(low__in=[c.low for c in cands]).values_list("kind", "low", "high"))
+    ids = {"resident": set(), "household": set()}
+    for c in cands:
+        ids[c.kind].update((c.low, c.high))
+    res = {r["id"]: r for r in scoped(Resident.objects.filter(id__in=ids["resident"]), user).values(*RESIDENT_VALUES)}
+    hh = {h["id"]: h for h in household_rows(scoped(Household.objects.filter(id__in=ids["household"]), user))}
+    out = []
+    for c in cands:
+        rows = res if c.kind == "resident" else hh
+        if (c.kind, c.low, c.high) in decided or c.low not in rows or c.high not in rows:
+            continue
+        out.append(Pair(c.kind, rows[c.low], rows[c.high], c.score, [tuple(e) for e in c.evidence]))
+        if len(out) >= limit:
+            break
+    return out

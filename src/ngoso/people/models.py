@@ -235,6 +235,25 @@ class DuplicateDecision(models.Model):
         constraints = [models.UniqueConstraint(fields=["kind", "low", "high"], name="duplicate_decision_unique")]
 
 
+class DuplicateCandidate(models.Model):
+    """A pair the background scan found (``people.duplicates.scan_and_store``), waiting for review: the review
+    page reads these instead of scanning a commune on every request."""
+
+    SCOPE_PATH = "place_path"
+
+    kind = models.CharField(max_length=10)
+    low = models.PositiveBigIntegerField()
+    high = models.PositiveBigIntegerField()
+    score = models.FloatField()
+    evidence = models.JSONField(default=list)
+    place_path = models.CharField(max_length=255, db_index=True)  # the deeper common place of both
+    found_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [models.UniqueConstraint(fields=["kind", "low", "high"], name="duplicate_candidate_unique")]
+
+
 class Merge(models.Model):
     """Two records of one person (or household) made one: who merged what, when, and the merged-away record
     with every row moved off it, so that ``people.merge.undo`` can put it back."""

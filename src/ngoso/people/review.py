@@ -59,17 +59,29 @@ def _side(user, row: dict, kind: str) -> dict:
 def review(request):
     _may_review(request.user)
     place = _place(request)
-    found = duplicates.scan(place, request.user)
-    pairs = []
-    for kind in ("residents", "households"):
-        for p in found[kind][:SHOWN]:
-            k = p.kind
-            pairs.append({"kind": k, "score": round(p.score * 100), "evidence": p.evidence,
-                          "a": _side(request.user, p.a, k), "b": _side(request.user, p.b, k)})
+    from .models import DuplicateCandidate
+
+    found = duplicates.stored(request.user, place, SHOWN)
+    pairs = [{"kind": p.kind, "score": round(p.score * 100), "evidence": p.evidence,
+              "a": _side(request.user, p.a, p.kind), "b": _side(request.user, p.b, p.kind)} for p in found]
     merges = scoped(Merge.objects.all(), request.user).filter(undone_at=None)[:20]
+    last = scoped(DuplicateCandidate.objects.all(), request.user).order_by("-found_at").first()
     return render(request, "duplicates/review.html", {
-        "place": place, "pairs": pairs, "merges": merges,
-        "counts": {"residents": len(found["residents"]), "households": len(found["households"])}})
+        "place": place, "pairs": pairs, "merges": merges, "scanned_at": last.found_at if last else None,
+        "counts": {"residents": sum(p["kind"] == "resident" for p in pairs),
+                   "households": sum(p["kind"] == "household" for p in pairs)}})
+
+
+@login_required
+@require_POST
+def scan_now(request):
+    """Scan the user's area now (the nightly ``ngoso duplicates`` does it for every commune)."""
+    _may_review(request.user)
+    place = _place(request)
+    got = duplicates.scan_and_store(place)
+    messages.success(request, _("Scanned: %(r)s pairs of residents and %(h)s pairs of households found.")
+                     % {"r": got["residents"], "h": got["households"]})
+    return _back(request)
 
 
 def _pair(request):
