@@ -426,3 +426,14 @@ def test_nightly_scan_command_stores_candidates_per_commune(people, area, users)
     assert DuplicateCandidate.objects.count() == 1
     assert [p.ids for p in duplicates.stored(users.leader, area.va1)] == [(c.low, c.high)]
     assert duplicates.stored(users.commune_b, area.b) == []
+
+
+def test_erasure_takes_the_merged_away_copy_with_it(people, area, users):
+    from ngoso.people.services import erase_resident
+
+    dup = Resident.objects.create(household=people.h1, full_name="Nguyen Thi Ly", sex="female", birth_year=1978,
+                                  ethnicity=people.r1.ethnicity, phone="0911000999")
+    m = merge.merge_residents(users.commune_a, people.r1, dup)
+    assert "0911000999" in json.dumps(Merge.objects.get(pk=m.pk).lost_record)
+    erase_resident(people.r1, done_by=users.commune_a, reason="yêu cầu")
+    assert not Merge.objects.exists() and not DuplicateDecision.objects.exists()

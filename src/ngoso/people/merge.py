@@ -233,3 +233,16 @@ def not_the_same(user, kind: str, a, b) -> DuplicateDecision:
         kind=kind, low=min(a.pk, b.pk), high=max(a.pk, b.pk),
         defaults={"same": False, "place_path": _common_path(va.path, vb.path), "decided_by": user.get_username()})
     return d
+
+
+def forget(kind: str, pk: int) -> int:
+    """An erasure on request: the merges that kept a copy of this record (as the merged-away one, or the
+    merged-away twin of it) and every pair naming it are deleted. Returns the merges deleted."""
+    from django.db.models import Q
+
+    from .models import DuplicateCandidate
+
+    n, _ = Merge.objects.filter(Q(kept_id=pk) | Q(lost_id=pk), kind=kind).delete()
+    DuplicateCandidate.objects.filter(Q(low=pk) | Q(high=pk), kind=kind).delete()
+    DuplicateDecision.objects.filter(Q(low=pk) | Q(high=pk), kind=kind).delete()
+    return n
