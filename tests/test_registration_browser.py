@@ -17,6 +17,9 @@ from tests.test_field_app import member  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# nothing waits in the queue: no visit ("0 lượt thăm…") and no registration ("… đăng ký chưa gửi")
+ALL_SENT = ("(t => t.startsWith('0 ') && !t.includes('đăng ký') && !t.includes('từ chối'))"
+            "(document.getElementById('queue-count').textContent)")
 SHOTS = Path(os.environ.get("NGOSO_SHOTS", "/tmp/shots-registration"))
 
 
@@ -84,7 +87,7 @@ def test_member_offline_registers_a_family_and_visits_it(live_server, member, ar
     page.reload()  # a reload offline keeps the queue and the new household
     page.wait_for_function("document.getElementById('queue-count').textContent.includes('3 đăng ký chưa gửi')")
     context.set_offline(False)
-    page.wait_for_function("document.getElementById('queue-count').textContent.startsWith('0 ')", timeout=15000)
+    page.wait_for_function(ALL_SENT, timeout=15000)
     hh = Household.objects.get(alley="8", house_number="21")
     assert hh.has_smartphone and hh.village == area.va1
     assert sorted(hh.residents.values_list("full_name", flat=True)) == ["Nguyen Thi Ly", "Vũ Thị Hằng"]
@@ -96,6 +99,20 @@ def test_member_offline_registers_a_family_and_visits_it(live_server, member, ar
     assert Resident.objects.filter(household=hh).count() == 2 and Visit.objects.filter(household=hh).count() == 1
     # after the sync the household is the server's: still on the phone, with the server's code
     assert page.locator("#app-list li").count() == 2
+    # offline again: Nguyen Thi Ly goes to live with the family in H1 (households joined)
+    context.set_offline(True)
+    page.wait_for_function("!navigator.onLine")
+    page.locator("#app-list li a.stop", has_text="Vũ Thị Hằng").tap()
+    page.locator("select[aria-label='Thay đổi của Nguyen Thi Ly']").select_option("move")
+    page.wait_for_selector("#app-move-form")
+    page.select_option("#app-move-form select[name=household]", "H1")
+    _shot(page, "app-move-360-vi.png")
+    page.locator("#app-save-move").tap()
+    page.wait_for_selector("#app-visit")
+    assert "Nguyen Thi Ly" in page.inner_text("#app-visit")
+    context.set_offline(False)
+    page.wait_for_function(ALL_SENT, timeout=15000)
+    assert Resident.objects.get(full_name="Nguyen Thi Ly").household.code == "H1"
     context.close()
 
 

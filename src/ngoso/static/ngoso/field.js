@@ -214,9 +214,10 @@
     h.residents.forEach((r, i) => {
       const sel = el("select", {"aria-label": "Thay đổi của " + r.full_name, class: "event"},
         el("option", {value: "", text: `${r.full_name}: không thay đổi`}), el("option", {value: "moved_away", text: "đã chuyển đi"}),
-        el("option", {value: "died", text: "đã mất"}));
+        el("option", {value: "died", text: "đã mất"}), el("option", {value: "move", text: "chuyển sang hộ khác (tách/nhập hộ)"}));
       sel.addEventListener("change", async () => {
         if (!sel.value) return;
+        if (sel.value === "move") { moveForm(h, r); return; }
         const rec = {type: "life_event", uuid: uuid4(), resident: r.uuid, event: sel.value, on: today(), _order: Date.now()};
         if (sel.value === "moved_away") rec.moved_to = (window.prompt("Chuyển đến đâu (nếu biết)?") || "").slice(0, 200);
         await tx("queue", "readwrite", (s) => s.put(rec));
@@ -334,6 +335,35 @@
       residentForm(h);
       flash(`Đã lưu hộ mới ${code}` + (navigator.onLine ? "" : " — sẽ gửi khi có mạng") + ". Thêm người trong hộ:");
       sync();
+    });
+    main.replaceChildren(form);
+    window.scrollTo(0, 0);
+  }
+
+  // a person moves to another household the phone holds: a household split (register the new one first),
+  // two joined, or someone moving in; the server keeps their skill history with them
+  function moveForm(h, r) {
+    const main = document.getElementById("main"), form = el("form", {class: "visit", id: "app-move-form"});
+    const back = el("button", {type: "button", class: "link", text: "‹ Quay lại hộ"});
+    back.addEventListener("click", () => visitForm(h));
+    const target = el("select", {name: "household", required: ""});
+    for (const x of state.households.filter((x) => x.code !== h.code))
+      target.append(el("option", {value: x.code, text: `${x.code} · ${x.village_name}${x.alley ? ", ngõ " + x.alley : ""}${x.house_number ? ", số " + x.house_number : ""}`}));
+    form.append(back, el("h1", {text: `Chuyển ${r.full_name} sang hộ khác`}),
+      el("p", {text: "Tách hộ: tạo hộ mới trước (nút «+ Thêm hộ mới»), rồi chuyển từng người sang."}),
+      field("Hộ chuyển đến", target), el("button", {class: "primary big", id: "app-save-move", text: "Chuyển"}));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const to = state.households.find((x) => x.code === target.value);
+      if (!to) return;
+      await tx("queue", "readwrite", (s) => s.put({type: "life_event", uuid: uuid4(), resident: r.uuid, event: "move",
+        household: to.code, on: today(), _order: Date.now()}));
+      h.residents = h.residents.filter((y) => y.uuid !== r.uuid);
+      to.residents.push({...r, relation: r.relation === "head" && to.residents.some((y) => y.relation === "head") ? "other" : r.relation});
+      await tx("households", "readwrite", (s) => { s.put(h); s.put(to); });
+      state.households = await all("households");
+      flash(`Đã chuyển ${r.full_name} sang hộ ${to.code}`);
+      sync(); visitForm(to);
     });
     main.replaceChildren(form);
     window.scrollTo(0, 0);
