@@ -11,6 +11,8 @@ every value at the door (``core.clean``, ``people.phones``) and brings the deriv
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import uuid as uuidlib
 
@@ -56,10 +58,38 @@ def _number(value, field, lo, hi):
         raise RegistrationError(field, exc.vi, exc.en) from None
 
 
+_PENDING: contextvars.ContextVar = contextvars.ContextVar("registration_pending", default=None)
+
+
 def _changed(household_ids, village_ids) -> None:
+    pending = _PENDING.get()
+    if pending is not None:  # inside ``deferred_figures``: once for the whole batch
+        pending[0].update(household_ids)
+        pending[1].update(village_ids)
+        return
     from .services import people_changed
 
     people_changed(household_ids, village_ids)
+
+
+@contextlib.contextmanager
+def deferred_figures():
+    """A batch of registrations (a sync push) in one transaction, each record in its own savepoint, with the
+    derived figures (household status, counters) brought along once at the end instead of after each record."""
+    from .services import people_changed
+
+    pending = (set(), set())
+    token = _PENDING.set(pending)
+    try:
+        with transaction.atomic():
+            yield
+            _PENDING.reset(token)
+            token = None
+            if pending[1]:
+                people_changed(pending[0], pending[1])
+    finally:
+        if token is not None:
+            _PENDING.reset(token)
 
 
 def register_household(user, *, uuid, village, alley="", house_number="", address="", latitude=None,

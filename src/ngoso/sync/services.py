@@ -142,8 +142,12 @@ def push(device: DeviceToken, data: dict) -> dict:
             results[i] = {"index": i, "uuid": rid, "status": "rejected", "field": exc.field, "error": exc.vi,
                           "error_en": exc.en}
     # households and residents found at the door go in first, so that the batch's visits may name them
-    for _order, i, uid, kind, rec in sorted(registrations, key=lambda r: (r[0], r[1])):
-        results[i] = {"index": i, "uuid": str(uid), **_register(device, uid, kind, rec, shift)}
+    if registrations:
+        from ngoso.people.registration import deferred_figures
+
+        with deferred_figures():
+            for _order, i, uid, kind, rec in sorted(registrations, key=lambda r: (r[0], r[1])):
+                results[i] = {"index": i, "uuid": str(uid), **_register(device, uid, kind, rec, shift)}
     if visit_items:
         for pos, out in zip(visit_pos, visits.record_visits(user, visit_items, source=Visit.Source.SYNC)):
             results[pos] = {"index": pos, **out.as_dict()}
