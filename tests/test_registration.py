@@ -352,7 +352,8 @@ def test_review_page_lists_pairs_side_by_side_and_merges(people, area, users, lo
     page = c.get(r["Location"]).content.decode()
     assert "Nguyen Thi Ly → Nguyễn Thị Lý" in page
     m = Merge.objects.get()
-    c.post(f"/duplicates/undo/{m.pk}/", {"place": area.a.code})
+    r = c.post(f"/duplicates/undo/{m.pk}/", {"place": area.a.code})
+    assert r["Location"] == f"/duplicates/?place={area.a.code}"
     assert Resident.objects.filter(pk=dup.pk).exists()
     c.post("/duplicates/not-same/", {"kind": "resident", "keep": people.r1.pk, "other": dup.pk})
     assert 'class="dup-pair"' not in c.get("/duplicates/").content.decode()

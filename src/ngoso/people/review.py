@@ -99,8 +99,12 @@ def _pair(request):
 
 
 def _back(request):
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
     place = request.POST.get("place", "")
-    return redirect(f"{request.path.rsplit('/', 2)[0]}/?place={place}" if place else request.path.rsplit("/", 2)[0] + "/")
+    return redirect(reverse("duplicates") + (f"?{urlencode({'place': place})}" if place else ""))
 
 
 @login_required
