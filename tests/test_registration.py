@@ -438,3 +438,4 @@ def test_erasure_takes_the_merged_away_copy_with_it(people, area, users):
     assert "0911000999" in json.dumps(Merge.objects.get(pk=m.pk).lost_record)
     erase_resident(people.r1, done_by=users.commune_a, reason="yêu cầu")
     assert not Merge.objects.exists() and not DuplicateDecision.objects.exists()
+

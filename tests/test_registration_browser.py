@@ -5,6 +5,7 @@ $NGOSO_SHOTS (default /tmp/shots-registration/) for a person to look at."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -143,3 +144,31 @@ def test_review_page_phone_vietnamese_and_pc_english(live_server, people, users,
     assert "Possible duplicates" in page.inner_text("h1") and "same name (accents aside)" in page.inner_text("main")
     _shot(page, "review-1366-en.png")
     ctx.close()
+
+
+def test_the_phone_scores_pairs_as_the_server_does(browser):  # noqa: F811
+    """field.js mirrors people.duplicates.score_residents for its offline warning: the same pairs, the same
+    scores (to the third decimal), run in Chromium on the very code the app ships."""
+    from importlib import resources
+
+    from ngoso.people import duplicates
+    from tests.test_registration import row
+
+    js = resources.files("ngoso").joinpath("static/ngoso/field.js").read_text("utf-8")
+    start, end = js.index("  const fold = "), js.index("  // end of the shared rule")
+    pairs = [(("Nguyễn Thị Lý", 1958, "female", 1, 1), ("Nguyen Thi Ly", 1958, "female", 1, 1)),
+             (("Nguyễn Thị Lý", 1958, "female", 1, 1), ("Nguyễn Thi Lys", 1958, "female", 2, 1)),
+             (("Nguyễn Thị Lý", 1958, "female", 1, 1), ("Nguyễn Thị Lý", 1985, "female", 2, 2)),
+             (("Đỗ Văn Hùng", 1970, "male", 1, 1), ("Do Van Hung", 1971, "male", 3, 1)),
+             (("Ngyuễn Văn An", 1990, "male", 1, 1), ("Nguyễn Văn An", 1992, "male", 1, 1)),
+             (("Lê Thị Mai", 1960, "female", 1, 1), ("Lê Văn Mai", 1960, "male", 1, 1)),
+             (("Trần Văn Bình", 1950, "male", 1, 1), ("Bình Trần Văn", 1950, "male", 2, 1))]
+    cases = [[{"full_name": a[0], "birth_year": a[1], "sex": a[2], "household": a[3], "village": a[4]},
+              {"full_name": b[0], "birth_year": b[1], "sex": b[2], "household": b[3], "village": b[4]}]
+             for a, b in pairs]
+    page = browser.new_page()
+    got = page.evaluate("(() => {" + js[start:end] + f"\nreturn {json.dumps(cases)}.map(([a, b]) => scorePair(a, b)); }})()")
+    page.close()
+    for (a, b), phone in zip(pairs, got):
+        server, _ = duplicates.score_residents(row(1, a[0], a[1], a[2], a[3], a[4]), row(2, b[0], b[1], b[2], b[3], b[4]))
+        assert round(phone, 3) == server, (a, b, phone, server)

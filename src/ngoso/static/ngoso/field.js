@@ -279,14 +279,18 @@
     if ([...x].sort().join("") === [...y].sort().join("") && [...x].filter((c, i) => c !== y[i]).length === 2) return 0.8;
     return d === 2 ? 0.4 : 0;
   }
-  // the same rule as the server's people.duplicates.score_residents, on what the phone holds, warning from its
-  // WARN_THRESHOLD (0.85)
+  // the same rule as the server's people.duplicates.score_residents (without phones, which the phone does not
+  // hold), warning from its WARN_THRESHOLD (0.85); tests/test_registration.py checks they agree
+  function scorePair(a, b) {
+    if (a.sex && b.sex && a.sex !== b.sex) return 0;
+    const place = a.household === b.household ? 0.1 : (a.village === b.village ? 0.03 : -0.05);
+    return Math.max(0, Math.min(1, 0.6 * nameSim(fold(a.full_name), fold(b.full_name)) + 0.3 * yearSim(a.birth_year, b.birth_year) + place));
+  }
+  // end of the shared rule
   function closeMatches(p) {
     const out = [];
     for (const h of state.households) for (const r of h.residents) {
-      if (r.sex && p.sex && r.sex !== p.sex) continue;
-      const place = h.code === p.household ? 0.1 : (h.village === p.village ? 0.03 : -0.05);
-      const score = 0.6 * nameSim(fold(r.full_name), fold(p.full_name)) + 0.3 * yearSim(r.birth_year, p.birth_year) + place;
+      const score = scorePair({...r, household: h.code, village: h.village}, p);
       if (score >= 0.85) out.push(`${r.full_name}, ${r.birth_year}` + (h.alley ? `, ngõ ${h.alley}` : "") + (h.house_number ? `, số ${h.house_number}` : ""));
     }
     return out;
