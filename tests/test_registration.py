@@ -439,3 +439,20 @@ def test_erasure_takes_the_merged_away_copy_with_it(people, area, users):
     erase_resident(people.r1, done_by=users.commune_a, reason="yêu cầu")
     assert not Merge.objects.exists() and not DuplicateDecision.objects.exists()
 
+
+
+def test_households_listed_twice_are_found_and_merged(people, area, users):
+    kinh = people.r1.ethnicity
+    twin = Household.objects.create(code="H1-sổ-thôn", village=area.va1, alley="3", house_number="12",
+                                    phone="0912 345 678")
+    Resident.objects.create(household=twin, full_name="Nguyen Thi Ly", sex="female", birth_year=1978, ethnicity=kinh,
+                            relation="head")
+    Household.objects.create(code="H1-khác", village=area.va2, alley="3", house_number="12")  # same address, other village
+    found = duplicates.scan(area.a, users.commune_a)
+    assert [p.ids for p in found["households"]] == [tuple(sorted((people.h1.pk, twin.pk)))]
+    assert {e[0] for e in found["households"][0].evidence} == {"address", "phone", "people"}
+    merge.merge_households(users.commune_a, people.h1, twin)
+    assert duplicates.scan(area.a, users.commune_a)["households"] == []
+    # the two Lý records are now in one household: proposed as one person
+    assert [p.ids for p in duplicates.scan(area.a, users.commune_a)["residents"]] == [
+        tuple(sorted(people.h1.residents.filter(search_name="nguyen thi ly").values_list("pk", flat=True)))]
