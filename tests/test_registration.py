@@ -337,6 +337,9 @@ def test_review_page_lists_pairs_side_by_side_and_merges(people, area, users, lo
     assert 'class="dup-pair"' not in c.get("/duplicates/").content.decode()  # not scanned yet
     c.post("/duplicates/scan/", {"place": area.a.code})
     page = c.get("/duplicates/").content.decode()
+    assert 'href="/duplicates/"' in page  # in the menu of those who review
+    assert 'href="/duplicates/"' not in login(users.member).get("/today/").content.decode()
+    c = login(users.commune_a)
     assert "Nguyễn Thị Lý" in page and "Nguyen Thi Ly" in page and "cùng tên (không kể dấu)" in page
     assert "0987654321" in page  # staff see the phone evidence
     # another commune's staff cannot merge these (404: not in their area), nor see them
