@@ -459,3 +459,14 @@ def test_households_listed_twice_are_found_and_merged(people, area, users):
     # the two Lý records are now in one household: proposed as one person
     assert [p.ids for p in duplicates.scan(area.a, users.commune_a)["residents"]] == [
         tuple(sorted(people.h1.residents.filter(search_name="nguyen thi ly").values_list("pk", flat=True)))]
+
+
+def test_the_nightly_scan_is_on_the_schedule(people, area):
+    from ngoso.core import jobs
+    from ngoso.people.models import DuplicateCandidate
+
+    assert any(t["name"] == "duplicates_scan" for t in jobs.schedule())
+    Resident.objects.create(household=people.h1, full_name="Tran Van Binh", sex="male", birth_year=1950,
+                            ethnicity=people.r1.ethnicity)
+    jobs.run_periodic("duplicates_scan")
+    assert DuplicateCandidate.objects.filter(low=people.r2.pk).exists()

@@ -1,4 +1,5 @@
-HELP = "Tìm nhân khẩu/hộ có thể trùng theo từng xã (chạy hằng đêm) / scan each commune for likely duplicates"
+HELP = ("Tìm nhân khẩu/hộ có thể trùng theo từng xã (lịch chạy hằng đêm 3:40 làm việc này) / scan each commune "
+        "for likely duplicates (the schedule does it nightly at 3:40)")
 NEEDS_DJANGO = True
 
 

@@ -10,7 +10,7 @@ Candidate pairs come from *blocking*, never from comparing everyone with everyon
 compared only when they share a key — same village, sex and first letter of the given name; same village,
 sex and birth year; same phone; same sex, given name and birth year anywhere in the area — so the work
 grows with the size of the blocks, not with the square of a commune. It runs on SQLite and PostgreSQL alike
-(decision 0013). The same pairing serves the background scan per commune (``scan``), the import preview
+(decision 0014). The same pairing serves the background scan per commune (``scan``), the import preview
 (``matches``: incoming rows against the registry) and the review page; pairs a reviewer said are not the
 same (``DuplicateDecision``) are never proposed again.
 """
