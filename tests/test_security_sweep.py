@@ -153,6 +153,8 @@ UNFILLED = {
     "import/<slug:kind>/": "a kind of import, not an object (the rows' areas are checked in test_scoping)",
     "radio/device/v1/audio/<str:name>": "speaker-token API, not a login; tested in test_radio",
     "p/<str:code>/qr.<str:kind>": "a QR code of the public address only",
+    "duplicates/undo/<int:pk>/": "NOT YET FILLED: B's fixture makes no people.Merge (arrived with the "
+                                 "registration merge at the deadline); the view scopes it with get_scoped_or_404",
     "admin/(?P<url>.*)$": "the admin's catch-all, not an object",
     "admin/^(?P<app_label>…)/$": "an app index, not an object",
 }
@@ -192,6 +194,7 @@ def _fill(route, w, people, area):
         "teams/<int:pk>/": w.team.pk,
         "devices/<int:pk>/": w.device.pk,
         "jobs/<str:token>/": w.job.token,
+        "duplicates/import/<str:token>/": w.job.token,
         "livelihoods/channels/<int:pk>/": w.channel.pk,
         "radio/clusters/<str:code>/": w.cluster.code,
         "radio/abbreviations/<int:pk>/": w.abbr.pk,
