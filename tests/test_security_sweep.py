@@ -108,7 +108,12 @@ def world_b(people, users, area, settings, tmp_path):
     VillageSurvey.objects.create(village=area.vb1, mobile="4G")
     PovertyReview.objects.create(household=hb, year=2025, standard="2022-2025", area_type="urban", income=1234567,
                                  status="poor")
-    return type("WorldB", (), {
+    from ngoso.people.models import Merge
+
+    merge = Merge.objects.create(kind="resident", kept_id=rb.pk, kept_repr=B_NAME, lost_id=999999,
+                                 lost_repr=f"{B_NAME} ({B_PHONE})", lost_record={"full_name": B_NAME}, moved={},
+                                 place_path=area.vb1.path, merged_by="xa_b")
+    return type("WorldB", (), {"merge": merge,
         "household": hb, "resident": rb, "member_user": member_b, "team": team, "visit": visit,
         "record": visit.skill_records.get(), "device": device, "job": job, "producer": producer,
         "product": product, "product_photo": product_photo, "channel": channel, "story": story,
@@ -153,8 +158,6 @@ UNFILLED = {
     "import/<slug:kind>/": "a kind of import, not an object (the rows' areas are checked in test_scoping)",
     "radio/device/v1/audio/<str:name>": "speaker-token API, not a login; tested in test_radio",
     "p/<str:code>/qr.<str:kind>": "a QR code of the public address only",
-    "duplicates/undo/<int:pk>/": "NOT YET FILLED: B's fixture makes no people.Merge (arrived with the "
-                                 "registration merge at the deadline); the view scopes it with get_scoped_or_404",
     "admin/(?P<url>.*)$": "the admin's catch-all, not an object",
     "admin/^(?P<app_label>…)/$": "an app index, not an object",
 }
@@ -195,6 +198,7 @@ def _fill(route, w, people, area):
         "devices/<int:pk>/": w.device.pk,
         "jobs/<str:token>/": w.job.token,
         "duplicates/import/<str:token>/": w.job.token,
+        "duplicates/undo/<int:pk>/": w.merge.pk,
         "livelihoods/channels/<int:pk>/": w.channel.pk,
         "radio/clusters/<str:code>/": w.cluster.code,
         "radio/abbreviations/<int:pk>/": w.abbr.pk,
