@@ -15,5 +15,6 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("ngoso/icon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("duplicates/", include("ngoso.people.review_urls")),
     path("", include("ngoso.core.urls")),
 ]
