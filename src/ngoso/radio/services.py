@@ -513,13 +513,23 @@ def programme_document(cluster: SpeakerCluster, now: dt.datetime | None = None, 
 
 # --- emergencies ----------------------------------------------------------------------------------------
 
+def clean_repeat(value) -> int:
+    """How many times an emergency plays: a whole number from 1 to 10 (the form's confirm step checks it too)."""
+    try:
+        repeat = int(value)
+    except (TypeError, ValueError):
+        raise RadioError("số lần phát lại phải là số từ 1 đến 10 / repeat must be a number 1-10") from None
+    if not 1 <= repeat <= 10:
+        raise RadioError("số lần phát lại phải từ 1 đến 10 / repeat must be 1-10")
+    return repeat
+
+
 def issue_emergency(bulletin: Bulletin, targets, user, repeat: int = 2) -> Emergency:
     """Interrupt and play at once on every cluster under ``targets``. Issuing approves the bulletin."""
     if not permissions.can(user, "create", Emergency):
         raise RadioError("không có quyền phát khẩn cấp / not allowed to send an emergency")
     targets = _check_targets(targets, user.place if user.place_id else targets[0])
-    if not 1 <= int(repeat) <= 10:
-        raise RadioError("số lần phát lại phải từ 1 đến 10 / repeat must be 1-10")
+    repeat = clean_repeat(repeat)
     if bulletin.audio_status != Bulletin.Audio.READY:
         render_audio(bulletin)  # a fraction of a second with espeak-ng; the emergency cannot wait for a queue
     with transaction.atomic():
@@ -543,10 +553,7 @@ def send_emergency(*, title: str, text: str, targets, user, repeat=2) -> Emergen
         raise RadioError("không có quyền phát khẩn cấp / not allowed to send an emergency")
     if user.place_id is None:
         raise RadioError("tài khoản chưa gắn địa bàn / your account has no area")
-    try:
-        repeat = int(repeat)
-    except (TypeError, ValueError):
-        raise RadioError("số lần phát lại phải là số từ 1 đến 10 / repeat must be a number 1-10") from None
+    repeat = clean_repeat(repeat)
     if not (text or "").strip():
         raise RadioError("thiếu nội dung để đọc / the emergency has no text to read")
     stored = []
@@ -747,9 +754,9 @@ def record_heartbeats(rows: list[tuple[int, dict, dt.datetime]]) -> int:
     with connection.cursor() as cur:
         cur.executemany(
             f"UPDATE {qn(sc)} SET last_seen_at=%s, volume=%s, now_playing=%s, faults=%s, cached_until=%s, "
-            f"client_version=%s, pending_logs=%s WHERE id=%s",
+            f"client_version=%s, pending_logs=%s, last_seq=%s WHERE id=%s",
             [(_db_time(now), d["volume"], d["now_playing"], json.dumps(d["faults"]), _db_time(d["cached_until"]),
-              d["version"], d["pending_logs"], cid) for cid, (now, d) in status.items()])
+              d["version"], d["pending_logs"], max(0, d["last_seq"]), cid) for cid, (now, d) in status.items()])
         cur.executemany(
             f"INSERT INTO {qn(cd)} (cluster_id, day, online_seconds, heartbeats) VALUES (%s, %s, %s, %s) "
             f"ON CONFLICT (cluster_id, day) DO UPDATE SET online_seconds = {qn(cd)}.online_seconds + "

@@ -21,7 +21,7 @@ from ngoso.people.io import ImportFailed
 from ngoso.places.models import Level, Place
 
 from . import abbreviations as abbr
-from . import services
+from . import delivery, services, words
 from .models import Alert, Bulletin, Category, Connection, Emergency, Priority, Programme, SpeakerCluster
 from .services import RadioError
 
@@ -318,7 +318,7 @@ def programme_new(request):
             return redirect("radio_programmes")
     return render(request, "radio/programme_new.html", {
         "form": form, "bulletins": ready.order_by("-created_at")[:200], "places": _area_places(request.user),
-        "weekdays": list(enumerate(["T2", "T3", "T4", "T5", "T6", "T7", "CN"])),
+        "weekdays": words.weekday_choices(),
         "chosen": request.POST.getlist("targets") if request.method == "POST" else [],
         "chosen_days": request.POST.getlist("weekdays") if request.method == "POST" else []})
 
@@ -334,30 +334,63 @@ def programme_stop(request, pk):
 
 @login_required
 def emergency(request):
+    """Write → confirm (how many clusters are online now, what will be read) → send → live status per cluster.
+    Nothing is sent without the confirm button; "edit" goes back to the form with everything kept."""
     _require(request.user)
     form = request.POST if request.method == "POST" else {}
-    if request.method == "POST":
+    chosen = request.POST.getlist("targets")
+    if request.method == "POST" and "edit" not in request.POST:
         try:
-            em = services.send_emergency(title=form.get("title", ""), text=form.get("text", ""),
-                                         targets=_places_from(request, "targets"), user=request.user,
-                                         repeat=form.get("repeat") or 2)
+            targets = _places_from(request, "targets")
+            if not targets:
+                raise RadioError("chọn ít nhất một địa bàn phát / choose at least one target area")
+            if not form.get("text", "").strip():
+                raise RadioError("thiếu nội dung để đọc / the emergency has no text to read")
+            services.clean_repeat(form.get("repeat") or 2)
+            if form.get("confirm") != "1":
+                return render(request, "radio/emergency_confirm.html", {
+                    "form": form, "targets": targets, "chosen": chosen, "reach": delivery.reach(targets),
+                    "spoken": services.preview(form.get("text", ""), "north", request.user.place)})
+            em = services.send_emergency(title=form.get("title", ""), text=form.get("text", ""), targets=targets,
+                                         user=request.user, repeat=form.get("repeat") or 2)
         except (RadioError, ValueError) as exc:
             messages.error(request, str(exc))
         else:
-            n = len(services.clusters_under(em.target_paths))
-            messages.success(request, f"Đã phát khẩn cấp tới {n} cụm loa / emergency sent to {n} clusters")
-            return redirect("radio")
+            sent = delivery.reach(list(em.targets.all()))
+            (messages.success if sent["online"] else messages.warning)(
+                request, delivery.result_message(sent["online"], sent["total"]))
+            return redirect("radio_emergency_status", pk=em.pk)
     return render(request, "radio/emergency.html", {"form": form, "places": _area_places(request.user),
-                                                    "chosen": request.POST.getlist("targets"),
-                                                    "preview_place": request.user.place})
+                                                    "chosen": chosen, "preview_place": request.user.place})
+
+
+@login_required
+def emergency_status(request, pk):
+    """One emergency, cluster by cluster; the page polls ``status.json`` (radio/delivery.js) while it is on air."""
+    _require(request.user)
+    em = get_scoped_or_404(Emergency.objects.select_related("bulletin"), request.user, pk=pk)
+    return render(request, "radio/emergency_status.html", {"em": em, "d": delivery.emergency_status(em),
+                                                           "states": delivery.STATES, "tz": services.tz()})
+
+
+@login_required
+def emergency_status_json(request, pk):
+    _require(request.user)
+    em = get_scoped_or_404(Emergency.objects.select_related("bulletin"), request.user, pk=pk)
+    return JsonResponse(delivery.emergency_status(em), json_dumps_params={"ensure_ascii": False})
 
 
 @login_required
 @require_POST
 def emergency_stop(request, pk):
     _require(request.user)
-    services.stop_emergency(get_scoped_or_404(Emergency.objects.all(), request.user, pk=pk), request.user)
-    return redirect("radio")
+    em = get_scoped_or_404(Emergency.objects.select_related("bulletin"), request.user, pk=pk)
+    if em.cancelled_at is not None:
+        messages.info(request, _("This emergency was already stopped."))
+    else:
+        services.stop_emergency(em, request.user)
+        messages.success(request, delivery.stop_message(em))
+    return redirect(safe_next(request, request.POST.get("next"), "radio"))
 
 
 @login_required
