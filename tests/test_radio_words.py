@@ -24,7 +24,9 @@ def english(client):
 
 
 def text(r) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", r.content.decode()))
+    """The words a person reads: no tags, no style or script bodies."""
+    html = re.sub(r"<(style|script)\b.*?</\1>", " ", r.content.decode(), flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 @pytest.fixture
@@ -185,3 +187,50 @@ def test_json_is_utf8_not_escaped(login, radio, area, users, quick_speech):  # n
     em = services.send_emergency(title="Bão", text="Bão vào.", targets=[area.a], user=users.radio)
     raw = login(users.radio).get(f"/radio/emergency/{em.pk}/status.json").content.decode()
     assert "mất kết nối" in raw and json.loads(raw)["total"] == 2
+
+
+VI_LETTERS = re.compile(r"[ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹđăâêôơưàáèéìíòóùúýãõĩũ]", re.I)
+ENGLISH_WORDS = re.compile(r"\b(scheduled|priority|normal|approved|done|offline since|last seen|Revoke|Field app|"
+                           r"amplifier_overheat|audio_missing|skipped|interrupted)\b")
+
+
+def _radio_urls(radio, area, users, em):  # noqa: F811
+    b = radio.bulletin(title="Tin sáng", priority="priority")
+    services.create_programme(place=area.a, title="Sáng", times=["06:00"], targets=[area.va1], bulletin=b,
+                              start_date=timezone.localdate(), weekdays=[5], user=users.radio)
+    return ["/radio/", "/radio/clusters/", "/radio/clusters/A1/", "/radio/clusters/new/", "/radio/bulletins/",
+            f"/radio/bulletins/{b.pk}/", "/radio/programmes/", "/radio/programmes/new/", "/radio/emergency/",
+            f"/radio/emergency/{em.pk}/", "/radio/reports/"]
+
+
+def _data_strings():
+    from ngoso.accounts.models import User
+    from ngoso.places.models import Place
+    from ngoso.radio.models import Bulletin, Programme
+
+    out = set(Programme.objects.values_list("title", flat=True)) | set(Place.objects.values_list("name", flat=True)) | set(Place.objects.values_list("short_name", flat=True))
+    out |= set(SpeakerCluster.objects.values_list("name", flat=True)) | set(Bulletin.objects.values_list("title", flat=True))
+    out |= {u.get_full_name() for u in User.objects.all()} | {"Ngõ Số", "Tiếng Việt"}
+    return sorted((s for s in out if s), key=len, reverse=True)
+
+
+def test_every_radio_page_in_one_language(login, client, radio, area, users, quick_speech):  # noqa: F811
+    _post(client, "/radio/device/v1/heartbeat", radio.tokens["A1"], {"volume": 60, "faults": ["amplifier_overheat"]})
+    SpeakerCluster.objects.filter(code="A2").update(last_seen_at=timezone.now() - dt.timedelta(hours=1))
+    services.check()
+    em = services.send_emergency(title="Bão", text="Bão vào.", targets=[area.a], user=users.radio)
+    urls = _radio_urls(radio, area, users, em)
+    data = _data_strings()
+    vi = login(users.radio)
+    for url in urls:
+        r = vi.get(url)
+        assert r.status_code == 200, url
+        page = text(r)
+        assert not ENGLISH_WORDS.search(page), (url, ENGLISH_WORDS.search(page))
+    en = english(login(users.radio))
+    for url in urls:
+        page = text(en.get(url))
+        for s in data:
+            page = page.replace(s, " ")
+        left = [w for w in page.split() if VI_LETTERS.search(w)]
+        assert left == [], (url, left[:10])

@@ -27,6 +27,7 @@ from django.utils.translation import pgettext_lazy
 
 from ngoso.accounts import permissions
 from ngoso.core import jobs
+from ngoso.core.text import vi_sorted
 from ngoso.places.models import Level, Place
 
 from . import schedule
@@ -1019,9 +1020,10 @@ def report(place: Place, year: int, month: int | None = None, now=None) -> dict:
                      "uptime_pct": round(min(100.0, 100 * uptime_sum[c.pk] / span), 1) if span > 1 else None})
     cats = [c.value for c in Category] + ["relay"]
     hour_rows = [{"commune": k, **{cat: round(v.get(cat, 0.0), 2) for cat in cats},
-                  "total": round(sum(v.values()), 2)} for k, v in sorted(hours.items())]
+                  "total": round(sum(v.values()), 2)} for k, v in vi_sorted(hours.items(), key=lambda kv: kv[0])]
     return {"place": place, "year": year, "month": month, "start": start, "end": end, "categories": cats,
-            "category_labels": {**dict(Category.choices), "relay": "Tiếp sóng"}, "hours": hour_rows, "clusters": rows,
+            "category_labels": {**dict(Category.choices), "relay": pgettext_lazy("radio category", "Relay")},
+            "hours": hour_rows, "clusters": rows,
             "totals": {"hours": round(sum(r["total"] for r in hour_rows), 2),
                        "expected": sum(r["expected"] for r in rows), "played": sum(r["played"] for r in rows),
                        "missing": sum(r["missing"] for r in rows)}}
