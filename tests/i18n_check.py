@@ -11,7 +11,9 @@ import ast
 import re
 from pathlib import Path
 
-SAME = {"4G", "3G", "Wi-Fi", "OK", "Email", "Zalo", "QR", "%(n)s", "—"}
+SAME = {"4G", "3G", "Wi-Fi", "OK", "Email", "Zalo", "QR", "%(n)s", "—", "radio", "VietGAP",
+        # examples written in Vietnamese as msgids (English in locale/en)
+        "kg, chiếc, hộp, chục…", "lúa, vải thiều, lợn, gà…"}
 _CALL = re.compile(r"\b(n?p?gettext)\(\s*((?:u?'(?:[^'\\]|\\.)*'\s*,?\s*)+)")
 _STR = re.compile(r"u?'((?:[^'\\]|\\.)*)'")
 
