@@ -41,3 +41,23 @@ def test_admin_plurals_are_not_english_plurals_of_vietnamese(login, users):
     client.cookies["django_language"] = "en"
     page = client.get("/admin/").content.decode()
     assert "Households" in page
+
+
+@pytest.mark.django_db
+def test_catalogue_names_follow_the_language(login, people, users, area):
+    from django.utils import translation
+
+    from ngoso.people.models import Ethnicity
+    from ngoso.places.models import PlaceType
+    from ngoso.skills.models import Skill
+
+    tay, thon = Ethnicity.objects.get(code="02"), PlaceType.objects.get(code="thon")
+    skill = Skill.objects.filter(catalogue__is_current=True).first()
+    with translation.override("en"):
+        assert (str(tay), str(thon), skill.name) == ("Tay", thon.name_en, skill.name_en)
+    with translation.override("vi"):
+        assert (str(tay), str(thon), skill.name) == ("Tày", "Thôn", skill.name_vi)
+    client = login(users.commune_a)
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/places/{area.va1.code}/").content.decode()
+    assert f">{thon.name_en} ·" in page or f"{thon.name_en} · " in page

@@ -125,3 +125,10 @@ def vi_order(field: str, descending: bool = False):
 def street_order(prefix: str = "") -> tuple:
     """How households are listed on the ground: by alley, then house number (10, 11, 100, 103), then code."""
     return vi_order(f"{prefix}alley"), vi_order(f"{prefix}house_number"), f"{prefix}code"
+
+
+def in_language(vi: str, en: str) -> str:
+    """A catalogue's name in the reader's language: the English name when English is chosen and it has one."""
+    from django.utils.translation import get_language
+
+    return en if en and (get_language() or "vi").startswith("en") else vi
