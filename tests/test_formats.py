@@ -35,3 +35,19 @@ def test_dashboard_date_is_day_first_and_decimals_are_one_style(login, people, u
     c.cookies["django_language"] = "en"
     page = _text(c.get(f"/places/{area.a.code}/dashboard/"))
     assert not re.search(r"\b\d+,\d ?%", page)
+
+
+@pytest.mark.django_db
+def test_access_bottleneck_figures_use_the_languages_decimal_mark(area):
+    """Before: "28.6% hộ chưa có điện thoại thông minh" beside "4,4" on the same Vietnamese page."""
+    from ngoso.people.models import Household
+    from ngoso.poverty.services import coverage
+
+    for i in range(7):
+        Household.objects.create(code=f"S{i}", village=area.va1, has_smartphone=i < 5)  # 2 of 7 without: 28.57 %
+    with translation.override("vi"):
+        reasons = next(c.reasons for c in coverage(area.a) if c.village == area.va1)
+        assert "28,6% hộ chưa có điện thoại thông minh" in reasons and "không có wifi miễn phí" in reasons
+    with translation.override("en"):
+        reasons = next(c.reasons for c in coverage(area.a) if c.village == area.va1)
+        assert "28.6% of households without a smartphone" in reasons and "no free wifi" in reasons
