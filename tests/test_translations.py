@@ -61,3 +61,24 @@ def test_catalogue_names_follow_the_language(login, people, users, area):
     client.cookies["django_language"] = "en"
     page = client.get(f"/places/{area.va1.code}/").content.decode()
     assert f">{thon.name_en} ·" in page or f"{thon.name_en} · " in page
+
+
+VI_LETTERS = re.compile(r"[ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹđăâêôơưàáèéìíòóùúýãõĩũ]", re.I)
+
+
+@pytest.mark.django_db
+def test_access_and_poverty_pages_in_english_have_no_vietnamese_outside_names(login, people, users, area):
+    from ngoso.places.models import Place
+
+    names = sorted(set(Place.objects.values_list("name", flat=True)), key=len, reverse=True) + ["Ngõ Số"]
+    client = login(users.commune_a)
+    client.cookies["django_language"] = "en"
+    for url in (f"/places/{area.a.code}/access/", f"/places/{area.a.code}/poverty/"):
+        r = client.get(url)
+        assert r.status_code == 200
+        html = re.sub(r"<(style|script)\b.*?</\1>", " ", r.content.decode(), flags=re.S)
+        text = re.sub(r"<[^>]+>", " ", html)
+        for n in names:
+            text = text.replace(n, " ")
+        assert [w for w in text.split() if VI_LETTERS.search(w)] == [], url
+    assert client.get(f"/places/{area.a.code}/poverty.xlsx").status_code == 200  # group labels are text

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Q
 from django.utils.formats import number_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import can_see_place, scoped, within
@@ -324,8 +324,10 @@ def coverage_xlsx(rows: list[VillageCoverage]) -> bytes:
 
 # --- rates --------------------------------------------------------------------------------------------------
 
-GROUPS = {"elderly": "Hộ có người cao tuổi", "minority": "Hộ dân tộc thiểu số", "disability": "Hộ có người khuyết tật",
-          "female_head": "Hộ có chủ hộ là phụ nữ"}
+GROUPS = {"elderly": gettext_lazy("Households with an elderly person"),
+          "minority": gettext_lazy("Ethnic minority households"),
+          "disability": gettext_lazy("Households with a person with disability"),
+          "female_head": gettext_lazy("Households headed by a woman")}
 
 
 def _rate(n, d):
@@ -362,7 +364,7 @@ def rates(place: Place, year: int) -> dict:
         members = [h for h in ids if g in flags[h]]
         poor = sum(1 for h in members if status[h] == "poor")
         near = sum(1 for h in members if status[h] == "near_poor")
-        groups[g] = {"label": label, "households": len(members), "poor": poor, "near_poor": near,
+        groups[g] = {"label": str(label), "households": len(members), "poor": poor, "near_poor": near,
                      "poor_rate": _rate(poor, len(members)), "near_poor_rate": _rate(near, len(members))}
     # the information dimension on its own
     needy = [(h, set(lacking)) for h, s, lacking in rows if s in ("poor", "near_poor")]
