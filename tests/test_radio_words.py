@@ -234,3 +234,17 @@ def test_every_radio_page_in_one_language(login, client, radio, area, users, qui
             page = page.replace(s, " ")
         left = [w for w in page.split() if VI_LETTERS.search(w)]
         assert left == [], (url, left[:10])
+
+
+def test_action_messages_are_in_one_language(login, radio, area, users):  # noqa: F811
+    """Before: "Đã duyệt / approved", "Đã lên lịch «…» / scheduled", "Đã thu hồi mã truy cập / token revoked"."""
+    b = services.create_bulletin(title="Tin chiều", text="", category="policy", place=area.a, author=users.radio)
+    services.attach_upload(b, wav_bytes(1.0), "t.wav")
+    page = text(login(users.commune_a).post(f"/radio/bulletins/{b.pk}/", {"action": "approve"}, follow=True))
+    assert "Đã duyệt." in page and "approved" not in page
+    page = text(login(users.radio).post("/radio/programmes/new/", {
+        "bulletin": str(b.pk), "times": "06:00", "targets": [area.va1.code],
+        "start_date": timezone.localdate().isoformat()}, follow=True))
+    assert "Đã lên lịch «Tin chiều»." in page and "scheduled" not in page
+    page = text(english(login(users.radio)).post("/radio/clusters/A1/", {"action": "revoke"}, follow=True))
+    assert "Access token revoked." in page and "Đã thu hồi" not in page

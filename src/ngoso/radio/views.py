@@ -116,7 +116,7 @@ def cluster_new(request):
         except RadioError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Mã đăng ký (dùng một lần, 7 ngày) / registration code: {code}")
+            messages.success(request, _("Registration code (once, valid 7 days): %(code)s") % {"code": code})
             return redirect("radio_cluster", code=cluster.code)
     return render(request, "radio/cluster_new.html", {
         "places": _area_places(request.user, (Level.COMMUNE, Level.VILLAGE)), "connections": Connection.choices,
@@ -130,10 +130,10 @@ def cluster_detail(request, code):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "code":
-            messages.success(request, f"Mã đăng ký mới / new registration code: {cluster.issue_registration_code()}")
+            messages.success(request, _("New registration code: %(code)s") % {"code": cluster.issue_registration_code()})
         elif action == "revoke":
             services.revoke_cluster_token(cluster)
-            messages.success(request, "Đã thu hồi mã truy cập / token revoked")
+            messages.success(request, _("Access token revoked."))
         elif action in ("deactivate", "activate"):
             services.set_cluster_active(cluster, action == "activate")
         return redirect("radio_cluster", code=cluster.code)
@@ -182,10 +182,10 @@ def bulletin_edit(request, pk=None):
             upload = request.FILES.get("audio")
             if upload:
                 services.attach_upload(bulletin, upload.read(), upload.name)
-                messages.success(request, "Đã nhận tệp ghi âm / recording attached")
+                messages.success(request, _("Recording attached."))
             elif bulletin.text.strip() and bulletin.audio_status != Bulletin.Audio.READY:
                 job = services.request_render(bulletin, request.user)
-                messages.info(request, f"Đang đọc máy bản tin (việc số {job.pk}) / rendering speech in the background")
+                messages.info(request, _("The machine is reading the bulletin aloud (job %(n)d).") % {"n": job.pk})
         except RadioError as exc:
             messages.error(request, str(exc))
         else:
@@ -239,19 +239,19 @@ def bulletin_detail(request, pk):
         try:
             if action == "approve":
                 services.approve(b, request.user)
-                messages.success(request, "Đã duyệt / approved")
+                messages.success(request, _("Approved."))
             elif action == "reject":
                 services.reject(b, request.user)
-                messages.success(request, "Đã từ chối / rejected")
+                messages.success(request, _("Rejected."))
             elif action == "render":
                 services.request_render(b, request.user)
-                messages.info(request, "Đang đọc máy / rendering")
+                messages.info(request, _("The machine is reading it aloud."))
             elif action == "send_down":
                 copies = services.send_down(b, _places_from(request, "communes"), request.user)
-                messages.success(request, f"Đã gửi xuống {len(copies)} xã / sent to {len(copies)} communes")
+                messages.success(request, _("Sent down to %(n)d communes.") % {"n": len(copies)})
             elif action == "archive":
                 services.archive_bulletin(b, request.user)
-                messages.success(request, "Đã lưu trữ / archived")
+                messages.success(request, _("Archived."))
         except RadioError as exc:
             messages.error(request, str(exc))
         return redirect("radio_bulletin", pk=b.pk)
@@ -314,7 +314,7 @@ def programme_new(request):
         except RadioError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Đã lên lịch «{prog.title}» / scheduled")
+            messages.success(request, _("«%(title)s» is scheduled.") % {"title": prog.title})
             return redirect("radio_programmes")
     return render(request, "radio/programme_new.html", {
         "form": form, "bulletins": ready.order_by("-created_at")[:200], "places": _area_places(request.user),
@@ -328,7 +328,7 @@ def programme_new(request):
 def programme_stop(request, pk):
     _require(request.user)
     services.stop_programme(get_scoped_or_404(Programme.objects.all(), request.user, pk=pk))
-    messages.success(request, "Đã dừng lịch / programme stopped")
+    messages.success(request, _("Schedule stopped."))
     return redirect("radio_programmes")
 
 
