@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -81,6 +82,14 @@ def _letters(word: str) -> tuple[list, list]:
     return primary, tones
 
 
+@functools.lru_cache(maxsize=None)
+def _char(ch: str):
+    """One composed character's (primary, tone) keys, or None for a lone combining mark; a few hundred exist."""
+    p, t = _letters(ch)
+    return ((1, p[0][0], p[0][1], 0), t[0]) if p else None
+
+
+@functools.lru_cache(maxsize=65536)  # SQLite's collation compares pairs: each name is keyed once, not per pair
 def vi_key(text: str | None) -> tuple:
     """Sort key for Vietnamese text with natural numbers: ``sorted(names, key=vi_key)``.
 
@@ -96,9 +105,11 @@ def vi_key(text: str | None) -> tuple:
             primary.append((0, -1, int(part), len(part)))  # numbers before letters, as in a phone book
             secondary.append(0)
         else:
-            p, t = _letters(part)
-            primary.extend((1, a, b, 0) for a, b in p)
-            secondary.extend(t)
+            for ch in part.lower():
+                key = _char(ch)
+                if key is not None:
+                    primary.append(key[0])
+                    secondary.append(key[1])
     return tuple(primary), tuple(secondary), text.lower() != text, text
 
 
