@@ -53,6 +53,7 @@ urlpatterns = [
     path("lessons/<slug:skill>/edit/", lessons.edit, name="lesson_edit"),
     path("lessons/<slug:skill>/history/", lessons.history, name="lesson_history"),
     path("lessons/<slug:skill>/restore/<int:pk>/", lessons.restore, name="lesson_restore"),
+    path("schedule/", views.schedule_page, name="schedule"),
     path("jobs/<str:token>/", views.job_detail, name="job"),
     path("jobs/<str:token>/status.json", views.job_status, name="job_status"),
     path("jobs/<str:token>/download/", views.job_download, name="job_download"),

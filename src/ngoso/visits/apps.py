@@ -19,3 +19,5 @@ class VisitsConfig(AppConfig):
 
         people_services.PEOPLE_CHANGED_HOOKS.append(hooks.people_changed)
         people_services.SUBJECT_DATA_EXTENSIONS.append(hooks.subject_data)
+
+        from . import tasks  # noqa: F401 - the counters' new-year run on the schedule (core.jobs)
