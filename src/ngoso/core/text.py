@@ -45,7 +45,7 @@ def nfc(text: str | None) -> str:
 # tones break ties only (ngang, huyền, hỏi, ngã, sắc, nặng), as dictionaries and the civil registry order;
 # runs of digits compare as numbers ("Số 2" < "Số 10"; house numbers 10, 11, 100, 103). SQL orders the same way
 # through the collation ``vi_natural`` (SQLite: ``vi_compare`` registered on every connection by
-# ``core/sqlite``; PostgreSQL: the ICU collation made by core migration 0003), used through ``vi_order``.
+# ``core/sqlite``; PostgreSQL: the ICU collation made by core migration 0004), used through ``vi_order``.
 
 _ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
 _RANK = {ch: i for i, ch in enumerate(_ALPHABET)}

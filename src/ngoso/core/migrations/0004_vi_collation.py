@@ -32,7 +32,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("core", "0002_job_token_expiry_error_detail"),
+        ("core", "0003_job_queue_lease_taskrun"),
     ]
 
     operations = [migrations.RunPython(create, drop)]

@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('radio', '0002_local_abbreviation'),
+        ('radio', '0003_command_withdraw'),
     ]
 
     operations = [
