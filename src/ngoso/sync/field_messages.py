@@ -44,6 +44,11 @@ MESSAGES = {
     "done": _("Done →"),
     "next_step": _("Next step →"),
     "error": _("Error: {message}"),
+    "other_pending": _("{n} registrations not sent"),
+    "add_household": _("+ New household"),
+    "new_household_refused": _("New household {code} refused: {error}"),
+    "new_resident_refused": _("New person {name} refused: {error}"),
+    "record_refused": _("Record refused: {error}"),
 }
 
 
