@@ -49,6 +49,14 @@ MESSAGES = {
     "new_household_refused": _("New household {code} refused: {error}"),
     "new_resident_refused": _("New person {name} refused: {error}"),
     "record_refused": _("Record refused: {error}"),
+    "add_resident": _("+ Add a person to the household"),
+    "change_of": _("Change for {name}"),
+    "no_change": _("{name}: no change"),
+    "moved_away": _("moved away"),
+    "died": _("died"),
+    "move_household": _("moves to another household (split/join)"),
+    "moved_where": _("Moved to where (if known)?"),
+    "recorded": _("Recorded: {name} {event}"),
 }
 
 

@@ -215,22 +215,22 @@
       }
       people.append(fs);
     });
-    const addP = el("button", {type: "button", class: "button", id: "app-new-resident", text: "+ Thêm người vào hộ"});
+    const addP = el("button", {type: "button", class: "button", id: "app-new-resident", text: t("add_resident")});
     addP.addEventListener("click", () => residentForm(h));
     people.append(addP);
     h.residents.forEach((r, i) => {
-      const sel = el("select", {"aria-label": "Thay đổi của " + r.full_name, class: "event"},
-        el("option", {value: "", text: `${r.full_name}: không thay đổi`}), el("option", {value: "moved_away", text: "đã chuyển đi"}),
-        el("option", {value: "died", text: "đã mất"}), el("option", {value: "move", text: "chuyển sang hộ khác (tách/nhập hộ)"}));
+      const sel = el("select", {"aria-label": t("change_of", {name: r.full_name}), class: "event"},
+        el("option", {value: "", text: t("no_change", {name: r.full_name})}), el("option", {value: "moved_away", text: t("moved_away")}),
+        el("option", {value: "died", text: t("died")}), el("option", {value: "move", text: t("move_household")}));
       sel.addEventListener("change", async () => {
         if (!sel.value) return;
         if (sel.value === "move") { moveForm(h, r); return; }
         const rec = {type: "life_event", uuid: uuid4(), resident: r.uuid, event: sel.value, on: today(), _order: Date.now()};
-        if (sel.value === "moved_away") rec.moved_to = (window.prompt("Chuyển đến đâu (nếu biết)?") || "").slice(0, 200);
+        if (sel.value === "moved_away") rec.moved_to = (window.prompt(t("moved_where")) || "").slice(0, 200);
         await tx("queue", "readwrite", (s) => s.put(rec));
         h.residents = h.residents.filter((y) => y.uuid !== r.uuid);
         await tx("households", "readwrite", (s) => s.put(h));
-        flash(`Đã ghi: ${r.full_name} ${sel.value === "died" ? "đã mất" : "đã chuyển đi"}`);
+        flash(t("recorded", {name: r.full_name, event: sel.value === "died" ? t("died") : t("moved_away")}));
         sync(); visitForm(h);
       });
       people.append(sel);
