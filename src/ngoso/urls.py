@@ -13,3 +13,7 @@ urlpatterns = [
     path("duplicates/", include("ngoso.people.review_urls")),
     path("", include("ngoso.core.urls")),
 ]
+
+handler403 = "ngoso.core.errors.permission_denied"
+handler404 = "ngoso.core.errors.page_not_found"
+handler500 = "ngoso.core.errors.server_error"

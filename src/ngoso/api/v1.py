@@ -15,6 +15,7 @@ from ngoso.accounts.scope import can_see_place, scoped
 from ngoso.core import clean
 from ngoso.core.counts import counts_under
 from ngoso.core.stats import stats
+from ngoso.core.text import vi_order
 from ngoso.people import privacy
 from ngoso.people.models import Resident
 from ngoso.people.search import LIMIT, SearchError, find_residents, restrict
@@ -72,7 +73,7 @@ def place_children(request, code: str):
     place = _visible_place(request, code)
     counts = counts_under(place)
     out = []
-    for child in Place.objects.filter(parent=place).select_related("type", "parent").order_by("name"):
+    for child in Place.objects.filter(parent=place).select_related("type", "parent").order_by(vi_order("name"), "code"):
         c = counts.get(child.code, {})
         out.append(_place(child, {"households": c.get("households", 0), "residents": c.get("residents", 0)}))
     return out

@@ -23,4 +23,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Ngõ Số"
 
     def ready(self):
+        from ngoso.core import plurals
+
+        plurals.apply()
         post_migrate.connect(load_reference_data, sender=self, dispatch_uid="ngoso-reference-data")

@@ -21,6 +21,7 @@ from ngoso.people.models import Household, Resident
 from ngoso.places.models import Place
 from ngoso.skills.models import Level, Skill
 from ngoso.teams.models import Membership, Team
+from ngoso.core.text import street_order, vi_key
 
 from . import dashboard as dash
 from . import services
@@ -175,7 +176,7 @@ def assign_page(request, pk):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "split":
-            todo = list(services.unassigned(households).order_by("alley", "house_number", "code"))
+            todo = list(services.unassigned(households).order_by(*street_order()))
             plan = services.suggest_split(todo, members, services.member_loads(members))
             n = services.apply_split(request.user, plan)
             messages.success(request, _("%(n)d households shared among %(m)d members.") % {"n": n, "m": len(members)})
@@ -196,11 +197,11 @@ def assign_page(request, pk):
             messages.success(request, _("%(name)s has left the team; %(n)d households were shared among the others.")
                              % {"name": ms.member.full_name, "n": n})
         return redirect("assign", pk=team.pk)
-    todo = list(services.unassigned(households).select_related("village").order_by("alley", "house_number", "code")[:500])
+    todo = list(services.unassigned(households).select_related("village").order_by(*street_order())[:500])
     plan = services.suggest_split(todo, members, services.member_loads(members))
     by_id = {m.pk: m for m in members}
     loads = services.member_loads(members)
-    alleys = sorted(set(households.exclude(alley="").values_list("alley", flat=True)), key=lambda a: (len(a), a))
+    alleys = sorted(set(households.exclude(alley="").values_list("alley", flat=True)), key=vi_key)
     return render(request, "visits/assign.html", {
         "team": team, "members": [(m, loads.get(m.pk, 0)) for m in members], "unassigned": todo,
         "unassigned_total": services.unassigned(households).count(),
