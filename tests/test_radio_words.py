@@ -166,10 +166,11 @@ def test_emergency_pages_in_english(login, client, radio, area, users, quick_spe
     assert "0 of 2 clusters online" in page and "Delivery" in page and "Tình trạng" not in page
 
 
-@pytest.mark.xfail(strict=True, reason="ngoso.vntext reads the weekday abbreviation T7 as 'tê bảy' (owner: vntext)")
 def test_the_preview_reads_weekday_abbreviations_as_days():
     assert "thứ bảy" in services.preview("Họp dân lúc 8 giờ T7 tuần này.")
     assert "chủ nhật" in services.preview("Phát lại vào CN.").lower()
+    assert "thứ hai, thứ tư, thứ sáu" in services.preview("Phát T2, T4, T6 lúc 6h30.")
+    assert "tê bảy" in services.preview("Xe T7 của đội đã sửa xong.")  # not a day: stays a code
 
 
 def test_radio_pages_have_no_untranslated_msgid():
