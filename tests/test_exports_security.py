@@ -237,7 +237,7 @@ def test_every_xlsx_writer_writes_no_formula(people, users, area):
     """Village names and other texts reach the template, the dashboard, the poverty and radio reports."""
     from ngoso.people.io import template_workbook
     from ngoso.poverty import services as poverty
-    from ngoso.visits import dashboard
+    from ngoso.insights import dashboard
 
     area.va1.name = FORMULA
     area.va1.save()

@@ -137,7 +137,7 @@ def test_a_clock_days_off_is_corrected_and_reported(people, device):
 
 
 def test_server_killed_mid_batch_loses_nothing_and_counts_nothing_twice(people, device, monkeypatch):
-    from ngoso.visits import indicators
+    from ngoso.insights import counters as indicators
 
     batch = [visit(people) for _ in range(5)]
     real = indicators.add_household_delta

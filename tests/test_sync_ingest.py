@@ -12,8 +12,11 @@ import uuid
 import pytest
 
 from ngoso.people.models import Ethnicity, Household, Resident
-from ngoso.visits import indicators, services
-from ngoso.visits.models import HouseholdStatus, PlaceCounter, ResidentSkill, SkillRecord, Visit
+from ngoso.insights import counters as indicators
+from ngoso.insights.models import PlaceCounter
+from ngoso.visits import services
+from ngoso.visits.models import HouseholdStatus, ResidentSkill, SkillRecord, Visit
+from ngoso.visits.status import household_status_refresh
 from ngoso.visits.services import SkillResult, VisitIn
 
 TODAY = datetime.date.today()
@@ -31,7 +34,7 @@ def assert_derived_data_equals_a_full_recompute():
     """Counters, household status and current levels kept incrementally = recomputed from the records."""
     kept_counters, kept_status = counters(), statuses()
     kept_levels = set(ResidentSkill.objects.values_list("resident_id", "skill_id", "level", "observed_on"))
-    indicators.household_status_refresh(list(Household.objects.values_list("id", flat=True)))
+    household_status_refresh(list(Household.objects.values_list("id", flat=True)))
     kept_ids = {row[0] for row in kept_status}
     assert {row for row in statuses() if row[0] in kept_ids} == kept_status
     assert all(row[3] == 0 for row in statuses() if row[0] not in kept_ids)  # only never-visited ones lacked a row

@@ -81,7 +81,8 @@ def build_activity(seed: int, until: datetime.date, progress=lambda m: None) -> 
     from ngoso.people.models import Household, Resident
     from ngoso.teams.models import Membership
     from ngoso.skills.rules import basic5_skill_ids, has_basic_five
-    from ngoso.visits import indicators, rules
+    from ngoso.insights import counters
+    from ngoso.visits import rules
     from ngoso.visits.models import Assignment, HouseholdStatus, ResidentSkill, SkillRecord, Visit
 
     rng = random.Random(f"activity-{seed}")
@@ -181,7 +182,7 @@ def build_activity(seed: int, until: datetime.date, progress=lambda m: None) -> 
                  f"{totals['skill_records']:,} ({min(i + VILLAGE_CHUNK, len(villages))}/{len(villages)} thôn)")
     reset_sequences(Assignment, Visit, SkillRecord, ResidentSkill)
     with transaction.atomic():
-        rows = indicators.rebuild(progress)
+        rows = counters.rebuild(progress)
     progress(f"Chỉ số / indicators: {rows:,} dòng / rows")
     return totals
 

@@ -199,7 +199,7 @@ def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None
         summary.activity = build_activity(seed, until or timezone.localdate(), progress)
     _analyze()
     summary.seconds = time.perf_counter() - t0
-    from ngoso.core.stats import stats
+    from ngoso.insights.stats import stats
 
     summary.counts = stats()
     summary.communes = len(places.communes)
@@ -465,8 +465,8 @@ def reset_database() -> None:
     from ngoso.teams.models import Member, Membership, Team
 
     with transaction.atomic():
-        from ngoso.visits.models import (Assignment, CounterState, HouseholdStatus, PlaceCounter, ResidentSkill,
-                                         SkillRecord, Visit)
+        from ngoso.insights.models import CounterState, PlaceCounter
+        from ngoso.visits.models import Assignment, HouseholdStatus, ResidentSkill, SkillRecord, Visit
 
         from ngoso.poverty.models import AccessSite, PovertyReview, VillageSurvey
         from ngoso.sync.models import AppliedEdit, DeviceToken, SyncConflict

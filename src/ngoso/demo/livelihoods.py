@@ -107,7 +107,7 @@ def build_livelihoods(seed: int, today: datetime.date, demo_commune_code: str, p
                      .values_list("id", flat=True)[:12]]
             ArticleSend.objects.bulk_create(sends)
         story = _banh_nhom(rng, today, demo_commune_code, member, staff, skills)
-        from ngoso.livelihoods.indicators import touch
+        from ngoso.insights.providers import touch
 
         touch()  # the bulk inserts above sent no signals
     summary = {"producers": len(producers) + 1, "products": len(rows) + 1,
@@ -196,6 +196,6 @@ def reset_livelihoods() -> None:
     for model in (StoryPhoto, ProductPhoto, PublicConsent, ArticleSend, SuccessStory, OnlineChannel.skills.through,
                   OnlineChannel, Product, Producer):
         model.objects.all()._raw_delete(model.objects.db)
-    from ngoso.livelihoods.indicators import touch
+    from ngoso.insights.providers import touch
 
     touch()

@@ -13,9 +13,9 @@ class VisitsConfig(AppConfig):
 
         audit.register(Assignment, lambda a: a.household.village.path)
 
-        from ngoso.people import services as people_services
+        from ngoso.core import changes
 
         from . import hooks
 
-        people_services.PEOPLE_CHANGED_HOOKS.append(hooks.people_changed)
-        people_services.SUBJECT_DATA_EXTENSIONS.append(hooks.subject_data)
+        changes.connect(changes.PEOPLE, hooks.people_changed)
+        changes.connect(changes.SUBJECT_DATA, hooks.subject_data)

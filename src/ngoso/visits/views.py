@@ -1,4 +1,4 @@
-"""Door-to-door pages: the member's day, the visit form, the team, assignments and dashboards."""
+"""Door-to-door pages: the member's day, the visit form, the team and assignments."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from ngoso.places.models import Place
 from ngoso.skills.models import Level, Skill
 from ngoso.teams.models import Membership, Team
 
-from . import dashboard as dash
 from . import services
 from .models import SkillRecord, Visit
 
@@ -207,33 +206,6 @@ def assign_page(request, pk):
         "plan": [(by_id[mid], hs) for mid, hs in plan.items() if hs], "alleys": alleys,
         "memberships": team.current_memberships(),
     })
-
-
-@login_required
-def place_dashboard(request, code):
-    place = get_object_or_404(Place, code=code)
-    if not can_see_place(request.user, place):
-        raise PermissionDenied
-    data = dash.dashboard(place)
-    weeks = data["visits"]["weeks"]
-    peak = max([w["visits"] for w in weeks] + [1])
-    bars = [{"week": w["week"], "visits": w["visits"], "x": i * 10, "h": round(68 * w["visits"] / peak, 1),
-             "y": round(70 - 68 * w["visits"] / peak, 1)} for i, w in enumerate(weeks)]
-    return render(request, "visits/dashboard.html", {
-        "place": place, "d": data, "bars": bars, "en": get_language() == "en",
-        "group_labels": dash.GROUP_LABELS,
-    })
-
-
-@login_required
-def place_dashboard_xlsx(request, code):
-    place = get_object_or_404(Place, code=code)
-    if not can_see_place(request.user, place):
-        raise PermissionDenied
-    body = dash.to_xlsx(dash.dashboard(place))
-    resp = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    resp["Content-Disposition"] = f'attachment; filename="chi-so-{place.code}.xlsx"'
-    return resp
 
 
 def household_context(user, hh: Household) -> dict:
