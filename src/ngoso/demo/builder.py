@@ -29,6 +29,7 @@ from importlib import resources
 from django.db import connection, transaction
 from django.db.models import Max
 
+from ngoso.accounts.validators import DEMO_PASSWORD
 from ngoso.core.db import insert_rows, reset_sequences
 from ngoso.core.text import fold
 
@@ -36,7 +37,6 @@ SCALES = ("village", "commune", "province")
 DEMO_COMMUNE = "07351"       # Xã Ngọc Thiện (Tân Yên), home of the bánh nhôm success story
 DEMO_FORMER_COMMUNE = "07360"  # the former Xã Ngọc Thiện
 PROVINCE_CODE = "24"         # Bắc Ninh today (code 24, as Bắc Giang had)
-DEMO_PASSWORD = "ngoso-demo-2026"
 EPOCH = datetime.datetime(2025, 9, 1, 8, 0, tzinfo=datetime.UTC)
 REFERENCE_YEAR = 2026
 

@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _load_reference_data(**kwargs):
+    """The priority factors are data: (re)loaded after every migrate, idempotently, with the models as they are now."""
+    from .services import load_priority_factors  # models are not loaded when apps.py is imported
+
+    load_priority_factors()
 
 
 class VisitsConfig(AppConfig):
@@ -7,6 +15,7 @@ class VisitsConfig(AppConfig):
     verbose_name = "Thăm hộ và kỹ năng / Visits and skills"
 
     def ready(self):
+        post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="ngoso-visits-reference-data")
         from ngoso.accounts import audit
 
         from .models import Assignment
