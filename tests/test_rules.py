@@ -237,7 +237,7 @@ def test_search_page_and_api_find_the_same_residents(q, people, users, login):
         expected = [str(r.uuid) for r in search.find_residents(Resident.objects.filter(
             household__village__path__startswith=users.commune_a.place.path), q)]
     except search.SearchError:
-        assert api.status_code == 400 and "2" in api.json()["detail"]
+        assert api.status_code == 400 and "2" in api.json()["message"]
         return
     assert [h["uuid"] for h in api.json()] == expected
     shown = page.context["results"]["residents"]

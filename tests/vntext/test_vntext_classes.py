@@ -111,7 +111,25 @@ CURRENCIES = [
     ("300฿", "ba trăm bạt"),
 ]
 
-ALL = [("range", c) for c in RANGES] + [("time", c) for c in TIMES] + [("number", c) for c in NUMBERS] + \
+MISC = [
+    ("Nhiệt độ 36,5 độ C", "Nhiệt độ ba mươi sáu phẩy năm độ xê"),
+    ("cúm A/H5N1", "cúm a hát năm nờ một"),
+    ("bụi PM2.5", "bụi pê mờ hai phẩy năm"),
+    ("SVĐ Mỹ Đình", "sân vận động Mỹ Đình"),
+    ("đạt 10/10 điểm", "đạt mười trên mười điểm"),
+    ("Xe 29A-123.45", "Xe hai mươi chín a, một hai ba, bốn năm"),
+    ("mã bưu chính 11300", "mã bưu chính một một ba không không"),
+    ("Việt Nam 2-0 Indonesia", "Việt Nam hai không Indonesia"),
+    ("thắng 6-4, 7-5", "thắng sáu bốn, bảy năm"),
+    ("thắng lợi sau 2-3 ngày", "thắng lợi sau hai đến ba ngày"),
+    ("GMT+7", "giê mờ tê cộng bảy"),
+    ("Km 15+200", "ki lô mét mười lăm cộng hai trăm"),
+    ("12² = 144", "mười hai mũ hai bằng một trăm bốn mươi tư"),
+    ("2/7 + 3/7", "hai phần bảy cộng ba phần bảy"),
+    ("về đích sau 1g12p30s", "về đích sau một giờ mười hai phút ba mươi giây"),
+]
+
+ALL = [("misc", c) for c in MISC] + [("range", c) for c in RANGES] + [("time", c) for c in TIMES] + [("number", c) for c in NUMBERS] + \
     [("code", c) for c in CODES] + [("date", c) for c in DATES] + [("url", c) for c in URLS] + \
     [("currency", c) for c in CURRENCIES]
 

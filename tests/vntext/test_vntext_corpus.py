@@ -30,46 +30,47 @@ from ngoso.vntext import normalize
 DATA_DIR = Path(__file__).parent / "data"
 HEADER = ["input", "expected", "category", "style"]
 
-# Minimum fraction of cases per category that must read as expected.  Measured on this branch
-# with today's normaliser and rounded down; raise them as the normaliser improves, never lower
-# them without a written reason.
+# Minimum fraction of cases per category that must read as expected.  Measured on branch
+# vntext-cases (2026-12-04) with the normaliser of that day, rounded down to a whole percent (the
+# comment is passed/cases then); raise them as the normaliser improves, never lower them without
+# a written reason.
 FLOORS: dict[str, float] = {
-    "abbreviation": 0.0,
-    "abbreviation_context": 0.0,
-    "cardinal": 0.0,
-    "currency": 0.0,
-    "date": 0.0,
-    "date_range": 0.0,
-    "decimal": 0.0,
-    "document_number": 0.0,
-    "duration": 0.0,
-    "email": 0.0,
-    "fraction": 0.0,
-    "house_number": 0.0,
-    "invalid_date": 0.0,
-    "invalid_time": 0.0,
-    "leading_zero": 0.0,
-    "licence_plate": 0.0,
-    "measure": 0.0,
-    "money": 0.0,
-    "month_year": 0.0,
-    "number_mixed": 0.0,
-    "number_spaces": 0.0,
-    "ordinal": 0.0,
-    "percent_range": 0.0,
-    "permille": 0.0,
-    "phone": 0.0,
-    "postcode": 0.0,
-    "roman": 0.0,
-    "scientific": 0.0,
-    "score": 0.0,
-    "sign": 0.0,
-    "time": 0.0,
-    "time_colloquial": 0.0,
-    "unit_after_multiplier": 0.0,
-    "unit_power": 0.0,
-    "url_known": 0.0,
-    "url_other": 0.0,
+    "abbreviation": 0.05,  # 4/79
+    "abbreviation_context": 0.33,  # 14/42
+    "cardinal": 0.97,  # 41/42
+    "currency": 0.76,  # 32/42
+    "date": 0.97,  # 41/42
+    "date_range": 0.42,  # 22/52
+    "decimal": 0.95,  # 40/42
+    "document_number": 0.66,  # 33/50
+    "duration": 0.92,  # 39/42
+    "email": 0.54,  # 23/42
+    "fraction": 0.83,  # 35/42
+    "house_number": 0.97,  # 41/42
+    "invalid_date": 0.21,  # 9/42
+    "invalid_time": 1.00,  # 42/42
+    "leading_zero": 0.04,  # 2/43
+    "licence_plate": 0.00,  # 0/42
+    "measure": 0.92,  # 39/42
+    "money": 0.92,  # 39/42
+    "month_year": 0.97,  # 41/42
+    "number_mixed": 0.64,  # 27/42
+    "number_spaces": 0.00,  # 0/42
+    "ordinal": 0.97,  # 41/42
+    "percent_range": 0.97,  # 41/42
+    "permille": 1.00,  # 42/42
+    "phone": 0.92,  # 39/42
+    "postcode": 0.07,  # 3/42
+    "roman": 0.97,  # 41/42
+    "scientific": 0.00,  # 0/42
+    "score": 0.35,  # 15/42
+    "sign": 0.58,  # 25/43
+    "time": 1.00,  # 42/42
+    "time_colloquial": 0.81,  # 35/43
+    "unit_after_multiplier": 0.19,  # 8/42
+    "unit_power": 0.88,  # 38/43
+    "url_known": 0.07,  # 3/42
+    "url_other": 0.88,  # 37/42
 }
 CATEGORIES = frozenset(FLOORS)
 MIN_CASES = 1500
@@ -194,15 +195,13 @@ def table(results: dict[str, tuple[int, int]]) -> str:
     return "\n".join(lines)
 
 
-class CorpusScore(UserWarning):
-    """Carries the score table into pytest's warnings summary."""
-
-
 def test_scores_do_not_fall_below_the_floors():
     results, failures = score()
     report = table(results)
     print("\nngoso.vntext.normalize on tests/vntext/data (hand-written cases)\n" + report)
-    warnings.warn(CorpusScore("\n" + report))
+    # A built-in category on purpose: pytest-xdist must be able to rebuild the warning in the
+    # controller process, which cannot import a class defined in this test module.
+    warnings.warn(UserWarning("vntext corpus scores\n" + report))
 
     wanted = os.environ.get("VNTEXT_CORPUS_FAILURES", "")
     if wanted:

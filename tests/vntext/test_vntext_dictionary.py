@@ -80,6 +80,18 @@ def test_every_word_entry_is_read(row):
         ("TU chỉ đạo", "tỉnh ủy chỉ đạo"),
         ("TU BỔ ĐÊ ĐIỀU", "TU BỔ ĐÊ ĐIỀU"),
         ("Công văn số 12/UBND-VP", "Công văn số mười hai ủy ban nhân dân văn phòng"),
+        ("TL. CHỦ TỊCH", "thừa lệnh CHỦ TỊCH"),
+        ("KT. CHỦ TỊCH", "ký thay CHỦ TỊCH"),
+        ("Q. CHỦ TỊCH", "quyền CHỦ TỊCH"),
+        ("TL.15", "tỉnh lộ mười lăm"),
+        ("Q. Hoàn Kiếm", "quận Hoàn Kiếm"),
+        ("ĐT Việt Nam thắng 2-1", "đội tuyển Việt Nam thắng hai một"),
+        ("ĐT: 0912 345 678", "điện thoại: không chín một hai, ba bốn năm, sáu bảy tám"),
+        ("Đại hội ĐH Đảng bộ", "Đại hội đại hội Đảng bộ"),
+        ("ĐH Quốc gia", "đại học Quốc gia"),
+        ("giành 2 HCV, 3 HCB", "giành hai huy chương vàng, ba huy chương bạc"),
+        ("HCB xã họp", "hội cựu chiến binh xã họp"),
+        ("ngộ độc do TP bẩn", "ngộ độc do thực phẩm bẩn"),
     ],
 )
 def test_context_rules(written, spoken):

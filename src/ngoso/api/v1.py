@@ -96,7 +96,7 @@ def search_residents(request, q: str):
     try:
         qs = find_residents(residents, q)
     except SearchError as exc:
-        raise HttpError(400, str(exc)) from exc
+        raise HttpError(400, str(exc)) from None  # a cause would read as a JSON body error (api.errors)
     return [{"uuid": str(r.uuid), "full_name": r.full_name, "birth_year": r.birth_year,
              "household": r.household.code, "village": r.household.village.code} for r in qs[:LIMIT]]
 

@@ -366,7 +366,8 @@ class CleanInputMiddleware:
               "lại (dữ liệu chưa được ghi)")
         en = (f"The field '{name[:60]}' holds the control character {char_name(ch)} at position {pos + 1}; remove "
               "it and send again (nothing was saved)")
-        if request.path.startswith("/api/"):
+        if (request.path.startswith("/api/") or request.path.endswith(".json")
+                or "application/json" in request.headers.get("Accept", "")):  # a JSON endpoint answers JSON
             from ngoso.api.errors import response
 
             return response(400, vi, en, {"field": name[:60], "in": where}, code="control_character")

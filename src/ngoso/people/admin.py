@@ -1,14 +1,14 @@
 from django import forms
 from django.contrib import admin
 
-from ngoso.accounts.admin_scope import ScopedAdmin
+from ngoso.accounts.admin_scope import CleanModelForm, ScopedAdmin
 
 from .models import Consent, Ethnicity, Household, Resident
 from .phones import PhoneError, normalize_phone
 
 
-class PhoneForm(forms.ModelForm):
-    """The admin takes a phone number only as every other path does (``people.phones``)."""
+class PhoneForm(CleanModelForm):
+    """The admin cleans its input and takes a phone number only as every other path does (``people.phones``)."""
 
     def clean_phone(self):
         try:

@@ -9,7 +9,13 @@ Pure Python, standard library only, no Django.  Main entry points::
     'một trăm linh năm'
 
 ``normalize`` keeps ordinary words and the punctuation that makes speech pause (. , ; : ? ! and
-line/paragraph breaks), never raises on any string, and never leaves an ASCII digit in its output.
+line/paragraph breaks), never raises on any string, never leaves an ASCII digit, a control
+character or a lone surrogate in its output (``clean`` is applied first), and accepts local
+abbreviations (``normalize(text, abbreviations={"HTXNN": "hợp tác xã nông nghiệp"})``, which win
+over the dictionary).  ``explain(text)`` lists every changed span with its offsets in the
+original text, its reading and a stable rule id (see :mod:`ngoso.vntext.explain` and
+docs/vntext.md, which also has the issue-16 conventions: ranges of dates, scores, colloquial
+times, codes, plates, postcodes, web addresses with listed domains, invalid dates).
 
 Conventions (standard Northern broadcast usage, VTV/VOV style; ``region="south"`` differences
 in brackets)
@@ -90,9 +96,11 @@ Addresses
     xẹt b"] ("ngõ 34/5" "ngõ ba mươi tư trên năm"), as is any "a/b/c" without a year; "12A" "mười
     hai a"; "Q.1" "quận một", "P.12" "phường mười hai", "QL.5" "quốc lộ năm".
 Abbreviations
-    ``data.ABBREVIATIONS`` (UBND, HĐND, MTTQ, TP., TX., TT., KH&CN, CNTT, BHYT, BHXH, THPT, THCS,
-    VNeID, CCCD, CMND, HTX, NĐ-CP, QĐ, TTg, TT&TT, CNSCĐ, OCOP, VietGAP, v.v., …), extended by
-    editing the table.  Document numbers "13/2023/NĐ-CP" read "mười ba năm hai nghìn không trăm hai
+    ``data/abbreviations.tsv`` (about 790 rows: abbreviation, reading, category, source kind,
+    scope), loaded into ``data.ABBREVIATIONS`` (UBND, HĐND, MTTQ, TP., tp., q., TDP, V/v, KH&CN,
+    CNTT, BHYT, BHXH, THPT, VNeID, CCCD, HTX, NĐ-CP, PCCC, CSGT, …), with context rules where an
+    abbreviation has two readings (đ/c đồng chí / địa chỉ, TP thành phố / thực phẩm, CT, HS, ĐH,
+    ĐT, HCB).  Document numbers "13/2023/NĐ-CP" read "mười ba năm hai nghìn không trăm hai
     mươi ba nghị định chính phủ"; code parts that are ambiguous alone (CP, KH, CT…) are only
     expanded inside such codes (``data.DOC_CODE_PARTS``).
 Acronyms
@@ -104,6 +112,12 @@ URLs and e-mail
     "http(s)://" is dropped; "." "chấm", "/" "gạch chéo", "-" "gạch ngang", "_" "gạch dưới",
     "@" "a còng"; www "vê kép vê kép vê kép", vn "vê en", gov "gốp"; short unknown labels are
     spelled, longer ones kept; digits one by one.
+
+Ranges, scores, codes (issue 16)
+    "từ 30/12-2/1/2027" "từ ngày ba mươi tháng mười hai đến ngày hai tháng một năm …"; "tháng
+    11-12/2026"; "thắng 3-0" "thắng ba không"; "4-4-2" "bốn bốn hai"; "7g" "bảy giờ" where a
+    time is expected; "1 500 000"; "1,5.10^6" "một phẩy năm nhân mười mũ sáu"; "Đề án 06" "đề án
+    không sáu"; "98A-123.45" "chín mươi tám a, một hai ba, bốn năm"; "31/02/2026" is not a date.
 
 Implementation notes
 ------------------------------------------------------------------------------------------------

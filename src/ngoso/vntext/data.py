@@ -255,11 +255,11 @@ KNOWN_ACRONYMS = frozenset({
 }) | {r.abbreviation for r in ABBREVIATION_ROWS if r.source == "spelled"}
 
 # Context rules for abbreviations with two readings (normalizer._Normalizer.context_reading).
-CONTEXT_KEYS = frozenset({"đ/c", "Đ/c", "TP", "CT", "HS", "ĐH"})
+CONTEXT_KEYS = frozenset({"đ/c", "Đ/c", "TP", "CT", "HS", "ĐH", "ĐT", "HCB", "TL.", "Q."})
 # "ĐH" is "đại hội" before these (ĐH Đảng bộ, ĐH đại biểu, ĐH Hội Nông dân), else "đại học"
 CONTEXT_CONGRESS_AFTER = frozenset({
     "Đảng", "đảng", "Đoàn", "đoàn", "đại", "lần", "Hội", "Công", "Phụ", "Cựu", "Nông", "MTTQ", "TDTT",
-    "thi", "Thể", "thể", "Chi", "chi", "Mặt", "HND", "HPN", "HCCB", "ĐTN", "XIII", "XIV", "XV",
+    "thi", "Chi", "chi", "Mặt", "HND", "HPN", "HCCB", "ĐTN", "XIII", "XIV", "XV",
 })
 CONTEXT_ADDRESS_WORDS = frozenset({
     "số", "thôn", "xóm", "ấp", "bản", "làng", "buôn", "khóm", "đường", "phố", "ngõ", "ngách", "hẻm",
@@ -270,6 +270,8 @@ CONTEXT_FOOD_BEFORE = frozenset({
     "vệ sinh", "an toàn", "atvs", "attp", "ngộ độc", "chế biến", "kinh doanh", "bảo quản",
     "sinh", "toàn",
 })
+# ... or within the four words before it
+CONTEXT_FOOD_NEAR = ("vệ sinh", "ngộ độc", "atvs", "attp", "chế biến", "bảo quản")
 CONTEXT_FOOD_AFTER = frozenset({"chức", "sạch", "bẩn", "tươi", "sống", "chín", "bẩn", "khô", "đông", "giả"})
 CONTEXT_CHAIR_AFTER = frozenset({
     "UBND", "HĐND", "MTTQ", "UBMTTQ", "HĐQT", "HND", "HCCB", "HLHPN", "HPN", "xã", "huyện", "tỉnh",
@@ -290,7 +292,8 @@ NAME_NUMBER_WORDS = frozenset({
     "đề án", "chương trình", "chỉ thị", "mẫu", "biểu mẫu", "phụ lục", "kế hoạch", "nghị quyết",
     "quyết định", "thông báo", "công văn", "tờ trình", "báo cáo", "thông tư", "nghị định", "biểu",
     "hướng dẫn", "kết luận", "quy định", "công điện", "mã", "phương án", "dự án", "tiểu dự án",
-    "nội dung", "hợp phần", "tờ khai", "giấy mời", "đề mục",
+    "nội dung", "hợp phần", "tờ khai", "giấy mời", "đề mục", "công tác", "phòng thi", "mã trường",
+    "xung kích", "mẫu đơn", "tổ",
 })
 # "7g", "19g": hours (not grams) after these words or before these words.
 TIME_BEFORE_WORDS = frozenset({

@@ -159,9 +159,14 @@ _PATTERNS = [
     ),
     ("hm", r"(?<![\w.,])(?P<hmh>[0-9]{1,2})[hHg](?P<hmm>[0-9]{2})(?:'|ph|p)?(?!\w)"),
     ("ps", r"(?<![\w.,])(?P<psp>[0-9]{1,3})(?:p|ph)(?P<pss>[0-9]{1,2})s(?!\w)"),
+    ("gps", r"(?<![\w.,])(?P<gph>[0-9]{1,2})[ghH](?P<gpm>[0-9]{1,2})(?:p|ph|')(?P<gpsec>[0-9]{1,2})(?:s|\")(?!\w)"),
     ("dur", rf"{_NB}(?P<durn>{_NUM})(?P<duru>h|H|ph|p|s)(?!\w)"),
     ("gio", r"(?<![\w.,])(?P<gion>[0-9]{1,2})g(?!\w)"),
-    ("mixed", r"(?<![\w.,/])(?P<mxw>[0-9]+) (?P<mxn>[0-9]{1,3})/(?P<mxd>[0-9]{1,3})(?![0-9]|[/.,][0-9])"),
+    (
+        "mixed",
+        r"(?<![\w.,/])(?P<mxw>[0-9]+) (?P<mxn>[0-9]{1,3})/(?P<mxd>[0-9]{1,3})(?![0-9]|[/.,][0-9])"
+        rf"(?: ?(?P<mxu>{_UNIT_SPACED_RE})(?!\w))?",
+    ),
     (
         "fracunit",
         rf"(?<![\w.,/])(?P<fun>[0-9]{{1,3}})/(?P<fud>[0-9]{{1,3}}) ?(?P<fuu>{_UNIT_ATTACHED_RE})(?!\w)",
@@ -190,7 +195,7 @@ _PATTERNS = [
         "dash2",
         r"(?<![\w.,/-])(?P<dsa>[0-9]{1,2})(?P<dss> ?[-–] ?)(?P<dsb>[0-9]{1,2})(?![0-9]|[/.,:-][0-9]|[^\W\d_]|[%‰°])",
     ),
-    ("addr", r"(?<![\w.])(?P<adk>[QP])\.[ \t]?(?=[0-9])"),
+    ("addr", r"(?<![\w.])(?:(?P<adk>[QP])\.[ \t]?|(?P<adkm>Km|KM|km)(?:[ .]|(?=[0-9]{1,4}\+)))(?=[0-9])"),
     (
         "slash",
         r"(?<![\w.,/])(?P<sla>[0-9]{1,4}[A-Za-z]?)(?P<slr>(?:/[0-9]{1,4}[A-Za-z]?)+)(?!\w|[/.,][0-9])",
@@ -202,12 +207,14 @@ _PATTERNS = [
         rf"(?:(?P<uwu>{_alt(k for k in data.UNITS if len(k) > 1)})|(?P<uwc>{_alt(k for k in data.CURRENCIES if not k.isalpha() or k.isupper())}))"
         rf"(?P<uwp>(?:/{_PER_RE}){{1,2}})?(?![\w&])",
     ),
+    ("abbr", rf"(?<![\w&.])(?:{_abbr_alt()})"),
+    ("flu", r"(?<![\w/])(?P<flua>[AB])/(?P<flus>H[0-9]{1,2}N[0-9]{1,2})(?![\w/])"),
+    ("deg", r"(?:(?<=độ )|(?<=Độ ))(?P<degu>[CFK])(?![\w&])"),
     (
         "alnum",
         r"(?<![\w.,])(?:[0-9]+[A-Za-zĐđ]+[A-Za-z0-9Đđ]*|[A-Za-zĐđ]+[0-9][A-Za-z0-9Đđ]*)(?!\w)",
     ),
     ("num", rf"(?<![0-9])(?:{_THOUSANDS_SPACE}|{_THOUSANDS_DOT}|{_THOUSANDS_COMMA}|[0-9]+(?:\.[0-9]+)+|[0-9]+,[0-9]+|[0-9]+)"),
-    ("abbr", rf"(?<![\w&.])(?:{_abbr_alt()})"),
     ("roman", r"(?<![\w&])(?:[IVXLCDM]+|[ivxlcdm]+)(?![\w&])"),
     ("compound", r"(?<![\w&-])[A-ZĐ][A-Za-zĐđ&]*(?:-[A-ZĐ][A-Za-zĐđ&]*)+(?![\w&-])"),
     ("acro", r"(?<![\w&])[A-ZĐ]{2,}(?![\w&])"),
@@ -219,7 +226,6 @@ _PATTERNS = [
     ("sym", rf"[{re.escape(''.join(data.SYMBOLS))}]"),
 ]
 
-MASTER_RE = re.compile("|".join(f"(?P<{name}>{pat})" for name, pat in _PATTERNS))
 
 # The token classes that can start with an ASCII digit, and those that can start with a letter.
 # A gate on a digit (or a letter) tries only those; any other character tries them all.  An
@@ -227,11 +233,12 @@ MASTER_RE = re.compile("|".join(f"(?P<{name}>{pat})" for name, pat in _PATTERNS)
 # the cost of the common case (a plain word).
 _DIGIT_START = frozenset({
     "email", "url", "phone", "hotline", "plate", "sci", "myrange", "drange", "mrange", "date3", "doc", "pdoc", "my",
-    "hms", "hm", "ps", "dur", "gio", "mixed", "fracunit", "slang", "money", "measure", "formation", "dash2",
+    "hms", "hm", "ps", "gps", "dur", "gio", "mixed", "fracunit", "slang", "money", "measure", "formation", "dash2",
     "slash", "alnum", "num",
 })
 _WORD_START = frozenset({
     "email", "url", "mys", "moneypre", "sciunit", "unitword", "addr", "alnum", "abbr", "roman", "compound",
+    "flu", "deg",
     "acro", "tz",
 })
 # a gate on any other character ("+", "(", "$", "€", "°", "/", "%", "&"…)
@@ -246,25 +253,51 @@ _MASTERS: dict[tuple, re.Pattern] = {}
 _GATE = re.compile(r"(?<!\w)\w|(?<=\w)[0-9]|[^\w\s]")
 
 
-def _master(excluded: frozenset, first: str = "") -> re.Pattern:
-    """The master regex for a token starting with ``first``, without some alternatives (used to
-    re-read a span a handler rejected)."""
+def _class_of(first: str) -> frozenset:
     if first in "0123456789" and first:
-        allowed = _DIGIT_START
-    elif first.isalpha():
-        allowed = _WORD_START
-    else:
-        allowed = _SYMBOL_START
-    key = (allowed, excluded)
+        return _DIGIT_START
+    if first.isalpha():
+        return _WORD_START
+    return _SYMBOL_START
+
+
+# per class: the master regex (its alternatives in priority order) and the names in that order
+_CLASS_MASTERS: dict[frozenset, tuple[re.Pattern, list[str]]] = {
+    cls: (
+        re.compile("|".join(f"(?P<{name}>{pat})" for name, pat in _PATTERNS if name in cls)),
+        [name for name, _ in _PATTERNS if name in cls],
+    )
+    for cls in (_DIGIT_START, _WORD_START, _SYMBOL_START)
+}
+# each alternative alone, for the rare re-reading after a handler rejected its match (compiling
+# a whole master without some alternatives on demand cost ~0.1 s the first time; one alternative
+# costs a few ms at most, once)
+_PATTERN_OF = dict(_PATTERNS)
+_SINGLE: dict[str, re.Pattern] = {}
+
+
+def _single(name: str) -> re.Pattern:
+    regex = _SINGLE.get(name)
+    if regex is None:
+        regex = _SINGLE[name] = re.compile(f"(?P<{name}>{_PATTERN_OF[name]})")
+    return regex
+
+
+def _master(excluded: frozenset = frozenset(), first: str = "") -> re.Pattern:
+    """The master regex for a token starting with ``first`` (kept for callers and tests;
+    ``excluded`` alternatives are dropped, compiled on demand)."""
+    cls = _class_of(first)
+    if not excluded:
+        return _CLASS_MASTERS[cls][0]
+    key = (cls, excluded)
     regex = _MASTERS.get(key)
     if regex is None:
         regex = _MASTERS[key] = re.compile(
-            "|".join(
-                f"(?P<{name}>{pat})" for name, pat in _PATTERNS if name in allowed and name not in excluded
-            )
+            "|".join(f"(?P<{name}>{pat})" for name, pat in _PATTERNS if name in cls and name not in excluded)
             or "(?!)"
         )
     return regex
+
 
 _DIGIT_RUN = re.compile(r"[0-9]+")
 _URL_PIECES = re.compile(r"[^\W\d_]+|[0-9]+|.")
@@ -292,6 +325,8 @@ _SIGN_LEAD = frozenset(" \t\n([{:;,=")
 
 
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_ARITH_AFTER = re.compile(r" ?[+=×÷] ?[0-9]")
+_ARITH_BEFORE = re.compile(r"[0-9] ?[+=×÷] ?$")
 
 
 def valid_date(d: int, m: int, y: int | None = None) -> bool:
@@ -406,17 +441,13 @@ def _read_url_label(low: str) -> str:
         return seg
     if len(low) <= 3 or not (_VOWELS & set(low)):
         return spell(low)
-    for k in (1, 2, 3):
-        head, tail = low[:-k], low[-k:]
-        if not (_VOWELS & set(tail)):
-            seg = _segment_syllables(head)
-            if seg is not None:
-                return f"{seg} {spell(tail)}"
-        head, tail = low[:k], low[k:]
-        if not (_VOWELS & set(head)):
-            seg = _segment_syllables(tail)
-            if seg is not None:
-                return f"{spell(head)} {seg}"
+    for k in (2, 3):  # initials before or after common syllables: "toanbt", "bthoa"
+        for letters, rest, first in ((low[-k:], low[:-k], False), (low[:k], low[k:], True)):
+            if _VOWELS & set(letters):
+                continue
+            seg = _segment_syllables(rest)
+            if seg is not None and all(x in data.COMMON_SYLLABLES for x in seg.split()):
+                return f"{spell(letters)} {seg}" if first else f"{seg} {spell(letters)}"
     if len(low) <= 6 and sum(c in _VOWELS for c in low) <= 1:
         return spell(low)
     return low
@@ -425,7 +456,7 @@ def _read_url_label(low: str) -> str:
 def _known_host(host: str) -> bool:
     """A listed public-service or news domain (data/domains.tsv), or any *.gov.vn host."""
     host = host.lower()
-    if host.endswith(".gov.vn"):
+    if host.endswith((".gov.vn", ".edu.vn")):
         return True
     labels = host.split(".")
     return any(".".join(labels[i:]) in data.KNOWN_DOMAINS for i in range(len(labels) - 1))
@@ -576,7 +607,6 @@ class _Normalizer:
         is_email = "@" in s
         local, host = s.split("@", 1) if is_email else ("", s.split("/", 1)[0])
         known = _known_host(host)
-        lone_mailbox = is_email and local.isalpha()
         part = "local" if is_email else "host"
         out = []
         for piece in _URL_PIECES.findall(s):
@@ -596,7 +626,7 @@ class _Normalizer:
                     out.append(data.URL_WORDS[low])
                 elif label is not None:
                     out.append(label)
-                elif lone_mailbox and part == "local" and piece.upper() in _ABBR_UPPER:
+                elif part == "local" and len(piece) >= 4 and piece.upper() in _ABBR_UPPER:
                     out.append(_ABBR_UPPER[piece.upper()])
                 else:
                     out.append(_read_url_label(low))
@@ -801,6 +831,12 @@ class _Normalizer:
         out = self.clock(h, mi, None, m.group("hmm"))
         return (out, "hm") if out else None
 
+    def h_gps(self, m, text):
+        h, mi, sec = int(m.group("gph")), int(m.group("gpm")), int(m.group("gpsec"))
+        if mi > 59 or sec > 59:
+            return None
+        return f"{self.n(h)} giờ {self.n(mi)} phút {self.n(sec)} giây", "dur"
+
     def h_ps(self, m, text):
         mi, s = int(m.group("psp")), int(m.group("pss"))
         if s > 59:
@@ -819,7 +855,8 @@ class _Normalizer:
         if not (0 < a < b):
             return None
         whole = self.num(m.group("mxw"))
-        return f"{whole} và {fraction_to_words(a, b, region=self.region)}", "mixed"
+        unit = f" {data.UNITS[m.group('mxu')]}" if m.group("mxu") else ""
+        return f"{whole} và {fraction_to_words(a, b, region=self.region)}{unit}", "mixed"
 
     def h_fracunit(self, m, text):
         a, b = int(m.group("fun")), int(m.group("fud"))
@@ -868,7 +905,7 @@ class _Normalizer:
 
     def h_slash(self, m, text):
         parts = [m.group("sla")] + m.group("slr").split("/")[1:]
-        p1, _ = self.prev_words(text, m.start())
+        p1, p2 = self.prev_words(text, m.start())
         slash_word = f" {self.cfg['address_slash']} "
 
         def read_part(p: str) -> str:
@@ -878,15 +915,22 @@ class _Normalizer:
                 out += " " + spell(p[len(digits):])
             return out
 
-        if len(parts) > 2 or not all(p.isdigit() for p in parts) or p1 in data.ADDRESS_WORDS:
+        if len(parts) > 2 or not all(p.isdigit() for p in parts) or (p1 in data.ADDRESS_WORDS and p2 != "phân số"):
             return slash_word.join(read_part(p) for p in parts), "slash"
         sa, sb = parts
         a, b = int(sa), int(sb)
         valid = valid_date(a, b)
         padded = (len(sa) == 2 and sa[0] == "0") or (len(sb) == 2 and sb[0] == "0")
         prefix = p1 not in data.DATE_NO_PREFIX_WORDS
-        if (a, b) == (24, 7) and p1 not in data.DATE_CONTEXT_WORDS:
-            return "hai mươi tư trên bảy", "slash"  # "24/7": round the clock
+        if (a, b) in ((24, 7), (24, 24)) and p1 not in data.DATE_CONTEXT_WORDS:
+            return f"hai mươi tư trên {self.n(b)}", "slash"  # "24/7", "24/24": round the clock
+        if (_ARITH_AFTER.match(text, m.end()) or _ARITH_BEFORE.search(text[max(0, m.start() - 12):m.start()])
+                or p2 == "phân số"):
+            return fraction_to_words(a, b, region=self.region), "slashnum"  # "2/7 + 3/7", "phân số 5/8"
+        if self.next_word(text, m.end()).lower() == "điểm" and a <= b:
+            return f"{self.n(a)} trên {self.n(b)}", "slash"  # "10/10 điểm": a mark out of ten
+        if not valid and p1 in data.DATE_CONTEXT_WORDS and 1 <= b <= 12:
+            return slash_word.join(read_part(p) for p in parts), "slash"  # "ngày 31/11" is not a date
         if valid and (p1 in data.DATE_CONTEXT_WORDS or padded):
             return self.date(a, b, None, prefix), "date2"
         if b and (p1 in data.FRACTION_CONTEXT_WORDS or self.next_word(text, m.end()).lower() in data.FRACTION_NEXT_WORDS):
@@ -930,6 +974,14 @@ class _Normalizer:
         return bool(prev and after and prev[0][:1].isupper() and after[0][:1].isupper()
                     and prev[0].isalpha() and after[0].rstrip(".,:;!?").isalpha())
 
+    def h_flu(self, m, text):
+        """Influenza subtypes "A/H5N1" -> "a hát năm nờ một"."""
+        return f"{spell(m.group('flua'))} {self.code_part(m.group('flus'))}", "code"
+
+    def h_deg(self, m, text):
+        """"36,5 độ C" -> "… độ xê"."""
+        return spell(m.group("degu")), "unit"
+
     def h_formation(self, m, text):
         return " ".join(self.n(int(p)) for p in re.split(r" ?[-–] ?", m.group())), "score"
 
@@ -942,6 +994,8 @@ class _Normalizer:
                 + ", ".join(read_digits(g) for g in groups)), "plate"
 
     def h_addr(self, m, text):
+        if m.group("adkm"):  # "Km 15+200": a road marker
+            return "ki lô mét ", "unit"
         return {"Q": "quận", "P": "phường"}[m.group("adk")], "abbreviation"
 
     def h_alnum(self, m, text):
@@ -969,13 +1023,20 @@ class _Normalizer:
             if s.count(".") == 1 and self.next_word(text, m.end()).lower() in data.MULTIPLIER_WORDS:
                 whole, frac = s.split(".")
                 return decimal_to_words(whole, frac, region=self.region), "num"  # "2.5 triệu"
+            if s.count(".") == 1:
+                d, mo = s.split(".")
+                p1, _ = self.prev_words(text, m.start())
+                if p1 in data.DATE_NO_PREFIX_WORDS and len(d) <= 2 and len(mo) <= 2 and valid_date(int(d), int(mo)):
+                    return self.date(int(d), int(mo), None, False), "date2"  # "ngày 10.12"
             return _read_dotted(s, self.region), "num"
         if s.isdigit():
             p1, p2 = self.prev_words(text, m.start())
-            if p1 in data.ORDINAL_WORDS and len(s) < 7:
+            if p1 in data.ORDINAL_WORDS and len(s) < 7 and self.next_word(text, m.end()).lower() != "sao":
                 return ordinal_to_words(int(s), region=self.region), "num"
             if p1 in data.MONTH_WORDS and 1 <= int(s) <= 12:
                 return month_to_words(int(s), region=self.region), "num"
+            if p2 == "đầu số" and len(s) <= 6:
+                return read_digits(s), "digits"  # "đầu số 5656"
             if 5 <= len(s) <= 6 and self._postcode_context(text, m.start()):
                 return read_digits(s), "digits"  # "mã bưu chính 11300"
             if s[0] == "0" and len(s) >= 2 and self._name_context(text, m.start()):
@@ -1091,8 +1152,8 @@ class _Normalizer:
                 return "địa chỉ"
             return "đồng chí"
         if s == "TP":
-            tail2 = " ".join(before[-2:])
-            if (tail2 in data.CONTEXT_FOOD_BEFORE or (before and before[-1] in data.CONTEXT_FOOD_BEFORE)
+            tail = " ".join(before[-4:])
+            if (any(w in tail for w in data.CONTEXT_FOOD_NEAR) or (before and before[-1] in data.CONTEXT_FOOD_BEFORE)
                     or nxt_low in data.CONTEXT_FOOD_AFTER):
                 return "thực phẩm"
             return "thành phố"
@@ -1102,6 +1163,18 @@ class _Normalizer:
             if nxt in data.CONTEXT_COMPANY_AFTER or nxt_low in ("cổ", "công"):
                 return "công ty"
             return None
+        if s == "ĐT":
+            rest = after.lstrip(" \t")
+            if (nxt[:1].isupper() and nxt not in ("DĐ",)) or nxt_low in ("nữ", "nam", "quốc", "bóng", "futsal") \
+                    or re.match(r"U[0-9]", rest):
+                return "đội tuyển"  # "ĐT Việt Nam", "ĐT nữ", "ĐT U23"
+            return None
+        if s == "TL.":  # "TL.15" tỉnh lộ; "TL. CHỦ TỊCH" (a signature block) thừa lệnh
+            return None if after.lstrip(" ")[:1].isdigit() else "thừa lệnh"
+        if s == "Q.":  # "Q. CHỦ TỊCH" in a signature block: quyền
+            return "quyền" if len(nxt) >= 2 and nxt.isupper() else None
+        if s == "HCB":  # "15 HCB": huy chương bạc; else hội cựu chiến binh
+            return "huy chương bạc" if re.search(r"[0-9] $", text[max(0, m.start() - 3):m.start()]) else None
         if s == "ĐH":
             return "đại hội" if nxt in data.CONTEXT_CONGRESS_AFTER else None
         if s == "HS":
@@ -1197,11 +1270,12 @@ class _Normalizer:
         """The token starting at ``start`` and its reading.  When a handler rejects its match
         (returns None: 31/02, 25:70, a 12-digit "phone"…), the next alternative that matches at
         the same place is tried, with the full text still available for context."""
-        excluded: frozenset = frozenset()
+        master, names = _CLASS_MASTERS[_class_of(text[start])]
+        m = master.match(text, start)
+        if m is None:
+            return None, None
+        candidates = iter(names[names.index(m.lastgroup) + 1:])
         while True:
-            m = _master(excluded, text[start]).match(text, start)
-            if m is None:
-                return None, None
             name = m.lastgroup
             try:
                 res = getattr(self, "h_" + name)(m, text)
@@ -1211,7 +1285,13 @@ class _Normalizer:
                 res = None
             if res is not None:
                 return m, res
-            excluded = excluded | {name}
+            # the alternatives before this one did not match here; try the later ones in order
+            for nxt in candidates:
+                m = _single(nxt).match(text, start)
+                if m is not None:
+                    break
+            else:
+                return None, None
 
     @staticmethod
     def connect(gap: str, prev_kind: str | None, kind: str, first: bool) -> tuple[str, str]:
@@ -1236,6 +1316,8 @@ class _Normalizer:
                 return " ", "number"  # "25:99" is not a time: two numbers
         if gap == "/" and prev_kind in ("roman", "num") and kind == "num":
             return " năm ", "year"  # Quý IV/2025
+        if gap == "+" and kind in _NUMERIC and prev_kind is not None:
+            return " cộng ", "operator"  # "GMT+7", "Km 15+200"
         if kind in _NEGATABLE and gap[-1] in "-−+":
             if (len(gap) == 1 and first) or (len(gap) >= 2 and gap[-2] in _SIGN_LEAD):
                 return gap[:-1] + ("cộng " if gap[-1] == "+" else "âm "), "sign"
@@ -1330,7 +1412,7 @@ def _clean_char(ch: str, nxt: str) -> str:
 
 
 _SUPERSCRIPTS = frozenset("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺")
-_POWER_OF_TEN = re.compile(r"(?<![\w.,])10\Z")
+_ASCII_DIGITS = frozenset("0123456789")
 
 
 def _clusters(text: str) -> list[tuple[int, int, str]]:
@@ -1351,8 +1433,8 @@ def _clusters(text: str) -> list[tuple[int, int, str]]:
             j += 1
         piece = text[i:j]
         rep = unicodedata.normalize("NFKC", piece)
-        if ch in _SUPERSCRIPTS and text[i - 1:i] not in _SUPERSCRIPTS and _POWER_OF_TEN.search(text, 0, i):
-            rep = "^" + rep  # "10²", "10⁻⁷": a power of ten (NFKC alone would make "102")
+        if ch in _SUPERSCRIPTS and text[i - 1:i] in _ASCII_DIGITS:
+            rep = "^" + rep  # "10²", "10⁻⁷", "12²": a power (NFKC alone would make "102")
         if ch == "⁻":
             rep = rep.replace("\u2212", "-")
         if "\u2044" in rep:
