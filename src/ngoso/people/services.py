@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.models import AuditEntry, User
-from ngoso.core import changes
+from ngoso.core import changes, jobs
+from ngoso.core.models import Job
 
 from .io import delete_exports_covering
 from .models import Consent, Erasure, Ethnicity, Household, Relation, Resident
@@ -127,9 +128,6 @@ def export_area(place, user):
     """Start an export of ``place`` as a background job, or hand out the last file again if nothing in the
     area changed since (the export is still recorded in the audit log as a new, deliberate export)."""
     from pathlib import Path
-
-    from ngoso.core import jobs
-    from ngoso.core.models import Job
 
     from .io import export_fingerprint
 

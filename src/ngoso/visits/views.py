@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ngoso.accounts.scope import can_see_place, get_scoped_or_404, scoped
-from ngoso.core.clean import safe_next
+from ngoso.core.clean import CleanError, model_text, safe_next
+from ngoso.lessons import services as lessons
 from ngoso.people.models import Household, Resident
 from ngoso.places.models import Place
 from ngoso.skills.models import Level, Skill
+from ngoso.sync.models import DeviceToken, SyncConflict
 from ngoso.teams.models import Membership, Team
 
 from . import services
@@ -87,7 +89,6 @@ def visit_form(request, code):
             return redirect(safe_next(request, request.POST.get("next"), "today"))
     rows = []
     levels = services.levels_by_resident(residents)
-    from ngoso.lessons import services as lessons
 
     for r in residents:
         suggested = services.next_skills(r)
@@ -104,7 +105,6 @@ def visit_form(request, code):
 
 def _note(value: str) -> str:
     """The visit's note, cleaned at the door (control characters, length) like a phone's."""
-    from ngoso.core.clean import CleanError, model_text
     from ngoso.visits.models import Visit
 
     try:
@@ -153,7 +153,6 @@ def my_team(request):
 def team_page(request, pk):
     team = _team_for(request, pk)
     activity = services.team_activity(team)
-    from ngoso.sync.models import DeviceToken, SyncConflict
 
     users = [a.member.user_id for a in activity if a.member.user_id]
     return render(request, "visits/team.html", {
@@ -230,8 +229,6 @@ def _named(checks, skills):
 
 
 def resident_context(user, r: Resident) -> dict:
-    from ngoso.lessons import services as lessons
-
     records = list(SkillRecord.objects.filter(resident=r).select_related("skill", "member", "visit"))
     superseded = {x.supersedes_id for x in records if x.supersedes_id}
     current = services.levels_by_resident([r]).get(r.pk, {})
