@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("ngoso.places.urls")),
     path("", include("ngoso.people.urls")),
     path("", include("ngoso.sync.urls")),
+    path("", include("ngoso.teams.urls")),
     path("", include("ngoso.visits.urls")),
     path("", include("ngoso.insights.urls")),
     path("", include("ngoso.poverty.urls")),

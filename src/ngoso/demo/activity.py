@@ -25,7 +25,7 @@ from ngoso.skills.models import Skill
 from ngoso.skills.rules import basic5_skill_ids, has_basic_five
 from ngoso.teams.models import Membership
 from ngoso.visits import rules
-from ngoso.visits.models import Assignment, HouseholdStatus, ResidentSkill, SkillRecord, Visit
+from ngoso.visits.models import Assignment, ResidentSkill, SkillRecord, Visit
 
 VILLAGE_CHUNK = 100
 ALONE, HELP = 2, 1
