@@ -14,6 +14,7 @@ from ngoso.insights import counters, dashboard, providers
 from ngoso.insights.models import CounterState, PlaceCounter
 from ngoso.visits import services
 from ngoso.visits.services import SkillResult
+from tests import factories
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
@@ -27,11 +28,7 @@ def _stored():
 
 
 def _visit(people, users, area):
-    from ngoso.teams.models import Member, Membership, Team
-
-    team = Team.objects.create(place=area.va1, level="village", name="Tổ")
-    mem = Member.objects.create(place=area.va1, full_name="Phạm Thị Viên", user=users.member)
-    Membership.objects.create(member=mem, team=team, role="member", started_on="2024-01-01")
+    factories.village_team(area, users, leader=False)
     services.record_visit(users.member, people.h1, visited_on=timezone.localdate(),
                           results=[SkillResult(people.r1.pk, "zalo-messaging", 2)])
 

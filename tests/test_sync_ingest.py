@@ -18,6 +18,7 @@ from ngoso.visits import services
 from ngoso.visits.models import HouseholdStatus, ResidentSkill, SkillRecord, Visit
 from ngoso.visits.status import household_status_refresh
 from ngoso.visits.services import SkillResult, VisitIn
+from tests import factories
 
 TODAY = datetime.date.today()
 
@@ -46,12 +47,7 @@ def assert_derived_data_equals_a_full_recompute():
 
 @pytest.fixture
 def team(people, users, area):
-    from ngoso.teams.models import Member, Membership, Team
-
-    t = Team.objects.create(place=area.va1, level="village", name="Tổ")
-    mem = Member.objects.create(place=area.va1, full_name="Phạm Thị Viên", user=users.member)
-    Membership.objects.create(member=mem, team=t, role="member", started_on="2024-01-01")
-    return mem
+    return factories.village_team(area, users, leader=False)
 
 
 @pytest.fixture
