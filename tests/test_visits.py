@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from ngoso.insights import counters
 from ngoso.insights import dashboard as dash
 from ngoso.insights.models import PlaceCounter
+from ngoso.insights.teams import team_activity
 from ngoso.people.models import Household, Resident
 from ngoso.skills.models import Skill
 from ngoso.visits import services
@@ -270,7 +271,7 @@ def test_team_activity_and_quiet_members(people, users, team):
     services.assign(users.leader, [people.h1], team.member, today=TODAY)
     services.record_visit(users.member, people.h1, visited_on=datetime.date.today(),
                           next_visit_on=datetime.date.today() + datetime.timedelta(days=3))
-    act = {a.member.pk: a for a in services.team_activity(team.team)}
+    act = {a.member.pk: a for a in team_activity(team.team)}
     assert act[team.member.pk].visits_7 == 1 and not act[team.member.pk].quiet
     assert act[team.other.pk].quiet and act[team.leader.pk].quiet
     assert list(services.followups(team.member))[0].household == people.h1

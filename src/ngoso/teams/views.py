@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from ngoso.accounts.scope import get_scoped_or_404, scoped
+from ngoso.insights.teams import QUIET_DAYS, team_activity
 from ngoso.people.models import Household
 from ngoso.sync.models import DeviceToken, SyncConflict
 from ngoso.visits import services
@@ -39,14 +40,14 @@ def my_team(request):
 @login_required
 def team_page(request, pk):
     team = _team_for(request, pk)
-    activity = services.team_activity(team)
+    activity = team_activity(team)
 
     users = [a.member.user_id for a in activity if a.member.user_id]
     return render(request, "teams/team.html", {
         "devices": DeviceToken.objects.filter(user_id__in=users).select_related("user"),
         "conflicts": scoped(SyncConflict.objects.all(), request.user).filter(place_path__startswith=team.place.path)[:50],
         "team": team, "activity": activity, "quiet": [a for a in activity if a.quiet],
-        "can_manage": request.user.can("manage_teams"), "quiet_days": services.QUIET_DAYS,
+        "can_manage": request.user.can("manage_teams"), "quiet_days": QUIET_DAYS,
     })
 
 

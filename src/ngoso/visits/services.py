@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime
 import json
 import uuid as uuidlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from importlib import resources
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from ngoso.accounts import audit, permissions
@@ -31,7 +31,6 @@ from .models import Assignment, HouseholdStatus, PriorityFactor, ResidentSkill, 
 
 EARLIEST_VISIT = datetime.date(2020, 1, 1)
 CLOCK_TOLERANCE = datetime.timedelta(days=1)  # a phone a little ahead of the server is not an error
-QUIET_DAYS = 14                                  # a member with no visit for this long has "gone quiet"
 DEFAULT_NEXT_VISIT_DAYS = 14
 DAY_LIST_SIZE = 12
 LEVELS = frozenset(Level.values)
@@ -691,43 +690,6 @@ def next_skills(resident: Resident, limit: int = 3) -> list[Skill]:
 
 
 # --- follow-ups and activity ----------------------------------------------------------------------------
-
-@dataclass
-class MemberActivity:
-    member: Member
-    households: int
-    visits_7: int
-    visits_30: int
-    last_visit: datetime.date | None
-    due_today: int
-    overdue: int
-
-    @property
-    def quiet(self) -> bool:
-        return self.last_visit is None or (timezone.localdate() - self.last_visit).days > QUIET_DAYS
-
-
-def team_activity(team: Team, today=None) -> list[MemberActivity]:
-    today = today or timezone.localdate()
-    members = team_members(team)
-    ids = [m.pk for m in members]
-    visits = Visit.objects.filter(member_id__in=ids, corrections__isnull=True)
-    v7 = dict(visits.filter(visited_on__gt=today - datetime.timedelta(days=7)).values("member")
-              .annotate(n=Count("id")).values_list("member", "n"))
-    v30 = dict(visits.filter(visited_on__gt=today - datetime.timedelta(days=30)).values("member")
-               .annotate(n=Count("id")).values_list("member", "n"))
-    last = dict(visits.values("member").annotate(d=Max("visited_on")).values_list("member", "d"))
-    loads = member_loads(members)
-    due = Counter()
-    overdue = Counter()
-    for mid, nxt in HouseholdStatus.objects.filter(household__assignments__member_id__in=ids,
-                                                   household__assignments__ended_on__isnull=True,
-                                                   next_visit_on__lte=today) \
-            .values_list("household__assignments__member_id", "next_visit_on"):
-        (due if nxt == today else overdue)[mid] += 1
-    return [MemberActivity(m, loads.get(m.pk, 0), v7.get(m.pk, 0), v30.get(m.pk, 0), last.get(m.pk),
-                           due[m.pk], overdue[m.pk]) for m in members]
-
 
 def followups(member: Member, today=None):
     """The member's households with a follow-up date: overdue first, then due today and coming soon."""
