@@ -12,8 +12,8 @@ export NGOSO_DATA_DIR ?= $(CURDIR)/var
 
 # Debian packages: speech (espeak-ng, sox), translations (gettext), PDFs (fonts, Pango), browser tests (chromium).
 RUN_DEBS  := espeak-ng sox libsox-fmt-all gettext fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0
-TEST_DEBS := chromium
-PG_DEBS   := postgresql
+TEST_DEBS := chromium redis-server
+PG_DEBS   := postgresql redis-server
 
 .PHONY: demo serve test test-postgres bench setup system-packages test-packages messages clean
 

@@ -10,6 +10,8 @@ HERE = Path(__file__).resolve().parent
 BENCHES = ["vntext_speed.py", "vntext_eval.py", "vntext_vinorm.py", "dashboard.py", "sync_ingest.py", "livelihoods.py"]
 BENCHES = ["vntext_speed.py", "vntext_eval.py", "vntext_vinorm.py", "dashboard.py", "sync_ingest.py"]
 BENCHES.append("radio.py")
+BENCHES.append("jobs.py")
+BENCHES.append("service.py")
 
 
 def main() -> int:

@@ -7,6 +7,17 @@ import os
 import pytest
 
 os.environ.setdefault("NGOSO_DATA_DIR", "/tmp/ngoso-test-data")
+# Jobs submitted inside the test process run at once in the submitting thread (huey's immediate mode, after
+# the commit); tests/test_service.py runs the real queue with real worker processes.
+os.environ.setdefault("NGOSO_JOBS_IMMEDIATE", "1")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _jobs_immediate():
+    """pytest-django set Django up (and built the queue) before this file ran: switch the queue now."""
+    from ngoso.core import jobs
+
+    jobs.HUEY.immediate = os.environ.get("NGOSO_JOBS_IMMEDIATE") == "1"
 
 
 @pytest.fixture(autouse=True)

@@ -25,6 +25,7 @@ def env(data_dir) -> dict:
     e.pop("DJANGO_SETTINGS_MODULE", None)
     # its own server and database in data_dir (SQLite), never the database the suite was pointed at
     e.pop("NGOSO_DATABASE_URL", None)
+    e.pop("NGOSO_JOBS_IMMEDIATE", None)  # a real server: jobs go through the queue to its worker
     return e
 
 
@@ -51,13 +52,13 @@ def start(data_dir, *args, log=None):
                             stderr=subprocess.STDOUT, cwd=ROOT)
 
 
-def wait_for(predicate, timeout=30.0, what="condition"):
+def wait_for(predicate, timeout=30.0, what="condition", interval=0.2):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
-        time.sleep(0.2)
+        time.sleep(interval)
     raise AssertionError(f"timed out waiting for {what}")
 
 

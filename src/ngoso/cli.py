@@ -34,6 +34,9 @@ COMMANDS = {
     "livelihoods": "livelihoods",
     "speaker": "speaker",
     "radio": "radio",
+    "worker": "worker",
+    "backup": "backup",
+    "restore": "restore",
 }
 
 

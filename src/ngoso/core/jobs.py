@@ -1,31 +1,48 @@
-"""One way to run background work: a ``Job`` row plus a worker thread (the embedded default).
+"""One way to run background work: a ``Job`` row plus a durable task queue (huey).
 
-``submit(kind, params, user)`` records the job and runs the registered handler in a daemon thread of the
-serving process; the handler reports progress through ``progress(done, total, message)``, which the
-job page polls. Handlers are plain functions registered with ``@handler("kind")`` and can be run
-synchronously by the CLI and the tests with ``run_now``. A job found "running" when the server
-starts again was interrupted: it is marked failed with a clear message, never silently lost.
-See docs/decisions/0003-background-jobs.md.
+``submit(kind, params, user)`` records the job and, once that is committed, puts ``run_job(job_id)`` on the
+queue: huey with SQLite storage in the data directory (``queue.sqlite3``) by default, Redis when
+``NGOSO_REDIS_URL`` is set. A worker process (``ngoso worker``; ``ngoso serve`` starts one) takes it,
+*claims* the row (one atomic UPDATE: so a task delivered twice runs once), runs the registered handler with
+a lease it renews every few seconds, and records the result. The handler reports progress through
+``progress(done, total, message)``, which the job page polls. Handlers are plain functions registered with
+``@handler("kind")`` (in modules an app imports at ``AppConfig.ready()``), and can be run synchronously by
+the CLI and the tests with ``run_now``.
+
+Durability: a job whose worker died (kill -9, a restart) keeps status "running" with a lease that runs out;
+``recover()`` (at worker start and every minute on the schedule) puts it on the queue again, and it runs
+again from the start (imports are all-or-nothing, exports write a ``.part`` file): never silently lost.
+An unexpected failure is retried with back-off (``MAX_ATTEMPTS``, ``retry_delay``); a ``JobError`` or a
+refusal is final at once. The last failure shows a clear Vietnamese/English message.
+See docs/decisions/0003-background-jobs.md and 0013-durable-task-queue.md.
 
 A job is addressed by its random ``token``; ``may_open`` decides who sees it and its file; a failure
 shows the user ``user_message`` (a ``JobError``'s own words, or a generic one), the traceback goes to the
 log and ``Job.error_detail``; export files expire (``export_ttl``) and ``clean_up`` deletes them and any
 left-over upload. See docs/decisions/0006-export-files-are-personal-data.md.
+
+Periodic work is registered with ``@periodic(name, crontab, label)``: a huey periodic task whose runs are
+recorded in ``TaskRun`` (one row per name and minute, so two schedulers never run it twice) and shown to
+province staff on the schedule page (``schedule()``).
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
+import os
 import threading
 import time
 import traceback
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from . import snapshot
-from .models import Job
+from .models import Job, TaskRun
 
 log = logging.getLogger("ngoso.jobs")
 
@@ -74,12 +91,6 @@ def _side_update(pk: int, **values) -> None:
         log.warning("job %s: progress not recorded", pk, exc_info=True)
 
 
-def _load_handlers() -> None:
-    # Importing the modules registers their handlers.
-    import ngoso.people.io  # noqa: F401
-    import ngoso.radio.services  # noqa: F401
-
-
 class JobError(Exception):
     """A failure the user can act on, told in Vietnamese and English (shown on the job page as is)."""
 
@@ -112,48 +123,372 @@ def _set(job: Job, **fields) -> None:
         Job.objects.filter(pk=job.pk).update(**fields)
 
 
-def run_now(job: Job, echo=None) -> Job:
-    _load_handlers()
+# ------------------------------------------------------------------------------ the queue (huey)
+
+def _setting(name: str, default):
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name)
+    return type(default)(value) if value not in (None, "") else default
+
+
+def lease_seconds() -> float:
+    """How long a running job's claim lasts without renewal (``NGOSO_JOB_LEASE_SECONDS``, 60 s)."""
+    return _setting("NGOSO_JOB_LEASE_SECONDS", 60.0)
+
+
+def max_attempts() -> int:
+    """How many times a job is tried before it fails for good (``NGOSO_JOB_ATTEMPTS``, 3)."""
+    return _setting("NGOSO_JOB_ATTEMPTS", 3)
+
+
+def retry_delay(attempt: int) -> float:
+    """Back-off after failed attempt ``attempt`` (1, 2, ...): base × 4^(attempt-1); base
+    ``NGOSO_JOB_RETRY_SECONDS`` (30 s): 30 s, 2 min, 8 min, ..."""
+    return _setting("NGOSO_JOB_RETRY_SECONDS", 30.0) * 4 ** (attempt - 1)
+
+
+def redis_url() -> str:
+    return (getattr(settings, "NGOSO_REDIS_URL", None) or os.environ.get("NGOSO_REDIS_URL") or "").strip()
+
+
+def _make_huey():
+    """The queue: Redis when ``NGOSO_REDIS_URL`` is set, else SQLite in the data directory. ``NGOSO_JOBS_IMMEDIATE=1``
+    (the test suite's unit tests) runs each task at once in the submitting thread, huey's own test mode.
+    Local time (``utc=False``; Django set the process's zone to ``TIME_ZONE``): crontabs read as in Vietnam."""
+    from huey import PriorityRedisHuey, SqliteHuey
+
+    immediate = os.environ.get("NGOSO_JOBS_IMMEDIATE") == "1"
+    name = os.environ.get("NGOSO_QUEUE_NAME") or "ngoso"
+    if redis_url():
+        return PriorityRedisHuey(name, url=redis_url(), results=False, immediate=immediate, utc=False)
+    path = settings.DATA_DIR / "queue.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)  # with PostgreSQL nothing else has made the data directory yet
+    return SqliteHuey(name, filename=str(path), results=False, immediate=immediate, utc=False, timeout=30)
+
+
+HUEY = _make_huey()
+
+# When several wait, higher runs first (huey priorities): speech is short and awaited, exports can wait.
+PRIORITY = {"radio_render": 20, "import_people": 10, "export_people": 5}
+
+
+@HUEY.task(name="ngoso.run_job")
+def run_job(job_id: int) -> None:
+    """The one queue task: claim the job and run its handler (a second delivery finds it claimed)."""
+    close_old_connections()
+    try:
+        execute(job_id)
+    finally:
+        snapshot.close_side_connection()
+        close_old_connections()
+
+
+def enqueue(job_id: int, kind: str = "", delay: float = 0) -> None:
+    if delay > 0:
+        run_job.schedule(args=(job_id,), delay=delay, priority=PRIORITY.get(kind, 0))
+    else:
+        HUEY.enqueue(run_job.s(job_id, priority=PRIORITY.get(kind, 0)))
+
+
+def _claim(job_id: int) -> bool:
+    """Take the job for this worker: queued and due, or running with its lease run out (its worker died).
+    One UPDATE, so two workers given the same job never both run it."""
+    now = timezone.now()
+    due = Q(status=Job.Status.QUEUED) & (Q(lease_until__isnull=True) | Q(lease_until__lte=now))
+    stale = Q(status=Job.Status.RUNNING, lease_until__lt=now)
+    with transaction.atomic():
+        return bool(Job.objects.filter(due | stale, pk=job_id).update(
+            status=Job.Status.RUNNING, attempts=F("attempts") + 1,
+            lease_until=now + datetime.timedelta(seconds=lease_seconds())))
+
+
+class _Lease(threading.Thread):
+    """Renews a running job's lease every third of its length, on this thread's own connection."""
+
+    def __init__(self, job_id: int):
+        super().__init__(name=f"ngoso-lease-{job_id}", daemon=True)
+        self.job_id, self.stopping = job_id, threading.Event()
+
+    def run(self) -> None:
+        every = max(0.5, lease_seconds() / 3)
+        try:
+            while not self.stopping.wait(every):
+                try:
+                    with transaction.atomic():
+                        Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(
+                            lease_until=timezone.now() + datetime.timedelta(seconds=lease_seconds()))
+                except DatabaseError:
+                    log.warning("job %s: lease not renewed", self.job_id, exc_info=True)
+        finally:
+            connection.close()
+
+
+INTERRUPTED = ("Công việc bị gián đoạn {n} lần (máy chủ hoặc tiến trình xử lý dừng giữa chừng) nên đã dừng hẳn; "
+               "hãy chạy lại hoặc báo quản trị viên. / The job was interrupted {n} times (the server or worker "
+               "stopped mid-way) and was given up; run it again or tell the administrator.")
+RETRYING = ("Lần thử {n} gặp lỗi; sẽ tự thử lại lúc {at}. / Attempt {n} failed; it will be retried at {at}.")
+GAVE_UP = "Đã thử {n} lần. / Tried {n} times. "
+
+
+def _final(exc: BaseException) -> bool:
+    """Failures that another try cannot mend: the user's own (bad file, no permission, missing data)."""
+    from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+
+    if getattr(exc, "vi", None) and getattr(exc, "en", None):  # told to the user in their words (user_message)
+        return True
+    return isinstance(exc, (JobError, PermissionDenied, ValidationError, ObjectDoesNotExist, KeyError))
+
+
+def execute(job_id: int, echo=None) -> Job | None:
+    """Claim and run one job from the queue (retry and recovery included). None if another worker has it."""
+    if not _claim(job_id):
+        return None
+    job = Job.objects.get(pk=job_id)
+    if job.attempts > max_attempts():
+        _set(job, status=Job.Status.FAILED, error=INTERRUPTED.format(n=job.attempts - 1), lease_until=None,
+             finished_at=timezone.now())
+        discard_upload(job)
+        return job
+    lease = _Lease(job.pk)
+    lease.start()
+    _RUNNING.add(job.pk)
+    try:
+        return _run(job, echo, retry=True)
+    finally:
+        _RUNNING.discard(job.pk)
+        lease.stopping.set()
+        lease.join(5)
+
+
+_RUNNING: set[int] = set()  # jobs this process is running (released when its worker stops cleanly)
+
+
+def release_running() -> int:
+    """A worker stopping cleanly (Ctrl+C, SIGTERM) gives its running jobs back, without counting the attempt:
+    queued and due now, so the next worker's ``recover()`` starts them at once instead of waiting for the lease
+    to run out. (Not queued from here: this worker's other threads may still be taking work.)"""
+    ids = list(_RUNNING)
+    if not ids:
+        return 0
+    close_old_connections()
+    with transaction.atomic():
+        return Job.objects.filter(pk__in=ids, status=Job.Status.RUNNING).update(
+            status=Job.Status.QUEUED, lease_until=timezone.now(), attempts=F("attempts") - 1)
+
+
+def _run(job: Job, echo=None, retry: bool = False) -> Job:
     fn = _HANDLERS[job.kind]
-    _set(job, status=Job.Status.RUNNING)
+    if job.status != Job.Status.RUNNING:
+        _set(job, status=Job.Status.RUNNING, attempts=F("attempts") + 1)
+        job.refresh_from_db()
+    final = True
     try:
         result = fn(job, Progress(job, echo)) or {}
     except Exception as exc:  # noqa: BLE001 - the user gets a clear message, staff the traceback (admin, log)
-        log.exception("job %s (%s) failed", job.pk, job.kind)
-        _set(job, status=Job.Status.FAILED, error=user_message(exc), error_detail=traceback.format_exc()[-20000:],
-             finished_at=timezone.now())
+        log.exception("job %s (%s) failed (attempt %s)", job.pk, job.kind, job.attempts)
+        detail = traceback.format_exc()[-20000:]
+        if retry and not _final(exc) and job.attempts < max_attempts():
+            final = False
+            delay = retry_delay(job.attempts)
+            at = timezone.localtime(timezone.now() + datetime.timedelta(seconds=delay))
+            _set(job, status=Job.Status.QUEUED, message=RETRYING.format(n=job.attempts, at=f"{at:%H:%M:%S}")[:300],
+                 error_detail=detail, lease_until=timezone.now() + datetime.timedelta(seconds=delay))
+            enqueue(job.pk, job.kind, delay=delay)
+        else:
+            msg = user_message(exc)
+            if retry and job.attempts > 1 and not _final(exc):
+                msg = GAVE_UP.format(n=job.attempts) + msg
+            _set(job, status=Job.Status.FAILED, error=msg, error_detail=detail, lease_until=None,
+                 finished_at=timezone.now())
     else:
-        _set(job, status=Job.Status.DONE, result=result, finished_at=timezone.now())
+        _set(job, status=Job.Status.DONE, result=result, error="", lease_until=None, finished_at=timezone.now())
     finally:
         snapshot.close_side_connection()
-        discard_upload(job)  # an import's upload never outlives its job, whatever happened
+        if final:
+            discard_upload(job)  # an import's upload never outlives its job, whatever happened
     job.refresh_from_db()
     return job
 
 
+def run_now(job: Job, echo=None) -> Job:
+    """Run the job here and now (the CLI, ``background=False``): no queue, no retry; the caller sees the result."""
+    return _run(job, echo, retry=False)
+
+
 def submit(kind: str, params: dict, user=None, place_path: str = "", background: bool = True, **fields) -> Job:
+    """Record the job and queue it once the row is committed (so a worker never looks for a row it cannot see)."""
     job = Job.objects.create(kind=kind, params=params, created_by=user, place_path=place_path, **fields)
     if not background:
         return run_now(job)
-
-    def work():
-        close_old_connections()
-        try:
-            run_now(job)
-        finally:
-            connection.close()  # this thread's own connection; never left open when the thread ends
-
-    threading.Thread(target=work, name=f"ngoso-job-{job.pk}", daemon=True).start()
+    transaction.on_commit(lambda: enqueue(job.pk, kind))
     return job
 
 
-def mark_interrupted() -> int:
-    """Called when the server starts: jobs left running by a killed process are failed, visibly."""
-    return Job.objects.filter(status__in=[Job.Status.RUNNING, Job.Status.QUEUED]).update(
-        status=Job.Status.FAILED,
-        error="Bị gián đoạn do máy chủ khởi động lại; hãy chạy lại. / Interrupted by a server restart; run it again.",
-        finished_at=timezone.now(),
-    )
+def recover(now=None) -> int:
+    """Queue again the jobs a worker left: running with their lease run out (the worker died), given back by a
+    worker that stopped cleanly or due for a retry (queued with a due ``lease_until``), or queued long ago and
+    never taken (a crash between the commit and the queue). Called when a worker starts and every minute. A
+    job queued twice still runs once (``_claim``). Returns how many were queued again."""
+    now = now or timezone.now()
+    lease = datetime.timedelta(seconds=lease_seconds())
+    stale = Q(status=Job.Status.RUNNING, lease_until__lt=now)
+    lost = Q(status=Job.Status.QUEUED) & (Q(lease_until__lte=now)
+                                          | Q(lease_until__isnull=True, created_at__lt=now - 10 * lease))
+    n = 0
+    for pk, kind in Job.objects.filter(stale | lost).values_list("pk", "kind"):
+        enqueue(pk, kind)
+        n += 1
+    if n:
+        log.warning("requeued %s interrupted job(s)", n)
+    return n
+
+
+@handler("ping")
+def _ping(job, progress):
+    """Health check of the queue: a worker answers with its process and host (``ngoso worker --ping``)."""
+    import socket
+
+    return {"pid": os.getpid(), "host": socket.gethostname(), "at": timezone.now().isoformat()}
+
+
+def ping(timeout: float = 30.0) -> dict | None:
+    """Queue a ping and wait for a worker's answer: ``{"seconds", "pid", "host"}``, or None if none came."""
+    t0 = time.monotonic()
+    job = submit("ping", {})
+    while time.monotonic() - t0 < timeout:
+        job.refresh_from_db()
+        if job.status == Job.Status.DONE:
+            return {**job.result, "seconds": round(time.monotonic() - t0, 3)}
+        time.sleep(0.05)
+    return None
+
+
+# ------------------------------------------------------------------------------ the schedule
+
+_PERIODIC: dict[str, dict] = {}
+
+
+def periodic(name: str, label: str, minute="*", hour="*", day="*", month="*", day_of_week="*"):
+    """Register ``fn()`` to run on a crontab (local time), e.g. ``@periodic("backup", "...", minute="0", hour="2")``.
+    Each run is recorded in ``TaskRun`` (last run, result) and shown on the schedule page."""
+    from huey import crontab
+
+    cron = {"minute": minute, "hour": hour, "day": day, "month": month, "day_of_week": day_of_week}
+
+    def register(fn):
+        def fire():
+            close_old_connections()
+            try:
+                run_periodic(name)
+            finally:
+                close_old_connections()
+
+        fire.__name__ = f"periodic_{name}"
+        HUEY.periodic_task(crontab(**cron), name=f"ngoso.periodic.{name}")(fire)
+        _PERIODIC[name] = {"name": name, "label": label, "cron": cron, "fn": fn}
+        return fn
+
+    return register
+
+
+def run_periodic(name: str, now=None) -> TaskRun | None:
+    """Run a periodic task for the minute ``now`` falls in, once: a second scheduler finds the slot taken."""
+    from django.db import IntegrityError
+
+    entry = _PERIODIC[name]
+    slot = (now or timezone.now()).replace(second=0, microsecond=0)
+    try:
+        with transaction.atomic():
+            run = TaskRun.objects.create(name=name, slot=slot)
+    except IntegrityError:
+        return None
+    try:
+        result = entry["fn"]() or {}
+    except Exception as exc:  # noqa: BLE001 - recorded for the schedule page, traceback in the log
+        log.exception("periodic task %s failed", name)
+        with transaction.atomic():
+            TaskRun.objects.filter(pk=run.pk).update(status=TaskRun.Status.FAILED, finished_at=timezone.now(),
+                                                     error=user_message(exc) + "\n" + traceback.format_exc()[-4000:])
+    else:
+        with transaction.atomic():
+            TaskRun.objects.filter(pk=run.pk).update(status=TaskRun.Status.DONE, finished_at=timezone.now(),
+                                                     result=result if isinstance(result, dict) else {"result": result})
+    run.refresh_from_db()
+    return run
+
+
+_ON_START: list[Callable] = []
+
+
+def on_start(fn):
+    """Register ``fn()`` to run once when ``ngoso serve`` starts, before any web process: work that must never
+    fall to the first request (e.g. counters missing or of last year)."""
+    _ON_START.append(fn)
+    return fn
+
+
+def run_on_start() -> None:
+    for fn in _ON_START:
+        fn()
+
+
+def _values(spec: str, lo: int, hi: int) -> set[int]:
+    out: set[int] = set()
+    for part in str(spec).split(","):
+        step = 1
+        if "/" in part:
+            part, st = part.split("/")
+            step = int(st)
+        if part == "*":
+            a, b = lo, hi
+        elif "-" in part:
+            a, b = (int(x) for x in part.split("-"))
+        else:
+            a = b = int(part)
+        out.update(range(a, b + 1, step))
+    return out
+
+
+def next_run(cron: dict, after=None):
+    """The next minute (aware, local zone) after ``after`` that the crontab fires (huey's semantics: day of
+    week 0 = Sunday; day and day of week both must match). None if not within 400 days."""
+    after = timezone.localtime(after or timezone.now()).replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
+    minutes = sorted(_values(cron["minute"], 0, 59))
+    hours = sorted(_values(cron["hour"], 0, 23))
+    days, months = _values(cron["day"], 1, 31), _values(cron["month"], 1, 12)
+    dows = {d % 7 for d in _values(cron["day_of_week"], 0, 6)}
+    day = after.replace(hour=0, minute=0)
+    for _ in range(400):
+        if day.month in months and day.day in days and (day.isoweekday() % 7) in dows:
+            for h in hours:
+                for m in minutes:
+                    t = day.replace(hour=h, minute=m)
+                    if t >= after:
+                        return t
+        day = timezone.localtime(day + datetime.timedelta(days=1)).replace(hour=0, minute=0)
+    return None
+
+
+def schedule(now=None) -> list[dict]:
+    """Every periodic task with its last run and next run, for the schedule page (and ``ngoso worker --list``)."""
+    now = now or timezone.now()
+    rows = []
+    for name, entry in sorted(_PERIODIC.items()):
+        last = TaskRun.objects.filter(name=name).order_by("-slot").first()
+        rows.append({"name": name, "label": entry["label"], "cron": entry["cron"], "last": last,
+                     "next": next_run(entry["cron"], now)})
+    return rows
+
+
+@periodic("recover_jobs", "Đưa lại vào hàng đợi các việc bị gián đoạn / Requeue interrupted jobs")
+def _recover_jobs():
+    return {"requeued": recover()}
+
+
+@periodic("clean_up", "Dọn tệp hết hạn và tệp tạm / Clean up expired and temporary files", minute="17")
+def _clean_up():
+    return clean_up()
 
 
 # ------------------------------------------------------------------------------ who may open a job, files
@@ -280,4 +615,14 @@ def clean_up(now=None, grace_seconds: float = 600) -> dict:
             if p.is_file() and str(p) not in live and stale(p):
                 p.unlink(missing_ok=True)
                 out["orphan_uploads"] += 1
+    return out
+
+
+@periodic("backup", "Sao lưu hằng đêm (giữ 7 ngày, 4 tuần) / Nightly backup (keeps 7 daily, 4 weekly)",
+          minute="30", hour="2")
+def _nightly_backup():
+    from . import backup
+
+    out = backup.make_backup()
+    out["deleted"] = backup.rotate()
     return out

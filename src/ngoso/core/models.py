@@ -41,6 +41,10 @@ class Job(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="How many times a worker has taken it.")
+    lease_until = models.DateTimeField(
+        null=True, blank=True, db_index=True,
+        help_text="Running: the worker's claim ends then unless renewed. Queued: not before then (a retry).")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -63,3 +67,29 @@ class Job(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else (100 if self.status == "done" else 0)
+
+
+class TaskRun(models.Model):
+    """One run of a periodic task (``core.jobs.periodic``): unique per task and minute, so that two
+    schedulers (two workers) never run the same slot twice; the schedule page shows the last one."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    name = models.CharField(max_length=60)
+    slot = models.DateTimeField(help_text="The minute the schedule fired for.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="taskrun_once_per_slot")]
+        indexes = [models.Index(fields=["name", "-slot"])]
+        verbose_name = _("scheduled task run")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.slot:%Y-%m-%d %H:%M} {self.status}"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", accounts.PasswordChangeView.as_view(), name="password_change"),
+    path("schedule/", views.schedule_page, name="schedule"),
     path("jobs/<str:token>/", views.job_detail, name="job"),
     path("jobs/<str:token>/status.json", views.job_status, name="job_status"),
     path("jobs/<str:token>/download/", views.job_download, name="job_download"),

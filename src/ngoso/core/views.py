@@ -62,3 +62,23 @@ def job_download(request, token):
     resp = FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
     resp["Cache-Control"] = "no-store, private"
     return resp
+
+
+@login_required
+def schedule_page(request):
+    """The periodic tasks (``core.jobs.schedule``): last run, next run, result. Province staff only."""
+    from django.core.exceptions import PermissionDenied
+
+    from ngoso.accounts.models import Role
+
+    if not (request.user.role == Role.PROVINCE_ADMIN or (request.user.is_superuser and request.user.place_id is None)):
+        raise PermissionDenied
+    rows = jobs.schedule()
+    for row in rows:
+        last = row["last"]
+        row["summary"] = ", ".join(f"{k}: {v}" for k, v in (last.result or {}).items()
+                                   if not isinstance(v, (list, dict)))[:200] if last else ""
+        row["error"] = last.error.split("\n")[0] if last and last.error else ""
+    pending = Job.objects.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).count()
+    return render(request, "core/schedule.html", {"rows": rows, "pending": pending,
+                                                  "queue": "Redis" if jobs.redis_url() else "SQLite"})

@@ -23,3 +23,5 @@ class PeopleConfig(AppConfig):
         audit.register(Household, lambda h: h.village.path)
         audit.register(Resident, lambda r: r.household.village.path)
         audit.register(Consent, lambda c: c.resident.household.village.path)
+
+        from . import io  # noqa: F401 - registers the import and export job handlers (core.jobs)

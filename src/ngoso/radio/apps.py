@@ -17,3 +17,5 @@ class RadioConfig(AppConfig):
         audit.register(Programme, lambda p: p.place.path)
         audit.register(Emergency, lambda e: e.place.path)
         audit.register(LocalAbbreviation, lambda a: a.place.path)
+
+        from . import tasks  # noqa: F401 - job handlers and periodic checks (core.jobs)

@@ -104,6 +104,9 @@ class SystemPlayer:
 
 # --- the client -----------------------------------------------------------------------------------------
 
+FIRST_CONTACT_WAIT = 3.0
+
+
 class Speaker:
     def __init__(self, server: str, cache: str | os.PathLike, *, token: str | None = None, code: str | None = None,
                  player=None, volume: int = 80, fault_file: str | None = None, log=print, hold: float = 50.0,
@@ -121,6 +124,8 @@ class Speaker:
         self.programme = self._load("programme.json", {"items": []})
         self.played: dict[str, str] = self._load("played.json", {})  # item key -> status
         self.last_seq = int(self._load("state.json", {}).get("last_seq", 0))
+        self.withdrawn: set[int] = set(self._load("withdrawn.json", []))  # bulletins never to play again
+        self.now_bulletin = None
         self.heartbeat_interval = 30.0
         self.push_port = None
         self.online = False
@@ -128,6 +133,7 @@ class Speaker:
         self.stop_all = threading.Event()
         self.interrupt = threading.Event()
         self.need_refresh = threading.Event()
+        self.contacted = threading.Event()  # first heartbeat answered: withdrawals waiting for us are applied
         self.emergencies: queue.Queue = queue.Queue()
         self.seen_seq: set[int] = set()
         self.stopped_keys: set[str] = set()
@@ -202,6 +208,7 @@ class Speaker:
 
     def fetch_programme(self) -> None:
         doc = self._request("GET", "/programme")
+        doc["items"] = [i for i in doc["items"] if i.get("bulletin") not in self.withdrawn]
         for item in doc["items"]:
             if item.get("audio"):
                 self.fetch_audio(item["audio"])
@@ -280,6 +287,8 @@ class Speaker:
                 issued = _parse(c["issued_at"]) if c.get("issued_at") else now_utc()
                 if (now_utc() - issued).total_seconds() > 600:
                     continue
+                if c.get("bulletin") in self.withdrawn:
+                    continue
                 self.log(f"EMERGENCY RECEIVED {c['key']} «{c['title']}»")
                 self.emergencies.put(c)
                 self.interrupt.set()
@@ -290,6 +299,28 @@ class Speaker:
                     self.interrupt.set()
             elif c.get("type") == "refresh":
                 self.need_refresh.set()
+            elif c.get("type") == "withdraw":
+                self.withdraw(c)
+                self.need_refresh.set()
+
+    def withdraw(self, c: dict) -> None:
+        """A bulletin was withdrawn (archived, consent ended, erased): out of the programme and the audio cache
+        now, and stopped if it is playing; remembered, so no later programme or emergency brings it back."""
+        ids = {int(x) for x in c.get("bulletins") or []}
+        names = {str(x) for x in c.get("audio") or [] if "/" not in str(x) and not str(x).startswith(".")}
+        with self._lock:
+            self.withdrawn |= ids
+            self._save("withdrawn.json", sorted(self.withdrawn))
+            items = self.programme.get("items", [])
+            kept = [i for i in items if i.get("bulletin") not in ids and i.get("audio") not in names]
+            self.programme = {**self.programme, "items": kept}
+            self._save("programme.json", self.programme)
+        for name in names:
+            (self.cache / "audio" / name).unlink(missing_ok=True)
+        if self.now_bulletin in ids:
+            self.interrupt.set()
+        self.log(f"WITHDRAWN bulletins {sorted(ids)}: {len(items) - len(kept)} items dropped, "
+                 f"{len(names)} audio files deleted")
 
     # -- threads ---------------------------------------------------------------------------------------
     def net_loop(self) -> None:
@@ -311,6 +342,7 @@ class Speaker:
                 if time.monotonic() - last_hb >= self.heartbeat_interval:
                     self.send_heartbeat()
                     last_hb = time.monotonic()
+                    self.contacted.set()
                 self.flush_outbox()
                 self.stop_all.wait(min(1.0, self.heartbeat_interval))
             except ServerError as exc:
@@ -380,14 +412,14 @@ class Speaker:
                     path = self.fetch_audio(item["audio"])
                 except (OSError, ServerError, http.client.HTTPException) as exc:
                     return "failed", 0.0, f"audio not cached: {exc}"
-        self.now_playing = item.get("title", "")
+        self.now_playing, self.now_bulletin = item.get("title", ""), item.get("bulletin")
         t0 = time.monotonic()
         try:
             status = self.player.play(item, path, seconds, self.interrupt)
         except Exception as exc:  # noqa: BLE001 - any player failure is reported, never silent
             return "failed", time.monotonic() - t0, str(exc)
         finally:
-            self.now_playing = ""
+            self.now_playing, self.now_bulletin = "", None
         return status, time.monotonic() - t0, ""
 
     def play_emergency(self, c: dict) -> None:
@@ -429,6 +461,9 @@ class Speaker:
             if item.get("status") == "skipped":
                 self._confirm(item, "skipped", None, 0, item.get("reason") or "conflict")
                 continue
+            if item.get("bulletin") in self.withdrawn:
+                self._confirm(item, "skipped", None, 0, "withdrawn")
+                continue
             if now >= end:
                 self._confirm(item, "skipped", None, 0, "missed: the cluster was not running at that time")
                 continue
@@ -444,6 +479,9 @@ class Speaker:
         threading.Thread(target=self.net_loop, name="speaker-net", daemon=True).start()
         if self.use_push:
             threading.Thread(target=self.push_loop, name="speaker-push", daemon=True).start()
+        # a cluster back from an outage hears of withdrawn bulletins before it plays anything from its cache
+        # (a few seconds at most: with no server it plays its cache as before)
+        self.contacted.wait(FIRST_CONTACT_WAIT)
         while not self.stop_all.is_set():
             if not self.step():
                 self.interrupt.wait(0.2)

@@ -228,12 +228,14 @@ class Emergency(models.Model):
 
 
 class Command(models.Model):
-    """The push sequence: what the long-poll server hands to waiting clusters (emergency, stop, refresh)."""
+    """The push sequence: what the long-poll server hands to waiting clusters (emergency, stop, refresh,
+    withdraw: drop a bulletin from the programme and the audio cache now)."""
 
     class Kind(models.TextChoices):
         EMERGENCY = "emergency"
         STOP = "stop"
         REFRESH = "refresh"
+        WITHDRAW = "withdraw"
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     emergency = models.ForeignKey(Emergency, null=True, blank=True, on_delete=models.CASCADE)

@@ -86,7 +86,8 @@ class PushServer:
             raise RuntimeError(f"push server could not listen on {self.host}:{self.port}")
         threading.Thread(target=self._poll_db, name="ngoso-push-poll", daemon=True).start()
         threading.Thread(target=self._flush_loop, name="ngoso-push-flush", daemon=True).start()
-        threading.Thread(target=self._check_loop, name="ngoso-radio-check", daemon=True).start()
+        if self.check_interval:  # 0 under ``ngoso serve``: the worker's schedule runs the checks (radio/tasks.py)
+            threading.Thread(target=self._check_loop, name="ngoso-radio-check", daemon=True).start()
         return self
 
     def _check_loop(self) -> None:

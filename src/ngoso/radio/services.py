@@ -86,10 +86,36 @@ def withdraw_bulletin(bulletin_pk, reason: str = "") -> Bulletin | None:
     if bulletin is None:
         return None
     if bulletin.status != Bulletin.Status.ARCHIVED:
-        bulletin.status = Bulletin.Status.ARCHIVED
-        bulletin.source = (f"{bulletin.source} · rút: {reason}" if reason else bulletin.source)[:120]
-        bulletin.save(update_fields=["status", "source"])
+        with transaction.atomic():
+            bulletin.status = Bulletin.Status.ARCHIVED
+            bulletin.source = (f"{bulletin.source} · rút: {reason}" if reason else bulletin.source)[:120]
+            bulletin.save(update_fields=["status", "source"])
+            withdraw_from_clusters(bulletin)
     return bulletin
+
+
+def withdraw_from_clusters(bulletin: Bulletin) -> Command | None:
+    """Tell every cluster that may hold ``bulletin`` (or a copy sent down from it) to drop it from its programme
+    and its audio cache at once: a ``withdraw`` command on the push path emergencies take, for the places of
+    the bulletin and its copies and the targets of their programmes. A cluster offline now gets it on its next
+    contact (``pending_commands`` keeps withdrawals longer than a cache lasts), and its fresh programme no longer
+    has the bulletin. Call inside the transaction that archives it."""
+    todo, seen, paths, audio = [bulletin], set(), set(), set()
+    while todo:
+        b = todo.pop()
+        if b.pk in seen:
+            continue
+        seen.add(b.pk)
+        todo += list(Bulletin.objects.filter(parent=b).select_related("place"))
+        paths.add(b.place.path)
+        if b.audio_sha256:
+            audio.add(b.audio_sha256 + Path(b.audio_path).suffix)
+        for prog in Programme.objects.filter(bulletin=b).prefetch_related("targets"):
+            paths.update(t.path for t in prog.targets.all())
+    if not paths:
+        return None
+    return Command.objects.create(kind=Command.Kind.WITHDRAW, target_paths=sorted(paths),
+                                  payload={"bulletins": sorted(seen), "audio": sorted(audio)})
 
 
 def erase_bulletin(bulletin_pk) -> int:
@@ -100,6 +126,8 @@ def erase_bulletin(bulletin_pk) -> int:
     scrubbed. Returns how many bulletins were erased."""
 
     todo = list(Bulletin.objects.filter(pk=bulletin_pk)) if str(bulletin_pk).isdigit() else []
+    if todo:
+        withdraw_from_clusters(todo[0])  # off every loudspeaker's programme and cache now
     seen = set()
     while todo:
         b = todo.pop()
@@ -576,9 +604,11 @@ def archive_bulletin(bulletin: Bulletin, user) -> Bulletin:
         raise RadioError("chỉ cán bộ xã được lưu trữ bản tin đã duyệt / only commune staff may archive an "
                          "approved bulletin")
     if bulletin.status != Bulletin.Status.ARCHIVED:
-        bulletin.status = Bulletin.Status.ARCHIVED
-        bulletin.save()
-        _programme_changed_for(bulletin)
+        with transaction.atomic():
+            bulletin.status = Bulletin.Status.ARCHIVED
+            bulletin.save()
+            _programme_changed_for(bulletin)
+            withdraw_from_clusters(bulletin)
     return bulletin
 
 
@@ -601,14 +631,22 @@ def stop_emergency(em: Emergency, user) -> Emergency:
 
 def pending_commands(cluster: SpeakerCluster, after: int, limit: int = 20) -> list[dict]:
     """Commands for ``cluster`` newer than ``after`` (the heartbeat fallback when the push port is unreachable)."""
-    recent = timezone.now() - dt.timedelta(hours=6)
+    from django.db.models import Q
+
+    now = timezone.now()
+    # withdrawals are kept for longer than a cluster's cache lasts (3 days): one back after an outage drops them
+    recent = Q(created_at__gte=now - dt.timedelta(hours=6)) | Q(kind=Command.Kind.WITHDRAW,
+                                                                created_at__gte=now - WITHDRAW_KEPT)
     out = []
-    for c in Command.objects.filter(pk__gt=after, created_at__gte=recent).order_by("pk")[:500]:
+    for c in Command.objects.filter(recent, pk__gt=after).order_by("pk")[:500]:
         if targeted(cluster.place.path, c.target_paths):
             out.append(command_message(c))
             if len(out) >= limit:
                 break
     return out
+
+
+WITHDRAW_KEPT = dt.timedelta(days=4)
 
 
 def command_message(c: Command) -> dict:

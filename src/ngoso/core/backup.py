@@ -1,0 +1,243 @@
+"""Backups and restore: the database **and** the data directory's files in one ``.tar`` with a manifest.
+
+``make_backup(to_dir)`` may run while the server serves: SQLite is copied with its online backup API (one
+consistent snapshot, writers wait only for the copy), PostgreSQL with ``pg_dump --format=custom`` (one
+snapshot by design); then the files of the data directory (photos, recordings, the secret key) are added,
+and ``manifest.json`` last, with the size and SHA-256 of every member. ``restore(file)`` checks every
+checksum first and writes nothing if one is wrong, then restores into a data directory (and database)
+that must be empty. ``rotate(dir)`` keeps the last 7 daily and 4 weekly backups (the nightly schedule).
+Left out: export files (personal data that expires in 24 h), uploads, caches (rebuilt), the job queue.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+FORMAT = 1
+NAME_RE = re.compile(r"^ngoso-(\d{8}-\d{6})\.tar$")
+# top-level entries of the data directory that are not backed up (see the module docstring)
+SKIP = {"backups", "exports", "uploads", "cache", "tmp"}
+SKIP_PREFIXES = ("ngoso.sqlite3", "test-ngoso", "queue.sqlite3", ".")
+
+
+class BackupError(Exception):
+    """Told to the operator in Vietnamese and English."""
+
+
+def default_dir() -> Path:
+    return Path(os.environ.get("NGOSO_BACKUP_DIR") or settings.DATA_DIR / "backups")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _pg_env() -> tuple[dict, str]:
+    db = connection.settings_dict
+    env = dict(os.environ)
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = str(db["PASSWORD"])
+    for key, var in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER")):
+        if db.get(key):
+            env[var] = str(db[key])
+    return env, str(db["NAME"])
+
+
+def _dump_database(work: Path) -> str:
+    if connection.vendor == "sqlite":
+        dest = work / "db.sqlite3"
+        src = sqlite3.connect(str(connection.settings_dict["NAME"]), timeout=60)
+        dst = sqlite3.connect(str(dest))
+        try:
+            src.backup(dst)  # all pages in one step: one consistent snapshot, even with writers running
+        finally:
+            dst.close()
+            src.close()
+        return dest.name
+    if connection.vendor == "postgresql":
+        env, name = _pg_env()
+        dest = work / "db.pgdump"
+        p = subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(dest), name], env=env,
+                           capture_output=True, text=True)
+        if p.returncode:
+            raise BackupError(f"pg_dump lỗi / failed: {p.stderr.strip()[-500:]}")
+        return dest.name
+    raise BackupError(f"không sao lưu được cơ sở dữ liệu {connection.vendor} / unsupported database")
+
+
+def _data_files() -> list[tuple[Path, str]]:
+    root = Path(settings.DATA_DIR)
+    out = []
+    for top in sorted(root.iterdir()) if root.is_dir() else []:
+        if top.name in SKIP or top.name.startswith(SKIP_PREFIXES):
+            continue
+        items = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
+        for p in items:
+            if p.name.endswith((".part", ".tmp")):
+                continue
+            out.append((p, "data/" + p.relative_to(root).as_posix()))
+    return out
+
+
+def make_backup(to_dir=None, now=None) -> dict:
+    """Write ``ngoso-YYYYmmdd-HHMMSS.tar`` into ``to_dir`` (default ``DATA_DIR/backups``); returns its summary."""
+    now = timezone.localtime(now or timezone.now())
+    dest_dir = Path(to_dir) if to_dir else default_dir()
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    name = f"ngoso-{now:%Y%m%d-%H%M%S}.tar"
+    final = dest_dir / name
+    part = dest_dir / f".{name}.part"
+    manifest = {"format": FORMAT, "created_at": now.isoformat(), "database": connection.vendor, "files": {}}
+    with tempfile.TemporaryDirectory(dir=dest_dir, prefix=".work-") as tmp:
+        work = Path(tmp)
+        db_name = _dump_database(work)
+        manifest["db_file"] = db_name
+        with tarfile.open(part, "w") as tar:
+            members = [(work / db_name, db_name), *_data_files()]
+            for path, arc in members:
+                try:
+                    digest, size = _sha256(path), path.stat().st_size
+                    tar.add(str(path), arcname=arc, recursive=False)
+                except FileNotFoundError:  # deleted meanwhile (an erased photo): not part of this backup
+                    continue
+                manifest["files"][arc] = {"sha256": digest, "size": size}
+            raw = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+            info = tarfile.TarInfo("manifest.json")
+            info.size, info.mtime = len(raw), int(now.timestamp())
+            tar.addfile(info, io.BytesIO(raw))
+    os.replace(part, final)
+    return {"file": str(final), "size": final.stat().st_size, "files": len(manifest["files"]) - 1,
+            "database": connection.vendor}
+
+
+def read_manifest(tar: tarfile.TarFile) -> dict:
+    try:
+        m = json.loads(tar.extractfile("manifest.json").read())
+    except (KeyError, AttributeError, ValueError):
+        raise BackupError("tệp không phải bản sao lưu Ngõ Số (thiếu manifest.json) / not a Ngõ Số backup "
+                          "(no manifest.json)") from None
+    if m.get("format") != FORMAT:
+        raise BackupError(f"định dạng sao lưu {m.get('format')} không hỗ trợ / unsupported backup format")
+    return m
+
+
+def verify(file) -> dict:
+    """Check every member against the manifest; raises BackupError naming the first bad one."""
+    with tarfile.open(file, "r") as tar:
+        m = read_manifest(tar)
+        names = set(tar.getnames()) - {"manifest.json"}
+        for arc, meta in m["files"].items():
+            if arc not in names:
+                raise BackupError(f"thiếu tệp {arc} trong bản sao lưu / {arc} is missing from the backup")
+            h = hashlib.sha256()
+            f = tar.extractfile(arc)
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+            if h.hexdigest() != meta["sha256"]:
+                raise BackupError(f"tệp {arc} bị hỏng (sai mã kiểm tra SHA-256) / {arc} is damaged (checksum)")
+        extra = names - set(m["files"])
+        if extra:
+            raise BackupError(f"tệp lạ trong bản sao lưu / unexpected files in the backup: {sorted(extra)[:3]}")
+    return m
+
+
+def _database_is_empty() -> bool:
+    if connection.vendor == "sqlite":
+        path = Path(connection.settings_dict["NAME"])
+        if not path.exists() or path.stat().st_size == 0:
+            return True
+        con = sqlite3.connect(str(path))
+        try:
+            return not con.execute("SELECT 1 FROM sqlite_master WHERE type='table' LIMIT 1").fetchone()
+        finally:
+            con.close()
+    with connection.cursor() as c:
+        c.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
+        return c.fetchone()[0] == 0
+
+
+def restore(file) -> dict:
+    """Restore a backup into an empty data directory and database. Nothing is written unless every checksum
+    is right and the target is empty."""
+    file = Path(file)
+    if not file.is_file():
+        raise BackupError(f"không thấy tệp {file} / no such file")
+    m = verify(file)
+    root = Path(settings.DATA_DIR)
+    if m["database"] != connection.vendor:
+        raise BackupError(f"bản sao lưu là {m['database']}, máy này dùng {connection.vendor} / the backup is "
+                          f"{m['database']}, this installation uses {connection.vendor}")
+    if not _database_is_empty():
+        raise BackupError("cơ sở dữ liệu đích không trống; chỉ khôi phục vào chỗ trống / the target database is "
+                          "not empty; restore only into an empty data directory and database")
+    clash = [arc for arc in m["files"] if arc.startswith("data/") and (root / arc[5:]).exists()
+             and arc[5:] != "secret_key"]
+    if clash:
+        raise BackupError(f"thư mục dữ liệu không trống ({clash[0][5:]}) / the data directory is not empty")
+    connection.close()
+    root.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(file, "r") as tar, tempfile.TemporaryDirectory(dir=root, prefix=".restore-") as tmp:
+        for arc in m["files"]:
+            target = Path(tmp) / m["db_file"] if arc == m["db_file"] else root / arc[5:]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tar.extractfile(arc) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        dbfile = Path(tmp) / m["db_file"]
+        if m["database"] == "sqlite":
+            path = Path(connection.settings_dict["NAME"])
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            shutil.move(str(dbfile), str(path))
+        else:
+            env, name = _pg_env()
+            p = subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "--dbname", name, str(dbfile)],
+                               env=env, capture_output=True, text=True)
+            if p.returncode:
+                raise BackupError(f"pg_restore lỗi / failed: {p.stderr.strip()[-500:]}")
+    return {"created_at": m["created_at"], "database": m["database"], "files": len(m["files"]) - 1}
+
+
+def rotate(directory=None, keep_daily: int = 7, keep_weekly: int = 4) -> list[str]:
+    """Delete old backups in ``directory``: keep the newest of each of the last ``keep_daily`` days that have one,
+    and the newest of each of the last ``keep_weekly`` ISO weeks. Returns the names deleted."""
+    d = Path(directory) if directory else default_dir()
+    found = []
+    for p in d.glob("ngoso-*.tar") if d.is_dir() else []:
+        m = NAME_RE.match(p.name)
+        if m:
+            found.append((datetime.datetime.strptime(m.group(1), "%Y%m%d-%H%M%S"), p))
+    found.sort(reverse=True)
+    keep, days, weeks = set(), [], []
+    for t, p in found:
+        day, week = t.date(), t.isocalendar()[:2]
+        if day not in days and len(days) < keep_daily:
+            days.append(day)
+            keep.add(p)
+        if week not in weeks and len(weeks) < keep_weekly:
+            weeks.append(week)
+            keep.add(p)
+    deleted = []
+    for _, p in found:
+        if p not in keep:
+            p.unlink(missing_ok=True)
+            deleted.append(p.name)
+    return deleted
