@@ -36,6 +36,8 @@ MATRIX = {
     "service: send a bulletin down": "✓  .  .  .  .  .",   # commune and radio: area, as above
     "service: poverty review":       "✓  ✓  .  ✓  ✓  .",
     "service: approve a story":      "✓  ✓  .  .  .  .",
+    "sync: register a household":    "✓  ✓  .  ✓  ✓  .",   # found at the door (issue 19)
+    "service: merge two residents":  "✓  ✓  .  ✓  .  .",
 }
 
 
@@ -173,6 +175,22 @@ def do_sync_edit(u, w, people, area):
                      "changes": {"phone": {"from": "0912345678", "to": "0977000111"}}})
 
 
+def do_sync_register(u, w, people, area):
+    return _push(u, {"type": "new_household", "uuid": str(uuid.uuid4()), "village": area.va1.code, "alley": "9"})
+
+
+def do_service_merge(u, w, people, area):
+    from ngoso.people import merge
+    from ngoso.people.models import Resident
+
+    dup = Resident.objects.create(household=people.h1, full_name="Nguyen Thi Ly", sex="female", birth_year=1978,
+                                  ethnicity=people.r1.ethnicity)
+    ok, message = _service(lambda: merge.merge_residents(u, people.r1, dup))
+    if not ok:
+        dup.delete()
+    return ok, message
+
+
 def do_cli_import(u, w, people, area, tmp_path=None):
     import contextlib
     import io
@@ -228,7 +246,7 @@ def do_service_approve_story(u, w, people, area):
 def _state(people):
     """Everything the paths write, as one comparable value."""
     from ngoso.livelihoods.models import Producer, SuccessStory
-    from ngoso.people.models import Household, Resident
+    from ngoso.people.models import Household, Merge, Resident
     from ngoso.poverty.models import PovertyReview
     from ngoso.radio.models import Bulletin
     from ngoso.visits.models import Assignment, SkillRecord, Visit
@@ -237,7 +255,8 @@ def _state(people):
             Resident.objects.count(), Producer.objects.count(), Bulletin.objects.count(),
             Household.objects.get(code="H1").phone, Household.objects.count(),
             Resident.objects.filter(pk=people.r2.pk).values_list("birth_year", flat=True).first(),
-            PovertyReview.objects.count(), list(SuccessStory.objects.values_list("status", flat=True)))
+            PovertyReview.objects.count(), list(SuccessStory.objects.values_list("status", flat=True)),
+            Merge.objects.count())
 
 
 PATHS = {
@@ -255,6 +274,8 @@ PATHS = {
     "service: send a bulletin down": do_service_send_down,
     "service: poverty review": do_service_poverty,
     "service: approve a story": do_service_approve_story,
+    "sync: register a household": do_sync_register,
+    "service: merge two residents": do_service_merge,
 }
 
 
@@ -293,7 +314,7 @@ def test_every_model_with_personal_data_declares_who_may_write(db):
                  "Bulletin", "Team", "Member", "Membership"):
         assert name in declared, name
     for m in declared_models():
-        assert set(m.WRITE_ROLES) <= {"create", "change", "delete", "import", "approve"}, m
+        assert set(m.WRITE_ROLES) <= {"create", "change", "delete", "import", "approve", "register", "merge"}, m
         for roles in m.WRITE_ROLES.values():
             assert set(roles) <= set(Role.values), m
 

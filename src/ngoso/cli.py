@@ -37,6 +37,7 @@ COMMANDS = {
     "worker": "worker",
     "backup": "backup",
     "restore": "restore",
+    "duplicates": "duplicates",
 }
 
 

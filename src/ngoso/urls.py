@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("duplicates/", include("ngoso.people.review_urls")),
     path("", include("ngoso.core.urls")),
     # every app's pages, from its own urls.py (the URL names are global: {% url 'dashboard' … %})
     path("", include("ngoso.places.urls")),

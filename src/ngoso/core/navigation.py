@@ -21,6 +21,8 @@ def menu_for(user):
     items.append((_("Livelihoods"), reverse("livelihoods:producers")))
     if user.can("import"):
         items.append((_("Import"), reverse("import")))
+    if user.can("manage_teams"):  # the roles that review and merge duplicates (people.Resident "merge")
+        items.append((_("Duplicates"), reverse("duplicates")))
     if user.can("admin") or user.is_superuser:
         items.append((_("Administration"), reverse("admin:index")))
     return items

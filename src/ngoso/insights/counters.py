@@ -92,7 +92,7 @@ def _counters(household_filter: dict, year: int | None, visits: bool = True) -> 
     res_groups: dict[int, tuple] = {}
     res_hh: dict[int, int] = {}
     members: dict[int, list] = defaultdict(list)
-    for rid, hid, by, sex, minority, disab, rel in Resident.objects.filter(**hh_filter).values_list(
+    for rid, hid, by, sex, minority, disab, rel in Resident.objects.filter(**hh_filter, status="").values_list(
             "id", "household_id", "birth_year", "sex", "ethnicity__is_minority", "disability", "relation"
     ).iterator(chunk_size=5000):
         groups = resident_groups(birth_year=by, poverty_status=hh_status[hid], is_minority=minority, disability=disab,

@@ -25,3 +25,4 @@ class PeopleConfig(AppConfig):
         audit.register(Consent, lambda c: c.resident.household.village.path)
 
         from . import io  # noqa: F401 - registers the import and export job handlers (core.jobs)
+        from . import tasks  # noqa: F401 - the nightly duplicate scan on the schedule (core.jobs)

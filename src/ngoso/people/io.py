@@ -157,6 +157,8 @@ class ImportResult:
     residents_created: int = 0
     residents_updated: int = 0
     rows: int = 0
+    residents_matched: int = 0  # rows the user said are a person already recorded (import preview)
+    residents_skipped: int = 0  # rows the user chose to skip
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -743,8 +745,11 @@ def _check_heads(sheet_name: str, households: dict[str, _HouseholdDraft], existi
 
 # -------------------------------------------------------------------------------------------- importing
 
-def import_people(data: bytes, filename: str, user, progress: Callable = lambda *a: None) -> ImportResult:
-    """Validate the whole file, then write it in one transaction. Raises ImportFailed with every error."""
+def import_people(data: bytes, filename: str, user, progress: Callable = lambda *a: None,
+                  choices: dict | None = None) -> ImportResult:
+    """Validate the whole file, then write it in one transaction. Raises ImportFailed with every error, and
+    ``import_duplicates.NeedsChoice`` (nothing written) when new residents look like people already recorded
+    and ``choices`` ({row: "new" | "skip" | "same:<id>"}) was not given."""
     permissions.require(user, "import", Household)  # each row's village is then checked against the user's area
     sheets = read_file(data, filename)
     lookup = _Lookup(user)
@@ -774,8 +779,14 @@ def import_people(data: bytes, filename: str, user, progress: Callable = lambda 
     if errors:
         errors.sort(key=lambda e: (e.sheet, e.row))
         raise ImportFailed(errors)
+    from .import_duplicates import NeedsChoice, likely_duplicates
+
+    if choices is None:
+        likely = likely_duplicates(households, existing, user)
+        if likely:
+            raise NeedsChoice(likely)
     with transaction.atomic(), audit.acting_as(user):
-        result = _write(village_rows, households, existing, user, progress)
+        result = _write(village_rows, households, existing, user, progress, choices or {})
         from .services import people_changed
 
         codes, touched = list(households), []
@@ -788,7 +799,7 @@ def import_people(data: bytes, filename: str, user, progress: Callable = lambda 
     return result
 
 
-def _write(village_rows, households, existing, user, progress) -> ImportResult:
+def _write(village_rows, households, existing, user, progress, choices=None) -> ImportResult:
     result = ImportResult()
     types = {t.code: t for t in PlaceType.objects.all()}
     villages: dict[str, Place] = {}
@@ -839,6 +850,13 @@ def _write(village_rows, households, existing, user, progress) -> ImportResult:
             done += 1
             if done % 1000 == 0:
                 progress(done, total, "Đang ghi / writing")
+            choice = (choices or {}).get(str(r["row"]), "new")
+            if choice == "skip":
+                result.residents_skipped += 1
+                continue
+            if choice.startswith("same:"):  # a person already recorded: not created twice
+                result.residents_matched += 1
+                continue
             consent = r.pop("consent")
             r.pop("row")
             current = known.get((fold(r["full_name"]), r["birth_year"]))
@@ -875,12 +893,20 @@ def import_job(job, progress) -> dict:
 
     user = get_user_model().objects.get(pk=job.params["user_id"])
     path = Path(job.params["path"])
+    from .import_duplicates import NeedsChoice
+
+    keep = False
     try:
-        result = import_people(path.read_bytes(), job.params["filename"], user, progress)
+        result = import_people(path.read_bytes(), job.params["filename"], user, progress,
+                               choices=job.params.get("choices"))
     except ImportFailed as exc:
         return {"ok": False, "errors": [e.__dict__ for e in exc.errors[:1000]], "error_count": len(exc.errors)}
+    except NeedsChoice as exc:  # the preview: the file stays until the user has chosen (people.views)
+        keep = True
+        return {"ok": None, "choose": exc.rows, "choose_count": len(exc.rows)}
     finally:
-        path.unlink(missing_ok=True)
+        if not keep:
+            path.unlink(missing_ok=True)
     return {"ok": True, **result.as_dict()}
 
 

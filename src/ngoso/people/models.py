@@ -10,6 +10,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ngoso.accounts.models import Role
 from ngoso.accounts.permissions import EDITORS, STAFF
 from ngoso.core.text import fold, phone_digits
 
@@ -44,7 +45,8 @@ class PovertyStatus(models.TextChoices):
 
 class Household(models.Model):
     SCOPE_PATH = "village__path"
-    WRITE_ROLES = {"create": STAFF, "change": EDITORS, "delete": STAFF, "import": STAFF}
+    WRITE_ROLES = {"create": STAFF, "change": EDITORS, "delete": STAFF, "import": STAFF, "register": EDITORS,
+                   "merge": STAFF | {Role.TEAM_LEADER}}
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     code = models.CharField(_("household code"), max_length=40, unique=True)
@@ -113,9 +115,20 @@ class Relation(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class Status(models.TextChoices):
+    """Where a resident stands in the registry (life events, ``people.registration``). Only ``present``
+    residents are counted by the dashboards; the others keep their row and their history."""
+
+    PRESENT = "", _("Lives here")
+    MOVED_AWAY = "moved_away", _("Moved away")
+    DIED = "died", _("Died")
+
+
 class Resident(models.Model):
     SCOPE_PATH = "household__village__path"
-    WRITE_ROLES = {"create": STAFF, "change": EDITORS, "delete": STAFF, "import": STAFF}
+    # "register": found at the door by a member (the field app); "merge": two records of one person
+    WRITE_ROLES = {"create": STAFF, "change": EDITORS, "delete": STAFF, "import": STAFF, "register": EDITORS,
+                   "merge": STAFF | {Role.TEAM_LEADER}}
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="residents",
@@ -130,6 +143,11 @@ class Resident(models.Model):
     disability = models.BooleanField(_("disability"), default=False)
     relation = models.CharField(_("relation to head"), max_length=14, choices=Relation.choices,
                                 default=Relation.OTHER)
+    # db_default: rows written by raw SQL (the demo builder, bulk paths) are present residents too
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="", db_default="",
+                              blank=True, db_index=True)
+    status_on = models.DateField(_("since"), null=True, blank=True)
+    moved_to = models.CharField(_("moved to"), max_length=200, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -196,3 +214,66 @@ class Erasure(models.Model):
 
     class Meta:
         ordering = ["-requested_at"]
+
+
+class DuplicateDecision(models.Model):
+    """A reviewer's answer about a candidate pair: "not the same" is remembered and never proposed again.
+    ``kind`` is "resident" or "household"; ``low``/``high`` are the two ids, smaller first."""
+
+    SCOPE_PATH = "place_path"
+    WRITE_ROLES = {"create": STAFF | {Role.TEAM_LEADER}}
+
+    kind = models.CharField(max_length=10)
+    low = models.PositiveBigIntegerField()
+    high = models.PositiveBigIntegerField()
+    same = models.BooleanField(default=False)
+    place_path = models.CharField(max_length=255, db_index=True)
+    decided_by = models.CharField(max_length=150)
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "low", "high"], name="duplicate_decision_unique")]
+
+
+class DuplicateCandidate(models.Model):
+    """A pair the background scan found (``people.duplicates.scan_and_store``), waiting for review: the review
+    page reads these instead of scanning a commune on every request."""
+
+    SCOPE_PATH = "place_path"
+
+    kind = models.CharField(max_length=10)
+    low = models.PositiveBigIntegerField()
+    high = models.PositiveBigIntegerField()
+    score = models.FloatField()
+    evidence = models.JSONField(default=list)
+    place_path = models.CharField(max_length=255, db_index=True)  # the deeper common place of both
+    found_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [models.UniqueConstraint(fields=["kind", "low", "high"], name="duplicate_candidate_unique")]
+
+
+class Merge(models.Model):
+    """Two records of one person (or household) made one: who merged what, when, and the merged-away record
+    with every row moved off it, so that ``people.merge.undo`` can put it back."""
+
+    SCOPE_PATH = "place_path"
+    WRITE_ROLES = {"create": STAFF | {Role.TEAM_LEADER}, "change": STAFF | {Role.TEAM_LEADER}}
+
+    kind = models.CharField(max_length=10)  # resident | household
+    kept_id = models.PositiveBigIntegerField()
+    kept_repr = models.CharField(max_length=200)
+    lost_id = models.PositiveBigIntegerField()
+    lost_repr = models.CharField(max_length=200)
+    lost_record = models.JSONField()   # the merged-away row as it was
+    moved = models.JSONField()         # {"app.Model.field": [ids]} rows moved onto the kept record
+    place_path = models.CharField(max_length=255, db_index=True)  # the deeper common place of both
+    lost_path = models.CharField(max_length=255, blank=True)
+    merged_by = models.CharField(max_length=150)
+    merged_at = models.DateTimeField(auto_now_add=True)
+    undone_by = models.CharField(max_length=150, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]

@@ -98,6 +98,9 @@ def erase_resident(resident: Resident, *, done_by, reason: str = "") -> Erasure:
     resident._audit_skip = True
     resident.delete()
     audit.scrub_all(*about_them)
+    from .merge import forget
+
+    forget("resident", pk)  # a merged-away copy of them kept for undo goes too
     erasure = Erasure(village=household.village, household_code=household.code, done_by=done_by, reason=reason)
     remaining = household.residents.order_by("birth_year", "id")
     if not remaining.exists():
@@ -106,6 +109,7 @@ def erase_resident(resident: Resident, *, done_by, reason: str = "") -> Erasure:
         about_household = [audit.doomed(household), audit.about(Household, household_pk)]
         household._audit_skip = True
         household.delete()
+        forget("household", household_pk)
         audit.scrub_all(*about_household)  # its poverty reviews (incomes), assignments, producers…
     elif was_head:
         new_head = remaining.first()

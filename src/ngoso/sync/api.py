@@ -59,7 +59,8 @@ PUSH_BODY = {  # what push() reads from the raw body (docs/sync.md), for the Ope
             "records": {"type": "array", "maxItems": services.MAX_RECORDS, "items": {
                 "type": "object", "required": ["type", "uuid"],
                 "properties": {
-                    "type": {"type": "string", "enum": ["visit", "household", "resident"]},
+                    "type": {"type": "string", "enum": ["visit", "household", "resident", "new_household", "new_resident",
+                                                           "life_event"]},
                     "uuid": {"type": "string", "format": "uuid"},
                     "household": {"type": "string"}, "resident": {"type": "string"},
                     "visited_on": {"type": "string", "format": "date"},
@@ -72,6 +73,18 @@ PUSH_BODY = {  # what push() reads from the raw body (docs/sync.md), for the Ope
                         "properties": {"resident": {"type": "string"}, "skill": {"type": "string"},
                                        "level": {"type": "integer", "minimum": 0, "maximum": 2}}}},
                     "changes": {"type": "object", "additionalProperties": _CHANGE},
+                    # registration (people.registration): new_household, new_resident, life_event
+                    "village": {"type": "string"}, "alley": {"type": "string"},
+                    "house_number": {"type": "string"}, "address": {"type": "string"},
+                    "latitude": {"type": ["number", "null"]}, "longitude": {"type": ["number", "null"]},
+                    "access": {"type": "object", "additionalProperties": {"type": "boolean"}},
+                    "full_name": {"type": "string"}, "sex": {"type": "string", "enum": ["male", "female"]},
+                    "birth_year": {"type": "integer"}, "ethnicity": {"type": "string"},
+                    "relation": {"type": "string"}, "phone": {"type": "string"}, "disability": {"type": "boolean"},
+                    "consent": {"type": "object", "properties": {"given": {"type": "boolean"},
+                                                                 "method": {"type": "string"}}},
+                    "event": {"type": "string", "enum": ["moved_away", "died", "returned", "move"]},
+                    "on": {"type": "string", "format": "date"}, "moved_to": {"type": "string"},
                 }}},
         }}}},
 }

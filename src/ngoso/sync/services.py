@@ -116,7 +116,7 @@ def push(device: DeviceToken, data: dict) -> dict:
     shift = _clock_skew(data.get("sent_at"))
     results: list[dict | None] = [None] * len(data["records"])
     visit_items, visit_pos = [], []
-    edits = []
+    edits, registrations = [], []
     for i, rec in enumerate(data["records"]):
         if not isinstance(rec, dict):
             results[i] = {"index": i, "status": "rejected", "error": "Bản ghi không phải đối tượng JSON",
@@ -136,11 +136,20 @@ def push(device: DeviceToken, data: dict) -> dict:
                 visit_pos.append(i)
             elif kind in ("household", "resident"):
                 edits.append((i, uid, kind, rec))
+            elif kind in REGISTRATION_ORDER:
+                registrations.append((REGISTRATION_ORDER[kind], i, uid, kind, rec))
             else:
                 raise visits.VisitError("type", f"Loại bản ghi không biết: {kind!r}", f"Unknown record type: {kind!r}")
         except visits.VisitError as exc:
             results[i] = {"index": i, "uuid": rid, "status": "rejected", "field": exc.field, "error": exc.vi,
                           "error_en": exc.en}
+    # households and residents found at the door go in first, so that the batch's visits may name them
+    if registrations:
+        from ngoso.people.registration import deferred_figures
+
+        with deferred_figures():
+            for _order, i, uid, kind, rec in sorted(registrations, key=lambda r: (r[0], r[1])):
+                results[i] = {"index": i, "uuid": str(uid), **_register(device, uid, kind, rec, shift)}
     if visit_items:
         for pos, out in zip(visit_pos, visits.record_visits(user, visit_items, source=Visit.Source.SYNC)):
             results[pos] = {"index": pos, **out.as_dict()}
@@ -155,6 +164,77 @@ def push(device: DeviceToken, data: dict) -> dict:
                           f"Hãy chỉnh lại ngày giờ điện thoại. / The phone's clock is {abs(days)} days off; dates were "
                           f"corrected to the server's. Please set the phone's date.")
     return out
+
+
+REGISTRATION_ORDER = {"new_household": 0, "new_resident": 1, "life_event": 2}
+
+
+def _register(device: DeviceToken, uid, kind: str, rec: dict, shift) -> dict:
+    """A household or resident registered on the phone, or a life event (``people.registration``):
+    idempotent by the record's UUID (a household's or resident's own UUID; a life event's in AppliedEdit)."""
+    from django.core.exceptions import PermissionDenied
+
+    from ngoso.people import registration as reg
+
+    user = device.user
+    try:
+        if kind == "new_household":
+            village = scoped(Place.objects.filter(level=PlaceLevel.VILLAGE), user).filter(
+                code=_ref(rec.get("village", ""), "village")).first()
+            if village is None:
+                return _rejected("village", "Không có thôn này trong địa bàn của bạn", "No such village in your area")
+            access = rec.get("access") or {}
+            if not isinstance(access, dict):
+                return _rejected("access", "«access» phải là một đối tượng", "'access' must be an object")
+            hh, created = reg.register_household(
+                user, uuid=uid, village=village, alley=rec.get("alley", ""), house_number=rec.get("house_number", ""),
+                address=rec.get("address", ""), latitude=rec.get("latitude"), longitude=rec.get("longitude"),
+                access=access)
+            return {"status": "created" if created else "duplicate", "household": hh.code}
+        if kind == "new_resident":
+            hh = scoped(Household.objects.select_related("village"), user).filter(
+                code=_ref(rec.get("household", ""), "household")).first()
+            if hh is None:
+                return _rejected("household", "Không có hộ này trong địa bàn của bạn", "No such household in your area")
+            consent = rec.get("consent")
+            res, created = reg.register_resident(
+                user, uuid=uid, household=hh, full_name=rec.get("full_name"), sex=rec.get("sex"),
+                birth_year=rec.get("birth_year"), ethnicity=rec.get("ethnicity") or "01",
+                relation=rec.get("relation") or "other", phone=rec.get("phone", ""),
+                disability=rec.get("disability", False), consent=consent if isinstance(consent, dict) else None)
+            return {"status": "created" if created else "duplicate"}
+        # a life event: moved away, died, came back, moved to another household
+        if AppliedEdit.objects.filter(uuid=uid).exists():
+            return {"status": "duplicate"}
+        try:
+            res = scoped(Resident.objects.select_related("household__village"), user).filter(
+                uuid=uuidlib.UUID(str(rec.get("resident")))).first()
+        except ValueError:
+            res = None
+        if res is None:
+            return _rejected("resident", "Không có người này trong địa bàn của bạn", "No such resident in your area")
+        target = None
+        if rec.get("event") == "move":
+            target = scoped(Household.objects.select_related("village"), user).filter(
+                code=_ref(rec.get("household", ""), "household")).first()
+            if target is None:
+                return _rejected("household", "Không có hộ này trong địa bàn của bạn", "No such household in your area")
+        on = _date(rec.get("on"), "on", shift)
+        with transaction.atomic():
+            reg.life_event(user, res, str(rec.get("event")), on=on, moved_to=rec.get("moved_to", ""),
+                           household=target)
+            AppliedEdit.objects.create(uuid=uid, device=device)
+        return {"status": "created"}
+    except reg.RegistrationError as exc:
+        return _rejected(exc.field, exc.vi, exc.en)
+    except visits.VisitError as exc:
+        return _rejected(exc.field, exc.vi, exc.en)
+    except PermissionDenied as exc:
+        return _rejected(kind, str(exc), "You may not register this here")
+
+
+def _rejected(field, vi, en) -> dict:
+    return {"status": "rejected", "field": field, "error": vi, "error_en": en}
 
 
 def _visit_in(rec: dict, uid, shift) -> visits.VisitIn:
@@ -333,8 +413,8 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
     page = list(Household.objects.filter(id__in=ids).select_related("village", "status").order_by("id"))
     # residents as plain rows: a page holds hundreds, and model instances cost more than the query
     residents: dict[int, list[dict]] = {h.pk: [] for h in page}
-    for r in Resident.objects.filter(household_id__in=ids).values(
-            "id", "household_id", "uuid", "full_name", "birth_year", "relation", "ethnicity__code"):
+    for r in Resident.objects.filter(household_id__in=ids, status="").values(
+            "id", "household_id", "uuid", "full_name", "birth_year", "sex", "relation", "ethnicity__code"):
         residents[r["household_id"]].append(r)
     member = visits.member_for(user)
     mine = set(Assignment.objects.filter(member=member, ended_on__isnull=True, household_id__in=ids)
@@ -356,6 +436,7 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
         out["held"] = sorted(held)
         out["removed"] = _removed(user, cur, since, held)
         out["catalogue"] = catalogue_payload(catalogue_version)
+        out["registration"] = registration_payload(user)
         from ngoso.lessons.services import offline_payload
 
         out["lessons"] = offline_payload(user, lessons_version)
@@ -419,7 +500,7 @@ def _household(h: Household, residents: list[dict], mine: bool, levels, skills, 
         "priority": prio.score if prio else None, "reasons_vi": prio.text_vi if reasons else "",
         "reasons_en": prio.text_en if reasons else "",
         "residents": [{"uuid": str(r["uuid"]), "full_name": r["full_name"], "birth_year": r["birth_year"],
-                       "relation": r["relation"], "language": language(r["ethnicity__code"]),
+                       "sex": r["sex"], "relation": r["relation"], "language": language(r["ethnicity__code"]),
                        "levels": {skills[s]: lv for s, lv in levels.get(r["id"], {}).items() if s in skills}}
                       for r in residents],
     }
@@ -431,6 +512,17 @@ def _has(obj, attr) -> bool:
     except Exception:  # noqa: BLE001 - a missing one-to-one row
         return False
     return True
+
+
+def registration_payload(user) -> dict:
+    """What the app needs to register households and residents offline: the villages of the member's area
+    and the ethnic groups (reference data, no person in it)."""
+    from ngoso.people.models import Ethnicity
+
+    villages = scoped(Place.objects.filter(level=PlaceLevel.VILLAGE, valid_to__isnull=True), user) \
+        .order_by("name").values_list("code", "name")
+    return {"villages": [list(v) for v in villages[:500]],
+            "ethnicities": [list(e) for e in Ethnicity.objects.order_by("code").values_list("code", "name_vi")]}
 
 
 def catalogue_payload(client_version: str | None) -> dict | None:

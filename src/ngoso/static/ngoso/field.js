@@ -79,11 +79,13 @@
       cursor = page.cursor;
       await setMeta("cursor", cursor);  // resumable: an interrupted pull continues from here
       if (page.complete) {
+        if (page.registration) await setMeta("registration", page.registration);
         if (page.catalogue) { await setMeta("catalogue", page.catalogue); await setMeta("catalogue_version", page.catalogue.version); }
         if (page.lessons) { await setMeta("lessons", page.lessons); await setMeta("lessons_version", page.lessons.version); }
         await tx("households", "readwrite", (s) => (page.removed || []).forEach((c) => s.delete(c)));
         if (page.held) {  // the phone keeps only the households the member answers for (docs/sync.md)
-          const held = new Set(page.held), have = (await all("households")).map((h) => h.code);
+          const local = new Set((await all("queue")).filter((r) => r.type === "new_household").map((r) => r.code));
+          const held = new Set([...page.held, ...local]), have = (await all("households")).map((h) => h.code);
           await tx("households", "readwrite", (s) => have.filter((c) => !held.has(c)).forEach((c) => s.delete(c)));
           // one it should hold but lacks (a member joined the leader's team): the next round is a full one
           if (page.held.some((c) => !have.includes(c))) await setMeta("cursor", "");
@@ -99,9 +101,9 @@
     if (state.sending) return;
     state.sending = true;
     try {
-      const queued = (await all("queue")).filter((r) => !r._rejected);
+      const queued = (await all("queue")).filter((r) => !r._rejected).sort((a, b) => (a._order || 0) - (b._order || 0));
       for (let i = 0; i < queued.length; i += BATCH) {
-        const batch = queued.slice(i, i + BATCH).map(({_rejected, _error, ...r}) => r);
+        const batch = queued.slice(i, i + BATCH).map(({_rejected, _error, _order, code, ...r}) => r);
         const r = await api("/api/v1/sync/push", {method: "POST", headers: {"Content-Type": "application/json"},
           body: JSON.stringify({sent_at: new Date().toISOString(), records: batch})});
         if (!r.ok) throw new Error("push " + r.status);
@@ -126,8 +128,10 @@
   function flash(text) { const p = el("p", {class: "msg", role: "alert", text}); document.getElementById("main").prepend(p); }
   async function status() {
     const q = await all("queue");
-    const waiting = q.filter((r) => !r._rejected).length, rejected = q.length - waiting;
-    document.getElementById("queue-count").textContent = `${waiting} lượt thăm chưa gửi` + (rejected ? ` · ${rejected} bị từ chối` : "");
+    const waitingAll = q.filter((r) => !r._rejected), rejected = q.length - waitingAll.length;
+    const waiting = waitingAll.filter((r) => r.type === "visit").length, other = waitingAll.length - waiting;
+    document.getElementById("queue-count").textContent = `${waiting} lượt thăm chưa gửi` +
+      (other ? ` · ${other} đăng ký chưa gửi` : "") + (rejected ? ` · ${rejected} bị từ chối` : "");
     const last = await getMeta("last_sync");
     document.getElementById("last-sync").textContent = last ? "đồng bộ lúc " + new Date(last).toLocaleString("vi-VN") : "chưa đồng bộ";
     document.getElementById("net").textContent = navigator.onLine ? "● có mạng" : "○ mất mạng";
@@ -145,6 +149,9 @@
       .sort((a, b) => ((b.next_visit_on && b.next_visit_on <= t) - (a.next_visit_on && a.next_visit_on <= t))
         || ((b.priority || 0) - (a.priority || 0)) || a.code.localeCompare(b.code));
     main.replaceChildren(el("h1", {text: "Việc hôm nay"}));
+    const addHh = el("button", {type: "button", class: "button", id: "app-new-household", text: "+ Thêm hộ mới"});
+    addHh.addEventListener("click", () => householdForm());
+    main.append(addHh);
     if (state.lessons) { const b = el("button", {type: "button", class: "link", id: "app-library",
         text: `Thư viện bài học (${new Set(state.lessons.lessons.map((x) => x.skill)).size} bài, xem được khi mất mạng)`});
       b.addEventListener("click", () => library(render)); main.append(b); }
@@ -169,7 +176,8 @@
       main.append(el("h2", {text: `Hộ của các thành viên khác trong tổ (${team.length})`}), tl);
     }
     const rejected = (await all("queue")).filter((r) => r._rejected);
-    for (const r of rejected) main.append(el("p", {class: "msg error", text: `Lượt thăm hộ ${r.household} bị từ chối: ${r._error}`}));
+    for (const r of rejected) main.append(el("p", {class: "msg error", text: (r.type === "visit" ? `Lượt thăm hộ ${r.household}` :
+      r.type === "new_household" ? `Hộ mới ${r.code}` : r.type === "new_resident" ? `Người mới ${r.full_name}` : "Bản ghi") + ` bị từ chối: ${r._error}`}));
     await status();
   }
 
@@ -200,6 +208,26 @@
       }
       people.append(fs);
     });
+    const addP = el("button", {type: "button", class: "button", id: "app-new-resident", text: "+ Thêm người vào hộ"});
+    addP.addEventListener("click", () => residentForm(h));
+    people.append(addP);
+    h.residents.forEach((r, i) => {
+      const sel = el("select", {"aria-label": "Thay đổi của " + r.full_name, class: "event"},
+        el("option", {value: "", text: `${r.full_name}: không thay đổi`}), el("option", {value: "moved_away", text: "đã chuyển đi"}),
+        el("option", {value: "died", text: "đã mất"}), el("option", {value: "move", text: "chuyển sang hộ khác (tách/nhập hộ)"}));
+      sel.addEventListener("change", async () => {
+        if (!sel.value) return;
+        if (sel.value === "move") { moveForm(h, r); return; }
+        const rec = {type: "life_event", uuid: uuid4(), resident: r.uuid, event: sel.value, on: today(), _order: Date.now()};
+        if (sel.value === "moved_away") rec.moved_to = (window.prompt("Chuyển đến đâu (nếu biết)?") || "").slice(0, 200);
+        await tx("queue", "readwrite", (s) => s.put(rec));
+        h.residents = h.residents.filter((y) => y.uuid !== r.uuid);
+        await tx("households", "readwrite", (s) => s.put(h));
+        flash(`Đã ghi: ${r.full_name} ${sel.value === "died" ? "đã mất" : "đã chuyển đi"}`);
+        sync(); visitForm(h);
+      });
+      people.append(sel);
+    });
     form.visited_on.value = today();
     form.visited_on.max = today();
     form.next_visit_on.value = addDays(today(), 14);
@@ -208,7 +236,7 @@
       const fd = new FormData(form), results = [];
       for (const [k, v] of fd.entries()) if (k.startsWith("lvl|")) { const [, res, skill] = k.split("|");
         results.push({resident: res, skill, level: Number(v)}); }
-      const rec = {type: "visit", uuid: uuid4(), household: h.code, visited_on: fd.get("visited_on"),
+      const rec = {type: "visit", _order: Date.now(), uuid: uuid4(), household: h.code, visited_on: fd.get("visited_on"),
         next_visit_on: fd.get("next_visit_on") || null, note: fd.get("note") || "", present: fd.getAll("present"),
         results, recorded_at: new Date().toISOString()};
       await tx("queue", "readwrite", (s) => s.put(rec));
@@ -222,6 +250,178 @@
       sync();
     });
     form.querySelector("#app-back").addEventListener("click", render);
+    main.replaceChildren(form);
+    window.scrollTo(0, 0);
+  }
+
+  // --- households and residents found at the door (docs/sync.md "Registration") ------------------------------
+  // The code of a household registered on the phone is made from its UUID, as the server makes it
+  // (people.registration.household_code), so a visit can name it before any sync.
+  const householdCode = (u) => "M" + u.replace(/-/g, "").slice(0, 12).toUpperCase();
+  const fold = (t) => (t || "").replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase().replace(/\s+/g, " ").trim();
+  function dl(a, b) {  // Damerau–Levenshtein (optimal string alignment) distance
+    const d = Array.from({length: a.length + 1}, (_, i) => [i, ...Array(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) {
+      const c = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + c);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+    return d[a.length][b.length];
+  }
+  const sim = (a, b) => (!a || !b) ? 0 : 1 - dl(a, b) / Math.max(a.length, b.length);
+  const nameSim = (a, b) => Math.max(sim(a, b), sim(a.split(" ").sort().join(" "), b.split(" ").sort().join(" ")));
+  function yearSim(a, b) {
+    if (!a || !b) return 0; if (a === b) return 1; const d = Math.abs(a - b);
+    if (d === 1) return 0.7;
+    const x = String(a), y = String(b);
+    if ([...x].sort().join("") === [...y].sort().join("") && [...x].filter((c, i) => c !== y[i]).length === 2) return 0.8;
+    return d === 2 ? 0.4 : 0;
+  }
+  // the same rule as the server's people.duplicates.score_residents (without phones, which the phone does not
+  // hold), warning from its WARN_THRESHOLD (0.85); tests/test_registration.py checks they agree
+  function scorePair(a, b) {
+    if (a.sex && b.sex && a.sex !== b.sex) return 0;
+    const place = a.household === b.household ? 0.1 : (a.village === b.village ? 0.03 : -0.05);
+    return Math.max(0, Math.min(1, 0.6 * nameSim(fold(a.full_name), fold(b.full_name)) + 0.3 * yearSim(a.birth_year, b.birth_year) + place));
+  }
+  // end of the shared rule
+  function closeMatches(p) {
+    const out = [];
+    for (const h of state.households) for (const r of h.residents) {
+      const score = scorePair({...r, household: h.code, village: h.village}, p);
+      if (score >= 0.85) out.push(`${r.full_name}, ${r.birth_year}` + (h.alley ? `, ngõ ${h.alley}` : "") + (h.house_number ? `, số ${h.house_number}` : ""));
+    }
+    return out;
+  }
+
+  const ACCESS = [["has_smartphone", "Điện thoại thông minh"], ["has_feature_phone", "Điện thoại thường"], ["has_tv", "Ti vi"],
+    ["has_radio", "Đài"], ["has_home_internet", "Internet/wifi ở nhà"], ["has_mobile_data", "Dữ liệu di động"],
+    ["hears_loudspeaker", "Nghe được loa thôn"]];
+  const RELATIONS = [["head", "Chủ hộ"], ["spouse", "Vợ/chồng"], ["child", "Con"], ["grandchild", "Cháu"], ["parent", "Bố/mẹ"],
+    ["child_in_law", "Con dâu/rể"], ["sibling", "Anh/chị/em"], ["other", "Khác"]];
+  const field = (label, input) => el("label", {}, label, input);
+
+  async function householdForm() {
+    const main = document.getElementById("main"), reg = (await getMeta("registration")) || {villages: []};
+    const form = el("form", {class: "visit", id: "app-household-form"});
+    const back = el("button", {type: "button", class: "link", text: "‹ Quay lại danh sách"});
+    back.addEventListener("click", render);
+    const village = el("select", {name: "village", required: ""});
+    for (const [code, name] of reg.villages) village.append(el("option", {value: code, text: name}));
+    const gps = el("input", {type: "checkbox", name: "gps"});
+    const access = el("fieldset", {}, el("legend", {text: "Phương tiện tiếp cận thông tin"}),
+      ...ACCESS.map(([k, label]) => el("label", {class: "check"}, el("input", {type: "checkbox", name: k}), " " + label)));
+    form.append(back, el("h1", {text: "Hộ mới"}), field("Thôn/tổ dân phố", village),
+      el("div", {class: "two"}, field("Ngõ", el("input", {name: "alley", maxlength: "80"})),
+        field("Số nhà", el("input", {name: "house_number", maxlength: "30"}))),
+      field("Địa chỉ khác", el("input", {name: "address", maxlength: "200"})),
+      el("label", {class: "check"}, gps, " Lấy vị trí từ điện thoại"), access,
+      el("button", {class: "primary big sticky", id: "app-save-household", text: "Lưu hộ mới"}));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const u = uuid4(), code = householdCode(u), fd = new FormData(form);
+      const rec = {type: "new_household", uuid: u, code, _order: Date.now(), village: fd.get("village"),
+        alley: fd.get("alley") || "", house_number: fd.get("house_number") || "", address: fd.get("address") || "",
+        access: Object.fromEntries(ACCESS.map(([k]) => [k, fd.get(k) === "on"]))};
+      if (gps.checked && navigator.geolocation) {
+        try { const pos = await new Promise((ok, fail) => navigator.geolocation.getCurrentPosition(ok, fail, {timeout: 8000}));
+          rec.latitude = pos.coords.latitude; rec.longitude = pos.coords.longitude; } catch (err) { flash("Không lấy được vị trí"); }
+      }
+      await tx("queue", "readwrite", (s) => s.put(rec));
+      const vname = (reg.villages.find((v) => v[0] === rec.village) || [])[1] || rec.village;
+      const h = {code, uuid: u, village: rec.village, village_name: vname, alley: rec.alley, house_number: rec.house_number,
+        address: rec.address, assigned_to_me: true, residents: [], local: true};
+      await tx("households", "readwrite", (s) => s.put(h));
+      await setMeta("assigned", [...((await getMeta("assigned")) || []), code]);
+      state.households = await all("households");
+      residentForm(h);
+      flash(`Đã lưu hộ mới ${code}` + (navigator.onLine ? "" : " — sẽ gửi khi có mạng") + ". Thêm người trong hộ:");
+      sync();
+    });
+    main.replaceChildren(form);
+    window.scrollTo(0, 0);
+  }
+
+  // a person moves to another household the phone holds: a household split (register the new one first),
+  // two joined, or someone moving in; the server keeps their skill history with them
+  function moveForm(h, r) {
+    const main = document.getElementById("main"), form = el("form", {class: "visit", id: "app-move-form"});
+    const back = el("button", {type: "button", class: "link", text: "‹ Quay lại hộ"});
+    back.addEventListener("click", () => visitForm(h));
+    const target = el("select", {name: "household", required: ""});
+    for (const x of state.households.filter((x) => x.code !== h.code))
+      target.append(el("option", {value: x.code, text: `${x.code} · ${x.village_name}${x.alley ? ", ngõ " + x.alley : ""}${x.house_number ? ", số " + x.house_number : ""}`}));
+    form.append(back, el("h1", {text: `Chuyển ${r.full_name} sang hộ khác`}),
+      el("p", {text: "Tách hộ: tạo hộ mới trước (nút «+ Thêm hộ mới»), rồi chuyển từng người sang."}),
+      field("Hộ chuyển đến", target), el("button", {class: "primary big", id: "app-save-move", text: "Chuyển"}));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const to = state.households.find((x) => x.code === target.value);
+      if (!to) return;
+      await tx("queue", "readwrite", (s) => s.put({type: "life_event", uuid: uuid4(), resident: r.uuid, event: "move",
+        household: to.code, on: today(), _order: Date.now()}));
+      h.residents = h.residents.filter((y) => y.uuid !== r.uuid);
+      to.residents.push({...r, relation: r.relation === "head" && to.residents.some((y) => y.relation === "head") ? "other" : r.relation});
+      await tx("households", "readwrite", (s) => { s.put(h); s.put(to); });
+      state.households = await all("households");
+      flash(`Đã chuyển ${r.full_name} sang hộ ${to.code}`);
+      sync(); visitForm(to);
+    });
+    main.replaceChildren(form);
+    window.scrollTo(0, 0);
+  }
+
+  async function residentForm(h) {
+    const main = document.getElementById("main"), reg = (await getMeta("registration")) || {ethnicities: [["01", "Kinh"]]};
+    const form = el("form", {class: "visit", id: "app-resident-form"});
+    const back = el("button", {type: "button", class: "link", text: "‹ Quay lại hộ"});
+    back.addEventListener("click", () => visitForm(h));
+    const eth = el("select", {name: "ethnicity"});
+    for (const [code, name] of reg.ethnicities) eth.append(el("option", {value: code, text: name}));
+    const rel = el("select", {name: "relation"});
+    for (const [v, label] of RELATIONS) rel.append(el("option", {value: v, text: label}));
+    if (!h.residents.length) rel.value = "head";
+    const sex = el("div", {class: "seg", role: "radiogroup", "aria-label": "Giới tính"},
+      el("label", {}, el("input", {type: "radio", name: "sex", value: "female", required: ""}), el("span", {text: "Nữ"})),
+      el("label", {}, el("input", {type: "radio", name: "sex", value: "male"}), el("span", {text: "Nam"})));
+    const consent = el("input", {type: "checkbox", name: "consent", required: "", id: "app-consent"});
+    const warn = el("p", {class: "msg warn", id: "app-dup-warning", hidden: ""});
+    form.append(back, el("h1", {text: `Người mới · hộ ${h.code}`}),
+      el("label", {class: "check consent"}, consent, " Người dân đã đồng ý cho ghi thông tin (bắt buộc, ghi trước mọi thông tin)"),
+      field("Họ và tên", el("input", {name: "full_name", required: "", maxlength: "120", autocomplete: "off"})),
+      el("fieldset", {}, el("legend", {text: "Giới tính"}), sex),
+      el("div", {class: "two"}, field("Năm sinh", el("input", {name: "birth_year", type: "number", inputmode: "numeric",
+        min: "1890", max: String(new Date().getFullYear()), required: ""})), field("Quan hệ với chủ hộ", rel)),
+      field("Dân tộc", eth), field("Số điện thoại (nếu có)", el("input", {name: "phone", type: "tel", maxlength: "20"})),
+      warn, el("button", {class: "primary big sticky", id: "app-save-resident", text: "Lưu người này"}));
+    let warned = "";
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const fd = new FormData(form);
+      const rec = {type: "new_resident", uuid: uuid4(), _order: Date.now(), household: h.code,
+        full_name: (fd.get("full_name") || "").trim(), sex: fd.get("sex"), birth_year: Number(fd.get("birth_year")),
+        ethnicity: fd.get("ethnicity") || "01", relation: fd.get("relation") || "other", phone: fd.get("phone") || "",
+        consent: {given: fd.get("consent") === "on", method: "oral"}};
+      if (!rec.consent.given) { flash("Cần sự đồng ý của người dân trước khi ghi"); return; }
+      const near = closeMatches({...rec, village: h.village});
+      const key = rec.full_name + rec.birth_year;
+      if (near.length && warned !== key) {  // warn once; a second tap saves anyway
+        warned = key;
+        warn.textContent = "Có thể đã có: " + near.slice(0, 3).join("; ") + ". Kiểm tra lại, hoặc bấm Lưu lần nữa nếu là người khác.";
+        warn.hidden = false;
+        return;
+      }
+      await tx("queue", "readwrite", (s) => s.put(rec));
+      h.residents.push({uuid: rec.uuid, full_name: rec.full_name, birth_year: rec.birth_year, relation: rec.relation,
+        sex: rec.sex, language: "vi", levels: {}});
+      await tx("households", "readwrite", (s) => s.put(h));
+      state.households = await all("households");
+      visitForm(h);
+      flash(`Đã lưu ${rec.full_name}` + (navigator.onLine ? "" : " — sẽ gửi khi có mạng"));
+      sync();
+    });
     main.replaceChildren(form);
     window.scrollTo(0, 0);
   }
