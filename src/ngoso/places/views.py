@@ -4,8 +4,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from ngoso.accounts.scope import can_see_place, scoped, within
-from ngoso.core.counts import counts_under
-from ngoso.core.stats import stats
+from ngoso.insights.counts import counts_under
+from ngoso.insights.stats import stats
 from ngoso.people import privacy
 from ngoso.people.models import Household
 from ngoso.core.text import street_order, vi_order

@@ -13,11 +13,14 @@ from django.utils.translation import gettext, gettext_lazy
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import can_see_place, scoped, within
+from ngoso.core import xlsx
 from ngoso.core.text import fold
 from ngoso.people.io import ImportFailed, RowError, find_columns, fits, read_file
 from ngoso.people.models import Household, Resident
+from ngoso.people.services import people_changed
 from ngoso.people.targets import household_groups, resident_groups
 from ngoso.places.models import Level, Place
+from ngoso.radio.models import SpeakerCluster
 
 from . import classify, standard_for_year, standards
 from .models import MOBILE_TECH, AccessSite, PovertyReview, VillageSurvey
@@ -58,7 +61,6 @@ def record_review(user, household: Household, year: int, area_type: str, income:
 
 def _apply_status(household_ids) -> None:
     """Each household's status is that of its latest review."""
-    from ngoso.people.services import people_changed
 
     latest = {}
     for hid, year, status in PovertyReview.objects.filter(household_id__in=household_ids) \
@@ -253,7 +255,6 @@ def _villages(place: Place):
 
 def _villages_with_clusters(village_ids) -> set[int]:
     """Villages with an active smart-radio ``SpeakerCluster`` (besides ``AccessSite(kind="loudspeaker")``)."""
-    from ngoso.radio.models import SpeakerCluster
 
     qs = SpeakerCluster.objects.filter(active=True, place__level=Level.VILLAGE)
     if village_ids is not None:
@@ -306,8 +307,6 @@ def bottlenecks(place: Place) -> list[VillageCoverage]:
 
 def coverage_xlsx(rows: list[VillageCoverage]) -> bytes:
     from openpyxl import Workbook
-
-    from ngoso.core import xlsx
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Điểm nghẽn")
@@ -386,8 +385,6 @@ def rates(place: Place, year: int) -> dict:
 
 def rates_xlsx(data: dict) -> bytes:
     from openpyxl import Workbook
-
-    from ngoso.core import xlsx
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Tỷ lệ hộ nghèo")

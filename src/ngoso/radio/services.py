@@ -25,10 +25,15 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
-from ngoso.accounts import permissions
-from ngoso.core import jobs
+from ngoso.accounts import audit, permissions
+from ngoso.accounts.scope import within
+from ngoso.core import jobs, xlsx
+from ngoso.core.models import Job
+from ngoso.core.pdf import html_to_pdf
 from ngoso.core.text import vi_sorted
 from ngoso.places.models import Level, Place
+from ngoso.speech import SpeechError, SpeechUnavailable, synthesize
+from ngoso.vntext import explain, normalize
 
 from . import schedule
 from .abbreviations import entries_for, for_place
@@ -120,8 +125,6 @@ def erase_bulletin(bulletin_pk) -> int:
     title, text, spoken text and audio; they are archived, so never aired again; the audio file goes unless
     another bulletin still uses it; the render jobs' messages and the audit entries that held the text are
     scrubbed. Returns how many bulletins were erased."""
-    from ngoso.accounts import audit
-    from ngoso.core.models import Job
 
     todo = list(Bulletin.objects.filter(pk=bulletin_pk)) if str(bulletin_pk).isdigit() else []
     if todo:
@@ -175,8 +178,6 @@ def _region(voice: str) -> str:
 def preview(text: str, voice: str = "north", place: Place | None = None) -> str:
     """The normalised reading the speech engine will speak ("7h30" -> "bảy giờ ba mươi"), with the local
     abbreviations of ``place`` (its province's and its commune's)."""
-    from ngoso.vntext import normalize
-
 
     return normalize(text or "", region=_region(voice), abbreviations=for_place(place) or None)
 
@@ -207,8 +208,6 @@ def explain_preview(text: str, voice: str = "north", place: Place | None = None)
     """What the editor's preview shows: the reading cut into kept text and changed spans, each changed span with
     its source, its reading, the rule that changed it and a short note. ``unknown`` marks an all-capital word the
     normaliser does not know (the operator may add it to the local list)."""
-    from ngoso.vntext import explain, normalize
-
 
     text = text or ""
     local, origin = {}, {}
@@ -265,7 +264,6 @@ def _store_audio(bulletin: Bulletin, src: Path, duration: float) -> None:
 
 def render_audio(bulletin: Bulletin) -> Bulletin:
     """Read the bulletin aloud with ``ngoso.speech`` (espeak-ng + the Vietnamese normaliser) into a WAV file."""
-    from ngoso.speech import SpeechError, SpeechUnavailable, synthesize
 
     if not bulletin.text.strip():
         raise RadioError("bản tin không có nội dung để đọc / the bulletin has no text to read")
@@ -1011,7 +1009,6 @@ def period(year: int, month: int | None) -> tuple[dt.datetime, dt.datetime]:
 
 def report(place: Place, year: int, month: int | None = None, now=None) -> dict:
     """Hours broadcast per commune and category, bulletins per cluster with delivery confirmation, uptime."""
-    from ngoso.accounts.scope import within
 
     now = now or timezone.now()
     start, end = period(year, month)
@@ -1082,8 +1079,6 @@ def report_xlsx(data: dict) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from ngoso.core import xlsx
-
     wb = Workbook()
     ws = wb.active
     ws.title = "Giờ phát"
@@ -1110,8 +1105,6 @@ def report_xlsx(data: dict) -> bytes:
 def report_pdf(data: dict) -> bytes:
     """The same report as a PDF (weasyprint, DejaVu fonts so Vietnamese diacritics render)."""
     from django.template.loader import render_to_string
-
-    from ngoso.core.pdf import html_to_pdf
 
     html = render_to_string("radio/report_pdf.html", {"d": data, "title": _title(data)})
     return html_to_pdf(html)

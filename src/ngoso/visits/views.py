@@ -1,4 +1,4 @@
-"""Door-to-door pages: the member's day, the visit form, the team, assignments and dashboards."""
+"""Door-to-door pages: the member's day, the visit form, the team and assignments."""
 
 from __future__ import annotations
 
@@ -8,22 +8,18 @@ import uuid as uuidlib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ngoso.accounts.scope import can_see_place, get_scoped_or_404, scoped
-from ngoso.core.clean import safe_next
+from ngoso.accounts.scope import get_scoped_or_404
+from ngoso.core.clean import CleanError, model_text, safe_next
+from ngoso.lessons import services as lessons
 from ngoso.people.models import Household, Resident
-from ngoso.places.models import Place
 from ngoso.skills.models import Level, Skill
-from ngoso.teams.models import Membership, Team
-from ngoso.core.text import street_order, vi_key
 
-from . import dashboard as dash
 from . import services
 from .models import SkillRecord, Visit
 
@@ -89,7 +85,6 @@ def visit_form(request, code):
             return redirect(safe_next(request, request.POST.get("next"), "today"))
     rows = []
     levels = services.levels_by_resident(residents)
-    from ngoso.lessons import services as lessons
 
     for r in residents:
         suggested = services.next_skills(r)
@@ -106,7 +101,6 @@ def visit_form(request, code):
 
 def _note(value: str) -> str:
     """The visit's note, cleaned at the door (control characters, length) like a phone's."""
-    from ngoso.core.clean import CleanError, model_text
     from ngoso.visits.models import Visit
 
     try:
@@ -135,108 +129,6 @@ def correct_skill(request, pk):
     return redirect("resident", uuid=rec.resident.uuid)
 
 
-def _team_for(request, pk) -> Team:
-    team = get_scoped_or_404(Team.objects.select_related("place"), request.user, pk=pk)
-    return team
-
-
-@login_required
-def my_team(request):
-    member = services.member_for(request.user)
-    ms = (Membership.objects.filter(member=member, ended_on__isnull=True).select_related("team").first()
-          if member else None)
-    if ms is not None:
-        return redirect("team", pk=ms.team_id)
-    teams = scoped(Team.objects.filter(active=True).select_related("place"), request.user).order_by("place__path")[:300]
-    return render(request, "visits/teams.html", {"teams": teams})
-
-
-@login_required
-def team_page(request, pk):
-    team = _team_for(request, pk)
-    activity = services.team_activity(team)
-    from ngoso.sync.models import DeviceToken, SyncConflict
-
-    users = [a.member.user_id for a in activity if a.member.user_id]
-    return render(request, "visits/team.html", {
-        "devices": DeviceToken.objects.filter(user_id__in=users).select_related("user"),
-        "conflicts": scoped(SyncConflict.objects.all(), request.user).filter(place_path__startswith=team.place.path)[:50],
-        "team": team, "activity": activity, "quiet": [a for a in activity if a.quiet],
-        "can_manage": request.user.can("manage_teams"), "quiet_days": services.QUIET_DAYS,
-    })
-
-
-@login_required
-def assign_page(request, pk):
-    team = _team_for(request, pk)
-    if not request.user.can("manage_teams"):
-        raise PermissionDenied
-    members = services.team_members(team)
-    households = scoped(Household.objects.filter(village__path__startswith=team.place.path), request.user)
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "split":
-            todo = list(services.unassigned(households).order_by(*street_order()))
-            plan = services.suggest_split(todo, members, services.member_loads(members))
-            n = services.apply_split(request.user, plan)
-            messages.success(request, _("%(n)d households shared among %(m)d members.") % {"n": n, "m": len(members)})
-        elif action == "assign":
-            member = next((m for m in members if str(m.pk) == request.POST.get("member")), None)
-            chosen = households.filter(code__in=request.POST.getlist("household"))
-            alley = request.POST.get("alley")
-            if alley:
-                chosen = households.filter(alley=alley)
-            if member is None or not chosen.exists():
-                messages.error(request, _("Choose a member and at least one household or alley."))
-            else:
-                n = services.assign(request.user, chosen, member)
-                messages.success(request, _("%(n)d households assigned to %(name)s.") % {"n": n, "name": member.full_name})
-        elif action == "leave":
-            ms = get_object_or_404(Membership, pk=request.POST.get("membership"), team=team, ended_on__isnull=True)
-            n = services.member_leaves(request.user, ms)
-            messages.success(request, _("%(name)s has left the team; %(n)d households were shared among the others.")
-                             % {"name": ms.member.full_name, "n": n})
-        return redirect("assign", pk=team.pk)
-    todo = list(services.unassigned(households).select_related("village").order_by(*street_order())[:500])
-    plan = services.suggest_split(todo, members, services.member_loads(members))
-    by_id = {m.pk: m for m in members}
-    loads = services.member_loads(members)
-    alleys = sorted(set(households.exclude(alley="").values_list("alley", flat=True)), key=vi_key)
-    return render(request, "visits/assign.html", {
-        "team": team, "members": [(m, loads.get(m.pk, 0)) for m in members], "unassigned": todo,
-        "unassigned_total": services.unassigned(households).count(),
-        "plan": [(by_id[mid], hs) for mid, hs in plan.items() if hs], "alleys": alleys,
-        "memberships": team.current_memberships(),
-    })
-
-
-@login_required
-def place_dashboard(request, code):
-    place = get_object_or_404(Place, code=code)
-    if not can_see_place(request.user, place):
-        raise PermissionDenied
-    data = dash.dashboard(place)
-    weeks = data["visits"]["weeks"]
-    peak = max([w["visits"] for w in weeks] + [1])
-    bars = [{"week": w["week"], "visits": w["visits"], "x": i * 10, "h": round(68 * w["visits"] / peak, 1),
-             "y": round(70 - 68 * w["visits"] / peak, 1)} for i, w in enumerate(weeks)]
-    return render(request, "visits/dashboard.html", {
-        "place": place, "d": data, "bars": bars, "en": get_language() == "en",
-        "group_labels": dash.GROUP_LABELS,
-    })
-
-
-@login_required
-def place_dashboard_xlsx(request, code):
-    place = get_object_or_404(Place, code=code)
-    if not can_see_place(request.user, place):
-        raise PermissionDenied
-    body = dash.to_xlsx(dash.dashboard(place))
-    resp = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    resp["Content-Disposition"] = f'attachment; filename="chi-so-{place.code}.xlsx"'
-    return resp
-
-
 def household_context(user, hh: Household) -> dict:
     """What the household page shows about visits (called by the people app's view)."""
     from .models import Assignment
@@ -259,8 +151,6 @@ def _named(checks, skills):
 
 
 def resident_context(user, r: Resident) -> dict:
-    from ngoso.lessons import services as lessons
-
     records = list(SkillRecord.objects.filter(resident=r).select_related("skill", "member", "visit"))
     superseded = {x.supersedes_id for x in records if x.supersedes_id}
     current = services.levels_by_resident([r]).get(r.pk, {})

@@ -1,7 +1,7 @@
 """Counts of households and residents per place, for the place browser.
 
 One grouped query per kind of record over the subtree, then a fold in Python onto the children.
-(The incremental roll-ups of the dashboards come with the door-to-door work.)
+(The dashboards' figures are the incremental roll-ups of ``counters``.)
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from collections import defaultdict
 
 from django.db.models import Count
 
+from ngoso.accounts.scope import within
+from ngoso.people.models import Household, Resident
 from ngoso.places.models import Level, Place
 
 
@@ -22,9 +24,6 @@ def child_code(place: Place, path: str | None) -> str | None:
 
 def counts_under(place: Place) -> dict[str, dict[str, int]]:
     """{child code: {"households": n, "residents": n, "villages": n}} for every child of ``place``."""
-    from ngoso.accounts.scope import within
-    from ngoso.people.models import Household, Resident
-
     out: dict[str, dict[str, int]] = defaultdict(lambda: {"households": 0, "residents": 0, "villages": 0})
     if place.is_current:
         villages = dict(Place.objects.under(place).filter(level=Level.VILLAGE).values_list("id", "path"))

@@ -1,7 +1,8 @@
 """The indicators of one place, as one structure: the page, the XLSX export and the JSON API all show it.
 
-Everything comes from the incrementally maintained counters (``indicators``), so a dashboard costs a
-few small queries whatever the size of the place, and shows a visit recorded a moment ago.
+Everything comes from the incrementally maintained counters (``counters``), so a dashboard costs a
+few small queries whatever the size of the place, and shows a visit recorded a moment ago; other apps add
+their figures as providers (``providers``: livelihoods).
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ import datetime
 import io
 
 from django.utils import timezone
+from openpyxl import Workbook
 
+from ngoso.core import xlsx
 from ngoso.places.models import Level, Place
 from ngoso.skills.models import Skill
 
-from .indicators import HH_GROUPS, RES_GROUPS, counters, counters_for, week_start
+from . import providers
+from .counters import HH_GROUPS, RES_GROUPS, counters, counters_for, week_start
 
 GROUP_LABELS = {
     "elderly": ("Người cao tuổi (60+)", "Elderly (60+)"),
@@ -95,14 +99,8 @@ def dashboard(place: Place, today: datetime.date | None = None) -> dict:
                       "basic5_households": kc[k.pk]["b5hh"], "basic5_pct": pct(kc[k.pk]["b5hh"], kc[k.pk]["hh"]),
                       "visits_4_weeks": sum(kc[k.pk][f"vw:{w.isoformat()}"] for w in weeks[-4:]),
                       "villages": kc[k.pk]["nvill"], "villages_with_team": kc[k.pk]["vteam"]} for k in kids],
-        "livelihoods": _livelihoods(place, today, hh, kids),
+        **providers.figures(place, today, hh, kids),
     }
-
-
-def _livelihoods(place, today, households, kids) -> dict:
-    from ngoso.livelihoods.indicators import livelihood_figures
-
-    return livelihood_figures(place, today, households, kids)
 
 
 def flatten(data: dict) -> list[tuple[str, object]]:
@@ -125,10 +123,6 @@ def flatten(data: dict) -> list[tuple[str, object]]:
 
 
 def to_xlsx(data: dict) -> bytes:
-    from openpyxl import Workbook
-
-    from ngoso.core import xlsx
-
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Chỉ số")
     xlsx.append(ws, ["Mã chỉ số / key", "Giá trị / value"])

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.db.models import Count
 
+from ngoso.accounts.scope import within
+from ngoso.people.models import Household, Resident
+from ngoso.places.models import Place
+from ngoso.teams.models import Member, Team
+
 
 def stats(place=None) -> dict:
-    from ngoso.accounts.scope import within
-    from ngoso.people.models import Household, Resident
-    from ngoso.places.models import Place
-    from ngoso.teams.models import Member, Team
-
     places = Place.objects.all() if place is None else Place.objects.under(place)
     current = places.filter(valid_to__isnull=True)
     if place is not None and not place.is_current:  # a former unit: its villages live on in today's tree

@@ -19,8 +19,14 @@ Keys (all sums over villages):
 - ``v`` visits; ``vw:<Monday ISO date>`` visits per week;
 - village only: ``lastv`` the ordinal day of the latest visit (not summed).
 
-Ages depend on the year, so the counters remember theirs (``CounterState``); the first read in a new
-year rebuilds them.
+Ages depend on the year, so the counters remember theirs (``CounterState``). Reading never writes: the
+switch to a new year is the explicit ``prepare_year(year)`` (``switch_year()`` for today's), run by the
+schedule or ``ngoso`` around midnight on 1 January; until it has run, a dashboard shows the counters as they
+are (last year's ages), and a write first rebuilds them. Counters that were never built are computed from
+the records for the places asked, without storing anything.
+
+The writers do not call this module: they announce what changed through ``ngoso.core.changes``, and
+``listen()`` (from ``InsightsConfig.ready``) connects the counters to it.
 """
 
 from __future__ import annotations
@@ -32,12 +38,15 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ngoso.core import changes
+from ngoso.people.models import Household, Resident
 from ngoso.people.targets import household_groups, resident_groups
 from ngoso.places.models import Level, Place
-from ngoso.skills.rules import basic5_skill_ids, basic_five_filter, count_reaches_basic_five, residents_with_basic_five
+from ngoso.skills.rules import basic5_skill_ids, residents_with_basic_five
+from ngoso.teams.models import Team
+from ngoso.visits.models import ResidentSkill, Visit
 
-from . import rules
-from .models import CounterState, HouseholdStatus, PlaceCounter, ResidentSkill, Visit
+from .models import CounterState, PlaceCounter
 
 RES_GROUPS = ("elderly", "poor", "minority", "disability", "women")
 HH_GROUPS = ("poor", "minority", "elderly")
@@ -52,8 +61,6 @@ def week_start(d: datetime.date) -> datetime.date:
 
 def village_counters(village_ids: Iterable[int], year: int | None = None) -> dict[int, Counter]:
     """The figures of each village, computed from the raw records."""
-    from ngoso.teams.models import Team
-
     ids = list(village_ids)
     out: dict[int, Counter] = {v: Counter(nvill=1) for v in ids}
     if not ids:
@@ -74,8 +81,6 @@ def household_counters(household_ids: Iterable[int], year: int | None = None, vi
 
 
 def _counters(household_filter: dict, year: int | None, visits: bool = True) -> dict[int, Counter]:
-    from ngoso.people.models import Household, Resident
-
     year = year or timezone.localdate().year
     out: dict[int, Counter] = defaultdict(Counter)
     hh_filter = {f"household__{k}": v for k, v in household_filter.items()}
@@ -247,22 +252,17 @@ def add_household_delta(before: dict[int, Counter], household_ids: Iterable[int]
 def visits_added(rows: list[tuple]) -> None:
     """New visits were inserted (none of them a correction): ``rows`` are (household id, village id,
     visited on, next visit on, received at). Updates the visit figures (``v``, ``vw:…``, ``lastv``) of the
-    villages and their ancestors and each household's ``HouseholdStatus`` from the new rows alone, without
-    reading the households' earlier visits. Call in the writer's transaction, after the skill levels."""
+    villages and their ancestors from the new rows alone, without reading the households' earlier visits.
+    Called in the writer's transaction (``changes.VISITS_ADDED``)."""
     if not rows:
         return
     per_village: dict[int, Counter] = defaultdict(Counter)
     lastv: dict[int, int] = {}
-    newest: dict[int, tuple] = {}
-    count: Counter = Counter()
-    for hid, vid, day, nxt, at in rows:
+    for _hid, vid, day, _nxt, _at in rows:
         c = per_village[vid]
         c["v"] += 1
         c[f"vw:{week_start(day).isoformat()}"] += 1
         lastv[vid] = max(lastv.get(vid, 0), day.toordinal())
-        count[hid] += 1
-        if hid not in newest or (day, at) > newest[hid][:2]:  # receipt times are unique within a batch
-            newest[hid] = (day, at, nxt)
     ancestors = _ancestors_by_village(per_village)
     add: Counter = Counter()
     for vid, c in per_village.items():
@@ -275,42 +275,12 @@ def visits_added(rows: list[tuple]) -> None:
                         "ON CONFLICT (place_id, key) DO UPDATE SET value = CASE WHEN excluded.value > "
                         "visits_placecounter.value THEN excluded.value ELSE visits_placecounter.value END",
                         list(lastv.items()))
-    # Household status: a new visit is received after every stored one, so it becomes the latest unless
-    # an earlier-received one has a later visit date.
-    ids = list(count)
-    current = {hid: (last, nxt, n) for hid, last, nxt, n in HouseholdStatus.objects.filter(household_id__in=ids)
-               .values_list("household_id", "last_visit_on", "next_visit_on", "visits")}
-    missing = [hid for hid in ids if hid not in current]
-    if missing:  # never computed: count from the records
-        household_status_refresh(missing)
-    basic5 = _basic5_by_household(list(current))
-    ops = connection.ops
-    update = []
-    for hid, (last, last_next, n) in current.items():
-        day, _, nxt = newest[hid]
-        if last is not None and day < last:
-            day, nxt = last, last_next
-        update.append((ops.adapt_datefield_value(day), ops.adapt_datefield_value(nxt), n + count[hid],
-                       hid in basic5, hid))
-    if update:
-        with connection.cursor() as cur:
-            cur.executemany("UPDATE visits_householdstatus SET last_visit_on = %s, next_visit_on = %s, visits = %s, "
-                            "basic5 = %s WHERE household_id = %s", update)
 
 
-def _basic5_by_household(household_ids: list[int]) -> set[int]:
-    """The households with a resident who has the basic five (``skills.rules``, counted in SQL's rows)."""
-    basic5 = basic5_skill_ids()
-    if not basic5 or not household_ids:
-        return set()
-    rows = Counter(ResidentSkill.objects.filter(basic_five_filter(basic5), resident__household_id__in=household_ids)
-                   .values_list("resident__household_id", "resident_id"))
-    return {hid for (hid, _), n in rows.items() if count_reaches_basic_five(n, basic5)}
-
-
-def rebuild(progress=lambda m: None) -> int:
-    """Recompute every counter from the raw records. Returns the number of rows written."""
-    year = timezone.localdate().year
+def rebuild(progress=lambda m: None, year: int | None = None) -> int:
+    """Recompute every counter from the raw records, with ages for ``year`` (this year by default).
+    Returns the number of rows written."""
+    year = year or timezone.localdate().year
     villages = list(Place.objects.filter(level=Level.VILLAGE).order_by("path").values_list("id", flat=True))
     total: Counter = Counter()
     village_rows = []
@@ -339,40 +309,102 @@ def rebuild(progress=lambda m: None) -> int:
     return len(rows)
 
 
+def built_for() -> int | None:
+    """The year the stored counters count ages for, or None when they were never built."""
+    return CounterState.objects.order_by("-id").values_list("year", flat=True).first()
+
+
+def prepare_year(year: int, progress=lambda m: None) -> bool:
+    """Rebuild the counters for ``year`` unless they already count for it (the year switch, scheduled; also
+    safe to run by hand). Returns whether it rebuilt."""
+    if built_for() == year:
+        return False
+    rebuild(progress, year=year)
+    return True
+
+
+def switch_year(progress=lambda m: None) -> bool:
+    """``prepare_year`` for today's year: run it just after midnight on 1 January."""
+    return prepare_year(timezone.localdate().year, progress)
+
+
 def _check_year() -> None:
-    """Build the counters on first use, and again when the year (and so everyone's age) changes."""
-    state = CounterState.objects.order_by("-id").first()
-    if state is None or state.year != timezone.localdate().year:
-        rebuild()
+    """Writers only (they write anyway): build the counters before the first change is added to them, and
+    again when the year (and so everyone's age) changed and the scheduled switch has not run yet."""
+    switch_year()
+
+
+def _villages_counted_in(place: Place) -> list[int]:
+    """The villages whose figures ``place`` adds up: itself, or those with it in their path or former path
+    (the same rule as ``_ancestors_by_village``)."""
+    if place.level == Level.VILLAGE:
+        return [place.pk]
+    villages = Place.objects.filter(level=Level.VILLAGE)
+    return sorted(set(villages.under(place, include_self=False).values_list("id", flat=True))
+                  | set(villages.formerly_under(place).values_list("id", flat=True)))
+
+
+def _computed(places: Iterable[Place]) -> dict[int, Counter]:
+    """Counters that were never built, computed from the records for these places; stores nothing."""
+    out: dict[int, Counter] = {}
+    for place in places:
+        villages = _villages_counted_in(place)
+        total: Counter = Counter()
+        for counts in village_counters(villages).values():
+            total.update(counts)
+        if place.level != Level.VILLAGE:
+            for key in VILLAGE_ONLY:
+                total.pop(key, None)
+        out[place.pk] = Counter({k: v for k, v in total.items() if v})
+    return out
 
 
 def counters(place: Place) -> Counter:
-    _check_year()
+    """Every figure of one place. Reads only: never builds nor rebuilds (see the module's docstring)."""
+    if built_for() is None:
+        return _computed([place])[place.pk]
     return Counter(dict(PlaceCounter.objects.filter(place=place).values_list("key", "value")))
 
 
 def counters_for(place_ids: Iterable[int], keys: Iterable[str]) -> dict[int, Counter]:
+    """These figures of these places. Reads only."""
     out: dict[int, Counter] = defaultdict(Counter)
-    for pid, key, value in PlaceCounter.objects.filter(place_id__in=list(place_ids), key__in=list(keys)) \
+    keys = list(keys)
+    if built_for() is None:
+        for pid, c in _computed(Place.objects.filter(id__in=list(place_ids))).items():
+            out[pid] = Counter({k: c[k] for k in keys if c[k]})
+        return out
+    for pid, key, value in PlaceCounter.objects.filter(place_id__in=list(place_ids), key__in=keys) \
             .values_list("place_id", "key", "value"):
         out[pid][key] = value
     return out
 
 
-def household_status_refresh(household_ids: Iterable[int]) -> None:
-    """Recompute ``HouseholdStatus`` (last and next visit, visits, basic-5) for these households."""
-    from ngoso.people.models import Household
+# --- what changed, told by the writers through ngoso.core.changes (module attributes are looked up at each
+# call, so that tests can wrap them) -------------------------------------------------------------------------
 
-    ids = list(household_ids)
-    b5 = _basic5_by_household(ids)
-    visits: dict[int, list] = defaultdict(list)
-    for hid, *row in Visit.objects.filter(household_id__in=ids, corrections__isnull=True) \
-            .values_list("household_id", "visited_on", "recorded_at", "id", "next_visit_on"):
-        visits[hid].append(row)
-    rows = []
-    for hid in Household.objects.filter(id__in=ids).values_list("id", flat=True):
-        day, nxt, n = rules.visit_status(visits.get(hid, ()))
-        rows.append(HouseholdStatus(household_id=hid, last_visit_on=day, next_visit_on=nxt, visits=n,
-                                    basic5=hid in b5))
-    HouseholdStatus.objects.bulk_create(rows, update_conflicts=True, unique_fields=["household"],
-                                        update_fields=["last_visit_on", "next_visit_on", "visits", "basic5"])
+def _before(household_ids, visits):
+    return snapshot(household_ids, visits=visits)
+
+
+def _after(before, household_ids, visits):
+    add_household_delta(before, household_ids, visits=visits)
+
+
+def _people_changed(household_ids, village_ids, **_):
+    refresh(village_ids)
+
+
+def _villages_changed(village_ids, **_):
+    refresh(village_ids)
+
+
+def _visits_added(rows, **_):
+    visits_added(rows)
+
+
+def listen() -> None:
+    changes.watch_households(_before, _after)
+    changes.connect(changes.PEOPLE, _people_changed)
+    changes.connect(changes.VILLAGES, _villages_changed)
+    changes.connect(changes.VISITS_ADDED, _visits_added)

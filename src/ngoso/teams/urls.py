@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("teams/", views.my_team, name="my_team"),
+    path("teams/<int:pk>/", views.team_page, name="team"),
+    path("teams/<int:pk>/assign/", views.assign_page, name="assign"),
+]
