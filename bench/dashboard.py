@@ -132,7 +132,7 @@ def main() -> int:
 
     # freshness: a visit recorded now reaches every level's counters
     from ngoso.visits import services
-    from ngoso.visits.dashboard import dashboard
+    from ngoso.insights.dashboard import dashboard
 
     member_user = User.objects.get(username="thanhvien")
     hh = Household.objects.filter(assignments__member__user=member_user, assignments__ended_on__isnull=True).first()

@@ -143,3 +143,13 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("security measures")
         for line in measure.lines(measure.COUNTS):
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """Every test starts in the default language: a request made in English (EN cookie) leaves English active in
+    the thread, and a later test calling a service directly would read English words."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()

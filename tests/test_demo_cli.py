@@ -88,8 +88,9 @@ def test_demo_commune_is_realistic(db):
     assert sorted(User.objects.values_list("role", flat=True)) == sorted(r.value for r in Role)
     assert len(summary.logins) == len(Role)
     # a year of door-to-door work, with dashboards that match the raw records
-    from ngoso.visits import dashboard, indicators
-    from ngoso.visits.models import Assignment, HouseholdStatus, PlaceCounter, SkillRecord, Visit
+    from ngoso.insights import counters, dashboard
+    from ngoso.insights.models import PlaceCounter
+    from ngoso.visits.models import Assignment, HouseholdStatus, SkillRecord, Visit
 
     assert Assignment.objects.filter(ended_on__isnull=True).count() == n  # every household has a member
     assert 1.5 < Visit.objects.count() / n < 3.5 and SkillRecord.objects.count() > 5 * n
@@ -97,7 +98,7 @@ def test_demo_commune_is_realistic(db):
     assert d["households"] == n and d["visits"]["total"] == Visit.objects.count()
     assert 0 < d["basic5"]["households"] == HouseholdStatus.objects.filter(basic5=True).count()
     before = set(PlaceCounter.objects.values_list("place_id", "key", "value"))
-    indicators.rebuild()
+    counters.rebuild()
     assert set(PlaceCounter.objects.values_list("place_id", "key", "value")) == before
     # the demo member has a day's list
     from ngoso.visits.services import todays_list

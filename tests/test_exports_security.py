@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from ngoso.people.models import Ethnicity, Household, Resident
+from tests import factories
 
 TODAY = datetime.date.today()
 
@@ -27,16 +28,7 @@ def wait(job, seconds=120):
 
 @pytest.fixture
 def team(people, users, area):
-    from ngoso.teams.models import Member, Membership, Team
-    from ngoso.visits import services
-
-    t = Team.objects.create(place=area.va1, level="village", name="Tổ")
-    mem = Member.objects.create(place=area.va1, full_name="Phạm Thị Viên", user=users.member)
-    lead = Member.objects.create(place=area.va1, full_name="Lê Văn Tổ", user=users.leader)
-    Membership.objects.create(member=mem, team=t, role="member", started_on="2024-01-01")
-    Membership.objects.create(member=lead, team=t, role="leader", started_on="2024-01-01")
-    services.assign(users.leader, [people.h1], mem)
-    return mem
+    return factories.village_team(area, users, [people.h1])
 
 
 def many_households(village, n, prefix="X"):
@@ -237,7 +229,7 @@ def test_every_xlsx_writer_writes_no_formula(people, users, area):
     """Village names and other texts reach the template, the dashboard, the poverty and radio reports."""
     from ngoso.people.io import template_workbook
     from ngoso.poverty import services as poverty
-    from ngoso.visits import dashboard
+    from ngoso.insights import dashboard
 
     area.va1.name = FORMULA
     area.va1.save()

@@ -18,7 +18,7 @@ from django.test import Client
 from ngoso.people.models import Household, Resident
 from ngoso.sync.models import DeviceToken
 from ngoso.visits.models import Visit
-from tests import measure
+from tests import factories, measure
 
 TODAY = datetime.date.today()
 BAD = "bad inputs tried and answered clearly"
@@ -38,16 +38,7 @@ def clear_json_error(r, status: int | tuple = (400, 422), words: str = "") -> bo
 
 @pytest.fixture
 def team(people, users, area):
-    from ngoso.teams.models import Member, Membership, Team
-    from ngoso.visits import services
-
-    t = Team.objects.create(place=area.va1, level="village", name="Tổ")
-    mem = Member.objects.create(place=area.va1, full_name="Phạm Thị Viên", user=users.member)
-    lead = Member.objects.create(place=area.va1, full_name="Lê Văn Tổ", user=users.leader)
-    Membership.objects.create(member=mem, team=t, role="member", started_on="2024-01-01")
-    Membership.objects.create(member=lead, team=t, role="leader", started_on="2024-01-01")
-    services.assign(users.leader, [people.h1], mem)
-    return mem
+    return factories.village_team(area, users, [people.h1])
 
 
 @pytest.fixture

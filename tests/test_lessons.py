@@ -19,7 +19,7 @@ from ngoso.lessons import services as L
 from ngoso.lessons.models import LessonVersion, SelfCheck
 from ngoso.people.io import ImportFailed
 from ngoso.skills.models import Level, Skill
-from ngoso.visits import indicators
+from ngoso.insights import counters
 from ngoso.visits import services as visits
 from ngoso.visits.models import ResidentSkill, SkillRecord
 from tests.helpers import xlsx_bytes
@@ -345,7 +345,7 @@ def test_self_check_from_a_handout_records_a_skill_event(people, users, team, cl
     visits.assign(users.leader, [people.h1], team.member)
     skill = visits.next_skills(people.r2, 1)[0]
     token = L.handout_link(people.r2, skill.code).token
-    before = indicators.counters(area.va1)
+    before = counters.counters(area.va1)
     url = f"/lessons/{skill.code}/check/?a=elderly"
     page = client.get(f"/lessons/{skill.code}/?a=elderly&t={token}&step=99")
     assert f'name="t" value="{token}"' in page.content.decode()  # the answers go with the personal code
@@ -361,7 +361,7 @@ def test_self_check_from_a_handout_records_a_skill_event(people, users, team, cl
     assert rec.source == "self_check" and rec.level == Level.WITH_HELP and rec.recorded_by is None
     assert ResidentSkill.objects.get(resident=people.r2, skill=skill).level == Level.WITH_HELP
     assert SelfCheck.objects.filter(resident=people.r2, skill_record=rec).exists()
-    assert indicators.counters(area.va1) != before  # the village's figures follow, as for a visit
+    assert counters.counters(area.va1) != before  # the village's figures follow, as for a visit
     # passing again at home does not add another event (the level would not rise)
     client.post(url, {"t": token, **{f"q{i + 1}": a for i, a in enumerate(answers)}})
     assert SkillRecord.objects.filter(resident=people.r2, skill=skill).count() == 1

@@ -477,7 +477,7 @@ def test_story_pages_flow(login, people, users):
 # ---------------------------------------------------------------------------------------------- indicators
 
 def test_indicators_by_place_and_over_time(banh, people, users, area):
-    from ngoso.visits.dashboard import dashboard
+    from ngoso.insights.dashboard import dashboard
 
     today = datetime.date.today()
     services.add_channel(banh, users.member, kind="social", platform="facebook",
@@ -604,7 +604,7 @@ def test_story_and_article_bulletin_wiring(fake_radio, story, people, users, are
 
 def test_demo_has_banh_nhom_producer_and_published_story(db, client):
     from ngoso.demo import builder
-    from ngoso.visits.dashboard import dashboard
+    from ngoso.insights.dashboard import dashboard
 
     summary = builder.build("village", seed=7, progress=lambda m: None, until=datetime.date(2026, 11, 27),
                             activity=False)

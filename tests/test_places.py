@@ -1,8 +1,8 @@
 import pytest
 
 from ngoso.accounts.scope import within
-from ngoso.core.counts import counts_under
-from ngoso.core.stats import stats
+from ngoso.insights.counts import counts_under
+from ngoso.insights.stats import stats
 from ngoso.people.models import Household
 from ngoso.places.models import Level, Place
 from ngoso.places.services import add_village, load_official_places, short_name

@@ -4,7 +4,7 @@ import json
 
 from ngoso.accounts import audit
 from ngoso.accounts.models import AuditEntry
-from ngoso.core.stats import stats
+from ngoso.insights.stats import stats
 from ngoso.people import services
 from ngoso.people.models import Erasure, Household, Resident
 

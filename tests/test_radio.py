@@ -483,14 +483,17 @@ def test_editor_saves_a_draft_and_the_speech_is_rendered_in_the_background(login
 def test_emergency_page_sends_to_chosen_places_only(login, radio, area, users):
     from ngoso.radio.models import Emergency
 
-    r = login(users.radio).post("/radio/emergency/", {"title": "Cháy rừng", "text": "Cháy rừng ở đồi thông.",
-                                                      "targets": [area.va2.code], "repeat": "3"})
+    data = {"title": "Cháy rừng", "text": "Cháy rừng ở đồi thông.", "targets": [area.va2.code], "repeat": "3"}
+    r = login(users.radio).post("/radio/emergency/", data)
+    assert r.status_code == 200 and not Emergency.objects.exists()  # the confirm step first: nothing sent yet
+    r = login(users.radio).post("/radio/emergency/", {**data, "confirm": "1"})
     assert r.status_code == 302
     em = Emergency.objects.get()
     assert em.target_paths == [area.va2.path] and em.repeat == 3 and em.bulletin.status == "approved"
     assert services.targeted(radio.clusters["A2"].place.path, em.target_paths)
     assert not services.targeted(radio.clusters["A1"].place.path, em.target_paths)
-    r = login(users.radio).post("/radio/emergency/", {"title": "x", "text": "y", "targets": [area.vb1.code]})
+    r = login(users.radio).post("/radio/emergency/", {"title": "x", "text": "y", "targets": [area.vb1.code],
+                                                      "confirm": "1"})
     assert r.status_code == 200 and Emergency.objects.count() == 1  # outside the operator's commune
 
 

@@ -29,8 +29,9 @@ def test_a_refused_emergency_leaves_no_draft_each_time(login, radio, area, users
                  {"title": "Cháy rừng", "text": "Cháy ở đồi thông.", "targets": [area.va1.code], "repeat": "99"},
                  {"title": "Cháy rừng", "text": "Cháy ở đồi thông.", "targets": [area.va1.code], "repeat": "ba"},
                  {"title": "Cháy rừng", "text": "", "targets": [area.va1.code]}):                  # nothing to read
-        r = c.post("/radio/emergency/", form)
+        r = c.post("/radio/emergency/", {**form, "confirm": "1"})  # confirmed: the send itself refuses
         assert r.status_code == 200, form
+        assert c.post("/radio/emergency/", form).status_code == 200  # and the confirm step refuses it too
     assert Bulletin.objects.count() == before  # before: one draft "Cháy rừng" per attempt
     assert Emergency.objects.count() == 0
 

@@ -14,7 +14,7 @@ from ngoso.people import duplicates, merge
 from ngoso.people.models import Consent, DuplicateDecision, Household, Merge, Resident
 from ngoso.people.registration import household_code
 from ngoso.sync.models import SyncConflict
-from ngoso.visits import indicators
+from ngoso.insights import counters as indicators
 from ngoso.visits.models import Assignment, ResidentSkill, SkillRecord, Visit
 
 from .test_sync import device, push, team  # noqa: F401 - fixtures

@@ -20,7 +20,7 @@ def test_basic_five_in_sql_equals_the_rule_in_python(people):
     from ngoso.skills.models import Skill
     from ngoso.skills.rules import (basic5_skill_ids, basic_five_filter, count_reaches_basic_five, has_basic_five,
                                     residents_with_basic_five)
-    from ngoso.visits import indicators
+    from ngoso.visits import status
     from ngoso.visits.models import ResidentSkill
 
     basic5 = basic5_skill_ids()
@@ -51,14 +51,15 @@ def test_basic_five_in_sql_equals_the_rule_in_python(people):
     assert {rid for rid, lv in levels.items() if has_basic_five(lv)} == in_python
     # the household figures (SQL) agree too
     empty = Household.objects.create(code="H9", village=h.village)
-    assert indicators._basic5_by_household([h.pk, empty.pk]) == {h.pk}
+    assert status._basic5_by_household([h.pk, empty.pk]) == {h.pk}
     assert not has_basic_five({}, frozenset())  # no catalogue: nobody, never everybody
 
 
 # --- the demo's derived tables are what the project derives from its records ------------------------------
 
 def _derived() -> dict:
-    from ngoso.visits.models import HouseholdStatus, PlaceCounter, ResidentSkill
+    from ngoso.insights.models import PlaceCounter
+    from ngoso.visits.models import HouseholdStatus, ResidentSkill
 
     return {
         "ResidentSkill": set(ResidentSkill.objects.values_list("resident_id", "skill_id", "level", "observed_on")),
@@ -71,15 +72,17 @@ def _derived() -> dict:
 def _recount() -> None:
     """Throw the derived tables away and derive them again from the records, with the project's own functions."""
     from ngoso.people.models import Household
-    from ngoso.visits import indicators, services
-    from ngoso.visits.models import HouseholdStatus, PlaceCounter, ResidentSkill, SkillRecord
+    from ngoso.insights import counters
+    from ngoso.insights.models import PlaceCounter
+    from ngoso.visits import services, status
+    from ngoso.visits.models import HouseholdStatus, ResidentSkill, SkillRecord
 
     ResidentSkill.objects.all().delete()
     HouseholdStatus.objects.all().delete()
     PlaceCounter.objects.all().delete()
     services.derive_levels(set(SkillRecord.objects.values_list("resident_id", "skill_id")))
-    indicators.household_status_refresh(Household.objects.values_list("id", flat=True))
-    indicators.rebuild()
+    status.household_status_refresh(Household.objects.values_list("id", flat=True))
+    counters.rebuild()
 
 
 def test_demo_derived_tables_equal_a_recount_row_by_row(db):
@@ -245,7 +248,7 @@ def test_a_batch_with_two_visits_on_one_day_keeps_the_status_a_recount_gives(peo
     """Two visits to one household on the same day in one batch: the incremental status (``visits_added``,
     from the batch alone) names the same latest visit as the recount (``visits.rules.visit_status``)."""
     from ngoso.teams.models import Member, Membership, Team
-    from ngoso.visits import indicators, services
+    from ngoso.visits import services, status
     from ngoso.visits.models import HouseholdStatus
 
     team = Team.objects.create(place=area.va1, level="village", name="Tổ")
@@ -258,7 +261,7 @@ def test_a_batch_with_two_visits_on_one_day_keeps_the_status_a_recount_gives(peo
     assert [o.status for o in out] == ["created", "created"]
     incremental = HouseholdStatus.objects.filter(household=people.h1).values_list(
         "last_visit_on", "next_visit_on", "visits", "basic5").get()
-    indicators.household_status_refresh([people.h1.pk])
+    status.household_status_refresh([people.h1.pk])
     recount = HouseholdStatus.objects.filter(household=people.h1).values_list(
         "last_visit_on", "next_visit_on", "visits", "basic5").get()
     assert incremental == recount == (day, day + datetime.timedelta(days=30), 2, False)

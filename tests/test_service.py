@@ -382,14 +382,14 @@ def test_rotation_keeps_seven_daily_and_four_weekly(tmp_path):
 def test_new_year_counters_are_rebuilt_by_the_schedule_not_by_a_request(people, area, monkeypatch):
     """31 December 23:59 -> 1 January 00:01 on a frozen clock: the schedule's midnight run rebuilds the
     counters with the new ages, the first dashboard read of the year rebuilds nothing, and its figures equal a
-    full recount. (Against today's visits.indicators; the insights app's prepare/switch replaces it.)"""
+    full recount (insights.counters: the schedule runs prepare_year, reading never writes)."""
     import zoneinfo
 
     from django.utils import timezone
 
     from ngoso.core import jobs
     from ngoso.people.models import Resident
-    from ngoso.visits import indicators
+    from ngoso.insights import counters as indicators
 
     tz = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
     clock = {"now": datetime.datetime(2026, 12, 31, 23, 59, tzinfo=tz)}

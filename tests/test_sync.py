@@ -13,22 +13,14 @@ from ngoso.accounts.models import AuditEntry
 from ngoso.people.models import Household
 from ngoso.sync.models import DeviceToken, SyncConflict
 from ngoso.visits.models import SkillRecord, Visit
+from tests import factories
 
 TODAY = datetime.date.today()
 
 
 @pytest.fixture
 def team(people, users, area):
-    from ngoso.teams.models import Member, Membership, Team
-    from ngoso.visits import services
-
-    t = Team.objects.create(place=area.va1, level="village", name="Tổ")
-    mem = Member.objects.create(place=area.va1, full_name="Phạm Thị Viên", user=users.member)
-    lead = Member.objects.create(place=area.va1, full_name="Lê Văn Tổ", user=users.leader)
-    Membership.objects.create(member=mem, team=t, role="member", started_on="2024-01-01")
-    Membership.objects.create(member=lead, team=t, role="leader", started_on="2024-01-01")
-    services.assign(users.leader, [people.h1], mem)
-    return mem
+    return factories.village_team(area, users, [people.h1])
 
 
 @pytest.fixture
@@ -137,7 +129,7 @@ def test_a_clock_days_off_is_corrected_and_reported(people, device):
 
 
 def test_server_killed_mid_batch_loses_nothing_and_counts_nothing_twice(people, device, monkeypatch):
-    from ngoso.visits import indicators
+    from ngoso.insights import counters as indicators
 
     batch = [visit(people) for _ in range(5)]
     real = indicators.add_household_delta

@@ -12,9 +12,13 @@ import uuid
 import pytest
 
 from ngoso.people.models import Ethnicity, Household, Resident
-from ngoso.visits import indicators, services
-from ngoso.visits.models import HouseholdStatus, PlaceCounter, ResidentSkill, SkillRecord, Visit
+from ngoso.insights import counters as indicators
+from ngoso.insights.models import PlaceCounter
+from ngoso.visits import services
+from ngoso.visits.models import HouseholdStatus, ResidentSkill, SkillRecord, Visit
+from ngoso.visits.status import household_status_refresh
 from ngoso.visits.services import SkillResult, VisitIn
+from tests import factories
 
 TODAY = datetime.date.today()
 
@@ -31,7 +35,7 @@ def assert_derived_data_equals_a_full_recompute():
     """Counters, household status and current levels kept incrementally = recomputed from the records."""
     kept_counters, kept_status = counters(), statuses()
     kept_levels = set(ResidentSkill.objects.values_list("resident_id", "skill_id", "level", "observed_on"))
-    indicators.household_status_refresh(list(Household.objects.values_list("id", flat=True)))
+    household_status_refresh(list(Household.objects.values_list("id", flat=True)))
     kept_ids = {row[0] for row in kept_status}
     assert {row for row in statuses() if row[0] in kept_ids} == kept_status
     assert all(row[3] == 0 for row in statuses() if row[0] not in kept_ids)  # only never-visited ones lacked a row
@@ -43,12 +47,7 @@ def assert_derived_data_equals_a_full_recompute():
 
 @pytest.fixture
 def team(people, users, area):
-    from ngoso.teams.models import Member, Membership, Team
-
-    t = Team.objects.create(place=area.va1, level="village", name="Tổ")
-    mem = Member.objects.create(place=area.va1, full_name="Phạm Thị Viên", user=users.member)
-    Membership.objects.create(member=mem, team=t, role="member", started_on="2024-01-01")
-    return mem
+    return factories.village_team(area, users, leader=False)
 
 
 @pytest.fixture

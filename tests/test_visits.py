@@ -9,12 +9,14 @@ import uuid
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from ngoso.insights import counters
+from ngoso.insights import dashboard as dash
+from ngoso.insights.models import PlaceCounter
+from ngoso.insights.teams import team_activity
 from ngoso.people.models import Household, Resident
 from ngoso.skills.models import Skill
-from ngoso.visits import dashboard as dash
-from ngoso.visits import indicators, services
-from ngoso.visits.models import (Assignment, HouseholdStatus, PlaceCounter, PriorityFactor, ResidentSkill,
-                                 SkillRecord, Visit)
+from ngoso.visits import services
+from ngoso.visits.models import Assignment, HouseholdStatus, PriorityFactor, ResidentSkill, SkillRecord, Visit
 from ngoso.visits.route import order_route, path_length
 from ngoso.visits.services import SkillResult, VisitError
 
@@ -44,7 +46,7 @@ def basic5():
 
 
 def c(place, key):
-    return indicators.counters(place)[key]
+    return counters.counters(place)[key]
 
 
 # --- visits, derived levels, counters ------------------------------------------------------------------
@@ -132,7 +134,7 @@ def test_corrections_are_new_records(people, users, team, area):
     # a visit's wrong date: a new visit replaces it, counted once, in the right week
     fixed = services.correct_visit(users.member, v, visited_on=TODAY - datetime.timedelta(days=10), today=TODAY)
     assert fixed.corrects == v and Visit.objects.count() == 2 and c(area.a, "v") == 1
-    week = indicators.week_start(TODAY - datetime.timedelta(days=10)).isoformat()
+    week = counters.week_start(TODAY - datetime.timedelta(days=10)).isoformat()
     assert c(area.a, f"vw:{week}") == 1
     assert ResidentSkill.objects.get(resident=people.r1).level == 1
 
@@ -153,7 +155,7 @@ def test_incremental_counters_equal_a_full_rebuild(people, users, team, area):
     services.record_visit(users.member, people.h1, visited_on=TODAY - datetime.timedelta(days=40),
                           results=[SkillResult(people.r2.pk, "bank-app", 1)], today=TODAY)
     before = set(PlaceCounter.objects.values_list("place_id", "key", "value"))
-    indicators.rebuild()
+    counters.rebuild()
     assert set(PlaceCounter.objects.values_list("place_id", "key", "value")) == before
 
 
@@ -270,7 +272,7 @@ def test_team_activity_and_quiet_members(people, users, team):
     services.assign(users.leader, [people.h1], team.member, today=TODAY)
     services.record_visit(users.member, people.h1, visited_on=datetime.date.today(), present=[people.r1.pk],
                           next_visit_on=datetime.date.today() + datetime.timedelta(days=3))
-    act = {a.member.pk: a for a in services.team_activity(team.team)}
+    act = {a.member.pk: a for a in team_activity(team.team)}
     assert act[team.member.pk].visits_7 == 1 and not act[team.member.pk].quiet
     assert act[team.other.pk].quiet and act[team.leader.pk].quiet
     assert list(services.followups(team.member))[0].household == people.h1

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "ngoso.lessons",
     "ngoso.livelihoods",
     "ngoso.radio",
+    "ngoso.insights",
 ]
 
 MIDDLEWARE = [

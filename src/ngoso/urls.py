@@ -17,4 +17,19 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("duplicates/", include("ngoso.people.review_urls")),
     path("", include("ngoso.core.urls")),
+    # every app's pages, from its own urls.py (the URL names are global: {% url 'dashboard' … %})
+    path("", include("ngoso.places.urls")),
+    path("", include("ngoso.people.urls")),
+    path("", include("ngoso.sync.urls")),
+    path("", include("ngoso.teams.urls")),
+    path("", include("ngoso.visits.urls")),
+    path("", include("ngoso.insights.urls")),
+    path("", include("ngoso.poverty.urls")),
+    path("", include("ngoso.lessons.urls")),
+    path("", include("ngoso.livelihoods.urls")),
+    path("radio/", include("ngoso.radio.urls")),
 ]
+
+handler403 = "ngoso.core.errors.permission_denied"
+handler404 = "ngoso.core.errors.page_not_found"
+handler500 = "ngoso.core.errors.server_error"

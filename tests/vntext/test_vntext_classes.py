@@ -137,3 +137,17 @@ ALL = [("misc", c) for c in MISC] + [("range", c) for c in RANGES] + [("time", c
 @pytest.mark.parametrize("written, spoken", [c for _, c in ALL], ids=[f"{k}:{c[0]}" for k, c in ALL])
 def test_error_classes(written, spoken):
     assert normalize(written) == spoken
+
+
+@pytest.mark.parametrize("text, spoken", [
+    ("Phát vào T7 và CN hằng tuần.", "Phát vào thứ bảy và chủ nhật hằng tuần."),
+    ("Lịch: T2, T4, T6.", "Lịch: thứ hai, thứ tư, thứ sáu."),
+    ("Sáng T7 (28/11) họp thôn.", "Sáng thứ bảy (ngày hai mươi tám tháng mười một) họp thôn."),
+    ("Họp lúc 8h T5 tuần này.", "Họp lúc tám giờ thứ năm tuần này."),
+    ("Xe T7 của đội.", "Xe tê bảy của đội."),
+    ("Khu T3 tầng 2.", "Khu tê ba tầng hai."),
+])
+def test_weekday_abbreviations_read_as_days_only_in_context(text, spoken):
+    from ngoso.vntext import normalize
+
+    assert normalize(text) == spoken

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .admin_scope import ScopedAdmin
 from .models import AuditEntry, User
+from ngoso.places.models import subtree_range
 
 
 @admin.register(User)
@@ -13,8 +14,6 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (("Ngõ Số", {"fields": ["role", "place", "phone"]}),)
 
     def get_queryset(self, request):
-        from ngoso.places.models import subtree_range
-
         qs = super().get_queryset(request)
         if request.user.place_id is None:
             return qs if request.user.is_superuser else qs.none()

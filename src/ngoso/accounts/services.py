@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from .models import Role, User
+from .validators import DEMO_PASSWORD
 
 
 def password_problems(password: str, user: User | None = None) -> list[str]:
@@ -79,8 +80,6 @@ def demo_password_users() -> list[str]:
     users); no one else can be given that password: DemoPasswordValidator refuses it everywhere a password
     is set."""
     from django.contrib.auth.hashers import check_password
-
-    from ngoso.demo.builder import DEMO_PASSWORD
 
     candidates = User.objects.filter(is_active=True, username__in=DEMO_USERNAMES).exclude(password="")
     return sorted(username for username, encoded in candidates.values_list("username", "password")

@@ -13,8 +13,9 @@ from ninja.security import django_auth
 
 from ngoso.accounts.scope import can_see_place, scoped
 from ngoso.core import clean
-from ngoso.core.counts import counts_under
-from ngoso.core.stats import stats
+from ngoso.core.text import vi_order
+from ngoso.insights.counts import counts_under
+from ngoso.insights.stats import stats
 from ngoso.people import privacy
 from ngoso.people.models import Resident
 from ngoso.people.search import LIMIT, SearchError, find_residents, restrict
@@ -72,7 +73,7 @@ def place_children(request, code: str):
     place = _visible_place(request, code)
     counts = counts_under(place)
     out = []
-    for child in Place.objects.filter(parent=place).select_related("type", "parent").order_by("name"):
+    for child in Place.objects.filter(parent=place).select_related("type", "parent").order_by(vi_order("name"), "code"):
         c = counts.get(child.code, {})
         out.append(_place(child, {"households": c.get("households", 0), "residents": c.get("residents", 0)}))
     return out
@@ -101,116 +102,9 @@ def search_residents(request, q: str):
              "household": r.household.code, "village": r.household.village.code} for r in qs[:LIMIT]]
 
 
-# --- indicators (door to door) ----------------------------------------------------------------------------
+from ngoso.insights.api import router as insights_router  # noqa: E402
 
-class GroupFigures(Schema):
-    residents: int
-    residents_pct: float | None
-    basic5_residents: int
-    basic5_residents_pct: float | None
-
-
-class HouseholdGroupFigures(Schema):
-    households: int
-    basic5: int
-    basic5_pct: float | None
-
-
-class Basic5Figures(Schema):
-    households: int
-    households_pct: float | None
-    residents: int
-    residents_pct: float | None
-    by_household_group: dict[str, HouseholdGroupFigures]
-
-
-class SkillGroupFigures(Schema):
-    residents: int
-    alone: int
-    alone_pct: float | None
-    with_help: int
-
-
-class SkillFigures(Schema):
-    code: str
-    name_vi: str
-    name_en: str
-    basic5: str | None
-    alone: int
-    alone_pct: float | None
-    with_help: int
-    with_help_pct: float | None
-    by_group: dict[str, SkillGroupFigures]
-
-
-class WeekFigures(Schema):
-    week: str
-    visits: int
-
-
-class VisitFigures(Schema):
-    total: int
-    weeks: list[WeekFigures]
-
-
-class VillageRef(Schema):
-    code: str
-    name: str
-
-
-class VillageVisitRef(Schema):
-    code: str
-    name: str
-    last_visit: str | None
-
-
-class ChildFigures(Schema):
-    code: str
-    name: str
-    households: int
-    residents: int
-    basic5_households: int
-    basic5_pct: float | None
-    visits_4_weeks: int
-    villages: int
-    villages_with_team: int
-
-
-class PlaceRef(Schema):
-    code: str
-    name: str
-    level: str
-    current: bool
-
-
-class IndicatorsOut(Schema):
-    place: PlaceRef
-    as_of: str
-    villages: int
-    villages_with_team: int
-    households: int
-    residents: int
-    groups: dict[str, GroupFigures]
-    basic5: Basic5Figures
-    skills: list[SkillFigures]
-    visits: VisitFigures
-    villages_without_team: list[VillageRef]
-    villages_without_recent_visit: list[VillageVisitRef]
-    children: list[ChildFigures]
-    livelihoods: dict | None = None
-
-
-@api.get("/places/{code}/indicators", response=IndicatorsOut, summary="The dashboard figures of a place",
-         description="The same figures as the place's dashboard page and its Excel export: households, residents, "
-                     "skills (alone / with help) overall and by target group (elderly, poor or near-poor, ethnic "
-                     "minority, disability, women), households with someone doing all 5 basic skills alone, "
-                     "visits per week, villages without a team or a visit in 30 days, and the places below.")
-def place_indicators(request, code: str):
-    from ngoso.visits.dashboard import dashboard
-
-    return dashboard(_visible_place(request, code))
-
-
+api.add_router("", insights_router)
 from ngoso.sync.api import router as sync_router  # noqa: E402
 
 api.add_router("/sync", sync_router)

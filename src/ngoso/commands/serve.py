@@ -105,7 +105,7 @@ def run_server(host: str, port: int, threads: int = 8, push_port: int | None = N
         raise CommandError("--workers > 1 cần PostgreSQL (NGOSO_DATABASE_URL); với SQLite một tiến trình là đúng. / "
                            "--workers > 1 needs PostgreSQL (NGOSO_DATABASE_URL); with SQLite one process is right.")
     clean_up(grace_seconds=0 if not worker else 600)  # expired export files, orphan exports and uploads
-    run_on_start()  # e.g. counters built before the first request, never inside it (visits/tasks.py)
+    run_on_start()  # e.g. counters built before the first request, never inside it (insights/tasks.py)
     connection.close()
     push = None if push_port == 0 else (port + 1 if push_port is None else push_port)
     base = [sys.executable, "-m", "ngoso", "serve", "--host", host, "--port", str(port)]

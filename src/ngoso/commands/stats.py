@@ -11,7 +11,7 @@ def handle(args) -> int:
     import json
 
     from ngoso.cli import CommandError
-    from ngoso.core.stats import stats
+    from ngoso.insights.stats import stats
     from ngoso.places.models import Place
 
     place = None

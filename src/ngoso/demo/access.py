@@ -13,6 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ngoso.core.db import insert_rows
+from ngoso.people.models import Household
+from ngoso.places.models import Level, Place
+from ngoso.poverty import classify, standard_for_year
 
 ALL = ["employment", "dependants", "nutrition", "health_insurance", "adult_education", "child_schooling",
        "housing_quality", "housing_area", "water", "sanitation", "telecom", "info_means"]
@@ -20,10 +23,6 @@ ALL = ["employment", "dependants", "nutrition", "health_insurance", "adult_educa
 
 def build_access(seed: int, progress=lambda m: None) -> dict:
     import json
-
-    from ngoso.people.models import Household
-    from ngoso.places.models import Level, Place
-    from ngoso.poverty import classify, standard_for_year
 
     rng = random.Random(f"access-{seed}")
     sites = []

@@ -19,6 +19,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ngoso.core.db import insert_rows, reset_sequences
+from ngoso.insights import counters
+from ngoso.people.models import Household, Resident
+from ngoso.skills.models import Skill
+from ngoso.skills.rules import basic5_skill_ids, has_basic_five
+from ngoso.teams.models import Membership
+from ngoso.visits import rules
+from ngoso.visits.models import Assignment, ResidentSkill, SkillRecord, Visit
 
 VILLAGE_CHUNK = 100
 ALONE, HELP = 2, 1
@@ -30,8 +37,6 @@ COMMON_FIRST = ["smartphone-basics", "get-online", "install-update-apps", "take-
 
 
 def _skills():
-    from ngoso.skills.models import Skill
-
     skills = list(Skill.objects.filter(catalogue__is_current=True).prefetch_related("prerequisites")
                   .order_by("area__order", "order"))
     prereq = {s.pk: [p.pk for p in s.prerequisites.all()] for s in skills}
@@ -78,12 +83,6 @@ def _split(households, member_ids):
 
 
 def build_activity(seed: int, until: datetime.date, progress=lambda m: None) -> dict:
-    from ngoso.people.models import Household, Resident
-    from ngoso.teams.models import Membership
-    from ngoso.skills.rules import basic5_skill_ids, has_basic_five
-    from ngoso.visits import indicators, rules
-    from ngoso.visits.models import Assignment, HouseholdStatus, ResidentSkill, SkillRecord, Visit
-
     rng = random.Random(f"activity-{seed}")
 
     def uid():
@@ -181,7 +180,7 @@ def build_activity(seed: int, until: datetime.date, progress=lambda m: None) -> 
                  f"{totals['skill_records']:,} ({min(i + VILLAGE_CHUNK, len(villages))}/{len(villages)} thôn)")
     reset_sequences(Assignment, Visit, SkillRecord, ResidentSkill)
     with transaction.atomic():
-        rows = indicators.rebuild(progress)
+        rows = counters.rebuild(progress)
     progress(f"Chỉ số / indicators: {rows:,} dòng / rows")
     return totals
 

@@ -29,14 +29,21 @@ from importlib import resources
 from django.db import connection, transaction
 from django.db.models import Max
 
+from ngoso.accounts.models import AuditEntry, Role, User
+from ngoso.accounts.validators import DEMO_PASSWORD
 from ngoso.core.db import insert_rows, reset_sequences
+from ngoso.core.models import Job
 from ngoso.core.text import fold
+from ngoso.insights.stats import stats
+from ngoso.people.models import Consent, Erasure, Ethnicity, Household, Resident
+from ngoso.places.models import Place, PlaceSuccession, PlaceType
+from ngoso.places.services import REFORM_DATE, load_former_units, load_official_places
+from ngoso.teams.models import Member, Membership, Team, TeamLevel
 
 SCALES = ("village", "commune", "province")
 DEMO_COMMUNE = "07351"       # Xã Ngọc Thiện (Tân Yên), home of the bánh nhôm success story
 DEMO_FORMER_COMMUNE = "07360"  # the former Xã Ngọc Thiện
 PROVINCE_CODE = "24"         # Bắc Ninh today (code 24, as Bắc Giang had)
-DEMO_PASSWORD = "ngoso-demo-2026"
 EPOCH = datetime.datetime(2025, 9, 1, 8, 0, tzinfo=datetime.UTC)
 REFERENCE_YEAR = 2026
 
@@ -162,7 +169,6 @@ def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None
     check the province-wide structure quickly. ``until`` is the last day of the demo's year of visits
     (default: today); the same seed and ``until`` give the same data.
     """
-    from ngoso.people.models import Household
 
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {SCALES}")
@@ -199,7 +205,6 @@ def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None
         summary.activity = build_activity(seed, until or timezone.localdate(), progress)
     _analyze()
     summary.seconds = time.perf_counter() - t0
-    from ngoso.core.stats import stats
 
     summary.counts = stats()
     summary.communes = len(places.communes)
@@ -224,9 +229,6 @@ class _Places:
 
 
 def _build_places(gen: _Gen, scale: str, progress) -> _Places:
-    from ngoso.places.models import Place, PlaceSuccession, PlaceType
-    from ngoso.places.services import REFORM_DATE, load_former_units, load_official_places
-
     progress("Địa bàn: danh mục tỉnh, xã hiện hành / official provinces and communes …")
     load_official_places()
     progress("Địa bàn: tỉnh Bắc Giang cũ, 10 huyện, các xã trước 7/2025 / former Bắc Giang …")
@@ -299,8 +301,6 @@ def _build_places(gen: _Gen, scale: str, progress) -> _Places:
 
 
 def _build_people(gen: _Gen, places: _Places, progress, density: float = 1.0) -> None:
-    from ngoso.people.models import Consent, Ethnicity, Household, Resident
-
     rng = gen.rng
     eth = {e.name_vi: e.pk for e in Ethnicity.objects.all()}
     kinh = eth["Kinh"]
@@ -391,9 +391,6 @@ def _build_people(gen: _Gen, places: _Places, progress, density: float = 1.0) ->
 
 
 def _build_teams(gen: _Gen, places: _Places, progress) -> None:
-    from ngoso.places.models import Place
-    from ngoso.teams.models import Member, Membership, Team, TeamLevel
-
     rng = gen.rng
     founded = datetime.date(2022, 3, 15)
     team_id = Team.objects.aggregate(m=Max("id"))["m"] or 0
@@ -430,9 +427,6 @@ def _build_teams(gen: _Gen, places: _Places, progress) -> None:
 
 
 def _build_users(places: _Places) -> list[tuple[str, str, str, str]]:
-    from ngoso.accounts.models import Role, User
-    from ngoso.teams.models import Membership
-
     village_team_leader = Membership.objects.filter(team__place=places.demo_village, role="leader").select_related("member").first()
     village_member = Membership.objects.filter(team__place=places.demo_village, role="member").select_related("member").first()
     specs = [
@@ -458,15 +452,10 @@ def _build_users(places: _Places) -> list[tuple[str, str, str, str]]:
 
 def reset_database() -> None:
     """Drop every row of the demo's tables (keeps the schema and the catalogues)."""
-    from ngoso.accounts.models import AuditEntry, User
-    from ngoso.core.models import Job
-    from ngoso.people.models import Consent, Erasure, Household, Resident
-    from ngoso.places.models import Place, PlaceSuccession
-    from ngoso.teams.models import Member, Membership, Team
 
     with transaction.atomic():
-        from ngoso.visits.models import (Assignment, CounterState, HouseholdStatus, PlaceCounter, ResidentSkill,
-                                         SkillRecord, Visit)
+        from ngoso.insights.models import CounterState, PlaceCounter
+        from ngoso.visits.models import Assignment, HouseholdStatus, ResidentSkill, SkillRecord, Visit
 
         from ngoso.poverty.models import AccessSite, PovertyReview, VillageSurvey
         from ngoso.sync.models import AppliedEdit, DeviceToken, SyncConflict

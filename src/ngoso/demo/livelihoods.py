@@ -13,7 +13,16 @@ import random
 
 from django.db import transaction
 
+from ngoso.accounts import audit
+from ngoso.accounts.models import User
 from ngoso.core.text import fold
+from ngoso.insights.providers import touch
+from ngoso.livelihoods import services
+from ngoso.livelihoods.models import (ArticleSend, FarmingArticle, Naming, OnlineChannel, Producer, Product,
+                                      ProductPhoto, PublicConsent, Purpose, StoryPhoto, SuccessStory)
+from ngoso.people.models import Household, Resident
+from ngoso.places.models import Place
+from ngoso.skills.models import Skill
 
 # kind -> [(product, price in đồng or None, unit, season, ocop stars, vietgap, other certifications)]
 CATALOGUE = {
@@ -45,12 +54,6 @@ def _pick(rng, weighted):
 
 
 def build_livelihoods(seed: int, today: datetime.date, demo_commune_code: str, progress=lambda m: None) -> dict:
-    from ngoso.accounts.models import User
-    from ngoso.livelihoods.models import (ArticleSend, FarmingArticle, OnlineChannel, Producer, Product,
-                                          PublicConsent)
-    from ngoso.people.models import Household, Resident
-    from ngoso.skills.models import Skill
-
     rng = random.Random(f"livelihoods-{seed}")
     skills = {s.code: s for s in Skill.objects.filter(catalogue__is_current=True)}
     member = User.objects.filter(role="member").order_by("id").first()
@@ -107,7 +110,7 @@ def build_livelihoods(seed: int, today: datetime.date, demo_commune_code: str, p
                      .values_list("id", flat=True)[:12]]
             ArticleSend.objects.bulk_create(sends)
         story = _banh_nhom(rng, today, demo_commune_code, member, staff, skills)
-        from ngoso.livelihoods.indicators import touch
+        from ngoso.insights.providers import touch
 
         touch()  # the bulk inserts above sent no signals
     summary = {"producers": len(producers) + 1, "products": len(rows) + 1,
@@ -120,10 +123,6 @@ def build_livelihoods(seed: int, today: datetime.date, demo_commune_code: str, p
 
 def _banh_nhom(rng, today, commune_code, member, staff, skills):
     """Chị Nguyễn Thị Lý, Ngọc Thiện: bánh nhôm sold online, public page, published story with consent."""
-    from ngoso.accounts import audit
-    from ngoso.livelihoods import services
-    from ngoso.livelihoods.models import Naming, Product, Purpose
-    from ngoso.people.models import Resident
 
     now_year = today.year
     r = (Resident.objects.filter(household__village__path__startswith=f"{_path(commune_code)}", sex="female",
@@ -131,7 +130,6 @@ def _banh_nhom(rng, today, commune_code, member, staff, skills):
          .select_related("household__village__parent").order_by("id").first())
     if r is None or member is None or staff is None:
         return None
-    from ngoso.accounts.models import User
 
     # the team member of her own village sets her up (a member writes only in their own area)
     member = User.objects.filter(role="member", place=r.household.village).order_by("id").first() or staff
@@ -182,20 +180,15 @@ def _banh_nhom(rng, today, commune_code, member, staff, skills):
 
 
 def _path(commune_code: str) -> str:
-    from ngoso.places.models import Place
-
     place = Place.objects.filter(code=commune_code, valid_to__isnull=True).first()
     return place.path if place else "~none~"
 
 
 def reset_livelihoods() -> None:
     """Drop the demo's livelihood rows (before the people they refer to); starter articles stay."""
-    from ngoso.livelihoods.models import (ArticleSend, OnlineChannel, Producer, Product, ProductPhoto, PublicConsent,
-                                          StoryPhoto, SuccessStory)
 
     for model in (StoryPhoto, ProductPhoto, PublicConsent, ArticleSend, SuccessStory, OnlineChannel.skills.through,
                   OnlineChannel, Product, Producer):
         model.objects.all()._raw_delete(model.objects.db)
-    from ngoso.livelihoods.indicators import touch
 
     touch()

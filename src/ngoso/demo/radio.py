@@ -13,6 +13,11 @@ import uuid
 
 from django.db import transaction
 from django.utils import timezone
+from ngoso.accounts.models import Role, User
+from ngoso.places.models import Level, Place
+from ngoso.radio import services
+from ngoso.radio.models import Alert, ClusterDay, PlayLog, SpeakerCluster
+from ngoso.speech import SpeechUnavailable
 
 BULLETINS = [
     ("policy", "priority", "Hướng dẫn làm căn cước điện tử mức 2",
@@ -34,12 +39,6 @@ BULLETINS = [
 
 
 def build_radio(seed: int, progress=lambda m: None, days: int = 30) -> dict:
-    from ngoso.accounts.models import Role, User
-    from ngoso.places.models import Level, Place
-    from ngoso.radio import services
-    from ngoso.radio.models import Alert, ClusterDay, PlayLog, SpeakerCluster
-    from ngoso.speech import SpeechUnavailable
-
     rng = random.Random(f"radio-{seed}")
     operator = User.objects.filter(role=Role.RADIO_OPERATOR).order_by("id").first()
     staff = User.objects.filter(role=Role.COMMUNE_STAFF).order_by("id").first()

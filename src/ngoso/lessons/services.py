@@ -27,11 +27,17 @@ from django.utils import timezone
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.models import AuditEntry
 from ngoso.accounts.scope import scoped
+from ngoso.core import xlsx
+from ngoso.core.pdf import html_to_pdf
 from ngoso.core.public import public_base
 from ngoso.core.text import fold
 from ngoso.people.io import ImportFailed, RowError, find_columns, read_file
 from ngoso.people.models import Household, Resident
 from ngoso.people.targets import ELDERLY_AGE, is_elderly
+from ngoso.skills.models import Level, Skill
+from ngoso.speech import VOICES, synthesize
+from ngoso.visits import services as visits
+from ngoso.visits.models import ResidentSkill
 
 from . import content as C
 from .models import HandoutLink, LessonVersion, SelfCheck
@@ -108,8 +114,6 @@ def current_versions(language: str, audience: str) -> dict[str, LessonVersion]:
 
 
 def skills():
-    from ngoso.skills.models import Skill
-
     return Skill.objects.filter(catalogue__is_current=True).select_related("area").order_by("area__order", "order")
 
 
@@ -315,8 +319,6 @@ def translation_template(language: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    from ngoso.core import xlsx
-
     lang = C.languages().get(language)
     if lang is None or lang.shipped:
         raise LessonError(f"«{language}» không phải ngôn ngữ dân tộc để dịch", f"'{language}' is not a minority language")
@@ -489,7 +491,6 @@ def audio_file(skill_code: str, audience: str, part: str = "all", voice: str = "
     """The lesson (or one step) read aloud in Vietnamese, as Ogg Vorbis; made once, then served from the cache.
 
     The cache key is the text itself, so an edited lesson gets new audio and an unchanged one never re-renders."""
-    from ngoso.speech import VOICES, synthesize
 
     if voice not in VOICES:
         raise LessonError(f"Giọng «{voice}» không có", f"Unknown voice '{voice}'")
@@ -595,8 +596,6 @@ def handout_pdf(skill_code: str, audience: str = "standard", language: str = "vi
 
 
 def _pdf(html: str) -> bytes:
-    from ngoso.core.pdf import html_to_pdf
-
     return html_to_pdf(html, base_url=str(settings.BASE_DIR))
 
 
@@ -613,7 +612,6 @@ def batch_plan(user, member=None, day: datetime.date | None = None, per_resident
     its order, with each resident (10 and over) and their next skills (``visits.next_skills``), limited to
     the chosen household codes and skill codes when given. Returns (member, day, [{household, people:
     [{resident, skills}]}]); the choice page shows it and ``tomorrow_batch`` prints it."""
-    from ngoso.visits import services as visits
 
     member = member or visits.member_for(user)
     permissions.require(user, "create", HandoutLink)  # each household is then looked up within the user's area
@@ -751,9 +749,6 @@ def self_check(*, skill_code: str, answers: list, resident: Resident | None = No
 
     Who it is for comes either from a member (``assisted_by`` with ``resident``, who must be in the member's
     area) or from a handout's personal code (``link``, from ``read_token``; each attempt uses one of its few)."""
-    from ngoso.skills.models import Level, Skill
-    from ngoso.visits import services as visits
-    from ngoso.visits.models import ResidentSkill
 
     if (assisted_by is None) == (link is None):
         raise ValueError("a self-check is recorded either with a member or through a handout link")
@@ -842,7 +837,6 @@ def _flatten(shown: dict) -> dict:
 
 def residents_lessons(resident: Resident, limit: int = 3) -> list[dict]:
     """The lessons to offer a resident next, in their audience and language (resident page, visit form)."""
-    from ngoso.visits import services as visits
 
     aud, lang = audience_for(resident), language_for(resident)
     out = []

@@ -9,6 +9,7 @@ from ninja.errors import HttpError
 
 from ngoso.accounts.scope import can_see_place, scoped
 from ngoso.core import clean
+from ngoso.places.models import Place
 
 from . import services
 from .models import FarmingArticle, Producer, Purpose
@@ -78,8 +79,6 @@ def producers(request, q: str = ""):
 
 @router.get("/places/{code}", response=dict, summary="Producers online, e-payment, stories: now, by month, by year")
 def place_figures(request, code: str):
-    from ngoso.places.models import Place
-
     from .indicators import livelihood_figures
 
     place = get_object_or_404(Place, code=code)

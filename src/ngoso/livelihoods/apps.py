@@ -15,7 +15,8 @@ class LivelihoodsConfig(AppConfig):
 
     def ready(self):
         from ngoso.accounts import audit
-        from ngoso.people import services as people_services
+        from ngoso.core import changes
+        from ngoso.insights import providers
 
         from . import hooks
         from .models import (ArticleSend, OnlineChannel, Producer, Product, PublicConsent, SuccessStory)
@@ -26,16 +27,19 @@ class LivelihoodsConfig(AppConfig):
         audit.register(PublicConsent, lambda c: c.resident.household.village.path)
         audit.register(ArticleSend, lambda s: s.household.village.path)
         audit.register(SuccessStory, lambda s: s.resident.household.village.path)
-        people_services.SUBJECT_DATA_EXTENSIONS.append(hooks.subject_data)
+        changes.connect(changes.SUBJECT_DATA, hooks.subject_data)
         # the dashboard's livelihood figures are cached until one of these changes
         from django.db.models.signals import post_delete, post_save
 
         from ngoso.people.models import Household
 
-        from .indicators import touch
+        from .indicators import livelihood_figures
+
+        providers.register("livelihoods", livelihood_figures)
+        touch = providers.touch
 
         for model in (Producer, OnlineChannel, SuccessStory, Household):
             post_save.connect(touch, sender=model, dispatch_uid=f"livelihoods-figures-save-{model.__name__}")
             post_delete.connect(touch, sender=model, dispatch_uid=f"livelihoods-figures-del-{model.__name__}")
-        people_services.PEOPLE_CHANGED_HOOKS.append(touch)
+        changes.connect(changes.PEOPLE, touch)
         post_migrate.connect(_load_articles, sender=self, dispatch_uid="ngoso-livelihoods-articles")

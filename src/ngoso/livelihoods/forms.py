@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ngoso.core.clean import CleanFormMixin
+from ngoso.skills.models import Skill
 
 from .models import (ArticleSend, FarmingArticle, Naming, OnlineChannel, Producer, Product, PublicConsent,
                      SuccessStory)
@@ -58,7 +59,6 @@ class ChannelForm(CleanFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from ngoso.skills.models import Skill
 
         # the skills behind a channel: the livelihood and transaction skills first, then the rest
         self.fields["skills"].queryset = (Skill.objects.filter(catalogue__is_current=True)

@@ -8,7 +8,7 @@ from django.dispatch import receiver
 from ngoso.accounts import audit
 
 
-def subject_data(resident, data: dict) -> None:
+def subject_data(resident, data: dict, **_) -> None:
     from .models import PublicConsent, SuccessStory
 
     data["public_consents"] = [

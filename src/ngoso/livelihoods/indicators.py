@@ -1,4 +1,4 @@
-"""Livelihood figures of one place for the dashboard: producers selling online, households paying
+"""Livelihood figures of one place for the dashboard (a provider registered with ``ngoso.insights``): producers selling online, households paying
 electronically, published success stories — now, by month and by year, and for each place below.
 
 Five grouped queries (one row per producer or household that has an online channel, never a query per
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import datetime
-import uuid
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict, defaultdict
 
@@ -22,7 +21,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from ngoso.accounts.scope import within
-from ngoso.core.counts import child_code
+from ngoso.insights.counts import child_code
+from ngoso.insights.providers import stamp
 from ngoso.places.models import Level, Place
 
 from .models import ONLINE_SELLING, ChannelKind, OnlineChannel, Producer, SuccessStory
@@ -79,21 +79,6 @@ class _Timeline:
 
 _CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 256
-
-
-def stamp() -> str:
-    from .models import FiguresStamp
-
-    return FiguresStamp.objects.filter(pk=1).values_list("token", flat=True).first() or ""
-
-
-def touch(*args, **kwargs) -> None:
-    """Mark the figures stale (signals, bulk writes, imports call this)."""
-    from .models import FiguresStamp
-
-    token = uuid.uuid4().hex
-    if not FiguresStamp.objects.filter(pk=1).update(token=token):
-        FiguresStamp.objects.update_or_create(pk=1, defaults={"token": token})
 
 
 def livelihood_figures(place: Place, today: datetime.date | None = None, households: int | None = None,

@@ -383,11 +383,3 @@ class StoryPhoto(PhotoBase):
     WRITE_ROLES = {"create": EDITORS, "change": EDITORS, "delete": EDITORS}
 
     story = models.ForeignKey(SuccessStory, on_delete=models.CASCADE, related_name="photos")
-
-
-class FiguresStamp(models.Model):
-    """One row whose random token changes whenever producers, channels, stories or households change: the
-    dashboard's livelihood figures are cached against it (a random token, not a counter, so that figures
-    computed inside a transaction that was rolled back can never be mistaken for later ones)."""
-
-    token = models.CharField(max_length=32, default="")

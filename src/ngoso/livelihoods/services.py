@@ -25,8 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ngoso.accounts import permissions
-from ngoso.core.clean import bad_character, char_name
-from ngoso.core.clean import max_length as field_max_length
+from ngoso.accounts.scope import can_see_place
+from ngoso.core.clean import bad_character, char_name, max_length as field_max_length
+from ngoso.core.public import public_url as absolute
 from ngoso.core.text import fold, phone_digits
 from ngoso.people.phones import PhoneError, normalize_phone
 from ngoso.people.targets import is_elderly
@@ -351,7 +352,6 @@ def is_public(producer, consents: dict | None = None) -> bool:
 
 def public_url(path: str, request=None) -> str:
     """An absolute address for QR codes and pasted text (NGOSO_PUBLIC_URL wins; see ngoso.core.public)."""
-    from ngoso.core.public import public_url as absolute
 
     return absolute(path, request)
 
@@ -959,12 +959,14 @@ def article_spoken_text(article) -> str:
 
 def story_to_bulletin(story, user):
     """One step: a draft radio bulletin (category "story") from a published story, awaiting commune approval."""
+    # looked up when called: the radio app may be replaced as a whole (tests/test_livelihoods.py fake_radio)
+    from ngoso.radio.services import create_bulletin
+
     if not can_make_bulletin(user):
         raise PermissionDenied
     view = public_story(story)
     if view is None:
         raise LivelihoodError(_("Only a published story with the person's consent can go on the radio."))
-    from ngoso.radio.services import create_bulletin
 
     commune = story.village.parent if story.village.parent_id else story.village
     bulletin = create_bulletin(title=f"Câu chuyện hay: {view['title']}"[:200], text=story_spoken_text(view),
@@ -977,13 +979,14 @@ def story_to_bulletin(story, user):
 
 def article_to_bulletin(article, place, user):
     """One step: a draft radio bulletin (category "agriculture") from a farming article, for ``place``."""
+    # looked up when called: the radio app may be replaced as a whole (tests/test_livelihoods.py fake_radio)
+    from ngoso.radio.services import create_bulletin
+
     if not can_make_bulletin(user):
         raise PermissionDenied
-    from ngoso.accounts.scope import can_see_place
 
     if not can_see_place(user, place):
         raise PermissionDenied
-    from ngoso.radio.services import create_bulletin
 
     return create_bulletin(title=article.title[:200], text=article_spoken_text(article), category="agriculture",
                            place=place, author=user, priority="normal",

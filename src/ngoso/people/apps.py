@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _load_reference_data(**kwargs):
+    """The 54 ethnic groups are data: (re)loaded after every migrate, idempotently, with the models as they are now."""
+    from .services import load_ethnicities  # models are not loaded when apps.py is imported
+
+    load_ethnicities()
 
 
 class PeopleConfig(AppConfig):
@@ -7,6 +15,7 @@ class PeopleConfig(AppConfig):
     verbose_name = "Hộ gia đình và người dân / Households and residents"
 
     def ready(self):
+        post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="ngoso-people-reference-data")
         from ngoso.accounts import audit
 
         from .models import Consent, Household, Resident

@@ -28,11 +28,14 @@ from django.utils import timezone
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.models import AuditEntry
 from ngoso.accounts.scope import can_see_place, scoped, within
-from ngoso.core import clean
-from ngoso.core.jobs import handler
+from ngoso.core import clean, xlsx
+from ngoso.core.jobs import JobError, drop_file, export_ttl, handler
+from ngoso.core.models import Job
+from ngoso.core.snapshot import read_snapshot
 from ngoso.core.text import fold, nfc, phone_digits
 from ngoso.people.phones import PhoneError, normalize_phone
 from ngoso.places.models import Level, Place, PlaceType
+from ngoso.places.services import add_village
 
 from .models import Consent, Ethnicity, Household, PovertyStatus, Relation, Resident, Sex
 
@@ -821,8 +824,6 @@ def import_people(data: bytes, filename: str, user, progress: Callable = lambda 
 
 
 def _write(village_rows, households, existing, user, progress, choices=None) -> ImportResult:
-    from ngoso.places.services import add_village
-
     result = ImportResult()
     types = {t.code: t for t in PlaceType.objects.all()}
     villages: dict[str, Place] = {}
@@ -941,7 +942,6 @@ def _yn(b: bool) -> str:
 
 def people_rows(place: Place, user) -> Iterable[list]:
     """Rows of the export, in the template's column order, for everything under ``place`` the user may see."""
-    from ngoso.accounts.scope import within
 
     households = within(scoped(Household.objects.all(), user), place).select_related("village") \
         .order_by("village__path", "code")
@@ -1008,8 +1008,6 @@ def export_people(place: Place, user, out_path: Path, progress: Callable = lambd
 
     The rows are read in one read-only snapshot (``core.snapshot``): the file shows the area as it was at
     one instant, and phones syncing (or another export) meanwhile neither disturb it nor make it fail."""
-    from ngoso.core import xlsx
-    from ngoso.core.snapshot import read_snapshot
 
     if not can_see_place(user, place):
         from django.core.exceptions import PermissionDenied
@@ -1045,8 +1043,6 @@ def export_people(place: Place, user, out_path: Path, progress: Callable = lambd
 
 
 def within_count(place: Place, user) -> int:
-    from ngoso.accounts.scope import within
-
     return within(scoped(Resident.objects.all(), user), place).count()
 
 
@@ -1056,8 +1052,6 @@ def template_workbook(user=None) -> bytes:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
-
-    from ngoso.core import xlsx
 
     wb = Workbook()
     ws = wb.active
@@ -1107,8 +1101,6 @@ def export_job(job, progress) -> dict:
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
-    from ngoso.core.jobs import JobError, export_ttl
-
     user = get_user_model().objects.filter(pk=job.params["user_id"], is_active=True).first()
     place = Place.objects.filter(code=job.params["place"]).first()
     if user is None or place is None:
@@ -1126,7 +1118,6 @@ def export_job(job, progress) -> dict:
     # A resident of the area erased while this export ran may be in the file: an erasure from now on
     # finds the file recorded above; one that came before is found here.
     from ngoso.accounts.scope import within
-    from ngoso.core.jobs import drop_file
 
     from .models import Erasure
 
@@ -1145,9 +1136,6 @@ def delete_exports_covering(village: Place) -> int:
     The rows stay (the audit of who exported what is kept); the files are deleted once the surrounding
     transaction commits, so an erasure that fails leaves them."""
     from django.db import transaction
-
-    from ngoso.core.jobs import drop_file
-    from ngoso.core.models import Job
 
     def covers(job_path: str) -> bool:
         return bool(job_path) and any(p and p.startswith(job_path) for p in (village.path, village.former_path))

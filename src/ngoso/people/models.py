@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ngoso.accounts.models import Role
 from ngoso.accounts.permissions import EDITORS, STAFF
-from ngoso.core.text import fold, phone_digits
+from ngoso.core.text import fold, in_language, phone_digits
 
 
 class Ethnicity(models.Model):
@@ -30,7 +30,7 @@ class Ethnicity(models.Model):
         verbose_name = _("ethnic group")
 
     def __str__(self) -> str:
-        return self.name_vi
+        return in_language(self.name_vi, self.name_en)
 
     def save(self, *args, **kwargs):
         self.search_key = " | ".join(fold(x) for x in [self.name_vi, *self.other_names.split(";")] if x)

@@ -23,6 +23,7 @@ API and the field app's pull:
 from __future__ import annotations
 
 from ngoso.accounts.models import Role
+from ngoso.teams.models import Membership
 
 SENSITIVE = frozenset({"ethnicity", "poverty", "disability", "phone", "gps"})
 NONE: frozenset = frozenset()
@@ -51,8 +52,6 @@ def responsible_member_ids(user) -> list[int]:
     """Ids of the members whose assignments the user answers for: their own and, for a team leader, those of
     every member of the teams they lead. A short list, evaluated here, so that the assignments are then found
     through their (member, ended_on) index, never by scanning them all."""
-    from ngoso.teams.models import Membership
-
     member = getattr(user, "member", None) if getattr(user, "is_authenticated", False) else None
     if member is None:
         return []

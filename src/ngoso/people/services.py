@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.models import AuditEntry, User
+from ngoso.core import changes, jobs
+from ngoso.core.models import Job
 
 from .io import delete_exports_covering
 from .models import Consent, Erasure, Ethnicity, Household, Relation, Resident
@@ -65,22 +67,16 @@ def subject_data(resident: Resident) -> dict:
             for e in AuditEntry.objects.filter(model="people.Resident", object_pk=str(resident.pk))
         ],
     }
-    for extend in SUBJECT_DATA_EXTENSIONS:  # later apps (visits, skills) add their records
-        extend(resident, data)
+    changes.send(changes.SUBJECT_DATA, resident=resident, data=data)  # other apps (visits, livelihoods) add theirs
     audit.record(AuditEntry.Action.VIEW_EXPORT, resident, {})
     return data
 
 
-SUBJECT_DATA_EXTENSIONS: list = []
-
-# Called with the ids of households and villages whose people changed (import, erasure), inside the
-# writer's transaction, so that derived figures (visits.indicators) change with the data or not at all.
-PEOPLE_CHANGED_HOOKS: list = []
-
-
 def people_changed(household_ids, village_ids) -> None:
-    for hook in PEOPLE_CHANGED_HOOKS:
-        hook(set(household_ids), set(village_ids))
+    """The people of these households and villages changed (import, erasure, reclassification): tell the apps
+    that derive from them (``core.changes.PEOPLE``), inside the writer's transaction, so that what they derive
+    changes with the data or not at all."""
+    changes.send(changes.PEOPLE, household_ids=set(household_ids), village_ids=set(village_ids))
 
 
 @transaction.atomic
@@ -136,9 +132,6 @@ def export_area(place, user):
     """Start an export of ``place`` as a background job, or hand out the last file again if nothing in the
     area changed since (the export is still recorded in the audit log as a new, deliberate export)."""
     from pathlib import Path
-
-    from ngoso.core import jobs
-    from ngoso.core.models import Job
 
     from .io import export_fingerprint
 

@@ -18,6 +18,7 @@ from ngoso.core import jobs
 from ngoso.core.text import fold
 from ngoso.places.models import Place
 from ngoso.teams.models import Member
+from ngoso.visits.views import household_context, resident_context
 
 from . import privacy, search as people_search, services, targets
 from .io import template_workbook
@@ -34,7 +35,6 @@ def household_detail(request, code):
     for r in residents:
         r.groups = targets.group_labels(privacy.visible_groups(targets.groups_of(r), fields))
     access = [(Household._meta.get_field(f).verbose_name, getattr(hh, f)) for f in Household.ACCESS_FIELDS]
-    from ngoso.visits.views import household_context
 
     return render(request, "people/household.html", {"hh": hh, "residents": residents, "access": access,
                                                      "see": {f: True for f in fields},
@@ -43,8 +43,6 @@ def household_detail(request, code):
 
 @login_required
 def resident_detail(request, uuid):
-    from ngoso.visits.views import resident_context
-
     if not privacy.may_open_people(request.user):
         raise PermissionDenied
     r = get_scoped_or_404(Resident.objects.select_related("household__village", "ethnicity"), request.user, uuid=uuid)

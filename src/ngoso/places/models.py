@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ngoso.core.text import fold
+from ngoso.core.text import fold, in_language
 
 
 class Level(models.TextChoices):
@@ -50,7 +50,7 @@ class PlaceType(models.Model):
         verbose_name = _("place type")
 
     def __str__(self) -> str:
-        return self.name_vi
+        return in_language(self.name_vi, self.name_en)
 
 
 class PlaceQuerySet(models.QuerySet):

@@ -10,7 +10,7 @@ from importlib import resources
 
 from django.db import transaction
 
-from ngoso.core.text import nfc
+from ngoso.core.text import nfc, vi_order
 
 from .models import Level, Place, PlaceSuccession, PlaceType
 
@@ -168,4 +168,4 @@ def add_village(commune: Place, name: str, type_code: str = "thon", code: str | 
 
 
 def children_with_counts(place: Place):
-    return Place.objects.filter(parent=place).select_related("type").order_by("name")
+    return Place.objects.filter(parent=place).select_related("type").order_by(vi_order("name"), "code")

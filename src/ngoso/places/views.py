@@ -4,10 +4,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from ngoso.accounts.scope import can_see_place, scoped, within
-from ngoso.core.counts import counts_under
-from ngoso.core.stats import stats
+from ngoso.insights.counts import counts_under
+from ngoso.insights.stats import stats
 from ngoso.people import privacy
 from ngoso.people.models import Household
+from ngoso.core.text import street_order, vi_order
 
 from .models import Level, Place
 
@@ -24,7 +25,7 @@ def place_detail(request, code):
         context["page"] = None  # radio operators hold no personal data: no household list (decision 0007)
     if place.level == Level.VILLAGE and privacy.may_open_people(request.user):
         households = within(scoped(Household.objects.all(), request.user), place) \
-            .prefetch_related("residents").order_by("alley", "house_number", "code")
+            .prefetch_related("residents").order_by(*street_order())
         context["page"] = Paginator(households, 50).get_page(request.GET.get("page"))
         responsible = set() if privacy.role_fields(request.user) else set(
             Household.objects.filter(id__in=privacy.responsible_household_ids(request.user)).values_list("id", flat=True))
@@ -32,7 +33,7 @@ def place_detail(request, code):
             hh.see_poverty = "poverty" in privacy.visible_fields(request.user, hh, responsible=hh.pk in responsible)
     elif place.level != Level.VILLAGE:
         counts = counts_under(place)
-        children = list(Place.objects.filter(parent=place).select_related("type").order_by("name"))
+        children = list(Place.objects.filter(parent=place).select_related("type").order_by(vi_order("name"), "code"))
         if not place.is_current:
             children += list(Place.objects.formerly_under(place).filter(former_parent=place)
                              .select_related("type", "parent"))

@@ -8,14 +8,19 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_lazy
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import can_see_place, scoped, within
+from ngoso.core import xlsx
 from ngoso.core.text import fold
 from ngoso.people.io import ImportFailed, RowError, find_columns, fits, read_file
 from ngoso.people.models import Household, Resident
+from ngoso.people.services import people_changed
 from ngoso.people.targets import household_groups, resident_groups
 from ngoso.places.models import Level, Place
+from ngoso.radio.models import SpeakerCluster
 
 from . import classify, standard_for_year, standards
 from .models import MOBILE_TECH, AccessSite, PovertyReview, VillageSurvey
@@ -56,7 +61,6 @@ def record_review(user, household: Household, year: int, area_type: str, income:
 
 def _apply_status(household_ids) -> None:
     """Each household's status is that of its latest review."""
-    from ngoso.people.services import people_changed
 
     latest = {}
     for hid, year, status in PovertyReview.objects.filter(household_id__in=household_ids) \
@@ -251,7 +255,6 @@ def _villages(place: Place):
 
 def _villages_with_clusters(village_ids) -> set[int]:
     """Villages with an active smart-radio ``SpeakerCluster`` (besides ``AccessSite(kind="loudspeaker")``)."""
-    from ngoso.radio.models import SpeakerCluster
 
     qs = SpeakerCluster.objects.filter(active=True, place__level=Level.VILLAGE)
     if village_ids is not None:
@@ -282,16 +285,17 @@ def coverage(place: Place) -> list[VillageCoverage]:
         c = VillageCoverage(v, best[v.pk], v.pk in wifi, v.pk in speaker, hh[v.pk], nosp[v.pk])
         if MOBILE_TECH.index(c.mobile) < MOBILE_TECH.index("4G"):
             c.score += 3
-            c.reasons.append("chưa có 4G" if c.mobile != "none" else "không có sóng di động")
+            c.reasons.append(gettext("no 4G yet") if c.mobile != "none" else gettext("no mobile signal"))
         if not c.wifi:
             c.score += 2
-            c.reasons.append("không có wifi miễn phí")
+            c.reasons.append(gettext("no free wifi"))
         if not c.loudspeaker:
             c.score += 2
-            c.reasons.append("không có loa truyền thanh")
+            c.reasons.append(gettext("no village loudspeaker"))
         if c.households and c.no_smartphone_pct >= 20:
             c.score += c.no_smartphone_pct / 20
-            c.reasons.append(f"{c.no_smartphone_pct:g}% hộ chưa có điện thoại thông minh")
+            c.reasons.append(gettext("%(pct)s%% of households without a smartphone") % {
+                "pct": number_format(round(c.no_smartphone_pct, 1), decimal_pos=1)})  # one decimal style per language
         out.append(c)
     return out
 
@@ -303,8 +307,6 @@ def bottlenecks(place: Place) -> list[VillageCoverage]:
 
 def coverage_xlsx(rows: list[VillageCoverage]) -> bytes:
     from openpyxl import Workbook
-
-    from ngoso.core import xlsx
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Điểm nghẽn")
@@ -321,8 +323,10 @@ def coverage_xlsx(rows: list[VillageCoverage]) -> bytes:
 
 # --- rates --------------------------------------------------------------------------------------------------
 
-GROUPS = {"elderly": "Hộ có người cao tuổi", "minority": "Hộ dân tộc thiểu số", "disability": "Hộ có người khuyết tật",
-          "female_head": "Hộ có chủ hộ là phụ nữ"}
+GROUPS = {"elderly": gettext_lazy("Households with an elderly person"),
+          "minority": gettext_lazy("Ethnic minority households"),
+          "disability": gettext_lazy("Households with a person with disability"),
+          "female_head": gettext_lazy("Households headed by a woman")}
 
 
 def _rate(n, d):
@@ -364,7 +368,7 @@ def rates(place: Place, year: int) -> dict:
         members = [h for h in ids if g in flags[h]]
         poor = sum(1 for h in members if status[h] == "poor")
         near = sum(1 for h in members if status[h] == "near_poor")
-        groups[g] = {"label": label, "households": len(members), "poor": poor, "near_poor": near,
+        groups[g] = {"label": str(label), "households": len(members), "poor": poor, "near_poor": near,
                      "poor_rate": _rate(poor, len(members)), "near_poor_rate": _rate(near, len(members))}
     # the information dimension on its own
     needy = [(h, set(lacking)) for h, s, lacking in rows if s in ("poor", "near_poor")]
@@ -386,8 +390,6 @@ def rates(place: Place, year: int) -> dict:
 
 def rates_xlsx(data: dict) -> bytes:
     from openpyxl import Workbook
-
-    from ngoso.core import xlsx
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Tỷ lệ hộ nghèo")

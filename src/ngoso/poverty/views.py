@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ngoso.accounts.scope import can_see_place
 from ngoso.people.io import ImportFailed
+from ngoso.places.models import Level, Place
 
 from . import services
 
@@ -17,8 +18,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _place(request, code):
-    from ngoso.places.models import Place
-
     place = get_object_or_404(Place, code=code)
     if not can_see_place(request.user, place):
         raise PermissionDenied
@@ -55,8 +54,6 @@ def _year(request) -> int:
 
 @login_required
 def poverty_page(request, code):
-    from ngoso.places.models import Level, Place
-
     place = _place(request, code)
     year = _year(request)
     data = services.rates(place, year)

@@ -83,6 +83,7 @@ class SpeakerCluster(models.Model):
     cached_until = models.DateTimeField(null=True, blank=True)
     client_version = models.CharField(max_length=40, blank=True)
     pending_logs = models.PositiveIntegerField(default=0)
+    last_seq = models.PositiveIntegerField(default=0)  # the last push command the cluster reported it received
 
     class Meta:
         ordering = ["place__path", "code"]

@@ -25,9 +25,15 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
-from ngoso.accounts import permissions
-from ngoso.core import jobs
+from ngoso.accounts import audit, permissions
+from ngoso.accounts.scope import within
+from ngoso.core import jobs, xlsx
+from ngoso.core.models import Job
+from ngoso.core.pdf import html_to_pdf
+from ngoso.core.text import vi_sorted
 from ngoso.places.models import Level, Place
+from ngoso.speech import SpeechError, SpeechUnavailable, synthesize
+from ngoso.vntext import explain, normalize
 
 from . import schedule
 from .abbreviations import entries_for, for_place
@@ -119,8 +125,6 @@ def erase_bulletin(bulletin_pk) -> int:
     title, text, spoken text and audio; they are archived, so never aired again; the audio file goes unless
     another bulletin still uses it; the render jobs' messages and the audit entries that held the text are
     scrubbed. Returns how many bulletins were erased."""
-    from ngoso.accounts import audit
-    from ngoso.core.models import Job
 
     todo = list(Bulletin.objects.filter(pk=bulletin_pk)) if str(bulletin_pk).isdigit() else []
     if todo:
@@ -174,8 +178,6 @@ def _region(voice: str) -> str:
 def preview(text: str, voice: str = "north", place: Place | None = None) -> str:
     """The normalised reading the speech engine will speak ("7h30" -> "bảy giờ ba mươi"), with the local
     abbreviations of ``place`` (its province's and its commune's)."""
-    from ngoso.vntext import normalize
-
 
     return normalize(text or "", region=_region(voice), abbreviations=for_place(place) or None)
 
@@ -206,8 +208,6 @@ def explain_preview(text: str, voice: str = "north", place: Place | None = None)
     """What the editor's preview shows: the reading cut into kept text and changed spans, each changed span with
     its source, its reading, the rule that changed it and a short note. ``unknown`` marks an all-capital word the
     normaliser does not know (the operator may add it to the local list)."""
-    from ngoso.vntext import explain, normalize
-
 
     text = text or ""
     local, origin = {}, {}
@@ -264,7 +264,6 @@ def _store_audio(bulletin: Bulletin, src: Path, duration: float) -> None:
 
 def render_audio(bulletin: Bulletin) -> Bulletin:
     """Read the bulletin aloud with ``ngoso.speech`` (espeak-ng + the Vietnamese normaliser) into a WAV file."""
-    from ngoso.speech import SpeechError, SpeechUnavailable, synthesize
 
     if not bulletin.text.strip():
         raise RadioError("bản tin không có nội dung để đọc / the bulletin has no text to read")
@@ -541,13 +540,23 @@ def programme_document(cluster: SpeakerCluster, now: dt.datetime | None = None, 
 
 # --- emergencies ----------------------------------------------------------------------------------------
 
+def clean_repeat(value) -> int:
+    """How many times an emergency plays: a whole number from 1 to 10 (the form's confirm step checks it too)."""
+    try:
+        repeat = int(value)
+    except (TypeError, ValueError):
+        raise RadioError("số lần phát lại phải là số từ 1 đến 10 / repeat must be a number 1-10") from None
+    if not 1 <= repeat <= 10:
+        raise RadioError("số lần phát lại phải từ 1 đến 10 / repeat must be 1-10")
+    return repeat
+
+
 def issue_emergency(bulletin: Bulletin, targets, user, repeat: int = 2) -> Emergency:
     """Interrupt and play at once on every cluster under ``targets``. Issuing approves the bulletin."""
     if not permissions.can(user, "create", Emergency):
         raise RadioError("không có quyền phát khẩn cấp / not allowed to send an emergency")
     targets = _check_targets(targets, user.place if user.place_id else targets[0])
-    if not 1 <= int(repeat) <= 10:
-        raise RadioError("số lần phát lại phải từ 1 đến 10 / repeat must be 1-10")
+    repeat = clean_repeat(repeat)
     if bulletin.audio_status != Bulletin.Audio.READY:
         render_audio(bulletin)  # a fraction of a second with espeak-ng; the emergency cannot wait for a queue
     with transaction.atomic():
@@ -571,10 +580,7 @@ def send_emergency(*, title: str, text: str, targets, user, repeat=2) -> Emergen
         raise RadioError("không có quyền phát khẩn cấp / not allowed to send an emergency")
     if user.place_id is None:
         raise RadioError("tài khoản chưa gắn địa bàn / your account has no area")
-    try:
-        repeat = int(repeat)
-    except (TypeError, ValueError):
-        raise RadioError("số lần phát lại phải là số từ 1 đến 10 / repeat must be a number 1-10") from None
+    repeat = clean_repeat(repeat)
     if not (text or "").strip():
         raise RadioError("thiếu nội dung để đọc / the emergency has no text to read")
     stored = []
@@ -785,9 +791,9 @@ def record_heartbeats(rows: list[tuple[int, dict, dt.datetime]]) -> int:
     with connection.cursor() as cur:
         cur.executemany(
             f"UPDATE {qn(sc)} SET last_seen_at=%s, volume=%s, now_playing=%s, faults=%s, cached_until=%s, "
-            f"client_version=%s, pending_logs=%s WHERE id=%s",
+            f"client_version=%s, pending_logs=%s, last_seq=%s WHERE id=%s",
             [(_db_time(now), d["volume"], d["now_playing"], json.dumps(d["faults"]), _db_time(d["cached_until"]),
-              d["version"], d["pending_logs"], cid) for cid, (now, d) in status.items()])
+              d["version"], d["pending_logs"], max(0, d["last_seq"]), cid) for cid, (now, d) in status.items()])
         cur.executemany(
             f"INSERT INTO {qn(cd)} (cluster_id, day, online_seconds, heartbeats) VALUES (%s, %s, %s, %s) "
             f"ON CONFLICT (cluster_id, day) DO UPDATE SET online_seconds = {qn(cd)}.online_seconds + "
@@ -1003,7 +1009,6 @@ def period(year: int, month: int | None) -> tuple[dt.datetime, dt.datetime]:
 
 def report(place: Place, year: int, month: int | None = None, now=None) -> dict:
     """Hours broadcast per commune and category, bulletins per cluster with delivery confirmation, uptime."""
-    from ngoso.accounts.scope import within
 
     now = now or timezone.now()
     start, end = period(year, month)
@@ -1050,9 +1055,10 @@ def report(place: Place, year: int, month: int | None = None, now=None) -> dict:
                      "uptime_pct": round(min(100.0, 100 * uptime_sum[c.pk] / span), 1) if span > 1 else None})
     cats = [c.value for c in Category] + ["relay"]
     hour_rows = [{"commune": k, **{cat: round(v.get(cat, 0.0), 2) for cat in cats},
-                  "total": round(sum(v.values()), 2)} for k, v in sorted(hours.items())]
+                  "total": round(sum(v.values()), 2)} for k, v in vi_sorted(hours.items(), key=lambda kv: kv[0])]
     return {"place": place, "year": year, "month": month, "start": start, "end": end, "categories": cats,
-            "category_labels": {**dict(Category.choices), "relay": "Tiếp sóng"}, "hours": hour_rows, "clusters": rows,
+            "category_labels": {**dict(Category.choices), "relay": pgettext_lazy("radio category", "Relay")},
+            "hours": hour_rows, "clusters": rows,
             "totals": {"hours": round(sum(r["total"] for r in hour_rows), 2),
                        "expected": sum(r["expected"] for r in rows), "played": sum(r["played"] for r in rows),
                        "missing": sum(r["missing"] for r in rows)}}
@@ -1072,8 +1078,6 @@ def report_xlsx(data: dict) -> bytes:
 
     from openpyxl import Workbook
     from openpyxl.styles import Font
-
-    from ngoso.core import xlsx
 
     wb = Workbook()
     ws = wb.active
@@ -1101,8 +1105,6 @@ def report_xlsx(data: dict) -> bytes:
 def report_pdf(data: dict) -> bytes:
     """The same report as a PDF (weasyprint, DejaVu fonts so Vietnamese diacritics render)."""
     from django.template.loader import render_to_string
-
-    from ngoso.core.pdf import html_to_pdf
 
     html = render_to_string("radio/report_pdf.html", {"d": data, "title": _title(data)})
     return html_to_pdf(html)

@@ -21,7 +21,7 @@ from ngoso.people.io import ImportFailed
 from ngoso.places.models import Level, Place
 
 from . import abbreviations as abbr
-from . import services
+from . import delivery, services, words
 from .models import Alert, Bulletin, Category, Connection, Emergency, Priority, Programme, SpeakerCluster
 from .services import RadioError
 
@@ -116,7 +116,7 @@ def cluster_new(request):
         except RadioError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Mã đăng ký (dùng một lần, 7 ngày) / registration code: {code}")
+            messages.success(request, _("Registration code (once, valid 7 days): %(code)s") % {"code": code})
             return redirect("radio_cluster", code=cluster.code)
     return render(request, "radio/cluster_new.html", {
         "places": _area_places(request.user, (Level.COMMUNE, Level.VILLAGE)), "connections": Connection.choices,
@@ -130,10 +130,10 @@ def cluster_detail(request, code):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "code":
-            messages.success(request, f"Mã đăng ký mới / new registration code: {cluster.issue_registration_code()}")
+            messages.success(request, _("New registration code: %(code)s") % {"code": cluster.issue_registration_code()})
         elif action == "revoke":
             services.revoke_cluster_token(cluster)
-            messages.success(request, "Đã thu hồi mã truy cập / token revoked")
+            messages.success(request, _("Access token revoked."))
         elif action in ("deactivate", "activate"):
             services.set_cluster_active(cluster, action == "activate")
         return redirect("radio_cluster", code=cluster.code)
@@ -182,10 +182,10 @@ def bulletin_edit(request, pk=None):
             upload = request.FILES.get("audio")
             if upload:
                 services.attach_upload(bulletin, upload.read(), upload.name)
-                messages.success(request, "Đã nhận tệp ghi âm / recording attached")
+                messages.success(request, _("Recording attached."))
             elif bulletin.text.strip() and bulletin.audio_status != Bulletin.Audio.READY:
                 job = services.request_render(bulletin, request.user)
-                messages.info(request, f"Đang đọc máy bản tin (việc số {job.pk}) / rendering speech in the background")
+                messages.info(request, _("The machine is reading the bulletin aloud (job %(n)d).") % {"n": job.pk})
         except RadioError as exc:
             messages.error(request, str(exc))
         else:
@@ -239,19 +239,19 @@ def bulletin_detail(request, pk):
         try:
             if action == "approve":
                 services.approve(b, request.user)
-                messages.success(request, "Đã duyệt / approved")
+                messages.success(request, _("Approved."))
             elif action == "reject":
                 services.reject(b, request.user)
-                messages.success(request, "Đã từ chối / rejected")
+                messages.success(request, _("Rejected."))
             elif action == "render":
                 services.request_render(b, request.user)
-                messages.info(request, "Đang đọc máy / rendering")
+                messages.info(request, _("The machine is reading it aloud."))
             elif action == "send_down":
                 copies = services.send_down(b, _places_from(request, "communes"), request.user)
-                messages.success(request, f"Đã gửi xuống {len(copies)} xã / sent to {len(copies)} communes")
+                messages.success(request, _("Sent down to %(n)d communes.") % {"n": len(copies)})
             elif action == "archive":
                 services.archive_bulletin(b, request.user)
-                messages.success(request, "Đã lưu trữ / archived")
+                messages.success(request, _("Archived."))
         except RadioError as exc:
             messages.error(request, str(exc))
         return redirect("radio_bulletin", pk=b.pk)
@@ -314,11 +314,11 @@ def programme_new(request):
         except RadioError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Đã lên lịch «{prog.title}» / scheduled")
+            messages.success(request, _("«%(title)s» is scheduled.") % {"title": prog.title})
             return redirect("radio_programmes")
     return render(request, "radio/programme_new.html", {
         "form": form, "bulletins": ready.order_by("-created_at")[:200], "places": _area_places(request.user),
-        "weekdays": list(enumerate(["T2", "T3", "T4", "T5", "T6", "T7", "CN"])),
+        "weekdays": words.weekday_choices(),
         "chosen": request.POST.getlist("targets") if request.method == "POST" else [],
         "chosen_days": request.POST.getlist("weekdays") if request.method == "POST" else []})
 
@@ -328,36 +328,69 @@ def programme_new(request):
 def programme_stop(request, pk):
     _require(request.user)
     services.stop_programme(get_scoped_or_404(Programme.objects.all(), request.user, pk=pk))
-    messages.success(request, "Đã dừng lịch / programme stopped")
+    messages.success(request, _("Schedule stopped."))
     return redirect("radio_programmes")
 
 
 @login_required
 def emergency(request):
+    """Write → confirm (how many clusters are online now, what will be read) → send → live status per cluster.
+    Nothing is sent without the confirm button; "edit" goes back to the form with everything kept."""
     _require(request.user)
     form = request.POST if request.method == "POST" else {}
-    if request.method == "POST":
+    chosen = request.POST.getlist("targets")
+    if request.method == "POST" and "edit" not in request.POST:
         try:
-            em = services.send_emergency(title=form.get("title", ""), text=form.get("text", ""),
-                                         targets=_places_from(request, "targets"), user=request.user,
-                                         repeat=form.get("repeat") or 2)
+            targets = _places_from(request, "targets")
+            if not targets:
+                raise RadioError("chọn ít nhất một địa bàn phát / choose at least one target area")
+            if not form.get("text", "").strip():
+                raise RadioError("thiếu nội dung để đọc / the emergency has no text to read")
+            services.clean_repeat(form.get("repeat") or 2)
+            if form.get("confirm") != "1":
+                return render(request, "radio/emergency_confirm.html", {
+                    "form": form, "targets": targets, "chosen": chosen, "reach": delivery.reach(targets),
+                    "spoken": services.preview(form.get("text", ""), "north", request.user.place)})
+            em = services.send_emergency(title=form.get("title", ""), text=form.get("text", ""), targets=targets,
+                                         user=request.user, repeat=form.get("repeat") or 2)
         except (RadioError, ValueError) as exc:
             messages.error(request, str(exc))
         else:
-            n = len(services.clusters_under(em.target_paths))
-            messages.success(request, f"Đã phát khẩn cấp tới {n} cụm loa / emergency sent to {n} clusters")
-            return redirect("radio")
+            sent = delivery.reach(list(em.targets.all()))
+            (messages.success if sent["online"] else messages.warning)(
+                request, delivery.result_message(sent["online"], sent["total"]))
+            return redirect("radio_emergency_status", pk=em.pk)
     return render(request, "radio/emergency.html", {"form": form, "places": _area_places(request.user),
-                                                    "chosen": request.POST.getlist("targets"),
-                                                    "preview_place": request.user.place})
+                                                    "chosen": chosen, "preview_place": request.user.place})
+
+
+@login_required
+def emergency_status(request, pk):
+    """One emergency, cluster by cluster; the page polls ``status.json`` (radio/delivery.js) while it is on air."""
+    _require(request.user)
+    em = get_scoped_or_404(Emergency.objects.select_related("bulletin"), request.user, pk=pk)
+    return render(request, "radio/emergency_status.html", {"em": em, "d": delivery.emergency_status(em),
+                                                           "states": delivery.STATES, "tz": services.tz()})
+
+
+@login_required
+def emergency_status_json(request, pk):
+    _require(request.user)
+    em = get_scoped_or_404(Emergency.objects.select_related("bulletin"), request.user, pk=pk)
+    return JsonResponse(delivery.emergency_status(em), json_dumps_params={"ensure_ascii": False})
 
 
 @login_required
 @require_POST
 def emergency_stop(request, pk):
     _require(request.user)
-    services.stop_emergency(get_scoped_or_404(Emergency.objects.all(), request.user, pk=pk), request.user)
-    return redirect("radio")
+    em = get_scoped_or_404(Emergency.objects.select_related("bulletin"), request.user, pk=pk)
+    if em.cancelled_at is not None:
+        messages.info(request, _("This emergency was already stopped."))
+    else:
+        services.stop_emergency(em, request.user)
+        messages.success(request, delivery.stop_message(em))
+    return redirect(safe_next(request, request.POST.get("next"), "radio"))
 
 
 @login_required

@@ -16,13 +16,15 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from ngoso.accounts import audit, permissions
-from ngoso.accounts.scope import scoped
+from ngoso.accounts.scope import can_see_place, scoped
 from ngoso.core import clean
+from ngoso.lessons.content import language_for_ethnicity
+from ngoso.lessons.models import LessonVersion
+from ngoso.people import privacy
 from ngoso.people.models import Erasure, Household, Resident
 from ngoso.people.phones import PhoneError, normalize_phone
-from ngoso.places.models import Level as PlaceLevel
-from ngoso.places.models import Place
-from ngoso.skills.models import Skill
+from ngoso.places.models import Level as PlaceLevel, Place
+from ngoso.skills.models import Catalogue, Skill
 from ngoso.visits import services as visits
 from ngoso.visits.models import Assignment, Visit
 
@@ -384,14 +386,12 @@ class Cursor:
 def held_households(user):
     """The households the user's phone holds: those the member answers for (their open assignments, and a
     team leader's team's), within their area. Nothing else of the area goes to a phone (decision 0007)."""
-    from ngoso.people import privacy
 
     return scoped(Household.objects.filter(id__in=privacy.responsible_household_ids(user)), user)
 
 
 def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_version: str | None = None,
          lessons_version: str | None = None) -> dict:
-    from ngoso.people import privacy
 
     cur = Cursor.decode(cursor_text)
     limit = max(1, min(int(limit), MAX_PAGE))
@@ -451,7 +451,6 @@ def _removed(user, cur: Cursor, since, held: set[str]) -> list[str]:
     """Codes the phone must delete (tombstones): households erased, and households the member no longer
     answers for (an assignment ended or moved to someone else) since the last round. Deleting a code the phone
     does not hold is a no-op, so the list may be sent again at no harm (idempotent)."""
-    from ngoso.people import privacy
 
     gone = Erasure.objects.filter(household_removed=True)
     if since is not None:
@@ -472,14 +471,10 @@ def _removed(user, cur: Cursor, since, held: set[str]) -> list[str]:
 
 @functools.lru_cache(maxsize=256)
 def _language_of(ethnicity_code: str | None) -> str | None:
-    from ngoso.lessons.content import language_for_ethnicity
-
     return language_for_ethnicity(ethnicity_code)  # reads the languages file: once per group, not per resident
 
 
 def _lesson_languages() -> set[str]:
-    from ngoso.lessons.models import LessonVersion
-
     return set(LessonVersion.objects.values_list("language", flat=True).distinct())
 
 
@@ -532,8 +527,6 @@ def registration_payload(user) -> dict:
 
 
 def catalogue_payload(client_version: str | None) -> dict | None:
-    from ngoso.skills.models import Catalogue
-
     cat = Catalogue.objects.filter(is_current=True).first()
     # the payload's own version: the catalogue's, plus the shape of what is sent (min_age added in issue 18),
     # so a phone holding an older shape fetches it again
@@ -563,8 +556,6 @@ def authenticate(token: str) -> DeviceToken | None:
 
 def revoke(by, device: DeviceToken) -> None:
     from django.core.exceptions import PermissionDenied
-
-    from ngoso.accounts.scope import can_see_place
 
     if not (by.pk == device.user_id or (by.can("manage_teams") and device.user.place_id
                                          and can_see_place(by, device.user.place))):

@@ -23,7 +23,9 @@ from .models import DeviceToken
 def field_app(request):
     if not request.user.can("visit"):
         raise PermissionDenied
-    return render(request, "sync/app.html")
+    from .field_messages import catalogue
+
+    return render(request, "sync/app.html", {"field_messages": catalogue()})
 
 
 @never_cache

@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _load_reference_data(**kwargs):
+    """The priority factors are data: (re)loaded after every migrate, idempotently, with the models as they are now."""
+    from .services import load_priority_factors  # models are not loaded when apps.py is imported
+
+    load_priority_factors()
 
 
 class VisitsConfig(AppConfig):
@@ -7,17 +15,16 @@ class VisitsConfig(AppConfig):
     verbose_name = "Thăm hộ và kỹ năng / Visits and skills"
 
     def ready(self):
+        post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="ngoso-visits-reference-data")
         from ngoso.accounts import audit
 
         from .models import Assignment
 
         audit.register(Assignment, lambda a: a.household.village.path)
 
-        from ngoso.people import services as people_services
+        from ngoso.core import changes
 
         from . import hooks
 
-        people_services.PEOPLE_CHANGED_HOOKS.append(hooks.people_changed)
-        people_services.SUBJECT_DATA_EXTENSIONS.append(hooks.subject_data)
-
-        from . import tasks  # noqa: F401 - the counters' new-year run on the schedule (core.jobs)
+        changes.connect(changes.PEOPLE, hooks.people_changed)
+        changes.connect(changes.SUBJECT_DATA, hooks.subject_data)

@@ -1,19 +1,19 @@
-"""How the visits app follows changes made elsewhere (imports, erasure) and adds to a person's data."""
+"""How the visits app follows changes made elsewhere (imports, erasure) and adds to a person's data
+(receivers of ``ngoso.core.changes``, connected in ``VisitsConfig.ready``)."""
 
 from __future__ import annotations
 
+from .models import SkillRecord
+from .status import household_status_refresh
 
-def people_changed(household_ids: set, village_ids: set) -> None:
-    from . import indicators
 
+def people_changed(household_ids, village_ids, **_) -> None:
+    """``changes.PEOPLE``: the households' status follows (the figures of places are insights')."""
     if household_ids:
-        indicators.household_status_refresh(household_ids)
-    indicators.refresh(village_ids)
+        household_status_refresh(household_ids)
 
 
-def subject_data(resident, data: dict) -> None:
-    from .models import SkillRecord
-
+def subject_data(resident, data: dict, **_) -> None:
     records = list(SkillRecord.objects.filter(resident=resident).select_related("skill", "member"))
     superseded = {r.supersedes_id for r in records if r.supersedes_id}
     data["skills"] = [

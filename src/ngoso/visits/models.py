@@ -3,8 +3,8 @@
 Visits and skill records are append-only and carry a UUID made where they were recorded (the phone,
 for offline sync): sending one twice stores it once. A resident's current level per skill is derived
 from the records (``ResidentSkill``); a correction is a new record that supersedes an earlier one,
-never an edit in place. ``HouseholdStatus`` and ``PlaceCounter`` are derived too, kept up to date by
-``ngoso.visits.services`` and ``ngoso.visits.indicators``.
+never an edit in place. ``HouseholdStatus`` is derived too, kept up to date by ``ngoso.visits.services``
+and ``ngoso.visits.status``; the figures of places are ``ngoso.insights``'.
 """
 
 from __future__ import annotations
@@ -158,21 +158,3 @@ class HouseholdStatus(models.Model):
     next_visit_on = models.DateField(null=True, blank=True, db_index=True)
     visits = models.PositiveIntegerField(default=0)
     basic5 = models.BooleanField(default=False)
-
-
-class PlaceCounter(models.Model):
-    """Derived roll-up: one figure (``key``) for one place, kept up to date incrementally."""
-
-    place = models.ForeignKey("places.Place", on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=60)
-    value = models.BigIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["place", "key"], name="place_counter_unique")]
-
-
-class CounterState(models.Model):
-    """When the roll-ups were last rebuilt and for which reference year (ages depend on it)."""
-
-    year = models.PositiveSmallIntegerField()
-    rebuilt_at = models.DateTimeField(auto_now=True)

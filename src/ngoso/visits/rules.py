@@ -1,6 +1,6 @@
 """How the derived door-to-door tables follow from the records, defined once (pure Python).
 
-``services.derive_levels`` and ``indicators.household_status_refresh`` apply these to rows read from the
+``services.derive_levels`` and ``status.household_status_refresh`` apply these to rows read from the
 database; the demo applies them to the rows it is about to insert, so its derived tables are the ones the
 project would compute from the same records (``tests/test_rules.py`` rebuilds a demo and compares).
 """

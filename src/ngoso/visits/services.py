@@ -8,28 +8,29 @@ from __future__ import annotations
 import datetime
 import json
 import uuid as uuidlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from importlib import resources
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import scoped
+from ngoso.core import changes
 from ngoso.people.models import Household, Resident
 from ngoso.people.targets import information_deprivation, is_elderly
 from ngoso.skills.models import Level, Skill
 from ngoso.skills.rules import has_basic_five
 from ngoso.teams.models import Member, Membership, Team
 
-from . import indicators, rules
+from . import rules
+from . import status as hh_status
 from .models import Assignment, HouseholdStatus, PriorityFactor, ResidentSkill, SkillRecord, Visit
 
 EARLIEST_VISIT = datetime.date(2020, 1, 1)
 CLOCK_TOLERANCE = datetime.timedelta(days=1)  # a phone a little ahead of the server is not an error
-QUIET_DAYS = 14                                  # a member with no visit for this long has "gone quiet"
 DEFAULT_NEXT_VISIT_DAYS = 14
 DAY_LIST_SIZE = 12
 LEVELS = frozenset(Level.values)
@@ -506,9 +507,8 @@ def record_visits(user, items: list[VisitIn], *, source: str = Visit.Source.WEB,
         todo.append((out, hh, it, present, rows))
     if not todo:
         return outcomes
-    with transaction.atomic(), audit.acting_as(user):
-        hids = sorted({hh.pk for _, hh, _, _, _ in todo})
-        before = indicators.snapshot(hids, visits=False)
+    hids = sorted({hh.pk for _, hh, _, _, _ in todo})
+    with transaction.atomic(), audit.acting_as(user), changes.households(hids, visits=False):
         received = timezone.now()
         # receive times in batch order, so "the latest visit" of a household is well defined within a batch
         stamps = [received + datetime.timedelta(microseconds=i) for i in range(len(todo))]
@@ -532,8 +532,8 @@ def record_visits(user, items: list[VisitIn], *, source: str = Visit.Source.WEB,
                                 it.visited_on))
         _insert_fast(present_rows, records, member.pk if member else None, user.pk, received)
         advance_levels(records)
-        indicators.visits_added(added)
-        indicators.add_household_delta(before, hids, visits=False)
+        hh_status.visits_added(added)
+        changes.send(changes.VISITS_ADDED, rows=added)
     return outcomes
 
 
@@ -611,11 +611,11 @@ def _resolve(hh: _HouseholdRef, it: VisitIn, skills, by_code):
     return present, rows
 
 
-def _after_records(before, household_ids, pairs) -> None:
-    """Bring the derived tables up to date after new visits or skill records for these households."""
+def _after_records(household_ids, pairs) -> None:
+    """Bring visits' derived tables up to date after new visits or skill records for these households (inside
+    ``changes.households(household_ids)``, which brings the figures of places)."""
     derive_levels(pairs)
-    indicators.household_status_refresh(household_ids)
-    indicators.add_household_delta(before, household_ids)
+    hh_status.household_status_refresh(household_ids)
 
 
 def advance_levels(records) -> None:
@@ -678,12 +678,11 @@ def correct_skill(user, record: SkillRecord, level: int) -> SkillRecord:
     if SkillRecord.objects.filter(supersedes=record).exists():
         raise VisitError("record", "Bản ghi này đã được sửa; hãy sửa bản ghi mới nhất",
                          "This record was already corrected; correct the latest one")
-    with transaction.atomic(), audit.acting_as(user):
-        before = indicators.snapshot([household.pk])
+    with transaction.atomic(), audit.acting_as(user), changes.households([household.pk]):
         new = SkillRecord.objects.create(resident=record.resident, skill=record.skill, level=level, visit=record.visit,
                                          member=member_for(user), recorded_by=user, observed_on=record.observed_on,
                                          supersedes=record, source=SkillRecord.Source.CORRECTION)
-        _after_records(before, [household.pk], [(record.resident_id, record.skill_id)])
+        _after_records([household.pk], [(record.resident_id, record.skill_id)])
     return new
 
 
@@ -694,12 +693,11 @@ def record_skill_event(resident: Resident, skill: Skill, level: int, *, source: 
     if level not in Level.values:
         raise VisitError("level", f"Mức «{level}» không hợp lệ", f"Invalid level '{level}'")
     household = resident.household
-    with transaction.atomic():
-        before = indicators.snapshot([household.pk])
+    with transaction.atomic(), changes.households([household.pk]):
         rec = SkillRecord.objects.create(resident=resident, skill=skill, level=level,
                                          member=member_for(user) if user is not None else None, recorded_by=user,
                                          observed_on=observed_on or timezone.localdate(), source=source)
-        _after_records(before, [household.pk], [(resident.pk, skill.pk)])
+        _after_records([household.pk], [(resident.pk, skill.pk)])
     return rec
 
 
@@ -714,20 +712,26 @@ def correct_visit(user, visit: Visit, *, visited_on=None, note=None, next_visit_
     nxt = visit.next_visit_on if next_visit_on is None else next_visit_on
     _check_dates(day, nxt, today)
     with transaction.atomic(), audit.acting_as(user):
-        before = indicators.snapshot([household.pk])
-        new = Visit.objects.create(household=household, member=visit.member, recorded_by=user, visited_on=day,
-                                   note=visit.note if note is None else note, next_visit_on=nxt, corrects=visit,
-                                   source=visit.source)
-        new.present.set(visit.present.all())
-        pairs = []
-        for rec in visit.skill_records.filter(superseded_by__isnull=True):
-            SkillRecord.objects.create(resident=rec.resident, skill=rec.skill, level=rec.level, visit=new,
-                                       member=rec.member, recorded_by=user, observed_on=day, supersedes=rec,
-                                       source=SkillRecord.Source.CORRECTION)
-            pairs.append((rec.resident_id, rec.skill_id))
-        _after_records(before, [household.pk], pairs)
+        with changes.households([household.pk]):
+            new = _correcting_visit(user, visit, household, day, note, nxt)
         if fixed_lastv_may_drop(visit, day):
-            indicators.refresh([household.village_id])
+            changes.send(changes.VILLAGES, village_ids=[household.village_id])
+    return new
+
+
+def _correcting_visit(user, visit: Visit, household, day, note, nxt) -> Visit:
+    """The new visit record that replaces ``visit``; its skill records move with it."""
+    new = Visit.objects.create(household=household, member=visit.member, recorded_by=user, visited_on=day,
+                               note=visit.note if note is None else note, next_visit_on=nxt, corrects=visit,
+                               source=visit.source)
+    new.present.set(visit.present.all())
+    pairs = []
+    for rec in visit.skill_records.filter(superseded_by__isnull=True):
+        SkillRecord.objects.create(resident=rec.resident, skill=rec.skill, level=rec.level, visit=new,
+                                   member=rec.member, recorded_by=user, observed_on=day, supersedes=rec,
+                                   source=SkillRecord.Source.CORRECTION)
+        pairs.append((rec.resident_id, rec.skill_id))
+    _after_records([household.pk], pairs)
     return new
 
 
@@ -760,41 +764,6 @@ def next_skills(resident: Resident, limit: int = 3) -> list[Skill]:
 
 
 # --- follow-ups and activity ----------------------------------------------------------------------------
-
-@dataclass
-class MemberActivity:
-    member: Member
-    households: int
-    visits_7: int
-    visits_30: int
-    last_visit: datetime.date | None
-    due_today: int
-    overdue: int
-
-    @property
-    def quiet(self) -> bool:
-        return self.last_visit is None or (timezone.localdate() - self.last_visit).days > QUIET_DAYS
-
-
-def team_activity(team: Team, today=None) -> list[MemberActivity]:
-    today = today or timezone.localdate()
-    members = team_members(team)
-    ids = [m.pk for m in members]
-    visits = Visit.objects.filter(member_id__in=ids, corrections__isnull=True)
-    v7 = dict(visits.filter(visited_on__gt=today - datetime.timedelta(days=7)).values("member")
-              .annotate(n=Count("id")).values_list("member", "n"))
-    v30 = dict(visits.filter(visited_on__gt=today - datetime.timedelta(days=30)).values("member")
-               .annotate(n=Count("id")).values_list("member", "n"))
-    last = dict(visits.values("member").annotate(d=Max("visited_on")).values_list("member", "d"))
-    loads = member_loads(members)
-    due = Counter()
-    overdue = Counter()
-    for mid, nxt in _followup_rows(ids, today, "due").values_list("household__assignments__member_id",
-                                                                   "next_visit_on"):
-        (due if nxt == today else overdue)[mid] += 1
-    return [MemberActivity(m, loads.get(m.pk, 0), v7.get(m.pk, 0), v30.get(m.pk, 0), last.get(m.pk),
-                           due[m.pk], overdue[m.pk]) for m in members]
-
 
 FOLLOWUP_KINDS = ("overdue", "today", "due", "upcoming")
 

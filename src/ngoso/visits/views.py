@@ -1,4 +1,4 @@
-"""Door-to-door pages: the member's day, the visit form, the team, assignments and dashboards."""
+"""Door-to-door pages: the member's day, the visit form, the team and assignments."""
 
 from __future__ import annotations
 
@@ -8,21 +8,19 @@ import uuid as uuidlib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ngoso.accounts.scope import can_see_place, get_scoped_or_404, scoped
-from ngoso.core.clean import safe_next
+from ngoso.accounts.scope import get_scoped_or_404, scoped
+from ngoso.core.clean import CleanError, model_text, safe_next
+from ngoso.lessons import services as lessons
 from ngoso.people.models import Household, Resident
-from ngoso.places.models import Place
 from ngoso.skills.models import Level, Skill
 from ngoso.teams.models import Membership, Team
 
-from . import dashboard as dash
 from . import services
 from .models import SkillRecord, Visit
 
@@ -119,7 +117,6 @@ def visit_form(request, code):
     form_uuid = (post.get("uuid") if post is not None else None) or (saved[0] if saved else uuidlib.uuid4())
     rows = []
     levels = services.levels_by_resident(residents)
-    from ngoso.lessons import services as lessons
 
     present = {p for p in post.getlist("present")} if post is not None else {str(r.pk) for r in residents
                                                                               if r.relation == "head"}
@@ -150,7 +147,6 @@ def visit_form(request, code):
 
 def _note(value: str) -> str:
     """The visit's note, cleaned at the door (control characters, length) like a phone's."""
-    from ngoso.core.clean import CleanError, model_text
     from ngoso.visits.models import Visit
 
     try:
@@ -177,143 +173,6 @@ def correct_skill(request, pk):
     else:
         messages.success(request, _("Corrected. The earlier record is kept in the history."))
     return redirect("resident", uuid=rec.resident.uuid)
-
-
-def _team_for(request, pk) -> Team:
-    team = get_scoped_or_404(Team.objects.select_related("place"), request.user, pk=pk)
-    return team
-
-
-@login_required
-def my_team(request):
-    member = services.member_for(request.user)
-    ms = (Membership.objects.filter(member=member, ended_on__isnull=True).select_related("team").first()
-          if member else None)
-    if ms is not None:
-        return redirect("team", pk=ms.team_id)
-    teams = scoped(Team.objects.filter(active=True).select_related("place"), request.user).order_by("place__path")[:300]
-    return render(request, "visits/teams.html", {"teams": teams})
-
-
-@login_required
-def team_page(request, pk):
-    team = _team_for(request, pk)
-    activity = services.team_activity(team)
-    from ngoso.sync.models import DeviceToken, SyncConflict
-
-    users = [a.member.user_id for a in activity if a.member.user_id]
-    return render(request, "visits/team.html", {
-        "devices": DeviceToken.objects.filter(user_id__in=users).select_related("user"),
-        "conflicts": scoped(SyncConflict.objects.all(), request.user).filter(place_path__startswith=team.place.path)[:50],
-        "team": team, "activity": activity, "quiet": [a for a in activity if a.quiet],
-        "can_manage": request.user.can("manage_teams"), "quiet_days": services.QUIET_DAYS,
-    })
-
-
-@login_required
-def team_followups(request, pk):
-    """The households behind a count on the team page (overdue or due today), per member or for all."""
-    team = _team_for(request, pk)
-    kind = request.GET.get("kind", "overdue")
-    if kind not in services.FOLLOWUP_KINDS:
-        kind = "overdue"
-    members = services.team_members(team)
-    chosen = [m for m in members if str(m.pk) == request.GET.get("member")] or members
-    rows = []
-    for m in chosen:
-        rows += [(m, st) for st in services.followups(m, kind=kind)]
-    rows.sort(key=lambda x: (x[1].next_visit_on, x[1].household.code))
-    return render(request, "visits/team_followups.html", {
-        "team": team, "kind": kind, "rows": rows, "member": chosen[0] if len(chosen) == 1 else None,
-        "today": timezone.localdate()})
-
-
-@login_required
-def assign_page(request, pk):
-    team = _team_for(request, pk)
-    if not request.user.can("manage_teams"):
-        raise PermissionDenied
-    members = services.team_members(team)
-    households = scoped(Household.objects.filter(village__path__startswith=team.place.path), request.user)
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "split":
-            todo = list(services.unassigned(households).order_by("alley", "house_number", "code"))
-            plan = services.suggest_split(todo, members, services.member_loads(members))
-            n = services.apply_split(request.user, plan)
-            messages.success(request, _("%(n)d households shared among %(m)d members.") % {"n": n, "m": len(members)})
-        elif action == "assign":
-            member = next((m for m in members if str(m.pk) == request.POST.get("member")), None)
-            codes = [c.strip() for c in request.POST.getlist("household") if c.strip()]
-            chosen = households.filter(code__in=codes)
-            alley = request.POST.get("alley")
-            if alley:
-                chosen = households.filter(alley=alley)
-            chosen = chosen.select_related("village").order_by("village__path", "alley", "house_number", "code")
-            missing = sorted(set(codes) - set(chosen.values_list("code", flat=True))) if not alley else []
-            if member is None or not chosen.exists() or missing:
-                messages.error(request, _("Choose a member and at least one household or alley.") + (
-                    " " + _("Not found in this team's area: %(codes)s.") % {"codes": ", ".join(missing)}
-                    if missing else ""))
-            elif request.POST.get("confirm") != "1":
-                # leaders see before they act: which households, whose they are now
-                return render(request, "visits/assign_confirm.html", {
-                    "team": team, "member": member, "alley": alley, "rows": services.assign_preview(chosen, member),
-                    "codes": [h.code for h in chosen]})
-            else:
-                n = services.assign(request.user, chosen, member)
-                messages.success(request, _("%(n)d households assigned to %(name)s.") % {"n": n, "name": member.full_name})
-        elif action == "leave":
-            ms = get_object_or_404(Membership, pk=request.POST.get("membership"), team=team, ended_on__isnull=True)
-            if request.POST.get("confirm") != "1":
-                return render(request, "visits/leave_confirm.html", {"team": team, "ms": ms,
-                                                                      **services.leave_preview(ms)})
-            n = services.member_leaves(request.user, ms)
-            messages.success(request, _("%(name)s has left the team; %(n)d households were shared among the others.")
-                             % {"name": ms.member.full_name, "n": n})
-        return redirect("assign", pk=team.pk)
-    todo = list(services.unassigned(households).select_related("village").order_by("alley", "house_number", "code")[:500])
-    plan = services.suggest_split(todo, members, services.member_loads(members))
-    by_id = {m.pk: m for m in members}
-    loads = services.member_loads(members)
-    alleys = sorted(set(households.exclude(alley="").values_list("alley", flat=True)), key=lambda a: (len(a), a))
-    return render(request, "visits/assign.html", {
-        "team": team, "members": [(m, loads.get(m.pk, 0)) for m in members], "unassigned": todo,
-        "unassigned_total": services.unassigned(households).count(),
-        "plan": [(by_id[mid], hs) for mid, hs in plan.items() if hs], "alleys": alleys,
-        "memberships": team.current_memberships(), "move": request.GET.get("move", ""),
-    })
-
-
-@login_required
-def place_dashboard(request, code):
-    place = get_object_or_404(Place, code=code)
-    if not can_see_place(request.user, place):
-        raise PermissionDenied
-    data = dash.dashboard(place)
-    from ngoso.core.charts import bar_chart
-
-    weeks = data["visits"]["weeks"]
-    chart = bar_chart([(w["week"], _day_month(w["week"]), w["visits"]) for w in weeks])
-    return render(request, "visits/dashboard.html", {
-        "place": place, "d": data, "chart": chart, "en": get_language() == "en",
-        "group_labels": dash.GROUP_LABELS,
-    })
-
-
-def _day_month(iso: str) -> str:
-    return f"{iso[8:10]}/{iso[5:7]}"
-
-
-@login_required
-def place_dashboard_xlsx(request, code):
-    place = get_object_or_404(Place, code=code)
-    if not can_see_place(request.user, place):
-        raise PermissionDenied
-    body = dash.to_xlsx(dash.dashboard(place))
-    resp = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    resp["Content-Disposition"] = f'attachment; filename="chi-so-{place.code}.xlsx"'
-    return resp
 
 
 def household_context(user, hh: Household) -> dict:
@@ -359,8 +218,6 @@ def _named(checks, skills):
 
 
 def resident_context(user, r: Resident) -> dict:
-    from ngoso.lessons import services as lessons
-
     records = list(SkillRecord.objects.filter(resident=r).select_related("skill", "member", "visit"))
     superseded = {x.supersedes_id for x in records if x.supersedes_id}
     current = services.levels_by_resident([r]).get(r.pk, {})

@@ -363,3 +363,9 @@ RANGE_NOUNS = frozenset({
 })
 # a 5- or 6-digit number after these (within the clause) is a postcode, read digit by digit
 POSTCODE_CUES = ("bưu chính", "bưu điện", "postcode", "zip code", "mã zip", "bưu cục")
+
+
+# "T7", "CN" read as days of the week after these words (normalizer.weekday) or before these
+WEEKDAY_BEFORE = frozenset({"vào", "sáng", "chiều", "tối", "trưa", "đêm", "ngày", "các", "mỗi", "hằng", "hàng",
+                            "từ", "đến", "tới", "giờ", "lúc", "nay", "mai", "trước", "sau"})
+WEEKDAY_AFTER = ("tuần", "hằng tuần", "hàng tuần", "này", "tới", "sau", "trước", "vừa qua")

@@ -303,6 +303,11 @@ _DIGIT_RUN = re.compile(r"[0-9]+")
 _URL_PIECES = re.compile(r"[^\W\d_]+|[0-9]+|.")
 _THOUSANDS_DOT_RE = re.compile(_THOUSANDS_DOT)
 _LETTERS_DIGITS = re.compile(r"[0-9]+|[^\W\d_]+")
+_WEEKDAYS = {"T2": "thứ hai", "T3": "thứ ba", "T4": "thứ tư", "T5": "thứ năm", "T6": "thứ sáu", "T7": "thứ bảy",
+             "CN": "chủ nhật"}
+_WEEKDAY_TOKEN = r"(?:T[2-7]|CN)"
+_WEEKDAY_NEAR = re.compile(rf"(?<![\w&]){_WEEKDAY_TOKEN}\s*(?:,|-|–|và|hoặc|đến|tới)?\s*$")
+_WEEKDAY_NEAR_AFTER = re.compile(rf"\s*(?:,|-|–|và|hoặc|đến|tới)?\s*{_WEEKDAY_TOKEN}(?![\w&])")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
 _SPACE_BEFORE_PUNCT = re.compile(r" +([,.;:!?])")
 _SPACE_AROUND_NL = re.compile(r" *\n *")
@@ -998,8 +1003,30 @@ class _Normalizer:
             return "ki lô mét ", "unit"
         return {"Q": "quận", "P": "phường"}[m.group("adk")], "abbreviation"
 
+    def weekday(self, s: str, text: str, m) -> str | None:
+        """"T2"…"T7" and "CN" as days of the week ("thứ bảy", "chủ nhật") when the words around say so: a
+        neighbouring day ("T2, T4, T6", "T7 và CN"), a word of time before ("vào", "sáng", "lúc 8 giờ", "các")
+        or after ("tuần này", "hằng tuần", "(28/11)"); otherwise None ("xe T7", "khu T7" stay codes)."""
+        stop = "." if s.endswith(".") else ""  # "vào CN." ends a sentence ("CN." alone is also "cử nhân")
+        day = _WEEKDAYS.get(s[:-1] if stop else s)
+        if day is None:
+            return None
+        before = text[max(0, m.start() - 24):m.start()]
+        after = text[m.end():m.end() + 24]
+        words = before.lower().replace(",", " ").split()
+        nxt = after.lstrip(" ").lower()
+        if (_WEEKDAY_NEAR.search(before[-12:]) or (not stop and _WEEKDAY_NEAR_AFTER.match(after))
+                or (words and (words[-1] in data.WEEKDAY_BEFORE or re.fullmatch(r"[0-9]{1,2}[hg]([0-9]{2})?", words[-1])))
+                or (not stop and (nxt.startswith(data.WEEKDAY_AFTER)
+                                  or re.match(r"\(\s*[0-9]{1,2}/[0-9]{1,2}", after.lstrip(" "))))):
+            return day + stop
+        return None
+
     def h_alnum(self, m, text):
         s = m.group()
+        day = self.weekday(s, text, m)
+        if day is not None:
+            return day, "abbr"
         xm = re.fullmatch(r"([0-9]+)[xX]([0-9]+)", s)
         if xm:
             return f"{self.n(int(xm.group(1)))} nhân {self.n(int(xm.group(2)))}", "alnum"
@@ -1112,6 +1139,9 @@ class _Normalizer:
 
     def h_abbr(self, m, text):
         s = m.group()
+        day = self.weekday(s, text, m)  # "CN" is also "cử nhân" in the dictionary
+        if day is not None:
+            return day, "abbr"
         out = data.ABBREVIATIONS[s]
         kind = "acronym" if s in data.KNOWN_ACRONYMS else "abbr"
         if s in data.DOTTED_ADDRESS_KEYS:
@@ -1185,6 +1215,9 @@ class _Normalizer:
 
     def h_acro(self, m, text):
         s = m.group()
+        day = self.weekday(s, text, m)
+        if day is not None:
+            return day, "abbreviation"
         if s in data.CONTEXT_KEYS:
             ctx = self.context_reading(s, text, m)
             if ctx is not None:

@@ -32,6 +32,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super().__init__(*args, **kwargs)
         self._writer: threading.Lock | None = None
 
+    def get_new_connection(self, conn_params):
+        """Also registers the Vietnamese collation ``vi_natural`` (``core.text.vi_compare``) for ``vi_order``."""
+        from ngoso.core.text import COLLATION, vi_compare
+
+        conn = super().get_new_connection(conn_params)
+        conn.create_collation(COLLATION, vi_compare)
+        return conn
+
     def _queues_writers(self) -> bool:
         return self.transaction_mode in ("IMMEDIATE", "EXCLUSIVE") and not self.is_in_memory_db()
 

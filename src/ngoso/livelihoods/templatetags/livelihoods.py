@@ -1,14 +1,13 @@
 """Panels that the household and resident pages include: ``{% load livelihoods %}{% livelihoods_household hh %}``."""
 
 from django import template
+from ngoso.accounts.scope import scoped
 
 register = template.Library()
 
 
 @register.inclusion_tag("livelihoods/household_panel.html", takes_context=True)
 def livelihoods_household(context, hh):
-    from ngoso.accounts.scope import scoped
-
     from .. import services
     from ..models import ArticleSend
 

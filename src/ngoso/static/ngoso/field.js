@@ -3,8 +3,13 @@
    Protocol: docs/sync.md. Plain JavaScript, no build step. */
 "use strict";
 (function () {
+  // the page's words in its language (sync/field_messages.py, embedded as JSON: works offline with the page)
+  const M = JSON.parse((document.getElementById("field-messages") || {}).textContent || "{}");
+  const LANG = document.documentElement.lang || "vi";
+  const t = (key, values) => (M[key] || key).replace(/\{(\w+)\}/g, (m, k) => (values && k in values ? values[k] : m));
+  const named = (x, field) => (LANG.startsWith("en") && x[field + "_en"]) || x[field + "_vi"];
   // the web form's words; the pull sends them (``day.levels``), these stand in before the first pull
-  let LEVELS = [["0", "Chưa làm được"], ["1", "Làm được khi có hỗ trợ"], ["2", "Tự làm được"]];
+  let LEVELS = [["0", t("level_0")], ["1", t("level_1")], ["2", t("level_2")]];
   const PAGE = 250, BATCH = 500;
   let db, state = {households: [], catalogue: null, lessons: null, sending: false};
 
@@ -132,11 +137,11 @@
     const q = await all("queue");
     const waitingAll = q.filter((r) => !r._rejected), rejected = q.length - waitingAll.length;
     const waiting = waitingAll.filter((r) => r.type === "visit").length, other = waitingAll.length - waiting;
-    document.getElementById("queue-count").textContent = `${waiting} lượt thăm chưa gửi` +
-      (other ? ` · ${other} đăng ký chưa gửi` : "") + (rejected ? ` · ${rejected} bị từ chối` : "");
+    document.getElementById("queue-count").textContent = t("queue", {n: waiting}) +
+      (other ? " · " + t("other_pending", {n: other}) : "") + (rejected ? " · " + t("rejected_n", {n: rejected}) : "");
     const last = await getMeta("last_sync");
-    document.getElementById("last-sync").textContent = last ? "đồng bộ lúc " + new Date(last).toLocaleString("vi-VN") : "chưa đồng bộ";
-    document.getElementById("net").textContent = navigator.onLine ? "● có mạng" : "○ mất mạng";
+    document.getElementById("last-sync").textContent = last ? t("synced_at", {when: new Date(last).toLocaleString(LANG === "en" ? "en-GB" : "vi-VN")}) : t("never_synced");
+    document.getElementById("net").textContent = navigator.onLine ? t("online") : t("offline");
     document.body.classList.toggle("offline", !navigator.onLine);
   }
 
@@ -146,66 +151,68 @@
     state.catalogue = await getMeta("catalogue");
     state.lessons = await getMeta("lessons");
     const assigned = new Set((await getMeta("assigned")) || []);
-    const t = today();
+    const d0 = today();
     const day = await getMeta("day");
-    if (day && day.levels) LEVELS = day.levels.map(([v, vi]) => [v, vi]);
+    if (day && day.levels) LEVELS = day.levels.map(([v, vi, en]) => [v, (LANG.startsWith("en") && en) || vi]);
     let mine, others = [];
-    if (day && day.date === t) {
+    if (day && day.date === d0) {
       // the server's day (visits.services.day_stops), exactly as the web's "Today" page lists it
       const byCode = new Map(state.households.map((h) => [h.code, h]));
       mine = day.stops.filter((s) => byCode.has(s.code))
-        .map((s) => Object.assign({}, byCode.get(s.code), {reasons_vi: s.why_vi, _due: s.due}));
+        .map((s) => Object.assign({}, byCode.get(s.code), {reasons_vi: s.why_vi, reasons_en: s.why_en, _due: s.due}));
       const listed = new Set(mine.map((h) => h.code));
       others = state.households.filter((h) => assigned.has(h.code) && !listed.has(h.code));
     } else {
       // no pull today (offline since yesterday): the same rule of thumb, due first then need
       mine = state.households.filter((h) => assigned.has(h.code))
-        .sort((a, b) => ((b.next_visit_on && b.next_visit_on <= t) - (a.next_visit_on && a.next_visit_on <= t))
+        .sort((a, b) => ((b.next_visit_on && b.next_visit_on <= d0) - (a.next_visit_on && a.next_visit_on <= d0))
           || ((b.priority || 0) - (a.priority || 0)) || a.code.localeCompare(b.code));
     }
-    main.replaceChildren(el("h1", {text: "Việc hôm nay"}));
-    if (!(day && day.date === t) && mine.length)
-      main.append(el("p", {class: "sub", id: "app-stale", text: "Chưa đồng bộ hôm nay: thứ tự tạm tính trên máy. Có mạng thì bấm đồng bộ để có đúng danh sách của ngày."}));
-    const addHh = el("button", {type: "button", class: "button", id: "app-new-household", text: "+ Thêm hộ mới"});
+    main.replaceChildren(el("h1", {text: t("today")}));
+    if (!(day && day.date === d0) && mine.length)
+      main.append(el("p", {class: "sub", id: "app-stale", text: t("stale_order")}));
+    const addHh = el("button", {type: "button", class: "button", id: "app-new-household", text: t("add_household")});
     addHh.addEventListener("click", () => householdForm());
     main.append(addHh);
     if (state.lessons) { const b = el("button", {type: "button", class: "link", id: "app-library",
-        text: `Thư viện bài học (${new Set(state.lessons.lessons.map((x) => x.skill)).size} bài, xem được khi mất mạng)`});
+        text: t("library_button", {n: new Set(state.lessons.lessons.map((x) => x.skill)).size})});
       b.addEventListener("click", () => library(render)); main.append(b); }
     const card = (h) => {
       const a = el("a", {href: "#" + h.code, class: "stop"}, el("strong", {text: headName(h)}),
         el("span", {text: `${h.village_name} · ${streetAddress(h) || h.code}`}),
-        el("span", {class: "why", text: h.reasons_vi || ""}));
+        el("span", {class: "why", text: named(h, "reasons") || ""}));
       a.addEventListener("click", (e) => { e.preventDefault(); visitForm(h); });
-      const due = "_due" in h ? h._due : h.next_visit_on && h.next_visit_on <= t;
+      const due = "_due" in h ? h._due : h.next_visit_on && h.next_visit_on <= d0;
       return el("li", due ? {class: "due", "data-code": h.code} : {"data-code": h.code}, a);
     };
     const list = el("ol", {class: "cards day", id: "app-list"});
     for (const h of mine) list.append(card(h));
-    if (!mine.length) list.append(el("li", {}, el("span", {text: "Chưa có hộ nào được phân công."})));
+    if (!mine.length) list.append(el("li", {}, el("span", {text: t("none_assigned")})));
     main.append(list);
     if (others.length) {
       const ol = el("ol", {class: "cards", id: "app-others"});
       others.forEach((h) => ol.append(card(h)));
-      main.append(el("h2", {text: `Các hộ khác bạn phụ trách (${others.length})`}), ol);
+      main.append(el("h2", {text: t("other_mine", {n: others.length})}), ol);
     }
     // a team leader's phone also holds the team's households, to stand in for a member
     const team = state.households.filter((h) => !assigned.has(h.code))
-      .sort((a, b) => ((b.next_visit_on && b.next_visit_on <= t) - (a.next_visit_on && a.next_visit_on <= t)) || a.code.localeCompare(b.code));
+      .sort((a, b) => ((b.next_visit_on && b.next_visit_on <= d0) - (a.next_visit_on && a.next_visit_on <= d0)) || a.code.localeCompare(b.code));
     if (team.length) {
       const tl = el("ol", {class: "cards", id: "app-team"});
       team.forEach((h) => tl.append(card(h)));
-      main.append(el("h2", {text: `Hộ của các thành viên khác trong tổ (${team.length})`}), tl);
+      main.append(el("h2", {text: t("team_households", {n: team.length})}), tl);
     }
     const rejected = (await all("queue")).filter((r) => r._rejected);
-    for (const r of rejected) main.append(el("p", {class: "msg error", text: (r.type === "visit" ? `Lượt thăm hộ ${r.household}` :
-      r.type === "new_household" ? `Hộ mới ${r.code}` : r.type === "new_resident" ? `Người mới ${r.full_name}` : "Bản ghi") + ` bị từ chối: ${r._error}`}));
+    for (const r of rejected) main.append(el("p", {class: "msg error", text: r.type === "visit" ?
+      t("visit_refused", {code: r.household, error: r._error}) : r.type === "new_household" ?
+      t("new_household_refused", {code: r.code, error: r._error}) : r.type === "new_resident" ?
+      t("new_resident_refused", {name: r.full_name, error: r._error}) : t("record_refused", {error: r._error})}));
     await status();
   }
 
   // as the web writes them (Household.street_address and the head's name)
   function streetAddress(h) {
-    return [h.house_number ? "số " + h.house_number : "", h.alley ? "ngõ " + h.alley : "", h.address || ""]
+    return [h.house_number ? t("house_no", {n: h.house_number}) : "", h.alley ? t("alley", {a: h.alley}) : "", h.address || ""]
       .filter(Boolean).join(", ");
   }
   function headName(h) {
@@ -233,31 +240,31 @@
       if (r.relation === "head") cb.checked = true;
       fs.append(el("legend", {}, el("label", {class: "check"}, cb, " " + r.full_name), el("small", {text: ` ${r.birth_year}`})));
       for (const s of nextSkills(r)) {
-        const seg = el("div", {class: "seg", role: "radiogroup", "aria-label": s.name_vi});
+        const seg = el("div", {class: "seg", role: "radiogroup", "aria-label": named(s, "name")});
         for (const [v, label] of LEVELS) seg.append(el("label", {}, el("input", {type: "radio", name: `lvl|${r.uuid}|${s.code}`, value: v}), el("span", {text: label})));
-        const sname = el("span", {class: "sname", text: s.name_vi + " "});
-        if (lessonFor(s.code, r)) { const b = el("button", {type: "button", class: "link lessonlink", text: "bài học"});
+        const sname = el("span", {class: "sname", text: named(s, "name") + " "});
+        if (lessonFor(s.code, r)) { const b = el("button", {type: "button", class: "link lessonlink", text: t("lesson")});
           b.addEventListener("click", () => showLesson(lessonFor(s.code, r), () => visitForm(h))); sname.append(b); }
         fs.append(el("div", {class: "skill"}, sname, seg));
       }
       people.append(fs);
     });
-    const addP = el("button", {type: "button", class: "button", id: "app-new-resident", text: "+ Thêm người vào hộ"});
+    const addP = el("button", {type: "button", class: "button", id: "app-new-resident", text: t("add_resident")});
     addP.addEventListener("click", () => residentForm(h));
     people.append(addP);
     h.residents.forEach((r, i) => {
-      const sel = el("select", {"aria-label": "Thay đổi của " + r.full_name, class: "event"},
-        el("option", {value: "", text: `${r.full_name}: không thay đổi`}), el("option", {value: "moved_away", text: "đã chuyển đi"}),
-        el("option", {value: "died", text: "đã mất"}), el("option", {value: "move", text: "chuyển sang hộ khác (tách/nhập hộ)"}));
+      const sel = el("select", {"aria-label": t("change_of", {name: r.full_name}), class: "event"},
+        el("option", {value: "", text: t("no_change", {name: r.full_name})}), el("option", {value: "moved_away", text: t("moved_away")}),
+        el("option", {value: "died", text: t("died")}), el("option", {value: "move", text: t("move_household")}));
       sel.addEventListener("change", async () => {
         if (!sel.value) return;
         if (sel.value === "move") { moveForm(h, r); return; }
         const rec = {type: "life_event", uuid: uuid4(), resident: r.uuid, event: sel.value, on: today(), _order: Date.now()};
-        if (sel.value === "moved_away") rec.moved_to = (window.prompt("Chuyển đến đâu (nếu biết)?") || "").slice(0, 200);
+        if (sel.value === "moved_away") rec.moved_to = (window.prompt(t("moved_where")) || "").slice(0, 200);
         await tx("queue", "readwrite", (s) => s.put(rec));
         h.residents = h.residents.filter((y) => y.uuid !== r.uuid);
         await tx("households", "readwrite", (s) => s.put(h));
-        flash(`Đã ghi: ${r.full_name} ${sel.value === "died" ? "đã mất" : "đã chuyển đi"}`);
+        flash(t("recorded", {name: r.full_name, event: sel.value === "died" ? t("died") : t("moved_away")}));
         sync(); visitForm(h);
       });
       people.append(sel);
@@ -280,7 +287,7 @@
       h.last_visit_on = rec.visited_on; h.next_visit_on = rec.next_visit_on;
       await tx("households", "readwrite", (s) => s.put(h));
       await render();
-      flash("Đã lưu lượt thăm" + (navigator.onLine ? "" : " — sẽ gửi khi có mạng"));
+      flash(navigator.onLine ? t("saved") : t("saved_offline"));
       sync();
     });
     form.querySelector("#app-back").addEventListener("click", render);
@@ -480,35 +487,35 @@
     items.sort((a, b) => ((state.catalogue.skills.findIndex((s) => s.code === a.skill)) - (state.catalogue.skills.findIndex((s) => s.code === b.skill))));
     for (const x of items) { const a = el("a", {href: "#lesson-" + x.skill, text: x.content.title});
       a.addEventListener("click", (e) => { e.preventDefault(); showLesson(x, () => library(back)); });
-      list.append(el("li", {}, a, el("span", {text: names[x.skill] ? names[x.skill].i_can_vi : ""}))); }
-    const b = el("button", {type: "button", class: "link", text: "‹ Quay lại"});
+      list.append(el("li", {}, a, el("span", {text: names[x.skill] ? named(names[x.skill], "i_can") : ""}))); }
+    const b = el("button", {type: "button", class: "link", text: t("back")});
     b.addEventListener("click", back);
-    main.replaceChildren(el("h1", {text: "Thư viện bài học"}), b, list);
+    main.replaceChildren(el("h1", {text: t("library")}), b, list);
     window.scrollTo(0, 0);
   }
 
   function showLesson(item, back, step) {
     const c = item.content, main = document.getElementById("main"), elderly = item.audience === "elderly";
     const art = el("article", {class: "lesson " + item.audience, lang: item.language, id: "app-lesson"});
-    const backBtn = el("button", {type: "button", class: "link", text: "‹ Quay lại"});
+    const backBtn = el("button", {type: "button", class: "link", text: t("back")});
     backBtn.addEventListener("click", back);
     art.append(backBtn, el("h1", {text: c.title}));
     const ul = (title, xs, cls) => xs.length ? [el("h2", {text: title}), el(cls === "ol" ? "ol" : "ul", {class: cls === "ol" ? "steps" : ""}, ...xs.map((t) => el("li", {text: t})))] : [];
     const audio = (part) => el("audio", {controls: "", preload: "none", src: `/lessons/${item.skill}/audio/${item.audience}/${part}.ogg?v=${item.audio_version}`});
     const n = c.steps.length;
     if (!elderly || step === undefined || step === 0) {
-      art.append(audio("all"), el("h2", {text: "Để làm gì"}), el("p", {text: c.purpose}), ...ul("Cần chuẩn bị", c.you_need));
+      art.append(audio("all"), el("h2", {text: t("purpose")}), el("p", {text: c.purpose}), ...ul(t("you_need"), c.you_need));
     }
     if (!elderly) {
-      art.append(...ul("Các bước", c.steps, "ol"), ...ul("Lỗi hay gặp", c.mistakes), ...ul("Giữ an toàn", c.safety));
+      art.append(...ul(t("steps"), c.steps, "ol"), ...ul(t("mistakes"), c.mistakes), ...ul(t("safety"), c.safety));
     } else {
       step = step || 0;
       const go = (k, label, cls) => { const b = el("button", {type: "button", class: "button big " + (cls || ""), text: label});
         b.addEventListener("click", () => showLesson(item, back, k)); return b; };
-      if (step === 0) art.append(go(1, "Bắt đầu: bước 1 →", "primary"));
-      else if (step <= n) art.append(el("p", {class: "count", text: `Bước ${step} / ${n}`}), el("p", {class: "steptext", text: c.steps[step - 1]}),
-        audio(String(step)), el("nav", {class: "stepnav"}, go(step - 1, "← Quay lại"), go(step + 1, step === n ? "Xong →" : "Bước tiếp →", "primary")));
-      else art.append(...ul("Lỗi hay gặp", c.mistakes), ...ul("Giữ an toàn", c.safety), go(n, "← Quay lại"));
+      if (step === 0) art.append(go(1, t("start"), "primary"));
+      else if (step <= n) art.append(el("p", {class: "count", text: t("step_of", {k: step, n})}), el("p", {class: "steptext", text: c.steps[step - 1]}),
+        audio(String(step)), el("nav", {class: "stepnav"}, go(step - 1, t("step_back")), go(step + 1, step === n ? t("done") : t("next_step"), "primary")));
+      else art.append(...ul(t("mistakes"), c.mistakes), ...ul(t("safety"), c.safety), go(n, t("step_back")));
     }
     main.replaceChildren(art);
     window.scrollTo(0, 0);
@@ -527,5 +534,5 @@
     document.body.dataset.ready = "1";
   }
   window.ngosoField = {sync, status, pull};
-  start().catch((e) => { document.getElementById("main").textContent = "Lỗi: " + e.message; });
+  start().catch((e) => { document.getElementById("main").textContent = t("error", {message: e.message}); });
 })();

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class InsightsConfig(AppConfig):
+    """Every counter, dashboard structure, figure and export of figures. Reads the other apps; writes only its
+    own tables; other apps add their figures as providers (``providers.register``) and tell it what changed
+    through ``ngoso.core.changes``."""
+
+    name = "ngoso.insights"
+    label = "insights"
+    verbose_name = "Chỉ số / Insights"
+
+    def ready(self):
+        from . import counters, tasks  # noqa: F401 - tasks: the counters' new-year run on the schedule (core.jobs)
+
+        counters.listen()

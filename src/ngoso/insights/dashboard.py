@@ -1,0 +1,143 @@
+"""The indicators of one place, as one structure: the page, the XLSX export and the JSON API all show it.
+
+Everything comes from the incrementally maintained counters (``counters``), so a dashboard costs a
+few small queries whatever the size of the place, and shows a visit recorded a moment ago; other apps add
+their figures as providers (``providers``: livelihoods).
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+from django.utils import timezone
+from openpyxl import Workbook
+
+from ngoso.core import xlsx
+from ngoso.places.models import Level, Place
+from ngoso.skills.models import Skill
+
+from . import providers
+from .counters import HH_GROUPS, RES_GROUPS, counters, counters_for, week_start
+
+GROUP_LABELS = {
+    "elderly": ("Người cao tuổi (60+)", "Elderly (60+)"),
+    "poor": ("Hộ nghèo, cận nghèo", "Poor or near-poor"),
+    "minority": ("Dân tộc thiểu số", "Ethnic minority"),
+    "disability": ("Người khuyết tật", "Disability"),
+    "women": ("Phụ nữ", "Women"),
+}
+WEEKS = 26
+NO_VISIT_DAYS = 30
+
+
+def pct(n: int, d: int) -> float | None:
+    return round(100.0 * n / d, 1) if d else None
+
+
+def _villages_under(place: Place):
+    if place.is_current:
+        return Place.objects.under(place).filter(level=Level.VILLAGE, valid_to__isnull=True)
+    return Place.objects.formerly_under(place).filter(level=Level.VILLAGE)
+
+
+def _children(place: Place) -> list[Place]:
+    if place.level == Level.VILLAGE:
+        return []
+    kids = list(Place.objects.filter(parent=place).order_by("name"))
+    if not place.is_current and place.level == Level.COMMUNE:
+        kids = list(Place.objects.formerly_under(place).filter(former_parent=place).order_by("name"))
+    return kids
+
+
+def dashboard(place: Place, today: datetime.date | None = None) -> dict:
+    today = today or timezone.localdate()
+    c = counters(place)
+    hh, res = c["hh"], c["res"]
+    skills = []
+    for s in Skill.objects.filter(catalogue__is_current=True).select_related("area").order_by("area__order", "order"):
+        alone, helped = c[f"sk:{s.pk}:2"], c[f"sk:{s.pk}:1"]
+        skills.append({
+            "code": s.code, "name_vi": s.name_vi, "name_en": s.name_en, "basic5": s.basic5 or None,
+            "alone": alone, "alone_pct": pct(alone, res), "with_help": helped, "with_help_pct": pct(helped, res),
+            "by_group": {g: {"residents": c[f"res:{g}"], "alone": c[f"sk:{s.pk}:2:{g}"],
+                             "alone_pct": pct(c[f"sk:{s.pk}:2:{g}"], c[f"res:{g}"]),
+                             "with_help": c[f"sk:{s.pk}:1:{g}"]} for g in RES_GROUPS},
+        })
+    this_week = week_start(today)
+    weeks = [(this_week - datetime.timedelta(weeks=i)) for i in range(WEEKS - 1, -1, -1)]
+    villages = list(_villages_under(place).values_list("id", "code", "name"))
+    vc = counters_for([v[0] for v in villages], ["vteam", "lastv"])
+    cutoff = (today - datetime.timedelta(days=NO_VISIT_DAYS)).toordinal()
+    kids = _children(place)
+    kc = counters_for([k.pk for k in kids], ["hh", "res", "b5hh", "v", "nvill", "vteam",
+                                             *[f"vw:{w.isoformat()}" for w in weeks[-4:]]])
+    return {
+        "place": {"code": place.code, "name": place.name, "level": place.level, "current": place.is_current},
+        "as_of": today.isoformat(),
+        "villages": c["nvill"], "villages_with_team": c["vteam"],
+        "households": hh, "residents": res,
+        "groups": {g: {"residents": c[f"res:{g}"], "residents_pct": pct(c[f"res:{g}"], res),
+                       "basic5_residents": c[f"b5res:{g}"], "basic5_residents_pct": pct(c[f"b5res:{g}"], c[f"res:{g}"])}
+                   for g in RES_GROUPS},
+        "basic5": {
+            "households": c["b5hh"], "households_pct": pct(c["b5hh"], hh),
+            "residents": c["b5res"], "residents_pct": pct(c["b5res"], res),
+            "by_household_group": {g: {"households": c[f"hh:{g}"], "basic5": c[f"b5hh:{g}"],
+                                       "basic5_pct": pct(c[f"b5hh:{g}"], c[f"hh:{g}"])} for g in HH_GROUPS},
+        },
+        "skills": skills,
+        "visits": {"total": c["v"], "weeks": [{"week": w.isoformat(), "visits": c[f"vw:{w.isoformat()}"]}
+                                              for w in weeks]},
+        "villages_without_team": [{"code": code, "name": name} for vid, code, name in villages
+                                  if not vc[vid]["vteam"]],
+        "villages_without_recent_visit": [{"code": code, "name": name,
+                                           "last_visit": (datetime.date.fromordinal(vc[vid]["lastv"]).isoformat()
+                                                          if vc[vid]["lastv"] else None)}
+                                          for vid, code, name in villages if vc[vid]["lastv"] < cutoff],
+        "children": [{"code": k.code, "name": k.name, "households": kc[k.pk]["hh"], "residents": kc[k.pk]["res"],
+                      "basic5_households": kc[k.pk]["b5hh"], "basic5_pct": pct(kc[k.pk]["b5hh"], kc[k.pk]["hh"]),
+                      "visits_4_weeks": sum(kc[k.pk][f"vw:{w.isoformat()}"] for w in weeks[-4:]),
+                      "villages": kc[k.pk]["nvill"], "villages_with_team": kc[k.pk]["vteam"]} for k in kids],
+        **providers.figures(place, today, hh, kids),
+    }
+
+
+def flatten(data: dict) -> list[tuple[str, object]]:
+    """(key, value) pairs of every figure, in a stable order: the rows of the export."""
+    out: list[tuple[str, object]] = []
+
+    def walk(prefix, v):
+        if isinstance(v, dict):
+            for k, x in v.items():
+                walk(f"{prefix}.{k}" if prefix else k, x)
+        elif isinstance(v, list):
+            for i, x in enumerate(v):
+                tag = (x.get("code") or x.get("week") or x.get("month") or x.get("year")) if isinstance(x, dict) else None
+                walk(f"{prefix}[{tag if tag is not None else i}]", x)
+        else:
+            out.append((prefix, v))
+
+    walk("", data)
+    return out
+
+
+def to_xlsx(data: dict) -> bytes:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Chỉ số")
+    xlsx.append(ws, ["Mã chỉ số / key", "Giá trị / value"])
+    for k, v in flatten(data):
+        xlsx.append(ws, [k, v])
+    ws2 = wb.create_sheet("Kỹ năng")
+    xlsx.append(ws2, ["Mã", "Kỹ năng", "Skill", "5 kỹ năng cơ bản", "Tự làm được", "%", "Làm được khi có hỗ trợ", "%"])
+    for s in data["skills"]:
+        xlsx.append(ws2, [s["code"], s["name_vi"], s["name_en"], s["basic5"] or "", s["alone"], s["alone_pct"],
+                    s["with_help"], s["with_help_pct"]])
+    ws3 = wb.create_sheet("Địa bàn trực thuộc")
+    xlsx.append(ws3, ["Mã", "Tên", "Hộ", "Nhân khẩu", "Hộ có người thành thạo 5 kỹ năng", "%", "Lượt thăm 4 tuần"])
+    for k in data["children"]:
+        xlsx.append(ws3, [k["code"], k["name"], k["households"], k["residents"], k["basic5_households"], k["basic5_pct"],
+                    k["visits_4_weeks"]])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

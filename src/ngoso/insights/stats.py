@@ -1,0 +1,40 @@
+"""Counts for ``ngoso stats``: places by level and type, households, residents, teams, members."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+
+from ngoso.accounts.scope import within
+from ngoso.people.models import Household, Resident
+from ngoso.places.models import Place
+from ngoso.teams.models import Member, Team
+
+
+def stats(place=None) -> dict:
+    places = Place.objects.all() if place is None else Place.objects.under(place)
+    current = places.filter(valid_to__isnull=True)
+    if place is not None and not place.is_current:  # a former unit: its villages live on in today's tree
+        current = Place.objects.formerly_under(place).filter(valid_to__isnull=True)
+    historic = places.filter(valid_to__isnull=False)
+
+    def scope(qs):
+        return qs if place is None else within(qs, place)
+
+    by_level = {row["level"]: row["n"] for row in current.values("level").annotate(n=Count("id")).order_by("level")}
+    by_type = {row["type__code"]: row["n"] for row in current.values("type__code").annotate(n=Count("id"))
+               .order_by("type__code")}
+    hist = {row["level"]: row["n"] for row in historic.values("level").annotate(n=Count("id")).order_by("level")}
+    teams = scope(Team.objects.filter(active=True))
+    return {
+        "places": {"province": by_level.get("province", 0), "commune": by_level.get("commune", 0),
+                   "village": by_level.get("village", 0)},
+        "place_types": by_type,
+        "historic_places": {"province": hist.get("province", 0), "district": hist.get("district", 0),
+                            "commune": hist.get("commune", 0)},
+        "households": scope(Household.objects.all()).count(),
+        "residents": scope(Resident.objects.all()).count(),
+        "teams": teams.count(),
+        "teams_by_level": {row["level"]: row["n"] for row in teams.values("level").annotate(n=Count("id"))
+                           .order_by("level")},
+        "members": scope(Member.objects.filter(memberships__ended_on__isnull=True).distinct()).count(),
+    }

@@ -1,0 +1,67 @@
+"""The field app's words: a small catalogue handed to ``static/ngoso/field.js`` with the page (issue 18).
+
+The page embeds ``catalogue()`` as JSON (``json_script``: data, not code, so the CSP is untouched), in the
+language of the page; the service worker keeps the page, so the words travel offline with it. Placeholders
+are ``{name}``, filled by the app's ``t(key, values)``. msgids are English, Vietnamese in ``core/locale``.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+MESSAGES = {
+    "level_0": pgettext_lazy("skill level", "Not yet"),
+    "level_1": pgettext_lazy("skill level", "Can do with help"),
+    "level_2": pgettext_lazy("skill level", "Can do alone"),
+    "queue": _("{n} visits not sent"),
+    "rejected_n": _("{n} refused"),
+    "synced_at": _("synced at {when}"),
+    "never_synced": _("not synced yet"),
+    "online": _("● online"),
+    "offline": _("○ no signal"),
+    "today": _("Today's work"),
+    "library_button": _("Lesson library ({n} lessons, readable without signal)"),
+    "house_no": _("no. {n}"),
+    "alley": _("alley {a}"),
+    "none_assigned": _("No household assigned yet."),
+    "stale_order": _("Not synced today: the order is worked out on the phone. With signal, press sync to get the day's list."),
+    "other_mine": _("Other households in your care ({n})"),
+    "team_households": _("Households of the other team members ({n})"),
+    "visit_refused": _("Visit to household {code} refused: {error}"),
+    "household": _("Household {code}"),
+    "lesson": _("lesson"),
+    "saved": _("Visit saved"),
+    "saved_offline": _("Visit saved — it will be sent when there is signal"),
+    "back": _("‹ Back"),
+    "library": _("Lesson library"),
+    "purpose": _("What it is for"),
+    "you_need": _("You need"),
+    "steps": _("Steps"),
+    "mistakes": _("Common mistakes"),
+    "safety": _("Stay safe"),
+    "start": _("Start: step 1 →"),
+    "step_of": _("Step {k} / {n}"),
+    "step_back": _("← Back"),
+    "done": _("Done →"),
+    "next_step": _("Next step →"),
+    "error": _("Error: {message}"),
+    "other_pending": _("{n} registrations not sent"),
+    "add_household": _("+ New household"),
+    "new_household_refused": _("New household {code} refused: {error}"),
+    "new_resident_refused": _("New person {name} refused: {error}"),
+    "record_refused": _("Record refused: {error}"),
+    "add_resident": _("+ Add a person to the household"),
+    "change_of": _("Change for {name}"),
+    "no_change": _("{name}: no change"),
+    "moved_away": _("moved away"),
+    "died": _("died"),
+    "move_household": _("moves to another household (split/join)"),
+    "moved_where": _("Moved to where (if known)?"),
+    "recorded": _("Recorded: {name} {event}"),
+}
+
+
+def catalogue() -> dict[str, str]:
+    """Every message in the active language."""
+    return {key: str(text) for key, text in MESSAGES.items()}

@@ -1,0 +1,73 @@
+"""Issue 18: 403, 404 and 500 pages in Vietnamese (English when chosen), fitting a phone, with the way back;
+the 500 page needs no context processor, session or database."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import path
+
+from ngoso.core import errors
+
+
+def boom(request):
+    raise RuntimeError("broken on purpose")
+
+
+urlpatterns = [path("boom/", boom)]
+handler500 = "ngoso.core.errors.server_error"
+
+
+@pytest.mark.django_db
+def test_404_in_vietnamese_with_the_way_back(client):
+    r = client.get("/places/nowhere/at/all/")
+    body = r.content.decode()
+    assert r.status_code == 404 and '<html lang="vi">' in body
+    assert "Không tìm thấy trang" in body and "Not Found" not in body
+    assert 'name="viewport" content="width=device-width' in body
+    assert 'href="/"' in body and "Về trang chủ" in body and 'href="/places/nowhere/at/"' in body
+
+
+@pytest.mark.django_db
+def test_404_in_english_when_chosen(client):
+    client.cookies["django_language"] = "en"
+    body = client.get("/no-such-page/").content.decode()
+    assert "Page not found" in body and "Go to the home page" in body and "Không tìm thấy" not in body
+
+
+@pytest.mark.django_db
+def test_403_names_no_code_and_offers_the_way_back(login, users):
+    c = login(users.member)
+    r = c.get("/radio/")  # a member has no radio permission: PermissionDenied("radio")
+    body = r.content.decode()
+    assert r.status_code == 403 and "Không được phép" in body and "Về trang chủ" in body
+    assert ">radio<" not in body and 'name="viewport"' in body
+
+
+def test_500_needs_no_context_processor_nor_database(settings):
+    settings.ROOT_URLCONF = __name__
+    c = Client(raise_request_exception=False)
+    r = c.get("/boom/")
+    body = r.content.decode()
+    assert r.status_code == 500 and "Đã có lỗi" in body and 'href="/"' in body and 'name="viewport"' in body
+    assert "Server Error (500)" not in body
+    c.cookies["django_language"] = "en"
+    assert "Something went wrong" in c.get("/boom/").content.decode()
+
+
+def test_500_falls_back_to_a_fixed_page_when_the_template_fails(monkeypatch):
+    def broken(name):
+        raise RuntimeError("template broken")
+
+    monkeypatch.setattr(errors.loader, "get_template", broken)
+    r = errors.server_error(None)
+    assert r.status_code == 500 and "Về trang chủ / Home" in r.content.decode()
+
+
+def test_error_templates_are_translated():
+    from pathlib import Path
+
+    from tests.i18n_check import untranslated
+
+    root = Path(errors.__file__).parent.parent / "templates"
+    assert untranslated([root / "403.html", root / "404.html", root / "500.html", root / "_way_back.html"]) == []
