@@ -135,8 +135,9 @@ def do_page_correct(u, w, people, area):
 
 
 def do_page_assign(u, w, people, area):
+    # (the page shows a preview first; "confirm" is the leader's second tap, issue 18)
     r = _client(u).post(f"/teams/{w.team.pk}/assign/", {"action": "assign", "member": w.member.pk,
-                                                        "household": [people.h1.code]})
+                                                        "household": [people.h1.code], "confirm": "1"})
     return _page(r.status_code, r.content.decode())
 
 

@@ -288,12 +288,12 @@ def test_merge_households_moves_residents_visits_and_assignments(people, area, u
     indicators.rebuild()
     dup_h = Household.objects.create(code="H1b", village=area.va1, alley="3", house_number="12")
     kinh = people.r1.ethnicity
-    Resident.objects.create(household=dup_h, full_name="Trần Minh", sex="male", birth_year=2000, ethnicity=kinh,
-                            relation="head")
+    head = Resident.objects.create(household=dup_h, full_name="Trần Minh", sex="male", birth_year=2000,
+                                   ethnicity=kinh, relation="head")
     from ngoso.visits import services
 
     services.assign(users.leader, [dup_h], team)
-    services.record_visit(users.member, dup_h, visited_on=TODAY)
+    services.record_visit(users.member, dup_h, visited_on=TODAY, present=[head.pk])  # an empty visit is refused
     indicators.rebuild()
     hh_before = indicators.counters(area.a)["hh"]
     m = merge.merge_households(users.leader, people.h1, dup_h)

@@ -255,7 +255,8 @@ def test_a_batch_with_two_visits_on_one_day_keeps_the_status_a_recount_gives(peo
     mem = Member.objects.create(place=area.va1, full_name="Phạm Thị Viên", user=users.member)
     Membership.objects.create(member=mem, team=team, role="member", started_on="2024-01-01")
     day = datetime.date.today() - datetime.timedelta(days=1)
-    items = [services.VisitIn("H1", day, next_visit_on=day + datetime.timedelta(days=d)) for d in (7, 30)]
+    items = [services.VisitIn("H1", day, present=[people.r1.pk], next_visit_on=day + datetime.timedelta(days=d))
+             for d in (7, 30)]
     out = services.record_visits(users.member, items)
     assert [o.status for o in out] == ["created", "created"]
     incremental = HouseholdStatus.objects.filter(household=people.h1).values_list(

@@ -465,7 +465,7 @@ def injected(people, users, area):
         m = Member.objects.create(place=area.va1, full_name=u.username, user=u)
         Membership.objects.create(member=m, team=team, role="leader" if u == users.leader else "member",
                                   started_on="2024-01-01")
-    from ngoso.people.models import Household
+    from ngoso.people.models import Household, Resident
     from ngoso.visits import services as visits
 
     visits.assign(users.commune_a, list(Household.objects.filter(code__in=["H1", "HX0", "HX1", "HX2", "HX7"])),
@@ -481,7 +481,10 @@ def injected(people, users, area):
     member = Client()
     member.force_login(users.member)
     for i, code in enumerate(("H1", "HX0", "HX1")):
-        r = member.post(f"/visit/{code}/", {"visited_on": TODAY.isoformat(), "note": PAYLOADS[i] + PAYLOADS[i + 3]})
+        # someone present: an empty visit is refused (issue 18)
+        head = Resident.objects.filter(household__code=code).order_by("-relation").first()
+        r = member.post(f"/visit/{code}/", {"visited_on": TODAY.isoformat(), "present": [head.pk],
+                                            "note": PAYLOADS[i] + PAYLOADS[i + 3]})
         assert r.status_code == 302, r.content.decode()[-1500:]
         written.append(("visit form", f"note {code}"))
 
@@ -493,7 +496,8 @@ def injected(people, users, area):
     _, token = DeviceToken.issue(users.member, "Redmi")
     hx2 = Household.objects.get(code="HX2")
     records = [{"type": "visit", "uuid": str(uuid.uuid4()), "household": "HX2", "visited_on": TODAY.isoformat(),
-                "present": [], "results": [], "note": PAYLOADS[5] + PAYLOADS[2]},
+                "present": [str(Resident.objects.filter(household=hx2).first().uuid)], "results": [],
+                "note": PAYLOADS[5] + PAYLOADS[2]},
                {"type": "household", "uuid": str(uuid.uuid4()), "household": "HX2",
                 "changes": {"alley": {"from": hx2.alley, "to": PAYLOADS[0][:60]},
                             "address": {"from": hx2.address, "to": PAYLOADS[1]},

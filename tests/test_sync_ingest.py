@@ -168,7 +168,8 @@ def test_pull_since_a_cursor_finds_each_kind_of_change(people, users, team):
     since = r["cursor"]
     time.sleep(0.01)
     assert c.get("/api/v1/sync/pull", {"cursor": since}).json()["households"] == []
-    services.record_visit(users.member, Household.objects.get(code="Q0"), visited_on=TODAY)       # a visit
+    services.record_visit(users.member, Household.objects.get(code="Q0"), visited_on=TODAY,       # a visit
+                          present=[Resident.objects.get(household__code="Q0").pk])
     services.assign(users.leader, [Household.objects.get(code="Q1")], team)                      # an assignment
     res = Resident.objects.get(household__code="Q2")
     res.phone = "0912000111"

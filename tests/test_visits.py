@@ -240,6 +240,7 @@ def test_todays_list_due_first_then_walk(people, users, team, area):
         h.save()
     services.assign(users.leader, hs, team.member, today=TODAY)
     services.record_visit(users.member, hs[0], visited_on=TODAY - datetime.timedelta(days=20),
+                          present=[hs[0].residents.get().pk],  # an empty visit is refused (issue 18)
                           next_visit_on=TODAY - datetime.timedelta(days=2), today=TODAY)
     plan = services.todays_list(team.member, TODAY)
     assert plan.stops[0].household == hs[0] and plan.stops[0].due_days == 2
@@ -269,7 +270,7 @@ def test_route_is_no_longer_than_nearest_neighbour():
 
 def test_team_activity_and_quiet_members(people, users, team):
     services.assign(users.leader, [people.h1], team.member, today=TODAY)
-    services.record_visit(users.member, people.h1, visited_on=datetime.date.today(),
+    services.record_visit(users.member, people.h1, visited_on=datetime.date.today(), present=[people.r1.pk],
                           next_visit_on=datetime.date.today() + datetime.timedelta(days=3))
     act = {a.member.pk: a for a in team_activity(team.team)}
     assert act[team.member.pk].visits_7 == 1 and not act[team.member.pk].quiet

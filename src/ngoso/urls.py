@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from ngoso.api.v1 import api
 
@@ -8,6 +10,9 @@ admin.site.site_title = "Ngõ Số"
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # browsers ask for /favicon.ico on pages without an icon link (the field app, public and printed pages):
+    # a 404 there is a console error on every such page
+    path("favicon.ico", RedirectView.as_view(url=static("ngoso/icon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("duplicates/", include("ngoso.people.review_urls")),

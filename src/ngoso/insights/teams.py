@@ -11,8 +11,8 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from ngoso.teams.models import Member, Team
-from ngoso.visits.models import HouseholdStatus, Visit
-from ngoso.visits.services import member_loads, team_members
+from ngoso.visits.models import Visit
+from ngoso.visits.services import _followup_rows, member_loads, team_members
 
 QUIET_DAYS = 14  # a member with no visit for this long has "gone quiet"
 
@@ -45,10 +45,8 @@ def team_activity(team: Team, today=None) -> list[MemberActivity]:
     loads = member_loads(members)
     due = Counter()
     overdue = Counter()
-    for mid, nxt in HouseholdStatus.objects.filter(household__assignments__member_id__in=ids,
-                                                   household__assignments__ended_on__isnull=True,
-                                                   next_visit_on__lte=today) \
-            .values_list("household__assignments__member_id", "next_visit_on"):
+    for mid, nxt in _followup_rows(ids, today, "due").values_list("household__assignments__member_id",
+                                                                   "next_visit_on"):
         (due if nxt == today else overdue)[mid] += 1
     return [MemberActivity(m, loads.get(m.pk, 0), v7.get(m.pk, 0), v30.get(m.pk, 0), last.get(m.pk),
                            due[m.pk], overdue[m.pk]) for m in members]

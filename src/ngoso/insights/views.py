@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 
 from ngoso.accounts.scope import can_see_place
+from ngoso.core.charts import bar_chart
 from ngoso.places.models import Place
 
 from . import dashboard as dash
@@ -21,13 +22,15 @@ def place_dashboard(request, code):
         raise PermissionDenied
     data = dash.dashboard(place)
     weeks = data["visits"]["weeks"]
-    peak = max([w["visits"] for w in weeks] + [1])
-    bars = [{"week": w["week"], "visits": w["visits"], "x": i * 10, "h": round(68 * w["visits"] / peak, 1),
-             "y": round(70 - 68 * w["visits"] / peak, 1)} for i, w in enumerate(weeks)]
+    chart = bar_chart([(w["week"], _day_month(w["week"]), w["visits"]) for w in weeks])
     return render(request, "insights/dashboard.html", {
-        "place": place, "d": data, "bars": bars, "en": get_language() == "en",
+        "place": place, "d": data, "chart": chart, "en": get_language() == "en",
         "group_labels": dash.GROUP_LABELS,
     })
+
+
+def _day_month(iso: str) -> str:
+    return f"{iso[8:10]}/{iso[5:7]}"
 
 
 @login_required

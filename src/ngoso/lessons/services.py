@@ -606,15 +606,13 @@ class Batch:
     lessons: int
 
 
-def tomorrow_batch(user, member=None, day: datetime.date | None = None, size: str = "A5", base_url: str | None = None,
-                   per_resident: int = 2) -> Batch:
-    """Handouts for every household on the member's list for ``day`` (tomorrow by default): for each resident
-    their next skills, each with a personal QR code (the lesson, and their self-check recorded to them).
+def batch_plan(user, member=None, day: datetime.date | None = None, per_resident: int = 2,
+               households: set[str] | None = None, skills: set[str] | None = None) -> tuple:
+    """What a handout batch for ``day`` (tomorrow by default) would hold: the member's list for that day, in
+    its order, with each resident (10 and over) and their next skills (``visits.next_skills``), limited to
+    the chosen household codes and skill codes when given. Returns (member, day, [{household, people:
+    [{resident, skills}]}]); the choice page shows it and ``tomorrow_batch`` prints it."""
 
-    Printing names on paper is an export of personal data: it is audited."""
-
-    if size not in PAGE_SIZES:
-        raise LessonError(f"Khổ giấy «{size}» không có (A5, A4)", f"Unknown page size '{size}' (A5, A4)")
     member = member or visits.member_for(user)
     permissions.require(user, "create", HandoutLink)  # each household is then looked up within the user's area
     if member is None:
@@ -622,23 +620,48 @@ def tomorrow_batch(user, member=None, day: datetime.date | None = None, size: st
                                "for their day")
     day = day or timezone.localdate() + datetime.timedelta(days=1)
     plan = visits.todays_list(member, today=day)
-    base = base_url or public_base()
     allowed = set(scoped(Household.objects.filter(pk__in=[p.household.pk for p in plan.stops]), user)
                   .values_list("pk", flat=True))
-    shown_cache: dict[tuple, Shown] = {}
-    links = []
-    households, n = [], 0
+    out = []
     for stop in plan.stops:
         h = stop.household
-        if h.pk not in allowed:
+        if h.pk not in allowed or (households is not None and h.code not in households):
             continue
         people = []
         for r in h.residents.select_related("ethnicity").order_by("birth_year"):
             if r.age(day.year) < 10:
                 continue
+            chosen = [s for s in visits.next_skills(r, limit=per_resident) if skills is None or s.code in skills]
+            if chosen:
+                people.append({"resident": r, "skills": chosen})
+        if people:
+            out.append({"household": h, "people": people})
+    return member, day, out
+
+
+def tomorrow_batch(user, member=None, day: datetime.date | None = None, size: str = "A5", base_url: str | None = None,
+                   per_resident: int = 2, households: set[str] | None = None, skills: set[str] | None = None
+                   ) -> Batch:
+    """Handouts for the households on the member's list for ``day`` (tomorrow by default; only the chosen
+    ``households`` and ``skills`` when given): for each resident their next skills, each with a personal QR
+    code (the lesson, and their self-check recorded to them).
+
+    Printing names on paper is an export of personal data: it is audited."""
+    if size not in PAGE_SIZES:
+        raise LessonError(f"Khổ giấy «{size}» không có (A5, A4)", f"Unknown page size '{size}' (A5, A4)")
+    member, day, planned = batch_plan(user, member, day, per_resident, households, skills)
+    base = base_url or public_base()
+    shown_cache: dict[tuple, Shown] = {}
+    links = []
+    households_out, n = [], 0
+    for entry in planned:
+        h = entry["household"]
+        people = []
+        for p in entry["people"]:
+            r = p["resident"]
             aud, lang = audience_for(r, day.year), language_for(r)
             items = []
-            for s in visits.next_skills(r, limit=per_resident):
+            for s in p["skills"]:
                 key = (s.code, lang, aud)
                 if key not in shown_cache:
                     try:
@@ -655,7 +678,8 @@ def tomorrow_batch(user, member=None, day: datetime.date | None = None, size: st
                 people.append({"name": r.full_name.split()[-1], "audience": aud, "items": items})
                 n += len(items)
         if people:
-            households.append({"household": h, "people": people})
+            households_out.append({"household": h, "people": people})
+    households = households_out
     if not households:
         raise LessonError(f"Không có hộ nào cần phiếu cho ngày {day:%d/%m/%Y}",
                           f"No household needs a handout on {day:%d/%m/%Y}")

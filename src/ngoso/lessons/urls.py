@@ -7,6 +7,7 @@ urlpatterns = [
     path("lessons/translations/", views.translations, name="lesson_translations"),
     path("lessons/translations/template.xlsx", views.translation_template, name="lesson_translation_template"),
     path("lessons/print/", views.tomorrow, name="lesson_batch"),
+    path("lessons/print/choose/", views.tomorrow_choose, name="lesson_batch_choose"),
     path("lessons/<slug:skill>/", views.lesson, name="lesson"),
     path("lessons/<slug:skill>/audio/<slug:audience>/<slug:part>.ogg", views.audio, name="lesson_audio"),
     path("lessons/<slug:skill>/handout.pdf", views.handout, name="lesson_handout"),

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
@@ -133,9 +134,16 @@ def tomorrow(request):
             day = datetime.date.fromisoformat(request.GET["day"])
         except ValueError:
             return HttpResponseBadRequest("Ngày không hợp lệ (YYYY-MM-DD) / Invalid date (YYYY-MM-DD)")
+    chosen = request.GET.get("chosen") == "1"  # sent by the choice page: only what is ticked
+    try:
+        per_resident = min(max(int(request.GET.get("per", "2")), 1), 3)
+    except ValueError:
+        return HttpResponseBadRequest("Số bài mỗi người không hợp lệ / Invalid lessons per person")
     try:
         batch = services.tomorrow_batch(request.user, day=day, size=request.GET.get("size", "A5"),
-                                        base_url=public_base(request))
+                                        base_url=public_base(request), per_resident=per_resident,
+                                        households=set(request.GET.getlist("household")) if chosen else None,
+                                        skills=set(request.GET.getlist("skill")) if chosen else None)
     except services.LessonError as e:
         return render(request, "lessons/problem.html", {"message": _err(e)}, status=404)
     except PermissionDenied:
@@ -146,6 +154,33 @@ def tomorrow(request):
     resp["Content-Disposition"] = 'attachment; filename="phieu-bai-hoc.pdf"'
     resp["X-Households"] = str(batch.households)
     return resp
+
+
+@login_required
+def tomorrow_choose(request):
+    """Choose what to print before printing: tomorrow's households (all ticked), the skills, how many lessons
+    a person, the paper size; the form asks ``tomorrow`` for the PDF of just that."""
+    day = timezone.localdate() + datetime.timedelta(days=1)
+    try:
+        per_resident = min(max(int(request.GET.get("per", "1")), 1), 3)
+    except ValueError:
+        per_resident = 1
+    try:
+        member, day, planned = services.batch_plan(request.user, day=day, per_resident=3)
+    except PermissionDenied:
+        return render(request, "lessons/problem.html", {"message": _err(services.LessonError(
+            "Chỉ thành viên tổ công nghệ số có danh sách hộ để in phiếu",
+            "Only a team member has a list of households to print handouts for"))}, status=403)
+    skills = {}
+    for entry in planned:
+        for p in entry["people"]:
+            p["first"] = p["skills"][:per_resident]
+            for s in p["first"]:
+                skills[s.code] = s
+    return render(request, "lessons/batch_choose.html", {
+        "day": day, "member": member, "planned": planned, "skills": list(skills.values()),
+        "per": per_resident, "lessons": sum(len(p["first"]) for e in planned for p in e["people"]),
+    })
 
 
 @require_POST

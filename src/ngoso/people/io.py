@@ -15,6 +15,7 @@ import csv
 import datetime
 import io
 import re
+import unicodedata
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -205,14 +206,37 @@ def read_file(data: bytes, filename: str) -> list[Sheet]:
                                  "Only .xlsx or .csv files are accepted")])
 
 
-def _read_csv(data: bytes, fname: str) -> Sheet:
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def decode_csv(data: bytes) -> str | None:
+    """The text of a CSV: UTF-8 (with or without BOM), else Windows-1258 — what Vietnamese Excel writes with
+    "CSV (Comma delimited)" — recomposed to NFC (Windows-1258 writes most tone marks as combining characters).
+    ``None`` when it is neither: invalid UTF-8 that holds valid UTF-8 sequences too (a file of mixed encodings,
+    which Windows-1258 would turn into mojibake; genuine Windows-1258 Vietnamese never has them)."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if _UTF8_MULTIBYTE.search(data):
+        return None
+    try:
+        return unicodedata.normalize("NFC", data.decode("cp1258"))
+    except UnicodeDecodeError:
+        return None
+
+
+def _read_csv(data: bytes, fname: str) -> Sheet:
+    text = decode_csv(data)
+    if text is None:
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            exc = err
         line = data[: exc.start].count(b"\n") + 1
-        raise ImportFailed([RowError(fname, line, "", "Tệp không phải mã UTF-8 (lỗi mã hoá ở byte "
+        raise ImportFailed([RowError(fname, line, "", "Tệp không phải mã UTF-8 hay Windows-1258 (lỗi mã hoá ở byte "
                                      f"{exc.start}); hãy lưu lại dưới dạng «CSV UTF-8»",
-                                     f"The file is not UTF-8 (bad byte at offset {exc.start}); "
+                                     f"The file is neither UTF-8 nor Windows-1258 (bad byte at offset {exc.start}); "
                                      "save it as 'CSV UTF-8'")]) from None
     sample = text[:4096]
     try:

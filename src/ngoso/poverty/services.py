@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_lazy
 
@@ -338,21 +338,26 @@ def rates(place: Place, year: int) -> dict:
     reviews = within(PovertyReview.objects.all(), place)
 
     def one(y):
-        rows = list(reviews.filter(year=y).values_list("household_id", "status", "lacking"))
-        total = len(rows)
-        poor = sum(1 for _, s, _ in rows if s == "poor")
-        near = sum(1 for _, s, _ in rows if s == "near_poor")
+        # counted in the database: a province holds hundreds of thousands of reviews
+        c = reviews.filter(year=y).aggregate(total=Count("id"), poor=Count("id", filter=Q(status="poor")),
+                                              near=Count("id", filter=Q(status="near_poor")))
+        total, poor, near = c["total"], c["poor"], c["near"]
         return {"year": y, "households": total, "poor": poor, "near_poor": near,
-                "poor_rate": _rate(poor, total), "near_poor_rate": _rate(near, total)}, rows
+                "poor_rate": _rate(poor, total), "near_poor_rate": _rate(near, total)}
 
-    cur, rows = one(year)
-    prev, _ = one(year - 1)
+    cur = one(year)
+    prev = one(year - 1)
     change = {k: (round(cur[k] - prev[k], 2) if cur[k] is not None and prev[k] is not None else None)
               for k in ("poor_rate", "near_poor_rate")}
-    ids = [h for h, _, _ in rows]
-    status = {h: s for h, s, _ in rows}
+    this_year = reviews.filter(year=year)
+    status = dict(this_year.values_list("household_id", "status"))
+    ids = list(status)
+    # the (JSON) lacking dimensions only of the poor and near-poor, the only ones they are read for
+    rows = [(h, status[h], lacking) for h, lacking in this_year.filter(status__in=("poor", "near_poor"))
+            .values_list("household_id", "lacking")]
     members = defaultdict(list)
-    for hid, by, minority, dis, rel, sex in Resident.objects.filter(household_id__in=ids).values_list(
+    for hid, by, minority, dis, rel, sex in Resident.objects.filter(household__in=this_year.values("household_id")
+                                                                    ).values_list(
             "household_id", "birth_year", "ethnicity__is_minority", "disability", "relation", "sex"):
         groups = resident_groups(birth_year=by, poverty_status=None, is_minority=minority, disability=dis, sex=sex,
                                  year=year)
@@ -406,20 +411,40 @@ def rates_xlsx(data: dict) -> bytes:
 
 # --- the map (no tiles: villages drawn from their own positions) -------------------------------------------
 
-def map_points(values: dict[int, float | None], villages: list[Place], width=340, height=300) -> list[dict]:
+def village_poor_rates(place: Place, year: int) -> dict[int, float | None]:
+    """Each village's poor rate (%) for ``year`` in one grouped query (the map of a province has thousands)."""
+    from django.db.models import Count, Q
+
+    rows = (within(PovertyReview.objects.filter(year=year), place).values("household__village_id")
+            .annotate(n=Count("id"), poor=Count("id", filter=Q(status="poor"))))
+    return {r["household__village_id"]: _rate(r["poor"], r["n"]) for r in rows}
+
+
+def _svg_number(x: float) -> str:
+    """A number for an SVG attribute: always a dot, never the locale's decimal comma."""
+    return f"{x:.1f}"
+
+
+def map_points(values: dict[int, float | None], villages: list[Place], width=340, height=300,
+               labels: dict[int, str] | None = None) -> list[dict]:
+    """Points of the offline village map; ``x``/``y``/``r`` are strings for SVG (never localised).
+
+    The dot shrinks as villages grow in number so that a province's thousands stay apart.
+    """
     pts = [v for v in villages if v.latitude is not None and v.longitude is not None]
     if not pts:
         return []
     lat0, lat1 = min(v.latitude for v in pts), max(v.latitude for v in pts)
     lon0, lon1 = min(v.longitude for v in pts), max(v.longitude for v in pts)
     span = max(lat1 - lat0, lon1 - lon0) or 0.01
+    radius = 5.0 if len(pts) <= 80 else 3.0 if len(pts) <= 400 else 1.8
     out = []
     for v in pts:
         val = values.get(v.pk)
-        out.append({"code": v.code, "name": v.name, "value": val,
-                    "x": round(10 + (v.longitude - lon0) / span * (width - 20), 1),
-                    "y": round(height - 10 - (v.latitude - lat0) / span * (height - 20), 1),
-                    "colour": _colour(val)})
+        out.append({"code": v.code, "name": v.name, "value": val, "label": (labels or {}).get(v.pk, ""),
+                    "x": _svg_number(10 + (v.longitude - lon0) / span * (width - 20)),
+                    "y": _svg_number(height - 10 - (v.latitude - lat0) / span * (height - 20)),
+                    "r": _svg_number(radius), "colour": _colour(val)})
     return out
 
 

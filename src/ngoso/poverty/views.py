@@ -29,7 +29,8 @@ def access_page(request, code):
     place = _place(request, code)
     cov = services.coverage(place)
     worst = max([c.score for c in cov] + [1])
-    pts = services.map_points({c.village.pk: c.score / worst for c in cov}, [c.village for c in cov])
+    pts = services.map_points({c.village.pk: c.score / worst for c in cov}, [c.village for c in cov],
+                              labels={c.village.pk: "; ".join(c.reasons) or "đủ 4G, wifi và loa" for c in cov})
     return render(request, "poverty/access.html", {
         "place": place, "bottlenecks": services.bottlenecks(place)[:200], "villages": len(cov), "points": pts,
         "with_4g": sum(1 for c in cov if c.mobile in ("4G", "5G")), "with_wifi": sum(1 for c in cov if c.wifi),
@@ -57,14 +58,15 @@ def poverty_page(request, code):
     year = _year(request)
     data = services.rates(place, year)
     villages = list(services._villages(place))
-    per_village = {}
+    per_village, labels = {}, {}
     if place.level != Level.VILLAGE:
-        for v in villages:
-            r = services.rates(v, year)["current"] if len(villages) <= 80 else None
-            per_village[v.pk] = (r["poor_rate"] / 10.0) if r and r["poor_rate"] is not None else None
+        rates = services.village_poor_rates(place, year)
+        per_village = {v.pk: (rates[v.pk] / 10.0 if rates.get(v.pk) is not None else None) for v in villages}
+        labels = {v.pk: (f"{rates[v.pk]:.1f} %".replace(".", ",") if rates.get(v.pk) is not None
+                         else "chưa rà soát") for v in villages}
     return render(request, "poverty/poverty.html", {
         "place": place, "d": data, "year": year, "years": range(year - 4, year + 2),
-        "points": services.map_points(per_village, villages) if per_village else []})
+        "points": services.map_points(per_village, villages, labels=labels) if per_village else []})
 
 
 @login_required

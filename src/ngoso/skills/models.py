@@ -79,6 +79,7 @@ class Skill(Bilingual):
     province_focus = models.BooleanField(default=False)
     frameworks = models.JSONField(default=dict, blank=True)
     prerequisites = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="unlocks")
+    min_age = models.PositiveSmallIntegerField(_("offered from age"), default=0)
 
     class Meta:
         ordering = ["catalogue", "order"]

@@ -61,3 +61,20 @@ def basic_five_filter(basic5: Collection[int] | None = None, prefix: str = "") -
 def count_reaches_basic_five(n: int, basic5: Collection[int]) -> bool:
     """Given ``n`` rows of one resident passing ``basic_five_filter(basic5)``: do they have the basic five?"""
     return bool(basic5) and n >= len(basic5)
+
+
+# --- which skills to offer someone (age and prerequisites) -------------------------------------------------
+
+def age_in(birth_year: int | None, year: int) -> int | None:
+    return None if not birth_year else max(0, year - birth_year)
+
+
+def offered(skills: Iterable[Skill], levels: Mapping[int, int], age: int | None) -> list[Skill]:
+    """The skills to offer someone next, in catalogue order: not yet done alone, every prerequisite done
+    alone, and old enough (``Skill.min_age``, data in the catalogue file; an unknown age is offered all).
+    The one rule for the visit form, the resident's page, lessons' suggestions and the field app.
+    ``skills`` should have their prerequisites prefetched."""
+    return [s for s in skills
+            if levels.get(s.pk, 0) < Level.ALONE
+            and (age is None or age >= s.min_age)
+            and all(levels.get(p.pk) == Level.ALONE for p in s.prerequisites.all())]

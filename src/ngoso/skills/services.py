@@ -75,6 +75,7 @@ def load_catalogue(data: dict | None = None, make_current: bool = True) -> Catal
                 "description_vi": s.get("description_vi", ""), "description_en": s.get("description_en", ""),
                 "audience_note_vi": s.get("audience_note_vi", ""), "basic5": s.get("basic5") or "",
                 "province_focus": bool(s.get("province_focus")), "frameworks": s.get("frameworks", {}),
+                "min_age": int(s.get("min_age", 0)),
             },
         )
     for s in data["skills"]:

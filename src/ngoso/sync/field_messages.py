@@ -25,6 +25,8 @@ MESSAGES = {
     "house_no": _("no. {n}"),
     "alley": _("alley {a}"),
     "none_assigned": _("No household assigned yet."),
+    "stale_order": _("Not synced today: the order is worked out on the phone. With signal, press sync to get the day's list."),
+    "other_mine": _("Other households in your care ({n})"),
     "team_households": _("Households of the other team members ({n})"),
     "visit_refused": _("Visit to household {code} refused: {error}"),
     "household": _("Household {code}"),

@@ -436,6 +436,7 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
         out["held"] = sorted(held)
         out["removed"] = _removed(user, cur, since, held)
         out["catalogue"] = catalogue_payload(catalogue_version)
+        out["day"] = visits.day_payload(user, member)  # the web's today list, in its order and words
         out["registration"] = registration_payload(user)
         from ngoso.lessons.services import offline_payload
 
@@ -527,13 +528,17 @@ def registration_payload(user) -> dict:
 
 def catalogue_payload(client_version: str | None) -> dict | None:
     cat = Catalogue.objects.filter(is_current=True).first()
-    if cat is None or client_version == cat.version:
+    # the payload's own version: the catalogue's, plus the shape of what is sent (min_age added in issue 18),
+    # so a phone holding an older shape fetches it again
+    version = f"{cat.version}+age" if cat else None
+    if cat is None or client_version == version:
         return None
     skills = Skill.objects.filter(catalogue=cat).prefetch_related("prerequisites").select_related("area") \
         .order_by("area__order", "order")
-    return {"version": cat.version, "skills": [
+    return {"version": version, "skills": [
         {"code": s.code, "name_vi": s.name_vi, "name_en": s.name_en, "i_can_vi": s.i_can_vi, "i_can_en": s.i_can_en,
-         "area": s.area.code, "basic5": s.basic5 or None, "prerequisites": [p.code for p in s.prerequisites.all()]}
+         "area": s.area.code, "basic5": s.basic5 or None, "prerequisites": [p.code for p in s.prerequisites.all()],
+         "min_age": s.min_age}
         for s in skills]}
 
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ngoso.accounts.scope import get_scoped_or_404, scoped
@@ -53,6 +54,24 @@ def team_page(request, pk):
 
 
 @login_required
+def team_followups(request, pk):
+    """The households behind a count on the team page (overdue or due today), per member or for all."""
+    team = _team_for(request, pk)
+    kind = request.GET.get("kind", "overdue")
+    if kind not in services.FOLLOWUP_KINDS:
+        kind = "overdue"
+    members = services.team_members(team)
+    chosen = [m for m in members if str(m.pk) == request.GET.get("member")] or members
+    rows = []
+    for m in chosen:
+        rows += [(m, st) for st in services.followups(m, kind=kind)]
+    rows.sort(key=lambda x: (x[1].next_visit_on, x[1].household.code))
+    return render(request, "teams/team_followups.html", {
+        "team": team, "kind": kind, "rows": rows, "member": chosen[0] if len(chosen) == 1 else None,
+        "today": timezone.localdate()})
+
+
+@login_required
 def assign_page(request, pk):
     team = _team_for(request, pk)
     if not request.user.can("manage_teams"):
@@ -68,17 +87,30 @@ def assign_page(request, pk):
             messages.success(request, _("%(n)d households shared among %(m)d members.") % {"n": n, "m": len(members)})
         elif action == "assign":
             member = next((m for m in members if str(m.pk) == request.POST.get("member")), None)
-            chosen = households.filter(code__in=request.POST.getlist("household"))
+            codes = [c.strip() for c in request.POST.getlist("household") if c.strip()]
+            chosen = households.filter(code__in=codes)
             alley = request.POST.get("alley")
             if alley:
                 chosen = households.filter(alley=alley)
-            if member is None or not chosen.exists():
-                messages.error(request, _("Choose a member and at least one household or alley."))
+            chosen = chosen.select_related("village").order_by("village__path", *street_order())
+            missing = sorted(set(codes) - set(chosen.values_list("code", flat=True))) if not alley else []
+            if member is None or not chosen.exists() or missing:
+                messages.error(request, _("Choose a member and at least one household or alley.") + (
+                    " " + _("Not found in this team's area: %(codes)s.") % {"codes": ", ".join(missing)}
+                    if missing else ""))
+            elif request.POST.get("confirm") != "1":
+                # leaders see before they act: which households, whose they are now
+                return render(request, "teams/assign_confirm.html", {
+                    "team": team, "member": member, "alley": alley, "rows": services.assign_preview(chosen, member),
+                    "codes": [h.code for h in chosen]})
             else:
                 n = services.assign(request.user, chosen, member)
                 messages.success(request, _("%(n)d households assigned to %(name)s.") % {"n": n, "name": member.full_name})
         elif action == "leave":
             ms = get_object_or_404(Membership, pk=request.POST.get("membership"), team=team, ended_on__isnull=True)
+            if request.POST.get("confirm") != "1":
+                return render(request, "teams/leave_confirm.html", {"team": team, "ms": ms,
+                                                                     **services.leave_preview(ms)})
             n = services.member_leaves(request.user, ms)
             messages.success(request, _("%(name)s has left the team; %(n)d households were shared among the others.")
                              % {"name": ms.member.full_name, "n": n})
@@ -92,5 +124,5 @@ def assign_page(request, pk):
         "team": team, "members": [(m, loads.get(m.pk, 0)) for m in members], "unassigned": todo,
         "unassigned_total": services.unassigned(households).count(),
         "plan": [(by_id[mid], hs) for mid, hs in plan.items() if hs], "alleys": alleys,
-        "memberships": team.current_memberships(),
+        "memberships": team.current_memberships(), "move": request.GET.get("move", ""),
     })

@@ -194,6 +194,28 @@ def assign(user, households, member: Member, today: datetime.date | None = None)
     return changed
 
 
+def assign_preview(households, member: Member) -> list[tuple]:
+    """What ``assign`` would do, without doing it: each household with its responsible member now (or None),
+    and whether it changes hands — shown to the leader before they confirm."""
+    households = list(households)
+    current = {a.household_id: a.member for a in Assignment.objects.filter(household__in=households,
+                                                                          ended_on__isnull=True)
+               .select_related("member")}
+    return [(h, current.get(h.pk), current.get(h.pk) is None or current[h.pk].pk != member.pk) for h in households]
+
+
+def leave_preview(membership: Membership) -> dict:
+    """What ``member_leaves`` would do: the member's households and who would take each (the same split)."""
+    households = list(Household.objects.filter(assignments__member=membership.member,
+                                               assignments__ended_on__isnull=True).select_related("village")
+                      .order_by("village__path", "alley", "house_number", "code"))
+    rest = [m for m in team_members(membership.team) if m.pk != membership.member_id]
+    plan = suggest_split(households, rest, member_loads(rest))
+    by_id = {m.pk: m for m in rest}
+    return {"households": households, "rest": rest,
+            "plan": [(by_id[mid], hs) for mid, hs in plan.items() if hs]}
+
+
 def team_members(team: Team) -> list[Member]:
     return [m.member for m in team.current_memberships().order_by("member__full_name")]
 
@@ -285,6 +307,46 @@ def todays_list(member: Member, today: datetime.date | None = None, size: int = 
     return DayPlan(stops, total if len(stops) - missing > 1 else None, missing)
 
 
+@dataclass
+class DayStop:
+    household: Household
+    due: bool
+    why_vi: str
+    why_en: str
+
+
+def day_stops(user, member: Member, today: datetime.date | None = None) -> tuple[DayPlan, list[DayStop]]:
+    """The member's day as both the web's today page and the field app show it: ``todays_list``'s households
+    in its order, each with the words that say why (the priority reasons, shown only when the user may see
+    the categories they reveal, as ``people.privacy`` decides). The field app receives this in its pull."""
+    from ngoso.people import privacy
+
+    plan = todays_list(member, today)
+    out = []
+    for p in plan.stops:
+        reasons = {"poverty", "ethnicity", "disability"} <= privacy.visible_fields(user, p.household, responsible=True)
+        out.append(DayStop(p.household, p.due_days is not None, p.text_vi if reasons else "",
+                           p.text_en if reasons else ""))
+    return plan, out
+
+
+def day_payload(user, member: Member | None, today: datetime.date | None = None) -> dict | None:
+    """``day_stops`` as the field app keeps it (codes, not objects), with the level words of the web's form."""
+    from django.utils import translation
+
+    if member is None:
+        return None
+    today = today or timezone.localdate()
+    _, stops = day_stops(user, member, today)
+    with translation.override("vi"):
+        levels = [[str(v), str(label)] for v, label in Level.choices]
+    with translation.override("en"):
+        levels_en = [str(label) for _, label in Level.choices]
+    return {"date": today.isoformat(), "levels": [[v, vi, en] for (v, vi), en in zip(levels, levels_en)],
+            "stops": [{"code": s.household.code, "due": s.due, "why_vi": s.why_vi, "why_en": s.why_en}
+                      for s in stops]}
+
+
 # --- visits ------------------------------------------------------------------------------------------------
 
 @dataclass
@@ -310,6 +372,16 @@ def _check_dates(visited_on, next_visit_on, today):
         if next_visit_on > visited_on + datetime.timedelta(days=366):
             raise VisitError("next_visit_on", "Ngày hẹn thăm lại quá xa (hơn một năm)",
                              "The next visit is more than a year away")
+
+
+def check_not_empty(present, rows) -> None:
+    """A visit where nobody was present and nothing was recorded is not a visit: refused, not stored or counted
+    (the one rule for the form, the field app's sync and the API)."""
+    if not present and not rows:
+        raise VisitError("present", "Lượt thăm trống: chưa đánh dấu ai có mặt và chưa ghi kết quả kỹ năng nào, "
+                                    "nên không lưu. Hãy đánh dấu người có mặt hoặc ghi ít nhất một kỹ năng.",
+                         "Empty visit: nobody is marked present and no skill result is recorded, so it is not "
+                         "saved. Tick who was present or record at least one skill.")
 
 
 @dataclass
@@ -426,6 +498,7 @@ def record_visits(user, items: list[VisitIn], *, source: str = Visit.Source.WEB,
                                  f"No household '{code}' in your area")
             _check_dates(it.visited_on, it.next_visit_on, today)
             present, rows = _resolve(hh, it, skills, by_code)
+            check_not_empty(present, rows)
         except VisitError as exc:
             out.status, out.error = "rejected", exc
             continue
@@ -678,12 +751,13 @@ def fixed_lastv_may_drop(visit: Visit, new_day) -> bool:
 # --- suggestions ------------------------------------------------------------------------------------------
 
 def next_skills(resident: Resident, limit: int = 3) -> list[Skill]:
-    """Skills to teach next: not yet done alone, every prerequisite done alone; catalogue order."""
+    """Skills to teach next (``skills.rules.offered``: level, prerequisites, age); catalogue order."""
+    from ngoso.skills.rules import age_in, offered
+
     levels = dict(ResidentSkill.objects.filter(resident=resident).values_list("skill_id", "level"))
     skills = list(Skill.objects.filter(catalogue__is_current=True).prefetch_related("prerequisites")
                   .order_by("area__order", "order"))
-    ready = [s for s in skills if levels.get(s.pk, 0) < Level.ALONE
-             and all(levels.get(p.pk) == Level.ALONE for p in s.prerequisites.all())]
+    ready = offered(skills, levels, age_in(resident.birth_year, timezone.localdate().year))
     # one started with help comes first: finish what was begun
     ready.sort(key=lambda s: (-(levels.get(s.pk, 0)), 0))
     return ready[:limit]
@@ -691,11 +765,29 @@ def next_skills(resident: Resident, limit: int = 3) -> list[Skill]:
 
 # --- follow-ups and activity ----------------------------------------------------------------------------
 
-def followups(member: Member, today=None):
-    """The member's households with a follow-up date: overdue first, then due today and coming soon."""
+FOLLOWUP_KINDS = ("overdue", "today", "due", "upcoming")
+
+
+def _followup_rows(member_ids, today, kind: str):
+    """Follow-up dates of the members' assigned households, by kind: ``overdue`` (before today), ``today``,
+    ``due`` (today or before), ``upcoming`` (today to 7 days ahead). The one rule behind the member's
+    day, the team page's counts and the lists those counts link to."""
+    qs = HouseholdStatus.objects.filter(household__assignments__member_id__in=member_ids,
+                                        household__assignments__ended_on__isnull=True, next_visit_on__isnull=False)
+    if kind == "overdue":
+        return qs.filter(next_visit_on__lt=today)
+    if kind == "today":
+        return qs.filter(next_visit_on=today)
+    if kind == "due":
+        return qs.filter(next_visit_on__lte=today)
+    if kind == "upcoming":
+        return qs.filter(next_visit_on__gte=today, next_visit_on__lte=today + datetime.timedelta(days=7))
+    raise ValueError(kind)
+
+
+def followups(member: Member, today=None, kind: str = "upcoming"):
+    """The member's households with a follow-up date of this ``kind`` (see ``_followup_rows``), soonest first;
+    "in the next 7 days" holds no date already past: those are ``overdue``."""
     today = today or timezone.localdate()
-    return (HouseholdStatus.objects.filter(household__assignments__member=member,
-                                           household__assignments__ended_on__isnull=True,
-                                           next_visit_on__isnull=False,
-                                           next_visit_on__lte=today + datetime.timedelta(days=7))
-            .select_related("household__village").order_by("next_visit_on"))
+    return (_followup_rows([member.pk], today, kind).select_related("household__village")
+            .prefetch_related("household__residents").order_by("next_visit_on", "household__code"))

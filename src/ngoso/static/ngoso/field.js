@@ -8,7 +8,8 @@
   const LANG = document.documentElement.lang || "vi";
   const t = (key, values) => (M[key] || key).replace(/\{(\w+)\}/g, (m, k) => (values && k in values ? values[k] : m));
   const named = (x, field) => (LANG.startsWith("en") && x[field + "_en"]) || x[field + "_vi"];
-  const LEVELS = [["0", t("level_0")], ["1", t("level_1")], ["2", t("level_2")]];
+  // the web form's words; the pull sends them (``day.levels``), these stand in before the first pull
+  let LEVELS = [["0", t("level_0")], ["1", t("level_1")], ["2", t("level_2")]];
   const PAGE = 250, BATCH = 500;
   let db, state = {households: [], catalogue: null, lessons: null, sending: false};
 
@@ -96,6 +97,7 @@
           if (page.held.some((c) => !have.includes(c))) await setMeta("cursor", "");
         }
         await setMeta("assigned", page.assigned || []);
+        if ("day" in page) await setMeta("day", page.day);  // the web's today list: same order, same words
         break;
       }
     }
@@ -150,10 +152,25 @@
     state.lessons = await getMeta("lessons");
     const assigned = new Set((await getMeta("assigned")) || []);
     const d0 = today();
-    const mine = state.households.filter((h) => assigned.has(h.code))
-      .sort((a, b) => ((b.next_visit_on && b.next_visit_on <= d0) - (a.next_visit_on && a.next_visit_on <= d0))
-        || ((b.priority || 0) - (a.priority || 0)) || a.code.localeCompare(b.code));
+    const day = await getMeta("day");
+    if (day && day.levels) LEVELS = day.levels.map(([v, vi, en]) => [v, (LANG.startsWith("en") && en) || vi]);
+    let mine, others = [];
+    if (day && day.date === d0) {
+      // the server's day (visits.services.day_stops), exactly as the web's "Today" page lists it
+      const byCode = new Map(state.households.map((h) => [h.code, h]));
+      mine = day.stops.filter((s) => byCode.has(s.code))
+        .map((s) => Object.assign({}, byCode.get(s.code), {reasons_vi: s.why_vi, reasons_en: s.why_en, _due: s.due}));
+      const listed = new Set(mine.map((h) => h.code));
+      others = state.households.filter((h) => assigned.has(h.code) && !listed.has(h.code));
+    } else {
+      // no pull today (offline since yesterday): the same rule of thumb, due first then need
+      mine = state.households.filter((h) => assigned.has(h.code))
+        .sort((a, b) => ((b.next_visit_on && b.next_visit_on <= d0) - (a.next_visit_on && a.next_visit_on <= d0))
+          || ((b.priority || 0) - (a.priority || 0)) || a.code.localeCompare(b.code));
+    }
     main.replaceChildren(el("h1", {text: t("today")}));
+    if (!(day && day.date === d0) && mine.length)
+      main.append(el("p", {class: "sub", id: "app-stale", text: t("stale_order")}));
     const addHh = el("button", {type: "button", class: "button", id: "app-new-household", text: t("add_household")});
     addHh.addEventListener("click", () => householdForm());
     main.append(addHh);
@@ -161,17 +178,22 @@
         text: t("library_button", {n: new Set(state.lessons.lessons.map((x) => x.skill)).size})});
       b.addEventListener("click", () => library(render)); main.append(b); }
     const card = (h) => {
-      const head = (h.residents.find((r) => r.relation === "head") || h.residents[0] || {}).full_name || h.code;
-      const a = el("a", {href: "#" + h.code, class: "stop"}, el("strong", {text: head}),
-        el("span", {text: `${h.village_name} · ${h.house_number ? t("house_no", {n: h.house_number}) : (h.address || h.code)}${h.alley ? ", " + t("alley", {a: h.alley}) : ""}`}),
+      const a = el("a", {href: "#" + h.code, class: "stop"}, el("strong", {text: headName(h)}),
+        el("span", {text: `${h.village_name} · ${streetAddress(h) || h.code}`}),
         el("span", {class: "why", text: named(h, "reasons") || ""}));
       a.addEventListener("click", (e) => { e.preventDefault(); visitForm(h); });
-      return el("li", h.next_visit_on && h.next_visit_on <= d0 ? {class: "due"} : {}, a);
+      const due = "_due" in h ? h._due : h.next_visit_on && h.next_visit_on <= d0;
+      return el("li", due ? {class: "due", "data-code": h.code} : {"data-code": h.code}, a);
     };
     const list = el("ol", {class: "cards day", id: "app-list"});
     for (const h of mine) list.append(card(h));
     if (!mine.length) list.append(el("li", {}, el("span", {text: t("none_assigned")})));
     main.append(list);
+    if (others.length) {
+      const ol = el("ol", {class: "cards", id: "app-others"});
+      others.forEach((h) => ol.append(card(h)));
+      main.append(el("h2", {text: t("other_mine", {n: others.length})}), ol);
+    }
     // a team leader's phone also holds the team's households, to stand in for a member
     const team = state.households.filter((h) => !assigned.has(h.code))
       .sort((a, b) => ((b.next_visit_on && b.next_visit_on <= d0) - (a.next_visit_on && a.next_visit_on <= d0)) || a.code.localeCompare(b.code));
@@ -188,17 +210,29 @@
     await status();
   }
 
+  // as the web writes them (Household.street_address and the head's name)
+  function streetAddress(h) {
+    return [h.house_number ? t("house_no", {n: h.house_number}) : "", h.alley ? t("alley", {a: h.alley}) : "", h.address || ""]
+      .filter(Boolean).join(", ");
+  }
+  function headName(h) {
+    return (h.residents.find((r) => r.relation === "head") || h.residents[0] || {}).full_name || h.code;
+  }
+
   function nextSkills(resident) {
     const cat = state.catalogue ? state.catalogue.skills : [];
     const lv = resident.levels || {};
-    return cat.filter((s) => (lv[s.code] || 0) < 2 && s.prerequisites.every((p) => lv[p] === 2))
+    // the server's rule (skills.rules.offered): not yet alone, prerequisites done alone, old enough
+    const age = resident.birth_year ? new Date().getFullYear() - resident.birth_year : null;
+    return cat.filter((s) => (lv[s.code] || 0) < 2 && s.prerequisites.every((p) => lv[p] === 2)
+        && (age === null || age >= (s.min_age || 0)))
       .sort((a, b) => (lv[b.code] || 0) - (lv[a.code] || 0)).slice(0, 3);
   }
 
   function visitForm(h) {
     const main = document.getElementById("main");
     const form = document.getElementById("t-visit").content.firstElementChild.cloneNode(true);
-    form.querySelector(".hh-title").textContent = t("household", {code: h.code});
+    form.querySelector(".hh-title").textContent = `${headName(h)} · ${streetAddress(h) || h.village_name} (${h.code})`;
     const people = form.querySelector(".people");
     h.residents.forEach((r, i) => {
       const fs = el("fieldset", {class: "person"});
