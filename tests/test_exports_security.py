@@ -199,9 +199,16 @@ def test_export_writes_formulas_as_text_and_survives_control_characters(people, 
     for r, name in ((people.r1, FORMULA), (people.r2, "@cmd|' /C calc'!A0")):
         r.full_name = name
         r.save()  # through save(): the derived search name follows
-    Household.objects.filter(pk=people.h1.pk).update(address="Xóm\x0bĐông\x00 ngõ 3", alley="-1+1",
+    from django.db import connection
+
+    # a NUL where the database can hold one (SQLite; PostgreSQL refuses it in text), else another control
+    # character that XLSX cannot hold either
+    bad = "\x00" if connection.vendor == "sqlite" else "\x01"
+    Household.objects.filter(pk=people.h1.pk).update(address=f"Xóm\x0bĐông{bad} ngõ 3", alley="-1+1",
                                                      latitude=-12.5)
-    Resident.objects.filter(pk=people.r3.pk).update(full_name="N" * 100_000)
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:  # SQLite stores a value longer than the field (PostgreSQL refuses it): cut to a cell's limit
+        Resident.objects.filter(pk=people.r3.pk).update(full_name="N" * 100_000)
     out = tmp_path / "a.xlsx"
     assert export_people(users.commune_a.place, users.commune_a, out) == 3
     cells = all_cells(out)
@@ -211,7 +218,8 @@ def test_export_writes_formulas_as_text_and_survives_control_characters(people, 
     assert by_value["@cmd|' /C calc'!A0"].data_type == "s"
     assert by_value["-1+1"].data_type == "s"
     assert "Xóm Đông ngõ 3" in by_value and by_value[-12.5].data_type == "n"
-    assert any(isinstance(v, str) and len(v) == 32767 and v.startswith("NNN") for v in by_value)
+    if sqlite:
+        assert any(isinstance(v, str) and len(v) == 32767 and v.startswith("NNN") for v in by_value)
     # the values come back unchanged through the import (the export still round-trips)
     Resident.objects.filter(pk=people.r3.pk).update(full_name="Hoàng Văn Nông")
     Household.objects.filter(pk=people.h1.pk).update(address="Xóm Đông ngõ 3", latitude=None)
