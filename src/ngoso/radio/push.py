@@ -55,6 +55,19 @@ class Waiter:
         self.cluster_id, self.token, self.path, self.after, self.future = cluster_id, token, path, after, future
 
 
+def _closing(target):
+    """A thread body that closes its own database connection when it ends."""
+    def run():
+        from django.db import connection
+
+        try:
+            target()
+        finally:
+            connection.close()
+
+    return run
+
+
 class PushServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 8001, *, hold: float = 50.0, poll_interval: float = 0.2,
                  check_interval: float = 60.0):
@@ -84,10 +97,13 @@ class PushServer:
             raise RuntimeError("push server did not start")
         if self.server is None:
             raise RuntimeError(f"push server could not listen on {self.host}:{self.port}")
-        threading.Thread(target=self._poll_db, name="ngoso-push-poll", daemon=True).start()
-        threading.Thread(target=self._flush_loop, name="ngoso-push-flush", daemon=True).start()
+        self._threads = [threading.Thread(target=_closing(self._poll_db), name="ngoso-push-poll", daemon=True),
+                         threading.Thread(target=_closing(self._flush_loop), name="ngoso-push-flush", daemon=True)]
         if self.check_interval:  # 0 under ``ngoso serve``: the worker's schedule runs the checks (radio/tasks.py)
-            threading.Thread(target=self._check_loop, name="ngoso-radio-check", daemon=True).start()
+            self._threads.append(threading.Thread(target=_closing(self._check_loop), name="ngoso-radio-check",
+                                                  daemon=True))
+        for t in self._threads:
+            t.start()
         return self
 
     def _check_loop(self) -> None:
@@ -137,10 +153,17 @@ class PushServer:
             for fut, result in results:
                 self.loop.call_soon_threadsafe(_settle, fut, result)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop serving and wait (up to ``timeout``) for the database threads to finish what they are doing and
+        close their connections, so nothing of this server holds the database once ``stop`` returns."""
         self.stopping.set()
         if self.loop and self.server:
             self.loop.call_soon_threadsafe(self.server.close)
+        deadline = time.monotonic() + timeout
+        for t in getattr(self, "_threads", []):
+            if t is not threading.current_thread():
+                t.join(max(0.0, deadline - time.monotonic()))
+        self.db.shutdown(wait=False, cancel_futures=True)
 
     def _run_loop(self) -> None:
         self.loop = asyncio.new_event_loop()
