@@ -112,3 +112,17 @@ if __name__ == "__main__":
 
     setup_django()
     print(json.dumps(_setup() if sys.argv[1] == "setup" else _query(), ensure_ascii=False))
+
+
+def speaker_log(cache):
+    """What an ``ngoso speaker`` wrote to its log in ``cache`` (empty before it starts)."""
+    p = cache / "speaker.log"
+    return p.read_text("utf-8") if p.exists() else ""
+
+
+def programme_items(cache):
+    """The programme an ``ngoso speaker`` holds in ``cache`` (none while it has not written one)."""
+    try:
+        return json.loads((cache / "programme.json").read_text("utf-8"))["items"]
+    except (OSError, ValueError, KeyError):
+        return []

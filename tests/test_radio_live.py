@@ -21,18 +21,6 @@ pytestmark = pytest.mark.slow
 TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def _log(cache):
-    p = cache / "speaker.log"
-    return p.read_text("utf-8") if p.exists() else ""
-
-
-def _items(cache):
-    try:
-        return json.loads((cache / "programme.json").read_text("utf-8"))["items"]
-    except (OSError, ValueError, KeyError):
-        return []
-
-
 def test_speakers_play_obey_an_emergency_and_survive_an_outage(tmp_path):
     data = tmp_path / "server"
     info = json.loads(live.run(data, "-m", "tests.radio_live", "setup").strip().splitlines()[-1])
@@ -57,7 +45,7 @@ def test_speakers_play_obey_an_emergency_and_survive_an_outage(tmp_path):
             caches[name] = tmp_path / f"cache-{name}"
             speakers[name] = live.start(data, "speaker", "--server", f"http://127.0.0.1:{port}", "--token", token,
                                         "--cache", str(caches[name]), "--quiet")
-        live.wait_for(lambda: all("PROGRAMME" in _log(c) for c in caches.values()), 30, "first programme")
+        live.wait_for(lambda: all("PROGRAMME" in live.speaker_log(c) for c in caches.values()), 30, "first programme")
 
         t1 = dt.datetime.now(TZ).replace(microsecond=0) + dt.timedelta(seconds=9)
         t2 = t1 + dt.timedelta(seconds=22)
@@ -66,22 +54,22 @@ def test_speakers_play_obey_an_emergency_and_survive_an_outage(tmp_path):
         live.ngoso(data, "radio", "--user", "tinh", "schedule", str(health), "--times", t2.strftime("%H:%M:%S"),
                    "--targets", "07351", "07210")
         # the push channel tells the clusters to fetch the new programme (no polling wait)
-        live.wait_for(lambda: all({i["bulletin"] for i in _items(c)} == {bul, health} for c in caches.values()), 8, "programme refresh by push")
+        live.wait_for(lambda: all({i["bulletin"] for i in live.programme_items(c)} == {bul, health} for c in caches.values()), 8, "programme refresh by push")
 
         time.sleep(max(0.0, t1.timestamp() + 1.5 - time.time()))  # the bulletin is playing everywhere
         live.ngoso(data, "radio", "--user", "xa_a", "emergency", str(fire), "--targets", "07351", "--repeat", "1")
         sent = time.monotonic()
-        live.wait_for(lambda: all("EMERGENCY RECEIVED" in _log(caches[n]) for n in ("A1", "A2")), 5, "emergency")
+        live.wait_for(lambda: all("EMERGENCY RECEIVED" in live.speaker_log(caches[n]) for n in ("A1", "A2")), 5, "emergency")
         assert time.monotonic() - sent < 2.0
-        live.wait_for(lambda: all("PLAYED e" in _log(caches[n]) for n in ("A1", "A2")), 20, "emergency played")
-        live.wait_for(lambda: "PLAYED p" in _log(caches["B1"]), 20, "B1 plays the bulletin through")
-        assert "EMERGENCY" not in _log(caches["B1"])
+        live.wait_for(lambda: all("PLAYED e" in live.speaker_log(caches[n]) for n in ("A1", "A2")), 20, "emergency played")
+        live.wait_for(lambda: "PLAYED p" in live.speaker_log(caches["B1"]), 20, "B1 plays the bulletin through")
+        assert "EMERGENCY" not in live.speaker_log(caches["B1"])
 
         # the network goes: the server stops before the second item is due
         server.terminate()
         server.wait(10)
-        live.wait_for(lambda: all("OFFLINE" in _log(c) for c in caches.values()), 15, "clusters notice the outage")
-        live.wait_for(lambda: all(_log(c).count("PLAYED p") >= 1 and "Tin sức khoẻ" in _log(c)
+        live.wait_for(lambda: all("OFFLINE" in live.speaker_log(c) for c in caches.values()), 15, "clusters notice the outage")
+        live.wait_for(lambda: all(live.speaker_log(c).count("PLAYED p") >= 1 and "Tin sức khoẻ" in live.speaker_log(c)
                                   for c in caches.values()), 30, "second item played from cache while offline")
         assert all(list((c / "outbox").glob("*.json")) for c in caches.values())  # logs kept on disk
 

@@ -18,18 +18,6 @@ pytestmark = pytest.mark.slow
 TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def _log(cache):
-    p = cache / "speaker.log"
-    return p.read_text("utf-8") if p.exists() else ""
-
-
-def _items(cache):
-    try:
-        return json.loads((cache / "programme.json").read_text("utf-8"))["items"]
-    except (OSError, ValueError, KeyError):
-        return []
-
-
 def test_a_withdrawn_bulletin_leaves_every_loudspeaker_at_once(tmp_path):
     data = tmp_path / "server"
     info = json.loads(live.run(data, "-m", "tests.radio_live", "setup").strip().splitlines()[-1])
@@ -52,28 +40,28 @@ def test_a_withdrawn_bulletin_leaves_every_loudspeaker_at_once(tmp_path):
         t1 = dt.datetime.now(TZ).replace(microsecond=0) + dt.timedelta(seconds=30)
         live.ngoso(data, "radio", "--user", "tinh", "schedule", str(bul), "--times", t1.strftime("%H:%M:%S"),
                    "--targets", "07351")
-        live.wait_for(lambda: all({i.get("bulletin") for i in _items(c)} == {bul} and list((c / "audio").iterdir())
+        live.wait_for(lambda: all({i.get("bulletin") for i in live.programme_items(c)} == {bul} and list((c / "audio").iterdir())
                                   for c in caches.values()), 15, "programme and audio cached")
-        audio = [i["audio"] for i in _items(caches["A1"])][0]
+        audio = [i["audio"] for i in live.programme_items(caches["A1"])][0]
         # A2 goes off (its cache keeps the bulletin); then the story's consent ends
         speakers["A2"].terminate()
         speakers["A2"].wait(10)
         live.run(data, "-c", "from ngoso.cli import setup_django; setup_django(); "
                              f"from ngoso.radio.services import withdraw_bulletin; withdraw_bulletin({bul}, 'consent')")
         sent = time.monotonic()
-        live.wait_for(lambda: "WITHDRAWN" in _log(caches["A1"]), 5, "withdrawal pushed")
+        live.wait_for(lambda: "WITHDRAWN" in live.speaker_log(caches["A1"]), 5, "withdrawal pushed")
         assert time.monotonic() - sent < 3.0
-        assert _items(caches["A1"]) == [] and not (caches["A1"] / "audio" / audio).exists()
-        assert (caches["A2"] / "audio" / audio).exists() and _items(caches["A2"])  # off: still cached
+        assert live.programme_items(caches["A1"]) == [] and not (caches["A1"] / "audio" / audio).exists()
+        assert (caches["A2"] / "audio" / audio).exists() and live.programme_items(caches["A2"])  # off: still cached
         # A2 comes back a moment before the item was due: it hears of the withdrawal before playing
         time.sleep(max(0.0, t1.timestamp() - 1.0 - time.time()))
         speakers["A2"] = speaker("A2")
-        live.wait_for(lambda: "WITHDRAWN" in _log(caches["A2"]), 10, "withdrawal on next contact")
+        live.wait_for(lambda: "WITHDRAWN" in live.speaker_log(caches["A2"]), 10, "withdrawal on next contact")
         time.sleep(max(0.0, t1.timestamp() + 4 - time.time()))
         for name, c in caches.items():
-            assert "PLAYED" not in _log(c), (name, _log(c))
+            assert "PLAYED" not in live.speaker_log(c), (name, live.speaker_log(c))
             assert not (c / "audio" / audio).exists(), name
-            assert all(i.get("bulletin") != bul for i in _items(c)), name
+            assert all(i.get("bulletin") != bul for i in live.programme_items(c)), name
     finally:
         for p in speakers.values():
             p.terminate()
