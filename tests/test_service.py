@@ -183,7 +183,9 @@ def test_a_users_error_is_not_retried(users, area):
 
     @jobs.handler("test_bad_file")
     def bad(job, progress):
-        raise jobs.JobError("Tệp thiếu cột Họ tên", "The file has no name column")
+        from django.utils.translation import gettext_lazy
+
+        raise jobs.JobError(gettext_lazy("The file has no name column"))  # one msgid, stored in vi and en
 
     try:
         job = jobs.submit("test_bad_file", {})

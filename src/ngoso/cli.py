@@ -17,6 +17,10 @@ import importlib
 import os
 import sys
 
+from django.utils.translation import gettext_lazy as _
+
+from ngoso.core.messages import Message, UserError, lines
+
 # name on the command line -> module under ngoso.commands
 COMMANDS = {
     "demo": "demo",
@@ -41,8 +45,18 @@ COMMANDS = {
 }
 
 
-class CommandError(Exception):
-    """A user-facing error: printed without a traceback, exit code 2."""
+class CommandError(UserError):
+    """A user-facing error (one msgid): printed without a traceback, in Vietnamese then English, exit code 2."""
+
+
+def say(message) -> str:
+    """How the CLI says a message: its Vietnamese line, then its English line, both from the one msgid
+    (docs/ARCHITECTURE.md, "How to say a user message"). Django is set up first if a command had not."""
+    from django.apps import apps
+
+    if not apps.ready:
+        setup_django(migrate=False)
+    return lines(message)
 
 
 def setup_django(migrate: bool = True) -> None:
@@ -83,17 +97,17 @@ def main(argv: list[str] | None = None) -> int:
             setup_django()
         return int(module.handle(args) or 0)
     except CommandError as exc:
-        print(f"Lỗi / Error: {exc}", file=sys.stderr)
+        print(say(Message(_("Error: %(message)s"), message=exc.message)), file=sys.stderr)
         return 2
     except Exception as exc:  # a refusal by accounts.permissions: say it, as a page would with 403
         from django.core.exceptions import PermissionDenied
 
         if not isinstance(exc, PermissionDenied):
             raise
-        print(f"Không được phép / Not allowed: {exc}", file=sys.stderr)
+        print(say(Message(_("Not allowed: %(message)s"), message=str(exc))), file=sys.stderr)
         return 4
     except KeyboardInterrupt:
-        print("Đã dừng / Interrupted", file=sys.stderr)
+        print(say(_("Interrupted")), file=sys.stderr)
         return 130
 
 

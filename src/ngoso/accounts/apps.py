@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "ngoso.accounts"
     label = "accounts"
-    verbose_name = "Tài khoản / Accounts"
+    verbose_name = _("Accounts")

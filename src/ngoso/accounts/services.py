@@ -3,6 +3,9 @@ from __future__ import annotations
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from ngoso.core.messages import Message, both
 
 from .models import Role, User
 from .validators import DEMO_PASSWORD
@@ -28,9 +31,9 @@ def password_problems(password: str, user: User | None = None) -> list[str]:
 
 def create_user(username: str, password: str, role: str, place) -> User:
     if User.objects.filter(username=username).exists():
-        raise ValueError(f"tài khoản «{username}» đã có / user '{username}' exists")
+        raise ValueError(both(Message(_("user '%(username)s' exists"), username=username)))
     if role not in Role.values:
-        raise ValueError(f"vai trò không hợp lệ / unknown role: {role}")
+        raise ValueError(both(Message(_("unknown role: %(role)s"), role=role)))
     user = User(username=username, role=role, place=place, is_staff=role == Role.PROVINCE_ADMIN,
                 is_superuser=role == Role.PROVINCE_ADMIN)
     problems = password_problems(password, user)

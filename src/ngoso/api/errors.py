@@ -27,6 +27,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from ngoso.core.clean import CleanError, check_json_strings, json_loads
+from ngoso.core.messages import UserError
 
 log = logging.getLogger("ngoso.api")
 
@@ -67,10 +68,12 @@ def response(status: int, vi: str | None = None, en: str | None = None, details=
     return JsonResponse(body(status, vi, en, details, code), status=status, json_dumps_params={"ensure_ascii": False})
 
 
-def split(message: str) -> tuple[str, str]:
-    """"vi / en" (the project's HttpError convention) -> (vi, en)."""
-    vi, sep, en = str(message).partition(" / ")
-    return (vi, en) if sep else (vi, vi)
+class ApiError(UserError):
+    """An operation's refusal: a msgid (``message`` in Vietnamese, ``message_en`` in English) and a status."""
+
+    def __init__(self, status: int, message=None, **params):
+        super().__init__(message, **params)
+        self.status = status
 
 
 def too_large() -> JsonResponse:
@@ -122,8 +125,7 @@ def install(api) -> None:
         if exc.status_code == 403 and "csrf" in str(exc.message).lower():
             return response(403, "Thiếu hoặc sai mã chống giả mạo (CSRF); hãy tải lại trang rồi thử lại",
                             "Missing or wrong CSRF token; reload the page and try again", code="csrf")
-        vi, en = split(exc.message)
-        return response(exc.status_code, vi, en)
+        return response(exc.status_code)
 
     def not_found(request, exc):
         return response(404, details={"path": request.path})
@@ -133,6 +135,11 @@ def install(api) -> None:
 
     def clean_error(request, exc: CleanError):
         return response(400, exc.vi, exc.en, {"field": exc.field})
+
+    def user_error(request, exc: UserError):
+        """Any error meant for users (a service's refusal, ``ApiError``): its one msgid in both languages."""
+        return response(getattr(exc, "status", 400), exc.vi, exc.en,
+                        {"field": exc.field} if exc.field else None, code=exc.code)
 
     def big(request, exc):
         return too_large()
@@ -146,6 +153,7 @@ def install(api) -> None:
     api.add_exception_handler(HttpError, http_error)
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(PermissionDenied, denied)
+    api.add_exception_handler(UserError, user_error)
     api.add_exception_handler(CleanError, clean_error)
     api.add_exception_handler(RequestDataTooBig, big)
 

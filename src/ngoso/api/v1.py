@@ -7,8 +7,8 @@ Every endpoint goes through the same area scoping as the pages. Authentication: 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
-from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from ngoso.accounts.scope import can_see_place, scoped
@@ -58,7 +58,7 @@ def _place(p: Place, counts: dict | None = None) -> dict:
 def _visible_place(request, code: str) -> Place:
     place = get_object_or_404(Place.objects.select_related("type", "parent"), code=code)
     if not can_see_place(request.user, place):
-        raise HttpError(403, "Địa bàn ngoài phạm vi của bạn / place outside your area")
+        raise errors.ApiError(403, _("place outside your area"))
     return place
 
 
@@ -91,13 +91,13 @@ class ResidentHit(Schema):
 def search_residents(request, q: str):
     q = clean.text(q, "q", max_length=100)
     if not privacy.may_open_people(request.user):
-        raise HttpError(403, "Vai trò của bạn không xem dữ liệu cá nhân / your role does not see personal data")
+        raise errors.ApiError(403, _("your role does not see personal data"))
     residents = scoped(Resident.objects.select_related("household__village"), request.user)
     residents, _households = restrict(request.user, residents, Resident.objects.none(), q)
     try:
         qs = find_residents(residents, q)
     except SearchError as exc:
-        raise HttpError(400, str(exc)) from None  # a cause would read as a JSON body error (api.errors)
+        raise errors.ApiError(400, exc) from None
     return [{"uuid": str(r.uuid), "full_name": r.full_name, "birth_year": r.birth_year,
              "household": r.household.code, "village": r.household.village.code} for r in qs[:LIMIT]]
 

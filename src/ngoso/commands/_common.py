@@ -1,5 +1,7 @@
 """Helpers shared by the commands."""
 
+from django.utils.translation import gettext_lazy as _
+
 
 def acting_user(username: str | None):
     """The user a CLI action is done as: its area limits what it can see, and the audit log names it."""
@@ -9,10 +11,9 @@ def acting_user(username: str | None):
     if username:
         user = User.objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"không có tài khoản «{username}» / no such user")
+            raise CommandError(_("no account '%(username)s'"), username=username)
         return user
     user = User.objects.filter(role=Role.PROVINCE_ADMIN, is_active=True).order_by("id").first()
     if user is None:
-        raise CommandError("chưa có tài khoản quản trị tỉnh; tạo bằng `ngoso createuser` hoặc dùng --user / "
-                           "no province administrator yet; create one with `ngoso createuser` or pass --user")
+        raise CommandError(_("no province administrator yet; create one with `ngoso createuser` or pass --user"))
     return user

@@ -23,7 +23,7 @@ def handle(args) -> int:
         t = time.monotonic()
         out = backup.make_backup(args.to)
     except backup.BackupError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc) from None
     print(f"Đã sao lưu / backed up: {out['file']} ({out['size'] / 1e6:.1f} MB, {out['files']} tệp / files, "
           f"{time.monotonic() - t:.1f} s)")
     if args.rotate:

@@ -1,3 +1,5 @@
+
+from django.utils.translation import gettext_lazy as _
 HELP = ("Tạo tài khoản gắn với một địa bàn, hoặc đặt lại mật khẩu / "
         "create a user bound to a place, or reset a user's password")
 NEEDS_DJANGO = True
@@ -27,10 +29,10 @@ def handle(args) -> int:
     if args.reset_password:
         return _reset_password(args)
     if not args.role or not args.place:
-        raise CommandError("cần --role và --place để tạo tài khoản / --role and --place are needed to create a user")
+        raise CommandError(_("--role and --place are needed to create a user"))
     place = Place.objects.filter(code=args.place).first()
     if place is None:
-        raise CommandError(f"không có địa bàn mã «{args.place}» / no such place")
+        raise CommandError(_("no place with code '%(place)s'"), place=args.place)
     password = args.password or getpass.getpass("Mật khẩu / password: ")
     try:
         user = create_user(args.username, password, args.role, place)
@@ -49,12 +51,12 @@ def _reset_password(args) -> int:
 
     user = User.objects.filter(username=args.username).first()
     if user is None:
-        raise CommandError(f"không có tài khoản «{args.username}» / no such user")
+        raise CommandError(_("no account '%(username)s'"), username=args.username)
     password = args.password
     if not password:
         password = getpass.getpass("Mật khẩu mới / new password: ")
         if getpass.getpass("Nhập lại / again: ") != password:
-            raise CommandError("hai lần nhập khác nhau / the two entries differ")
+            raise CommandError(_("the two entries differ"))
     try:
         set_password(user, password, by="system:cli", how="reset (ngoso createuser --reset-password)")
     except ValueError as exc:

@@ -1,5 +1,6 @@
 import sys
 import time
+from django.utils.translation import gettext_lazy as _
 
 HELP = "Dựng khu vực mẫu (Bắc Giang cũ) rồi chạy máy chủ / build the demo area, then serve it"
 NEEDS_DJANGO = True
@@ -22,8 +23,7 @@ def handle(args) -> int:
 
     if Household.objects.exists():
         if not args.reset:
-            raise CommandError("cơ sở dữ liệu đã có dữ liệu; thêm --reset để dựng lại / "
-                               "the database already has data; add --reset to rebuild")
+            raise CommandError(_("the database already has data; add --reset to rebuild"))
         print("Xoá dữ liệu cũ / wiping existing data …", flush=True)
         builder.reset_database()
     t0 = time.perf_counter()

@@ -1,3 +1,5 @@
+
+from django.utils.translation import gettext_lazy as _
 HELP = ("Tìm nhân khẩu/hộ có thể trùng theo từng xã (lịch chạy hằng đêm 3:40 làm việc này) / scan each commune "
         "for likely duplicates (the schedule does it nightly at 3:40)")
 NEEDS_DJANGO = True
@@ -15,7 +17,7 @@ def handle(args) -> int:
     if args.place:
         place = Place.objects.filter(code=args.place).first()
         if place is None:
-            raise CommandError(f"không có địa bàn «{args.place}» / no such place")
+            raise CommandError(_("no place with code '%(place)s'"), place=args.place)
         places = [place]
     else:
         places = list(Place.objects.filter(level=Level.COMMUNE, valid_to__isnull=True).order_by("code"))

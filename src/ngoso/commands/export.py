@@ -1,3 +1,5 @@
+
+from django.utils.translation import gettext_lazy as _
 HELP = "Xuất hộ gia đình và nhân khẩu của một địa bàn ra XLSX / export an area to XLSX"
 NEEDS_DJANGO = True
 
@@ -32,18 +34,17 @@ def handle(args) -> int:
               f"{out['orphan_exports']} orphan export files, {out['orphan_uploads']} orphan uploads")
         return 0
     if not args.place_code or not args.file:
-        raise CommandError("cần mã địa bàn và tệp đích (hoặc --clean-up) / give a place code and an output file "
-                           "(or --clean-up)")
+        raise CommandError(_("give a place code and an output file (or --clean-up)"))
     user = acting_user(args.user)
     place = Place.objects.filter(code=args.place_code).first()
     if place is None:
-        raise CommandError(f"không có địa bàn mã «{args.place_code}» / no place with that code")
+        raise CommandError(_("no place with code '%(place)s'"), place=args.place_code)
     if not args.file.lower().endswith(".xlsx"):
-        raise CommandError("tệp xuất phải có đuôi .xlsx / the output file must end in .xlsx")
+        raise CommandError(_("the output file must end in .xlsx"))
     try:
         with audit.acting_as(user):
             n = export_people(place, user, Path(args.file), Progress(None, echo=lambda m: print(m, flush=True)))
     except PermissionDenied:
-        raise CommandError(f"«{place.name}» nằm ngoài địa bàn của {user.username} / outside the user's area") from None
+        raise CommandError(_("'%(name)s' is outside the area of %(username)s"), name=place.name, username=user.username) from None
     print(f"Đã xuất {n:,} dòng của {place.name} vào {args.file} / exported {n:,} rows")
     return 0

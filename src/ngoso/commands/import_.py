@@ -1,3 +1,5 @@
+
+from django.utils.translation import gettext_lazy as _
 HELP = "Nhập hộ gia đình, nhân khẩu, thôn từ tệp XLSX/CSV / import households, residents, villages"
 NEEDS_DJANGO = True
 
@@ -29,7 +31,7 @@ def handle(args) -> int:
         print(f"Đã ghi tệp mẫu / template written: {path}")
         return 0
     if not path.exists():
-        raise CommandError(f"không thấy tệp / no such file: {path}")
+        raise CommandError(_("no such file: %(path)s"), path=path)
     progress = Progress(None, echo=lambda m: print(m, flush=True))
     try:
         try:

@@ -14,6 +14,7 @@ import datetime
 from pathlib import Path
 
 from ngoso.cli import CommandError
+from django.utils.translation import gettext_lazy as _
 
 HELP = "Bài học: kiểm tra, in phiếu, bản dịch / lessons: check, print handouts, translations"
 NEEDS_DJANGO = True
@@ -47,7 +48,7 @@ def _user(username: str):
 
     u = User.objects.filter(username=username).first()
     if u is None:
-        raise CommandError(f"không có tài khoản «{username}» / no user '{username}'")
+        raise CommandError(_("no user '%(username)s'"), username=username)
     return u
 
 
@@ -80,7 +81,7 @@ def handle(args: argparse.Namespace) -> int:
                 try:
                     day = datetime.date.fromisoformat(args.day)
                 except ValueError:
-                    raise CommandError(f"ngày «{args.day}» không hợp lệ (YYYY-MM-DD) / invalid date") from None
+                    raise CommandError(_("invalid date '%(day)s' (YYYY-MM-DD)"), day=args.day) from None
             batch = L.tomorrow_batch(_user(args.user), day=day, size=args.size)
             _write(args.out, batch.pdf)
             print(f"{args.out}: {batch.households} hộ, {batch.lessons} bài / households, lessons")
@@ -91,15 +92,15 @@ def handle(args: argparse.Namespace) -> int:
             try:
                 data = args.file.read_bytes()
             except OSError as exc:
-                raise CommandError(f"không đọc được tệp / cannot read {args.file}: {exc.strerror or exc}") from None
+                raise CommandError(_("cannot read %(file)s: %(x)s"), file=args.file, x=exc.strerror or exc) from None
             res = L.import_translations(data, args.file.name, _user(args.user), args.language)
             print(f"{res.lessons} bài cập nhật, {res.pieces} câu đã dịch, {res.rows} dòng / lessons, sentences, rows")
     except L.LessonError as exc:
-        raise CommandError(f"{exc.vi} / {exc.en}") from None
+        raise CommandError(exc) from None
     except ImportFailed as exc:
         for e in exc.errors:
             print(str(e))
         raise CommandError(str(exc)) from None
     except PermissionDenied:
-        raise CommandError("tài khoản này không được làm việc này / this user may not do this") from None
+        raise CommandError(_("this user may not do this")) from None
     return 0

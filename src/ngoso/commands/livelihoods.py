@@ -1,3 +1,5 @@
+
+from django.utils.translation import gettext_lazy as _
 HELP = "Sinh kế số: thư viện kỹ thuật, chỉ số bán hàng qua mạng / digital livelihoods: farming library, figures"
 NEEDS_DJANGO = True
 
@@ -36,16 +38,16 @@ def handle(args) -> int:
 
         path = Path(args.file)
         if not path.is_file():
-            raise CommandError(f"không có tệp «{path}» / no such file")
+            raise CommandError(_("no such file: %(path)s"), path=path)
         user = acting_user(args.user)
         try:
             with audit.acting_as(user):
                 done = services.import_articles(path.read_bytes(), path.name, user)
         except services.LivelihoodError as exc:
-            raise CommandError(f"không nhập bài nào / nothing imported: {exc}") from exc
+            raise CommandError(_("nothing imported: %(exc)s"), exc=exc) from exc
         except PermissionDenied as exc:
-            raise CommandError(f"«{user.username}» không được sửa thư viện kỹ thuật / may not edit the farming "
-                               "library (province administrators only)") from exc
+            raise CommandError(_("%(username)s may not edit the farming library (province administrators only)"),
+                               username=user.username) from exc
         for a in done:
             print(f"{a.slug} v{a.version}")
         print(f"Đã lưu {len(done)} bài / {len(done)} articles saved")
@@ -55,7 +57,7 @@ def handle(args) -> int:
 
     place = Place.objects.filter(code=args.place).first()
     if place is None:
-        raise CommandError(f"không có địa bàn mã «{args.place}» / no such place")
+        raise CommandError(_("no place with code '%(place)s'"), place=args.place)
     d = livelihood_figures(place)
     if args.json:
         print(json.dumps(d, ensure_ascii=False, indent=2, default=str))

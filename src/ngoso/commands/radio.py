@@ -20,6 +20,7 @@ import datetime as dt
 from pathlib import Path
 
 from ngoso.cli import CommandError
+from django.utils.translation import gettext_lazy as _
 
 HELP = "Truyền thanh thông minh: cụm loa, bản tin, lịch phát, khẩn cấp, báo cáo / smart radio"
 NEEDS_DJANGO = True
@@ -87,9 +88,9 @@ def _place(code, user):
 
     place = Place.objects.filter(code=code).first()
     if place is None:
-        raise CommandError(f"không có địa bàn mã «{code}» / no place with code {code!r}")
+        raise CommandError(_("no place with code '%(place)s'"), place=code)
     if not can_see_place(user, place):
-        raise CommandError(f"«{place.name}» nằm ngoài địa bàn của {user.username} / outside the user's area")
+        raise CommandError(_("'%(name)s' is outside the area of %(username)s"), name=place.name, username=user.username)
     return place
 
 
@@ -99,7 +100,7 @@ def _bulletin(pk, user):
 
     b = scoped(Bulletin.objects.all(), user).filter(pk=pk).first()
     if b is None:
-        raise CommandError(f"không có bản tin số {pk} trong địa bàn / no bulletin {pk} in the user's area")
+        raise CommandError(_("no bulletin %(pk)s in the user's area"), pk=pk)
     return b
 
 
@@ -118,14 +119,14 @@ def handle(args) -> int:
         with audit.acting_as(user):
             return _do(args, user, services, scoped, SpeakerCluster)
     except (services.RadioError, AbbreviationError) as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc) from None
     except ImportFailed as exc:
         raise CommandError("\n".join([str(exc)] + [str(e) for e in exc.errors])) from None
 
 
 def _do(args, user, services, scoped, SpeakerCluster) -> int:
     if not user.can("radio"):
-        raise CommandError(f"{user.username} không có quyền truyền thanh / may not run the radio")
+        raise CommandError(_("%(username)s may not run the radio"), username=user.username)
     act = args.action
     if act == "cluster-add":
         cluster, code = services.register_cluster(place=_place(args.place, user), code=args.code, name=args.name,
@@ -135,7 +136,7 @@ def _do(args, user, services, scoped, SpeakerCluster) -> int:
     elif act in ("cluster-code", "cluster-revoke"):
         cluster = scoped(SpeakerCluster.objects.all(), user).filter(code=args.code).first()
         if cluster is None:
-            raise CommandError(f"không có cụm loa «{args.code}» / no such cluster")
+            raise CommandError(_("no speaker cluster '%(code_)s'"), code_=args.code)
         if act == "cluster-code":
             print(f"{cluster.code}\tmã đăng ký / registration code: {cluster.issue_registration_code()}")
         else:
@@ -157,7 +158,7 @@ def _do(args, user, services, scoped, SpeakerCluster) -> int:
             try:
                 text = args.file.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
-                raise CommandError(f"không đọc được {args.file}: {exc}") from None
+                raise CommandError(_("cannot read %(file)s: %(x)s"), file=args.file, x=exc) from None
         b = services.create_bulletin(title=args.title, text=text, category=args.category,
                                      place=_place(args.place, user), author=user, priority=args.priority)
         if args.audio:
@@ -166,7 +167,7 @@ def _do(args, user, services, scoped, SpeakerCluster) -> int:
             services.request_render(b, user, background=False)
             b.refresh_from_db()
         if b.audio_status != b.Audio.READY:
-            raise CommandError(f"bản tin {b.pk}: chưa có âm thanh / no audio: {b.audio_error}")
+            raise CommandError(_("bulletin %(pk)s has no audio yet: %(audio_error)s"), audio_error=b.audio_error, pk=b.pk)
         if args.approve:
             services.approve(b, user)
         print(f"{b.pk}\t{b.get_status_display()}\t{b.audio_duration:.1f} s\t{b.audio_path}")
@@ -210,7 +211,7 @@ def _do(args, user, services, scoped, SpeakerCluster) -> int:
             try:
                 data = args.file.read_bytes()
             except OSError as exc:
-                raise CommandError(f"không đọc được {args.file}: {exc}") from None
+                raise CommandError(_("cannot read %(file)s: %(x)s"), file=args.file, x=exc) from None
             done = abbr.import_file(data, args.file.name, place, user)
             print(f"mới / new {done.created}\tđổi / changed {done.updated}\tgiữ / unchanged {done.unchanged}")
         else:

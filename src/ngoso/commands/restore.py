@@ -16,7 +16,7 @@ def handle(args) -> int:
     try:
         out = backup.restore(args.file)
     except backup.BackupError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc) from None
     ensure_migrated()  # a backup from an older version is brought up to this one
     print(f"Đã khôi phục / restored the backup of {out['created_at']} ({out['database']}, {out['files']} tệp / files)")
     return 0

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ngoso.cli import CommandError
+from django.utils.translation import gettext_lazy as _
 
 HELP = "Đọc văn bản tiếng Việt ra tệp âm thanh WAV/OGG (espeak-ng, không cần mạng) / speak Vietnamese text to a file"
 NEEDS_DJANGO = False
@@ -33,17 +34,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _read_text(args: argparse.Namespace) -> str:
     if args.file is not None and args.text not in (None, "-"):
-        raise CommandError("chỉ dùng một nguồn: văn bản hoặc --file / give either TEXT or --file, not both")
+        raise CommandError(_("give either TEXT or --file, not both"))
     if args.file is not None:
         try:
             return args.file.read_text(encoding="utf-8")
         except OSError as exc:
-            raise CommandError(f"không đọc được tệp / cannot read {args.file}: {exc.strerror or exc}") from exc
+            raise CommandError(_("cannot read %(file)s: %(x)s"), file=args.file, x=exc.strerror or exc) from exc
         except UnicodeDecodeError as exc:
-            raise CommandError(f"tệp không phải UTF-8 / {args.file} is not UTF-8") from exc
+            raise CommandError(_("%(file)s is not UTF-8"), file=args.file) from exc
     if args.text in (None, "-"):
         if args.text is None and sys.stdin.isatty():
-            raise CommandError("thiếu văn bản: truyền TEXT, '-' hoặc --file / no text: pass TEXT, '-' or --file")
+            raise CommandError(_("no text: pass TEXT, '-' or --file"))
         return sys.stdin.read()
     return args.text
 
@@ -53,7 +54,7 @@ def handle(args: argparse.Namespace) -> int:
 
     text = _read_text(args)
     if not text.strip():
-        raise CommandError("văn bản rỗng / the text is empty")
+        raise CommandError(_("the text is empty"))
     try:
         result = synthesize(text, args.out, voice=args.voice, rate=args.rate, normalise=args.normalise)
     except SpeechUnavailable as exc:

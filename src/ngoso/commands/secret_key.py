@@ -1,3 +1,5 @@
+
+from django.utils.translation import gettext_lazy as _
 HELP = ("Tạo khoá bí mật cho máy chủ (trong thư mục dữ liệu, chỉ chủ đọc được) / "
         "generate the server's secret key (in the data directory, mode 600)")
 NEEDS_DJANGO = False
@@ -21,7 +23,7 @@ def handle(args) -> int:
         try:
             write_secret_key(path)
         except OSError as exc:
-            raise CommandError(f"không ghi được / cannot write {path}: {exc}") from None
+            raise CommandError(_("cannot write %(path)s: %(exc)s"), path=path, exc=exc) from None
         print(f"Đã tạo khoá bí mật / secret key written: {path} (chmod 600)")
     if os.environ.get("NGOSO_SECRET_KEY", "").strip():
         print("Lưu ý / note: NGOSO_SECRET_KEY đang đặt và được dùng thay cho tệp này / is set and takes precedence")

@@ -7,6 +7,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
+from django.utils.translation import gettext_lazy as _
 
 
 def add_arguments(p):
@@ -84,9 +85,8 @@ def check_secure(demo: bool = False) -> None:
         print("\nCẢNH BÁO / WARNING: đây là bản chạy thử, không dùng cho dữ liệu thật / this is a demo, not for "
               f"real personal data:\n  - {text}\n", file=sys.stderr, flush=True)
         return
-    raise CommandError(
-        "không chạy máy chủ với cài đặt không an toàn / refusing to serve an insecure installation:\n  - "
-        f"{text}\n(Chỉ để chạy thử / for a demo only: ngoso serve --demo)")
+    raise CommandError(_("refusing to serve an insecure installation:\n  - %(reasons)s\n(for a demo only: ngoso "
+                         "serve --demo)"), reasons=text)
 
 
 def run_server(host: str, port: int, threads: int = 8, push_port: int | None = None, demo: bool = False,
@@ -102,8 +102,7 @@ def run_server(host: str, port: int, threads: int = 8, push_port: int | None = N
 
     check_secure(demo)
     if workers > 1 and connection.vendor == "sqlite":
-        raise CommandError("--workers > 1 cần PostgreSQL (NGOSO_DATABASE_URL); với SQLite một tiến trình là đúng. / "
-                           "--workers > 1 needs PostgreSQL (NGOSO_DATABASE_URL); with SQLite one process is right.")
+        raise CommandError(_("--workers > 1 needs PostgreSQL (NGOSO_DATABASE_URL); with SQLite one process is right."))
     clean_up(grace_seconds=0 if not worker else 600)  # expired export files, orphan exports and uploads
     run_on_start()  # e.g. counters built before the first request, never inside it (insights/tasks.py)
     connection.close()

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from ngoso.cli import CommandError
+from django.utils.translation import gettext_lazy as _
 
 HELP = "Chạy phần mềm của một cụm loa (nhận lịch, phát, báo cáo) / run a loudspeaker cluster's client"
 NEEDS_DJANGO = False
@@ -30,16 +31,16 @@ def handle(args) -> int:
     from ngoso.radio.client import LogPlayer, Speaker, SystemPlayer
 
     if not (0 <= args.volume <= 100):
-        raise CommandError("--volume phải từ 0 đến 100 / must be 0-100")
+        raise CommandError(_("must be 0-100"))
     if not args.server.startswith(("http://", "https://")):
-        raise CommandError(f"--server phải bắt đầu bằng http:// / bad server URL {args.server!r}")
+        raise CommandError(_("--server must start with http://: %(server)s"), server=f"{args.server!r}")
     player = SystemPlayer() if args.audio else LogPlayer()
     if args.audio and player.missing():
-        raise CommandError("không có aplay hoặc play; cài: apt-get install -y alsa-utils sox / no audio player found")
+        raise CommandError(_("no audio player found"))
     speaker = Speaker(args.server, args.cache, token=args.token, code=args.code, player=player, volume=args.volume,
                       fault_file=args.fault_file, push=not args.no_push,
                       log=(lambda line: None) if args.quiet else (lambda line: print(line, flush=True)))
     if not speaker.token and not args.code:
-        raise CommandError("cần --token hoặc --code (lần đầu) / pass --token, or --code on the first run")
+        raise CommandError(_("pass --token, or --code on the first run"))
     speaker.run()
     return 0

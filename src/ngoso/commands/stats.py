@@ -1,3 +1,5 @@
+
+from django.utils.translation import gettext_lazy as _
 HELP = "Thống kê: địa bàn, hộ, nhân khẩu, tổ, thành viên / counts of places, households, residents, teams"
 NEEDS_DJANGO = True
 
@@ -18,7 +20,7 @@ def handle(args) -> int:
     if args.place:
         place = Place.objects.filter(code=args.place).first()
         if place is None:
-            raise CommandError(f"không có địa bàn mã «{args.place}» / no such place")
+            raise CommandError(_("no place with code '%(place)s'"), place=args.place)
     s = stats(place)
     if args.json:
         print(json.dumps(s, ensure_ascii=False, indent=2))

@@ -1,3 +1,5 @@
+
+from django.utils.translation import gettext_lazy as _
 HELP = ("Mở khoá đăng nhập bị khoá vì sai mật khẩu nhiều lần / "
         "unlock a login locked after too many wrong passwords")
 NEEDS_DJANGO = True
@@ -14,7 +16,7 @@ def handle(args) -> int:
     from ngoso.cli import CommandError
 
     if not args.username and not args.all:
-        raise CommandError("cho biết tài khoản hoặc --all / give a username or --all")
+        raise CommandError(_("give a username or --all"))
     n = reset() if args.all else reset(username=args.username)
     print(f"Đã xoá {n} lần khoá / cleared {n} lockout record(s)")
     return 0

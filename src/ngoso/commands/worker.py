@@ -1,3 +1,5 @@
+
+from django.utils.translation import gettext_lazy as _
 HELP = "Chạy tiến trình xử lý công việc nền / run a background-job worker (huey)"
 NEEDS_DJANGO = True
 
@@ -19,12 +21,13 @@ def handle(args) -> int:
         from django.utils import timezone
 
         from ngoso.core import jobs
+        from ngoso.core.messages import both
 
         for row in jobs.schedule():
             last = row["last"]
             last_s = f"{timezone.localtime(last.slot):%Y-%m-%d %H:%M} {last.status}" if last else "-"
             nxt = f"{row['next']:%Y-%m-%d %H:%M}" if row["next"] else "-"
-            print(f"{row['name']:<18} lần trước / last: {last_s:<24} lần tới / next: {nxt}  {row['label']}")
+            print(f"{row['name']:<18} lần trước / last: {last_s:<24} lần tới / next: {nxt}  {both(row['label'])}")
         return 0
     if args.ping:
         from ngoso.core import jobs
@@ -48,7 +51,7 @@ def run_worker(threads: int = 2, periodic: bool = False) -> int:
     if jobs.HUEY.immediate:
         from ngoso.cli import CommandError
 
-        raise CommandError("NGOSO_JOBS_IMMEDIATE=1: không cần tiến trình xử lý / no worker in immediate mode")
+        raise CommandError(_("no worker in immediate mode"))
     n = jobs.recover()
     where = f"Redis {jobs.redis_url()}" if jobs.redis_url() else str(jobs.HUEY.storage.filename)
     print(f"Tiến trình xử lý / worker: {threads} luồng / threads, hàng đợi / queue: {where}"

@@ -27,6 +27,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ngoso.core.messages import UserError
 
 FORMAT = 1
 NAME_RE = re.compile(r"^ngoso-(\d{8}-\d{6})\.tar$")
@@ -35,8 +38,8 @@ SKIP = {"backups", "exports", "uploads", "cache", "tmp"}
 SKIP_PREFIXES = ("ngoso.sqlite3", "test-ngoso", "queue.sqlite3", ".")
 
 
-class BackupError(Exception):
-    """Told to the operator in Vietnamese and English."""
+class BackupError(UserError):
+    """Told to the operator (one msgid; the CLI prints it in Vietnamese and English)."""
 
 
 def default_dir() -> Path:
@@ -79,9 +82,9 @@ def _dump_database(work: Path) -> str:
         p = subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(dest), name], env=env,
                            capture_output=True, text=True)
         if p.returncode:
-            raise BackupError(f"pg_dump lỗi / failed: {p.stderr.strip()[-500:]}")
+            raise BackupError(_("pg_dump failed: %(x)s"), x=p.stderr.strip()[-500:])
         return dest.name
-    raise BackupError(f"không sao lưu được cơ sở dữ liệu {connection.vendor} / unsupported database")
+    raise BackupError(_("cannot back up a %(vendor)s database"), vendor=connection.vendor)
 
 
 def _data_files() -> list[tuple[Path, str]]:
@@ -133,10 +136,9 @@ def read_manifest(tar: tarfile.TarFile) -> dict:
     try:
         m = json.loads(tar.extractfile("manifest.json").read())
     except (KeyError, AttributeError, ValueError):
-        raise BackupError("tệp không phải bản sao lưu Ngõ Số (thiếu manifest.json) / not a Ngõ Số backup "
-                          "(no manifest.json)") from None
+        raise BackupError(_("not a Ngõ Số backup (no manifest.json)")) from None
     if m.get("format") != FORMAT:
-        raise BackupError(f"định dạng sao lưu {m.get('format')} không hỗ trợ / unsupported backup format")
+        raise BackupError(_("backup format %(x)s is not supported"), x=m.get('format'))
     return m
 
 
@@ -147,16 +149,16 @@ def verify(file) -> dict:
         names = set(tar.getnames()) - {"manifest.json"}
         for arc, meta in m["files"].items():
             if arc not in names:
-                raise BackupError(f"thiếu tệp {arc} trong bản sao lưu / {arc} is missing from the backup")
+                raise BackupError(_("%(arc)s is missing from the backup"), arc=arc)
             h = hashlib.sha256()
             f = tar.extractfile(arc)
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
             if h.hexdigest() != meta["sha256"]:
-                raise BackupError(f"tệp {arc} bị hỏng (sai mã kiểm tra SHA-256) / {arc} is damaged (checksum)")
+                raise BackupError(_("%(arc)s is damaged (checksum)"), arc=arc)
         extra = names - set(m["files"])
         if extra:
-            raise BackupError(f"tệp lạ trong bản sao lưu / unexpected files in the backup: {sorted(extra)[:3]}")
+            raise BackupError(_("unexpected files in the backup: %(x)s"), x=sorted(extra)[:3])
     return m
 
 
@@ -180,19 +182,18 @@ def restore(file) -> dict:
     is right and the target is empty."""
     file = Path(file)
     if not file.is_file():
-        raise BackupError(f"không thấy tệp {file} / no such file")
+        raise BackupError(_("no such file: %(file)s"), file=file)
     m = verify(file)
     root = Path(settings.DATA_DIR)
     if m["database"] != connection.vendor:
-        raise BackupError(f"bản sao lưu là {m['database']}, máy này dùng {connection.vendor} / the backup is "
-                          f"{m['database']}, this installation uses {connection.vendor}")
+        raise BackupError(_("the backup is %(database)s, this installation uses %(vendor)s"), database=m['database'],
+                          vendor=connection.vendor)
     if not _database_is_empty():
-        raise BackupError("cơ sở dữ liệu đích không trống; chỉ khôi phục vào chỗ trống / the target database is "
-                          "not empty; restore only into an empty data directory and database")
+        raise BackupError(_("the target database is not empty; restore only into an empty data directory and database"))
     clash = [arc for arc in m["files"] if arc.startswith("data/") and (root / arc[5:]).exists()
              and arc[5:] != "secret_key"]
     if clash:
-        raise BackupError(f"thư mục dữ liệu không trống ({clash[0][5:]}) / the data directory is not empty")
+        raise BackupError(_("the data directory is not empty (%(x)s)"), x=clash[0][5:])
     connection.close()
     root.mkdir(parents=True, exist_ok=True)
     with tarfile.open(file, "r") as tar, tempfile.TemporaryDirectory(dir=root, prefix=".restore-") as tmp:
@@ -212,7 +213,7 @@ def restore(file) -> dict:
             p = subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "--dbname", name, str(dbfile)],
                                env=env, capture_output=True, text=True)
             if p.returncode:
-                raise BackupError(f"pg_restore lỗi / failed: {p.stderr.strip()[-500:]}")
+                raise BackupError(_("pg_restore failed: %(x)s"), x=p.stderr.strip()[-500:])
     return {"created_at": m["created_at"], "database": m["database"], "files": len(m["files"]) - 1}
 
 

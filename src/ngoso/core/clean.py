@@ -22,6 +22,10 @@ import datetime
 import math
 import re
 
+from django.utils.translation import gettext_lazy as _
+
+from ngoso.core.messages import UserError
+
 #: the earliest and latest dates any record of ours can carry (births of living people, visits, reviews)
 MIN_YEAR = 1900
 MAX_YEAR = 2100
@@ -39,12 +43,11 @@ _BAD_MULTI = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _NAMES = {0x00: "NUL", 0x09: "TAB", 0x0A: "LF", 0x0B: "VT", 0x0C: "FF", 0x0D: "CR", 0x1B: "ESC", 0x7F: "DEL"}
 
 
-class CleanError(ValueError):
-    """A value that cannot enter: ``field`` names it, ``vi``/``en`` say why."""
+class CleanError(UserError, ValueError):
+    """A value that cannot enter: ``field`` names it, the message (one msgid, ``.text(lang)``) says why."""
 
-    def __init__(self, field: str, vi: str, en: str):
-        super().__init__(f"{field}: {vi} / {en}")
-        self.field, self.vi, self.en = field, vi, en
+    def __str__(self) -> str:
+        return f"{self.field}: {super().__str__()}"
 
 
 def char_name(ch: str) -> str:
@@ -64,15 +67,15 @@ def check_characters(value: str, field: str, multiline: bool = False) -> str:
     found = bad_character(value, multiline)
     if found is not None:
         pos, ch = found
-        raise CleanError(field, f"«{field}» có ký tự điều khiển {char_name(ch)} ở vị trí {pos + 1}; hãy xoá nó",
-                         f"'{field}' holds the control character {char_name(ch)} at position {pos + 1}; remove it")
+        raise CleanError(_("'%(field)s' holds the control character %(ch)s at position %(x)s; remove it"),
+                         field=field, ch=char_name(ch), x=pos + 1)
     return value
 
 
 def check_length(value: str, field: str, limit: int | None) -> str:
     if limit is not None and len(value) > limit:
-        raise CleanError(field, f"«{field}» dài {len(value)} ký tự, tối đa {limit}",
-                         f"'{field}' is {len(value)} characters long, at most {limit}")
+        raise CleanError(_("'%(field)s' is %(value)s characters long, at most %(limit)s"), field=field,
+                         value=len(value), limit=limit)
     return value
 
 
@@ -84,7 +87,7 @@ def text(value, field: str, *, max_length: int | None = None, multiline: bool = 
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise CleanError(field, f"«{field}» phải là chữ (chuỗi ký tự)", f"'{field}' must be text (a string)")
+        raise CleanError(_("'%(field)s' must be text (a string)"), field=field)
     if multiline:
         value = value.replace("\r\n", "\n")
     check_characters(value, field, multiline)
@@ -98,26 +101,24 @@ def number(value, field: str, lo: float | None = None, hi: float | None = None) 
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise CleanError(field, f"«{field}» phải là số", f"'{field}' must be a number")
+        raise CleanError(_("'%(field)s' must be a number"), field=field)
     if isinstance(value, str):
         try:
             x = float(value.strip().replace(",", "."))
         except ValueError:
-            raise CleanError(field, f"«{field}»: «{value[:40]}» không phải là số",
-                             f"'{field}': '{value[:40]}' is not a number") from None
+            raise CleanError(_("'%(field)s': '%(x)s' is not a number"), field=field, x=value[:40]) from None
     elif isinstance(value, int | float):
         try:
             x = float(value)
         except OverflowError:
             x = math.inf
     else:
-        raise CleanError(field, f"«{field}» phải là số", f"'{field}' must be a number")
+        raise CleanError(_("'%(field)s' must be a number"), field=field)
     if not math.isfinite(x):
-        raise CleanError(field, f"«{field}» phải là một số hữu hạn (không nhận NaN, vô cực)",
-                         f"'{field}' must be a finite number (not NaN or infinity)")
+        raise CleanError(_("'%(field)s' must be a finite number (not NaN or infinity)"), field=field)
     if (lo is not None and x < lo) or (hi is not None and x > hi):
-        raise CleanError(field, f"«{field}» = {x:g} nằm ngoài khoảng {lo:g}…{hi:g}",
-                         f"'{field}' = {x:g} is outside {lo:g}…{hi:g}")
+        raise CleanError(_("'%(field)s' = %(x)s is outside %(lo)s…%(hi)s"), field=field, x=f"{x:g}", lo=f"{lo:g}",
+                         hi=f"{hi:g}")
     return x
 
 
@@ -143,16 +144,15 @@ def date(value, field: str, min_year: int = MIN_YEAR, max_year: int = MAX_YEAR) 
     else:
         m = _DATE.fullmatch(value.strip()) if isinstance(value, str) else None
         if m is None:
-            raise CleanError(field, f"«{field}»: «{str(value)[:40]}» không phải ngày (YYYY-MM-DD)",
-                             f"'{field}': '{str(value)[:40]}' is not a date (YYYY-MM-DD)")
+            raise CleanError(_("'%(field)s': '%(x)s' is not a date (YYYY-MM-DD)"), field=field, x=str(value)[:40])
         try:
             d = datetime.date(*map(int, m.groups()))
         except ValueError:
-            raise CleanError(field, f"«{field}»: ngày {value} không có thật (tháng 1–12, ngày có trong tháng)",
-                             f"'{field}': {value} is not a real date (month 1–12, a day the month has)") from None
+            raise CleanError(_("'%(field)s': %(value)s is not a real date (month 1–12, a day the month has)"),
+                             field=field, value=value) from None
     if not min_year <= d.year <= max_year:
-        raise CleanError(field, f"«{field}»: năm {d.year} nằm ngoài {min_year}–{max_year}",
-                         f"'{field}': year {d.year} is outside {min_year}–{max_year}")
+        raise CleanError(_("'%(field)s': year %(year)s is outside %(min_year)s–%(max_year)s"), field=field,
+                         year=d.year, min_year=min_year, max_year=max_year)
     return d
 
 
@@ -163,17 +163,17 @@ def datetime_(value, field: str, min_year: int = MIN_YEAR, max_year: int = MAX_Y
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise CleanError(field, f"«{field}» phải là thời điểm ISO 8601 (chuỗi)", f"'{field}' must be an ISO 8601 string")
+        raise CleanError(_("'%(field)s' must be an ISO 8601 string"), field=field)
     try:
         dt = parse_datetime(value.strip())
     except ValueError:  # well formed, but not a real moment: 2026-02-30T10:00, 25:70
         dt = None
     if dt is None:
-        raise CleanError(field, f"«{field}»: «{value[:40]}» không phải thời điểm có thật (YYYY-MM-DDTHH:MM)",
-                         f"'{field}': '{value[:40]}' is not a real moment (YYYY-MM-DDTHH:MM)")
+        raise CleanError(_("'%(field)s': '%(x)s' is not a real moment (YYYY-MM-DDTHH:MM)"), field=field,
+                         x=value[:40])
     if not min_year <= dt.year <= max_year:
-        raise CleanError(field, f"«{field}»: năm {dt.year} nằm ngoài {min_year}–{max_year}",
-                         f"'{field}': year {dt.year} is outside {min_year}–{max_year}")
+        raise CleanError(_("'%(field)s': year %(year)s is outside %(min_year)s–%(max_year)s"), field=field,
+                         year=dt.year, min_year=min_year, max_year=max_year)
     return dt
 
 
@@ -233,7 +233,7 @@ class CleanFormMixin:
                 elif isinstance(value, int | float) and name in ("latitude", "longitude"):
                     number(value, label, *(LATITUDE if name == "latitude" else LONGITUDE))
             except CleanError as exc:
-                self.add_error(name, f"{exc.vi} / {exc.en}")
+                self.add_error(name, exc.text())
         return data
 
 
@@ -243,14 +243,13 @@ MAX_JSON_DEPTH = 32
 
 
 def _no_constant(name: str):
-    raise CleanError("JSON", f"JSON không nhận «{name}»: hãy gửi một số hữu hạn hoặc null",
-                     f"JSON may not hold '{name}': send a finite number or null")
+    raise CleanError(_("JSON may not hold '%(name)s': send a finite number or null"), field="JSON", name=name)
 
 
 def _finite_float(text_: str) -> float:
     x = float(text_)
     if not math.isfinite(x):
-        raise CleanError("JSON", f"Số «{text_[:40]}» quá lớn (vô cực)", f"The number '{text_[:40]}' is too large (infinite)")
+        raise CleanError(_("The number '%(x)s' is too large (infinite)"), field="JSON", x=text_[:40])
     return x
 
 
@@ -262,7 +261,7 @@ def json_loads(body: bytes | str, max_depth: int = MAX_JSON_DEPTH):
         try:
             body = body.decode("utf-8")
         except UnicodeDecodeError:
-            raise CleanError("JSON", "Dữ liệu không phải UTF-8", "The body is not UTF-8") from None
+            raise CleanError(_("The body is not UTF-8"), field="JSON") from None
     try:
         data = json.loads(body, parse_constant=_no_constant, parse_float=_finite_float)
     except RecursionError:
@@ -270,15 +269,15 @@ def json_loads(body: bytes | str, max_depth: int = MAX_JSON_DEPTH):
     except CleanError:
         raise
     except json.JSONDecodeError as exc:
-        raise CleanError("JSON", f"JSON hỏng hoặc bị cắt ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}",
-                         f"Broken or truncated JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise CleanError(_("Broken or truncated JSON at line %(lineno)s, column %(colno)s: %(msg)s"), field="JSON",
+                         lineno=exc.lineno, colno=exc.colno, msg=exc.msg) from None
     except ValueError:  # an integer of more than 4,300 digits
-        raise CleanError("JSON", "JSON có số quá dài", "JSON holds a number that is too long") from None
+        raise CleanError(_("JSON holds a number that is too long"), field="JSON") from None
     else:
         too_deep = _depth(data) > max_depth
     if too_deep:
-        raise CleanError("JSON", f"JSON lồng quá sâu (tối đa {max_depth} tầng)",
-                         f"JSON nested too deeply (at most {max_depth} levels)")
+        raise CleanError(_("JSON nested too deeply (at most %(max_depth)s levels)"), field="JSON",
+                         max_depth=max_depth)
     return data
 
 

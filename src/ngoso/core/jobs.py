@@ -41,7 +41,10 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.db.models import F, Q
 from django.utils import timezone
 
+from django.utils.translation import gettext_lazy as _
+
 from . import snapshot
+from .messages import Message, UserError, both
 from .models import Job, TaskRun
 
 log = logging.getLogger("ngoso.jobs")
@@ -91,29 +94,33 @@ def _side_update(pk: int, **values) -> None:
         log.warning("job %s: progress not recorded", pk, exc_info=True)
 
 
-class JobError(Exception):
-    """A failure the user can act on, told in Vietnamese and English (shown on the job page as is)."""
-
-    def __init__(self, vi: str, en: str):
-        super().__init__(f"{vi} / {en}")
-        self.vi, self.en = vi, en
+class JobError(UserError):
+    """A failure the user can act on (a msgid; stored on the job in Vietnamese and English, shown as is)."""
 
 
-UNEXPECTED = ("Công việc gặp lỗi ngoài dự kiến và đã dừng; chi tiết đã được ghi lại cho quản trị viên. Hãy thử "
-              "lại sau ít phút. / The job stopped on an unexpected error; the details were logged for the "
-              "administrator. Try again in a few minutes.")
-NOT_ALLOWED = ("Bạn không có quyền làm việc này cho địa bàn đó. / You are not allowed to do this for that area.")
+_UNEXPECTED = _("The job stopped on an unexpected error; the details were logged for the administrator. Try "
+                "again in a few minutes.")
+_NOT_ALLOWED = _("You are not allowed to do this for that area.")
+
+
+def __getattr__(name: str) -> str:
+    """``UNEXPECTED`` and ``NOT_ALLOWED``: the stored texts (both languages from the one msgid), made when read
+    (translations cannot load while this module is imported)."""
+    if name in ("UNEXPECTED", "NOT_ALLOWED"):
+        return both(globals()["_" + name])
+    raise AttributeError(name)
 
 
 def user_message(exc: BaseException) -> str:
-    """What the job page says about a failure: never a traceback, never a raw database message."""
+    """What the job page says about a failure, in Vietnamese and English (a job's error is stored once for
+    every reader): never a traceback, never a raw database message."""
     from django.core.exceptions import PermissionDenied
 
-    if getattr(exc, "vi", None) and getattr(exc, "en", None):  # a JobError, or any error meant for users
-        return f"{exc.vi} / {exc.en}"
+    if isinstance(exc, UserError):  # a JobError, or any error meant for users
+        return str(exc)
     if isinstance(exc, PermissionDenied):
-        return NOT_ALLOWED
-    return UNEXPECTED
+        return both(_NOT_ALLOWED)
+    return both(_UNEXPECTED)
 
 
 def _set(job: Job, **fields) -> None:
@@ -224,18 +231,17 @@ class _Lease(threading.Thread):
             connection.close()
 
 
-INTERRUPTED = ("Công việc bị gián đoạn {n} lần (máy chủ hoặc tiến trình xử lý dừng giữa chừng) nên đã dừng hẳn; "
-               "hãy chạy lại hoặc báo quản trị viên. / The job was interrupted {n} times (the server or worker "
-               "stopped mid-way) and was given up; run it again or tell the administrator.")
-RETRYING = ("Lần thử {n} gặp lỗi; sẽ tự thử lại lúc {at}. / Attempt {n} failed; it will be retried at {at}.")
-GAVE_UP = "Đã thử {n} lần. / Tried {n} times. "
+INTERRUPTED = _("The job was interrupted %(n)s times (the server or worker stopped mid-way) and was given up; run "
+                "it again or tell the administrator.")
+RETRYING = _("Attempt %(n)s failed; it will be retried at %(at)s.")
+GAVE_UP = _("Tried %(n)s times.")
 
 
 def _final(exc: BaseException) -> bool:
     """Failures that another try cannot mend: the user's own (bad file, no permission, missing data)."""
     from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
-    if getattr(exc, "vi", None) and getattr(exc, "en", None):  # told to the user in their words (user_message)
+    if isinstance(exc, UserError):  # told to the user in their words (user_message)
         return True
     return isinstance(exc, (JobError, PermissionDenied, ValidationError, ObjectDoesNotExist, KeyError))
 
@@ -246,7 +252,7 @@ def execute(job_id: int, echo=None) -> Job | None:
         return None
     job = Job.objects.get(pk=job_id)
     if job.attempts > max_attempts():
-        _set(job, status=Job.Status.FAILED, error=INTERRUPTED.format(n=job.attempts - 1), lease_until=None,
+        _set(job, status=Job.Status.FAILED, error=both(Message(INTERRUPTED, n=job.attempts - 1)), lease_until=None,
              finished_at=timezone.now())
         discard_upload(job)
         return job
@@ -292,13 +298,13 @@ def _run(job: Job, echo=None, retry: bool = False) -> Job:
             final = False
             delay = retry_delay(job.attempts)
             at = timezone.localtime(timezone.now() + datetime.timedelta(seconds=delay))
-            _set(job, status=Job.Status.QUEUED, message=RETRYING.format(n=job.attempts, at=f"{at:%H:%M:%S}")[:300],
+            _set(job, status=Job.Status.QUEUED, message=both(Message(RETRYING, n=job.attempts, at=f"{at:%H:%M:%S}"))[:300],
                  error_detail=detail, lease_until=timezone.now() + datetime.timedelta(seconds=delay))
             enqueue(job.pk, job.kind, delay=delay)
         else:
             msg = user_message(exc)
             if retry and job.attempts > 1 and not _final(exc):
-                msg = GAVE_UP.format(n=job.attempts) + msg
+                msg = both(Message(GAVE_UP, n=job.attempts)) + " " + msg
             _set(job, status=Job.Status.FAILED, error=msg, error_detail=detail, lease_until=None,
                  finished_at=timezone.now())
     else:
@@ -481,12 +487,12 @@ def schedule(now=None) -> list[dict]:
     return rows
 
 
-@periodic("recover_jobs", "Đưa lại vào hàng đợi các việc bị gián đoạn / Requeue interrupted jobs")
+@periodic("recover_jobs", _("Requeue interrupted jobs"))
 def _recover_jobs():
     return {"requeued": recover()}
 
 
-@periodic("clean_up", "Dọn tệp hết hạn và tệp tạm / Clean up expired and temporary files", minute="17")
+@periodic("clean_up", _("Clean up expired and temporary files"), minute="17")
 def _clean_up():
     return clean_up()
 
@@ -618,8 +624,7 @@ def clean_up(now=None, grace_seconds: float = 600) -> dict:
     return out
 
 
-@periodic("backup", "Sao lưu hằng đêm (giữ 7 ngày, 4 tuần) / Nightly backup (keeps 7 daily, 4 weekly)",
-          minute="30", hour="2")
+@periodic("backup", _("Nightly backup (keeps 7 daily, 4 weekly)"), minute="30", hour="2")
 def _nightly_backup():
     from . import backup
 

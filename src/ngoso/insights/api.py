@@ -4,10 +4,11 @@ and the XLSX export (``dashboard.dashboard``)."""
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
 from ngoso.accounts.scope import can_see_place
+from ngoso.api import errors
 from ngoso.places.models import Place
 
 from .dashboard import dashboard
@@ -120,5 +121,5 @@ class IndicatorsOut(Schema):
 def place_indicators(request, code: str):
     place = get_object_or_404(Place, code=code)
     if not can_see_place(request.user, place):
-        raise HttpError(403, "Địa bàn ngoài phạm vi của bạn / place outside your area")
+        raise errors.ApiError(403, _("place outside your area"))
     return dashboard(place)

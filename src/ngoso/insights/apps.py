@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InsightsConfig(AppConfig):
@@ -8,7 +9,7 @@ class InsightsConfig(AppConfig):
 
     name = "ngoso.insights"
     label = "insights"
-    verbose_name = "Chỉ số / Insights"
+    verbose_name = _("Insights")
 
     def ready(self):
         from . import counters, tasks  # noqa: F401 - tasks: the counters' new-year run on the schedule (core.jobs)

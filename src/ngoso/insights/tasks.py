@@ -9,10 +9,11 @@ from django.utils import timezone
 from ngoso.core.jobs import on_start, periodic
 
 from . import counters
+from django.utils.translation import gettext_lazy as _
 
 
-@periodic("counters_new_year", "Tính lại chỉ số cho năm mới (0 giờ ngày 1/1) / Counters for the new year "
-          "(midnight, 1 January)", minute="0", hour="0", day="1", month="1")
+@periodic("counters_new_year", _("Counters for the new year (midnight, 1 January)"), minute="0", hour="0", day="1",
+          month="1")
 def counters_new_year() -> dict:
     year = timezone.localdate().year
     return {"year": year, "rebuilt": counters.prepare_year(year)}

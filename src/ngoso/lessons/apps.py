@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 from django.db.models.signals import post_migrate
 
 
@@ -11,7 +12,7 @@ def load_lessons(**kwargs):
 class LessonsConfig(AppConfig):
     name = "ngoso.lessons"
     label = "lessons"
-    verbose_name = "Bài học / Lessons"
+    verbose_name = _("Lessons")
 
     def ready(self):
         from ngoso.accounts import audit

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from django.utils.translation import gettext_lazy as _
+
+from ngoso.core.messages import Message, UserError, render
+
 DATA = Path(__file__).resolve().parent / "data"
 
 AUDIENCES = ("standard", "elderly")
@@ -34,12 +38,27 @@ FIELD_NAMES = {
 MAX_TEXT = 2000
 
 
-class ContentError(ValueError):
-    """The lesson content is malformed; ``problems`` lists every fault as (path, vi, en)."""
+class Problem(tuple):
+    """One fault of a lesson's content: ``(path, vi, en)``, the one message rendered in both languages (the
+    editor shows the page's language; the CLI both); ``.message`` is the message itself."""
 
-    def __init__(self, problems: list[tuple[str, str, str]]):
+    def __new__(cls, path: str, message):
+        self = super().__new__(cls, (path, render(message, "vi"), render(message, "en")))
+        self.message = message
+        return self
+
+
+class ContentError(UserError, ValueError):
+    """The lesson content is malformed; ``problems`` lists every fault (``Problem``: path, vi, en)."""
+
+    message = _("The lesson content has %(n)s problems")
+
+    def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("; ".join(f"{p}: {vi}" for p, vi, _ in problems))
+        super().__init__(n=len(problems))
+
+    def __str__(self) -> str:
+        return "; ".join(f"{p}: {vi}" for p, vi, _en in self.problems)
 
 
 @dataclass(frozen=True)
@@ -70,20 +89,20 @@ def validate(content, *, translation: bool = False) -> dict:
     """Check the shape and return a clean copy (strings stripped). Raises ContentError listing every fault.
 
     ``translation=True`` accepts empty strings (not yet translated) except that the title may not be empty."""
-    problems: list[tuple[str, str, str]] = []
+    problems: list[Problem] = []
     if not isinstance(content, dict):
-        raise ContentError([("", "Nội dung phải là một đối tượng JSON", "Content must be a JSON object")])
+        raise ContentError([Problem("", _("Content must be a JSON object"))])
     out: dict = {}
 
     def text(path, value, required=True):
         if not isinstance(value, str):
-            problems.append((path, "phải là chữ", "must be text"))
+            problems.append(Problem(path, _("must be text")))
             return ""
         value = value.strip()
         if required and not value and not (translation and path != "title"):
-            problems.append((path, "không được để trống", "must not be empty"))
+            problems.append(Problem(path, _("must not be empty")))
         if len(value) > MAX_TEXT:
-            problems.append((path, f"dài quá {MAX_TEXT} ký tự", f"longer than {MAX_TEXT} characters"))
+            problems.append(Problem(path, Message(_("longer than %(MAX_TEXT)s characters"), MAX_TEXT=MAX_TEXT)))
         return value
 
     for key in TEXT_FIELDS:
@@ -91,29 +110,29 @@ def validate(content, *, translation: bool = False) -> dict:
     for key in LIST_FIELDS:
         items = content.get(key)
         if not isinstance(items, list) or (key == "steps" and not items):
-            problems.append((key, "phải là danh sách" + (" có ít nhất một bước" if key == "steps" else ""),
-                             "must be a list" + (" with at least one step" if key == "steps" else "")))
+            problems.append(Problem(key, _("must be a list with at least one step") if key == "steps"
+                             else _("must be a list")))
             out[key] = []
             continue
         out[key] = [text(f"{key}.{i + 1}", v) for i, v in enumerate(items)]
     checks = content.get("check")
     out["check"] = []
     if not isinstance(checks, list) or not checks:
-        problems.append(("check", "cần ít nhất một câu hỏi tự kiểm tra", "needs at least one self-check question"))
+        problems.append(Problem("check", _("needs at least one self-check question")))
     else:
         for i, c in enumerate(checks, start=1):
             p = f"check.{i}"
             if not isinstance(c, dict):
-                problems.append((p, "câu hỏi phải có q, options, answer", "a question needs q, options, answer"))
+                problems.append(Problem(p, _("a question needs q, options, answer")))
                 continue
             opts = c.get("options")
             if not isinstance(opts, list) or len(opts) < 2:
-                problems.append((f"{p}.options", "cần ít nhất hai phương án", "needs at least two options"))
+                problems.append(Problem(f"{p}.options", _("needs at least two options")))
                 opts = []
             answer = c.get("answer")
             if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < max(len(opts), 1):
-                problems.append((f"{p}.answer", f"đáp án phải là số thứ tự từ 0 đến {max(len(opts) - 1, 0)}",
-                                 f"the answer must be an option index 0..{max(len(opts) - 1, 0)}"))
+                problems.append(Problem(f"{p}.answer",
+                                         Message(_("the answer must be an option index 0..%(x)s"), x=max(len(opts) - 1, 0))))
                 answer = 0
             out["check"].append({"q": text(f"{p}.q", c.get("q")),
                                  "options": [text(f"{p}.options.{j + 1}", o) for j, o in enumerate(opts)],

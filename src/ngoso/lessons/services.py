@@ -23,11 +23,13 @@ from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.models import AuditEntry
 from ngoso.accounts.scope import scoped
 from ngoso.core import xlsx
+from ngoso.core.messages import Message, UserError
 from ngoso.core.pdf import html_to_pdf
 from ngoso.core.public import public_base
 from ngoso.core.text import fold
@@ -49,10 +51,11 @@ LINK_ATTEMPTS = 5       # self-check attempts per code: enough to retry, too few
 ELDERLY_RATE = 140  # words per minute read aloud for older listeners (espeak-ng's default is 175)
 
 
-class LessonError(ValueError):
-    def __init__(self, vi: str, en: str):
-        self.vi, self.en = vi, en
-        super().__init__(vi)
+class LessonError(UserError, ValueError):
+    """A refusal told to the user (one msgid; ``str()`` is the Vietnamese)."""
+
+    def __str__(self) -> str:
+        return self.vi
 
 
 # --- loading the shipped lessons -----------------------------------------------------------------------------
@@ -120,7 +123,7 @@ def skills():
 def get_skill(code: str):
     s = skills().filter(code=code).first()
     if s is None:
-        raise LessonError(f"Không có kỹ năng «{code}» trong danh mục", f"No skill '{code}' in the catalogue")
+        raise LessonError(_("No skill '%(code_)s' in the catalogue"), code_=code)
     return s
 
 
@@ -150,13 +153,13 @@ class Shown:
 
 def show(skill_code: str, language: str = "vi", audience: str = "standard") -> Shown:
     if audience not in C.AUDIENCES:
-        raise LessonError(f"Đối tượng «{audience}» không có", f"Unknown audience '{audience}'")
+        raise LessonError(_("Unknown audience '%(audience)s'"), audience=audience)
     if language not in C.languages():
-        raise LessonError(f"Ngôn ngữ «{language}» không có", f"Unknown language '{language}'")
+        raise LessonError(_("Unknown language '%(language)s'"), language=language)
     skill = get_skill(skill_code)
     vi = current(skill_code, "vi", audience)
     if vi is None:
-        raise LessonError(f"Kỹ năng «{skill_code}» chưa có bài học", f"No lesson for skill '{skill_code}' yet")
+        raise LessonError(_("No lesson for skill '%(skill_code)s' yet"), skill_code=skill_code)
     if language in C.REQUIRED_LANGUAGES:
         v = current(skill_code, language, audience) or vi
         return Shown(skill, v.language, audience, v, None, C.merge_fallback(v.content, v.content), 1.0)
@@ -218,13 +221,13 @@ def edit(user, skill_code: str, language: str, audience: str, new_content: dict,
     _require_edit(user)
     get_skill(skill_code)
     if audience not in C.AUDIENCES or language not in C.languages():
-        raise LessonError("Ngôn ngữ hoặc đối tượng không hợp lệ", "Invalid language or audience")
+        raise LessonError(_("Invalid language or audience"))
     translation = language not in C.REQUIRED_LANGUAGES
     clean = C.validate(new_content, translation=translation)
     reference = current(skill_code, "vi", audience) if translation else None
     if translation:
         if reference is None:
-            raise LessonError("Chưa có bài tiếng Việt để dịch", "No Vietnamese lesson to translate")
+            raise LessonError(_("No Vietnamese lesson to translate"))
         _same_shape(clean, reference.content)
     with transaction.atomic():
         cur = LessonVersion.objects.select_for_update().filter(
@@ -241,12 +244,11 @@ def _same_shape(tr: dict, ref: dict) -> None:
     problems = []
     for key in C.LIST_FIELDS + ("check",):
         if len(tr[key]) != len(ref[key]):
-            problems.append((key, f"bản dịch có {len(tr[key])} mục, bài tiếng Việt có {len(ref[key])}",
-                             f"the translation has {len(tr[key])} items, the Vietnamese {len(ref[key])}"))
+            problems.append(C.Problem(key,
+                                     Message(_("the translation has %(x)s items, the Vietnamese %(x2)s"), x=len(tr[key]), x2=len(ref[key]))))
     for i, (a, b) in enumerate(zip(tr["check"], ref["check"]), start=1):
         if len(a["options"]) != len(b["options"]) or a["answer"] != b["answer"]:
-            problems.append((f"check.{i}", "phương án và đáp án phải giống bài tiếng Việt",
-                             "options and answer must match the Vietnamese"))
+            problems.append(C.Problem(f"check.{i}", _("options and answer must match the Vietnamese")))
     if problems:
         raise C.ContentError(problems)
 
@@ -284,16 +286,16 @@ def from_form(data) -> dict:
         elif line[0] in "-*" and checks:
             if line[0] == "*":
                 if checks[-1]["answer"] is not None:
-                    problems.append((f"check.{len(checks)}", f"dòng {n}: mỗi câu chỉ một đáp án đúng (*)",
-                                     f"line {n}: one right answer (*) per question"))
+                    problems.append(C.Problem(f"check.{len(checks)}",
+                                             Message(_("line %(n)s: one right answer (*) per question"), n=n)))
                 checks[-1]["answer"] = len(checks[-1]["options"])
             checks[-1]["options"].append(line[1:].strip())
         else:
-            problems.append(("check", f"dòng {n}: bắt đầu câu hỏi bằng «?», phương án bằng «-», đáp án đúng bằng «*»",
-                             f"line {n}: start a question with '?', an option with '-', the right one with '*'"))
+            problems.append(C.Problem("check",
+                                     Message(_("line %(n)s: start a question with '?', an option with '-', the right one with '*'"), n=n)))
     for i, q in enumerate(checks, start=1):
         if q["answer"] is None:
-            problems.append((f"check.{i}", "chưa đánh dấu đáp án đúng bằng «*»", "no right answer marked with '*'"))
+            problems.append(C.Problem(f"check.{i}", _("no right answer marked with '*'")))
             q["answer"] = 0
     out["check"] = checks
     try:
@@ -321,7 +323,7 @@ def translation_template(language: str) -> bytes:
 
     lang = C.languages().get(language)
     if lang is None or lang.shipped:
-        raise LessonError(f"«{language}» không phải ngôn ngữ dân tộc để dịch", f"'{language}' is not a minority language")
+        raise LessonError(_("'%(language)s' is not a minority language"), language=language)
     wb = Workbook()
     ws = wb.active
     ws.title = "Bản dịch"
@@ -362,10 +364,10 @@ def import_translations(data: bytes, filename: str, user, language: str) -> Tran
     _require_edit(user)
     lang = C.languages().get(language)
     if lang is None or lang.shipped:
-        raise LessonError(f"«{language}» không phải ngôn ngữ dân tộc để dịch", f"'{language}' is not a minority language")
+        raise LessonError(_("'%(language)s' is not a minority language"), language=language)
     sheets = read_file(data, filename)
     if not sheets:
-        raise ImportFailed([RowError(Path(filename).name, 0, "", "Tệp trống", "The file is empty")])
+        raise ImportFailed([RowError(Path(filename).name, 0, "", _("The file is empty"))])
     sheet = sheets[0]
     errors: list[RowError] = []
     cols = find_columns(sheet, TR_COLUMNS, set(TR_COLUMNS) - {"vi"}, errors)
@@ -386,24 +388,23 @@ def import_translations(data: bytes, filename: str, user, language: str) -> Tran
         if not any(x not in (None, "") for x in r):
             continue
         result.rows += 1
-        err = lambda col, vi, en: errors.append(RowError(sheet.name, rownum, col, vi, en))  # noqa: E731
+        err = lambda col, message: errors.append(RowError(sheet.name, rownum, col, message))  # noqa: E731
         code, aud_raw, path, text = cell(r, "skill"), cell(r, "audience"), cell(r, "path"), cell(r, "text")
         aud = AUDIENCE_WORDS.get(fold(aud_raw))
         if aud is None:
-            err(TR_COLUMNS["audience"][0], f"Đối tượng «{aud_raw}» không có (standard, elderly)",
-                f"Unknown audience '{aud_raw}'")
+            err(TR_COLUMNS["audience"][0], Message(_("Unknown audience '%(aud_raw)s'"), aud_raw=aud_raw))
             continue
         ref = refs[aud].get(code)
         if ref is None:
-            err(TR_COLUMNS["skill"][0], f"Không có bài học cho kỹ năng «{code}»", f"No lesson for skill '{code}'")
+            err(TR_COLUMNS["skill"][0], Message(_("No lesson for skill '%(code_)s'"), code_=code))
             continue
         if (code, aud, path) in seen:
-            err(TR_COLUMNS["path"][0], f"«{path}» trùng với dòng {seen[(code, aud, path)]}",
-                f"'{path}' repeats row {seen[(code, aud, path)]}")
+            err(TR_COLUMNS["path"][0],
+                Message(_("'%(path)s' repeats row %(x)s"), path=path, x=seen[(code, aud, path)]))
             continue
         seen[(code, aud, path)] = rownum
         if len(text) > C.MAX_TEXT:
-            err(TR_COLUMNS["text"][0], f"Bản dịch dài quá {C.MAX_TEXT} ký tự", f"Longer than {C.MAX_TEXT} characters")
+            err(TR_COLUMNS["text"][0], Message(_("Longer than %(MAX_TEXT)s characters"), MAX_TEXT=C.MAX_TEXT))
             continue
         draft = drafts.get((code, aud))
         if draft is None:
@@ -414,8 +415,8 @@ def import_translations(data: bytes, filename: str, user, language: str) -> Tran
             else:
                 C.put(dict(C.empty_like(ref.content)), path, "")  # the path must exist even when left empty
         except KeyError:
-            err(TR_COLUMNS["path"][0], f"Vị trí «{path}» không có trong bài hiện tại (bài tiếng Việt đã được sửa? "
-                "hãy tải mẫu mới)", f"Position '{path}' is not in the current lesson (download a new template)")
+            err(TR_COLUMNS["path"][0],
+                Message(_("Position '%(path)s' is not in the current lesson (download a new template)"), path=path))
             continue
         if text:
             result.pieces += 1
@@ -493,14 +494,14 @@ def audio_file(skill_code: str, audience: str, part: str = "all", voice: str = "
     The cache key is the text itself, so an edited lesson gets new audio and an unchanged one never re-renders."""
 
     if voice not in VOICES:
-        raise LessonError(f"Giọng «{voice}» không có", f"Unknown voice '{voice}'")
+        raise LessonError(_("Unknown voice '%(voice)s'"), voice=voice)
     v = current(skill_code, "vi", audience)
     if v is None:
-        raise LessonError(f"Kỹ năng «{skill_code}» chưa có bài học", f"No lesson for skill '{skill_code}'")
+        raise LessonError(_("No lesson for skill '%(skill_code)s'"), skill_code=skill_code)
     try:
         text = C.spoken_text(v.content, part)
     except ValueError as exc:
-        raise LessonError(f"Không có bước «{part}»", str(exc)) from None
+        raise LessonError(_("No step '%(part)s'"), part=part) from None
     rate = ELDERLY_RATE if audience == "elderly" else None
     key = hashlib.sha256(json.dumps([text, voice, rate]).encode()).hexdigest()[:32]
     path = audio_dir() / f"{key}.ogg"
@@ -555,15 +556,13 @@ def read_token(token: str, skill_code: str, today: datetime.date | None = None) 
     """The handout link behind a code, if it may still record a self-check. Raises LessonError saying why not."""
     link = HandoutLink.objects.select_related("resident__household__village").filter(token=token).first()
     if link is None:
-        raise LessonError("Mã trên phiếu không đúng", "The handout's code is not valid")
+        raise LessonError(_("The handout's code is not valid"))
     if link.skill_code != skill_code:
-        raise LessonError("Mã này dành cho bài học khác", "This code belongs to another lesson")
+        raise LessonError(_("This code belongs to another lesson"))
     if link.expires_on < (today or timezone.localdate()):
-        raise LessonError("Mã trên phiếu đã hết hạn; hãy nhờ tổ công nghệ số in phiếu mới",
-                          "The handout's code has expired; ask the team for a new handout")
+        raise LessonError(_("The handout's code has expired; ask the team for a new handout"))
     if link.attempts >= LINK_ATTEMPTS:
-        raise LessonError("Mã trên phiếu đã dùng hết số lần tự kiểm tra; hãy nhờ tổ công nghệ số kiểm tra cùng",
-                          "This handout's code has no self-check attempts left; ask the team to check with you")
+        raise LessonError(_("This handout's code has no self-check attempts left; ask the team to check with you"))
     return link
 
 
@@ -576,7 +575,7 @@ def handout_pdf(skill_code: str, audience: str = "standard", language: str = "vi
                 base_url: str | None = None) -> bytes:
     """A printable handout: the lesson in large type with a QR code that opens it on a phone."""
     if size not in PAGE_SIZES:
-        raise LessonError(f"Khổ giấy «{size}» không có (A5, A4)", f"Unknown page size '{size}' (A5, A4)")
+        raise LessonError(_("Unknown page size '%(size)s' (A5, A4)"), size=size)
     shown = show(skill_code, language, audience)
     url = (base_url or public_base()) + lesson_path(skill_code, audience, language)
     # the same lesson text, size and address always print the same: keep the PDF (a public page should not
@@ -616,8 +615,7 @@ def batch_plan(user, member=None, day: datetime.date | None = None, per_resident
     member = member or visits.member_for(user)
     permissions.require(user, "create", HandoutLink)  # each household is then looked up within the user's area
     if member is None:
-        raise PermissionDenied("Chỉ thành viên tổ in phiếu cho ngày của mình / only a team member prints handouts "
-                               "for their day")
+        raise PermissionDenied(Message(_("only a team member prints handouts for their day")))
     day = day or timezone.localdate() + datetime.timedelta(days=1)
     plan = visits.todays_list(member, today=day)
     allowed = set(scoped(Household.objects.filter(pk__in=[p.household.pk for p in plan.stops]), user)
@@ -648,7 +646,7 @@ def tomorrow_batch(user, member=None, day: datetime.date | None = None, size: st
 
     Printing names on paper is an export of personal data: it is audited."""
     if size not in PAGE_SIZES:
-        raise LessonError(f"Khổ giấy «{size}» không có (A5, A4)", f"Unknown page size '{size}' (A5, A4)")
+        raise LessonError(_("Unknown page size '%(size)s' (A5, A4)"), size=size)
     member, day, planned = batch_plan(user, member, day, per_resident, households, skills)
     base = base_url or public_base()
     shown_cache: dict[tuple, Shown] = {}
@@ -681,8 +679,7 @@ def tomorrow_batch(user, member=None, day: datetime.date | None = None, size: st
             households_out.append({"household": h, "people": people})
     households = households_out
     if not households:
-        raise LessonError(f"Không có hộ nào cần phiếu cho ngày {day:%d/%m/%Y}",
-                          f"No household needs a handout on {day:%d/%m/%Y}")
+        raise LessonError(_("No household needs a handout on %(day)s"), day=f"{day:%d/%m/%Y}")
     html = render_to_string("lessons/batch.html", {"size": size, "households": households, "day": day,
                                                     "member": member})
     pdf = _pdf(html)
@@ -710,7 +707,7 @@ def answer_key(skill_code: str, language: str, audience: str) -> dict:
     translation (same questions, same answers)."""
     v = current(skill_code, language if language in C.REQUIRED_LANGUAGES else "vi", audience)
     if v is None:
-        raise LessonError(f"Kỹ năng «{skill_code}» chưa có bài học", f"No lesson for skill '{skill_code}'")
+        raise LessonError(_("No lesson for skill '%(skill_code)s'"), skill_code=skill_code)
     return v.content
 
 
@@ -734,9 +731,9 @@ def parse_answers(raw: dict, n: int) -> list[int | None]:
         try:
             out.append(int(v))
         except (TypeError, ValueError):
-            raise LessonError(f"Câu {i}: câu trả lời không hợp lệ", f"Question {i}: invalid answer") from None
+            raise LessonError(_("Question %(i)s: invalid answer"), i=i) from None
     if all(a is None for a in out):
-        raise LessonError("Hãy chọn câu trả lời trước khi nộp", "Choose your answers before sending")
+        raise LessonError(_("Choose your answers before sending"))
     return out
 
 
@@ -754,7 +751,7 @@ def self_check(*, skill_code: str, answers: list, resident: Resident | None = No
         raise ValueError("a self-check is recorded either with a member or through a handout link")
     if link is not None:
         if link.skill_code != skill_code:
-            raise LessonError("Mã này dành cho bài học khác", "This code belongs to another lesson")
+            raise LessonError(_("This code belongs to another lesson"))
         resident = link.resident
     else:
         permissions.require(assisted_by, "create", SelfCheck(resident=resident))
@@ -762,7 +759,7 @@ def self_check(*, skill_code: str, answers: list, resident: Resident | None = No
     # translations share the Vietnamese questions' answers; English has questions of its own
     lesson = current(skill_code, language if language in C.REQUIRED_LANGUAGES else "vi", audience)
     if lesson is None:
-        raise LessonError(f"Kỹ năng «{skill_code}» chưa có bài học", f"No lesson for skill '{skill_code}'")
+        raise LessonError(_("No lesson for skill '%(skill_code)s'"), skill_code=skill_code)
     skill = Skill.objects.filter(catalogue__is_current=True, code=skill_code).first()
     correct, wrong = grade(lesson.content, answers)
     n = len(lesson.content["check"])
@@ -775,8 +772,7 @@ def self_check(*, skill_code: str, answers: list, resident: Resident | None = No
     with transaction.atomic(), audit.acting_as(assisted_by):
         if link is not None and not HandoutLink.objects.filter(pk=link.pk, attempts__lt=LINK_ATTEMPTS).update(
                 attempts=F("attempts") + 1):
-            raise LessonError("Mã trên phiếu đã dùng hết số lần tự kiểm tra; hãy nhờ tổ công nghệ số kiểm tra cùng",
-                              "This handout's code has no self-check attempts left; ask the team to check with you")
+            raise LessonError(_("This handout's code has no self-check attempts left; ask the team to check with you"))
         record = None
         if level is not None:
             record = visits.record_skill_event(resident, skill, level, source="self_check", user=assisted_by,

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from ngoso.accounts.scope import scoped
+from ngoso.core.messages import render as render_message
 from ngoso.core.public import public_base
 from ngoso.people.io import ImportFailed
 from ngoso.people.models import Resident
@@ -22,6 +23,7 @@ from ngoso.people.models import Resident
 from . import content as C
 from . import services
 from .models import LessonVersion
+from django.utils.translation import gettext_lazy as _
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,7 +44,7 @@ def _aud(request) -> str:
 
 
 def _err(e: services.LessonError) -> str:
-    return e.en if get_language() == "en" else e.vi
+    return e.text()
 
 
 def library(request):
@@ -133,12 +135,12 @@ def tomorrow(request):
         try:
             day = datetime.date.fromisoformat(request.GET["day"])
         except ValueError:
-            return HttpResponseBadRequest("Ngày không hợp lệ (YYYY-MM-DD) / Invalid date (YYYY-MM-DD)")
+            return HttpResponseBadRequest(_("Invalid date (YYYY-MM-DD)"))
     chosen = request.GET.get("chosen") == "1"  # sent by the choice page: only what is ticked
     try:
         per_resident = min(max(int(request.GET.get("per", "2")), 1), 3)
     except ValueError:
-        return HttpResponseBadRequest("Số bài mỗi người không hợp lệ / Invalid lessons per person")
+        return HttpResponseBadRequest(_("Invalid number of lessons per person"))
     try:
         batch = services.tomorrow_batch(request.user, day=day, size=request.GET.get("size", "A5"),
                                         base_url=public_base(request), per_resident=per_resident,
@@ -147,9 +149,7 @@ def tomorrow(request):
     except services.LessonError as e:
         return render(request, "lessons/problem.html", {"message": _err(e)}, status=404)
     except PermissionDenied:
-        return render(request, "lessons/problem.html", {"message": _err(services.LessonError(
-            "Chỉ thành viên tổ công nghệ số có danh sách hộ để in phiếu",
-            "Only a team member has a list of households to print handouts for"))}, status=403)
+        return render(request, "lessons/problem.html", {"message": _err(services.LessonError(_("Only a team member has a list of households to print handouts for")))}, status=403)
     resp = HttpResponse(batch.pdf, content_type=PDF)
     resp["Content-Disposition"] = 'attachment; filename="phieu-bai-hoc.pdf"'
     resp["X-Households"] = str(batch.households)
@@ -168,9 +168,7 @@ def tomorrow_choose(request):
     try:
         member, day, planned = services.batch_plan(request.user, day=day, per_resident=3)
     except PermissionDenied:
-        return render(request, "lessons/problem.html", {"message": _err(services.LessonError(
-            "Chỉ thành viên tổ công nghệ số có danh sách hộ để in phiếu",
-            "Only a team member has a list of households to print handouts for"))}, status=403)
+        return render(request, "lessons/problem.html", {"message": _err(services.LessonError(_("Only a team member has a list of households to print handouts for")))}, status=403)
     skills = {}
     for entry in planned:
         for p in entry["people"]:
@@ -225,16 +223,16 @@ def edit(request, skill):
         try:
             new = services.edit(request.user, skill, lang, aud, services.from_form(data), data.get("note", ""))
         except C.ContentError as e:
-            problems = [(p, en if get_language() == "en" else vi) for p, vi, en in e.problems]
+            problems = [(p[0], render_message(p.message)) for p in e.problems]
             form = request.POST
         except services.LessonError as e:
             problems = [("", _err(e))]
             form = request.POST
         else:
             if cur is not None and new.pk == cur.pk:
-                messages.info(request, "Không có thay đổi nào / Nothing changed")
+                messages.info(request, _("Nothing changed"))
             else:
-                messages.success(request, f"Đã lưu phiên bản {new.number} / Saved version {new.number}")
+                messages.success(request, _("Saved version %(n)s") % {"n": new.number})
             return redirect(services.lesson_path(skill, aud, lang))
     else:
         base = cur.content if cur else C.empty_like(reference.content)
@@ -268,7 +266,7 @@ def history(request, skill):
 def restore(request, skill, pk):
     version = get_object_or_404(LessonVersion, pk=pk, skill_code=skill)
     new = services.restore(request.user, version)
-    messages.success(request, f"Đã khôi phục thành phiên bản {new.number} / Restored as version {new.number}")
+    messages.success(request, _("Restored as version %(n)s") % {"n": new.number})
     return redirect(services.lesson_path(skill, version.audience, version.language))
 
 
@@ -284,7 +282,7 @@ def translations(request):
     if request.method == "POST":
         f = request.FILES.get("file")
         if f is None:
-            errors = ["Hãy chọn tệp / Choose a file"]
+            errors = [_("Choose a file")]
         else:
             try:
                 result = services.import_translations(f.read(), f.name, request.user, lang)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 from django.db.models.signals import post_migrate
 
 
@@ -11,7 +12,7 @@ def _load_articles(**kwargs):
 class LivelihoodsConfig(AppConfig):
     name = "ngoso.livelihoods"
     label = "livelihoods"
-    verbose_name = "Sinh kế số / Digital livelihoods"
+    verbose_name = _("Digital livelihoods")
 
     def ready(self):
         from ngoso.accounts import audit

@@ -23,10 +23,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ngoso.accounts import permissions
 from ngoso.accounts.scope import can_see_place
 from ngoso.core.clean import bad_character, char_name, max_length as field_max_length
+from ngoso.core.messages import UserError
 from ngoso.core.public import public_url as absolute
 from ngoso.core.text import fold, phone_digits
 from ngoso.people.phones import PhoneError, normalize_phone
@@ -37,8 +39,12 @@ from .models import (ONLINE_SELLING, ArticleRevision, ArticleSend, ChannelKind, 
                      OnlineChannel, Producer, ProducerKind, PublicConsent, Purpose, SuccessStory)
 
 
-class LivelihoodError(Exception):
-    """A user-facing refusal: the message says what is missing and where."""
+class LivelihoodError(UserError):
+    """A user-facing refusal: the message (a msgid, or several joined) says what is missing and where;
+    ``str()`` is the text in the active language, as the pages show it."""
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -217,11 +223,11 @@ def record_public_consent(resident, purpose: str, given: bool, user, *, naming: 
                           method: str = PublicConsent.Method.ORAL, reference: str = "", story=None) -> PublicConsent:
     permissions.require(user, "create", PublicConsent(resident=resident))
     if purpose not in Purpose.values:
-        raise LivelihoodError(_("Unknown purpose of consent: %(p)s") % {"p": purpose})
+        raise LivelihoodError(gettext_lazy("Unknown purpose of consent: %(p)s"), p=purpose)
     if purpose == Purpose.STORY and story is None:
-        raise LivelihoodError(_("A consent to publish a story names the story."))
+        raise LivelihoodError(gettext_lazy("A consent to publish a story names the story."))
     if story is not None and story.resident_id != resident.pk:
-        raise LivelihoodError(_("The consent must be given by the person the story is about."))
+        raise LivelihoodError(gettext_lazy("The consent must be given by the person the story is about."))
     consent = PublicConsent.objects.create(resident=resident, purpose=purpose, story=story, given=given,
                                            naming=naming, method=method, reference=reference[:60], recorded_by=user)
     if story is not None and not given:
@@ -251,8 +257,7 @@ def validate_phone(phone: str) -> str:
     try:
         return normalize_phone(phone)
     except PhoneError as exc:
-        raise LivelihoodError(_("Phone number «%(p)s» is not a Vietnamese phone number (10 digits, starting with 0).")
-                              % {"p": exc.raw}) from exc
+        raise LivelihoodError(gettext_lazy("Phone number «%(p)s» is not a Vietnamese phone number (10 digits, starting with 0)."), p=exc.raw) from exc
 
 
 @transaction.atomic
@@ -261,11 +266,11 @@ def create_producer(household, user, *, name: str, kind: str = ProducerKind.CROP
     permissions.require(user, "create", Producer(household=household))
     name = (name or "").strip()
     if not name:
-        raise LivelihoodError(_("Give the producer a name (e.g. «Bánh nhôm Ngọc Thiện»)."))
+        raise LivelihoodError(gettext_lazy("Give the producer a name (e.g. «Bánh nhôm Ngọc Thiện»)."))
     if person is not None and person.household_id != household.pk:
-        raise LivelihoodError(_("The owner must be a member of household %(h)s.") % {"h": household.code})
+        raise LivelihoodError(gettext_lazy("The owner must be a member of household %(h)s."), h=household.code)
     if kind not in ProducerKind.values:
-        raise LivelihoodError(_("Unknown kind of producer: %(k)s") % {"k": kind})
+        raise LivelihoodError(gettext_lazy("Unknown kind of producer: %(k)s"), k=kind)
     return Producer.objects.create(household=household, person=person or household.head, name=name, kind=kind,
                                    description=description.strip(), phone=validate_phone(phone),
                                    messenger_url=messenger_url.strip(), created_by=user)
@@ -489,30 +494,27 @@ def store_photo(data: bytes, filename: str, folder: str) -> StoredPhoto:
     # a photo cut off on the way must be refused, never padded with grey
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     if not data:
-        raise LivelihoodError(_("«%(f)s» is empty.") % {"f": filename})
+        raise LivelihoodError(gettext_lazy("«%(f)s» is empty."), f=filename)
     if len(data) > MAX_PHOTO_BYTES:
-        raise LivelihoodError(_("«%(f)s» is too big (%(mb).1f MB); a photo may be at most %(max)d MB.")
-                              % {"f": filename, "mb": len(data) / 1048576, "max": MAX_PHOTO_BYTES // 1048576})
+        raise LivelihoodError(gettext_lazy("«%(f)s» is too big (%(mb).1f MB); a photo may be at most %(max)d MB."), f=filename, mb=len(data) / 1048576, max=MAX_PHOTO_BYTES // 1048576)
     try:
         im = Image.open(io.BytesIO(data))
         fmt = im.format
         w, h = im.size
         if w * h > MAX_PIXELS:
-            raise LivelihoodError(_("«%(f)s» is %(w)d × %(h)d pixels, too large to process.") % {"f": filename, "w": w, "h": h})
+            raise LivelihoodError(gettext_lazy("«%(f)s» is %(w)d × %(h)d pixels, too large to process."), f=filename, w=w, h=h)
         if fmt not in ALLOWED_FORMATS:
-            raise LivelihoodError(_("«%(f)s» is a %(fmt)s file; send a JPEG, PNG or WebP photo.")
-                                  % {"f": filename, "fmt": fmt})
+            raise LivelihoodError(gettext_lazy("«%(f)s» is a %(fmt)s file; send a JPEG, PNG or WebP photo."), f=filename, fmt=fmt)
         try:
             im.load()
         except OSError as exc:
             if "truncated" not in str(exc) and "broken data stream" not in str(exc):
                 raise
-            raise LivelihoodError(_("«%(f)s» is cut off: the photo did not arrive whole. Send it again.")
-                                  % {"f": filename}) from exc
+            raise LivelihoodError(gettext_lazy("«%(f)s» is cut off: the photo did not arrive whole. Send it again."), f=filename) from exc
     except LivelihoodError:
         raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise LivelihoodError(_("«%(f)s» is not a photo we can read (JPEG, PNG or WebP).") % {"f": filename}) from exc
+        raise LivelihoodError(gettext_lazy("«%(f)s» is not a photo we can read (JPEG, PNG or WebP)."), f=filename) from exc
     im = ImageOps.exif_transpose(im)
     if im.mode in ("RGBA", "LA", "P"):
         im = im.convert("RGBA")
@@ -541,7 +543,7 @@ def add_product_photo(product, data: bytes, filename: str, user, caption: str = 
 
     permissions.require(user, "create", ProductPhoto(product=product))
     if product.photos.count() >= 6:
-        raise LivelihoodError(_("A product has at most 6 photos; remove one first."))
+        raise LivelihoodError(gettext_lazy("A product has at most 6 photos; remove one first."))
     s = store_photo(data, filename, f"p{product.producer_id}")
     with _files_kept_only_if_saved(s):
         return ProductPhoto.objects.create(product=product, file=s.file, thumb=s.thumb, width=s.width,
@@ -554,7 +556,7 @@ def add_story_photo(story, data: bytes, filename: str, user, caption: str = ""):
 
     permissions.require(user, "create", StoryPhoto(story=story))
     if story.photos.count() >= 6:
-        raise LivelihoodError(_("A story has at most 6 photos; remove one first."))
+        raise LivelihoodError(gettext_lazy("A story has at most 6 photos; remove one first."))
     s = store_photo(data, filename, f"s{story.pk}")
     with _files_kept_only_if_saved(s):
         photo = StoryPhoto.objects.create(story=story, file=s.file, thumb=s.thumb, width=s.width, height=s.height,
@@ -596,14 +598,14 @@ def add_channel(producer, user, *, kind: str, platform: str, since, address: str
                 show_publicly: bool = True) -> OnlineChannel:
     permissions.require(user, "create", OnlineChannel(producer=producer))
     if kind not in ChannelKind.values:
-        raise LivelihoodError(_("Unknown kind of channel: %(k)s") % {"k": kind})
+        raise LivelihoodError(gettext_lazy("Unknown kind of channel: %(k)s"), k=kind)
     if since is None or since > timezone.localdate():
-        raise LivelihoodError(_("Give the date the channel has been in use since (not in the future)."))
+        raise LivelihoodError(gettext_lazy("Give the date the channel has been in use since (not in the future)."))
     address = (address or "").strip()
     if kind == ChannelKind.PAYMENT:
         show_publicly = False  # account numbers and wallets are never shown in public
         if re.fullmatch(r"[\d .-]{6,}", address):
-            raise LivelihoodError(_("Do not record account numbers; write the bank or wallet name only."))
+            raise LivelihoodError(gettext_lazy("Do not record account numbers; write the bank or wallet name only."))
     with transaction.atomic():
         ch = OnlineChannel.objects.create(producer=producer, kind=kind, platform=platform, address=address[:300],
                                           since=since, show_publicly=show_publicly, recorded_by=user)
@@ -615,7 +617,7 @@ def end_channel(channel, user, on=None) -> OnlineChannel:
     permissions.require(user, "change", channel)
     on = on or timezone.localdate()
     if on < channel.since:
-        raise LivelihoodError(_("A channel cannot stop before it started (%(d)s).") % {"d": channel.since.strftime("%d/%m/%Y")})
+        raise LivelihoodError(gettext_lazy("A channel cannot stop before it started (%(d)s)."), d=channel.since.strftime("%d/%m/%Y"))
     channel.ended_on = on
     channel.save()
     return channel
@@ -661,7 +663,7 @@ def save_article(article: FarmingArticle | None, data: dict, user, slug: str = "
     permissions.require(user, "create" if article is None else "change", article or FarmingArticle)
     missing = [f for f in ("title", "subject", "summary", "body", "source") if not str(data.get(f, "")).strip()]
     if missing:
-        raise LivelihoodError(_("Fill in: %(f)s.") % {"f": ", ".join(missing)})
+        raise LivelihoodError(gettext_lazy("Fill in: %(f)s."), f=", ".join(missing))
     if article is None:
         if not slug:
             base = article_slug(data["title"])
@@ -710,7 +712,7 @@ def subjects() -> list[tuple[str, str, int]]:
 def send_article(article, household, user, how: str = ArticleSend.How.ZALO, note: str = "") -> ArticleSend:
     permissions.require(user, "create", ArticleSend(household=household))
     if how not in ArticleSend.How.values:
-        raise LivelihoodError(_("Unknown way of sending: %(h)s") % {"h": how})
+        raise LivelihoodError(gettext_lazy("Unknown way of sending: %(h)s"), h=how)
     return ArticleSend.objects.create(article=article, household=household, how=how, sent_by=user, note=note[:200])
 
 
@@ -732,14 +734,14 @@ def save_story(story: SuccessStory | None, data: dict, user, resident=None) -> S
                if not str(data.get(f, getattr(story, f, "") if story else "") or "").strip()]
     if missing:
         labels = [str(SuccessStory._meta.get_field(f).verbose_name) for f in missing]
-        raise LivelihoodError(_("Fill in: %(f)s.") % {"f": ", ".join(labels)})
+        raise LivelihoodError(gettext_lazy("Fill in: %(f)s."), f=", ".join(labels))
     if story is None:
         if resident is None:
-            raise LivelihoodError(_("Choose the person the story is about."))
+            raise LivelihoodError(gettext_lazy("Choose the person the story is about."))
         story = SuccessStory(resident=resident, village=resident.household.village, written_by=user)
     producer = data.get("producer")
     if producer is not None and producer.household_id != story.resident.household_id:
-        raise LivelihoodError(_("The producer must be the person's own household."))
+        raise LivelihoodError(gettext_lazy("The producer must be the person's own household."))
     changed = False
     for f in STORY_FIELDS:
         if f in data:
@@ -786,7 +788,7 @@ def story_problems(story, consent=None) -> list[str]:
 def approve_story(story, user) -> SuccessStory:
     permissions.require(user, "approve", story)
     if story.status != SuccessStory.Status.DRAFT:
-        raise LivelihoodError(_("Only a draft can be approved."))
+        raise LivelihoodError(gettext_lazy("Only a draft can be approved."))
     problems = story_problems(story)
     if problems:
         raise LivelihoodError(" ".join(problems))
@@ -798,7 +800,7 @@ def approve_story(story, user) -> SuccessStory:
 def publish_story(story, user) -> SuccessStory:
     permissions.require(user, "approve", story)
     if story.status != SuccessStory.Status.APPROVED:
-        raise LivelihoodError(_("A story must be approved before it is published."))
+        raise LivelihoodError(gettext_lazy("A story must be approved before it is published."))
     problems = story_problems(story)
     if problems:
         raise LivelihoodError(" ".join(problems))
@@ -966,7 +968,7 @@ def story_to_bulletin(story, user):
         raise PermissionDenied
     view = public_story(story)
     if view is None:
-        raise LivelihoodError(_("Only a published story with the person's consent can go on the radio."))
+        raise LivelihoodError(gettext_lazy("Only a published story with the person's consent can go on the radio."))
 
     commune = story.village.parent if story.village.parent_id else story.village
     bulletin = create_bulletin(title=f"Câu chuyện hay: {view['title']}"[:200], text=story_spoken_text(view),
@@ -1015,7 +1017,7 @@ def import_articles(data: bytes, filename: str, user) -> list[FarmingArticle]:
         if not isinstance(items, list):
             raise ValueError
     except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        raise LivelihoodError(_("«%(f)s» is not a JSON file with a list of articles.") % {"f": filename}) from exc
+        raise LivelihoodError(gettext_lazy("«%(f)s» is not a JSON file with a list of articles."), f=filename) from exc
     errors, clean, seen = [], [], {}
     for i, a in enumerate(items, start=1):
         if not isinstance(a, dict):

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
@@ -151,8 +152,7 @@ def product_photo(request, uuid, pk):
         f = form.cleaned_data["photo"]
         try:
             if f.size > services.MAX_PHOTO_BYTES:
-                raise LivelihoodError(_("«%(f)s» is too big (%(mb).1f MB); a photo may be at most %(max)d MB.")
-                                      % {"f": f.name, "mb": f.size / 1048576, "max": services.MAX_PHOTO_BYTES // 1048576})
+                raise LivelihoodError(gettext_lazy("«%(f)s» is too big (%(mb).1f MB); a photo may be at most %(max)d MB."), f=f.name, mb=f.size / 1048576, max=services.MAX_PHOTO_BYTES // 1048576)
             services.add_product_photo(product, f.read(), f.name, request.user, form.cleaned_data["caption"])
         except LivelihoodError as exc:
             messages.error(request, _("Photo not saved: %(why)s") % {"why": exc})
@@ -454,7 +454,7 @@ def story_action(request, uuid, action):
             _require_edit(request.user)
             form = ConsentForm(request.POST)
             if not form.is_valid():
-                raise LivelihoodError(_("The consent form is incomplete: say whether consent was given, and how."))
+                raise LivelihoodError(gettext_lazy("The consent form is incomplete: say whether consent was given, and how."))
             d = form.cleaned_data
             services.record_public_consent(s.resident, Purpose.STORY, d["given"], request.user, naming=d["naming"],
                                            method=d["method"], reference=d["reference"], story=s)
@@ -474,11 +474,10 @@ def story_action(request, uuid, action):
         elif action == "photo":
             form = PhotoForm(request.POST, request.FILES)
             if not form.is_valid():
-                raise LivelihoodError(_("Choose a photo to upload."))
+                raise LivelihoodError(gettext_lazy("Choose a photo to upload."))
             f = form.cleaned_data["photo"]
             if f.size > services.MAX_PHOTO_BYTES:
-                raise LivelihoodError(_("«%(f)s» is too big (%(mb).1f MB); a photo may be at most %(max)d MB.")
-                                      % {"f": f.name, "mb": f.size / 1048576, "max": services.MAX_PHOTO_BYTES // 1048576})
+                raise LivelihoodError(gettext_lazy("«%(f)s» is too big (%(mb).1f MB); a photo may be at most %(max)d MB."), f=f.name, mb=f.size / 1048576, max=services.MAX_PHOTO_BYTES // 1048576)
             services.add_story_photo(s, f.read(), f.name, request.user, form.cleaned_data["caption"])
             messages.success(request, _("Photo saved."))
         else:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 from django.db.models.signals import post_migrate
 
 
@@ -12,7 +13,7 @@ def _load_reference_data(**kwargs):
 class PeopleConfig(AppConfig):
     name = "ngoso.people"
     label = "people"
-    verbose_name = "Hộ gia đình và người dân / Households and residents"
+    verbose_name = _("Households and residents")
 
     def ready(self):
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="ngoso-people-reference-data")

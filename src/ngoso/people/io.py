@@ -24,12 +24,14 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.models import AuditEntry
 from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core import clean, xlsx
 from ngoso.core.jobs import JobError, drop_file, export_ttl, handler
+from ngoso.core.messages import Message, UserError, both, render
 from ngoso.core.models import Job
 from ngoso.core.snapshot import read_snapshot
 from ngoso.core.text import fold, nfc, phone_digits
@@ -129,25 +131,53 @@ _VILLAGE_TYPES = {"thon": "thon", "ban": "ban", "lang": "lang", "xom": "xom", "a
 
 # ----------------------------------------------------------------------------------------------- errors
 
+def grouped(n: int):
+    """``n`` with its thousands grouped in the message's language ("100.000", "100,000")."""
+    from django.utils.formats import number_format
+
+    return lambda: number_format(n, force_grouping=True)
+
+
 @dataclass
 class RowError:
+    """What is wrong in one cell (or row, or the file: row 0); ``message`` is one msgid with its parameters,
+    ``.text(lang)`` / ``.vi`` / ``.en`` render it."""
+
     sheet: str
     row: int  # as the spreadsheet numbers it (header = 1)
     column: str
-    vi: str
-    en: str
+    message: Message
+
+    def text(self, lang: str | None = None) -> str:
+        return render(self.message, lang)
+
+    @property
+    def vi(self) -> str:
+        return self.text("vi")
+
+    @property
+    def en(self) -> str:
+        return self.text("en")
+
+    def as_dict(self) -> dict:
+        """For a job's stored result (read in either language later): the message in both."""
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "vi": self.vi, "en": self.en}
 
     def __str__(self) -> str:
-        where = f"{self.sheet}, dòng {self.row}" + (f", cột «{self.column}»" if self.column else "")
-        return f"{where}: {self.vi} / {self.en}"
+        where = (Message(_("%(sheet)s, row %(row)s, column '%(column)s'"), sheet=self.sheet, row=self.row,
+                         column=self.column) if self.column
+                 else Message(_("%(sheet)s, row %(row)s"), sheet=self.sheet, row=self.row))
+        return f"{where.vi}: {both(self.message)}"
 
 
-class ImportFailed(Exception):
+class ImportFailed(UserError):
     """The file was rejected as a whole; nothing was written."""
+
+    message = _("%(n)s errors, nothing imported")
 
     def __init__(self, errors: list[RowError]):
         self.errors = errors
-        super().__init__(f"{len(errors)} lỗi, chưa nhập dữ liệu nào / {len(errors)} errors, nothing imported")
+        super().__init__(n=len(errors))
 
 
 @dataclass
@@ -184,8 +214,7 @@ MAX_COLUMNS = 200
 MAX_CELL = 32_767           # characters in one cell (Excel's own limit); model fields are checked per column
 MAX_CELL_ERRORS = 1000      # a file with more bad cells is reported by its first ones
 
-FORMULA_VI = "Ô có công thức, hãy dán giá trị (Dán đặc biệt → Chỉ giá trị)"
-FORMULA_EN = "The cell holds a formula: paste its value instead (Paste special → Values only)"
+FORMULA = _("The cell holds a formula: paste its value instead (Paste special → Values only)")
 
 
 def read_file(data: bytes, filename: str) -> list[Sheet]:
@@ -194,16 +223,13 @@ def read_file(data: bytes, filename: str) -> list[Sheet]:
     characters, text longer than any field. Empty rows are left out (their numbers are kept)."""
     name = filename.lower()
     if len(data) > MAX_UNPACKED_BYTES:
-        raise ImportFailed([RowError(Path(filename).name, 0, "", f"Tệp lớn {len(data) / 2 ** 20:,.0f} MB, quá giới hạn "
-                                     f"{MAX_UNPACKED_BYTES / 2 ** 20:,.0f} MB; hãy chia thành nhiều tệp",
-                                     f"The file is {len(data) / 2 ** 20:,.0f} MB, over the "
-                                     f"{MAX_UNPACKED_BYTES / 2 ** 20:,.0f} MB limit; split it")])
+        raise ImportFailed([RowError(Path(filename).name, 0, "",
+                                     Message(_("The file is %(x)s MB, over the %(x2)s MB limit; split it"), x=f"{len(data) / 2 ** 20:,.0f}", x2=f"{MAX_UNPACKED_BYTES / 2 ** 20:,.0f}"))])
     if name.endswith(".csv"):
         return [_read_csv(data, Path(filename).name)]
     if name.endswith((".xlsx", ".xlsm")):
         return _read_xlsx(data, Path(filename).name)
-    raise ImportFailed([RowError(Path(filename).name, 0, "", "Chỉ nhận tệp .xlsx hoặc .csv",
-                                 "Only .xlsx or .csv files are accepted")])
+    raise ImportFailed([RowError(Path(filename).name, 0, "", _("Only .xlsx or .csv files are accepted"))])
 
 
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
@@ -234,10 +260,8 @@ def _read_csv(data: bytes, fname: str) -> Sheet:
         except UnicodeDecodeError as err:
             exc = err
         line = data[: exc.start].count(b"\n") + 1
-        raise ImportFailed([RowError(fname, line, "", "Tệp không phải mã UTF-8 hay Windows-1258 (lỗi mã hoá ở byte "
-                                     f"{exc.start}); hãy lưu lại dưới dạng «CSV UTF-8»",
-                                     f"The file is neither UTF-8 nor Windows-1258 (bad byte at offset {exc.start}); "
-                                     "save it as 'CSV UTF-8'")]) from None
+        raise ImportFailed([RowError(fname, line, "",
+                                     Message(_("The file is neither UTF-8 nor Windows-1258 (bad byte at offset %(start)s); save it as 'CSV UTF-8'"), start=exc.start))]) from None
     sample = text[:4096]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
@@ -248,12 +272,12 @@ def _read_csv(data: bytes, fname: str) -> Sheet:
     try:
         header = next(reader, None)
         if header is None:
-            raise ImportFailed([RowError(fname, 1, "", "Tệp trống", "The file is empty")])
+            raise ImportFailed([RowError(fname, 1, "", _("The file is empty"))])
         reading = _Reading(fname, header[:MAX_COLUMNS], errors)
         for cells in reader:
             reading.add(reader.line_num, [_CsvCell(v) for v in cells[:MAX_COLUMNS]])
     except csv.Error as exc:
-        errors.append(RowError(fname, reader.line_num, "", f"Dòng CSV hỏng: {exc}", f"Broken CSV line: {exc}"))
+        errors.append(RowError(fname, reader.line_num, "", Message(_("Broken CSV line: %(exc)s"), exc=exc)))
     if errors:
         raise ImportFailed(errors)
     return reading.sheet
@@ -284,16 +308,16 @@ class _Reading:
         name = self.names[i] if i < len(self.names) else ""
         return name or get_column_letter(i + 1)
 
-    def error(self, row: int, i: int, vi: str, en: str) -> None:
+    def error(self, row: int, i: int, message) -> None:
         if len(self.errors) < MAX_CELL_ERRORS:
-            self.errors.append(RowError(self.sheet.name, row, self.column(i), vi, en))
+            self.errors.append(RowError(self.sheet.name, row, self.column(i), message))
         elif len(self.errors) == MAX_CELL_ERRORS:
-            self.errors.append(RowError(self.sheet.name, row, "", "Quá nhiều lỗi; hãy sửa các lỗi trên rồi nhập lại",
-                                        "Too many errors; fix the ones above and import again"))
+            self.errors.append(RowError(self.sheet.name, row, "",
+                                        _("Too many errors; fix the ones above and import again")))
 
     def check(self, row: int, i: int, data_type: str, value):
         if data_type == "f" or (isinstance(value, str) and data_type == "f"):
-            self.error(row, i, FORMULA_VI, FORMULA_EN)
+            self.error(row, i, FORMULA)
             return None
         if isinstance(value, str):
             if self.xlsx and "_x" in value:
@@ -301,13 +325,12 @@ class _Reading:
             value = value.replace("\r\n", "\n")
             found = clean.bad_character(value, multiline=True)
             if found is not None:
-                self.error(row, i, f"Ô có ký tự điều khiển {clean.char_name(found[1])} ở vị trí {found[0] + 1}; "
-                           "hãy xoá nó", f"The cell holds the control character {clean.char_name(found[1])} at "
-                           f"position {found[0] + 1}; remove it")
+                self.error(row, i,
+                           Message(_("The cell holds the control character %(x)s at position %(x2)s; remove it"), x=clean.char_name(found[1]), x2=found[0] + 1))
                 return None
             if len(value) > MAX_CELL:
-                self.error(row, i, f"Ô dài {len(value)} ký tự, tối đa {MAX_CELL}",
-                           f"The cell is {len(value)} characters long, at most {MAX_CELL}")
+                self.error(row, i,
+                           Message(_("The cell is %(value)s characters long, at most %(MAX_CELL)s"), value=len(value), MAX_CELL=MAX_CELL))
                 return None
         return value
 
@@ -317,9 +340,8 @@ class _Reading:
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             return True
         if len(self.sheet.rows) >= MAX_ROWS:
-            self.errors.append(RowError(self.sheet.name, row, "", f"Trang tính có hơn {MAX_ROWS:,} dòng; hãy chia "
-                                        "thành nhiều tệp".replace(",", "."),
-                                        f"The sheet has more than {MAX_ROWS:,} rows; split it into several files"))
+            self.errors.append(RowError(self.sheet.name, row, "", Message(
+                _("The sheet has more than %(n)s rows; split it into several files"), n=grouped(MAX_ROWS))))
             return False
         self.sheet.rows.append((row, values))
         return True
@@ -340,15 +362,14 @@ def check_zip(data: bytes, fname: str) -> None:
     try:
         infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ImportFailed([RowError(fname, 0, "", f"Không mở được tệp Excel ({exc.__class__.__name__}); tệp hỏng "
-                                     "hoặc không phải .xlsx", "Cannot open the Excel file: damaged or not .xlsx")]) from None
+        raise ImportFailed([RowError(fname, 0, "",
+                                     Message(_("Cannot open the Excel file (%(name)s): damaged or not .xlsx"),
+                                             name=exc.__class__.__name__))]) from None
     unpacked = sum(i.file_size for i in infos)
     if len(infos) > MAX_ZIP_MEMBERS or unpacked > MAX_UNPACKED_BYTES:
         mb, limit = unpacked / 2 ** 20, MAX_UNPACKED_BYTES / 2 ** 20
-        raise ImportFailed([RowError(fname, 0, "", f"Tệp Excel giải nén ra {mb:,.0f} MB ({len(infos)} phần), quá giới "
-                                     f"hạn {limit:,.0f} MB; hãy chia thành nhiều tệp hoặc lưu lại bằng Excel",
-                                     f"The Excel file unpacks to {mb:,.0f} MB ({len(infos)} parts), over the "
-                                     f"{limit:,.0f} MB limit; split it or save it again with Excel")])
+        raise ImportFailed([RowError(fname, 0, "",
+                                     Message(_("The Excel file unpacks to %(mb)s MB (%(infos)s parts), over the %(limit)s MB limit; split it or save it again with Excel"), mb=f"{mb:,.0f}", infos=len(infos), limit=f"{limit:,.0f}"))])
 
 
 def _read_xlsx(data: bytes, fname: str) -> list[Sheet]:
@@ -359,8 +380,9 @@ def _read_xlsx(data: bytes, fname: str) -> list[Sheet]:
         # read_only streams the sheets; data_only=False so that formula cells are seen as formulas
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFailed([RowError(fname, 0, "", f"Không mở được tệp Excel ({exc.__class__.__name__}); tệp hỏng "
-                                     "hoặc không phải .xlsx", "Cannot open the Excel file: damaged or not .xlsx")]) from None
+        raise ImportFailed([RowError(fname, 0, "",
+                                     Message(_("Cannot open the Excel file (%(name)s): damaged or not .xlsx"),
+                                             name=exc.__class__.__name__))]) from None
     sheets, errors = [], []
     try:
         for ws in wb.worksheets:
@@ -375,8 +397,9 @@ def _read_xlsx(data: bytes, fname: str) -> list[Sheet]:
                     break
             sheets.append(reading.sheet)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
-        raise ImportFailed([RowError(fname, 0, "", f"Không đọc được tệp Excel ({exc.__class__.__name__}); tệp hỏng",
-                                     "Cannot read the Excel file: it is damaged")]) from None
+        raise ImportFailed([RowError(fname, 0, "",
+                                     Message(_("Cannot read the Excel file (%(name)s): it is damaged"),
+                                             name=exc.__class__.__name__))]) from None
     finally:
         wb.close()
     if errors:
@@ -396,8 +419,8 @@ def find_columns(sheet, wanted: dict[str, list[str]], required: set[str], errors
                 break
     for key in wanted:
         if key in required and key not in out:
-            errors.append(RowError(sheet.name, 1, wanted[key][0], f"Thiếu cột «{wanted[key][0]}»",
-                                   f"Missing column '{wanted[key][0]}'"))
+            errors.append(RowError(sheet.name, 1, wanted[key][0],
+                                   Message(_("Missing column '%(x)s'"), x=wanted[key][0])))
     return out
 
 
@@ -411,7 +434,7 @@ def _header_map(sheet: Sheet, columns: list[Column]) -> tuple[dict[str, int], li
         key = wanted.get(fold(h or "").replace("_", " ")) or wanted.get(fold(h or ""))
         if key and key not in found:
             found[key] = i
-    errors = [RowError(sheet.name, 1, col.vi, "Thiếu cột bắt buộc", "Required column missing")
+    errors = [RowError(sheet.name, 1, col.vi, _("Required column missing"))
               for col in columns if col.required and col.key not in found]
     return found, errors
 
@@ -449,23 +472,23 @@ class _RowCtx:
     def __init__(self, sheet: str, row: int, errors: list[RowError]):
         self.sheet, self.row, self.errors = sheet, row, errors
 
-    def err(self, col: Column, vi: str, en: str) -> None:
-        self.errors.append(RowError(self.sheet, self.row, col.vi, vi, en))
+    def err(self, col: Column, message) -> None:
+        self.errors.append(RowError(self.sheet, self.row, col.vi, message))
 
 
-def fits(model, field: str, value: str, err: Callable[[str, str], None], label: str = "") -> str:
+def fits(model, field: str, value: str, err: Callable[[Message], None], label: str = "") -> str:
     """``value`` if it fits ``model.field`` (its max_length, read from the model), else "" after calling
-    ``err(vi, en)``: every import checks lengths with the model's own limit, so nothing is cut or refused
+    ``err(message)``: every import checks lengths with the model's own limit, so nothing is cut or refused
     later by the database."""
     try:
         return clean.check_length(value, label or field, clean.max_length(model, field))
     except clean.CleanError as exc:
-        err(exc.vi, exc.en)
+        err(exc.message)
         return ""
 
 
 def _fits(ctx: _RowCtx, col: Column, model, field: str, value: str) -> str:
-    return fits(model, field, value, lambda vi, en: ctx.err(col, vi, en), col.vi)
+    return fits(model, field, value, lambda message: ctx.err(col, message), col.vi)
 
 
 def _parse_bool(ctx: _RowCtx, col: Column, v) -> bool:
@@ -476,11 +499,11 @@ def _parse_bool(ctx: _RowCtx, col: Column, v) -> bool:
         return True
     if key in _NO:
         return False
-    ctx.err(col, f"Giá trị «{_text(v)}» không hợp lệ; ghi «Có» hoặc «Không»", f"'{_text(v)}' is not Yes/No")
+    ctx.err(col, Message(_("'%(v)s' is not Yes/No"), v=_text(v)))
     return False
 
 
-def _parse_int(ctx: _RowCtx, col: Column, v, lo: int, hi: int, what_vi: str) -> int | None:
+def _parse_int(ctx: _RowCtx, col: Column, v, lo: int, hi: int, what) -> int | None:
     if v is None or _text(v) == "":
         return None
     try:
@@ -491,13 +514,13 @@ def _parse_int(ctx: _RowCtx, col: Column, v, lo: int, hi: int, what_vi: str) -> 
             raise ValueError
         n = int(n)
     except ValueError:
-        ctx.err(col, f"«{_text(v)}» không phải là số nguyên", f"'{_text(v)}' is not a whole number")
+        ctx.err(col, Message(_("'%(v)s' is not a whole number"), v=_text(v)))
         return None
     if n > hi:
-        ctx.err(col, f"{what_vi} {n} ở tương lai (sau {hi})", f"{n} is in the future (after {hi})")
+        ctx.err(col, Message(_("%(what)s %(n)s is in the future (after %(hi)s)"), n=n, hi=hi, what=what))
         return None
     if n < lo:
-        ctx.err(col, f"{what_vi} {n} quá xa (trước {lo})", f"{n} is implausibly early (before {lo})")
+        ctx.err(col, Message(_("%(what)s %(n)s is implausibly early (before %(lo)s)"), n=n, lo=lo, what=what))
         return None
     return n
 
@@ -508,10 +531,10 @@ def _parse_coord(ctx: _RowCtx, col: Column, v, lo: float, hi: float) -> float | 
     try:
         x = float(v) if isinstance(v, int | float) else float(_text(v).replace(",", "."))
     except ValueError:
-        ctx.err(col, f"«{_text(v)}» không phải là số", f"'{_text(v)}' is not a number")
+        ctx.err(col, Message(_("'%(v)s' is not a number"), v=_text(v)))
         return None
     if not lo <= x <= hi:
-        ctx.err(col, f"{x} nằm ngoài lãnh thổ Việt Nam ({lo}–{hi})", f"{x} is outside Vietnam ({lo}–{hi})")
+        ctx.err(col, Message(_("%(x)s is outside Vietnam (%(lo)s–%(hi)s)"), x=x, lo=lo, hi=hi))
         return None
     return x
 
@@ -520,7 +543,7 @@ def _parse_phone(ctx: _RowCtx, col: Column, v) -> str:
     try:
         return normalize_phone(_text(v))
     except PhoneError as exc:
-        ctx.err(col, exc.vi, exc.en)
+        ctx.err(col, exc.message)
         return ""
 
 
@@ -528,8 +551,7 @@ def _parse_choice(ctx: _RowCtx, col: Column, v, table: dict, allow_empty=False):
     key = fold(_text(v)).replace(" / ", "/")
     if key in table and (key or allow_empty):
         return table[key]
-    ctx.err(col, f"Giá trị «{_text(v)}» không hợp lệ; chọn một trong: {', '.join(col.choices)}",
-            f"'{_text(v)}' is not one of: {', '.join(col.choices)}")
+    ctx.err(col, Message(_("'%(v)s' is not one of: %(x)s"), v=_text(v), x=', '.join(col.choices)))
     return None
 
 
@@ -593,34 +615,34 @@ def _validate_villages(sheet: Sheet, lookup: _Lookup, errors: list[RowError]) ->
         g = {k: _cell(cells, i) for k, i in hmap.items()}
         for key in ("village_code", "village_name", "village_type", "commune_code"):
             if not _text(g.get(key)):
-                ctx.err(cols[key], "Thiếu giá trị bắt buộc", "Required value missing")
+                ctx.err(cols[key], _("Required value missing"))
         code = _text(g.get("village_code"))
         if code in seen:
-            ctx.err(cols["village_code"], f"Mã thôn «{code}» trùng với dòng {seen[code]}",
-                    f"Village code '{code}' repeats row {seen[code]}")
+            ctx.err(cols["village_code"],
+                    Message(_("Village code '%(code_)s' repeats row %(x)s"), code_=code, x=seen[code]))
         seen[code] = rownum
         vtype = _parse_choice(ctx, cols["village_type"], g.get("village_type"), _VILLAGE_TYPES) \
             if _text(g.get("village_type")) else None
         commune = lookup.place(_text(g.get("commune_code"))) if _text(g.get("commune_code")) else None
         if _text(g.get("commune_code")) and (commune is None or commune.level != Level.COMMUNE
                                               or not commune.is_current):
-            ctx.err(cols["commune_code"], f"Không có xã/phường hiện hành mã «{_text(g.get('commune_code'))}»",
-                    f"No current commune with code '{_text(g.get('commune_code'))}'")
+            ctx.err(cols["commune_code"],
+                    Message(_("No current commune with code '%(x)s'"), x=_text(g.get('commune_code'))))
             commune = None
         if commune is not None and not can_see_place(lookup.user, commune):
-            ctx.err(cols["commune_code"], "Xã/phường này nằm ngoài địa bàn của bạn", "This commune is outside your area")
+            ctx.err(cols["commune_code"], _("This commune is outside your area"))
             commune = None
         former = None
         if _text(g.get("former_commune_code")):
             fc = _text(g.get("former_commune_code"))
             former = lookup.place(fc) or lookup.place("old-" + fc)
             if former is None or former.level != Level.COMMUNE:
-                ctx.err(cols["former_commune_code"], f"Không có xã cũ mã «{fc}»", f"No former commune '{fc}'")
+                ctx.err(cols["former_commune_code"], Message(_("No former commune '%(fc)s'"), fc=fc))
                 former = None
         existing = lookup.place(code) if code else None
         if existing is not None and (existing.level != Level.VILLAGE or (commune and existing.parent_id != commune.pk)):
-            ctx.err(cols["village_code"], f"Mã «{code}» đã dùng cho {existing.name}",
-                    f"Code '{code}' already belongs to {existing.name}")
+            ctx.err(cols["village_code"],
+                    Message(_("Code '%(code_)s' already belongs to %(name)s"), code_=code, name=existing.name))
         lat = _parse_coord(ctx, cols["latitude"], g.get("latitude"), 8.0, 23.5)
         lon = _parse_coord(ctx, cols["longitude"], g.get("longitude"), 102.0, 110.0)
         code = _fits(ctx, cols["village_code"], Place, "code", code)
@@ -650,23 +672,22 @@ def _validate_people(sheet: Sheet, lookup: _Lookup, errors: list[RowError], new_
         g = {k: _cell(cells, i) for k, i in hmap.items()}
         hcode = _text(g.get("household_code"))
         if not hcode:
-            ctx.err(cols["household_code"], "Thiếu mã hộ", "Household code missing")
+            ctx.err(cols["household_code"], _("Household code missing"))
             continue
         if not _fits(ctx, cols["household_code"], Household, "code", hcode):
             continue
         vcode = _text(g.get("village_code"))
         village = None
         if not vcode:
-            ctx.err(cols["village_code"], "Thiếu mã thôn", "Village code missing")
+            ctx.err(cols["village_code"], _("Village code missing"))
         elif vcode in new_villages:
             village = new_villages[vcode]
         else:
             place = lookup.place(vcode)
             if place is None or place.level != Level.VILLAGE:
-                ctx.err(cols["village_code"], f"Không có thôn/tổ dân phố mã «{vcode}»", f"Unknown village code '{vcode}'")
+                ctx.err(cols["village_code"], Message(_("Unknown village code '%(vcode)s'"), vcode=vcode))
             elif not can_see_place(lookup.user, place):
-                ctx.err(cols["village_code"], f"Thôn «{vcode}» nằm ngoài địa bàn của bạn",
-                        f"Village '{vcode}' is outside your area")
+                ctx.err(cols["village_code"], Message(_("Village '%(vcode)s' is outside your area"), vcode=vcode))
             else:
                 village = place
         hvals = {
@@ -679,7 +700,7 @@ def _validate_people(sheet: Sheet, lookup: _Lookup, errors: list[RowError], new_
             "phone": _parse_phone(ctx, cols["household_phone"], g.get("household_phone")),
             "poverty_status": _parse_choice(ctx, cols["poverty_status"], g.get("poverty_status"), _POVERTY, True),
             "poverty_year": _parse_int(ctx, cols["poverty_year"], g.get("poverty_year"), 2000, this_year,
-                                       "Năm rà soát"),
+                                       _("Review year")),
         }
         for key in Household.ACCESS_FIELDS:
             # empty = not stated on this row (a later row of the household may state it)
@@ -702,30 +723,30 @@ def _validate_people(sheet: Sheet, lookup: _Lookup, errors: list[RowError], new_
                     same = value == draft.values[key]
                 if not same:
                     col = cols.get(key) or cols["household_phone" if key == "phone" else "village_code"]
-                    ctx.err(col, f"Khác với dòng {draft.row} của cùng hộ «{hcode}»",
-                            f"Differs from row {draft.row} of the same household '{hcode}'")
+                    ctx.err(col,
+                            Message(_("Differs from row %(row)s of the same household '%(hcode)s'"), row=draft.row, hcode=hcode))
         resident_given = any(_text(g.get(c.key)) for c in RESIDENT_COLUMNS)
         if not resident_given:
             continue
         for key in ("full_name", "sex", "birth_year", "ethnicity", "relation"):
             if not _text(g.get(key)):
-                ctx.err(cols[key], "Thiếu giá trị bắt buộc", "Required value missing")
+                ctx.err(cols[key], _("Required value missing"))
         name = _fits(ctx, cols["full_name"], Resident, "full_name", _text(g.get("full_name")))
         sex = _parse_choice(ctx, cols["sex"], g.get("sex"), _SEXES) if _text(g.get("sex")) else None
-        birth_year = _parse_int(ctx, cols["birth_year"], g.get("birth_year"), 1900, this_year, "Năm sinh")
+        birth_year = _parse_int(ctx, cols["birth_year"], g.get("birth_year"), 1900, this_year, _("Birth year"))
         eth = None
         if _text(g.get("ethnicity")):
             eth = lookup.ethnicity(_text(g.get("ethnicity")))
             if eth is None:
-                ctx.err(cols["ethnicity"], f"Không có dân tộc «{_text(g.get('ethnicity'))}» trong danh mục 54 dân tộc",
-                        f"'{_text(g.get('ethnicity'))}' is not one of the 54 ethnic groups")
+                ctx.err(cols["ethnicity"],
+                        Message(_("'%(x)s' is not one of the 54 ethnic groups"), x=_text(g.get('ethnicity'))))
         relation = _parse_choice(ctx, cols["relation"], g.get("relation"), _RELATIONS) \
             if _text(g.get("relation")) else None
         consent = None if not _text(g.get("consent")) else _parse_bool(ctx, cols["consent"], g.get("consent"))
         key = (hcode, fold(name), birth_year)
         if name and birth_year and key in seen_people:
-            ctx.err(cols["full_name"], f"Trùng người: «{name}» sinh {birth_year} đã có ở dòng {seen_people[key]}",
-                    f"Duplicate resident: '{name}' born {birth_year} already on row {seen_people[key]}")
+            ctx.err(cols["full_name"],
+                    Message(_("Duplicate resident: '%(name)s' born %(birth_year)s already on row %(x)s"), name=name, birth_year=birth_year, x=seen_people[key]))
         seen_people[key] = rownum
         draft.residents.append({
             "row": rownum, "full_name": name, "sex": sex, "birth_year": birth_year, "ethnicity": eth,
@@ -752,19 +773,18 @@ def _check_heads(sheet_name: str, households: dict[str, _HouseholdDraft], existi
         heads = [r for r in draft.residents if r["relation"] == Relation.HEAD]
         if len(heads) > 1:
             errors.append(RowError(sheet_name, heads[1]["row"], col.vi,
-                                   f"Hộ «{hcode}» có hơn một chủ hộ (dòng {heads[0]['row']} và {heads[1]['row']})",
-                                   f"Household '{hcode}' has more than one head"))
+                                   Message(_("Household '%(hcode)s' has more than one head (rows %(row)s and %(row2)s)"),
+                                           hcode=hcode, row=heads[0]["row"], row2=heads[1]["row"])))
         hh = existing.get(hcode)
         if hh is None and draft.residents and not heads:
-            errors.append(RowError(sheet_name, draft.row, col.vi, f"Hộ mới «{hcode}» chưa có chủ hộ",
-                                   f"New household '{hcode}' has no head"))
+            errors.append(RowError(sheet_name, draft.row, col.vi,
+                                   Message(_("New household '%(hcode)s' has no head"), hcode=hcode)))
         if hh is not None and heads and hh.pk in existing_heads:
             old = existing_heads[hh.pk]
             h = heads[0]
             if (fold(h["full_name"]), h["birth_year"]) != old:
                 errors.append(RowError(sheet_name, h["row"], col.vi,
-                                       f"Hộ «{hcode}» đã có chủ hộ khác trong hệ thống",
-                                       f"Household '{hcode}' already has another head"))
+                                       Message(_("Household '%(hcode)s' already has another head"), hcode=hcode)))
 
 
 # -------------------------------------------------------------------------------------------- importing
@@ -787,8 +807,7 @@ def import_people(data: bytes, filename: str, user, progress: Callable = lambda 
         elif kind == "people" and people_sheet is None:
             people_sheet = sheet
     if people_sheet is None and not village_rows and not errors:
-        raise ImportFailed([RowError(filename, 1, "", "Không nhận ra bảng dữ liệu: hãy dùng tệp mẫu",
-                                     "No recognisable sheet: please use the template")])
+        raise ImportFailed([RowError(filename, 1, "", _("No recognisable sheet: please use the template"))])
     new_villages = {v["code"]: v for v in village_rows if v["existing"] is None}
     households: dict[str, _HouseholdDraft] = {}
     if people_sheet is not None:
@@ -797,7 +816,7 @@ def import_people(data: bytes, filename: str, user, progress: Callable = lambda 
     for hcode, hh in existing.items():
         if not can_see_place(user, hh.village):
             errors.append(RowError(people_sheet.name, households[hcode].row, "Mã hộ",
-                                   f"Mã hộ «{hcode}» đã thuộc địa bàn khác", f"Household '{hcode}' belongs to another area"))
+                                   Message(_("Household '%(hcode)s' belongs to another area"), hcode=hcode)))
     if people_sheet is not None:
         _check_heads(people_sheet.name, households, existing, errors)
     if errors:
@@ -924,7 +943,7 @@ def import_job(job, progress) -> dict:
         result = import_people(path.read_bytes(), job.params["filename"], user, progress,
                                choices=job.params.get("choices"))
     except ImportFailed as exc:
-        return {"ok": False, "errors": [e.__dict__ for e in exc.errors[:1000]], "error_count": len(exc.errors)}
+        return {"ok": False, "errors": [e.as_dict() for e in exc.errors[:1000]], "error_count": len(exc.errors)}
     except NeedsChoice as exc:  # the preview: the file stays until the user has chosen (people.views)
         keep = True
         return {"ok": None, "choose": exc.rows, "choose_count": len(exc.rows)}
@@ -1104,8 +1123,7 @@ def export_job(job, progress) -> dict:
     user = get_user_model().objects.filter(pk=job.params["user_id"], is_active=True).first()
     place = Place.objects.filter(code=job.params["place"]).first()
     if user is None or place is None:
-        raise JobError("Tài khoản hoặc địa bàn của lần xuất này không còn nữa.",
-                       "The account or the area of this export no longer exists.")
+        raise JobError(_("The account or the area of this export no longer exists."))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     # the file name carries the job's random token, so a name seen in a log or the audit is no address either
     out = Path(settings.EXPORT_ROOT) / f"ngoso-{place.code}-{stamp}-{job.token[:12]}.xlsx"
@@ -1124,9 +1142,7 @@ def export_job(job, progress) -> dict:
     if within(Erasure.objects.all(), place).filter(requested_at__gte=job.created_at).exists():
         job.refresh_from_db()
         drop_file(job, "erasure")
-        raise JobError("Một người trong địa bàn vừa được xoá dữ liệu theo yêu cầu trong lúc xuất; tệp đã bị huỷ. "
-                       "Hãy xuất lại.", "A person in the area was erased on request while the export ran; the "
-                       "file was discarded. Export again.")
+        raise JobError(_("A person in the area was erased on request while the export ran; the file was discarded. Export again."))
     return {"rows": n, "residents": residents, "file": out.name}
 
 

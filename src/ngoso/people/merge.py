@@ -24,9 +24,11 @@ from django.core import serializers
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.models import AuditEntry, Role
+from ngoso.core.messages import Message
 
 from .models import DuplicateDecision, Household, Merge, Relation, Resident
 
@@ -50,7 +52,7 @@ def _common_path(a: str, b: str) -> str:
 def check(user, keep, lose) -> None:
     """May ``user`` merge these two records? Raises ``PermissionDenied`` with a message saying why not."""
     if keep.pk == lose.pk or type(keep) is not type(lose):
-        raise PermissionDenied("Không gộp một bản ghi với chính nó / A record cannot be merged with itself")
+        raise PermissionDenied(Message(_("A record cannot be merged with itself")))
     permissions.require(user, "merge", keep)
     permissions.require(user, "merge", lose)
     va, vb = _village(keep), _village(lose)
@@ -58,11 +60,9 @@ def check(user, keep, lose) -> None:
         return
     if va.parent_id != vb.parent_id:
         if user.role != Role.PROVINCE_ADMIN:
-            raise PermissionDenied("Gộp hai bản ghi ở hai xã khác nhau cần cán bộ tỉnh / "
-                                   "Merging records of two communes needs province staff")
+            raise PermissionDenied(Message(_("Merging records of two communes needs province staff")))
     elif user.role not in (Role.PROVINCE_ADMIN, Role.COMMUNE_STAFF):
-        raise PermissionDenied("Gộp hai bản ghi ở hai thôn khác nhau cần cán bộ xã / "
-                               "Merging records of two villages needs commune staff")
+        raise PermissionDenied(Message(_("Merging records of two villages needs commune staff")))
 
 
 def _label(model) -> str:

@@ -7,17 +7,23 @@ number one of them accepts is never refused by another, and all store it the sam
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
+from ngoso.core.messages import UserError
 from ngoso.core.text import phone_digits
 
 
-class PhoneError(ValueError):
-    """A number that is not a Vietnamese phone number. ``str()`` is the Vietnamese message; ``vi``/``en``."""
+class PhoneError(UserError, ValueError):
+    """A number that is not a Vietnamese phone number (``raw``); ``str()`` is the Vietnamese message."""
+
+    message = _("Phone '%(raw)s' is not valid (10 digits starting with 0)")
 
     def __init__(self, raw: str):
         self.raw = raw
-        self.vi = f"Số điện thoại «{raw}» không hợp lệ (cần 10 chữ số, bắt đầu bằng 0)"
-        self.en = f"Phone '{raw}' is not valid (10 digits starting with 0)"
-        super().__init__(self.vi)
+        super().__init__(raw=raw)
+
+    def __str__(self) -> str:
+        return self.vi
 
 
 def normalize_phone(text) -> str:

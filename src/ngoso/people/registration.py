@@ -18,20 +18,18 @@ import uuid as uuidlib
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ngoso.accounts import audit, permissions
 from ngoso.core import clean
+from ngoso.core.messages import UserError
 
 from .models import Consent, Ethnicity, Household, Relation, Resident, Sex, Status
 from .phones import PhoneError, normalize_phone
 
 
-class RegistrationError(ValueError):
-    """A value that cannot be registered, naming the field; ``vi``/``en`` messages."""
-
-    def __init__(self, field: str, vi: str, en: str):
-        super().__init__(f"{vi} / {en}")
-        self.field, self.vi, self.en = field, vi, en
+class RegistrationError(UserError, ValueError):
+    """A value that cannot be registered, naming the field; the message is one msgid."""
 
 
 def household_code(uid) -> str:
@@ -44,18 +42,18 @@ def _text(model, field, value) -> str:
     try:
         return clean.model_text(model, field, value if value is not None else "")
     except clean.CleanError as exc:
-        raise RegistrationError(field, exc.vi, exc.en) from None
+        raise RegistrationError(exc, field=field) from None
 
 
 def _number(value, field, lo, hi):
     if value in (None, ""):
         return None
     if isinstance(value, (str, bool)):
-        raise RegistrationError(field, f"«{field}» phải là số", f"'{field}' must be a number")
+        raise RegistrationError(_("'%(field)s' must be a number"), field=field)
     try:
         return clean.number(value, field, lo, hi)
     except clean.CleanError as exc:
-        raise RegistrationError(field, exc.vi, exc.en) from None
+        raise RegistrationError(exc, field=field) from None
 
 
 _PENDING: contextvars.ContextVar = contextvars.ContextVar("registration_pending", default=None)
@@ -104,7 +102,7 @@ def register_household(user, *, uuid, village, alley="", house_number="", addres
     from ngoso.places.models import Level
 
     if village is None or village.level != Level.VILLAGE:
-        raise RegistrationError("village", "Cần chọn thôn/tổ dân phố", "Choose a village")
+        raise RegistrationError(_("Choose a village"), field="village")
     hh = Household(uuid=uid, code=household_code(uid), village=village, alley=_text(Household, "alley", alley),
                    house_number=_text(Household, "house_number", house_number),
                    address=_text(Household, "address", address),
@@ -112,9 +110,9 @@ def register_household(user, *, uuid, village, alley="", house_number="", addres
                    longitude=_number(longitude, "longitude", *clean.LONGITUDE))
     for field, value in (access or {}).items():
         if field not in Household.ACCESS_FIELDS:
-            raise RegistrationError(field, f"Không có trường «{field}»", f"No field '{field}'")
+            raise RegistrationError(_("No field '%(field)s'"), field=field)
         if not isinstance(value, bool):
-            raise RegistrationError(field, f"«{field}» phải là có/không", f"'{field}' must be true or false")
+            raise RegistrationError(_("'%(field)s' must be true or false"), field=field)
         setattr(hh, field, value)
     permissions.require(user, "register", hh)
     try:
@@ -151,31 +149,30 @@ def register_resident(user, *, uuid, household: Household, full_name, sex, birth
         return found, False
     consent = consent or {}
     if consent.get("given") is not True:
-        raise RegistrationError("consent", "Chưa có sự đồng ý của người dân: không lưu thông tin nào về họ",
-                                "No consent from the person: nothing about them is kept")
+        raise RegistrationError(_("No consent from the person: nothing about them is kept"), field="consent")
     method = consent.get("method") or Consent.Method.ORAL
     if method not in Consent.Method.values:
-        raise RegistrationError("consent.method", f"Cách đồng ý không biết: «{method}»", f"Unknown consent method '{method}'")
+        raise RegistrationError(_("Unknown consent method '%(method)s'"), field="consent.method", method=method)
     name = _text(Resident, "full_name", full_name)
     if not name:
-        raise RegistrationError("full_name", "Cần họ và tên", "The full name is required")
+        raise RegistrationError(_("The full name is required"), field="full_name")
     if sex not in Sex.values:
-        raise RegistrationError("sex", "Giới tính phải là «male» hoặc «female»", "Sex must be 'male' or 'female'")
+        raise RegistrationError(_("Sex must be 'male' or 'female'"), field="sex")
     this_year = timezone.localdate().year
     if isinstance(birth_year, bool) or not isinstance(birth_year, int) or not 1890 <= birth_year <= this_year:
-        raise RegistrationError("birth_year", f"Năm sinh phải là số từ 1890 đến {this_year}",
-                                f"Birth year must be a number from 1890 to {this_year}")
+        raise RegistrationError(_("Birth year must be a number from 1890 to %(this_year)s"), field="birth_year",
+                                this_year=this_year)
     if relation not in Relation.values:
-        raise RegistrationError("relation", f"Quan hệ với chủ hộ không biết: «{relation}»", f"Unknown relation '{relation}'")
+        raise RegistrationError(_("Unknown relation '%(relation)s'"), field="relation", relation=relation)
     eth = Ethnicity.objects.filter(code=str(ethnicity or "01").zfill(2)).first()
     if eth is None:
-        raise RegistrationError("ethnicity", f"Mã dân tộc không có: «{ethnicity}»", f"No ethnic group '{ethnicity}'")
+        raise RegistrationError(_("No ethnic group '%(ethnicity)s'"), field="ethnicity", ethnicity=ethnicity)
     try:
         phone = normalize_phone(_text(Resident, "phone", phone))
     except PhoneError as exc:
-        raise RegistrationError("phone", exc.vi, exc.en) from None
+        raise RegistrationError(exc, field="phone") from None
     if not isinstance(disability, bool):
-        raise RegistrationError("disability", "«disability» phải là có/không", "'disability' must be true or false")
+        raise RegistrationError(_("'disability' must be true or false"), field="disability")
     res = Resident(uuid=uid, household=household, full_name=name, sex=sex, birth_year=birth_year, ethnicity=eth,
                    relation=relation, phone=phone, disability=disability)
     permissions.require(user, "register", res)
@@ -207,14 +204,14 @@ def life_event(user, resident: Resident, event: str, *, on: datetime.date | None
       from another village — the same row moves, so their skill history goes with them; a household that
       loses its head gets its eldest remaining resident as head."""
     if event not in EVENTS:
-        raise RegistrationError("event", f"Sự kiện không biết: «{event}»", f"Unknown event '{event}'")
+        raise RegistrationError(_("Unknown event '%(event)s'"), field="event", event=event)
     permissions.require(user, "change", resident)
     old = resident.household
     with transaction.atomic(), audit.acting_as(user):
         resident = Resident.objects.select_for_update().get(pk=resident.pk)
         if event == "move":
             if household is None:
-                raise RegistrationError("household", "Cần hộ chuyển đến", "The household moved to is required")
+                raise RegistrationError(_("The household moved to is required"), field="household")
             permissions.require(user, "change", household)
             if household.pk == old.pk:
                 return resident

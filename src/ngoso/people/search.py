@@ -8,7 +8,9 @@ passes querysets already limited to the user's area (``accounts.scope.scoped``).
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
+from ngoso.core.messages import UserError
 from ngoso.core.text import fold, phone_digits
 
 from . import privacy
@@ -18,14 +20,13 @@ MIN_PHONE_DIGITS = 4
 LIMIT = 50
 
 
-class SearchError(ValueError):
+class SearchError(UserError, ValueError):
     """The query cannot be searched (too short)."""
 
-    vi = f"Cần ít nhất {MIN_LENGTH} ký tự"
-    en = f"at least {MIN_LENGTH} characters"
+    message = _("at least %(n)s characters")
 
     def __init__(self):
-        super().__init__(f"{self.vi} / {self.en}")
+        super().__init__(n=MIN_LENGTH)
 
 
 def phone_query(q: str) -> str | None:

@@ -5,10 +5,10 @@ and the page's "scan again now")."""
 from __future__ import annotations
 
 from ngoso.core.jobs import periodic
+from django.utils.translation import gettext_lazy as _
 
 
-@periodic("duplicates_scan", "Tìm nhân khẩu/hộ có thể trùng ở từng xã / Scan each commune for likely duplicates",
-          minute="40", hour="3")
+@periodic("duplicates_scan", _("Scan each commune for likely duplicates"), minute="40", hour="3")
 def duplicates_scan() -> dict:
     from ngoso.places.models import Level, Place
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 from django.db.models.signals import post_migrate
 
 
@@ -12,7 +13,7 @@ def _load_reference_data(**kwargs):
 class PlacesConfig(AppConfig):
     name = "ngoso.places"
     label = "places"
-    verbose_name = "Địa bàn / Places"
+    verbose_name = _("Places")
 
     def ready(self):
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="ngoso-places-reference-data")

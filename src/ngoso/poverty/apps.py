@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PovertyConfig(AppConfig):
     name = "ngoso.poverty"
     label = "poverty"
-    verbose_name = "Tiếp cận thông tin và giảm nghèo / Access and poverty"
+    verbose_name = _("Access and poverty")
 
     def ready(self):
         from ngoso.accounts import audit

@@ -14,6 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core import xlsx
+from ngoso.core.messages import Message
 from ngoso.core.text import fold
 from ngoso.people.io import ImportFailed, RowError, find_columns, fits, read_file
 from ngoso.people.models import Household, Resident
@@ -91,7 +92,8 @@ def import_reviews(data: bytes, filename: str, user) -> int:
     for code, name in std_names.items():
         i = index.get(fold(name), index.get(fold(code)))
         if i is None:
-            errors.append(RowError(sheet.name, 1, name, f"Thiếu cột chỉ số «{name}»", f"Missing indicator column '{name}'"))
+            errors.append(RowError(sheet.name, 1, name,
+                                   Message(gettext_lazy("Missing indicator column '%(name)s'"), name=name)))
         else:
             ind_cols[code] = i
     if errors:
@@ -103,29 +105,29 @@ def import_reviews(data: bytes, filename: str, user) -> int:
         cell = lambda i: r[i] if i < len(r) else None  # noqa: E731
         if not any(_text(x) for x in r):
             continue
-        err = lambda col, vi, en: errors.append(RowError(sheet.name, rownum, col, vi, en))  # noqa: E731
+        err = lambda col, message: errors.append(RowError(sheet.name, rownum, col, message))  # noqa: E731
         code = _text(cell(cols["household"]))
         h = households.get(code)
         if h is None:
-            err("Mã hộ", f"Không có hộ «{code}» trong địa bàn của bạn", f"No household '{code}' in your area")
+            err("Mã hộ", Message(gettext_lazy("No household '%(code_)s' in your area"), code_=code))
         try:
             year = int(float(_text(cell(cols["year"]))))
             standard_for_year(year)
         except ValueError:
-            err("Năm", f"Năm «{_text(cell(cols['year']))}» không hợp lệ hoặc không có chuẩn nghèo",
-                f"Year '{_text(cell(cols['year']))}' is invalid or has no poverty standard")
+            err("Năm",
+                Message(gettext_lazy("Year '%(x)s' is invalid or has no poverty standard"), x=_text(cell(cols['year']))))
             year = None
         area = AREA_WORDS.get(fold(_text(cell(cols["area"]))))
         if area is None:
-            err("Khu vực", "Khu vực phải là «Nông thôn» hoặc «Thành thị»", "Area must be rural or urban")
+            err("Khu vực", gettext_lazy("Area must be rural or urban"))
         raw_income = _text(cell(cols["income"])).replace(".", "").replace(",", "").replace(" ", "")
         try:
             income = int(raw_income)
             if income < 0:
                 raise ValueError
         except ValueError:
-            err(list(REVIEW_COLUMNS["income"])[0], f"Thu nhập «{_text(cell(cols['income']))}» không phải số đồng hợp lệ",
-                f"Income '{_text(cell(cols['income']))}' is not a valid amount")
+            err(list(REVIEW_COLUMNS["income"])[0],
+                Message(gettext_lazy("Income '%(x)s' is not a valid amount"), x=_text(cell(cols['income']))))
             income = None
         lacking = []
         for code_i, i in ind_cols.items():
@@ -133,12 +135,12 @@ def import_reviews(data: bytes, filename: str, user) -> int:
             if v in YES:
                 lacking.append(code_i)
             elif v not in NO:
-                err(std_names[code_i], f"Ghi «x» nếu thiếu hụt, để trống nếu không; không hiểu «{_text(cell(i))}»",
-                    f"Write 'x' if lacking, leave empty if not; '{_text(cell(i))}' not understood")
+                err(std_names[code_i],
+                    Message(gettext_lazy("Write 'x' if lacking, leave empty if not; '%(x)s' not understood"), x=_text(cell(i))))
         if h is not None and year is not None:
             if (code, year) in seen:
-                err("Mã hộ", f"Hộ «{code}» năm {year} đã có ở dòng {seen[(code, year)]}",
-                    f"Household '{code}' for {year} already on row {seen[(code, year)]}")
+                err("Mã hộ",
+                    Message(gettext_lazy("Household '%(code_)s' for %(year)s already on row %(x)s"), code_=code, year=year, x=seen[(code, year)]))
             seen[(code, year)] = rownum
         rows.append((h, year, area, income, lacking))
     if errors:
@@ -181,29 +183,29 @@ def import_sites(data: bytes, filename: str, user) -> int:
         if not any(_text(x) for x in r):
             continue
         get = lambda k: _text(r[cols[k]]) if k in cols and cols[k] < len(r) else ""  # noqa: E731
-        err = lambda col, vi, en: errors.append(RowError(sheet.name, rownum, col, vi, en))  # noqa: E731
+        err = lambda col, message: errors.append(RowError(sheet.name, rownum, col, message))  # noqa: E731
         code = get("code")
         if not code:
-            err("Mã", "Thiếu mã điểm", "Missing site code")
+            err("Mã", gettext_lazy("Missing site code"))
         elif code in seen:
-            err("Mã", f"Mã «{code}» trùng với dòng {seen[code]}", f"Code '{code}' repeats row {seen[code]}")
+            err("Mã", Message(gettext_lazy("Code '%(code_)s' repeats row %(x)s"), code_=code, x=seen[code]))
         seen[code] = rownum
         kind = KIND_WORDS.get(fold(get("kind")).replace("-", " "))
         if kind is None:
-            err("Loại", f"Loại «{get('kind')}» không biết (BTS, Cột ăng-ten, Wifi, Loa)", f"Unknown kind '{get('kind')}'")
+            err("Loại", Message(gettext_lazy("Unknown kind '%(x)s'"), x=get('kind')))
         v = villages.get(get("village"))
         if v is None:
-            err("Mã thôn", f"Không có thôn mã «{get('village')}»", f"Unknown village code '{get('village')}'")
+            err("Mã thôn", Message(gettext_lazy("Unknown village code '%(x)s'"), x=get('village')))
         elif not can_see_place(user, v):
-            err("Mã thôn", f"Thôn «{get('village')}» nằm ngoài địa bàn của bạn", "Village outside your area")
+            err("Mã thôn", Message(gettext_lazy("Village '%(x)s' is outside your area"), x=get('village')))
         tech = get("technology").upper()
         if tech and tech not in MOBILE_TECH[1:]:
-            err("Công nghệ", f"Công nghệ «{tech}» phải là 2G, 3G, 4G hoặc 5G", "Technology must be 2G..5G")
+            err("Công nghệ", Message(gettext_lazy("Technology '%(tech)s' must be 2G, 3G, 4G or 5G"), tech=tech))
         if kind in ("bts", "pole") and not tech:
-            err("Công nghệ", "Trạm phát sóng cần ghi công nghệ", "A mobile site needs its technology")
+            err("Công nghệ", gettext_lazy("A mobile site needs its technology"))
         status = STATUS_WORDS.get(fold(get("status")))
         if status is None:
-            err("Trạng thái", f"Trạng thái «{get('status')}» không biết", f"Unknown status '{get('status')}'")
+            err("Trạng thái", Message(gettext_lazy("Unknown status '%(x)s'"), x=get('status')))
         coords = []
         for key, lo, hi, name in (("latitude", 8.0, 23.5, "Vĩ độ"), ("longitude", 102.0, 110.0, "Kinh độ")):
             raw = get(key).replace(",", ".")
@@ -212,10 +214,10 @@ def import_sites(data: bytes, filename: str, user) -> int:
                 if val is not None and not lo <= val <= hi:
                     raise ValueError
             except ValueError:
-                err(name, f"{name} «{get(key)}» không nằm trong Việt Nam", f"{name} '{get(key)}' is outside Vietnam")
+                err(name, Message(gettext_lazy("%(name)s '%(key)s' is outside Vietnam"), name=name, key=get(key)))
                 val = None
             coords.append(val)
-        texts = {key: fits(AccessSite, key, get(key), lambda vi, en, c=SITE_COLUMNS[key][0]: err(c, vi, en),
+        texts = {key: fits(AccessSite, key, get(key), lambda message, c=SITE_COLUMNS[key][0]: err(c, message),
                            SITE_COLUMNS[key][0]) for key in ("code", "name", "operator", "location_type")}
         out.append(dict(**texts, kind=kind, village=v, technology=tech, status=status, latitude=coords[0],
                         longitude=coords[1]))

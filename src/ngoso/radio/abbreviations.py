@@ -17,8 +17,12 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
 from ngoso.accounts import audit
 from ngoso.accounts.scope import scoped
+from ngoso.core.messages import Message, UserError
 from ngoso.people.io import ImportFailed, RowError, find_columns, read_file
 from ngoso.places.models import Level, Place
 
@@ -33,12 +37,8 @@ COLUMNS = {"abbreviation": ["Viết tắt", "Abbreviation"], "reading": ["Cách 
            "note": ["Ghi chú", "Note"]}
 
 
-class AbbreviationError(ValueError):
-    """Bad input: the message names the field and the reason (Vietnamese / English)."""
-
-    def __init__(self, field: str, vi: str, en: str):
-        self.field, self.vi, self.en = field, vi, en
-        super().__init__(f"{vi} / {en}")
+class AbbreviationError(UserError, ValueError):
+    """Bad input: ``field`` names the field, the message (one msgid) the reason."""
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,9 @@ class Clean:
     note: str
 
 
-_FIELD_NAMES = {"abbreviation": ("Viết tắt", "abbreviation"), "reading": ("Cách đọc", "reading"),
-                "note": ("Ghi chú", "note")}
+_FIELD_NAMES = {"abbreviation": pgettext_lazy("abbreviation field", "abbreviation"),
+                "reading": pgettext_lazy("abbreviation field", "reading"),
+                "note": pgettext_lazy("abbreviation field", "note")}
 
 
 def _control(text: str) -> str | None:
@@ -62,18 +63,18 @@ def _control(text: str) -> str | None:
 
 
 def _field(name: str, value, limit: int, required: bool) -> str:
-    vi_name, en_name = _FIELD_NAMES[name]
+    label = _FIELD_NAMES[name]
     text = "" if value is None else str(value)
     bad = _control(text)
     if bad is not None:
-        raise AbbreviationError(name, f"«{vi_name}» có ký tự điều khiển không được phép (U+{ord(bad):04X})",
-                                f"'{en_name}' contains a control character (U+{ord(bad):04X}), which is not allowed")
+        raise AbbreviationError(_("'%(label)s' contains a control character (U+%(bad)s), which is not allowed"),
+                                field=name, label=label, bad=f"{ord(bad):04X}")
     text = " ".join(unicodedata.normalize("NFC", text).split())
     if required and not text:
-        raise AbbreviationError(name, f"«{vi_name}» không được để trống", f"'{en_name}' must not be empty")
+        raise AbbreviationError(_("'%(label)s' must not be empty"), field=name, label=label)
     if len(text) > limit:
-        raise AbbreviationError(name, f"«{vi_name}» dài quá {limit} ký tự ({len(text)})",
-                                f"'{en_name}' is longer than {limit} characters ({len(text)})")
+        raise AbbreviationError(_("'%(label)s' is longer than %(limit)s characters (%(text)s)"), field=name,
+                                label=label, limit=limit, text=len(text))
     return text
 
 
@@ -81,16 +82,14 @@ def clean(abbreviation, reading, note="") -> Clean:
     """Checked and tidied fields (NFC, single spaces), or AbbreviationError naming the field."""
     abbr = _field("abbreviation", abbreviation, MAX_ABBREVIATION, True)
     if not any(ch.isalpha() for ch in abbr):
-        raise AbbreviationError("abbreviation", "«Viết tắt» phải có ít nhất một chữ cái",
-                                "'abbreviation' must contain at least one letter")
+        raise AbbreviationError(_("'abbreviation' must contain at least one letter"), field="abbreviation")
     spoken = _field("reading", reading, MAX_READING, True)
     if not any(ch.isalpha() for ch in spoken):
-        raise AbbreviationError("reading", "«Cách đọc» phải có chữ", "'reading' must contain words")
+        raise AbbreviationError(_("'reading' must contain words"), field="reading")
     if any(ch.isdigit() for ch in spoken):
-        raise AbbreviationError("reading", "«Cách đọc» phải viết bằng chữ, không dùng chữ số (ví dụ «số một», "
-                                "không phải «số 1»)", "'reading' must be written in words, without digits")
+        raise AbbreviationError(_("'reading' must be written in words, without digits"), field="reading")
     if spoken == abbr:
-        raise AbbreviationError("reading", "«Cách đọc» giống hệt chữ viết tắt", "'reading' is the abbreviation itself")
+        raise AbbreviationError(_("'reading' is the abbreviation itself"), field="reading")
     return Clean(abbr, spoken, _field("note", note, MAX_NOTE, False))
 
 
@@ -120,8 +119,8 @@ def can_edit(user, place: Place) -> bool:
 
 def _require_edit(user, place: Place) -> None:
     if not can_edit(user, place):
-        raise AbbreviationError("place", f"bạn không được sửa danh sách viết tắt của {place.name if place else '?'}",
-                                "you may not change this place's abbreviations")
+        raise AbbreviationError(_("you may not change the abbreviations of %(x)s"), field="place",
+                                x=place.name if place else '?')
 
 
 def _ancestor_paths(place: Place) -> list[str]:
@@ -162,8 +161,8 @@ def _duplicate(place: Place, abbreviation: str, exclude_pk=None) -> Abbreviation
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     if qs.exists():
-        return AbbreviationError("abbreviation", f"«{abbreviation}» đã có trong danh sách của {place.name}",
-                                 f"'{abbreviation}' is already in the list of {place.name}")
+        return AbbreviationError(_("'%(abbreviation)s' is already in the list of %(name)s"), field="abbreviation",
+                                 abbreviation=abbreviation, name=place.name)
     return None
 
 
@@ -178,7 +177,7 @@ def add(place: Place, user, abbreviation, reading, note="") -> LocalAbbreviation
             return LocalAbbreviation.objects.create(place=place, abbreviation=c.abbreviation, reading=c.reading,
                                                     note=c.note, created_by=user)
     except IntegrityError:  # the same abbreviation saved at the same moment by someone else
-        raise _duplicate(place, c.abbreviation) or AbbreviationError("abbreviation", "trùng", "duplicate") from None
+        raise _duplicate(place, c.abbreviation) or AbbreviationError(_("duplicate"), field="abbreviation") from None
 
 
 def change(entry: LocalAbbreviation, user, abbreviation, reading, note="") -> LocalAbbreviation:
@@ -192,8 +191,8 @@ def change(entry: LocalAbbreviation, user, abbreviation, reading, note="") -> Lo
         with transaction.atomic(), audit.acting_as(user):
             entry.save()
     except IntegrityError:
-        raise _duplicate(entry.place, c.abbreviation, entry.pk) or AbbreviationError("abbreviation", "trùng",
-                                                                                     "duplicate") from None
+        raise _duplicate(entry.place, c.abbreviation, entry.pk) or AbbreviationError(_("duplicate"),
+                                                                                     field="abbreviation") from None
     return entry
 
 
@@ -225,8 +224,8 @@ def import_file(data: bytes, filename: str, place: Place, user) -> ImportSummary
     checked and every error names sheet, row, column and reason. An abbreviation already in the place's
     list takes the file's reading and note."""
     if not can_edit(user, place):
-        raise ImportFailed([RowError(filename, 0, "", f"Bạn không được sửa danh sách viết tắt của "
-                                     f"{place.name if place else '?'}", "You may not change this place's list")])
+        raise ImportFailed([RowError(filename, 0, "",
+                                     Message(_("You may not change the abbreviations of %(x)s"), x=place.name if place else '?'))])
     sheet = read_file(data, filename)[0]
     errors: list[RowError] = []
     cols = find_columns(sheet, COLUMNS, {"abbreviation", "reading"}, errors)
@@ -238,18 +237,17 @@ def import_file(data: bytes, filename: str, place: Place, user) -> ImportSummary
         if not any(v.strip() for v in values.values()):
             continue
         if len(rows) >= MAX_IMPORT_ROWS:
-            errors.append(RowError(sheet.name, rownum, "", f"Tệp quá {MAX_IMPORT_ROWS} dòng",
-                                   f"More than {MAX_IMPORT_ROWS} rows"))
+            errors.append(RowError(sheet.name, rownum, "",
+                                   Message(_("More than %(MAX_IMPORT_ROWS)s rows"), MAX_IMPORT_ROWS=MAX_IMPORT_ROWS)))
             break
         try:
             c = clean(values.get("abbreviation"), values.get("reading"), values.get("note", ""))
         except AbbreviationError as exc:
-            errors.append(RowError(sheet.name, rownum, COLUMNS[exc.field][0], exc.vi, exc.en))
+            errors.append(RowError(sheet.name, rownum, COLUMNS[exc.field][0], exc.message))
             continue
         if c.abbreviation in seen:
             errors.append(RowError(sheet.name, rownum, COLUMNS["abbreviation"][0],
-                                   f"«{c.abbreviation}» đã có ở dòng {seen[c.abbreviation]}",
-                                   f"'{c.abbreviation}' is already on row {seen[c.abbreviation]}"))
+                                   Message(_("'%(abbreviation)s' is already on row %(x)s"), abbreviation=c.abbreviation, x=seen[c.abbreviation])))
             continue
         seen[c.abbreviation] = rownum
         rows.append(c)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
 from ngoso.accounts.scope import can_see_place, scoped
+from ngoso.api import errors
 from ngoso.core import clean
 from ngoso.places.models import Place
 
@@ -18,7 +19,7 @@ router = Router(tags=["radio"])
 
 def _require(request):
     if not request.user.can("radio"):
-        raise HttpError(403, "không có quyền truyền thanh / not allowed")
+        raise errors.ApiError(403, _("not allowed to use the radio"))
 
 
 class BulletinIn(Schema):
@@ -61,14 +62,14 @@ def create(request, data: BulletinIn):
     _require(request)
     place = Place.objects.filter(code=data.place).first()
     if place is None or not can_see_place(request.user, place):
-        raise HttpError(400, f"địa bàn «{data.place}» không hợp lệ / place not in your area")
+        raise errors.ApiError(400, _("place '%(place)s' is not in your area"), place=data.place)
     try:
         b = services.create_bulletin(title=clean.model_text(Bulletin, "title", data.title),
                                      text=clean.model_text(Bulletin, "text", data.text), category=data.category,
                                      place=place, author=request.user, priority=data.priority,
                                      source=clean.model_text(Bulletin, "source", data.source))
     except services.RadioError as exc:
-        raise HttpError(400, str(exc)) from None
+        raise errors.ApiError(400, exc) from None
     return {"id": b.pk, "status": b.status}
 
 
@@ -83,7 +84,7 @@ def _api_place(request, code: str):
         return request.user.place
     place = Place.objects.filter(code=code).first()
     if place is None or not can_see_place(request.user, place):
-        raise HttpError(400, f"địa bàn «{code}» không hợp lệ / place not in your area")
+        raise errors.ApiError(400, _("place '%(place)s' is not in your area"), place=code)
     return place
 
 

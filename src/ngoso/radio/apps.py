@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RadioConfig(AppConfig):
     name = "ngoso.radio"
     label = "radio"
-    verbose_name = "Truyền thanh thông minh / Smart radio"
+    verbose_name = _("Smart radio")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

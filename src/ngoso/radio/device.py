@@ -11,7 +11,10 @@ import os
 
 from django.http import FileResponse, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
+
+from ngoso.core.messages import Message, both
 
 from . import services
 from .services import RadioError
@@ -19,19 +22,20 @@ from .services import RadioError
 MAX_BODY = 2 * 1024 * 1024
 
 
-def _error(message: str, status: int = 400) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status, json_dumps_params={"ensure_ascii": False})
+def _error(message, status: int = 400) -> JsonResponse:
+    """The device protocol's error: ``{"error": "Tiếng Việt / English"}``, both from the one msgid."""
+    return JsonResponse({"error": both(message)}, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 def _body(request) -> dict:
     if len(request.body) > MAX_BODY:
-        raise RadioError("nội dung quá lớn / request body too large")
+        raise RadioError(_("request body too large"))
     try:
         data = json.loads(request.body.decode("utf-8") or "{}")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RadioError(f"JSON không hợp lệ / invalid JSON: {exc}") from None
+        raise RadioError(_("invalid JSON: %(exc)s"), exc=exc) from None
     if not isinstance(data, dict):
-        raise RadioError("JSON phải là một đối tượng / the JSON body must be an object")
+        raise RadioError(_("the JSON body must be an object"))
     return data
 
 
@@ -46,16 +50,16 @@ def device_view(method: str, needs_auth: bool = True):
         @csrf_exempt
         def view(request, *args, **kwargs):
             if request.method != method:
-                return _error(f"chỉ nhận {method} / use {method}", 405)
+                return _error(Message(_("use %(method)s"), method=method), 405)
             cluster = None
             if needs_auth:
                 cluster = _cluster(request)
                 if cluster is None:
-                    return _error("mã thiết bị sai hoặc đã thu hồi / unknown or revoked token", 401)
+                    return _error(_("unknown or revoked token"), 401)
             try:
                 return fn(request, cluster, *args, **kwargs)
             except RadioError as exc:
-                return _error(str(exc), 400)
+                return _error(exc.message, 400)
 
         view.__name__ = fn.__name__
         return view
@@ -94,7 +98,7 @@ def programme(request, cluster):
     try:
         days = int(request.GET.get("days") or services.PLAN_DAYS)
     except ValueError:
-        raise RadioError("days phải là số / days must be a number") from None
+        raise RadioError(_("days must be a number")) from None
     return JsonResponse(services.programme_document(cluster, days=max(1, min(days, 7))),
                         json_dumps_params={"ensure_ascii": False})
 
@@ -109,6 +113,6 @@ def logs(request, cluster):
 def audio(request, cluster, name):
     path = services.audio_file(cluster, name)
     if path is None:
-        return _error("không có tệp âm thanh này / no such audio", 404)
+        return _error(_("no such audio"), 404)
     content_type = {".wav": "audio/wav", ".ogg": "audio/ogg", ".mp3": "audio/mpeg"}[path.suffix.lower()]
     return FileResponse(open(path, "rb"), content_type=content_type)

@@ -28,6 +28,10 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
+from django.utils.translation import gettext_lazy as _
+
+from ngoso.core.messages import Message, both
+
 log = logging.getLogger("ngoso.radio.push")
 
 RECENT_SECONDS = 600  # commands older than this are not replayed to a client that reconnects
@@ -282,7 +286,7 @@ class PushServer:
                 except ValueError:
                     length = -1
                 if not 0 <= length <= MAX_BODY:
-                    await self._send(writer, 400, {"error": "Content-Length không hợp lệ / bad Content-Length"},
+                    await self._send(writer, 400, {"error": both(_("bad Content-Length"))},
                                      close=True)
                     return
                 payload = await reader.readexactly(length) if length else b""
@@ -305,21 +309,21 @@ class PushServer:
             return 200, {"waiting": len(self.waiters), "last_seq": self.last_seq}
         want = {"/wait": "GET", "/heartbeat": "POST", "/logs": "POST"}.get(url.path)
         if want is None:
-            return 404, {"error": "không có địa chỉ này / not found"}
+            return 404, {"error": both(_("not found"))}
         if method != want:
-            return 405, {"error": f"chỉ nhận {want} / use {want}"}
+            return 405, {"error": both(Message(_("use %(method)s"), method=want))}
         auth = headers.get("authorization", "")
         token = auth[7:].strip() if auth.startswith("Bearer ") else ""
         cluster_id, path, interval = await self._auth(token) if token else (None, "", 30)
         if cluster_id is None:
-            return 401, {"error": "mã thiết bị sai hoặc đã thu hồi / unknown or revoked token"}
+            return 401, {"error": both(_("unknown or revoked token"))}
         if url.path != "/wait":
             return await self._ingest(url.path, cluster_id, path, interval, payload)
         try:
             after = int(parse_qs(url.query).get("after", ["0"])[0])
             hold = min(self.hold, float(parse_qs(url.query).get("hold", [self.hold])[0]))
         except ValueError:
-            return 400, {"error": "after/hold phải là số / after and hold must be numbers"}
+            return 400, {"error": both(_("after and hold must be numbers"))}
         msgs = self._pending(path, after)
         if not msgs:
             from .models import hash_token
@@ -334,7 +338,7 @@ class PushServer:
             finally:
                 self.waiters.discard(w)
             if msgs is REVOKED:
-                return 401, {"error": "mã thiết bị đã thu hồi / the token was revoked"}
+                return 401, {"error": both(_("the token was revoked"))}
         self.delivered += bool(msgs)
         return 200, {"commands": msgs, "last_seq": max([self.last_seq] + [m["seq"] for m in msgs])}
 
@@ -346,7 +350,7 @@ class PushServer:
         try:
             data = json.loads(payload.decode("utf-8") or "{}")
         except (UnicodeDecodeError, ValueError) as exc:
-            return 400, {"error": f"JSON không hợp lệ / invalid JSON: {exc}"}
+            return 400, {"error": both(Message(_("invalid JSON: %(exc)s"), exc=exc))}
         try:
             if what == "/heartbeat":
                 clean = services.clean_heartbeat(data)
@@ -355,7 +359,7 @@ class PushServer:
                 return 200, {"server_time": timezone.now().isoformat(), "heartbeat_interval": interval,
                              "commands": self._pending(path, clean["last_seq"]), "last_seq": self.last_seq}
             if not isinstance(data, dict):
-                raise services.RadioError("JSON phải là một đối tượng / the JSON body must be an object")
+                raise services.RadioError(_("the JSON body must be an object"))
             rows = services.clean_logs(data.get("logs"))
         except services.RadioError as exc:
             return 400, {"error": str(exc)}
@@ -364,7 +368,7 @@ class PushServer:
             self.log_queue.append((cluster_id, rows, fut))
         result = await fut
         if isinstance(result, Exception):
-            return 503, {"error": f"lưu chưa được, gửi lại sau / not stored, send again later: {result}"}
+            return 503, {"error": both(Message(_("not stored, send again later: %(why)s"), why=result))}
         return 200, result
 
     @staticmethod

@@ -23,11 +23,13 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import within
 from ngoso.core import jobs, xlsx
+from ngoso.core.messages import UserError
 from ngoso.core.models import Job
 from ngoso.core.pdf import html_to_pdf
 from ngoso.core.text import vi_sorted
@@ -48,8 +50,8 @@ AUDIO_EXTENSIONS = {".wav", ".ogg", ".mp3"}
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
-class RadioError(ValueError):
-    """Bad input from a user or a device: the message says what and where (Vietnamese / English)."""
+class RadioError(UserError, ValueError):
+    """Bad input from a user or a device: the message (one msgid) says what and where."""
 
 
 def tz():
@@ -67,13 +69,15 @@ def create_bulletin(*, title: str, text: str, category: str, place, author, prio
     """A DRAFT bulletin awaiting commune approval. Used by the lessons and livelihoods modules: keep stable."""
     title = (title or "").strip()
     if not title:
-        raise RadioError("thiếu tiêu đề / the title is empty")
+        raise RadioError(_("the title is empty"))
     if category not in CATEGORIES:
-        raise RadioError(f"chuyên mục không hợp lệ / unknown category {category!r}; dùng / use {CATEGORIES}")
+        raise RadioError(_("unknown category %(category)s; use %(choices)s"), category=repr(category),
+                         choices=CATEGORIES)
     if priority not in PRIORITIES:
-        raise RadioError(f"mức ưu tiên không hợp lệ / unknown priority {priority!r}; dùng / use {PRIORITIES}")
+        raise RadioError(_("unknown priority %(priority)s; use %(choices)s"), priority=repr(priority),
+                         choices=PRIORITIES)
     if place is None:
-        raise RadioError("thiếu địa bàn / no place given")
+        raise RadioError(_("no place given"))
     if author is not None:  # a person writes it (None: the system, e.g. a withdrawn source's follow-up)
         permissions.require(author, "create", Bulletin(place=place))
     return Bulletin.objects.create(title=title[:200], text=(text or "").strip(), category=category, priority=priority,
@@ -153,16 +157,16 @@ def erase_bulletin(bulletin_pk) -> int:
 def edit_bulletin(bulletin: Bulletin, **fields) -> Bulletin:
     """Change a bulletin; an approved one goes back to draft (it must be approved again) and its audio is redone."""
     if bulletin.status == Bulletin.Status.ARCHIVED:
-        raise RadioError("bản tin đã lưu trữ / the bulletin is archived")
+        raise RadioError(_("the bulletin is archived"))
     changed_text = False
     for name in ("title", "text", "category", "priority", "voice"):
         if name in fields and fields[name] is not None and getattr(bulletin, name) != fields[name]:
             setattr(bulletin, name, fields[name])
             changed_text |= name in ("text", "voice")
     if bulletin.category not in CATEGORIES or bulletin.priority not in PRIORITIES:
-        raise RadioError("chuyên mục hoặc mức ưu tiên không hợp lệ / bad category or priority")
+        raise RadioError(_("bad category or priority"))
     if not bulletin.title.strip():
-        raise RadioError("thiếu tiêu đề / the title is empty")
+        raise RadioError(_("the title is empty"))
     bulletin.status = Bulletin.Status.DRAFT
     bulletin.approved_by, bulletin.approved_at = None, None
     if changed_text and not bulletin.audio_uploaded:
@@ -266,7 +270,7 @@ def render_audio(bulletin: Bulletin) -> Bulletin:
     """Read the bulletin aloud with ``ngoso.speech`` (espeak-ng + the Vietnamese normaliser) into a WAV file."""
 
     if not bulletin.text.strip():
-        raise RadioError("bản tin không có nội dung để đọc / the bulletin has no text to read")
+        raise RadioError(_("the bulletin has no text to read"))
     tmp = audio_root() / f"render-{bulletin.pk}-{uuidlib.uuid4().hex}.wav"
     try:
         # normalised here, with the local abbreviations of the bulletin's place, so that the speech says
@@ -276,7 +280,7 @@ def render_audio(bulletin: Bulletin) -> Bulletin:
     except (SpeechError, SpeechUnavailable, ValueError) as exc:
         Bulletin.objects.filter(pk=bulletin.pk).update(audio_status=Bulletin.Audio.FAILED, audio_error=str(exc)[:2000])
         bulletin.refresh_from_db()
-        raise RadioError(str(exc)) from exc
+        raise RadioError(_("the bulletin could not be read aloud: %(why)s"), why=str(exc)) from exc
     _store_audio(bulletin, tmp, result.duration_seconds)
     bulletin.spoken_text, bulletin.audio_uploaded = result.spoken_text, False
     Bulletin.objects.filter(pk=bulletin.pk).update(
@@ -308,32 +312,32 @@ def audio_duration(path: Path) -> float:
             with wave.open(str(path), "rb") as w:
                 return w.getnframes() / w.getframerate() if w.getframerate() else 0.0
         except (wave.Error, EOFError) as exc:
-            raise RadioError(f"tệp WAV hỏng / not a valid WAV file: {exc}") from exc
+            raise RadioError(_("not a valid WAV file: %(exc)s"), exc=exc) from exc
     soxi = shutil.which("soxi")
     if not soxi:
-        raise RadioError("cần cài sox để đọc tệp ogg/mp3 / install sox to accept ogg/mp3 (apt-get install sox "
-                         "libsox-fmt-all)")
+        raise RadioError(_("install sox to accept ogg/mp3 (apt-get install sox libsox-fmt-all)"))
     proc = subprocess.run([soxi, "-D", str(path)], capture_output=True, text=True, timeout=30)
     try:
         return float(proc.stdout.strip())
     except ValueError:
-        raise RadioError(f"không đọc được tệp âm thanh / not a valid audio file ({proc.stderr.strip()[:200]})") from None
+        raise RadioError(_("not a valid audio file (%(x)s)"), x=proc.stderr.strip()[:200]) from None
 
 
 def attach_upload(bulletin: Bulletin, data: bytes, filename: str) -> Bulletin:
     """Use an uploaded recording (WAV, OGG, MP3) instead of the speech engine."""
     suffix = Path(filename or "").suffix.lower()
     if suffix not in AUDIO_EXTENSIONS:
-        raise RadioError(f"chỉ nhận tệp {', '.join(sorted(AUDIO_EXTENSIONS))} / unsupported file {filename!r}")
+        raise RadioError(_("unsupported file %(filename)s: only %(x)s files are accepted"), filename=f"{filename!r}",
+                         x=', '.join(sorted(AUDIO_EXTENSIONS)))
     if len(data) > MAX_UPLOAD_BYTES:
-        raise RadioError("tệp quá lớn (tối đa 50 MB) / file too large (50 MB max)")
+        raise RadioError(_("file too large (50 MB max)"))
     audio_root().mkdir(parents=True, exist_ok=True)
     tmp = audio_root() / f"upload-{uuidlib.uuid4().hex}{suffix}"
     tmp.write_bytes(data)
     try:
         duration = audio_duration(tmp)
         if duration <= 0:
-            raise RadioError("tệp âm thanh rỗng / the audio file is empty")
+            raise RadioError(_("the audio file is empty"))
     except Exception:
         tmp.unlink(missing_ok=True)
         raise
@@ -346,9 +350,9 @@ def attach_upload(bulletin: Bulletin, data: bytes, filename: str) -> Bulletin:
 
 def approve(bulletin: Bulletin, user) -> Bulletin:
     if not permissions.can(user, "approve", bulletin):
-        raise RadioError("chỉ cán bộ xã được duyệt bản tin / only commune staff may approve bulletins")
+        raise RadioError(_("only commune staff may approve bulletins"))
     if bulletin.audio_status != Bulletin.Audio.READY:
-        raise RadioError("bản tin chưa có âm thanh; hãy đọc máy hoặc tải tệp lên trước / the bulletin has no audio yet")
+        raise RadioError(_("the bulletin has no audio yet"))
     bulletin.status, bulletin.approved_by, bulletin.approved_at = Bulletin.Status.APPROVED, user, timezone.now()
     bulletin.save()
     _programme_changed_for(bulletin)
@@ -357,7 +361,7 @@ def approve(bulletin: Bulletin, user) -> Bulletin:
 
 def reject(bulletin: Bulletin, user) -> Bulletin:
     if not permissions.can(user, "approve", bulletin):
-        raise RadioError("chỉ cán bộ xã được duyệt bản tin / only commune staff may approve bulletins")
+        raise RadioError(_("only commune staff may approve bulletins"))
     bulletin.status, bulletin.approved_by, bulletin.approved_at = Bulletin.Status.REJECTED, None, None
     bulletin.save()
     _programme_changed_for(bulletin)
@@ -373,7 +377,7 @@ def send_down(bulletin: Bulletin, communes, user, background: bool = True) -> li
     province_list = for_place(bulletin.place)
     for commune in communes:  # every commune checked before any copy is made
         if not commune.path.startswith(bulletin.place.path) or commune.pk == bulletin.place_id:
-            raise RadioError(f"{commune.name} không thuộc {bulletin.place.name} / is not under {bulletin.place.name}")
+            raise RadioError(_("%(name2)s is not under %(name)s"), name=bulletin.place.name, name2=commune.name)
         permissions.require(user, "create", Bulletin(place=commune))
     for commune in communes:
         copy = create_bulletin(title=bulletin.title, text=bulletin.text, category=bulletin.category, place=commune,
@@ -399,10 +403,10 @@ def send_down(bulletin: Bulletin, communes, user, background: bool = True) -> li
 def _check_targets(targets, owner: Place) -> list[Place]:
     targets = list(targets)
     if not targets:
-        raise RadioError("chọn ít nhất một địa bàn phát / choose at least one target area")
+        raise RadioError(_("choose at least one target area"))
     for t in targets:
         if not t.path.startswith(owner.path):
-            raise RadioError(f"{t.name} nằm ngoài {owner.name} / {t.name} is outside {owner.name}")
+            raise RadioError(_("%(name)s is outside %(name2)s"), name=t.name, name2=owner.name)
     return targets
 
 
@@ -411,26 +415,26 @@ def create_programme(*, place, title: str, times, targets, start_date: dt.date, 
                      user=None) -> Programme:
     """Schedule a bulletin (or relay a stream for ``stream_minutes``) at ``times`` (local "HH:MM")."""
     if (bulletin is None) == (not stream_url):
-        raise RadioError("chọn một bản tin hoặc một luồng phát lại, không cả hai / give a bulletin or a stream URL")
+        raise RadioError(_("give a bulletin or a stream URL"))
     if bulletin is not None and not bulletin.place.path.startswith(place.path) and \
             not place.path.startswith(bulletin.place.path):
-        raise RadioError("bản tin thuộc địa bàn khác / the bulletin belongs to another area")
+        raise RadioError(_("the bulletin belongs to another area"))
     if stream_url:
         if not stream_url.startswith(("http://", "https://")):
-            raise RadioError(f"địa chỉ luồng phải bắt đầu bằng http:// hoặc https:// / bad stream URL {stream_url!r}")
+            raise RadioError(_("the stream address must start with http:// or https://: %(stream_url)s"), stream_url=f"{stream_url!r}")
         if not (1 <= int(stream_minutes or 0) <= 24 * 60):
-            raise RadioError("thời lượng phát lại phải từ 1 đến 1440 phút / relay window must be 1-1440 minutes")
+            raise RadioError(_("relay window must be 1-1440 minutes"))
     try:
         times = sorted({schedule.format_time(t) for t in times if str(t).strip()})
     except ValueError as exc:
-        raise RadioError(str(exc)) from None
+        raise RadioError(_("invalid broadcast time: %(why)s"), why=str(exc)) from None
     if not times:
-        raise RadioError("chưa có giờ phát / no broadcast time given")
+        raise RadioError(_("no broadcast time given"))
     weekdays = sorted({int(d) for d in weekdays})
     if any(d < 0 or d > 6 for d in weekdays):
-        raise RadioError("ngày trong tuần phải từ 0 (thứ Hai) đến 6 (Chủ nhật) / weekdays are 0 (Mon) to 6 (Sun)")
+        raise RadioError(_("weekdays are 0 (Mon) to 6 (Sun)"))
     if end_date and end_date < start_date:
-        raise RadioError("ngày kết thúc trước ngày bắt đầu / the end date is before the start date")
+        raise RadioError(_("the end date is before the start date"))
     targets = _check_targets(targets, place)
     if user is not None:  # a person schedules it (None: the system, e.g. the demo)
         permissions.require(user, "create", Programme(place=place))
@@ -545,16 +549,16 @@ def clean_repeat(value) -> int:
     try:
         repeat = int(value)
     except (TypeError, ValueError):
-        raise RadioError("số lần phát lại phải là số từ 1 đến 10 / repeat must be a number 1-10") from None
+        raise RadioError(_("repeat must be a number 1-10")) from None
     if not 1 <= repeat <= 10:
-        raise RadioError("số lần phát lại phải từ 1 đến 10 / repeat must be 1-10")
+        raise RadioError(_("repeat must be 1-10"))
     return repeat
 
 
 def issue_emergency(bulletin: Bulletin, targets, user, repeat: int = 2) -> Emergency:
     """Interrupt and play at once on every cluster under ``targets``. Issuing approves the bulletin."""
     if not permissions.can(user, "create", Emergency):
-        raise RadioError("không có quyền phát khẩn cấp / not allowed to send an emergency")
+        raise RadioError(_("not allowed to send an emergency"))
     targets = _check_targets(targets, user.place if user.place_id else targets[0])
     repeat = clean_repeat(repeat)
     if bulletin.audio_status != Bulletin.Audio.READY:
@@ -577,12 +581,12 @@ def send_emergency(*, title: str, text: str, targets, user, repeat=2) -> Emergen
     """A new emergency from the page: the bulletin is written, read aloud and played at once — all or nothing.
     A refused or failed emergency (no area, bad targets or repeat, speech failed) leaves no draft behind."""
     if not user.can("radio"):
-        raise RadioError("không có quyền phát khẩn cấp / not allowed to send an emergency")
+        raise RadioError(_("not allowed to send an emergency"))
     if user.place_id is None:
-        raise RadioError("tài khoản chưa gắn địa bàn / your account has no area")
+        raise RadioError(_("your account has no area"))
     repeat = clean_repeat(repeat)
     if not (text or "").strip():
-        raise RadioError("thiếu nội dung để đọc / the emergency has no text to read")
+        raise RadioError(_("the emergency has no text to read"))
     stored = []
     try:
         with transaction.atomic():
@@ -609,8 +613,7 @@ def may_archive(bulletin: Bulletin, user) -> bool:
 
 def archive_bulletin(bulletin: Bulletin, user) -> Bulletin:
     if not may_archive(bulletin, user):
-        raise RadioError("chỉ cán bộ xã được lưu trữ bản tin đã duyệt / only commune staff may archive an "
-                         "approved bulletin")
+        raise RadioError(_("only commune staff may archive an approved bulletin"))
     if bulletin.status != Bulletin.Status.ARCHIVED:
         with transaction.atomic():
             bulletin.status = Bulletin.Status.ARCHIVED
@@ -672,11 +675,11 @@ def register_cluster(*, place, code: str, name: str, user=None, **fields) -> tup
     """Register a cluster; returns it with a one-time registration code for ``ngoso speaker --code``."""
     code = (code or "").strip()
     if not code:
-        raise RadioError("thiếu mã thiết bị / the device id is empty")
+        raise RadioError(_("the device id is empty"))
     if SpeakerCluster.objects.filter(code=code).exists():
-        raise RadioError(f"mã thiết bị {code} đã có / device id {code} already exists")
+        raise RadioError(_("device id %(code_)s already exists"), code_=code)
     if place.level not in (Level.VILLAGE, Level.COMMUNE):
-        raise RadioError("cụm loa phải thuộc một xã hoặc một thôn / a cluster belongs to a commune or a village")
+        raise RadioError(_("a cluster belongs to a commune or a village"))
     cluster = SpeakerCluster.objects.create(place=place, code=code[:40], name=(name or code)[:120], **fields)
     return cluster, cluster.issue_registration_code()
 
@@ -713,7 +716,7 @@ def redeem_registration(code: str, client_version: str = "") -> tuple[SpeakerClu
     code = (code or "").strip().upper()
     cluster = SpeakerCluster.objects.filter(registration_hash=hash_token(code), active=True).first() if code else None
     if cluster is None or not cluster.registration_expires or cluster.registration_expires < timezone.now():
-        raise RadioError("mã đăng ký sai hoặc đã hết hạn / unknown or expired registration code")
+        raise RadioError(_("unknown or expired registration code"))
     token = cluster.issue_token()
     SpeakerCluster.objects.filter(pk=cluster.pk).update(client_version=client_version[:40])
     return cluster, token
@@ -722,18 +725,18 @@ def redeem_registration(code: str, client_version: str = "") -> tuple[SpeakerClu
 def clean_heartbeat(data) -> dict:
     """Check a heartbeat body; returns the fields to store. RadioError says what is wrong."""
     if not isinstance(data, dict):
-        raise RadioError("JSON phải là một đối tượng / the JSON body must be an object")
+        raise RadioError(_("the JSON body must be an object"))
     volume = data.get("volume")
     if volume is not None and (not isinstance(volume, int) or isinstance(volume, bool) or not 0 <= volume <= 100):
-        raise RadioError("volume phải là số nguyên 0-100 / volume must be an integer 0-100")
+        raise RadioError(_("volume must be an integer 0-100"))
     faults = data.get("faults") or []
     if not isinstance(faults, list) or not all(isinstance(f, str) for f in faults):
-        raise RadioError("faults phải là danh sách chuỗi / faults must be a list of strings")
+        raise RadioError(_("faults must be a list of strings"))
     cached_until = _parse_time(data.get("cached_until"), "cached_until") if data.get("cached_until") else None
     try:
         pending, last_seq = max(0, int(data.get("pending_logs") or 0)), int(data.get("last_seq") or 0)
     except (TypeError, ValueError):
-        raise RadioError("pending_logs/last_seq phải là số / must be integers") from None
+        raise RadioError(_("must be integers")) from None
     return {"volume": volume, "now_playing": str(data.get("now_playing") or "")[:200],
             "faults": sorted({f[:60] for f in faults})[:20], "cached_until": cached_until,
             "version": str(data.get("version") or "")[:40], "pending_logs": pending, "last_seq": last_seq}
@@ -816,9 +819,9 @@ def _parse_time(value, name: str) -> dt.datetime:
     try:
         t = dt.datetime.fromisoformat(str(value))
     except ValueError:
-        raise RadioError(f"{name}: thời gian không hợp lệ / not an ISO time: {value!r}") from None
+        raise RadioError(_("%(name)s: not an ISO time: %(value)s"), value=f"{value!r}", name=name) from None
     if t.tzinfo is None:
-        raise RadioError(f"{name}: thiếu múi giờ / the time needs a UTC offset: {value!r}")
+        raise RadioError(_("%(name)s: the time needs a UTC offset: %(value)s"), value=f"{value!r}", name=name)
     return t
 
 
@@ -838,31 +841,32 @@ def record_logs(cluster: SpeakerCluster, entries) -> dict:
 def clean_logs(entries) -> list[tuple]:
     """Check a batch of play logs; RadioError names the first bad entry and field."""
     if not isinstance(entries, list):
-        raise RadioError("logs phải là một danh sách / logs must be a list")
+        raise RadioError(_("logs must be a list"))
     if len(entries) > 1000:
-        raise RadioError("tối đa 1000 bản ghi mỗi lần / at most 1000 logs per request")
+        raise RadioError(_("at most 1000 logs per request"))
     rows = []
     for n, e in enumerate(entries):
         where = f"logs[{n}]"
         if not isinstance(e, dict):
-            raise RadioError(f"{where}: phải là một đối tượng / must be an object")
+            raise RadioError(_("%(where)s: must be an object"), where=where)
         try:
             uid = uuidlib.UUID(str(e.get("uuid")))
         except ValueError:
-            raise RadioError(f"{where}.uuid: không phải UUID / not a UUID: {e.get('uuid')!r}") from None
+            raise RadioError(_("%(where)s.uuid: not a UUID: %(x)s"), x=f"{e.get('uuid')!r}", where=where) from None
         status = e.get("status")
         if status not in PlayLog.Status.values:
-            raise RadioError(f"{where}.status: phải là / must be one of {PlayLog.Status.values}, got {status!r}")
+            raise RadioError(_("%(where)s.status: must be one of %(values)s, got %(status)s"), values=PlayLog.Status.values,
+                             status=f"{status!r}", where=where)
         key = str(e.get("key") or "")
         if not key or len(key) > 80:
-            raise RadioError(f"{where}.key: thiếu hoặc quá dài / missing or too long")
+            raise RadioError(_("%(where)s.key: missing or too long"), where=where)
         started = _parse_time(e["started_at"], f"{where}.started_at") if e.get("started_at") else None
         scheduled = _parse_time(e["scheduled_at"], f"{where}.scheduled_at") if e.get("scheduled_at") else None
         try:
             duration = float(e.get("duration") or 0)
             late = int(e.get("late_seconds") or 0)
         except (TypeError, ValueError):
-            raise RadioError(f"{where}: duration/late_seconds phải là số / must be numbers") from None
+            raise RadioError(_("%(where)s: duration/late_seconds must be numbers"), where=where) from None
         rows.append((uid, key, status, started, scheduled, duration, late, str(e.get("reason") or "")[:200]))
     return rows
 
@@ -997,7 +1001,7 @@ def cluster_rows(clusters, now=None) -> list[dict]:
 
 def period(year: int, month: int | None) -> tuple[dt.datetime, dt.datetime]:
     if month is not None and not 1 <= month <= 12:
-        raise RadioError("tháng phải từ 1 đến 12 / month must be 1-12")
+        raise RadioError(_("month must be 1-12"))
     z = tz()
     if month:
         start = dt.datetime(year, month, 1, tzinfo=z)

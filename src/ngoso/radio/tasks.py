@@ -6,9 +6,9 @@ from __future__ import annotations
 from ngoso.core.jobs import periodic
 
 from . import services
+from django.utils.translation import gettext_lazy as _
 
 
-@periodic("radio_check", "Kiểm tra cụm loa mất kết nối và bản tin chưa xác nhận phát / "
-          "Radio: offline clusters and unconfirmed playbacks")
+@periodic("radio_check", _("Radio: offline clusters and unconfirmed playbacks"))
 def radio_check() -> dict:
     return services.check()

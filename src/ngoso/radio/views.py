@@ -24,6 +24,7 @@ from . import abbreviations as abbr
 from . import delivery, services, words
 from .models import Alert, Bulletin, Category, Connection, Emergency, Priority, Programme, SpeakerCluster
 from .services import RadioError
+from django.utils.translation import gettext_lazy
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_CHARS = 20000  # the editor's preview explains this much; the speech reads the whole text
@@ -49,7 +50,7 @@ def _places_from(request, field):
     for code in request.POST.getlist(field):
         place = Place.objects.filter(code=code).first()
         if place is None or not can_see_place(request.user, place):
-            raise RadioError(f"địa bàn «{code}» không hợp lệ / place {code!r} is not in your area")
+            raise RadioError(gettext_lazy("place '%(place)s' is not in your area"), place=code)
         out.append(place)
     return out
 
@@ -95,22 +96,22 @@ def cluster_new(request):
         try:
             place = _places_from(request, "place")
             if not place:
-                raise RadioError("chọn thôn hoặc xã / choose a village or commune")
+                raise RadioError(gettext_lazy("choose a village or commune"))
             fields = {"address": form.get("address", "")[:200], "connection": form.get("connection", "4g"),
                       "amplifier": form.get("amplifier", "")[:120], "speakers": form.get("speakers", "")[:120]}
             if fields["connection"] not in Connection.values:
-                raise RadioError("kiểu kết nối không hợp lệ / bad connection type")
+                raise RadioError(gettext_lazy("bad connection type"))
             for name in ("latitude", "longitude"):
                 if form.get(name):
                     try:
                         fields[name] = round(float(form[name]), 6)
                     except ValueError:
-                        raise RadioError(f"{name}: phải là số / must be a number") from None
+                        raise RadioError(gettext_lazy("%(name)s: must be a number"), name=name) from None
             if form.get("installed_on"):
                 try:
                     fields["installed_on"] = dt.date.fromisoformat(form["installed_on"])
                 except ValueError:
-                    raise RadioError("ngày lắp đặt không hợp lệ / bad installation date") from None
+                    raise RadioError(gettext_lazy("bad installation date")) from None
             cluster, code = services.register_cluster(place=place[0], code=form.get("code", ""),
                                                       name=form.get("name", ""), **fields)
         except RadioError as exc:
@@ -167,7 +168,7 @@ def bulletin_edit(request, pk=None):
             if bulletin is None:
                 place = request.user.place
                 if place is None:
-                    raise RadioError("tài khoản chưa gắn địa bàn / your account has no area")
+                    raise RadioError(gettext_lazy("your account has no area"))
                 bulletin = services.create_bulletin(title=form.get("title", ""), text=form.get("text", ""),
                                                     category=form.get("category", ""), place=place,
                                                     author=request.user, priority=form.get("priority", "normal"))
@@ -296,16 +297,16 @@ def programme_new(request):
             if form.get("bulletin"):
                 bulletin = ready.filter(pk=int(form["bulletin"])).first() if form["bulletin"].isdigit() else None
                 if bulletin is None:
-                    raise RadioError("bản tin chưa được duyệt hoặc không thuộc địa bàn / bulletin not approved or not yours")
+                    raise RadioError(gettext_lazy("bulletin not approved or not yours"))
             try:
                 start = dt.date.fromisoformat(form.get("start_date") or timezone.localdate().isoformat())
                 end = dt.date.fromisoformat(form["end_date"]) if form.get("end_date") else None
                 minutes = int(form.get("stream_minutes") or 0)
             except ValueError:
-                raise RadioError("ngày hoặc số phút không hợp lệ / bad date or minutes") from None
+                raise RadioError(gettext_lazy("bad date or minutes")) from None
             owner = request.user.place
             if owner is None:
-                raise RadioError("tài khoản chưa gắn địa bàn / your account has no area")
+                raise RadioError(gettext_lazy("your account has no area"))
             prog = services.create_programme(
                 place=owner, title=form.get("title", ""), times=form.get("times", "").replace(",", " ").split(),
                 targets=_places_from(request, "targets"), start_date=start, end_date=end, bulletin=bulletin,
@@ -343,9 +344,9 @@ def emergency(request):
         try:
             targets = _places_from(request, "targets")
             if not targets:
-                raise RadioError("chọn ít nhất một địa bàn phát / choose at least one target area")
+                raise RadioError(gettext_lazy("choose at least one target area"))
             if not form.get("text", "").strip():
-                raise RadioError("thiếu nội dung để đọc / the emergency has no text to read")
+                raise RadioError(gettext_lazy("the emergency has no text to read"))
             services.clean_repeat(form.get("repeat") or 2)
             if form.get("confirm") != "1":
                 return render(request, "radio/emergency_confirm.html", {
@@ -476,7 +477,7 @@ def abbreviations(request):
             if request.POST.get("action") == "import":
                 upload = request.FILES.get("file")
                 if upload is None:
-                    raise abbr.AbbreviationError("file", "chưa chọn tệp", "no file chosen")
+                    raise abbr.AbbreviationError(gettext_lazy("no file chosen"), field="file")
                 done = abbr.import_file(upload.read(), upload.name, place, request.user)
                 messages.success(request, _("Imported: %(c)d new, %(u)d changed, %(n)d unchanged.")
                                  % {"c": done.created, "u": done.updated, "n": done.unchanged})

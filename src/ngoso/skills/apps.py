@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 from django.db.models.signals import post_migrate
 
 
@@ -12,7 +13,7 @@ def _load_reference_data(**kwargs):
 class SkillsConfig(AppConfig):
     name = "ngoso.skills"
     label = "skills"
-    verbose_name = "Kỹ năng số / Digital skills"
+    verbose_name = _("Digital skills")
 
     def ready(self):
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="ngoso-skills-reference-data")

@@ -6,14 +6,17 @@ import json
 from importlib import resources
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from ngoso.core.messages import UserError
 
 from .models import Area, Catalogue, Skill
 
 CURRENT_FILE = "catalogue_v1.json"
 
 
-class CatalogueError(ValueError):
-    pass
+class CatalogueError(UserError, ValueError):
+    """A skill catalogue file that cannot be loaded (names the skill and the fault)."""
 
 
 def read_catalogue_file(name: str = CURRENT_FILE) -> dict:
@@ -23,21 +26,21 @@ def read_catalogue_file(name: str = CURRENT_FILE) -> dict:
 def validate(data: dict) -> None:
     codes = [s["code"] for s in data["skills"]]
     if len(codes) != len(set(codes)):
-        raise CatalogueError("duplicate skill codes")
+        raise CatalogueError(_("duplicate skill codes"))
     areas = {a["code"] for a in data["areas"]}
     graph = {}
     for s in data["skills"]:
         if s["area"] not in areas:
-            raise CatalogueError(f"skill {s['code']}: unknown area {s['area']}")
+            raise CatalogueError(_("skill %(skill)s: unknown area %(area)s"), skill=s["code"], area=s["area"])
         for p in s.get("prerequisites", []):
             if p not in codes:
-                raise CatalogueError(f"skill {s['code']}: unknown prerequisite {p}")
+                raise CatalogueError(_("skill %(skill)s: unknown prerequisite %(p)s"), skill=s["code"], p=p)
         graph[s["code"]] = s.get("prerequisites", [])
     state: dict[str, int] = {}
 
     def visit(c, trail):
         if state.get(c) == 1:
-            raise CatalogueError("prerequisite cycle: " + " -> ".join([*trail, c]))
+            raise CatalogueError(_("prerequisite cycle: %(cycle)s"), cycle=" -> ".join([*trail, c]))
         if state.get(c) == 2:
             return
         state[c] = 1

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SyncConfig(AppConfig):
     name = "ngoso.sync"
     label = "sync"
-    verbose_name = "Đồng bộ ứng dụng thực địa / Field app sync"
+    verbose_name = _("Field app sync")

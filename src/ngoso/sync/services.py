@@ -14,10 +14,12 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import can_see_place, scoped
 from ngoso.core import clean
+from ngoso.core.messages import Message, UserError, both
 from ngoso.lessons.content import language_for_ethnicity
 from ngoso.lessons.models import LessonVersion
 from ngoso.people import privacy
@@ -41,26 +43,25 @@ HOUSEHOLD_FIELDS = {"alley": str, "house_number": str, "address": str, "phone": 
 RESIDENT_FIELDS = {"phone": str, "disability": bool}
 
 
-class SyncError(ValueError):
+class SyncError(UserError, ValueError):
     """The request as a whole is unusable (HTTP 400): the message says what and where."""
 
-    def __init__(self, vi: str, en: str, status: int = 400, code: str | None = None, details=None):
-        super().__init__(f"{vi} / {en}")
-        self.vi, self.en, self.status, self.code, self.details = vi, en, status, code, details
+    def __init__(self, message=None, status: int = 400, code: str | None = None, details=None, **params):
+        super().__init__(message, code=code, **params)
+        self.status, self.details = status, details
 
 
 def parse_body(body: bytes) -> dict:
     if not body:
-        raise SyncError("Yêu cầu trống", "Empty request")
+        raise SyncError(_("Empty request"))
     try:
         data = clean.json_loads(body)  # no NaN, Infinity, 1e400 or deep nesting
     except clean.CleanError as exc:
-        raise SyncError(exc.vi, exc.en, code="bad_json") from None
+        raise SyncError(exc, code="bad_json") from None
     if not isinstance(data, dict) or not isinstance(data.get("records"), list):
-        raise SyncError("Thiếu danh sách «records»", "Missing the 'records' list")
+        raise SyncError(_("Missing the 'records' list"))
     if len(data["records"]) > MAX_RECORDS:
-        raise SyncError(f"Quá nhiều bản ghi trong một lần gửi (tối đa {MAX_RECORDS})",
-                        f"Too many records in one batch (at most {MAX_RECORDS})", 413)
+        raise SyncError(_("Too many records in one batch (at most %(MAX_RECORDS)s)"), 413, MAX_RECORDS=MAX_RECORDS)
     return data
 
 
@@ -71,7 +72,7 @@ def _clock_skew(sent_at) -> datetime.timedelta:
     try:
         dt = clean.datetime_(sent_at, "sent_at")
     except clean.CleanError as exc:
-        raise SyncError(exc.vi, exc.en, details={"field": "sent_at"}) from None
+        raise SyncError(exc, details={"field": "sent_at"}) from None
     if timezone.is_naive(dt):
         dt = timezone.make_aware(dt)
     skew = timezone.now() - dt
@@ -82,12 +83,11 @@ def _date(value, field: str, shift: datetime.timedelta) -> datetime.date | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str):
-        raise visits.VisitError(field, f"«{field}» phải là ngày dạng chuỗi YYYY-MM-DD",
-                                f"'{field}' must be a YYYY-MM-DD string")
+        raise visits.VisitError(_("'%(field)s' must be a YYYY-MM-DD string"), field=field)
     try:
         d = clean.date(value, field)
     except clean.CleanError as exc:
-        raise visits.VisitError(field, exc.vi, exc.en) from None
+        raise visits.VisitError(exc, field=field) from None
     return d + datetime.timedelta(days=round(shift.total_seconds() / 86400))
 
 
@@ -96,7 +96,7 @@ def _list(rec: dict, field: str) -> list:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise visits.VisitError(field, f"«{field}» phải là một danh sách", f"'{field}' must be a list")
+        raise visits.VisitError(_("'%(field)s' must be a list"), field=field)
     return value
 
 
@@ -107,7 +107,7 @@ def _ref(value, field: str) -> str:
     try:
         return clean.text(value, field, max_length=64)
     except clean.CleanError as exc:
-        raise visits.VisitError(field, exc.vi, exc.en) from None
+        raise visits.VisitError(exc, field=field) from None
 
 
 def push(device: DeviceToken, data: dict) -> dict:
@@ -139,7 +139,7 @@ def push(device: DeviceToken, data: dict) -> dict:
             elif kind in REGISTRATION_ORDER:
                 registrations.append((REGISTRATION_ORDER[kind], i, uid, kind, rec))
             else:
-                raise visits.VisitError("type", f"Loại bản ghi không biết: {kind!r}", f"Unknown record type: {kind!r}")
+                raise visits.VisitError(_("Unknown record type: %(kind)s"), field="type", kind=f"{kind!r}")
         except visits.VisitError as exc:
             results[i] = {"index": i, "uuid": rid, "status": "rejected", "field": exc.field, "error": exc.vi,
                           "error_en": exc.en}
@@ -160,9 +160,8 @@ def push(device: DeviceToken, data: dict) -> dict:
     if shift:
         days = round(shift.total_seconds() / 86400)
         out["clock_skew_days"] = days
-        out["warning"] = (f"Đồng hồ điện thoại lệch {abs(days)} ngày so với máy chủ; ngày đã được chỉnh theo máy chủ. "
-                          f"Hãy chỉnh lại ngày giờ điện thoại. / The phone's clock is {abs(days)} days off; dates were "
-                          f"corrected to the server's. Please set the phone's date.")
+        out["warning"] = both(Message(_("The phone's clock is %(n)s days off; dates were corrected to the server's. "
+                                        "Please set the phone's date."), n=abs(days)))
     return out
 
 
@@ -247,13 +246,13 @@ def _visit_in(rec: dict, uid, shift) -> visits.VisitIn:
             results.append(visits.SkillResult(_ref(r["resident"], "results.resident"), _ref(r["skill"], "results.skill"),
                                               level))
         except (KeyError, TypeError):
-            raise visits.VisitError("results", "Kết quả kỹ năng thiếu người, kỹ năng hoặc mức (số nguyên)",
-                                    "A skill result lacks resident, skill or level (a whole number)") from None
+            raise visits.VisitError(_("A skill result lacks resident, skill or level (a whole number)"),
+                                    field="results") from None
     try:
         client_at = clean.datetime_(rec.get("recorded_at"), "recorded_at")
         note = clean.model_text(Visit, "note", rec.get("note"))
     except clean.CleanError as exc:
-        raise visits.VisitError(exc.field, exc.vi, exc.en) from None
+        raise visits.VisitError(exc, field=exc.field) from None
     if client_at is not None and timezone.is_naive(client_at):
         client_at = timezone.make_aware(client_at)
     return visits.VisitIn(
@@ -274,13 +273,13 @@ def _coerce(kind, value, field: str, model):
             return clean.model_text(model, field, value)
         if isinstance(kind, tuple):
             if isinstance(value, str):
-                raise clean.CleanError(field, f"«{field}» phải là số", f"'{field}' must be a number")
+                raise clean.CleanError(_("'%(field)s' must be a number"), field=field)
             return clean.number(value, field, *kind)
     except clean.CleanError as exc:
-        raise visits.VisitError(field, exc.vi, exc.en) from None
+        raise visits.VisitError(exc, field=field) from None
     if kind is bool and isinstance(value, bool):
         return value
-    raise visits.VisitError(field, f"Giá trị của «{field}» sai kiểu", f"Wrong type for '{field}'")
+    raise visits.VisitError(_("Wrong type for '%(field)s'"), field=field)
 
 
 def _apply_edit(device: DeviceToken, uid, kind: str, rec: dict) -> dict:
@@ -308,13 +307,13 @@ def _apply_edit(device: DeviceToken, uid, kind: str, rec: dict) -> dict:
         plan = {}
         for field, change in changes.items():
             if field not in fields or not isinstance(change, dict) or "to" not in change:
-                raise visits.VisitError(field, f"Không sửa được trường «{field}»", f"Field '{field}' cannot be edited")
+                raise visits.VisitError(_("Field '%(field)s' cannot be edited"), field=field)
             plan[field] = (change.get("from"), _coerce(fields[field], change["to"], field, type(obj)))
         if "phone" in plan:
             try:
                 plan["phone"] = (plan["phone"][0], normalize_phone(plan["phone"][1]))
             except PhoneError as exc:
-                raise visits.VisitError("phone", exc.vi, exc.en) from exc
+                raise visits.VisitError(exc, field="phone") from exc
     except visits.VisitError as exc:
         return {"status": "rejected", "field": exc.field, "error": exc.vi, "error_en": exc.en}
     village = obj.village if kind == "household" else obj.household.village
@@ -374,8 +373,7 @@ class Cursor:
                     clean.datetime_(raw[key], "cursor")
             cur = cls(raw.get("s"), after, raw.get("t"), version, bool(raw.get("p")))
         except (ValueError, TypeError, json.JSONDecodeError):
-            raise SyncError("Con trỏ đồng bộ không hợp lệ; hãy đồng bộ lại từ đầu",
-                            "Invalid sync cursor; start the sync again") from None
+            raise SyncError(_("Invalid sync cursor; start the sync again")) from None
         if cur.version < CURSOR_VERSION:
             # the phone was filled by an older protocol (the whole village, every field): a full round re-sends
             # its households in today's shape, and the last page removes the ones it must no longer hold

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -51,5 +52,5 @@ def manifest(request):
 def revoke_device(request, pk):
     dev = get_object_or_404(DeviceToken.objects.select_related("user__place"), pk=pk)
     services.revoke(request.user, dev)
-    messages.success(request, "Đã thu hồi thiết bị / device revoked")
+    messages.success(request, _("Device revoked"))
     return redirect(safe_next(request, request.POST.get("next"), "home"))

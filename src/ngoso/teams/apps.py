@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TeamsConfig(AppConfig):
     name = "ngoso.teams"
     label = "teams"
-    verbose_name = "Tổ công nghệ số / Teams"
+    verbose_name = _("Teams")
 
     def ready(self):
         from ngoso.accounts import audit

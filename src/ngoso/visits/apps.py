@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 from django.db.models.signals import post_migrate
 
 
@@ -12,7 +13,7 @@ def _load_reference_data(**kwargs):
 class VisitsConfig(AppConfig):
     name = "ngoso.visits"
     label = "visits"
-    verbose_name = "Thăm hộ và kỹ năng / Visits and skills"
+    verbose_name = _("Visits and skills")
 
     def ready(self):
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="ngoso-visits-reference-data")

@@ -15,10 +15,12 @@ from importlib import resources
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import scoped
 from ngoso.core import changes
+from ngoso.core.messages import ByLanguage, UserError
 from ngoso.people.models import Household, Resident
 from ngoso.people.targets import information_deprivation, is_elderly
 from ngoso.skills.models import Level, Skill
@@ -37,12 +39,8 @@ LEVELS = frozenset(Level.values)
 SKILL_NS = uuidlib.UUID("0b6e4f00-5a1e-4d0c-9c37-6e676f736f00")
 
 
-class VisitError(ValueError):
-    """Bad input for a visit: ``field`` names what is wrong, the message is Vietnamese / English."""
-
-    def __init__(self, field: str, vi: str, en: str):
-        super().__init__(f"{vi} / {en}")
-        self.field, self.vi, self.en = field, vi, en
+class VisitError(UserError, ValueError):
+    """Bad input for a visit: ``field`` names what is wrong, the message (one msgid) says why."""
 
 
 # --- priority factors (data) ----------------------------------------------------------------------------
@@ -358,30 +356,26 @@ class SkillResult:
 
 def _check_dates(visited_on, next_visit_on, today):
     if not isinstance(visited_on, datetime.date):
-        raise VisitError("visited_on", "Ngày thăm không hợp lệ", "Invalid visit date")
+        raise VisitError(_("Invalid visit date"), field="visited_on")
     if visited_on > today + CLOCK_TOLERANCE:
-        raise VisitError("visited_on", f"Ngày thăm {visited_on:%d/%m/%Y} ở tương lai — kiểm tra ngày giờ của điện thoại",
-                         f"Visit date {visited_on:%d/%m/%Y} is in the future — check the phone's date")
+        raise VisitError(_("Visit date %(visited_on)s is in the future — check the phone's date"),
+                         field="visited_on", visited_on=f"{visited_on:%d/%m/%Y}")
     if visited_on < EARLIEST_VISIT:
-        raise VisitError("visited_on", f"Ngày thăm {visited_on:%d/%m/%Y} quá xa trong quá khứ",
-                         f"Visit date {visited_on:%d/%m/%Y} is too far in the past")
+        raise VisitError(_("Visit date %(visited_on)s is too far in the past"), field="visited_on",
+                         visited_on=f"{visited_on:%d/%m/%Y}")
     if next_visit_on is not None:
         if next_visit_on <= visited_on:
-            raise VisitError("next_visit_on", "Ngày hẹn thăm lại phải sau ngày thăm",
-                             "The next visit must be after the visit")
+            raise VisitError(_("The next visit must be after the visit"), field="next_visit_on")
         if next_visit_on > visited_on + datetime.timedelta(days=366):
-            raise VisitError("next_visit_on", "Ngày hẹn thăm lại quá xa (hơn một năm)",
-                             "The next visit is more than a year away")
+            raise VisitError(_("The next visit is more than a year away"), field="next_visit_on")
 
 
 def check_not_empty(present, rows) -> None:
     """A visit where nobody was present and nothing was recorded is not a visit: refused, not stored or counted
     (the one rule for the form, the field app's sync and the API)."""
     if not present and not rows:
-        raise VisitError("present", "Lượt thăm trống: chưa đánh dấu ai có mặt và chưa ghi kết quả kỹ năng nào, "
-                                    "nên không lưu. Hãy đánh dấu người có mặt hoặc ghi ít nhất một kỹ năng.",
-                         "Empty visit: nobody is marked present and no skill result is recorded, so it is not "
-                         "saved. Tick who was present or record at least one skill.")
+        raise VisitError(_("Empty visit: nobody is marked present and no skill result is recorded, so it is not "
+                           "saved. Tick who was present or record at least one skill."), field="present")
 
 
 @dataclass
@@ -489,13 +483,11 @@ def record_visits(user, items: list[VisitIn], *, source: str = Visit.Source.WEB,
             hh = households.get(code)
             if vid in stored or vid in seen:
                 if vid in stored and (hh is None or stored[vid][0] != hh.pk):
-                    raise VisitError("uuid", "Mã lượt thăm đã dùng cho hộ khác",
-                                     "This visit id belongs to another household")
+                    raise VisitError(_("This visit id belongs to another household"), field="uuid")
                 out.status, out.visit_id = "duplicate", stored[vid][1] if vid in stored else None
                 continue
             if hh is None:
-                raise VisitError("household", f"Không có hộ «{code}» trong địa bàn của bạn",
-                                 f"No household '{code}' in your area")
+                raise VisitError(_("No household '%(code_)s' in your area"), field="household", code_=code)
             _check_dates(it.visited_on, it.next_visit_on, today)
             present, rows = _resolve(hh, it, skills, by_code)
             check_not_empty(present, rows)
@@ -527,7 +519,7 @@ def record_visits(user, items: list[VisitIn], *, source: str = Visit.Source.WEB,
             out.visit_id = pk
             added.append((hh.pk, hh.village_id, it.visited_on, it.next_visit_on, at))
             present_rows += [(pk, rid) for rid in present | {r[0] for r, _, _ in rows}]
-            for (rid, ruuid, _), (sid, scode, _, _), lvl in rows:
+            for (rid, ruuid, _name), (sid, scode, _vi, _en), lvl in rows:
                 records.append((uuidlib.uuid5(SKILL_NS, f"{it.uuid}:{ruuid}:{scode}"), rid, sid, lvl, pk,
                                 it.visited_on))
         _insert_fast(present_rows, records, member.pk if member else None, user.pk, received)
@@ -590,8 +582,8 @@ def _resolve(hh: _HouseholdRef, it: VisitIn, skills, by_code):
     def resident_of(ref):
         r = hh.residents.get(ref) if isinstance(ref, int) else hh.by_uuid.get(str(ref))
         if r is None:
-            raise VisitError("resident", f"Người «{ref}» không thuộc hộ {hh.code}",
-                             f"Resident '{ref}' is not in household {hh.code}")
+            raise VisitError(_("Resident '%(ref)s' is not in household %(code_)s"), field="resident", ref=ref,
+                             code_=hh.code)
         return r
 
     present = {resident_of(p)[0] for p in it.present}
@@ -600,12 +592,12 @@ def _resolve(hh: _HouseholdRef, it: VisitIn, skills, by_code):
         r = resident_of(res.resident)
         s = skills.get(res.skill) if isinstance(res.skill, int) else by_code.get(res.skill)
         if s is None:
-            raise VisitError("skill", f"Không có kỹ năng «{res.skill}» trong danh mục", f"Unknown skill '{res.skill}'")
+            raise VisitError(_("Unknown skill '%(skill)s'"), field="skill", skill=res.skill)
         if res.level not in LEVELS:
-            raise VisitError("level", f"Mức «{res.level}» không hợp lệ (0, 1 hoặc 2)", f"Invalid level '{res.level}'")
+            raise VisitError(_("Invalid level '%(level)s'"), field="level", level=res.level)
         if (r[0], s[0]) in seen:
-            raise VisitError("skill", f"Kỹ năng «{s[2]}» của {r[2]} ghi hai lần",
-                             f"Skill '{s[3]}' recorded twice for {r[2]}")
+            raise VisitError(_("Skill '%(skill)s' recorded twice for %(name)s"), field="skill", name=r[2],
+                             skill=ByLanguage(vi=s[2], en=s[3]))
         seen.add((r[0], s[0]))
         rows.append((r, s, res.level))
     return present, rows
@@ -674,10 +666,9 @@ def correct_skill(user, record: SkillRecord, level: int) -> SkillRecord:
     household = record.resident.household
     permissions.require(user, "change", record)
     if level not in Level.values:
-        raise VisitError("level", f"Mức «{level}» không hợp lệ", f"Invalid level '{level}'")
+        raise VisitError(_("Invalid level '%(level)s'"), field="level", level=level)
     if SkillRecord.objects.filter(supersedes=record).exists():
-        raise VisitError("record", "Bản ghi này đã được sửa; hãy sửa bản ghi mới nhất",
-                         "This record was already corrected; correct the latest one")
+        raise VisitError(_("This record was already corrected; correct the latest one"), field="record")
     with transaction.atomic(), audit.acting_as(user), changes.households([household.pk]):
         new = SkillRecord.objects.create(resident=record.resident, skill=record.skill, level=level, visit=record.visit,
                                          member=member_for(user), recorded_by=user, observed_on=record.observed_on,
@@ -691,7 +682,7 @@ def record_skill_event(resident: Resident, skill: Skill, level: int, *, source: 
     """One skill event outside a visit (a lesson's self-check): appended like a visit's, then the derived levels,
     the household's status and the place counters follow, as for a visit. The caller checks who may do it."""
     if level not in Level.values:
-        raise VisitError("level", f"Mức «{level}» không hợp lệ", f"Invalid level '{level}'")
+        raise VisitError(_("Invalid level '%(level)s'"), field="level", level=level)
     household = resident.household
     with transaction.atomic(), changes.households([household.pk]):
         rec = SkillRecord.objects.create(resident=resident, skill=skill, level=level,
@@ -707,7 +698,7 @@ def correct_visit(user, visit: Visit, *, visited_on=None, note=None, next_visit_
     household = visit.household
     permissions.require(user, "change", visit)
     if visit.corrections.exists():
-        raise VisitError("visit", "Lượt thăm này đã được sửa", "This visit was already corrected")
+        raise VisitError(_("This visit was already corrected"), field="visit")
     day = visited_on or visit.visited_on
     nxt = visit.next_visit_on if next_visit_on is None else next_visit_on
     _check_dates(day, nxt, today)

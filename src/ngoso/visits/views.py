@@ -23,6 +23,7 @@ from ngoso.teams.models import Membership, Team
 
 from . import services
 from .models import SkillRecord, Visit
+from django.utils.translation import gettext_lazy
 
 
 def _parse_date(value: str, field: str) -> datetime.date | None:
@@ -34,8 +35,7 @@ def _parse_date(value: str, field: str) -> datetime.date | None:
             return datetime.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    raise services.VisitError(field, f"Ngày «{value}» không đúng dạng ngày/tháng/năm",
-                              f"'{value}' is not a date (dd/mm/yyyy)")
+    raise services.VisitError(gettext_lazy("'%(value)s' is not a date (dd/mm/yyyy)"), field=field, value=value)
 
 
 @login_required
@@ -103,7 +103,7 @@ def visit_form(request, code):
                 present=present, results=results, note=_note(post.get("note", "")),
                 next_visit_on=_parse_date(post.get("next_visit_on"), "next_visit_on"), uuid=visit_uuid)
         except services.VisitError as exc:
-            errors[exc.field] = exc.en if get_language() == "en" else exc.vi
+            errors[exc.field] = exc.text()
         except ValueError:
             errors["form"] = _("The form was damaged; please try again.")
         else:
@@ -152,7 +152,7 @@ def _note(value: str) -> str:
     try:
         return model_text(Visit, "note", value)
     except CleanError as exc:
-        raise services.VisitError("note", exc.vi, exc.en) from None
+        raise services.VisitError(exc, field="note") from None
 
 
 def _uuid_or_none(value):
