@@ -1,0 +1,271 @@
+"""Issue 15, item 5: one way to say a user message — a gettext msgid in English with named parameters,
+Vietnamese in the owning app's catalogue; error classes carry the lazy message (``core.messages.UserError``).
+
+The scans read every module of src/ngoso with ``ast``:
+- no new "Tiếng Việt / English" literal (the few that are data are listed in ``DATA``; the modules not yet
+  converted are in ``NOT_YET`` with their count, which can only shrink);
+- no error class with paired ``vi``/``en`` attributes or constructor arguments;
+- every error raised with a literal message raises a lazy msgid (no f-string, no eager ``gettext``) that has
+  its Vietnamese, with the same named parameters in both languages.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import ngoso
+
+ROOT = Path(ngoso.__file__).parent
+VI = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I)
+
+#: "x / y" literals that are data, not messages: (module, the literal's beginning)
+DATA = {
+    *{("demo/builder.py", name) for name in ("Quản trị tỉnh / ", "Cán bộ xã / ", "Truyền thanh xã / ", "Tổ trưởng / ",
+                                             "Thành viên tổ / ", "Người xem / ")},  # demo users' display names
+    ("livelihoods/services.py", "Gọi / Zalo"),  # a paste-ready text for the producer's page: both words are used
+}
+
+#: modules whose "Tiếng Việt / English" literals are not converted yet (CLI progress lines, the demo's log,
+#: the radio's words, the pure rules modules): how many each still holds. The count can only go down; a
+#: module converted leaves the list.
+NOT_YET = {
+    "accounts/audit.py": 1, "cli.py": 1, "commands/backup.py": 7, "commands/createuser.py": 10,
+    "commands/demo.py": 7, "commands/duplicates.py": 3, "commands/export.py": 7, "commands/import_.py": 9,
+    "commands/lessons.py": 12, "commands/livelihoods.py": 11, "commands/migrate.py": 3, "commands/places.py": 3,
+    "commands/radio.py": 21, "commands/restore.py": 3, "commands/say.py": 8, "commands/secret_key.py": 5,
+    "commands/serve.py": 15, "commands/speaker.py": 10, "commands/stats.py": 3, "commands/unlock.py": 4,
+    "commands/worker.py": 13, "core/errors.py": 1, "demo/access.py": 1, "demo/activity.py": 2,
+    "demo/builder.py": 7, "demo/livelihoods.py": 1, "demo/radio.py": 3, "insights/counters.py": 1,
+    "insights/dashboard.py": 2, "livelihoods/models.py": 2, "people/import_duplicates.py": 1, "people/io.py": 9,
+    "poverty/__init__.py": 9, "radio/client.py": 3, "radio/schedule.py": 2, "radio/services.py": 3,
+    "speech.py": 10, "urls.py": 1, "vntext/data.py": 2, "vntext/explain.py": 1, "vntext/numbers.py": 1,
+}
+
+
+def _modules():
+    for path in sorted(ROOT.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        yield path.relative_to(ROOT).as_posix(), ast.parse(path.read_text("utf-8"))
+
+
+def _text(node) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+    return None
+
+
+def _bilingual(s: str) -> bool:
+    """Vietnamese before a " / " and a word without Vietnamese letters after it ("Xã / phường" is Vietnamese)."""
+    parts = s.split(" / ")
+    return any(VI.search(before) and after.split() and not VI.search(after.split()[0])
+               for before, after in zip(parts, parts[1:]))
+
+
+def bilingual_literals(tree) -> list[tuple[int, str]]:
+    """String literals (and f-strings) written "Tiếng Việt / English"; docstrings are not messages."""
+    out = []
+    skip = {id(v) for p in ast.walk(tree) if isinstance(p, ast.JoinedStr) for v in p.values}  # judged whole
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body \
+                and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant):
+            skip.add(id(node.body[0].value))
+    for node in ast.walk(tree):
+        s = _text(node) if id(node) not in skip else None
+        if s and " / " in s and _bilingual(s):
+            out.append((node.lineno, s))
+    return out
+
+
+def test_no_new_vietnamese_slash_english_literal():
+    found, over = Counter(), []
+    for name, tree in _modules():
+        for line, s in bilingual_literals(tree):
+            if any(name == m and s.startswith(p) for m, p in DATA):
+                continue
+            found[name] += 1
+            if found[name] > NOT_YET.get(name, 0):
+                over.append(f"{name}:{line}: {s[:80]!r}")
+    assert over == [], ("a user message is a gettext msgid in English with its Vietnamese in the app's "
+                        "locale/vi django.po (docs/ARCHITECTURE.md, 'How to say a user message')", over)
+    shrunk = {m: (n, found[m]) for m, n in NOT_YET.items() if found[m] < n}
+    assert shrunk == {}, ("fewer 'vi / en' literals than NOT_YET says: lower the counts (they only go down)",
+                          shrunk)
+
+
+def test_the_scan_finds_a_bilingual_literal_and_passes_a_msgid():
+    tree = ast.parse('x = "Tệp trống / The file is empty"\ny = f"thiếu {n} / missing {n}"\nz = _("The file is empty")\n'
+                     'w = "Gọi / Zalo"\nv = "Thôn / tổ dân phố"\ndef f():\n    "Lỗi / Error in a docstring"\n')
+    assert [line for line, _ in bilingual_literals(tree)] == [1, 2, 4]  # "Gọi / Zalo" passes only as DATA
+
+
+def _error_classes():
+    """Every error class of the project, by name: the subclasses of ``UserError`` and the other exceptions."""
+    from ngoso.core.messages import UserError
+
+    for name, _tree in _modules():
+        if name.startswith(("vntext/", "formats/")) or name in ("__main__.py", "wsgi.py", "settings.py"):
+            continue
+        importlib.import_module("ngoso." + name[:-3].replace("/", ".").removesuffix(".__init__"))
+    seen, todo = {}, [UserError]
+    while todo:
+        cls = todo.pop()
+        if cls.__module__.startswith("ngoso."):
+            seen[cls.__name__] = cls
+        todo.extend(cls.__subclasses__())
+    return seen
+
+
+def test_no_error_class_carries_paired_vietnamese_and_english():
+    bad = []
+    for name, tree in _modules():
+        for cls in [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]:
+            bases = {getattr(b, "id", getattr(b, "attr", "")) for b in cls.bases}
+            if not (cls.name.endswith(("Error", "Failed", "Unavailable")) or bases & {"Exception", "ValueError",
+                                                                                       "RuntimeError", "UserError"}):
+                continue
+            for node in ast.walk(cls):
+                if isinstance(node, ast.FunctionDef) and node.name == "__init__":
+                    args = {a.arg for a in node.args.args + node.args.kwonlyargs}
+                    if {"vi", "en"} <= args:
+                        bad.append(f"{name}: {cls.name}.__init__(…, vi, en)")
+                if isinstance(node, ast.Assign):
+                    for t in node.targets:
+                        for x in ast.walk(t):
+                            if isinstance(x, (ast.Attribute, ast.Name)) and getattr(x, "attr", getattr(x, "id", "")) \
+                                    in ("vi", "en"):
+                                bad.append(f"{name}:{node.lineno}: {cls.name} assigns {ast.unparse(t)}")
+    assert bad == []
+
+
+def test_every_user_error_class_derives_from_the_one_base():
+    from ngoso.core.messages import UserError
+
+    classes = _error_classes()
+    expected = {"CleanError", "VisitError", "SyncError", "JobError", "RegistrationError", "PhoneError", "SearchError",
+                "LessonError", "ContentError", "AbbreviationError", "RadioError", "LivelihoodError", "BackupError",
+                "CatalogueError", "CommandError", "ImportFailed", "ApiError"}
+    assert expected <= set(classes), expected - set(classes)
+    assert all(issubclass(c, UserError) for c in classes.values())
+
+
+def _lazy_names(tree) -> set[str]:
+    """The names bound to ``gettext_lazy`` in a module (``_`` when imported ``as _``)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+            names |= {a.asname or a.name for a in node.names if a.name in ("gettext_lazy", "pgettext_lazy")}
+    return names
+
+
+def raised_messages():
+    """(module, line, class, msgid or None, problem) for every call of a user error class in src/ngoso."""
+    classes = set(_error_classes()) | {"Message"}
+    for name, tree in _modules():
+        lazy = _lazy_names(tree)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            cls = getattr(node.func, "id", getattr(node.func, "attr", None))
+            if cls not in classes or not node.args or cls in ("ServerError",):
+                continue
+            for arg in node.args:
+                if _text(arg) is not None:
+                    yield name, node.lineno, cls, None, f"a literal or f-string ({_text(arg)[:50]!r}): use a msgid"
+                    break
+                if isinstance(arg, ast.Call) and getattr(arg.func, "id", "") in ("_", "gettext", "gettext_lazy"):
+                    fn = arg.func.id
+                    if fn not in lazy:
+                        yield name, node.lineno, cls, None, f"{fn}() is not gettext_lazy here: the message would " \
+                                                            "be frozen in the language of the moment"
+                    elif not (arg.args and isinstance(arg.args[0], ast.Constant)):
+                        yield name, node.lineno, cls, None, "the msgid is not a literal"
+                    else:
+                        yield name, node.lineno, cls, arg.args[0].value, None
+                    break
+
+
+def test_every_error_is_raised_with_a_lazy_msgid():
+    problems = [f"{m}:{line}: {cls}: {p}" for m, line, cls, _mid, p in raised_messages() if p]
+    assert problems == []
+
+
+def test_every_error_message_has_its_vietnamese():
+    from django.utils import translation
+
+    from tests.i18n_check import SAME
+
+    ids = {(m, mid) for m, _line, _cls, mid, p in raised_messages() if mid}
+    assert len(ids) > 300  # the scan does see the raises
+    with translation.override("vi"):
+        missing = sorted((m, mid) for m, mid in ids if translation.gettext(mid) == mid and mid not in SAME)
+    assert missing == []
+
+
+def _po_entries():
+    for po in sorted(ROOT.rglob("locale/*/LC_MESSAGES/django.po")):
+        text = po.read_text("utf-8")
+        for m in re.finditer(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', text, re.M):
+            join = lambda block: "".join(re.findall(r'"(.*)"', block))  # noqa: E731
+            yield po.relative_to(ROOT).as_posix(), join(m.group(1)), join(m.group(2))
+
+
+def test_a_translation_has_the_same_named_parameters_as_its_msgid():
+    bad = []
+    for po, mid, mstr in _po_entries():
+        if not mid or not mstr:
+            continue
+        want, got = sorted(re.findall(r"%\((\w+)\)", mid)), sorted(re.findall(r"%\((\w+)\)", mstr))
+        if set(want) != set(got):
+            bad.append((po, mid[:70], want, got))
+    assert bad == []
+
+
+def test_a_user_error_renders_its_one_msgid_in_each_language():
+    from django.utils import translation
+    from django.utils.translation import gettext_lazy
+
+    from ngoso.core.messages import ByLanguage, Message, UserError, both, lines
+    from ngoso.people.phones import PhoneError
+    from ngoso.visits.services import VisitError
+
+    e = VisitError(gettext_lazy("'%(field)s' must be a number"), field="birth_year")
+    assert (e.field, e.vi, e.en) == ("birth_year", "«birth_year» phải là số", "'birth_year' must be a number")
+    with translation.override("en"):
+        assert e.text() == e.en and str(e) == f"{e.vi} / {e.en}"
+    with translation.override("vi"):
+        assert e.text() == e.vi
+    carried = VisitError(PhoneError("12"), field="phone")  # one error's message carried on by another
+    assert carried.field == "phone" and carried.vi.startswith("Số điện thoại «12»") and "Phone '12'" in carried.en
+    skill = Message(gettext_lazy("Skill '%(skill)s' recorded twice for %(name)s"), name="An",
+                    skill=ByLanguage(vi="Gọi điện", en="Phone calls"))
+    assert (skill.vi, skill.en) == ("Kỹ năng «Gọi điện» của An ghi hai lần", "Skill 'Phone calls' recorded twice for An")
+    sized = UserError(gettext_lazy("The sheet has more than %(n)s rows; split it into several files"),
+                      n=lambda: f"{translation.get_language()}-grouped")
+    assert sized.vi.startswith("Trang tính có hơn vi-grouped dòng") and "en-grouped rows" in sized.en
+    assert both(gettext_lazy("Interrupted")) == "Đã dừng / Interrupted"
+    assert lines(gettext_lazy("Interrupted")) == "Đã dừng\nInterrupted"
+
+
+def test_the_api_answers_a_users_error_in_both_languages_from_one_msgid(login, users):
+    r = login(users.commune_a).get("/api/v1/residents", {"q": "a"})
+    body = r.json()
+    assert r.status_code == 400 and body["message"] == "Cần ít nhất 2 ký tự" and body["message_en"] == \
+        "at least 2 characters" and body["error"] == body["message"] and body["error_en"] == body["message_en"]
+
+
+@pytest.mark.django_db
+def test_the_cli_says_an_error_in_vietnamese_then_english(capsys):
+    from ngoso.cli import main
+
+    assert main(["stats", "--place", "KHONG-CO"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["Lỗi: không có địa bàn mã «KHONG-CO»", "Error: no place with code 'KHONG-CO'"]
