@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 from django.views.generic import RedirectView
 
 from ngoso.api.v1 import api
 
-admin.site.site_header = "Ngõ Số — quản trị / administration"
+admin.site.site_header = gettext_lazy("Ngõ Số — administration")
 admin.site.site_title = "Ngõ Số"
 
 urlpatterns = [

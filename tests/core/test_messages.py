@@ -31,6 +31,12 @@ DATA = {
     ("livelihoods/services.py", "Gọi / Zalo"),  # a paste-ready text for the producer's page: both words are used
 }
 
+#: modules that import no Django (pure libraries: text normalisation, offline speech, the poverty standard's
+#: classify(), the radio's schedule rules and its speaker client, which runs on a device without Django):
+#: they cannot load a catalogue, so their few errors say both languages in one string. Checked below.
+WITHOUT_DJANGO = {"speech.py", "poverty/__init__.py", "radio/schedule.py", "radio/client.py", "vntext/__init__.py",
+                  "vntext/data.py", "vntext/explain.py", "vntext/normalizer.py", "vntext/numbers.py"}
+
 #: modules whose "Tiếng Việt / English" literals are not converted yet (CLI progress lines, the demo's log,
 #: the radio's words, the pure rules modules): how many each still holds. The count can only go down; a
 #: module converted leaves the list.
@@ -41,10 +47,8 @@ NOT_YET = {
     "commands/radio.py": 21, "commands/restore.py": 3, "commands/say.py": 8, "commands/secret_key.py": 5,
     "commands/serve.py": 15, "commands/speaker.py": 10, "commands/stats.py": 3, "commands/unlock.py": 4,
     "commands/worker.py": 13, "core/errors.py": 1, "demo/access.py": 1, "demo/activity.py": 2,
-    "demo/builder.py": 7, "demo/livelihoods.py": 1, "demo/radio.py": 3, "insights/counters.py": 1,
-    "insights/dashboard.py": 2, "livelihoods/models.py": 2, "people/import_duplicates.py": 1, "people/io.py": 9,
-    "poverty/__init__.py": 9, "radio/client.py": 3, "radio/schedule.py": 2, "radio/services.py": 3,
-    "speech.py": 10, "urls.py": 1, "vntext/data.py": 2, "vntext/explain.py": 1, "vntext/numbers.py": 1,
+    "demo/builder.py": 7, "demo/livelihoods.py": 1, "demo/radio.py": 3, "insights/dashboard.py": 2,
+    "livelihoods/models.py": 2, "people/io.py": 6, "radio/services.py": 3,
 }
 
 
@@ -88,6 +92,11 @@ def bilingual_literals(tree) -> list[tuple[int, str]]:
 def test_no_new_vietnamese_slash_english_literal():
     found, over = Counter(), []
     for name, tree in _modules():
+        if name in WITHOUT_DJANGO:
+            imported = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+                a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+            assert not any(m.startswith(("django", "ngoso.core")) for m in imported), name  # else: use msgids
+            continue
         for line, s in bilingual_literals(tree):
             if any(name == m and s.startswith(p) for m, p in DATA):
                 continue

@@ -37,8 +37,10 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ngoso.core import changes
+from ngoso.core.messages import Message, both
 from ngoso.people.models import Household, Resident
 from ngoso.people.targets import household_groups, resident_groups
 from ngoso.places.models import Level, Place
@@ -296,7 +298,8 @@ def rebuild(progress=lambda m: None, year: int | None = None) -> int:
                     continue
                 for a in ancestors.get(vid, ()):
                     total[(a, key)] += value
-        progress(f"Chỉ số / indicators: {min(i + SEQUENCE_CHUNK, len(villages)):,}/{len(villages):,} thôn")
+        progress(both(Message(_("indicators: %(done)s/%(total)s villages"), done=f"{min(i + SEQUENCE_CHUNK, len(villages)):,}",
+                              total=f"{len(villages):,}")))
     with transaction.atomic():
         PlaceCounter.objects.all()._raw_delete(PlaceCounter.objects.db)
         rows = village_rows + [(p, k, v) for (p, k), v in total.items() if v]

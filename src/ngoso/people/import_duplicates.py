@@ -6,6 +6,9 @@ no choices were given; the import job keeps the file and the job page asks (``pe
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
+from ngoso.core.messages import Message, both
 from ngoso.core.text import fold
 
 from . import duplicates
@@ -19,7 +22,7 @@ class NeedsChoice(Exception):
 
     def __init__(self, rows: list[dict]):
         self.rows = rows
-        super().__init__(f"{len(rows)} dòng có thể trùng người đã có / {len(rows)} rows may be people already recorded")
+        super().__init__(both(Message(_("%(n)s rows may be people already recorded"), n=len(rows))))
 
 
 def likely_duplicates(households: dict, existing: dict, user, *, limit: int = 500) -> list[dict]:

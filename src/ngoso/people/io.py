@@ -665,7 +665,7 @@ def _validate_people(sheet: Sheet, lookup: _Lookup, errors: list[RowError], new_
     total = len(sheet.rows)
     for n, (rownum, cells) in enumerate(sheet.rows, start=1):
         if n % 500 == 0:
-            progress(n, total, "Đang kiểm tra / validating")
+            progress(n, total, both(_("validating")))
         if all(c is None or _text(c) == "" for c in cells):
             continue
         ctx = _RowCtx(sheet.name, rownum, errors)
@@ -892,7 +892,7 @@ def _write(village_rows, households, existing, user, progress, choices=None) -> 
         for r in draft.residents:
             done += 1
             if done % 1000 == 0:
-                progress(done, total, "Đang ghi / writing")
+                progress(done, total, both(_("writing")))
             choice = (choices or {}).get(str(r["row"]), "new")
             if choice == "skip":
                 result.residents_skipped += 1
@@ -1045,7 +1045,7 @@ def export_people(place: Place, user, out_path: Path, progress: Callable = lambd
             xlsx.append(ws, row)
             n += 1
             if n % 2000 == 0:
-                progress(n, total, "Đang xuất / exporting")
+                progress(n, total, both(_("exporting")))
     try:
         wb.save(tmp)
         tmp.replace(out_path)  # never leave a half-written export behind
