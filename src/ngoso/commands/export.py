@@ -45,6 +45,7 @@ def handle(args) -> int:
         with audit.acting_as(user):
             n = export_people(place, user, Path(args.file), Progress(None, echo=lambda m: print(m, flush=True)))
     except PermissionDenied:
-        raise CommandError(_("'%(name)s' is outside the area of %(username)s"), name=place.name, username=user.username) from None
+        raise CommandError(_("'%(name)s' is outside the area of %(username)s"),
+                           name=place.name, username=user.username) from None
     print(f"Đã xuất {n:,} dòng của {place.name} vào {args.file} / exported {n:,} rows")
     return 0

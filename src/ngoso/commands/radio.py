@@ -167,7 +167,8 @@ def _do(args, user, services, scoped, SpeakerCluster) -> int:
             services.request_render(b, user, background=False)
             b.refresh_from_db()
         if b.audio_status != b.Audio.READY:
-            raise CommandError(_("bulletin %(pk)s has no audio yet: %(audio_error)s"), audio_error=b.audio_error, pk=b.pk)
+            raise CommandError(_("bulletin %(pk)s has no audio yet: %(audio_error)s"),
+                               audio_error=b.audio_error, pk=b.pk)
         if args.approve:
             services.approve(b, user)
         print(f"{b.pk}\t{b.get_status_display()}\t{b.audio_duration:.1f} s\t{b.audio_path}")

@@ -298,7 +298,8 @@ def rebuild(progress=lambda m: None, year: int | None = None) -> int:
                     continue
                 for a in ancestors.get(vid, ()):
                     total[(a, key)] += value
-        progress(both(Message(_("indicators: %(done)s/%(total)s villages"), done=f"{min(i + SEQUENCE_CHUNK, len(villages)):,}",
+        progress(both(Message(_("indicators: %(done)s/%(total)s villages"),
+                              done=f"{min(i + SEQUENCE_CHUNK, len(villages)):,}",
                               total=f"{len(villages):,}")))
     with transaction.atomic():
         PlaceCounter.objects.all()._raw_delete(PlaceCounter.objects.db)

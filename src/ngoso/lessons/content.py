@@ -132,7 +132,8 @@ def validate(content, *, translation: bool = False) -> dict:
             answer = c.get("answer")
             if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < max(len(opts), 1):
                 problems.append(Problem(f"{p}.answer",
-                                         Message(_("the answer must be an option index 0..%(x)s"), x=max(len(opts) - 1, 0))))
+                                         Message(_("the answer must be an option index 0..%(x)s"),
+                                                 x=max(len(opts) - 1, 0))))
                 answer = 0
             out["check"].append({"q": text(f"{p}.q", c.get("q")),
                                  "options": [text(f"{p}.options.{j + 1}", o) for j, o in enumerate(opts)],

@@ -245,7 +245,8 @@ def _same_shape(tr: dict, ref: dict) -> None:
     for key in C.LIST_FIELDS + ("check",):
         if len(tr[key]) != len(ref[key]):
             problems.append(C.Problem(key,
-                                     Message(_("the translation has %(x)s items, the Vietnamese %(x2)s"), x=len(tr[key]), x2=len(ref[key]))))
+                                     Message(_("the translation has %(x)s items, the Vietnamese %(x2)s"),
+                                             x=len(tr[key]), x2=len(ref[key]))))
     for i, (a, b) in enumerate(zip(tr["check"], ref["check"]), start=1):
         if len(a["options"]) != len(b["options"]) or a["answer"] != b["answer"]:
             problems.append(C.Problem(f"check.{i}", _("options and answer must match the Vietnamese")))

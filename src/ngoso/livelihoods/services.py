@@ -496,25 +496,30 @@ def store_photo(data: bytes, filename: str, folder: str) -> StoredPhoto:
     if not data:
         raise LivelihoodError(gettext_lazy("«%(f)s» is empty."), f=filename)
     if len(data) > MAX_PHOTO_BYTES:
-        raise LivelihoodError(gettext_lazy("«%(f)s» is too big (%(mb).1f MB); a photo may be at most %(max)d MB."), f=filename, mb=len(data) / 1048576, max=MAX_PHOTO_BYTES // 1048576)
+        raise LivelihoodError(gettext_lazy("«%(f)s» is too big (%(mb).1f MB); a photo may be at most %(max)d MB."),
+                              f=filename, mb=len(data) / 1048576, max=MAX_PHOTO_BYTES // 1048576)
     try:
         im = Image.open(io.BytesIO(data))
         fmt = im.format
         w, h = im.size
         if w * h > MAX_PIXELS:
-            raise LivelihoodError(gettext_lazy("«%(f)s» is %(w)d × %(h)d pixels, too large to process."), f=filename, w=w, h=h)
+            raise LivelihoodError(gettext_lazy("«%(f)s» is %(w)d × %(h)d pixels, too large to process."),
+                                  f=filename, w=w, h=h)
         if fmt not in ALLOWED_FORMATS:
-            raise LivelihoodError(gettext_lazy("«%(f)s» is a %(fmt)s file; send a JPEG, PNG or WebP photo."), f=filename, fmt=fmt)
+            raise LivelihoodError(gettext_lazy("«%(f)s» is a %(fmt)s file; send a JPEG, PNG or WebP photo."),
+                                  f=filename, fmt=fmt)
         try:
             im.load()
         except OSError as exc:
             if "truncated" not in str(exc) and "broken data stream" not in str(exc):
                 raise
-            raise LivelihoodError(gettext_lazy("«%(f)s» is cut off: the photo did not arrive whole. Send it again."), f=filename) from exc
+            raise LivelihoodError(gettext_lazy("«%(f)s» is cut off: the photo did not arrive whole. Send it again."),
+                                  f=filename) from exc
     except LivelihoodError:
         raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise LivelihoodError(gettext_lazy("«%(f)s» is not a photo we can read (JPEG, PNG or WebP)."), f=filename) from exc
+        raise LivelihoodError(gettext_lazy("«%(f)s» is not a photo we can read (JPEG, PNG or WebP)."),
+                              f=filename) from exc
     im = ImageOps.exif_transpose(im)
     if im.mode in ("RGBA", "LA", "P"):
         im = im.convert("RGBA")
@@ -617,7 +622,8 @@ def end_channel(channel, user, on=None) -> OnlineChannel:
     permissions.require(user, "change", channel)
     on = on or timezone.localdate()
     if on < channel.since:
-        raise LivelihoodError(gettext_lazy("A channel cannot stop before it started (%(d)s)."), d=channel.since.strftime("%d/%m/%Y"))
+        raise LivelihoodError(gettext_lazy("A channel cannot stop before it started (%(d)s)."),
+                              d=channel.since.strftime("%d/%m/%Y"))
     channel.ended_on = on
     channel.save()
     return channel

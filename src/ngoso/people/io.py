@@ -224,7 +224,9 @@ def read_file(data: bytes, filename: str) -> list[Sheet]:
     name = filename.lower()
     if len(data) > MAX_UNPACKED_BYTES:
         raise ImportFailed([RowError(Path(filename).name, 0, "",
-                                     Message(_("The file is %(x)s MB, over the %(x2)s MB limit; split it"), x=f"{len(data) / 2 ** 20:,.0f}", x2=f"{MAX_UNPACKED_BYTES / 2 ** 20:,.0f}"))])
+                                     Message(_("The file is %(x)s MB, over the %(x2)s MB limit; split it"),
+                                             x=f"{len(data) / 2 ** 20:,.0f}",
+                                             x2=f"{MAX_UNPACKED_BYTES / 2 ** 20:,.0f}"))])
     if name.endswith(".csv"):
         return [_read_csv(data, Path(filename).name)]
     if name.endswith((".xlsx", ".xlsm")):
@@ -326,11 +328,13 @@ class _Reading:
             found = clean.bad_character(value, multiline=True)
             if found is not None:
                 self.error(row, i,
-                           Message(_("The cell holds the control character %(x)s at position %(x2)s; remove it"), x=clean.char_name(found[1]), x2=found[0] + 1))
+                           Message(_("The cell holds the control character %(x)s at position %(x2)s; remove it"),
+                                   x=clean.char_name(found[1]), x2=found[0] + 1))
                 return None
             if len(value) > MAX_CELL:
                 self.error(row, i,
-                           Message(_("The cell is %(value)s characters long, at most %(MAX_CELL)s"), value=len(value), MAX_CELL=MAX_CELL))
+                           Message(_("The cell is %(value)s characters long, at most %(MAX_CELL)s"),
+                                   value=len(value), MAX_CELL=MAX_CELL))
                 return None
         return value
 
@@ -724,7 +728,8 @@ def _validate_people(sheet: Sheet, lookup: _Lookup, errors: list[RowError], new_
                 if not same:
                     col = cols.get(key) or cols["household_phone" if key == "phone" else "village_code"]
                     ctx.err(col,
-                            Message(_("Differs from row %(row)s of the same household '%(hcode)s'"), row=draft.row, hcode=hcode))
+                            Message(_("Differs from row %(row)s of the same household '%(hcode)s'"),
+                                    row=draft.row, hcode=hcode))
         resident_given = any(_text(g.get(c.key)) for c in RESIDENT_COLUMNS)
         if not resident_given:
             continue
@@ -746,7 +751,8 @@ def _validate_people(sheet: Sheet, lookup: _Lookup, errors: list[RowError], new_
         key = (hcode, fold(name), birth_year)
         if name and birth_year and key in seen_people:
             ctx.err(cols["full_name"],
-                    Message(_("Duplicate resident: '%(name)s' born %(birth_year)s already on row %(x)s"), name=name, birth_year=birth_year, x=seen_people[key]))
+                    Message(_("Duplicate resident: '%(name)s' born %(birth_year)s already on row %(x)s"),
+                            name=name, birth_year=birth_year, x=seen_people[key]))
         seen_people[key] = rownum
         draft.residents.append({
             "row": rownum, "full_name": name, "sex": sex, "birth_year": birth_year, "ethnicity": eth,

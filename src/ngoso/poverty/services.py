@@ -115,7 +115,8 @@ def import_reviews(data: bytes, filename: str, user) -> int:
             standard_for_year(year)
         except ValueError:
             err("Năm",
-                Message(gettext_lazy("Year '%(x)s' is invalid or has no poverty standard"), x=_text(cell(cols['year']))))
+                Message(gettext_lazy("Year '%(x)s' is invalid or has no poverty standard"),
+                        x=_text(cell(cols['year']))))
             year = None
         area = AREA_WORDS.get(fold(_text(cell(cols["area"]))))
         if area is None:
@@ -136,11 +137,13 @@ def import_reviews(data: bytes, filename: str, user) -> int:
                 lacking.append(code_i)
             elif v not in NO:
                 err(std_names[code_i],
-                    Message(gettext_lazy("Write 'x' if lacking, leave empty if not; '%(x)s' not understood"), x=_text(cell(i))))
+                    Message(gettext_lazy("Write 'x' if lacking, leave empty if not; '%(x)s' not understood"),
+                            x=_text(cell(i))))
         if h is not None and year is not None:
             if (code, year) in seen:
                 err("Mã hộ",
-                    Message(gettext_lazy("Household '%(code_)s' for %(year)s already on row %(x)s"), code_=code, year=year, x=seen[(code, year)]))
+                    Message(gettext_lazy("Household '%(code_)s' for %(year)s already on row %(x)s"),
+                            code_=code, year=year, x=seen[(code, year)]))
             seen[(code, year)] = rownum
         rows.append((h, year, area, income, lacking))
     if errors:

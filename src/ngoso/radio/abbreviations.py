@@ -225,7 +225,8 @@ def import_file(data: bytes, filename: str, place: Place, user) -> ImportSummary
     list takes the file's reading and note."""
     if not can_edit(user, place):
         raise ImportFailed([RowError(filename, 0, "",
-                                     Message(_("You may not change the abbreviations of %(x)s"), x=place.name if place else '?'))])
+                                     Message(_("You may not change the abbreviations of %(x)s"),
+                                             x=place.name if place else '?'))])
     sheet = read_file(data, filename)[0]
     errors: list[RowError] = []
     cols = find_columns(sheet, COLUMNS, {"abbreviation", "reading"}, errors)
@@ -247,7 +248,8 @@ def import_file(data: bytes, filename: str, place: Place, user) -> ImportSummary
             continue
         if c.abbreviation in seen:
             errors.append(RowError(sheet.name, rownum, COLUMNS["abbreviation"][0],
-                                   Message(_("'%(abbreviation)s' is already on row %(x)s"), abbreviation=c.abbreviation, x=seen[c.abbreviation])))
+                                   Message(_("'%(abbreviation)s' is already on row %(x)s"),
+                                           abbreviation=c.abbreviation, x=seen[c.abbreviation])))
             continue
         seen[c.abbreviation] = rownum
         rows.append(c)

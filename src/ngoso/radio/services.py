@@ -421,7 +421,8 @@ def create_programme(*, place, title: str, times, targets, start_date: dt.date, 
         raise RadioError(_("the bulletin belongs to another area"))
     if stream_url:
         if not stream_url.startswith(("http://", "https://")):
-            raise RadioError(_("the stream address must start with http:// or https://: %(stream_url)s"), stream_url=f"{stream_url!r}")
+            raise RadioError(_("the stream address must start with http:// or https://: %(stream_url)s"),
+                             stream_url=f"{stream_url!r}")
         if not (1 <= int(stream_minutes or 0) <= 24 * 60):
             raise RadioError(_("relay window must be 1-1440 minutes"))
     try:
@@ -855,7 +856,8 @@ def clean_logs(entries) -> list[tuple]:
             raise RadioError(_("%(where)s.uuid: not a UUID: %(x)s"), x=f"{e.get('uuid')!r}", where=where) from None
         status = e.get("status")
         if status not in PlayLog.Status.values:
-            raise RadioError(_("%(where)s.status: must be one of %(values)s, got %(status)s"), values=PlayLog.Status.values,
+            raise RadioError(_("%(where)s.status: must be one of %(values)s, got %(status)s"),
+                             values=PlayLog.Status.values,
                              status=f"{status!r}", where=where)
         key = str(e.get("key") or "")
         if not key or len(key) > 80:
