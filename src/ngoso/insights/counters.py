@@ -230,7 +230,8 @@ def _append(rows: list[tuple]) -> None:
 
 
 def _add_rows(add: Counter) -> list[tuple]:
-    return [(p, k, d, ADD) for (p, k), d in sorted(add.items()) if d]
+    items = add.items() if DIRECT_FOR_BENCH else sorted(add.items())  # the baseline keeps the write's own order
+    return [(p, k, d, ADD) for (p, k), d in items if d]
 
 
 def read(place_ids: Iterable[int], keys: Iterable[str] | None = None) -> dict[int, Counter]:
@@ -301,7 +302,8 @@ def snapshot(household_ids: Iterable[int], visits: bool = True) -> dict[int, Cou
     ``visits``: False when the write only adds visits, counted by ``visits_added``). Locks their villages."""
     _check_year()
     ids = list(household_ids)
-    _lock_villages(Household.objects.filter(id__in=ids).values_list("village_id", flat=True))
+    if not DIRECT_FOR_BENCH:  # the baseline locked no village here
+        _lock_villages(Household.objects.filter(id__in=ids).values_list("village_id", flat=True))
     return household_counters(ids, visits=visits)
 
 
@@ -360,7 +362,8 @@ def visits_added(rows: list[tuple]) -> None:
         c["v"] += 1
         c[f"vw:{week_start(day).isoformat()}"] += 1
         lastv[vid] = max(lastv.get(vid, 0), day.toordinal())
-    _lock_villages(per_village)  # held already when the writer wrapped its write in changes.households
+    if not DIRECT_FOR_BENCH:  # the baseline locked no village here
+        _lock_villages(per_village)  # held already when the writer wrapped its write in changes.households
     ancestors = _ancestors_by_village(per_village)
     add: Counter = Counter()
     for vid, c in per_village.items():
