@@ -318,3 +318,33 @@ def test_place_pages_and_dashboards_cost_the_same_queries_for_a_larger_area(peop
     d = dashboard.dashboard(area.province)
     assert d["villages_without_team_count"] == 62 and len(d["villages_without_team"]) == dashboard.LISTED
     assert d["villages_without_recent_visit_count"] == 62
+
+
+def test_a_village_team_created_or_closed_moves_vteam_on_every_level(people, users, area):
+    counters.rebuild()
+    assert dashboard.dashboard(area.province)["villages_without_team_count"] == 3
+    factories.village_team(area, users, leader=False)
+    d = dashboard.dashboard(area.province)
+    assert d["villages_with_team"] == 1 and d["villages_without_team_count"] == 2
+    assert area.va1.code not in [v["code"] for v in d["villages_without_team"]]
+    from ngoso.teams.models import Team
+
+    team = Team.objects.get(place=area.va1)
+    team.active = False
+    team.save()
+    assert dashboard.dashboard(area.a)["villages_without_team_count"] == 2
+    assert_counters_equal_a_recount()
+
+
+def test_the_schedule_folds_the_deltas(people, users, area):
+    from ngoso.core import jobs
+
+    factories.village_team(area, users, leader=False)
+    counters.rebuild()
+    services.record_visit(users.member, people.h1, visited_on=TODAY, present=[people.r1.pk])
+    pending = CounterDelta.objects.count()
+    assert pending
+    run = jobs.run_periodic("counters_roll_up")
+    assert run.status == "done" and run.result == {"folded": pending}
+    assert not CounterDelta.objects.exists()
+    assert jobs.run_periodic("counters_recent", now=jobs.timezone.now()).result == {"villages": 0}

@@ -606,7 +606,17 @@ def _visits_added(rows, **_):
     visits_added(rows)
 
 
+def _team_changed(sender, instance, **_):
+    """A village team was created, changed (active or not) or deleted: ``vteam`` of its village follows."""
+    if instance.level == "village" and instance.place_id and built_for() is not None:
+        refresh([instance.place_id])
+
+
 def listen() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    post_save.connect(_team_changed, sender=Team, dispatch_uid="insights.counters.team_saved")
+    post_delete.connect(_team_changed, sender=Team, dispatch_uid="insights.counters.team_deleted")
     changes.watch_households(_before, _after)
     changes.connect(changes.PEOPLE, _people_changed)
     changes.connect(changes.VILLAGES, _villages_changed)
