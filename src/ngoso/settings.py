@@ -25,6 +25,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE
 
+from ngoso.core import files as _files
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("NGOSO_DATA_DIR", Path.cwd() / "var")).resolve()
 
@@ -191,6 +193,16 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
 MEDIA_ROOT = DATA_DIR / "media"
 EXPORT_ROOT = DATA_DIR / "exports"
+# Every file goes through a named storage (core/files.py): media, radio, cache, exports, uploads. By default
+# the file system at the paths above; NGOSO_S3_BUCKET or NGOSO_STORAGE_URL=s3://bucket/prefix puts them all
+# in object storage (django-storages), private, under <prefix>/<name>/.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": MEDIA_ROOT}},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    **_files.s3_storages(),
+}
+if "media" in STORAGES:
+    STORAGES["default"] = STORAGES["media"]
 
 # A login lasts 12 hours (a working day); the field app keeps working offline with its device token.
 SESSION_COOKIE_AGE = int(float(os.environ.get("NGOSO_SESSION_HOURS", "12")) * 3600)

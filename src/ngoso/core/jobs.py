@@ -547,7 +547,7 @@ def _file_in_use(path: str, now) -> bool:
 def drop_file(job: Job, reason: str, now=None) -> bool:
     """Forget a job's file (expired, or holding an erased person): the row says why, the file is deleted
     unless another still-valid job hands out the same file. Returns whether a file was dropped."""
-    from pathlib import Path
+    from . import files
 
     now = now or timezone.now()
     if not job.file:
@@ -557,64 +557,72 @@ def drop_file(job: Job, reason: str, now=None) -> bool:
     Job.objects.filter(pk=job.pk).update(file="", result=result, expires_at=min(job.expires_at or now, now))
     job.file, job.result = "", result
     if not _file_in_use(path, now):
-        Path(path).unlink(missing_ok=True)
+        files.delete("exports", files.export_name(path))
     return True
 
 
 def discard_upload(job: Job) -> None:
-    """Delete the uploaded file an import job read (kept under ``DATA_DIR/uploads`` only while it runs)."""
-    path = (job.params or {}).get("path")
-    if not path:
-        return
+    """Delete the uploaded file an import job read (kept in the storage ``uploads`` only while it runs)."""
+    from . import files
+
+    name = upload_name((job.params or {}).get("path") or "")
+    if name:
+        files.delete("uploads", name)
+
+
+def upload_name(path: str) -> str:
+    """An import job's ``params["path"]`` as a name in storage ``uploads`` (older rows hold an absolute path
+    under ``DATA_DIR/uploads``; anything else is not an upload of ours: "")."""
     from pathlib import Path
 
-    p = Path(path)
-    if p.resolve().parent == uploads_dir().resolve():
-        p.unlink(missing_ok=True)
+    if not path:
+        return ""
+    if os.path.isabs(path):
+        p = Path(path)
+        return p.name if p.resolve().parent == uploads_dir().resolve() else ""
+    return path if "/" not in path and "\\" not in path and not path.startswith(".") else ""
 
 
 def uploads_dir():
-    from pathlib import Path
+    from . import files
 
-    from django.conf import settings
-
-    return Path(settings.DATA_DIR) / "uploads"
+    return files.root("uploads")
 
 
 def clean_up(now=None, grace_seconds: float = 600) -> dict:
-    """Delete what must not stay on disk: export files past their time, export files and uploads that no
+    """Delete what must not stay stored: export files past their time, export files and uploads that no
     job refers to any more (a killed process, an interrupted import). Called when the server starts (with
     ``grace_seconds=0``: nothing runs yet) and by ``ngoso export --clean-up``; a schedule can call it too.
     Unreferenced files younger than ``grace_seconds`` are left: a running job may be about to record them."""
-    import time as _time
-    from pathlib import Path
-
-    from django.conf import settings
+    from . import files
 
     now = now or timezone.now()
     out = {"expired": 0, "orphan_exports": 0, "orphan_uploads": 0}
     for job in Job.objects.filter(expires_at__lte=now).exclude(file=""):
         out["expired"] += drop_file(job, "expired", now)
-    young = _time.time() - grace_seconds
+    young = now - datetime.timedelta(seconds=grace_seconds)
 
-    def stale(p: Path) -> bool:
-        return grace_seconds <= 0 or p.stat().st_mtime < young
+    def stale(st, name) -> bool:
+        if grace_seconds <= 0:
+            return True
+        try:
+            return st.get_modified_time(name) < young
+        except (OSError, NotImplementedError):
+            return False
 
-    root = Path(settings.EXPORT_ROOT)
-    if root.is_dir():
-        kept = set(Job.objects.exclude(file="").values_list("file", flat=True))
-        for p in root.iterdir():
-            if p.is_file() and str(p) not in kept and stale(p):
-                p.unlink(missing_ok=True)
-                out["orphan_exports"] += 1
-    up = uploads_dir()
-    if up.is_dir():
-        live = {str((j or {}).get("path")) for j in Job.objects.filter(
-            status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).values_list("params", flat=True)}
-        for p in up.iterdir():
-            if p.is_file() and str(p) not in live and stale(p):
-                p.unlink(missing_ok=True)
-                out["orphan_uploads"] += 1
+    st = files.storage("exports")
+    kept = {files.export_name(f) for f in Job.objects.exclude(file="").values_list("file", flat=True)}
+    for name in list(files.walk("exports")):
+        if name not in kept and stale(st, name):
+            files.delete("exports", name)
+            out["orphan_exports"] += 1
+    st = files.storage("uploads")
+    live = {upload_name(str((j or {}).get("path") or "")) for j in Job.objects.filter(
+        status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).values_list("params", flat=True)}
+    for name in list(files.walk("uploads")):
+        if name not in live and stale(st, name):
+            files.delete("uploads", name)
+            out["orphan_uploads"] += 1
     return out
 
 

@@ -29,6 +29,7 @@ from ngoso.accounts import audit, permissions
 from ngoso.accounts.models import AuditEntry
 from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core import clean, xlsx
+from ngoso.core import files as storage_files
 from ngoso.core.jobs import JobError, drop_file, export_ttl, handler
 from ngoso.core.models import Job
 from ngoso.core.snapshot import read_snapshot
@@ -916,12 +917,17 @@ def import_job(job, progress) -> dict:
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(pk=job.params["user_id"])
-    path = Path(job.params["path"])
+    from ngoso.core.jobs import discard_upload, upload_name
+
     from .import_duplicates import NeedsChoice
 
+    name = upload_name(job.params["path"])
+    if not name or not storage_files.exists("uploads", name):
+        raise JobError("Tệp tải lên của lần nhập này không còn nữa; hãy tải lên lại.",
+                       "The uploaded file of this import is no longer there; upload it again.")
     keep = False
     try:
-        result = import_people(path.read_bytes(), job.params["filename"], user, progress,
+        result = import_people(storage_files.read("uploads", name), job.params["filename"], user, progress,
                                choices=job.params.get("choices"))
     except ImportFailed as exc:
         return {"ok": False, "errors": [e.__dict__ for e in exc.errors[:1000]], "error_count": len(exc.errors)}
@@ -930,7 +936,7 @@ def import_job(job, progress) -> dict:
         return {"ok": None, "choose": exc.rows, "choose_count": len(exc.rows)}
     finally:
         if not keep:
-            path.unlink(missing_ok=True)
+            discard_upload(job)
     return {"ok": True, **result.as_dict()}
 
 
@@ -1002,7 +1008,7 @@ def export_fingerprint(place: Place, user) -> str:
 
 
 def export_people(place: Place, user, out_path: Path, progress: Callable = lambda *a: None,
-                  stats: dict | None = None) -> int:
+                  stats: dict | None = None, name: str = "") -> int:
     """Write an XLSX export of everything under ``place`` that ``user`` may see. Audited. Returns rows;
     ``stats``, when given, receives ``residents`` (how many people the file holds).
 
@@ -1034,7 +1040,7 @@ def export_people(place: Place, user, out_path: Path, progress: Callable = lambd
         tmp.unlink(missing_ok=True)
     with transaction.atomic():  # on SQLite: in the writer queue, not against the busy handler
         audit.record_event(AuditEntry.Action.EXPORT, "people.Resident", place.path,
-                           {"rows": n, "residents": total, "place": place.code, "file": out_path.name},
+                           {"rows": n, "residents": total, "place": place.code, "file": name or out_path.name},
                            object_repr=place.name)
     if stats is not None:
         stats["residents"] = total
@@ -1108,13 +1114,13 @@ def export_job(job, progress) -> dict:
                        "The account or the area of this export no longer exists.")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     # the file name carries the job's random token, so a name seen in a log or the audit is no address either
-    out = Path(settings.EXPORT_ROOT) / f"ngoso-{place.code}-{stamp}-{job.token[:12]}.xlsx"
+    out = f"ngoso-{place.code}-{stamp}-{job.token[:12]}.xlsx"  # its name in the storage "exports"
     stats: dict = {}
-    with audit.acting_as(user):
-        n = export_people(place, user, out, progress, stats)
+    with audit.acting_as(user), storage_files.writing("exports", out) as local:
+        n = export_people(place, user, local, progress, stats, name=out)
     residents = stats["residents"]
     with transaction.atomic():
-        type(job).objects.filter(pk=job.pk).update(file=str(out), expires_at=timezone.now() + export_ttl())
+        type(job).objects.filter(pk=job.pk).update(file=out, expires_at=timezone.now() + export_ttl())
     # A resident of the area erased while this export ran may be in the file: an erasure from now on
     # finds the file recorded above; one that came before is found here.
     from ngoso.accounts.scope import within
@@ -1127,7 +1133,7 @@ def export_job(job, progress) -> dict:
         raise JobError("Một người trong địa bàn vừa được xoá dữ liệu theo yêu cầu trong lúc xuất; tệp đã bị huỷ. "
                        "Hãy xuất lại.", "A person in the area was erased on request while the export ran; the "
                        "file was discarded. Export again.")
-    return {"rows": n, "residents": residents, "file": out.name}
+    return {"rows": n, "residents": residents, "file": out}
 
 
 def delete_exports_covering(village: Place) -> int:
@@ -1147,7 +1153,7 @@ def delete_exports_covering(village: Place) -> int:
 
     def unlink():
         for f in files:
-            Path(f).unlink(missing_ok=True)
+            storage_files.delete("exports", storage_files.export_name(f))
 
     transaction.on_commit(unlink)
     return len(jobs)
