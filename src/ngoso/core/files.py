@@ -95,16 +95,17 @@ def save(name: str, path: str, content: bytes | File) -> str:
 def writing(name: str, path: str) -> Iterator[Path]:
     """A local file to write (a spreadsheet, a PDF, audio from a program); when the block ends without an
     error it becomes ``path`` in storage ``name`` whole (renamed in place on the file system; uploaded and
-    removed from the machine's temporary folder otherwise). Left over on an error: deleted."""
+    removed from the machine's temporary folder otherwise). Left over on an error: deleted. The temporary
+    name keeps the extension (programs choose the format by it)."""
     import tempfile
 
     if is_local(name):
         target = root(name) / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}")
     else:
         target = None
-        fd, tmp = tempfile.mkstemp(prefix="ngoso-", suffix=f".{Path(path).name}.tmp")
+        fd, tmp = tempfile.mkstemp(prefix=f"ngoso-{Path(path).stem}.", suffix=f".tmp{Path(path).suffix}")
     os.close(fd)
     try:
         yield Path(tmp)
