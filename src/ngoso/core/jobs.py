@@ -28,6 +28,7 @@ province staff on the schedule page (``schedule()``).
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import logging
 import os
@@ -170,7 +171,7 @@ def _make_huey():
 HUEY = _make_huey()
 
 # When several wait, higher runs first (huey priorities): speech is short and awaited, exports can wait.
-PRIORITY = {"radio_render": 20, "import_people": 10, "export_people": 5}
+PRIORITY = {"radio_render": 20, "import_people": 10, "export_people": 5, "export_people_part": 5}
 
 
 @HUEY.task(name="ngoso.run_job")
@@ -259,6 +260,8 @@ def execute(job_id: int, echo=None) -> Job | None:
         _RUNNING.discard(job.pk)
         lease.stopping.set()
         lease.join(5)
+        # a parent waiting for its children holds no lease (a last renewal may have raced the wait)
+        Job.objects.filter(pk=job_id, status=Job.Status.RUNNING, result__has_key="waiting").update(lease_until=None)
 
 
 _RUNNING: set[int] = set()  # jobs this process is running (released when its worker stops cleanly)
@@ -285,6 +288,8 @@ def _run(job: Job, echo=None, retry: bool = False) -> Job:
     final = True
     try:
         result = fn(job, Progress(job, echo)) or {}
+    except _Waiting:  # a parent whose children run now (fan_out); the last of them queues it again
+        final = False
     except Exception as exc:  # noqa: BLE001 - the user gets a clear message, staff the traceback (admin, log)
         log.exception("job %s (%s) failed (attempt %s)", job.pk, job.kind, job.attempts)
         detail = traceback.format_exc()[-20000:]
@@ -307,13 +312,105 @@ def _run(job: Job, echo=None, retry: bool = False) -> Job:
         snapshot.close_side_connection()
         if final:
             discard_upload(job)  # an import's upload never outlives its job, whatever happened
+    if final and (job.params or {}).get("parent"):
+        _child_finished(job.params["parent"])
     job.refresh_from_db()
     return job
 
 
 def run_now(job: Job, echo=None) -> Job:
-    """Run the job here and now (the CLI, ``background=False``): no queue, no retry; the caller sees the result."""
-    return _run(job, echo, retry=False)
+    """Run the job here and now (the CLI, ``background=False``): no queue, no retry; the caller sees the result.
+    Its children (``fan_out``) run here too, one after the other."""
+    token = _INLINE.set(True)
+    try:
+        return _run(job, echo, retry=False)
+    finally:
+        _INLINE.reset(token)
+
+
+# ------------------------------------------------------------------------------ fan-out: a parent and its children
+
+_INLINE = contextvars.ContextVar("ngoso_jobs_inline", default=False)
+
+CHILDREN_FAILED = ("Không làm xong {n}/{total} phần: {which}. Các phần khác đã xong nhưng chưa ghép lại được; hãy "
+                   "chạy lại.", "{n} of {total} parts failed: {which}. The others finished but were not put "
+                   "together; run it again.")
+WAITING = "Đang làm {done}/{total} phần / {done} of {total} parts done"
+
+
+class _Waiting(Exception):
+    """Raised by ``fan_out`` in a parent job whose children are queued: the parent waits without a worker."""
+
+
+def children(job: Job) -> list[Job]:
+    return list(Job.objects.filter(params__parent=job.pk).order_by("pk"))
+
+
+def fan_out(job: Job, kind: str, parts: list[dict], label: Callable[[Job], str] = lambda j: str(j.pk)) -> list[Job]:
+    """Split ``job`` into one child job of ``kind`` per entry of ``parts`` (its params; ``place_path`` in it
+    sets the child's area) and return the children once every one is done; the handler then puts their
+    results together. Called at the top of a parent's handler, which therefore runs twice:
+
+    1. the first time it records the children and queues them (several workers take them at once); the parent
+       stays *running* without a worker or a lease (``_Waiting``) and shows ``done/total`` as children finish;
+    2. when the last child has finished (``_child_finished``) the parent is queued again; now ``fan_out``
+       returns the children, all done — or raises a ``JobError`` naming the failed ones (``label``) in
+       Vietnamese and English (each child retried first as any job).
+
+    Run by ``run_now`` (the CLI, ``background=False``) the children run here one after the other."""
+    kids = children(job)
+    if not kids:
+        with transaction.atomic():
+            kids = [Job.objects.create(kind=kind, params={**p, "parent": job.pk}, created_by=job.created_by,
+                                       place_path=p.get("place_path", job.place_path)) for p in parts]
+        if _INLINE.get():
+            for i, kid in enumerate(kids):
+                _run(kid, retry=False)
+                Job.objects.filter(pk=job.pk).update(done=i + 1, total=len(kids),
+                                                     message=WAITING.format(done=i + 1, total=len(kids))[:300])
+            kids = children(job)
+    pending = [k for k in kids if k.status in (Job.Status.QUEUED, Job.Status.RUNNING)]
+    if pending and not _INLINE.get():
+        done = sum(k.status == Job.Status.DONE for k in kids)
+        with transaction.atomic():
+            Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, lease_until=None, done=done,
+                                                 total=len(kids), result={"waiting": len(pending)},
+                                                 message=WAITING.format(done=done, total=len(kids))[:300])
+        queued = [k.pk for k in pending if k.status == Job.Status.QUEUED and k.attempts == 0]
+        transaction.on_commit(lambda: [enqueue(pk, kind) for pk in queued])
+        raise _Waiting
+    failed = [k for k in kids if k.status != Job.Status.DONE]
+    if failed:
+        def which(lang: int) -> str:
+            out = []
+            for k in failed[:10]:
+                words = (k.error or "").split(" / ")
+                out.append(f"{label(k)} ({words[min(lang, len(words) - 1)][:160]})")
+            return "; ".join(out) + ("; …" if len(failed) > 10 else "")
+
+        vi, en = CHILDREN_FAILED
+        raise JobError(vi.format(n=len(failed), total=len(kids), which=which(0)),
+                       en.format(n=len(failed), total=len(kids), which=which(1)))
+    return kids
+
+
+def _child_finished(parent_id: int) -> None:
+    """A child is done or has failed for good: count it on its parent; the last one queues the parent again."""
+    with transaction.atomic():
+        parent = Job.objects.select_for_update().filter(pk=parent_id).first()
+        if parent is None or parent.status != Job.Status.RUNNING or "waiting" not in (parent.result or {}):
+            return  # run inline (run_now), or queued again already
+        statuses = list(Job.objects.filter(params__parent=parent_id).values_list("status", flat=True))
+        done = statuses.count(Job.Status.DONE)
+        if any(st in (Job.Status.QUEUED, Job.Status.RUNNING) for st in statuses):
+            Job.objects.filter(pk=parent_id).update(
+                done=done, total=len(statuses), message=WAITING.format(done=done, total=len(statuses))[:300])
+            return
+        # its waiting run counted as an attempt; the putting together is the same job's next step, not a retry
+        Job.objects.filter(pk=parent_id).update(status=Job.Status.QUEUED, lease_until=None, result={}, done=done,
+                                                attempts=F("attempts") - 1)
+        kind = parent.kind
+    transaction.on_commit(lambda: enqueue(parent_id, kind))
 
 
 def submit(kind: str, params: dict, user=None, place_path: str = "", background: bool = True, **fields) -> Job:
@@ -495,7 +592,8 @@ def _clean_up():
 
 # The permission a job's kind needs (accounts.models.ROLE_PERMISSIONS): an export file is personal data,
 # so opening or downloading it needs the permission to export, not only the area.
-KIND_PERMISSION = {"export_people": "export", "import_people": "import", "radio_render": "radio"}
+KIND_PERMISSION = {"export_people": "export", "export_people_part": "export", "import_people": "import",
+                   "radio_render": "radio"}
 
 
 def may_open(user, job: Job) -> bool:
