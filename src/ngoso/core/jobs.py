@@ -332,9 +332,9 @@ def run_now(job: Job, echo=None) -> Job:
 
 _INLINE = contextvars.ContextVar("ngoso_jobs_inline", default=False)
 
-CHILDREN_FAILED = ("Không làm xong {n}/{total} phần: {which}. Các phần khác đã xong nhưng chưa ghép lại được; hãy "
-                   "chạy lại.", "{n} of {total} parts failed: {which}. The others finished but were not put "
-                   "together; run it again.")
+CHILDREN_FAILED = ("Không làm xong {n}/{total} {noun}: {which}. Các {noun} khác đã xong nhưng chưa được ghép lại; "
+                   "hãy chạy lại.", "{n} of {total} {noun_en} failed: {which}. The others finished but were not "
+                   "put together; run it again.")
 WAITING = "Đang làm {done}/{total} phần / {done} of {total} parts done"
 
 
@@ -346,7 +346,8 @@ def children(job: Job) -> list[Job]:
     return list(Job.objects.filter(params__parent=job.pk).order_by("pk"))
 
 
-def fan_out(job: Job, kind: str, parts: list[dict], label: Callable[[Job], str] = lambda j: str(j.pk)) -> list[Job]:
+def fan_out(job: Job, kind: str, parts: list[dict], label: Callable[[Job], str] = lambda j: str(j.pk),
+            noun: tuple[str, str] = ("phần", "parts")) -> list[Job]:
     """Split ``job`` into one child job of ``kind`` per entry of ``parts`` (its params; ``place_path`` in it
     sets the child's area) and return the children once every one is done; the handler then puts their
     results together. Called at the top of a parent's handler, which therefore runs twice:
@@ -354,8 +355,9 @@ def fan_out(job: Job, kind: str, parts: list[dict], label: Callable[[Job], str] 
     1. the first time it records the children and queues them (several workers take them at once); the parent
        stays *running* without a worker or a lease (``_Waiting``) and shows ``done/total`` as children finish;
     2. when the last child has finished (``_child_finished``) the parent is queued again; now ``fan_out``
-       returns the children, all done — or raises a ``JobError`` naming the failed ones (``label``) in
-       Vietnamese and English (each child retried first as any job).
+       returns the children, all done — or raises a ``JobError`` naming the failed ones (``label``; ``noun``
+       what a part is, in Vietnamese and English) and how often each was tried (each is retried first as any
+       job; its own error is on its row, its traceback in the admin).
 
     Run by ``run_now`` (the CLI, ``background=False``) the children run here one after the other."""
     kids = children(job)
@@ -381,16 +383,13 @@ def fan_out(job: Job, kind: str, parts: list[dict], label: Callable[[Job], str] 
         raise _Waiting
     failed = [k for k in kids if k.status != Job.Status.DONE]
     if failed:
-        def which(lang: int) -> str:
-            out = []
-            for k in failed[:10]:
-                words = (k.error or "").split(" / ")
-                out.append(f"{label(k)} ({words[min(lang, len(words) - 1)][:160]})")
-            return "; ".join(out) + ("; …" if len(failed) > 10 else "")
+        def which(tried: str) -> str:
+            more = "; …" if len(failed) > 10 else ""
+            return "; ".join(f"{label(k)} ({tried.format(n=k.attempts)})" for k in failed[:10]) + more
 
         vi, en = CHILDREN_FAILED
-        raise JobError(vi.format(n=len(failed), total=len(kids), which=which(0)),
-                       en.format(n=len(failed), total=len(kids), which=which(1)))
+        raise JobError(vi.format(n=len(failed), total=len(kids), noun=noun[0], which=which("đã thử {n} lần")),
+                       en.format(n=len(failed), total=len(kids), noun_en=noun[1], which=which("tried {n} times")))
     return kids
 
 

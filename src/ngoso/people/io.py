@@ -1180,7 +1180,8 @@ def _export_by_commune(job, place: Place, user, communes: list[Place]) -> dict:
     parts = [{"place": c.code, "user_id": user.pk, "place_path": c.path} for c in communes]
     try:
         kids = jobs.fan_out(job, "export_people_part", parts,
-                            label=lambda k: names.get(k.params["place"]) or k.params["place"])
+                            label=lambda k: names.get(k.params["place"]) or k.params["place"],
+                            noun=("xã", "communes"))
     except JobError:
         _drop_parts(jobs.children(job))
         raise
