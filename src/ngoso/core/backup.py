@@ -37,7 +37,7 @@ from . import files
 FORMAT = 1
 NAME_RE = re.compile(r"^ngoso-(\d{8}-\d{6})\.tar$")
 # top-level entries of the data directory that are not backed up (see the module docstring)
-SKIP = {"backups", "exports", "uploads", "cache", "tmp"}
+SKIP = {"backups", "exports", "uploads", "cache", "tmp", "static"}
 # the storages backed up (core.files), each as data/<name>/… whatever its backend; left out of the walk above
 STORED = ("media", "radio")
 SKIP_PREFIXES = ("ngoso.sqlite3", "test-ngoso", "queue.sqlite3", ".")
