@@ -335,7 +335,7 @@ _INLINE = contextvars.ContextVar("ngoso_jobs_inline", default=False)
 CHILDREN_FAILED = ("Không làm xong {n}/{total} {noun}: {which}. Các {noun} khác đã xong nhưng chưa được ghép lại; "
                    "hãy chạy lại.", "{n} of {total} {noun_en} failed: {which}. The others finished but were not "
                    "put together; run it again.")
-WAITING = "Đang làm {done}/{total} phần / {done} of {total} parts done"
+WAITING = "Đang làm xong {done}/{total} {noun} / {done} of {total} {noun_en} done"
 
 
 class _Waiting(Exception):
@@ -368,16 +368,17 @@ def fan_out(job: Job, kind: str, parts: list[dict], label: Callable[[Job], str] 
         if _INLINE.get():
             for i, kid in enumerate(kids):
                 _run(kid, retry=False)
-                Job.objects.filter(pk=job.pk).update(done=i + 1, total=len(kids),
-                                                     message=WAITING.format(done=i + 1, total=len(kids))[:300])
+                Job.objects.filter(pk=job.pk).update(done=i + 1, total=len(kids), message=WAITING.format(
+                    done=i + 1, total=len(kids), noun=noun[0], noun_en=noun[1])[:300])
             kids = children(job)
     pending = [k for k in kids if k.status in (Job.Status.QUEUED, Job.Status.RUNNING)]
     if pending and not _INLINE.get():
         done = sum(k.status == Job.Status.DONE for k in kids)
         with transaction.atomic():
-            Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, lease_until=None, done=done,
-                                                 total=len(kids), result={"waiting": len(pending)},
-                                                 message=WAITING.format(done=done, total=len(kids))[:300])
+            Job.objects.filter(pk=job.pk).update(
+                status=Job.Status.RUNNING, lease_until=None, done=done, total=len(kids),
+                result={"waiting": len(pending), "noun": list(noun)},
+                message=WAITING.format(done=done, total=len(kids), noun=noun[0], noun_en=noun[1])[:300])
         queued = [k.pk for k in pending if k.status == Job.Status.QUEUED and k.attempts == 0]
         transaction.on_commit(lambda: [enqueue(pk, kind) for pk in queued])
         raise _Waiting
@@ -402,8 +403,9 @@ def _child_finished(parent_id: int) -> None:
         statuses = list(Job.objects.filter(params__parent=parent_id).values_list("status", flat=True))
         done = statuses.count(Job.Status.DONE)
         if any(st in (Job.Status.QUEUED, Job.Status.RUNNING) for st in statuses):
-            Job.objects.filter(pk=parent_id).update(
-                done=done, total=len(statuses), message=WAITING.format(done=done, total=len(statuses))[:300])
+            noun = (parent.result or {}).get("noun") or ["phần", "parts"]
+            Job.objects.filter(pk=parent_id).update(done=done, total=len(statuses), message=WAITING.format(
+                done=done, total=len(statuses), noun=noun[0], noun_en=noun[1])[:300])
             return
         # its waiting run counted as an attempt; the putting together is the same job's next step, not a retry
         Job.objects.filter(pk=parent_id).update(status=Job.Status.QUEUED, lease_until=None, result={}, done=done,

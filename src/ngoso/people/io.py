@@ -1145,7 +1145,7 @@ def export_job(job, progress) -> dict:
     user, place = _export_subject(job)
     communes = export_communes(place, user)
     if communes:
-        return _export_by_commune(job, place, user, communes)
+        return _export_by_commune(job, place, user, communes, progress)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     # the file name carries the job's random token, so a name seen in a log or the audit is no address either
     out = f"ngoso-{place.code}-{stamp}-{job.token[:12]}.xlsx"  # its name in the storage "exports"
@@ -1171,7 +1171,7 @@ def _export_done(job, place: Place, out: str, result: dict) -> dict:
     return result
 
 
-def _export_by_commune(job, place: Place, user, communes: list[Place]) -> dict:
+def _export_by_commune(job, place: Place, user, communes: list[Place], progress: Callable) -> dict:
     import shutil
 
     from ngoso.core import jobs
@@ -1185,6 +1185,8 @@ def _export_by_commune(job, place: Place, user, communes: list[Place]) -> dict:
     except JobError:
         _drop_parts(jobs.children(job))
         raise
+    progress(len(kids), len(kids), f"Đang ghép {len(kids)} xã vào một tệp ZIP / putting {len(kids)} communes "
+                                   "into one ZIP file")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     out = f"ngoso-{place.code}-{stamp}-{job.token[:12]}.zip"
     st = storage_files.storage("exports")
@@ -1202,7 +1204,10 @@ def _export_by_commune(job, place: Place, user, communes: list[Place]) -> dict:
     result = {"rows": sum(k.result.get("rows", 0) for k in kids),
               "residents": sum(k.result.get("residents", 0) for k in kids),
               "communes": len(kids), "file": out}
-    return _export_done(job, place, out, result)
+    result = _export_done(job, place, out, result)
+    Job.objects.filter(pk=job.pk).update(message=f"Xong: {len(kids)} xã, mỗi xã một tệp XLSX trong tệp ZIP / done: "
+                                                 f"{len(kids)} communes, one XLSX each in the ZIP file")
+    return result
 
 
 def _drop_parts(kids) -> None:
