@@ -286,6 +286,7 @@ def _run(job: Job, echo=None, retry: bool = False) -> Job:
         _set(job, status=Job.Status.RUNNING, attempts=F("attempts") + 1)
         job.refresh_from_db()
     final = True
+    result = None
     try:
         result = fn(job, Progress(job, echo)) or {}
     except _Waiting:  # a parent whose children run now (fan_out); the last of them queues it again
@@ -310,7 +311,7 @@ def _run(job: Job, echo=None, retry: bool = False) -> Job:
         _set(job, status=Job.Status.DONE, result=result, error="", lease_until=None, finished_at=timezone.now())
     finally:
         snapshot.close_side_connection()
-        if final:
+        if final and not waits_for_choice(result):
             discard_upload(job)  # an import's upload never outlives its job, whatever happened
     if final and (job.params or {}).get("parent"):
         _child_finished(job.params["parent"])
@@ -669,6 +670,12 @@ def discard_upload(job: Job) -> None:
         files.delete("uploads", name)
 
 
+def waits_for_choice(result) -> bool:
+    """An import's preview asks the user to choose (people.import_duplicates): its upload stays for the next
+    job, which runs with the choices (``people.review.import_choose``)."""
+    return isinstance(result, dict) and bool(result.get("choose")) and not result.get("chosen")
+
+
 def upload_name(path: str) -> str:
     """An import job's ``params["path"]`` as a name in storage ``uploads`` (older rows hold an absolute path
     under ``DATA_DIR/uploads``; anything else is not an upload of ours: "")."""
@@ -718,6 +725,10 @@ def clean_up(now=None, grace_seconds: float = 600) -> dict:
     st = files.storage("uploads")
     live = {upload_name(str((j or {}).get("path") or "")) for j in Job.objects.filter(
         status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).values_list("params", flat=True)}
+    # a preview waiting for the user's choice keeps its upload for a day
+    live |= {upload_name(str((params or {}).get("path") or "")) for params, result in Job.objects.filter(
+        kind="import_people", status=Job.Status.DONE, finished_at__gte=now - datetime.timedelta(days=1),
+    ).values_list("params", "result") if waits_for_choice(result)}
     for name in list(files.walk("uploads")):
         if name not in live and stale(st, name):
             files.delete("uploads", name)
