@@ -389,9 +389,11 @@ def test_import_preview_lists_likely_duplicates_and_follows_the_choice(people, a
     assert set(listed) == {3, 4}  # Hà Văn Mới is nobody we know
     assert listed[3]["matches"][0]["id"] == people.r1.pk and listed[4]["matches"][0]["id"] == people.r2.pk
     # through the page: the job asks, the user chooses, the import runs with the choices
-    p = tmp_path / "up.csv"
-    p.write_bytes(data)
-    job = jobs.submit("import_people", {"path": str(p), "filename": "list.csv", "user_id": users.commune_a.pk},
+    from ngoso.core import files
+
+    name = files.save("uploads", "up-preview.csv", data)  # as the import page keeps it (storage "uploads")
+    p = files.root("uploads") / name
+    job = jobs.submit("import_people", {"path": name, "filename": "list.csv", "user_id": users.commune_a.pk},
                       user=users.commune_a, place_path=area.a.path, background=False)
     assert job.result["ok"] is None and job.result["choose_count"] == 2 and p.exists()  # the file waits
     c = login(users.commune_a)

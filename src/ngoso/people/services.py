@@ -131,7 +131,7 @@ def erase_resident(resident: Resident, *, done_by, reason: str = "") -> Erasure:
 def export_area(place, user):
     """Start an export of ``place`` as a background job, or hand out the last file again if nothing in the
     area changed since (the export is still recorded in the audit log as a new, deliberate export)."""
-    from pathlib import Path
+    from ngoso.core import files
 
     from .io import export_fingerprint
 
@@ -140,7 +140,7 @@ def export_area(place, user):
     if fp:
         prev = Job.objects.filter(kind="export_people", status=Job.Status.DONE, fingerprint=fp,
                                   expires_at__gt=timezone.now()).exclude(file="").first()
-        if prev is not None and Path(prev.file).exists():
+        if prev is not None and files.exists("exports", files.export_name(prev.file)):
             job = Job.objects.create(kind="export_people", status=Job.Status.DONE, params=params, fingerprint=fp,
                                      file=prev.file, created_by=user, place_path=place.path, done=prev.done,
                                      total=prev.total, finished_at=timezone.now(),

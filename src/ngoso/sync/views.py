@@ -30,10 +30,27 @@ def field_app(request):
 
 @never_cache
 def service_worker(request):
-    body = resources.files("ngoso").joinpath("static/ngoso/sw.js").read_bytes()
-    resp = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    body = resources.files("ngoso").joinpath("static/ngoso/sw.js").read_text("utf-8")
+    resp = HttpResponse(service_worker_text(body), content_type="text/javascript; charset=utf-8")
     resp["Service-Worker-Allowed"] = "/app/"
     return resp
+
+
+def service_worker_text(body: str) -> str:
+    """The pages ask for the static files by their hashed names (core/staticfiles.py): the shell the worker
+    keeps for offline use lists those too, and its cache is named after them, so a new version of the files
+    is a new worker that replaces the old shell."""
+    import hashlib
+    import json
+
+    from django.templatetags.static import static
+
+    hashed = [static(name) for name in ("ngoso/app.css", "ngoso/field.js")]
+    version = hashlib.sha256("|".join(hashed).encode()).hexdigest()[:12]
+    files = '"/static/ngoso/app.css", "/static/ngoso/field.js"'
+    assert files in body and '"ngoso-shell-v2"' in body, "sw.js changed: update service_worker_text"
+    return (body.replace(files, files + "".join(f", {json.dumps(u)}" for u in hashed))
+            .replace('"ngoso-shell-v2"', f'"ngoso-shell-v2-{version}"'))
 
 
 def manifest(request):
