@@ -470,3 +470,46 @@ def test_the_nightly_scan_is_on_the_schedule(people, area):
                             ethnicity=people.r1.ethnicity)
     jobs.run_periodic("duplicates_scan")
     assert DuplicateCandidate.objects.filter(low=people.r2.pk).exists()
+
+
+# --- figures follow the residents, not the rows -------------------------------------------------------------
+
+def _figures(place) -> dict:
+    c = indicators.counters(place)
+    return {k: c[k] for k in ("hh", "hh:poor", "hh:elderly", "hh:minority", "res")}
+
+
+def _assert_recount(*places) -> None:
+    for place in places:  # the counters kept incrementally equal a full recount of the records
+        assert +indicators.counters(place) == +indicators._computed([place])[place.pk], place.code
+
+
+def test_a_household_everyone_left_stops_being_counted_and_counts_again(people, area, users):
+    """Commune A by hand: H1 (va1, poor; Lý 1978 head, Bình 1950 elderly) and H2 (va2; Nông 1990, Tày)."""
+    from ngoso.people import registration
+    from ngoso.poverty.services import coverage
+
+    indicators.rebuild()
+    staff = users.commune_a
+
+    def va1_households():
+        return next(c.households for c in coverage(area.a) if c.village.pk == area.va1.pk)
+
+    assert _figures(area.a) == {"hh": 2, "hh:poor": 1, "hh:elderly": 1, "hh:minority": 1, "res": 3}
+    assert va1_households() == 1
+    registration.life_event(staff, people.r1, "moved_away", moved_to="Hà Nội")
+    assert _figures(area.a) == {"hh": 2, "hh:poor": 1, "hh:elderly": 1, "hh:minority": 1, "res": 2}
+    _assert_recount(area.a, area.va1, area.province)
+    registration.life_event(staff, Resident.objects.get(pk=people.r2.pk), "died")
+    # nobody lives in H1 any more: not a household, not a poor one, not one with an elderly member
+    assert _figures(area.a) == {"hh": 1, "hh:poor": 0, "hh:elderly": 0, "hh:minority": 1, "res": 1}
+    assert va1_households() == 0
+    _assert_recount(area.a, area.va1, area.province)
+    # Nông moves in from the other village (the same row, his history with him): H1 counts again, H2 stops
+    registration.life_event(staff, Resident.objects.get(pk=people.r3.pk), "move", household=people.h1)
+    assert _figures(area.a) == {"hh": 1, "hh:poor": 1, "hh:elderly": 0, "hh:minority": 1, "res": 1}
+    assert va1_households() == 1
+    _assert_recount(area.a, area.va1, area.va2, area.province)
+    registration.life_event(staff, Resident.objects.get(pk=people.r1.pk), "returned")
+    assert _figures(area.a) == {"hh": 1, "hh:poor": 1, "hh:elderly": 0, "hh:minority": 1, "res": 2}
+    _assert_recount(area.a, area.va1, area.va2, area.province)
