@@ -135,7 +135,9 @@ def test_offline_edit_of_a_record_changed_on_the_server_is_a_conflict(people, ar
     out = push(device.client, [edit]).json()
     assert out["results"][0]["conflicts"] == ["house_number"]
     c = SyncConflict.objects.get(object_code=code)
-    assert (c.overwritten, c.kept) == ("9A", "7B")  # kept for the leader: never a silent overwrite
+    assert (c.status, c.theirs, c.mine) == ("pending", "9A", "7B")  # for the leader: never a silent overwrite
+    h.refresh_from_db()
+    assert h.house_number == "9A"
     assert push(device.client, [edit]).json()["counts"]["duplicate"] == 1
 
 
