@@ -567,7 +567,14 @@ def registration_payload(user) -> dict:
 
     villages = scoped(Place.objects.filter(level=PlaceLevel.VILLAGE, valid_to__isnull=True), user) \
         .order_by("name").values_list("code", "name")
-    return {"villages": [list(v) for v in villages[:500]],
+    # for a person moving in from another village of the commune: names and codes of places (no person in them),
+    # beyond the member's own area; the person is found on the server by staff (people.registration.move_candidates)
+    around = []
+    if user.place_id:
+        commune = user.place.parent_id if user.place.level == PlaceLevel.VILLAGE else user.place_id
+        around = Place.objects.filter(level=PlaceLevel.VILLAGE, valid_to__isnull=True, parent_id=commune) \
+            .order_by("name").values_list("code", "name")[:500]
+    return {"villages": [list(v) for v in villages[:500]], "villages_around": [list(v) for v in around],
             "ethnicities": [list(e) for e in Ethnicity.objects.order_by("code").values_list("code", "name_vi")]}
 
 

@@ -446,9 +446,8 @@
     const consent = el("input", {type: "checkbox", name: "consent", id: "app-edit-consent"});
     form.append(backTo(h), el("h1", {text: t("edit_person_title", {name: r.full_name})}),
       field(t("full_name"), name), el("div", {class: "two"}, field(t("birth_year"), year), field(t("sex"), sex)),
-      field(t("relation"), rel), field(t("ethnicity"), eth),
-      field(t("new_phone"), el("input", {name: "phone", type: "tel", maxlength: "20"})),
-      el("label", {class: "check consent"}, consent, " " + t("consent_for_personal")),
+      field(t("relation"), rel), el("label", {class: "check consent"}, consent, " " + t("consent_for_personal")),
+      field(t("ethnicity"), eth), field(t("new_phone"), el("input", {name: "phone", type: "tel", maxlength: "20"})),
       el("button", {class: "primary big sticky", id: "app-save-edit", text: t("save_changes")}));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -510,7 +509,7 @@
     const main = document.getElementById("main"), reg = (await getMeta("registration")) || {villages: []};
     const form = el("form", {class: "visit", id: "app-move-in-form"});
     const from = el("select", {name: "from_village"}, el("option", {value: "", text: t("other_place")}));
-    for (const [code, name] of reg.villages) if (code !== h.village) from.append(el("option", {value: code, text: name}));
+    for (const [code, name] of (reg.villages_around || reg.villages)) if (code !== h.village) from.append(el("option", {value: code, text: name}));
     const rel = el("select", {name: "relation"});
     for (const [v, label] of RELATIONS) rel.append(el("option", {value: v, text: label}));
     rel.value = "other";
