@@ -261,9 +261,17 @@ def test_merge_moves_every_related_row_recomputes_and_undoes(people, area, users
     # one visit where both records were ticked present: the pair cannot be kept twice
     services.record_visit(users.member, people.h1, visited_on=TODAY - datetime.timedelta(days=1),
                           present=[dup.uuid, people.r1.uuid])
+    # a conflicting offline edit waiting for the leader, and the request that moved them in (issue 19)
+    from ngoso.people.models import MoveRequest
+
+    SyncConflict.objects.create(place_path=area.va1.path, model="resident", object_code=str(dup.uuid), resident=dup,
+                                field="birth_year", theirs="1978", mine="1977", value=1977)
+    MoveRequest.objects.create(uuid=uuid.uuid4(), household=people.h1, full_name="Nguyen Thi Ly", resident=dup,
+                               status="done", from_text="Thôn khác", requested_by="member_a1")
     indicators.rebuild()
     assert commune_residents(area) == before + 1  # counted twice: the reason to merge
     lost_rows = _rows_pointing_at(dup)
+    assert lost_rows["sync_conflicts"] == 1 and lost_rows["moves_in"] == 1
     kept_before = _rows_pointing_at(people.r1)
     m = merge.merge_residents(users.commune_a, people.r1, dup)
     assert not Resident.objects.filter(pk=dup.pk).exists()

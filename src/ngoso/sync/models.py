@@ -98,10 +98,12 @@ class SyncConflict(models.Model):
     place_path = models.CharField(max_length=255, db_index=True)
     model = models.CharField(max_length=40)
     object_code = models.CharField(max_length=60)
+    # named relations (not "+"), so that a merge moves them with the record (people.merge finds rows through
+    # the models' relations) and an erasure takes them with the person
     household = models.ForeignKey("people.Household", null=True, blank=True, on_delete=models.CASCADE,
-                                  related_name="+")
+                                  related_name="sync_conflicts")
     resident = models.ForeignKey("people.Resident", null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="+")
+                                 related_name="sync_conflicts")
     edit_uuid = models.UUIDField(null=True, blank=True, db_index=True)
     field = models.CharField(max_length=40)
     base = models.TextField(blank=True)      # what the phone had (its ``from``), if it held the field

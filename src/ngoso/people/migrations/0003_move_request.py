@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('done_at', models.DateTimeField(blank=True, null=True)),
                 ('from_village', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='places.place', verbose_name='from village')),
                 ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='move_requests', to='people.household', verbose_name='household')),
-                ('resident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.resident')),
+                ('resident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='moves_in', to='people.resident')),
             ],
             options={
                 'verbose_name': 'move-in request',
