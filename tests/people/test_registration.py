@@ -699,6 +699,9 @@ def test_erasure_takes_the_conflicts_and_move_records_of_the_person(people, area
     edit = resident_edit(people.r3.uuid, {"phone": {"from": "", "to": "0911999888"}})
     assert push(device.client, [edit]).json()["results"][0]["conflicts"] == ["phone"]
     assert SyncConflict.objects.filter(resident=r).exists() and MoveRequest.objects.filter(resident=r).exists()
+    own = services.subject_data(r)  # the person's own copy holds both
+    assert own["conflicting_edits"][0]["from_the_phone"] == "0911999888"
+    assert own["moved_in"][0]["from"] == area.va2.name and own["moved_in"][0]["done_by"] == users.commune_a.username
     services.erase_resident(r, done_by=users.commune_a, reason="yêu cầu")
     assert not SyncConflict.objects.filter(object_code=str(people.r3.uuid)).exists()
     assert not MoveRequest.objects.exists()

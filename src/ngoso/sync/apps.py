@@ -12,3 +12,8 @@ class SyncConfig(AppConfig):
         from .models import SyncConflict
 
         audit.register(SyncConflict, lambda c: c.place_path)  # who resolved which conflict, and how
+        from ngoso.core import changes
+
+        from . import services
+
+        changes.connect(changes.SUBJECT_DATA, services.subject_data)  # the person's own copy of their data

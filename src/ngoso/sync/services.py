@@ -614,3 +614,13 @@ def revoke(by, device: DeviceToken) -> None:
         raise PermissionDenied
     with audit.acting_as(by):
         device.revoke(by)
+
+
+def subject_data(resident, data: dict, **_) -> None:
+    """What a person receives on request (``core.changes.SUBJECT_DATA``): the offline edits about them that
+    conflicted, with both values and the decision."""
+    data["conflicting_edits"] = [
+        {"field": c.field, "on_the_server": c.theirs, "from_the_phone": c.mine, "status": c.status,
+         "at": c.at.isoformat(), "decided_by": c.resolved_by,
+         "decided_at": c.resolved_at.isoformat() if c.resolved_at else None}
+        for c in SyncConflict.objects.filter(resident=resident).order_by("at", "id")]
