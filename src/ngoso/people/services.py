@@ -66,6 +66,14 @@ def subject_data(resident: Resident) -> dict:
             {"at": e.at.isoformat(), "by": e.actor, "action": e.action, "changes": e.changes}
             for e in AuditEntry.objects.filter(model="people.Resident", object_pk=str(resident.pk))
         ],
+        "status": {"status": resident.status, "since": resident.status_on.isoformat() if resident.status_on else None,
+                   "moved_to": resident.moved_to},
+        "moved_in": [  # their move from another village, asked for at the door (people.registration)
+            {"household": m.household.code, "from": m.from_village.name if m.from_village else m.from_text,
+             "requested_at": m.requested_at.isoformat(), "requested_by": m.requested_by,
+             "done_at": m.done_at.isoformat() if m.done_at else None, "done_by": m.done_by}
+            for m in resident.moves_in.select_related("household", "from_village")
+        ],
     }
     changes.send(changes.SUBJECT_DATA, resident=resident, data=data)  # other apps (visits, livelihoods) add theirs
     audit.record(AuditEntry.Action.VIEW_EXPORT, resident, {})
