@@ -19,7 +19,7 @@ import sys
 
 from django.utils.translation import gettext_lazy as _
 
-from ngoso.core.messages import Message, UserError, lines
+from ngoso.core.messages import Message, UserError, lines, reason
 
 # name on the command line -> module under ngoso.commands
 COMMANDS = {
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if not isinstance(exc, PermissionDenied):
             raise
-        print(say(Message(_("Not allowed: %(message)s"), message=str(exc))), file=sys.stderr)
+        print(say(Message(_("Not allowed: %(message)s"), message=lambda: reason(exc))), file=sys.stderr)
         return 4
     except KeyboardInterrupt:
         print(say(_("Interrupted")), file=sys.stderr)

@@ -101,7 +101,7 @@ def _queue_roundtrip(data, tmp_path, **queue_env):
         done = live.wait_for(lambda: (lambda j: j if j["status"] in ("done", "failed") else None)(
             _jobs(data, **lease)[export1]), 120, "export after the kill")
         assert done["status"] == "done" and done["attempts"] == 2, done
-        assert done["result"]["rows"] == 12000 and os.path.exists(done["file"])
+        assert done["result"]["rows"] == 12000 and (data / "exports" / done["file"]).exists()  # storage "exports"
     finally:
         for w in workers:
             if w.poll() is None:

@@ -24,8 +24,10 @@ the whole matrix; ``docs/ARCHITECTURE.md`` shows it.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
+
+from ngoso.core.messages import Message
 
 from .models import Role
 from .scope import path_in_scope, scope_path_of
@@ -88,15 +90,30 @@ def require(user, action: str, obj_or_model) -> None:
     verb = _verb(action)
     if not _has_role(user, model, action):
         if user is None or not getattr(user, "is_authenticated", False):
-            raise PermissionDenied(_("Log in to %(action)s %(what)s.") % {"action": verb, "what": what})
-        role = _("administrator") if user.is_superuser else Role(user.role).label if user.role in Role.values \
+            raise PermissionDenied(gettext("Log in to %(action)s %(what)s.") % {"action": verb, "what": what})
+        role = gettext("administrator") if user.is_superuser else Role(user.role).label if user.role in Role.values \
             else user.role
-        raise PermissionDenied(_("Your role (%(role)s) may not %(action)s %(what)s.")
+        raise PermissionDenied(gettext("Your role (%(role)s) may not %(action)s %(what)s.")
                                % {"role": role, "action": verb, "what": what})
     if not can(user, action, obj_or_model):
-        area = user.place.name if user.place_id else _("no area")
-        raise PermissionDenied(_("You may not %(action)s this %(what)s: it is outside your area (%(area)s).")
+        area = user.place.name if user.place_id else gettext("no area")
+        raise PermissionDenied(gettext("You may not %(action)s this %(what)s: it is outside your area (%(area)s).")
                                % {"action": verb, "what": what, "area": area})
+
+
+def require_across(user, village_a, village_b, doing) -> None:
+    """An action joining records of two villages (a merge, a person moving in from another village): within one
+    village the model's own rule decides; across villages of a commune it needs commune staff (or province);
+    across communes, province staff. ``PermissionDenied`` saying why not; ``doing`` names the action (a lazy
+    msgid: ``_("Merging records")``)."""
+    if user.is_superuser or village_a.pk == village_b.pk:
+        return
+    if village_a.parent_id != village_b.parent_id:
+        if user.role != Role.PROVINCE_ADMIN:
+            raise PermissionDenied(Message(_("%(doing)s of two communes needs province staff"),
+                                           doing=doing))
+    elif user.role not in (Role.PROVINCE_ADMIN, Role.COMMUNE_STAFF):
+        raise PermissionDenied(Message(_("%(doing)s of two villages needs commune staff"), doing=doing))
 
 
 def _verb(action: str) -> str:

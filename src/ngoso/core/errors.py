@@ -12,6 +12,8 @@ from django.template import loader
 from django.utils.translation import get_language
 from django.views.decorators.csrf import requires_csrf_token
 
+from .messages import reason
+
 FALLBACK_500 = ("<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><meta name=\"viewport\" "
                 "content=\"width=device-width, initial-scale=1\"><title>Lỗi máy chủ / Server error</title>"
                 "<h1>Đã có lỗi / Something went wrong</h1><p>Máy chủ chưa xử lý được yêu cầu, xin thử lại sau. / "
@@ -33,7 +35,7 @@ def page_not_found(request, exception=None):
 
 @requires_csrf_token
 def permission_denied(request, exception=None):
-    message = str(exception) if exception is not None and str(exception) else ""
+    message = reason(exception) if exception is not None else ""  # in the user's language
     body = loader.render_to_string("403.html", {"exception": message, "up": _up(request.path)}, request)
     return HttpResponseForbidden(body)
 

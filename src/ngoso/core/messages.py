@@ -21,7 +21,7 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.functional import Promise
 
-__all__ = ["Message", "UserError", "ByLanguage", "render", "both", "lines"]
+__all__ = ["Message", "UserError", "ByLanguage", "render", "both", "lines", "reason"]
 
 
 class ByLanguage:
@@ -103,6 +103,17 @@ class Message:
         return isinstance(other, Message) and (self.en, self.vi) == (other.en, other.vi)
 
     __hash__ = None
+
+
+def reason(exc: BaseException, lang: str | None = None) -> str:
+    """What an exception says, in ``lang`` (None: the active language): a ``UserError``'s message, or the
+    ``Message``/lazy msgid it was raised with (``PermissionDenied(Message(...))``), else its text as it is."""
+    if isinstance(exc, UserError):
+        return exc.text(lang)
+    first = exc.args[0] if exc.args else ""
+    if isinstance(first, (Message, Promise)):
+        return render(first, lang)
+    return str(exc)
 
 
 def lines(message) -> str:

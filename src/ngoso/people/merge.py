@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ngoso.accounts import audit, permissions
-from ngoso.accounts.models import AuditEntry, Role
+from ngoso.accounts.models import AuditEntry
 from ngoso.core.messages import Message
 
 from .models import DuplicateDecision, Household, Merge, Relation, Resident
@@ -55,14 +55,7 @@ def check(user, keep, lose) -> None:
         raise PermissionDenied(Message(_("A record cannot be merged with itself")))
     permissions.require(user, "merge", keep)
     permissions.require(user, "merge", lose)
-    va, vb = _village(keep), _village(lose)
-    if user.is_superuser or va.pk == vb.pk:
-        return
-    if va.parent_id != vb.parent_id:
-        if user.role != Role.PROVINCE_ADMIN:
-            raise PermissionDenied(Message(_("Merging records of two communes needs province staff")))
-    elif user.role not in (Role.PROVINCE_ADMIN, Role.COMMUNE_STAFF):
-        raise PermissionDenied(Message(_("Merging records of two villages needs commune staff")))
+    permissions.require_across(user, _village(keep), _village(lose), _("Merging records"))
 
 
 def _label(model) -> str:

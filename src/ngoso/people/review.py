@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from ngoso.accounts import permissions
 from ngoso.accounts.scope import can_see_place, get_scoped_or_404, scoped
+from ngoso.core.messages import reason
 from ngoso.places.models import Place
 
 from . import duplicates, merge, privacy
@@ -116,7 +117,7 @@ def merge_pair(request):
         m = merge.merge_residents(request.user, keep, other) if kind == "resident" else \
             merge.merge_households(request.user, keep, other)
     except PermissionDenied as exc:
-        messages.error(request, str(exc))
+        messages.error(request, reason(exc))
         return _back(request)
     messages.success(request, _("Merged: %(lost)s into %(kept)s. You can undo it below.")
                      % {"lost": m.lost_repr, "kept": m.kept_repr})

@@ -14,17 +14,17 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import can_see_place, scoped
 from ngoso.core import clean
-from ngoso.core.messages import Message, UserError, both
+from ngoso.core.messages import Message, UserError, both, reason, render
 from ngoso.lessons.content import language_for_ethnicity
 from ngoso.lessons.models import LessonVersion
 from ngoso.people import privacy
 from ngoso.people.models import Erasure, Household, Resident
-from ngoso.people.phones import PhoneError, normalize_phone
 from ngoso.places.models import Level as PlaceLevel, Place
 from ngoso.skills.models import Catalogue, Skill
 from ngoso.visits import services as visits
@@ -38,9 +38,6 @@ DEFAULT_PAGE = 250
 MAX_PAGE = 1000
 SKEW_TOLERANCE = datetime.timedelta(hours=12)
 
-HOUSEHOLD_FIELDS = {"alley": str, "house_number": str, "address": str, "phone": str, "latitude": clean.LATITUDE,
-                    "longitude": clean.LONGITUDE, **{f: bool for f in Household.ACCESS_FIELDS}}
-RESIDENT_FIELDS = {"phone": str, "disability": bool}
 
 
 class SyncError(UserError, ValueError):
@@ -119,15 +116,14 @@ def push(device: DeviceToken, data: dict) -> dict:
     edits, registrations = [], []
     for i, rec in enumerate(data["records"]):
         if not isinstance(rec, dict):
-            results[i] = {"index": i, "status": "rejected", "error": "Bản ghi không phải đối tượng JSON",
-                          "error_en": "A record is not a JSON object"}
+            results[i] = {"index": i, "status": "rejected", **_said(_("A record is not a JSON object"))}
             continue
         rid = str(rec.get("uuid", ""))
         try:
             uid = uuidlib.UUID(rid)
         except ValueError:
             results[i] = {"index": i, "uuid": rid, "status": "rejected", "field": "uuid",
-                          "error": "Thiếu hoặc sai mã bản ghi (UUID)", "error_en": "Missing or invalid record UUID"}
+                          **_said(_("Missing or invalid record UUID"))}
             continue
         kind = rec.get("type")
         try:
@@ -153,8 +149,12 @@ def push(device: DeviceToken, data: dict) -> dict:
     if visit_items:
         for pos, out in zip(visit_pos, visits.record_visits(user, visit_items, source=Visit.Source.SYNC)):
             results[pos] = {"index": pos, **out.as_dict()}
-    for i, uid, kind, rec in edits:
-        results[i] = {"index": i, "uuid": str(uid), **_apply_edit(device, uid, kind, rec)}
+    if edits:
+        from ngoso.people.registration import deferred_figures
+
+        with deferred_figures():  # the figures brought along once for the batch's edits
+            for i, uid, kind, rec in edits:
+                results[i] = {"index": i, "uuid": str(uid), **_apply_edit(device, uid, kind, rec)}
     counts = {s: sum(1 for r in results if r and r["status"] == s) for s in ("created", "duplicate", "rejected")}
     out = {"protocol": PROTOCOL, "server_time": timezone.now().isoformat(), "counts": counts, "results": results}
     if shift:
@@ -165,7 +165,7 @@ def push(device: DeviceToken, data: dict) -> dict:
     return out
 
 
-REGISTRATION_ORDER = {"new_household": 0, "new_resident": 1, "life_event": 2}
+REGISTRATION_ORDER = {"new_household": 0, "new_resident": 1, "life_event": 2, "move_in": 3}
 
 
 def _register(device: DeviceToken, uid, kind: str, rec: dict, shift) -> dict:
@@ -181,10 +181,10 @@ def _register(device: DeviceToken, uid, kind: str, rec: dict, shift) -> dict:
             village = scoped(Place.objects.filter(level=PlaceLevel.VILLAGE), user).filter(
                 code=_ref(rec.get("village", ""), "village")).first()
             if village is None:
-                return _rejected("village", "Không có thôn này trong địa bàn của bạn", "No such village in your area")
+                return _rejected("village", _("No such village in your area"))
             access = rec.get("access") or {}
             if not isinstance(access, dict):
-                return _rejected("access", "«access» phải là một đối tượng", "'access' must be an object")
+                return _rejected("access", _("'access' must be an object"))
             hh, created = reg.register_household(
                 user, uuid=uid, village=village, alley=rec.get("alley", ""), house_number=rec.get("house_number", ""),
                 address=rec.get("address", ""), latitude=rec.get("latitude"), longitude=rec.get("longitude"),
@@ -194,7 +194,7 @@ def _register(device: DeviceToken, uid, kind: str, rec: dict, shift) -> dict:
             hh = scoped(Household.objects.select_related("village"), user).filter(
                 code=_ref(rec.get("household", ""), "household")).first()
             if hh is None:
-                return _rejected("household", "Không có hộ này trong địa bàn của bạn", "No such household in your area")
+                return _rejected("household", _("No such household in your area"))
             consent = rec.get("consent")
             res, created = reg.register_resident(
                 user, uuid=uid, household=hh, full_name=rec.get("full_name"), sex=rec.get("sex"),
@@ -202,6 +202,22 @@ def _register(device: DeviceToken, uid, kind: str, rec: dict, shift) -> dict:
                 relation=rec.get("relation") or "other", phone=rec.get("phone", ""),
                 disability=rec.get("disability", False), consent=consent if isinstance(consent, dict) else None)
             return {"status": "created" if created else "duplicate"}
+        if kind == "move_in":  # someone registered in another village: a request for staff to complete
+            hh = scoped(Household.objects.select_related("village"), user).filter(
+                code=_ref(rec.get("household", ""), "household")).first()
+            if hh is None:
+                return _rejected("household", _("No such household in your area"))
+            from_village = None
+            if rec.get("from_village"):
+                from_village = Place.objects.filter(level=PlaceLevel.VILLAGE,
+                                                    code=_ref(rec["from_village"], "from_village")).first()
+                if from_village is None:
+                    return _rejected("from_village", _("No such village"))
+            req, created = reg.request_move_in(
+                user, uuid=uid, household=hh, full_name=rec.get("full_name"), birth_year=rec.get("birth_year"),
+                sex=rec.get("sex") or "", from_village=from_village, from_text=rec.get("from") or "",
+                relation=rec.get("relation") or "other", on=_date(rec.get("on"), "on", shift))
+            return {"status": "created" if created else "duplicate", "pending": req.status == "pending"}
         # a life event: moved away, died, came back, moved to another household
         if AppliedEdit.objects.filter(uuid=uid).exists():
             return {"status": "duplicate"}
@@ -211,13 +227,13 @@ def _register(device: DeviceToken, uid, kind: str, rec: dict, shift) -> dict:
         except ValueError:
             res = None
         if res is None:
-            return _rejected("resident", "Không có người này trong địa bàn của bạn", "No such resident in your area")
+            return _rejected("resident", _("No such resident in your area"))
         target = None
         if rec.get("event") == "move":
             target = scoped(Household.objects.select_related("village"), user).filter(
                 code=_ref(rec.get("household", ""), "household")).first()
             if target is None:
-                return _rejected("household", "Không có hộ này trong địa bàn của bạn", "No such household in your area")
+                return _rejected("household", _("No such household in your area"))
         on = _date(rec.get("on"), "on", shift)
         with transaction.atomic():
             reg.life_event(user, res, str(rec.get("event")), on=on, moved_to=rec.get("moved_to", ""),
@@ -225,15 +241,30 @@ def _register(device: DeviceToken, uid, kind: str, rec: dict, shift) -> dict:
             AppliedEdit.objects.create(uuid=uid, device=device)
         return {"status": "created"}
     except reg.RegistrationError as exc:
-        return _rejected(exc.field, exc.vi, exc.en)
+        return _rejected(exc.field, exc)
     except visits.VisitError as exc:
-        return _rejected(exc.field, exc.vi, exc.en)
+        return _rejected(exc.field, exc)
     except PermissionDenied as exc:
-        return _rejected(kind, str(exc), "You may not register this here")
+        return _denied(kind, exc, _("You may not register this here"))
 
 
-def _rejected(field, vi, en) -> dict:
-    return {"status": "rejected", "field": field, "error": vi, "error_en": en}
+def _said(message) -> dict:
+    """The protocol's ``error`` and ``error_en``: the one message (a msgid, a ``UserError``) in each language."""
+    return {"error": render(message, "vi"), "error_en": render(message, "en")}
+
+
+def _rejected(field, message) -> dict:
+    """A record refused, naming the field."""
+    return {"status": "rejected", "field": field, **_said(message)}
+
+
+def _denied(field, exc, otherwise) -> dict:
+    """A record refused by ``accounts.permissions``: its message in both languages when it is one msgid
+    (``reason``), else its text as it is and ``otherwise`` in English."""
+    why = exc.args[0] if exc.args else ""
+    if isinstance(why, (Message, Promise)):
+        return _rejected(field, why)
+    return {"status": "rejected", "field": field, "error": reason(exc), "error_en": render(otherwise, "en")}
 
 
 def _visit_in(rec: dict, uid, shift) -> visits.VisitIn:
@@ -263,32 +294,18 @@ def _visit_in(rec: dict, uid, shift) -> visits.VisitIn:
         client_recorded_at=client_at + shift if client_at else None)
 
 
-def _coerce(kind, value, field: str, model):
-    """A changed value as the model stores it: text cleaned and bounded by the model field, numbers finite
-    and in range, booleans as booleans."""
-    if value is None:
-        return "" if kind is str else None
-    try:
-        if kind is str:
-            return clean.model_text(model, field, value)
-        if isinstance(kind, tuple):
-            if isinstance(value, str):
-                raise clean.CleanError(_("'%(field)s' must be a number"), field=field)
-            return clean.number(value, field, *kind)
-    except clean.CleanError as exc:
-        raise visits.VisitError(exc, field=field) from None
-    if kind is bool and isinstance(value, bool):
-        return value
-    raise visits.VisitError(_("Wrong type for '%(field)s'"), field=field)
-
-
 def _apply_edit(device: DeviceToken, uid, kind: str, rec: dict) -> dict:
+    """An edit made offline (``people.registration.edit``): the fields that changed on the server since the
+    phone's pull are not written but kept as ``SyncConflict`` rows for a leader; idempotent by the edit's UUID."""
+    from django.core.exceptions import PermissionDenied
+
+    from ngoso.people import registration as reg
+
     user = device.user
     if AppliedEdit.objects.filter(uuid=uid).exists():
         return {"status": "duplicate"}
     if not permissions.can(user, "change", Household if kind == "household" else Resident):  # area: scoped below
-        return {"status": "rejected", "error": "Bạn không được sửa dữ liệu", "error_en": "You may not edit people"}
-    fields = HOUSEHOLD_FIELDS if kind == "household" else RESIDENT_FIELDS
+        return {"status": "rejected", **_said(_("You may not edit people"))}
     if kind == "household":
         obj = scoped(Household.objects.select_related("village"), user).filter(code=str(rec.get("household"))).first()
     else:
@@ -298,40 +315,78 @@ def _apply_edit(device: DeviceToken, uid, kind: str, rec: dict) -> dict:
         except ValueError:
             obj = None
     if obj is None:
-        return {"status": "rejected", "field": kind, "error": "Không có hộ/người này trong địa bàn của bạn",
-                "error_en": "No such household/resident in your area"}
+        return _rejected(kind, _("No such household/resident in your area"))
     changes = rec.get("changes")
     if not isinstance(changes, dict) or not changes:
-        return {"status": "rejected", "field": "changes", "error": "Thiếu «changes»", "error_en": "Missing 'changes'"}
-    try:
-        plan = {}
-        for field, change in changes.items():
-            if field not in fields or not isinstance(change, dict) or "to" not in change:
-                raise visits.VisitError(_("Field '%(field)s' cannot be edited"), field=field)
-            plan[field] = (change.get("from"), _coerce(fields[field], change["to"], field, type(obj)))
-        if "phone" in plan:
-            try:
-                plan["phone"] = (plan["phone"][0], normalize_phone(plan["phone"][1]))
-            except PhoneError as exc:
-                raise visits.VisitError(exc, field="phone") from exc
-    except visits.VisitError as exc:
-        return {"status": "rejected", "field": exc.field, "error": exc.vi, "error_en": exc.en}
+        return _rejected("changes", _("Missing 'changes'"))
+    plan = {}
+    for field, change in changes.items():
+        if not isinstance(change, dict) or "to" not in change:
+            return _rejected(field, Message(_("Field '%(field)s' cannot be edited"), field=field))
+        plan[field] = (change.get("from"), change["to"])
+    base = None
+    if rec.get("base") not in (None, ""):
+        try:
+            base = clean.datetime_(rec.get("base"), "base")
+        except clean.CleanError as exc:
+            return _rejected("base", exc)
+        if timezone.is_naive(base):
+            base = timezone.make_aware(base)
+    consent = rec.get("consent") if isinstance(rec.get("consent"), dict) else None
     village = obj.village if kind == "household" else obj.household.village
-    conflicts = []
+    try:
+        with transaction.atomic():
+            conflicts = reg.edit(user, obj, plan, base=base, consent=consent)
+            SyncConflict.objects.bulk_create([SyncConflict(
+                place_path=village.path, model=kind, object_code=obj.code if kind == "household" else str(obj.uuid),
+                household=obj if kind == "household" else None, resident=obj if kind == "resident" else None,
+                edit_uuid=uid, field=field, base=_shown(plan[field][0]), theirs=_shown(theirs), mine=_shown(mine),
+                value=mine, device=device, edited_by=user.get_username()) for field, theirs, mine in conflicts])
+            AppliedEdit.objects.create(uuid=uid, device=device)
+    except reg.RegistrationError as exc:
+        return _rejected(exc.field, exc)
+    except PermissionDenied as exc:
+        return _denied(kind, exc, _("You may not edit this here"))
+    return {"status": "created", "conflicts": [field for field, _t, _m in conflicts]}
+
+
+def _shown(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return both(_("yes") if value else _("no"))  # kept as data, for readers of either language
+    return str(value)
+
+
+def resolve_conflict(user, conflict: SyncConflict, choice: str) -> None:
+    """A team leader or commune staff decides a conflicting offline edit: ``"mine"`` writes the phone's value
+    (checked again as an edit, audited on the record), ``"theirs"`` keeps the server's. The decision itself is
+    audited (who, when, which). A conflict already decided is left as it is."""
+    from ngoso.people import registration as reg
+
+    if choice not in (SyncConflict.Status.MINE, SyncConflict.Status.THEIRS):
+        raise reg.RegistrationError(_("Choose the phone's value or the server's"), field="choice")
+    permissions.require(user, "change", conflict)
     with transaction.atomic(), audit.acting_as(user):
-        obj = type(obj).objects.select_for_update().get(pk=obj.pk)
-        for field, (base, new) in plan.items():
-            current = getattr(obj, field)
-            if base is not None and current != base and current != new:
-                # someone else changed it since this phone last pulled: the later value wins, the other is kept
-                conflicts.append(SyncConflict(place_path=village.path, model=kind,
-                                              object_code=getattr(obj, "code", None) or str(obj.uuid), field=field,
-                                              overwritten=str(current), kept=str(new), device=device))
-            setattr(obj, field, new)
-        obj.save()  # audited field by field (old -> new)
-        SyncConflict.objects.bulk_create(conflicts)
-        AppliedEdit.objects.create(uuid=uid, device=device)
-    return {"status": "created", "conflicts": [c.field for c in conflicts]}
+        conflict = SyncConflict.objects.select_for_update().get(pk=conflict.pk)
+        if conflict.status != SyncConflict.Status.PENDING:
+            return
+        if choice == SyncConflict.Status.MINE:
+            obj = conflict.resident if conflict.model == "resident" else conflict.household
+            if obj is None:
+                raise reg.RegistrationError(_("This household/resident is gone"), field="object")
+            reg.set_field(user, obj, conflict.field, conflict.value)
+        conflict.status, conflict.resolved_by, conflict.resolved_at = choice, user.get_username(), timezone.now()
+        conflict.seen = True
+        conflict.save()
+
+
+def pending_conflicts(user, place_path: str = ""):
+    """The conflicts waiting for a decision that ``user`` may see (their area), oldest first."""
+    qs = scoped(SyncConflict.objects.filter(status=SyncConflict.Status.PENDING), user)
+    if place_path:
+        qs = qs.filter(place_path__startswith=place_path)
+    return qs.order_by("at", "id")
 
 
 # --- pull ------------------------------------------------------------------------------------------------
@@ -412,7 +467,8 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
     # residents as plain rows: a page holds hundreds, and model instances cost more than the query
     residents: dict[int, list[dict]] = {h.pk: [] for h in page}
     for r in Resident.objects.filter(household_id__in=ids, status="").values(
-            "id", "household_id", "uuid", "full_name", "birth_year", "sex", "relation", "ethnicity__code"):
+            "id", "household_id", "uuid", "full_name", "birth_year", "sex", "relation", "ethnicity__code",
+            "updated_at"):
         residents[r["household_id"]].append(r)
     member = visits.member_for(user)
     mine = set(Assignment.objects.filter(member=member, ended_on__isnull=True, household_id__in=ids)
@@ -491,14 +547,16 @@ def _household(h: Household, residents: list[dict], mine: bool, levels, skills, 
         return lang if lang in langs else "vi"
 
     return {
-        "code": h.code, "uuid": str(h.uuid), "village": h.village.code, "village_name": h.village.name,
+        "code": h.code, "uuid": str(h.uuid), "version": h.updated_at.isoformat(), "village": h.village.code,
+        "village_name": h.village.name,
         "alley": h.alley, "house_number": h.house_number, "address": h.address,
         "assigned_to_me": mine,
         "last_visit_on": st.last_visit_on.isoformat() if st and st.last_visit_on else None,
         "next_visit_on": st.next_visit_on.isoformat() if st and st.next_visit_on else None,
         "priority": prio.score if prio else None, "reasons_vi": prio.text_vi if reasons else "",
         "reasons_en": prio.text_en if reasons else "",
-        "residents": [{"uuid": str(r["uuid"]), "full_name": r["full_name"], "birth_year": r["birth_year"],
+        "residents": [{"uuid": str(r["uuid"]), "version": r["updated_at"].isoformat(), "full_name": r["full_name"],
+                       "birth_year": r["birth_year"],
                        "sex": r["sex"], "relation": r["relation"], "language": language(r["ethnicity__code"]),
                        "levels": {skills[s]: lv for s, lv in levels.get(r["id"], {}).items() if s in skills}}
                       for r in residents],
@@ -520,7 +578,14 @@ def registration_payload(user) -> dict:
 
     villages = scoped(Place.objects.filter(level=PlaceLevel.VILLAGE, valid_to__isnull=True), user) \
         .order_by("name").values_list("code", "name")
-    return {"villages": [list(v) for v in villages[:500]],
+    # for a person moving in from another village of the commune: names and codes of places (no person in them),
+    # beyond the member's own area; the person is found on the server by staff (people.registration.move_candidates)
+    around = []
+    if user.place_id:
+        commune = user.place.parent_id if user.place.level == PlaceLevel.VILLAGE else user.place_id
+        around = Place.objects.filter(level=PlaceLevel.VILLAGE, valid_to__isnull=True, parent_id=commune) \
+            .order_by("name").values_list("code", "name")[:500]
+    return {"villages": [list(v) for v in villages[:500]], "villages_around": [list(v) for v in around],
             "ethnicities": [list(e) for e in Ethnicity.objects.order_by("code").values_list("code", "name_vi")]}
 
 
@@ -560,3 +625,13 @@ def revoke(by, device: DeviceToken) -> None:
         raise PermissionDenied
     with audit.acting_as(by):
         device.revoke(by)
+
+
+def subject_data(resident, data: dict, **_) -> None:
+    """What a person receives on request (``core.changes.SUBJECT_DATA``): the offline edits about them that
+    conflicted, with both values and the decision."""
+    data["conflicting_edits"] = [
+        {"field": c.field, "on_the_server": c.theirs, "from_the_phone": c.mine, "status": c.status,
+         "at": c.at.isoformat(), "decided_by": c.resolved_by,
+         "decided_at": c.resolved_at.isoformat() if c.resolved_at else None}
+        for c in SyncConflict.objects.filter(resident=resident).order_by("at", "id")]
