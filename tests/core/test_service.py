@@ -302,11 +302,16 @@ def test_backup_while_visits_sync_restores_every_visit_acknowledged_before_it(pe
 
     t = threading.Thread(target=phone)
     t.start()
+    def wait_for(n):  # counts, not sleeps: a loaded machine syncs slowly, never too few
+        deadline = time.monotonic() + 120
+        while len(acked) < n and not errors and t.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
     try:
-        time.sleep(0.5)
+        wait_for(6)
         started = time.monotonic()
         out = backup.make_backup(tmp_path / "backups")
-        time.sleep(0.3)
+        wait_for(len(acked) + 2)  # syncs go on after the backup started
     finally:
         stop.set()
         t.join(30)
