@@ -19,12 +19,23 @@ from collections.abc import Callable, Iterable
 
 from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils.translation import gettext_lazy as _
+
+from ngoso.core.messages import both
 
 from .models import AuditEntry
 
 _actor: contextvars.ContextVar = contextvars.ContextVar("ngoso_audit_actor", default=None)
 _REGISTRY: dict[type, Callable[[models.Model], str]] = {}
-ERASED = "[đã xoá / erased]"
+_ERASED = _("erased")
+
+
+def __getattr__(name: str) -> str:
+    """``ERASED``: the marker written in place of what an erasure removes, "[đã xoá / erased]" — stored data, so
+    in both languages from the one msgid; made when read (translations cannot load while this is imported)."""
+    if name == "ERASED":
+        return f"[{both(_ERASED)}]"
+    raise AttributeError(name)
 
 
 @contextlib.contextmanager
@@ -169,11 +180,11 @@ def record_many(action: str, instances: Iterable[models.Model], batch_size: int 
 
 def scrub(model_label: str, object_pk: str) -> int:
     """Erase the personal values kept in earlier entries about one object (right to erasure)."""
-    n = 0
+    n, erased = 0, __getattr__("ERASED")
     for entry in AuditEntry.objects.filter(model=model_label, object_pk=str(object_pk)):
-        entry.changes = {k: [ERASED if o not in (None, "") else o, ERASED if v not in (None, "") else v]
+        entry.changes = {k: [erased if o not in (None, "") else o, erased if v not in (None, "") else v]
                          for k, (o, v) in entry.changes.items()}
-        entry.object_repr = ERASED
+        entry.object_repr = erased
         entry.save(update_fields=["changes", "object_repr"])
         n += 1
     return n

@@ -24,8 +24,8 @@ the whole matrix; ``docs/ARCHITECTURE.md`` shows it.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ngoso.core.messages import Message
 
@@ -84,21 +84,22 @@ def can(user, action: str, obj_or_model) -> bool:
 
 
 def require(user, action: str, obj_or_model) -> None:
-    """``can``, or ``PermissionDenied`` saying who may not do what, and where."""
+    """``can``, or ``PermissionDenied`` saying who may not do what, and where (a ``core.messages.Message``:
+    pages show it in the user's language, the API, the sync and the CLI in both)."""
     model = _model(obj_or_model)
     what = _what(model)
     verb = _verb(action)
     if not _has_role(user, model, action):
         if user is None or not getattr(user, "is_authenticated", False):
-            raise PermissionDenied(gettext("Log in to %(action)s %(what)s.") % {"action": verb, "what": what})
-        role = gettext("administrator") if user.is_superuser else Role(user.role).label if user.role in Role.values \
+            raise PermissionDenied(Message(_("Log in to %(action)s %(what)s."), action=verb, what=what))
+        role = _("administrator") if user.is_superuser else Role(user.role).label if user.role in Role.values \
             else user.role
-        raise PermissionDenied(gettext("Your role (%(role)s) may not %(action)s %(what)s.")
-                               % {"role": role, "action": verb, "what": what})
+        raise PermissionDenied(Message(_("Your role (%(role)s) may not %(action)s %(what)s."), role=role,
+                                       action=verb, what=what))
     if not can(user, action, obj_or_model):
-        area = user.place.name if user.place_id else gettext("no area")
-        raise PermissionDenied(gettext("You may not %(action)s this %(what)s: it is outside your area (%(area)s).")
-                               % {"action": verb, "what": what, "area": area})
+        area = user.place.name if user.place_id else _("no area")
+        raise PermissionDenied(Message(_("You may not %(action)s this %(what)s: it is outside your area (%(area)s)."),
+                                       action=verb, what=what, area=area))
 
 
 def require_across(user, village_a, village_b, doing) -> None:
@@ -116,15 +117,15 @@ def require_across(user, village_a, village_b, doing) -> None:
         raise PermissionDenied(Message(_("%(doing)s of two villages needs commune staff"), doing=doing))
 
 
-def _verb(action: str) -> str:
-    return pgettext("permission action", action)
+def _verb(action: str):
+    return pgettext_lazy("permission action", action)
 
 
-def _what(model) -> str:
+def _what(model):
     """The model's name as users say it (translated, or from the "permission object" context of the catalogue
     for models whose ``verbose_name`` is not marked for translation)."""
     name = model._meta.verbose_name
-    return str(name) if not isinstance(name, str) else pgettext("permission object", name)
+    return name if not isinstance(name, str) else pgettext_lazy("permission object", name)
 
 
 def declared_models() -> list:
