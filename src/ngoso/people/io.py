@@ -25,6 +25,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.models import AuditEntry
@@ -1107,20 +1108,22 @@ def template_workbook(user=None) -> bytes:
         ws.column_dimensions[get_column_letter(i)].width = max(12, len(col.vi) + 2)
         if col.choices:
             dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=not col.required)
-            dv.error = "Chọn một giá trị trong danh sách / Pick a value from the list"
+            dv.error = both(_("Pick a value from the list"))
             ws.add_data_validation(dv)
             dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}5000")
     ws.freeze_panes = "A2"
     guide = wb.create_sheet("Hướng dẫn")
-    xlsx.append(guide, ["Cột / Column", "Bắt buộc / Required", "Tiếng Anh / English", "Ghi chú / Notes", "Giá trị / Values"])
+    # the template is one file for readers of either language: each heading in both, from one msgid
+    xlsx.append(guide, [both(pgettext_lazy("import guide", "Column")), both(pgettext_lazy("import guide", "Required")),
+                        both(pgettext_lazy("import guide", "English")), both(pgettext_lazy("import guide", "Notes")),
+                        both(pgettext_lazy("import guide", "Values"))])
     for col in PEOPLE_COLUMNS:
         xlsx.append(guide, [col.vi, "Có" if col.required else "", col.en, f"{col.help_vi} {col.help_en}".strip(),
                       ", ".join(col.choices)])
     xlsx.append(guide, [])
-    xlsx.append(guide, ["Mỗi dòng là một người; các cột của hộ lặp lại trên mỗi dòng của hộ. Tệp được nhập toàn bộ "
-                  "hoặc không nhập gì nếu có lỗi.",
-                  "", "One row per resident; household columns repeat on each row. A file is imported whole, "
-                  "or not at all if any row has an error."])
+    whole = _("One row per resident; household columns repeat on each row. A file is imported whole, or not at "
+              "all if any row has an error.")
+    xlsx.append(guide, [render(whole, "vi"), "", render(whole, "en")])
     lists = wb.create_sheet("Danh mục")
     xlsx.append(lists, ["Mã dân tộc", "Dân tộc", "Ethnic group"])
     for e in Ethnicity.objects.order_by("code"):

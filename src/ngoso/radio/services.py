@@ -29,7 +29,7 @@ from django.utils.translation import pgettext_lazy
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import within
 from ngoso.core import files, jobs, xlsx
-from ngoso.core.messages import UserError
+from ngoso.core.messages import Message, UserError, both
 from ngoso.core.models import Job
 from ngoso.core.pdf import html_to_pdf
 from ngoso.core.text import vi_sorted
@@ -793,7 +793,8 @@ def record_heartbeats(rows: list[tuple[int, dict, dt.datetime]]) -> int:
         for f in d["faults"]:
             if f"fault:{f}" not in open_alerts[cid]:
                 a = Alert(kind=Alert.Kind.FAULT, cluster_id=cid, place_path=c.place.path, key=f"fault:{f}"[:120],
-                          message=f"Cụm loa {c.code} báo lỗi: {f} / reports fault {f}"[:300], created_at=now)
+                          message=both(Message(_("Cluster %(code)s reports a fault: %(fault)s"), code=c.code,
+                                                       fault=f))[:300], created_at=now)
                 open_alerts[cid][a.key] = a
                 new_alerts.append(a)
     qn = connection.ops.quote_name
@@ -973,9 +974,10 @@ def check(now: dt.datetime | None = None, lookback: dt.timedelta = dt.timedelta(
                        .values_list("cluster_id", flat=True))
     for c in clusters:
         if c.last_seen_at and not c.online(now) and c.pk not in open_offline:
+            # stored in both languages for the log and the CLI; pages say it again in theirs (words.alert_text)
             _alert(c, Alert.Kind.OFFLINE, "offline",
-                   f"Cụm loa {c.code} ({c.name}) mất kết nối từ / offline since "
-                   f"{c.last_seen_at.astimezone(tz()):%d/%m/%Y %H:%M}", now)
+                   both(Message(_("Cluster %(code)s (%(name)s) offline since %(when)s"), code=c.code, name=c.name,
+                                when=f"{c.last_seen_at.astimezone(tz()):%d/%m/%Y %H:%M}")), now)
             offline += 1
     start, end = now - lookback, now - CONFIRM_GRACE
     progs = active_programmes(start, end)
@@ -992,8 +994,9 @@ def check(now: dt.datetime | None = None, lookback: dt.timedelta = dt.timedelta(
             if (c.pk, p.key) in confirmed or (c.pk, f"item:{p.key}") in alerted:
                 continue
             _alert(c, Alert.Kind.UNCONFIRMED, f"item:{p.key}",
-                   f"Chưa xác nhận phát «{p.slot.data.get('title', '')}» lúc "
-                   f"{p.start.astimezone(tz()):%H:%M %d/%m} tại {c.code} / not confirmed", now)
+                   both(Message(_("Not confirmed: «%(title)s» at %(when)s on %(code)s"),
+                                title=p.slot.data.get("title", ""), when=f"{p.start.astimezone(tz()):%H:%M %d/%m}",
+                                code=c.code)), now)
             unconfirmed += 1
     return {"offline": offline, "unconfirmed": unconfirmed}
 
