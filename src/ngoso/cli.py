@@ -17,9 +17,10 @@ import importlib
 import os
 import sys
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from ngoso.core.messages import Message, UserError, lines, reason
+from ngoso.core.messages import Message, UserError, both, lines, reason
 
 # name on the command line -> module under ngoso.commands
 COMMANDS = {
@@ -71,11 +72,53 @@ def setup_django(migrate: bool = True) -> None:
         ensure_migrated()
 
 
+def _ready() -> None:
+    """Enough Django to say the help's msgids: when the settings are not loaded yet, only the project's catalogue
+    (``locale/``, where the CLI's msgids live) — no settings module, so ``ngoso --help`` creates no data
+    directory and opens no database. Help is printed and the process exits, so nothing else runs on this."""
+    from pathlib import Path
+
+    import django
+    from django.apps import apps
+    from django.conf import settings
+
+    if apps.ready:
+        return
+    if not settings.configured:
+        settings.configure(USE_I18N=True, LANGUAGE_CODE="vi", LANGUAGES=[("vi", "Tiếng Việt"), ("en", "English")],
+                           LOCALE_PATHS=[Path(__file__).parent / "locale"], INSTALLED_APPS=[])
+    django.setup()
+
+
+def _said(text) -> str:
+    """A help text of the parser: a lazy msgid said in both languages ("vi / en", argparse folds lines); any
+    other text as it is."""
+    return both(text) if isinstance(text, Promise) else text
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Renders lazy msgids (``HELP``, ``help=_(...)``, descriptions) only when help is printed."""
+
+    def _format_text(self, text):
+        return super()._format_text(_said(text))
+
+    def _get_help_string(self, action):
+        return _said(action.help)
+
+
+class Parser(argparse.ArgumentParser):
+    """``ngoso``'s parser: help texts are gettext msgids, rendered on demand (sub-command parsers too)."""
+
+    def __init__(self, *args, formatter_class=_Formatter, **kwargs):
+        super().__init__(*args, formatter_class=formatter_class, **kwargs)
+
+    def format_help(self):
+        _ready()  # Django set up only when help is shown: its catalogues say the msgids
+        return super().format_help()
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ngoso",
-        description="Ngõ Số — nền tảng tổ công nghệ số cộng đồng / community digital-skills platform",
-    )
+    parser = Parser(prog="ngoso", description=_("Ngõ Số — community digital-skills platform"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(f"ngoso.commands.{module_name}")

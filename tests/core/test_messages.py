@@ -28,11 +28,14 @@ VI = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹê
 DATA = {
     *{("demo/builder.py", name) for name in ("Quản trị tỉnh / ", "Cán bộ xã / ", "Truyền thanh xã / ", "Tổ trưởng / ",
                                              "Thành viên tổ / ", "Người xem / ")},  # demo users' display names
-    ("livelihoods/services.py", "Gọi / Zalo"),  # a paste-ready text for the producer's page: both words are used
+    ("livelihoods/services.py", "Gọi / Zalo"),
+    ("demo/builder.py", "dữ liệu mẫu / demo data"),  # the note on the demo's consent records  # a paste-ready text for the producer's page: both words are used
 }
 
-#: said while the settings are read, before any catalogue can load: both languages in one string
-BEFORE_SETTINGS = {("core/files.py", "NGOSO_STORAGE_URL phải có dạng s3://")}
+#: said where no catalogue can be used: while the settings are read (before any can load), and the fixed 500
+#: page sent when even rendering ``500.html`` failed (what failed may be the templates or the translations):
+#: both languages in one string
+WITHOUT_CATALOGUE = {("core/files.py", "NGOSO_STORAGE_URL phải có dạng s3://"), ("core/errors.py", "<!doctype html>")}
 
 #: modules that import no Django (pure libraries: text normalisation, offline speech, the poverty standard's
 #: classify(), the radio's schedule rules and its speaker client, which runs on a device without Django):
@@ -40,18 +43,14 @@ BEFORE_SETTINGS = {("core/files.py", "NGOSO_STORAGE_URL phải có dạng s3://"
 WITHOUT_DJANGO = {"speech.py", "poverty/__init__.py", "radio/schedule.py", "radio/client.py", "vntext/__init__.py",
                   "vntext/data.py", "vntext/explain.py", "vntext/normalizer.py", "vntext/numbers.py"}
 
-#: modules whose "Tiếng Việt / English" literals are not converted yet (CLI progress lines, the demo's log,
-#: the radio's words, the pure rules modules): how many each still holds. The count can only go down; a
-#: module converted leaves the list.
+#: modules whose "Tiếng Việt / English" literals are not converted yet (the help and output of some CLI
+#: commands, the dashboard's XLSX headers — being rewritten on another branch —, the labels of online platforms,
+#: which are stored in migrations): how many each still holds. The count can only go down; a module converted
+#: leaves the list.
 NOT_YET = {
-    "cli.py": 1, "commands/backup.py": 7, "commands/createuser.py": 10,
-    "commands/demo.py": 7, "commands/duplicates.py": 3, "commands/export.py": 7, "commands/import_.py": 9,
-    "commands/lessons.py": 12, "commands/livelihoods.py": 11, "commands/migrate.py": 3, "commands/places.py": 3,
-    "commands/radio.py": 21, "commands/restore.py": 3, "commands/say.py": 8, "commands/secret_key.py": 5,
-    "commands/serve.py": 15, "commands/speaker.py": 10, "commands/stats.py": 3, "commands/unlock.py": 4,
-    "commands/worker.py": 13, "core/errors.py": 1, "demo/access.py": 1, "demo/activity.py": 2,
-    "demo/builder.py": 7, "demo/livelihoods.py": 1, "demo/radio.py": 3, "insights/dashboard.py": 2,
-    "livelihoods/models.py": 2,
+    "commands/livelihoods.py": 11, "commands/radio.py": 21,
+    "commands/say.py": 8, "commands/serve.py": 15, "commands/speaker.py": 10, "commands/worker.py": 13,
+    "insights/dashboard.py": 2, "livelihoods/models.py": 2,
 }
 
 
@@ -101,7 +100,7 @@ def test_no_new_vietnamese_slash_english_literal():
             assert not any(m.startswith(("django", "ngoso.core")) for m in imported), name  # else: use msgids
             continue
         for line, s in bilingual_literals(tree):
-            if any(name == m and s.startswith(p) for m, p in DATA | BEFORE_SETTINGS):
+            if any(name == m and s.startswith(p) for m, p in DATA | WITHOUT_CATALOGUE):
                 continue
             found[name] += 1
             if found[name] > NOT_YET.get(name, 0):

@@ -1,32 +1,36 @@
-HELP = "Sao lưu cơ sở dữ liệu và tệp (chạy được khi máy chủ đang chạy) / back up the database and files (online)"
+from django.utils.translation import gettext_lazy as _
+
+HELP = _("back up the database and files (online)")
 NEEDS_DJANGO = True
 
 
 def add_arguments(p):
-    p.add_argument("--to", default=None, help="thư mục đích (mặc định DATA_DIR/backups) / target folder")
+    p.add_argument("--to", default=None, help=_("target folder (default DATA_DIR/backups)"))
     p.add_argument("--rotate", action="store_true",
-                   help="xoá bản cũ, giữ 7 ngày và 4 tuần gần nhất / keep the last 7 daily and 4 weekly, delete others")
-    p.add_argument("--verify", metavar="FILE", default=None, help="chỉ kiểm tra một bản sao lưu / only check a backup")
+                   help=_("keep the last 7 daily and 4 weekly, delete others"))
+    p.add_argument("--verify", metavar="FILE", default=None, help=_("only check a backup"))
 
 
 def handle(args) -> int:
     import time
 
-    from ngoso.cli import CommandError
+    from ngoso.cli import CommandError, say
     from ngoso.core import backup
+    from ngoso.core.messages import Message
 
     try:
         if args.verify:
             m = backup.verify(args.verify)
-            print(f"Bản sao lưu tốt / backup OK: {m['created_at']}, {m['database']}, {len(m['files'])} tệp / files")
+            print(say(Message(_("backup OK: %(created_at)s, %(database)s, %(n)s files"), created_at=m["created_at"],
+                              database=m["database"], n=len(m["files"]))))
             return 0
         t = time.monotonic()
         out = backup.make_backup(args.to)
     except backup.BackupError as exc:
         raise CommandError(exc) from None
-    print(f"Đã sao lưu / backed up: {out['file']} ({out['size'] / 1e6:.1f} MB, {out['files']} tệp / files, "
-          f"{time.monotonic() - t:.1f} s)")
+    print(say(Message(_("backed up: %(file)s (%(mb).1f MB, %(files)s files, %(s).1f s)"), file=out["file"],
+                      mb=out["size"] / 1e6, files=out["files"], s=time.monotonic() - t)))
     if args.rotate:
         for name in backup.rotate(args.to):
-            print(f"Đã xoá bản cũ / deleted old backup: {name}")
+            print(say(Message(_("deleted old backup: %(name)s"), name=name)))
     return 0

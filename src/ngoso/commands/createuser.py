@@ -1,7 +1,7 @@
 
 from django.utils.translation import gettext_lazy as _
-HELP = ("Tạo tài khoản gắn với một địa bàn, hoặc đặt lại mật khẩu / "
-        "create a user bound to a place, or reset a user's password")
+
+HELP = _("create a user bound to a place, or reset a user's password")
 NEEDS_DJANGO = True
 
 
@@ -12,18 +12,19 @@ ROLES = ("province_admin", "commune_staff", "radio_operator", "team_leader", "me
 
 def add_arguments(p):
     p.add_argument("username")
-    p.add_argument("--role", choices=ROLES, help="bắt buộc khi tạo / required to create")
-    p.add_argument("--place", help="mã địa bàn (bắt buộc khi tạo) / place code (required to create)")
-    p.add_argument("--password", help="mặc định: hỏi / default: prompt")
+    p.add_argument("--role", choices=ROLES, help=_("required to create"))
+    p.add_argument("--place", help=_("place code (required to create)"))
+    p.add_argument("--password", help=_("default: asked"))
     p.add_argument("--reset-password", action="store_true",
-                   help="đặt mật khẩu mới cho tài khoản đã có / set a new password for an existing user")
+                   help=_("set a new password for an existing user"))
 
 
 def handle(args) -> int:
     import getpass
 
     from ngoso.accounts.services import create_user
-    from ngoso.cli import CommandError
+    from ngoso.cli import CommandError, say
+    from ngoso.core.messages import Message, both
     from ngoso.places.models import Place
 
     if args.reset_password:
@@ -33,12 +34,13 @@ def handle(args) -> int:
     place = Place.objects.filter(code=args.place).first()
     if place is None:
         raise CommandError(_("no place with code '%(place)s'"), place=args.place)
-    password = args.password or getpass.getpass("Mật khẩu / password: ")
+    password = args.password or getpass.getpass(both(_("password")) + ": ")
     try:
         user = create_user(args.username, password, args.role, place)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    print(f"Đã tạo / created {user.username} ({user.get_role_display()}) — {place.name}")
+    print(say(Message(_("created %(username)s (%(role)s) — %(place)s"), username=user.username,
+                      role=user.get_role_display, place=place.name)))
     return 0
 
 
@@ -47,19 +49,20 @@ def _reset_password(args) -> int:
 
     from ngoso.accounts.models import User
     from ngoso.accounts.services import set_password
-    from ngoso.cli import CommandError
+    from ngoso.cli import CommandError, say
+    from ngoso.core.messages import Message, both
 
     user = User.objects.filter(username=args.username).first()
     if user is None:
         raise CommandError(_("no account '%(username)s'"), username=args.username)
     password = args.password
     if not password:
-        password = getpass.getpass("Mật khẩu mới / new password: ")
-        if getpass.getpass("Nhập lại / again: ") != password:
+        password = getpass.getpass(both(_("new password")) + ": ")
+        if getpass.getpass(both(_("again")) + ": ") != password:
             raise CommandError(_("the two entries differ"))
     try:
         set_password(user, password, by="system:cli", how="reset (ngoso createuser --reset-password)")
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    print(f"Đã đặt mật khẩu mới / password reset: {user.username}")
+    print(say(Message(_("password reset: %(username)s"), username=user.username)))
     return 0

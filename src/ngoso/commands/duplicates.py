@@ -1,16 +1,17 @@
 
 from django.utils.translation import gettext_lazy as _
-HELP = ("Tìm nhân khẩu/hộ có thể trùng theo từng xã (lịch chạy hằng đêm 3:40 làm việc này) / scan each commune "
-        "for likely duplicates (the schedule does it nightly at 3:40)")
+
+HELP = _("scan each commune for likely duplicates (the schedule does it nightly at 3:40)")
 NEEDS_DJANGO = True
 
 
 def add_arguments(p):
-    p.add_argument("--place", help="mã xã hoặc tỉnh; mặc định: mọi xã / a commune or province code; default: all")
+    p.add_argument("--place", help=_("a commune or province code; default: all"))
 
 
 def handle(args) -> int:
-    from ngoso.cli import CommandError
+    from ngoso.cli import CommandError, say
+    from ngoso.core.messages import Message
     from ngoso.people.duplicates import scan_and_store
     from ngoso.places.models import Level, Place
 
@@ -23,6 +24,6 @@ def handle(args) -> int:
         places = list(Place.objects.filter(level=Level.COMMUNE, valid_to__isnull=True).order_by("code"))
     for place in places:
         got = scan_and_store(place)
-        print(f"{place.code} {place.name}: {got['residents']} cặp nhân khẩu / resident pairs, "
-              f"{got['households']} cặp hộ / household pairs, {got['seconds']} s", flush=True)
+        print(say(Message(_("%(code)s %(name)s: %(residents)s resident pairs, %(households)s household pairs, "
+                            "%(seconds)s s"), code=place.code, name=place.name, **got)), flush=True)
     return 0

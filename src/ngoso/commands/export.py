@@ -1,16 +1,16 @@
 
 from django.utils.translation import gettext_lazy as _
-HELP = "Xuất hộ gia đình và nhân khẩu của một địa bàn ra XLSX / export an area to XLSX"
+
+HELP = _("export an area's households and residents to XLSX")
 NEEDS_DJANGO = True
 
 
 def add_arguments(p):
-    p.add_argument("place_code", nargs="?", help="mã địa bàn, ví dụ 07351 / place code")
-    p.add_argument("file", nargs="?", help="tệp .xlsx đích / output .xlsx")
-    p.add_argument("--user", help="tài khoản thực hiện / acting user")
+    p.add_argument("place_code", nargs="?", help=_("place code, e.g. 07351"))
+    p.add_argument("file", nargs="?", help=_("the output .xlsx file"))
+    p.add_argument("--user", help=_("acting user"))
     p.add_argument("--clean-up", action="store_true",
-                   help="xoá tệp xuất đã hết hạn và tệp tải lên bị bỏ lại / delete expired export files and "
-                        "left-over uploads")
+                   help=_("delete expired export files and left-over uploads"))
 
 
 def handle(args) -> int:
@@ -19,9 +19,10 @@ def handle(args) -> int:
     from django.core.exceptions import PermissionDenied
 
     from ngoso.accounts import audit
-    from ngoso.cli import CommandError
+    from ngoso.cli import CommandError, say
     from ngoso.commands._common import acting_user
     from ngoso.core.jobs import Progress
+    from ngoso.core.messages import Message
     from ngoso.people.io import export_people
     from ngoso.places.models import Place
 
@@ -29,9 +30,8 @@ def handle(args) -> int:
         from ngoso.core.jobs import clean_up
 
         out = clean_up()
-        print(f"Đã xoá {out['expired']} tệp xuất hết hạn, {out['orphan_exports']} tệp xuất và "
-              f"{out['orphan_uploads']} tệp tải lên không còn dùng / deleted {out['expired']} expired export files, "
-              f"{out['orphan_exports']} orphan export files, {out['orphan_uploads']} orphan uploads")
+        print(say(Message(_("deleted %(expired)s expired export files, %(orphan_exports)s orphan export files, "
+                            "%(orphan_uploads)s orphan uploads"), **out)))
         return 0
     if not args.place_code or not args.file:
         raise CommandError(_("give a place code and an output file (or --clean-up)"))
@@ -47,5 +47,5 @@ def handle(args) -> int:
     except PermissionDenied:
         raise CommandError(_("'%(name)s' is outside the area of %(username)s"),
                            name=place.name, username=user.username) from None
-    print(f"Đã xuất {n:,} dòng của {place.name} vào {args.file} / exported {n:,} rows")
+    print(say(Message(_("exported %(n)s rows of %(name)s to %(file)s"), n=f"{n:,}", name=place.name, file=args.file)))
     return 0

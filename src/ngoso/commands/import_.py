@@ -1,26 +1,26 @@
 
 from django.utils.translation import gettext_lazy as _
-HELP = "Nhập hộ gia đình, nhân khẩu, thôn từ tệp XLSX/CSV / import households, residents, villages"
+
+HELP = _("import households, residents and villages from an XLSX or CSV file")
 NEEDS_DJANGO = True
 
 
 def add_arguments(p):
-    p.add_argument("file", help="tệp .xlsx hoặc .csv / an .xlsx or .csv file")
-    p.add_argument("--user", required=False, help="tài khoản thực hiện (phạm vi địa bàn) / acting user; "
-                   "mặc định: người quản trị tỉnh đầu tiên / default: first province administrator")
-    p.add_argument("--template", action="store_true", help="ghi tệp mẫu ra FILE thay vì nhập / write the template")
+    p.add_argument("file", help=_("an .xlsx or .csv file"))
+    p.add_argument("--user", required=False, help=_("acting user (their area); default: the first province administrator"))
+    p.add_argument("--template", action="store_true", help=_("write the template to FILE instead of importing"))
     p.add_argument("--duplicates", choices=["ask", "new", "skip"], default="ask",
-                   help="dòng có thể trùng người đã có: ask = liệt kê và không nhập gì; new = vẫn thêm người mới; "
-                        "skip = bỏ qua các dòng đó / rows that may be people already recorded: ask = list them and "
-                        "import nothing (default); new = add them anyway; skip = leave those rows out")
+                   help=_("rows that may be people already recorded: ask = list them and import nothing "
+                          "(default); new = add them anyway; skip = leave those rows out"))
 
 
 def handle(args) -> int:
     from pathlib import Path
 
-    from ngoso.cli import CommandError
+    from ngoso.cli import CommandError, say
     from ngoso.commands._common import acting_user
     from ngoso.core.jobs import Progress
+    from ngoso.core.messages import Message
     from ngoso.people.import_duplicates import NeedsChoice
     from ngoso.people.io import ImportFailed, import_people, template_workbook
 
@@ -28,7 +28,7 @@ def handle(args) -> int:
     path = Path(args.file)
     if args.template:
         path.write_bytes(template_workbook(user))
-        print(f"Đã ghi tệp mẫu / template written: {path}")
+        print(say(Message(_("template written: %(path)s"), path=path)))
         return 0
     if not path.exists():
         raise CommandError(_("no such file: %(path)s"), path=path)
@@ -40,10 +40,9 @@ def handle(args) -> int:
             if args.duplicates == "ask":
                 import sys
 
-                print(f"Không nhập gì: {len(exc.rows)} dòng có thể trùng người đã có; chọn --duplicates new hoặc skip, "
-                      f"hoặc nhập trên trang web để chọn từng dòng / nothing imported: {len(exc.rows)} rows may be "
-                      f"people already recorded; pass --duplicates new or skip, or import on the web page to choose "
-                      f"row by row", file=sys.stderr)
+                print(say(Message(_("nothing imported: %(n)s rows may be people already recorded; pass --duplicates "
+                                    "new or skip, or import on the web page to choose row by row"), n=len(exc.rows))),
+                      file=sys.stderr)
                 for e in exc.rows:
                     m = e["matches"][0]
                     print(f"  dòng {e['row']}: {e['full_name']} {e['birth_year']} ~ {m['full_name']} {m['birth_year']} "
@@ -54,12 +53,15 @@ def handle(args) -> int:
     except ImportFailed as exc:
         import sys
 
-        print(f"Không nhập gì: {len(exc.errors)} lỗi / nothing imported: {len(exc.errors)} errors", file=sys.stderr)
+        print(say(Message(_("nothing imported: %(n)s errors"), n=len(exc.errors))), file=sys.stderr)
         for e in exc.errors:
             print(f"  {e}", file=sys.stderr)
         return 3
     r = result
-    print(f"Đã nhập / imported: thôn mới {r.villages_created}, hộ mới {r.households_created}, "
-          f"hộ cập nhật {r.households_updated}, người mới {r.residents_created}, người cập nhật {r.residents_updated}, "
-          f"trùng người đã có {r.residents_matched}, bỏ qua {r.residents_skipped}")
+    print(say(Message(_("imported: %(villages_created)s new villages, %(households_created)s new households, "
+                        "%(households_updated)s households updated, %(residents_created)s new residents, "
+                        "%(residents_updated)s residents updated, %(residents_matched)s already recorded, "
+                        "%(residents_skipped)s skipped"), **{k: getattr(r, k) for k in (
+                            "villages_created", "households_created", "households_updated", "residents_created",
+                            "residents_updated", "residents_matched", "residents_skipped")})))
     return 0

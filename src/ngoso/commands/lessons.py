@@ -16,31 +16,31 @@ from pathlib import Path
 from ngoso.cli import CommandError
 from django.utils.translation import gettext_lazy as _
 
-HELP = "Bài học: kiểm tra, in phiếu, bản dịch / lessons: check, print handouts, translations"
+HELP = _("lessons: check, print handouts, translations")
 NEEDS_DJANGO = True
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    sub.add_parser("check", help="mọi kỹ năng đều có bài ở mọi ngôn ngữ, đối tượng bắt buộc / every skill has its lessons")
-    h = sub.add_parser("handout", help="in phiếu một bài / one lesson's handout (PDF)")
+    sub.add_parser("check", help=_("every skill has its lessons in every required language and audience"))
+    h = sub.add_parser("handout", help=_("one lesson's handout (PDF)"))
     h.add_argument("skill")
     h.add_argument("--audience", choices=["standard", "elderly"], default="standard")
     h.add_argument("--language", default="vi")
     h.add_argument("--size", choices=["A5", "A4"], default="A5")
     h.add_argument("--out", type=Path, required=True)
-    p = sub.add_parser("print", help="phiếu cho các hộ thăm ngày mai của một thành viên / tomorrow's handouts")
-    p.add_argument("--user", required=True, help="tên đăng nhập của thành viên / the member's username")
-    p.add_argument("--day", help="YYYY-MM-DD (mặc định: ngày mai / default: tomorrow)")
+    p = sub.add_parser("print", help=_("the handouts for a member's households visited tomorrow"))
+    p.add_argument("--user", required=True, help=_("the member's username"))
+    p.add_argument("--day", help=_("YYYY-MM-DD (default: tomorrow)"))
     p.add_argument("--size", choices=["A5", "A4"], default="A5")
     p.add_argument("--out", type=Path, required=True)
-    t = sub.add_parser("translations", help="bảng tính để dịch / the spreadsheet to translate")
+    t = sub.add_parser("translations", help=_("the spreadsheet to translate"))
     t.add_argument("language")
     t.add_argument("--out", type=Path, required=True)
-    i = sub.add_parser("import-translations", help="nhập bản dịch / import a filled spreadsheet")
+    i = sub.add_parser("import-translations", help=_("import a filled spreadsheet"))
     i.add_argument("language")
     i.add_argument("file", type=Path)
-    i.add_argument("--user", required=True, help="cán bộ tỉnh nhập / the province staff importing")
+    i.add_argument("--user", required=True, help=_("the province staff importing"))
 
 
 def _user(username: str):
@@ -61,6 +61,8 @@ def _write(path: Path, data: bytes) -> None:
 def handle(args: argparse.Namespace) -> int:
     from django.core.exceptions import PermissionDenied
 
+    from ngoso.cli import say
+    from ngoso.core.messages import Message
     from ngoso.lessons import services as L
     from ngoso.people.io import ImportFailed
 
@@ -68,9 +70,11 @@ def handle(args: argparse.Namespace) -> int:
         if args.action == "check":
             missing = L.missing_variants()
             for code, lang, aud in missing:
-                print(f"thiếu / missing: {code} {lang} {aud}")
+                print(say(Message(_("missing: %(skill)s %(language)s %(audience)s"), skill=code, language=lang,
+                                  audience=aud)))
             n = L.skills().count()
-            print(f"{n} kỹ năng, {n * 4 - len(missing)}/{n * 4} bài (vi, en × phổ thông, người cao tuổi)")
+            print(say(Message(_("%(n)s skills, %(done)s/%(total)s lessons (vi, en × standard, elderly)"), n=n,
+                              done=n * 4 - len(missing), total=n * 4)))
             return 1 if missing else 0
         if args.action == "handout":
             _write(args.out, L.handout_pdf(args.skill, args.audience, args.language, args.size))
@@ -84,7 +88,8 @@ def handle(args: argparse.Namespace) -> int:
                     raise CommandError(_("invalid date '%(day)s' (YYYY-MM-DD)"), day=args.day) from None
             batch = L.tomorrow_batch(_user(args.user), day=day, size=args.size)
             _write(args.out, batch.pdf)
-            print(f"{args.out}: {batch.households} hộ, {batch.lessons} bài / households, lessons")
+            print(say(Message(_("%(file)s: %(households)s households, %(lessons)s lessons"), file=args.out,
+                              households=batch.households, lessons=batch.lessons)))
         elif args.action == "translations":
             _write(args.out, L.translation_template(args.language))
             print(f"{args.out}")
@@ -94,7 +99,8 @@ def handle(args: argparse.Namespace) -> int:
             except OSError as exc:
                 raise CommandError(_("cannot read %(file)s: %(x)s"), file=args.file, x=exc.strerror or exc) from None
             res = L.import_translations(data, args.file.name, _user(args.user), args.language)
-            print(f"{res.lessons} bài cập nhật, {res.pieces} câu đã dịch, {res.rows} dòng / lessons, sentences, rows")
+            print(say(Message(_("%(lessons)s lessons updated, %(pieces)s sentences translated, %(rows)s rows"),
+                              lessons=res.lessons, pieces=res.pieces, rows=res.rows)))
     except L.LessonError as exc:
         raise CommandError(exc) from None
     except ImportFailed as exc:

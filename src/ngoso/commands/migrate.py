@@ -1,4 +1,6 @@
-HELP = "Tạo / cập nhật cơ sở dữ liệu / create or upgrade the database schema"
+from django.utils.translation import gettext_lazy as _
+
+HELP = _("create or upgrade the database schema")
 NEEDS_DJANGO = False
 
 
@@ -7,11 +9,11 @@ def add_arguments(p):
 
 
 def handle(args) -> int:
-    from ngoso.cli import setup_django
+    from ngoso.cli import say, setup_django
 
     setup_django(migrate=False)
     from ngoso.core.db import ensure_migrated
 
     ran = ensure_migrated(verbosity=1)
-    print("Đã cập nhật / migrated" if ran else "Không có gì cần cập nhật / up to date")
+    print(say(_("migrated") if ran else _("up to date")))
     return 0

@@ -1,15 +1,19 @@
-HELP = "Nạp danh mục tỉnh, xã chính thức (vietnam-provinces) / load the official provinces and communes"
+from django.utils.translation import gettext_lazy as _
+
+HELP = _("load the official provinces and communes (vietnam-provinces)")
 NEEDS_DJANGO = True
 
 
 def add_arguments(p):
     p.add_argument("action", choices=["load-official"])
-    p.add_argument("--province", action="append", help="chỉ tỉnh có mã này / only this province code")
+    p.add_argument("--province", action="append", help=_("only this province code"))
 
 
 def handle(args) -> int:
+    from ngoso.cli import say
+    from ngoso.core.messages import Message
     from ngoso.places.services import load_official_places
 
     counts = load_official_places(args.province)
-    print(f"Đã nạp / loaded: {counts['provinces']} tỉnh/provinces, {counts['communes']} xã/communes")
+    print(say(Message(_("loaded: %(provinces)s provinces, %(communes)s communes"), **counts)))
     return 0

@@ -1,22 +1,25 @@
-HELP = "Khôi phục một bản sao lưu vào thư mục dữ liệu trống / restore a backup into an empty data directory"
+from django.utils.translation import gettext_lazy as _
+
+HELP = _("restore a backup into an empty data directory")
 NEEDS_DJANGO = False  # set up below without migrating: the target database must stay empty
 
 
 def add_arguments(p):
-    p.add_argument("file", help="tệp sao lưu ngoso-*.tar / the backup file")
+    p.add_argument("file", help=_("the backup file (ngoso-*.tar)"))
 
 
 def handle(args) -> int:
-    from ngoso.cli import CommandError, setup_django
+    from ngoso.cli import CommandError, say, setup_django
 
     setup_django(migrate=False)
     from ngoso.core import backup
     from ngoso.core.db import ensure_migrated
+    from ngoso.core.messages import Message
 
     try:
         out = backup.restore(args.file)
     except backup.BackupError as exc:
         raise CommandError(exc) from None
     ensure_migrated()  # a backup from an older version is brought up to this one
-    print(f"Đã khôi phục / restored the backup of {out['created_at']} ({out['database']}, {out['files']} tệp / files)")
+    print(say(Message(_("restored the backup of %(created_at)s (%(database)s, %(files)s files)"), **out)))
     return 0

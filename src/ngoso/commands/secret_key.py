@@ -1,32 +1,33 @@
 
 from django.utils.translation import gettext_lazy as _
-HELP = ("Tạo khoá bí mật cho máy chủ (trong thư mục dữ liệu, chỉ chủ đọc được) / "
-        "generate the server's secret key (in the data directory, mode 600)")
+
+HELP = _("generate the server's secret key (in the data directory, mode 600)")
 NEEDS_DJANGO = False
 
 
 def add_arguments(p):
     p.add_argument("--force", action="store_true",
-                   help="thay khoá đã có (mọi người phải đăng nhập lại) / replace an existing key (everyone logs in again)")
+                   help=_("replace an existing key (everyone logs in again)"))
 
 
 def handle(args) -> int:
     import os
 
-    from ngoso.cli import CommandError
+    from ngoso.cli import CommandError, say
+    from ngoso.core.messages import Message
     from ngoso.settings import SECRET_KEY_FILE
 
     path = SECRET_KEY_FILE
     if path.exists() and not args.force:
-        print(f"Đã có khoá / a key already exists: {path}  (--force để thay / to replace it)")
+        print(say(Message(_("a key already exists: %(path)s (--force to replace it)"), path=path)))
     else:
         try:
             write_secret_key(path)
         except OSError as exc:
             raise CommandError(_("cannot write %(path)s: %(exc)s"), path=path, exc=exc) from None
-        print(f"Đã tạo khoá bí mật / secret key written: {path} (chmod 600)")
+        print(say(Message(_("secret key written: %(path)s (chmod 600)"), path=path)))
     if os.environ.get("NGOSO_SECRET_KEY", "").strip():
-        print("Lưu ý / note: NGOSO_SECRET_KEY đang đặt và được dùng thay cho tệp này / is set and takes precedence")
+        print(say(_("note: NGOSO_SECRET_KEY is set and takes precedence over this file")))
     return 0
 
 

@@ -1,18 +1,20 @@
 
 from django.utils.translation import gettext_lazy as _
-HELP = "Thống kê: địa bàn, hộ, nhân khẩu, tổ, thành viên / counts of places, households, residents, teams"
+
+HELP = _("counts of places, households, residents, teams")
 NEEDS_DJANGO = True
 
 
 def add_arguments(p):
     p.add_argument("--json", action="store_true")
-    p.add_argument("--place", help="chỉ tính trong địa bàn này / only under this place code")
+    p.add_argument("--place", help=_("only under this place code"))
 
 
 def handle(args) -> int:
     import json
 
-    from ngoso.cli import CommandError
+    from ngoso.cli import CommandError, say
+    from ngoso.core.messages import Message
     from ngoso.insights.stats import stats
     from ngoso.places.models import Place
 
@@ -26,9 +28,12 @@ def handle(args) -> int:
         print(json.dumps(s, ensure_ascii=False, indent=2))
         return 0
     p = s["places"]
-    print(f"Tỉnh/provinces {p['province']:,} · xã/communes {p['commune']:,} · thôn/villages {p['village']:,}")
     h = s["historic_places"]
-    print(f"Trước 7/2025 / before July 2025: tỉnh {h['province']:,} · huyện {h['district']:,} · xã {h['commune']:,}")
-    print(f"Hộ/households {s['households']:,} · nhân khẩu/residents {s['residents']:,}")
-    print(f"Tổ CNSCĐ/teams {s['teams']:,} {s['teams_by_level']} · thành viên/members {s['members']:,}")
+    n = {k: f"{v:,}" for k, v in s.items() if isinstance(v, int)}
+    print(say(Message(_("provinces %(province)s · communes %(commune)s · villages %(village)s"),
+                      **{k: f"{v:,}" for k, v in p.items()})))
+    print(say(Message(_("before July 2025: provinces %(province)s · districts %(district)s · communes %(commune)s"),
+                      **{k: f"{v:,}" for k, v in h.items()})))
+    print(say(Message(_("households %(households)s · residents %(residents)s"), **n)))
+    print(say(Message(_("teams %(teams)s %(by_level)s · members %(members)s"), by_level=s["teams_by_level"], **n)))
     return 0

@@ -1,22 +1,23 @@
 
 from django.utils.translation import gettext_lazy as _
-HELP = ("Mở khoá đăng nhập bị khoá vì sai mật khẩu nhiều lần / "
-        "unlock a login locked after too many wrong passwords")
+
+HELP = _("unlock a login locked after too many wrong passwords")
 NEEDS_DJANGO = True
 
 
 def add_arguments(p):
-    p.add_argument("username", nargs="?", help="tài khoản / username (bỏ trống + --all: mọi tài khoản / all)")
-    p.add_argument("--all", action="store_true", help="mở khoá tất cả / unlock everyone")
+    p.add_argument("username", nargs="?", help=_("username (empty with --all: everyone)"))
+    p.add_argument("--all", action="store_true", help=_("unlock everyone"))
 
 
 def handle(args) -> int:
     from axes.utils import reset
 
-    from ngoso.cli import CommandError
+    from ngoso.cli import CommandError, say
+    from ngoso.core.messages import Message
 
     if not args.username and not args.all:
         raise CommandError(_("give a username or --all"))
     n = reset() if args.all else reset(username=args.username)
-    print(f"Đã xoá {n} lần khoá / cleared {n} lockout record(s)")
+    print(say(Message(_("cleared %(n)s lockout record(s)"), n=n)))
     return 0

@@ -11,8 +11,10 @@ import random
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ngoso.core.db import insert_rows
+from ngoso.core.messages import Message, both
 from ngoso.people.models import Household
 from ngoso.places.models import Level, Place
 from ngoso.poverty import classify, standard_for_year
@@ -67,5 +69,6 @@ def build_access(seed: int, progress=lambda m: None) -> dict:
                                            "location_type", "status", "latitude", "longitude"], sites)
         insert_rows("poverty_povertyreview", ["household_id", "year", "standard", "area_type", "income", "lacking",
                                               "status", "reasons", "created_at", "updated_at"], rows)
-    progress(f"Tiếp cận thông tin / access sites: {len(sites):,} · rà soát hộ nghèo / poverty reviews: {len(rows):,}")
+    progress(both(Message(_("access sites: %(sites)s · poverty reviews: %(reviews)s"), sites=f"{len(sites):,}",
+                          reviews=f"{len(rows):,}")))
     return {"sites": len(sites), "reviews": len(rows)}

@@ -17,8 +17,10 @@ from collections import defaultdict
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ngoso.core.db import insert_rows, reset_sequences
+from ngoso.core.messages import Message, both
 from ngoso.insights import counters
 from ngoso.people.models import Household, Resident
 from ngoso.skills.models import Skill
@@ -88,7 +90,7 @@ def build_activity(seed: int, until: datetime.date, progress=lambda m: None) -> 
     def uid():
         return uuid.UUID(int=rng.getrandbits(128), version=4)
 
-    order, prereq, _ = _skills()
+    order, prereq, _unused = _skills()
     basic5 = basic5_skill_ids()
     start = until - datetime.timedelta(days=364)
     ops = connection.ops
@@ -176,12 +178,13 @@ def build_activity(seed: int, until: datetime.date, progress=lambda m: None) -> 
         totals["assignments"] += len(a_rows)
         totals["visits"] += len(v_rows)
         totals["skill_records"] += len(s_rows)
-        progress(f"Lượt thăm / visits: {totals['visits']:,} · kết quả kỹ năng / skill records: "
-                 f"{totals['skill_records']:,} ({min(i + VILLAGE_CHUNK, len(villages))}/{len(villages)} thôn)")
+        progress(both(Message(_("visits: %(visits)s · skill records: %(records)s (%(done)s/%(total)s villages)"),
+                              visits=f"{totals['visits']:,}", records=f"{totals['skill_records']:,}",
+                              done=min(i + VILLAGE_CHUNK, len(villages)), total=len(villages))))
     reset_sequences(Assignment, Visit, SkillRecord, ResidentSkill)
     with transaction.atomic():
         rows = counters.rebuild(progress)
-    progress(f"Chỉ số / indicators: {rows:,} dòng / rows")
+    progress(both(Message(_("indicators: %(rows)s rows"), rows=f"{rows:,}")))
     return totals
 
 

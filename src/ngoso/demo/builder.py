@@ -28,10 +28,12 @@ from importlib import resources
 
 from django.db import connection, transaction
 from django.db.models import Max
+from django.utils.translation import gettext_lazy as _
 
 from ngoso.accounts.models import AuditEntry, Role, User
 from ngoso.accounts.validators import DEMO_PASSWORD
 from ngoso.core.db import insert_rows, reset_sequences
+from ngoso.core.messages import Message, UserError, both
 from ngoso.core.models import Job
 from ngoso.core.text import fold
 from ngoso.insights.stats import stats
@@ -161,6 +163,10 @@ def _family(gen: _Gen) -> list[tuple[str, str, int]]:
     return members
 
 
+class DemoError(UserError, RuntimeError):
+    """The demo cannot be built here (a database that already holds households)."""
+
+
 def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None] = print,
           density: float = 1.0, until: datetime.date | None = None, activity: bool = True) -> DemoSummary:
     """Build the demo area into an empty database (the caller has migrated it).
@@ -173,8 +179,7 @@ def build(scale: str = "commune", seed: int = 42, progress: Callable[[str], None
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {SCALES}")
     if Household.objects.exists():
-        raise RuntimeError("Cơ sở dữ liệu đã có hộ gia đình; hãy dùng một cơ sở dữ liệu trống / "
-                           "the database already holds households; use an empty database (--reset)")
+        raise DemoError(_("the database already holds households; use an empty database (--reset)"))
     t0 = time.perf_counter()
     summary = DemoSummary(scale, seed)
     gen = _Gen(seed)
@@ -229,9 +234,9 @@ class _Places:
 
 
 def _build_places(gen: _Gen, scale: str, progress) -> _Places:
-    progress("Địa bàn: danh mục tỉnh, xã hiện hành / official provinces and communes …")
+    progress(both(_("Places: the official provinces and communes …")))
     load_official_places()
-    progress("Địa bàn: tỉnh Bắc Giang cũ, 10 huyện, các xã trước 7/2025 / former Bắc Giang …")
+    progress(both(_("Places: the former Bắc Giang province, 10 districts, the communes before July 2025 …")))
     former = load_former_units(_former_csv(), "vietnam-provinces 2026.9.0 (GPL-3.0)")
     province = Place.objects.get(code=PROVINCE_CODE, valid_to__isnull=True)
     PlaceSuccession.objects.get_or_create(predecessor=former.province, successor=province, date=REFORM_DATE,
@@ -296,7 +301,8 @@ def _build_places(gen: _Gen, scale: str, progress) -> _Places:
     communes = sorted({v.parent_id for v, _, _ in villages})
     demo_commune = current[DEMO_COMMUNE]
     demo_village = next(v for v, _, _ in villages if v.former_parent.official_code == DEMO_FORMER_COMMUNE)
-    progress(f"Địa bàn: {len(villages)} thôn / villages in {len(communes)} xã / communes")
+    progress(both(Message(_("Places: %(villages)s villages in %(communes)s communes"), villages=len(villages),
+                          communes=len(communes))))
     return _Places(province, communes, villages, demo_commune, demo_village)
 
 
@@ -384,8 +390,9 @@ def _build_people(gen: _Gen, places: _Places, progress, density: float = 1.0) ->
             n_hh += 1
         flush()
         if vi % 100 == 0 or vi == total_v - 1:
-            progress(f"Hộ gia đình / households: {n_hh:,} · nhân khẩu / residents: {n_res:,} "
-                     f"({vi + 1}/{total_v} thôn)")
+            progress(both(Message(_("households: %(households)s · residents: %(residents)s (%(done)s/%(total)s "
+                                    "villages)"), households=f"{n_hh:,}", residents=f"{n_res:,}", done=vi + 1,
+                                  total=total_v)))
     flush(final=True)
     reset_sequences(Household, Resident, Consent)
 
@@ -423,7 +430,8 @@ def _build_teams(gen: _Gen, places: _Places, progress) -> None:
                                  "phone_digits", "organisation"], member_rows)
     insert_rows("teams_membership", ["id", "member_id", "team_id", "role", "started_on", "ended_on"], memberships)
     reset_sequences(Team, Member, Membership)
-    progress(f"Tổ CNSCĐ / teams: {len(teams):,} · thành viên / members: {len(members):,}")
+    progress(both(Message(_("teams: %(teams)s · members: %(members)s"), teams=f"{len(teams):,}",
+                          members=f"{len(members):,}")))
 
 
 def _build_users(places: _Places) -> list[tuple[str, str, str, str]]:

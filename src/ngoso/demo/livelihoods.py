@@ -12,9 +12,11 @@ import datetime
 import random
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from ngoso.accounts import audit
 from ngoso.accounts.models import User
+from ngoso.core.messages import Message, both
 from ngoso.core.text import fold
 from ngoso.insights.providers import touch
 from ngoso.livelihoods import services
@@ -116,8 +118,8 @@ def build_livelihoods(seed: int, today: datetime.date, demo_commune_code: str, p
     summary = {"producers": len(producers) + 1, "products": len(rows) + 1,
                "channels": len(channels) + 3, "story": story.public_code if story else None,
                "consents": PublicConsent.objects.count()}
-    progress(f"Sinh kế số / livelihoods: {summary['producers']:,} hộ sản xuất, {summary['channels']:,} kênh trực tuyến, "
-             f"1 câu chuyện hay")
+    progress(both(Message(_("livelihoods: %(producers)s producers, %(channels)s online channels, 1 good story"),
+                          producers=f"{summary['producers']:,}", channels=f"{summary['channels']:,}")))
     return summary
 
 

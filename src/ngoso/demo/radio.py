@@ -13,7 +13,10 @@ import uuid
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
 from ngoso.accounts.models import Role, User
+from ngoso.core.messages import Message, both
 from ngoso.places.models import Level, Place
 from ngoso.radio import services
 from ngoso.radio.models import Alert, ClusterDay, PlayLog, SpeakerCluster
@@ -48,11 +51,12 @@ def build_radio(seed: int, progress=lambda m: None, days: int = 30) -> dict:
     villages = list(Place.objects.filter(parent=commune, level=Level.VILLAGE, valid_to__isnull=True).order_by("path"))
     now = timezone.now()
     start_day = timezone.localdate() - dt.timedelta(days=days)
-    progress(f"Truyền thanh: {len(villages)} cụm loa, {len(BULLETINS)} bản tin / smart radio …")
+    progress(both(Message(_("Smart radio: %(clusters)s clusters, %(bulletins)s bulletins …"), clusters=len(villages),
+                          bulletins=len(BULLETINS))))
     with transaction.atomic():
         clusters = []
         for n, v in enumerate(villages):
-            c, _ = services.register_cluster(
+            c, _created = services.register_cluster(
                 place=v, code=f"LOA-{v.code}", name=f"Cụm loa {v.name}", address="Nhà văn hoá thôn",
                 latitude=v.latitude, longitude=v.longitude, connection=rng.choice(["4g", "4g", "4g", "internet", "wifi"]),
                 installed_on=start_day - dt.timedelta(days=rng.randint(60, 900)),
@@ -68,7 +72,7 @@ def build_radio(seed: int, progress=lambda m: None, days: int = 30) -> dict:
             try:
                 services.render_audio(b)
             except (services.RadioError, SpeechUnavailable) as exc:
-                progress(f"  (không đọc được bản tin / speech unavailable: {exc})")
+                progress("  " + both(Message(_("(speech unavailable: %(why)s)"), why=str(exc))))
                 return {"clusters": len(clusters), "bulletins": 0}
             bulletins.append(services.approve(b, staff))
         by_cat = {b.category: b for b in bulletins}
@@ -131,6 +135,7 @@ def build_radio(seed: int, progress=lambda m: None, days: int = 30) -> dict:
         if len(clusters) > 1:
             c = clusters[1]
             Alert.objects.create(kind=Alert.Kind.FAULT, cluster=c, place_path=c.place.path, key="fault:amplifier_overheat",
-                                 message=f"Cụm loa {c.code} báo lỗi: amplifier_overheat / reports fault amplifier_overheat")
+                                 message=both(Message(_("Cluster %(code)s reports a fault: %(fault)s"), code=c.code,
+                                                      fault="amplifier_overheat")))
     checked = services.check(now)
     return {"clusters": len(clusters), "bulletins": len(bulletins), "play_logs": len(logs), **checked}
