@@ -934,7 +934,7 @@ def _write(village_rows, households, existing, user, progress, choices=None) -> 
     Consent.objects.bulk_create(consents, batch_size=1000)
     audit.record_many(AuditEntry.Action.CREATE, consents)
     result.rows = done
-    progress(total, total, "Xong / done")
+    progress(total, total, both(_("finished")))
     return result
 
 
@@ -1079,7 +1079,7 @@ def export_people(place: Place, user, out_path: Path, progress: Callable = lambd
                            object_repr=place.name)
     if stats is not None:
         stats["residents"], stats["sheets"] = total, sheets
-    progress(n, n, "Xong / done")
+    progress(n, n, both(_("finished")))
     return n
 
 
