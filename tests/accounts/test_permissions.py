@@ -18,6 +18,8 @@ import uuid
 
 import pytest
 
+from tests import factories
+
 ROLES = ("province", "commune_a", "radio", "leader", "member", "viewer")
 
 #  write path                      province commune radio leader member viewer
@@ -54,14 +56,10 @@ def world(people, users, area):
     from ngoso.livelihoods import services as liv
     from ngoso.radio import services as radio
     from ngoso.skills.models import Skill
-    from ngoso.teams.models import Member, Membership, Team
     from ngoso.visits import services as visits
 
-    team = Team.objects.create(place=area.va1, level="village", name="Tổ Đồng Bụt")
-    member = Member.objects.create(place=area.va1, full_name="Phạm Thị Viên", user=users.member)
-    leader = Member.objects.create(place=area.va1, full_name="Lê Văn Tổ", user=users.leader)
-    Membership.objects.create(member=member, team=team, role="member", started_on="2024-01-01")
-    Membership.objects.create(member=leader, team=team, role="leader", started_on="2024-01-01")
+    member = factories.village_team(area, users, name="Tổ Đồng Bụt")
+    team = member.memberships.get().team
     skill = Skill.objects.get(catalogue__is_current=True, code="zalo-messaging")
     visit, _ = visits.record_visit(users.member, people.h1, visited_on=TODAY,
                                    results=[visits.SkillResult(people.r1.pk, skill.pk, 1)])

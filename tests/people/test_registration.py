@@ -17,7 +17,7 @@ from ngoso.sync.models import SyncConflict
 from ngoso.insights import counters as indicators
 from ngoso.visits.models import Assignment, ResidentSkill, SkillRecord, Visit
 
-from tests.sync.test_sync import device, push, team  # noqa: F401 - fixtures
+from tests.sync.test_sync import device, push  # noqa: F401 - fixtures
 
 TODAY = datetime.date.today()
 
