@@ -5,3 +5,10 @@ class AccountsConfig(AppConfig):
     name = "ngoso.accounts"
     label = "accounts"
     verbose_name = "Tài khoản / Accounts"
+
+    def ready(self):
+        from ngoso.core import jobs
+
+        from .scope import can_see_path
+
+        jobs.area_check(can_see_path)  # who may open a job: the area part (core knows no area)

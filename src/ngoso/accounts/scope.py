@@ -57,6 +57,13 @@ def within(queryset: models.QuerySet, place: Place) -> models.QuerySet:
     return queryset.filter(**{f"{field}__gte": low, f"{field}__lt": high})
 
 
+def can_see_path(user, path: str) -> bool:
+    """``can_see_place`` for the place at ``path`` (False when there is none): core's jobs ask it
+    (``core.jobs.area_check``, registered in ``AccountsConfig.ready``)."""
+    place = Place.objects.filter(path=path).first()
+    return place is not None and can_see_place(user, place)
+
+
 def can_see_place(user, place: Place) -> bool:
     if user is None or not user.is_authenticated:
         return False

@@ -911,7 +911,7 @@ def _write(village_rows, households, existing, user, progress, choices=None) -> 
     return result
 
 
-@handler("import_people")
+@handler("import_people", permission="import")
 def import_job(job, progress) -> dict:
     from django.contrib.auth import get_user_model
 
@@ -1096,7 +1096,7 @@ def template_workbook(user=None) -> bytes:
     return buf.getvalue()
 
 
-@handler("export_people")
+@handler("export_people", permission="export")
 def export_job(job, progress) -> dict:
     from django.conf import settings
     from django.contrib.auth import get_user_model

@@ -286,7 +286,7 @@ def render_audio(bulletin: Bulletin) -> Bulletin:
     return bulletin
 
 
-@jobs.handler("radio_render")
+@jobs.handler("radio_render", permission="radio")
 def _render_job(job, progress):
     bulletin = Bulletin.objects.get(pk=job.params["bulletin"])
     progress(0, 1, bulletin.title)

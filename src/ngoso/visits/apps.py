@@ -28,3 +28,10 @@ class VisitsConfig(AppConfig):
 
         changes.connect(changes.PEOPLE, hooks.people_changed)
         changes.connect(changes.SUBJECT_DATA, hooks.subject_data)
+        changes.connect(changes.HOUSEHOLDS_MERGING, hooks.households_merging)
+        changes.connect(changes.RESIDENTS_MOVED, hooks.residents_moved)
+        changes.connect(changes.REGISTERED, hooks.registered)
+
+        from ngoso.people import privacy
+
+        privacy.answered_for(hooks.households_answered_for)
