@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Tài khoản / Accounts"
 
     def ready(self):
+        # imports here, not at the top: Django imports apps.py before any model is loaded (the app registry)
         from ngoso.core import jobs
 
         from .scope import can_see_path

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext as _
 
-from ngoso.places.models import Place, subtree_range
+from ngoso.places.models import Place, PlaceSuccession, subtree_range
 
 
 def scope_path_of(model) -> str:
@@ -76,8 +76,6 @@ def can_see_place(user, place: Place) -> bool:
     if not place.is_current:
         # A unit dissolved in the 2025 reform is visible to those whose area took over part of it;
         # what they see inside it is still limited to their own subtree by ``scoped``.
-        from ngoso.places.models import PlaceSuccession
-
         low, high = subtree_range(user.place.path)
         return (Place.objects.formerly_under(place).filter(path__gte=low, path__lt=high).exists()
                 or PlaceSuccession.objects.filter(predecessor=place, successor__path__gte=low,

@@ -10,6 +10,7 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self):
+        # imports here, not at the top: Django imports apps.py before any model is loaded (the app registry)
         from ngoso.core import clean
 
         from .errors import response

@@ -2,6 +2,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 
+from ngoso.accounts import audit  # core's own pages are a face: they may name accounts (core's models may not)
+from ngoso.accounts.models import AuditEntry, Role
+
 from . import jobs
 from .models import Job
 
@@ -41,9 +44,6 @@ def job_download(request, token):
     """The export file: checked (``jobs.may_open``), not expired, and every download audited."""
     from pathlib import Path
 
-    from ngoso.accounts import audit
-    from ngoso.accounts.models import AuditEntry
-
     job = _job_for(request, token)
     if job.status != Job.Status.DONE:
         raise Http404
@@ -68,8 +68,6 @@ def job_download(request, token):
 def schedule_page(request):
     """The periodic tasks (``core.jobs.schedule``): last run, next run, result. Province staff only."""
     from django.core.exceptions import PermissionDenied
-
-    from ngoso.accounts.models import Role
 
     if not (request.user.role == Role.PROVINCE_ADMIN or (request.user.is_superuser and request.user.place_id is None)):
         raise PermissionDenied

@@ -1117,8 +1117,6 @@ def export_job(job, progress) -> dict:
         type(job).objects.filter(pk=job.pk).update(file=str(out), expires_at=timezone.now() + export_ttl())
     # A resident of the area erased while this export ran may be in the file: an erasure from now on
     # finds the file recorded above; one that came before is found here.
-    from ngoso.accounts.scope import within
-
     from .models import Erasure
 
     if within(Erasure.objects.all(), place).filter(requested_at__gte=job.created_at).exists():

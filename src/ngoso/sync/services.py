@@ -20,8 +20,11 @@ from ngoso.accounts.scope import can_see_place, scoped
 from ngoso.core import clean
 from ngoso.lessons.content import language_for_ethnicity
 from ngoso.lessons.models import LessonVersion
+from ngoso.lessons.services import offline_payload
 from ngoso.people import privacy
-from ngoso.people.models import Erasure, Household, Resident
+from ngoso.people import registration as reg
+from ngoso.people.models import Erasure, Ethnicity, Household, Resident
+from ngoso.people.registration import deferred_figures
 from ngoso.people.phones import PhoneError, normalize_phone
 from ngoso.places.models import Level as PlaceLevel, Place
 from ngoso.skills.models import Catalogue, Skill
@@ -145,8 +148,6 @@ def push(device: DeviceToken, data: dict) -> dict:
                           "error_en": exc.en}
     # households and residents found at the door go in first, so that the batch's visits may name them
     if registrations:
-        from ngoso.people.registration import deferred_figures
-
         with deferred_figures():
             for _order, i, uid, kind, rec in sorted(registrations, key=lambda r: (r[0], r[1])):
                 results[i] = {"index": i, "uuid": str(uid), **_register(device, uid, kind, rec, shift)}
@@ -173,8 +174,6 @@ def _register(device: DeviceToken, uid, kind: str, rec: dict, shift) -> dict:
     """A household or resident registered on the phone, or a life event (``people.registration``):
     idempotent by the record's UUID (a household's or resident's own UUID; a life event's in AppliedEdit)."""
     from django.core.exceptions import PermissionDenied
-
-    from ngoso.people import registration as reg
 
     user = device.user
     try:
@@ -438,8 +437,6 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
         out["catalogue"] = catalogue_payload(catalogue_version)
         out["day"] = visits.day_payload(user, member)  # the web's today list, in its order and words
         out["registration"] = registration_payload(user)
-        from ngoso.lessons.services import offline_payload
-
         out["lessons"] = offline_payload(user, lessons_version)
     else:
         out["complete"] = False
@@ -518,8 +515,6 @@ def _has(obj, attr) -> bool:
 def registration_payload(user) -> dict:
     """What the app needs to register households and residents offline: the villages of the member's area
     and the ethnic groups (reference data, no person in it)."""
-    from ngoso.people.models import Ethnicity
-
     villages = scoped(Place.objects.filter(level=PlaceLevel.VILLAGE, valid_to__isnull=True), user) \
         .order_by("name").values_list("code", "name")
     return {"villages": [list(v) for v in villages[:500]],

@@ -15,6 +15,7 @@ class VisitsConfig(AppConfig):
     verbose_name = "Thăm hộ và kỹ năng / Visits and skills"
 
     def ready(self):
+        # imports here, not at the top: Django imports apps.py before any model is loaded (the app registry)
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="ngoso-visits-reference-data")
         from ngoso.accounts import audit
 

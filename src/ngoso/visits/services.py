@@ -19,10 +19,11 @@ from django.utils import timezone
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import scoped
 from ngoso.core import changes
+from ngoso.people import privacy
 from ngoso.people.models import Household, Resident
 from ngoso.people.targets import information_deprivation, is_elderly
 from ngoso.skills.models import Level, Skill
-from ngoso.skills.rules import has_basic_five
+from ngoso.skills.rules import age_in, has_basic_five, offered
 from ngoso.teams.models import Member, Membership, Team
 
 from . import rules
@@ -319,8 +320,6 @@ def day_stops(user, member: Member, today: datetime.date | None = None) -> tuple
     """The member's day as both the web's today page and the field app show it: ``todays_list``'s households
     in its order, each with the words that say why (the priority reasons, shown only when the user may see
     the categories they reveal, as ``people.privacy`` decides). The field app receives this in its pull."""
-    from ngoso.people import privacy
-
     plan = todays_list(member, today)
     out = []
     for p in plan.stops:
@@ -752,8 +751,6 @@ def fixed_lastv_may_drop(visit: Visit, new_day) -> bool:
 
 def next_skills(resident: Resident, limit: int = 3) -> list[Skill]:
     """Skills to teach next (``skills.rules.offered``: level, prerequisites, age); catalogue order."""
-    from ngoso.skills.rules import age_in, offered
-
     levels = dict(ResidentSkill.objects.filter(resident=resident).values_list("skill_id", "level"))
     skills = list(Skill.objects.filter(catalogue__is_current=True).prefetch_related("prerequisites")
                   .order_by("area__order", "order"))
