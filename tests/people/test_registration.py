@@ -250,7 +250,7 @@ def test_merge_moves_every_related_row_recomputes_and_undoes(people, area, users
     kinh = people.r1.ethnicity
     dup = Resident.objects.create(household=people.h1, full_name="Nguyen Thi Ly", sex="female", birth_year=1978,
                                   ethnicity=kinh)
-    record_consent(dup, True)
+    record_consent(users.member, dup, True)
     Producer.objects.create(household=people.h1, person=dup, name="Mật ong Lý")
     PublicConsent.objects.create(resident=dup, purpose="producer", given=True)
     zalo = Skill.objects.get(code="zalo-messaging", catalogue__is_current=True)

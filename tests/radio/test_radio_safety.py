@@ -49,7 +49,7 @@ def test_an_emergency_whose_speech_fails_leaves_no_draft(radio, area, users, mon
 
 def test_a_good_emergency_still_goes_out(radio, area, users, monkeypatch):  # noqa: F811
     def rendered(bulletin):
-        services.attach_upload(bulletin, wav_bytes(1.0), "lu.wav")
+        services.attach_upload(bulletin, wav_bytes(1.0), "lu.wav", users.province)
         return bulletin
 
     monkeypatch.setattr(services, "render_audio", rendered)

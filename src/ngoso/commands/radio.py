@@ -164,7 +164,7 @@ def _do(args, user, services, scoped, SpeakerCluster) -> int:
         b = services.create_bulletin(title=args.title, text=text, category=args.category,
                                      place=_place(args.place, user), author=user, priority=args.priority)
         if args.audio:
-            services.attach_upload(b, args.audio.read_bytes(), args.audio.name)
+            services.attach_upload(b, args.audio.read_bytes(), args.audio.name, user)
         else:
             services.request_render(b, user, background=False)
             b.refresh_from_db()

@@ -150,8 +150,9 @@ def erase_bulletin(bulletin_pk) -> int:
     return len(seen)
 
 
-def edit_bulletin(bulletin: Bulletin, **fields) -> Bulletin:
+def edit_bulletin(bulletin: Bulletin, user, **fields) -> Bulletin:
     """Change a bulletin; an approved one goes back to draft (it must be approved again) and its audio is redone."""
+    permissions.require(user, "change", bulletin)
     if bulletin.status == Bulletin.Status.ARCHIVED:
         raise RadioError("bản tin đã lưu trữ / the bulletin is archived")
     changed_text = False
@@ -295,8 +296,9 @@ def _render_job(job, progress):
     return {"bulletin": bulletin.pk, "duration": bulletin.audio_duration}
 
 
-def request_render(bulletin: Bulletin, user=None, background: bool = True):
+def request_render(bulletin: Bulletin, user, background: bool = True):
     """Render in the background (the page polls the job); ``background=False`` for the CLI and tests."""
+    permissions.require(user, "change", bulletin)
     Bulletin.objects.filter(pk=bulletin.pk).update(audio_status=Bulletin.Audio.RENDERING, audio_error="")
     return jobs.submit("radio_render", {"bulletin": bulletin.pk}, user=user, place_path=bulletin.place.path,
                        background=background)
@@ -320,8 +322,9 @@ def audio_duration(path: Path) -> float:
         raise RadioError(f"không đọc được tệp âm thanh / not a valid audio file ({proc.stderr.strip()[:200]})") from None
 
 
-def attach_upload(bulletin: Bulletin, data: bytes, filename: str) -> Bulletin:
+def attach_upload(bulletin: Bulletin, data: bytes, filename: str, user) -> Bulletin:
     """Use an uploaded recording (WAV, OGG, MP3) instead of the speech engine."""
+    permissions.require(user, "change", bulletin)
     suffix = Path(filename or "").suffix.lower()
     if suffix not in AUDIO_EXTENSIONS:
         raise RadioError(f"chỉ nhận tệp {', '.join(sorted(AUDIO_EXTENSIONS))} / unsupported file {filename!r}")
@@ -444,7 +447,8 @@ def create_programme(*, place, title: str, times, targets, start_date: dt.date, 
     return prog
 
 
-def stop_programme(prog: Programme) -> None:
+def stop_programme(prog: Programme, user) -> None:
+    permissions.require(user, "change", prog)
     prog.active = False
     prog.save()
     notify_refresh([t.path for t in prog.targets.all()])

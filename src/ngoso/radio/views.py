@@ -175,13 +175,13 @@ def bulletin_edit(request, pk=None):
                     bulletin.voice = form["voice"]
                     bulletin.save()
             else:
-                services.edit_bulletin(bulletin, title=form.get("title", "").strip(), text=form.get("text", ""),
+                services.edit_bulletin(bulletin, request.user, title=form.get("title", "").strip(), text=form.get("text", ""),
                                        category=form.get("category"), priority=form.get("priority"),
                                        voice=form.get("voice") if form.get("voice") in ("north", "central", "south")
                                        else None)
             upload = request.FILES.get("audio")
             if upload:
-                services.attach_upload(bulletin, upload.read(), upload.name)
+                services.attach_upload(bulletin, upload.read(), upload.name, request.user)
                 messages.success(request, _("Recording attached."))
             elif bulletin.text.strip() and bulletin.audio_status != Bulletin.Audio.READY:
                 job = services.request_render(bulletin, request.user)
@@ -327,7 +327,7 @@ def programme_new(request):
 @require_POST
 def programme_stop(request, pk):
     _require(request.user)
-    services.stop_programme(get_scoped_or_404(Programme.objects.all(), request.user, pk=pk))
+    services.stop_programme(get_scoped_or_404(Programme.objects.all(), request.user, pk=pk), request.user)
     messages.success(request, _("Schedule stopped."))
     return redirect("radio_programmes")
 

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ngoso.accounts.permissions import TEAM_MANAGERS
+
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -26,6 +28,8 @@ class DeviceToken(models.Model):
     again for a token gets its row back with a new token (the old one stops working) instead of a new row."""
 
     SCOPE_PATH = "user__place__path"
+    # revoking is a change; its owner may always revoke their own (sync.services.revoke)
+    WRITE_ROLES = {"change": TEAM_MANAGERS}
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices")
     name = models.CharField(_("device"), max_length=80)

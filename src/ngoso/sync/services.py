@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from ngoso.accounts import audit, permissions
-from ngoso.accounts.scope import can_see_place, scoped
+from ngoso.accounts.scope import scoped
 from ngoso.core import clean
 from ngoso.lessons.content import language_for_ethnicity
 from ngoso.lessons.models import LessonVersion
@@ -550,10 +550,8 @@ def authenticate(token: str) -> DeviceToken | None:
 
 
 def revoke(by, device: DeviceToken) -> None:
-    from django.core.exceptions import PermissionDenied
-
-    if not (by.pk == device.user_id or (by.can("manage_teams") and device.user.place_id
-                                         and can_see_place(by, device.user.place))):
-        raise PermissionDenied
+    """Its owner revokes their own device; for anyone else's, ``DeviceToken.WRITE_ROLES`` in their area."""
+    if not (getattr(by, "is_authenticated", False) and by.pk == device.user_id):
+        permissions.require(by, "change", device)
     with audit.acting_as(by):
         device.revoke(by)
