@@ -48,6 +48,9 @@ MATRIX = {
     "service: attach a recording":   "✓  ✓  ✓  .  .  .",
     "service: read a bulletin aloud": "✓  ✓  ✓  .  .  .",
     "service: stop a programme":     "✓  ✓  ✓  .  .  .",
+    "service: register a speaker cluster": "✓  ✓  ✓  .  .  .",
+    "service: revoke a cluster's token": "✓  ✓  ✓  .  .  .",
+    "service: switch a cluster off": "✓  ✓  ✓  .  .  .",
 }
 
 
@@ -84,9 +87,11 @@ def world(people, users, area):
                                    start_date=TODAY, stream_url="http://127.0.0.1:9/live", stream_minutes=30,
                                    user=users.radio)
     phone, _ = DeviceToken.issue(users.member, "Redmi 9A")
+    cluster, _ = radio.register_cluster(place=area.va1, code="LOA-01", name="Loa nhà văn hoá")
+    cluster.issue_token()
     return type("World", (), {"team": team, "member": member, "skill": skill, "record": visit.skill_records.get(),
                               "bulletin": bulletin, "story": story, "local": local, "relay": relay,
-                              "phone": phone})
+                              "phone": phone, "cluster": cluster})
 
 
 def _page(status: int, body: str) -> tuple[bool, str]:
@@ -307,6 +312,24 @@ def do_service_stop_programme(u, w, people, area):
     return _service(lambda: services.stop_programme(w.relay, u))
 
 
+def do_service_register_cluster(u, w, people, area):
+    from ngoso.radio import services
+
+    return _service(lambda: services.register_cluster(place=area.va1, code="LOA-02", name="Loa chợ", user=u))
+
+
+def do_service_revoke_cluster(u, w, people, area):
+    from ngoso.radio import services
+
+    return _service(lambda: services.revoke_cluster_token(w.cluster, u))
+
+
+def do_service_cluster_off(u, w, people, area):
+    from ngoso.radio import services
+
+    return _service(lambda: services.set_cluster_active(w.cluster, False, u))
+
+
 def _state(people):
     """Everything the paths write, as one comparable value."""
     from ngoso.core.models import Job
@@ -314,7 +337,7 @@ def _state(people):
     from ngoso.livelihoods.models import Producer, SuccessStory
     from ngoso.people.models import Consent, Household, Merge, Resident
     from ngoso.poverty.models import PovertyReview
-    from ngoso.radio.models import Bulletin, Programme
+    from ngoso.radio.models import Bulletin, Programme, SpeakerCluster
     from ngoso.sync.models import DeviceToken
     from ngoso.visits.models import Assignment, SkillRecord, Visit
 
@@ -325,7 +348,8 @@ def _state(people):
             PovertyReview.objects.count(), list(SuccessStory.objects.values_list("status", flat=True)),
             Merge.objects.count(), Consent.objects.count(), DeviceToken.objects.filter(revoked_at__isnull=False).count(),
             HandoutLink.objects.count(), Job.objects.count(), Programme.objects.filter(active=True).count(),
-            list(Bulletin.objects.filter(place__code="07351").values_list("title", "audio_status", "audio_path")))
+            list(Bulletin.objects.filter(place__code="07351").values_list("title", "audio_status", "audio_path")),
+            list(SpeakerCluster.objects.order_by("code").values_list("code", "active", "token_hash")))
 
 
 PATHS = {
@@ -353,6 +377,9 @@ PATHS = {
     "service: attach a recording": do_service_attach_upload,
     "service: read a bulletin aloud": do_service_render,
     "service: stop a programme": do_service_stop_programme,
+    "service: register a speaker cluster": do_service_register_cluster,
+    "service: revoke a cluster's token": do_service_revoke_cluster,
+    "service: switch a cluster off": do_service_cluster_off,
 }
 
 

@@ -142,7 +142,7 @@ def _do(args, user, services, scoped, SpeakerCluster) -> int:
         if act == "cluster-code":
             print(f"{cluster.code}\tmã đăng ký / registration code: {cluster.issue_registration_code()}")
         else:
-            services.revoke_cluster_token(cluster)
+            services.revoke_cluster_token(cluster, user)
             print(f"{cluster.code}\tđã thu hồi mã truy cập / token revoked")
     elif act == "clusters":
         place = _place(args.place, user)

@@ -681,25 +681,29 @@ def register_cluster(*, place, code: str, name: str, user=None, **fields) -> tup
         raise RadioError(f"mã thiết bị {code} đã có / device id {code} already exists")
     if place.level not in (Level.VILLAGE, Level.COMMUNE):
         raise RadioError("cụm loa phải thuộc một xã hoặc một thôn / a cluster belongs to a commune or a village")
+    if user is not None:  # a person registers it (None: the system, e.g. the demo)
+        permissions.require(user, "create", SpeakerCluster(place=place))
     cluster = SpeakerCluster.objects.create(place=place, code=code[:40], name=(name or code)[:120], **fields)
     return cluster, cluster.issue_registration_code()
 
 
-def revoke_cluster_token(cluster: SpeakerCluster) -> None:
+def revoke_cluster_token(cluster: SpeakerCluster, user) -> None:
     """Revoke a cluster's token. Every device request checks the database (``authenticate``); the push port
     (``push.py``) is told once the revocation is committed, so the token stops there at once too and its
     waiting long-polls are closed."""
     from . import push
 
+    permissions.require(user, "change", cluster)
     cluster.revoke_token()
     transaction.on_commit(lambda: push.token_changed(cluster.pk, ""))
 
 
-def set_cluster_active(cluster: SpeakerCluster, active: bool) -> None:
+def set_cluster_active(cluster: SpeakerCluster, active: bool, user) -> None:
     """Switch a cluster on or off; switched off, its token stops on the push port of this process at once
     (other processes: at their next full token reload, ``push.TOKEN_REFRESH``)."""
     from . import push
 
+    permissions.require(user, "change", cluster)
     cluster.active = active
     cluster.save()
     if not active:

@@ -112,7 +112,7 @@ def cluster_new(request):
                 except ValueError:
                     raise RadioError("ngày lắp đặt không hợp lệ / bad installation date") from None
             cluster, code = services.register_cluster(place=place[0], code=form.get("code", ""),
-                                                      name=form.get("name", ""), **fields)
+                                                      name=form.get("name", ""), user=request.user, **fields)
         except RadioError as exc:
             messages.error(request, str(exc))
         else:
@@ -132,10 +132,10 @@ def cluster_detail(request, code):
         if action == "code":
             messages.success(request, _("New registration code: %(code)s") % {"code": cluster.issue_registration_code()})
         elif action == "revoke":
-            services.revoke_cluster_token(cluster)
+            services.revoke_cluster_token(cluster, request.user)
             messages.success(request, _("Access token revoked."))
         elif action in ("deactivate", "activate"):
-            services.set_cluster_active(cluster, action == "activate")
+            services.set_cluster_active(cluster, action == "activate", request.user)
         return redirect("radio_cluster", code=cluster.code)
     now = timezone.now()
     return render(request, "radio/cluster.html", {
