@@ -32,6 +32,7 @@ class VisitsConfig(AppConfig):
         changes.connect(changes.HOUSEHOLDS_MERGING, hooks.households_merging)
         changes.connect(changes.RESIDENTS_MOVED, hooks.residents_moved)
         changes.connect(changes.REGISTERED, hooks.registered)
+        changes.connect(changes.MEMBER_LEFT, hooks.member_left)
 
         from ngoso.people import privacy
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from .models import Assignment, ResidentSkill, SkillRecord
-from .services import derive_levels
+from .services import derive_levels, hand_over
 from .status import household_status_refresh
 
 
@@ -28,6 +28,11 @@ def residents_moved(resident_ids, **_) -> None:
     pairs = set(SkillRecord.objects.filter(resident_id__in=resident_ids).values_list("resident_id", "skill_id"))
     pairs |= set(ResidentSkill.objects.filter(resident_id__in=resident_ids).values_list("resident_id", "skill_id"))
     derive_levels(pairs)
+
+
+def member_left(membership, user, today, handed: dict, **_) -> None:
+    """``changes.MEMBER_LEFT``: the member's households go to the rest of the team."""
+    handed["households"] += hand_over(user, membership, today)
 
 
 def registered(household, user, **_) -> None:
