@@ -5,3 +5,11 @@ class AccountsConfig(AppConfig):
     name = "ngoso.accounts"
     label = "accounts"
     verbose_name = "Tài khoản / Accounts"
+
+    def ready(self):
+        # imports here, not at the top: Django imports apps.py before any model is loaded (the app registry)
+        from ngoso.core import jobs
+
+        from .scope import can_see_path
+
+        jobs.area_check(can_see_path)  # who may open a job: the area part (core knows no area)

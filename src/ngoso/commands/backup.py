@@ -1,3 +1,6 @@
+# The apps are imported inside the functions: the CLI imports every command to build its parser, before
+# Django is set up (no model can load yet) and without loading what one command alone needs.
+
 HELP = "Sao lưu cơ sở dữ liệu và tệp (chạy được khi máy chủ đang chạy) / back up the database and files (online)"
 NEEDS_DJANGO = True
 

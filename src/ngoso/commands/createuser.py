@@ -1,3 +1,6 @@
+# The apps are imported inside the functions: the CLI imports every command to build its parser, before
+# Django is set up (no model can load yet) and without loading what one command alone needs.
+
 HELP = ("Tạo tài khoản gắn với một địa bàn, hoặc đặt lại mật khẩu / "
         "create a user bound to a place, or reset a user's password")
 NEEDS_DJANGO = True

@@ -1,3 +1,6 @@
+# The apps are imported inside the functions: the CLI imports every command to build its parser, before
+# Django is set up (no model can load yet) and without loading what one command alone needs.
+
 HELP = ("Tìm nhân khẩu/hộ có thể trùng theo từng xã (lịch chạy hằng đêm 3:40 làm việc này) / scan each commune "
         "for likely duplicates (the schedule does it nightly at 3:40)")
 NEEDS_DJANGO = True

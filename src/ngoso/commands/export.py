@@ -1,3 +1,6 @@
+# The apps are imported inside the functions: the CLI imports every command to build its parser, before
+# Django is set up (no model can load yet) and without loading what one command alone needs.
+
 HELP = "Xuất hộ gia đình và nhân khẩu của một địa bàn ra XLSX / export an area to XLSX"
 NEEDS_DJANGO = True
 

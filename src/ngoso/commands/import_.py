@@ -1,3 +1,6 @@
+# The apps are imported inside the functions: the CLI imports every command to build its parser, before
+# Django is set up (no model can load yet) and without loading what one command alone needs.
+
 HELP = "Nhập hộ gia đình, nhân khẩu, thôn từ tệp XLSX/CSV / import households, residents, villages"
 NEEDS_DJANGO = True
 

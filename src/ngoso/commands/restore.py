@@ -1,3 +1,6 @@
+# The apps are imported inside the functions: the CLI imports every command to build its parser, before
+# Django is set up (no model can load yet) and without loading what one command alone needs.
+
 HELP = "Khôi phục một bản sao lưu vào thư mục dữ liệu trống / restore a backup into an empty data directory"
 NEEDS_DJANGO = False  # set up below without migrating: the target database must stay empty
 

@@ -1,3 +1,6 @@
+# The apps are imported inside the functions: the CLI imports every command to build its parser, before
+# Django is set up (no model can load yet) and without loading what one command alone needs.
+
 HELP = ("Tạo khoá bí mật cho máy chủ (trong thư mục dữ liệu, chỉ chủ đọc được) / "
         "generate the server's secret key (in the data directory, mode 600)")
 NEEDS_DJANGO = False

@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+# The apps are imported inside the functions: the CLI imports every command to build its parser, before
+# Django is set up (no model can load yet) and without loading what one command alone needs.
+
 from ngoso.cli import CommandError
 
 HELP = "Chạy phần mềm của một cụm loa (nhận lịch, phát, báo cáo) / run a loudspeaker cluster's client"

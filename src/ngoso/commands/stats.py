@@ -1,3 +1,6 @@
+# The apps are imported inside the functions: the CLI imports every command to build its parser, before
+# Django is set up (no model can load yet) and without loading what one command alone needs.
+
 HELP = "Thống kê: địa bàn, hộ, nhân khẩu, tổ, thành viên / counts of places, households, residents, teams"
 NEEDS_DJANGO = True
 

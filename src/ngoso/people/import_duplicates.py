@@ -6,6 +6,7 @@ no choices were given; the import job keeps the file and the job page asks (``pe
 
 from __future__ import annotations
 
+from ngoso.accounts.scope import scoped
 from ngoso.core.text import fold
 
 from . import duplicates
@@ -48,8 +49,6 @@ def likely_duplicates(households: dict, existing: dict, user, *, limit: int = 50
             villages.add(village)
     if not incoming:
         return []
-    from ngoso.accounts.scope import scoped
-
     communes = {v.parent_id for v in villages}
     registry = duplicates.resident_rows(scoped(Resident.objects.filter(household__village__parent_id__in=communes), user))
     out = []

@@ -5,13 +5,12 @@ and the page's "scan again now")."""
 from __future__ import annotations
 
 from ngoso.core.jobs import periodic
+from ngoso.places.models import Level, Place
 
 
 @periodic("duplicates_scan", "Tìm nhân khẩu/hộ có thể trùng ở từng xã / Scan each commune for likely duplicates",
           minute="40", hour="3")
 def duplicates_scan() -> dict:
-    from ngoso.places.models import Level, Place
-
     from .duplicates import scan_and_store
 
     out = {"places": 0, "residents": 0, "households": 0}

@@ -7,6 +7,7 @@ class PovertyConfig(AppConfig):
     verbose_name = "Tiếp cận thông tin và giảm nghèo / Access and poverty"
 
     def ready(self):
+        # imports here, not at the top: Django imports apps.py before any model is loaded (the app registry)
         from ngoso.accounts import audit
 
         from .models import PovertyReview
