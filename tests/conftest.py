@@ -112,6 +112,34 @@ def users(area):
 
 
 @pytest.fixture
+def team(people, users, area):
+    """The village team of A1 (``users.member`` a member, ``users.leader`` its leader) with household H1 assigned
+    to the member; returns the member (tests/factories.py ``village_team``). tests/visits/test_visits.py has a
+    larger team of its own under the same name."""
+    from tests import factories
+
+    return factories.village_team(area, users, [people.h1])
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One real headless Chromium per test module (tests/browser.py has the launch arguments)."""
+    import shutil
+
+    from tests.browser import ARGS, CHROMIUM
+
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium package")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
 def login(client):
     def do(user):
         client.force_login(user)

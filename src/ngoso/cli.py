@@ -67,7 +67,7 @@ def setup_django(migrate: bool = True) -> None:
 
     django.setup()
     if migrate:
-        from ngoso.core.db import ensure_migrated
+        from ngoso.core.db import ensure_migrated  # after django.setup(): it reads the models
 
         ensure_migrated()
 

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "ngoso.livelihoods",
     "ngoso.radio",
     "ngoso.insights",
+    "ngoso.api",
 ]
 
 MIDDLEWARE = [

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from tests import factories
 from tests.conftest import PASSWORD
-from tests.web.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "ngoso"
@@ -461,19 +461,13 @@ def test_at_most_five_active_tokens_per_user_least_recently_seen_revoked(users):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_pages_work_in_chromium_under_the_csp_without_a_single_violation(live_server, people, users, browser,  # noqa: F811
-                                                                         settings):
+                                                                         settings, area):
     """With the CSP on every page (as over HTTPS). Waits poll from Python: Playwright's wait_for_function
     evaluates its string with eval(), which the policy rightly forbids."""
     import time
 
     settings.CSP_EVERYWHERE = True
-    from ngoso.teams.models import Member, Membership, Team
-    from ngoso.visits import services
-
-    t = Team.objects.create(place=people.h1.village, level="village", name="Tổ")
-    m = Member.objects.create(place=people.h1.village, full_name="Phạm Thị Viên", user=users.member)
-    Membership.objects.create(member=m, team=t, role="member", started_on="2024-01-01")
-    services.assign(users.leader, [people.h1], m)
+    factories.village_team(area, users, [people.h1], leader=False)
 
     problems = []
 

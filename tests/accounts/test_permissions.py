@@ -18,6 +18,8 @@ import uuid
 
 import pytest
 
+from tests import factories
+
 ROLES = ("province", "commune_a", "radio", "leader", "member", "viewer")
 
 #  write path                      province commune radio leader member viewer
@@ -38,6 +40,17 @@ MATRIX = {
     "service: approve a story":      "✓  ✓  .  .  .  .",
     "sync: register a household":    "✓  ✓  .  ✓  ✓  .",   # found at the door (issue 19)
     "service: merge two residents":  "✓  ✓  .  ✓  .  .",
+    "service: record consent":       "✓  ✓  .  ✓  ✓  .",
+    "page: revoke a member's phone": "✓  ✓  .  ✓  ✓  .",   # the member: her own phone
+    "service: revoke a member's phone": "✓  ✓  .  ✓  ✓  .",
+    "service: handout link":         "✓  .  .  ✓  ✓  .",
+    "service: edit a bulletin":      "✓  ✓  ✓  .  .  .",
+    "service: attach a recording":   "✓  ✓  ✓  .  .  .",
+    "service: read a bulletin aloud": "✓  ✓  ✓  .  .  .",
+    "service: stop a programme":     "✓  ✓  ✓  .  .  .",
+    "service: register a speaker cluster": "✓  ✓  ✓  .  .  .",
+    "service: revoke a cluster's token": "✓  ✓  ✓  .  .  .",
+    "service: switch a cluster off": "✓  ✓  ✓  .  .  .",
 }
 
 
@@ -50,18 +63,16 @@ TODAY = datetime.date.today()
 
 @pytest.fixture
 def world(people, users, area):
-    """A village team (leader and member of A1), a skill record on Lý, a province bulletin, a draft story."""
+    """A village team (leader and member of A1), a skill record on Lý, a province bulletin, a draft story, a
+    commune bulletin and a stream relayed in commune A, the member's phone."""
     from ngoso.livelihoods import services as liv
     from ngoso.radio import services as radio
     from ngoso.skills.models import Skill
-    from ngoso.teams.models import Member, Membership, Team
+    from ngoso.sync.models import DeviceToken
     from ngoso.visits import services as visits
 
-    team = Team.objects.create(place=area.va1, level="village", name="Tổ Đồng Bụt")
-    member = Member.objects.create(place=area.va1, full_name="Phạm Thị Viên", user=users.member)
-    leader = Member.objects.create(place=area.va1, full_name="Lê Văn Tổ", user=users.leader)
-    Membership.objects.create(member=member, team=team, role="member", started_on="2024-01-01")
-    Membership.objects.create(member=leader, team=team, role="leader", started_on="2024-01-01")
+    member = factories.village_team(area, users, name="Tổ Đồng Bụt")
+    team = member.memberships.get().team
     skill = Skill.objects.get(catalogue__is_current=True, code="zalo-messaging")
     visit, _ = visits.record_visit(users.member, people.h1, visited_on=TODAY,
                                    results=[visits.SkillResult(people.r1.pk, skill.pk, 1)])
@@ -70,8 +81,17 @@ def world(people, users, area):
     story = liv.save_story(None, {"title": "Bánh nhôm", "before": "Trước.", "change": "Sau."}, users.member,
                            resident=people.r1)
     liv.record_public_consent(people.r1, "story", True, users.member, naming="short", story=story)
+    local = radio.create_bulletin(title="Họp thôn", text="Tối nay họp thôn.", category="policy", place=area.a,
+                                  author=users.radio)
+    relay = radio.create_programme(place=area.a, title="Tiếp sóng", times=["06:00"], targets=[area.va1],
+                                   start_date=TODAY, stream_url="http://127.0.0.1:9/live", stream_minutes=30,
+                                   user=users.radio)
+    phone, _ = DeviceToken.issue(users.member, "Redmi 9A")
+    cluster, _ = radio.register_cluster(place=area.va1, code="LOA-01", name="Loa nhà văn hoá")
+    cluster.issue_token()
     return type("World", (), {"team": team, "member": member, "skill": skill, "record": visit.skill_records.get(),
-                              "bulletin": bulletin, "story": story})
+                              "bulletin": bulletin, "story": story, "local": local, "relay": relay,
+                              "phone": phone, "cluster": cluster})
 
 
 def _page(status: int, body: str) -> tuple[bool, str]:
@@ -244,12 +264,81 @@ def do_service_approve_story(u, w, people, area):
     return _service(lambda: liv.approve_story(w.story, u))
 
 
+def do_service_consent(u, w, people, area):
+    from ngoso.people import services
+
+    return _service(lambda: services.record_consent(u, people.r1, True))
+
+
+def do_page_revoke(u, w, people, area):
+    r = _client(u).post(f"/devices/{w.phone.pk}/revoke/")
+    return _page(r.status_code, r.content.decode())
+
+
+def do_service_revoke(u, w, people, area):
+    from ngoso.sync import services
+
+    return _service(lambda: services.revoke(u, w.phone))
+
+
+def do_service_handout_link(u, w, people, area):
+    from ngoso.lessons import services
+
+    return _service(lambda: services.handout_link(people.r1, "zalo-messaging", u))
+
+
+def do_service_edit_bulletin(u, w, people, area):
+    from ngoso.radio import services
+
+    return _service(lambda: services.edit_bulletin(w.local, u, title="Họp thôn tối thứ Sáu"))
+
+
+def do_service_attach_upload(u, w, people, area):
+    from ngoso.radio import services
+    from tests.radio.test_radio import wav_bytes
+
+    return _service(lambda: services.attach_upload(w.local, wav_bytes(1.0), "hop-thon.wav", u))
+
+
+def do_service_render(u, w, people, area):
+    from ngoso.radio import services
+
+    return _service(lambda: services.request_render(w.local, u))
+
+
+def do_service_stop_programme(u, w, people, area):
+    from ngoso.radio import services
+
+    return _service(lambda: services.stop_programme(w.relay, u))
+
+
+def do_service_register_cluster(u, w, people, area):
+    from ngoso.radio import services
+
+    return _service(lambda: services.register_cluster(place=area.va1, code="LOA-02", name="Loa chợ", user=u))
+
+
+def do_service_revoke_cluster(u, w, people, area):
+    from ngoso.radio import services
+
+    return _service(lambda: services.revoke_cluster_token(w.cluster, u))
+
+
+def do_service_cluster_off(u, w, people, area):
+    from ngoso.radio import services
+
+    return _service(lambda: services.set_cluster_active(w.cluster, False, u))
+
+
 def _state(people):
     """Everything the paths write, as one comparable value."""
+    from ngoso.core.models import Job
+    from ngoso.lessons.models import HandoutLink
     from ngoso.livelihoods.models import Producer, SuccessStory
-    from ngoso.people.models import Household, Merge, Resident
+    from ngoso.people.models import Consent, Household, Merge, Resident
     from ngoso.poverty.models import PovertyReview
-    from ngoso.radio.models import Bulletin
+    from ngoso.radio.models import Bulletin, Programme, SpeakerCluster
+    from ngoso.sync.models import DeviceToken
     from ngoso.visits.models import Assignment, SkillRecord, Visit
 
     return (Visit.objects.count(), SkillRecord.objects.count(), Assignment.objects.count(),
@@ -257,7 +346,10 @@ def _state(people):
             Household.objects.get(code="H1").phone, Household.objects.count(),
             Resident.objects.filter(pk=people.r2.pk).values_list("birth_year", flat=True).first(),
             PovertyReview.objects.count(), list(SuccessStory.objects.values_list("status", flat=True)),
-            Merge.objects.count())
+            Merge.objects.count(), Consent.objects.count(), DeviceToken.objects.filter(revoked_at__isnull=False).count(),
+            HandoutLink.objects.count(), Job.objects.count(), Programme.objects.filter(active=True).count(),
+            list(Bulletin.objects.filter(place__code="07351").values_list("title", "audio_status", "audio_path")),
+            list(SpeakerCluster.objects.order_by("code").values_list("code", "active", "token_hash")))
 
 
 PATHS = {
@@ -277,6 +369,17 @@ PATHS = {
     "service: approve a story": do_service_approve_story,
     "sync: register a household": do_sync_register,
     "service: merge two residents": do_service_merge,
+    "service: record consent": do_service_consent,
+    "page: revoke a member's phone": do_page_revoke,
+    "service: revoke a member's phone": do_service_revoke,
+    "service: handout link": do_service_handout_link,
+    "service: edit a bulletin": do_service_edit_bulletin,
+    "service: attach a recording": do_service_attach_upload,
+    "service: read a bulletin aloud": do_service_render,
+    "service: stop a programme": do_service_stop_programme,
+    "service: register a speaker cluster": do_service_register_cluster,
+    "service: revoke a cluster's token": do_service_revoke_cluster,
+    "service: switch a cluster off": do_service_cluster_off,
 }
 
 
@@ -287,7 +390,8 @@ def test_the_matrix_names_every_path_and_every_role():
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("path", list(MATRIX))
-def test_write_matrix(path, role, world, people, users, area, tmp_path):
+def test_write_matrix(path, role, world, people, users, area, tmp_path, settings):
+    settings.DATA_DIR = tmp_path  # recordings and rendered audio
     user = getattr(users, role)
     fn = PATHS[path]
     before = _state(people)

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from tests import measure
+from tests import factories, measure
 
 FUZZ_EXAMPLES = int(os.environ.get("NGOSO_FUZZ_EXAMPLES", "12"))
 
@@ -19,15 +19,8 @@ FUZZ_EXAMPLES = int(os.environ.get("NGOSO_FUZZ_EXAMPLES", "12"))
 @pytest.fixture
 def world(people, users, area):
     from ngoso.sync.models import DeviceToken
-    from ngoso.teams.models import Member, Membership, Team
-    from ngoso.visits import services
 
-    t = Team.objects.create(place=area.va1, level="village", name="Tổ")
-    mem = Member.objects.create(place=area.va1, full_name="Phạm Thị Viên", user=users.member)
-    lead = Member.objects.create(place=area.va1, full_name="Lê Văn Tổ", user=users.leader)
-    Membership.objects.create(member=mem, team=t, role="member", started_on="2024-01-01")
-    Membership.objects.create(member=lead, team=t, role="leader", started_on="2024-01-01")
-    services.assign(users.leader, [people.h1], mem)
+    factories.village_team(area, users, [people.h1])
     return {role: DeviceToken.issue(user, "fuzz")[1] for role, user in (("member", users.member),
                                                                          ("commune staff", users.commune_a))}
 

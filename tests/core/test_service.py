@@ -17,7 +17,6 @@ import uuid
 import pytest
 
 from tests.radio import radio_live as live
-from tests.web.test_exports_security import team  # noqa: F401 - fixture
 
 # ----------------------------------------------------------------------------- real workers
 

@@ -351,7 +351,7 @@ def test_tomorrows_batch_prints_each_households_next_lessons_with_personal_codes
 def test_self_check_from_a_handout_records_a_skill_event(people, users, team, client, area):
     visits.assign(users.leader, [people.h1], team.member)
     skill = visits.next_skills(people.r2, 1)[0]
-    token = L.handout_link(people.r2, skill.code).token
+    token = L.handout_link(people.r2, skill.code, users.member).token
     before = counters.counters(area.va1)
     url = f"/lessons/{skill.code}/check/?a=elderly"
     page = client.get(f"/lessons/{skill.code}/?a=elderly&t={token}&step=99")
@@ -391,7 +391,7 @@ def test_self_check_from_a_handout_records_a_skill_event(people, users, team, cl
     still = client.get(f"/lessons/{skill.code}/?a=elderly&t={token}")
     assert still.status_code == 200 and "hết số lần" in still.content.decode()
     # an expired code is refused with its reason
-    old = L.handout_link(people.r1, skill.code)
+    old = L.handout_link(people.r1, skill.code, users.member)
     old.expires_on = datetime.date.today() - datetime.timedelta(days=1)
     old.save()
     assert "hết hạn" in client.post(url, {"t": old.token, "q1": 0}).content.decode()
@@ -404,7 +404,7 @@ def test_member_assisted_self_check_can_record_alone_but_never_lowers(people, us
                        did_it_alone=True)
     assert res.level_recorded == Level.ALONE
     assert SkillRecord.objects.get(resident=people.r1, skill=skill).member == team.member
-    again = L.self_check(link=L.handout_link(people.r1, "video-calls"), skill_code="video-calls", answers=right)
+    again = L.self_check(link=L.handout_link(people.r1, "video-calls", users.member), skill_code="video-calls", answers=right)
     assert again.level_recorded is None
     assert ResidentSkill.objects.get(resident=people.r1, skill=skill).level == Level.ALONE
     # out of the member's area

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ngoso.lessons import services as L
-from tests.web.test_browser import browser, _no_horizontal_scroll  # noqa: F401  (the shared browser fixture)
+from tests.browser import _no_horizontal_scroll
 from tests.sync.test_field_app import _open_app, member  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from tests.web.test_browser import _log_in, _no_horizontal_scroll, browser  # noqa: F401
+from tests.browser import _log_in, _no_horizontal_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -45,7 +45,7 @@ def story_bulletin(people, users, area):
     services.approve_story(s, users.commune_a)
     services.publish_story(s, users.commune_a)
     b = services.story_to_bulletin(s, users.commune_a)
-    radio.attach_upload(b, _wav(), "doc.wav")  # the story read aloud: a sound file that names her
+    radio.attach_upload(b, _wav(), "doc.wav", users.commune_a)  # the story read aloud: a sound file that names her
     b.refresh_from_db()
     return b
 

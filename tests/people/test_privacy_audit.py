@@ -41,7 +41,7 @@ def test_web_edits_are_attributed_to_the_user(people, users, login):
 
 
 def test_subject_data_export_contains_everything_and_is_audited(people, users, login):
-    services.record_consent(people.r1, True, by="member_a1")
+    services.record_consent(users.member, people.r1, True)
     c = login(users.commune_a)
     resp = c.get(f"/residents/{people.r1.uuid}/data.json")
     assert resp.status_code == 200

@@ -17,7 +17,7 @@ from ngoso.sync.models import SyncConflict
 from ngoso.insights import counters as indicators
 from ngoso.visits.models import Assignment, ResidentSkill, SkillRecord, Visit
 
-from tests.sync.test_sync import device, push, team  # noqa: F401 - fixtures
+from tests.sync.test_sync import device, push  # noqa: F401 - fixtures
 
 TODAY = datetime.date.today()
 
@@ -252,7 +252,7 @@ def test_merge_moves_every_related_row_recomputes_and_undoes(people, area, users
     kinh = people.r1.ethnicity
     dup = Resident.objects.create(household=people.h1, full_name="Nguyen Thi Ly", sex="female", birth_year=1978,
                                   ethnicity=kinh)
-    record_consent(dup, True)
+    record_consent(users.member, dup, True)
     Producer.objects.create(household=people.h1, person=dup, name="Mật ong Lý")
     PublicConsent.objects.create(resident=dup, purpose="producer", given=True)
     zalo = Skill.objects.get(code="zalo-messaging", catalogue__is_current=True)

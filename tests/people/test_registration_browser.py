@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.test_browser import _log_in, _no_horizontal_scroll, browser  # noqa: F401 - the fixture
+from tests.browser import _log_in, _no_horizontal_scroll
 from tests.conftest import PASSWORD
 from tests.sync.test_field_app import member  # noqa: F401 - fixtures
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.test_browser import _log_in, _no_horizontal_scroll, browser  # noqa: F401 - the fixture
+from tests.browser import _log_in, _no_horizontal_scroll
 from tests.radio.test_radio import wav_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,13 +28,13 @@ def on_air(users, area, settings, tmp_path, monkeypatch):
     settings.DATA_DIR = tmp_path
     settings.CSP_EVERYWHERE = True
     monkeypatch.setattr(services, "render_audio",
-                        lambda b: services.attach_upload(b, wav_bytes(1.0), "x.wav") and b)
+                        lambda b: services.attach_upload(b, wav_bytes(1.0), "x.wav", users.province) and b)
     c1, _ = services.register_cluster(place=area.va1, code="LOA-01", name="Loa nhà văn hoá")
     services.register_cluster(place=area.va2, code="LOA-02", name="Loa chợ")
     services.heartbeat(c1, {"volume": 70, "faults": ["amplifier_overheat"]})
     b = services.create_bulletin(title="Lịch tiêm chủng", text="Tiêm chủng T7 tuần này.", category="health",
                                  place=area.a, author=users.radio, priority="priority")
-    services.attach_upload(b, wav_bytes(2.0), "tin.wav")
+    services.attach_upload(b, wav_bytes(2.0), "tin.wav", users.radio)
     services.approve(b, users.commune_a)
     services.create_programme(place=area.a, title="Tin sáng", times=["06:00", "17:00"], targets=[area.va1, area.va2],
                               bulletin=b, start_date=timezone.localdate(), weekdays=[0, 2, 4], user=users.radio)

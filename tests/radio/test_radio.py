@@ -94,7 +94,7 @@ def radio(area, users, settings, tmp_path):
     def bulletin(title="Tin", seconds=30.0, priority="normal", place=None, category="policy"):
         b = services.create_bulletin(title=title, text="", category=category, place=place or area.a,
                                      author=users.radio, priority=priority)
-        services.attach_upload(b, wav_bytes(seconds), "tin.wav")
+        services.attach_upload(b, wav_bytes(seconds), "tin.wav", users.province)
         return services.approve(b, users.commune_a)
 
     return type("Radio", (), {"clusters": clusters, "tokens": tokens, "bulletin": staticmethod(bulletin)})
@@ -136,9 +136,9 @@ def test_upload_rejects_a_non_audio_file_and_keeps_the_bulletin(area, users, set
     settings.DATA_DIR = tmp_path
     b = services.create_bulletin(title="x", text="", category="policy", place=area.a, author=users.radio)
     with pytest.raises(RadioError, match="WAV"):
-        services.attach_upload(b, b"not a wav at all", "tin.wav")
+        services.attach_upload(b, b"not a wav at all", "tin.wav", users.radio)
     with pytest.raises(RadioError, match="unsupported"):
-        services.attach_upload(b, b"x", "tin.exe")
+        services.attach_upload(b, b"x", "tin.exe", users.radio)
     b.refresh_from_db()
     assert b.audio_status == "none" and list((tmp_path / "radio" / "audio").glob("*")) == []
 
@@ -148,11 +148,11 @@ def test_only_commune_staff_approve_and_audio_is_required(area, users, settings,
     b = services.create_bulletin(title="x", text="", category="policy", place=area.a, author=users.radio)
     with pytest.raises(RadioError, match="no audio"):
         services.approve(b, users.commune_a)
-    services.attach_upload(b, wav_bytes(), "x.wav")
+    services.attach_upload(b, wav_bytes(), "x.wav", users.radio)
     with pytest.raises(RadioError, match="commune staff"):
         services.approve(b, users.radio)
     assert services.approve(b, users.commune_a).status == "approved"
-    services.edit_bulletin(b, text="changed")  # any change needs approval again
+    services.edit_bulletin(b, users.radio, text="changed")  # any change needs approval again
     assert b.status == "draft"
 
 
@@ -160,7 +160,7 @@ def test_province_sends_a_bulletin_down_to_chosen_communes(area, users, settings
     settings.DATA_DIR = tmp_path
     b = services.create_bulletin(title="Chính sách mới", text="", category="policy", place=area.province,
                                  author=users.province)
-    services.attach_upload(b, wav_bytes(), "x.wav")
+    services.attach_upload(b, wav_bytes(), "x.wav", users.province)
     copies = services.send_down(b, [area.a], users.province)
     assert [(c.place, c.status, c.audio_status, c.parent) for c in copies] == [(area.a, "draft", "ready", b)]
     with pytest.raises(RadioError, match="not under"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.test_browser import _log_in, _no_horizontal_scroll, browser  # noqa: F401 - the fixture
+from tests.browser import _log_in, _no_horizontal_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -49,7 +49,7 @@ def test_an_emergency_whose_speech_fails_leaves_no_draft(radio, area, users, mon
 
 def test_a_good_emergency_still_goes_out(radio, area, users, monkeypatch):  # noqa: F811
     def rendered(bulletin):
-        services.attach_upload(bulletin, wav_bytes(1.0), "lu.wav")
+        services.attach_upload(bulletin, wav_bytes(1.0), "lu.wav", users.province)
         return bulletin
 
     monkeypatch.setattr(services, "render_audio", rendered)
@@ -88,7 +88,7 @@ def _call(port, method, path, token, body=None, timeout=10):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_revoking_closes_a_waiting_long_poll_and_refuses_at_once(radio):  # noqa: F811
+def test_revoking_closes_a_waiting_long_poll_and_refuses_at_once(radio, users):  # noqa: F811
     from ngoso.radio import push
 
     server = push.start("127.0.0.1", 0, hold=20.0, poll_interval=0.05, check_interval=3600)
@@ -109,7 +109,7 @@ def test_revoking_closes_a_waiting_long_poll_and_refuses_at_once(radio):  # noqa
             time.sleep(0.02)
         assert server.waiters
         t0 = time.monotonic()
-        services.revoke_cluster_token(SpeakerCluster.objects.get(code="A1"))
+        services.revoke_cluster_token(SpeakerCluster.objects.get(code="A1"), users.radio)
         assert _call(server.port, "POST", "/heartbeat", tok, {})[0] == 401  # at once: before, 5 s more
         th.join(5)
         assert got["answer"][0] == 401 and time.monotonic() - t0 < 2.0  # before: held for the whole 15 s

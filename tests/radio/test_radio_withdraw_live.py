@@ -86,7 +86,7 @@ def test_archiving_tells_the_clusters_that_hold_it_and_one_back_after_three_days
     b1, _ = services.register_cluster(place=area.vb1, code="B1", name="Cụm B1")
     after = services.last_command_seq()
     b = services.create_bulletin(title="Tin", text="", category="policy", place=area.a, author=users.radio)
-    services.attach_upload(b, wav_bytes(1.0), "tin.wav")
+    services.attach_upload(b, wav_bytes(1.0), "tin.wav", users.radio)
     b = services.approve(b, users.commune_a)
     b.refresh_from_db()
     services.archive_bulletin(b, users.commune_a)

@@ -31,10 +31,10 @@ def text(r) -> str:
 
 
 @pytest.fixture
-def quick_speech(monkeypatch):
+def quick_speech(monkeypatch, users):
     """espeak-ng is real in other tests; here the sound only has to exist."""
     def rendered(bulletin):
-        services.attach_upload(bulletin, wav_bytes(1.0), "khan.wav")
+        services.attach_upload(bulletin, wav_bytes(1.0), "khan.wav", users.province)
         return bulletin
 
     monkeypatch.setattr(services, "render_audio", rendered)
@@ -241,7 +241,7 @@ def test_every_radio_page_in_one_language(login, client, radio, area, users, qui
 def test_action_messages_are_in_one_language(login, radio, area, users):  # noqa: F811
     """Before: "Đã duyệt / approved", "Đã lên lịch «…» / scheduled", "Đã thu hồi mã truy cập / token revoked"."""
     b = services.create_bulletin(title="Tin chiều", text="", category="policy", place=area.a, author=users.radio)
-    services.attach_upload(b, wav_bytes(1.0), "t.wav")
+    services.attach_upload(b, wav_bytes(1.0), "t.wav", users.radio)
     page = text(login(users.commune_a).post(f"/radio/bulletins/{b.pk}/", {"action": "approve"}, follow=True))
     assert "Đã duyệt." in page and "approved" not in page
     page = text(login(users.radio).post("/radio/programmes/new/", {

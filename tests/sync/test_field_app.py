@@ -6,22 +6,16 @@ import time
 
 import pytest
 
+from tests import factories
 from tests.conftest import PASSWORD
-from tests.web.test_browser import ARGS, CHROMIUM, browser  # noqa: F401  (the shared browser fixture)
+from tests.browser import ARGS, CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def member(people, users, area):
-    from ngoso.teams.models import Member, Membership, Team
-    from ngoso.visits import services
-
-    t = Team.objects.create(place=area.va1, level="village", name="Tổ")
-    m = Member.objects.create(place=area.va1, full_name="Phạm Thị Viên", user=users.member)
-    Membership.objects.create(member=m, team=t, role="member", started_on="2024-01-01")
-    services.assign(users.leader, [people.h1], m)
-    return m
+    return factories.village_team(area, users, [people.h1], leader=False)
 
 
 def _open_app(browser, live_server, **ctx):  # noqa: F811

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.test_browser import browser  # noqa: F401  (the shared browser fixture)
 from tests.sync.test_field_app import _open_app, member  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

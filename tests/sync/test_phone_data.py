@@ -15,7 +15,6 @@ from django.test import Client
 
 from ngoso.people.models import Ethnicity, Household, Resident
 from ngoso.sync.models import DeviceToken
-from tests.web.test_browser import browser  # noqa: F401  (the shared browser fixture)
 
 TODAY = datetime.date.today()
 SENSITIVE_KEYS = {"phone", "latitude", "longitude", "poverty", "poverty_status", "poverty_year", "ethnicity",

@@ -13,14 +13,8 @@ from ngoso.accounts.models import AuditEntry
 from ngoso.people.models import Household
 from ngoso.sync.models import DeviceToken, SyncConflict
 from ngoso.visits.models import SkillRecord, Visit
-from tests import factories
 
 TODAY = datetime.date.today()
-
-
-@pytest.fixture
-def team(people, users, area):
-    return factories.village_team(area, users, [people.h1])
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from ngoso.insights.models import PlaceCounter
 from ngoso.insights.teams import team_activity
 from ngoso.people.models import Household, Resident
 from ngoso.skills.models import Skill
+from ngoso.teams import services as teams
 from ngoso.visits import services
 from ngoso.visits.models import Assignment, HouseholdStatus, PriorityFactor, ResidentSkill, SkillRecord, Visit
 from ngoso.visits.route import order_route, path_length
@@ -207,7 +208,7 @@ def test_assign_reassign_and_member_leaving(people, users, team, area):
     assert Assignment.objects.filter(household=hs[0]).count() == 2
     assert Assignment.objects.get(household=hs[0], ended_on__isnull=True).member == team.other
     leaving = Assignment.objects.filter(member=team.member, ended_on__isnull=True).count()
-    moved = services.member_leaves(users.leader, team.membership)
+    moved = teams.leave(users.leader, team.membership)
     assert moved == leaving and services.unassigned(village_hh).count() == 0
     assert not Assignment.objects.filter(member=team.member, ended_on__isnull=True).exists()
     with pytest.raises(PermissionDenied):

@@ -7,15 +7,9 @@ broadcast usage unless the table says otherwise), not produced by the code under
 import pytest
 
 from ngoso.vntext import normalize
-from ngoso.vntext import normalizer as normalizer_module
 
 
-@pytest.fixture(autouse=True, scope="module")
-def strict_handlers():
-    """Make a bug in a token handler fail the test instead of being read plainly."""
-    normalizer_module.STRICT = True
-    yield
-    normalizer_module.STRICT = False
+pytestmark = pytest.mark.usefixtures("strict_handlers")  # tests/vntext/conftest.py
 
 Y2026 = "hai nghìn không trăm hai mươi sáu"
 Y2025 = "hai nghìn không trăm hai mươi lăm"

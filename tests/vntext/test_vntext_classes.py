@@ -4,14 +4,9 @@ docs/vntext.md; each failed before this branch unless marked "kept")."""
 import pytest
 
 from ngoso.vntext import normalize
-from ngoso.vntext import normalizer as normalizer_module
 
 
-@pytest.fixture(autouse=True, scope="module")
-def strict_handlers():
-    normalizer_module.STRICT = True
-    yield
-    normalizer_module.STRICT = False
+pytestmark = pytest.mark.usefixtures("strict_handlers")  # tests/vntext/conftest.py
 
 
 Y26 = "hai nghìn không trăm hai mươi sáu"

@@ -5,7 +5,6 @@ with two readings."""
 import pytest
 
 from ngoso.vntext import data, explain, normalize
-from ngoso.vntext import normalizer as normalizer_module
 
 CATEGORIES = {
     "administrative", "party", "organisation", "document", "military/security", "education", "health",
@@ -14,11 +13,7 @@ CATEGORIES = {
 }
 
 
-@pytest.fixture(autouse=True, scope="module")
-def strict_handlers():
-    normalizer_module.STRICT = True
-    yield
-    normalizer_module.STRICT = False
+pytestmark = pytest.mark.usefixtures("strict_handlers")  # tests/vntext/conftest.py
 
 
 def test_dictionary_size_and_rows():

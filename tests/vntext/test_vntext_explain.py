@@ -8,14 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ngoso.vntext import RULES, Span, explain, normalize
-from ngoso.vntext import normalizer as normalizer_module
 
 
-@pytest.fixture(autouse=True, scope="module")
-def strict_handlers():
-    normalizer_module.STRICT = True
-    yield
-    normalizer_module.STRICT = False
+pytestmark = pytest.mark.usefixtures("strict_handlers")  # tests/vntext/conftest.py
 
 
 def rebuild(text: str, spans: list[Span]) -> str:

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from ngoso.speech import speech_safe
 from ngoso.vntext import explain, normalize
-from ngoso.vntext import normalizer as normalizer_module
 
 _MODE = os.environ.get("VNTEXT_FUZZ", "")
 PER_TEST = 25_000 if _MODE == "full" else int(_MODE) if _MODE.isdigit() else 750
@@ -30,11 +29,7 @@ TAIL = "thôn Đông họp."
 _BAD = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def strict_handlers():
-    normalizer_module.STRICT = True
-    yield
-    normalizer_module.STRICT = False
+pytestmark = pytest.mark.usefixtures("strict_handlers")  # tests/vntext/conftest.py
 
 
 # any code point, surrogates and controls included

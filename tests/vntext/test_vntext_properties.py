@@ -9,15 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ngoso.vntext import normalize, number_to_words
-from ngoso.vntext import normalizer as normalizer_module
 
 
-@pytest.fixture(autouse=True, scope="module")
-def strict_handlers():
-    """Make a bug in a token handler fail the test instead of being read plainly."""
-    normalizer_module.STRICT = True
-    yield
-    normalizer_module.STRICT = False
+pytestmark = pytest.mark.usefixtures("strict_handlers")  # tests/vntext/conftest.py
 
 # ---------------------------------------------------------------------------------------------
 # A small, strict reverse parser for the documented cardinal grammar (written for the tests; it

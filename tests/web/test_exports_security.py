@@ -12,7 +12,6 @@ import uuid
 import pytest
 
 from ngoso.people.models import Ethnicity, Household, Resident
-from tests import factories
 
 TODAY = datetime.date.today()
 
@@ -24,11 +23,6 @@ def wait(job, seconds=120):
             return job
         time.sleep(0.05)
     raise AssertionError(f"job {job.pk} did not finish")
-
-
-@pytest.fixture
-def team(people, users, area):
-    return factories.village_team(area, users, [people.h1])
 
 
 def many_households(village, n, prefix="X"):

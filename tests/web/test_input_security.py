@@ -18,7 +18,7 @@ from django.test import Client
 from ngoso.people.models import Household, Resident
 from ngoso.sync.models import DeviceToken
 from ngoso.visits.models import Visit
-from tests import factories, measure
+from tests import measure
 
 TODAY = datetime.date.today()
 BAD = "bad inputs tried and answered clearly"
@@ -34,11 +34,6 @@ def clear_json_error(r, status: int | tuple = (400, 422), words: str = "") -> bo
               and body.get("error") == body.get("message") and "details" in body
               and words.lower() in (body["message"] + " " + body["message_en"]).lower())
     return measure.tried(BAD, bool(ok))
-
-
-@pytest.fixture
-def team(people, users, area):
-    return factories.village_team(area, users, [people.h1])
 
 
 @pytest.fixture

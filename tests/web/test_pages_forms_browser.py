@@ -7,7 +7,6 @@ import datetime
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.web.test_browser import browser  # noqa: F401 — the module's Chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

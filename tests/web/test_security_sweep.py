@@ -670,7 +670,7 @@ def test_payloads_do_not_run_in_chromium(live_server, injected, people, users, a
 
     from ngoso.people.models import Resident
     from ngoso.radio.models import Bulletin
-    from tests.web.test_browser import ARGS, CHROMIUM
+    from tests.browser import ARGS, CHROMIUM
 
     if not shutil.which(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium package")

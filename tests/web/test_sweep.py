@@ -19,7 +19,6 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.web.test_browser import ARGS, CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -149,22 +148,6 @@ def sweep_data(people, users, area):
                              place_path=area.a.path, result={"ok": False, "error_count": 3, "errors": errors})
     SEEDS["xa_a"] = [f"/jobs/{job.token}/"]
     return team
-
-
-@pytest.fixture(scope="module")
-def browser():
-    import os
-    import shutil
-
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium package")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _crawl(browser, base: str, username: str, lang: str, viewport: dict, problems: list, seen_known: set,

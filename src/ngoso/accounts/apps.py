@@ -6,3 +6,11 @@ class AccountsConfig(AppConfig):
     name = "ngoso.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        # imports here, not at the top: Django imports apps.py before any model is loaded (the app registry)
+        from ngoso.core import jobs
+
+        from .scope import can_see_path
+
+        jobs.area_check(can_see_path)  # who may open a job: the area part (core knows no area)

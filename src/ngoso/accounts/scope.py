@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext as _
 
-from ngoso.places.models import Place, subtree_range
+from ngoso.places.models import Place, PlaceSuccession, subtree_range
 
 
 def scope_path_of(model) -> str:
@@ -57,6 +57,13 @@ def within(queryset: models.QuerySet, place: Place) -> models.QuerySet:
     return queryset.filter(**{f"{field}__gte": low, f"{field}__lt": high})
 
 
+def can_see_path(user, path: str) -> bool:
+    """``can_see_place`` for the place at ``path`` (False when there is none): core's jobs ask it
+    (``core.jobs.area_check``, registered in ``AccountsConfig.ready``)."""
+    place = Place.objects.filter(path=path).first()
+    return place is not None and can_see_place(user, place)
+
+
 def can_see_place(user, place: Place) -> bool:
     if user is None or not user.is_authenticated:
         return False
@@ -69,8 +76,6 @@ def can_see_place(user, place: Place) -> bool:
     if not place.is_current:
         # A unit dissolved in the 2025 reform is visible to those whose area took over part of it;
         # what they see inside it is still limited to their own subtree by ``scoped``.
-        from ngoso.places.models import PlaceSuccession
-
         low, high = subtree_range(user.place.path)
         return (Place.objects.formerly_under(place).filter(path__gte=low, path__lt=high).exists()
                 or PlaceSuccession.objects.filter(predecessor=place, successor__path__gte=low,

@@ -1,3 +1,5 @@
+# The apps are imported inside the functions: the CLI imports every command to build its parser, before
+# Django is set up (no model can load yet) and without loading what one command alone needs.
 
 from django.utils.translation import gettext_lazy as _
 HELP = "Sinh kế số: thư viện kỹ thuật, chỉ số bán hàng qua mạng / digital livelihoods: farming library, figures"

@@ -1,3 +1,6 @@
+# The apps are imported inside the functions: the CLI imports every command to build its parser, before
+# Django is set up (no model can load yet) and without loading what one command alone needs.
+
 from django.utils.translation import gettext_lazy as _
 
 HELP = _("load the official provinces and communes (vietnam-provinces)")

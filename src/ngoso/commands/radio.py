@@ -16,6 +16,9 @@
 
 from __future__ import annotations
 
+# The apps are imported inside the functions: the CLI imports every command to build its parser, before
+# Django is set up (no model can load yet) and without loading what one command alone needs.
+
 import datetime as dt
 from pathlib import Path
 
@@ -140,7 +143,7 @@ def _do(args, user, services, scoped, SpeakerCluster) -> int:
         if act == "cluster-code":
             print(f"{cluster.code}\tmã đăng ký / registration code: {cluster.issue_registration_code()}")
         else:
-            services.revoke_cluster_token(cluster)
+            services.revoke_cluster_token(cluster, user)
             print(f"{cluster.code}\tđã thu hồi mã truy cập / token revoked")
     elif act == "clusters":
         place = _place(args.place, user)
@@ -162,7 +165,7 @@ def _do(args, user, services, scoped, SpeakerCluster) -> int:
         b = services.create_bulletin(title=args.title, text=text, category=args.category,
                                      place=_place(args.place, user), author=user, priority=args.priority)
         if args.audio:
-            services.attach_upload(b, args.audio.read_bytes(), args.audio.name)
+            services.attach_upload(b, args.audio.read_bytes(), args.audio.name, user)
         else:
             services.request_render(b, user, background=False)
             b.refresh_from_db()

@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+# The apps are imported inside the functions: the CLI imports every command to build its parser, before
+# Django is set up (no model can load yet) and without loading what one command alone needs.
+
 from ngoso.cli import CommandError
 from django.utils.translation import gettext_lazy as _
 

@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Ngõ Số"
 
     def ready(self):
+        # imports here, not at the top: Django imports apps.py before any model is loaded (the app registry)
         from ngoso.core import plurals
 
         plurals.apply()

@@ -10,7 +10,14 @@ Events (``send(event, **data)``):
 - ``VISITS_ADDED`` (``rows``: household id, village id, visited on, next visit on, received at): new visits
   (none a correction) were inserted;
 - ``VILLAGES`` (``village_ids``): recount these villages (a correction may lower their latest visit);
-- ``SUBJECT_DATA`` (``resident``, ``data``): add your records to what a person receives on request.
+- ``SUBJECT_DATA`` (``resident``, ``data``): add your records to what a person receives on request;
+- ``HOUSEHOLDS_MERGING`` (``keep``, ``lose``, ``today``): two households are about to become one (``keep``
+  takes every row of ``lose``): make your rows of the two fit one household (one open assignment);
+- ``RESIDENTS_MOVED`` (``resident_ids``): rows were moved onto or back to these residents (a merge, its
+  undo): derive again what follows from their records (current skill levels), before ``PEOPLE``;
+- ``REGISTERED`` (``household``, ``user``): a household was registered at the door by ``user``;
+- ``MEMBER_LEFT`` (``membership``, ``user``, ``today``, ``handed``): a member left a team (the membership
+  ended today): hand their work to the others and add the households handed over to ``handed["households"]``.
 
 Around a write to some households' records, ``with households(ids, visits=...)`` lets every watcher measure
 before and add the difference after (cheaper than recounting their villages).
@@ -26,6 +33,10 @@ PEOPLE = "people"
 VISITS_ADDED = "visits_added"
 VILLAGES = "villages"
 SUBJECT_DATA = "subject_data"
+HOUSEHOLDS_MERGING = "households_merging"
+RESIDENTS_MOVED = "residents_moved"
+REGISTERED = "registered"
+MEMBER_LEFT = "member_left"
 
 _receivers: dict[str, list[Callable]] = defaultdict(list)
 _watchers: list[tuple[Callable, Callable]] = []

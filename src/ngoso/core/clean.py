@@ -348,6 +348,17 @@ def request_problem(request) -> tuple[str, str, int, str] | None:
     return None
 
 
+# How a JSON endpoint answers this 400: the API's one error shape, registered by the api app
+# (``ApiConfig.ready``: ``json_error(fn)``; ``fn(status, vi, en, details, code)`` returns the response).
+_json_error = None
+
+
+def json_error(fn):
+    global _json_error
+    _json_error = fn
+    return fn
+
+
 class CleanInputMiddleware:
     """Clean at the door for every page: a query string or form value with a control character (NUL, VT,
     ESC, DEL, C1…) is refused with a 400 naming the field, before any view, search or database sees it.
@@ -365,11 +376,9 @@ class CleanInputMiddleware:
               "lại (dữ liệu chưa được ghi)")
         en = (f"The field '{name[:60]}' holds the control character {char_name(ch)} at position {pos + 1}; remove "
               "it and send again (nothing was saved)")
-        if (request.path.startswith("/api/") or request.path.endswith(".json")
+        if _json_error is not None and (request.path.startswith("/api/") or request.path.endswith(".json")
                 or "application/json" in request.headers.get("Accept", "")):  # a JSON endpoint answers JSON
-            from ngoso.api.errors import response
-
-            return response(400, vi, en, {"field": name[:60], "in": where}, code="control_character")
+            return _json_error(400, vi, en, {"field": name[:60], "in": where}, code="control_character")
         from django.http import HttpResponseBadRequest
         from django.utils.html import escape
 

@@ -51,11 +51,20 @@ from .models import Job, TaskRun
 log = logging.getLogger("ngoso.jobs")
 
 _HANDLERS: dict[str, Callable] = {}
+# The permission a job's kind needs (accounts.models.ROLE_PERMISSIONS), declared by the app that handles the
+# kind (``handler(kind, permission=...)``): an export file is personal data, so opening or downloading it
+# needs the permission to export, not only the area.
+KIND_PERMISSION: dict[str, str] = {}
 
 
-def handler(kind: str):
+def handler(kind: str, permission: str | None = None):
+    """Register ``fn(job, progress)`` for jobs of ``kind``. ``permission`` (``accounts.models.ROLE_PERMISSIONS``)
+    is what opening such a job and downloading its file needs (``may_open``); a kind without one is never
+    opened by anybody."""
     def register(fn):
         _HANDLERS[kind] = fn
+        if permission is not None:
+            KIND_PERMISSION[kind] = permission
         return fn
 
     return register
@@ -610,20 +619,23 @@ def _clean_up():
 
 # ------------------------------------------------------------------------------ who may open a job, files
 
-# The permission a job's kind needs (accounts.models.ROLE_PERMISSIONS): an export file is personal data,
-# so opening or downloading it needs the permission to export, not only the area.
-KIND_PERMISSION = {"export_people": "export", "export_people_part": "export", "import_people": "import",
-                   "radio_render": "radio"}
+# Whether a user's area covers a place path: the accounts app's rule (``accounts.scope.can_see_path``),
+# registered in its ``AppConfig.ready()`` (``area_check``); without it no job is opened inside an area.
+_area_check: Callable | None = None
+
+
+def area_check(fn: Callable) -> Callable:
+    """Register ``fn(user, place_path) -> bool``: does the user's area cover the place at that path?"""
+    global _area_check
+    _area_check = fn
+    return fn
 
 
 def may_open(user, job: Job) -> bool:
     """May ``user`` see this job and download its file? The permission of its kind, still held, and the
-    area (``accounts.scope.can_see_place`` on the job's place); then either the user made the job, or the
+    area (the registered ``area_check`` on the job's place); then either the user made the job, or the
     user's own area strictly contains the maker's (higher staff of that area, e.g. the province for a
     commune officer's export). A viewer, member or radio operator of the same commune never may."""
-    from ngoso.accounts.scope import can_see_place
-    from ngoso.places.models import Place
-
     if user is None or not user.is_authenticated:
         return False
     perm = KIND_PERMISSION.get(job.kind)
@@ -633,8 +645,7 @@ def may_open(user, job: Job) -> bool:
         return True
     if user.place_id is None:
         return False
-    place = Place.objects.filter(path=job.place_path).first() if job.place_path else None
-    if place is None or not can_see_place(user, place):
+    if not job.place_path or _area_check is None or not _area_check(user, job.place_path):
         return False
     if job.created_by_id == user.pk:
         return True

@@ -2,7 +2,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 
-from . import jobs
+from ngoso.accounts import audit  # core's own pages are a face: they may name accounts (core's models may not)
+from ngoso.accounts.models import AuditEntry, Role
+
+from . import files, jobs
 from .models import Job
 
 
@@ -40,10 +43,6 @@ def job_status(request, token):
 def job_download(request, token):
     """The export file: checked (``jobs.may_open``), not expired, and every download audited; streamed from
     the storage ``exports`` through this view (never a public address)."""
-    from ngoso.accounts import audit
-    from ngoso.accounts.models import AuditEntry
-
-    from . import files
 
     job = _job_for(request, token)
     if job.status != Job.Status.DONE:
@@ -70,8 +69,6 @@ def job_download(request, token):
 def schedule_page(request):
     """The periodic tasks (``core.jobs.schedule``): last run, next run, result. Province staff only."""
     from django.core.exceptions import PermissionDenied
-
-    from ngoso.accounts.models import Role
 
     if not (request.user.role == Role.PROVINCE_ADMIN or (request.user.is_superuser and request.user.place_id is None)):
         raise PermissionDenied

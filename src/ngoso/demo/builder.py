@@ -36,11 +36,17 @@ from ngoso.core.db import insert_rows, reset_sequences
 from ngoso.core.messages import Message, UserError, both
 from ngoso.core.models import Job
 from ngoso.core.text import fold
+from ngoso.insights.models import CounterDelta, CounterState, PlaceCounter
 from ngoso.insights.stats import stats
 from ngoso.people.models import Consent, Erasure, Ethnicity, Household, Resident
 from ngoso.places.models import Place, PlaceSuccession, PlaceType
 from ngoso.places.services import REFORM_DATE, load_former_units, load_official_places
+from ngoso.poverty.models import AccessSite, PovertyReview, VillageSurvey
+from ngoso.radio.models import (Alert, Bulletin, ClusterDay, Command, Emergency, PlayLog, Programme,
+                                SpeakerCluster)
+from ngoso.sync.models import AppliedEdit, DeviceToken, SyncConflict
 from ngoso.teams.models import Member, Membership, Team, TeamLevel
+from ngoso.visits.models import Assignment, HouseholdStatus, ResidentSkill, SkillRecord, Visit
 
 SCALES = ("village", "commune", "province")
 DEMO_COMMUNE = "07351"       # Xã Ngọc Thiện (Tân Yên), home of the bánh nhôm success story
@@ -462,14 +468,6 @@ def reset_database() -> None:
     """Drop every row of the demo's tables (keeps the schema and the catalogues)."""
 
     with transaction.atomic():
-        from ngoso.insights.models import CounterDelta, CounterState, PlaceCounter
-        from ngoso.visits.models import Assignment, HouseholdStatus, ResidentSkill, SkillRecord, Visit
-
-        from ngoso.poverty.models import AccessSite, PovertyReview, VillageSurvey
-        from ngoso.sync.models import AppliedEdit, DeviceToken, SyncConflict
-        from ngoso.radio.models import (Alert, Bulletin, ClusterDay, Command, Emergency, PlayLog, Programme,
-                                        SpeakerCluster)
-
         for model in (Alert, PlayLog, ClusterDay, Command, Emergency.targets.through, Emergency,
                       Programme.targets.through, Programme, Bulletin, SpeakerCluster):
             model.objects.all()._raw_delete(model.objects.db)

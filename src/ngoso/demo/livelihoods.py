@@ -112,8 +112,6 @@ def build_livelihoods(seed: int, today: datetime.date, demo_commune_code: str, p
                      .values_list("id", flat=True)[:12]]
             ArticleSend.objects.bulk_create(sends)
         story = _banh_nhom(rng, today, demo_commune_code, member, staff, skills)
-        from ngoso.insights.providers import touch
-
         touch()  # the bulk inserts above sent no signals
     summary = {"producers": len(producers) + 1, "products": len(rows) + 1,
                "channels": len(channels) + 3, "story": story.public_code if story else None,

@@ -11,8 +11,9 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from ngoso.teams.models import Member, Team
+from ngoso.teams.services import team_members
 from ngoso.visits.models import Visit
-from ngoso.visits.services import _followup_rows, member_loads, team_members
+from ngoso.visits.services import _followup_rows, member_loads
 
 QUIET_DAYS = 14  # a member with no visit for this long has "gone quiet"
 

@@ -15,6 +15,7 @@ class LessonsConfig(AppConfig):
     verbose_name = _("Lessons")
 
     def ready(self):
+        # imports here, not at the top: Django imports apps.py before any model is loaded (the app registry)
         from ngoso.accounts import audit
 
         from .models import LessonVersion, SelfCheck

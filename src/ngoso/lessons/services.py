@@ -523,14 +523,16 @@ def qr_png_data_uri(url: str, scale: int = 5) -> str:
     return segno.make(url, error="m").png_data_uri(scale=scale, border=2)
 
 
-def handout_link(resident: Resident, skill_code: str, user=None, today: datetime.date | None = None) -> HandoutLink:
-    """The resident's personal code for this lesson: the one still usable, or a new one."""
+def handout_link(resident: Resident, skill_code: str, user, today: datetime.date | None = None) -> HandoutLink:
+    """The resident's personal code for this lesson: the one still usable, or a new one. Only who may make one
+    for this resident (``HandoutLink.WRITE_ROLES``, in their area) receives it."""
+    permissions.require(user, "create", HandoutLink(resident=resident, skill_code=skill_code))
     today = today or timezone.localdate()
     link = HandoutLink.objects.filter(resident=resident, skill_code=skill_code, expires_on__gte=today,
                                       attempts__lt=LINK_ATTEMPTS).order_by("-expires_on").first()
     if link is None:
         link = HandoutLink.objects.create(token=secrets.token_urlsafe(9), resident=resident, skill_code=skill_code,
-                                          created_by=user if user is not None and user.is_authenticated else None,
+                                          created_by=user,
                                           expires_on=today + datetime.timedelta(days=LINK_DAYS))
     return link
 

@@ -15,6 +15,7 @@ class LivelihoodsConfig(AppConfig):
     verbose_name = _("Digital livelihoods")
 
     def ready(self):
+        # imports here, not at the top: Django imports apps.py before any model is loaded (the app registry)
         from ngoso.accounts import audit
         from ngoso.core import changes
         from ngoso.insights import providers

@@ -834,7 +834,7 @@ def withdraw_story_bulletin(story, reason: str) -> bool:
     ref = story.bulletin_ref
     if not ref:
         return False
-    try:
+    try:  # looked up when called: the radio app may be absent or replaced (tests/livelihoods fake_radio)
         from ngoso.radio import services as radio
     except ModuleNotFoundError as exc:
         if exc.name in ("ngoso.radio", "ngoso.radio.services"):
@@ -850,7 +850,7 @@ def erase_story_bulletin(story) -> bool:
     ref = story.bulletin_ref
     if not ref:
         return False
-    try:
+    try:  # looked up when called: the radio app may be absent or replaced (tests/livelihoods fake_radio)
         from ngoso.radio import services as radio
     except ModuleNotFoundError as exc:
         if exc.name in ("ngoso.radio", "ngoso.radio.services"):
@@ -1006,7 +1006,7 @@ def article_to_bulletin(article, place, user):
 
 
 def radio_available() -> bool:
-    try:
+    try:  # looked up when called: the radio app may be absent or replaced (tests/livelihoods fake_radio)
         from ngoso.radio.services import create_bulletin  # noqa: F401
     except ImportError:
         return False

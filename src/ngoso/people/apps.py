@@ -16,6 +16,7 @@ class PeopleConfig(AppConfig):
     verbose_name = _("Households and residents")
 
     def ready(self):
+        # imports here, not at the top: Django imports apps.py before any model is loaded (the app registry)
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="ngoso-people-reference-data")
         from ngoso.accounts import audit
 

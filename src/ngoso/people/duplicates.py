@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import DamerauLevenshtein
 
+from ngoso.accounts.scope import scoped, within
 from ngoso.core.text import fold
+from ngoso.places.models import Level
 
 THRESHOLD = 0.9       # a likely duplicate: proposed on the review page and by the background scan
 WARN_THRESHOLD = 0.85  # a possible one: listed in the import preview and warned of on the phone, where the
@@ -251,8 +253,6 @@ def household_rows(qs) -> list[dict]:
 def scan(place, user=None, *, threshold: float = THRESHOLD) -> dict:
     """Likely duplicates within ``place`` (a commune, a village): residents and households, best first,
     without the pairs already answered "not the same". ``user``: only what their area holds."""
-    from ngoso.accounts.scope import scoped, within
-
     from .models import Household, Resident
 
     res_qs = within(Resident.objects.all(), place)
@@ -268,8 +268,6 @@ def matches(rows: list[dict], place, user=None, *, threshold: float = THRESHOLD)
     """For incoming rows (an import, a registration; each with an ``id`` local to the batch, a ``sex``,
     ``full_name``, ``birth_year``, ``phone_digits`` and ``household__village_id``), the registry's likely
     matches within ``place``, keyed by the incoming row's ``id``."""
-    from ngoso.accounts.scope import scoped, within
-
     from .models import Resident
 
     qs = within(Resident.objects.all(), place)
@@ -291,9 +289,6 @@ def scan_and_store(place, *, threshold: float = THRESHOLD) -> dict:
     import time
 
     from django.db import transaction
-
-    from ngoso.accounts.scope import within
-    from ngoso.places.models import Level
 
     from .merge import _common_path
     from .models import DuplicateCandidate
@@ -321,8 +316,6 @@ def scan_and_store(place, *, threshold: float = THRESHOLD) -> dict:
 def stored(user, place, limit: int = 100) -> list:
     """The stored candidates within ``place`` the user may see, without those decided since or whose
     records are gone, best first, as ``Pair``s (rows: ``RESIDENT_VALUES`` / household rows)."""
-    from ngoso.accounts.scope import scoped, within
-
     from .models import DuplicateCandidate, DuplicateDecision, Household, Resident
 
     cands = list(within(scoped(DuplicateCandidate.objects.all(), user), place)[: limit * 2])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from ngoso.accounts.scope import scoped
 from ngoso.core.messages import Message, both
 from ngoso.core.text import fold
 
@@ -51,8 +52,6 @@ def likely_duplicates(households: dict, existing: dict, user, *, limit: int = 50
             villages.add(village)
     if not incoming:
         return []
-    from ngoso.accounts.scope import scoped
-
     communes = {v.parent_id for v in villages}
     registry = duplicates.resident_rows(scoped(Resident.objects.filter(household__village__parent_id__in=communes), user))
     out = []

@@ -938,7 +938,7 @@ def _write(village_rows, households, existing, user, progress, choices=None) -> 
     return result
 
 
-@handler("import_people")
+@handler("import_people", permission="import")
 def import_job(job, progress) -> dict:
     from django.contrib.auth import get_user_model
 
@@ -1164,7 +1164,7 @@ def export_communes(place: Place, user) -> list[Place]:
     return [c for c in communes if can_see_place(user, c) and within(homes, c).exists()]
 
 
-@handler("export_people")
+@handler("export_people", permission="export")
 def export_job(job, progress) -> dict:
     """An export of one area: one XLSX; an area larger than a commune is one XLSX per commune, made by child
     jobs in parallel (``core.jobs.fan_out``) and handed out as one ZIP."""
@@ -1242,7 +1242,7 @@ def _drop_parts(kids) -> None:
             storage_files.delete("exports", k.file)
 
 
-@handler("export_people_part")
+@handler("export_people_part", permission="export")
 def export_part_job(job, progress) -> dict:
     """One commune of a larger export (``export_job``): its XLSX, named after the parent's random token."""
     user, place = _export_subject(job)

@@ -28,9 +28,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.models import AuditEntry
+from ngoso.core import changes
 from ngoso.core.messages import Message
 
 from .models import DuplicateDecision, Household, Merge, Relation, Resident
+from .services import people_changed
 
 DERIVED = {"visits.residentskill", "visits.householdstatus"}  # recomputed after the move, never moved
 
@@ -106,24 +108,11 @@ def _move(lose, keep) -> tuple[dict, list]:
     return moved, dropped
 
 
-def _prepare_households(keep: Household, lose: Household, today) -> None:
-    """Only one open assignment per household: the kept household's stands, the other's ends today."""
-    from ngoso.visits.models import Assignment
-
-    if Assignment.objects.filter(household=keep, ended_on__isnull=True).exists():
-        Assignment.objects.filter(household=lose, ended_on__isnull=True).update(ended_on=today)
-
-
 def _recompute(residents: set, households: set, villages: set) -> None:
-    from ngoso.visits.models import ResidentSkill, SkillRecord
-    from ngoso.visits.services import derive_levels
-
-    from .services import people_changed
-
+    """What is derived from the moved rows, through the apps that derive it (``core.changes``): the residents'
+    current skill levels (visits), then the households' status and the places' figures."""
     if residents:
-        pairs = set(SkillRecord.objects.filter(resident_id__in=residents).values_list("resident_id", "skill_id"))
-        pairs |= set(ResidentSkill.objects.filter(resident_id__in=residents).values_list("resident_id", "skill_id"))
-        derive_levels(pairs)
+        changes.send(changes.RESIDENTS_MOVED, resident_ids=set(residents))
     people_changed(households, villages)
 
 
@@ -147,7 +136,8 @@ def _merge(user, keep, lose) -> Merge:
         va, vb = _village(keep), _village(lose)
         lost_record = _serialize([lose])[0]
         if kind == "household":
-            _prepare_households(keep, lose, timezone.localdate())
+            # one open assignment per household: visits ends the lost one's if the kept one has its own
+            changes.send(changes.HOUSEHOLDS_MERGING, keep=keep, lose=lose, today=timezone.localdate())
         moved, dropped = _move(lose, keep)
         if kind == "household" and lose.residents.exists():  # cannot happen: moved above
             raise RuntimeError("residents left behind")

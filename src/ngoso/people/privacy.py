@@ -22,8 +22,12 @@ API and the field app's pull:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ngoso.accounts.models import Role
 from ngoso.teams.models import Membership
+
+from .models import Household
 
 SENSITIVE = frozenset({"ethnicity", "poverty", "disability", "phone", "gps"})
 NONE: frozenset = frozenset()
@@ -62,20 +66,29 @@ def responsible_member_ids(user) -> list[int]:
     return [member.pk]
 
 
+# Which households members answer for is the visit plan's to say (``visits.Assignment``), and visits is built
+# on people: visits registers the query in its ``AppConfig.ready()`` (``answered_for``).
+_answered_for: Callable | None = None
+
+
+def answered_for(query: Callable) -> Callable:
+    """Register ``query(member_ids)``: the ids of the households those members answer for now (a subquery of
+    ``household_id`` values, not evaluated)."""
+    global _answered_for
+    _answered_for = query
+    return query
+
+
 def responsible_household_ids(user):
     """Ids of the households the user answers for in the field: their own open assignments and, for a team
-    leader, those of the teams they lead (a subquery, not evaluated)."""
-    from ngoso.visits.models import Assignment
-
-    return Assignment.objects.filter(ended_on__isnull=True, member_id__in=responsible_member_ids(user)) \
-        .values("household_id")
+    leader, those of the teams they lead (a subquery, not evaluated). None without a visit plan."""
+    if _answered_for is None:
+        return Household.objects.none().values("id")
+    return _answered_for(responsible_member_ids(user))
 
 
 def is_responsible(user, household) -> bool:
-    from ngoso.visits.models import Assignment
-
-    return Assignment.objects.filter(household_id__in=responsible_household_ids(user),
-                                     household_id=household.pk).exists()
+    return Household.objects.filter(pk=household.pk, pk__in=responsible_household_ids(user)).exists()
 
 
 def visible_fields(user, household=None, *, responsible: bool | None = None) -> frozenset:

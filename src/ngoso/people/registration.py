@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ngoso.accounts import audit, permissions
-from ngoso.core import clean
+from ngoso.core import changes, clean
 from ngoso.core.messages import UserError
+from ngoso.places.models import Level
 
 from .models import Consent, Ethnicity, Household, Relation, Resident, Sex, Status
 from .phones import PhoneError, normalize_phone
@@ -99,8 +100,6 @@ def register_household(user, *, uuid, village, alley="", house_number="", addres
     found = Household.objects.filter(uuid=uid).first()
     if found is not None:
         return found, False
-    from ngoso.places.models import Level
-
     if village is None or village.level != Level.VILLAGE:
         raise RegistrationError(_("Choose a village"), field="village")
     hh = Household(uuid=uid, code=household_code(uid), village=village, alley=_text(Household, "alley", alley),
@@ -118,7 +117,7 @@ def register_household(user, *, uuid, village, alley="", house_number="", addres
     try:
         with transaction.atomic(), audit.acting_as(user):
             hh.save()
-            _assign_to_registrar(user, hh)
+            changes.send(changes.REGISTERED, household=hh, user=user)  # visits: the registrar answers for it
             _changed([hh.pk], [village.pk])
     except IntegrityError:  # the same UUID committed meanwhile by another request: that one stands
         found = Household.objects.filter(uuid=uid).first()
@@ -126,15 +125,6 @@ def register_household(user, *, uuid, village, alley="", house_number="", addres
             raise
         return found, False
     return hh, True
-
-
-def _assign_to_registrar(user, household) -> None:
-    from ngoso.visits.models import Assignment
-
-    member = getattr(user, "member", None)
-    if member is not None:
-        Assignment.objects.create(household=household, member=member, started_on=timezone.localdate(),
-                                  assigned_by=user)
 
 
 def resident_value(field: str, value):

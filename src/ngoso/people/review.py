@@ -13,7 +13,10 @@ from django.views.decorators.http import require_POST
 
 from ngoso.accounts import permissions
 from ngoso.accounts.scope import can_see_place, get_scoped_or_404, scoped
+from ngoso.accounts.scope import require as require_capability
+from ngoso.core import jobs
 from ngoso.core.messages import reason
+from ngoso.core.models import Job
 from ngoso.places.models import Place
 
 from . import duplicates, merge, privacy
@@ -151,10 +154,6 @@ def import_choose(request, token):
     """The import preview's answer: the user's choice per likely-duplicate row; the import runs again on the
     kept file with them (a new job, the same file, checked again from the start)."""
     from django.http import Http404
-
-    from ngoso.accounts.scope import require as require_capability
-    from ngoso.core import jobs
-    from ngoso.core.models import Job
 
     from .import_duplicates import parse_choices
 

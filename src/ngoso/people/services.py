@@ -33,9 +33,13 @@ def load_ethnicities() -> int:
     return n
 
 
-def record_consent(resident: Resident, given: bool, method: str = Consent.Method.ORAL, by: str = "",
-                   note: str = "") -> Consent:
-    return Consent.objects.create(resident=resident, given=given, method=method, recorded_by=by, note=note)
+def record_consent(user, resident: Resident, given: bool, method: str = Consent.Method.ORAL, note: str = "") -> Consent:
+    """``user`` records the resident's consent (given or refused); the record names them."""
+    consent = Consent(resident=resident, given=given, method=method, recorded_by=user.get_username() if user else "",
+                      note=note)
+    permissions.require(user, "create", consent)
+    consent.save()
+    return consent
 
 
 def current_consent(resident: Resident) -> Consent | None:

@@ -4,14 +4,14 @@ and the page's "scan again now")."""
 
 from __future__ import annotations
 
-from ngoso.core.jobs import periodic
 from django.utils.translation import gettext_lazy as _
+
+from ngoso.core.jobs import periodic
+from ngoso.places.models import Level, Place
 
 
 @periodic("duplicates_scan", _("Scan each commune for likely duplicates"), minute="40", hour="3")
 def duplicates_scan() -> dict:
-    from ngoso.places.models import Level, Place
-
     from .duplicates import scan_and_store
 
     out = {"places": 0, "residents": 0, "households": 0}

@@ -8,6 +8,7 @@ class PovertyConfig(AppConfig):
     verbose_name = _("Access and poverty")
 
     def ready(self):
+        # imports here, not at the top: Django imports apps.py before any model is loaded (the app registry)
         from ngoso.accounts import audit
 
         from .models import PovertyReview

@@ -9,6 +9,7 @@ class RadioConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # imports here, not at the top: Django imports apps.py before any model is loaded (the app registry)
         from ngoso.accounts import audit
 
         from .models import Bulletin, Emergency, LocalAbbreviation, Programme, SpeakerCluster

@@ -52,6 +52,7 @@ class SpeakerCluster(models.Model):
     """A loudspeaker cluster (cụm loa) with its controller box; it talks to the server with its own token."""
 
     SCOPE_PATH = "place__path"
+    WRITE_ROLES = {"create": RADIO, "change": RADIO}  # register; revoke its token, switch it on or off
 
     code = models.CharField(_("device id"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)

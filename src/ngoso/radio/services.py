@@ -160,8 +160,9 @@ def erase_bulletin(bulletin_pk) -> int:
     return len(seen)
 
 
-def edit_bulletin(bulletin: Bulletin, **fields) -> Bulletin:
+def edit_bulletin(bulletin: Bulletin, user, **fields) -> Bulletin:
     """Change a bulletin; an approved one goes back to draft (it must be approved again) and its audio is redone."""
+    permissions.require(user, "change", bulletin)
     if bulletin.status == Bulletin.Status.ARCHIVED:
         raise RadioError(_("the bulletin is archived"))
     changed_text = False
@@ -298,7 +299,7 @@ def render_audio(bulletin: Bulletin) -> Bulletin:
     return bulletin
 
 
-@jobs.handler("radio_render")
+@jobs.handler("radio_render", permission="radio")
 def _render_job(job, progress):
     bulletin = Bulletin.objects.get(pk=job.params["bulletin"])
     progress(0, 1, bulletin.title)
@@ -307,8 +308,9 @@ def _render_job(job, progress):
     return {"bulletin": bulletin.pk, "duration": bulletin.audio_duration}
 
 
-def request_render(bulletin: Bulletin, user=None, background: bool = True):
+def request_render(bulletin: Bulletin, user, background: bool = True):
     """Render in the background (the page polls the job); ``background=False`` for the CLI and tests."""
+    permissions.require(user, "change", bulletin)
     Bulletin.objects.filter(pk=bulletin.pk).update(audio_status=Bulletin.Audio.RENDERING, audio_error="")
     return jobs.submit("radio_render", {"bulletin": bulletin.pk}, user=user, place_path=bulletin.place.path,
                        background=background)
@@ -331,8 +333,9 @@ def audio_duration(path: Path) -> float:
         raise RadioError(_("not a valid audio file (%(x)s)"), x=proc.stderr.strip()[:200]) from None
 
 
-def attach_upload(bulletin: Bulletin, data: bytes, filename: str) -> Bulletin:
+def attach_upload(bulletin: Bulletin, data: bytes, filename: str, user) -> Bulletin:
     """Use an uploaded recording (WAV, OGG, MP3) instead of the speech engine."""
+    permissions.require(user, "change", bulletin)
     suffix = Path(filename or "").suffix.lower()
     if suffix not in AUDIO_EXTENSIONS:
         raise RadioError(_("unsupported file %(filename)s: only %(x)s files are accepted"), filename=f"{filename!r}",
@@ -456,7 +459,8 @@ def create_programme(*, place, title: str, times, targets, start_date: dt.date, 
     return prog
 
 
-def stop_programme(prog: Programme) -> None:
+def stop_programme(prog: Programme, user) -> None:
+    permissions.require(user, "change", prog)
     prog.active = False
     prog.save()
     notify_refresh([t.path for t in prog.targets.all()])
@@ -687,25 +691,29 @@ def register_cluster(*, place, code: str, name: str, user=None, **fields) -> tup
         raise RadioError(_("device id %(code_)s already exists"), code_=code)
     if place.level not in (Level.VILLAGE, Level.COMMUNE):
         raise RadioError(_("a cluster belongs to a commune or a village"))
+    if user is not None:  # a person registers it (None: the system, e.g. the demo)
+        permissions.require(user, "create", SpeakerCluster(place=place))
     cluster = SpeakerCluster.objects.create(place=place, code=code[:40], name=(name or code)[:120], **fields)
     return cluster, cluster.issue_registration_code()
 
 
-def revoke_cluster_token(cluster: SpeakerCluster) -> None:
+def revoke_cluster_token(cluster: SpeakerCluster, user) -> None:
     """Revoke a cluster's token. Every device request checks the database (``authenticate``); the push port
     (``push.py``) is told once the revocation is committed, so the token stops there at once too and its
     waiting long-polls are closed."""
     from . import push
 
+    permissions.require(user, "change", cluster)
     cluster.revoke_token()
     transaction.on_commit(lambda: push.token_changed(cluster.pk, ""))
 
 
-def set_cluster_active(cluster: SpeakerCluster, active: bool) -> None:
+def set_cluster_active(cluster: SpeakerCluster, active: bool, user) -> None:
     """Switch a cluster on or off; switched off, its token stops on the push port of this process at once
     (other processes: at their next full token reload, ``push.TOKEN_REFRESH``)."""
     from . import push
 
+    permissions.require(user, "change", cluster)
     cluster.active = active
     cluster.save()
     if not active:

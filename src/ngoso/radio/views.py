@@ -113,7 +113,7 @@ def cluster_new(request):
                 except ValueError:
                     raise RadioError(gettext_lazy("bad installation date")) from None
             cluster, code = services.register_cluster(place=place[0], code=form.get("code", ""),
-                                                      name=form.get("name", ""), **fields)
+                                                      name=form.get("name", ""), user=request.user, **fields)
         except RadioError as exc:
             messages.error(request, str(exc))
         else:
@@ -133,10 +133,10 @@ def cluster_detail(request, code):
         if action == "code":
             messages.success(request, _("New registration code: %(code)s") % {"code": cluster.issue_registration_code()})
         elif action == "revoke":
-            services.revoke_cluster_token(cluster)
+            services.revoke_cluster_token(cluster, request.user)
             messages.success(request, _("Access token revoked."))
         elif action in ("deactivate", "activate"):
-            services.set_cluster_active(cluster, action == "activate")
+            services.set_cluster_active(cluster, action == "activate", request.user)
         return redirect("radio_cluster", code=cluster.code)
     now = timezone.now()
     return render(request, "radio/cluster.html", {
@@ -176,13 +176,13 @@ def bulletin_edit(request, pk=None):
                     bulletin.voice = form["voice"]
                     bulletin.save()
             else:
-                services.edit_bulletin(bulletin, title=form.get("title", "").strip(), text=form.get("text", ""),
+                services.edit_bulletin(bulletin, request.user, title=form.get("title", "").strip(), text=form.get("text", ""),
                                        category=form.get("category"), priority=form.get("priority"),
                                        voice=form.get("voice") if form.get("voice") in ("north", "central", "south")
                                        else None)
             upload = request.FILES.get("audio")
             if upload:
-                services.attach_upload(bulletin, upload.read(), upload.name)
+                services.attach_upload(bulletin, upload.read(), upload.name, request.user)
                 messages.success(request, _("Recording attached."))
             elif bulletin.text.strip() and bulletin.audio_status != Bulletin.Audio.READY:
                 job = services.request_render(bulletin, request.user)
@@ -325,7 +325,7 @@ def programme_new(request):
 @require_POST
 def programme_stop(request, pk):
     _require(request.user)
-    services.stop_programme(get_scoped_or_404(Programme.objects.all(), request.user, pk=pk))
+    services.stop_programme(get_scoped_or_404(Programme.objects.all(), request.user, pk=pk), request.user)
     messages.success(request, _("Schedule stopped."))
     return redirect("radio_programmes")
 

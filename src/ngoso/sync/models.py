@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ngoso.accounts.models import Role
-from ngoso.accounts.permissions import STAFF
+from ngoso.accounts.permissions import STAFF, TEAM_MANAGERS
 
 
 def hash_token(token: str) -> str:
@@ -29,6 +29,8 @@ class DeviceToken(models.Model):
     again for a token gets its row back with a new token (the old one stops working) instead of a new row."""
 
     SCOPE_PATH = "user__place__path"
+    # revoking is a change; its owner may always revoke their own (sync.services.revoke)
+    WRITE_ROLES = {"change": TEAM_MANAGERS}
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices")
     name = models.CharField(_("device"), max_length=80)

@@ -18,13 +18,16 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ngoso.accounts import audit, permissions
-from ngoso.accounts.scope import can_see_place, scoped
+from ngoso.accounts.scope import scoped
 from ngoso.core import clean
 from ngoso.core.messages import Message, UserError, both, reason, render
 from ngoso.lessons.content import language_for_ethnicity
 from ngoso.lessons.models import LessonVersion
+from ngoso.lessons.services import offline_payload
 from ngoso.people import privacy
-from ngoso.people.models import Erasure, Household, Resident
+from ngoso.people import registration as reg
+from ngoso.people.models import Erasure, Ethnicity, Household, Resident
+from ngoso.people.registration import deferred_figures
 from ngoso.places.models import Level as PlaceLevel, Place
 from ngoso.skills.models import Catalogue, Skill
 from ngoso.visits import services as visits
@@ -141,8 +144,6 @@ def push(device: DeviceToken, data: dict) -> dict:
                           "error_en": exc.en}
     # households and residents found at the door go in first, so that the batch's visits may name them
     if registrations:
-        from ngoso.people.registration import deferred_figures
-
         with deferred_figures():
             for _order, i, uid, kind, rec in sorted(registrations, key=lambda r: (r[0], r[1])):
                 results[i] = {"index": i, "uuid": str(uid), **_register(device, uid, kind, rec, shift)}
@@ -150,7 +151,6 @@ def push(device: DeviceToken, data: dict) -> dict:
         for pos, out in zip(visit_pos, visits.record_visits(user, visit_items, source=Visit.Source.SYNC)):
             results[pos] = {"index": pos, **out.as_dict()}
     if edits:
-        from ngoso.people.registration import deferred_figures
 
         with deferred_figures():  # the figures brought along once for the batch's edits
             for i, uid, kind, rec in edits:
@@ -172,8 +172,6 @@ def _register(device: DeviceToken, uid, kind: str, rec: dict, shift) -> dict:
     """A household or resident registered on the phone, or a life event (``people.registration``):
     idempotent by the record's UUID (a household's or resident's own UUID; a life event's in AppliedEdit)."""
     from django.core.exceptions import PermissionDenied
-
-    from ngoso.people import registration as reg
 
     user = device.user
     try:
@@ -492,8 +490,6 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
         out["catalogue"] = catalogue_payload(catalogue_version)
         out["day"] = visits.day_payload(user, member)  # the web's today list, in its order and words
         out["registration"] = registration_payload(user)
-        from ngoso.lessons.services import offline_payload
-
         out["lessons"] = offline_payload(user, lessons_version)
     else:
         out["complete"] = False
@@ -574,8 +570,6 @@ def _has(obj, attr) -> bool:
 def registration_payload(user) -> dict:
     """What the app needs to register households and residents offline: the villages of the member's area
     and the ethnic groups (reference data, no person in it)."""
-    from ngoso.people.models import Ethnicity
-
     villages = scoped(Place.objects.filter(level=PlaceLevel.VILLAGE, valid_to__isnull=True), user) \
         .order_by("name").values_list("code", "name")
     # for a person moving in from another village of the commune: names and codes of places (no person in them),
@@ -618,11 +612,9 @@ def authenticate(token: str) -> DeviceToken | None:
 
 
 def revoke(by, device: DeviceToken) -> None:
-    from django.core.exceptions import PermissionDenied
-
-    if not (by.pk == device.user_id or (by.can("manage_teams") and device.user.place_id
-                                         and can_see_place(by, device.user.place))):
-        raise PermissionDenied
+    """Its owner revokes their own device; for anyone else's, ``DeviceToken.WRITE_ROLES`` in their area."""
+    if not (getattr(by, "is_authenticated", False) and by.pk == device.user_id):
+        permissions.require(by, "change", device)
     with audit.acting_as(by):
         device.revoke(by)
 

@@ -8,6 +8,7 @@ class TeamsConfig(AppConfig):
     verbose_name = _("Teams")
 
     def ready(self):
+        # imports here, not at the top: Django imports apps.py before any model is loaded (the app registry)
         from ngoso.accounts import audit
 
         from .models import Member, Membership

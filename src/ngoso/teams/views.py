@@ -1,7 +1,8 @@
 """Team pages: my team, a team's activity (devices, sync conflicts, quiet members) and sharing its households.
 
-The assignment rules they call live with ``visits.Assignment`` in ``ngoso.visits.services`` (``assign``,
-``suggest_split``, ``member_leaves``…).
+The team rules are ``teams.services`` (``member_for``, ``team_members``, ``leave``); the assignment rules they
+call live with ``visits.Assignment`` in ``ngoso.visits.services`` (``assign``, ``suggest_split``,
+``leave_preview``…).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ngoso.sync import services as sync_services
 from ngoso.sync.models import DeviceToken, SyncConflict
 from ngoso.visits import services
 
+from . import services as team_rules
 from .models import Membership, Team
 
 
@@ -31,7 +33,7 @@ def _team_for(request, pk) -> Team:
 
 @login_required
 def my_team(request):
-    member = services.member_for(request.user)
+    member = team_rules.member_for(request.user)
     ms = (Membership.objects.filter(member=member, ended_on__isnull=True).select_related("team").first()
           if member else None)
     if ms is not None:
@@ -62,7 +64,7 @@ def team_followups(request, pk):
     kind = request.GET.get("kind", "overdue")
     if kind not in services.FOLLOWUP_KINDS:
         kind = "overdue"
-    members = services.team_members(team)
+    members = team_rules.team_members(team)
     chosen = [m for m in members if str(m.pk) == request.GET.get("member")] or members
     rows = []
     for m in chosen:
@@ -78,7 +80,7 @@ def assign_page(request, pk):
     team = _team_for(request, pk)
     if not request.user.can("manage_teams"):
         raise PermissionDenied
-    members = services.team_members(team)
+    members = team_rules.team_members(team)
     households = scoped(Household.objects.filter(village__path__startswith=team.place.path), request.user)
     if request.method == "POST":
         action = request.POST.get("action")
@@ -113,7 +115,7 @@ def assign_page(request, pk):
             if request.POST.get("confirm") != "1":
                 return render(request, "teams/leave_confirm.html", {"team": team, "ms": ms,
                                                                      **services.leave_preview(ms)})
-            n = services.member_leaves(request.user, ms)
+            n = team_rules.leave(request.user, ms)
             messages.success(request, _("%(name)s has left the team; %(n)d households were shared among the others.")
                              % {"name": ms.member.full_name, "n": n})
         return redirect("assign", pk=team.pk)

@@ -16,6 +16,7 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Visits and skills")
 
     def ready(self):
+        # imports here, not at the top: Django imports apps.py before any model is loaded (the app registry)
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="ngoso-visits-reference-data")
         from ngoso.accounts import audit
 
@@ -29,3 +30,11 @@ class VisitsConfig(AppConfig):
 
         changes.connect(changes.PEOPLE, hooks.people_changed)
         changes.connect(changes.SUBJECT_DATA, hooks.subject_data)
+        changes.connect(changes.HOUSEHOLDS_MERGING, hooks.households_merging)
+        changes.connect(changes.RESIDENTS_MOVED, hooks.residents_moved)
+        changes.connect(changes.REGISTERED, hooks.registered)
+        changes.connect(changes.MEMBER_LEFT, hooks.member_left)
+
+        from ngoso.people import privacy
+
+        privacy.answered_for(hooks.households_answered_for)

@@ -21,11 +21,13 @@ from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import scoped
 from ngoso.core import changes
 from ngoso.core.messages import ByLanguage, UserError
+from ngoso.people import privacy
 from ngoso.people.models import Household, Resident
 from ngoso.people.targets import information_deprivation, is_elderly
 from ngoso.skills.models import Level, Skill
-from ngoso.skills.rules import has_basic_five
+from ngoso.skills.rules import age_in, has_basic_five, offered
 from ngoso.teams.models import Member, Membership, Team
+from ngoso.teams.services import member_for, team_members  # noqa: F401 - the field's member, a team's members
 
 from . import rules
 from . import status as hh_status
@@ -161,10 +163,6 @@ def _has_status(h) -> bool:
 
 # --- assignments ------------------------------------------------------------------------------------------
 
-def member_for(user) -> Member | None:
-    return Member.objects.filter(user=user).first() if user and user.is_authenticated else None
-
-
 def current_assignments(households_qs):
     return Assignment.objects.filter(household__in=households_qs, ended_on__isnull=True)
 
@@ -203,7 +201,7 @@ def assign_preview(households, member: Member) -> list[tuple]:
 
 
 def leave_preview(membership: Membership) -> dict:
-    """What ``member_leaves`` would do: the member's households and who would take each (the same split)."""
+    """What a member leaving (``teams.services.leave`` → ``hand_over``) would do: the member's households and who would take each (the same split)."""
     households = list(Household.objects.filter(assignments__member=membership.member,
                                                assignments__ended_on__isnull=True).select_related("village")
                       .order_by("village__path", "alley", "house_number", "code"))
@@ -212,10 +210,6 @@ def leave_preview(membership: Membership) -> dict:
     by_id = {m.pk: m for m in rest}
     return {"households": households, "rest": rest,
             "plan": [(by_id[mid], hs) for mid, hs in plan.items() if hs]}
-
-
-def team_members(team: Team) -> list[Member]:
-    return [m.member for m in team.current_memberships().order_by("member__full_name")]
 
 
 def suggest_split(households, members: list[Member], load: dict[int, int] | None = None) -> dict[int, list]:
@@ -254,20 +248,16 @@ def unassigned(households_qs):
     return households_qs.exclude(pk__in=Assignment.objects.filter(ended_on__isnull=True).values("household_id"))
 
 
-def member_leaves(user, membership: Membership, today=None) -> int:
-    """End a membership and share the member's households among the rest of the team."""
-    today = today or timezone.localdate()
-    permissions.require(user, "change", membership)
-    with transaction.atomic(), audit.acting_as(user):
-        membership.ended_on = today
-        membership.save(update_fields=["ended_on"])
-        households = list(Household.objects.filter(assignments__member=membership.member,
-                                                   assignments__ended_on__isnull=True))
-        Assignment.objects.filter(member=membership.member, ended_on__isnull=True).update(ended_on=today,
-                                                                                          changed_at=timezone.now())
-        rest = [m for m in team_members(membership.team) if m.pk != membership.member_id]
-        plan = suggest_split(households, rest, member_loads(rest))
-        return apply_split(user, plan, today)
+def hand_over(user, membership: Membership, today) -> int:
+    """A member has left (``teams.services.leave``, through ``changes.MEMBER_LEFT``): their open assignments
+    end today and their households are shared among the rest of the team (``suggest_split``)."""
+    households = list(Household.objects.filter(assignments__member=membership.member,
+                                               assignments__ended_on__isnull=True))
+    Assignment.objects.filter(member=membership.member, ended_on__isnull=True).update(ended_on=today,
+                                                                                      changed_at=timezone.now())
+    rest = [m for m in team_members(membership.team) if m.pk != membership.member_id]
+    plan = suggest_split(households, rest, member_loads(rest))
+    return apply_split(user, plan, today)
 
 
 # --- the member's day -------------------------------------------------------------------------------------
@@ -317,8 +307,6 @@ def day_stops(user, member: Member, today: datetime.date | None = None) -> tuple
     """The member's day as both the web's today page and the field app show it: ``todays_list``'s households
     in its order, each with the words that say why (the priority reasons, shown only when the user may see
     the categories they reveal, as ``people.privacy`` decides). The field app receives this in its pull."""
-    from ngoso.people import privacy
-
     plan = todays_list(member, today)
     out = []
     for p in plan.stops:
@@ -743,8 +731,6 @@ def fixed_lastv_may_drop(visit: Visit, new_day) -> bool:
 
 def next_skills(resident: Resident, limit: int = 3) -> list[Skill]:
     """Skills to teach next (``skills.rules.offered``: level, prerequisites, age); catalogue order."""
-    from ngoso.skills.rules import age_in, offered
-
     levels = dict(ResidentSkill.objects.filter(resident=resident).values_list("skill_id", "level"))
     skills = list(Skill.objects.filter(catalogue__is_current=True).prefetch_related("prerequisites")
                   .order_by("area__order", "order"))
