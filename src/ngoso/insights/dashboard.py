@@ -14,6 +14,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from ngoso.core import xlsx
+from ngoso.core.db import reading_from_replica
 from ngoso.places.models import Level, Place
 from ngoso.skills.models import Skill
 
@@ -51,6 +52,12 @@ def _children(place: Place) -> list[Place]:
 
 
 def dashboard(place: Place, today: datetime.date | None = None) -> dict:
+    """The figures of ``place`` (page, XLSX, API), read from the read replica when one is configured."""
+    with reading_from_replica():
+        return _dashboard(place, today)
+
+
+def _dashboard(place: Place, today: datetime.date | None) -> dict:
     today = today or timezone.localdate()
     c = counters(place)
     hh, res = c["hh"], c["res"]
