@@ -200,3 +200,19 @@ def test_the_migration_converts_tables_holding_rows_and_back(people, users):
     v, created = services.record_visit(users.member, people.h1, visited_on=datetime.date.today(),
                                        present=[people.r1.pk])
     assert created and v.pk > max(ids)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_lists_makes_ahead_and_archives(capsys, tmp_path):
+    from ngoso.cli import main
+
+    assert main(["partitions", "--ahead", "--archive", "24", "--to", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    if connection.vendor != "postgresql":
+        assert "SQLite" in out
+        return
+    year = datetime.date.today().year
+    assert f"visits_visit_p{year}" in out and "radio_playlog_default" in out
+    assert "nothing older than 24 months" in out
+    assert main(["partitions", "--archive", "0"]) == 2  # refused, with its reason
+    assert "at least 1" in capsys.readouterr().err
