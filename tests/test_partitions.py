@@ -15,6 +15,7 @@ import uuid
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from ngoso.core import jobs, partitions
 
@@ -59,7 +60,7 @@ def test_rows_land_in_their_partition_and_strays_in_the_default(people, users):
 
     for table in TABLES:
         assert partitions.is_partitioned(table), table
-    year = datetime.date.today().year
+    year = timezone.localdate().year
     v, _ = services.record_visit(users.member, people.h1, visited_on=datetime.date(year, 1, 2), present=[people.r1.pk],
                                  results=[SkillResult(people.r1.pk, "zalo-messaging", 2)])
     assert where("visits_visit", v.pk) == f"visits_visit_p{year}"
@@ -125,7 +126,7 @@ def test_retention_archives_and_detaches_old_play_log_partitions(area, tmp_path,
 
     cluster = _cluster(area)
     utc = datetime.timezone.utc
-    today = datetime.date.today()
+    today = timezone.localdate()
     y = today.year - 2
     partitions.ensure(partitions._SPECS["radio_playlog"], today=datetime.date(y, 1, 10))  # y-01 … y-04
     old = [PlayLog.objects.create(cluster=cluster, item_key="k", status="played",
@@ -178,7 +179,7 @@ def test_the_migration_converts_tables_holding_rows_and_back(people, users):
             c.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'visits_visit_pkey'")
             assert c.fetchone()[0] == "PRIMARY KEY (id)"
         ids = []
-        for day in (datetime.date(2020, 3, 1), datetime.date(2025, 8, 9), datetime.date.today()):
+        for day in (datetime.date(2020, 3, 1), datetime.date(2025, 8, 9), timezone.localdate()):
             v, _ = services.record_visit(users.member, people.h1, visited_on=day, present=[people.r1.pk],
                                          results=[SkillResult(people.r1.pk, "zalo-messaging", 1)])
             ids.append(v.pk)
@@ -197,7 +198,7 @@ def test_the_migration_converts_tables_holding_rows_and_back(people, users):
         c.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'visits_visit' "
                   "AND indexname = 'visits_visi_househo_bf2f65_idx'")
         assert c.fetchone()[0] == 1  # Django's index names kept
-    v, created = services.record_visit(users.member, people.h1, visited_on=datetime.date.today(),
+    v, created = services.record_visit(users.member, people.h1, visited_on=timezone.localdate(),
                                        present=[people.r1.pk])
     assert created and v.pk > max(ids)
 
@@ -211,7 +212,7 @@ def test_the_command_lists_makes_ahead_and_archives(capsys, tmp_path):
     if connection.vendor != "postgresql":
         assert "SQLite" in out
         return
-    year = datetime.date.today().year
+    year = timezone.localdate().year
     assert f"visits_visit_p{year}" in out and "radio_playlog_default" in out
     assert "nothing older than 24 months" in out
     assert main(["partitions", "--archive", "0"]) == 2  # refused, with its reason

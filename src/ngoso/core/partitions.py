@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.utils import timezone
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ def ensure(spec: Spec, today: datetime.date | None = None, using=DEFAULT_DB_ALIA
     Returns the names created. Nothing on SQLite or on a table that is not partitioned."""
     if not is_partitioned(spec.table, using):
         return []
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     created = []
     qn = _connection(using).ops.quote_name
     with transaction.atomic(using=using), _connection(using).cursor() as c:
@@ -194,7 +195,7 @@ def convert(schema_editor, table: str, key: str, interval: str, ahead: int | Non
     if schema_editor.connection.vendor != "postgresql" or is_partitioned(table, schema_editor.connection.alias):
         return
     spec = Spec(table, key, interval, ahead if ahead is not None else (1 if interval == YEAR else 3))
-    _rebuild(schema_editor.connection, table, key, spec, today or datetime.date.today())
+    _rebuild(schema_editor.connection, table, key, spec, today or timezone.localdate())
 
 
 def unconvert(schema_editor, table: str, key: str) -> None:
@@ -307,7 +308,7 @@ def old_partitions(table: str, older_than_months: int, today: datetime.date | No
     before today's (the default partition never)."""
     spec = _SPECS.get(table)
     interval = spec.interval if spec else MONTH
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     cutoff = _next(datetime.date(today.year, today.month, 1), MONTH, -older_than_months)
     return [p["name"] for p in partitions(table, using)
             if p["from"] is not None and _next(p["from"], interval) <= cutoff]
