@@ -44,8 +44,8 @@ test-pgbouncer: setup test-packages
 
 # A primary (18709) and its streaming standby (18710, pg_basebackup -R): the real-replica tests and the tests of
 # what reads through the router (dashboards, exports, reports, sync), then both clusters dropped.
-REPLICA_TESTS := tests/test_db_replica.py tests/test_db_routing.py tests/test_insights.py tests/test_sync.py \
-	tests/test_import_export.py tests/test_radio.py
+REPLICA_TESTS := tests/core/test_db_replica.py tests/core/test_db_routing.py tests/insights/test_insights.py \
+	tests/sync/test_sync.py tests/people/test_import_export.py tests/radio/test_radio.py
 test-replica: setup test-packages
 	bash .ci/replica.sh
 	NGOSO_DATABASE_URL=postgres://ngoso:ngoso@127.0.0.1:18709/ngoso \

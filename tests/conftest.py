@@ -159,7 +159,7 @@ def _language_reset():
 
 def pytest_collection_modifyitems(config, items):
     """With ``NGOSO_DATABASE_REPLICA_URL`` set, dashboards, exports and reports read the ``replica`` alias (a mirror
-    of the test database, or the real standby in tests/test_db_replica.py): every database test may use it."""
+    of the test database, or the real standby in tests/core/test_db_replica.py): every database test may use it."""
     from django.conf import settings
 
     if "replica" not in settings.DATABASES:

@@ -146,7 +146,7 @@ if _db_url:
     DATABASES = {"default": _postgres(_db_url)}
     if _replica_url:
         DATABASES["replica"] = _postgres(_replica_url)
-        # tests read the replica alias from the test database (tests/test_db_replica points it at a real standby)
+        # tests read the replica alias from the test database (tests/core/test_db_replica points it at a real standby)
         DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
         DATABASE_ROUTERS = ["ngoso.core.db.ReplicaRouter"]
 else:

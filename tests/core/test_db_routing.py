@@ -1,6 +1,6 @@
 """Pooled connections and the read replica's routing (issue 20, item 3; core/db, docs/operations.md).
 
-The routing rules hold on any database (a replica alias is pretended here); tests/test_db_replica.py runs them
+The routing rules hold on any database (a replica alias is pretended here); tests/core/test_db_replica.py runs them
 against a real streaming standby, and `make test-pgbouncer` runs the suite behind PgBouncer.
 """
 
