@@ -154,6 +154,13 @@ def test_retention_archives_and_detaches_old_play_log_partitions(area, tmp_path,
     assert partitions.archive("radio_playlog", 12, to_dir=tmp_path, today=today) == []  # nothing left to do
     with pytest.raises(partitions.ArchiveError):
         partitions.archive("radio_playlog", 0, to_dir=tmp_path, today=today)
+    from django.db import transaction
+
+    partitions.ensure(partitions._SPECS["radio_playlog"], today=datetime.date(y, 1, 10))
+    with transaction.atomic(), pytest.raises(partitions.ArchiveError, match="inside a transaction"):
+        partitions.archive("radio_playlog", 12, to_dir=tmp_path, today=today)
+    assert f"radio_playlog_p{y}_01" in {p["name"] for p in partitions.partitions("radio_playlog")}  # untouched
+    assert len(partitions.archive("radio_playlog", 12, to_dir=tmp_path, today=today)) == 4  # outside: done
 
 
 @PG

@@ -325,7 +325,10 @@ def archive(table: str, older_than_months: int, to_dir=None, today: datetime.dat
     to.mkdir(parents=True, exist_ok=True)
     qn = _connection(using).ops.quote_name
     done = []
-    for name in old_partitions(table, older_than_months, today, using):
+    names = old_partitions(table, older_than_months, today, using)
+    if names and _connection(using).in_atomic_block:  # pg_dump (another session) would wait for our lock for ever
+        raise ArchiveError("Không lưu trữ được trong một giao dịch / cannot archive inside a transaction")
+    for name in names:
         with _connection(using).cursor() as c:
             c.execute(f"SELECT count(*) FROM {qn(name)}")
             rows = c.fetchone()[0]
