@@ -11,7 +11,7 @@ DIR="${NGOSO_PGBOUNCER_DIR:-/tmp/ngoso-pgbouncer-$PORT}"
 stop() {
   if [ -f "$DIR/pgbouncer.pid" ] && kill -0 "$(cat "$DIR/pgbouncer.pid")" 2>/dev/null; then
     kill "$(cat "$DIR/pgbouncer.pid")"
-    for i in $(seq 1 20); do kill -0 "$(cat "$DIR/pgbouncer.pid")" 2>/dev/null || break; sleep 0.5; done
+    for i in $(seq 1 20); do [ -f "$DIR/pgbouncer.pid" ] || break; sleep 0.5; done  # it removes its pid file on exit
   fi
 }
 if [ "${1:-}" = "stop" ]; then stop; exit 0; fi
