@@ -1,4 +1,4 @@
-"""Partitioned history on PostgreSQL (issue 20, item 1; decision 0017).
+"""Partitioned history on PostgreSQL (issue 20, item 1; decision 0020).
 
 The append-only tables (visits, skill records, radio play logs, audit entries) are declaratively range
 partitioned by time on PostgreSQL: one partition per year (visits, skill records, audit entries) or per month
@@ -12,7 +12,7 @@ How Django lives with it:
   ``(id, <key>)`` while Django keeps ``id`` as its pk (ids still come from one identity sequence, so they stay
   unique);
 - a unique constraint must hold the partition key too: ``uuid`` is unique as ``(uuid, <key>)`` on PostgreSQL
-  (the writers look the uuid up before writing; decision 0017 says why that is enough);
+  (the writers look the uuid up before writing; decision 0020 says why that is enough);
 - no foreign key may point *into* a partitioned table (it would need a unique ``id``): the fields that point at
   these tables are ``db_constraint=False`` and Django's deletion collector keeps ``on_delete`` as before (it
   runs in Python on both databases); foreign keys *from* them to other tables stay.

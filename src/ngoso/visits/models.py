@@ -117,7 +117,7 @@ class SkillRecord(models.Model):
     resident = models.ForeignKey("people.Resident", on_delete=models.CASCADE, related_name="skill_records")
     skill = models.ForeignKey("skills.Skill", on_delete=models.PROTECT, related_name="records")
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
-    # db_constraint=False on the two fields pointing into partitioned tables (core/partitions, decision 0017)
+    # db_constraint=False on the two fields pointing into partitioned tables (core/partitions, decision 0020)
     visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.CASCADE, related_name="skill_records",
                               db_constraint=False)
     member = models.ForeignKey("teams.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -545,7 +545,7 @@ def _insert_visits(rows: list[tuple]) -> dict:
     """Insert visit rows (``VISIT_COLUMNS``) skipping UUIDs already stored; returns {uuid: id} of those
     inserted. One multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per chunk (SQLite ≥ 3.35,
     PostgreSQL): the unique UUID is the idempotency check, even against a concurrent request. No conflict
-    target: on PostgreSQL the visits are partitioned and the UUID is unique with the visit date (decision 0017),
+    target: on PostgreSQL the visits are partitioned and the UUID is unique with the visit date (decision 0020),
     on SQLite alone; the only other unique key, the id, is new."""
     ops = connection.ops
     uuid_field = Visit._meta.get_field("uuid")

@@ -1,5 +1,5 @@
 # Issue 20: audit entries partitioned by year on PostgreSQL, rows kept (core/partitions.convert); nothing on
-# SQLite. Decision 0017.
+# SQLite. Decision 0020.
 
 from django.db import migrations
 

@@ -1,4 +1,4 @@
-# Issue 20: skill records are partitioned on PostgreSQL; no foreign key may point into them (decision 0017).
+# Issue 20: skill records are partitioned on PostgreSQL; no foreign key may point into them (decision 0020).
 
 import django.db.models.deletion
 from django.db import migrations, models

@@ -1,5 +1,5 @@
 # Issue 20: play logs partitioned by month of receipt on PostgreSQL (archived after NGOSO_PLAYLOG_RETENTION_MONTHS),
-# rows kept (core/partitions.convert); nothing on SQLite. Decision 0017.
+# rows kept (core/partitions.convert); nothing on SQLite. Decision 0020.
 
 from django.db import migrations
 

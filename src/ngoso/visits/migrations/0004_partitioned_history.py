@@ -1,5 +1,5 @@
 # Issue 20: visits (by visit date) and skill records (by observation date) partitioned by year on PostgreSQL,
-# rows kept (core/partitions.convert); nothing on SQLite. Decision 0017.
+# rows kept (core/partitions.convert); nothing on SQLite. Decision 0020.
 
 from django.db import migrations
 
