@@ -38,6 +38,7 @@ COMMANDS = {
     "backup": "backup",
     "restore": "restore",
     "duplicates": "duplicates",
+    "partitions": "partitions",
 }
 
 

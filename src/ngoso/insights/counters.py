@@ -45,7 +45,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from ngoso.core import changes
@@ -254,7 +254,9 @@ def read(place_ids: Iterable[int], keys: Iterable[str] | None = None) -> dict[in
     sql = (f"SELECT 0, 0, place_id, key, value, 0 FROM visits_placecounter WHERE {where} "
            f"UNION ALL SELECT 1, id, place_id, key, value, op FROM insights_counterdelta WHERE {where} "
            "ORDER BY 1, 2")
-    with connection.cursor() as c:
+    from ngoso.core.db import read_alias  # the replica inside reading_from_replica() (dashboards), else the primary
+
+    with connections[read_alias()].cursor() as c:
         c.execute(sql, params + params)
         for src, _id, pid, key, value, op in c.fetchall():
             cur = out[pid]
