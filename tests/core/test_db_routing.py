@@ -98,11 +98,7 @@ def test_nothing_relies_on_the_database_session():
                      r"(?i:execute\(\s*f?[\"']SET (?!TRANSACTION|LOCAL))")
     hits = [f"{p.relative_to(src)}:{n}" for p in src.rglob("*.py") for n, line in
             enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if bad.search(line)]
-    # Known, left to the counters' owner (merged from main at the end of issue 20's pooling work): the rebuild holds
-    # the roll-up's advisory lock for its session around a REPEATABLE READ transaction; behind PgBouncer in
-    # transaction mode the lock, the transaction and the unlock may each run on another server connection.
-    # It needs a transaction-level lock taken before the snapshot's first read. This list may only shrink.
-    known = {"insights/counters.py:470"}
+    known: set[str] = set()  # may only stay empty
     assert set(hits) <= known, sorted(set(hits) - known)
 
 
