@@ -15,7 +15,7 @@ RUN_DEBS  := espeak-ng sox libsox-fmt-all gettext fonts-dejavu-core libpango-1.0
 TEST_DEBS := chromium redis-server
 PG_DEBS   := postgresql redis-server
 
-.PHONY: demo serve test test-postgres bench setup system-packages test-packages messages clean
+.PHONY: demo serve test test-postgres test-pgbouncer test-replica bench setup system-packages test-packages messages clean
 
 demo: setup
 	$(BIN)/ngoso demo --reset --scale $(SCALE) --seed $(SEED) --host $(HOST) --port $(PORT)
@@ -30,6 +30,27 @@ test: setup test-packages
 test-postgres: setup test-packages
 	bash .ci/postgres.sh
 	NGOSO_DATABASE_URL=postgres://ngoso:ngoso@127.0.0.1:5432/ngoso $(BIN)/python -m pytest -n 2 -q
+
+# The suite behind PgBouncer in transaction mode (port 18711, in front of .ci/postgres.sh's server); the test
+# databases are kept between runs (--reuse-db: PgBouncer holds server connections that a DROP DATABASE would wait
+# for) and dropped first by .ci/pgbouncer.sh's caller here.
+PGBOUNCER_URL := postgres://ngoso:ngoso@127.0.0.1:18711/ngoso?pooled=1
+test-pgbouncer: setup test-packages
+	bash .ci/postgres.sh
+	bash .ci/pgbouncer.sh
+	for d in test_ngoso test_ngoso_gw0 test_ngoso_gw1; do su postgres -c "dropdb --if-exists --force $$d"; done
+	NGOSO_DATABASE_URL='$(PGBOUNCER_URL)' $(BIN)/python -m pytest -n 2 -q --reuse-db; rc=$$?; \
+	  bash .ci/pgbouncer.sh stop; exit $$rc
+
+# A primary (18709) and its streaming standby (18710, pg_basebackup -R): the real-replica tests and the tests of
+# what reads through the router (dashboards, exports, reports, sync), then both clusters dropped.
+REPLICA_TESTS := tests/core/test_db_replica.py tests/core/test_db_routing.py tests/insights/test_insights.py \
+	tests/sync/test_sync.py tests/people/test_import_export.py tests/radio/test_radio.py
+test-replica: setup test-packages
+	bash .ci/replica.sh
+	NGOSO_DATABASE_URL=postgres://ngoso:ngoso@127.0.0.1:18709/ngoso \
+	  NGOSO_DATABASE_REPLICA_URL=postgres://ngoso:ngoso@127.0.0.1:18710/ngoso \
+	  $(BIN)/python -m pytest -n 2 -q $(REPLICA_TESTS); rc=$$?; bash .ci/replica.sh drop; exit $$rc
 
 bench: setup
 	$(BIN)/python bench/run.py

@@ -181,3 +181,25 @@ def _language_reset():
 
     yield
     translation.deactivate()
+
+
+# --- a read replica configured (make test-replica): its alias is a mirror of the test database -------------
+
+def pytest_collection_modifyitems(config, items):
+    """With ``NGOSO_DATABASE_REPLICA_URL`` set, dashboards, exports and reports read the ``replica`` alias (a mirror
+    of the test database, or the real standby in tests/core/test_db_replica.py): every database test may use it."""
+    from django.conf import settings
+
+    if "replica" not in settings.DATABASES:
+        return
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        if marker is None:
+            if "transactional_db" in item.fixturenames or "live_server" in item.fixturenames:
+                kwargs["transaction"] = True
+            elif "db" not in item.fixturenames:
+                continue
+        if not kwargs.get("databases"):
+            kwargs["databases"] = ["default", "replica"]
+            item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False)

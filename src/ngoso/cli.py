@@ -43,6 +43,7 @@ COMMANDS = {
     "backup": "backup",
     "restore": "restore",
     "duplicates": "duplicates",
+    "partitions": "partitions",
 }
 
 

@@ -4,6 +4,10 @@ Configuration comes from the environment so that one build runs anywhere:
 
 - ``NGOSO_DATABASE_URL``: e.g. ``postgres://user:pass@127.0.0.1:5432/ngoso``; default: SQLite (WAL) at
   ``$NGOSO_DATA_DIR/ngoso.sqlite3``.
+- ``NGOSO_DATABASE_POOLED=1`` (or ``?pooled=1`` on the URL): PostgreSQL is reached through PgBouncer in
+  transaction mode. ``NGOSO_DATABASE_REPLICA_URL``: a streaming read replica for dashboards, exports and
+  reports (``core.db``); ``NGOSO_REPLICA_PIN_SECONDS`` (5): how long a user reads the primary after a write.
+- ``NGOSO_PLAYLOG_RETENTION_MONTHS`` (24): play-log partitions older than this are archived (PostgreSQL).
 - ``NGOSO_DATA_DIR``: where the SQLite database, media and export files live (default ``./var``).
 - ``NGOSO_SECRET_KEY``: default: the key in ``$NGOSO_DATA_DIR/secret_key`` (made once by ``ngoso secret-key``,
   mode 600); without either, a fixed development key that ``ngoso serve`` refuses (``ngoso demo`` warns).
@@ -79,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ngoso.core.db.PrimaryAfterWriteMiddleware",  # a request that writes, and its user's next seconds: the primary
     "ngoso.core.staticfiles.StaticMiddleware",  # WhiteNoise, once the hashed files are collected
     "django.middleware.gzip.GZipMiddleware",
     "ngoso.api.errors.ApiJsonErrorsMiddleware",
@@ -117,8 +122,36 @@ TEMPLATES = [
 ]
 
 _db_url = os.environ.get("NGOSO_DATABASE_URL", "").strip()
+
+
+def _postgres(url: str) -> dict:
+    """One PostgreSQL connection's settings from its URL. ``?pooled=1`` on the URL (or ``NGOSO_DATABASE_POOLED=1``):
+    the server is reached through PgBouncer in transaction mode (docs/operations.md), so nothing may rely on the
+    session: no server-side cursors (``.iterator()`` reads client-side), no prepared statements (psycopg prepares
+    a query run 5 times; PgBouncer 1.18 would hand it to another client's server connection)."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    pooled = query.pop("pooled", "") == "1" or os.environ.get("NGOSO_DATABASE_POOLED", "0") == "1"
+    db = dj_database_url.parse(urlunsplit(parts._replace(query=urlencode(query))), conn_max_age=60)
+    if pooled:
+        db["DISABLE_SERVER_SIDE_CURSORS"] = True
+        db.setdefault("OPTIONS", {})["prepare_threshold"] = None
+    return db
+
+
+# A read replica (a streaming standby): dashboards, exports and reports read there inside
+# ``core.db.reading_from_replica()``; everything else, and any request pinned after a write, reads the primary.
+REPLICA_PIN_SECONDS = int(os.environ.get("NGOSO_REPLICA_PIN_SECONDS", "5"))
+_replica_url = os.environ.get("NGOSO_DATABASE_REPLICA_URL", "").strip()
 if _db_url:
-    DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60)}
+    DATABASES = {"default": _postgres(_db_url)}
+    if _replica_url:
+        DATABASES["replica"] = _postgres(_replica_url)
+        # tests read the replica alias from the test database (tests/core/test_db_replica points it at a real standby)
+        DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+        DATABASE_ROUTERS = ["ngoso.core.db.ReplicaRouter"]
 else:
     DATABASES = {
         "default": {
@@ -144,6 +177,8 @@ else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)  # SQLite creates the file, not its folder
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Partitioned history (core/partitions, PostgreSQL): play-log months kept before the nightly archive
+PLAYLOG_RETENTION_MONTHS = int(os.environ.get("NGOSO_PLAYLOG_RETENTION_MONTHS", "24"))
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

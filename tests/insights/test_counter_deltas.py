@@ -183,6 +183,47 @@ def test_a_write_committed_during_a_rebuild_is_not_lost(people, users, area, mon
     assert_counters_equal_a_recount()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_waits_for_a_roll_up_holding_the_lock_with_no_session_lock(people, users, area):
+    """PgBouncer in transaction mode: the rebuild keeps roll-ups out with a transaction-level lock only; when a
+    roll-up holds the lock as the rebuild starts, the rebuild tries again (a fresh snapshot) and ends equal to a
+    recount, with the roll-up's work neither lost nor doubled."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the advisory lock is PostgreSQL's (SQLite: the write lock)")
+    factories.village_team(area, users, leader=False)
+    counters.rebuild()
+    services.record_visit(users.member, people.h1, visited_on=TODAY, present=[people.r1.pk],
+                          results=[SkillResult(people.r1.pk, "zalo-messaging", 2)])
+    held, release, errors = threading.Event(), threading.Event(), []
+
+    def roll_up_holding_the_lock():
+        try:
+            from django.db import transaction
+
+            with transaction.atomic(), connection.cursor() as c:
+                c.execute("SELECT pg_advisory_xact_lock(%s)", [counters.ROLL_UP_LOCK])
+                held.set()
+                release.wait(10)
+                counters._roll_up_batch(1000, wait=True)  # the same transaction-level lock: re-entrant
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    t = threading.Thread(target=roll_up_holding_the_lock)
+    t.start()
+    assert held.wait(10)
+    threading.Timer(0.5, release.set).start()
+    counters.rebuild()
+    t.join(30)
+    assert not errors and release.is_set()
+    with connection.cursor() as c:  # no advisory lock left on this session
+        c.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+        assert c.fetchone()[0] == 0
+    assert counters.counters(area.province)["v"] == 1
+    assert_counters_equal_a_recount()
+
+
 def _skill(code):
     from ngoso.skills.models import Skill
 

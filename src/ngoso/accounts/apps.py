@@ -9,8 +9,11 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         # imports here, not at the top: Django imports apps.py before any model is loaded (the app registry)
-        from ngoso.core import jobs
+        from ngoso.core import jobs, partitions
 
         from .scope import can_see_path
 
         jobs.area_check(can_see_path)  # who may open a job: the area part (core knows no area)
+
+        # partitioned by year on PostgreSQL (migration 0002); kept for ever (docs/operations.md)
+        partitions.register("accounts_auditentry", "at", partitions.YEAR)

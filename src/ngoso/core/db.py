@@ -60,3 +60,94 @@ def reset_sequences(*models) -> None:
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
+
+
+# --- a read replica (issue 20, item 3; docs/operations.md) ----------------------------------------------------
+#
+# Reads go to the primary unless a block asks for the replica with ``reading_from_replica()`` (the dashboards,
+# exports and reports do), a replica is configured (``NGOSO_DATABASE_REPLICA_URL``), and nothing needs the block
+# to read its own writes: a transaction open on the primary, or a request pinned to the primary (it writes, or
+# its user wrote in the last ``REPLICA_PIN_SECONDS``: ``PrimaryAfterWriteMiddleware``). Writes always go to the
+# primary. So the sync, the job runner, the admin and every form read the primary without saying so.
+
+import contextlib  # noqa: E402
+import contextvars  # noqa: E402
+
+REPLICA = "replica"
+PIN_COOKIE = "ngoso_primary"
+_replica_reads: contextvars.ContextVar = contextvars.ContextVar("ngoso_replica_reads", default=False)
+_pinned: contextvars.ContextVar = contextvars.ContextVar("ngoso_primary_pinned", default=False)
+
+
+def replica_configured() -> bool:
+    return REPLICA in connections.settings
+
+
+def read_alias() -> str:
+    """The database the reads of this moment go to: ``"replica"`` or ``"default"`` (the primary)."""
+    if not _replica_reads.get() or _pinned.get() or not replica_configured():
+        return DEFAULT_DB_ALIAS
+    if connections[DEFAULT_DB_ALIAS].in_atomic_block:  # a transaction on the primary: read its own writes
+        return DEFAULT_DB_ALIAS
+    return REPLICA
+
+
+@contextlib.contextmanager
+def reading_from_replica():
+    """Reads inside the block may go to the read replica (a few hundred milliseconds behind at most)."""
+    token = _replica_reads.set(True)
+    try:
+        yield
+    finally:
+        _replica_reads.reset(token)
+
+
+@contextlib.contextmanager
+def on_primary():
+    """Every read inside the block goes to the primary, even inside ``reading_from_replica()``."""
+    token = _pinned.set(True)
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
+
+
+class ReplicaRouter:
+    """``DATABASE_ROUTERS`` when a replica is configured (settings)."""
+
+    def db_for_read(self, model, **hints):
+        return read_alias()
+
+    def db_for_write(self, model, **hints):
+        return DEFAULT_DB_ALIAS
+
+    def allow_relation(self, obj1, obj2, **hints):
+        return True  # the replica is a copy of the primary: the same rows
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        return db == DEFAULT_DB_ALIAS
+
+
+class PrimaryAfterWriteMiddleware:
+    """A request that may write (not GET/HEAD/OPTIONS) reads the primary, and so does its user for the next
+    ``REPLICA_PIN_SECONDS`` (a cookie), so a saved visit shows on the next page even before the replica has it."""
+
+    SAFE = ("GET", "HEAD", "OPTIONS")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        if not replica_configured():
+            return self.get_response(request)
+        writes = request.method not in self.SAFE
+        with contextlib.ExitStack() as stack:
+            if writes or request.COOKIES.get(PIN_COOKIE):
+                stack.enter_context(on_primary())
+            response = self.get_response(request)
+        if writes:
+            response.set_cookie(PIN_COOKIE, "1", max_age=settings.REPLICA_PIN_SECONDS, httponly=True,
+                                samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
+        return response

@@ -772,3 +772,12 @@ def _nightly_backup():
     out = backup.make_backup()
     out["deleted"] = backup.rotate()
     return out
+
+
+@periodic("partitions", _("Make history partitions ahead, archive old play logs (PostgreSQL)"), minute="10",
+          hour="1")
+def _partitions():
+    from . import partitions
+
+    return {"created": partitions.ensure_all(),
+            "archived": {t: [a["partition"] for a in done] for t, done in partitions.archive_all().items()}}

@@ -41,11 +41,11 @@ The writers do not call this module: they announce what changed through ``ngoso.
 from __future__ import annotations
 
 import datetime
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from contextlib import contextmanager
 
-from django.db import connection, transaction
+from django.db import IntegrityError, OperationalError, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -256,7 +256,9 @@ def read(place_ids: Iterable[int], keys: Iterable[str] | None = None) -> dict[in
     sql = (f"SELECT 0, 0, place_id, key, value, 0 FROM visits_placecounter WHERE {where} "
            f"UNION ALL SELECT 1, id, place_id, key, value, op FROM insights_counterdelta WHERE {where} "
            "ORDER BY 1, 2")
-    with connection.cursor() as c:
+    from ngoso.core.db import read_alias  # the replica inside reading_from_replica() (dashboards), else the primary
+
+    with connections[read_alias()].cursor() as c:
         c.execute(sql, params + params)
         for src, _id, pid, key, value, op in c.fetchall():
             cur = out[pid]
@@ -459,20 +461,25 @@ def _roll_up_batch(batch: int, wait: bool) -> int | None:
         return len(rows)
 
 
-@contextmanager
-def _roll_ups_held():
-    """No roll-up runs while this is held (PostgreSQL: the roll-up's advisory lock, for this session; SQLite:
-    the rebuild's transaction holds the write lock)."""
+class _Busy(Exception):
+    """A roll-up holds the lock: the rebuild's transaction is rolled back and tried again."""
+
+
+def _hold_roll_ups(wait: bool) -> bool:
+    """Keep roll-ups out until this transaction ends (PostgreSQL: the roll-up's advisory lock at transaction
+    level, safe behind PgBouncer in transaction mode; SQLite: the transaction holds the write lock)."""
     if connection.vendor != "postgresql":
-        yield
-        return
+        return True
     with connection.cursor() as c:
-        c.execute("SELECT pg_advisory_lock(%s)", [ROLL_UP_LOCK])
-    try:
-        yield
-    finally:
-        with connection.cursor() as c:
-            c.execute("SELECT pg_advisory_unlock(%s)", [ROLL_UP_LOCK])
+        c.execute(f"SELECT {'pg_advisory_xact_lock' if wait else 'pg_try_advisory_xact_lock'}(%s)",
+                  [ROLL_UP_LOCK])
+        return bool(c.fetchone()[0]) if not wait else True
+
+
+def _serialization_failure(exc: Exception) -> bool:
+    """A concurrent roll-up changed rows after this snapshot: 40001 (its updates or deletes), 40P01 (deadlock)
+    or 23505 (a counter row it inserted, invisible to the snapshot, met again)."""
+    return getattr(exc.__cause__, "sqlstate", None) in ("40001", "40P01", "23505")
 
 
 def rebuild(progress=lambda m: None, year: int | None = None) -> int:
@@ -485,38 +492,58 @@ def rebuild(progress=lambda m: None, year: int | None = None) -> int:
     the deltas visible in it; on SQLite its transaction holds the write lock (``transaction_mode``
     IMMEDIATE), so no write comes in between."""
     year = year or timezone.localdate().year
-    outer = connection.in_atomic_block
-    with _roll_ups_held(), transaction.atomic():
-        if connection.vendor == "postgresql" and not outer:
-            with connection.cursor() as c:
-                c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        villages = list(Place.objects.filter(level=Level.VILLAGE).order_by("path").values_list("id", flat=True))
-        total: Counter = Counter()
-        village_rows = []
-        ancestors = _ancestors_by_village(villages)
-        for i in range(0, len(villages), SEQUENCE_CHUNK):
-            chunk = villages[i:i + SEQUENCE_CHUNK]
-            for vid, counts in village_counters(chunk, year).items():
-                for key, value in counts.items():
-                    if not value:
-                        continue
-                    village_rows.append((vid, key, value))
-                    if key in VILLAGE_ONLY:
-                        continue
-                    for a in ancestors.get(vid, ()):
-                        total[(a, key)] += value
-            progress(both(Message(_("indicators: %(done)s/%(total)s villages"),
-                                  done=f"{min(i + SEQUENCE_CHUNK, len(villages)):,}",
-                                  total=f"{len(villages):,}")))
-        PlaceCounter.objects.all()._raw_delete(PlaceCounter.objects.db)
-        CounterDelta.objects.all()._raw_delete(CounterDelta.objects.db)  # PostgreSQL: those visible to the recount
-        rows = village_rows + [(p, k, v) for (p, k), v in total.items() if v]
-        with connection.cursor() as c:
-            for j in range(0, len(rows), 20000):
-                c.executemany("INSERT INTO visits_placecounter (place_id, key, value) VALUES (%s, %s, %s)",
-                              rows[j:j + 20000])
-        CounterState.objects.all().delete()
-        CounterState.objects.create(year=year)
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        with transaction.atomic():  # a caller's transaction (READ COMMITTED) or SQLite's write lock
+            _hold_roll_ups(wait=True)
+            return _recount(progress, year)
+    # PostgreSQL: one REPEATABLE READ snapshot. Its first statement takes the snapshot, so the lock cannot be
+    # waited for inside it (the wait would keep a snapshot from before the roll-up it waited for): try the lock,
+    # and if a roll-up holds it, or committed between the snapshot and the lock (PostgreSQL then refuses this
+    # transaction's delete of the rows it changed: a serialization failure), roll back and start again.
+    for attempt in range(600):
+        try:
+            with transaction.atomic():
+                with connection.cursor() as c:
+                    c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                if not _hold_roll_ups(wait=False):
+                    raise _Busy
+                return _recount(progress, year)
+        except _Busy:
+            pass
+        except (OperationalError, IntegrityError) as exc:
+            if not _serialization_failure(exc):
+                raise
+        time.sleep(min(0.05 * (attempt + 1), 1.0))
+    raise RuntimeError("counters rebuild: the roll-up kept the lock for 10 minutes")
+
+
+def _recount(progress, year: int) -> int:
+    villages = list(Place.objects.filter(level=Level.VILLAGE).order_by("path").values_list("id", flat=True))
+    total: Counter = Counter()
+    village_rows = []
+    ancestors = _ancestors_by_village(villages)
+    for i in range(0, len(villages), SEQUENCE_CHUNK):
+        chunk = villages[i:i + SEQUENCE_CHUNK]
+        for vid, counts in village_counters(chunk, year).items():
+            for key, value in counts.items():
+                if not value:
+                    continue
+                village_rows.append((vid, key, value))
+                if key in VILLAGE_ONLY:
+                    continue
+                for a in ancestors.get(vid, ()):
+                    total[(a, key)] += value
+        progress(both(Message(_("indicators: %(done)s/%(total)s villages"),
+                              done=f"{min(i + SEQUENCE_CHUNK, len(villages)):,}", total=f"{len(villages):,}")))
+    PlaceCounter.objects.all()._raw_delete(PlaceCounter.objects.db)
+    CounterDelta.objects.all()._raw_delete(CounterDelta.objects.db)  # PostgreSQL: those visible to the recount
+    rows = village_rows + [(p, k, v) for (p, k), v in total.items() if v]
+    with connection.cursor() as c:
+        for j in range(0, len(rows), 20000):
+            c.executemany("INSERT INTO visits_placecounter (place_id, key, value) VALUES (%s, %s, %s)",
+                          rows[j:j + 20000])
+    CounterState.objects.all().delete()
+    CounterState.objects.create(year=year)
     return len(rows)
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from ngoso.core import xlsx
+from ngoso.core.db import reading_from_replica
 from ngoso.core.text import vi_order
 from ngoso.places.models import Level, Place
 from ngoso.skills.models import Skill
@@ -76,6 +77,12 @@ def villages_lacking(place: Place, key: str, limit: int = LISTED) -> list[tuple[
 
 
 def dashboard(place: Place, today: datetime.date | None = None) -> dict:
+    """The figures of ``place`` (page, XLSX, API), read from the read replica when one is configured."""
+    with reading_from_replica():
+        return _dashboard(place, today)
+
+
+def _dashboard(place: Place, today: datetime.date | None) -> dict:
     today = today or timezone.localdate()
     c = counters(place)
     hh, res = c["hh"], c["res"]

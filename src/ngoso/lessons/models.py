@@ -69,8 +69,9 @@ class SelfCheck(models.Model):
                                     related_name="+")
     did_it_alone = models.BooleanField(default=False, help_text="a member saw the resident do the steps alone")
     via_link = models.ForeignKey("HandoutLink", null=True, blank=True, on_delete=models.SET_NULL, related_name="checks")
+    # db_constraint=False: skill records are partitioned on PostgreSQL (core/partitions, decision 0020)
     skill_record = models.OneToOneField("visits.SkillRecord", null=True, blank=True, on_delete=models.SET_NULL,
-                                        related_name="self_check")
+                                        related_name="self_check", db_constraint=False)
     taken_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -10,6 +10,11 @@ class RadioConfig(AppConfig):
 
     def ready(self):
         # imports here, not at the top: Django imports apps.py before any model is loaded (the app registry)
+        from ngoso.core import partitions
+
+        # partitioned by month on PostgreSQL (migration 0005), archived after NGOSO_PLAYLOG_RETENTION_MONTHS
+        partitions.register("radio_playlog", "received_at", partitions.MONTH,
+                            retention_setting="PLAYLOG_RETENTION_MONTHS")
         from ngoso.accounts import audit
 
         from .models import Bulletin, Emergency, LocalAbbreviation, Programme, SpeakerCluster

@@ -1032,7 +1032,15 @@ def period(year: int, month: int | None) -> tuple[dt.datetime, dt.datetime]:
 
 
 def report(place: Place, year: int, month: int | None = None, now=None) -> dict:
-    """Hours broadcast per commune and category, bulletins per cluster with delivery confirmation, uptime."""
+    """Hours broadcast per commune and category, bulletins per cluster with delivery confirmation, uptime.
+    Read from the read replica when one is configured (``core.db``)."""
+    from ngoso.core.db import reading_from_replica
+
+    with reading_from_replica():
+        return _report(place, year, month, now)
+
+
+def _report(place: Place, year: int, month: int | None, now) -> dict:
 
     now = now or timezone.now()
     start, end = period(year, month)

@@ -18,6 +18,11 @@ class VisitsConfig(AppConfig):
     def ready(self):
         # imports here, not at the top: Django imports apps.py before any model is loaded (the app registry)
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="ngoso-visits-reference-data")
+        from ngoso.core import partitions
+
+        # partitioned by year on PostgreSQL (migration 0004); kept for ever (docs/operations.md)
+        partitions.register("visits_visit", "visited_on", partitions.YEAR)
+        partitions.register("visits_skillrecord", "observed_on", partitions.YEAR)
         from ngoso.accounts import audit
 
         from .models import Assignment

@@ -85,7 +85,10 @@ class Visit(models.Model):
     present = models.ManyToManyField("people.Resident", blank=True, related_name="visits_present")
     note = models.TextField(_("note"), blank=True)
     next_visit_on = models.DateField(_("next visit"), null=True, blank=True)
+    # db_constraint=False: no foreign key may point into a partitioned table on PostgreSQL (core/partitions);
+    # Django's deletion collector keeps on_delete on both databases.
     corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="corrections",
+                                 db_constraint=False,
                                  help_text="A correction of an earlier visit's note or next date.")
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
 
@@ -114,14 +117,16 @@ class SkillRecord(models.Model):
     resident = models.ForeignKey("people.Resident", on_delete=models.CASCADE, related_name="skill_records")
     skill = models.ForeignKey("skills.Skill", on_delete=models.PROTECT, related_name="records")
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
-    visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.CASCADE, related_name="skill_records")
+    # db_constraint=False on the two fields pointing into partitioned tables (core/partitions, decision 0020)
+    visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.CASCADE, related_name="skill_records",
+                              db_constraint=False)
     member = models.ForeignKey("teams.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
     observed_on = models.DateField(_("date"))
     recorded_at = models.DateTimeField(auto_now_add=True)
     supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="superseded_by")
+                                      related_name="superseded_by", db_constraint=False)
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.VISIT)
 
     class Meta:

@@ -524,7 +524,9 @@ VISIT_COLUMNS = ("uuid", "household_id", "member_id", "recorded_by_id", "visited
 def _insert_visits(rows: list[tuple]) -> dict:
     """Insert visit rows (``VISIT_COLUMNS``) skipping UUIDs already stored; returns {uuid: id} of those
     inserted. One multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per chunk (SQLite ≥ 3.35,
-    PostgreSQL): the unique UUID is the idempotency check, even against a concurrent request."""
+    PostgreSQL): the unique UUID is the idempotency check, even against a concurrent request. No conflict
+    target: on PostgreSQL the visits are partitioned and the UUID is unique with the visit date (decision 0020),
+    on SQLite alone; the only other unique key, the id, is new."""
     ops = connection.ops
     uuid_field = Visit._meta.get_field("uuid")
     qn = ops.quote_name
@@ -540,7 +542,7 @@ def _insert_visits(rows: list[tuple]) -> dict:
                            ops.adapt_datefield_value(nxt), src]
             values = ", ".join(["(" + ", ".join(["%s"] * len(VISIT_COLUMNS)) + ")"] * len(chunk))
             c.execute(f"INSERT INTO {qn('visits_visit')} ({', '.join(qn(col) for col in VISIT_COLUMNS)}) "
-                      f"VALUES {values} ON CONFLICT ({qn('uuid')}) DO NOTHING RETURNING {qn('id')}, {qn('uuid')}",
+                      f"VALUES {values} ON CONFLICT DO NOTHING RETURNING {qn('id')}, {qn('uuid')}",
                       params)
             for pk, u in c.fetchall():
                 out[u if isinstance(u, uuidlib.UUID) else uuidlib.UUID(str(u))] = pk

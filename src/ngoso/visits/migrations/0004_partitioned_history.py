@@ -1,0 +1,27 @@
+# Issue 20: visits (by visit date) and skill records (by observation date) partitioned by year on PostgreSQL,
+# rows kept (core/partitions.convert); nothing on SQLite. Decision 0020.
+
+from django.db import migrations
+
+from ngoso.core import partitions
+
+
+def forwards(apps, schema_editor):
+    partitions.convert(schema_editor, "visits_visit", "visited_on", partitions.YEAR)
+    partitions.convert(schema_editor, "visits_skillrecord", "observed_on", partitions.YEAR)
+
+
+def backwards(apps, schema_editor):
+    partitions.unconvert(schema_editor, "visits_skillrecord", "observed_on")
+    partitions.unconvert(schema_editor, "visits_visit", "visited_on")
+
+
+class Migration(migrations.Migration):
+    atomic = True
+
+    dependencies = [
+        ("visits", "0003_no_constraints_into_history"),
+        ("lessons", "0002_no_constraint_into_history"),
+    ]
+
+    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
