@@ -47,11 +47,27 @@ from .models import Job, TaskRun
 log = logging.getLogger("ngoso.jobs")
 
 _HANDLERS: dict[str, Callable] = {}
+# The permission a job's kind needs (accounts.models.ROLE_PERMISSIONS): an export file is personal data,
+# so opening or downloading it needs the permission to export, not only the area.
+KIND_PERMISSION = {"export_people": "export", "import_people": "import", "radio_render": "radio", "ping": "admin"}
+# What a download of the job's file is recorded as (``core.views.job_download``); an export of people by default.
+KIND_AUDIT: dict[str, str] = {"export_people": "people.Resident"}
+KIND_LABEL: dict[str, str] = {}
 
 
-def handler(kind: str):
+def handler(kind: str, permission: str | None = None, audit_model: str | None = None, label: str = ""):
+    """Register ``fn(job, progress)`` as the handler of jobs of ``kind``. ``permission`` (``User.can``) is what
+    opening the job's page and downloading its file needs besides the area (``may_open``); without it nobody
+    opens the job (work for the server's own cache). ``audit_model`` is what a download is recorded as in the
+    audit log; ``label`` (Vietnamese / English) heads the job page."""
     def register(fn):
         _HANDLERS[kind] = fn
+        if permission:
+            KIND_PERMISSION[kind] = permission
+        if audit_model:
+            KIND_AUDIT[kind] = audit_model
+        if label:
+            KIND_LABEL[kind] = label
         return fn
 
     return register
@@ -493,9 +509,6 @@ def _clean_up():
 
 # ------------------------------------------------------------------------------ who may open a job, files
 
-# The permission a job's kind needs (accounts.models.ROLE_PERMISSIONS): an export file is personal data,
-# so opening or downloading it needs the permission to export, not only the area.
-KIND_PERMISSION = {"export_people": "export", "import_people": "import", "radio_render": "radio"}
 
 
 def may_open(user, job: Job) -> bool:

@@ -26,7 +26,8 @@ def _job_for(request, token) -> Job:
 
 @login_required
 def job_detail(request, token):
-    return render(request, "core/job.html", {"job": _job_for(request, token)})
+    job = _job_for(request, token)
+    return render(request, "core/job.html", {"job": job, "label": jobs.KIND_LABEL.get(job.kind, "")})
 
 
 @login_required
@@ -54,7 +55,7 @@ def job_download(request, token):
     path = Path(job.file) if job.file else None
     if path is None or not path.exists():
         return render(request, "core/job_expired.html", {"job": job}, status=410)
-    audit.record_event(AuditEntry.Action.EXPORT, "people.Resident", job.place_path,
+    audit.record_event(AuditEntry.Action.EXPORT, jobs.KIND_AUDIT.get(job.kind, "people.Resident"), job.place_path,
                        {"download": job.token[:12], "place": (job.params or {}).get("place"), "file": path.name,
                         "rows": (job.result or {}).get("rows"), "residents": (job.result or {}).get("residents"),
                         "made_by": job.created_by.get_username() if job.created_by else None},

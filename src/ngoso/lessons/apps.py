@@ -16,6 +16,7 @@ class LessonsConfig(AppConfig):
     def ready(self):
         from ngoso.accounts import audit
 
+        from . import tasks  # noqa: F401 - handouts and read-aloud on the queue (core.jobs)
         from .models import LessonVersion, SelfCheck
 
         audit.register(LessonVersion, lambda v: "")

@@ -487,11 +487,11 @@ def audio_dir() -> Path:
     return d
 
 
-def audio_file(skill_code: str, audience: str, part: str = "all", voice: str = "north") -> Path:
-    """The lesson (or one step) read aloud in Vietnamese, as Ogg Vorbis; made once, then served from the cache.
+def audio_target(skill_code: str, audience: str, part: str = "all", voice: str = "north") -> tuple[Path, str, float | None]:
+    """Where the lesson (or one step) read aloud is kept, and what is read: (path, text, rate). Renders nothing;
+    raises LessonError for an unknown voice, skill or step.
 
     The cache key is the text itself, so an edited lesson gets new audio and an unchanged one never re-renders."""
-
     if voice not in VOICES:
         raise LessonError(f"Giọng «{voice}» không có", f"Unknown voice '{voice}'")
     v = current(skill_code, "vi", audience)
@@ -503,7 +503,14 @@ def audio_file(skill_code: str, audience: str, part: str = "all", voice: str = "
         raise LessonError(f"Không có bước «{part}»", str(exc)) from None
     rate = ELDERLY_RATE if audience == "elderly" else None
     key = hashlib.sha256(json.dumps([text, voice, rate]).encode()).hexdigest()[:32]
-    path = audio_dir() / f"{key}.ogg"
+    return audio_dir() / f"{key}.ogg", text, rate
+
+
+def audio_file(skill_code: str, audience: str, part: str = "all", voice: str = "north") -> Path:
+    """The lesson (or one step) read aloud in Vietnamese, as Ogg Vorbis; made once, then served from the cache.
+    Renders (espeak) when not cached: called by the ``lesson_audio`` job and the CLI, never by a web request
+    (the page asks ``audio_target`` and queues the job)."""
+    path, text, rate = audio_target(skill_code, audience, part, voice)
     if not path.exists():
         with _temp_beside(path, ".part.ogg") as tmp:
             synthesize(text, tmp, voice=voice, rate=rate)
@@ -572,17 +579,28 @@ def read_token(token: str, skill_code: str, today: datetime.date | None = None) 
 PAGE_SIZES = ("A5", "A4")
 
 
-def handout_pdf(skill_code: str, audience: str = "standard", language: str = "vi", size: str = "A5",
-                base_url: str | None = None) -> bytes:
-    """A printable handout: the lesson in large type with a QR code that opens it on a phone."""
+def _check_size(size: str) -> None:
     if size not in PAGE_SIZES:
         raise LessonError(f"Khổ giấy «{size}» không có (A5, A4)", f"Unknown page size '{size}' (A5, A4)")
+
+
+def handout_target(skill_code: str, audience: str = "standard", language: str = "vi", size: str = "A5",
+                   base_url: str | None = None) -> tuple[Path, Shown, str]:
+    """Where the handout for this lesson text, size and address is kept: (path, shown lesson, its address).
+    Renders nothing; raises LessonError for an unknown size or lesson. The same lesson text, size and address
+    always print the same, so the PDF is kept (a public page must not cost a render per request)."""
+    _check_size(size)
     shown = show(skill_code, language, audience)
     url = (base_url or public_base()) + lesson_path(skill_code, audience, language)
-    # the same lesson text, size and address always print the same: keep the PDF (a public page should not
-    # cost a render per request)
     key = hashlib.sha256(json.dumps([shown.pieces, size, url, audience]).encode()).hexdigest()[:32]
-    cached = Path(settings.DATA_DIR) / "cache" / "handouts" / f"{key}.pdf"
+    return Path(settings.DATA_DIR) / "cache" / "handouts" / f"{key}.pdf", shown, url
+
+
+def handout_pdf(skill_code: str, audience: str = "standard", language: str = "vi", size: str = "A5",
+                base_url: str | None = None) -> bytes:
+    """A printable handout: the lesson in large type with a QR code that opens it on a phone. Renders when not
+    cached: called by the ``lesson_handout`` job and the CLI; the page serves ``handout_target`` or queues."""
+    cached, shown, url = handout_target(skill_code, audience, language, size, base_url)
     if cached.exists():
         return cached.read_bytes()
     html = render_to_string("lessons/handout.html", {
@@ -647,8 +665,7 @@ def tomorrow_batch(user, member=None, day: datetime.date | None = None, size: st
     code (the lesson, and their self-check recorded to them).
 
     Printing names on paper is an export of personal data: it is audited."""
-    if size not in PAGE_SIZES:
-        raise LessonError(f"Khổ giấy «{size}» không có (A5, A4)", f"Unknown page size '{size}' (A5, A4)")
+    _check_size(size)
     member, day, planned = batch_plan(user, member, day, per_resident, households, skills)
     base = base_url or public_base()
     shown_cache: dict[tuple, Shown] = {}
