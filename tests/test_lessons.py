@@ -275,6 +275,29 @@ def test_lesson_and_step_are_read_aloud_and_cached(settings, tmp_path, client):
     assert client.get("/lessons/bank-app/audio/nobody/1.ogg").status_code == 404
 
 
+def test_lesson_audio_not_yet_made_is_queued_and_the_request_answers_at_once(made, client):
+    """Before: the first listener of a step waited while espeak read it inside the web worker."""
+    r = made("/lessons/maps-directions/audio/standard/1.ogg")
+    assert r.status_code == 200 and r["Content-Type"] == "audio/ogg"
+    assert b"".join(r.streaming_content)[:4] == b"OggS"
+    # a bad address is still told at once, nothing queued
+    from ngoso.core.models import Job
+
+    assert client.get("/lessons/maps-directions/audio/standard/99.ogg").status_code == 404
+    assert client.get("/lessons/maps-directions/audio/standard/1.ogg?voice=robot").status_code == 404
+    assert Job.objects.filter(kind="lesson_audio").count() == 1
+
+
+def test_the_preparing_page_says_so_in_both_languages(client, settings, tmp_path, django_capture_on_commit_callbacks):
+    settings.DATA_DIR = tmp_path
+    with django_capture_on_commit_callbacks():
+        vi = client.get("/lessons/online-shopping/handout.pdf").content.decode()
+        client.cookies["django_language"] = "en"
+        en = client.get("/lessons/online-shopping/handout.pdf?l=en").content.decode()
+    assert "Phiếu đang được chuẩn bị" in vi and 'id="preparing"' in vi
+    assert "The handout is being prepared" in en
+
+
 def test_two_requests_making_the_same_audio_at_once_leave_one_good_file(settings, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 

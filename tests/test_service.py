@@ -562,3 +562,98 @@ def test_postgresql_backup_restores_onto_a_fresh_database(tmp_path, live_postgre
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
         admin.close()
+
+
+# ----------------------------------------------------------------------------- files made by the queue (handouts,
+# read-aloud, radio reports): queued through the API, recovered after a dead worker
+
+def test_api_queues_a_radio_report_and_shows_its_job(login, users, area, settings, tmp_path,
+                                                     django_capture_on_commit_callbacks):
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+
+    settings.EXPORT_ROOT = tmp_path
+    c = login(users.commune_a)
+    with django_capture_on_commit_callbacks() as queued:
+        r = c.post("/api/v1/radio/reports", {"place": area.a.code, "year": 2026, "month": 11},
+                   content_type="application/json")
+    assert r.status_code == 202 and len(queued) == 1, r.content
+    body = r.json()
+    job = Job.objects.get(token=body["token"])
+    assert body["status"] == "queued" and body["page"] == f"/jobs/{job.token}/" and body["download"] is None
+    jobs.run_now(job)  # as a worker runs it
+    done = c.get(f"/api/v1/jobs/{job.token}").json()
+    assert done["status"] == "done" and done["percent"] == 100 and done["download"] == f"/jobs/{job.token}/download/"
+    assert b"".join(c.get(done["download"]).streaming_content).startswith(b"%PDF")
+    # another commune's staff: neither queues for A nor sees A's job; bad input is told and queues nothing
+    b = login(users.commune_b)
+    assert b.get(f"/api/v1/jobs/{job.token}").status_code == 404
+    r = b.post("/api/v1/radio/reports", {"place": area.a.code, "year": 2026, "month": 11},
+               content_type="application/json")
+    assert r.status_code == 400 and area.a.code in r.json()["message"]
+    a = login(users.commune_a)
+    r = a.post("/api/v1/radio/reports", {"place": area.a.code, "year": 2026, "month": 13},
+               content_type="application/json")
+    assert r.status_code == 400 and "1 đến 12" in r.json()["message"]
+    assert login(users.viewer).post("/api/v1/radio/reports", {"year": 2026}, content_type="application/json"
+                                    ).status_code == 403
+    assert Job.objects.filter(kind="radio_report").count() == 1
+    schema = a.get("/api/v1/openapi.json").json()
+    assert {"/api/v1/radio/reports", "/api/v1/jobs/{token}", "/api/v1/jobs/ping"} <= set(schema["paths"])
+
+
+def test_api_ping_checks_the_queue_for_province_staff(login, users, django_capture_on_commit_callbacks):
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+
+    c = login(users.province)
+    with django_capture_on_commit_callbacks():
+        r = c.post("/api/v1/jobs/ping")
+    assert r.status_code == 202
+    job = jobs.run_now(Job.objects.get(token=r.json()["token"]))
+    answer = c.get(f"/api/v1/jobs/{job.token}").json()
+    assert answer["status"] == "done" and answer["kind"] == "ping"
+    assert login(users.commune_a).post("/api/v1/jobs/ping").status_code == 403
+    assert login(users.commune_a).get(f"/api/v1/jobs/{job.token}").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_handout_or_report_left_by_a_dead_worker_is_made_again(users, area, settings, tmp_path, monkeypatch):
+    """A worker killed mid-render leaves the job running with a lease that runs out and a half-written file: the
+    next worker's recovery renders it again from the start, and the page then serves it."""
+    from django.test import Client
+    from django.utils import timezone
+
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+    from ngoso.lessons import services as L
+
+    settings.DATA_DIR, settings.EXPORT_ROOT = tmp_path, tmp_path / "exports"
+    base = "http://testserver"
+    c, staff = Client(), Client()
+    staff.force_login(users.commune_a)
+    taken = []
+    monkeypatch.setattr(jobs, "enqueue", lambda pk, kind="", delay=0: taken.append(pk))  # a worker takes each...
+    assert c.get("/lessons/online-shopping/handout.pdf").status_code == 202
+    assert c.get("/lessons/maps-directions/audio/standard/2.ogg").status_code == 202
+    assert staff.get(f"/radio/reports/download/?place={area.a.code}&year=2026&month=11&format=pdf").status_code == 302
+    assert len(taken) == 3
+    # ...and is killed mid-render: each job left running, its lease run out, a half-written file beside the cache
+    Job.objects.filter(pk__in=taken).update(status="running", attempts=1,
+                                            lease_until=timezone.now() - datetime.timedelta(seconds=5))
+    handout, audio, report = (Job.objects.get(pk=pk) for pk in taken)
+    target, _shown, _url = L.handout_target("online-shopping", "standard", "vi", "A5", base)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    (target.parent / (target.stem + ".x.part")).write_bytes(b"%PDF-half")  # what the dead worker left
+    assert c.get("/lessons/online-shopping/handout.pdf").status_code == 202  # not made yet: the same job waits
+    assert Job.objects.filter(kind="lesson_handout").count() == 1 and len(taken) == 3
+    monkeypatch.undo()
+    assert jobs.recover() == 3  # immediate mode: requeued and run now
+    for j in (handout, audio, report):
+        j.refresh_from_db()
+        assert j.status == "done" and j.attempts == 2, (j.kind, j.error)
+    assert target.read_bytes().startswith(b"%PDF") and target.stat().st_size > 1000
+    r = c.get("/lessons/online-shopping/handout.pdf")
+    assert r.status_code == 200 and r.content == target.read_bytes()
+    assert L.audio_target("maps-directions", "standard", "2")[0].read_bytes()[:4] == b"OggS"
+    assert report.file.endswith(".pdf") and open(report.file, "rb").read(4) == b"%PDF"

@@ -7,7 +7,7 @@ Every endpoint goes through the same area scoping as the pages. Authentication: 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
@@ -122,17 +122,6 @@ def job_out(job) -> dict:
             "download": reverse("job_download", args=[job.token]) if job.status == "done" and job.file else None}
 
 
-@api.get("/jobs/{token}", response=JobOut, summary="A background job: status, progress, its download when done")
-def job_detail(request, token: str):
-    from ngoso.core import jobs
-    from ngoso.core.models import Job
-
-    job = Job.objects.select_related("created_by__place").filter(token=token).first()
-    if job is None or not jobs.may_open(request.user, job):
-        raise HttpError(404, "Không có công việc này / no such job")
-    return job_out(job)
-
-
 @api.post("/jobs/ping", response={202: JobOut}, summary="Check the queue: a worker answers a ping (province staff)")
 def job_ping(request):
     """Queue a ping job (``core.jobs``): a monitor calls this and then ``GET /jobs/{token}`` to check that the web
@@ -142,7 +131,18 @@ def job_ping(request):
     if not request.user.can("admin"):
         raise HttpError(403, "Chỉ cán bộ tỉnh kiểm tra hàng đợi / only province staff check the queue")
     job = jobs.submit("ping", {}, user=request.user, place_path=request.user.place.path if request.user.place_id else "")
-    return 202, job_out(job)
+    return Status(202, job_out(job))
+
+
+@api.get("/jobs/{token}", response=JobOut, summary="A background job: status, progress, its download when done")
+def job_detail(request, token: str):
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+
+    job = Job.objects.select_related("created_by__place").filter(token=token).first()
+    if job is None or not jobs.may_open(request.user, job):
+        raise HttpError(404, "Không có công việc này / no such job")
+    return job_out(job)
 
 
 from ngoso.insights.api import router as insights_router  # noqa: E402

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from ngoso.accounts.scope import can_see_place, scoped
@@ -133,4 +133,4 @@ def report_pdf(request, data: ReportIn):
         raise HttpError(400, str(exc)) from None
     except PermissionDenied:
         raise HttpError(403, "không có quyền truyền thanh / not allowed") from None
-    return 202, job_out(job)
+    return Status(202, job_out(job))

@@ -446,7 +446,11 @@ def report_download(request):
             messages.error(request, str(exc))
             return redirect("radio_reports")
         return redirect(job.get_absolute_url())
-    data = services.report(place, year, month)
+    try:
+        data = services.report(place, year, month)
+    except RadioError as exc:
+        messages.error(request, str(exc))
+        return redirect("radio_reports")
     name = f"truyen-thanh-{place.code}-{year}" + (f"-{month:02d}" if month else "")
     resp = HttpResponse(services.report_xlsx(data), content_type=XLSX)
     resp["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
