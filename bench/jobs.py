@@ -95,11 +95,13 @@ def rows(data: Path, since_id: int = 0):
 
 
 def worker(data: Path, **extra):
-    return subprocess.Popen([sys.executable, "-m", "ngoso", "worker", "--threads", "2"], env=env(data, **extra),
+    # --periodic, as ``ngoso serve`` starts it: its minutely recovery also finds a job whose queue message the
+    # killed worker had taken but not yet claimed (Redis hands a message out once)
+    return subprocess.Popen([sys.executable, "-m", "ngoso", "worker", "--threads", "2", "--periodic"], env=env(data, **extra),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
 
 
-def wait_done(data: Path, since: int, n: int, timeout: float = 600) -> list:
+def wait_done(data: Path, since: int, n: int, timeout: float = 900) -> list:
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
         r = rows(data, since)

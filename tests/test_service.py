@@ -443,18 +443,18 @@ def live_postgres_url(db):
 
 @pytest.mark.slow
 def test_two_servers_share_jobs_emergencies_and_sync(tmp_path, redis_server, live_postgres_url):
-    """Two `ngoso serve --workers 2` (gunicorn) against one PostgreSQL and one Redis: jobs queued by one side run
-    once; an emergency reaches a loudspeaker waiting on the other server; four devices syncing through both
-    servers (each batch sent again to the other one, as a phone retrying after a timeout) store every visit
-    exactly once."""
+    """Two `ngoso serve --workers 2` (gunicorn) against one PostgreSQL and one Redis: jobs queued through one
+    server's web API run once each (whichever server's worker takes them); an emergency sent from one server's emergency page reaches
+    a loudspeaker waiting on the other server; four devices syncing through both servers (each batch sent again
+    to the other one, as a phone retrying after a timeout) store every visit exactly once."""
     import urllib.request
+
+    from tests.service_live import WebSession
 
     data = tmp_path / "d"
     env = {"NGOSO_DATABASE_URL": live_postgres_url, "NGOSO_REDIS_URL": redis_server}
     info = json.loads(_run(data, "-m", "tests.service_live", "setup", "5", **env).splitlines()[-1])
     sync_info = json.loads(_run(data, "-m", "tests.service_live", "sync-setup", "4", **env).splitlines()[-1])
-    fire = int(_run(data, "-m", "ngoso", "radio", "--user", "xa_a", "bulletin", "07351", "Cháy rừng", "--text",
-                    "Cháy rừng ở đồi thông.", "--category", "emergency", **env).split("\t")[0])
     ports = [(live.free_port(), live.free_port()) for _ in range(2)]
     servers = [subprocess.Popen([sys.executable, "-m", "ngoso", "serve", "--demo", "--port", str(p), "--push-port",
                                  str(q), "--workers", "2", "--threads", "4"], env=_env(data, **env),
@@ -473,13 +473,20 @@ def test_two_servers_share_jobs_emergencies_and_sync(tmp_path, redis_server, liv
         log = cache / "speaker.log"
         live.wait_for(lambda: log.exists() and "PROGRAMME" in log.read_text("utf-8"), 30, "speaker on server 2")
         time.sleep(1.0)  # its long poll is waiting on server 2's push channel
-        _run(data, "-m", "ngoso", "radio", "--user", "xa_a", "emergency", str(fire), "--targets", "07351",
-             "--repeat", "1", **env)
+        officer = WebSession(f"http://127.0.0.1:{ports[0][0]}", "xa_a")  # at server 1's emergency page
+        where, page = officer.post_form("/radio/emergency/", {"title": "Cháy rừng", "text": "Cháy rừng ở đồi thông.",
+                                                              "targets": "07351", "repeat": "1", "confirm": "1"})
         sent = time.monotonic()
+        assert "/radio/emergency/" in where and where.rstrip("/").split("/")[-1].isdigit(), (where, page[-2000:])
         live.wait_for(lambda: "EMERGENCY RECEIVED" in log.read_text("utf-8"), 10, "emergency on the other server")
         assert time.monotonic() - sent < 5
 
-        pings = _submit(data, "ping", 40, **env)
+        province = WebSession(f"http://127.0.0.1:{ports[0][0]}", "tinh")  # jobs queued through server 1's API
+        tokens = []
+        for _ in range(40):
+            status, body = province.post_json("/api/v1/jobs/ping")
+            assert status == 202 and body["status"] == "queued", body
+            tokens.append(body["token"])
 
         def push(port, token, records):
             body = json.dumps({"sent_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
@@ -516,11 +523,14 @@ def test_two_servers_share_jobs_emergencies_and_sync(tmp_path, redis_server, liv
 
         def all_done():
             out = json.loads(_run(data, "-m", "tests.service_live", "jobs", **env).splitlines()[-1])
-            rows = [j for j in out if j["id"] in pings]
-            return rows if all(j["status"] == "done" for j in rows) else None
+            rows = [j for j in out if j["kind"] == "ping"]
+            return rows if len(rows) == 40 and all(j["status"] == "done" for j in rows) else None
 
         rows = live.wait_for(all_done, 60, "pings on two servers' workers")
-        assert [j["attempts"] for j in rows] == [1] * 40
+        assert [j["attempts"] for j in rows] == [1] * 40  # each run once
+        other = WebSession(f"http://127.0.0.1:{ports[1][0]}", "tinh")  # the job's page answers on either server
+        assert all(json.loads(other.web.open(f"{other.base}/api/v1/jobs/{t}", timeout=60).read())["status"] == "done"
+                   for t in tokens[:5])
     finally:
         if speaker is not None:
             speaker.terminate()

@@ -27,7 +27,10 @@ def _job_for(request, token) -> Job:
 @login_required
 def job_detail(request, token):
     job = _job_for(request, token)
-    return render(request, "core/job.html", {"job": job, "label": jobs.KIND_LABEL.get(job.kind, "")})
+    from django.utils.translation import get_language
+
+    vi, _, en = jobs.KIND_LABEL.get(job.kind, "").partition(" / ")  # "Vietnamese / English"
+    return render(request, "core/job.html", {"job": job, "label": (en or vi) if get_language() == "en" else vi})
 
 
 @login_required
