@@ -579,7 +579,7 @@ def read_token(token: str, skill_code: str, today: datetime.date | None = None) 
 PAGE_SIZES = ("A5", "A4")
 
 
-def _check_size(size: str) -> None:
+def check_size(size: str) -> None:
     if size not in PAGE_SIZES:
         raise LessonError(f"Khổ giấy «{size}» không có (A5, A4)", f"Unknown page size '{size}' (A5, A4)")
 
@@ -589,7 +589,7 @@ def handout_target(skill_code: str, audience: str = "standard", language: str = 
     """Where the handout for this lesson text, size and address is kept: (path, shown lesson, its address).
     Renders nothing; raises LessonError for an unknown size or lesson. The same lesson text, size and address
     always print the same, so the PDF is kept (a public page must not cost a render per request)."""
-    _check_size(size)
+    check_size(size)
     shown = show(skill_code, language, audience)
     url = (base_url or public_base()) + lesson_path(skill_code, audience, language)
     key = hashlib.sha256(json.dumps([shown.pieces, size, url, audience]).encode()).hexdigest()[:32]
@@ -665,7 +665,7 @@ def tomorrow_batch(user, member=None, day: datetime.date | None = None, size: st
     code (the lesson, and their self-check recorded to them).
 
     Printing names on paper is an export of personal data: it is audited."""
-    _check_size(size)
+    check_size(size)
     member, day, planned = batch_plan(user, member, day, per_resident, households, skills)
     base = base_url or public_base()
     shown_cache: dict[tuple, Shown] = {}

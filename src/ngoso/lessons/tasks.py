@@ -81,7 +81,7 @@ def queue_batch(user, day: datetime.date | None, size: str, base_url: str, per_r
                 households: set[str] | None, skills: set[str] | None) -> Job:
     """Queue a member's handout batch (``services.tomorrow_batch``). Who may print is checked here, in the
     request (a refusal is told at once), and again in the job (the role may change in between)."""
-    services._check_size(size)
+    services.check_size(size)
     member, day, planned = services.batch_plan(user, day=day, per_resident=per_resident, households=households,
                                                skills=skills)
     if not planned:
