@@ -101,7 +101,7 @@ def _queue_roundtrip(data, tmp_path, **queue_env):
         done = live.wait_for(lambda: (lambda j: j if j["status"] in ("done", "failed") else None)(
             _jobs(data, **lease)[export1]), 120, "export after the kill")
         assert done["status"] == "done" and done["attempts"] == 2, done
-        assert done["result"]["rows"] == 12000 and os.path.exists(done["file"])
+        assert done["result"]["rows"] == 12000 and (data / "exports" / done["file"]).exists()  # storage "exports"
     finally:
         for w in workers:
             if w.poll() is None:
@@ -634,7 +634,7 @@ def test_a_handout_or_report_left_by_a_dead_worker_is_made_again(users, area, se
     from django.test import Client
     from django.utils import timezone
 
-    from ngoso.core import jobs
+    from ngoso.core import files, jobs
     from ngoso.core.models import Job
     from ngoso.lessons import services as L
 
@@ -652,9 +652,10 @@ def test_a_handout_or_report_left_by_a_dead_worker_is_made_again(users, area, se
     Job.objects.filter(pk__in=taken).update(status="running", attempts=1,
                                             lease_until=timezone.now() - datetime.timedelta(seconds=5))
     handout, audio, report = (Job.objects.get(pk=pk) for pk in taken)
-    target, _shown, _url = L.handout_target("online-shopping", "standard", "vi", "A5", base)
+    name, _shown, _url = L.handout_target("online-shopping", "standard", "vi", "A5", base)
+    target = files.root("cache") / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    (target.parent / (target.stem + ".x.part")).write_bytes(b"%PDF-half")  # what the dead worker left
+    (target.parent / f".{target.name}.x.part").write_bytes(b"%PDF-half")  # what the dead worker left
     assert c.get("/lessons/online-shopping/handout.pdf").status_code == 202  # not made yet: the same job waits
     assert Job.objects.filter(kind="lesson_handout").count() == 1 and len(taken) == 3
     monkeypatch.undo()
@@ -665,5 +666,5 @@ def test_a_handout_or_report_left_by_a_dead_worker_is_made_again(users, area, se
     assert target.read_bytes().startswith(b"%PDF") and target.stat().st_size > 1000
     r = c.get("/lessons/online-shopping/handout.pdf")
     assert r.status_code == 200 and r.content == target.read_bytes()
-    assert L.audio_target("maps-directions", "standard", "2")[0].read_bytes()[:4] == b"OggS"
-    assert report.file.endswith(".pdf") and open(report.file, "rb").read(4) == b"%PDF"
+    assert files.read("cache", L.audio_target("maps-directions", "standard", "2")[0])[:4] == b"OggS"
+    assert report.file.endswith(".pdf") and files.read("exports", report.file)[:4] == b"%PDF"

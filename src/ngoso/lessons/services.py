@@ -4,15 +4,12 @@ Views, the CLI, the field app's sync and the tests all call these functions."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import io
 import json
 import logging
-import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +24,7 @@ from django.utils import timezone
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.models import AuditEntry
 from ngoso.accounts.scope import scoped
-from ngoso.core import xlsx
+from ngoso.core import files, xlsx
 from ngoso.core.pdf import html_to_pdf
 from ngoso.core.public import public_base
 from ngoso.core.text import fold
@@ -482,14 +479,14 @@ def translation_progress(language: str) -> list[dict]:
 # --- read aloud -------------------------------------------------------------------------------------------------
 
 def audio_dir() -> Path:
-    d = Path(settings.DATA_DIR) / "cache" / "lesson-audio"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    """The lesson audio's folder in the default (file-system) storage ``cache``."""
+    return files.root("cache") / "lesson-audio"
 
 
-def audio_target(skill_code: str, audience: str, part: str = "all", voice: str = "north") -> tuple[Path, str, float | None]:
-    """Where the lesson (or one step) read aloud is kept, and what is read: (path, text, rate). Renders nothing;
-    raises LessonError for an unknown voice, skill or step.
+def audio_target(skill_code: str, audience: str, part: str = "all", voice: str = "north") -> tuple[str, str, float | None]:
+    """Where the lesson (or one step) read aloud is kept, and what is read: (its name in the storage ``cache``,
+    ``lesson-audio/<key>.ogg``; the text; the rate). Renders nothing; raises LessonError for an unknown voice,
+    skill or step.
 
     The cache key is the text itself, so an edited lesson gets new audio and an unchanged one never re-renders."""
     if voice not in VOICES:
@@ -503,33 +500,18 @@ def audio_target(skill_code: str, audience: str, part: str = "all", voice: str =
         raise LessonError(f"Không có bước «{part}»", str(exc)) from None
     rate = ELDERLY_RATE if audience == "elderly" else None
     key = hashlib.sha256(json.dumps([text, voice, rate]).encode()).hexdigest()[:32]
-    return audio_dir() / f"{key}.ogg", text, rate
+    return f"lesson-audio/{key}.ogg", text, rate
 
 
-def audio_file(skill_code: str, audience: str, part: str = "all", voice: str = "north") -> Path:
-    """The lesson (or one step) read aloud in Vietnamese, as Ogg Vorbis; made once, then served from the cache.
-    Renders (espeak) when not cached: called by the ``lesson_audio`` job and the CLI, never by a web request
-    (the page asks ``audio_target`` and queues the job)."""
-    path, text, rate = audio_target(skill_code, audience, part, voice)
-    if not path.exists():
-        with _temp_beside(path, ".part.ogg") as tmp:
+def audio_file(skill_code: str, audience: str, part: str = "all", voice: str = "north") -> str:
+    """The lesson (or one step) read aloud in Vietnamese, as Ogg Vorbis; made once, then served from the cache:
+    its name in the storage ``cache``. Renders (espeak) when not cached: called by the ``lesson_audio`` job and
+    the CLI, never by a web request (the page asks ``audio_target`` and queues the job)."""
+    name, text, rate = audio_target(skill_code, audience, part, voice)
+    if not files.exists("cache", name):
+        with files.writing("cache", name) as tmp:  # whole or not at all; two makers at once: the last wins
             synthesize(text, tmp, voice=voice, rate=rate)
-            os.replace(tmp, path)
-    return path
-
-
-@contextlib.contextmanager
-def _temp_beside(path: Path, suffix: str):
-    """A unique temporary file next to ``path`` (two requests of one process may make the same file at once:
-    each writes its own, the last rename wins, none is ever read half-written); removed if left behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=path.stem + ".", suffix=suffix)
-    os.close(fd)
-    try:
-        yield Path(name)
-    finally:
-        if os.path.exists(name):
-            os.unlink(name)
+    return name
 
 
 # --- links, QR codes and personal self-check links ------------------------------------------------------------------
@@ -585,15 +567,16 @@ def check_size(size: str) -> None:
 
 
 def handout_target(skill_code: str, audience: str = "standard", language: str = "vi", size: str = "A5",
-                   base_url: str | None = None) -> tuple[Path, Shown, str]:
-    """Where the handout for this lesson text, size and address is kept: (path, shown lesson, its address).
+                   base_url: str | None = None) -> tuple[str, Shown, str]:
+    """Where the handout for this lesson text, size and address is kept: (its name in the storage ``cache``,
+    the shown lesson, its address).
     Renders nothing; raises LessonError for an unknown size or lesson. The same lesson text, size and address
     always print the same, so the PDF is kept (a public page must not cost a render per request)."""
     check_size(size)
     shown = show(skill_code, language, audience)
     url = (base_url or public_base()) + lesson_path(skill_code, audience, language)
     key = hashlib.sha256(json.dumps([shown.pieces, size, url, audience]).encode()).hexdigest()[:32]
-    return Path(settings.DATA_DIR) / "cache" / "handouts" / f"{key}.pdf", shown, url
+    return f"handouts/{key}.pdf", shown, url  # in the storage "cache"
 
 
 def handout_pdf(skill_code: str, audience: str = "standard", language: str = "vi", size: str = "A5",
@@ -601,15 +584,15 @@ def handout_pdf(skill_code: str, audience: str = "standard", language: str = "vi
     """A printable handout: the lesson in large type with a QR code that opens it on a phone. Renders when not
     cached: called by the ``lesson_handout`` job and the CLI; the page serves ``handout_target`` or queues."""
     cached, shown, url = handout_target(skill_code, audience, language, size, base_url)
-    if cached.exists():
-        return cached.read_bytes()
+    try:
+        return files.read("cache", cached)
+    except (FileNotFoundError, OSError):
+        pass
     html = render_to_string("lessons/handout.html", {
         "size": size, "pages": [{"shown": shown, "url": url, "qr": qr_png_data_uri(url)}],
         "audience": audience})
     pdf = _pdf(html)
-    with _temp_beside(cached, ".part") as tmp:
-        tmp.write_bytes(pdf)
-        os.replace(tmp, cached)
+    files.save("cache", cached, pdf)
     return pdf
 
 

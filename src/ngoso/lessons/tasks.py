@@ -14,15 +14,12 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import os
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from ngoso.core import jobs
+from ngoso.core import files, jobs
 from ngoso.core.models import Job
 
 from . import services
@@ -41,21 +38,21 @@ def _queue_once(kind: str, params: dict) -> Job:
     return job or jobs.submit(kind, params, fingerprint=fp)
 
 
-def queue_handout(skill: str, audience: str, language: str, size: str, base_url: str) -> Path | Job:
-    """The cached handout's path, or the job that makes it (validated first: a bad size or lesson raises
+def queue_handout(skill: str, audience: str, language: str, size: str, base_url: str) -> str | Job:
+    """The cached handout's name in the storage ``cache``, or the job that makes it (validated first: a bad size or lesson raises
     ``LessonError`` here, in the request, not later in the job)."""
-    path, _shown, _url = services.handout_target(skill, audience, language, size, base_url)
-    if path.exists():
-        return path
+    name, _shown, _url = services.handout_target(skill, audience, language, size, base_url)
+    if files.exists("cache", name):
+        return name
     return _queue_once("lesson_handout", {"skill": skill, "audience": audience, "language": language,
                                           "size": size, "base_url": base_url})
 
 
-def queue_audio(skill: str, audience: str, part: str, voice: str) -> Path | Job:
-    """The cached recording's path, or the job that reads it aloud (validated first, as ``queue_handout``)."""
-    path, _text, _rate = services.audio_target(skill, audience, part, voice)
-    if path.exists():
-        return path
+def queue_audio(skill: str, audience: str, part: str, voice: str) -> str | Job:
+    """The cached recording's name in the storage ``cache``, or the job that reads it aloud (validated first, as ``queue_handout``)."""
+    name, _text, _rate = services.audio_target(skill, audience, part, voice)
+    if files.exists("cache", name):
+        return name
     return _queue_once("lesson_audio", {"skill": skill, "audience": audience, "part": part, "voice": voice})
 
 
@@ -72,9 +69,9 @@ def _handout_job(job, progress) -> dict:
 def _audio_job(job, progress) -> dict:
     p = job.params
     progress(0, 1, p["skill"])
-    path = services.audio_file(p["skill"], p["audience"], p["part"], p["voice"])
+    name = services.audio_file(p["skill"], p["audience"], p["part"], p["voice"])
     progress(1, 1, p["skill"])
-    return {"file": path.name}
+    return {"file": name}
 
 
 def queue_batch(user, day: datetime.date | None, size: str, base_url: str, per_resident: int,
@@ -110,12 +107,8 @@ def _batch_job(job, progress) -> dict:
             skills=set(p["skills"]) if p["skills"] is not None else None)
     except services.LessonError as exc:
         raise jobs.JobError(exc.vi, exc.en) from None
-    out = Path(settings.EXPORT_ROOT) / f"phieu-bai-hoc-{p['day']}-{job.token[:12]}.pdf"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    part = out.with_suffix(".part")
-    part.write_bytes(batch.pdf)
-    os.replace(part, out)
+    name = files.save("exports", f"phieu-bai-hoc-{p['day']}-{job.token[:12]}.pdf", batch.pdf)
     with transaction.atomic():
-        Job.objects.filter(pk=job.pk).update(file=str(out), expires_at=timezone.now() + jobs.export_ttl())
+        Job.objects.filter(pk=job.pk).update(file=name, expires_at=timezone.now() + jobs.export_ttl())
     progress(1, 1, "")
-    return {"households": batch.households, "lessons": batch.lessons, "file": out.name}
+    return {"households": batch.households, "lessons": batch.lessons, "file": name}

@@ -9,13 +9,14 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from ngoso.accounts.scope import scoped
+from ngoso.core import files
 from ngoso.core.public import public_base
 from ngoso.people.io import ImportFailed
 from ngoso.people.models import Resident
@@ -121,11 +122,11 @@ def audio(request, skill, audience, part):
         got = tasks.queue_audio(skill, audience, part, request.GET.get("voice", "north"))
     except services.LessonError as e:
         raise Http404(_err(e)) from None
-    if not isinstance(got, Path):
+    if not isinstance(got, str):
         return _preparing(request, got, "audio")
-    resp = FileResponse(open(got, "rb"), content_type="audio/ogg")
+    resp = files.response("cache", got, content_type="audio/ogg")
     resp["Cache-Control"] = "public, max-age=604800"
-    resp["ETag"] = f'"{got.stem}"'
+    resp["ETag"] = f'"{Path(got).stem}"'
     return resp
 
 
@@ -136,9 +137,9 @@ def handout(request, skill):
         got = tasks.queue_handout(skill, aud, lang, request.GET.get("size", "A5"), public_base(request))
     except services.LessonError as e:
         return HttpResponseBadRequest(_err(e))
-    if not isinstance(got, Path):
+    if not isinstance(got, str):
         return _preparing(request, got, "handout")
-    resp = HttpResponse(got.read_bytes(), content_type=PDF)
+    resp = HttpResponse(files.read("cache", got), content_type=PDF)
     resp["Content-Disposition"] = f'inline; filename="bai-hoc-{skill}-{aud}.pdf"'
     return resp
 

@@ -3,7 +3,7 @@ and missing-playback checks run here every minute on the schedule (no longer in 
 
 from __future__ import annotations
 
-from ngoso.core import jobs
+from ngoso.core import files, jobs
 from ngoso.core.jobs import periodic
 
 from . import services
@@ -35,10 +35,6 @@ def queue_report(place, year: int, month: int | None, user, language: str = "vi"
 @jobs.handler("radio_report", permission="radio", audit_model="radio.Report",
               label="Báo cáo truyền thanh / Radio report")
 def _report_job(job, progress) -> dict:
-    import os
-    from pathlib import Path
-
-    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import transaction
     from django.utils import timezone, translation
@@ -62,13 +58,9 @@ def _report_job(job, progress) -> dict:
         progress(1, 2, place.name)
         pdf = services.report_pdf(data)
     name = f"truyen-thanh-{place.code}-{p['year']}" + (f"-{p['month']:02d}" if p["month"] else "")
-    out = Path(settings.EXPORT_ROOT) / f"{name}-{job.token[:12]}.pdf"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    part = out.with_suffix(".part")
-    part.write_bytes(pdf)
-    os.replace(part, out)
+    stored = files.save("exports", f"{name}-{job.token[:12]}.pdf", pdf)
     with transaction.atomic():
-        Job.objects.filter(pk=job.pk).update(file=str(out), expires_at=timezone.now() + jobs.export_ttl())
+        Job.objects.filter(pk=job.pk).update(file=stored, expires_at=timezone.now() + jobs.export_ttl())
     progress(2, 2, place.name)
-    return {"file": out.name, "clusters": len(data["clusters"]), "hours": data["totals"]["hours"]}
+    return {"file": stored, "clusters": len(data["clusters"]), "hours": data["totals"]["hours"]}
 
