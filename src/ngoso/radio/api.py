@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from ngoso.accounts.scope import can_see_place, scoped
@@ -104,3 +104,33 @@ def abbreviations(request, place: str = ""):
     rows = sorted(entries_for(_api_place(request, place)), key=lambda e: (len(e.place.path), e.abbreviation))
     return [{"abbreviation": e.abbreviation, "reading": e.reading, "note": e.note, "place": e.place.code}
             for e in rows]
+
+
+class ReportIn(Schema):
+    place: str = ""
+    year: int
+    month: int | None = None
+
+
+@router.post("/reports", response={202: dict}, summary="Queue a radio report as a PDF (a background job)")
+def report_pdf(request, data: ReportIn):
+    """The month's (or, without ``month``, the year's) radio report for ``place`` (default: the user's) as a PDF,
+    made by the queue: answers 202 at once with the job (``GET /api/v1/jobs/{token}`` for its progress, then its
+    ``download``). The permission ``radio`` and the area, as the report page."""
+    from django.core.exceptions import PermissionDenied
+
+    from ngoso.api.v1 import job_out
+
+    from . import tasks
+
+    _require(request)
+    place = _api_place(request, data.place)
+    if place is None:
+        raise HttpError(400, "tài khoản không có địa bàn; hãy chọn «place» / your account has no area: give «place»")
+    try:
+        job = tasks.queue_report(place, data.year, data.month, request.user)
+    except services.RadioError as exc:
+        raise HttpError(400, str(exc)) from None
+    except PermissionDenied:
+        raise HttpError(403, "không có quyền truyền thanh / not allowed") from None
+    return Status(202, job_out(job))

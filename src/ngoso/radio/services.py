@@ -1013,6 +1013,8 @@ def cluster_rows(clusters, now=None) -> list[dict]:
 def period(year: int, month: int | None) -> tuple[dt.datetime, dt.datetime]:
     if month is not None and not 1 <= month <= 12:
         raise RadioError("tháng phải từ 1 đến 12 / month must be 1-12")
+    if not 2000 <= year <= 2100:
+        raise RadioError("năm phải từ 2000 đến 2100 / year must be 2000-2100")
     z = tz()
     if month:
         start = dt.datetime(year, month, 1, tzinfo=z)
