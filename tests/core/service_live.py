@@ -11,6 +11,48 @@ import json
 import sys
 
 
+class WebSession:
+    """A person at a browser, over real HTTP: logs in through the login form (its CSRF token), then posts forms
+    and calls the JSON API with the session and the CSRF header, as the pages' own scripts do."""
+
+    def __init__(self, base: str, username: str, password: str = "x"):
+        import http.cookiejar
+        import re
+        import urllib.parse
+        import urllib.request
+
+        self.base, self._parse = base, urllib.parse
+        self.jar = http.cookiejar.CookieJar()
+        self.web = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        page = self.web.open(base + "/login/", timeout=60).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        self.web.open(self._request("/login/", {"username": username, "password": password,
+                                                "csrfmiddlewaretoken": token}), timeout=60)
+        assert any(c.name == "sessionid" for c in self.jar), f"{username}: login failed"
+
+    @property
+    def csrf(self) -> str:
+        return next(c.value for c in self.jar if c.name == "csrftoken")
+
+    def _request(self, path, form=None, data=None, headers=None, method=None):
+        import urllib.request
+
+        body = data if data is not None else (self._parse.urlencode(form, doseq=True).encode() if form else None)
+        return urllib.request.Request(self.base + path, data=body, method=method,
+                                      headers={"Referer": self.base + path, **(headers or {})})
+
+    def post_form(self, path: str, form: dict):
+        """POST a form (with the CSRF token); returns (final url after redirects, page)."""
+        with self.web.open(self._request(path, {**form, "csrfmiddlewaretoken": self.csrf}), timeout=60) as r:
+            return r.geturl(), r.read().decode()
+
+    def post_json(self, path: str, payload=None) -> tuple[int, dict]:
+        data = json.dumps(payload).encode() if payload is not None else b""
+        with self.web.open(self._request(path, data=data, method="POST", headers={
+                "X-CSRFToken": self.csrf, "Content-Type": "application/json"}), timeout=60) as r:
+            return r.status, json.loads(r.read())
+
+
 def _setup(n: int) -> dict:
     from ngoso.people.models import Ethnicity, Household, Resident
     from ngoso.places.models import Place

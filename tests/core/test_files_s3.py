@@ -136,6 +136,9 @@ def test_every_file_lands_in_the_bucket_and_is_served_from_it(s3, area, users, p
     assert pdf[:4] == b"%PDF" and any(k.startswith("site1/cache/handouts/") for k in s3.keys())
     assert lessons.handout_pdf("bank-app", "standard", "vi", "A5", "http://ngoso.test") == pdf  # from the cache
     r = client.get("/lessons/bank-app/audio/standard/1.ogg")
+    assert r.status_code == 202  # read aloud by the queue, never inside the request
+    jobs.run_now(Job.objects.filter(kind="lesson_audio").latest("pk"))
+    r = client.get("/lessons/bank-app/audio/standard/1.ogg")
     assert r.status_code == 200 and b"".join(r.streaming_content)[:4] == b"OggS"
     assert any(k.startswith("site1/cache/lesson-audio/") for k in s3.keys())
 

@@ -449,18 +449,18 @@ def live_postgres_url(db):
 
 @pytest.mark.slow
 def test_two_servers_share_jobs_emergencies_and_sync(tmp_path, redis_server, live_postgres_url):
-    """Two `ngoso serve --workers 2` (gunicorn) against one PostgreSQL and one Redis: jobs queued by one side run
-    once; an emergency reaches a loudspeaker waiting on the other server; four devices syncing through both
-    servers (each batch sent again to the other one, as a phone retrying after a timeout) store every visit
-    exactly once."""
+    """Two `ngoso serve --workers 2` (gunicorn) against one PostgreSQL and one Redis: jobs queued through one
+    server's web API run once each (whichever server's worker takes them); an emergency sent from one server's
+    emergency page reaches a loudspeaker waiting on the other server; four devices syncing through both servers
+    (each batch sent again to the other one, as a phone retrying after a timeout) store every visit exactly once."""
     import urllib.request
+
+    from tests.core.service_live import WebSession
 
     data = tmp_path / "d"
     env = {"NGOSO_DATABASE_URL": live_postgres_url, "NGOSO_REDIS_URL": redis_server}
     info = json.loads(_run(data, "-m", "tests.core.service_live", "setup", "5", **env).splitlines()[-1])
     sync_info = json.loads(_run(data, "-m", "tests.core.service_live", "sync-setup", "4", **env).splitlines()[-1])
-    fire = int(_run(data, "-m", "ngoso", "radio", "--user", "xa_a", "bulletin", "07351", "Cháy rừng", "--text",
-                    "Cháy rừng ở đồi thông.", "--category", "emergency", **env).split("\t")[0])
     ports = [(live.free_port(), live.free_port()) for _ in range(2)]
     servers = [subprocess.Popen([sys.executable, "-m", "ngoso", "serve", "--demo", "--port", str(p), "--push-port",
                                  str(q), "--workers", "2", "--threads", "4"], env=_env(data, **env),
@@ -479,13 +479,20 @@ def test_two_servers_share_jobs_emergencies_and_sync(tmp_path, redis_server, liv
         log = cache / "speaker.log"
         live.wait_for(lambda: log.exists() and "PROGRAMME" in log.read_text("utf-8"), 30, "speaker on server 2")
         time.sleep(1.0)  # its long poll is waiting on server 2's push channel
-        _run(data, "-m", "ngoso", "radio", "--user", "xa_a", "emergency", str(fire), "--targets", "07351",
-             "--repeat", "1", **env)
+        officer = WebSession(f"http://127.0.0.1:{ports[0][0]}", "xa_a")  # at server 1's emergency page
+        where, page = officer.post_form("/radio/emergency/", {"title": "Cháy rừng", "text": "Cháy rừng ở đồi thông.",
+                                                              "targets": "07351", "repeat": "1", "confirm": "1"})
         sent = time.monotonic()
+        assert "/radio/emergency/" in where and where.rstrip("/").split("/")[-1].isdigit(), (where, page[-2000:])
         live.wait_for(lambda: "EMERGENCY RECEIVED" in log.read_text("utf-8"), 10, "emergency on the other server")
         assert time.monotonic() - sent < 5
 
-        pings = _submit(data, "ping", 40, **env)
+        province = WebSession(f"http://127.0.0.1:{ports[0][0]}", "tinh")  # jobs queued through server 1's API
+        tokens = []
+        for _ in range(40):
+            status, body = province.post_json("/api/v1/jobs/ping")
+            assert status == 202 and body["status"] == "queued", body
+            tokens.append(body["token"])
 
         def push(port, token, records):
             body = json.dumps({"sent_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
@@ -522,11 +529,14 @@ def test_two_servers_share_jobs_emergencies_and_sync(tmp_path, redis_server, liv
 
         def all_done():
             out = json.loads(_run(data, "-m", "tests.core.service_live", "jobs", **env).splitlines()[-1])
-            rows = [j for j in out if j["id"] in pings]
-            return rows if all(j["status"] == "done" for j in rows) else None
+            rows = [j for j in out if j["kind"] == "ping"]
+            return rows if len(rows) == 40 and all(j["status"] == "done" for j in rows) else None
 
         rows = live.wait_for(all_done, 60, "pings on two servers' workers")
-        assert [j["attempts"] for j in rows] == [1] * 40
+        assert [j["attempts"] for j in rows] == [1] * 40  # each run once
+        other = WebSession(f"http://127.0.0.1:{ports[1][0]}", "tinh")  # the job's page answers on either server
+        assert all(json.loads(other.web.open(f"{other.base}/api/v1/jobs/{t}", timeout=60).read())["status"] == "done"
+                   for t in tokens[:5])
     finally:
         if speaker is not None:
             speaker.terminate()
@@ -568,3 +578,99 @@ def test_postgresql_backup_restores_onto_a_fresh_database(tmp_path, live_postgre
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
         admin.close()
+
+
+# ----------------------------------------------------------------------------- files made by the queue (handouts,
+# read-aloud, radio reports): queued through the API, recovered after a dead worker
+
+def test_api_queues_a_radio_report_and_shows_its_job(login, users, area, settings, tmp_path,
+                                                     django_capture_on_commit_callbacks):
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+
+    settings.EXPORT_ROOT = tmp_path
+    c = login(users.commune_a)
+    with django_capture_on_commit_callbacks() as queued:
+        r = c.post("/api/v1/radio/reports", {"place": area.a.code, "year": 2026, "month": 11},
+                   content_type="application/json")
+    assert r.status_code == 202 and len(queued) == 1, r.content
+    body = r.json()
+    job = Job.objects.get(token=body["token"])
+    assert body["status"] == "queued" and body["page"] == f"/jobs/{job.token}/" and body["download"] is None
+    jobs.run_now(job)  # as a worker runs it
+    done = c.get(f"/api/v1/jobs/{job.token}").json()
+    assert done["status"] == "done" and done["percent"] == 100 and done["download"] == f"/jobs/{job.token}/download/"
+    assert b"".join(c.get(done["download"]).streaming_content).startswith(b"%PDF")
+    # another commune's staff: neither queues for A nor sees A's job; bad input is told and queues nothing
+    b = login(users.commune_b)
+    assert b.get(f"/api/v1/jobs/{job.token}").status_code == 404
+    r = b.post("/api/v1/radio/reports", {"place": area.a.code, "year": 2026, "month": 11},
+               content_type="application/json")
+    assert r.status_code == 400 and area.a.code in r.json()["message"]
+    a = login(users.commune_a)
+    r = a.post("/api/v1/radio/reports", {"place": area.a.code, "year": 2026, "month": 13},
+               content_type="application/json")
+    assert r.status_code == 400 and "1 đến 12" in r.json()["message"]
+    assert login(users.viewer).post("/api/v1/radio/reports", {"year": 2026}, content_type="application/json"
+                                    ).status_code == 403
+    assert Job.objects.filter(kind="radio_report").count() == 1
+    schema = a.get("/api/v1/openapi.json").json()
+    assert {"/api/v1/radio/reports", "/api/v1/jobs/{token}", "/api/v1/jobs/ping"} <= set(schema["paths"])
+
+
+def test_api_ping_checks_the_queue_for_province_staff(login, users, django_capture_on_commit_callbacks):
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+
+    c = login(users.province)
+    with django_capture_on_commit_callbacks():
+        r = c.post("/api/v1/jobs/ping")
+    assert r.status_code == 202
+    job = jobs.run_now(Job.objects.get(token=r.json()["token"]))
+    answer = c.get(f"/api/v1/jobs/{job.token}").json()
+    assert answer["status"] == "done" and answer["kind"] == "ping"
+    assert login(users.commune_a).post("/api/v1/jobs/ping").status_code == 403
+    assert login(users.commune_a).get(f"/api/v1/jobs/{job.token}").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_handout_or_report_left_by_a_dead_worker_is_made_again(users, area, settings, tmp_path, monkeypatch):
+    """A worker killed mid-render leaves the job running with a lease that runs out and a half-written file: the
+    next worker's recovery renders it again from the start, and the page then serves it."""
+    from django.test import Client
+    from django.utils import timezone
+
+    from ngoso.core import files, jobs
+    from ngoso.core.models import Job
+    from ngoso.lessons import services as L
+
+    settings.DATA_DIR, settings.EXPORT_ROOT = tmp_path, tmp_path / "exports"
+    base = "http://testserver"
+    c, staff = Client(), Client()
+    staff.force_login(users.commune_a)
+    taken = []
+    monkeypatch.setattr(jobs, "enqueue", lambda pk, kind="", delay=0: taken.append(pk))  # a worker takes each...
+    assert c.get("/lessons/online-shopping/handout.pdf").status_code == 202
+    assert c.get("/lessons/maps-directions/audio/standard/2.ogg").status_code == 202
+    assert staff.get(f"/radio/reports/download/?place={area.a.code}&year=2026&month=11&format=pdf").status_code == 302
+    assert len(taken) == 3
+    # ...and is killed mid-render: each job left running, its lease run out, a half-written file beside the cache
+    Job.objects.filter(pk__in=taken).update(status="running", attempts=1,
+                                            lease_until=timezone.now() - datetime.timedelta(seconds=5))
+    handout, audio, report = (Job.objects.get(pk=pk) for pk in taken)
+    name, _shown, _url = L.handout_target("online-shopping", "standard", "vi", "A5", base)
+    target = files.root("cache") / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    (target.parent / f".{target.name}.x.part").write_bytes(b"%PDF-half")  # what the dead worker left
+    assert c.get("/lessons/online-shopping/handout.pdf").status_code == 202  # not made yet: the same job waits
+    assert Job.objects.filter(kind="lesson_handout").count() == 1 and len(taken) == 3
+    monkeypatch.undo()
+    assert jobs.recover() == 3  # immediate mode: requeued and run now
+    for j in (handout, audio, report):
+        j.refresh_from_db()
+        assert j.status == "done" and j.attempts == 2, (j.kind, j.error)
+    assert target.read_bytes().startswith(b"%PDF") and target.stat().st_size > 1000
+    r = c.get("/lessons/online-shopping/handout.pdf")
+    assert r.status_code == 200 and r.content == target.read_bytes()
+    assert files.read("cache", L.audio_target("maps-directions", "standard", "2")[0])[:4] == b"OggS"
+    assert report.file.endswith(".pdf") and files.read("exports", report.file)[:4] == b"%PDF"

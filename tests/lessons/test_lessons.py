@@ -48,6 +48,42 @@ def _qr_codes(pdf: bytes) -> list[str]:
     return out
 
 
+@pytest.fixture
+def made(client, django_capture_on_commit_callbacks, monkeypatch, settings, tmp_path):
+    """Ask for a file the queue makes (a handout, a recording): the first request answers 202 at once, without
+    rendering (the renderer is not called inside it), and queues one job; the job renders it (run here on the
+    commit, the queue's immediate mode); the same address then serves it. Returns that second response."""
+    from ngoso.lessons import services as services_mod
+
+    settings.DATA_DIR = tmp_path  # an empty cache
+    def get(url, **kw):
+        calls = []
+        real_pdf, real_speech = services_mod.html_to_pdf, services_mod.synthesize
+        monkeypatch.setattr(services_mod, "html_to_pdf", lambda *a, **k: calls.append("pdf") or real_pdf(*a, **k))
+        monkeypatch.setattr(services_mod, "synthesize", lambda *a, **k: calls.append("speech") or real_speech(*a, **k))
+        with django_capture_on_commit_callbacks() as queued:
+            first = client.get(url, **kw)
+            assert first.status_code == 202, (url, first.status_code)
+            assert first["Retry-After"] and calls == []  # answered at once: nothing rendered in the request
+            again = client.get(url, **kw)  # asked again before it is made: the same job, not a second one
+            assert again.status_code == 202
+        assert len(queued) == 1  # one job queued
+        run_queued()
+        assert calls  # the job rendered
+        return client.get(url, **kw)
+
+    return get
+
+
+def run_queued():
+    """Run the jobs the test's requests queued, as a worker does (``core.jobs.execute``: claim, run, record)."""
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+
+    for job in Job.objects.filter(status="queued").order_by("pk"):
+        jobs.run_now(job)
+
+
 def _all_right(skill, language="vi", audience="standard"):
     return [q["answer"] for q in L.answer_key(skill, language, audience)["check"]]
 
@@ -243,6 +279,29 @@ def test_lesson_and_step_are_read_aloud_and_cached(settings, tmp_path, client):
     assert client.get("/lessons/bank-app/audio/nobody/1.ogg").status_code == 404
 
 
+def test_lesson_audio_not_yet_made_is_queued_and_the_request_answers_at_once(made, client):
+    """Before: the first listener of a step waited while espeak read it inside the web worker."""
+    r = made("/lessons/maps-directions/audio/standard/1.ogg")
+    assert r.status_code == 200 and r["Content-Type"] == "audio/ogg"
+    assert b"".join(r.streaming_content)[:4] == b"OggS"
+    # a bad address is still told at once, nothing queued
+    from ngoso.core.models import Job
+
+    assert client.get("/lessons/maps-directions/audio/standard/99.ogg").status_code == 404
+    assert client.get("/lessons/maps-directions/audio/standard/1.ogg?voice=robot").status_code == 404
+    assert Job.objects.filter(kind="lesson_audio").count() == 1
+
+
+def test_the_preparing_page_says_so_in_both_languages(client, settings, tmp_path, django_capture_on_commit_callbacks):
+    settings.DATA_DIR = tmp_path
+    with django_capture_on_commit_callbacks():
+        vi = client.get("/lessons/online-shopping/handout.pdf").content.decode()
+        client.cookies["django_language"] = "en"
+        en = client.get("/lessons/online-shopping/handout.pdf?l=en").content.decode()
+    assert "Phiếu đang được chuẩn bị" in vi and 'id="preparing"' in vi
+    assert "The handout is being prepared" in en
+
+
 def test_two_requests_making_the_same_audio_at_once_leave_one_good_file(settings, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
@@ -259,10 +318,10 @@ def test_two_requests_making_the_same_audio_at_once_leave_one_good_file(settings
 # --- handouts ----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("size,audience", [("A5", "elderly"), ("A4", "standard")])
-def test_handout_pdf_keeps_vietnamese_diacritics_and_its_qr_opens_the_lesson(client, size, audience):
+def test_handout_pdf_keeps_vietnamese_diacritics_and_its_qr_opens_the_lesson(client, made, size, audience):
     from pypdf import PdfReader
 
-    r = client.get(f"/lessons/online-shopping/handout.pdf?a={audience}&size={size}")
+    r = made(f"/lessons/online-shopping/handout.pdf?a={audience}&size={size}")
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     pdf = r.content
     page = PdfReader(io.BytesIO(pdf)).pages[0]
@@ -281,17 +340,17 @@ def test_handout_pdf_keeps_vietnamese_diacritics_and_its_qr_opens_the_lesson(cli
     assert client.get(f"/lessons/online-shopping/handout.pdf?a={audience}&size={size}").content == pdf
 
 
-def test_an_edited_lesson_prints_its_new_text(client, users):
-    first = client.get("/lessons/online-shopping/handout.pdf?a=standard").content
+def test_an_edited_lesson_prints_its_new_text(client, made, users):
+    first = made("/lessons/online-shopping/handout.pdf?a=standard").content
     c = L.current("online-shopping").content
     L.edit(users.province, "online-shopping", "vi", "standard", {**c, "title": "Mua hàng qua mạng an toàn"})
-    again = client.get("/lessons/online-shopping/handout.pdf?a=standard").content
+    again = made("/lessons/online-shopping/handout.pdf?a=standard").content
     assert again != first and "Mua hàng qua mạng an toàn" in _pdf_text(again)
 
 
-def test_handout_qr_uses_the_public_address_not_the_office_network(client, monkeypatch):
+def test_handout_qr_uses_the_public_address_not_the_office_network(client, made, monkeypatch):
     monkeypatch.setenv("NGOSO_PUBLIC_URL", "https://ngoso.bacninh.example")
-    pdf = client.get("/lessons/scan-qr-code/handout.pdf", HTTP_HOST="127.0.0.1").content
+    pdf = made("/lessons/scan-qr-code/handout.pdf", HTTP_HOST="127.0.0.1").content
     assert _qr_codes(pdf) == ["https://ngoso.bacninh.example/lessons/scan-qr-code/?a=standard"]
 
 
@@ -313,7 +372,9 @@ def test_bad_handout_requests_get_clear_errors(client):
     assert "no-such-skill" in client.get("/lessons/no-such-skill/").content.decode()
 
 
-def test_tomorrows_batch_prints_each_households_next_lessons_with_personal_codes(people, users, team, client):
+def test_tomorrows_batch_prints_each_households_next_lessons_with_personal_codes(people, users, team, client,
+                                                                               django_capture_on_commit_callbacks,
+                                                                               monkeypatch, settings, tmp_path):
     tomorrow = datetime.date.today() + datetime.timedelta(days=1)
     visits.assign(users.leader, [people.h1], team.member)
     batch = L.tomorrow_batch(users.member, day=tomorrow, base_url="http://testserver")
@@ -336,10 +397,35 @@ def test_tomorrows_batch_prints_each_households_next_lessons_with_personal_codes
     again = L.tomorrow_batch(users.member, day=tomorrow, base_url="http://testserver")
     assert set(_qr_codes(again.pdf)) == set(codes)
     assert AuditEntry.objects.filter(action="export", model="lessons.Handout").count() == 2  # each print
-    # through the web: the member's own list only
+    # through the web: the member's own list only, printed by the queue (a request never renders the PDF): the
+    # job page with its progress bar, then the download, audited like every print
+    from ngoso.core.models import Job
+
+    settings.EXPORT_ROOT = tmp_path
     client.force_login(users.member)
-    r = client.get(f"/lessons/print/?day={tomorrow.isoformat()}")
-    assert r.status_code == 200 and r["X-Households"] == "1"
+    rendered = []
+    monkeypatch.setattr(L, "html_to_pdf", lambda *a, _real=L.html_to_pdf, **k: rendered.append(1) or _real(*a, **k))
+    with django_capture_on_commit_callbacks() as queued:
+        r = client.get(f"/lessons/print/?day={tomorrow.isoformat()}")
+        assert r.status_code == 302 and rendered == []
+    job = Job.objects.get(kind="lesson_batch")
+    assert r.url == f"/jobs/{job.token}/" and len(queued) == 1
+    assert "progress" in client.get(r.url).content.decode()  # the job page's bar while it waits
+    run_queued()
+    assert rendered == [1]
+    job.refresh_from_db()
+    assert job.status == "done" and job.result["households"] == 1 and job.result["lessons"] == 2, job.error
+    assert job.expires_at is not None and job.place_path == team.member.place.path
+    page = client.get(r.url).content.decode()
+    assert f"/jobs/{job.token}/download/" in page and "Phiếu bài học" in page
+    got = client.get(f"/jobs/{job.token}/download/")
+    pdf = b"".join(got.streaming_content)
+    assert got.status_code == 200 and set(_qr_codes(pdf)) == set(codes)
+    assert AuditEntry.objects.filter(action="export", model="lessons.Handout").count() == 4  # printed, downloaded
+    for other in (users.leader, users.commune_a, users.viewer):  # another's print is not theirs to open
+        client.force_login(other)
+        assert client.get(f"/jobs/{job.token}/download/").status_code == 404
+    client.force_login(users.member)
     assert client.get("/lessons/print/?day=31-02-2026").status_code == 400
     client.force_login(users.commune_a)  # not a member: nothing to print, and told so
     r = client.get("/lessons/print/")

@@ -355,11 +355,47 @@ def test_report_xlsx_and_pdf_in_vietnamese(radio, area, users):
     assert "Xã Ngọc Thiện" in text
 
 
-def test_report_download_is_scoped(login, radio, users, area):
+def test_report_download_is_scoped(login, radio, users, area, django_capture_on_commit_callbacks, monkeypatch,
+                                   settings, tmp_path):
+    from pypdf import PdfReader
+
+    from ngoso.accounts.models import AuditEntry
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+
+    settings.EXPORT_ROOT = tmp_path
     assert login(users.commune_b).get(f"/radio/reports/download/?place={area.a.code}&year=2026&month=11"
                                       ).status_code == 403
-    r = login(users.commune_a).get(f"/radio/reports/download/?place={area.a.code}&year=2026&month=11&format=pdf")
-    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    assert login(users.commune_b).get(f"/radio/reports/download/?place={area.a.code}&year=2026&month=11&format=pdf"
+                                      ).status_code == 403
+    # the PDF is made by the queue: the request answers at once with the job page, without rendering
+    rendered = []
+    monkeypatch.setattr(services, "html_to_pdf", lambda *a, _r=services.html_to_pdf, **k: rendered.append(1) or _r(*a, **k))
+    c = login(users.commune_a)
+    with django_capture_on_commit_callbacks() as queued:
+        r = c.get(f"/radio/reports/download/?place={area.a.code}&year=2026&month=11&format=pdf")
+        assert r.status_code == 302 and rendered == []
+    job = Job.objects.get(kind="radio_report")
+    assert r.url == job.get_absolute_url() and len(queued) == 1
+    assert "<progress" in c.get(r.url).content.decode()  # the job page's bar while it waits
+    jobs.run_now(job)  # as a worker runs it
+    assert rendered == [1]
+    job.refresh_from_db()
+    assert job.status == "done" and job.place_path == area.a.path and job.expires_at, job.error
+    page = c.get(r.url).content.decode()
+    assert "Báo cáo truyền thanh" in page and f"/jobs/{job.token}/download/" in page
+    got = c.get(f"/jobs/{job.token}/download/")
+    pdf = b"".join(got.streaming_content)
+    assert got.status_code == 200 and pdf.startswith(b"%PDF")
+    assert "Báo cáo truyền thanh tháng 11/2026" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert AuditEntry.objects.filter(action="export", model="radio.Report").count() == 1
+    # the other commune's staff and a viewer of the same commune never open it
+    for other in (users.commune_b, users.viewer):
+        assert login(other).get(f"/jobs/{job.token}/download/").status_code == 404
+    # a bad month is told at once, nothing queued
+    c = login(users.commune_a)
+    r = c.get(f"/radio/reports/download/?place={area.a.code}&year=2026&month=13&format=pdf", follow=True)
+    assert Job.objects.filter(kind="radio_report").count() == 1 and "1 đến 12" in r.content.decode()
 
 
 def test_poverty_coverage_counts_active_speaker_clusters(area):

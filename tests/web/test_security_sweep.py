@@ -214,6 +214,7 @@ def _fill(route, w, people, area):
         "api/v1/places/<code>": area.b.code,
         "api/v1/livelihoods/places/<code>": area.b.code,
         "api/v1/sync/devices/<device_id>": w.device.pk,
+        "api/v1/jobs/<token>": w.job.token,
         "p/<str:code>/": w.producer.public_code,
         "stories/<str:code>/": w.story.public_code,
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.security import django_auth
 
 from ngoso.accounts.scope import can_see_place, scoped
@@ -97,6 +97,49 @@ def search_residents(request, q: str):
         raise errors.ApiError(400, exc) from None
     return [{"uuid": str(r.uuid), "full_name": r.full_name, "birth_year": r.birth_year,
              "household": r.household.code, "village": r.household.village.code} for r in qs[:LIMIT]]
+
+
+class JobOut(Schema):
+    token: str
+    kind: str
+    status: str
+    percent: int
+    message: str
+    error: str
+    page: str
+    download: str | None
+
+
+def job_out(job) -> dict:
+    """A background job as the API shows it: its page (progress bar) and, when done with a file, its download."""
+    from django.urls import reverse
+
+    return {"token": job.token, "kind": job.kind, "status": job.status, "percent": job.percent,
+            "message": job.message, "error": job.error, "page": job.get_absolute_url(),
+            "download": reverse("job_download", args=[job.token]) if job.status == "done" and job.file else None}
+
+
+@api.post("/jobs/ping", response={202: JobOut}, summary="Check the queue: a worker answers a ping (province staff)")
+def job_ping(request):
+    """Queue a ping job (``core.jobs``): a monitor calls this and then ``GET /jobs/{token}`` to check that the web
+    server, the queue and a worker all answer. Province staff (the permission ``admin``) only."""
+    from ngoso.core import jobs
+
+    if not request.user.can("admin"):
+        raise errors.ApiError(403, _("only province staff check the queue"))
+    job = jobs.submit("ping", {}, user=request.user, place_path=request.user.place.path if request.user.place_id else "")
+    return Status(202, job_out(job))
+
+
+@api.get("/jobs/{token}", response=JobOut, summary="A background job: status, progress, its download when done")
+def job_detail(request, token: str):
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+
+    job = Job.objects.select_related("created_by__place").filter(token=token).first()
+    if job is None or not jobs.may_open(request.user, job):
+        raise errors.ApiError(404, _("no such job"))
+    return job_out(job)
 
 
 from ngoso.insights.api import router as insights_router  # noqa: E402

@@ -55,16 +55,23 @@ _HANDLERS: dict[str, Callable] = {}
 # kind (``handler(kind, permission=...)``): an export file is personal data, so opening or downloading it
 # needs the permission to export, not only the area.
 KIND_PERMISSION: dict[str, str] = {}
+# What a download of the job's file is recorded as (``core.views.job_download``); an export of people by default.
+KIND_AUDIT: dict[str, str] = {"export_people": "people.Resident"}
+KIND_LABEL: dict[str, str] = {}
 
-
-def handler(kind: str, permission: str | None = None):
-    """Register ``fn(job, progress)`` for jobs of ``kind``. ``permission`` (``accounts.models.ROLE_PERMISSIONS``)
-    is what opening such a job and downloading its file needs (``may_open``); a kind without one is never
-    opened by anybody."""
+def handler(kind: str, permission: str | None = None, audit_model: str | None = None, label: str = ""):
+    """Register ``fn(job, progress)`` as the handler of jobs of ``kind``. ``permission`` (``User.can``) is what
+    opening the job's page and downloading its file needs besides the area (``may_open``); without it nobody
+    opens the job (work for the server's own cache). ``audit_model`` is what a download is recorded as in the
+    audit log; ``label`` (a lazy msgid) heads the job page."""
     def register(fn):
         _HANDLERS[kind] = fn
-        if permission is not None:
+        if permission:
             KIND_PERMISSION[kind] = permission
+        if audit_model:
+            KIND_AUDIT[kind] = audit_model
+        if label:
+            KIND_LABEL[kind] = label
         return fn
 
     return register
@@ -470,7 +477,7 @@ def recover(now=None) -> int:
     return n
 
 
-@handler("ping")
+@handler("ping", permission="admin")
 def _ping(job, progress):
     """Health check of the queue: a worker answers with its process and host (``ngoso worker --ping``)."""
     import socket

@@ -29,7 +29,10 @@ def _job_for(request, token) -> Job:
 
 @login_required
 def job_detail(request, token):
-    return render(request, "core/job.html", {"job": _job_for(request, token)})
+    job = _job_for(request, token)
+    from .messages import render as say  # the kind's label: a msgid, said in the user's language
+
+    return render(request, "core/job.html", {"job": job, "label": say(jobs.KIND_LABEL.get(job.kind, ""))})
 
 
 @login_required
@@ -55,7 +58,7 @@ def job_download(request, token):
     if not files.exists("exports", name):
         return render(request, "core/job_expired.html", {"job": job}, status=410)
     filename = name.rsplit("/", 1)[-1]
-    audit.record_event(AuditEntry.Action.EXPORT, "people.Resident", job.place_path,
+    audit.record_event(AuditEntry.Action.EXPORT, jobs.KIND_AUDIT.get(job.kind, "people.Resident"), job.place_path,
                        {"download": job.token[:12], "place": (job.params or {}).get("place"), "file": filename,
                         "rows": (job.result or {}).get("rows"), "residents": (job.result or {}).get("residents"),
                         "made_by": job.created_by.get_username() if job.created_by else None},

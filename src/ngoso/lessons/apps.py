@@ -18,6 +18,7 @@ class LessonsConfig(AppConfig):
         # imports here, not at the top: Django imports apps.py before any model is loaded (the app registry)
         from ngoso.accounts import audit
 
+        from . import tasks  # noqa: F401 - handouts and read-aloud on the queue (core.jobs)
         from .models import LessonVersion, SelfCheck
 
         audit.register(LessonVersion, lambda v: "")

@@ -485,12 +485,12 @@ def audio_dir() -> Path:
     return files.root("cache") / "lesson-audio"
 
 
-def audio_file(skill_code: str, audience: str, part: str = "all", voice: str = "north") -> str:
-    """The lesson (or one step) read aloud in Vietnamese, as Ogg Vorbis; made once, then served from the cache:
-    its name in the storage ``cache`` (``lesson-audio/<key>.ogg``).
+def audio_target(skill_code: str, audience: str, part: str = "all", voice: str = "north") -> tuple[str, str, float | None]:
+    """Where the lesson (or one step) read aloud is kept, and what is read: (its name in the storage ``cache``,
+    ``lesson-audio/<key>.ogg``; the text; the rate). Renders nothing; raises LessonError for an unknown voice,
+    skill or step.
 
     The cache key is the text itself, so an edited lesson gets new audio and an unchanged one never re-renders."""
-
     if voice not in VOICES:
         raise LessonError(_("Unknown voice '%(voice)s'"), voice=voice)
     v = current(skill_code, "vi", audience)
@@ -502,7 +502,14 @@ def audio_file(skill_code: str, audience: str, part: str = "all", voice: str = "
         raise LessonError(_("No step '%(part)s'"), part=part) from None
     rate = ELDERLY_RATE if audience == "elderly" else None
     key = hashlib.sha256(json.dumps([text, voice, rate]).encode()).hexdigest()[:32]
-    name = f"lesson-audio/{key}.ogg"
+    return f"lesson-audio/{key}.ogg", text, rate
+
+
+def audio_file(skill_code: str, audience: str, part: str = "all", voice: str = "north") -> str:
+    """The lesson (or one step) read aloud in Vietnamese, as Ogg Vorbis; made once, then served from the cache:
+    its name in the storage ``cache``. Renders (espeak) when not cached: called by the ``lesson_audio`` job and
+    the CLI, never by a web request (the page asks ``audio_target`` and queues the job)."""
+    name, text, rate = audio_target(skill_code, audience, part, voice)
     if not files.exists("cache", name):
         with files.writing("cache", name) as tmp:  # whole or not at all; two makers at once: the last wins
             synthesize(text, tmp, voice=voice, rate=rate)
@@ -556,17 +563,29 @@ def read_token(token: str, skill_code: str, today: datetime.date | None = None) 
 PAGE_SIZES = ("A5", "A4")
 
 
-def handout_pdf(skill_code: str, audience: str = "standard", language: str = "vi", size: str = "A5",
-                base_url: str | None = None) -> bytes:
-    """A printable handout: the lesson in large type with a QR code that opens it on a phone."""
+def check_size(size: str) -> None:
     if size not in PAGE_SIZES:
         raise LessonError(_("Unknown page size '%(size)s' (A5, A4)"), size=size)
+
+
+def handout_target(skill_code: str, audience: str = "standard", language: str = "vi", size: str = "A5",
+                   base_url: str | None = None) -> tuple[str, Shown, str]:
+    """Where the handout for this lesson text, size and address is kept: (its name in the storage ``cache``,
+    the shown lesson, its address).
+    Renders nothing; raises LessonError for an unknown size or lesson. The same lesson text, size and address
+    always print the same, so the PDF is kept (a public page must not cost a render per request)."""
+    check_size(size)
     shown = show(skill_code, language, audience)
     url = (base_url or public_base()) + lesson_path(skill_code, audience, language)
-    # the same lesson text, size and address always print the same: keep the PDF (a public page should not
-    # cost a render per request)
     key = hashlib.sha256(json.dumps([shown.pieces, size, url, audience]).encode()).hexdigest()[:32]
-    cached = f"handouts/{key}.pdf"  # in the storage "cache"
+    return f"handouts/{key}.pdf", shown, url  # in the storage "cache"
+
+
+def handout_pdf(skill_code: str, audience: str = "standard", language: str = "vi", size: str = "A5",
+                base_url: str | None = None) -> bytes:
+    """A printable handout: the lesson in large type with a QR code that opens it on a phone. Renders when not
+    cached: called by the ``lesson_handout`` job and the CLI; the page serves ``handout_target`` or queues."""
+    cached, shown, url = handout_target(skill_code, audience, language, size, base_url)
     try:
         return files.read("cache", cached)
     except (FileNotFoundError, OSError):
@@ -630,8 +649,7 @@ def tomorrow_batch(user, member=None, day: datetime.date | None = None, size: st
     code (the lesson, and their self-check recorded to them).
 
     Printing names on paper is an export of personal data: it is audited."""
-    if size not in PAGE_SIZES:
-        raise LessonError(_("Unknown page size '%(size)s' (A5, A4)"), size=size)
+    check_size(size)
     member, day, planned = batch_plan(user, member, day, per_resident, households, skills)
     base = base_url or public_base()
     shown_cache: dict[tuple, Shown] = {}

@@ -23,7 +23,7 @@ from ngoso.people.io import ImportFailed
 from ngoso.people.models import Resident
 
 from . import content as C
-from . import services
+from . import services, tasks
 from .models import LessonVersion
 from django.utils.translation import gettext_lazy as _
 
@@ -106,26 +106,42 @@ def lesson(request, skill):
         "audio_v": services.current(skill, "vi", aud).number})  # audio is the Vietnamese; its version busts caches
 
 
+def _preparing(request, job, what: str):
+    """Answer at once while the queue makes the file: 202 with ``Retry-After``; a page that reloads itself for a
+    person, the same address again for a player or the field app (``site.js``, ``field.js`` poll it)."""
+    resp = render(request, "lessons/preparing.html", {"what": what}, status=202)
+    resp["Retry-After"] = "3"
+    resp["Cache-Control"] = "no-store"
+    return resp
+
+
 def audio(request, skill, audience, part):
+    """The lesson read aloud: the cached recording at once, or 202 while the queue reads it (``lesson_audio``);
+    never espeak in a web worker."""
     if audience not in C.AUDIENCES:
         raise Http404
     try:
-        name = services.audio_file(skill, audience, part, request.GET.get("voice", "north"))
+        got = tasks.queue_audio(skill, audience, part, request.GET.get("voice", "north"))
     except services.LessonError as e:
         raise Http404(_err(e)) from None
-    resp = files.response("cache", name, content_type="audio/ogg")
+    if not isinstance(got, str):
+        return _preparing(request, got, "audio")
+    resp = files.response("cache", got, content_type="audio/ogg")
     resp["Cache-Control"] = "public, max-age=604800"
-    resp["ETag"] = f'"{Path(name).stem}"'
+    resp["ETag"] = f'"{Path(got).stem}"'
     return resp
 
 
 def handout(request, skill):
+    """A lesson's printable handout: the cached PDF at once, or 202 while the queue prints it (``lesson_handout``)."""
     lang, aud = _lang(request), _aud(request)
     try:
-        pdf = services.handout_pdf(skill, aud, lang, request.GET.get("size", "A5"), public_base(request))
+        got = tasks.queue_handout(skill, aud, lang, request.GET.get("size", "A5"), public_base(request))
     except services.LessonError as e:
         return HttpResponseBadRequest(_err(e))
-    resp = HttpResponse(pdf, content_type=PDF)
+    if not isinstance(got, str):
+        return _preparing(request, got, "handout")
+    resp = HttpResponse(files.read("cache", got), content_type=PDF)
     resp["Content-Disposition"] = f'inline; filename="bai-hoc-{skill}-{aud}.pdf"'
     return resp
 
@@ -144,18 +160,16 @@ def tomorrow(request):
     except ValueError:
         return HttpResponseBadRequest(_("Invalid number of lessons per person"))
     try:
-        batch = services.tomorrow_batch(request.user, day=day, size=request.GET.get("size", "A5"),
-                                        base_url=public_base(request), per_resident=per_resident,
-                                        households=set(request.GET.getlist("household")) if chosen else None,
-                                        skills=set(request.GET.getlist("skill")) if chosen else None)
+        job = tasks.queue_batch(request.user, day=day, size=request.GET.get("size", "A5"),
+                                base_url=public_base(request), per_resident=per_resident,
+                                households=set(request.GET.getlist("household")) if chosen else None,
+                                skills=set(request.GET.getlist("skill")) if chosen else None)
     except services.LessonError as e:
         return render(request, "lessons/problem.html", {"message": _err(e)}, status=404)
     except PermissionDenied:
-        return render(request, "lessons/problem.html", {"message": _err(services.LessonError(_("Only a team member has a list of households to print handouts for")))}, status=403)
-    resp = HttpResponse(batch.pdf, content_type=PDF)
-    resp["Content-Disposition"] = 'attachment; filename="phieu-bai-hoc.pdf"'
-    resp["X-Households"] = str(batch.households)
-    return resp
+        return render(request, "lessons/problem.html", {"message": _err(services.LessonError(
+            _("Only a team member has a list of households to print handouts for")))}, status=403)
+    return redirect(job.get_absolute_url())  # the job page: its progress bar, then the download
 
 
 @login_required

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from ninja import Router, Schema
+from django.utils.translation import pgettext_lazy
+from ninja import Router, Schema, Status
 
 from ngoso.accounts.scope import can_see_place, scoped
 from ngoso.api import errors
@@ -105,3 +106,33 @@ def abbreviations(request, place: str = ""):
     rows = sorted(entries_for(_api_place(request, place)), key=lambda e: (len(e.place.path), e.abbreviation))
     return [{"abbreviation": e.abbreviation, "reading": e.reading, "note": e.note, "place": e.place.code}
             for e in rows]
+
+
+class ReportIn(Schema):
+    place: str = ""
+    year: int
+    month: int | None = None
+
+
+@router.post("/reports", response={202: dict}, summary="Queue a radio report as a PDF (a background job)")
+def report_pdf(request, data: ReportIn):
+    """The month's (or, without ``month``, the year's) radio report for ``place`` (default: the user's) as a PDF,
+    made by the queue: answers 202 at once with the job (``GET /api/v1/jobs/{token}`` for its progress, then its
+    ``download``). The permission ``radio`` and the area, as the report page."""
+    from django.core.exceptions import PermissionDenied
+
+    from ngoso.api.v1 import job_out
+
+    from . import tasks
+
+    _require(request)
+    place = _api_place(request, data.place)
+    if place is None:
+        raise errors.ApiError(400, _("your account has no area: give 'place'"))
+    try:
+        job = tasks.queue_report(place, data.year, data.month, request.user)
+    except services.RadioError as exc:
+        raise errors.ApiError(400, exc) from None
+    except PermissionDenied:
+        raise errors.ApiError(403, pgettext_lazy("radio api", "not allowed")) from None
+    return Status(202, job_out(job))

@@ -1022,6 +1022,8 @@ def cluster_rows(clusters, now=None) -> list[dict]:
 def period(year: int, month: int | None) -> tuple[dt.datetime, dt.datetime]:
     if month is not None and not 1 <= month <= 12:
         raise RadioError(_("month must be 1-12"))
+    if not 2000 <= year <= 2100:
+        raise RadioError(_("year must be 2000-2100"))
     z = tz()
     if month:
         start = dt.datetime(year, month, 1, tzinfo=z)

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -21,7 +22,7 @@ from ngoso.people.io import ImportFailed
 from ngoso.places.models import Level, Place
 
 from . import abbreviations as abbr
-from . import delivery, services, words
+from . import delivery, services, tasks, words
 from .models import Alert, Bulletin, Category, Connection, Emergency, Priority, Programme, SpeakerCluster
 from .services import RadioError
 from django.utils.translation import gettext_lazy
@@ -436,14 +437,21 @@ def reports(request):
 def report_download(request):
     _require(request.user)
     place, year, month = _report_args(request)
-    data = services.report(place, year, month)
+    if request.GET.get("format") == "pdf":  # a PDF is rendered by the queue: the job page, then the download
+        try:
+            job = tasks.queue_report(place, year, month, request.user, "en" if get_language() == "en" else "vi")
+        except RadioError as exc:
+            messages.error(request, str(exc))
+            return redirect("radio_reports")
+        return redirect(job.get_absolute_url())
+    try:
+        data = services.report(place, year, month)
+    except RadioError as exc:
+        messages.error(request, str(exc))
+        return redirect("radio_reports")
     name = f"truyen-thanh-{place.code}-{year}" + (f"-{month:02d}" if month else "")
-    if request.GET.get("format") == "pdf":
-        resp = HttpResponse(services.report_pdf(data), content_type="application/pdf")
-        resp["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-    else:
-        resp = HttpResponse(services.report_xlsx(data), content_type=XLSX)
-        resp["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    resp = HttpResponse(services.report_xlsx(data), content_type=XLSX)
+    resp["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return resp
 
 

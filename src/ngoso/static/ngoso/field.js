@@ -624,7 +624,20 @@
     backBtn.addEventListener("click", back);
     art.append(backBtn, el("h1", {text: c.title}));
     const ul = (title, xs, cls) => xs.length ? [el("h2", {text: title}), el(cls === "ol" ? "ol" : "ul", {class: cls === "ol" ? "steps" : ""}, ...xs.map((t) => el("li", {text: t})))] : [];
-    const audio = (part) => el("audio", {controls: "", preload: "none", src: `/lessons/${item.skill}/audio/${item.audience}/${part}.ogg?v=${item.audio_version}`});
+    const audio = (part) => {
+      // a recording not made yet: the server answers 202 and the queue reads it aloud; ask again, then play
+      const a = el("audio", {controls: "", preload: "none", src: `/lessons/${item.skill}/audio/${item.audience}/${part}.ogg?v=${item.audio_version}`});
+      a.addEventListener("error", () => {
+        if (a.dataset.asking || !navigator.onLine) return;
+        a.dataset.asking = "1";
+        const ask = (k) => fetch(a.src, {method: "HEAD", credentials: "same-origin", cache: "no-store"}).then((r) => {
+          if (r.status === 200) { delete a.dataset.asking; a.load(); a.play(); }
+          else if (r.status === 202 && k < 40) setTimeout(() => ask(k + 1), 3000);
+        }).catch(() => { if (k < 40) setTimeout(() => ask(k + 1), 3000); });
+        ask(0);
+      });
+      return a;
+    };
     const n = c.steps.length;
     if (!elderly || step === undefined || step === 0) {
       art.append(audio("all"), el("h2", {text: t("purpose")}), el("p", {text: c.purpose}), ...ul(t("you_need"), c.you_need));
