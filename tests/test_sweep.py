@@ -47,13 +47,11 @@ VIETNAMESE_WORDS = ["được", "không", "của", "những", "chưa", "Lượt 
 # ONE list of problems known on pages outside issue 18's pages-and-forms part, each with its reason:
 # (path pattern, kind of problem, language or "*") -> reason. Kinds: console, request, overflow, svg,
 # english, vietnamese, slow.
-ITEM10 = "English incomplete: issue 18 item 10 (translations), another branch"
 KNOWN: dict[tuple[str, str, str], str] = {
-    (r"/(places/\*/)?", "vietnamese", "en"): "place page: the links 'Hộ nghèo', 'Tiếp cận' — " + ITEM10,
-    (r"/places/\*/(access|poverty)/", "vietnamese", "en"): "access and poverty pages in Vietnamese only — " + ITEM10,
     (r"/livelihoods/articles/(\*/)?", "vietnamese", "en"):
         "farming articles are Vietnamese content (data, no English version): not interface words",
 }
+
 
 def _kind(url: str) -> str:
     """Pages of one kind share a pattern: path segments holding digits or codes become '*'."""
