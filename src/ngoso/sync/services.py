@@ -523,7 +523,7 @@ def registration_payload(user) -> dict:
     villages = scoped(Place.objects.filter(level=PlaceLevel.VILLAGE, valid_to__isnull=True), user) \
         .order_by("name").values_list("code", "name")
     return {"villages": [list(v) for v in villages[:500]],
-            "ethnicities": [list(e) for e in Ethnicity.objects.order_by("code").values_list("code", "name_vi")]}
+            "ethnicities": [list(e) for e in Ethnicity.objects.order_by("code").values_list("code", "name_vi", "name_en")]}
 
 
 def catalogue_payload(client_version: str | None) -> dict | None:
