@@ -16,7 +16,7 @@
 2. **Offline registration.** 50 new households with 200 residents and their first visits (one visit per
    household, two residents present, one skill result each) pushed in one batch, as the app sends its queue,
    through the real sync API (Django's test client, in process); the time is the server's plus the transfer
-   over emulated 3G (300 ms round trip, 750 kbit/s up, 1.6 Mbit/s down, as tests/test_field_app.py emulates
+   over emulated 3G (300 ms round trip, 750 kbit/s up, 1.6 Mbit/s down, as tests/sync/test_field_app.py emulates
    for Chromium), and the bytes both ways. Then the same batch is replayed: every record must come back
    ``duplicate`` and the database must hold exactly one copy.
 """

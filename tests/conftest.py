@@ -8,7 +8,7 @@ import pytest
 
 os.environ.setdefault("NGOSO_DATA_DIR", "/tmp/ngoso-test-data")
 # Jobs submitted inside the test process run at once in the submitting thread (huey's immediate mode, after
-# the commit); tests/test_service.py runs the real queue with real worker processes.
+# the commit); tests/core/test_service.py runs the real queue with real worker processes.
 os.environ.setdefault("NGOSO_JOBS_IMMEDIATE", "1")
 
 

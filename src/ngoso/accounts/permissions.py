@@ -17,7 +17,7 @@ Reads go through ``accounts.scope.scoped``. Writes go through ``can(user, action
   where (Vietnamese first, gettext).
 
 Every service that writes calls ``require`` (or ``can``); pages, the API, the sync, the CLI and the admin
-reach the writes only through those services, so they all answer alike. ``tests/test_permissions.py`` walks
+reach the writes only through those services, so they all answer alike. ``tests/accounts/test_permissions.py`` walks
 the whole matrix; ``docs/ARCHITECTURE.md`` shows it.
 """
 

@@ -959,7 +959,7 @@ def article_spoken_text(article) -> str:
 
 def story_to_bulletin(story, user):
     """One step: a draft radio bulletin (category "story") from a published story, awaiting commune approval."""
-    # looked up when called: the radio app may be replaced as a whole (tests/test_livelihoods.py fake_radio)
+    # looked up when called: the radio app may be replaced as a whole (tests/livelihoods/test_livelihoods.py fake_radio)
     from ngoso.radio.services import create_bulletin
 
     if not can_make_bulletin(user):
@@ -979,7 +979,7 @@ def story_to_bulletin(story, user):
 
 def article_to_bulletin(article, place, user):
     """One step: a draft radio bulletin (category "agriculture") from a farming article, for ``place``."""
-    # looked up when called: the radio app may be replaced as a whole (tests/test_livelihoods.py fake_radio)
+    # looked up when called: the radio app may be replaced as a whole (tests/livelihoods/test_livelihoods.py fake_radio)
     from ngoso.radio.services import create_bulletin
 
     if not can_make_bulletin(user):

@@ -10,7 +10,7 @@ calls the functions here:
 - ``residents_with_basic_five(rows, ids)`` the rule over many (resident, skill, level) rows (pure Python);
 - ``basic_five_filter(ids)`` the same rule as a database filter on current levels, for grouped SQL counts:
   rows passing it, counted per resident, reach ``len(ids)`` exactly for those ``has_basic_five`` accepts
-  (each (resident, skill) has one current level). ``tests/test_rules.py`` checks the two agree.
+  (each (resident, skill) has one current level). ``tests/web/test_rules.py`` checks the two agree.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 ``services.derive_levels`` and ``status.household_status_refresh`` apply these to rows read from the
 database; the demo applies them to the rows it is about to insert, so its derived tables are the ones the
-project would compute from the same records (``tests/test_rules.py`` rebuilds a demo and compares).
+project would compute from the same records (``tests/web/test_rules.py`` rebuilds a demo and compares).
 """
 
 from __future__ import annotations

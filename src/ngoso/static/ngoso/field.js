@@ -321,7 +321,7 @@
     return d === 2 ? 0.4 : 0;
   }
   // the same rule as the server's people.duplicates.score_residents (without phones, which the phone does not
-  // hold), warning from its WARN_THRESHOLD (0.85); tests/test_registration.py checks they agree
+  // hold), warning from its WARN_THRESHOLD (0.85); tests/people/test_registration.py checks they agree
   function scorePair(a, b) {
     if (a.sex && b.sex && a.sex !== b.sex) return 0;
     const place = a.household === b.household ? 0.1 : (a.village === b.village ? 0.03 : -0.05);

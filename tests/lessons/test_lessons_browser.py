@@ -1,0 +1,65 @@
+"""Lessons in real headless Chromium: an older resident's lesson on a 360 px phone, one step per screen; the
+field app shows the lesson a resident needs with no signal."""
+
+from __future__ import annotations
+
+import pytest
+
+from ngoso.lessons import services as L
+from tests.web.test_browser import browser, _no_horizontal_scroll  # noqa: F401  (the shared browser fixture)
+from tests.sync.test_field_app import _open_app, member  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_older_reader_on_a_phone_one_large_step_per_screen(live_server, browser):  # noqa: F811
+    ctx = browser.new_context(viewport={"width": 360, "height": 640}, device_scale_factor=2, is_mobile=True,
+                              has_touch=True, locale="vi-VN")
+    page = ctx.new_page()
+    c = L.current("zalo-messaging", "vi", "elderly").content
+    page.goto(f"{live_server.url}/lessons/zalo-messaging/?a=elderly")
+    assert page.inner_text("h1") == c["title"]
+    assert _no_horizontal_scroll(page)
+    with page.expect_navigation():
+        page.get_by_text("Bắt đầu: bước 1").tap()
+    for n, step in enumerate(c["steps"], start=1):
+        assert page.inner_text(".count") == f"Bước {n} / {len(c['steps'])}"
+        assert page.inner_text(".steptext").strip() == step
+        size = page.eval_on_selector(".steptext", "e => parseFloat(getComputedStyle(e).fontSize)")
+        assert size >= 28  # very large print
+        assert _no_horizontal_scroll(page)
+        # the big buttons are easy to hit
+        box = page.locator(".stepnav a.primary").bounding_box()
+        assert box["height"] >= 44 and box["y"] + box["height"] <= 640  # on screen without scrolling
+        with page.expect_navigation():
+            page.locator(".stepnav a.primary").tap()
+    assert page.locator(".selfcheck").count() == 1
+    assert c["check"][0]["q"] in page.inner_text(".selfcheck")
+    ctx.close()
+
+
+def test_field_app_shows_the_residents_lesson_offline(live_server, member, people, browser):  # noqa: F811
+    context, page = _open_app(browser, live_server)
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    context.set_offline(True)
+    page.wait_for_function("!navigator.onLine")
+    page.reload()  # no signal at all: the app and its data come from the phone
+    page.wait_for_selector("#app-list li a.stop")
+    page.locator("#app-list li a.stop").first.tap()
+    # Trần Văn Bình, born 1950: the older readers' variant
+    assert _no_horizontal_scroll(page)
+    person = page.locator("#app-visit fieldset.person", has_text="Trần Văn Bình")
+    person.locator("button.lessonlink").first.tap()
+    page.wait_for_selector("#app-lesson")
+    skill = L.current("smartphone-basics", "vi", "elderly").content
+    assert page.inner_text("#app-lesson h1") == skill["title"]
+    page.get_by_text("Bắt đầu: bước 1").tap()
+    assert page.inner_text("#app-lesson .steptext") == skill["steps"][0]
+    assert page.inner_text("#app-lesson .count") == f"Bước 1 / {len(skill['steps'])}"
+    # the library lists every lesson, still offline
+    page.locator("#app-lesson button.link").first.tap()
+    page.wait_for_selector("#app-visit")
+    page.locator("#app-back").tap()
+    page.locator("#app-library").tap()
+    assert page.locator("#main ul.cards li").count() == len(L.current_versions("vi", "standard"))
+    context.close()

@@ -1,0 +1,472 @@
+"""Issue 19: households and residents registered offline through the real sync API (retries, conflicts,
+consent), life events, duplicates scored and scanned, merge moving every related row, undo, the review page."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from ngoso.people import duplicates, merge
+from ngoso.people.models import Consent, DuplicateDecision, Household, Merge, Resident
+from ngoso.people.registration import household_code
+from ngoso.sync.models import SyncConflict
+from ngoso.insights import counters as indicators
+from ngoso.visits.models import Assignment, ResidentSkill, SkillRecord, Visit
+
+from tests.sync.test_sync import device, push, team  # noqa: F401 - fixtures
+
+TODAY = datetime.date.today()
+
+
+def new_household(area, uid=None, **kw):
+    rec = {"type": "new_household", "uuid": str(uid or uuid.uuid4()), "village": area.va1.code, "alley": "5",
+           "house_number": "7", "latitude": 21.3, "longitude": 106.2, "access": {"has_smartphone": True}}
+    rec.update(kw)
+    return rec
+
+
+def new_resident(hh_code, uid=None, **kw):
+    rec = {"type": "new_resident", "uuid": str(uid or uuid.uuid4()), "household": hh_code,
+           "full_name": "Đỗ Thị Hoa", "sex": "female", "birth_year": 1995, "ethnicity": "01", "relation": "head",
+           "phone": "+84 912 000 111", "consent": {"given": True, "method": "oral"}}
+    rec.update(kw)
+    return rec
+
+
+def commune_residents(area) -> int:
+    indicators._check_year()
+    return indicators.counters(area.a)["res"]
+
+
+def test_offline_family_and_first_visit_in_one_batch_and_retried(people, area, device, team):
+    indicators.rebuild()
+    before = commune_residents(area)
+    hid, r1, r2 = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    code = household_code(hid)
+    first_visit = {"type": "visit", "uuid": str(uuid.uuid4()), "household": code, "visited_on": TODAY.isoformat(),
+                   "present": [str(r1), str(r2)],
+                   "results": [{"resident": str(r1), "skill": "zalo-messaging", "level": 1}]}
+    # the visit comes first in the batch, the residents before their household: the server orders them
+    batch = [first_visit, new_resident(code, r1),
+             new_resident(code, r2, full_name="Đỗ Văn Nam", sex="male", birth_year=2018, relation="child", phone=""),
+             new_household(area, hid)]
+    out = push(device.client, batch).json()
+    assert out["counts"] == {"created": 4, "duplicate": 0, "rejected": 0}, out
+    hh = Household.objects.get(uuid=hid)
+    assert hh.code == code and hh.has_smartphone and hh.latitude == 21.3
+    assert Assignment.objects.get(household=hh, ended_on=None).member == team  # the registrar answers for it
+    hoa = Resident.objects.get(uuid=r1)
+    assert hoa.phone == "0912000111"  # through people.phones
+    assert Consent.objects.get(resident=hoa).given  # consent recorded with the person
+    v = Visit.objects.get(uuid=first_visit["uuid"])
+    assert set(v.present.values_list("uuid", flat=True)) == {r1, r2}
+    assert ResidentSkill.objects.get(resident=hoa).level == 1
+    assert commune_residents(area) == before + 2  # the dashboards follow
+    # retried twice (the answer was lost on 3G): nothing stored twice
+    for _ in range(2):
+        again = push(device.client, batch).json()
+        assert again["counts"] == {"created": 0, "duplicate": 4, "rejected": 0}, again
+    assert Household.objects.filter(uuid=hid).count() == 1 and Resident.objects.filter(household=hh).count() == 2
+    assert Visit.objects.filter(household=hh).count() == 1 and SkillRecord.objects.filter(resident=hoa).count() == 1
+    assert Consent.objects.filter(resident=hoa).count() == 1
+    assert commune_residents(area) == before + 2
+    # the pull gives it back in the least-data shape: no phone, no GPS, no ethnic group
+    page = device.client.get("/api/v1/sync/pull?limit=1000").json()
+    got = next(h for h in page["households"] if h["code"] == code)
+    assert {r["full_name"] for r in got["residents"]} == {"Đỗ Thị Hoa", "Đỗ Văn Nam"}
+    text = json.dumps(got)
+    assert "0912000111" not in text and "21.3" not in text and "ethnicity" not in text
+
+
+def test_no_consent_no_personal_data_kept(people, area, device):
+    hid = uuid.uuid4()
+    code = household_code(hid)
+    out = push(device.client, [new_household(area, hid), new_resident(code, consent={"given": False}),
+                               new_resident(code, consent=None, full_name="Lò Văn A")]).json()
+    assert [r["status"] for r in out["results"]] == ["created", "rejected", "rejected"]
+    assert out["results"][1]["field"] == "consent" and "đồng ý" in out["results"][1]["error"]
+    assert not Resident.objects.filter(household__uuid=hid).exists()
+    assert not Resident.objects.filter(full_name__in=["Đỗ Thị Hoa", "Lò Văn A"]).exists()
+
+
+def test_bad_values_are_named_and_outside_the_area_refused(people, area, device):
+    hid = uuid.uuid4()
+    code = household_code(hid)
+    out = push(device.client, [
+        new_household(area, hid),
+        new_resident(code, phone="12ab"),
+        new_resident(code, birth_year=1700),
+        new_resident(code, sex="x"),
+        new_resident(code, full_name="Bad\x07name"),
+        new_household(area, village=area.vb1.code),        # another commune
+        new_household(area, latitude=200),
+        new_resident("H3"),                                 # a household outside the member's area
+    ]).json()
+    fields = [(r["status"], r.get("field")) for r in out["results"]]
+    assert fields == [("created", None), ("rejected", "phone"), ("rejected", "birth_year"), ("rejected", "sex"),
+                      ("rejected", "full_name"), ("rejected", "village"), ("rejected", "latitude"),
+                      ("rejected", "household")], fields
+    assert Resident.objects.filter(household__uuid=hid).count() == 0
+
+
+def test_viewer_cannot_register(people, area, users):
+    from ngoso.people import registration
+
+    with pytest.raises(PermissionDenied):
+        registration.register_household(users.viewer, uuid=uuid.uuid4(), village=area.va1)
+    h, created = registration.register_household(users.commune_a, uuid=uuid.uuid4(), village=area.va2)
+    assert created and not Assignment.objects.filter(household=h).exists()  # staff have no member row
+
+
+def test_offline_edit_of_a_record_changed_on_the_server_is_a_conflict(people, area, device, users):
+    hid = uuid.uuid4()
+    code = household_code(hid)
+    push(device.client, [new_household(area, hid)])
+    # the commune changes the house number on the web meanwhile
+    h = Household.objects.get(uuid=hid)
+    h.house_number = "9A"
+    h.save()
+    edit = {"type": "household", "uuid": str(uuid.uuid4()), "household": code,
+            "changes": {"house_number": {"from": "7", "to": "7B"}}}
+    out = push(device.client, [edit]).json()
+    assert out["results"][0]["conflicts"] == ["house_number"]
+    c = SyncConflict.objects.get(object_code=code)
+    assert (c.overwritten, c.kept) == ("9A", "7B")  # kept for the leader: never a silent overwrite
+    assert push(device.client, [edit]).json()["counts"]["duplicate"] == 1
+
+
+def test_life_events_offline_and_the_figures_follow(people, area, device, team):
+    indicators.rebuild()
+    before = commune_residents(area)
+    died = {"type": "life_event", "uuid": str(uuid.uuid4()), "resident": str(people.r2.uuid), "event": "died",
+            "on": TODAY.isoformat()}
+    # split: a new household in the same village, the head moves into it
+    hid = uuid.uuid4()
+    split = [new_household(area, hid),
+             {"type": "life_event", "uuid": str(uuid.uuid4()), "resident": str(people.r1.uuid), "event": "move",
+              "household": household_code(hid)}]
+    out = push(device.client, [died, *split]).json()
+    assert out["counts"] == {"created": 3, "duplicate": 0, "rejected": 0}, out
+    assert push(device.client, [died, *split]).json()["counts"]["duplicate"] == 3
+    people.r2.refresh_from_db()
+    people.r1.refresh_from_db()
+    assert people.r2.status == "died" and people.r2.status_on == TODAY
+    assert people.r1.household.uuid == hid
+    assert commune_residents(area) == before - 1  # the dead are not counted; the move changes no total
+    page = device.client.get("/api/v1/sync/pull?limit=1000").json()
+    names = {r["full_name"] for h in page["households"] for r in h["residents"]}
+    assert "Trần Văn Bình" not in names and "Nguyễn Thị Lý" in names
+    # moved away to another province
+    moved = {"type": "life_event", "uuid": str(uuid.uuid4()), "resident": str(people.r1.uuid),
+             "event": "moved_away", "moved_to": "Hà Nội"}
+    assert push(device.client, [moved]).json()["counts"]["created"] == 1
+    people.r1.refresh_from_db()
+    assert (people.r1.status, people.r1.moved_to) == ("moved_away", "Hà Nội")
+    assert commune_residents(area) == before - 2
+    indicators.rebuild()
+    assert commune_residents(area) == before - 2  # the incremental figures equal a recount
+
+
+# --- duplicates ---------------------------------------------------------------------------------------------
+
+def row(i, name, year, sex="female", hh=1, village=1, phone=""):
+    from ngoso.core.text import fold
+
+    return {"id": i, "full_name": name, "search_name": fold(name), "birth_year": year, "sex": sex,
+            "household_id": hh, "household__village_id": village, "phone_digits": phone}
+
+
+@pytest.mark.parametrize("a,b,same_household,other_household", [
+    (("Nguyễn Thị Lý", 1958), ("Nguyen Thi Ly", 1958), "likely", "likely"),     # accents missing
+    (("Nguyễn Thị Lý", 1958), ("Nguyễn Thi Lys", 1958), "likely", "warn"),      # a typo
+    (("Nguyễn Thị Lý", 1958), ("Nguyễn Thị Lý", 1985), "likely", "warn"),       # birth year digits swapped
+    (("Nguyễn Thị Lý", 1958), ("Ngyuễn Thị Lý", 1959), "warn", None),           # swapped letters and a year off
+])
+def test_likely_duplicates(a, b, same_household, other_household):
+    """"likely": proposed by the scan and the review page; "warn": warned of at the door and listed in the
+    import preview, where the person choosing is at hand."""
+    want = {"likely": duplicates.THRESHOLD, "warn": duplicates.WARN_THRESHOLD}
+    for hh, tier in ((1, same_household), (2, other_household)):
+        if tier is None:
+            continue
+        score, evidence = duplicates.score_residents(row(1, *a), row(2, *b, hh=hh))
+        assert score >= want[tier], (hh, score, evidence)
+
+
+@pytest.mark.parametrize("a,b", [
+    (("Nguyễn Thị Lý", 1958, "female"), ("Nguyễn Văn Lý", 1958, "male")),   # different sex
+    (("Nguyễn Thị Lý", 1958, "female"), ("Nguyễn Thị Lý", 1990, "female")),  # mother and daughter's namesake
+    (("Nguyễn Thị Lý", 1958, "female"), ("Trần Thị Mai", 1958, "female")),
+])
+def test_not_duplicates(a, b):
+    score, _ = duplicates.score_residents(row(1, *a), row(2, *b, hh=2))
+    assert score < duplicates.WARN_THRESHOLD
+
+
+def test_scan_finds_pairs_and_not_the_same_is_remembered(people, area, users):
+    kinh = people.r1.ethnicity
+    dup = Resident.objects.create(household=people.h2, full_name="Nguyen Thi Ly", sex="female", birth_year=1978,
+                                  ethnicity=kinh, phone="0987654321")  # another village: the phone tells
+    found = duplicates.scan(area.a, users.commune_a)["residents"]
+    assert [p.ids for p in found] == [tuple(sorted((people.r1.pk, dup.pk)))]
+    assert duplicates.scan(area.b, users.commune_b)["residents"] == []  # another commune sees nothing of it
+    merge.not_the_same(users.commune_a, "resident", people.r1, dup)
+    assert duplicates.scan(area.a, users.commune_a)["residents"] == []
+
+
+def test_import_rows_matched_against_the_registry(people, area):
+    incoming = [row(-1, "Nguyen Thi Ly", 1978, village=area.va1.pk, hh=None),
+                row(-2, "Phùng Văn Mới", 2001, sex="male", village=area.va1.pk, hh=None)]
+    found = duplicates.matches(incoming, area.a)
+    assert [p.b["id"] for p in found[-1]] == [people.r1.pk] and -2 not in found
+
+
+# --- merge -------------------------------------------------------------------------------------------------
+
+def _rows_pointing_at(obj) -> dict:
+    out = {}
+    for rel in type(obj)._meta.related_objects:
+        if rel.many_to_many:
+            through = rel.through
+            fk = next(f for f in through._meta.concrete_fields if f.is_relation and f.related_model is type(obj))
+            out[f"{rel.name}"] = through.objects.filter(**{fk.name: obj}).count()
+        else:
+            out[rel.name] = rel.related_model.objects.filter(**{rel.field.name: obj}).count()
+    return out
+
+
+def test_merge_moves_every_related_row_recomputes_and_undoes(people, area, users, team):
+    from ngoso.livelihoods.models import Producer, PublicConsent
+    from ngoso.people.services import record_consent
+    from ngoso.skills.models import Skill
+    from ngoso.visits import services
+
+    indicators.rebuild()
+    before = commune_residents(area)
+    kinh = people.r1.ethnicity
+    dup = Resident.objects.create(household=people.h1, full_name="Nguyen Thi Ly", sex="female", birth_year=1978,
+                                  ethnicity=kinh)
+    record_consent(dup, True)
+    Producer.objects.create(household=people.h1, person=dup, name="Mật ong Lý")
+    PublicConsent.objects.create(resident=dup, purpose="producer", given=True)
+    zalo = Skill.objects.get(code="zalo-messaging", catalogue__is_current=True)
+    services.record_visit(users.member, people.h1, visited_on=TODAY - datetime.timedelta(days=3), present=[dup.uuid],
+                          results=[services.SkillResult(str(dup.uuid), "zalo-messaging", 2)])
+    # one visit where both records were ticked present: the pair cannot be kept twice
+    services.record_visit(users.member, people.h1, visited_on=TODAY - datetime.timedelta(days=1),
+                          present=[dup.uuid, people.r1.uuid])
+    indicators.rebuild()
+    assert commune_residents(area) == before + 1  # counted twice: the reason to merge
+    lost_rows = _rows_pointing_at(dup)
+    kept_before = _rows_pointing_at(people.r1)
+    m = merge.merge_residents(users.commune_a, people.r1, dup)
+    assert not Resident.objects.filter(pk=dup.pk).exists()
+    after = _rows_pointing_at(people.r1)
+    for name, n in lost_rows.items():
+        if name in ("skill_levels",):
+            continue
+        want = kept_before[name] + n - (1 if name == "visits_present" else 0)
+        assert after[name] == want, (name, after[name], want)
+    assert ResidentSkill.objects.get(resident=people.r1, skill=zalo).level == 2  # levels recomputed
+    assert commune_residents(area) == before  # one person, one count
+    assert m.merged_by == users.commune_a.username and m.lost_record["fields"]["full_name"] == "Nguyen Thi Ly"
+    assert DuplicateDecision.objects.get(low=min(m.kept_id, m.lost_id)).same
+    # undo: the record and every row moved are back
+    merge.undo(users.commune_a, m)
+    restored = Resident.objects.get(pk=dup.pk)
+    assert _rows_pointing_at(restored) == lost_rows
+    assert _rows_pointing_at(people.r1) == kept_before
+    assert commune_residents(area) == before + 1
+    assert Merge.objects.get(pk=m.pk).undone_at is not None
+
+
+def test_merge_households_moves_residents_visits_and_assignments(people, area, users, team):
+    indicators.rebuild()
+    dup_h = Household.objects.create(code="H1b", village=area.va1, alley="3", house_number="12")
+    kinh = people.r1.ethnicity
+    head = Resident.objects.create(household=dup_h, full_name="Trần Minh", sex="male", birth_year=2000,
+                                   ethnicity=kinh, relation="head")
+    from ngoso.visits import services
+
+    services.assign(users.leader, [dup_h], team)
+    services.record_visit(users.member, dup_h, visited_on=TODAY, present=[head.pk])  # an empty visit is refused
+    indicators.rebuild()
+    hh_before = indicators.counters(area.a)["hh"]
+    m = merge.merge_households(users.leader, people.h1, dup_h)
+    assert not Household.objects.filter(pk=dup_h.pk).exists()
+    assert people.h1.residents.count() == 3 and people.h1.residents.filter(relation="head").count() == 1
+    assert Visit.objects.filter(household=people.h1).count() == 1
+    assert Assignment.objects.filter(household=people.h1, ended_on=None).count() == 1
+    assert people.h1.status.last_visit_on == TODAY
+    assert indicators.counters(area.a)["hh"] == hh_before - 1
+    merge.undo(users.leader, m)
+    assert Household.objects.get(pk=dup_h.pk).residents.count() == 1
+
+
+def test_merge_who_may(people, area, users):
+    kinh = people.r1.ethnicity
+    in_va2 = Resident.objects.create(household=people.h2, full_name="Nguyễn Thị Lý", sex="female", birth_year=1978,
+                                     ethnicity=kinh)
+    with pytest.raises(PermissionDenied):
+        merge.merge_residents(users.member, people.r1, in_va2)  # members do not merge
+    with pytest.raises(PermissionDenied):
+        merge.merge_residents(users.leader, people.r1, in_va2)  # the other village is outside their area
+    from ngoso.accounts.models import Role, User
+
+    commune_leader = User.objects.create(username="leader_xa", role=Role.TEAM_LEADER, place=area.a)
+    with pytest.raises(PermissionDenied, match="cán bộ xã"):
+        merge.merge_residents(commune_leader, people.r1, in_va2)  # across villages: commune staff
+    with pytest.raises(PermissionDenied):
+        merge.merge_residents(users.commune_b, people.r1, in_va2)  # outside their area
+    with pytest.raises(PermissionDenied):
+        merge.merge_residents(users.commune_a, people.r1, people.r4)  # across communes: province staff
+    merge.merge_residents(users.commune_a, people.r1, in_va2)
+
+
+def test_review_page_lists_pairs_side_by_side_and_merges(people, area, users, login):
+    kinh = people.r1.ethnicity
+    dup = Resident.objects.create(household=people.h2, full_name="Nguyen Thi Ly", sex="female", birth_year=1978,
+                                  ethnicity=kinh, phone="0987654321")
+    assert login(users.member).get("/duplicates/").status_code == 403
+    assert login(users.viewer).get("/duplicates/").status_code == 403
+    c = login(users.commune_a)
+    assert 'class="dup-pair"' not in c.get("/duplicates/").content.decode()  # not scanned yet
+    c.post("/duplicates/scan/", {"place": area.a.code})
+    page = c.get("/duplicates/").content.decode()
+    assert 'href="/duplicates/"' in page  # in the menu of those who review
+    assert 'href="/duplicates/"' not in login(users.member).get("/today/").content.decode()
+    c = login(users.commune_a)
+    assert "Nguyễn Thị Lý" in page and "Nguyen Thi Ly" in page and "cùng tên (không kể dấu)" in page
+    assert "0987654321" in page  # staff see the phone evidence
+    # another commune's staff cannot merge these (404: not in their area), nor see them
+    other = login(users.commune_b)
+    other.post("/duplicates/scan/", {"place": area.b.code})
+    assert "Nguyen Thi Ly" not in other.get("/duplicates/").content.decode()
+    assert other.post("/duplicates/scan/", {"place": area.a.code}).status_code == 403  # not their commune
+    assert other.post("/duplicates/merge/", {"kind": "resident", "keep": people.r1.pk,
+                                             "other": dup.pk}).status_code == 404
+    c = login(users.commune_a)
+    r = c.post("/duplicates/merge/", {"kind": "resident", "keep": people.r1.pk, "other": dup.pk, "place": area.a.code})
+    assert r.status_code == 302 and not Resident.objects.filter(pk=dup.pk).exists()
+    page = c.get(r["Location"]).content.decode()
+    assert "Nguyen Thi Ly → Nguyễn Thị Lý" in page
+    m = Merge.objects.get()
+    r = c.post(f"/duplicates/undo/{m.pk}/", {"place": area.a.code})
+    assert r["Location"] == f"/duplicates/?place={area.a.code}"
+    assert Resident.objects.filter(pk=dup.pk).exists()
+    c.post("/duplicates/not-same/", {"kind": "resident", "keep": people.r1.pk, "other": dup.pk})
+    assert 'class="dup-pair"' not in c.get("/duplicates/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)  # the chosen import runs as a job in a worker thread
+def test_import_preview_lists_likely_duplicates_and_follows_the_choice(people, area, users, login, tmp_path):
+    import time
+
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+    from ngoso.people.import_duplicates import NeedsChoice
+    from ngoso.people.io import import_people
+    from tests.helpers import csv_bytes
+
+    rows = [
+        {"Mã hộ": "N9", "Mã thôn": area.va1.code, "Họ và tên": "Hà Văn Mới", "Giới tính": "Nam", "Năm sinh": 1980,
+         "Dân tộc": "Kinh", "Quan hệ với chủ hộ": "Chủ hộ"},
+        {"Mã hộ": "N9", "Mã thôn": area.va1.code, "Họ và tên": "Nguyen Thi Ly", "Giới tính": "Nữ", "Năm sinh": 1978,
+         "Dân tộc": "Kinh", "Quan hệ với chủ hộ": "Vợ/chồng"},
+        {"Mã hộ": "N9", "Mã thôn": area.va1.code, "Họ và tên": "Trần Văn Bình", "Giới tính": "Nam", "Năm sinh": 1950,
+         "Dân tộc": "Kinh", "Quan hệ với chủ hộ": "Khác"},
+    ]
+    data = csv_bytes(rows)
+    before = Resident.objects.count()
+    with pytest.raises(NeedsChoice) as exc:
+        import_people(data, "list.csv", users.commune_a)
+    assert Resident.objects.count() == before and not Household.objects.filter(code="N9").exists()
+    listed = {e["row"]: e for e in exc.value.rows}
+    assert set(listed) == {3, 4}  # Hà Văn Mới is nobody we know
+    assert listed[3]["matches"][0]["id"] == people.r1.pk and listed[4]["matches"][0]["id"] == people.r2.pk
+    # through the page: the job asks, the user chooses, the import runs with the choices
+    p = tmp_path / "up.csv"
+    p.write_bytes(data)
+    job = jobs.submit("import_people", {"path": str(p), "filename": "list.csv", "user_id": users.commune_a.pk},
+                      user=users.commune_a, place_path=area.a.path, background=False)
+    assert job.result["ok"] is None and job.result["choose_count"] == 2 and p.exists()  # the file waits
+    c = login(users.commune_a)
+    page = c.get(job.get_absolute_url()).content.decode()
+    assert "Nguyễn Thị Lý" in page and f'value="same:{people.r1.pk}"' in page
+    r = c.post(f"/duplicates/import/{job.token}/", {"choice-3": f"same:{people.r1.pk}"})
+    assert r.status_code == 302 and Resident.objects.count() == before  # row 4 has no answer yet
+    r = c.post(f"/duplicates/import/{job.token}/", {"choice-3": f"same:{people.r1.pk}", "choice-4": "skip"})
+    new = Job.objects.exclude(pk=job.pk).get()
+    for _ in range(200):
+        new.refresh_from_db()
+        if new.status in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert new.status == "done" and new.result["ok"], (new.error, new.result)
+    assert new.result["residents_created"] == 1 and new.result["residents_matched"] == 1
+    assert new.result["residents_skipped"] == 1
+    assert list(Household.objects.get(code="N9").residents.values_list("full_name", flat=True)) == ["Hà Văn Mới"]
+    assert not p.exists()
+    # the preview job cannot be answered twice
+    assert c.post(f"/duplicates/import/{job.token}/", {"choice-3": "new", "choice-4": "new"}).status_code == 404
+
+
+def test_nightly_scan_command_stores_candidates_per_commune(people, area, users):
+    import argparse
+
+    from ngoso.commands import duplicates as command
+    from ngoso.people.models import DuplicateCandidate
+
+    Resident.objects.create(household=people.h1, full_name="Trần Văn Bính", sex="male", birth_year=1950,
+                            ethnicity=people.r1.ethnicity)
+    assert command.handle(argparse.Namespace(place=None)) == 0
+    c = DuplicateCandidate.objects.get()
+    assert (c.kind, c.low, c.place_path) == ("resident", people.r2.pk, area.va1.path)
+    assert command.handle(argparse.Namespace(place=area.province.code)) == 0  # again: replaced, not added
+    assert DuplicateCandidate.objects.count() == 1
+    assert [p.ids for p in duplicates.stored(users.leader, area.va1)] == [(c.low, c.high)]
+    assert duplicates.stored(users.commune_b, area.b) == []
+
+
+def test_erasure_takes_the_merged_away_copy_with_it(people, area, users):
+    from ngoso.people.services import erase_resident
+
+    dup = Resident.objects.create(household=people.h1, full_name="Nguyen Thi Ly", sex="female", birth_year=1978,
+                                  ethnicity=people.r1.ethnicity, phone="0911000999")
+    m = merge.merge_residents(users.commune_a, people.r1, dup)
+    assert "0911000999" in json.dumps(Merge.objects.get(pk=m.pk).lost_record)
+    erase_resident(people.r1, done_by=users.commune_a, reason="yêu cầu")
+    assert not Merge.objects.exists() and not DuplicateDecision.objects.exists()
+
+
+
+def test_households_listed_twice_are_found_and_merged(people, area, users):
+    kinh = people.r1.ethnicity
+    twin = Household.objects.create(code="H1-sổ-thôn", village=area.va1, alley="3", house_number="12",
+                                    phone="0912 345 678")
+    Resident.objects.create(household=twin, full_name="Nguyen Thi Ly", sex="female", birth_year=1978, ethnicity=kinh,
+                            relation="head")
+    Household.objects.create(code="H1-khác", village=area.va2, alley="3", house_number="12")  # same address, other village
+    found = duplicates.scan(area.a, users.commune_a)
+    assert [p.ids for p in found["households"]] == [tuple(sorted((people.h1.pk, twin.pk)))]
+    assert {e[0] for e in found["households"][0].evidence} == {"address", "phone", "people"}
+    merge.merge_households(users.commune_a, people.h1, twin)
+    assert duplicates.scan(area.a, users.commune_a)["households"] == []
+    # the two Lý records are now in one household: proposed as one person
+    assert [p.ids for p in duplicates.scan(area.a, users.commune_a)["residents"]] == [
+        tuple(sorted(people.h1.residents.filter(search_name="nguyen thi ly").values_list("pk", flat=True)))]
+
+
+def test_the_nightly_scan_is_on_the_schedule(people, area):
+    from ngoso.core import jobs
+    from ngoso.people.models import DuplicateCandidate
+
+    assert any(t["name"] == "duplicates_scan" for t in jobs.schedule())
+    Resident.objects.create(household=people.h1, full_name="Tran Van Binh", sex="male", birth_year=1950,
+                            ethnicity=people.r1.ethnicity)
+    jobs.run_periodic("duplicates_scan")
+    assert DuplicateCandidate.objects.filter(low=people.r2.pk).exists()

@@ -1,0 +1,111 @@
+"""The field app in real headless Chromium: offline visits are queued and sent once; first sync over 3G."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.web.test_browser import ARGS, CHROMIUM, browser  # noqa: F401  (the shared browser fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def member(people, users, area):
+    from ngoso.teams.models import Member, Membership, Team
+    from ngoso.visits import services
+
+    t = Team.objects.create(place=area.va1, level="village", name="Tổ")
+    m = Member.objects.create(place=area.va1, full_name="Phạm Thị Viên", user=users.member)
+    Membership.objects.create(member=m, team=t, role="member", started_on="2024-01-01")
+    services.assign(users.leader, [people.h1], m)
+    return m
+
+
+def _open_app(browser, live_server, **ctx):  # noqa: F811
+    context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True, **ctx)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/?next=/app/")
+    page.fill("input[name=username]", "member_a1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary")
+    return context, page
+
+
+def _record_visit(page):
+    page.locator("#app-list li a.stop").first.tap()
+    page.locator("#app-visit fieldset.person").first.locator(".seg label").nth(2).tap()
+    page.locator("#app-save").tap()
+    page.wait_for_selector("#app-list")
+
+
+def test_three_visits_offline_then_online_server_holds_exactly_three(live_server, member, browser):  # noqa: F811
+    from ngoso.visits.models import SkillRecord, Visit
+
+    context, page = _open_app(browser, live_server)
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    assert page.locator("#app-list li").count() == 1
+    context.set_offline(True)
+    page.wait_for_function("!navigator.onLine")
+    for _ in range(3):
+        _record_visit(page)
+    page.wait_for_function("document.getElementById('queue-count').textContent.startsWith('3 ')")
+    assert "3 lượt thăm chưa gửi" in page.inner_text("#status")
+    time.sleep(0.5)
+    assert Visit.objects.count() == 0
+    # a reload while offline keeps the queue (IndexedDB) and the app (service worker)
+    page.reload()
+    page.wait_for_function("document.getElementById('queue-count').textContent.startsWith('3 ')")
+    context.set_offline(False)
+    page.wait_for_function("document.getElementById('queue-count').textContent.startsWith('0 ')", timeout=15000)
+    assert Visit.objects.count() == 3 and SkillRecord.objects.count() == 3
+    page.click("#send-now")  # sending again changes nothing
+    page.wait_for_timeout(500)
+    assert Visit.objects.count() == 3
+    assert "đồng bộ lúc" in page.inner_text("#last-sync")
+    context.close()
+
+
+def test_first_sync_of_500_households_over_3g_fits_5_seconds_of_3g(live_server, member, users, area, browser):  # noqa: F811
+    from ngoso.people.models import Ethnicity, Household, Resident
+    from ngoso.visits.models import Assignment
+
+    kinh = Ethnicity.objects.get(code="01")
+    hs = Household.objects.bulk_create([Household(code=f"B{i:04d}", village=area.va1, alley=str(i % 20),
+                                                  house_number=str(i), latitude=21.3 + i / 1e4, longitude=106.1)
+                                        for i in range(499)])
+    Resident.objects.bulk_create([Resident(household=h, full_name=f"Người {h.code} {j}", search_name=f"nguoi {j}",
+                                           sex="female" if j % 2 else "male", birth_year=1950 + 10 * j,
+                                           ethnicity=kinh, relation="head" if j == 0 else "child")
+                                  for h in hs for j in range(4)])
+    Assignment.objects.bulk_create([Assignment(household=h, member=member, started_on="2026-01-01") for h in hs])
+    context, page = _open_app(browser, live_server)
+    page.wait_for_url("**/app/")
+    page.wait_for_selector("body[data-ready='1']", timeout=30000)  # a first load, unthrottled, to log in
+    # now a fresh phone: clear its store, throttle to 3G and time the first full sync
+    page.evaluate("indexedDB.deleteDatabase('ngoso-field-member_a1')")
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 300,
+                                                   "downloadThroughput": 1_600_000 / 8,
+                                                   "uploadThroughput": 750_000 / 8})
+    received: list[int] = []
+    cdp.on("Network.loadingFinished", lambda e: received.append(int(e.get("encodedDataLength", 0))))
+    t0 = time.perf_counter()
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']", timeout=60000)
+    seconds = time.perf_counter() - t0
+    print(f"\nfirst sync of 500 households over emulated 3G: {seconds:.2f} s, {sum(received):,} bytes "
+          f"in {len(received)} responses")
+    # all 500 on the phone: the day's list (the web's, issue 18) and the member's other households below it
+    assert page.locator("#app-list li").count() == 12
+    assert page.locator("#app-list li").count() + page.locator("#app-others li").count() == 500
+    assert "35 bài" in page.inner_text("#app-library")  # the lessons came with the first sync
+    # The 5-second budget on 3G, asserted on what decides it and does not depend on how busy the machine is
+    # (the wall time above is printed; speed is measured in bench/): the bytes at 1.6 Mbit/s plus one 300 ms
+    # round trip for every response, as if none overlapped (measured: 137 kB in 7 responses, 2.8 s of 3G).
+    budget = sum(received) / (1_600_000 / 8) + 0.3 * len(received)
+    assert budget < 5.0, (sum(received), len(received), budget)
+    context.close()
