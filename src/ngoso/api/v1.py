@@ -14,8 +14,7 @@ from ninja.security import django_auth
 from ngoso.accounts.scope import can_see_place, scoped
 from ngoso.core import clean
 from ngoso.core.text import vi_order
-from ngoso.insights.counts import counts_under
-from ngoso.insights.stats import stats
+from ngoso.insights.stats import children_figures, stats
 from ngoso.people import privacy
 from ngoso.people.models import Resident
 from ngoso.people.search import LIMIT, SearchError, find_residents, restrict
@@ -71,12 +70,10 @@ def place_detail(request, code: str):
 @api.get("/places/{code}/children", response=list[PlaceOut], summary="The places directly below, with counts")
 def place_children(request, code: str):
     place = _visible_place(request, code)
-    counts = counts_under(place)
-    out = []
-    for child in Place.objects.filter(parent=place).select_related("type", "parent").order_by(vi_order("name"), "code"):
-        c = counts.get(child.code, {})
-        out.append(_place(child, {"households": c.get("households", 0), "residents": c.get("residents", 0)}))
-    return out
+    children = list(Place.objects.filter(parent=place).select_related("type", "parent").order_by(vi_order("name"), "code"))
+    counts = children_figures(children)  # the counters, as the place page
+    return [_place(child, {"households": counts[child.pk]["households"], "residents": counts[child.pk]["residents"]})
+            for child in children]
 
 
 class ResidentHit(Schema):

@@ -454,7 +454,7 @@ def reset_database() -> None:
     """Drop every row of the demo's tables (keeps the schema and the catalogues)."""
 
     with transaction.atomic():
-        from ngoso.insights.models import CounterState, PlaceCounter
+        from ngoso.insights.models import CounterDelta, CounterState, PlaceCounter
         from ngoso.visits.models import Assignment, HouseholdStatus, ResidentSkill, SkillRecord, Visit
 
         from ngoso.poverty.models import AccessSite, PovertyReview, VillageSurvey
@@ -470,7 +470,7 @@ def reset_database() -> None:
 
         reset_livelihoods()
 
-        for model in (AccessSite, PovertyReview, VillageSurvey, SyncConflict, AppliedEdit, DeviceToken, PlaceCounter, CounterState, ResidentSkill, SkillRecord, Visit.present.through, Visit,
+        for model in (AccessSite, PovertyReview, VillageSurvey, SyncConflict, AppliedEdit, DeviceToken, PlaceCounter, CounterDelta, CounterState, ResidentSkill, SkillRecord, Visit.present.through, Visit,
                       HouseholdStatus, Assignment, Membership, Member, Team, Consent, Resident, Household, Erasure,
                       AuditEntry, Job):
             model.objects.all()._raw_delete(model.objects.db)

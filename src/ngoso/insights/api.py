@@ -86,6 +86,7 @@ class ChildFigures(Schema):
     visits_4_weeks: int
     villages: int
     villages_with_team: int
+    villages_recently_visited: int
 
 
 class PlaceRef(Schema):
@@ -106,7 +107,9 @@ class IndicatorsOut(Schema):
     basic5: Basic5Figures
     skills: list[SkillFigures]
     visits: VisitFigures
+    villages_without_team_count: int
     villages_without_team: list[VillageRef]
+    villages_without_recent_visit_count: int
     villages_without_recent_visit: list[VillageVisitRef]
     children: list[ChildFigures]
     livelihoods: dict | None = None

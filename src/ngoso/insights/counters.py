@@ -17,7 +17,15 @@ Keys (all sums over villages):
 - ``b5hh[:<g>]`` households with at least one member doing all 5 basic skills alone (national target);
   ``b5res[:<g>]`` residents doing all 5 alone;
 - ``v`` visits; ``vw:<Monday ISO date>`` visits per week;
+- ``vrecent`` villages visited in the last 30 days (``RECENT_DAYS``; corrected daily by ``refresh_recent``);
 - village only: ``lastv`` the ordinal day of the latest visit (not summed).
+
+Without contention: a write never updates a counter row. It appends its deltas (``CounterDelta``: one row per
+changed counter of the village and of each ancestor) in its own transaction, holding only its villages' row
+locks; ``roll_up()`` (the worker, a few seconds after a write and every minute) folds them into
+``PlaceCounter`` in (place, key) order, deleting them in the same transaction, one roll-up at a time. Every
+read (``read``, ``counters``, ``counters_for``) adds the pending deltas to the counters in the same
+statement, so a visit shows on every level at once. See ``docs/decisions/0017-counter-deltas.md``.
 
 Ages depend on the year, so the counters remember theirs (``CounterState``). Reading never writes: the
 switch to a new year is the explicit ``prepare_year(year)`` (``switch_year()`` for today's), run by the
@@ -34,6 +42,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -46,12 +55,13 @@ from ngoso.skills.rules import basic5_skill_ids, residents_with_basic_five
 from ngoso.teams.models import Team
 from ngoso.visits.models import ResidentSkill, Visit
 
-from .models import CounterState, PlaceCounter
+from .models import CounterDelta, CounterState, PlaceCounter
 
 RES_GROUPS = ("elderly", "poor", "minority", "disability", "women")
 HH_GROUPS = ("poor", "minority", "elderly")
 _HH_GROUP_SET = frozenset(HH_GROUPS)
 VILLAGE_ONLY = ("lastv",)
+RECENT_DAYS = 30  # a village visited within these days is counted in ``vrecent``
 SEQUENCE_CHUNK = 200  # villages per batch when rebuilding
 
 
@@ -69,6 +79,10 @@ def village_counters(village_ids: Iterable[int], year: int | None = None) -> dic
         out[v]["vteam"] = 1
     for vid, c in _counters({"village_id__in": ids}, year).items():
         out[vid].update(c)
+    cutoff = _cutoff()
+    for c in out.values():
+        if c["lastv"] >= cutoff:
+            c["vrecent"] = 1
     return out
 
 
@@ -164,58 +178,137 @@ def _ancestors_by_village(village_ids: Iterable[int]) -> dict[int, list[int]]:
     return out
 
 
-_UPSERT_ADD = ("INSERT INTO visits_placecounter (place_id, key, value) VALUES (%s, %s, %s) "
-               "ON CONFLICT (place_id, key) DO UPDATE SET value = visits_placecounter.value + excluded.value")
-_UPSERT_SET = ("INSERT INTO visits_placecounter (place_id, key, value) VALUES (%s, %s, %s) "
-               "ON CONFLICT (place_id, key) DO UPDATE SET value = excluded.value")
+_UPSERT = {
+    CounterDelta.ADD: ("INSERT INTO visits_placecounter (place_id, key, value) VALUES (%s, %s, %s) ON CONFLICT "
+                       "(place_id, key) DO UPDATE SET value = visits_placecounter.value + excluded.value"),
+    CounterDelta.MAX: ("INSERT INTO visits_placecounter (place_id, key, value) VALUES (%s, %s, %s) ON CONFLICT "
+                       "(place_id, key) DO UPDATE SET value = CASE WHEN excluded.value > visits_placecounter.value "
+                       "THEN excluded.value ELSE visits_placecounter.value END"),
+    CounterDelta.SET: ("INSERT INTO visits_placecounter (place_id, key, value) VALUES (%s, %s, %s) ON CONFLICT "
+                       "(place_id, key) DO UPDATE SET value = excluded.value"),
+}
+ADD, MAX, SET = CounterDelta.ADD, CounterDelta.MAX, CounterDelta.SET
+ROLL_UP_LOCK = 0x6E676F73  # the PostgreSQL advisory lock of the roll-up (and of a rebuild): "ngos"
+ROLL_UP_BATCH = 20000  # deltas folded per transaction
+
+# Baseline for bench/counters.py only: add straight into the counter rows inside the writer's transaction, in the
+# order the write produced them (what every write did before the deltas). Never set in production.
+DIRECT_FOR_BENCH = False
+
+
+def _cutoff(today: datetime.date | None = None) -> int:
+    """The ordinal day from which a visit is recent (``vrecent``): within the last ``RECENT_DAYS``."""
+    return ((today or timezone.localdate()) - datetime.timedelta(days=RECENT_DAYS)).toordinal()
+
+
+def _lock_villages(village_ids: Iterable[int]) -> None:
+    """Take the row locks of these villages, in id order (PostgreSQL; SQLite serialises writers). Every writer of
+    a village's counters holds them until it commits: the deltas of one village are then in commit order, and a
+    recount of a village reads its records and its counters without another writer in between. Locks of
+    different villages never meet, so syncs of one province do not queue behind each other."""
+    ids = sorted(set(village_ids))
+    if ids and connection.vendor == "postgresql":
+        list(Place.objects.select_for_update(no_key=True).filter(id__in=ids).order_by("id")
+             .values_list("id", flat=True))
+
+
+def _append(rows: list[tuple]) -> None:
+    """Append deltas ``(place id, key, value, op)`` in the caller's transaction. Contention-free: an insert
+    locks no counter row. The roll-up folds them into the counters."""
+    rows = [r for r in rows if r[2] or r[3] != ADD]
+    if not rows:
+        return
+    with connection.cursor() as c:
+        if DIRECT_FOR_BENCH:
+            for place_id, key, value, op in rows:
+                c.execute(_UPSERT[op], [place_id, key, value])
+            return
+        c.executemany("INSERT INTO insights_counterdelta (place_id, key, value, op) VALUES (%s, %s, %s, %s)", rows)
+    from . import tasks  # the roll-up's nudge (tasks imports this module)
+
+    transaction.on_commit(tasks.nudge)
+
+
+def _add_rows(add: Counter) -> list[tuple]:
+    items = add.items() if DIRECT_FOR_BENCH else sorted(add.items())  # the baseline keeps the write's own order
+    return [(p, k, d, ADD) for (p, k), d in items if d]
+
+
+def read(place_ids: Iterable[int], keys: Iterable[str] | None = None) -> dict[int, Counter]:
+    """The counters of these places, with the deltas not folded yet, read in one statement (one snapshot: a
+    delta the roll-up folds meanwhile is counted once, either pending or folded)."""
+    ids = sorted(set(place_ids))
+    out: dict[int, Counter] = defaultdict(Counter)
+    if not ids:
+        return out
+    where = f"place_id IN ({', '.join(['%s'] * len(ids))})"
+    params = list(ids)
+    if keys is not None:
+        keys = sorted(set(keys))
+        if not keys:
+            return out
+        where += f" AND key IN ({', '.join(['%s'] * len(keys))})"
+        params += keys
+    sql = (f"SELECT 0, 0, place_id, key, value, 0 FROM visits_placecounter WHERE {where} "
+           f"UNION ALL SELECT 1, id, place_id, key, value, op FROM insights_counterdelta WHERE {where} "
+           "ORDER BY 1, 2")
+    with connection.cursor() as c:
+        c.execute(sql, params + params)
+        for src, _id, pid, key, value, op in c.fetchall():
+            cur = out[pid]
+            if src == 0 or op == SET:
+                cur[key] = value
+            elif op == ADD:
+                cur[key] += value
+            elif value > cur[key]:
+                cur[key] = value
+    for c in out.values():
+        for k in [k for k, v in c.items() if not v]:
+            del c[k]
+    return out
 
 
 def refresh(village_ids: Iterable[int]) -> None:
-    """Recompute these villages and add the differences to their ancestors. Call inside the writer's
-    transaction: the figures change together with the records they count, or not at all."""
+    """Recount these villages from their records and append the differences (village and every ancestor).
+    Call inside the writer's transaction: the figures change together with the records they count, or not at
+    all."""
     ids = sorted(set(village_ids))
     if not ids:
         return
     _check_year()
     with transaction.atomic():
-        # Serialise concurrent refreshes of the same villages (PostgreSQL; SQLite serialises writers).
-        list(Place.objects.select_for_update().filter(id__in=ids).values_list("id", flat=True))
+        _lock_villages(ids)
         new = village_counters(ids)
-        old: dict[int, Counter] = defaultdict(Counter)
-        for pid, key, value in PlaceCounter.objects.filter(place_id__in=ids).values_list("place_id", "key", "value"):
-            old[pid][key] = value
+        old = read(ids)
         ancestors = _ancestors_by_village(ids)
         add: Counter = Counter()
-        set_rows, stale = [], []
+        rows = []
         for vid in ids:
             n, o = new[vid], old[vid]
             for key in set(n) | set(o):
                 d = n.get(key, 0) - o.get(key, 0)
                 if not d:
                     continue
-                set_rows.append((vid, key, n.get(key, 0)))
                 if key in VILLAGE_ONLY:
+                    rows.append((vid, key, n.get(key, 0), SET))
                     continue
-                for a in ancestors.get(vid, ()):
-                    add[(a, key)] += d
-        with connection.cursor() as c:
-            if set_rows:
-                c.executemany(_UPSERT_SET, set_rows)
-            rows = [(p, k, d) for (p, k), d in add.items() if d]
-            if rows:
-                c.executemany(_UPSERT_ADD, rows)
-        PlaceCounter.objects.filter(place_id__in=ids, value=0).delete()
+                for p in (vid, *ancestors.get(vid, ())):
+                    add[(p, key)] += d
+        _append(_add_rows(add) + rows)
 
 
 def snapshot(household_ids: Iterable[int], visits: bool = True) -> dict[int, Counter]:
     """Take before a write to these households; pass to ``add_household_delta`` after it (with the same
-    ``visits``: False when the write only adds visits, counted by ``visits_added``)."""
+    ``visits``: False when the write only adds visits, counted by ``visits_added``). Locks their villages."""
     _check_year()
-    return household_counters(household_ids, visits=visits)
+    ids = list(household_ids)
+    if not DIRECT_FOR_BENCH:  # the baseline locked no village here
+        _lock_villages(Household.objects.filter(id__in=ids).values_list("village_id", flat=True))
+    return household_counters(ids, visits=visits)
 
 
 def add_household_delta(before: dict[int, Counter], household_ids: Iterable[int], visits: bool = True) -> None:
-    """After a write touching only these households: add (after - before) to their villages and ancestors.
+    """After a write touching only these households: append (after - before) for their villages and ancestors.
 
     ``before`` is ``snapshot(ids, visits)`` taken before the write, in the same transaction. Much cheaper
     than ``refresh`` when a batch touches a few households of many villages (sync). ``lastv`` only grows.
@@ -238,22 +331,28 @@ def add_household_delta(before: dict[int, Counter], household_ids: Iterable[int]
                     add[(p, key)] += d
         if a.get("lastv", 0) > b.get("lastv", 0):
             lastv[vid] = a["lastv"]
-    with connection.cursor() as c:
-        rows = [(p, k, d) for (p, k), d in add.items() if d]
-        if rows:
-            c.executemany(_UPSERT_ADD, rows)
-        if lastv:
-            c.executemany("INSERT INTO visits_placecounter (place_id, key, value) VALUES (%s, 'lastv', %s) "
-                          "ON CONFLICT (place_id, key) DO UPDATE SET value = CASE WHEN excluded.value > "
-                          "visits_placecounter.value THEN excluded.value ELSE visits_placecounter.value END",
-                          list(lastv.items()))
+    _visited(lastv, ancestors, add)
+
+
+def _visited(lastv: dict[int, int], ancestors: dict[int, list[int]], add: Counter) -> None:
+    """Append ``add``, raise the villages' ``lastv`` and count the villages that have just become recently
+    visited (``vrecent``), as deltas. The villages are locked by the caller."""
+    cutoff = _cutoff()
+    fresh = [vid for vid, day in lastv.items() if day >= cutoff]
+    if fresh:
+        state = read(fresh, ["vrecent"])
+        for vid in fresh:
+            if not state[vid]["vrecent"]:
+                for p in (vid, *ancestors.get(vid, ())):
+                    add[(p, "vrecent")] += 1
+    _append(_add_rows(add) + [(vid, "lastv", day, MAX) for vid, day in sorted(lastv.items())])
 
 
 def visits_added(rows: list[tuple]) -> None:
     """New visits were inserted (none of them a correction): ``rows`` are (household id, village id,
-    visited on, next visit on, received at). Updates the visit figures (``v``, ``vw:…``, ``lastv``) of the
-    villages and their ancestors from the new rows alone, without reading the households' earlier visits.
-    Called in the writer's transaction (``changes.VISITS_ADDED``)."""
+    visited on, next visit on, received at). Appends the visit figures (``v``, ``vw:…``, ``lastv``,
+    ``vrecent``) of the villages and their ancestors from the new rows alone, without reading the households'
+    earlier visits. Called in the writer's transaction (``changes.VISITS_ADDED``)."""
     if not rows:
         return
     per_village: dict[int, Counter] = defaultdict(Counter)
@@ -263,42 +362,148 @@ def visits_added(rows: list[tuple]) -> None:
         c["v"] += 1
         c[f"vw:{week_start(day).isoformat()}"] += 1
         lastv[vid] = max(lastv.get(vid, 0), day.toordinal())
+    if not DIRECT_FOR_BENCH:  # the baseline locked no village here
+        _lock_villages(per_village)  # held already when the writer wrapped its write in changes.households
     ancestors = _ancestors_by_village(per_village)
     add: Counter = Counter()
     for vid, c in per_village.items():
         for key, d in c.items():
             for p in (vid, *ancestors.get(vid, ())):
                 add[(p, key)] += d
-    with connection.cursor() as cur:
-        cur.executemany(_UPSERT_ADD, [(p, k, d) for (p, k), d in add.items()])
-        cur.executemany("INSERT INTO visits_placecounter (place_id, key, value) VALUES (%s, 'lastv', %s) "
-                        "ON CONFLICT (place_id, key) DO UPDATE SET value = CASE WHEN excluded.value > "
-                        "visits_placecounter.value THEN excluded.value ELSE visits_placecounter.value END",
-                        list(lastv.items()))
+    _visited(lastv, ancestors, add)
+
+
+def refresh_recent(today: datetime.date | None = None, chunk: int = 500) -> int:
+    """Villages whose latest visit fell out of the last ``RECENT_DAYS`` days (or came into it) have their
+    ``vrecent`` corrected, with their ancestors' (the schedule, daily). Returns the number of villages changed."""
+    if built_for() is None:
+        return 0
+    cutoff = _cutoff(today)
+    villages = list(Place.objects.filter(level=Level.VILLAGE).values_list("id", flat=True))
+    changed = 0
+    for i in range(0, len(villages), chunk):
+        ids = villages[i:i + chunk]
+        state = read(ids, ["vrecent", "lastv"])
+        todo = [v for v in ids if bool(state[v]["vrecent"]) != (state[v]["lastv"] >= cutoff)]
+        if not todo:
+            continue
+        with transaction.atomic():
+            _lock_villages(todo)
+            state = read(todo, ["vrecent", "lastv"])  # again, under the villages' locks
+            ancestors = _ancestors_by_village(todo)
+            add: Counter = Counter()
+            for vid in todo:
+                d = int(state[vid]["lastv"] >= cutoff) - state[vid]["vrecent"]
+                if d:
+                    changed += 1
+                    for p in (vid, *ancestors.get(vid, ())):
+                        add[(p, "vrecent")] += d
+            _append(_add_rows(add))
+    return changed
+
+
+def _fold(rows: list[tuple]) -> dict[tuple, tuple[int, int]]:
+    """Deltas ``(id, place id, key, value, op)`` in id order -> one (op, value) per counter."""
+    out: dict[tuple, tuple[int, int]] = {}
+    for _id, pid, key, value, op in rows:
+        k = (pid, key)
+        prev = out.get(k)
+        if prev is None or op == SET:
+            out[k] = (op, value)
+        elif op == ADD:
+            out[k] = (prev[0], prev[1] + value)  # ADD on ADD (a counter is only ever added to, or maxed/set)
+        else:  # MAX after MAX or SET
+            out[k] = (prev[0], max(prev[1], value))
+    return out
+
+
+def roll_up(batch: int = ROLL_UP_BATCH, wait: bool = False) -> int | None:
+    """Fold the pending deltas into the counters, in batches, each in one transaction that deletes the deltas it
+    adds (exactly once: a failure rolls both back). One roll-up at a time (an advisory lock on PostgreSQL,
+    the write lock on SQLite); a second one at the same time returns None at once (``wait=False``) or waits.
+    Counter rows are written in (place, key) order. Returns the number of deltas folded."""
+    total = 0
+    while True:
+        n = _roll_up_batch(batch, wait)
+        if n is None:
+            return None if not total else total
+        total += n
+        if n < batch:
+            return total
+
+
+def _roll_up_batch(batch: int, wait: bool) -> int | None:
+    with transaction.atomic(), connection.cursor() as c:
+        if connection.vendor == "postgresql":
+            c.execute(f"SELECT {'pg_advisory_xact_lock' if wait else 'pg_try_advisory_xact_lock'}(%s)",
+                      [ROLL_UP_LOCK])
+            if not wait and not c.fetchone()[0]:
+                return None
+        c.execute("DELETE FROM insights_counterdelta WHERE id IN (SELECT id FROM insights_counterdelta "
+                  "ORDER BY id LIMIT %s) RETURNING id, place_id, key, value, op", [batch])
+        rows = sorted(c.fetchall())
+        folded = _fold(rows)
+        for op in (ADD, MAX, SET):
+            todo = [(p, k, v) for (p, k), (o, v) in sorted(folded.items()) if o == op]
+            if todo:
+                c.executemany(_UPSERT[op], todo)
+        places = sorted({p for p, _ in folded})
+        for j in range(0, len(places), 500):
+            part = places[j:j + 500]
+            c.execute(f"DELETE FROM visits_placecounter WHERE value = 0 AND place_id IN "
+                      f"({', '.join(['%s'] * len(part))})", part)
+        return len(rows)
+
+
+@contextmanager
+def _roll_ups_held():
+    """No roll-up runs while this is held (PostgreSQL: the roll-up's advisory lock, for this session; SQLite:
+    the rebuild's transaction holds the write lock)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as c:
+        c.execute("SELECT pg_advisory_lock(%s)", [ROLL_UP_LOCK])
+    try:
+        yield
+    finally:
+        with connection.cursor() as c:
+            c.execute("SELECT pg_advisory_unlock(%s)", [ROLL_UP_LOCK])
 
 
 def rebuild(progress=lambda m: None, year: int | None = None) -> int:
     """Recompute every counter from the raw records, with ages for ``year`` (this year by default).
-    Returns the number of rows written."""
+    Returns the number of rows written.
+
+    With the deltas: no roll-up runs meanwhile; the pending deltas whose writes the recount saw are deleted
+    with the old counters, those of writes it did not see stay pending and are folded on top. On PostgreSQL
+    the recount reads one snapshot (REPEATABLE READ, when not inside a caller's transaction) and deletes only
+    the deltas visible in it; on SQLite its transaction holds the write lock (``transaction_mode``
+    IMMEDIATE), so no write comes in between."""
     year = year or timezone.localdate().year
-    villages = list(Place.objects.filter(level=Level.VILLAGE).order_by("path").values_list("id", flat=True))
-    total: Counter = Counter()
-    village_rows = []
-    ancestors = _ancestors_by_village(villages)
-    for i in range(0, len(villages), SEQUENCE_CHUNK):
-        chunk = villages[i:i + SEQUENCE_CHUNK]
-        for vid, counts in village_counters(chunk, year).items():
-            for key, value in counts.items():
-                if not value:
-                    continue
-                village_rows.append((vid, key, value))
-                if key in VILLAGE_ONLY:
-                    continue
-                for a in ancestors.get(vid, ()):
-                    total[(a, key)] += value
-        progress(f"Chỉ số / indicators: {min(i + SEQUENCE_CHUNK, len(villages)):,}/{len(villages):,} thôn")
-    with transaction.atomic():
+    outer = connection.in_atomic_block
+    with _roll_ups_held(), transaction.atomic():
+        if connection.vendor == "postgresql" and not outer:
+            with connection.cursor() as c:
+                c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        villages = list(Place.objects.filter(level=Level.VILLAGE).order_by("path").values_list("id", flat=True))
+        total: Counter = Counter()
+        village_rows = []
+        ancestors = _ancestors_by_village(villages)
+        for i in range(0, len(villages), SEQUENCE_CHUNK):
+            chunk = villages[i:i + SEQUENCE_CHUNK]
+            for vid, counts in village_counters(chunk, year).items():
+                for key, value in counts.items():
+                    if not value:
+                        continue
+                    village_rows.append((vid, key, value))
+                    if key in VILLAGE_ONLY:
+                        continue
+                    for a in ancestors.get(vid, ()):
+                        total[(a, key)] += value
+            progress(f"Chỉ số / indicators: {min(i + SEQUENCE_CHUNK, len(villages)):,}/{len(villages):,} thôn")
         PlaceCounter.objects.all()._raw_delete(PlaceCounter.objects.db)
+        CounterDelta.objects.all()._raw_delete(CounterDelta.objects.db)  # PostgreSQL: those visible to the recount
         rows = village_rows + [(p, k, v) for (p, k), v in total.items() if v]
         with connection.cursor() as c:
             for j in range(0, len(rows), 20000):
@@ -363,7 +568,7 @@ def counters(place: Place) -> Counter:
     """Every figure of one place. Reads only: never builds nor rebuilds (see the module's docstring)."""
     if built_for() is None:
         return _computed([place])[place.pk]
-    return Counter(dict(PlaceCounter.objects.filter(place=place).values_list("key", "value")))
+    return read([place.pk])[place.pk]
 
 
 def counters_for(place_ids: Iterable[int], keys: Iterable[str]) -> dict[int, Counter]:
@@ -374,9 +579,7 @@ def counters_for(place_ids: Iterable[int], keys: Iterable[str]) -> dict[int, Cou
         for pid, c in _computed(Place.objects.filter(id__in=list(place_ids))).items():
             out[pid] = Counter({k: c[k] for k in keys if c[k]})
         return out
-    for pid, key, value in PlaceCounter.objects.filter(place_id__in=list(place_ids), key__in=keys) \
-            .values_list("place_id", "key", "value"):
-        out[pid][key] = value
+    out.update(read(place_ids, keys))
     return out
 
 
@@ -403,7 +606,17 @@ def _visits_added(rows, **_):
     visits_added(rows)
 
 
+def _team_changed(sender, instance, **_):
+    """A village team was created, changed (active or not) or deleted: ``vteam`` of its village follows."""
+    if instance.level == "village" and instance.place_id and built_for() is not None:
+        refresh([instance.place_id])
+
+
 def listen() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    post_save.connect(_team_changed, sender=Team, dispatch_uid="insights.counters.team_saved")
+    post_delete.connect(_team_changed, sender=Team, dispatch_uid="insights.counters.team_deleted")
     changes.watch_households(_before, _after)
     changes.connect(changes.PEOPLE, _people_changed)
     changes.connect(changes.VILLAGES, _villages_changed)

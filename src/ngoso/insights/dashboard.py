@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import datetime
 
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from ngoso.core.text import vi_order
 from ngoso.places.models import Level, Place
 from ngoso.skills.models import Skill
 
 from . import providers
-from .counters import HH_GROUPS, RES_GROUPS, counters, counters_for, week_start
+from .counters import HH_GROUPS, RES_GROUPS, RECENT_DAYS, built_for, counters, counters_for, read, week_start
+from .models import CounterDelta, PlaceCounter
 
 GROUP_LABELS = {
     "elderly": ("Người cao tuổi (60+)", "Elderly (60+)"),
@@ -26,7 +30,8 @@ GROUP_LABELS = {
     "women": ("Phụ nữ", "Women"),
 }
 WEEKS = 26
-NO_VISIT_DAYS = 30
+NO_VISIT_DAYS = RECENT_DAYS
+LISTED = 30  # villages named in each "left behind" list (their number is a counter)
 
 
 def pct(n: int, d: int) -> float | None:
@@ -48,6 +53,26 @@ def _children(place: Place) -> list[Place]:
     return kids
 
 
+def _flag(key: str):
+    """A village's counter ``key`` (stored + not yet folded), as an expression on a Place queryset."""
+    stored = PlaceCounter.objects.filter(place_id=OuterRef("pk"), key=key).values("value")[:1]
+    pending = (CounterDelta.objects.filter(place_id=OuterRef("pk"), key=key).order_by().values("place_id")
+               .annotate(s=Sum("value")).values("s"))
+    return Coalesce(Subquery(stored), 0) + Coalesce(Subquery(pending), 0)
+
+
+def villages_lacking(place: Place, key: str, limit: int = LISTED) -> list[tuple[int, str, str]]:
+    """The first ``limit`` villages of ``place`` (Vietnamese order) whose counter ``key`` (``vteam``,
+    ``vrecent``) is 0: one query, however many villages the place has."""
+    villages = _villages_under(place)
+    if built_for() is None:  # counters never built: computed for the read (small areas only)
+        rows = list(villages.order_by(vi_order("name"), "code").values_list("id", "code", "name"))
+        c = counters_for([r[0] for r in rows], [key])
+        return [r for r in rows if not c[r[0]][key]][:limit]
+    return list(villages.annotate(flag=_flag(key)).filter(flag=0).order_by(vi_order("name"), "code")
+                .values_list("id", "code", "name")[:limit])
+
+
 def dashboard(place: Place, today: datetime.date | None = None) -> dict:
     today = today or timezone.localdate()
     c = counters(place)
@@ -64,11 +89,11 @@ def dashboard(place: Place, today: datetime.date | None = None) -> dict:
         })
     this_week = week_start(today)
     weeks = [(this_week - datetime.timedelta(weeks=i)) for i in range(WEEKS - 1, -1, -1)]
-    villages = list(_villages_under(place).values_list("id", "code", "name"))
-    vc = counters_for([v[0] for v in villages], ["vteam", "lastv"])
-    cutoff = (today - datetime.timedelta(days=NO_VISIT_DAYS)).toordinal()
+    no_team = villages_lacking(place, "vteam") if c["nvill"] > c["vteam"] else []
+    quiet = villages_lacking(place, "vrecent") if c["nvill"] > c["vrecent"] else []
+    lastv = read([v[0] for v in quiet], ["lastv"])
     kids = _children(place)
-    kc = counters_for([k.pk for k in kids], ["hh", "res", "b5hh", "v", "nvill", "vteam",
+    kc = counters_for([k.pk for k in kids], ["hh", "res", "b5hh", "v", "nvill", "vteam", "vrecent",
                                              *[f"vw:{w.isoformat()}" for w in weeks[-4:]]])
     return {
         "place": {"code": place.code, "name": place.name, "level": place.level, "current": place.is_current},
@@ -87,16 +112,18 @@ def dashboard(place: Place, today: datetime.date | None = None) -> dict:
         "skills": skills,
         "visits": {"total": c["v"], "weeks": [{"week": w.isoformat(), "visits": c[f"vw:{w.isoformat()}"]}
                                               for w in weeks]},
-        "villages_without_team": [{"code": code, "name": name} for vid, code, name in villages
-                                  if not vc[vid]["vteam"]],
+        "villages_without_team_count": c["nvill"] - c["vteam"],
+        "villages_without_team": [{"code": code, "name": name} for vid, code, name in no_team],
+        "villages_without_recent_visit_count": c["nvill"] - c["vrecent"],
         "villages_without_recent_visit": [{"code": code, "name": name,
-                                           "last_visit": (datetime.date.fromordinal(vc[vid]["lastv"]).isoformat()
-                                                          if vc[vid]["lastv"] else None)}
-                                          for vid, code, name in villages if vc[vid]["lastv"] < cutoff],
+                                           "last_visit": (datetime.date.fromordinal(lastv[vid]["lastv"]).isoformat()
+                                                          if lastv[vid]["lastv"] else None)}
+                                          for vid, code, name in quiet],
         "children": [{"code": k.code, "name": k.name, "households": kc[k.pk]["hh"], "residents": kc[k.pk]["res"],
                       "basic5_households": kc[k.pk]["b5hh"], "basic5_pct": pct(kc[k.pk]["b5hh"], kc[k.pk]["hh"]),
                       "visits_4_weeks": sum(kc[k.pk][f"vw:{w.isoformat()}"] for w in weeks[-4:]),
-                      "villages": kc[k.pk]["nvill"], "villages_with_team": kc[k.pk]["vteam"]} for k in kids],
+                      "villages": kc[k.pk]["nvill"], "villages_with_team": kc[k.pk]["vteam"],
+                      "villages_recently_visited": kc[k.pk]["vrecent"]} for k in kids],
         **providers.figures(place, today, hh, kids),
     }
 

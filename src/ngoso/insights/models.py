@@ -41,3 +41,26 @@ class FiguresStamp(models.Model):
 
     class Meta:
         db_table = "livelihoods_figuresstamp"
+
+
+class CounterDelta(models.Model):
+    """A change to one counter, appended by a write in its own transaction and folded into ``PlaceCounter`` by
+    the roll-up (``counters.roll_up``), which deletes it in the same transaction: a delta is either pending here
+    or folded there, never both. Readers add the pending deltas to the counters in the same query.
+
+    ``op``: ``ADD`` adds ``value``; ``MAX`` raises the counter to ``value`` (``lastv``); ``SET`` sets it (a
+    correction that lowers ``lastv``). Writers of one village hold its row lock, so the deltas of one village
+    are in commit order by ``id``. No foreign key: an insert would lock the place's row (KEY SHARE) and every
+    sync of a province would share its province's row.
+    """
+
+    ADD, MAX, SET = 0, 1, 2
+
+    id = models.BigAutoField(primary_key=True)
+    place_id = models.BigIntegerField()
+    key = models.CharField(max_length=60)
+    value = models.BigIntegerField()
+    op = models.PositiveSmallIntegerField(default=ADD)
+
+    class Meta:
+        indexes = [models.Index(fields=["place_id", "key"], name="counter_delta_place_key")]

@@ -168,26 +168,35 @@ def _build(d: dict, user, now: datetime.datetime, language: str) -> dict:
     if d["children"]:
         kids = Table(_("Places below"), [(_("Name"), TEXT), (_("Households"), INT), (_("Residents"), INT),
                                          (_("All 5 basic"), INT), ("%", PCT), (_("Visits, 4 weeks"), INT),
-                                         (_("Villages"), INT), (_("Villages with a team"), INT)],
+                                         (_("Villages"), INT), (_("Villages with a team"), INT),
+                                         (_("Villages visited in 30 days"), INT)],
                      sheet=_("Places below"))
         for c in d["children"]:
             k = f"children[{c['code']}]"
             kids.rows.append([c["name"], Fig(c["households"], f"{k}.households"), Fig(c["residents"], f"{k}.residents"),
                               Fig(c["basic5_households"], f"{k}.basic5_households"), Fig(c["basic5_pct"], f"{k}.basic5_pct"),
                               Fig(c["visits_4_weeks"], f"{k}.visits_4_weeks"), Fig(c["villages"], f"{k}.villages"),
-                              Fig(c["villages_with_team"], f"{k}.villages_with_team")])
+                              Fig(c["villages_with_team"], f"{k}.villages_with_team"),
+                              Fig(c.get("villages_recently_visited"), f"{k}.villages_recently_visited")])
         tables.append(kids)
 
+    n_team, n_quiet = d["villages_without_team_count"], d["villages_without_recent_visit_count"]
     behind = Table(_("Villages left behind"), [(_("Villages"), TEXT), (_("Number"), INT)])
-    behind.rows = [[_("Villages without a team"), len(d["villages_without_team"])],
-                   [_("Villages without a visit in 30 days"), len(d["villages_without_recent_visit"])]]
+    behind.rows = [[_("Villages without a team"), Fig(n_team, "villages_without_team_count")],
+                   [_("Villages without a visit in 30 days"), Fig(n_quiet, "villages_without_recent_visit_count")]]
     tables.append(behind)
+
+    def first_of(n: int, listed: int) -> str:  # the dashboard names the first few villages (Vietnamese order)
+        return _("the first %(listed)s of %(n)s, in alphabetical order") % {"listed": listed, "n": n} if n > listed else ""
+
     no_team = Table(_("Villages without a team"), [(_("Code"), TEXT), (_("Village"), TEXT)],
-                    sheet=_("Villages without a team"), on_first=False)
+                    sheet=_("Villages without a team"), on_first=False,
+                    note=first_of(n_team, len(d["villages_without_team"])))
     no_team.rows = [[v["code"], v["name"]] for v in d["villages_without_team"]]
     no_visit = Table(_("Villages without a visit in 30 days"),
                      [(_("Code"), TEXT), (_("Village"), TEXT), (_("Last visit"), DATE)],
-                     sheet=_("No visit in 30 days"), on_first=False)
+                     sheet=_("No visit in 30 days"), on_first=False,
+                     note=first_of(n_quiet, len(d["villages_without_recent_visit"])))
     no_visit.rows = [[v["code"], v["name"], datetime.date.fromisoformat(v["last_visit"]) if v["last_visit"] else None]
                      for v in d["villages_without_recent_visit"]]
     tables += [no_team, no_visit]

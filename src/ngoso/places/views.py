@@ -4,8 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from ngoso.accounts.scope import can_see_place, scoped, within
-from ngoso.insights.counts import counts_under
-from ngoso.insights.stats import stats
+from ngoso.insights.stats import children_figures, place_figures
 from ngoso.people import privacy
 from ngoso.people.models import Household
 from ngoso.core.text import street_order, vi_order
@@ -20,7 +19,7 @@ def place_detail(request, code):
         raise PermissionDenied
     user_root = request.user.place
     crumbs = [p for p in place.ancestors() if user_root is None or p.path.startswith(user_root.path)]
-    context = {"place": place, "crumbs": crumbs, "stats": stats(place), "can_export": request.user.can("export")}
+    context = {"place": place, "crumbs": crumbs, "stats": place_figures(place), "can_export": request.user.can("export")}
     if place.level == Level.VILLAGE:
         context["page"] = None  # radio operators hold no personal data: no household list (decision 0007)
     if place.level == Level.VILLAGE and privacy.may_open_people(request.user):
@@ -32,14 +31,14 @@ def place_detail(request, code):
         for hh in context["page"]:
             hh.see_poverty = "poverty" in privacy.visible_fields(request.user, hh, responsible=hh.pk in responsible)
     elif place.level != Level.VILLAGE:
-        counts = counts_under(place)
         children = list(Place.objects.filter(parent=place).select_related("type").order_by(vi_order("name"), "code"))
         if not place.is_current:
             children += list(Place.objects.formerly_under(place).filter(former_parent=place)
                              .select_related("type", "parent"))
             children = [c for c in children if can_see_place(request.user, c)]
+        counts = children_figures(children)
         for child in children:
-            child.counts = counts.get(child.code, {"households": 0, "residents": 0, "villages": 0})
+            child.counts = counts[child.pk]
         if not place.is_current and place.level == Level.COMMUNE:
             context["successors"] = [s.successor for s in place.successions.select_related("successor")]
         context["children"] = children
