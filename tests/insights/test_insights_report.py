@@ -101,6 +101,8 @@ def test_the_first_sheet_is_an_official_report(visited, users, area, login):
     for name in ("Nhóm đối tượng", "Lượt thăm theo tuần", "Kỹ năng", "Kỹ năng theo nhóm", "Địa bàn trực thuộc",
                  "Thôn chưa có tổ công nghệ số", "Chưa thăm trong 30 ngày", "Sinh kế số", "Dữ liệu máy"):
         assert name in names, (name, names)
+    by_group = wb["Kỹ năng theo nhóm"]
+    assert by_group["A3"].value.startswith("số người trong nhóm")  # a table's note stands above it
     skills = wb["Kỹ năng"]
     assert skills.print_title_rows and skills.freeze_panes and str(skills.page_setup.paperSize) == skills.PAPERSIZE_A4
     assert not any(isinstance(c.value, str) and re.match(r"\w+\[", c.value) for c in ws["A"])  # no key dump here

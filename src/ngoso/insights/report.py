@@ -346,6 +346,9 @@ def to_xlsx(rep: dict) -> bytes:
         xlsx.append_at(s, 2, [f"{rep['area']} · {rep['as_of']}"])
         s.cell(2, 1).font = Font(italic=True)
         if len(ts) == 1:
+            if ts[0].note:  # e.g. "the first 30 of 46": said above the table
+                xlsx.append_at(s, 3, [ts[0].note])
+                s.cell(3, 1).font = Font(italic=True, color="555555")
             header = write_table(s, ts[0], 4, record=True, with_title=False)
             s.freeze_panes = s.cell(header + 1, 2)
             print_setup(s, f"{header}:{header}", landscape=len(ts[0].columns) > 8)
