@@ -94,7 +94,7 @@ def test_field_app_registration_forms_in_english(live_server, member, area, brow
     page.locator("#app-save-household").tap()
     page.wait_for_selector("#app-resident-form")
     form = page.inner_text("#app-resident-form")
-    assert "Full name" in form and "Year of birth" in form and "Female" in form
+    assert "Full name" in form and "Birth year" in form and "Female" in form
     options = page.locator("select[name=relation] option").all_inner_texts()
     assert options[0] == "Head of household" and "Other" in options
     kinh = Ethnicity.objects.get(code="01")
