@@ -12,6 +12,7 @@ BENCHES = ["vntext_speed.py", "vntext_eval.py", "vntext_vinorm.py", "dashboard.p
 BENCHES.append("radio.py")
 BENCHES.append("jobs.py")
 BENCHES.append("service.py")
+BENCHES.append("dashboard_report.py")
 
 
 def main() -> int:

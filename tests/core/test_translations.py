@@ -71,9 +71,12 @@ def test_access_and_poverty_pages_in_english_have_no_vietnamese_outside_names(lo
     from ngoso.places.models import Place
 
     names = sorted(set(Place.objects.values_list("name", flat=True)), key=len, reverse=True) + ["Ngõ Số"]
+    for i, v in enumerate((area.va1, area.va2)):  # with positions, so the village map is drawn too
+        v.latitude, v.longitude = 21.30 + i * 0.01, 106.20 + i * 0.02
+        v.save(update_fields=["latitude", "longitude"])
     client = login(users.commune_a)
     client.cookies["django_language"] = "en"
-    for url in (f"/places/{area.a.code}/access/", f"/places/{area.a.code}/poverty/"):
+    for url in (f"/places/{area.a.code}/access/", f"/places/{area.a.code}/poverty/", f"/places/{area.a.code}/"):
         r = client.get(url)
         assert r.status_code == 200
         html = re.sub(r"<(style|script)\b.*?</\1>", " ", r.content.decode(), flags=re.S)

@@ -520,7 +520,7 @@ def test_stories_counted_on_dashboard_page_xlsx_and_api(login, story, users, peo
     from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(c.get(reverse("dashboard_xlsx", args=[area.a.code])).content))
-    rows = {r[0]: r[1] for r in wb["Chỉ số"].iter_rows(values_only=True)}
+    rows = {r[0]: r[1] for r in wb["Dữ liệu máy"].iter_rows(values_only=True)}
     assert rows["livelihoods.stories_published"] == 1
 
 

@@ -61,3 +61,60 @@ def test_field_app_in_english_has_no_vietnamese_outside_data(live_server, member
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "phone-en-field-visit.png"), full_page=True)
     context.close()
+
+
+def test_field_app_registration_forms_in_english(live_server, member, area, browser):  # noqa: F811
+    """The new household, new person and move forms (registering at the door) speak English when chosen: their
+    labels, choices (relations, sex, means of access, ethnic groups' English names) and messages."""
+    from ngoso.people.models import Ethnicity
+
+    context, page = _open_app(browser, live_server)
+    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto(f"{live_server.url}/app/")
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    data = _data_words()
+    context.set_offline(True)  # at the door, without signal (no sync redraws the form meanwhile)
+    page.wait_for_function("!navigator.onLine")
+
+    def leftovers(selector="#main"):
+        text = page.inner_text(selector) + " " + " ".join(page.locator(f"{selector} option").all_inner_texts())
+        for s in data:
+            text = text.replace(s, " ")
+        return [w for w in text.split() if VI_LETTERS.search(w)]
+
+    page.locator("#app-new-household").tap()
+    page.wait_for_selector("#app-household-form")
+    assert page.inner_text("#app-household-form h1") == "New household"
+    assert "Smartphone" in page.inner_text("#app-household-form") and leftovers() == [], page.inner_text("#main")
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "phone-en-field-household.png"), full_page=True)
+    page.select_option("select[name=village]", area.va1.code)
+    page.fill("input[name=alley]", "8")
+    page.locator("#app-save-household").tap()
+    page.wait_for_selector("#app-resident-form")
+    form = page.inner_text("#app-resident-form")
+    assert "Full name" in form and "Birth year" in form and "Female" in form
+    options = page.locator("select[name=relation] option").all_inner_texts()
+    assert options[0] == "Head of household" and "Other" in options
+    kinh = Ethnicity.objects.get(code="01")
+    assert page.locator("select[name=ethnicity] option").first.inner_text() == kinh.name_en
+    data += sorted(Ethnicity.objects.values_list("name_en", flat=True), key=len, reverse=True)  # catalogue names
+    assert leftovers() == [], form
+    page.screenshot(path=str(SHOTS / "phone-en-field-resident.png"), full_page=True)
+    # a near-duplicate of someone the phone holds (Nguyễn Thị Lý, 1978, alley 3): the warning in English
+    page.locator("#app-consent").check()
+    page.fill("input[name=full_name]", "Nguyen Thi Ly")
+    page.locator("input[name=sex][value=female]").check()
+    page.fill("input[name=birth_year]", "1978")
+    page.locator("#app-save-resident").tap()
+    page.wait_for_selector("#app-dup-warning:not([hidden])")
+    assert page.inner_text("#app-dup-warning").startswith("Maybe already recorded: Nguyễn Thị Lý, 1978, alley 3")
+    assert leftovers() == []
+    page.locator("#app-save-resident").tap()  # someone else: saved on the second tap
+    page.wait_for_selector("#app-visit")
+    page.locator("select[aria-label='Change for Nguyen Thi Ly']").select_option("move")
+    page.wait_for_selector("#app-move-form")
+    assert page.inner_text("#app-move-form h1") == "Move Nguyen Thi Ly to another household"
+    assert "+ New household" in page.inner_text("#app-move-form") and leftovers() == [], page.inner_text("#main")
+    page.screenshot(path=str(SHOTS / "phone-en-field-move.png"), full_page=True)
+    context.close()

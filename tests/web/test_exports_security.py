@@ -231,12 +231,12 @@ def test_every_xlsx_writer_writes_no_formula(people, users, area):
     """Village names and other texts reach the template, the dashboard, the poverty and radio reports."""
     from ngoso.people.io import template_workbook
     from ngoso.poverty import services as poverty
-    from ngoso.insights import dashboard
+    from ngoso.insights import dashboard, report
 
     area.va1.name = FORMULA
     area.va1.save()
     files = {"template": template_workbook(users.commune_a),
-             "dashboard": dashboard.to_xlsx(dashboard.dashboard(area.a)),
+             "dashboard": report.to_xlsx(report.build(dashboard.dashboard(area.a), user=users.commune_a)),
              "coverage": poverty.coverage_xlsx(poverty.coverage(area.a))}
     for name, data in files.items():
         cells = all_cells(data)

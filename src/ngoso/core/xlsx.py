@@ -14,7 +14,7 @@ are dropped; a text longer than a cell can hold (32,767 characters) is cut with 
 (NaN, infinity) become empty cells.
 
 Use ``workbook()`` (write-only, streaming) or any openpyxl worksheet, and ``append(ws, row)`` or
-``cell(ws, value)`` for every value.
+``cell(ws, value)`` for every value (``put``/``append_at`` to place values in an ordinary worksheet).
 """
 
 from __future__ import annotations
@@ -67,6 +67,34 @@ def cell(ws, value):
 def append(ws, row) -> None:
     """``ws.append(row)`` with every value made safe (works for write-only and ordinary worksheets)."""
     ws.append([cell(ws, v) for v in row])
+
+
+def put(ws, row: int, column: int, value):
+    """Write one value at (row, column) of an ordinary worksheet, made safe as ``cell`` makes it."""
+    value = safe_value(value)
+    c = ws.cell(row=row, column=column)
+    if isinstance(value, str) and is_risky(value):
+        c._value = value
+        c.data_type = "s"
+        c.quotePrefix = True
+    else:
+        c.value = value
+    return c
+
+
+def append_at(ws, row: int, values) -> None:
+    """Write ``values`` from column A of ``row`` (an ordinary worksheet), each made safe."""
+    for j, v in enumerate(values, start=1):
+        if v is not None:
+            put(ws, row, j, v)
+
+
+_BAD_TITLE = re.compile(r"[\\/*?:\[\]]")
+
+
+def sheet_title(name: str) -> str:
+    """A sheet name Excel accepts: none of ``\\ / * ? : [ ]``, at most 31 characters."""
+    return _BAD_TITLE.sub(" ", clean_text(name)).strip()[:31] or "Sheet"
 
 
 def workbook():

@@ -1,4 +1,5 @@
-"""The indicators of one place, as one structure: the page, the XLSX export and the JSON API all show it.
+"""The indicators of one place, as one structure: the page, the report (XLSX, PDF: ``report``) and the JSON API all
+show it.
 
 Everything comes from the incrementally maintained counters (``counters``), so a dashboard costs a
 few small queries whatever the size of the place, and shows a visit recorded a moment ago; other apps add
@@ -8,14 +9,11 @@ their figures as providers (``providers``: livelihoods).
 from __future__ import annotations
 
 import datetime
-import io
 
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from openpyxl import Workbook
 
-from ngoso.core import xlsx
 from ngoso.core.db import reading_from_replica
 from ngoso.core.text import vi_order
 from ngoso.places.models import Level, Place
@@ -138,7 +136,8 @@ def _dashboard(place: Place, today: datetime.date | None) -> dict:
 
 
 def flatten(data: dict) -> list[tuple[str, object]]:
-    """(key, value) pairs of every figure, in a stable order: the rows of the export."""
+    """(key, value) pairs of every figure, in a stable order: the keys of the page, the API and the report's
+machine-readable sheet (``report``)."""
     out: list[tuple[str, object]] = []
 
     def walk(prefix, v):
@@ -154,24 +153,3 @@ def flatten(data: dict) -> list[tuple[str, object]]:
 
     walk("", data)
     return out
-
-
-def to_xlsx(data: dict) -> bytes:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Chỉ số")
-    xlsx.append(ws, ["Mã chỉ số / key", "Giá trị / value"])
-    for k, v in flatten(data):
-        xlsx.append(ws, [k, v])
-    ws2 = wb.create_sheet("Kỹ năng")
-    xlsx.append(ws2, ["Mã", "Kỹ năng", "Skill", "5 kỹ năng cơ bản", "Tự làm được", "%", "Làm được khi có hỗ trợ", "%"])
-    for s in data["skills"]:
-        xlsx.append(ws2, [s["code"], s["name_vi"], s["name_en"], s["basic5"] or "", s["alone"], s["alone_pct"],
-                    s["with_help"], s["with_help_pct"]])
-    ws3 = wb.create_sheet("Địa bàn trực thuộc")
-    xlsx.append(ws3, ["Mã", "Tên", "Hộ", "Nhân khẩu", "Hộ có người thành thạo 5 kỹ năng", "%", "Lượt thăm 4 tuần"])
-    for k in data["children"]:
-        xlsx.append(ws3, [k["code"], k["name"], k["households"], k["residents"], k["basic5_households"], k["basic5_pct"],
-                    k["visits_4_weeks"]])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()

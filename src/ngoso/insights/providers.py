@@ -16,10 +16,19 @@ from collections.abc import Callable
 from .models import FiguresStamp
 
 _providers: dict[str, Callable] = {}
+_reports: dict[str, Callable] = {}
 
 
-def register(name: str, provider: Callable) -> None:
+def register(name: str, provider: Callable, report: Callable | None = None) -> None:
+    """``report(figures, *, Table, Fig, kinds, prefix) -> [Table]``: the provider's tables in the dashboard's
+    report (``insights.report``), each figure a ``Fig`` carrying its key under ``prefix``."""
     _providers[name] = provider
+    if report is not None:
+        _reports[name] = report
+
+
+def report_sections() -> dict[str, Callable]:
+    return dict(_reports)
 
 
 def figures(place, today, households, children) -> dict:

@@ -1,4 +1,5 @@
-"""The dashboard of a place: the page and its XLSX export (the API is ``api.py``), all from ``dashboard.dashboard``."""
+"""The dashboard of a place: the page and its report as XLSX and PDF (``report``; the API is ``api.py``), all from
+``dashboard.dashboard``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from ngoso.accounts.scope import can_see_place
@@ -13,6 +15,7 @@ from ngoso.core.charts import bar_chart
 from ngoso.places.models import Place
 
 from . import dashboard as dash
+from . import report
 
 
 @login_required
@@ -33,12 +36,30 @@ def _day_month(iso: str) -> str:
     return f"{iso[8:10]}/{iso[5:7]}"
 
 
-@login_required
-def place_dashboard_xlsx(request, code):
+def _report(request, code) -> dict:
     place = get_object_or_404(Place, code=code)
     if not can_see_place(request.user, place):
         raise PermissionDenied
-    body = dash.to_xlsx(dash.dashboard(place))
+    return report.build(dash.dashboard(place), user=request.user, language=get_language())
+
+
+@login_required
+def place_dashboard_xlsx(request, code):
+    """The dashboard as a report to send up: first sheet like the page, a sheet per table, the keys last."""
+    body = report.to_xlsx(_report(request, code))
     resp = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    resp["Content-Disposition"] = f'attachment; filename="chi-so-{place.code}.xlsx"'
+    resp["Content-Disposition"] = f'attachment; filename="{_file_name(code)}.xlsx"'
     return resp
+
+
+@login_required
+def place_dashboard_pdf(request, code):
+    """The same report as a PDF for printing (A4), the weekly chart drawn."""
+    body = report.to_pdf(_report(request, code))
+    resp = HttpResponse(body, content_type="application/pdf")
+    resp["Content-Disposition"] = f'attachment; filename="{_file_name(code)}.pdf"'
+    return resp
+
+
+def _file_name(code: str) -> str:
+    return f"bao-cao-chi-so-{code}-{timezone.localdate():%Y%m%d}"

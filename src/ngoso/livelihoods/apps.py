@@ -35,9 +35,9 @@ class LivelihoodsConfig(AppConfig):
 
         from ngoso.people.models import Household
 
-        from .indicators import livelihood_figures
+        from .indicators import livelihood_figures, report_tables
 
-        providers.register("livelihoods", livelihood_figures)
+        providers.register("livelihoods", livelihood_figures, report=report_tables)
         touch = providers.touch
 
         for model in (Producer, OnlineChannel, SuccessStory, Household):

@@ -166,3 +166,40 @@ def _compute(place: Place, today: datetime.date, households: int | None, childre
         "months": months, "years": years,
         "children": [{"code": k.code, "name": k.name, **kids[k.code]} for k in (children or [])],
     }
+
+
+def report_tables(l: dict, *, Table, Fig, kinds, prefix: str) -> list:
+    """The livelihood tables of the dashboard's report (``insights.report``): as on the page, each figure keyed."""
+    from django.utils.translation import gettext as _
+
+    INT, PCT, TEXT, _DATE = kinds
+    sheet = _("Digital livelihoods")
+    now = Table(_("Digital livelihoods"), [(_("Indicator"), TEXT), (_("Number"), INT), ("%", PCT)], sheet=sheet)
+    now.rows = [
+        [_("Producers"), Fig(l["producers"], f"{prefix}.producers"), ""],
+        [_("Producers selling online"), Fig(l["producers_online"], f"{prefix}.producers_online"),
+         Fig(l["producers_online_pct"], f"{prefix}.producers_online_pct")],
+        [_("Producer households with e-payment"), Fig(l["households_epayment"], f"{prefix}.households_epayment"),
+         Fig(l["households_epayment_pct"], f"{prefix}.households_epayment_pct")],
+        [_("Success stories published"), Fig(l["stories_published"], f"{prefix}.stories_published"), ""],
+        [_("Success stories published this year"), Fig(l["stories_this_year"], f"{prefix}.stories_this_year"), ""],
+    ]
+    cols = [(_("Selling online"), INT), (_("Producer households with e-payment"), INT), (_("Stories"), INT)]
+    months = Table(_("Digital livelihoods by month"), [(_("Month"), TEXT), *cols], sheet=sheet)
+    months.rows = [[f"{m['month'][5:7]}/{m['month'][:4]}", Fig(m["producers_online"], f"{prefix}.months[{m['month']}].producers_online"),
+                    Fig(m["households_epayment"], f"{prefix}.months[{m['month']}].households_epayment"),
+                    Fig(m["stories"], f"{prefix}.months[{m['month']}].stories")] for m in l["months"]]
+    years = Table(_("Digital livelihoods by year"), [(_("Year"), TEXT), *cols], sheet=sheet)
+    years.rows = [[str(y["year"]), Fig(y["producers_online"], f"{prefix}.years[{y['year']}].producers_online"),
+                   Fig(y["households_epayment"], f"{prefix}.years[{y['year']}].households_epayment"),
+                   Fig(y["stories"], f"{prefix}.years[{y['year']}].stories")] for y in l["years"]]
+    out = [now, months, years]
+    if l["children"]:
+        kids = Table(_("Digital livelihoods of the places below"),
+                     [(_("Name"), TEXT), (_("Producers"), INT), *cols], sheet=sheet)
+        kids.rows = [[k["name"], Fig(k["producers"], f"{prefix}.children[{k['code']}].producers"),
+                      Fig(k["producers_online"], f"{prefix}.children[{k['code']}].producers_online"),
+                      Fig(k["households_epayment"], f"{prefix}.children[{k['code']}].households_epayment"),
+                      Fig(k["stories"], f"{prefix}.children[{k['code']}].stories")] for k in l["children"]]
+        out.append(kids)
+    return out

@@ -6,7 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 
 from ngoso.accounts.scope import can_see_place
 from ngoso.people.io import ImportFailed
@@ -30,7 +31,8 @@ def access_page(request, code):
     cov = services.coverage(place)
     worst = max([c.score for c in cov] + [1])
     pts = services.map_points({c.village.pk: c.score / worst for c in cov}, [c.village for c in cov],
-                              labels={c.village.pk: "; ".join(c.reasons) or "đủ 4G, wifi và loa" for c in cov})
+                              labels={c.village.pk: "; ".join(c.reasons) or gettext("4G, wifi and a loudspeaker")
+                                      for c in cov})
     return render(request, "poverty/access.html", {
         "place": place, "bottlenecks": services.bottlenecks(place)[:200], "villages": len(cov), "points": pts,
         "with_4g": sum(1 for c in cov if c.mobile in ("4G", "5G")), "with_wifi": sum(1 for c in cov if c.wifi),
@@ -62,8 +64,8 @@ def poverty_page(request, code):
     if place.level != Level.VILLAGE:
         rates = services.village_poor_rates(place, year)
         per_village = {v.pk: (rates[v.pk] / 10.0 if rates.get(v.pk) is not None else None) for v in villages}
-        labels = {v.pk: (f"{rates[v.pk]:.1f} %".replace(".", ",") if rates.get(v.pk) is not None
-                         else "chưa rà soát") for v in villages}
+        labels = {v.pk: (formats.number_format(rates[v.pk], 1) + " %" if rates.get(v.pk) is not None
+                         else gettext("not reviewed yet")) for v in villages}
     return render(request, "poverty/poverty.html", {
         "place": place, "d": data, "year": year, "years": range(year - 4, year + 2),
         "points": services.map_points(per_village, villages, labels=labels) if per_village else []})

@@ -2,7 +2,8 @@
 
 The page embeds ``catalogue()`` as JSON (``json_script``: data, not code, so the CSP is untouched), in the
 language of the page; the service worker keeps the page, so the words travel offline with it. Placeholders
-are ``{name}``, filled by the app's ``t(key, values)``. msgids are English, Vietnamese in ``core/locale``.
+are ``{name}``, filled by the app's ``t(key, values)``. msgids are English, Vietnamese in ``core/locale``
+(the registration forms' words under the context "field app").
 """
 
 from __future__ import annotations
@@ -89,9 +90,52 @@ MESSAGES = {
     "from_needed": _("Say which village the person comes from"),
     "send_request": _("Send the request"),
     "move_in_sent": _("Request saved: commune staff will find {name} and move them here."),
+    # registering at the door: the new household, the new person and the move forms
+    "acc_has_smartphone": pgettext_lazy("field app", "Smartphone"),
+    "acc_has_feature_phone": pgettext_lazy("field app", "Feature phone"),
+    "acc_has_tv": pgettext_lazy("field app", "TV"),
+    "acc_has_radio": pgettext_lazy("field app", "Radio set"),
+    "acc_has_home_internet": pgettext_lazy("field app", "Internet/wifi at home"),
+    "acc_has_mobile_data": pgettext_lazy("field app", "Mobile data"),
+    "acc_hears_loudspeaker": pgettext_lazy("field app", "Hears the village loudspeaker"),
+    "back_to_list": pgettext_lazy("field app", "‹ Back to the list"),
+    "access_legend": pgettext_lazy("field app", "Means of access to information"),
+    "new_household": pgettext_lazy("field app", "New household"),
+    "village_field": pgettext_lazy("field app", "Village / residential group"),
+    "alley_field": pgettext_lazy("field app", "Alley"),
+    "house_number_field": pgettext_lazy("field app", "House number"),
+    "address_field": pgettext_lazy("field app", "Other address"),
+    "gps": pgettext_lazy("field app", "Take the position from the phone"),
+    "save_household": pgettext_lazy("field app", "Save the new household"),
+    "no_position": pgettext_lazy("field app", "Could not get the position"),
+    "household_saved": pgettext_lazy("field app", "New household {code} saved"),
+    "will_send": pgettext_lazy("field app", " — it will be sent when there is signal"),
+    "add_people_next": pgettext_lazy("field app", ". Add the people of the household:"),
+    "back_to_household": pgettext_lazy("field app", "‹ Back to the household"),
+    "move_title": pgettext_lazy("field app", "Move {name} to another household"),
+    "move_hint": pgettext_lazy(
+        "field app", "Splitting a household: register the new one first (the «{button}» button), then move each person."),
+    "move_to": pgettext_lazy("field app", "Household moving to"),
+    "move_button": pgettext_lazy("field app", "Move"),
+    "moved": pgettext_lazy("field app", "{name} moved to household {code}"),
+    "new_resident": pgettext_lazy("field app", "New person · household {code}"),
+    "consent": pgettext_lazy(
+        "field app", "The resident agreed to have their details recorded (required, before any detail)"),
+    "phone": pgettext_lazy("field app", "Phone number (if any)"),
+    "save_resident": pgettext_lazy("field app", "Save this person"),
+    "register_consent_needed": pgettext_lazy("field app", "The resident's consent is needed before recording"),
+    "maybe_exists": pgettext_lazy(
+        "field app", "Maybe already recorded: {matches}. Check, or press Save again if this is someone else."),
+    "resident_saved": pgettext_lazy("field app", "{name} saved"),
 }
 
 
 def catalogue() -> dict[str, str]:
-    """Every message in the active language."""
-    return {key: str(text) for key, text in MESSAGES.items()}
+    """Every message in the active language, with the people app's own words for relations and sex
+    (``rel_<value>``, ``sex_<value>``: the same labels as the web's forms)."""
+    from ngoso.people.models import Relation, Sex
+
+    out = {key: str(text) for key, text in MESSAGES.items()}
+    out |= {f"rel_{value}": str(label) for value, label in Relation.choices}
+    out |= {f"sex_{value}": str(label) for value, label in Sex.choices}
+    return out

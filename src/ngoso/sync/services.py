@@ -580,7 +580,7 @@ def registration_payload(user) -> dict:
         around = Place.objects.filter(level=PlaceLevel.VILLAGE, valid_to__isnull=True, parent_id=commune) \
             .order_by("name").values_list("code", "name")[:500]
     return {"villages": [list(v) for v in villages[:500]], "villages_around": [list(v) for v in around],
-            "ethnicities": [list(e) for e in Ethnicity.objects.order_by("code").values_list("code", "name_vi")]}
+            "ethnicities": [list(e) for e in Ethnicity.objects.order_by("code").values_list("code", "name_vi", "name_en")]}
 
 
 def catalogue_payload(client_version: str | None) -> dict | None:

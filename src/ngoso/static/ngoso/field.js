@@ -338,34 +338,37 @@
     const out = [];
     for (const h of state.households) for (const r of h.residents) {
       const score = scorePair({...r, household: h.code, village: h.village}, p);
-      if (score >= 0.85) out.push(`${r.full_name}, ${r.birth_year}` + (h.alley ? `, ngõ ${h.alley}` : "") + (h.house_number ? `, số ${h.house_number}` : ""));
+      if (score >= 0.85) out.push(`${r.full_name}, ${r.birth_year}` + (h.alley ? ", " + t("alley", {a: h.alley}) : "") + (h.house_number ? ", " + t("house_no", {n: h.house_number}) : ""));
     }
     return out;
   }
 
-  const ACCESS = [["has_smartphone", "Điện thoại thông minh"], ["has_feature_phone", "Điện thoại thường"], ["has_tv", "Ti vi"],
-    ["has_radio", "Đài"], ["has_home_internet", "Internet/wifi ở nhà"], ["has_mobile_data", "Dữ liệu di động"],
-    ["hears_loudspeaker", "Nghe được loa thôn"]];
-  const RELATIONS = [["head", "Chủ hộ"], ["spouse", "Vợ/chồng"], ["child", "Con"], ["grandchild", "Cháu"], ["parent", "Bố/mẹ"],
-    ["child_in_law", "Con dâu/rể"], ["sibling", "Anh/chị/em"], ["other", "Khác"]];
+  // every word from the catalogue (sync/field_messages.py), in the page's language
+  const ACCESS = ["has_smartphone", "has_feature_phone", "has_tv", "has_radio", "has_home_internet", "has_mobile_data",
+    "hears_loudspeaker"].map((k) => [k, t("acc_" + k)]);
+  const RELATIONS = ["head", "spouse", "child", "grandchild", "parent", "child_in_law", "sibling", "other"]
+    .map((v) => [v, t("rel_" + v)]);
+  const sent = () => (navigator.onLine ? "" : t("will_send"));
+  // an ethnic group: [code, Vietnamese name, English name] (older pulls: no English name)
+  const ethName = (e) => (LANG === "en" && e[2]) ? e[2] : e[1];
   const field = (label, input) => el("label", {}, label, input);
 
   async function householdForm() {
     const main = document.getElementById("main"), reg = (await getMeta("registration")) || {villages: []};
     const form = el("form", {class: "visit", id: "app-household-form"});
-    const back = el("button", {type: "button", class: "link", text: "‹ Quay lại danh sách"});
+    const back = el("button", {type: "button", class: "link", text: t("back_to_list")});
     back.addEventListener("click", render);
     const village = el("select", {name: "village", required: ""});
     for (const [code, name] of reg.villages) village.append(el("option", {value: code, text: name}));
     const gps = el("input", {type: "checkbox", name: "gps"});
-    const access = el("fieldset", {}, el("legend", {text: "Phương tiện tiếp cận thông tin"}),
+    const access = el("fieldset", {}, el("legend", {text: t("access_legend")}),
       ...ACCESS.map(([k, label]) => el("label", {class: "check"}, el("input", {type: "checkbox", name: k}), " " + label)));
-    form.append(back, el("h1", {text: "Hộ mới"}), field("Thôn/tổ dân phố", village),
-      el("div", {class: "two"}, field("Ngõ", el("input", {name: "alley", maxlength: "80"})),
-        field("Số nhà", el("input", {name: "house_number", maxlength: "30"}))),
-      field("Địa chỉ khác", el("input", {name: "address", maxlength: "200"})),
-      el("label", {class: "check"}, gps, " Lấy vị trí từ điện thoại"), access,
-      el("button", {class: "primary big sticky", id: "app-save-household", text: "Lưu hộ mới"}));
+    form.append(back, el("h1", {text: t("new_household")}), field(t("village_field"), village),
+      el("div", {class: "two"}, field(t("alley_field"), el("input", {name: "alley", maxlength: "80"})),
+        field(t("house_number_field"), el("input", {name: "house_number", maxlength: "30"}))),
+      field(t("address_field"), el("input", {name: "address", maxlength: "200"})),
+      el("label", {class: "check"}, gps, " " + t("gps")), access,
+      el("button", {class: "primary big sticky", id: "app-save-household", text: t("save_household")}));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const u = uuid4(), code = householdCode(u), fd = new FormData(form);
@@ -374,7 +377,7 @@
         access: Object.fromEntries(ACCESS.map(([k]) => [k, fd.get(k) === "on"]))};
       if (gps.checked && navigator.geolocation) {
         try { const pos = await new Promise((ok, fail) => navigator.geolocation.getCurrentPosition(ok, fail, {timeout: 8000}));
-          rec.latitude = pos.coords.latitude; rec.longitude = pos.coords.longitude; } catch (err) { flash("Không lấy được vị trí"); }
+          rec.latitude = pos.coords.latitude; rec.longitude = pos.coords.longitude; } catch (err) { flash(t("no_position")); }
       }
       await tx("queue", "readwrite", (s) => s.put(rec));
       const vname = (reg.villages.find((v) => v[0] === rec.village) || [])[1] || rec.village;
@@ -384,7 +387,7 @@
       await setMeta("assigned", [...((await getMeta("assigned")) || []), code]);
       state.households = await all("households");
       residentForm(h);
-      flash(`Đã lưu hộ mới ${code}` + (navigator.onLine ? "" : " — sẽ gửi khi có mạng") + ". Thêm người trong hộ:");
+      flash(t("household_saved", {code}) + sent() + t("add_people_next"));
       sync();
     });
     main.replaceChildren(form);
@@ -395,14 +398,14 @@
   // two joined, or someone moving in; the server keeps their skill history with them
   function moveForm(h, r) {
     const main = document.getElementById("main"), form = el("form", {class: "visit", id: "app-move-form"});
-    const back = el("button", {type: "button", class: "link", text: "‹ Quay lại hộ"});
+    const back = el("button", {type: "button", class: "link", text: t("back_to_household")});
     back.addEventListener("click", () => visitForm(h));
     const target = el("select", {name: "household", required: ""});
     for (const x of state.households.filter((x) => x.code !== h.code))
-      target.append(el("option", {value: x.code, text: `${x.code} · ${x.village_name}${x.alley ? ", ngõ " + x.alley : ""}${x.house_number ? ", số " + x.house_number : ""}`}));
-    form.append(back, el("h1", {text: `Chuyển ${r.full_name} sang hộ khác`}),
-      el("p", {text: "Tách hộ: tạo hộ mới trước (nút «+ Thêm hộ mới»), rồi chuyển từng người sang."}),
-      field("Hộ chuyển đến", target), el("button", {class: "primary big", id: "app-save-move", text: "Chuyển"}));
+      target.append(el("option", {value: x.code, text: `${x.code} · ${x.village_name}${x.alley ? ", " + t("alley", {a: x.alley}) : ""}${x.house_number ? ", " + t("house_no", {n: x.house_number}) : ""}`}));
+    form.append(back, el("h1", {text: t("move_title", {name: r.full_name})}),
+      el("p", {text: t("move_hint", {button: t("add_household")})}),
+      field(t("move_to"), target), el("button", {class: "primary big", id: "app-save-move", text: t("move_button")}));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const to = state.households.find((x) => x.code === target.value);
@@ -413,7 +416,7 @@
       to.residents.push({...r, relation: r.relation === "head" && to.residents.some((y) => y.relation === "head") ? "other" : r.relation});
       await tx("households", "readwrite", (s) => { s.put(h); s.put(to); });
       state.households = await all("households");
-      flash(`Đã chuyển ${r.full_name} sang hộ ${to.code}`);
+      flash(t("moved", {name: r.full_name, code: to.code}));
       sync(); visitForm(to);
     });
     main.replaceChildren(form);
@@ -432,7 +435,7 @@
     const main = document.getElementById("main"), reg = (await getMeta("registration")) || {ethnicities: [["01", "Kinh"]]};
     const form = el("form", {class: "visit", id: "app-edit-resident"});
     const eth = el("select", {name: "ethnicity"}, el("option", {value: "", text: t("no_change_short")}));
-    for (const [code, name] of reg.ethnicities) eth.append(el("option", {value: code, text: name}));
+    for (const e of reg.ethnicities) eth.append(el("option", {value: e[0], text: ethName(e)}));
     const rel = el("select", {name: "relation"});
     for (const [v, label] of RELATIONS) rel.append(el("option", {value: v, text: label}));
     rel.value = r.relation || "other";
@@ -540,26 +543,26 @@
   async function residentForm(h) {
     const main = document.getElementById("main"), reg = (await getMeta("registration")) || {ethnicities: [["01", "Kinh"]]};
     const form = el("form", {class: "visit", id: "app-resident-form"});
-    const back = el("button", {type: "button", class: "link", text: "‹ Quay lại hộ"});
+    const back = el("button", {type: "button", class: "link", text: t("back_to_household")});
     back.addEventListener("click", () => visitForm(h));
     const eth = el("select", {name: "ethnicity"});
-    for (const [code, name] of reg.ethnicities) eth.append(el("option", {value: code, text: name}));
+    for (const e of reg.ethnicities) eth.append(el("option", {value: e[0], text: ethName(e)}));
     const rel = el("select", {name: "relation"});
     for (const [v, label] of RELATIONS) rel.append(el("option", {value: v, text: label}));
     if (!h.residents.length) rel.value = "head";
-    const sex = el("div", {class: "seg", role: "radiogroup", "aria-label": "Giới tính"},
-      el("label", {}, el("input", {type: "radio", name: "sex", value: "female", required: ""}), el("span", {text: "Nữ"})),
-      el("label", {}, el("input", {type: "radio", name: "sex", value: "male"}), el("span", {text: "Nam"})));
+    const sex = el("div", {class: "seg", role: "radiogroup", "aria-label": t("sex")},
+      el("label", {}, el("input", {type: "radio", name: "sex", value: "female", required: ""}), el("span", {text: t("sex_female")})),
+      el("label", {}, el("input", {type: "radio", name: "sex", value: "male"}), el("span", {text: t("sex_male")})));
     const consent = el("input", {type: "checkbox", name: "consent", required: "", id: "app-consent"});
     const warn = el("p", {class: "msg warn", id: "app-dup-warning", hidden: ""});
-    form.append(back, el("h1", {text: `Người mới · hộ ${h.code}`}),
-      el("label", {class: "check consent"}, consent, " Người dân đã đồng ý cho ghi thông tin (bắt buộc, ghi trước mọi thông tin)"),
-      field("Họ và tên", el("input", {name: "full_name", required: "", maxlength: "120", autocomplete: "off"})),
-      el("fieldset", {}, el("legend", {text: "Giới tính"}), sex),
-      el("div", {class: "two"}, field("Năm sinh", el("input", {name: "birth_year", type: "number", inputmode: "numeric",
-        min: "1890", max: String(new Date().getFullYear()), required: ""})), field("Quan hệ với chủ hộ", rel)),
-      field("Dân tộc", eth), field("Số điện thoại (nếu có)", el("input", {name: "phone", type: "tel", maxlength: "20"})),
-      warn, el("button", {class: "primary big sticky", id: "app-save-resident", text: "Lưu người này"}));
+    form.append(back, el("h1", {text: t("new_resident", {code: h.code})}),
+      el("label", {class: "check consent"}, consent, " " + t("consent")),
+      field(t("full_name"), el("input", {name: "full_name", required: "", maxlength: "120", autocomplete: "off"})),
+      el("fieldset", {}, el("legend", {text: t("sex")}), sex),
+      el("div", {class: "two"}, field(t("birth_year"), el("input", {name: "birth_year", type: "number", inputmode: "numeric",
+        min: "1890", max: String(new Date().getFullYear()), required: ""})), field(t("relation"), rel)),
+      field(t("ethnicity"), eth), field(t("phone"), el("input", {name: "phone", type: "tel", maxlength: "20"})),
+      warn, el("button", {class: "primary big sticky", id: "app-save-resident", text: t("save_resident")}));
     let warned = "";
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -568,12 +571,12 @@
         full_name: (fd.get("full_name") || "").trim(), sex: fd.get("sex"), birth_year: Number(fd.get("birth_year")),
         ethnicity: fd.get("ethnicity") || "01", relation: fd.get("relation") || "other", phone: fd.get("phone") || "",
         consent: {given: fd.get("consent") === "on", method: "oral"}};
-      if (!rec.consent.given) { flash("Cần sự đồng ý của người dân trước khi ghi"); return; }
+      if (!rec.consent.given) { flash(t("register_consent_needed")); return; }
       const near = closeMatches({...rec, village: h.village});
       const key = rec.full_name + rec.birth_year;
       if (near.length && warned !== key) {  // warn once; a second tap saves anyway
         warned = key;
-        warn.textContent = "Có thể đã có: " + near.slice(0, 3).join("; ") + ". Kiểm tra lại, hoặc bấm Lưu lần nữa nếu là người khác.";
+        warn.textContent = t("maybe_exists", {matches: near.slice(0, 3).join("; ")});
         warn.hidden = false;
         return;
       }
@@ -583,7 +586,7 @@
       await tx("households", "readwrite", (s) => s.put(h));
       state.households = await all("households");
       visitForm(h);
-      flash(`Đã lưu ${rec.full_name}` + (navigator.onLine ? "" : " — sẽ gửi khi có mạng"));
+      flash(t("resident_saved", {name: rec.full_name}) + sent());
       sync();
     });
     main.replaceChildren(form);
