@@ -70,14 +70,23 @@ def _admin(url: str):
 def create_db(url: str) -> None:
     name = url.rsplit("/", 1)[1]
     with _admin(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def drop_db(url: str) -> None:
+    """Drop the bench's database; an autovacuum worker (another role) may hold it for a while: retry."""
+    import psycopg
+
     name = url.rsplit("/", 1)[1]
-    with _admin(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    for attempt in range(60):
+        try:
+            with _admin(url) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            return
+        except psycopg.errors.ObjectInUse:
+            time.sleep(2)
+    print(f"could not drop {name} (still in use): drop it by hand", flush=True)
 
 
 # --- one database: build, then measure (runs in its own process: Django binds one database) -------------------
@@ -391,10 +400,16 @@ def markdown(result: dict) -> str:
         a, b = _get(p, path), _get(s, path)
         ratio = f"{b / a:.2f}" if a and b is not None else ""
         lines.append(f"| {label} | {a if a is not None else ''} | {b if b is not None else ''} | {ratio} |")
-    for label, r in (("one province", p), ("slice", s)):
-        for row in _get(r, ("serve", "ingest")) or []:
-            lines.append(f"| ingest, {row['workers']} process(es), {label} (visits/s) | | {row['visits_per_s']} "
-                         f"(×{row['vs_one']} one process; batch p95 {row['batch_p95_ms']} ms) | |")
+    pi = {r["workers"]: r for r in _get(p, ("serve", "ingest")) or []}
+    si = {r["workers"]: r for r in _get(s, ("serve", "ingest")) or []}
+    if pi or si:
+        lines += ["", "| sync ingest, server processes | one province: visits/s (× one process, batch p95) "
+                  "| slice: visits/s (× one process, batch p95) | slice / province |", "|---|---:|---:|---:|"]
+        for w in sorted(set(pi) | set(si)):
+            a, b = pi.get(w), si.get(w)
+            cell = lambda r: f"{r['visits_per_s']} (×{r['vs_one']}, {r['batch_p95_ms']} ms)" if r else ""  # noqa: E731
+            ratio = f"{b['visits_per_s'] / a['visits_per_s']:.2f}" if a and b else ""
+            lines.append(f"| {w} | {cell(a)} | {cell(b)} | {ratio} |")
     return "\n".join(lines) + "\n"
 
 
