@@ -19,6 +19,10 @@
    over emulated 3G (300 ms round trip, 750 kbit/s up, 1.6 Mbit/s down, as tests/sync/test_field_app.py emulates
    for Chromium), and the bytes both ways. Then the same batch is replayed: every record must come back
    ``duplicate`` and the database must hold exactly one copy.
+3. **Offline edits.** The phone's next push: 160 corrections (the 50 heads' birth years, 50 phone numbers, 50
+   house numbers, and 10 birth years of residents the commune changed on the web after the phone's pull), over
+   the same emulated 3G; the 10 must come back as conflicts for a leader with the server's values kept, and the
+   replay must store nothing (all ``duplicate``, no conflict twice).
 """
 
 from __future__ import annotations
@@ -245,7 +249,64 @@ def registration() -> dict:
     out["stored_once"] = (Household.objects.filter(uuid__in=codes).count() == 50
                           and Resident.objects.filter(household__uuid__in=codes).count() == 200
                           and Visit.objects.filter(household__uuid__in=codes).count() == 50)
+    out["edits"] = offline_edits(client, user, records, rnd)
     return out
+
+
+def offline_edits(client, user, registered: list[dict], rnd) -> dict:
+    """The next push of the same phone: corrections made offline (docs/sync.md "Edits") — every new head's
+    birth year (with the value the phone had), 50 phone numbers (the person's consent is on record), 50 house
+    numbers, and 10 birth years of residents of the area that the commune changed on the web after the phone's
+    pull (with the version the pull gave): those 10 must come back as conflicts, never written. Replayed: all
+    ``duplicate``, no conflict recorded twice."""
+    from ngoso.accounts.scope import scoped
+    from ngoso.people.models import Resident
+    from ngoso.sync.models import SyncConflict
+
+    heads = [r for r in registered if r["type"] == "new_resident" and r["relation"] == "head"]
+    others = [r for r in registered if r["type"] == "new_resident" and r["relation"] != "head"][:50]
+    edits = []
+    for r in heads:
+        edits.append({"type": "resident", "uuid": str(uuid.uuid4()), "resident": r["uuid"],
+                      "changes": {"birth_year": {"from": r["birth_year"], "to": r["birth_year"] - 1}}})
+    for i, r in enumerate(others):
+        edits.append({"type": "resident", "uuid": str(uuid.uuid4()), "resident": r["uuid"],
+                      "changes": {"phone": {"from": "", "to": f"09{rnd.randrange(10**8):08d}"}}})
+    for r in registered:
+        if r["type"] == "new_household":
+            edits.append({"type": "household", "uuid": str(uuid.uuid4()), "household": household_code_of(r),
+                          "changes": {"house_number": {"from": r["house_number"], "to": r["house_number"] + "A"}}})
+    # residents of the area the phone pulled (their version), changed on the server before the phone's push
+    pulled = list(scoped(Resident.objects.filter(status="").exclude(uuid__in=[r["uuid"] for r in registered]),
+                         user).order_by("id")[:10])
+    for res in pulled:
+        edits.append({"type": "resident", "uuid": str(uuid.uuid4()), "resident": str(res.uuid),
+                      "base": res.updated_at.isoformat(),
+                      "changes": {"birth_year": {"from": res.birth_year, "to": res.birth_year + 2}}})
+        res.birth_year += 1  # the commune, on the web
+        res.save()
+    before = SyncConflict.objects.count()
+    body = json.dumps({"sent_at": time.strftime("%Y-%m-%dT%H:%M:%S+07:00"), "records": edits}).encode()
+    out = {}
+    for label in ("first", "replay"):
+        t = time.perf_counter()
+        resp = client.post("/api/v1/sync/push", body, content_type="application/json")
+        server = time.perf_counter() - t
+        answer = json.loads(resp.content)
+        transfer = RTT + len(body) / UP + len(resp.content) / DOWN
+        out[label] = {"records": len(edits), "counts": answer["counts"], "server_s": round(server, 3),
+                      "emulated_3g_s": round(server + transfer, 3), "bytes_up": len(body),
+                      "bytes_down": len(resp.content),
+                      "conflicts": sum(len(x.get("conflicts") or []) for x in answer["results"])}
+    out["conflicts_stored"] = SyncConflict.objects.count() - before
+    out["not_overwritten"] = all(Resident.objects.get(pk=r.pk).birth_year == r.birth_year for r in pulled)
+    return out
+
+
+def household_code_of(rec: dict) -> str:
+    from ngoso.people.registration import household_code
+
+    return household_code(rec["uuid"])
 
 
 def main() -> int:
@@ -262,7 +323,17 @@ def main() -> int:
         print(f"  {label}: {x['counts']}, server {x['server_s']:.2f} s, over emulated 3G {x['emulated_3g_s']:.2f} s, "
               f"{x['bytes_up']:,} bytes up, {x['bytes_down']:,} bytes down")
     print(f"  stored once after the replay: {r['stored_once']}")
+    e = r["edits"]
+    print(f"\noffline edits, the next push: {e['first']['records']} corrections (50 birth years, 50 phones, "
+          f"50 house numbers, 10 on records changed on the server since the pull)")
+    for label in ("first", "replay"):
+        x = e[label]
+        print(f"  {label}: {x['counts']}, {x['conflicts']} conflicts, server {x['server_s']:.2f} s, over emulated 3G "
+              f"{x['emulated_3g_s']:.2f} s, {x['bytes_up']:,} bytes up, {x['bytes_down']:,} bytes down")
+    print(f"  conflicts stored: {e['conflicts_stored']} (expected 10), server values kept: {e['not_overwritten']}")
     ok = r["stored_once"] and r["replay"]["counts"]["duplicate"] == 300 and r["first"]["counts"]["created"] == 300
+    ok = ok and e["first"]["counts"]["created"] == 160 and e["replay"]["counts"]["duplicate"] == 160 \
+        and e["conflicts_stored"] == 10 and e["not_overwritten"]
     return 0 if ok else 1
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 SAME = {"4G", "3G", "Wi-Fi", "OK", "Email", "Zalo", "QR", "%(n)s", "—", "radio", "VietGAP",
         # examples written in Vietnamese as msgids (English in locale/en)
         "kg, chiếc, hộp, chục…", "lúa, vải thiều, lợn, gà…"}
-_CALL = re.compile(r"\b(n?p?gettext)\(\s*((?:u?'(?:[^'\\]|\\.)*'\s*,?\s*)+)")
-_STR = re.compile(r"u?'((?:[^'\\]|\\.)*)'")
+# templatize writes a msgid holding an apostrophe in double quotes (u"… villages' figures …"): both are read
+_CALL = re.compile(r"""\b(n?p?gettext)\(\s*((?:u?(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\s*,?\s*)+)""")
+_STR = re.compile(r"""u?(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
 
 
 def _template_ids(path: Path):
@@ -23,7 +24,8 @@ def _template_ids(path: Path):
 
     code = templatize(path.read_text("utf-8"), origin=str(path))
     for m in _CALL.finditer(code):
-        args = [a.replace("\\'", "'").replace("\\\\", "\\") for a in _STR.findall(m.group(2))]
+        args = [(a or b).replace("\\'", "'").replace('\\"', '"').replace("\\\\", "\\")
+                for a, b in _STR.findall(m.group(2))]
         if m.group(1).startswith(("p", "np")):
             yield args[0], args[1]
         else:

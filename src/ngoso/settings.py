@@ -25,6 +25,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE
 
+from ngoso.core import files as _files, staticfiles as _staticfiles
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("NGOSO_DATA_DIR", Path.cwd() / "var")).resolve()
 
@@ -76,7 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "ngoso.core.staticfiles.StaticMiddleware",  # WhiteNoise, once the hashed files are collected
     "django.middleware.gzip.GZipMiddleware",
     "ngoso.api.errors.ApiJsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -186,11 +188,29 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = None  # served straight from the package by WhiteNoise's finders; no collectstatic step
+# Hashed names for long caching (core/staticfiles.py): collected by the first process that needs them into a
+# folder named by the static files' fingerprint (no build step; an upgrade gets a new folder). WhiteNoise also
+# serves the unhashed names straight from the package through its finders.
+STATIC_ROOT = DATA_DIR / "static" / _staticfiles.fingerprint(sorted(BASE_DIR.glob("**/static")))
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "ngoso.core.staticfiles.CollectedFinder",  # the hashed names, for servers that use the finders (tests)
+]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
 MEDIA_ROOT = DATA_DIR / "media"
 EXPORT_ROOT = DATA_DIR / "exports"
+# Every file goes through a named storage (core/files.py): media, radio, cache, exports, uploads. By default
+# the file system at the paths above; NGOSO_S3_BUCKET or NGOSO_STORAGE_URL=s3://bucket/prefix puts them all
+# in object storage (django-storages), private, under <prefix>/<name>/.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": MEDIA_ROOT}},
+    "staticfiles": {"BACKEND": "ngoso.core.staticfiles.HashedStaticStorage"},
+    **_files.s3_storages(),
+}
+if "media" in STORAGES:
+    STORAGES["default"] = STORAGES["media"]
 
 # A login lasts 12 hours (a working day); the field app keeps working offline with its device token.
 SESSION_COOKIE_AGE = int(float(os.environ.get("NGOSO_SESSION_HOURS", "12")) * 3600)

@@ -40,11 +40,15 @@ def test_dashboard_date_is_day_first_and_decimals_are_one_style(login, people, u
 @pytest.mark.django_db
 def test_access_bottleneck_figures_use_the_languages_decimal_mark(area):
     """Before: "28.6% hộ chưa có điện thoại thông minh" beside "4,4" on the same Vietnamese page."""
-    from ngoso.people.models import Household
+    from ngoso.people.models import Ethnicity, Household, Resident
     from ngoso.poverty.services import coverage
 
+    kinh = Ethnicity.objects.get(code="01")
     for i in range(7):
-        Household.objects.create(code=f"S{i}", village=area.va1, has_smartphone=i < 5)  # 2 of 7 without: 28.57 %
+        h = Household.objects.create(code=f"S{i}", village=area.va1, has_smartphone=i < 5)  # 2 of 7 without: 28.57 %
+        # someone lives in each: a household counts by its residents (issue 19, people.targets.counted_households)
+        Resident.objects.create(household=h, full_name=f"Người {i}", sex="male", birth_year=1980, ethnicity=kinh,
+                                relation="head")
     with translation.override("vi"):
         reasons = next(c.reasons for c in coverage(area.a) if c.village == area.va1)
         assert "28,6% hộ chưa có điện thoại thông minh" in reasons and "không có wifi miễn phí" in reasons

@@ -101,7 +101,7 @@ def _queue_roundtrip(data, tmp_path, **queue_env):
         done = live.wait_for(lambda: (lambda j: j if j["status"] in ("done", "failed") else None)(
             _jobs(data, **lease)[export1]), 120, "export after the kill")
         assert done["status"] == "done" and done["attempts"] == 2, done
-        assert done["result"]["rows"] == 12000 and os.path.exists(done["file"])
+        assert done["result"]["rows"] == 12000 and (data / "exports" / done["file"]).exists()  # storage "exports"
     finally:
         for w in workers:
             if w.poll() is None:
@@ -300,11 +300,16 @@ def test_backup_while_visits_sync_restores_every_visit_acknowledged_before_it(pe
 
     t = threading.Thread(target=phone)
     t.start()
+    def wait_for(n):  # counts, not sleeps: a loaded machine syncs slowly, never too few
+        deadline = time.monotonic() + 120
+        while len(acked) < n and not errors and t.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
     try:
-        time.sleep(0.5)
+        wait_for(6)
         started = time.monotonic()
         out = backup.make_backup(tmp_path / "backups")
-        time.sleep(0.3)
+        wait_for(len(acked) + 2)  # syncs go on after the backup started
     finally:
         stop.set()
         t.join(30)

@@ -220,15 +220,19 @@ def test_bad_translation_rows_are_all_reported_and_nothing_is_written(users):
 # --- read aloud ------------------------------------------------------------------------------------------------
 
 def test_lesson_and_step_are_read_aloud_and_cached(settings, tmp_path, client):
+    from ngoso.core import files
+
     settings.DATA_DIR = tmp_path
-    path = L.audio_file("bank-app", "elderly", "all")
+    name = L.audio_file("bank-app", "elderly", "all")
+    path = files.root("cache") / name  # the default storage "cache": DATA_DIR/cache, as before
+    assert path == tmp_path / "cache" / "lesson-audio" / f"{path.stem}.ogg"
     soxi = shutil.which("soxi")
     duration = float(subprocess.run([soxi, "-D", str(path)], capture_output=True, text=True, check=True).stdout)
     assert duration > 20  # a whole lesson read slowly
     assert path.read_bytes()[:4] == b"OggS"
     mtime = path.stat().st_mtime_ns
-    assert L.audio_file("bank-app", "elderly", "all") == path and path.stat().st_mtime_ns == mtime  # cached
-    step = L.audio_file("bank-app", "elderly", "2")
+    assert L.audio_file("bank-app", "elderly", "all") == name and path.stat().st_mtime_ns == mtime  # cached
+    step = files.root("cache") / L.audio_file("bank-app", "elderly", "2")
     assert step != path and 1 < float(subprocess.run([soxi, "-D", str(step)], capture_output=True, text=True,
                                                      check=True).stdout) < duration
     text = C.spoken_text(L.current("bank-app", "vi", "elderly").content, "2")
@@ -242,9 +246,12 @@ def test_lesson_and_step_are_read_aloud_and_cached(settings, tmp_path, client):
 def test_two_requests_making_the_same_audio_at_once_leave_one_good_file(settings, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
+    from ngoso.core import files
+
     settings.DATA_DIR = tmp_path
     with ThreadPoolExecutor(4) as pool:
-        paths = list(pool.map(lambda _: L.audio_file("maps-directions", "standard", "1"), range(4)))
+        names = list(pool.map(lambda _: L.audio_file("maps-directions", "standard", "1"), range(4)))
+    paths = [files.root("cache") / n for n in names]
     assert len(set(paths)) == 1 and paths[0].read_bytes()[:4] == b"OggS"
     assert [p.name for p in paths[0].parent.iterdir()] == [paths[0].name]  # no half-written leftovers
 

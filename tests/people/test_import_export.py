@@ -173,11 +173,12 @@ def test_villages_sheet_imports_villages_first(area, users):
 
 
 def test_import_job_reports_progress_and_errors(area, users, tmp_path):
-    from ngoso.core import jobs
+    from ngoso.core import files, jobs
 
-    p = tmp_path / "up.csv"
-    p.write_bytes(csv_bytes([dict(GOOD[0], **{"Năm sinh": 2999})]))
-    job = jobs.submit("import_people", {"path": str(p), "filename": "up.csv", "user_id": users.commune_a.pk},
+    name = files.save("uploads", "up.csv", csv_bytes([dict(GOOD[0], **{"Năm sinh": 2999})]))  # as the page does
+    p = files.root("uploads") / name
+    assert p.exists()
+    job = jobs.submit("import_people", {"path": name, "filename": "up.csv", "user_id": users.commune_a.pk},
                       user=users.commune_a, background=False)
     assert job.status == "done" and job.result["ok"] is False and job.result["error_count"] == 1
     assert job.result["errors"][0]["column"] == "Năm sinh"

@@ -135,7 +135,9 @@ def test_offline_edit_of_a_record_changed_on_the_server_is_a_conflict(people, ar
     out = push(device.client, [edit]).json()
     assert out["results"][0]["conflicts"] == ["house_number"]
     c = SyncConflict.objects.get(object_code=code)
-    assert (c.overwritten, c.kept) == ("9A", "7B")  # kept for the leader: never a silent overwrite
+    assert (c.status, c.theirs, c.mine) == ("pending", "9A", "7B")  # for the leader: never a silent overwrite
+    h.refresh_from_db()
+    assert h.house_number == "9A"
     assert push(device.client, [edit]).json()["counts"]["duplicate"] == 1
 
 
@@ -259,9 +261,17 @@ def test_merge_moves_every_related_row_recomputes_and_undoes(people, area, users
     # one visit where both records were ticked present: the pair cannot be kept twice
     services.record_visit(users.member, people.h1, visited_on=TODAY - datetime.timedelta(days=1),
                           present=[dup.uuid, people.r1.uuid])
+    # a conflicting offline edit waiting for the leader, and the request that moved them in (issue 19)
+    from ngoso.people.models import MoveRequest
+
+    SyncConflict.objects.create(place_path=area.va1.path, model="resident", object_code=str(dup.uuid), resident=dup,
+                                field="birth_year", theirs="1978", mine="1977", value=1977)
+    MoveRequest.objects.create(uuid=uuid.uuid4(), household=people.h1, full_name="Nguyen Thi Ly", resident=dup,
+                               status="done", from_text="Thôn khác", requested_by="member_a1")
     indicators.rebuild()
     assert commune_residents(area) == before + 1  # counted twice: the reason to merge
     lost_rows = _rows_pointing_at(dup)
+    assert lost_rows["sync_conflicts"] == 1 and lost_rows["moves_in"] == 1
     kept_before = _rows_pointing_at(people.r1)
     m = merge.merge_residents(users.commune_a, people.r1, dup)
     assert not Resident.objects.filter(pk=dup.pk).exists()
@@ -389,9 +399,11 @@ def test_import_preview_lists_likely_duplicates_and_follows_the_choice(people, a
     assert set(listed) == {3, 4}  # Hà Văn Mới is nobody we know
     assert listed[3]["matches"][0]["id"] == people.r1.pk and listed[4]["matches"][0]["id"] == people.r2.pk
     # through the page: the job asks, the user chooses, the import runs with the choices
-    p = tmp_path / "up.csv"
-    p.write_bytes(data)
-    job = jobs.submit("import_people", {"path": str(p), "filename": "list.csv", "user_id": users.commune_a.pk},
+    from ngoso.core import files
+
+    name = files.save("uploads", "up-preview.csv", data)  # as the import page keeps it (storage "uploads")
+    p = files.root("uploads") / name
+    job = jobs.submit("import_people", {"path": name, "filename": "list.csv", "user_id": users.commune_a.pk},
                       user=users.commune_a, place_path=area.a.path, background=False)
     assert job.result["ok"] is None and job.result["choose_count"] == 2 and p.exists()  # the file waits
     c = login(users.commune_a)
@@ -470,3 +482,231 @@ def test_the_nightly_scan_is_on_the_schedule(people, area):
                             ethnicity=people.r1.ethnicity)
     jobs.run_periodic("duplicates_scan")
     assert DuplicateCandidate.objects.filter(low=people.r2.pk).exists()
+
+
+# --- figures follow the residents, not the rows -------------------------------------------------------------
+
+def _figures(place) -> dict:
+    c = indicators.counters(place)
+    return {k: c[k] for k in ("hh", "hh:poor", "hh:elderly", "hh:minority", "res")}
+
+
+def _assert_recount(*places) -> None:
+    for place in places:  # the counters kept incrementally equal a full recount of the records
+        assert +indicators.counters(place) == +indicators._computed([place])[place.pk], place.code
+
+
+def test_a_household_everyone_left_stops_being_counted_and_counts_again(people, area, users):
+    """Commune A by hand: H1 (va1, poor; Lý 1978 head, Bình 1950 elderly) and H2 (va2; Nông 1990, Tày)."""
+    from ngoso.people import registration
+    from ngoso.poverty.services import coverage
+
+    indicators.rebuild()
+    staff = users.commune_a
+
+    def va1_households():
+        return next(c.households for c in coverage(area.a) if c.village.pk == area.va1.pk)
+
+    assert _figures(area.a) == {"hh": 2, "hh:poor": 1, "hh:elderly": 1, "hh:minority": 1, "res": 3}
+    assert va1_households() == 1
+    registration.life_event(staff, people.r1, "moved_away", moved_to="Hà Nội")
+    assert _figures(area.a) == {"hh": 2, "hh:poor": 1, "hh:elderly": 1, "hh:minority": 1, "res": 2}
+    _assert_recount(area.a, area.va1, area.province)
+    registration.life_event(staff, Resident.objects.get(pk=people.r2.pk), "died")
+    # nobody lives in H1 any more: not a household, not a poor one, not one with an elderly member
+    assert _figures(area.a) == {"hh": 1, "hh:poor": 0, "hh:elderly": 0, "hh:minority": 1, "res": 1}
+    assert va1_households() == 0
+    _assert_recount(area.a, area.va1, area.province)
+    # Nông moves in from the other village (the same row, his history with him): H1 counts again, H2 stops
+    registration.life_event(staff, Resident.objects.get(pk=people.r3.pk), "move", household=people.h1)
+    assert _figures(area.a) == {"hh": 1, "hh:poor": 1, "hh:elderly": 0, "hh:minority": 1, "res": 1}
+    assert va1_households() == 1
+    _assert_recount(area.a, area.va1, area.va2, area.province)
+    registration.life_event(staff, Resident.objects.get(pk=people.r1.pk), "returned")
+    assert _figures(area.a) == {"hh": 1, "hh:poor": 1, "hh:elderly": 0, "hh:minority": 1, "res": 2}
+    _assert_recount(area.a, area.va1, area.va2, area.province)
+
+
+# --- edits made offline, conflicts a leader resolves ----------------------------------------------------------
+
+def _pulled(device, code) -> dict:
+    page = device.client.get("/api/v1/sync/pull?limit=1000").json()
+    return next(h for h in page["households"] if h["code"] == code)
+
+
+def resident_edit(res_uuid, changes, **kw):
+    return {"type": "resident", "uuid": str(uuid.uuid4()), "resident": str(res_uuid), "changes": changes, **kw}
+
+
+def test_offline_edits_of_a_resident_every_field_idempotent(people, area, device):
+    from ngoso.accounts.models import AuditEntry
+
+    indicators.rebuild()
+    lan = _pulled(device, "H1")["residents"]
+    ly = next(r for r in lan if r["full_name"] == "Nguyễn Thị Lý")
+    Consent.objects.create(resident=people.r1, given=True, method="oral")
+    edit = resident_edit(people.r1.uuid, {
+        "full_name": {"from": "Nguyễn Thị Lý", "to": "Nguyễn Thị Lí"}, "birth_year": {"from": 1978, "to": 1958},
+        "sex": {"from": "female", "to": "female"}, "relation": {"from": "head", "to": "head"},
+        "ethnicity": {"to": "02"}, "phone": {"to": "+84 912 777 888"}}, base=ly["version"])
+    out = push(device.client, [edit]).json()
+    assert out["results"][0] == {"index": 0, "uuid": edit["uuid"], "status": "created", "conflicts": []}, out
+    r = Resident.objects.get(pk=people.r1.pk)
+    assert (r.full_name, r.birth_year, r.ethnicity.code, r.phone) == ("Nguyễn Thị Lí", 1958, "02", "0912777888")
+    assert AuditEntry.objects.filter(model="people.Resident", object_pk=str(r.pk), action="update",
+                                     changes__birth_year=[1978, 1958]).exists()
+    assert indicators.counters(area.a)["res:elderly"] == 2  # born 1958: the figures follow in the same push
+    assert +indicators.counters(area.a) == +indicators._computed([area.a])[area.a.pk]
+    # sent again (the answer lost on 3G): nothing changes twice
+    assert push(device.client, [edit]).json()["counts"] == {"created": 0, "duplicate": 1, "rejected": 0}
+    assert AuditEntry.objects.filter(model="people.Resident", object_pk=str(r.pk), action="update").count() == 1
+    # a bad value names its field; nothing of the edit is kept
+    bad = resident_edit(people.r1.uuid, {"full_name": {"to": "X"}, "birth_year": {"to": 1700}})
+    res = push(device.client, [bad]).json()["results"][0]
+    assert (res["status"], res["field"]) == ("rejected", "birth_year")
+    assert Resident.objects.get(pk=people.r1.pk).full_name == "Nguyễn Thị Lí"
+
+
+def test_personal_fields_kept_only_with_consent(people, area, device):
+    """Bình has no consent on record: his phone is refused, unless the member records his consent with it."""
+    out = push(device.client, [resident_edit(people.r2.uuid, {"phone": {"to": "0912000999"}})]).json()
+    assert (out["results"][0]["status"], out["results"][0]["field"]) == ("rejected", "consent")
+    assert Resident.objects.get(pk=people.r2.pk).phone == ""
+    ok = resident_edit(people.r2.uuid, {"phone": {"to": "0912000999"}}, consent={"given": True, "method": "oral"})
+    assert push(device.client, [ok]).json()["results"][0]["status"] == "created"
+    assert Resident.objects.get(pk=people.r2.pk).phone == "0912000999"
+    assert Consent.objects.get(resident=people.r2).given
+    # his name needs no new consent (no personal field)
+    assert push(device.client, [resident_edit(people.r2.uuid, {"full_name": {"to": "Trần Văn Bính"}})]).json()[
+        "results"][0]["status"] == "created"
+
+
+def test_edit_of_a_record_changed_since_the_pull_waits_for_the_leader_page(people, area, device, users, login):
+    """The phone pulled H1; the commune changed Lý's birth year and phone on the web; the member, offline,
+    corrects both. The server keeps its values, the leader decides field by field on the page."""
+    ly = next(r for r in _pulled(device, "H1")["residents"] if r["full_name"] == "Nguyễn Thị Lý")
+    Consent.objects.create(resident=people.r1, given=True, method="oral")
+    r = Resident.objects.get(pk=people.r1.pk)
+    r.birth_year, r.phone = 1979, "0987000000"
+    r.save()
+    edit = resident_edit(people.r1.uuid, {"birth_year": {"from": 1978, "to": 1977}, "phone": {"to": "0912555666"},
+                                          "full_name": {"from": "Nguyễn Thị Lý", "to": "Nguyễn Thị Lý A"}},
+                         base=ly["version"])
+    out = push(device.client, [edit]).json()["results"][0]
+    assert out["status"] == "created" and sorted(out["conflicts"]) == ["birth_year", "phone"]
+    r.refresh_from_db()
+    assert (r.birth_year, r.phone, r.full_name) == (1979, "0987000000", "Nguyễn Thị Lý A")  # nothing overwritten
+    year = SyncConflict.objects.get(field="birth_year")
+    assert (year.base, year.theirs, year.mine, year.resident_id) == ("1978", "1979", "1977", r.pk)
+    phone = SyncConflict.objects.get(field="phone")
+    # the member cannot decide; a leader of another commune sees nothing
+    assert login(users.member).get("/conflicts/").status_code == 403
+    page = login(users.commune_b).get("/conflicts/")
+    assert page.status_code == 200 and "1977" not in page.content.decode()
+    c = login(users.leader)
+    page = c.get("/conflicts/").content.decode()
+    assert "1977" in page and "1979" in page and "0912555666" in page
+    resp = c.post("/conflicts/", {f"c{year.pk}": "mine", f"c{phone.pk}": "theirs"})
+    assert resp.status_code == 302
+    r.refresh_from_db()
+    assert (r.birth_year, r.phone) == (1977, "0987000000")
+    assert set(SyncConflict.objects.values_list("status", flat=True)) == {"mine", "theirs"}
+    assert "1977" not in c.get("/conflicts/").content.decode()  # decided: off the page
+    assert +indicators.counters(area.a) == +indicators._computed([area.a])[area.a.pk]
+
+
+def test_household_edit_offline_with_base_version(people, area, device):
+    h1 = _pulled(device, "H1")
+    edit = {"type": "household", "uuid": str(uuid.uuid4()), "household": "H1", "base": h1["version"],
+            "changes": {"has_radio": {"to": True}, "house_number": {"from": "12", "to": "12A"}}}
+    assert push(device.client, [edit]).json()["results"][0]["conflicts"] == []
+    h = Household.objects.get(code="H1")
+    assert (h.has_radio, h.house_number) == (True, "12A")
+    # another edit from the same old pull: the radio was not changed since, but the record was — kept for review
+    late = {"type": "household", "uuid": str(uuid.uuid4()), "household": "H1", "base": h1["version"],
+            "changes": {"has_radio": {"to": False}}}
+    assert push(device.client, [late]).json()["results"][0]["conflicts"] == ["has_radio"]
+    assert Household.objects.get(code="H1").has_radio is True
+
+
+# --- moving in from another village ---------------------------------------------------------------------------
+
+def test_moved_in_from_another_village_offline_request_completed_by_commune_staff(people, area, device, users, login):
+    from ngoso.people.models import MoveRequest
+    from ngoso.people import registration
+
+    indicators.rebuild()
+    from ngoso.visits import services as visits
+
+    visits.record_visit(users.province, people.h2, visited_on=TODAY, present=[people.r3.pk],
+                        results=[visits.SkillResult(people.r3.pk, "zalo-messaging", 2)])
+    indicators.rebuild()
+    # Nông (H2, village 2) now lives in H1 (village 1): the member cannot see village 2, so they ask
+    req = {"type": "move_in", "uuid": str(uuid.uuid4()), "household": "H1", "full_name": "Hoang Van Nong",
+           "birth_year": 1990, "sex": "male", "from_village": area.va2.code, "relation": "other"}
+    out = push(device.client, [req]).json()
+    assert out["results"][0]["status"] == "created" and out["results"][0]["pending"] is True
+    assert push(device.client, [req]).json()["counts"]["duplicate"] == 1
+    mr = MoveRequest.objects.get()
+    assert Resident.objects.get(pk=people.r3.pk).household == people.h2  # nothing moved yet
+    # the leader of village 1 cannot see village 2: no candidate offered, and moving is refused
+    assert registration.move_candidates(users.leader, mr) == []
+    with pytest.raises(PermissionDenied):
+        registration.complete_move(users.leader, mr, people.r3)
+    assert "Hoàng Văn Nông" not in login(users.leader).get("/moves/").content.decode()
+    # commune staff find him (accents and all) and move the same row
+    c = login(users.commune_a)
+    page = c.get("/moves/").content.decode()
+    assert "Hoàng Văn Nông" in page
+    assert [p.pk for _s, p, _e in registration.move_candidates(users.commune_a, mr)] == [people.r3.pk]
+    before_v1 = indicators.counters(area.va1)["res"]
+    assert c.post(f"/moves/{mr.pk}/", {"resident": people.r3.pk}).status_code == 302
+    r3 = Resident.objects.get(pk=people.r3.pk)
+    assert r3.household == people.h1 and r3.uuid == people.r3.uuid
+    assert ResidentSkill.objects.get(resident=r3).level == 2 and SkillRecord.objects.filter(resident=r3).count() == 1
+    mr.refresh_from_db()
+    assert (mr.status, mr.resident_id, mr.done_by) == ("done", r3.pk, users.commune_a.username)
+    assert indicators.counters(area.va1)["res"] == before_v1 + 1 and indicators.counters(area.va2)["hh"] == 0
+    for place in (area.va1, area.va2, area.a, area.province):
+        assert +indicators.counters(place) == +indicators._computed([place])[place.pk], place.code
+
+
+def test_moving_in_across_communes_needs_province_staff(people, area, users):
+    from ngoso.accounts import permissions
+    from ngoso.people import registration
+
+    req, _ = registration.request_move_in(users.commune_a, uuid=uuid.uuid4(), household=people.h1,
+                                          full_name="Nguyễn Thị Lan", birth_year=1985, from_text="Bắc Giang")
+    with pytest.raises(PermissionDenied):  # Lan lives in commune B: outside commune A's area
+        registration.complete_move(users.commune_a, req, people.r4)
+    with pytest.raises(PermissionDenied, match="province staff"):  # the rule itself, for any role below province
+        permissions.require_across(users.commune_b, people.h3.village, people.h1.village, "Chuyển", "Moving")
+    assert [p.pk for _s, p, _e in registration.move_candidates(users.province, req)] == [people.r4.pk]
+    registration.complete_move(users.province, req, people.r4)
+    assert Resident.objects.get(pk=people.r4.pk).household == people.h1
+
+
+def test_erasure_takes_the_conflicts_and_move_records_of_the_person(people, area, device, users):
+    from ngoso.accounts.models import AuditEntry
+    from ngoso.people import registration, services
+    from ngoso.people.models import MoveRequest
+
+    Consent.objects.create(resident=people.r3, given=True, method="oral")
+    req, _ = registration.request_move_in(users.commune_a, uuid=uuid.uuid4(), household=people.h1,
+                                          full_name="Hoàng Văn Nông", birth_year=1990, from_village=area.va2)
+    registration.complete_move(users.commune_a, req, people.r3)
+    r = Resident.objects.get(pk=people.r3.pk)
+    r.phone = "0911000222"
+    r.save()
+    edit = resident_edit(people.r3.uuid, {"phone": {"from": "", "to": "0911999888"}})
+    assert push(device.client, [edit]).json()["results"][0]["conflicts"] == ["phone"]
+    assert SyncConflict.objects.filter(resident=r).exists() and MoveRequest.objects.filter(resident=r).exists()
+    own = services.subject_data(r)  # the person's own copy holds both
+    assert own["conflicting_edits"][0]["from_the_phone"] == "0911999888"
+    assert own["moved_in"][0]["from"] == area.va2.name and own["moved_in"][0]["done_by"] == users.commune_a.username
+    services.erase_resident(r, done_by=users.commune_a, reason="yêu cầu")
+    assert not SyncConflict.objects.filter(object_code=str(people.r3.uuid)).exists()
+    assert not MoveRequest.objects.exists()
+    for text in ("Hoàng Văn Nông", "0911999888", "0911000222"):
+        assert not AuditEntry.objects.filter(changes__icontains=text).exists(), text
+        assert not AuditEntry.objects.filter(object_repr__icontains=text).exists(), text

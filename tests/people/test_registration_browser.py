@@ -172,3 +172,89 @@ def test_the_phone_scores_pairs_as_the_server_does(browser):  # noqa: F811
     for (a, b), phone in zip(pairs, got):
         server, _ = duplicates.score_residents(row(1, a[0], a[1], a[2], a[3], a[4]), row(2, b[0], b[1], b[2], b[3], b[4]))
         assert round(phone, 3) == server, (a, b, phone, server)
+
+
+def test_member_corrects_details_offline_conflict_decided_by_the_leader(live_server, member, people, users, area,
+                                                                        browser):  # noqa: F811
+    """Offline, the member corrects Lý's birth year and asks for Nông (village 2) to be moved into H1. Meanwhile
+    the commune changed her birth year on the web: after the sync nothing is overwritten, the leader decides on
+    the conflicts page; commune staff complete the move. Pages at 360 px in Vietnamese and 1366 px in English."""
+    from ngoso.people.models import MoveRequest, Resident
+    from ngoso.sync.models import SyncConflict
+
+    context, page = _open_app(browser, live_server)
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    context.set_offline(True)
+    page.wait_for_function("!navigator.onLine")
+    page.locator("#app-list li a.stop", has_text="Nguyễn Thị Lý").first.tap()
+    page.locator("select[aria-label='Thay đổi của Nguyễn Thị Lý']").select_option("edit")
+    page.wait_for_selector("#app-edit-resident")
+    page.fill("#app-edit-resident input[name=birth_year]", "1976")
+    page.fill("#app-edit-resident input[name=full_name]", "Nguyễn Thị Lý")
+    _shot(page, "app-edit-resident-360-vi.png")
+    page.locator("#app-save-edit").tap()
+    page.wait_for_selector("#app-visit")
+    page.locator("#app-move-in").tap()
+    page.wait_for_selector("#app-move-in-form")
+    page.fill("#app-move-in-form input[name=full_name]", "Hoang Van Nong")
+    page.fill("#app-move-in-form input[name=birth_year]", "1990")
+    page.select_option("#app-move-in-form select[name=from_village]", area.va2.code)
+    _shot(page, "app-move-in-360-vi.png")
+    page.locator("#app-save-move-in").tap()
+    page.wait_for_selector("#app-visit")
+    r = Resident.objects.get(pk=people.r1.pk)
+    r.birth_year = 1977  # the commune, on the web, while the phone had no signal
+    r.save()
+    context.set_offline(False)
+    page.wait_for_function(ALL_SENT, timeout=15000)
+    assert Resident.objects.get(pk=people.r1.pk).birth_year == 1977  # not overwritten
+    c = SyncConflict.objects.get(field="birth_year", status="pending")
+    assert (c.base, c.theirs, c.mine) == ("1978", "1977", "1976")
+    req = MoveRequest.objects.get(status="pending")
+    context.close()
+
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-GB")
+    page = ctx.new_page()
+    _log_in(page, live_server.url, "leader_a1")
+    page.goto(f"{live_server.url}/conflicts/")
+    page.click("form.lang button[value=en]")
+    page.wait_for_load_state()
+    assert "From the phone" in page.inner_text("main") and "«1976»" in page.inner_text("main")
+    _shot(page, "conflicts-1366-en.png")
+    ctx.close()
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
+                              has_touch=True, locale="vi-VN")
+    page = ctx.new_page()
+    _log_in(page, live_server.url, "leader_a1")
+    page.goto(f"{live_server.url}/conflicts/")
+    assert "Nguyễn Thị Lý" in page.inner_text("main") and _no_horizontal_scroll(page)
+    _shot(page, "conflicts-360-vi.png")
+    page.locator(f"input[name=c{c.pk}][value=mine]").check()
+    page.click("form.conflicts button.primary")
+    page.wait_for_load_state()
+    assert "Không có chỉnh sửa nào chờ quyết định" in page.inner_text("main")
+    assert Resident.objects.get(pk=people.r1.pk).birth_year == 1976
+    ctx.close()
+
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
+                              has_touch=True, locale="vi-VN")
+    page = ctx.new_page()
+    _log_in(page, live_server.url, "xa_a")
+    page.goto(f"{live_server.url}/moves/")
+    assert "Chuyển đến từ thôn khác" in page.inner_text("h1") and _no_horizontal_scroll(page)
+    assert "Hoàng Văn Nông" in page.inner_text("main")
+    _shot(page, "moves-360-vi.png")
+    ctx.close()
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-GB")
+    page = ctx.new_page()
+    _log_in(page, live_server.url, "xa_a")
+    page.goto(f"{live_server.url}/moves/")
+    page.click("form.lang button[value=en]")
+    page.wait_for_load_state()
+    assert "Moving in from another village" in page.inner_text("h1") and "Hoàng Văn Nông" in page.inner_text("main")
+    _shot(page, "moves-1366-en.png")
+    page.click(f"form[action='/moves/{req.pk}/'] button.primary")
+    page.wait_for_load_state()
+    assert Resident.objects.get(pk=people.r3.pk).household.code == "H1"
+    assert "now lives in household H1" in page.inner_text("main")
+    ctx.close()

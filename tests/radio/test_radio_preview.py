@@ -283,13 +283,18 @@ def test_preview_json_scoping_method_and_permission(area, users, login):
 def test_editor_and_emergency_form_have_the_preview_without_inline_script(area, users, login):
     import re
 
+    from django.templatetags.static import static
+
     c = login(users.radio)
+    assert re.fullmatch(r"/static/radio/preview\.[0-9a-f]{12}\.js", static("radio/preview.js"))
     for url in ("/radio/bulletins/new/", "/radio/emergency/"):
         page = c.get(url).content.decode()
-        assert "data-vt-preview" in page and "/static/radio/preview.js" in page, url
+        assert "data-vt-preview" in page and static("radio/preview.js") in page, url  # its hashed name
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page), url  # no inline script
         assert not re.search(r"\son[a-z]+=", page), url  # no inline event handler
     assert c.get("/static/radio/preview.js").status_code == 200
+    hashed = c.get(static("radio/preview.js"))  # the page's address: kept a year, a new version is a new name
+    assert hashed.status_code == 200 and "immutable" in hashed["Cache-Control"]
 
 
 def test_bulletin_speech_uses_the_local_abbreviations(area, users, settings, tmp_path):

@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from django.templatetags.static import static
 from django.utils import timezone
 
 from ngoso.radio import delivery, services, words
@@ -140,7 +141,7 @@ def test_delivery_per_cluster_follows_what_the_clusters_report(login, client, ra
     assert {r["code"]: r["label"] for r in data["clusters"]} == {"A1": "mất kết nối", "A2": "đã phát"}
     assert login(users.commune_b).get(f"/radio/emergency/{em.pk}/status.json").status_code == 404
     page = login(users.radio).get(f"/radio/emergency/{em.pk}/").content.decode()
-    assert "radio/delivery.js" in page and "<script>" not in page and 'data-live="1"' in page
+    assert static("radio/delivery.js") in page and "<script>" not in page and 'data-live="1"' in page
 
 
 def test_stopping_says_what_it_did(login, client, radio, area, users, quick_speech):  # noqa: F811

@@ -147,7 +147,8 @@ def test_server_killed_mid_batch_loses_nothing_and_counts_nothing_twice(people, 
     assert Visit.objects.count() == 5
 
 
-def test_edits_resolve_field_by_field_later_wins_other_kept(people, users, device, team):
+def test_edits_resolve_field_by_field_a_changed_field_waits_for_the_leader(people, users, device, team):
+    from ngoso.sync import services
     from ngoso.sync.models import DeviceToken as D
 
     other, token2 = D.issue(users.leader, "phone 2")
@@ -160,12 +161,23 @@ def test_edits_resolve_field_by_field_later_wins_other_kept(people, users, devic
     r2 = push(c2, [e2]).json()["results"][0]
     assert r2["status"] == "created" and r2["conflicts"] == ["phone"]
     h = Household.objects.get(code="H1")
-    assert (h.phone, h.has_tv, h.alley) == ("0988000222", True, "5")  # later wins; other fields both kept
+    # the phone changed on the server since the second phone's pull: not overwritten; other fields both kept
+    assert (h.phone, h.has_tv, h.alley) == ("0977000111", True, "5")
     conflict = SyncConflict.objects.get()
-    assert conflict.overwritten == "0977000111" and conflict.kept == "0988000222"
-    assert AuditEntry.objects.filter(model="people.Household", action="update",
-                                     changes__phone=["0977000111", "0988000222"]).exists()
+    assert (conflict.status, conflict.base, conflict.theirs, conflict.mine) == (
+        "pending", "0912345678", "0977000111", "0988000222")
+    assert not AuditEntry.objects.filter(model="people.Household", changes__phone=["0977000111", "0988000222"]).exists()
     assert push(c2, [e2]).json()["results"][0]["status"] == "duplicate"
+    assert SyncConflict.objects.count() == 1  # sent again: nothing twice
+    # the leader picks the second phone's value: written, audited, the decision recorded
+    services.resolve_conflict(users.leader, conflict, "mine")
+    h.refresh_from_db()
+    conflict.refresh_from_db()
+    assert h.phone == "0988000222" and (conflict.status, conflict.resolved_by) == ("mine", users.leader.username)
+    assert AuditEntry.objects.filter(model="people.Household", action="update", user=users.leader,
+                                     changes__phone=["0977000111", "0988000222"]).exists()
+    assert AuditEntry.objects.filter(model="sync.SyncConflict", action="update", user=users.leader,
+                                     changes__status=["pending", "mine"]).exists()
     bad = dict(e1, uuid=str(uuid.uuid4()), changes={"poverty_status": {"to": "poor"}})
     assert push(device.client, [bad]).json()["results"][0]["status"] == "rejected"
 

@@ -113,7 +113,11 @@ def world_b(people, users, area, settings, tmp_path):
     merge = Merge.objects.create(kind="resident", kept_id=rb.pk, kept_repr=B_NAME, lost_id=999999,
                                  lost_repr=f"{B_NAME} ({B_PHONE})", lost_record={"full_name": B_NAME}, moved={},
                                  place_path=area.vb1.path, merged_by="xa_b")
-    return type("WorldB", (), {"merge": merge,
+    from ngoso.people.models import MoveRequest
+
+    move = MoveRequest.objects.create(uuid=uuid.uuid4(), household=hb, full_name=B_NAME, birth_year=1980,
+                                      from_text="Phường khác", requested_by="xa_b")
+    return type("WorldB", (), {"merge": merge, "move": move,
         "household": hb, "resident": rb, "member_user": member_b, "team": team, "visit": visit,
         "record": visit.skill_records.get(), "device": device, "job": job, "producer": producer,
         "product": product, "product_photo": product_photo, "channel": channel, "story": story,
@@ -199,6 +203,7 @@ def _fill(route, w, people, area):
         "jobs/<str:token>/": w.job.token,
         "duplicates/import/<str:token>/": w.job.token,
         "duplicates/undo/<int:pk>/": w.merge.pk,
+        "moves/<int:pk>/": w.move.pk,
         "livelihoods/channels/<int:pk>/": w.channel.pk,
         "radio/clusters/<str:code>/": w.cluster.code,
         "radio/abbreviations/<int:pk>/": w.abbr.pk,

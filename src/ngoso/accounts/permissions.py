@@ -99,6 +99,21 @@ def require(user, action: str, obj_or_model) -> None:
                                % {"action": verb, "what": what, "area": area})
 
 
+def require_across(user, village_a, village_b, doing_vi: str, doing_en: str) -> None:
+    """An action joining records of two villages (a merge, a person moving in from another village): within one
+    village the model's own rule decides; across villages of a commune it needs commune staff (or province);
+    across communes, province staff. ``PermissionDenied`` saying why not, in Vietnamese and English."""
+    if user.is_superuser or village_a.pk == village_b.pk:
+        return
+    if village_a.parent_id != village_b.parent_id:
+        if user.role != Role.PROVINCE_ADMIN:
+            raise PermissionDenied(f"{doing_vi} ở hai xã khác nhau cần cán bộ tỉnh / "
+                                   f"{doing_en} of two communes needs province staff")
+    elif user.role not in (Role.PROVINCE_ADMIN, Role.COMMUNE_STAFF):
+        raise PermissionDenied(f"{doing_vi} ở hai thôn khác nhau cần cán bộ xã / "
+                               f"{doing_en} of two villages needs commune staff")
+
+
 def _verb(action: str) -> str:
     return pgettext("permission action", action)
 

@@ -2,11 +2,14 @@
 
 ``make_backup(to_dir)`` may run while the server serves: SQLite is copied with its online backup API (one
 consistent snapshot, writers wait only for the copy), PostgreSQL with ``pg_dump --format=custom`` (one
-snapshot by design); then the files of the data directory (photos, recordings, the secret key) are added,
-and ``manifest.json`` last, with the size and SHA-256 of every member. ``restore(file)`` checks every
+snapshot by design); then the files: photos and recordings read from their storages (``core.files``: media,
+radio; on the file system or in object storage alike), the rest of the data directory (the secret key), and
+``manifest.json`` last, with the size and SHA-256 of every member. ``restore(file)`` checks every
 checksum first and writes nothing if one is wrong, then restores into a data directory (and database)
 that must be empty. ``rotate(dir)`` keeps the last 7 daily and 4 weekly backups (the nightly schedule).
-Left out: export files (personal data that expires in 24 h), uploads, caches (rebuilt), the job queue.
+Members keep the data directory's layout (``data/media/…``, ``data/radio/…``): a restore writes them back
+through the same storages. Left out: export files (personal data that expires in 24 h), uploads, caches
+(rebuilt), the job queue.
 """
 
 from __future__ import annotations
@@ -25,13 +28,18 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
 from django.db import connection
 from django.utils import timezone
+
+from . import files
 
 FORMAT = 1
 NAME_RE = re.compile(r"^ngoso-(\d{8}-\d{6})\.tar$")
 # top-level entries of the data directory that are not backed up (see the module docstring)
-SKIP = {"backups", "exports", "uploads", "cache", "tmp"}
+SKIP = {"backups", "exports", "uploads", "cache", "tmp", "static"}
+# the storages backed up (core.files), each as data/<name>/… whatever its backend; left out of the walk above
+STORED = ("media", "radio")
 SKIP_PREFIXES = ("ngoso.sqlite3", "test-ngoso", "queue.sqlite3", ".")
 
 
@@ -85,10 +93,11 @@ def _dump_database(work: Path) -> str:
 
 
 def _data_files() -> list[tuple[Path, str]]:
+    """Files of the data directory itself (not those of the storages in ``STORED``)."""
     root = Path(settings.DATA_DIR)
     out = []
     for top in sorted(root.iterdir()) if root.is_dir() else []:
-        if top.name in SKIP or top.name.startswith(SKIP_PREFIXES):
+        if top.name in SKIP or top.name in STORED or top.name.startswith(SKIP_PREFIXES):
             continue
         items = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
         for p in items:
@@ -120,6 +129,16 @@ def make_backup(to_dir=None, now=None) -> dict:
                 except FileNotFoundError:  # deleted meanwhile (an erased photo): not part of this backup
                     continue
                 manifest["files"][arc] = {"sha256": digest, "size": size}
+            for store in STORED:
+                for name in files.walk(store):
+                    if name.rsplit("/", 1)[-1].startswith(".") or name.endswith((".part", ".tmp")):
+                        continue
+                    arc = f"data/{store}/{name}"
+                    try:
+                        meta = _add_stored(tar, store, name, arc, now)
+                    except FileNotFoundError:  # deleted meanwhile (an erased photo): not part of this backup
+                        continue
+                    manifest["files"][arc] = meta
             raw = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
             info = tarfile.TarInfo("manifest.json")
             info.size, info.mtime = len(raw), int(now.timestamp())
@@ -127,6 +146,30 @@ def make_backup(to_dir=None, now=None) -> dict:
     os.replace(part, final)
     return {"file": str(final), "size": final.stat().st_size, "files": len(manifest["files"]) - 1,
             "database": connection.vendor}
+
+
+def _add_stored(tar: tarfile.TarFile, store: str, name: str, arc: str, now) -> dict:
+    """Add one file of a storage to the tar (read twice: its checksum, then its bytes; our stored files are
+    never rewritten in place: photos have new names, audio is named by its content)."""
+    st = files.storage(store)
+    h, size = hashlib.sha256(), 0
+    with st.open(name, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+            size += len(chunk)
+    info = tarfile.TarInfo(arc)
+    info.size, info.mtime, info.mode = size, int(now.timestamp()), 0o600
+    with st.open(name, "rb") as f:
+        tar.addfile(info, f)
+    return {"sha256": h.hexdigest(), "size": size}
+
+
+def _stored(arc: str) -> tuple[str, str] | None:
+    """(storage, name) of a member that goes back into a storage, else None."""
+    for store in STORED:
+        if arc.startswith(f"data/{store}/"):
+            return store, arc[len(store) + 6:]
+    return None
 
 
 def read_manifest(tar: tarfile.TarFile) -> dict:
@@ -189,14 +232,18 @@ def restore(file) -> dict:
     if not _database_is_empty():
         raise BackupError("cơ sở dữ liệu đích không trống; chỉ khôi phục vào chỗ trống / the target database is "
                           "not empty; restore only into an empty data directory and database")
-    clash = [arc for arc in m["files"] if arc.startswith("data/") and (root / arc[5:]).exists()
-             and arc[5:] != "secret_key"]
+    clash = [arc for arc in m["files"] if arc.startswith("data/") and arc[5:] != "secret_key"
+             and (files.exists(*_stored(arc)) if _stored(arc) else (root / arc[5:]).exists())]
     if clash:
         raise BackupError(f"thư mục dữ liệu không trống ({clash[0][5:]}) / the data directory is not empty")
     connection.close()
     root.mkdir(parents=True, exist_ok=True)
     with tarfile.open(file, "r") as tar, tempfile.TemporaryDirectory(dir=root, prefix=".restore-") as tmp:
         for arc in m["files"]:
+            if _stored(arc):
+                with tar.extractfile(arc) as src:
+                    files.save(*_stored(arc), File(src, name=arc.rsplit("/", 1)[-1]))
+                continue
             target = Path(tmp) / m["db_file"] if arc == m["db_file"] else root / arc[5:]
             target.parent.mkdir(parents=True, exist_ok=True)
             with tar.extractfile(arc) as src, open(target, "wb") as dst:

@@ -28,6 +28,7 @@ province staff on the schedule page (``schedule()``).
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import logging
 import os
@@ -170,7 +171,7 @@ def _make_huey():
 HUEY = _make_huey()
 
 # When several wait, higher runs first (huey priorities): speech is short and awaited, exports can wait.
-PRIORITY = {"radio_render": 20, "import_people": 10, "export_people": 5}
+PRIORITY = {"radio_render": 20, "import_people": 10, "export_people": 5, "export_people_part": 5}
 
 
 @HUEY.task(name="ngoso.run_job")
@@ -259,6 +260,8 @@ def execute(job_id: int, echo=None) -> Job | None:
         _RUNNING.discard(job.pk)
         lease.stopping.set()
         lease.join(5)
+        # a parent waiting for its children holds no lease (a last renewal may have raced the wait)
+        Job.objects.filter(pk=job_id, status=Job.Status.RUNNING, result__has_key="waiting").update(lease_until=None)
 
 
 _RUNNING: set[int] = set()  # jobs this process is running (released when its worker stops cleanly)
@@ -283,8 +286,11 @@ def _run(job: Job, echo=None, retry: bool = False) -> Job:
         _set(job, status=Job.Status.RUNNING, attempts=F("attempts") + 1)
         job.refresh_from_db()
     final = True
+    result = None
     try:
         result = fn(job, Progress(job, echo)) or {}
+    except _Waiting:  # a parent whose children run now (fan_out); the last of them queues it again
+        final = False
     except Exception as exc:  # noqa: BLE001 - the user gets a clear message, staff the traceback (admin, log)
         log.exception("job %s (%s) failed (attempt %s)", job.pk, job.kind, job.attempts)
         detail = traceback.format_exc()[-20000:]
@@ -305,15 +311,108 @@ def _run(job: Job, echo=None, retry: bool = False) -> Job:
         _set(job, status=Job.Status.DONE, result=result, error="", lease_until=None, finished_at=timezone.now())
     finally:
         snapshot.close_side_connection()
-        if final:
+        if final and not waits_for_choice(result):
             discard_upload(job)  # an import's upload never outlives its job, whatever happened
+    if final and (job.params or {}).get("parent"):
+        _child_finished(job.params["parent"])
     job.refresh_from_db()
     return job
 
 
 def run_now(job: Job, echo=None) -> Job:
-    """Run the job here and now (the CLI, ``background=False``): no queue, no retry; the caller sees the result."""
-    return _run(job, echo, retry=False)
+    """Run the job here and now (the CLI, ``background=False``): no queue, no retry; the caller sees the result.
+    Its children (``fan_out``) run here too, one after the other."""
+    token = _INLINE.set(True)
+    try:
+        return _run(job, echo, retry=False)
+    finally:
+        _INLINE.reset(token)
+
+
+# ------------------------------------------------------------------------------ fan-out: a parent and its children
+
+_INLINE = contextvars.ContextVar("ngoso_jobs_inline", default=False)
+
+CHILDREN_FAILED = ("Không làm xong {n}/{total} {noun}: {which}. Các {noun} khác đã xong nhưng chưa được ghép lại; "
+                   "hãy chạy lại.", "{n} of {total} {noun_en} failed: {which}. The others finished but were not "
+                   "put together; run it again.")
+WAITING = "Đang làm xong {done}/{total} {noun} / {done} of {total} {noun_en} done"
+
+
+class _Waiting(Exception):
+    """Raised by ``fan_out`` in a parent job whose children are queued: the parent waits without a worker."""
+
+
+def children(job: Job) -> list[Job]:
+    return list(Job.objects.filter(params__parent=job.pk).order_by("pk"))
+
+
+def fan_out(job: Job, kind: str, parts: list[dict], label: Callable[[Job], str] = lambda j: str(j.pk),
+            noun: tuple[str, str] = ("phần", "parts")) -> list[Job]:
+    """Split ``job`` into one child job of ``kind`` per entry of ``parts`` (its params; ``place_path`` in it
+    sets the child's area) and return the children once every one is done; the handler then puts their
+    results together. Called at the top of a parent's handler, which therefore runs twice:
+
+    1. the first time it records the children and queues them (several workers take them at once); the parent
+       stays *running* without a worker or a lease (``_Waiting``) and shows ``done/total`` as children finish;
+    2. when the last child has finished (``_child_finished``) the parent is queued again; now ``fan_out``
+       returns the children, all done — or raises a ``JobError`` naming the failed ones (``label``; ``noun``
+       what a part is, in Vietnamese and English) and how often each was tried (each is retried first as any
+       job; its own error is on its row, its traceback in the admin).
+
+    Run by ``run_now`` (the CLI, ``background=False``) the children run here one after the other."""
+    kids = children(job)
+    if not kids:
+        with transaction.atomic():
+            kids = [Job.objects.create(kind=kind, params={**p, "parent": job.pk}, created_by=job.created_by,
+                                       place_path=p.get("place_path", job.place_path)) for p in parts]
+        if _INLINE.get():
+            for i, kid in enumerate(kids):
+                _run(kid, retry=False)
+                Job.objects.filter(pk=job.pk).update(done=i + 1, total=len(kids), message=WAITING.format(
+                    done=i + 1, total=len(kids), noun=noun[0], noun_en=noun[1])[:300])
+            kids = children(job)
+    pending = [k for k in kids if k.status in (Job.Status.QUEUED, Job.Status.RUNNING)]
+    if pending and not _INLINE.get():
+        done = sum(k.status == Job.Status.DONE for k in kids)
+        with transaction.atomic():
+            Job.objects.filter(pk=job.pk).update(
+                status=Job.Status.RUNNING, lease_until=None, done=done, total=len(kids),
+                result={"waiting": len(pending), "noun": list(noun)},
+                message=WAITING.format(done=done, total=len(kids), noun=noun[0], noun_en=noun[1])[:300])
+        queued = [k.pk for k in pending if k.status == Job.Status.QUEUED and k.attempts == 0]
+        transaction.on_commit(lambda: [enqueue(pk, kind) for pk in queued])
+        raise _Waiting
+    failed = [k for k in kids if k.status != Job.Status.DONE]
+    if failed:
+        def which(tried: str) -> str:
+            more = "; …" if len(failed) > 10 else ""
+            return "; ".join(f"{label(k)} ({tried.format(n=k.attempts)})" for k in failed[:10]) + more
+
+        vi, en = CHILDREN_FAILED
+        raise JobError(vi.format(n=len(failed), total=len(kids), noun=noun[0], which=which("đã thử {n} lần")),
+                       en.format(n=len(failed), total=len(kids), noun_en=noun[1], which=which("tried {n} times")))
+    return kids
+
+
+def _child_finished(parent_id: int) -> None:
+    """A child is done or has failed for good: count it on its parent; the last one queues the parent again."""
+    with transaction.atomic():
+        parent = Job.objects.select_for_update().filter(pk=parent_id).first()
+        if parent is None or parent.status != Job.Status.RUNNING or "waiting" not in (parent.result or {}):
+            return  # run inline (run_now), or queued again already
+        statuses = list(Job.objects.filter(params__parent=parent_id).values_list("status", flat=True))
+        done = statuses.count(Job.Status.DONE)
+        if any(st in (Job.Status.QUEUED, Job.Status.RUNNING) for st in statuses):
+            noun = (parent.result or {}).get("noun") or ["phần", "parts"]
+            Job.objects.filter(pk=parent_id).update(done=done, total=len(statuses), message=WAITING.format(
+                done=done, total=len(statuses), noun=noun[0], noun_en=noun[1])[:300])
+            return
+        # its waiting run counted as an attempt; the putting together is the same job's next step, not a retry
+        Job.objects.filter(pk=parent_id).update(status=Job.Status.QUEUED, lease_until=None, result={}, done=done,
+                                                attempts=F("attempts") - 1)
+        kind = parent.kind
+    transaction.on_commit(lambda: enqueue(parent_id, kind))
 
 
 def submit(kind: str, params: dict, user=None, place_path: str = "", background: bool = True, **fields) -> Job:
@@ -495,7 +594,8 @@ def _clean_up():
 
 # The permission a job's kind needs (accounts.models.ROLE_PERMISSIONS): an export file is personal data,
 # so opening or downloading it needs the permission to export, not only the area.
-KIND_PERMISSION = {"export_people": "export", "import_people": "import", "radio_render": "radio"}
+KIND_PERMISSION = {"export_people": "export", "export_people_part": "export", "import_people": "import",
+                   "radio_render": "radio"}
 
 
 def may_open(user, job: Job) -> bool:
@@ -547,7 +647,7 @@ def _file_in_use(path: str, now) -> bool:
 def drop_file(job: Job, reason: str, now=None) -> bool:
     """Forget a job's file (expired, or holding an erased person): the row says why, the file is deleted
     unless another still-valid job hands out the same file. Returns whether a file was dropped."""
-    from pathlib import Path
+    from . import files
 
     now = now or timezone.now()
     if not job.file:
@@ -557,64 +657,82 @@ def drop_file(job: Job, reason: str, now=None) -> bool:
     Job.objects.filter(pk=job.pk).update(file="", result=result, expires_at=min(job.expires_at or now, now))
     job.file, job.result = "", result
     if not _file_in_use(path, now):
-        Path(path).unlink(missing_ok=True)
+        files.delete("exports", files.export_name(path))
     return True
 
 
 def discard_upload(job: Job) -> None:
-    """Delete the uploaded file an import job read (kept under ``DATA_DIR/uploads`` only while it runs)."""
-    path = (job.params or {}).get("path")
-    if not path:
-        return
+    """Delete the uploaded file an import job read (kept in the storage ``uploads`` only while it runs)."""
+    from . import files
+
+    name = upload_name((job.params or {}).get("path") or "")
+    if name:
+        files.delete("uploads", name)
+
+
+def waits_for_choice(result) -> bool:
+    """An import's preview asks the user to choose (people.import_duplicates): its upload stays for the next
+    job, which runs with the choices (``people.review.import_choose``)."""
+    return isinstance(result, dict) and bool(result.get("choose")) and not result.get("chosen")
+
+
+def upload_name(path: str) -> str:
+    """An import job's ``params["path"]`` as a name in storage ``uploads`` (older rows hold an absolute path
+    under ``DATA_DIR/uploads``; anything else is not an upload of ours: "")."""
     from pathlib import Path
 
-    p = Path(path)
-    if p.resolve().parent == uploads_dir().resolve():
-        p.unlink(missing_ok=True)
+    if not path:
+        return ""
+    if os.path.isabs(path):
+        p = Path(path)
+        return p.name if p.resolve().parent == uploads_dir().resolve() else ""
+    return path if "/" not in path and "\\" not in path and not path.startswith(".") else ""
 
 
 def uploads_dir():
-    from pathlib import Path
+    from . import files
 
-    from django.conf import settings
-
-    return Path(settings.DATA_DIR) / "uploads"
+    return files.root("uploads")
 
 
 def clean_up(now=None, grace_seconds: float = 600) -> dict:
-    """Delete what must not stay on disk: export files past their time, export files and uploads that no
+    """Delete what must not stay stored: export files past their time, export files and uploads that no
     job refers to any more (a killed process, an interrupted import). Called when the server starts (with
     ``grace_seconds=0``: nothing runs yet) and by ``ngoso export --clean-up``; a schedule can call it too.
     Unreferenced files younger than ``grace_seconds`` are left: a running job may be about to record them."""
-    import time as _time
-    from pathlib import Path
-
-    from django.conf import settings
+    from . import files
 
     now = now or timezone.now()
     out = {"expired": 0, "orphan_exports": 0, "orphan_uploads": 0}
     for job in Job.objects.filter(expires_at__lte=now).exclude(file=""):
         out["expired"] += drop_file(job, "expired", now)
-    young = _time.time() - grace_seconds
+    young = now - datetime.timedelta(seconds=grace_seconds)
 
-    def stale(p: Path) -> bool:
-        return grace_seconds <= 0 or p.stat().st_mtime < young
+    def stale(st, name) -> bool:
+        if grace_seconds <= 0:
+            return True
+        try:
+            return st.get_modified_time(name) < young
+        except (OSError, NotImplementedError):
+            return False
 
-    root = Path(settings.EXPORT_ROOT)
-    if root.is_dir():
-        kept = set(Job.objects.exclude(file="").values_list("file", flat=True))
-        for p in root.iterdir():
-            if p.is_file() and str(p) not in kept and stale(p):
-                p.unlink(missing_ok=True)
-                out["orphan_exports"] += 1
-    up = uploads_dir()
-    if up.is_dir():
-        live = {str((j or {}).get("path")) for j in Job.objects.filter(
-            status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).values_list("params", flat=True)}
-        for p in up.iterdir():
-            if p.is_file() and str(p) not in live and stale(p):
-                p.unlink(missing_ok=True)
-                out["orphan_uploads"] += 1
+    st = files.storage("exports")
+    kept = {files.export_name(f) for f in Job.objects.exclude(file="").values_list("file", flat=True)}
+    for name in list(files.walk("exports")):
+        if name not in kept and stale(st, name):
+            files.delete("exports", name)
+            out["orphan_exports"] += 1
+    st = files.storage("uploads")
+    live = {upload_name(str((j or {}).get("path") or "")) for j in Job.objects.filter(
+        status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).values_list("params", flat=True)}
+    # a preview waiting for the user's choice keeps its upload for a day
+    live |= {upload_name(str((params or {}).get("path") or "")) for params, result in Job.objects.filter(
+        kind="import_people", status=Job.Status.DONE, finished_at__gte=now - datetime.timedelta(days=1),
+    ).values_list("params", "result") if waits_for_choice(result)}
+    for name in list(files.walk("uploads")):
+        if name not in live and stale(st, name):
+            files.delete("uploads", name)
+            out["orphan_uploads"] += 1
     return out
 
 

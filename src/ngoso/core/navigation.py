@@ -23,6 +23,8 @@ def menu_for(user):
         items.append((_("Import"), reverse("import")))
     if user.can("manage_teams"):  # the roles that review and merge duplicates (people.Resident "merge")
         items.append((_("Duplicates"), reverse("duplicates")))
+        items.append((_("Offline edits"), reverse("sync_conflicts")))
+        items.append((_("Moving in"), reverse("move_requests")))
     if user.can("admin") or user.is_superuser:
         items.append((_("Administration"), reverse("admin:index")))
     return items

@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 
 from . import jobs
@@ -38,11 +38,12 @@ def job_status(request, token):
 
 @login_required
 def job_download(request, token):
-    """The export file: checked (``jobs.may_open``), not expired, and every download audited."""
-    from pathlib import Path
-
+    """The export file: checked (``jobs.may_open``), not expired, and every download audited; streamed from
+    the storage ``exports`` through this view (never a public address)."""
     from ngoso.accounts import audit
     from ngoso.accounts.models import AuditEntry
+
+    from . import files
 
     job = _job_for(request, token)
     if job.status != Job.Status.DONE:
@@ -51,15 +52,16 @@ def job_download(request, token):
         jobs.drop_file(job, "expired")  # deleted now, not only by the next clean-up
     if job.expired or not job.file:
         return render(request, "core/job_expired.html", {"job": job}, status=410)
-    path = Path(job.file) if job.file else None
-    if path is None or not path.exists():
+    name = files.export_name(job.file)
+    if not files.exists("exports", name):
         return render(request, "core/job_expired.html", {"job": job}, status=410)
+    filename = name.rsplit("/", 1)[-1]
     audit.record_event(AuditEntry.Action.EXPORT, "people.Resident", job.place_path,
-                       {"download": job.token[:12], "place": (job.params or {}).get("place"), "file": path.name,
+                       {"download": job.token[:12], "place": (job.params or {}).get("place"), "file": filename,
                         "rows": (job.result or {}).get("rows"), "residents": (job.result or {}).get("residents"),
                         "made_by": job.created_by.get_username() if job.created_by else None},
-                       object_repr=path.name)
-    resp = FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+                       object_repr=filename)
+    resp = files.response("exports", name, as_attachment=True, filename=filename)
     resp["Cache-Control"] = "no-store, private"
     return resp
 

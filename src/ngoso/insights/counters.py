@@ -11,7 +11,8 @@ whatever the size of the area. ``rebuild()`` recomputes everything (the demo, a 
 Keys (all sums over villages):
 
 - ``nvill`` villages; ``vteam`` villages with an active village team;
-- ``hh``, ``hh:<g>`` households (g: poor, minority, elderly = has such a member);
+- ``hh``, ``hh:<g>`` households (g: poor, minority, elderly = has such a member), those someone lives in
+  (``people.targets.counted_households``: not once everyone moved away or died);
 - ``res``, ``res:<g>`` residents (g: elderly, poor, minority, disability, women);
 - ``sk:<skill id>:<level>[:<g>]`` residents at level 1 (with help) or 2 (alone) for a skill;
 - ``b5hh[:<g>]`` households with at least one member doing all 5 basic skills alone (national target);
@@ -49,7 +50,7 @@ from django.utils import timezone
 
 from ngoso.core import changes
 from ngoso.people.models import Household, Resident
-from ngoso.people.targets import household_groups, resident_groups
+from ngoso.people.targets import counted_households, household_groups, resident_groups
 from ngoso.places.models import Level, Place
 from ngoso.skills.rules import basic5_skill_ids, residents_with_basic_five
 from ngoso.teams.models import Team
@@ -99,8 +100,9 @@ def _counters(household_filter: dict, year: int | None, visits: bool = True) -> 
     out: dict[int, Counter] = defaultdict(Counter)
     hh_filter = {f"household__{k}": v for k, v in household_filter.items()}
     hh_village, hh_status = {}, {}
-    for hid, vid, pov in Household.objects.filter(**household_filter).values_list("id", "village_id",
-                                                                                 "poverty_status"):
+    # households nobody lives in any more (everyone moved away or died) are not counted (people.targets)
+    for hid, vid, pov in counted_households(Household.objects.filter(**household_filter)).values_list(
+            "id", "village_id", "poverty_status"):
         hh_village[hid], hh_status[hid] = vid, pov
         out[vid]["hh"] += 1
     res_groups: dict[int, tuple] = {}

@@ -4,15 +4,12 @@ Views, the CLI, the field app's sync and the tests all call these functions."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import io
 import json
 import logging
-import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +24,7 @@ from django.utils import timezone
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.models import AuditEntry
 from ngoso.accounts.scope import scoped
-from ngoso.core import xlsx
+from ngoso.core import files, xlsx
 from ngoso.core.pdf import html_to_pdf
 from ngoso.core.public import public_base
 from ngoso.core.text import fold
@@ -482,13 +479,13 @@ def translation_progress(language: str) -> list[dict]:
 # --- read aloud -------------------------------------------------------------------------------------------------
 
 def audio_dir() -> Path:
-    d = Path(settings.DATA_DIR) / "cache" / "lesson-audio"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    """The lesson audio's folder in the default (file-system) storage ``cache``."""
+    return files.root("cache") / "lesson-audio"
 
 
-def audio_file(skill_code: str, audience: str, part: str = "all", voice: str = "north") -> Path:
-    """The lesson (or one step) read aloud in Vietnamese, as Ogg Vorbis; made once, then served from the cache.
+def audio_file(skill_code: str, audience: str, part: str = "all", voice: str = "north") -> str:
+    """The lesson (or one step) read aloud in Vietnamese, as Ogg Vorbis; made once, then served from the cache:
+    its name in the storage ``cache`` (``lesson-audio/<key>.ogg``).
 
     The cache key is the text itself, so an edited lesson gets new audio and an unchanged one never re-renders."""
 
@@ -503,26 +500,11 @@ def audio_file(skill_code: str, audience: str, part: str = "all", voice: str = "
         raise LessonError(f"Không có bước «{part}»", str(exc)) from None
     rate = ELDERLY_RATE if audience == "elderly" else None
     key = hashlib.sha256(json.dumps([text, voice, rate]).encode()).hexdigest()[:32]
-    path = audio_dir() / f"{key}.ogg"
-    if not path.exists():
-        with _temp_beside(path, ".part.ogg") as tmp:
+    name = f"lesson-audio/{key}.ogg"
+    if not files.exists("cache", name):
+        with files.writing("cache", name) as tmp:  # whole or not at all; two makers at once: the last wins
             synthesize(text, tmp, voice=voice, rate=rate)
-            os.replace(tmp, path)
-    return path
-
-
-@contextlib.contextmanager
-def _temp_beside(path: Path, suffix: str):
-    """A unique temporary file next to ``path`` (two requests of one process may make the same file at once:
-    each writes its own, the last rename wins, none is ever read half-written); removed if left behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=path.stem + ".", suffix=suffix)
-    os.close(fd)
-    try:
-        yield Path(name)
-    finally:
-        if os.path.exists(name):
-            os.unlink(name)
+    return name
 
 
 # --- links, QR codes and personal self-check links ------------------------------------------------------------------
@@ -582,16 +564,16 @@ def handout_pdf(skill_code: str, audience: str = "standard", language: str = "vi
     # the same lesson text, size and address always print the same: keep the PDF (a public page should not
     # cost a render per request)
     key = hashlib.sha256(json.dumps([shown.pieces, size, url, audience]).encode()).hexdigest()[:32]
-    cached = Path(settings.DATA_DIR) / "cache" / "handouts" / f"{key}.pdf"
-    if cached.exists():
-        return cached.read_bytes()
+    cached = f"handouts/{key}.pdf"  # in the storage "cache"
+    try:
+        return files.read("cache", cached)
+    except (FileNotFoundError, OSError):
+        pass
     html = render_to_string("lessons/handout.html", {
         "size": size, "pages": [{"shown": shown, "url": url, "qr": qr_png_data_uri(url)}],
         "audience": audience})
     pdf = _pdf(html)
-    with _temp_beside(cached, ".part") as tmp:
-        tmp.write_bytes(pdf)
-        os.replace(tmp, cached)
+    files.save("cache", cached, pdf)
     return pdf
 
 

@@ -4,17 +4,19 @@ translation import; self-checks by residents (personal handout link) or with a m
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from ngoso.accounts.scope import scoped
+from ngoso.core import files
 from ngoso.core.public import public_base
 from ngoso.people.io import ImportFailed
 from ngoso.people.models import Resident
@@ -106,12 +108,12 @@ def audio(request, skill, audience, part):
     if audience not in C.AUDIENCES:
         raise Http404
     try:
-        path = services.audio_file(skill, audience, part, request.GET.get("voice", "north"))
+        name = services.audio_file(skill, audience, part, request.GET.get("voice", "north"))
     except services.LessonError as e:
         raise Http404(_err(e)) from None
-    resp = FileResponse(open(path, "rb"), content_type="audio/ogg")
+    resp = files.response("cache", name, content_type="audio/ogg")
     resp["Cache-Control"] = "public, max-age=604800"
-    resp["ETag"] = f'"{path.stem}"'
+    resp["ETag"] = f'"{Path(name).stem}"'
     return resp
 
 

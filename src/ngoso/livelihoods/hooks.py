@@ -33,25 +33,23 @@ def _pending(instance) -> list[tuple[str, list[int], list[str]]]:
 def _remember(instance, qs) -> None:
     """Before an erasure deletes ``instance`` (and, by cascade, rows of ours), note their ids and photo files:
     the cascade writes audit entries with their values, which are scrubbed once it is done."""
-    from .services import media_root
-
     pks = list(qs.values_list("pk", flat=True))
     files = []
     if hasattr(qs.model, "photos") and pks:
         fk = qs.model.photos.field  # the photo model's foreign key to this model
         photos = fk.model.objects.filter(**{f"{fk.name}__in": pks})
-        files += [str(media_root() / f) for p in photos for f in (p.file, p.thumb)]
+        files += [f for p in photos for f in (p.file, p.thumb)]  # names in the storage "media"
     _pending(instance).append((qs.model._meta.label, pks, files))
 
 
 def _scrub(instance) -> None:
-    from pathlib import Path
+    from ngoso.core import files as storage_files
 
     for label, pks, files in instance.__dict__.pop("_livelihoods_erase", []):
         for pk in pks:
             audit.scrub(label, str(pk))
         for f in files:
-            Path(f).unlink(missing_ok=True)
+            storage_files.delete("media", f)
 
 
 @receiver(pre_delete, sender="people.Resident", dispatch_uid="livelihoods-erase-resident")

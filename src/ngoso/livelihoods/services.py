@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from ngoso.accounts import permissions
 from ngoso.accounts.scope import can_see_place
+from ngoso.core import files
 from ngoso.core.clean import bad_character, char_name, max_length as field_max_length
 from ngoso.core.public import public_url as absolute
 from ngoso.core.text import fold, phone_digits
@@ -478,7 +478,8 @@ class StoredPhoto:
 
 
 def media_root() -> Path:
-    return Path(settings.MEDIA_ROOT)
+    """The photos' folder in the default (file-system) storage ``media``."""
+    return files.root("media")
 
 
 def store_photo(data: bytes, filename: str, folder: str) -> StoredPhoto:
@@ -525,15 +526,18 @@ def store_photo(data: bytes, filename: str, folder: str) -> StoredPhoto:
     big.thumbnail((DISPLAY_SIZE, DISPLAY_SIZE))
     small = im.copy()
     small.thumbnail((THUMB_SIZE, THUMB_SIZE))
-    root = media_root() / "livelihoods" / folder
-    root.mkdir(parents=True, exist_ok=True)
     stem = uuid.uuid4().hex
-    big_path, small_path = root / f"{stem}.jpg", root / f"{stem}.webp"
-    big.save(big_path, "JPEG", quality=80, optimize=True, progressive=True)
-    small.save(small_path, "WEBP", quality=62, method=4)
-    rel = Path("livelihoods") / folder
-    return StoredPhoto(str(rel / big_path.name), str(rel / small_path.name), big.width, big.height,
-                       big_path.stat().st_size, small_path.stat().st_size)
+    big_buf, small_buf = io.BytesIO(), io.BytesIO()
+    big.save(big_buf, "JPEG", quality=80, optimize=True, progressive=True)
+    small.save(small_buf, "WEBP", quality=62, method=4)
+    rel = f"livelihoods/{folder}"
+    big_name = files.save("media", f"{rel}/{stem}.jpg", big_buf.getvalue())
+    try:
+        small_name = files.save("media", f"{rel}/{stem}.webp", small_buf.getvalue())
+    except BaseException:
+        files.delete("media", big_name)
+        raise
+    return StoredPhoto(big_name, small_name, big.width, big.height, big_buf.tell(), small_buf.tell())
 
 
 def add_product_photo(product, data: bytes, filename: str, user, caption: str = ""):
@@ -571,7 +575,7 @@ def _files_kept_only_if_saved(stored: StoredPhoto):
             yield
     except BaseException:
         for rel in (stored.file, stored.thumb):
-            (media_root() / rel).unlink(missing_ok=True)
+            files.delete("media", rel)
         raise
 
 
@@ -580,13 +584,13 @@ def delete_photo(photo, user=None) -> None:
     ``user``: who deletes it, checked (``None`` only for the app's own clean-ups)."""
     if user is not None:
         permissions.require(user, "delete", photo)
-    files = [media_root() / rel for rel in (photo.file, photo.thumb)]
+    names = [photo.file, photo.thumb]
     with transaction.atomic():
         story = getattr(photo, "story", None)
         photo.delete()
         if story is not None:
             _back_to_draft(story)  # removing a photo changes what was approved
-        transaction.on_commit(lambda: [f.unlink(missing_ok=True) for f in files])
+        transaction.on_commit(lambda: [files.delete("media", n) for n in names])
 
 
 # ----------------------------------------------------------------------------------------------------------

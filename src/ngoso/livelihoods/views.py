@@ -4,18 +4,18 @@ and the public pages (no login) for a producer and for published stories. Views 
 from __future__ import annotations
 
 import io
-import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from ngoso.accounts.scope import can_see_place, get_scoped_or_404, scoped
+from ngoso.core import files
 from ngoso.people.models import Household, Resident
 from ngoso.places.models import Place
 
@@ -177,10 +177,7 @@ def _send_photo(photo, size: str, public: bool):
     if size not in ("t", "l"):
         raise Http404
     rel = photo.thumb if size == "t" else photo.file
-    path = services.media_root() / rel
-    if not path.exists():
-        raise Http404
-    resp = FileResponse(open(path, "rb"), content_type=mimetypes.guess_type(str(path))[0] or "application/octet-stream")
+    resp = files.response("media", rel)  # 404 when the file is gone
     resp["Cache-Control"] = ("public, max-age=86400" if public else "private, max-age=3600")
     return resp
 

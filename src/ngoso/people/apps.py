@@ -18,10 +18,11 @@ class PeopleConfig(AppConfig):
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="ngoso-people-reference-data")
         from ngoso.accounts import audit
 
-        from .models import Consent, Household, Resident
+        from .models import Consent, Household, MoveRequest, Resident
 
         audit.register(Household, lambda h: h.village.path)
         audit.register(Resident, lambda r: r.household.village.path)
+        audit.register(MoveRequest, lambda m: m.household.village.path)
         audit.register(Consent, lambda c: c.resident.household.village.path)
 
         from . import io  # noqa: F401 - registers the import and export job handlers (core.jobs)

@@ -29,6 +29,7 @@ from ngoso.accounts import audit, permissions
 from ngoso.accounts.models import AuditEntry
 from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core import clean, xlsx
+from ngoso.core import files as storage_files
 from ngoso.core.jobs import JobError, drop_file, export_ttl, handler
 from ngoso.core.models import Job
 from ngoso.core.snapshot import read_snapshot
@@ -916,12 +917,17 @@ def import_job(job, progress) -> dict:
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(pk=job.params["user_id"])
-    path = Path(job.params["path"])
+    from ngoso.core.jobs import discard_upload, upload_name
+
     from .import_duplicates import NeedsChoice
 
+    name = upload_name(job.params["path"])
+    if not name or not storage_files.exists("uploads", name):
+        raise JobError("Tệp tải lên của lần nhập này không còn nữa; hãy tải lên lại.",
+                       "The uploaded file of this import is no longer there; upload it again.")
     keep = False
     try:
-        result = import_people(path.read_bytes(), job.params["filename"], user, progress,
+        result = import_people(storage_files.read("uploads", name), job.params["filename"], user, progress,
                                choices=job.params.get("choices"))
     except ImportFailed as exc:
         return {"ok": False, "errors": [e.__dict__ for e in exc.errors[:1000]], "error_count": len(exc.errors)}
@@ -930,7 +936,7 @@ def import_job(job, progress) -> dict:
         return {"ok": None, "choose": exc.rows, "choose_count": len(exc.rows)}
     finally:
         if not keep:
-            path.unlink(missing_ok=True)
+            discard_upload(job)
     return {"ok": True, **result.as_dict()}
 
 
@@ -981,6 +987,8 @@ def _chunks(it, n):
 
 
 EXPORT_FORMAT = "people-xlsx-1"
+# Excel's rows per sheet (the header included); an export longer than that goes on in "Nhân khẩu (2)", ...
+SHEET_ROWS = 1_048_576
 
 
 def export_fingerprint(place: Place, user) -> str:
@@ -1002,7 +1010,7 @@ def export_fingerprint(place: Place, user) -> str:
 
 
 def export_people(place: Place, user, out_path: Path, progress: Callable = lambda *a: None,
-                  stats: dict | None = None) -> int:
+                  stats: dict | None = None, name: str = "") -> int:
     """Write an XLSX export of everything under ``place`` that ``user`` may see. Audited. Returns rows;
     ``stats``, when given, receives ``residents`` (how many people the file holds).
 
@@ -1017,13 +1025,21 @@ def export_people(place: Place, user, out_path: Path, progress: Callable = lambd
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(".part")
     wb = xlsx.workbook()
+    header = [c.header for c in PEOPLE_COLUMNS]
     ws = wb.create_sheet(PEOPLE_SHEET)
-    xlsx.append(ws, [c.header for c in PEOPLE_COLUMNS])
-    n = 0
+    xlsx.append(ws, header)
+    n = in_sheet = 0
+    sheets = 1
     with read_snapshot():
         total = within_count(place, user)
         for row in people_rows(place, user):
+            if in_sheet >= SHEET_ROWS - 1:  # Excel opens at most SHEET_ROWS rows of a sheet: go on in the next
+                sheets += 1
+                ws = wb.create_sheet(f"{PEOPLE_SHEET} ({sheets})")
+                xlsx.append(ws, header)
+                in_sheet = 0
             xlsx.append(ws, row)
+            in_sheet += 1
             n += 1
             if n % 2000 == 0:
                 progress(n, total, "Đang xuất / exporting")
@@ -1034,10 +1050,10 @@ def export_people(place: Place, user, out_path: Path, progress: Callable = lambd
         tmp.unlink(missing_ok=True)
     with transaction.atomic():  # on SQLite: in the writer queue, not against the busy handler
         audit.record_event(AuditEntry.Action.EXPORT, "people.Resident", place.path,
-                           {"rows": n, "residents": total, "place": place.code, "file": out_path.name},
+                           {"rows": n, "residents": total, "place": place.code, "file": name or out_path.name},
                            object_repr=place.name)
     if stats is not None:
-        stats["residents"] = total
+        stats["residents"], stats["sheets"] = total, sheets
     progress(n, n, "Xong / done")
     return n
 
@@ -1096,9 +1112,7 @@ def template_workbook(user=None) -> bytes:
     return buf.getvalue()
 
 
-@handler("export_people")
-def export_job(job, progress) -> dict:
-    from django.conf import settings
+def _export_subject(job):
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(pk=job.params["user_id"], is_active=True).first()
@@ -1106,19 +1120,46 @@ def export_job(job, progress) -> dict:
     if user is None or place is None:
         raise JobError("Tài khoản hoặc địa bàn của lần xuất này không còn nữa.",
                        "The account or the area of this export no longer exists.")
+    return user, place
+
+
+def export_communes(place: Place, user) -> list[Place]:
+    """The communes an export of ``place`` (a province, or a former district) is split into: those under it
+    (in its own tree, today's or the former one) holding households the user may see, in path order."""
+    from ngoso.places.models import subtree_range
+
+    if place.level not in (Level.PROVINCE, Level.DISTRICT):
+        return []
+    low, high = subtree_range(place.path)
+    communes = Place.objects.filter(level=Level.COMMUNE, path__gte=low, path__lt=high).order_by("path")
+    if place.is_current:
+        communes = communes.filter(valid_to__isnull=True)
+    homes = scoped(Household.objects.all(), user)
+    return [c for c in communes if can_see_place(user, c) and within(homes, c).exists()]
+
+
+@handler("export_people")
+def export_job(job, progress) -> dict:
+    """An export of one area: one XLSX; an area larger than a commune is one XLSX per commune, made by child
+    jobs in parallel (``core.jobs.fan_out``) and handed out as one ZIP."""
+    user, place = _export_subject(job)
+    communes = export_communes(place, user)
+    if communes:
+        return _export_by_commune(job, place, user, communes, progress)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     # the file name carries the job's random token, so a name seen in a log or the audit is no address either
-    out = Path(settings.EXPORT_ROOT) / f"ngoso-{place.code}-{stamp}-{job.token[:12]}.xlsx"
+    out = f"ngoso-{place.code}-{stamp}-{job.token[:12]}.xlsx"  # its name in the storage "exports"
     stats: dict = {}
-    with audit.acting_as(user):
-        n = export_people(place, user, out, progress, stats)
-    residents = stats["residents"]
+    with audit.acting_as(user), storage_files.writing("exports", out) as local:
+        n = export_people(place, user, local, progress, stats, name=out)
+    return _export_done(job, place, out, {"rows": n, "residents": stats["residents"], "file": out})
+
+
+def _export_done(job, place: Place, out: str, result: dict) -> dict:
     with transaction.atomic():
-        type(job).objects.filter(pk=job.pk).update(file=str(out), expires_at=timezone.now() + export_ttl())
+        type(job).objects.filter(pk=job.pk).update(file=out, expires_at=timezone.now() + export_ttl())
     # A resident of the area erased while this export ran may be in the file: an erasure from now on
     # finds the file recorded above; one that came before is found here.
-    from ngoso.accounts.scope import within
-
     from .models import Erasure
 
     if within(Erasure.objects.all(), place).filter(requested_at__gte=job.created_at).exists():
@@ -1127,7 +1168,70 @@ def export_job(job, progress) -> dict:
         raise JobError("Một người trong địa bàn vừa được xoá dữ liệu theo yêu cầu trong lúc xuất; tệp đã bị huỷ. "
                        "Hãy xuất lại.", "A person in the area was erased on request while the export ran; the "
                        "file was discarded. Export again.")
-    return {"rows": n, "residents": residents, "file": out.name}
+    return result
+
+
+def _export_by_commune(job, place: Place, user, communes: list[Place], progress: Callable) -> dict:
+    import shutil
+
+    from ngoso.core import jobs
+
+    names = {c.code: c.name for c in communes}
+    parts = [{"place": c.code, "user_id": user.pk, "place_path": c.path} for c in communes]
+    try:
+        kids = jobs.fan_out(job, "export_people_part", parts,
+                            label=lambda k: names.get(k.params["place"]) or k.params["place"],
+                            noun=("xã", "communes"))
+    except JobError:
+        _drop_parts(jobs.children(job))
+        raise
+    progress(len(kids), len(kids), f"Đang ghép {len(kids)} xã vào một tệp ZIP / putting {len(kids)} communes "
+                                   "into one ZIP file")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    out = f"ngoso-{place.code}-{stamp}-{job.token[:12]}.zip"
+    st = storage_files.storage("exports")
+    try:
+        with storage_files.writing("exports", out) as local:
+            with zipfile.ZipFile(local, "w", zipfile.ZIP_STORED, allowZip64=True) as z:  # XLSX is zipped already
+                for k in kids:
+                    code = k.params["place"]
+                    slug = re.sub(r"[^a-z0-9]+", "-", fold(names.get(code) or Place.objects.get(code=code).name))
+                    with st.open(k.file, "rb") as src, z.open(f"{code}-{slug.strip('-')}.xlsx", "w",
+                                                                force_zip64=True) as dst:
+                        shutil.copyfileobj(src, dst, 1 << 20)
+    finally:
+        _drop_parts(kids)
+    result = {"rows": sum(k.result.get("rows", 0) for k in kids),
+              "residents": sum(k.result.get("residents", 0) for k in kids),
+              "communes": len(kids), "file": out}
+    result = _export_done(job, place, out, result)
+    Job.objects.filter(pk=job.pk).update(message=f"Xong: {len(kids)} xã, mỗi xã một tệp XLSX trong tệp ZIP / done: "
+                                                 f"{len(kids)} communes, one XLSX each in the ZIP file")
+    return result
+
+
+def _drop_parts(kids) -> None:
+    """The per-commune files are in the ZIP (or the export failed): delete them, the rows say so."""
+    for k in kids:
+        if k.file:
+            Job.objects.filter(pk=k.pk).update(file="")
+            storage_files.delete("exports", k.file)
+
+
+@handler("export_people_part")
+def export_part_job(job, progress) -> dict:
+    """One commune of a larger export (``export_job``): its XLSX, named after the parent's random token."""
+    user, place = _export_subject(job)
+    parent = Job.objects.filter(pk=job.params["parent"]).first()
+    if parent is None:
+        raise JobError("Lần xuất chứa phần này không còn nữa.", "The export this part belongs to no longer exists.")
+    out = f"parts/{parent.token[:12]}/{place.code}.xlsx"
+    stats: dict = {}
+    with audit.acting_as(user), storage_files.writing("exports", out) as local:
+        n = export_people(place, user, local, progress, stats, name=out)
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk).update(file=out, expires_at=timezone.now() + export_ttl())
+    return {"rows": n, "residents": stats["residents"], "sheets": stats["sheets"], "file": out}
 
 
 def delete_exports_covering(village: Place) -> int:
@@ -1140,14 +1244,15 @@ def delete_exports_covering(village: Place) -> int:
     def covers(job_path: str) -> bool:
         return bool(job_path) and any(p and p.startswith(job_path) for p in (village.path, village.former_path))
 
-    jobs = [j for j in Job.objects.filter(kind="export_people").exclude(file="") if covers(j.place_path)]
+    jobs = [j for j in Job.objects.filter(kind__in=["export_people", "export_people_part"]).exclude(file="")
+            if covers(j.place_path)]
     for job in jobs:
         Job.objects.filter(pk=job.pk).update(file="", result={**job.result, "file_dropped": "erasure"})
     files = {j.file for j in jobs}
 
     def unlink():
         for f in files:
-            Path(f).unlink(missing_ok=True)
+            storage_files.delete("exports", storage_files.export_name(f))
 
     transaction.on_commit(unlink)
     return len(jobs)

@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ngoso.accounts import audit, permissions
-from ngoso.accounts.models import AuditEntry, Role
+from ngoso.accounts.models import AuditEntry
 
 from .models import DuplicateDecision, Household, Merge, Relation, Resident
 
@@ -53,16 +53,7 @@ def check(user, keep, lose) -> None:
         raise PermissionDenied("Không gộp một bản ghi với chính nó / A record cannot be merged with itself")
     permissions.require(user, "merge", keep)
     permissions.require(user, "merge", lose)
-    va, vb = _village(keep), _village(lose)
-    if user.is_superuser or va.pk == vb.pk:
-        return
-    if va.parent_id != vb.parent_id:
-        if user.role != Role.PROVINCE_ADMIN:
-            raise PermissionDenied("Gộp hai bản ghi ở hai xã khác nhau cần cán bộ tỉnh / "
-                                   "Merging records of two communes needs province staff")
-    elif user.role not in (Role.PROVINCE_ADMIN, Role.COMMUNE_STAFF):
-        raise PermissionDenied("Gộp hai bản ghi ở hai thôn khác nhau cần cán bộ xã / "
-                               "Merging records of two villages needs commune staff")
+    permissions.require_across(user, _village(keep), _village(lose), "Gộp hai bản ghi", "Merging records")
 
 
 def _label(model) -> str:

@@ -277,3 +277,42 @@ class Merge(models.Model):
 
     class Meta:
         ordering = ["-merged_at", "-id"]
+
+
+class MoveRequest(models.Model):
+    """A person moving into a household of the member's area from another village, asked for at the door
+    (``people.registration.request_move_in``): the member cannot see the other village, so they give the
+    name, birth year and old village; commune staff (or a leader whose area holds both villages) find the
+    person on the server within their own area and move the same row (``complete_move``), with their skill
+    history. ``resident`` is the person moved (erasing them takes the request with them)."""
+
+    SCOPE_PATH = "household__village__path"
+    WRITE_ROLES = {"create": EDITORS, "change": STAFF | {Role.TEAM_LEADER}}
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        DONE = "done", _("Moved in")
+        REFUSED = "refused", _("Not found / refused")
+
+    uuid = models.UUIDField(unique=True)
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="move_requests",
+                                  verbose_name=_("household"))
+    full_name = models.CharField(_("full name"), max_length=120)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices, blank=True)
+    from_village = models.ForeignKey("places.Place", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("from village"))
+    from_text = models.CharField(_("moved from"), max_length=200, blank=True)
+    relation = models.CharField(_("relation to head"), max_length=14, choices=Relation.choices,
+                                default=Relation.OTHER)
+    on = models.DateField(_("moved in on"), null=True, blank=True)
+    requested_by = models.CharField(max_length=150)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    resident = models.ForeignKey(Resident, null=True, blank=True, on_delete=models.CASCADE, related_name="moves_in")
+    done_by = models.CharField(max_length=150, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("move-in request")

@@ -139,6 +139,151 @@ def _assign_to_registrar(user, household) -> None:
                                   assigned_by=user)
 
 
+def resident_value(field: str, value):
+    """A resident's field as it is stored, from what a phone or a form sent: the one check for registration
+    and edits (``RegistrationError`` naming the field otherwise). ``ethnicity`` gives the ``Ethnicity``."""
+    if field == "full_name":
+        name = _text(Resident, "full_name", value)
+        if not name:
+            raise RegistrationError("full_name", "Cần họ và tên", "The full name is required")
+        return name
+    if field == "sex":
+        if value not in Sex.values:
+            raise RegistrationError("sex", "Giới tính phải là «male» hoặc «female»", "Sex must be 'male' or 'female'")
+        return value
+    if field == "birth_year":
+        this_year = timezone.localdate().year
+        if isinstance(value, bool) or not isinstance(value, int) or not 1890 <= value <= this_year:
+            raise RegistrationError("birth_year", f"Năm sinh phải là số từ 1890 đến {this_year}",
+                                    f"Birth year must be a number from 1890 to {this_year}")
+        return value
+    if field == "relation":
+        if value not in Relation.values:
+            raise RegistrationError("relation", f"Quan hệ với chủ hộ không biết: «{value}»", f"Unknown relation '{value}'")
+        return value
+    if field == "ethnicity":
+        eth = Ethnicity.objects.filter(code=str(value or "").zfill(2)).first() if isinstance(value, (str, int)) \
+            and not isinstance(value, bool) else None
+        if eth is None:
+            raise RegistrationError("ethnicity", f"Mã dân tộc không có: «{value}»", f"No ethnic group '{value}'")
+        return eth
+    if field == "phone":
+        try:
+            return normalize_phone(_text(Resident, "phone", value))
+        except PhoneError as exc:
+            raise RegistrationError("phone", exc.vi, exc.en) from None
+    if field == "disability":
+        if not isinstance(value, bool):
+            raise RegistrationError("disability", "«disability» phải là có/không", "'disability' must be true or false")
+        return value
+    raise RegistrationError(field, f"Không sửa được trường «{field}»", f"Field '{field}' cannot be edited")
+
+
+def household_value(field: str, value):
+    """A household's field as it is stored (the same for registration and edits)."""
+    if field in ("alley", "house_number", "address"):
+        return _text(Household, field, value)
+    if field in ("latitude", "longitude"):
+        return _number(value, field, *(clean.LATITUDE if field == "latitude" else clean.LONGITUDE))
+    if field == "phone":
+        try:
+            return normalize_phone(_text(Household, "phone", value))
+        except PhoneError as exc:
+            raise RegistrationError("phone", exc.vi, exc.en) from None
+    if field in Household.ACCESS_FIELDS:
+        if not isinstance(value, bool):
+            raise RegistrationError(field, f"«{field}» phải là có/không", f"'{field}' must be true or false")
+        return value
+    raise RegistrationError(field, f"Không sửa được trường «{field}»", f"Field '{field}' cannot be edited")
+
+
+RESIDENT_EDITABLE = ("full_name", "sex", "birth_year", "ethnicity", "relation", "phone", "disability")
+HOUSEHOLD_EDITABLE = ("alley", "house_number", "address", "phone", "latitude", "longitude", *Household.ACCESS_FIELDS)
+# personal fields kept only with the person's consent in force (Decree 13/2023)
+CONSENT_FIELDS = frozenset({"phone", "ethnicity", "disability"})
+
+
+def plain(obj, field: str):
+    """A field's value as the phone sends it and a conflict keeps it (the ethnic group by its code)."""
+    if field == "ethnicity":
+        return obj.ethnicity.code
+    return getattr(obj, field)
+
+
+def edit(user, obj, changes: dict, *, base=None, consent: dict | None = None) -> list[tuple[str, object, object]]:
+    """An edit made offline to a household or a resident: ``changes`` is ``{field: (from, to)}`` with the
+    value the phone had (``from``, or None when the phone does not hold that field) and the new one;
+    ``base`` is the record's ``updated_at`` when the phone pulled it (None: unknown).
+
+    A field whose server value changed since the phone's pull — it is neither the phone's ``from`` nor the new
+    value; or, without ``from``, the record changed after ``base`` — is **not** written: it is returned as a
+    conflict ``(field, theirs, mine)`` for a leader to resolve (``sync.services.resolve_conflict``); the other
+    fields are written, audited field by field. Personal fields of a resident (``CONSENT_FIELDS``) are kept only
+    with their consent in force, or given with the edit (``consent``: recorded first, in the same transaction).
+    Raises ``RegistrationError`` naming the field, ``PermissionDenied`` outside the user's area."""
+    is_resident = isinstance(obj, Resident)
+    allowed = RESIDENT_EDITABLE if is_resident else HOUSEHOLD_EDITABLE
+    value_of = resident_value if is_resident else household_value
+    plan = {}
+    for field, (old, new) in changes.items():
+        if field not in allowed:
+            raise RegistrationError(field, f"Không sửa được trường «{field}»", f"Field '{field}' cannot be edited")
+        plan[field] = (old, value_of(field, new))
+    permissions.require(user, "change", obj)
+    conflicts, applied = [], False
+    with transaction.atomic(), audit.acting_as(user):
+        obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+        if is_resident and CONSENT_FIELDS & set(plan):
+            _require_consent(user, obj, consent)
+        for field, (old, new) in plan.items():
+            current = plain(obj, field)
+            mine = new.code if field == "ethnicity" else new
+            if current == mine:
+                continue
+            if old is not None:
+                changed = current != old
+            else:
+                changed = base is not None and obj.updated_at > base
+            if changed:  # someone else changed it since this phone's pull: kept for a leader, never overwritten
+                conflicts.append((field, current, mine))
+                continue
+            setattr(obj, field, new)
+            applied = True
+        if applied:
+            obj.save()  # audited field by field (old -> new)
+            hh = obj.household if is_resident else obj
+            _changed([hh.pk], [hh.village_id])
+    return conflicts
+
+
+def set_field(user, obj, field: str, value) -> None:
+    """Write one field chosen by a leader resolving a conflict (checked as an edit, audited, figures follow)."""
+    value = (resident_value if isinstance(obj, Resident) else household_value)(field, value)
+    permissions.require(user, "change", obj)
+    with transaction.atomic(), audit.acting_as(user):
+        obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+        setattr(obj, field, value)
+        obj.save()
+        hh = obj.household if isinstance(obj, Resident) else obj
+        _changed([hh.pk], [hh.village_id])
+
+
+def _require_consent(user, resident, consent: dict | None) -> None:
+    if isinstance(consent, dict) and consent.get("given") is True:
+        method = consent.get("method") or Consent.Method.ORAL
+        if method not in Consent.Method.values:
+            raise RegistrationError("consent.method", f"Cách đồng ý không biết: «{method}»",
+                                    f"Unknown consent method '{method}'")
+        Consent.objects.create(resident=resident, given=True, method=method, recorded_by=user.get_username(),
+                               note=_text(Consent, "note", consent.get("note", "")))
+        return
+    latest = resident.consents.order_by("-recorded_at", "-id").first()
+    if latest is None or not latest.given:
+        raise RegistrationError("consent", "Chưa có sự đồng ý của người dân: không lưu số điện thoại, dân tộc, "
+                                "khuyết tật của họ", "No consent from the person: their phone, ethnic group and "
+                                "disability are not kept")
+
+
 def register_resident(user, *, uuid, household: Household, full_name, sex, birth_year, ethnicity="01",
                       relation=Relation.OTHER, phone="", disability=False, consent: dict | None = None
                       ) -> tuple[Resident, bool]:
@@ -156,26 +301,13 @@ def register_resident(user, *, uuid, household: Household, full_name, sex, birth
     method = consent.get("method") or Consent.Method.ORAL
     if method not in Consent.Method.values:
         raise RegistrationError("consent.method", f"Cách đồng ý không biết: «{method}»", f"Unknown consent method '{method}'")
-    name = _text(Resident, "full_name", full_name)
-    if not name:
-        raise RegistrationError("full_name", "Cần họ và tên", "The full name is required")
-    if sex not in Sex.values:
-        raise RegistrationError("sex", "Giới tính phải là «male» hoặc «female»", "Sex must be 'male' or 'female'")
-    this_year = timezone.localdate().year
-    if isinstance(birth_year, bool) or not isinstance(birth_year, int) or not 1890 <= birth_year <= this_year:
-        raise RegistrationError("birth_year", f"Năm sinh phải là số từ 1890 đến {this_year}",
-                                f"Birth year must be a number from 1890 to {this_year}")
-    if relation not in Relation.values:
-        raise RegistrationError("relation", f"Quan hệ với chủ hộ không biết: «{relation}»", f"Unknown relation '{relation}'")
-    eth = Ethnicity.objects.filter(code=str(ethnicity or "01").zfill(2)).first()
-    if eth is None:
-        raise RegistrationError("ethnicity", f"Mã dân tộc không có: «{ethnicity}»", f"No ethnic group '{ethnicity}'")
-    try:
-        phone = normalize_phone(_text(Resident, "phone", phone))
-    except PhoneError as exc:
-        raise RegistrationError("phone", exc.vi, exc.en) from None
-    if not isinstance(disability, bool):
-        raise RegistrationError("disability", "«disability» phải là có/không", "'disability' must be true or false")
+    name = resident_value("full_name", full_name)
+    sex = resident_value("sex", sex)
+    birth_year = resident_value("birth_year", birth_year)
+    relation = resident_value("relation", relation)
+    eth = resident_value("ethnicity", ethnicity or "01")
+    phone = resident_value("phone", phone)
+    disability = resident_value("disability", disability)
     res = Resident(uuid=uid, household=household, full_name=name, sex=sex, birth_year=birth_year, ethnicity=eth,
                    relation=relation, phone=phone, disability=disability)
     permissions.require(user, "register", res)
@@ -204,7 +336,8 @@ def life_event(user, resident: Resident, event: str, *, on: datetime.date | None
       dashboards stop counting the person (``Resident.status``);
     - ``returned``: counted again;
     - ``move`` to ``household`` (in the user's area): a household split or joined, or a person moving in
-      from another village — the same row moves, so their skill history goes with them; a household that
+      from another village (across villages commune staff, across communes province staff:
+      ``permissions.require_across``) — the same row moves, so their skill history goes with them; a household that
       loses its head gets its eldest remaining resident as head."""
     if event not in EVENTS:
         raise RegistrationError("event", f"Sự kiện không biết: «{event}»", f"Unknown event '{event}'")
@@ -218,6 +351,8 @@ def life_event(user, resident: Resident, event: str, *, on: datetime.date | None
             permissions.require(user, "change", household)
             if household.pk == old.pk:
                 return resident
+            permissions.require_across(user, old.village, household.village, "Chuyển người sang hộ ở thôn khác",
+                                       "Moving a person to a household of another village")
             was_head = resident.relation == Relation.HEAD
             resident.household = household
             if was_head and household.residents.filter(relation=Relation.HEAD).exists():
@@ -237,3 +372,103 @@ def life_event(user, resident: Resident, event: str, *, on: datetime.date | None
         resident.save()
         _changed([old.pk], [old.village_id])
     return resident
+
+
+# --- a person moving in from another village ------------------------------------------------------------------
+
+def request_move_in(user, *, uuid, household: Household, full_name, birth_year=None, sex="", from_village=None,
+                    from_text="", relation=Relation.OTHER, on: datetime.date | None = None):
+    """A member at the door: someone registered in another village now lives in ``household``. The member
+    cannot see that village, so this only records who and from where (``MoveRequest``) for commune staff or a
+    leader whose area holds both villages to find and move (``complete_move``). Idempotent by ``uuid``.
+    Returns (request, created)."""
+    from .models import MoveRequest
+
+    uid = uuidlib.UUID(str(uuid))
+    found = MoveRequest.objects.filter(uuid=uid).first()
+    if found is not None:
+        return found, False
+    req = MoveRequest(uuid=uid, household=household, full_name=resident_value("full_name", full_name),
+                      birth_year=None if birth_year in (None, "") else resident_value("birth_year", birth_year),
+                      sex=resident_value("sex", sex) if sex else "", from_village=from_village,
+                      from_text=_text(MoveRequest, "from_text", from_text),
+                      relation=resident_value("relation", relation or Relation.OTHER), on=on,
+                      requested_by=user.get_username())
+    if from_village is None and not req.from_text:
+        raise RegistrationError("from_village", "Cần thôn cũ của người chuyển đến",
+                                "The village the person comes from is required")
+    permissions.require(user, "create", req)
+    try:
+        with transaction.atomic(), audit.acting_as(user):
+            req.save()
+    except IntegrityError:
+        found = MoveRequest.objects.filter(uuid=uid).first()
+        if found is None:
+            raise
+        return found, False
+    return req, True
+
+
+def move_candidates(user, req, limit: int = 5) -> list[tuple[float, Resident, list]]:
+    """Who the request may be about, among the residents ``user`` may see (never beyond their area), outside the
+    household they move into: scored by the duplicates rule (``people.duplicates.score_residents``), best
+    first."""
+    from ngoso.accounts.scope import scoped
+
+    from .duplicates import RESIDENT_VALUES, score_residents
+
+    qs = scoped(Resident.objects.exclude(household=req.household), user).filter(status__in=["", "moved_away"])
+    if req.from_village_id:
+        qs = qs.filter(household__village_id=req.from_village_id)
+    if req.sex:
+        qs = qs.filter(sex=req.sex)
+    if req.birth_year:
+        qs = qs.filter(birth_year__gte=req.birth_year - 10, birth_year__lte=req.birth_year + 10)
+    wanted = {"full_name": req.full_name, "birth_year": req.birth_year, "sex": req.sex,
+              "household__village_id": req.from_village_id}
+    scored = []
+    for row in qs.values(*RESIDENT_VALUES).iterator(chunk_size=5000):
+        score, ev = score_residents(wanted, row)
+        if score >= 0.5:
+            scored.append((score, row["id"], ev))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    people = Resident.objects.select_related("household__village").in_bulk([x[1] for x in scored[:limit]])
+    return [(score, people[rid], ev) for score, rid, ev in scored[:limit]]
+
+
+def complete_move(user, req, resident: Resident):
+    """Move ``resident`` (the same row, with their visits and skill history) into the request's household.
+    Across two villages of a commune it needs commune staff; across communes, province staff (``life_event``,
+    through ``permissions.require_across``); the user must see both. Both villages' figures follow in the same
+    transaction."""
+    from ngoso.accounts.scope import scoped
+
+    from .models import MoveRequest
+
+    permissions.require(user, "change", req)
+    if not scoped(Resident.objects.filter(pk=resident.pk), user).exists():
+        permissions.require(user, "change", resident)  # says why: outside the user's area
+    with transaction.atomic():
+        req = MoveRequest.objects.select_for_update().get(pk=req.pk)
+        if req.status != MoveRequest.Status.PENDING:
+            raise RegistrationError("status", "Yêu cầu này đã được xử lý", "This request was already handled")
+        moved = life_event(user, resident, "move", on=req.on, household=req.household)
+        if moved.relation != Relation.HEAD and req.relation and req.relation != Relation.HEAD:
+            moved.relation = req.relation
+            with audit.acting_as(user):
+                moved.save()
+        req.status, req.resident, req.done_by, req.done_at = (MoveRequest.Status.DONE, moved, user.get_username(),
+                                                              timezone.now())
+        with audit.acting_as(user):
+            req.save()
+    return moved
+
+
+def refuse_move(user, req) -> None:
+    """Nobody matching in the user's area (or the person was registered as new): the request is closed."""
+    from .models import MoveRequest
+
+    permissions.require(user, "change", req)
+    with transaction.atomic(), audit.acting_as(user):
+        req.status, req.done_by, req.done_at = MoveRequest.Status.REFUSED, user.get_username(), timezone.now()
+        req.save()

@@ -66,6 +66,14 @@ def subject_data(resident: Resident) -> dict:
             {"at": e.at.isoformat(), "by": e.actor, "action": e.action, "changes": e.changes}
             for e in AuditEntry.objects.filter(model="people.Resident", object_pk=str(resident.pk))
         ],
+        "status": {"status": resident.status, "since": resident.status_on.isoformat() if resident.status_on else None,
+                   "moved_to": resident.moved_to},
+        "moved_in": [  # their move from another village, asked for at the door (people.registration)
+            {"household": m.household.code, "from": m.from_village.name if m.from_village else m.from_text,
+             "requested_at": m.requested_at.isoformat(), "requested_by": m.requested_by,
+             "done_at": m.done_at.isoformat() if m.done_at else None, "done_by": m.done_by}
+            for m in resident.moves_in.select_related("household", "from_village")
+        ],
     }
     changes.send(changes.SUBJECT_DATA, resident=resident, data=data)  # other apps (visits, livelihoods) add theirs
     audit.record(AuditEntry.Action.VIEW_EXPORT, resident, {})
@@ -131,7 +139,7 @@ def erase_resident(resident: Resident, *, done_by, reason: str = "") -> Erasure:
 def export_area(place, user):
     """Start an export of ``place`` as a background job, or hand out the last file again if nothing in the
     area changed since (the export is still recorded in the audit log as a new, deliberate export)."""
-    from pathlib import Path
+    from ngoso.core import files
 
     from .io import export_fingerprint
 
@@ -140,7 +148,7 @@ def export_area(place, user):
     if fp:
         prev = Job.objects.filter(kind="export_people", status=Job.Status.DONE, fingerprint=fp,
                                   expires_at__gt=timezone.now()).exclude(file="").first()
-        if prev is not None and Path(prev.file).exists():
+        if prev is not None and files.exists("exports", files.export_name(prev.file)):
             job = Job.objects.create(kind="export_people", status=Job.Status.DONE, params=params, fingerprint=fp,
                                      file=prev.file, created_by=user, place_path=place.path, done=prev.done,
                                      total=prev.total, finished_at=timezone.now(),

@@ -77,6 +77,25 @@ def household_groups(members: Iterable[tuple[tuple[str, ...], str, str]], povert
     return out
 
 
+def lived_in_q():
+    """A filter on households: those someone lives in — at least one resident who has not moved away or died.
+    The dashboards count households by the people living in them, not by the rows (``counted_households``): a
+    household whose residents all moved away, died or moved to another household stops being counted, and
+    counts again when someone moves in or comes back; one registered at the door counts from its first
+    resident."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import Resident, Status
+
+    return Exists(Resident.objects.filter(household=OuterRef("pk"), status=Status.PRESENT))
+
+
+def counted_households(queryset):
+    """``queryset`` of households without those nobody lives in (``lived_in_q``): the one rule every figure
+    that counts households applies."""
+    return queryset.filter(lived_in_q())
+
+
 def resident_q(group: str, prefix: str = "", year: int | None = None) -> Q:
     """A filter on residents (``prefix`` lets other models reach them, e.g. ``"resident__"``)."""
     year = year or year_now()

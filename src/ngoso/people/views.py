@@ -1,10 +1,9 @@
 """Pages about households and residents. Views parse and render; services decide."""
 
 import json
-import tempfile
+import secrets
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
 
 from ngoso.accounts.scope import can_see_place, get_scoped_or_404, require, scoped
-from ngoso.core import jobs
+from ngoso.core import files, jobs
 from ngoso.core.text import fold
 from ngoso.places.models import Place
 from ngoso.teams.models import Member
@@ -114,12 +113,9 @@ def import_page(request):
         if not upload.name.lower().endswith((".xlsx", ".csv", ".xlsm")):
             messages.error(request, _("Only .xlsx or .csv files are accepted."))
             return redirect("import")
-        tmpdir = Path(settings.DATA_DIR) / "uploads"
-        tmpdir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=tmpdir, delete=False, suffix=Path(upload.name).suffix) as fh:
-            for chunk in upload.chunks():
-                fh.write(chunk)
-        job = jobs.submit("import_people", {"path": fh.name, "filename": upload.name, "user_id": request.user.pk},
+        # kept in the storage "uploads" only while the job runs (core.jobs.discard_upload, clean_up)
+        name = files.save("uploads", f"{secrets.token_hex(12)}{Path(upload.name).suffix.lower()}", upload)
+        job = jobs.submit("import_people", {"path": name, "filename": upload.name, "user_id": request.user.pk},
                           user=request.user, place_path=request.user.place.path if request.user.place_id else "")
         return redirect(job)
     return render(request, "people/import.html")

@@ -18,7 +18,7 @@ from ngoso.core.text import fold
 from ngoso.people.io import ImportFailed, RowError, find_columns, fits, read_file
 from ngoso.people.models import Household, Resident
 from ngoso.people.services import people_changed
-from ngoso.people.targets import household_groups, resident_groups
+from ngoso.people.targets import counted_households, household_groups, resident_groups
 from ngoso.places.models import Level, Place
 from ngoso.radio.models import SpeakerCluster
 
@@ -278,8 +278,9 @@ def coverage(place: Place) -> list[VillageCoverage]:
         elif kind == "loudspeaker":
             speaker.add(vid)
     speaker |= _villages_with_clusters(ids)
-    hh = Counter(Household.objects.filter(village_id__in=ids).values_list("village_id", flat=True))
-    nosp = Counter(Household.objects.filter(village_id__in=ids, has_smartphone=False).values_list("village_id", flat=True))
+    lived_in = counted_households(Household.objects.filter(village_id__in=ids))  # not once everyone left
+    hh = Counter(lived_in.values_list("village_id", flat=True))
+    nosp = Counter(lived_in.filter(has_smartphone=False).values_list("village_id", flat=True))
     out = []
     for v in villages:
         c = VillageCoverage(v, best[v.pk], v.pk in wifi, v.pk in speaker, hh[v.pk], nosp[v.pk])

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
-from django.http import FileResponse, JsonResponse
+from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
+
+from ngoso.core import files
 
 from . import services
 from .services import RadioError
@@ -107,8 +110,8 @@ def logs(request, cluster):
 
 @device_view("GET")
 def audio(request, cluster, name):
-    path = services.audio_file(cluster, name)
-    if path is None:
+    stored = services.audio_file(cluster, name)
+    if stored is None:
         return _error("không có tệp âm thanh này / no such audio", 404)
-    content_type = {".wav": "audio/wav", ".ogg": "audio/ogg", ".mp3": "audio/mpeg"}[path.suffix.lower()]
-    return FileResponse(open(path, "rb"), content_type=content_type)
+    content_type = {".wav": "audio/wav", ".ogg": "audio/ogg", ".mp3": "audio/mpeg"}[Path(stored).suffix.lower()]
+    return files.response("radio", stored, content_type=content_type)

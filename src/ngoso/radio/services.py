@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
+import tempfile
 import shutil
 import subprocess
 import uuid as uuidlib
@@ -27,7 +27,7 @@ from django.utils.translation import pgettext_lazy
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import within
-from ngoso.core import jobs, xlsx
+from ngoso.core import files, jobs, xlsx
 from ngoso.core.models import Job
 from ngoso.core.pdf import html_to_pdf
 from ngoso.core.text import vi_sorted
@@ -57,7 +57,14 @@ def tz():
 
 
 def audio_root() -> Path:
-    return Path(settings.DATA_DIR) / "radio" / "audio"
+    """The bulletins' audio folder in the default (file-system) storage ``radio``."""
+    return files.root("radio") / "audio"
+
+
+def _drop_audio(audio_path: str) -> None:
+    """Delete a bulletin's sound file (named by its content) unless another bulletin still has it."""
+    if audio_path and not Bulletin.objects.filter(audio_path=audio_path).exists():
+        files.delete("radio", files.radio_name(audio_path))
 
 
 # --- bulletins ------------------------------------------------------------------------------------------
@@ -144,8 +151,7 @@ def erase_bulletin(bulletin_pk) -> int:
         b.save()
         audit.scrub("radio.Bulletin", str(b.pk))
         Job.objects.filter(kind="radio_render", params__bulletin=b.pk).update(message="", result={}, error="")
-        if path and not Bulletin.objects.filter(audio_path=path).exists():
-            (Path(settings.DATA_DIR) / path).unlink(missing_ok=True)
+        _drop_audio(path)
         _programme_changed_for(b)
     return len(seen)
 
@@ -250,14 +256,15 @@ def explain_preview(text: str, voice: str = "north", place: Place | None = None)
 
 
 def _store_audio(bulletin: Bulletin, src: Path, duration: float) -> None:
-    digest = hashlib.sha256(src.read_bytes()).hexdigest()
-    dest = audio_root() / f"{digest}{src.suffix.lower()}"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if not dest.exists():
-        os.replace(src, dest)
-    else:
-        src.unlink(missing_ok=True)
-    bulletin.audio_path = str(dest.relative_to(settings.DATA_DIR))
+    """Put a local sound file into the storage ``radio`` as ``audio/<sha256>.<ext>`` (once per content); the
+    bulletin's ``audio_path`` is ``radio/audio/…``, relative to the data directory as before."""
+    data = src.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    name = f"audio/{digest}{src.suffix.lower()}"
+    if not files.exists("radio", name):
+        files.save("radio", name, data)
+    src.unlink(missing_ok=True)
+    bulletin.audio_path = f"radio/{name}"
     bulletin.audio_sha256, bulletin.audio_duration = digest, round(duration, 3)
     bulletin.audio_status, bulletin.audio_error = Bulletin.Audio.READY, ""
 
@@ -267,13 +274,14 @@ def render_audio(bulletin: Bulletin) -> Bulletin:
 
     if not bulletin.text.strip():
         raise RadioError("bản tin không có nội dung để đọc / the bulletin has no text to read")
-    tmp = audio_root() / f"render-{bulletin.pk}-{uuidlib.uuid4().hex}.wav"
+    tmp = Path(tempfile.gettempdir()) / f"ngoso-render-{bulletin.pk}-{uuidlib.uuid4().hex}.wav"
     try:
         # normalised here, with the local abbreviations of the bulletin's place, so that the speech says
         # exactly what the editor's preview showed
         spoken = preview(bulletin.text, bulletin.voice, bulletin.place)
         result = synthesize(spoken, tmp, voice=bulletin.voice, normalise=False)
     except (SpeechError, SpeechUnavailable, ValueError) as exc:
+        tmp.unlink(missing_ok=True)
         Bulletin.objects.filter(pk=bulletin.pk).update(audio_status=Bulletin.Audio.FAILED, audio_error=str(exc)[:2000])
         bulletin.refresh_from_db()
         raise RadioError(str(exc)) from exc
@@ -327,8 +335,7 @@ def attach_upload(bulletin: Bulletin, data: bytes, filename: str) -> Bulletin:
         raise RadioError(f"chỉ nhận tệp {', '.join(sorted(AUDIO_EXTENSIONS))} / unsupported file {filename!r}")
     if len(data) > MAX_UPLOAD_BYTES:
         raise RadioError("tệp quá lớn (tối đa 50 MB) / file too large (50 MB max)")
-    audio_root().mkdir(parents=True, exist_ok=True)
-    tmp = audio_root() / f"upload-{uuidlib.uuid4().hex}{suffix}"
+    tmp = Path(tempfile.gettempdir()) / f"ngoso-upload-{uuidlib.uuid4().hex}{suffix}"  # soxi reads a file
     tmp.write_bytes(data)
     try:
         duration = audio_duration(tmp)
@@ -592,8 +599,7 @@ def send_emergency(*, title: str, text: str, targets, user, repeat=2) -> Emergen
             return issue_emergency(b, list(targets), user, repeat=repeat)
     except Exception:
         for b in stored:  # rolled back: its sound file (named by content) goes too unless another bulletin has it
-            if b.audio_path and not Bulletin.objects.filter(audio_path=b.audio_path).exists():
-                (Path(settings.DATA_DIR) / b.audio_path).unlink(missing_ok=True)
+            _drop_audio(b.audio_path)
         raise
 
 
@@ -937,16 +943,17 @@ def _link(logs: list[PlayLog]) -> None:
         x.category = b.category if b else ("relay" if prog else "")
 
 
-def audio_file(cluster: SpeakerCluster, name: str) -> Path | None:
-    """The audio file ``<sha256>.<ext>`` if it is a bulletin's audio (any cluster may fetch broadcast audio)."""
+def audio_file(cluster: SpeakerCluster, name: str) -> str | None:
+    """The audio file ``<sha256>.<ext>`` if it is a bulletin's audio (any cluster may fetch broadcast audio):
+    its name in the storage ``radio``."""
     sha, _, ext = name.partition(".")
     if len(sha) != 64 or f".{ext}" not in AUDIO_EXTENSIONS:
         return None
     b = Bulletin.objects.filter(audio_sha256=sha).exclude(audio_path="").first()
     if b is None:
         return None
-    path = Path(settings.DATA_DIR) / b.audio_path
-    return path if path.exists() else None
+    stored = files.radio_name(b.audio_path)
+    return stored if files.exists("radio", stored) else None
 
 
 # --- monitoring: offline clusters and unconfirmed items -------------------------------------------------

@@ -264,17 +264,14 @@ def bulletin_detail(request, pk):
 
 @login_required
 def bulletin_audio(request, pk):
-    from django.conf import settings
-    from django.http import FileResponse
+    from ngoso.core import files
 
     _require(request.user)
     b = get_scoped_or_404(Bulletin.objects.all(), request.user, pk=pk)
     if not b.audio_path:
         raise Http404
-    path = settings.DATA_DIR / b.audio_path
-    if not path.exists():
-        raise Http404
-    return FileResponse(open(path, "rb"), content_type="audio/wav" if path.suffix == ".wav" else "audio/ogg")
+    return files.response("radio", files.radio_name(b.audio_path),  # 404 when the file is gone
+                          content_type="audio/wav" if b.audio_path.endswith(".wav") else "audio/ogg")
 
 
 @login_required

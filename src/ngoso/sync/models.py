@@ -10,6 +10,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ngoso.accounts.models import Role
+from ngoso.accounts.permissions import STAFF
+
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -79,20 +82,41 @@ class DeviceToken(models.Model):
 
 
 class SyncConflict(models.Model):
-    """Two devices changed the same field: the value received later won; the other is kept here (and in
-    the audit log) for the leader to look at."""
+    """An edit made offline to a field that changed on the server since the phone's pull: the server's value
+    stays (``theirs``), the phone's (``mine``, ``value`` as stored) waits here, never written silently, until a
+    team leader or commune staff picks one (``sync.services.resolve_conflict``, audited). Rows from before
+    issue 19 (the later value won) read as resolved ``mine``."""
 
     SCOPE_PATH = "place_path"
+    WRITE_ROLES = {"change": STAFF | {Role.TEAM_LEADER}}
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        MINE = "mine", _("The phone's value kept")
+        THEIRS = "theirs", _("The server's value kept")
 
     place_path = models.CharField(max_length=255, db_index=True)
     model = models.CharField(max_length=40)
     object_code = models.CharField(max_length=60)
+    # named relations (not "+"), so that a merge moves them with the record (people.merge finds rows through
+    # the models' relations) and an erasure takes them with the person
+    household = models.ForeignKey("people.Household", null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="sync_conflicts")
+    resident = models.ForeignKey("people.Resident", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="sync_conflicts")
+    edit_uuid = models.UUIDField(null=True, blank=True, db_index=True)
     field = models.CharField(max_length=40)
-    overwritten = models.TextField(blank=True)
-    kept = models.TextField(blank=True)
+    base = models.TextField(blank=True)      # what the phone had (its ``from``), if it held the field
+    theirs = models.TextField(blank=True)    # the server's value when the edit arrived
+    mine = models.TextField(blank=True)      # the phone's value
+    value = models.JSONField(null=True, blank=True)  # the phone's value as stored, written if chosen
     device = models.ForeignKey(DeviceToken, null=True, on_delete=models.SET_NULL, related_name="+")
+    edited_by = models.CharField(max_length=150, blank=True)
     at = models.DateTimeField(auto_now_add=True)
     seen = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    resolved_by = models.CharField(max_length=150, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at"]

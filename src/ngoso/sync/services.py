@@ -22,7 +22,6 @@ from ngoso.lessons.content import language_for_ethnicity
 from ngoso.lessons.models import LessonVersion
 from ngoso.people import privacy
 from ngoso.people.models import Erasure, Household, Resident
-from ngoso.people.phones import PhoneError, normalize_phone
 from ngoso.places.models import Level as PlaceLevel, Place
 from ngoso.skills.models import Catalogue, Skill
 from ngoso.visits import services as visits
@@ -36,9 +35,6 @@ DEFAULT_PAGE = 250
 MAX_PAGE = 1000
 SKEW_TOLERANCE = datetime.timedelta(hours=12)
 
-HOUSEHOLD_FIELDS = {"alley": str, "house_number": str, "address": str, "phone": str, "latitude": clean.LATITUDE,
-                    "longitude": clean.LONGITUDE, **{f: bool for f in Household.ACCESS_FIELDS}}
-RESIDENT_FIELDS = {"phone": str, "disability": bool}
 
 
 class SyncError(ValueError):
@@ -153,8 +149,12 @@ def push(device: DeviceToken, data: dict) -> dict:
     if visit_items:
         for pos, out in zip(visit_pos, visits.record_visits(user, visit_items, source=Visit.Source.SYNC)):
             results[pos] = {"index": pos, **out.as_dict()}
-    for i, uid, kind, rec in edits:
-        results[i] = {"index": i, "uuid": str(uid), **_apply_edit(device, uid, kind, rec)}
+    if edits:
+        from ngoso.people.registration import deferred_figures
+
+        with deferred_figures():  # the figures brought along once for the batch's edits
+            for i, uid, kind, rec in edits:
+                results[i] = {"index": i, "uuid": str(uid), **_apply_edit(device, uid, kind, rec)}
     counts = {s: sum(1 for r in results if r and r["status"] == s) for s in ("created", "duplicate", "rejected")}
     out = {"protocol": PROTOCOL, "server_time": timezone.now().isoformat(), "counts": counts, "results": results}
     if shift:
@@ -166,7 +166,7 @@ def push(device: DeviceToken, data: dict) -> dict:
     return out
 
 
-REGISTRATION_ORDER = {"new_household": 0, "new_resident": 1, "life_event": 2}
+REGISTRATION_ORDER = {"new_household": 0, "new_resident": 1, "life_event": 2, "move_in": 3}
 
 
 def _register(device: DeviceToken, uid, kind: str, rec: dict, shift) -> dict:
@@ -203,6 +203,22 @@ def _register(device: DeviceToken, uid, kind: str, rec: dict, shift) -> dict:
                 relation=rec.get("relation") or "other", phone=rec.get("phone", ""),
                 disability=rec.get("disability", False), consent=consent if isinstance(consent, dict) else None)
             return {"status": "created" if created else "duplicate"}
+        if kind == "move_in":  # someone registered in another village: a request for staff to complete
+            hh = scoped(Household.objects.select_related("village"), user).filter(
+                code=_ref(rec.get("household", ""), "household")).first()
+            if hh is None:
+                return _rejected("household", "Không có hộ này trong địa bàn của bạn", "No such household in your area")
+            from_village = None
+            if rec.get("from_village"):
+                from_village = Place.objects.filter(level=PlaceLevel.VILLAGE,
+                                                    code=_ref(rec["from_village"], "from_village")).first()
+                if from_village is None:
+                    return _rejected("from_village", "Không có thôn này", "No such village")
+            req, created = reg.request_move_in(
+                user, uuid=uid, household=hh, full_name=rec.get("full_name"), birth_year=rec.get("birth_year"),
+                sex=rec.get("sex") or "", from_village=from_village, from_text=rec.get("from") or "",
+                relation=rec.get("relation") or "other", on=_date(rec.get("on"), "on", shift))
+            return {"status": "created" if created else "duplicate", "pending": req.status == "pending"}
         # a life event: moved away, died, came back, moved to another household
         if AppliedEdit.objects.filter(uuid=uid).exists():
             return {"status": "duplicate"}
@@ -264,32 +280,18 @@ def _visit_in(rec: dict, uid, shift) -> visits.VisitIn:
         client_recorded_at=client_at + shift if client_at else None)
 
 
-def _coerce(kind, value, field: str, model):
-    """A changed value as the model stores it: text cleaned and bounded by the model field, numbers finite
-    and in range, booleans as booleans."""
-    if value is None:
-        return "" if kind is str else None
-    try:
-        if kind is str:
-            return clean.model_text(model, field, value)
-        if isinstance(kind, tuple):
-            if isinstance(value, str):
-                raise clean.CleanError(field, f"«{field}» phải là số", f"'{field}' must be a number")
-            return clean.number(value, field, *kind)
-    except clean.CleanError as exc:
-        raise visits.VisitError(field, exc.vi, exc.en) from None
-    if kind is bool and isinstance(value, bool):
-        return value
-    raise visits.VisitError(field, f"Giá trị của «{field}» sai kiểu", f"Wrong type for '{field}'")
-
-
 def _apply_edit(device: DeviceToken, uid, kind: str, rec: dict) -> dict:
+    """An edit made offline (``people.registration.edit``): the fields that changed on the server since the
+    phone's pull are not written but kept as ``SyncConflict`` rows for a leader; idempotent by the edit's UUID."""
+    from django.core.exceptions import PermissionDenied
+
+    from ngoso.people import registration as reg
+
     user = device.user
     if AppliedEdit.objects.filter(uuid=uid).exists():
         return {"status": "duplicate"}
     if not permissions.can(user, "change", Household if kind == "household" else Resident):  # area: scoped below
         return {"status": "rejected", "error": "Bạn không được sửa dữ liệu", "error_en": "You may not edit people"}
-    fields = HOUSEHOLD_FIELDS if kind == "household" else RESIDENT_FIELDS
     if kind == "household":
         obj = scoped(Household.objects.select_related("village"), user).filter(code=str(rec.get("household"))).first()
     else:
@@ -304,35 +306,75 @@ def _apply_edit(device: DeviceToken, uid, kind: str, rec: dict) -> dict:
     changes = rec.get("changes")
     if not isinstance(changes, dict) or not changes:
         return {"status": "rejected", "field": "changes", "error": "Thiếu «changes»", "error_en": "Missing 'changes'"}
-    try:
-        plan = {}
-        for field, change in changes.items():
-            if field not in fields or not isinstance(change, dict) or "to" not in change:
-                raise visits.VisitError(field, f"Không sửa được trường «{field}»", f"Field '{field}' cannot be edited")
-            plan[field] = (change.get("from"), _coerce(fields[field], change["to"], field, type(obj)))
-        if "phone" in plan:
-            try:
-                plan["phone"] = (plan["phone"][0], normalize_phone(plan["phone"][1]))
-            except PhoneError as exc:
-                raise visits.VisitError("phone", exc.vi, exc.en) from exc
-    except visits.VisitError as exc:
-        return {"status": "rejected", "field": exc.field, "error": exc.vi, "error_en": exc.en}
+    plan = {}
+    for field, change in changes.items():
+        if not isinstance(change, dict) or "to" not in change:
+            return _rejected(field, f"Không sửa được trường «{field}»", f"Field '{field}' cannot be edited")
+        plan[field] = (change.get("from"), change["to"])
+    base = None
+    if rec.get("base") not in (None, ""):
+        try:
+            base = clean.datetime_(rec.get("base"), "base")
+        except clean.CleanError as exc:
+            return _rejected("base", exc.vi, exc.en)
+        if timezone.is_naive(base):
+            base = timezone.make_aware(base)
+    consent = rec.get("consent") if isinstance(rec.get("consent"), dict) else None
     village = obj.village if kind == "household" else obj.household.village
-    conflicts = []
+    try:
+        with transaction.atomic():
+            conflicts = reg.edit(user, obj, plan, base=base, consent=consent)
+            SyncConflict.objects.bulk_create([SyncConflict(
+                place_path=village.path, model=kind, object_code=obj.code if kind == "household" else str(obj.uuid),
+                household=obj if kind == "household" else None, resident=obj if kind == "resident" else None,
+                edit_uuid=uid, field=field, base=_shown(plan[field][0]), theirs=_shown(theirs), mine=_shown(mine),
+                value=mine, device=device, edited_by=user.get_username()) for field, theirs, mine in conflicts])
+            AppliedEdit.objects.create(uuid=uid, device=device)
+    except reg.RegistrationError as exc:
+        return _rejected(exc.field, exc.vi, exc.en)
+    except PermissionDenied as exc:
+        return _rejected(kind, str(exc), "You may not edit this here")
+    return {"status": "created", "conflicts": [field for field, _t, _m in conflicts]}
+
+
+def _shown(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "có / yes" if value else "không / no"
+    return str(value)
+
+
+def resolve_conflict(user, conflict: SyncConflict, choice: str) -> None:
+    """A team leader or commune staff decides a conflicting offline edit: ``"mine"`` writes the phone's value
+    (checked again as an edit, audited on the record), ``"theirs"`` keeps the server's. The decision itself is
+    audited (who, when, which). A conflict already decided is left as it is."""
+    from ngoso.people import registration as reg
+
+    if choice not in (SyncConflict.Status.MINE, SyncConflict.Status.THEIRS):
+        raise reg.RegistrationError("choice", "Chọn giá trị của điện thoại hoặc của máy chủ",
+                                    "Choose the phone's value or the server's")
+    permissions.require(user, "change", conflict)
     with transaction.atomic(), audit.acting_as(user):
-        obj = type(obj).objects.select_for_update().get(pk=obj.pk)
-        for field, (base, new) in plan.items():
-            current = getattr(obj, field)
-            if base is not None and current != base and current != new:
-                # someone else changed it since this phone last pulled: the later value wins, the other is kept
-                conflicts.append(SyncConflict(place_path=village.path, model=kind,
-                                              object_code=getattr(obj, "code", None) or str(obj.uuid), field=field,
-                                              overwritten=str(current), kept=str(new), device=device))
-            setattr(obj, field, new)
-        obj.save()  # audited field by field (old -> new)
-        SyncConflict.objects.bulk_create(conflicts)
-        AppliedEdit.objects.create(uuid=uid, device=device)
-    return {"status": "created", "conflicts": [c.field for c in conflicts]}
+        conflict = SyncConflict.objects.select_for_update().get(pk=conflict.pk)
+        if conflict.status != SyncConflict.Status.PENDING:
+            return
+        if choice == SyncConflict.Status.MINE:
+            obj = conflict.resident if conflict.model == "resident" else conflict.household
+            if obj is None:
+                raise reg.RegistrationError("object", "Hộ/người này không còn", "This household/resident is gone")
+            reg.set_field(user, obj, conflict.field, conflict.value)
+        conflict.status, conflict.resolved_by, conflict.resolved_at = choice, user.get_username(), timezone.now()
+        conflict.seen = True
+        conflict.save()
+
+
+def pending_conflicts(user, place_path: str = ""):
+    """The conflicts waiting for a decision that ``user`` may see (their area), oldest first."""
+    qs = scoped(SyncConflict.objects.filter(status=SyncConflict.Status.PENDING), user)
+    if place_path:
+        qs = qs.filter(place_path__startswith=place_path)
+    return qs.order_by("at", "id")
 
 
 # --- pull ------------------------------------------------------------------------------------------------
@@ -414,7 +456,8 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
     # residents as plain rows: a page holds hundreds, and model instances cost more than the query
     residents: dict[int, list[dict]] = {h.pk: [] for h in page}
     for r in Resident.objects.filter(household_id__in=ids, status="").values(
-            "id", "household_id", "uuid", "full_name", "birth_year", "sex", "relation", "ethnicity__code"):
+            "id", "household_id", "uuid", "full_name", "birth_year", "sex", "relation", "ethnicity__code",
+            "updated_at"):
         residents[r["household_id"]].append(r)
     member = visits.member_for(user)
     mine = set(Assignment.objects.filter(member=member, ended_on__isnull=True, household_id__in=ids)
@@ -493,14 +536,16 @@ def _household(h: Household, residents: list[dict], mine: bool, levels, skills, 
         return lang if lang in langs else "vi"
 
     return {
-        "code": h.code, "uuid": str(h.uuid), "village": h.village.code, "village_name": h.village.name,
+        "code": h.code, "uuid": str(h.uuid), "version": h.updated_at.isoformat(), "village": h.village.code,
+        "village_name": h.village.name,
         "alley": h.alley, "house_number": h.house_number, "address": h.address,
         "assigned_to_me": mine,
         "last_visit_on": st.last_visit_on.isoformat() if st and st.last_visit_on else None,
         "next_visit_on": st.next_visit_on.isoformat() if st and st.next_visit_on else None,
         "priority": prio.score if prio else None, "reasons_vi": prio.text_vi if reasons else "",
         "reasons_en": prio.text_en if reasons else "",
-        "residents": [{"uuid": str(r["uuid"]), "full_name": r["full_name"], "birth_year": r["birth_year"],
+        "residents": [{"uuid": str(r["uuid"]), "version": r["updated_at"].isoformat(), "full_name": r["full_name"],
+                       "birth_year": r["birth_year"],
                        "sex": r["sex"], "relation": r["relation"], "language": language(r["ethnicity__code"]),
                        "levels": {skills[s]: lv for s, lv in levels.get(r["id"], {}).items() if s in skills}}
                       for r in residents],
@@ -522,7 +567,14 @@ def registration_payload(user) -> dict:
 
     villages = scoped(Place.objects.filter(level=PlaceLevel.VILLAGE, valid_to__isnull=True), user) \
         .order_by("name").values_list("code", "name")
-    return {"villages": [list(v) for v in villages[:500]],
+    # for a person moving in from another village of the commune: names and codes of places (no person in them),
+    # beyond the member's own area; the person is found on the server by staff (people.registration.move_candidates)
+    around = []
+    if user.place_id:
+        commune = user.place.parent_id if user.place.level == PlaceLevel.VILLAGE else user.place_id
+        around = Place.objects.filter(level=PlaceLevel.VILLAGE, valid_to__isnull=True, parent_id=commune) \
+            .order_by("name").values_list("code", "name")[:500]
+    return {"villages": [list(v) for v in villages[:500]], "villages_around": [list(v) for v in around],
             "ethnicities": [list(e) for e in Ethnicity.objects.order_by("code").values_list("code", "name_vi")]}
 
 
@@ -562,3 +614,13 @@ def revoke(by, device: DeviceToken) -> None:
         raise PermissionDenied
     with audit.acting_as(by):
         device.revoke(by)
+
+
+def subject_data(resident, data: dict, **_) -> None:
+    """What a person receives on request (``core.changes.SUBJECT_DATA``): the offline edits about them that
+    conflicted, with both values and the decision."""
+    data["conflicting_edits"] = [
+        {"field": c.field, "on_the_server": c.theirs, "from_the_phone": c.mine, "status": c.status,
+         "at": c.at.isoformat(), "decided_by": c.resolved_by,
+         "decided_at": c.resolved_at.isoformat() if c.resolved_at else None}
+        for c in SyncConflict.objects.filter(resident=resident).order_by("at", "id")]

@@ -17,6 +17,7 @@ from ngoso.accounts.scope import get_scoped_or_404, scoped
 from ngoso.core.text import street_order, vi_key
 from ngoso.insights.teams import QUIET_DAYS, team_activity
 from ngoso.people.models import Household
+from ngoso.sync import services as sync_services
 from ngoso.sync.models import DeviceToken, SyncConflict
 from ngoso.visits import services
 
@@ -48,6 +49,7 @@ def team_page(request, pk):
     return render(request, "teams/team.html", {
         "devices": DeviceToken.objects.filter(user_id__in=users).select_related("user"),
         "conflicts": scoped(SyncConflict.objects.all(), request.user).filter(place_path__startswith=team.place.path)[:50],
+        "pending_conflicts": sync_services.pending_conflicts(request.user, team.place.path).count(),
         "team": team, "activity": activity, "quiet": [a for a in activity if a.quiet],
         "can_manage": request.user.can("manage_teams"), "quiet_days": QUIET_DAYS,
     })

@@ -251,14 +251,20 @@
     });
     const addP = el("button", {type: "button", class: "button", id: "app-new-resident", text: t("add_resident")});
     addP.addEventListener("click", () => residentForm(h));
-    people.append(addP);
+    const moveIn = el("button", {type: "button", class: "button", id: "app-move-in", text: t("move_in")});
+    moveIn.addEventListener("click", () => moveInForm(h));
+    const editH = el("button", {type: "button", class: "button", id: "app-edit-household", text: t("edit_household")});
+    editH.addEventListener("click", () => editHouseholdForm(h));
+    people.append(addP, moveIn, editH);
     h.residents.forEach((r, i) => {
       const sel = el("select", {"aria-label": t("change_of", {name: r.full_name}), class: "event"},
         el("option", {value: "", text: t("no_change", {name: r.full_name})}), el("option", {value: "moved_away", text: t("moved_away")}),
-        el("option", {value: "died", text: t("died")}), el("option", {value: "move", text: t("move_household")}));
+        el("option", {value: "died", text: t("died")}), el("option", {value: "move", text: t("move_household")}),
+        el("option", {value: "edit", text: t("edit_person")}));
       sel.addEventListener("change", async () => {
         if (!sel.value) return;
         if (sel.value === "move") { moveForm(h, r); return; }
+        if (sel.value === "edit") { editResidentForm(h, r); return; }
         const rec = {type: "life_event", uuid: uuid4(), resident: r.uuid, event: sel.value, on: today(), _order: Date.now()};
         if (sel.value === "moved_away") rec.moved_to = (window.prompt(t("moved_where")) || "").slice(0, 200);
         await tx("queue", "readwrite", (s) => s.put(rec));
@@ -409,6 +415,123 @@
       state.households = await all("households");
       flash(`Đã chuyển ${r.full_name} sang hộ ${to.code}`);
       sync(); visitForm(to);
+    });
+    main.replaceChildren(form);
+    window.scrollTo(0, 0);
+  }
+
+  // --- edits made offline (docs/sync.md "Edits"): what the phone had goes with the change ("from") and the
+  // record's version at the pull ("base"); if the server's value changed meanwhile, a leader decides ------------
+  async function queueEdit(rec) {
+    await tx("queue", "readwrite", (s) => s.put({...rec, uuid: uuid4(), _order: Date.now()}));
+  }
+  function backTo(h) { const b = el("button", {type: "button", class: "link", text: t("back")});
+    b.addEventListener("click", () => visitForm(h)); return b; }
+
+  async function editResidentForm(h, r) {
+    const main = document.getElementById("main"), reg = (await getMeta("registration")) || {ethnicities: [["01", "Kinh"]]};
+    const form = el("form", {class: "visit", id: "app-edit-resident"});
+    const eth = el("select", {name: "ethnicity"}, el("option", {value: "", text: t("no_change_short")}));
+    for (const [code, name] of reg.ethnicities) eth.append(el("option", {value: code, text: name}));
+    const rel = el("select", {name: "relation"});
+    for (const [v, label] of RELATIONS) rel.append(el("option", {value: v, text: label}));
+    rel.value = r.relation || "other";
+    const sex = el("select", {name: "sex"}, el("option", {value: "female", text: t("female")}), el("option", {value: "male", text: t("male")}));
+    sex.value = r.sex || "female";
+    const name = el("input", {name: "full_name", required: "", maxlength: "120", autocomplete: "off"});
+    name.value = r.full_name;
+    const year = el("input", {name: "birth_year", type: "number", inputmode: "numeric", min: "1890",
+      max: String(new Date().getFullYear()), required: ""});
+    year.value = r.birth_year;
+    const consent = el("input", {type: "checkbox", name: "consent", id: "app-edit-consent"});
+    form.append(backTo(h), el("h1", {text: t("edit_person_title", {name: r.full_name})}),
+      field(t("full_name"), name), el("div", {class: "two"}, field(t("birth_year"), year), field(t("sex"), sex)),
+      field(t("relation"), rel), el("label", {class: "check consent"}, consent, " " + t("consent_for_personal")),
+      field(t("ethnicity"), eth), field(t("new_phone"), el("input", {name: "phone", type: "tel", maxlength: "20"})),
+      el("button", {class: "primary big sticky", id: "app-save-edit", text: t("save_changes")}));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const fd = new FormData(form), changes = {};
+      const held = {full_name: r.full_name, birth_year: r.birth_year, sex: r.sex, relation: r.relation};
+      const now = {full_name: (fd.get("full_name") || "").trim(), birth_year: Number(fd.get("birth_year")),
+        sex: fd.get("sex"), relation: fd.get("relation")};
+      for (const k of Object.keys(now)) if (now[k] !== held[k]) changes[k] = {from: held[k], to: now[k]};
+      // the phone does not hold the ethnic group or the phone number (decision 0007): "base" guards them
+      if (fd.get("ethnicity")) changes.ethnicity = {to: fd.get("ethnicity")};
+      if ((fd.get("phone") || "").trim()) changes.phone = {to: fd.get("phone").trim()};
+      if (!Object.keys(changes).length) { visitForm(h); return; }
+      const rec = {type: "resident", resident: r.uuid, base: r.version || null, changes};
+      if (changes.ethnicity || changes.phone) {
+        if (!consent.checked) { flash(t("consent_needed")); return; }
+        rec.consent = {given: true, method: "oral"};
+      }
+      await queueEdit(rec);
+      Object.assign(r, now);
+      await tx("households", "readwrite", (s) => s.put(h));
+      flash(t("edit_saved", {name: now.full_name}));
+      sync(); visitForm(h);
+    });
+    main.replaceChildren(form);
+    window.scrollTo(0, 0);
+  }
+
+  function editHouseholdForm(h) {
+    const main = document.getElementById("main"), form = el("form", {class: "visit", id: "app-edit-household-form"});
+    const alley = el("input", {name: "alley", maxlength: "80"}), no = el("input", {name: "house_number", maxlength: "30"});
+    alley.value = h.alley || ""; no.value = h.house_number || "";
+    // the phone does not hold the means of access: each stays as it is unless set here
+    const access = el("fieldset", {}, el("legend", {text: t("access")}), ...ACCESS.map(([k, label]) =>
+      field(label, el("select", {name: k}, el("option", {value: "", text: t("no_change_short")}),
+        el("option", {value: "1", text: t("yes")}), el("option", {value: "0", text: t("no")})))));
+    form.append(backTo(h), el("h1", {text: t("household", {code: h.code})}),
+      el("div", {class: "two"}, field(t("alley_label"), alley), field(t("house_number"), no)), access,
+      el("button", {class: "primary big sticky", id: "app-save-household-edit", text: t("save_changes")}));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const fd = new FormData(form), changes = {};
+      for (const k of ["alley", "house_number"]) { const v = (fd.get(k) || "").trim();
+        if (v !== (h[k] || "")) changes[k] = {from: h[k] || "", to: v}; }
+      for (const [k] of ACCESS) if (fd.get(k)) changes[k] = {to: fd.get(k) === "1"};
+      if (!Object.keys(changes).length) { visitForm(h); return; }
+      await queueEdit({type: "household", household: h.code, base: h.version || null, changes});
+      h.alley = (fd.get("alley") || "").trim(); h.house_number = (fd.get("house_number") || "").trim();
+      await tx("households", "readwrite", (s) => s.put(h));
+      flash(t("edit_saved", {name: h.code}));
+      sync(); visitForm(h);
+    });
+    main.replaceChildren(form);
+    window.scrollTo(0, 0);
+  }
+
+  // someone registered in another village now lives here: the phone cannot see that village, so it asks; commune
+  // staff find the person on the server and move the same record, with their skill history
+  async function moveInForm(h) {
+    const main = document.getElementById("main"), reg = (await getMeta("registration")) || {villages: []};
+    const form = el("form", {class: "visit", id: "app-move-in-form"});
+    const from = el("select", {name: "from_village"}, el("option", {value: "", text: t("other_place")}));
+    for (const [code, name] of (reg.villages_around || reg.villages)) if (code !== h.village) from.append(el("option", {value: code, text: name}));
+    const rel = el("select", {name: "relation"});
+    for (const [v, label] of RELATIONS) rel.append(el("option", {value: v, text: label}));
+    rel.value = "other";
+    const sex = el("select", {name: "sex"}, el("option", {value: "", text: "—"}), el("option", {value: "female", text: t("female")}),
+      el("option", {value: "male", text: t("male")}));
+    form.append(backTo(h), el("h1", {text: t("move_in_title", {code: h.code})}), el("p", {text: t("move_in_help")}),
+      field(t("full_name"), el("input", {name: "full_name", required: "", maxlength: "120", autocomplete: "off"})),
+      el("div", {class: "two"}, field(t("birth_year"), el("input", {name: "birth_year", type: "number", inputmode: "numeric",
+        min: "1890", max: String(new Date().getFullYear())})), field(t("sex"), sex)),
+      field(t("from_village"), from), field(t("from_where"), el("input", {name: "from", maxlength: "200"})),
+      field(t("relation"), rel), el("button", {class: "primary big sticky", id: "app-save-move-in", text: t("send_request")}));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const fd = new FormData(form);
+      if (!fd.get("from_village") && !(fd.get("from") || "").trim()) { flash(t("from_needed")); return; }
+      const rec = {type: "move_in", uuid: uuid4(), _order: Date.now(), household: h.code,
+        full_name: (fd.get("full_name") || "").trim(), birth_year: fd.get("birth_year") ? Number(fd.get("birth_year")) : null,
+        sex: fd.get("sex") || "", from_village: fd.get("from_village") || "", from: (fd.get("from") || "").trim(),
+        relation: fd.get("relation") || "other", on: today()};
+      await tx("queue", "readwrite", (s) => s.put(rec));
+      flash(t("move_in_sent", {name: rec.full_name}));
+      sync(); visitForm(h);
     });
     main.replaceChildren(form);
     window.scrollTo(0, 0);
