@@ -4,8 +4,9 @@
 
 Prints, for a village, the commune, a former district and the province (whose dashboard lists its ~100
 communes): the page's p50, the XLSX's and the PDF's p50 over a few renders, and each as a multiple of the
-page measured in the same run. The PDF's lists are cut at 60 rows (the XLSX holds them whole), so its time
-does not grow with the area; if it did, the PDF would move to the job queue (``core.jobs``).
+page measured in the same run. The PDF is made by the job queue (``insights.tasks``, issue 17): the request
+is only checked to answer with the job page, and the PDF's time is the worker's render. Its lists are cut at
+60 rows (the XLSX holds them whole), so its time does not grow with the area.
 """
 
 from __future__ import annotations
@@ -62,7 +63,11 @@ def main() -> int:
     from ngoso.places.models import Level, Place
 
     client = Client()
-    client.force_login(User.objects.get(username="tinh"))
+    from ngoso.insights import dashboard as dash
+    from ngoso.insights import report
+
+    user = User.objects.get(username="tinh")
+    client.force_login(user)
     commune = User.objects.get(username="xa").place
     targets = [("village", Place.objects.filter(parent=commune, level=Level.VILLAGE).order_by("code").first()),
                ("commune", commune), ("former district", Place.objects.get(code="old-216")),
@@ -71,15 +76,19 @@ def main() -> int:
     worst_pdf = 0.0
     for kind, place in targets:
         times = {}
-        for what, url in (("page", f"/places/{place.code}/dashboard/"), ("xlsx", f"/places/{place.code}/dashboard.xlsx"),
-                          ("pdf", f"/places/{place.code}/dashboard.pdf")):
+        for what, url in (("page", f"/places/{place.code}/dashboard/"), ("xlsx", f"/places/{place.code}/dashboard.xlsx")):
             assert client.get(url).status_code == 200, url  # warm (and checked)
             times[what] = p50(lambda: client.get(url), REPS[what])
+        # the PDF is a job (issue 17): the request only queues it (302 to the job page); what is timed is the
+        # worker's render, the same calls as insights.tasks._dashboard_pdf_job without the file
+        assert client.get(f"/places/{place.code}/dashboard.pdf").status_code == 302
+        times["pdf"] = p50(lambda: report.to_pdf(report.build(dash.dashboard(place), user=user, language="vi")),
+                           REPS["pdf"])
         worst_pdf = max(worst_pdf, times["pdf"])
         print(f"{kind + ' ' + place.name:<34.34} {times['page']:7.0f}ms {times['xlsx']:7.0f}ms {times['pdf']:7.0f}ms "
               f"{times['xlsx'] / times['page']:9.1f}x {times['pdf'] / times['page']:8.1f}x", flush=True)
-    print(f"\nslowest PDF p50: {worst_pdf:.0f} ms (target < 5000 ms in the request: "
-          f"{'OK' if worst_pdf < 5000 else 'MISSED: move it to the job queue'})")
+    print(f"\nslowest PDF p50 (in the worker, not the request): {worst_pdf:.0f} ms "
+          f"(target < 5000 ms: {'OK' if worst_pdf < 5000 else 'MISSED'})")
     return 0 if worst_pdf < 5000 else 1
 
 

@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from ngoso.accounts.models import AuditEntry
 from ngoso.insights import dashboard as dash
 from ngoso.insights import report
 from ngoso.skills.models import Skill
@@ -129,18 +130,43 @@ def test_every_text_in_the_report_is_a_text_never_a_formula(visited, users, area
     assert any(c.value == area.va2.name and c.data_type == "s" for c in cells)
 
 
-def test_the_pdf_prints_the_same_report_with_the_chart(visited, users, area, login):
+def test_the_pdf_prints_the_same_report_with_the_chart(visited, users, area, login, monkeypatch, settings, tmp_path,
+                                                     django_capture_on_commit_callbacks):
+    """Issue 17: the link queues a ``dashboard_pdf`` job and answers with the job page at once; the worker renders
+    the PDF; the download is the same report (text, A4, the chart's bars). A second click reuses the waiting job."""
     from pypdf import PdfReader
 
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+
+    settings.EXPORT_ROOT = tmp_path
+    rendered = []
+    monkeypatch.setattr(report, "to_pdf", lambda rep, _real=report.to_pdf: rendered.append(1) or _real(rep))
     client = login(users.province)
     for place, lang, words in ((area.a, "vi", ("UBND XÃ NGỌC THIỆN", "BÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ CỘNG ĐỒNG",
                                                  "Tính đến ngày", "Lượt thăm theo tuần", "Tổng quan")),
                                (area.province, "en", ("PEOPLE'S COMMITTEE OF TỈNH BẮC NINH", "As of",
                                                       "Visits per week", "Places below"))):
         client.cookies["django_language"] = lang
-        r = client.get(f"/places/{place.code}/dashboard.pdf")
-        assert r.status_code == 200 and r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF")
-        pdf = PdfReader(io.BytesIO(r.content))
+        rendered.clear()
+        with django_capture_on_commit_callbacks() as queued:
+            r = client.get(f"/places/{place.code}/dashboard.pdf")
+            again = client.get(f"/places/{place.code}/dashboard.pdf")  # a second click while it waits
+        assert r.status_code == 302 and rendered == [], place.code  # nothing rendered in the request
+        job = Job.objects.get(kind="dashboard_pdf", params__place=place.code)
+        assert r.url == again.url == job.get_absolute_url() and len(queued) == 1
+        assert job.params == {"place": place.code, "language": lang, "user_id": users.province.pk}
+        assert job.place_path == place.path and job.created_by == users.province
+        assert "<progress" in client.get(r.url).content.decode()  # the job page's bar while it waits
+        jobs.run_now(job)  # as a worker runs it
+        job.refresh_from_db()
+        assert job.status == "done" and job.expires_at and rendered == [1], job.error
+        assert f"/jobs/{job.token}/download/" in client.get(r.url).content.decode()
+        got = client.get(f"/jobs/{job.token}/download/")
+        assert got.status_code == 200 and got["Content-Type"] == "application/pdf"
+        body = b"".join(got.streaming_content)
+        assert body.startswith(b"%PDF")
+        pdf = PdfReader(io.BytesIO(body))
         text = "\n".join(p.extract_text() for p in pdf.pages)
         for w in words:
             assert w in text, (place.code, w)
@@ -148,9 +174,25 @@ def test_the_pdf_prints_the_same_report_with_the_chart(visited, users, area, log
         # the chart: 26 bars drawn as rectangles (the tables' cells are lines and text)
         ops = b"".join(p.get_contents().get_data() for p in pdf.pages)
         assert len(re.findall(rb"\bre\b", ops)) >= 26, place.code
+    # once done, a new click queues a new job (only a waiting one is reused)
+    client.cookies["django_language"] = "en"
+    r = client.get(f"/places/{area.province.code}/dashboard.pdf")
+    assert Job.objects.filter(kind="dashboard_pdf").count() == 3 and r.url != job.get_absolute_url()
+    assert AuditEntry.objects.filter(action="export", model="insights.Dashboard").count() == 2
 
 
 def test_the_report_is_only_for_who_may_see_the_place(visited, users, area, login):
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+
     for url in (f"/places/{area.a.code}/dashboard.xlsx", f"/places/{area.a.code}/dashboard.pdf"):
         assert login(users.commune_b).get(url).status_code == 403
-        assert login(users.viewer).get(url).status_code == 200
+        assert login(users.viewer).get(url).status_code in (200, 302)
+    assert not Job.objects.filter(created_by=users.commune_b).exists()  # a refused click queues nothing
+    # the viewer's PDF is a job the viewer opens (every role holds "dashboard"), the maker's larger staff too,
+    # and nobody else of the same commune nor another commune
+    job = Job.objects.get(kind="dashboard_pdf", created_by=users.viewer)
+    assert jobs.KIND_PERMISSION["dashboard_pdf"] == "dashboard"
+    assert jobs.may_open(users.viewer, job) and jobs.may_open(users.province, job)
+    assert not jobs.may_open(users.commune_b, job) and not jobs.may_open(users.commune_a, job)
+    assert login(users.commune_b).get(job.get_absolute_url()).status_code == 404

@@ -30,6 +30,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
 ROLE_PERMISSIONS[Role.RADIO_OPERATOR] |= {"radio"}
 ROLE_PERMISSIONS[Role.COMMUNE_STAFF] |= {"radio", "radio_approve"}
 ROLE_PERMISSIONS[Role.PROVINCE_ADMIN] |= {"radio", "radio_approve"}
+# Every role sees the dashboard of its own area (no resident named): "dashboard" is what its PDF job needs
+# (``core.jobs.may_open``), the area being checked besides.
+for _perms in ROLE_PERMISSIONS.values():
+    _perms.add("dashboard")
 
 
 class User(AbstractUser):

@@ -12,6 +12,6 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights")
 
     def ready(self):
-        from . import counters, tasks  # noqa: F401 - tasks: the counters' new-year run on the schedule (core.jobs)
+        from . import counters, tasks  # noqa: F401 - tasks: the counters' schedule and the dashboard PDF job (core.jobs)
 
         counters.listen()

@@ -1,10 +1,12 @@
-"""The counters' place on the schedule (core.jobs.periodic) and the worker.
+"""The counters' place on the schedule (core.jobs.periodic) and the worker, and the dashboard PDF job.
 
 - ``counters_roll_up``: the deltas writes appended are folded into the counters (``counters.roll_up``) a few
   seconds after a write (``nudge``, called when a writer commits) and every minute whatever happens;
 - ``counters_recent``: daily, villages whose latest visit is now older than 30 days leave ``vrecent``;
 - ``counters_new_year``: ages change with the year, so the counters are rebuilt for the new year by the worker
-  at midnight on 1 January (``counters.switch_year``), never by a request (reading never writes, ``counters``).
+  at midnight on 1 January (``counters.switch_year``), never by a request (reading never writes, ``counters``);
+- ``dashboard_pdf``: the dashboard's report as a PDF (``report.to_pdf``), queued by the page's link and handed
+  out on the job page, never rendered inside the request.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from django.db import close_old_connections
 from django.utils import timezone
 
-from ngoso.core.jobs import HUEY, on_start, periodic
+from ngoso.core.jobs import HUEY, handler, on_start, periodic
 
 from . import counters
 from django.utils.translation import gettext_lazy as _
@@ -74,3 +76,63 @@ def counters_ready() -> None:
     """Before ``ngoso serve`` starts its web processes: counters missing (a fresh import) or of last year are
     built here once, not by the first write of the year (several processes at once would each rebuild them)."""
     counters.switch_year()
+
+
+# --- the dashboard's report as a PDF: a job, not a render inside the web request (issue 17) ---------------------
+
+PENDING = ("queued", "running")  # core.models.Job.Status
+
+
+def queue_dashboard_pdf(place, user, language: str = "vi"):
+    """Queue the dashboard's PDF for ``place`` (checked here, in the request: the user sees the place), or give
+    back the one already queued or running for the same user, place and language (a second click). The job page
+    shows its progress and then the download (``core.jobs.may_open``: the permission ``dashboard``, which every
+    role holds, and the area; the file expires like an export)."""
+    from django.core.exceptions import PermissionDenied
+
+    from ngoso.accounts.scope import can_see_place
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+
+    if not user.can("dashboard") or not can_see_place(user, place):
+        raise PermissionDenied
+    params = {"place": place.code, "language": language, "user_id": user.pk}
+    same = Job.objects.filter(kind="dashboard_pdf", created_by=user, status__in=PENDING,
+                              params__place=place.code, params__language=language).order_by("-pk").first()
+    return same or jobs.submit("dashboard_pdf", params, user=user, place_path=place.path)
+
+
+@handler("dashboard_pdf", permission="dashboard", audit_model="insights.Dashboard",
+         label="Báo cáo chỉ số (PDF) / Dashboard report (PDF)")
+def _dashboard_pdf_job(job, progress) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.utils import timezone as tz
+
+    from ngoso.accounts.scope import can_see_place
+    from ngoso.core import files, jobs
+    from ngoso.core.models import Job
+    from ngoso.places.models import Place
+
+    from . import dashboard as dash
+    from . import report
+
+    p = job.params
+    user = get_user_model().objects.filter(pk=p["user_id"], is_active=True).first()
+    place = Place.objects.filter(code=p["place"]).first()
+    if user is None or place is None:
+        raise jobs.JobError("Tài khoản hoặc địa bàn của báo cáo này không còn nữa.",
+                            "The account or the area of this report no longer exists.")
+    if not user.can("dashboard") or not can_see_place(user, place):
+        raise jobs.JobError("Tài khoản này không còn quyền xem bảng chỉ số của địa bàn.",
+                            "This account may no longer see the area's dashboard.")
+    progress(0, 2, place.name)
+    rep = report.build(dash.dashboard(place), user=user, language=p.get("language") or "vi")
+    progress(1, 2, place.name)
+    pdf = report.to_pdf(rep)
+    name = f"bao-cao-chi-so-{place.code}-{tz.localdate():%Y%m%d}"
+    stored = files.save("exports", f"{name}-{job.token[:12]}.pdf", pdf)
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk).update(file=stored, expires_at=tz.now() + jobs.export_ttl())
+    progress(2, 2, place.name)
+    return {"file": stored}

@@ -1,12 +1,12 @@
 """The dashboard of a place: the page and its report as XLSX and PDF (``report``; the API is ``api.py``), all from
-``dashboard.dashboard``."""
+``dashboard.dashboard``; the PDF is rendered by the queue (``tasks.queue_dashboard_pdf``)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -54,11 +54,14 @@ def place_dashboard_xlsx(request, code):
 
 @login_required
 def place_dashboard_pdf(request, code):
-    """The same report as a PDF for printing (A4), the weekly chart drawn."""
-    body = report.to_pdf(_report(request, code))
-    resp = HttpResponse(body, content_type="application/pdf")
-    resp["Content-Disposition"] = f'attachment; filename="{_file_name(code)}.pdf"'
-    return resp
+    """The same report as a PDF for printing (A4), the weekly chart drawn: made by the queue (``tasks``), never
+    in this request; the answer is the job page (progress, then the download). A second click while it waits
+    gives the same job."""
+    from . import tasks
+
+    place = get_object_or_404(Place, code=code)
+    job = tasks.queue_dashboard_pdf(place, request.user, "en" if get_language() == "en" else "vi")
+    return redirect(job.get_absolute_url())
 
 
 def _file_name(code: str) -> str:
