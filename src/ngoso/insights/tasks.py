@@ -103,7 +103,7 @@ def queue_dashboard_pdf(place, user, language: str = "vi"):
 
 
 @handler("dashboard_pdf", permission="dashboard", audit_model="insights.Dashboard",
-         label="Báo cáo chỉ số (PDF) / Dashboard report (PDF)")
+         label=_("Dashboard report (PDF)"))
 def _dashboard_pdf_job(job, progress) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import transaction
@@ -121,11 +121,9 @@ def _dashboard_pdf_job(job, progress) -> dict:
     user = get_user_model().objects.filter(pk=p["user_id"], is_active=True).first()
     place = Place.objects.filter(code=p["place"]).first()
     if user is None or place is None:
-        raise jobs.JobError("Tài khoản hoặc địa bàn của báo cáo này không còn nữa.",
-                            "The account or the area of this report no longer exists.")
+        raise jobs.JobError(_("The account or the area of this report no longer exists."))
     if not user.can("dashboard") or not can_see_place(user, place):
-        raise jobs.JobError("Tài khoản này không còn quyền xem bảng chỉ số của địa bàn.",
-                            "This account may no longer see the area's dashboard.")
+        raise jobs.JobError(_("This account may no longer see the area's dashboard."))
     progress(0, 2, place.name)
     rep = report.build(dash.dashboard(place), user=user, language=p.get("language") or "vi")
     progress(1, 2, place.name)
