@@ -39,7 +39,8 @@ test-pgbouncer: setup test-packages
 	bash .ci/postgres.sh
 	bash .ci/pgbouncer.sh
 	for d in test_ngoso test_ngoso_gw0 test_ngoso_gw1; do su postgres -c "dropdb --if-exists --force $$d"; done
-	NGOSO_DATABASE_URL='$(PGBOUNCER_URL)' $(BIN)/python -m pytest -n 2 -q --reuse-db; rc=$$?; \
+	NGOSO_DATABASE_URL='$(PGBOUNCER_URL)' NGOSO_DATABASE_DIRECT_URL=postgres://ngoso:ngoso@127.0.0.1:5432 \
+	  $(BIN)/python -m pytest -n 2 -q --reuse-db; rc=$$?; \
 	  bash .ci/pgbouncer.sh stop; exit $$rc
 
 # A primary (18709) and its streaming standby (18710, pg_basebackup -R): the real-replica tests and the tests of

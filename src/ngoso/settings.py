@@ -7,6 +7,8 @@ Configuration comes from the environment so that one build runs anywhere:
 - ``NGOSO_DATABASE_POOLED=1`` (or ``?pooled=1`` on the URL): PostgreSQL is reached through PgBouncer in
   transaction mode. ``NGOSO_DATABASE_REPLICA_URL``: a streaming read replica for dashboards, exports and
   reports (``core.db``); ``NGOSO_REPLICA_PIN_SECONDS`` (5): how long a user reads the primary after a write.
+  ``NGOSO_DATABASE_DIRECT_URL`` (``postgres://user:pass@host:port``): PostgreSQL itself, for ``pg_dump`` and
+  ``pg_restore`` (backups, partition archives) when the URL goes through PgBouncer.
 - ``NGOSO_PLAYLOG_RETENTION_MONTHS`` (24): play-log partitions older than this are archived (PostgreSQL).
 - ``NGOSO_DATA_DIR``: where the SQLite database, media and export files live (default ``./var``).
 - ``NGOSO_SECRET_KEY``: default: the key in ``$NGOSO_DATA_DIR/secret_key`` (made once by ``ngoso secret-key``,

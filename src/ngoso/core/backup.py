@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from ngoso.core.messages import UserError
 
 from . import files
+from .db import pg_tool_env
 
 FORMAT = 1
 NAME_RE = re.compile(r"^ngoso-(\d{8}-\d{6})\.tar$")
@@ -63,14 +64,8 @@ def _sha256(path: Path) -> str:
 
 
 def _pg_env() -> tuple[dict, str]:
-    db = connection.settings_dict
-    env = dict(os.environ)
-    if db.get("PASSWORD"):
-        env["PGPASSWORD"] = str(db["PASSWORD"])
-    for key, var in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER")):
-        if db.get(key):
-            env[var] = str(db[key])
-    return env, str(db["NAME"])
+    return pg_tool_env(  # behind PgBouncer: PostgreSQL itself (NGOSO_DATABASE_DIRECT_URL)
+        connection.settings_dict)
 
 
 def _dump_database(work: Path) -> str:

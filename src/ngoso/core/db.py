@@ -151,3 +151,29 @@ class PrimaryAfterWriteMiddleware:
             response.set_cookie(PIN_COOKIE, "1", max_age=settings.REPLICA_PIN_SECONDS, httponly=True,
                                 samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
         return response
+
+
+def pg_tool_env(settings_dict: dict) -> tuple[dict, str]:
+    """The environment and database name for PostgreSQL's own tools (``pg_dump``, ``pg_restore``) on the
+    database of ``settings_dict``. Behind PgBouncer in transaction mode these tools must reach PostgreSQL itself:
+    they set session state (``search_path``) that would stay on a pooled server connection and break the next
+    client's statements. ``NGOSO_DATABASE_DIRECT_URL`` (``postgres://user:pass@host:port``) gives that server;
+    the database name is always the configured one."""
+    import os
+    from urllib.parse import unquote, urlsplit
+
+    env = dict(os.environ)
+    host, port = settings_dict.get("HOST"), settings_dict.get("PORT")
+    user, password = settings_dict.get("USER"), settings_dict.get("PASSWORD")
+    direct = os.environ.get("NGOSO_DATABASE_DIRECT_URL", "").strip()
+    if direct:
+        u = urlsplit(direct)
+        host, port = u.hostname or host, u.port or port
+        user = unquote(u.username) if u.username else user
+        password = unquote(u.password) if u.password else password
+    if password:
+        env["PGPASSWORD"] = str(password)
+    for value, var in ((host, "PGHOST"), (port, "PGPORT"), (user, "PGUSER")):
+        if value:
+            env[var] = str(value)
+    return env, str(settings_dict["NAME"])

@@ -38,6 +38,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .messages import UserError
 
+from ngoso.core.db import pg_tool_env
+
 log = logging.getLogger(__name__)
 
 YEAR = "year"
@@ -295,14 +297,8 @@ def archive_dir() -> Path:
 
 
 def _pg_env(using=DEFAULT_DB_ALIAS) -> tuple[dict, str]:
-    db = _connection(using).settings_dict
-    env = dict(os.environ)
-    if db.get("PASSWORD"):
-        env["PGPASSWORD"] = str(db["PASSWORD"])
-    for k, var in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER")):
-        if db.get(k):
-            env[var] = str(db[k])
-    return env, str(db["NAME"])
+    return pg_tool_env(  # behind PgBouncer: PostgreSQL itself (NGOSO_DATABASE_DIRECT_URL)
+        _connection(using).settings_dict)
 
 
 def old_partitions(table: str, older_than_months: int, today: datetime.date | None = None,
