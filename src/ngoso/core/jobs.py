@@ -662,6 +662,13 @@ def may_open(user, job: Job) -> bool:
     return maker_area is not None and maker_area != mine and maker_area.startswith(mine)
 
 
+def keep_file(job: Job, name: str) -> None:
+    """Record ``name`` (in the storage ``exports``) as the job's file, kept like an export (``export_ttl``): the
+    job page offers it after ``may_open``, the clean-up deletes it when it expires."""
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk).update(file=name, expires_at=timezone.now() + export_ttl())
+
+
 def export_ttl():
     """How long an export file is kept: ``NGOSO_EXPORT_TTL_HOURS`` (setting or environment), 24 h by default."""
     import datetime

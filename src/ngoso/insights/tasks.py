@@ -106,12 +106,10 @@ def queue_dashboard_pdf(place, user, language: str = "vi"):
          label=_("Dashboard report (PDF)"))
 def _dashboard_pdf_job(job, progress) -> dict:
     from django.contrib.auth import get_user_model
-    from django.db import transaction
     from django.utils import timezone as tz
 
     from ngoso.accounts.scope import can_see_place
     from ngoso.core import files, jobs
-    from ngoso.core.models import Job
     from ngoso.places.models import Place
 
     from . import dashboard as dash
@@ -130,7 +128,6 @@ def _dashboard_pdf_job(job, progress) -> dict:
     pdf = report.to_pdf(rep)
     name = f"bao-cao-chi-so-{place.code}-{tz.localdate():%Y%m%d}"
     stored = files.save("exports", f"{name}-{job.token[:12]}.pdf", pdf)
-    with transaction.atomic():
-        Job.objects.filter(pk=job.pk).update(file=stored, expires_at=tz.now() + jobs.export_ttl())
+    jobs.keep_file(job, stored)
     progress(2, 2, place.name)
     return {"file": stored}

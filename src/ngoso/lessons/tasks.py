@@ -16,8 +16,6 @@ import hashlib
 import json
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ngoso.core import files, jobs
@@ -107,7 +105,6 @@ def _batch_job(job, progress) -> dict:
     except services.LessonError as exc:
         raise jobs.JobError(exc) from None
     name = files.save("exports", f"phieu-bai-hoc-{p['day']}-{job.token[:12]}.pdf", batch.pdf)
-    with transaction.atomic():
-        Job.objects.filter(pk=job.pk).update(file=name, expires_at=timezone.now() + jobs.export_ttl())
+    jobs.keep_file(job, name)
     progress(1, 1, "")
     return {"households": batch.households, "lessons": batch.lessons, "file": name}

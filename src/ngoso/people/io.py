@@ -33,7 +33,7 @@ from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core import clean, xlsx
 from ngoso.core import files as storage_files
 from ngoso.core.db import read_alias, reading_from_replica
-from ngoso.core.jobs import JobError, drop_file, export_ttl, handler
+from ngoso.core.jobs import JobError, drop_file, handler, keep_file
 from ngoso.core.messages import Message, UserError, both, render
 from ngoso.core.models import Job
 from ngoso.core.snapshot import read_snapshot
@@ -1184,8 +1184,7 @@ def export_job(job, progress) -> dict:
 
 
 def _export_done(job, place: Place, out: str, result: dict) -> dict:
-    with transaction.atomic():
-        type(job).objects.filter(pk=job.pk).update(file=out, expires_at=timezone.now() + export_ttl())
+    keep_file(job, out)
     # A resident of the area erased while this export ran may be in the file: an erasure from now on
     # finds the file recorded above; one that came before is found here.
     from .models import Erasure
@@ -1255,8 +1254,7 @@ def export_part_job(job, progress) -> dict:
     stats: dict = {}
     with audit.acting_as(user), storage_files.writing("exports", out) as local:
         n = export_people(place, user, local, progress, stats, name=out)
-    with transaction.atomic():
-        Job.objects.filter(pk=job.pk).update(file=out, expires_at=timezone.now() + export_ttl())
+    keep_file(job, out)
     return {"rows": n, "residents": stats["residents"], "sheets": stats["sheets"], "file": out}
 
 

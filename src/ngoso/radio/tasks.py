@@ -36,11 +36,9 @@ def queue_report(place, year: int, month: int | None, user, language: str = "vi"
               label=_("Radio report"))
 def _report_job(job, progress) -> dict:
     from django.contrib.auth import get_user_model
-    from django.db import transaction
-    from django.utils import timezone, translation
+    from django.utils import translation
 
     from ngoso.accounts.scope import can_see_place
-    from ngoso.core.models import Job
     from ngoso.places.models import Place
 
     p = job.params
@@ -57,8 +55,7 @@ def _report_job(job, progress) -> dict:
         pdf = services.report_pdf(data)
     name = f"truyen-thanh-{place.code}-{p['year']}" + (f"-{p['month']:02d}" if p["month"] else "")
     stored = files.save("exports", f"{name}-{job.token[:12]}.pdf", pdf)
-    with transaction.atomic():
-        Job.objects.filter(pk=job.pk).update(file=stored, expires_at=timezone.now() + jobs.export_ttl())
+    jobs.keep_file(job, stored)
     progress(2, 2, place.name)
     return {"file": stored, "clusters": len(data["clusters"]), "hours": data["totals"]["hours"]}
 
