@@ -592,7 +592,7 @@ def next_run(cron: dict, after=None):
     days, months = _values(cron["day"], 1, 31), _values(cron["month"], 1, 12)
     dows = {d % 7 for d in _values(cron["day_of_week"], 0, 6)}
     day = after.replace(hour=0, minute=0)
-    for _ in range(400):
+    for _attempt in range(400):
         if day.month in months and day.day in days and (day.isoweekday() % 7) in dows:
             for h in hours:
                 for m in minutes:
