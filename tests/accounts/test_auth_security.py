@@ -139,10 +139,10 @@ def test_weak_passwords_refused_when_creating_a_user(area, password, vi, en):
     from ngoso.accounts.services import create_user
 
     with pytest.raises(ValueError) as exc:
-        create_user("nguyenvana", password, "member", area.va1)
+        create_user("nguyenvana", password, "member", area.va1, by="system:test")
     assert vi in str(exc.value) and en in str(exc.value)
     assert not User.objects.filter(username="nguyenvana").exists()
-    create_user("nguyenvana", "mua-lua-2026-dong-but", "member", area.va1)
+    create_user("nguyenvana", "mua-lua-2026-dong-but", "member", area.va1, by="system:test")
 
 
 def test_createuser_command_refuses_a_weak_password_with_both_languages(area):

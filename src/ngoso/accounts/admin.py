@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from . import permissions
 from .admin_scope import ScopedAdmin
 from .models import AuditEntry, User
 from ngoso.places.models import subtree_range
@@ -19,6 +20,19 @@ class UserAdmin(BaseUserAdmin):
             return qs if request.user.is_superuser else qs.none()
         low, high = subtree_range(request.user.place.path)
         return qs.filter(place__path__gte=low, place__path__lt=high)
+
+    # Making users and setting their passwords follow the one rule (``User.WRITE_ROLES``, ``write_refusal``), on
+    # top of Django's model permissions, as ``ngoso createuser`` and ``accounts.services`` do.
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and permissions.can(request.user, "create", User)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            permissions.can(request.user, "change", obj if obj is not None else User))
+
+    def save_model(self, request, obj, form, change):
+        permissions.require(request.user, "change" if change else "create", obj)  # the role and area it now has
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(AuditEntry)

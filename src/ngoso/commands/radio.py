@@ -134,14 +134,15 @@ def _do(args, user, services, scoped, SpeakerCluster) -> int:
     if act == "cluster-add":
         cluster, code = services.register_cluster(place=_place(args.place, user), code=args.code, name=args.name,
                                                   connection=args.connection, address=args.address,
-                                                  heartbeat_interval=args.heartbeat)
+                                                  heartbeat_interval=args.heartbeat, user=user)
         print(f"{cluster.code}\tmã đăng ký / registration code: {code}")
     elif act in ("cluster-code", "cluster-revoke"):
         cluster = scoped(SpeakerCluster.objects.all(), user).filter(code=args.code).first()
         if cluster is None:
             raise CommandError(_("no speaker cluster '%(code_)s'"), code_=args.code)
         if act == "cluster-code":
-            print(f"{cluster.code}\tmã đăng ký / registration code: {cluster.issue_registration_code()}")
+            code = services.issue_registration_code(cluster, user)
+            print(f"{cluster.code}\tmã đăng ký / registration code: {code}")
         else:
             services.revoke_cluster_token(cluster, user)
             print(f"{cluster.code}\tđã thu hồi mã truy cập / token revoked")
