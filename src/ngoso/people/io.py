@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ngoso.accounts import audit, permissions
+from ngoso.accounts.acting import job_user_and_place
 from ngoso.accounts.models import AuditEntry
 from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core import clean, xlsx
@@ -1142,13 +1143,7 @@ def template_workbook(user=None) -> bytes:
 
 
 def _export_subject(job):
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.filter(pk=job.params["user_id"], is_active=True).first()
-    place = Place.objects.filter(code=job.params["place"]).first()
-    if user is None or place is None:
-        raise JobError(_("The account or the area of this export no longer exists."))
-    return user, place
+    return job_user_and_place(job, _("The account or the area of this export no longer exists."))
 
 
 def export_communes(place: Place, user) -> list[Place]:
