@@ -63,6 +63,9 @@ MATRIX = {
     "service: archive a draft bulletin": "✓  ✓  ✓  .  .  .",
     "service: archive an approved bulletin": "✓  ✓  .  .  .  .",  # on the air: those who approve
     "service: record a skill event": "✓  .  .  ✓  ✓  .",   # a self-check with a member
+    "admin: make a member's account": "✓  ✓  .  .  .  .",
+    "admin: make a province account": "✓  .  .  .  .  .",   # commune staff: a role they may not give
+    "admin: set a member's password": "✓  ✓  .  .  .  .",
 }
 
 
@@ -422,6 +425,44 @@ def do_service_skill_event(u, w, people, area):
     return _service(lambda: services.record_skill_event(people.r1, w.skill, 2, source="self_check", user=u))
 
 
+def _admin(u):
+    """``u`` made staff with Django's own model permissions on users: what is left to decide is the matrix."""
+    from django.contrib.auth.models import Permission
+
+    u.is_staff = True
+    u.save()
+    u.user_permissions.add(*Permission.objects.filter(codename__in=["view_user", "add_user", "change_user"]))
+    return _client(u)
+
+
+def _admin_form(r) -> tuple[bool, str]:
+    """An admin form's answer: a redirect once saved; the form again with its errors, or 403, when refused."""
+    body = r.content.decode()
+    if r.status_code == 200:
+        assert "errornote" in body or "errorlist" in body, body[:500]
+        return False, body[body.find("errorlist"):][:300]
+    return _page(r.status_code, body)
+
+
+def _admin_add(u, area, role, place):
+    return _admin_form(_admin(u).post("/admin/accounts/user/add/", {
+        "username": "tnv_moi", "usable_password": "true", "password1": "mua-lua-2026-dong-but",
+        "password2": "mua-lua-2026-dong-but", "role": role, "place": place.pk}))
+
+
+def do_admin_make_member(u, w, people, area):
+    return _admin_add(u, area, "member", area.va1)
+
+
+def do_admin_make_province(u, w, people, area):
+    return _admin_add(u, area, "province_admin", area.a)
+
+
+def do_admin_set_password(u, w, people, area):
+    return _admin_form(_admin(u).post(f"/admin/accounts/user/{w.volunteer.pk}/password/", {
+        "password1": "mua-lua-2026-dong-but", "password2": "mua-lua-2026-dong-but"}))
+
+
 def _state(people):
     """Everything the paths write, as one comparable value."""
     from ngoso.accounts.models import User
@@ -486,6 +527,9 @@ PATHS = {
     "service: archive a draft bulletin": do_service_archive_draft,
     "service: archive an approved bulletin": do_service_archive_on_air,
     "service: record a skill event": do_service_skill_event,
+    "admin: make a member's account": do_admin_make_member,
+    "admin: make a province account": do_admin_make_province,
+    "admin: set a member's password": do_admin_set_password,
 }
 
 
