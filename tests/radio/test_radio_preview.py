@@ -324,7 +324,8 @@ def test_cli_lists_adds_and_imports_local_abbreviations(area, users, tmp_path, c
     assert "dòng 2" in capsys.readouterr().err
     f.write_bytes(csv_bytes([{"Viết tắt": "BQL", "Cách đọc": "ban quản lý"}], columns=COLS))
     assert main(u + ["abbreviation-import", area.a.code, str(f)]) == 0
-    capsys.readouterr()
+    assert capsys.readouterr().out.splitlines() == ["Đã nhập: 1 mới, 0 thay đổi, 0 giữ nguyên.",
+                                                    "Imported: 1 new, 0 changed, 0 unchanged."]
     assert main(u + ["abbreviations", area.va1.code]) == 0
     assert capsys.readouterr().out.splitlines() == ["BQL\tban quản lý\tXã Ngọc Thiện\t",
                                                     "NVHĐB\tnhà văn hóa\tXã Ngọc Thiện\tthôn"]

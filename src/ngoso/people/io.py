@@ -34,7 +34,7 @@ from ngoso.core import clean, xlsx
 from ngoso.core import files as storage_files
 from ngoso.core.db import read_alias, reading_from_replica
 from ngoso.core.jobs import JobError, drop_file, handler, keep_file
-from ngoso.core.messages import Message, UserError, both, render
+from ngoso.core.messages import Message, UserError, both, grouped, render
 from ngoso.core.models import Job
 from ngoso.core.snapshot import read_snapshot
 from ngoso.core.text import fold, nfc, phone_digits
@@ -133,13 +133,6 @@ _VILLAGE_TYPES = {"thon": "thon", "ban": "ban", "lang": "lang", "xom": "xom", "a
 
 
 # ----------------------------------------------------------------------------------------------- errors
-
-def grouped(n: int):
-    """``n`` with its thousands grouped in the message's language ("100.000", "100,000")."""
-    from django.utils.formats import number_format
-
-    return lambda: number_format(n, force_grouping=True)
-
 
 @dataclass
 class RowError:
