@@ -124,8 +124,10 @@ def handle(args) -> int:
             return _do(args, user, services, scoped, SpeakerCluster)
     except (services.RadioError, AbbreviationError) as exc:
         raise CommandError(exc) from None
-    except ImportFailed as exc:
-        raise CommandError("\n".join([str(exc)] + [str(e) for e in exc.errors])) from None
+    except ImportFailed as exc:  # each row's error under the count, all in the language of the line
+        errors = exc.errors  # the name ``exc`` is gone when the message is rendered
+        raise CommandError(_("%(n)s errors, nothing imported:%(rows)s"), n=len(errors),
+                           rows=lambda: "".join(f"\n  {e.located()}" for e in errors)) from None
 
 
 def _do(args, user, services, scoped, SpeakerCluster) -> int:

@@ -159,11 +159,18 @@ class RowError:
         """For a job's stored result (read in either language later): the message in both."""
         return {"sheet": self.sheet, "row": self.row, "column": self.column, "vi": self.vi, "en": self.en}
 
+    def where(self) -> Message:
+        """The cell (or the row) it is about."""
+        return (Message(_("%(sheet)s, row %(row)s, column '%(column)s'"), sheet=self.sheet, row=self.row,
+                        column=self.column) if self.column
+                else Message(_("%(sheet)s, row %(row)s"), sheet=self.sheet, row=self.row))
+
+    def located(self, lang: str | None = None) -> str:
+        """Where and what, both in ``lang`` (the active language when None): the CLI says it in each language."""
+        return f"{self.where().text(lang)}: {self.text(lang)}"
+
     def __str__(self) -> str:
-        where = (Message(_("%(sheet)s, row %(row)s, column '%(column)s'"), sheet=self.sheet, row=self.row,
-                         column=self.column) if self.column
-                 else Message(_("%(sheet)s, row %(row)s"), sheet=self.sheet, row=self.row))
-        return f"{where.vi}: {both(self.message)}"
+        return f"{self.where().vi}: {both(self.message)}"
 
 
 class ImportFailed(UserError):
