@@ -258,7 +258,11 @@ def test_serve_refuses_demo_passwords_and_names_the_fix(db, settings, capsys):
         check_secure()
     assert "ngoso createuser xa --reset-password" in str(exc.value) and "demo password" in str(exc.value)
     check_secure(demo=True)  # the demo path serves, with a warning
-    assert "CẢNH BÁO / WARNING" in capsys.readouterr().err
+    err = capsys.readouterr().err  # Vietnamese, then English, from one msgid each
+    assert "CẢNH BÁO: đây là bản chạy thử, không dùng cho dữ liệu cá nhân thật" in err and \
+        "các tài khoản vẫn dùng mật khẩu mẫu công khai" in err and "hoặc khoá các tài khoản này" in err
+    assert "WARNING: this is a demo, not for real personal data" in err and "published demo password" in err
+    assert err.index("CẢNH BÁO") < err.index("WARNING") and err.count("ngoso createuser xa --reset-password") == 2
 
     for username in built:
         createuser.handle(Namespace(username=username, password="mat-khau-rieng-2026", reset_password=True,

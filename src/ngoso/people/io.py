@@ -35,7 +35,7 @@ from ngoso.core import clean, xlsx
 from ngoso.core import files as storage_files
 from ngoso.core.db import read_alias, reading_from_replica
 from ngoso.core.jobs import JobError, drop_file, handler, keep_file
-from ngoso.core.messages import Message, UserError, both, render
+from ngoso.core.messages import Message, UserError, both, grouped, render
 from ngoso.core.models import Job
 from ngoso.core.snapshot import read_snapshot
 from ngoso.core.text import fold, nfc, phone_digits
@@ -135,13 +135,6 @@ _VILLAGE_TYPES = {"thon": "thon", "ban": "ban", "lang": "lang", "xom": "xom", "a
 
 # ----------------------------------------------------------------------------------------------- errors
 
-def grouped(n: int):
-    """``n`` with its thousands grouped in the message's language ("100.000", "100,000")."""
-    from django.utils.formats import number_format
-
-    return lambda: number_format(n, force_grouping=True)
-
-
 @dataclass
 class RowError:
     """What is wrong in one cell (or row, or the file: row 0); ``message`` is one msgid with its parameters,
@@ -167,11 +160,18 @@ class RowError:
         """For a job's stored result (read in either language later): the message in both."""
         return {"sheet": self.sheet, "row": self.row, "column": self.column, "vi": self.vi, "en": self.en}
 
+    def where(self) -> Message:
+        """The cell (or the row) it is about."""
+        return (Message(_("%(sheet)s, row %(row)s, column '%(column)s'"), sheet=self.sheet, row=self.row,
+                        column=self.column) if self.column
+                else Message(_("%(sheet)s, row %(row)s"), sheet=self.sheet, row=self.row))
+
+    def located(self, lang: str | None = None) -> str:
+        """Where and what, both in ``lang`` (the active language when None): the CLI says it in each language."""
+        return f"{self.where().text(lang)}: {self.text(lang)}"
+
     def __str__(self) -> str:
-        where = (Message(_("%(sheet)s, row %(row)s, column '%(column)s'"), sheet=self.sheet, row=self.row,
-                         column=self.column) if self.column
-                 else Message(_("%(sheet)s, row %(row)s"), sheet=self.sheet, row=self.row))
-        return f"{where.vi}: {both(self.message)}"
+        return f"{self.where().vi}: {both(self.message)}"
 
 
 class ImportFailed(UserError):
