@@ -785,6 +785,8 @@ def _nightly_backup():
 
     out = backup.make_backup()
     out["deleted"] = backup.rotate()
+    if backup.is_offsite():
+        out["deleted_stored"] = backup.rotate_stored()
     return out
 
 
