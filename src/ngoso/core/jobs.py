@@ -180,17 +180,16 @@ def _make_huey():
     """The queue: Redis when ``NGOSO_REDIS_URL`` is set, else SQLite in the data directory. ``NGOSO_JOBS_IMMEDIATE=1``
     (the test suite's unit tests) runs each task at once in the submitting thread, huey's own test mode.
     Local time (``utc=False``; Django set the process's zone to ``TIME_ZONE``): crontabs read as in Vietnam."""
-    from huey import SqliteHuey
-
-    from .redisqueue import ReliableRedisHuey
+    from .queue import ReliableRedisHuey, ReliableSqliteHuey
 
     immediate = os.environ.get("NGOSO_JOBS_IMMEDIATE") == "1"
     name = os.environ.get("NGOSO_QUEUE_NAME") or "ngoso"
-    if redis_url():  # a message taken by a worker that dies is given back (core/redisqueue.py)
+    # both: a message taken by a worker that dies before claiming its job is given back (core/queue.py)
+    if redis_url():
         return ReliableRedisHuey(name, url=redis_url(), results=False, immediate=immediate, utc=False)
     path = settings.DATA_DIR / "queue.sqlite3"
     path.parent.mkdir(parents=True, exist_ok=True)  # with PostgreSQL nothing else has made the data directory yet
-    return SqliteHuey(name, filename=str(path), results=False, immediate=immediate, utc=False, timeout=30)
+    return ReliableSqliteHuey(name, filename=str(path), results=False, immediate=immediate, utc=False, timeout=30)
 
 
 HUEY = _make_huey()
@@ -463,13 +462,13 @@ def submit(kind: str, params: dict, user=None, place_path: str = "", background:
 def recover(now=None) -> int:
     """Queue again the jobs a worker left: running with their lease run out (the worker died), given back by a
     worker that stopped cleanly or due for a retry (queued with a due ``lease_until``), or queued long ago and
-    never taken (a crash between the commit and the queue). On Redis, first the messages a dead worker had
-    taken but not yet claimed go back into the queue (``redisqueue``; each live worker also does this every
+    never taken (a crash between the commit and the queue). First the messages a dead worker had taken but
+    not yet claimed go back into the queue (``core/queue.py``; each live worker also does this every
     third of a lease, so such a job runs again within about a lease length, as one whose lease ran out does).
     Called when a worker starts and every minute. A job queued twice still runs once (``_claim``). Returns how
     many were queued again."""
     now = now or timezone.now()
-    give_back = getattr(HUEY.storage, "give_back_dead", None)  # Redis: messages a dead worker had taken
+    give_back = getattr(HUEY.storage, "give_back_dead", None)  # messages a dead worker had taken (core/queue.py)
     n = give_back() if give_back and not HUEY.immediate else 0
     lease = datetime.timedelta(seconds=lease_seconds())
     stale = Q(status=Job.Status.RUNNING, lease_until__lt=now)
