@@ -170,3 +170,84 @@ def test_every_file_lands_in_the_bucket_and_is_served_from_it(s3, area, users, p
     with django_capture_on_commit_callbacks(execute=True):
         liv.delete_photo(photo, users.member)
     assert f"site1/media/{photo.file}" not in s3.keys()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backups_go_off_the_machine_rotate_there_and_restore_from_their_name(s3, s3_server, people, users, tmp_path):
+    """With object storage, ``ngoso backup`` also puts the tar in the bucket (site1/backups/, private), the nightly
+    rotation (7 daily, 4 weekly) applies there too, and a fresh machine restores it from its name alone (the
+    photos already in the bucket with the same content are left where they are)."""
+    import datetime
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from ngoso.core import backup, jobs
+    from tests.radio import radio_live as live
+
+    if connection.vendor != "sqlite":
+        pytest.skip("restores into a fresh SQLite data directory; the PostgreSQL dump is the same command's other path")
+    photo = files.save("media", "test-backup/anh.jpg", _jpeg())
+    out = backup.make_backup(tmp_path / "machine1")
+    name = Path(out["file"]).name
+    key = f"site1/backups/{name}"
+    assert out["stored"] == name and key in s3.keys()
+    obj = s3.client.get_object(Bucket=BUCKET, Key=key)
+    assert obj["Body"].read() == Path(out["file"]).read_bytes() and obj["CacheControl"] == "private"
+    grants = s3.client.get_object_acl(Bucket=BUCKET, Key=key)["Grants"]
+    assert not [g for g in grants if "URI" in g["Grantee"]], grants  # no AllUsers / AuthenticatedUsers: private
+    assert backup.stored_backups() == [name]
+
+    # rotation in the bucket: 40 nights of older backups, the same rule as on the machine
+    today = timezone.localtime()
+    older = [f"ngoso-{today - datetime.timedelta(days=d):%Y%m%d}-023000.tar" for d in range(1, 41)]
+    for n in older:
+        files.save("backups", n, b"an older night")
+    local = tmp_path / "same-names"
+    local.mkdir()
+    for n in [name, *older]:
+        (local / n).write_bytes(b"x")
+    expected = backup.rotate(local)
+    assert len(expected) >= 40 - 10  # at most 6 more days and 4 weeks kept
+    assert backup.rotate_stored() == expected
+    kept = backup.stored_backups()
+    assert set(kept) == {p.name for p in local.iterdir()} and name in kept
+    assert {k.rsplit("/", 1)[-1] for k in s3.keys() if k.startswith("site1/backups/")} == set(kept)
+    # the nightly backup puts tonight's there and rotates the bucket too
+    files.save("backups", f"ngoso-{today - datetime.timedelta(days=90):%Y%m%d}-023000.tar", b"too old")
+    nightly = jobs._PERIODIC["backup"]["fn"]()
+    assert nightly["stored"] in backup.stored_backups()
+    # the older backup of the same day goes (the newest of a day is kept), and the one of 90 days ago
+    assert nightly["deleted_stored"] == [name, f"ngoso-{today - datetime.timedelta(days=90):%Y%m%d}-023000.tar"]
+    name, out = nightly["stored"], nightly
+
+    # a fresh machine of the province: an empty data directory, the same bucket, the backup's name
+    env = {**live.env(tmp_path / "fresh"), "NGOSO_STORAGE_URL": f"s3://{BUCKET}/site1",
+           "NGOSO_S3_ENDPOINT_URL": s3_server, "NGOSO_S3_REGION": "us-east-1", "NGOSO_S3_ACCESS_KEY": "test",
+           "NGOSO_S3_SECRET_KEY": "test"}
+
+    def ngoso(*args):
+        return subprocess.run([sys.executable, "-m", "ngoso", *args], env=env, capture_output=True, text=True,
+                              timeout=300, cwd=live.ROOT)
+
+    listed = ngoso("restore", "--list")
+    assert listed.returncode == 0 and name in listed.stdout.split(), listed.stderr[-2000:]
+    missing = ngoso("restore", "ngoso-20200101-000000.tar")
+    assert missing.returncode == 2 and "không thấy tệp hay bản sao lưu" in missing.stderr + missing.stdout
+    p = ngoso("restore", name)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert (tmp_path / "fresh" / "backups" / name).read_bytes() == Path(out["file"]).read_bytes()  # fetched
+    q = subprocess.run([sys.executable, "-c", "import json; from ngoso.cli import setup_django; setup_django(); "
+                        "from ngoso.people.models import Resident; "
+                        "print(json.dumps(sorted(str(u) for u in Resident.objects.values_list('uuid', flat=True))))"],
+                       env=env, capture_output=True, text=True, timeout=300, cwd=live.ROOT)
+    assert q.returncode == 0, q.stderr[-3000:]
+    from ngoso.people.models import Resident
+
+    assert json.loads(q.stdout.splitlines()[-1]) == sorted(str(u) for u in Resident.objects.values_list("uuid",
+                                                                                                        flat=True))
+    assert files.read("media", photo) == s3.client.get_object(Bucket=BUCKET, Key=f"site1/media/{photo}")["Body"].read()

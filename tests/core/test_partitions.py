@@ -14,7 +14,7 @@ import subprocess
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ngoso.core import jobs, partitions
@@ -230,6 +230,85 @@ def test_the_migration_converts_tables_holding_rows_and_back(people, users):
     v, created = services.record_visit(users.member, people.h1, visited_on=timezone.localdate(),
                                        present=[people.r1.pk])
     assert created and v.pk > max(ids)
+
+
+def _shape(*tables: str) -> dict:
+    """What PostgreSQL knows of ``tables``: kind, columns (type, null, default, identity), their own constraints and
+    indexes by name and definition, and the foreign keys pointing into them."""
+    out = {}
+    with connection.cursor() as c:
+        for table in tables:
+            c.execute("SELECT relkind FROM pg_class WHERE oid = %s::regclass", [table])
+            kind = c.fetchone()[0]
+            c.execute("SELECT attname, format_type(atttypid, atttypmod), attnotnull, attidentity, "
+                      "pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a LEFT JOIN pg_attrdef d "
+                      "ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+                      "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [table])
+            columns = c.fetchall()
+            c.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+                      "ORDER BY conname", [table])
+            own = c.fetchall()
+            c.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                      "WHERE confrelid = %s::regclass ORDER BY 1, 2", [table])
+            incoming = c.fetchall()
+            c.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY 1", [table])
+            out[table] = {"kind": kind, "columns": columns, "constraints": own, "incoming": incoming,
+                          "indexes": c.fetchall()}
+    return out
+
+
+@PG
+@pytest.mark.django_db(transaction=True)
+def test_the_visits_migration_reversed_gives_the_tables_back_as_before_with_their_foreign_keys(people, users):
+    """Reversing visits 0004 gives back plain tables exactly as Django made them, with the foreign key of
+    Visit.present's table (which the partitioning had to drop) and every row; forwards again partitions them,
+    backwards again gives the same tables."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    from ngoso.visits import services
+    from ngoso.visits.models import SkillRecord, Visit
+    from ngoso.visits.services import SkillResult
+
+    def migrate(target):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate([target])
+
+    def rows():
+        with connection.cursor() as c:
+            c.execute("SELECT id, visit_id, resident_id FROM visits_visit_present ORDER BY id")
+            present = c.fetchall()
+        return (sorted(Visit.objects.values_list("pk", "uuid", "visited_on", "household_id")),
+                sorted(SkillRecord.objects.values_list("pk", "uuid", "visit_id", "observed_on")), present)
+
+    for day in (datetime.date(2025, 8, 9), timezone.localdate()):
+        services.record_visit(users.member, people.h1, visited_on=day, present=[people.r1.pk, people.r2.pk],
+                              results=[SkillResult(people.r1.pk, "zalo-messaging", 1)])
+    before = rows()
+    tables = ("visits_visit", "visits_skillrecord", "visits_visit_present")
+    migrate(("visits", "0003_no_constraints_into_history"))
+    try:
+        back = _shape(*tables)
+        assert rows() == before
+        # the foreign key Django made when it created Visit.present's table (its name from a fresh database)
+        assert back["visits_visit"]["incoming"] == [
+            ("visits_visit_present", "visits_visit_present_visit_id_dc6eedad_fk_visits_visit_id",
+             "FOREIGN KEY (visit_id) REFERENCES visits_visit(id) DEFERRABLE INITIALLY DEFERRED")]
+        assert back["visits_visit"]["kind"] == "r" and ("visits_visit_pkey", "PRIMARY KEY (id)") in \
+            back["visits_visit"]["constraints"]
+        with connection.cursor() as c, pytest.raises(Exception, match="visits_visit_present_visit_id"):
+            with transaction.atomic():  # the constraint holds: a present row of no visit is refused
+                c.execute("INSERT INTO visits_visit_present (visit_id, resident_id) VALUES (%s, %s)",
+                          [10 ** 9, people.r1.pk])
+                c.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        migrate(("visits", "0004_partitioned_history"))
+        assert partitions.is_partitioned("visits_visit") and rows() == before
+        assert _shape("visits_visit")["visits_visit"]["incoming"] == []
+        migrate(("visits", "0003_no_constraints_into_history"))
+        assert _shape(*tables) == back and rows() == before  # the same tables again, not a drift
+    finally:
+        migrate(("visits", "0004_partitioned_history"))
+    assert partitions.is_partitioned("visits_visit") and rows() == before
 
 
 @pytest.mark.django_db(transaction=True)

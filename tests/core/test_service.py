@@ -136,6 +136,78 @@ def test_queue_on_a_real_redis_survives_kill_9_and_runs_each_job_once(tmp_path, 
     assert not (tmp_path / "d" / "queue.sqlite3").exists()  # the queue was Redis
 
 
+@pytest.mark.parametrize("queue", ["sqlite", "redis"])
+def test_a_job_whose_message_a_killed_worker_took_but_had_not_claimed_runs_again_within_a_lease(
+        tmp_path, request, queue):
+    """A real worker takes a job's message from the queue and is killed with -9 before it claims the job (its
+    claim waits for the database, which the test holds): the job is still queued, its message gone from the
+    queue. A second worker runs it within about a lease length (as a job whose lease ran out), not after the
+    database side's 10 lease lengths; and once: the message given back and the job claimed by one worker only."""
+    import sqlite3
+
+    data = tmp_path / "d"
+    lease = 3
+    env = {"NGOSO_JOB_LEASE_SECONDS": lease}
+    if queue == "redis":
+        import redis
+
+        env["NGOSO_REDIS_URL"] = request.getfixturevalue("redis_server")
+        r = redis.Redis.from_url(env["NGOSO_REDIS_URL"])
+
+        def waiting() -> int:  # messages in the queue
+            return sum(r.zcard(k) for k in r.keys("*") if r.type(k) == b"zset")
+
+        def noted() -> int:  # messages noted as taken by some worker
+            return sum(r.hlen(k) for k in r.keys("*.taken.*"))
+    else:
+        def _count(sql) -> int:
+            con = sqlite3.connect(str(data / "queue.sqlite3"), timeout=30)
+            try:
+                return con.execute(sql).fetchone()[0]
+            finally:
+                con.close()
+
+        def waiting() -> int:
+            return _count("SELECT count(*) FROM task")
+
+        def noted() -> int:
+            return _count("SELECT count(*) FROM taken")
+    _run(data, "-m", "tests.core.service_live", "setup", "10", **env)
+    (ping,) = _submit(data, "ping", 1, **env)
+    assert waiting() == 1  # the ping's message waits in the queue
+    db = sqlite3.connect(str(data / "ngoso.sqlite3"), timeout=30, isolation_level=None)
+    db.execute("BEGIN IMMEDIATE")  # the database's writer is ours: the worker's claim waits
+    w1 = _worker(data, tmp_path / "w1.log", **env)
+    w2 = None
+    try:
+        live.wait_for(lambda: waiting() == 0, 60, "the worker takes the message", interval=0.02)
+        time.sleep(0.3)
+        w1.kill()  # -9, its claim still waiting
+        w1.wait(10)
+    finally:
+        db.execute("ROLLBACK")
+        db.close()
+    j = _jobs(data, **env)[ping]
+    assert j["status"] == "queued" and j["attempts"] == 0, j  # taken, not claimed: only the queue knew of it
+    assert waiting() == 0
+    t0 = time.monotonic()
+    try:
+        w2 = _worker(data, tmp_path / "w2.log", **env)
+        done = live.wait_for(lambda: (lambda j: j if j["status"] == "done" else None)(_jobs(data, **env)[ping]),
+                             120, "the ping after the kill", interval=0.1)
+        took = time.monotonic() - t0
+        print(f"{queue}: ran again {took:.1f} s after the second worker started")
+    finally:
+        if w2 is not None and w2.poll() is None:
+            w2.terminate()
+            w2.wait(15)
+    assert done["attempts"] == 1 and done["result"]["pid"] == w2.pid, done  # run once, by the live worker
+    # the dead worker's mark lasts one lease; live workers look every third of one (the database side alone
+    # would wait 10 leases = 30 s, then the next minutely recovery)
+    assert took < 8 * lease, took
+    assert noted() == 0 and waiting() == 0  # nothing left noted or waiting
+
+
 # ----------------------------------------------------------------------------- retries, messages (in process)
 
 @pytest.mark.django_db(transaction=True)

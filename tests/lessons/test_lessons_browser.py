@@ -63,3 +63,52 @@ def test_field_app_shows_the_residents_lesson_offline(live_server, member, peopl
     page.locator("#app-library").tap()
     assert page.locator("#main ul.cards li").count() == len(L.current_versions("vi", "standard"))
     context.close()
+
+
+def _preparing_then_playing(live_server, browser, monkeypatch, locale, viewport, audio_css, shot):
+    """Open a lesson whose recording is not made yet, press play: the player says it is being made; the queued
+    job runs (as a worker runs it: ``jobs.execute``); the player then plays the recording by itself."""
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda pk, kind="", delay=0: queued.append(pk))  # no worker yet
+    ctx = browser.new_context(viewport=viewport, locale=locale)
+    ctx.add_cookies([{"name": "django_language", "value": locale[:2], "url": live_server.url}])
+    page = ctx.new_page()
+    page.goto(f"{live_server.url}/lessons/zalo-messaging/?a=standard")
+    player = page.locator(audio_css).first
+    player.scroll_into_view_if_needed()
+    page.mouse.click(2, 2)  # the person has used the page: the player may start by itself later
+    player.evaluate("a => a.play().catch(() => {})")
+    note = page.locator(".msg.preparing")
+    note.wait_for(timeout=15000)
+    assert note.get_attribute("role") == "status"
+    text = note.inner_text()
+    assert page.evaluate(f"document.querySelector('{audio_css}').paused")
+    assert len(queued) == 1 and Job.objects.get(pk=queued[0]).status == "queued"  # 202: queued, not made here
+    assert _no_horizontal_scroll(page)
+    page.screenshot(path=shot, full_page=False)
+    job = jobs.execute(queued[0])  # a worker takes it
+    assert job.status == "done", job.error
+    page.wait_for_function("css => { const a = document.querySelector(css); "
+                           "return !a.paused && a.currentTime > 0 && a.readyState >= 2; }", arg=audio_css,
+                           timeout=20000)
+    assert note.count() == 0  # the note goes when it plays
+    ctx.close()
+    return text
+
+
+def test_lesson_audio_not_made_yet_says_so_in_vietnamese_then_plays(live_server, browser, monkeypatch, tmp_path,
+                                                                      settings):
+    settings.DATA_DIR = tmp_path  # an empty cache: the recording is not made yet
+    text = _preparing_then_playing(live_server, browser, monkeypatch, "vi-VN", {"width": 360, "height": 740},
+                                   "section.listen audio", str(tmp_path / "audio-preparing-vi-360.png"))
+    assert text == "Bản đọc đang được chuẩn bị; xong sẽ tự phát."
+    text = _preparing_then_playing(live_server, browser, monkeypatch, "en-US", {"width": 1366, "height": 768},
+                                   "ol.steps audio", str(tmp_path / "audio-preparing-en-1366.png"))
+    assert text == "The recording is being prepared; it plays by itself when it is ready."
+    import shutil
+
+    for name in ("audio-preparing-vi-360.png", "audio-preparing-en-1366.png"):  # for a person to look at
+        shutil.copy(tmp_path / name, f"/tmp/ngoso-scale-{name}")

@@ -10,6 +10,7 @@ import wave
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from ngoso.radio import schedule, services
@@ -355,6 +356,69 @@ def test_report_xlsx_and_pdf_in_vietnamese(radio, area, users):
     assert "Xã Ngọc Thiện" in text
 
 
+def test_report_loses_no_play_log_at_a_month_boundary_and_keeps_received_near_scheduled(radio, area):
+    """The report bounds the partition key ``received_at`` as well as ``scheduled_at`` (so PostgreSQL prunes the
+    play-log partitions): a log played or uploaded across midnight of the month's end, uploaded long after its
+    time or before it (a fast clock) still counts in the month it was scheduled in, never in the other one."""
+    z = dt.timezone(dt.timedelta(hours=7))
+    c = radio.clusters["A1"]
+    last = dt.datetime(2026, 10, 31, 23, 58, tzinfo=z)  # the last minutes of October
+    first = dt.datetime(2026, 11, 1, 0, 1, tzinfo=z)  # the first of November
+    minute, day = dt.timedelta(minutes=1), dt.timedelta(days=1)
+
+    def upload(n, scheduled, started, received):
+        row = {"uuid": f"5c0f3a52-1d8e-4c1b-9a57-00000000{n:04d}", "key": f"x{n}", "status": "played",
+               "scheduled_at": scheduled.isoformat(), "started_at": started.isoformat(), "duration": 60}
+        services.store_logs_many([(c, services.clean_logs([row]))], now=received)
+
+    upload(1, last, last + 5 * minute, last + 2 * day)  # played 5 minutes late, in November, uploaded 2 days on
+    upload(2, last, last + 2 * minute, last + 50 * day)  # a cluster offline for 50 days
+    upload(3, first, first - 10 * minute, first - 6 * minute)  # a clock 10 minutes fast: uploaded in October
+    upload(4, first, first, first - 30 * day)  # a time far ahead of the upload (a wrong clock)
+    upload(5, last - 30 * day, last - 30 * day, last - 30 * day + minute)  # on time, a month earlier
+    received = dict(PlayLog.objects.values_list("item_key", "received_at"))
+    assert received["x1"] == last + 2 * day and received["x3"] == first - 6 * minute  # the time of receipt
+    assert received["x2"] == last + services.RECEIVED_LATE  # moved to the edge of the margin
+    assert received["x4"] == first - services.RECEIVED_EARLY
+    now = dt.datetime(2027, 1, 1, tzinfo=z)
+
+    def played(month):
+        return next(r for r in services.report(area.province, 2026, month, now=now)["clusters"]
+                    if r["code"] == "A1")["played"]
+
+    assert (played(9), played(10), played(11), played(12)) == (0, 3, 2, 0)
+    for month in (10, 11):
+        start, end = services.period(2026, month)
+        bounded = services.scheduled_between(PlayLog.objects, start, end).values_list("item_key", flat=True)
+        plain = PlayLog.objects.filter(scheduled_at__gte=start, scheduled_at__lt=end).values_list("item_key",
+                                                                                                   flat=True)
+        assert sorted(bounded) == sorted(plain)
+    assert sorted(services.scheduled_between(PlayLog.objects, last - minute).values_list("item_key", flat=True)) \
+        == ["x1", "x2", "x3", "x4"]  # the monitoring's open-ended window too
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions exist on PostgreSQL only")
+def test_report_reads_only_the_months_play_log_partitions(radio, area):
+    import re
+
+    from django.test.utils import CaptureQueriesContext
+
+    from ngoso.core import partitions
+
+    spec = partitions._SPECS["radio_playlog"]
+    partitions.ensure(spec, today=dt.date(2026, 7, 1))  # July … October 2026
+    partitions.ensure(spec, today=dt.date(2026, 11, 1))  # November 2026 … February 2027
+    with CaptureQueriesContext(connection) as queries:
+        services.report(area.province, 2026, 10, now=dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc))
+    sql = next(q["sql"] for q in queries.captured_queries if 'FROM "radio_playlog"' in q["sql"])
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN " + sql)
+        plan = "\n".join(r[0] for r in cur.fetchall())
+    read = set(re.findall(r"radio_playlog_(?:p\d{4}_\d{2}|default)", plan))
+    # October (UTC+7) and its margins: the last day of September before it, the first week of November after it
+    assert read == {"radio_playlog_p2026_09", "radio_playlog_p2026_10", "radio_playlog_p2026_11"}, plan
+
+
 def test_report_download_is_scoped(login, radio, users, area, django_capture_on_commit_callbacks, monkeypatch,
                                    settings, tmp_path):
     from pypdf import PdfReader
@@ -583,3 +647,31 @@ def test_push_server_refuses_a_revoked_token_within_seconds(radio, transactional
         assert status(radio.tokens["A1"]) == 401
     finally:
         server.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_moves_the_received_time_of_earlier_logs_near_their_scheduled_time(area):
+    """Logs stored before the margin existed (radio 0006): received long after (or before) their scheduled time,
+    they are moved to the margin's edge, so the bounded report still finds them; the others are left alone."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    def migrate(target):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate([target])
+
+    c, _ = services.register_cluster(place=area.va1, code="M1", name="Cụm M1")
+    when = dt.datetime(2026, 10, 31, 16, 58, tzinfo=dt.timezone.utc)
+    migrate(("radio", "0005_partitioned_playlog"))
+    try:
+        for key, received in (("late", when + dt.timedelta(days=50)), ("early", when - dt.timedelta(days=40)),
+                              ("near", when + dt.timedelta(hours=3))):
+            PlayLog.objects.create(cluster=c, item_key=key, status="played", scheduled_at=when, received_at=received)
+        PlayLog.objects.create(cluster=c, item_key="none", status="played", received_at=when)
+    finally:
+        migrate(("radio", "0006_playlog_received_near_scheduled"))
+    assert dict(PlayLog.objects.values_list("item_key", "received_at")) == {
+        "late": when + services.RECEIVED_LATE, "early": when - services.RECEIVED_EARLY,
+        "near": when + dt.timedelta(hours=3), "none": when}
+    start, end = services.period(2026, 10)
+    assert services.scheduled_between(PlayLog.objects, start, end).count() == 3

@@ -33,7 +33,11 @@ def handle(args) -> int:
         raise CommandError(exc) from None
     print(say(Message(_("backed up: %(file)s (%(mb).1f MB, %(files)s files, %(s).1f s)"), file=out["file"],
                       mb=out["size"] / 1e6, files=out["files"], s=time.monotonic() - t)))
+    if out.get("stored"):
+        print(say(Message(_("also kept in object storage as %(name)s"), name=out["stored"])))
     if args.rotate:
         for name in backup.rotate(args.to):
             print(say(Message(_("deleted old backup: %(name)s"), name=name)))
+        for name in backup.rotate_stored():
+            print(say(Message(_("deleted old backup from object storage: %(name)s"), name=name)))
     return 0

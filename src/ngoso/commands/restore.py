@@ -8,7 +8,9 @@ NEEDS_DJANGO = False  # set up below without migrating: the target database must
 
 
 def add_arguments(p):
-    p.add_argument("file", help=_("the backup file (ngoso-*.tar)"))
+    p.add_argument("file", nargs="?", default=None,
+                   help=_("the backup file (ngoso-*.tar), or the name of a backup in object storage"))
+    p.add_argument("--list", action="store_true", help=_("list the backups kept in object storage"))
 
 
 def handle(args) -> int:
@@ -20,6 +22,12 @@ def handle(args) -> int:
     from ngoso.core.messages import Message
 
     try:
+        if args.list:  # names to restore from (a fresh machine: nothing is written, not even a database)
+            for name in backup.stored_backups():
+                print(name)
+            return 0
+        if not args.file:
+            raise CommandError(_("name the backup to restore (a file or a stored name; --list)"))
         out = backup.restore(args.file)
     except backup.BackupError as exc:
         raise CommandError(exc) from None

@@ -7,6 +7,11 @@ radio; on the file system or in object storage alike), the rest of the data dire
 ``manifest.json`` last, with the size and SHA-256 of every member. ``restore(file)`` checks every
 checksum first and writes nothing if one is wrong, then restores into a data directory (and database)
 that must be empty. ``rotate(dir)`` keeps the last 7 daily and 4 weekly backups (the nightly schedule).
+
+Off the machine: when the storage ``backups`` (``core.files``) is object storage (``NGOSO_STORAGE_URL``), every
+backup is also put there (``<prefix>/backups/ngoso-….tar``, private like every object of ours), the same rotation
+applies there (``rotate_stored``), and ``restore`` takes the name of a stored backup as well as a file: it is
+downloaded into the local backups folder first (so a fresh machine restores a province from its bucket).
 Members keep the data directory's layout (``data/media/…``, ``data/radio/…``): a restore writes them back
 through the same storages. Left out: export files (personal data that expires in 24 h), uploads, caches
 (rebuilt), the job queue.
@@ -142,8 +147,57 @@ def make_backup(to_dir=None, now=None) -> dict:
             info.size, info.mtime = len(raw), int(now.timestamp())
             tar.addfile(info, io.BytesIO(raw))
     os.replace(part, final)
-    return {"file": str(final), "size": final.stat().st_size, "files": len(manifest["files"]) - 1,
-            "database": connection.vendor}
+    out = {"file": str(final), "size": final.stat().st_size, "files": len(manifest["files"]) - 1,
+           "database": connection.vendor}
+    if is_offsite():
+        out["stored"] = put_stored(final)
+    return out
+
+
+# --- off the machine: the storage ``backups`` when it is object storage ---------------------------------------
+
+STORE = "backups"
+
+
+def is_offsite() -> bool:
+    """Backups are also kept in object storage (the storage ``backups`` is not the local folder)."""
+    return not files.is_local(STORE)
+
+
+def put_stored(path: Path) -> str:
+    """Upload the backup ``path`` into the storage ``backups`` under its own name; checked by its size."""
+    path = Path(path)
+    with open(path, "rb") as f:
+        name = files.save(STORE, path.name, File(f, name=path.name))
+    if files.storage(STORE).size(name) != path.stat().st_size:
+        raise BackupError(_("the copy of %(name)s in object storage is incomplete"), name=name)
+    return name
+
+
+def stored_backups() -> list[str]:
+    """Names of the backups in object storage, newest first ([] when backups are only local)."""
+    if not is_offsite():
+        return []
+    return sorted((n for n in files.walk(STORE) if NAME_RE.match(n)), reverse=True)
+
+
+def fetch_stored(name: str, to_dir=None) -> Path:
+    """Download the stored backup ``name`` (``ngoso-….tar``, optionally ``backups/…``) into ``to_dir`` (default
+    the local backups folder); an existing local copy of the same size is used as it is."""
+    name = name.removeprefix("backups/")
+    if not NAME_RE.match(name) or not is_offsite() or not files.exists(STORE, name):
+        raise BackupError(_("no such file or stored backup: %(file)s"), file=name)
+    dest_dir = Path(to_dir) if to_dir else default_dir()
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    dest = dest_dir / name
+    st = files.storage(STORE)
+    if dest.is_file() and dest.stat().st_size == st.size(name):
+        return dest
+    part = dest_dir / f".{name}.part"
+    with st.open(name, "rb") as src, open(part, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    os.replace(part, dest)
+    return dest
 
 
 def _add_stored(tar: tarfile.TarFile, store: str, name: str, arc: str, now) -> dict:
@@ -168,6 +222,20 @@ def _stored(arc: str) -> tuple[str, str] | None:
         if arc.startswith(f"data/{store}/"):
             return store, arc[len(store) + 6:]
     return None
+
+
+def _same(store: str, name: str, meta: dict) -> bool:
+    """The storage holds ``name`` with the size and SHA-256 of the manifest's ``meta``."""
+    if not files.exists(store, name):
+        return False
+    st = files.storage(store)
+    if st.size(name) != meta["size"]:
+        return False
+    h = hashlib.sha256()
+    with st.open(name, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest() == meta["sha256"]
 
 
 def read_manifest(tar: tarfile.TarFile) -> dict:
@@ -216,11 +284,14 @@ def _database_is_empty() -> bool:
 
 
 def restore(file) -> dict:
-    """Restore a backup into an empty data directory and database. Nothing is written unless every checksum
-    is right and the target is empty."""
+    """Restore a backup (a file, or the name of a backup in object storage) into an empty data directory and
+    database. Nothing is written unless every checksum is right and the target is empty (files already in their
+    storage with the same content count as empty: they are left as they are)."""
     file = Path(file)
     if not file.is_file():
-        raise BackupError(_("no such file: %(file)s"), file=file)
+        if not is_offsite():
+            raise BackupError(_("no such file: %(file)s"), file=file)
+        file = fetch_stored(str(file))  # the name of a backup in object storage
     m = verify(file)
     root = Path(settings.DATA_DIR)
     if m["database"] != connection.vendor:
@@ -228,7 +299,10 @@ def restore(file) -> dict:
                           vendor=connection.vendor)
     if not _database_is_empty():
         raise BackupError(_("the target database is not empty; restore only into an empty data directory and database"))
-    clash = [arc for arc in m["files"] if arc.startswith("data/") and arc[5:] != "secret_key"
+    # a file already in its storage with the same content is no clash (object storage outlives a machine: the
+    # province's bucket still holds the photos a backup of it has); it is not written again
+    there = {arc for arc in m["files"] if _stored(arc) and _same(*_stored(arc), m["files"][arc])}
+    clash = [arc for arc in m["files"] if arc.startswith("data/") and arc[5:] != "secret_key" and arc not in there
              and (files.exists(*_stored(arc)) if _stored(arc) else (root / arc[5:]).exists())]
     if clash:
         raise BackupError(_("the data directory is not empty (%(x)s)"), x=clash[0][5:])
@@ -236,6 +310,8 @@ def restore(file) -> dict:
     root.mkdir(parents=True, exist_ok=True)
     with tarfile.open(file, "r") as tar, tempfile.TemporaryDirectory(dir=root, prefix=".restore-") as tmp:
         for arc in m["files"]:
+            if arc in there:
+                continue
             if _stored(arc):
                 with tar.extractfile(arc) as src:
                     files.save(*_stored(arc), File(src, name=arc.rsplit("/", 1)[-1]))
@@ -259,28 +335,36 @@ def restore(file) -> dict:
     return {"created_at": m["created_at"], "database": m["database"], "files": len(m["files"]) - 1}
 
 
+def _old(names, keep_daily: int, keep_weekly: int) -> list[str]:
+    """Of the backups ``names``, those to delete: all but the newest of each of the last ``keep_daily`` days that
+    have one and the newest of each of the last ``keep_weekly`` ISO weeks (oldest last)."""
+    found = sorted(((datetime.datetime.strptime(m.group(1), "%Y%m%d-%H%M%S"), n) for n in names
+                    if (m := NAME_RE.match(n))), reverse=True)
+    keep, days, weeks = set(), [], []
+    for t, n in found:
+        day, week = t.date(), t.isocalendar()[:2]
+        if day not in days and len(days) < keep_daily:
+            days.append(day)
+            keep.add(n)
+        if week not in weeks and len(weeks) < keep_weekly:
+            weeks.append(week)
+            keep.add(n)
+    return [n for _, n in found if n not in keep]
+
+
 def rotate(directory=None, keep_daily: int = 7, keep_weekly: int = 4) -> list[str]:
     """Delete old backups in ``directory``: keep the newest of each of the last ``keep_daily`` days that have one,
     and the newest of each of the last ``keep_weekly`` ISO weeks. Returns the names deleted."""
     d = Path(directory) if directory else default_dir()
-    found = []
-    for p in d.glob("ngoso-*.tar") if d.is_dir() else []:
-        m = NAME_RE.match(p.name)
-        if m:
-            found.append((datetime.datetime.strptime(m.group(1), "%Y%m%d-%H%M%S"), p))
-    found.sort(reverse=True)
-    keep, days, weeks = set(), [], []
-    for t, p in found:
-        day, week = t.date(), t.isocalendar()[:2]
-        if day not in days and len(days) < keep_daily:
-            days.append(day)
-            keep.add(p)
-        if week not in weeks and len(weeks) < keep_weekly:
-            weeks.append(week)
-            keep.add(p)
-    deleted = []
-    for _, p in found:
-        if p not in keep:
-            p.unlink(missing_ok=True)
-            deleted.append(p.name)
+    deleted = _old([p.name for p in d.glob("ngoso-*.tar")] if d.is_dir() else [], keep_daily, keep_weekly)
+    for name in deleted:
+        (d / name).unlink(missing_ok=True)
+    return deleted
+
+
+def rotate_stored(keep_daily: int = 7, keep_weekly: int = 4) -> list[str]:
+    """The same rotation in object storage (nothing when backups are only local). Returns the names deleted."""
+    deleted = _old(stored_backups(), keep_daily, keep_weekly)
+    for name in deleted:
+        files.delete(STORE, name)
     return deleted

@@ -8,6 +8,8 @@ radio      ``DATA_DIR/radio``                          bulletins' rendered or up
 cache      ``DATA_DIR/cache``                          lesson audio, handout PDFs (keyed by their content)
 exports    ``EXPORT_ROOT`` (``DATA_DIR/exports``)      export files (personal data, expire in 24 h)
 uploads    ``DATA_DIR/uploads``                        an import's spreadsheet while its job runs
+backups    ``DATA_DIR/backups`` (``NGOSO_BACKUP_DIR``)  backups (core/backup: also put here when this
+                                                       storage is object storage, i.e. off the machine)
 =========  ==========================================  ================================================
 
 ``storage(name)`` returns the storage. On the file system it is built from the settings of the moment
@@ -34,7 +36,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage, Storage
 
-NAMES = ("media", "radio", "cache", "exports", "uploads")
+NAMES = ("media", "radio", "cache", "exports", "uploads", "backups")
 FILESYSTEM = "django.core.files.storage.FileSystemStorage"
 S3 = "storages.backends.s3.S3Storage"
 
@@ -43,7 +45,8 @@ def root(name: str) -> Path:
     """The folder of a named storage on the file system (the default; as before storages)."""
     data = Path(settings.DATA_DIR)
     return Path({"media": settings.MEDIA_ROOT, "exports": settings.EXPORT_ROOT, "radio": data / "radio",
-                 "cache": data / "cache", "uploads": data / "uploads"}[name])
+                 "cache": data / "cache", "uploads": data / "uploads",
+                 "backups": os.environ.get("NGOSO_BACKUP_DIR") or data / "backups"}[name])
 
 
 def _configured(name: str) -> dict | None:

@@ -180,15 +180,16 @@ def _make_huey():
     """The queue: Redis when ``NGOSO_REDIS_URL`` is set, else SQLite in the data directory. ``NGOSO_JOBS_IMMEDIATE=1``
     (the test suite's unit tests) runs each task at once in the submitting thread, huey's own test mode.
     Local time (``utc=False``; Django set the process's zone to ``TIME_ZONE``): crontabs read as in Vietnam."""
-    from huey import PriorityRedisHuey, SqliteHuey
+    from .queue import ReliableRedisHuey, ReliableSqliteHuey
 
     immediate = os.environ.get("NGOSO_JOBS_IMMEDIATE") == "1"
     name = os.environ.get("NGOSO_QUEUE_NAME") or "ngoso"
+    # both: a message taken by a worker that dies before claiming its job is given back (core/queue.py)
     if redis_url():
-        return PriorityRedisHuey(name, url=redis_url(), results=False, immediate=immediate, utc=False)
+        return ReliableRedisHuey(name, url=redis_url(), results=False, immediate=immediate, utc=False)
     path = settings.DATA_DIR / "queue.sqlite3"
     path.parent.mkdir(parents=True, exist_ok=True)  # with PostgreSQL nothing else has made the data directory yet
-    return SqliteHuey(name, filename=str(path), results=False, immediate=immediate, utc=False, timeout=30)
+    return ReliableSqliteHuey(name, filename=str(path), results=False, immediate=immediate, utc=False, timeout=30)
 
 
 HUEY = _make_huey()
@@ -461,14 +462,18 @@ def submit(kind: str, params: dict, user=None, place_path: str = "", background:
 def recover(now=None) -> int:
     """Queue again the jobs a worker left: running with their lease run out (the worker died), given back by a
     worker that stopped cleanly or due for a retry (queued with a due ``lease_until``), or queued long ago and
-    never taken (a crash between the commit and the queue). Called when a worker starts and every minute. A
-    job queued twice still runs once (``_claim``). Returns how many were queued again."""
+    never taken (a crash between the commit and the queue). First the messages a dead worker had taken but
+    not yet claimed go back into the queue (``core/queue.py``; each live worker also does this every
+    third of a lease, so such a job runs again within about a lease length, as one whose lease ran out does).
+    Called when a worker starts and every minute. A job queued twice still runs once (``_claim``). Returns how
+    many were queued again."""
     now = now or timezone.now()
+    give_back = getattr(HUEY.storage, "give_back_dead", None)  # messages a dead worker had taken (core/queue.py)
+    n = give_back() if give_back and not HUEY.immediate else 0
     lease = datetime.timedelta(seconds=lease_seconds())
     stale = Q(status=Job.Status.RUNNING, lease_until__lt=now)
     lost = Q(status=Job.Status.QUEUED) & (Q(lease_until__lte=now)
                                           | Q(lease_until__isnull=True, created_at__lt=now - 10 * lease))
-    n = 0
     for pk, kind in Job.objects.filter(stale | lost).values_list("pk", "kind"):
         enqueue(pk, kind)
         n += 1
@@ -785,6 +790,8 @@ def _nightly_backup():
 
     out = backup.make_backup()
     out["deleted"] = backup.rotate()
+    if backup.is_offsite():
+        out["deleted_stored"] = backup.rotate_stored()
     return out
 
 

@@ -218,10 +218,39 @@ def convert(schema_editor, table: str, key: str, interval: str, ahead: int | Non
 
 def unconvert(schema_editor, table: str, key: str) -> None:
     """The reverse migration: a plain table again, rows, ids, index names and constraints kept (the unique
-    constraints lose the partition key again); foreign keys into it come back with the reversed field changes."""
+    constraints lose the partition key again). Foreign keys into it come back with ``restore_foreign_keys`` (those
+    the migration state declares) and with the reversed field changes (those it declares without a constraint)."""
     if schema_editor.connection.vendor != "postgresql" or not is_partitioned(table, schema_editor.connection.alias):
         return
     _rebuild(schema_editor.connection, table, key, None, None)
+
+
+def restore_foreign_keys(schema_editor, apps, table: str) -> list[str]:
+    """The reverse migration's second half: the foreign keys into the plain table ``table`` that ``convert``
+    dropped and that the migration state still declares (``db_constraint`` true; e.g. an auto-created
+    many-to-many table's), created again as Django made them (same name and definition). Fields the state
+    declares ``db_constraint=False`` get theirs back when their own AlterField is reversed. Returns their names."""
+    conn = schema_editor.connection
+    if conn.vendor != "postgresql" or is_partitioned(table, conn.alias):
+        return []
+    with conn.cursor() as c:
+        c.execute("SELECT conrelid::regclass::text, a.attname FROM pg_constraint k JOIN pg_attribute a "
+                  "ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1] "
+                  "WHERE k.confrelid = %s::regclass AND k.contype = 'f'", [table])
+        present = set(c.fetchall())
+    made = []
+    for model in apps.get_models(include_auto_created=True):
+        if not model._meta.managed or model._meta.proxy:
+            continue
+        for field in model._meta.local_fields:
+            remote = getattr(field.remote_field, "model", None)
+            if (remote is None or not field.db_constraint or remote._meta.db_table != table
+                    or (model._meta.db_table, field.column) in present):
+                continue
+            statement = schema_editor._create_fk_sql(model, field, "_fk_%(to_table)s_%(to_column)s")
+            schema_editor.execute(statement)
+            made.append(str(statement.parts["name"]))
+    return made
 
 
 def _rebuild(conn, table: str, key: str, spec: Spec | None, today: datetime.date | None) -> None:

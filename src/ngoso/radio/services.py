@@ -890,8 +890,36 @@ def store_logs(cluster: SpeakerCluster, rows: list[tuple]) -> dict:
     return store_logs_many([(cluster, rows)])[0]
 
 
-def store_logs_many(batches: list[tuple[SpeakerCluster, list[tuple]]]) -> list[dict]:
-    """Store cleaned log batches of many clusters with a handful of queries (the push server's group commit).
+# Play logs are partitioned by month of ``received_at`` on PostgreSQL (core/partitions) while the reports and the
+# monitoring ask for the logs *scheduled* in a window. So that such a query may bound the partition key too (and
+# PostgreSQL reads only the window's partitions), a log's ``received_at`` is kept within these margins of its
+# scheduled time: it is the server's time of receipt, moved to the nearest edge when a cluster uploads a log more
+# than RECEIVED_LATE after its scheduled time (offline for longer) or more than RECEIVED_EARLY before it (a fast
+# clock, a bogus time). Nothing else reads ``received_at``.
+RECEIVED_EARLY = dt.timedelta(days=1)
+RECEIVED_LATE = dt.timedelta(days=7)
+
+
+def received_at_for(scheduled: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    """The ``received_at`` stored for a log scheduled at ``scheduled`` and received at ``now``."""
+    if scheduled is None:
+        return now
+    return min(max(now, scheduled - RECEIVED_EARLY), scheduled + RECEIVED_LATE)
+
+
+def scheduled_between(logs, start: dt.datetime | None = None, end: dt.datetime | None = None):
+    """``logs`` (a PlayLog queryset) scheduled in ``[start, end)``, also bounded on the partition key
+    ``received_at`` (see RECEIVED_LATE) so that PostgreSQL reads only the partitions of the window."""
+    if start is not None:
+        logs = logs.filter(scheduled_at__gte=start, received_at__gte=start - RECEIVED_EARLY)
+    if end is not None:
+        logs = logs.filter(scheduled_at__lt=end, received_at__lt=end + RECEIVED_LATE)
+    return logs
+
+
+def store_logs_many(batches: list[tuple[SpeakerCluster, list[tuple]]], now: dt.datetime | None = None) -> list[dict]:
+    """Store cleaned log batches of many clusters with a handful of queries (the push server's group commit),
+    received at ``now`` (default: the server's time).
 
     Known UUIDs are counted as duplicates; "not confirmed" alerts of the confirmed items are resolved; a
     ``failed`` log opens a "playback failed" alert. Returns one ``{"accepted", "duplicates"}`` per batch.
@@ -901,6 +929,7 @@ def store_logs_many(batches: list[tuple[SpeakerCluster, list[tuple]]]) -> list[d
     for i in range(0, len(uuids), 5000):
         known.update(PlayLog.objects.filter(uuid__in=uuids[i:i + 5000]).values_list("uuid", flat=True))
     results, new, seen = [], [], set()
+    now = now or timezone.now()
     for cluster, rows in batches:
         accepted = 0
         for uid, key, status, started, scheduled, duration, late, reason in rows:
@@ -911,7 +940,8 @@ def store_logs_many(batches: list[tuple[SpeakerCluster, list[tuple]]]) -> list[d
             prog_id, em_id = _parse_key(key)
             new.append(PlayLog(uuid=uid, cluster=cluster, item_key=key, programme_id=prog_id, emergency_id=em_id,
                                scheduled_at=scheduled or started, started_at=started, duration_seconds=duration,
-                               late_seconds=late, status=status, reason=reason))
+                               late_seconds=late, status=status, reason=reason,
+                               received_at=received_at_for(scheduled or started, now)))
         results.append({"accepted": accepted, "duplicates": len(rows) - accepted})
     if new:
         _link(new)
@@ -987,7 +1017,7 @@ def check(now: dt.datetime | None = None, lookback: dt.timedelta = dt.timedelta(
             offline += 1
     start, end = now - lookback, now - CONFIRM_GRACE
     progs = active_programmes(start, end)
-    confirmed = set(PlayLog.objects.filter(scheduled_at__gte=start - dt.timedelta(hours=2))
+    confirmed = set(scheduled_between(PlayLog.objects, start - dt.timedelta(hours=2))
                     .values_list("cluster_id", "item_key"))
     alerted = set(Alert.objects.filter(kind=Alert.Kind.UNCONFIRMED, created_at__gte=start - dt.timedelta(days=1))
                   .values_list("cluster_id", "key"))
@@ -1050,7 +1080,7 @@ def _report(place: Place, year: int, month: int | None, now) -> dict:
     def commune_of(c):
         return c.place if c.place.level == Level.COMMUNE else (c.place.parent or c.place)
 
-    logs = PlayLog.objects.filter(cluster_id__in=by_id, scheduled_at__gte=start, scheduled_at__lt=end)
+    logs = scheduled_between(PlayLog.objects.filter(cluster_id__in=by_id), start, end)
     hours = defaultdict(lambda: defaultdict(float))
     per_cluster = defaultdict(lambda: defaultdict(int))
     confirmed = defaultdict(set)

@@ -12,6 +12,7 @@ def forwards(apps, schema_editor):
 
 def backwards(apps, schema_editor):
     partitions.unconvert(schema_editor, "accounts_auditentry", "at")
+    partitions.restore_foreign_keys(schema_editor, apps, "accounts_auditentry")
 
 
 class Migration(migrations.Migration):

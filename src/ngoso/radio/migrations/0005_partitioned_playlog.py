@@ -12,6 +12,7 @@ def forwards(apps, schema_editor):
 
 def backwards(apps, schema_editor):
     partitions.unconvert(schema_editor, "radio_playlog", "received_at")
+    partitions.restore_foreign_keys(schema_editor, apps, "radio_playlog")
 
 
 class Migration(migrations.Migration):

@@ -14,6 +14,9 @@ def forwards(apps, schema_editor):
 def backwards(apps, schema_editor):
     partitions.unconvert(schema_editor, "visits_skillrecord", "observed_on")
     partitions.unconvert(schema_editor, "visits_visit", "visited_on")
+    # the foreign keys convert dropped (Visit.present's table) come back as Django made them
+    partitions.restore_foreign_keys(schema_editor, apps, "visits_skillrecord")
+    partitions.restore_foreign_keys(schema_editor, apps, "visits_visit")
 
 
 class Migration(migrations.Migration):
