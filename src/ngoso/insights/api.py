@@ -113,6 +113,7 @@ class IndicatorsOut(Schema):
     villages_without_recent_visit_count: int
     villages_without_recent_visit: list[VillageVisitRef]
     children: list[ChildFigures]
+    poverty: dict | None = None
     livelihoods: dict | None = None
 
 
@@ -125,4 +126,4 @@ def place_indicators(request, code: str):
     place = get_object_or_404(Place, code=code)
     if not can_see_place(request.user, place):
         raise errors.ApiError(403, _("place outside your area"))
-    return dashboard(place)
+    return dashboard(place, user=request.user)
