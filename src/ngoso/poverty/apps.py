@@ -18,6 +18,8 @@ class PovertyConfig(AppConfig):
         audit.register(PovertyReview, lambda r: r.household.village.path)
         # poverty's figures are counters like every other figure, and a section of the dashboard (issue 15)
         counters.contribute(households=figures.household_counts, villages=figures.village_counts)
+        # who sees the section: the poverty pages' own rule, looked up at each call (one function answers both)
         providers.register("poverty", figures.poverty_figures, report=figures.report_tables,
-                           visible=figures.may_see_figures, template="poverty/dashboard_section.html")
+                           visible=lambda user, place: figures.may_see_figures(user, place),
+                           template="poverty/dashboard_section.html")
         hooks.listen()
