@@ -108,16 +108,19 @@ def household_counts(household_filter: dict) -> dict[int, Counter]:
     hh = Household.objects.filter(**household_filter)
     for vid in counted_households(hh).filter(has_smartphone=False).values_list("village_id", flat=True):
         out[vid]["ac:nosp"] += 1
-    reviews = list(PovertyReview.objects.filter(**{f"household__{k}": v for k, v in household_filter.items()})
-                   .values_list("household_id", "household__village_id", "year", "status", "lacking"))
+    of_households = PovertyReview.objects.filter(**{f"household__{k}": v for k, v in household_filter.items()})
+    reviews = list(of_households.values_list("household_id", "household__village_id", "year", "status"))
     if not reviews:
         return out
+    # the lacking dimensions (JSON) are read only for the poor and near-poor, the only ones they count for
+    lacks = {(hid, year): set(lacking or ()) for hid, year, lacking in of_households.filter(status__in=NEEDY)
+             .values_list("household_id", "year", "lacking")}
     ids = {r[0] for r in reviews}
     members = defaultdict(list)
     for hid, by, minority, dis, rel, sex in Resident.objects.filter(household_id__in=ids).values_list(
             "household_id", "birth_year", "ethnicity__is_minority", "disability", "relation", "sex"):
         members[hid].append((by, minority, dis, rel, sex))
-    lacking_info = {hid for hid, _v, _y, status, lacking in reviews if status in NEEDY and INFO & set(lacking or ())}
+    lacking_info = {hid for (hid, _y), lk in lacks.items() if INFO & lk}
     visited = reached = set()
     if lacking_info:
         # Household.status is visits' HouseholdStatus (a relation by name: poverty does not import visits)
@@ -127,14 +130,23 @@ def household_counts(household_filter: dict) -> dict[int, Counter]:
         reached = set(Household.objects.filter(pk__in=lacking_info).filter(hears_loudspeaker=True)
                       .values_list("pk", flat=True))
         reached |= {hid for hid, vid, *_ in reviews if hid in lacking_info and vid in speakers}
-    for hid, vid, year, status, lacking in reviews:
+    groups_of: dict[tuple, tuple] = {}  # resident_groups of each distinct (birth year, minority, …, year): few
+
+    def groups(by, minority, dis, sex, year):
+        key = (by, minority, dis, sex, year)
+        got = groups_of.get(key)
+        if got is None:
+            got = groups_of[key] = resident_groups(birth_year=by, poverty_status=None, is_minority=minority,
+                                                   disability=dis, sex=sex, year=year)
+        return got
+
+    for hid, vid, year, status in reviews:
         c, k = out[vid], f"pv:{year}:"
         poor, near = status == "poor", status == "near_poor"
         c[f"{k}hh"] += 1
         c[f"{k}poor"] += poor
         c[f"{k}near"] += near
-        flags = household_groups([(resident_groups(birth_year=by, poverty_status=None, is_minority=minority,
-                                                   disability=dis, sex=sex, year=year), rel, sex)
+        flags = household_groups([(groups(by, minority, dis, sex, year), rel, sex)
                                   for by, minority, dis, rel, sex in members.get(hid, ())])
         for g in GROUPS:
             if g in flags:
@@ -143,7 +155,7 @@ def household_counts(household_filter: dict) -> dict[int, Counter]:
                 c[f"{k}{g}:near"] += near
         if status not in NEEDY:
             continue
-        lk = set(lacking or ())
+        lk = lacks.get((hid, year), set())
         c[f"{k}i:telecom"] += "telecom" in lk
         c[f"{k}i:means"] += "info_means" in lk
         if lk & INFO:
@@ -237,8 +249,9 @@ def report_tables(p: dict, *, Table, Fig, kinds, prefix: str) -> list:
                 Fig(cur[rate_key], f"{prefix}.current.{rate_key}") if rate_key else "",
                 Fig(ch[rate_key], f"{prefix}.change_pp.{rate_key}") if rate_key else ""]
 
-    rates.rows = [row(_("Households reviewed"), "households"), row(_("Poor households"), "poor", "poor_rate"),
-                  row(_("Near-poor households"), "near_poor", "near_poor_rate")]
+    rates.rows = [row(_("Households reviewed"), "households"),
+                  row(pgettext("households", "Poor"), "poor", "poor_rate"),
+                  row(pgettext("households", "Near-poor"), "near_poor", "near_poor_rate")]
     groups = Table(_("Poverty by group, %(year)s") % {"year": y},
                    [(_("Group"), TEXT), (_("Households"), INT), (pgettext("households", "Poor"), INT), ("%", PCT),
                     (pgettext("households", "Near-poor"), INT), ("%", PCT)], sheet=sheet)
