@@ -113,6 +113,28 @@ def test_the_schedule_makes_the_next_partitions_and_moves_strays_out_of_the_defa
     assert set(out["created"]) == set(TABLES) and out["archived"] == {"radio_playlog": []}  # 24 months kept
 
 
+@PG
+@pytest.mark.django_db
+def test_the_schedule_gives_past_strays_their_partition_within_five_years(people):
+    """Last year's records arriving late (an import, a phone offline since December) sit in the default
+    partition until the nightly run gives their year a partition; older than five years they stay there."""
+    from ngoso.visits.models import Visit
+
+    late = Visit.objects.create(household=people.h1, visited_on="2037-12-30")
+    ancient = Visit.objects.create(household=people.h1, visited_on="2031-03-01")
+    assert where("visits_visit", late.pk) == where("visits_visit", ancient.pk) == "visits_visit_default"
+    made = partitions.ensure_all(today=datetime.date(2038, 6, 1))
+    assert made["visits_visit"] == ["visits_visit_p2038", "visits_visit_p2039", "visits_visit_p2037"]
+    assert where("visits_visit", late.pk) == "visits_visit_p2037"  # moved, same id
+    assert where("visits_visit", ancient.pk) == "visits_visit_default"  # 2031 < 2033: kept in the default
+    assert partitions.ensure_all(today=datetime.date(2038, 6, 1)) == {t: [] for t in TABLES}  # idempotent
+    with connection.cursor() as c:
+        c.execute("EXPLAIN SELECT count(*) FROM visits_visit WHERE visited_on >= '2037-01-01' "
+                  "AND visited_on < '2038-01-01'")
+        plan = "\n".join(r[0] for r in c.fetchall())
+    assert "visits_visit_p2037" in plan and "visits_visit_default" not in plan
+
+
 def _cluster(area):
     from ngoso.radio.models import SpeakerCluster
 

@@ -162,8 +162,15 @@ def _create_partition(c, spec: Spec, start: datetime.date) -> bool:
     return True
 
 
+def _oldest(spec: Spec, today: datetime.date) -> datetime.date:
+    """The oldest partition made: 5 years (36 months) back; rows older than that stay in the default one."""
+    return _next(_start_of(today, spec.interval), spec.interval, -5 if spec.interval == YEAR else -36)
+
+
 def ensure(spec: Spec, today: datetime.date | None = None, using=DEFAULT_DB_ALIAS) -> list[str]:
-    """Create the partitions of ``spec`` from the current one to ``spec.ahead`` ahead (and the default one).
+    """Create the partitions of ``spec`` from the current one to ``spec.ahead`` ahead (and the default one),
+    and those of past ranges the default partition holds rows of (a last year's records imported or synced
+    late), back to ``_oldest``: their rows move out of the default, so that date-bounded queries stay pruned.
     Returns the names created. Nothing on SQLite or on a table that is not partitioned."""
     if not is_partitioned(spec.table, using):
         return []
@@ -180,6 +187,12 @@ def ensure(spec: Spec, today: datetime.date | None = None, using=DEFAULT_DB_ALIA
         start = _start_of(today, spec.interval)
         for i in range(spec.ahead + 1):
             s = _next(start, spec.interval, i)
+            if _create_partition(c, spec, s):
+                created.append(partition_name(spec.table, s, spec.interval))
+        c.execute(f"SELECT DISTINCT date_trunc(%s, {qn(spec.key)})::date FROM {qn(default)} "
+                  f"WHERE {qn(spec.key)} >= %s AND {qn(spec.key)} < %s",
+                  [spec.interval, _oldest(spec, today).isoformat(), start.isoformat()])
+        for (s,) in sorted(c.fetchall()):
             if _create_partition(c, spec, s):
                 created.append(partition_name(spec.table, s, spec.interval))
     return created
@@ -272,8 +285,7 @@ def _rebuild(conn, table: str, key: str, spec: Spec | None, today: datetime.date
             if isinstance(first, datetime.datetime):
                 first = first.date()
             # partitions from the first row's, at most 5 years (36 months) back; older strays go to the default
-            oldest = _next(_start_of(today, spec.interval), spec.interval, -5 if spec.interval == YEAR else -36)
-            s = max(_start_of(first or today, spec.interval), oldest)
+            s = max(_start_of(first or today, spec.interval), _oldest(spec, today))
             stop = _next(_start_of(today, spec.interval), spec.interval, spec.ahead + 1)
             while s < stop:
                 _create_partition(c, spec, s)
