@@ -79,10 +79,12 @@ _village_sources: list = []
 def contribute(*, households=None, villages=None) -> None:
     """Register counters another app counts from its own records, per village:
 
-    - ``households(household_filter) -> {village id: Counter}``: what the households matching
+    - ``households(household_filter, visits) -> {village id: Counter}``: what the households matching
       ``household_filter`` (a ``Household`` filter: ``{"village_id__in": …}`` or ``{"id__in": …}``) add to their
-      villages. Run on every recount of a village and before and after every write to some households
-      (``core.changes.households``), so it must depend only on those households' records and their villages';
+      villages. Run on every recount of a village (``visits=True``) and before and after every write to some
+      households (``core.changes.households``), so it must depend only on those households' records and their
+      villages'. ``visits=False``: the write only adds visits; the source may then count only the keys a visit
+      can move (before and after are counted alike, so the others stay as they are);
     - ``villages(village ids) -> {village id: Counter}``: facts of the villages themselves (0 or 1 flags).
 
     The app announces its own writes (``core.changes.PEOPLE``, ``VILLAGES``) so that the counters follow."""
@@ -181,7 +183,7 @@ def _counters(household_filter: dict, year: int | None, visits: bool = True) -> 
         for g in hh_flags[hid]:
             c[f"b5hh:{g}"] += 1
     for source in _household_sources:
-        for vid, c in source(household_filter).items():
+        for vid, c in source(household_filter, visits).items():
             out[vid].update(c)
     if not visits:
         return out

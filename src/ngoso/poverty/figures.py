@@ -100,10 +100,14 @@ def village_counts(village_ids) -> dict[int, Counter]:
     return out
 
 
-def household_counts(household_filter: dict) -> dict[int, Counter]:
+def household_counts(household_filter: dict, visits: bool = True) -> dict[int, Counter]:
     """What the households matching ``household_filter`` add to their villages: their reviews (every year) and
     whether they have a smartphone. A few queries whatever the number of years; none on residents, visits or
-    sites when the households have no review (most writes: a visit to a household never reviewed)."""
+    sites when the households have no review. ``visits=False`` (a write that only adds visits): only what a
+    visit moves, the poor and near-poor lacking information visited (or reached by nobody): one query, and
+    three more only for such households."""
+    if not visits:
+        return _visited_counts(household_filter)
     out: dict[int, Counter] = defaultdict(Counter)
     hh = Household.objects.filter(**household_filter)
     for vid in counted_households(hh).filter(has_smartphone=False).values_list("village_id", flat=True):
@@ -123,13 +127,7 @@ def household_counts(household_filter: dict) -> dict[int, Counter]:
     lacking_info = {hid for (hid, _y), lk in lacks.items() if INFO & lk}
     visited = reached = set()
     if lacking_info:
-        # Household.status is visits' HouseholdStatus (a relation by name: poverty does not import visits)
-        visited = set(Household.objects.filter(pk__in=lacking_info, status__visits__gt=0).values_list("pk", flat=True))
-        villages = {vid for hid, vid, *_ in reviews if hid in lacking_info}
-        speakers = speaker_villages(villages)
-        reached = set(Household.objects.filter(pk__in=lacking_info).filter(hears_loudspeaker=True)
-                      .values_list("pk", flat=True))
-        reached |= {hid for hid, vid, *_ in reviews if hid in lacking_info and vid in speakers}
+        visited, reached = _information({(hid, vid) for hid, vid, *_ in reviews if hid in lacking_info})
     groups_of: dict[tuple, tuple] = {}  # resident_groups of each distinct (birth year, minority, …, year): few
 
     def groups(by, minority, dis, sex, year):
@@ -163,6 +161,33 @@ def household_counts(household_filter: dict) -> dict[int, Counter]:
             c[f"{k}i:visited"] += hid in visited
             c[f"{k}i:reached"] += hid in reached
             c[f"{k}i:neither"] += hid not in visited and hid not in reached
+    return out
+
+
+def _information(rows) -> tuple[set, set]:
+    """Of ``rows`` (household id, village id, …) of poor or near-poor households lacking information: those
+    visited by the team (at least one visit) and those a loudspeaker reaches (they hear one, or their village
+    has a working one)."""
+    ids = {r[0] for r in rows}
+    # Household.status is visits' HouseholdStatus (a relation by name: poverty does not import visits)
+    visited = set(Household.objects.filter(pk__in=ids, status__visits__gt=0).values_list("pk", flat=True))
+    speakers = speaker_villages({r[1] for r in rows})
+    reached = set(Household.objects.filter(pk__in=ids, hears_loudspeaker=True).values_list("pk", flat=True))
+    reached |= {r[0] for r in rows if r[1] in speakers}
+    return visited, reached
+
+
+def _visited_counts(household_filter: dict) -> dict[int, Counter]:
+    out: dict[int, Counter] = defaultdict(Counter)
+    rows = [r for r in PovertyReview.objects.filter(status__in=NEEDY, **{f"household__{k}": v for k, v in
+                                                                        household_filter.items()})
+            .values_list("household_id", "household__village_id", "year", "lacking") if INFO & set(r[3] or ())]
+    if not rows:
+        return out
+    visited, reached = _information(rows)
+    for hid, vid, year, _lacking in rows:
+        out[vid][f"pv:{year}:i:visited"] += hid in visited
+        out[vid][f"pv:{year}:i:neither"] += hid not in visited and hid not in reached
     return out
 
 
