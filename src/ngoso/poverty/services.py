@@ -313,9 +313,6 @@ def coverage_xlsx(rows: list[VillageCoverage]) -> bytes:
 
 # --- rates ----------------------------------------------------------------------------------------------------
 
-GROUPS = figures.GROUPS
-
-
 def rates(place: Place, year: int) -> dict:
     """Poor and near-poor rates for ``year`` and the year before, with the change in percentage points, by
     group, and the information dimension: read from the counters (``figures``), as the dashboard's section."""
