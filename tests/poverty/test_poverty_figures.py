@@ -142,11 +142,20 @@ def test_poverty_counters_follow_every_write_and_equal_a_recount(many, users, ar
     assert (c[f"pv:{Y}:i:reached"], c[f"pv:{Y}:i:neither"]) == (0, 5)
     _equal_a_recount()
 
+    # a household edited (the field app's offline edit): it now has a smartphone, and hears the loudspeaker
+    from ngoso.people.registration import edit
+
+    edit(users.commune_a, Household.objects.get(pk=many[1].pk), {"has_smartphone": (False, True),
+                                                                   "hears_loudspeaker": (False, True)})
+    c = counters.counters(area.a)
+    assert (c["ac:nosp"], c[f"pv:{Y}:i:reached"], c[f"pv:{Y}:i:neither"]) == (12, 1, 4)
+    _equal_a_recount()
+
     # the team visits a poor household lacking information
     head = Resident.objects.get(household=many[0])
     visits.record_visit(users.province, many[0], visited_on=TODAY, present=[head.pk])
     c = counters.counters(area.a)
-    assert (c[f"pv:{Y}:i:visited"], c[f"pv:{Y}:i:neither"]) == (1, 4)
+    assert (c[f"pv:{Y}:i:visited"], c[f"pv:{Y}:i:neither"]) == (1, 3)
     assert c[f"pv:{Y}:i:visited"] == _by_rows(area.a, Y)["information"]["of_those_visited"]
     _equal_a_recount()
 
