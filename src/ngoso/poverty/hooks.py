@@ -1,7 +1,7 @@
-"""What moves poverty's village counters besides the reviews (``services`` announces those itself): access sites,
-village surveys and smart-radio clusters, however they are written (import, admin, the radio's pages). Each save
-or delete announces its village, and the one it left, as ``core.changes.VILLAGES`` in the writer's transaction; an
-import announces each village once (``batch``)."""
+"""What moves poverty's village counters: reviews, access sites, village surveys and smart-radio clusters, however
+they are written (the services, an import, the admin, the radio's pages). Each save or delete announces its
+village, and the one it left, as ``core.changes.VILLAGES`` in the writer's transaction; an import announces each
+village once (``batch``), leaving out those its writer already announced (``announced``)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,13 @@ def batch():
 # a cluster's token or volume, a site's name)
 WATCHED = {"SpeakerCluster": ("place_id", "active"), "AccessSite": ("village_id", "kind", "status", "technology"),
            "VillageSurvey": ("village_id", "mobile")}
+
+
+def announced(village_ids) -> None:
+    """Inside ``batch``: these villages were recounted already (``PEOPLE``), leave them out at the end."""
+    pending = _pending.get()
+    if pending is not None:
+        pending.difference_update(village_ids)
 
 
 def _village_field(sender) -> str:
@@ -80,10 +87,20 @@ def _deleted(sender, instance, **_):
     _announce({getattr(instance, _village_field(sender))})
 
 
+def _review_written(sender, instance, raw=False, **_):
+    if not raw:
+        from ngoso.people.models import Household
+
+        _announce(set(Household.objects.filter(pk=instance.household_id).values_list("village_id", flat=True)))
+
+
 def listen() -> None:
     from ngoso.radio.models import SpeakerCluster
 
-    from .models import AccessSite, VillageSurvey
+    from .models import AccessSite, PovertyReview, VillageSurvey
+
+    post_save.connect(_review_written, sender=PovertyReview, dispatch_uid="poverty-figures-review-save")
+    post_delete.connect(_review_written, sender=PovertyReview, dispatch_uid="poverty-figures-review-delete")
 
     for model in (AccessSite, VillageSurvey, SpeakerCluster):
         uid = f"poverty-figures-{model.__name__}"

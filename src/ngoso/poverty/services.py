@@ -13,7 +13,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import can_see_place, scoped, within
-from ngoso.core import changes, xlsx
+from ngoso.core import xlsx
 from ngoso.core.messages import Message
 from ngoso.core.text import fold
 from ngoso.people.io import ImportFailed, RowError, find_columns, fits, read_file
@@ -50,7 +50,7 @@ def record_review(user, household: Household, year: int, area_type: str, income:
     permissions.require(user, "create", PovertyReview(household=household))
     std = standard_for_year(year)
     result = classify(std.code, area_type, income, set(lacking))
-    with transaction.atomic(), audit.acting_as(user):
+    with transaction.atomic(), audit.acting_as(user), hooks.batch():  # its village's figures follow
         review, _ = PovertyReview.objects.update_or_create(
             household=household, year=year,
             defaults={"standard": std.code, "area_type": area_type, "income": income, "lacking": sorted(lacking),
@@ -60,10 +60,9 @@ def record_review(user, household: Household, year: int, area_type: str, income:
 
 
 def _apply_status(household_ids) -> None:
-    """Each household's status is that of its latest review. Then the figures follow (inside the writer's
-    transaction): households whose status changed are announced as people reclassified (``PEOPLE``: their
-    target group, the counters), the villages of the other reviewed households are recounted (``VILLAGES``: the
-    reviews' own counters, ``figures``)."""
+    """Each household's status is that of its latest review. Households whose status changed are announced as
+    people reclassified (``PEOPLE``: their target group, the counters); the villages of the other reviews
+    written are recounted by ``hooks`` when the writer's ``hooks.batch()`` ends."""
 
     latest = {}
     for hid, year, status in PovertyReview.objects.filter(household_id__in=household_ids) \
@@ -80,9 +79,7 @@ def _apply_status(household_ids) -> None:
             villages.add(h.village_id)
     if changed:
         people_changed(changed, villages)
-    rest = set(Household.objects.filter(pk__in=list(household_ids)).values_list("village_id", flat=True)) - villages
-    if rest:
-        changes.send(changes.VILLAGES, village_ids=rest)
+        hooks.announced(villages)
 
 
 def import_reviews(data: bytes, filename: str, user) -> int:
@@ -153,7 +150,7 @@ def import_reviews(data: bytes, filename: str, user) -> int:
         rows.append((h, year, area, income, lacking))
     if errors:
         raise ImportFailed(errors)
-    with transaction.atomic(), audit.acting_as(user):
+    with transaction.atomic(), audit.acting_as(user), hooks.batch():  # each village's figures once
         for h, year, area, income, lacking in rows:
             std = standard_for_year(year)
             result = classify(std.code, area, income, set(lacking))
