@@ -79,10 +79,11 @@ def dashboard(place: Place, today: datetime.date | None = None, user=None) -> di
     ``user`` (the page, its report, the API), only the providers' figures that user may see
     (``providers.may_see``); without one, all of them."""
     with reading_from_replica():
-        return _dashboard(place, today, user)
+        data = _dashboard(place, today)
+    return data if user is None else providers.only_visible(data, user, place)
 
 
-def _dashboard(place: Place, today: datetime.date | None, user=None) -> dict:
+def _dashboard(place: Place, today: datetime.date | None) -> dict:
     today = today or timezone.localdate()
     c = counters(place)
     hh, res = c["hh"], c["res"]
@@ -133,7 +134,7 @@ def _dashboard(place: Place, today: datetime.date | None, user=None) -> dict:
                       "visits_4_weeks": sum(kc[k.pk][f"vw:{w.isoformat()}"] for w in weeks[-4:]),
                       "villages": kc[k.pk]["nvill"], "villages_with_team": kc[k.pk]["vteam"],
                       "villages_recently_visited": kc[k.pk]["vrecent"]} for k in kids],
-        **providers.figures(place, today, hh, kids, user=user),
+        **providers.figures(place, today, hh, kids),
     }
 
 

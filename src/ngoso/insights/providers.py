@@ -54,10 +54,16 @@ def may_see(name: str, user, place) -> bool:
     return user is None or rule is None or bool(rule(user, place))
 
 
-def figures(place, today, households, children, user=None) -> dict:
-    """Every provider's figures that ``user`` may see (all of them for ``user=None``: the system, the CLI)."""
-    return {name: provider(place, today, households, children) for name, provider in _providers.items()
-            if may_see(name, user, place)}
+def figures(place, today, households, children) -> dict:
+    return {name: provider(place, today, households, children) for name, provider in _providers.items()}
+
+
+def only_visible(data: dict, user, place) -> dict:
+    """The dashboard ``data`` without the providers' figures ``user`` may not see (``may_see``)."""
+    for name in list(_providers):
+        if name in data and not may_see(name, user, place):
+            del data[name]
+    return data
 
 
 def stamp() -> str:
