@@ -138,29 +138,31 @@ def household_counts(household_filter: dict, visits: bool = True) -> dict[int, C
                                                    disability=dis, sex=sex, year=year)
         return got
 
+    # tallied by what a review counts for (a few thousand kinds in a province), then spelt out as counter keys
+    tally: Counter = Counter()
     for hid, vid, year, status in reviews:
-        c, k = out[vid], f"pv:{year}:"
-        poor, near = status == "poor", status == "near_poor"
-        c[f"{k}hh"] += 1
-        c[f"{k}poor"] += poor
-        c[f"{k}near"] += near
         flags = household_groups([(groups(by, minority, dis, sex, year), rel, sex)
                                   for by, minority, dis, rel, sex in members.get(hid, ())])
-        for g in GROUPS:
-            if g in flags:
-                c[f"{k}{g}:hh"] += 1
-                c[f"{k}{g}:poor"] += poor
-                c[f"{k}{g}:near"] += near
-        if status not in NEEDY:
-            continue
-        lk = lacks.get((hid, year), set())
-        c[f"{k}i:telecom"] += "telecom" in lk
-        c[f"{k}i:means"] += "info_means" in lk
-        if lk & INFO:
-            c[f"{k}i:either"] += 1
-            c[f"{k}i:visited"] += hid in visited
-            c[f"{k}i:reached"] += hid in reached
-            c[f"{k}i:neither"] += hid not in visited and hid not in reached
+        info = None
+        if status in NEEDY:
+            lk = lacks.get((hid, year), set())
+            either = bool(lk & INFO)
+            info = ("telecom" in lk, "info_means" in lk, either, either and hid in visited,
+                    either and hid in reached, either and hid not in visited and hid not in reached)
+        tally[(vid, year, status, tuple(g for g in GROUPS if g in flags), info)] += 1
+    for (vid, year, status, flags, info), n in tally.items():
+        c, k = out[vid], f"pv:{year}:"
+        poor, near = n * (status == "poor"), n * (status == "near_poor")
+        c[f"{k}hh"] += n
+        c[f"{k}poor"] += poor
+        c[f"{k}near"] += near
+        for g in flags:
+            c[f"{k}{g}:hh"] += n
+            c[f"{k}{g}:poor"] += poor
+            c[f"{k}{g}:near"] += near
+        if info is not None:
+            for short, yes in zip(("telecom", "means", "either", "visited", "reached", "neither"), info):
+                c[f"{k}i:{short}"] += n * yes
     return out
 
 
