@@ -310,32 +310,15 @@ def _env() -> dict:
 
 
 def _devices(n: int) -> list[dict]:
-    from ngoso.accounts.models import User
-    from ngoso.people.models import Household
-    from ngoso.sync.models import DeviceToken
-    from ngoso.teams.models import Member
+    import sync_ingest
 
     province, *_ = _anchor()
-    devices = []
-    members = Member.objects.filter(memberships__team__level="village", memberships__ended_on__isnull=True,
-                                    place__path__startswith=province.path).select_related("place").order_by("id")
+    members = sync_ingest.village_members().filter(place__path__startswith=province.path)
     step = max(1, members.count() // n)
-    for m in list(members[::step])[:n]:
-        if m.user_id is None:
-            u = User(username=f"bench{m.pk}", role="member", place=m.place)
-            u.set_unusable_password()
-            u.save()
-            m.user = u
-            m.save(update_fields=["user"])
-        _, token = DeviceToken.issue(m.user, "bench")
-        households = list(Household.objects.filter(village=m.place).prefetch_related("residents")[:60])
-        devices.append({"token": token, "households": [
-            (h.code, [str(r.uuid) for r in h.residents.all()]) for h in households if h.residents.all()]})
-    return devices
+    return sync_ingest.devices_for(list(members[::step])[:n])
 
 
 def serve(args) -> dict:
-    import http.client
     import random
     from concurrent.futures import ThreadPoolExecutor
 
@@ -355,14 +338,7 @@ def serve(args) -> dict:
                                    "--push-port", str(port + 50), "--workers", str(workers), "--threads", "8"],
                                   env=_env(), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
         try:
-            for _ in range(600):
-                try:
-                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                    c.request("GET", "/login/")
-                    c.getresponse().read()
-                    break
-                except OSError:
-                    time.sleep(0.2)
+            sync_ingest.wait_port(port, timeout=120)
             rng = random.Random(workers)
             batches = [(d["token"], sync_ingest.make_visits(d, args.batch, rng)) for d in rng.choices(devices, k=4)]
             with ThreadPoolExecutor(4) as ex:  # warm every process

@@ -49,19 +49,39 @@ def setup() -> list[dict]:
     from ngoso.core.db import ensure_migrated
 
     ensure_migrated()
-    from ngoso.accounts.models import User
     from ngoso.demo import builder
     from ngoso.people.models import Household
     from ngoso.sync.models import DeviceToken
-    from ngoso.teams.models import Member
 
     if not Household.objects.exists():
         print("building the commune-scale demo (once) …", flush=True)
         builder.build("commune", seed=42, progress=lambda m: None)
     DeviceToken.objects.all().delete()
+    devices = devices_for(village_members())
+    from django.db import connections
+
+    connections.close_all()
+    return devices
+
+
+def village_members():
+    """The members of village teams today, in a fixed order (the devices of the simulation)."""
+    from ngoso.teams.models import Member
+
+    return Member.objects.filter(memberships__team__level="village", memberships__ended_on__isnull=True) \
+        .select_related("place").order_by("id")
+
+
+def devices_for(members) -> list[dict]:
+    """A simulated phone for each member: a login (made when the member has none) and a device token named
+    "bench", with up to 60 households of the member's village and their residents to push visits for. The one
+    device simulation of the sync benches (``sync_servers.py``, ``country.py`` import it)."""
+    from ngoso.accounts.models import User
+    from ngoso.people.models import Household
+    from ngoso.sync.models import DeviceToken
+
     devices = []
-    for m in Member.objects.filter(memberships__team__level="village", memberships__ended_on__isnull=True) \
-            .select_related("place").order_by("id"):
+    for m in members:
         if m.user_id is None:
             u = User(username=f"bench{m.pk}", role="member", place=m.place)
             u.set_unusable_password()
@@ -72,9 +92,6 @@ def setup() -> list[dict]:
         households = list(Household.objects.filter(village=m.place).prefetch_related("residents")[:60])
         devices.append({"token": token, "households": [
             (h.code, [str(r.uuid) for r in h.residents.all()]) for h in households if h.residents.all()]})
-    from django.db import connections
-
-    connections.close_all()
     return devices
 
 
@@ -211,6 +228,20 @@ def evening(devices, n_syncs: int, rate: float, visits_each: int = 6, seed: int 
             "max": lat[-1], "created": sum(x[1] for x in out), "pulled": statistics.mean(pulled)}
 
 
+def wait_port(port: int, timeout: float = 90) -> None:
+    """Wait until the server on ``port`` answers a page (each process loads its code on first use)."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/login/")
+            c.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"server on port {port} did not answer")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=20000, help="visits per batched-ingest run")
@@ -228,12 +259,7 @@ def main() -> int:
                                str(args.threads)], env=env, stdout=subprocess.DEVNULL, stderr=open(DATA / "server.log", "w"), cwd=ROOT)
     ok = True
     try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/login/")
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_port(PORT)
         print(f"{len(devices)} member devices (village-team members of the commune demo); server: ngoso serve "
               f"(waitress, {args.threads} threads, one process), SQLite WAL; client and server share the machine's "
               f"{os.cpu_count()} cores")

@@ -25,7 +25,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -34,7 +33,7 @@ DATA = HERE / "out" / "sync-pg"
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(HERE))
 
-import sync_ingest as si  # noqa: E402 - the device simulation (make_visits, push, the evening's open loop)
+import sync_ingest as si  # noqa: E402 - the device simulation (devices_for, make_visits, push, the evening's open loop)
 
 
 def setup() -> list[dict]:
@@ -49,29 +48,15 @@ def setup() -> list[dict]:
     from ngoso.core.db import ensure_migrated
 
     ensure_migrated()
-    from ngoso.accounts.models import User
     from ngoso.demo import builder
     from ngoso.people.models import Household
     from ngoso.sync.models import DeviceToken
-    from ngoso.teams.models import Member
 
     if not Household.objects.exists():
         print("building the commune demo into PostgreSQL (once) …", flush=True)
         builder.build("commune", seed=42, progress=lambda m: None)
     DeviceToken.objects.filter(name="bench").delete()
-    devices = []
-    for m in Member.objects.filter(memberships__team__level="village", memberships__ended_on__isnull=True) \
-            .select_related("place").order_by("id"):
-        if m.user_id is None:
-            u = User(username=f"bench{m.pk}", role="member", place=m.place)
-            u.set_unusable_password()
-            u.save()
-            m.user = u
-            m.save(update_fields=["user"])
-        _, token = DeviceToken.issue(m.user, "bench")
-        households = list(Household.objects.filter(village=m.place).prefetch_related("residents")[:60])
-        devices.append({"token": token, "households": [
-            (h.code, [str(r.uuid) for r in h.residents.all()]) for h in households if h.residents.all()]})
+    devices = si.devices_for(si.village_members())
     connection.close()
     return devices
 
@@ -84,21 +69,6 @@ def visits_in_db() -> int:
         n = c.fetchone()[0]
     connection.close()
     return n
-
-
-def wait_port(port: int, timeout: float = 90) -> None:
-    import http.client
-
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            c.request("GET", "/login/")
-            c.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"server on port {port} did not answer")
 
 
 def main() -> int:
@@ -125,7 +95,7 @@ def main() -> int:
                                   stderr=open(DATA / f"server-{n}.log", "w"), cwd=ROOT)
         best = None
         try:
-            wait_port(args.port)
+            si.wait_port(args.port)
             si.CONN.c = None
             created += si.evening(devices, 20, 2.0)["created"]  # warm-up, not counted: every process loads its code
             for rate in [float(x) for x in args.rates.split(",")]:

@@ -91,13 +91,8 @@ PASSWORD = "test-password-123"
 
 @pytest.fixture
 def users(area):
-    from ngoso.accounts.models import Role, User
-
-    def make(username, role, place, **kw):
-        u = User(username=username, role=role, place=place, **kw)
-        u.set_password(PASSWORD)
-        u.save()
-        return u
+    from ngoso.accounts.models import Role
+    from tests.factories import user as make
 
     return type("Users", (), {
         "province": make("tinh", Role.PROVINCE_ADMIN, area.province, is_staff=True, is_superuser=True),

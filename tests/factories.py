@@ -4,7 +4,18 @@ again in each file). Plain functions, called from fixtures or tests."""
 from __future__ import annotations
 
 from ngoso.teams.models import Member, Membership, Team
+from tests.conftest import PASSWORD
 from ngoso.visits import services as visits
+
+
+def user(username, role, place, **fields):
+    """A user of ``role`` bound to ``place``, who logs in with ``PASSWORD``."""
+    from ngoso.accounts.models import User
+
+    u = User(username=username, role=role, place=place, **fields)
+    u.set_password(PASSWORD)
+    u.save()
+    return u
 
 
 def village_team(area, users, households=(), *, name="Tổ", leader=True):

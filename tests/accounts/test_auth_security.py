@@ -139,10 +139,10 @@ def test_weak_passwords_refused_when_creating_a_user(area, password, vi, en):
     from ngoso.accounts.services import create_user
 
     with pytest.raises(ValueError) as exc:
-        create_user("nguyenvana", password, "member", area.va1)
+        create_user("nguyenvana", password, "member", area.va1, by="system:test")
     assert vi in str(exc.value) and en in str(exc.value)
     assert not User.objects.filter(username="nguyenvana").exists()
-    create_user("nguyenvana", "mua-lua-2026-dong-but", "member", area.va1)
+    create_user("nguyenvana", "mua-lua-2026-dong-but", "member", area.va1, by="system:test")
 
 
 def test_createuser_command_refuses_a_weak_password_with_both_languages(area):
@@ -258,7 +258,11 @@ def test_serve_refuses_demo_passwords_and_names_the_fix(db, settings, capsys):
         check_secure()
     assert "ngoso createuser xa --reset-password" in str(exc.value) and "demo password" in str(exc.value)
     check_secure(demo=True)  # the demo path serves, with a warning
-    assert "CẢNH BÁO / WARNING" in capsys.readouterr().err
+    err = capsys.readouterr().err  # Vietnamese, then English, from one msgid each
+    assert "CẢNH BÁO: đây là bản chạy thử, không dùng cho dữ liệu cá nhân thật" in err and \
+        "các tài khoản vẫn dùng mật khẩu mẫu công khai" in err and "hoặc khoá các tài khoản này" in err
+    assert "WARNING: this is a demo, not for real personal data" in err and "published demo password" in err
+    assert err.index("CẢNH BÁO") < err.index("WARNING") and err.count("ngoso createuser xa --reset-password") == 2
 
     for username in built:
         createuser.handle(Namespace(username=username, password="mat-khau-rieng-2026", reset_password=True,

@@ -3,7 +3,9 @@
 The roles are the ``users`` fixture's: the province administrator (a superuser, whose area is the province),
 commune staff of commune A, the radio operator of commune A, the team leader and the member of village A1
 (Đồng Bụt) and a viewer of commune A. Every object written lies in village A1 (or, for the bulletin sent down,
-in the province), so each refusal below is one of role — except where the area decides, marked so.
+in the province; the accounts made or given a password in village A1 or commune A), so each refusal below is one
+of role — except where the area or the object's own rule decides (an approved bulletin, a role that may not be
+given), marked so.
 
 Allowed: the write succeeds. Denied: 403 (or 404 where the object is outside what the user may even see),
 ``PermissionDenied`` from a service, exit code 4 from the CLI, or a rejected record from the sync — always
@@ -51,6 +53,19 @@ MATRIX = {
     "service: register a speaker cluster": "✓  ✓  ✓  .  .  .",
     "service: revoke a cluster's token": "✓  ✓  ✓  .  .  .",
     "service: switch a cluster off": "✓  ✓  ✓  .  .  .",
+    "service: make a member's account": "✓  ✓  .  .  .  .",
+    "service: make a commune staff account": "✓  .  .  .  .  .",  # commune staff give only the roles below theirs
+    "CLI: make a member's account":  "✓  ✓  .  .  .  .",
+    "service: set a member's password": "✓  ✓  .  .  .  .",
+    "CLI: set a commune staff's password": "✓  .  .  .  .  .",  # a colleague of commune staff: the province only
+    "page: new registration code":   "✓  ✓  ✓  .  .  .",
+    "service: new registration code": "✓  ✓  ✓  .  .  .",
+    "service: archive a draft bulletin": "✓  ✓  ✓  .  .  .",
+    "service: archive an approved bulletin": "✓  ✓  .  .  .  .",  # on the air: those who approve
+    "service: record a skill event": "✓  .  .  ✓  ✓  .",   # a self-check with a member
+    "admin: make a member's account": "✓  ✓  .  .  .  .",
+    "admin: make a province account": "✓  .  .  .  .  .",   # commune staff: a role they may not give
+    "admin: set a member's password": "✓  ✓  .  .  .  .",
 }
 
 
@@ -89,9 +104,16 @@ def world(people, users, area):
     phone, _ = DeviceToken.issue(users.member, "Redmi 9A")
     cluster, _ = radio.register_cluster(place=area.va1, code="LOA-01", name="Loa nhà văn hoá")
     cluster.issue_token()
+    on_air = radio.create_bulletin(title="Thu hoạch lúa", text="Thu hoạch sớm.", category="agriculture", place=area.a,
+                                   author=users.radio)
+    type(on_air).objects.filter(pk=on_air.pk).update(status=type(on_air).Status.APPROVED, approved_by=users.commune_a)
+    on_air.refresh_from_db()
+    volunteer = factories.user("tnv_a1", "member", area.va1)       # another member of A1
+    colleague = factories.user("xa_a2", "commune_staff", area.a)   # commune A's other officer
     return type("World", (), {"team": team, "member": member, "skill": skill, "record": visit.skill_records.get(),
                               "bulletin": bulletin, "story": story, "local": local, "relay": relay,
-                              "phone": phone, "cluster": cluster})
+                              "phone": phone, "cluster": cluster, "on_air": on_air, "volunteer": volunteer,
+                              "colleague": colleague})
 
 
 def _page(status: int, body: str) -> tuple[bool, str]:
@@ -330,8 +352,120 @@ def do_service_cluster_off(u, w, people, area):
     return _service(lambda: services.set_cluster_active(w.cluster, False, u))
 
 
+def do_service_make_member(u, w, people, area):
+    from ngoso.accounts import services
+
+    return _service(lambda: services.create_user("tnv_moi", "mua-lua-2026-dong-but", "member", area.va1, by=u))
+
+
+def do_service_make_staff(u, w, people, area):
+    from ngoso.accounts import services
+
+    return _service(lambda: services.create_user("can_bo_moi", "mua-lua-2026-dong-but", "commune_staff", area.a,
+                                                 by=u))
+
+
+def _cli(argv):
+    import contextlib
+    import io
+
+    from ngoso.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        rc = main(argv)
+    if rc == 0:
+        return True, ""
+    assert rc == 4 and "Không được phép" in err.getvalue(), (rc, err.getvalue())
+    return False, err.getvalue()
+
+
+def do_cli_make_member(u, w, people, area):
+    return _cli(["createuser", "tnv_moi", "--role", "member", "--place", area.va1.code, "--password",
+                 "mua-lua-2026-dong-but", "--user", u.username])
+
+
+def do_service_set_password(u, w, people, area):
+    from ngoso.accounts import services
+
+    return _service(lambda: services.set_password(w.volunteer, "mua-lua-2026-dong-but", by=u))
+
+
+def do_cli_set_password(u, w, people, area):
+    return _cli(["createuser", w.colleague.username, "--reset-password", "--password", "mua-lua-2026-dong-but",
+                 "--user", u.username])
+
+
+def do_page_registration_code(u, w, people, area):
+    r = _client(u).post(f"/radio/clusters/{w.cluster.code}/", {"action": "code"})
+    return _page(r.status_code, r.content.decode())
+
+
+def do_service_registration_code(u, w, people, area):
+    from ngoso.radio import services
+
+    return _service(lambda: services.issue_registration_code(w.cluster, u))
+
+
+def do_service_archive_draft(u, w, people, area):
+    from ngoso.radio import services
+
+    return _service(lambda: services.archive_bulletin(w.local, u))
+
+
+def do_service_archive_on_air(u, w, people, area):
+    from ngoso.radio import services
+
+    return _service(lambda: services.archive_bulletin(w.on_air, u))
+
+
+def do_service_skill_event(u, w, people, area):
+    from ngoso.visits import services
+
+    return _service(lambda: services.record_skill_event(people.r1, w.skill, 2, source="self_check", user=u))
+
+
+def _admin(u):
+    """``u`` made staff with Django's own model permissions on users: what is left to decide is the matrix."""
+    from django.contrib.auth.models import Permission
+
+    u.is_staff = True
+    u.save()
+    u.user_permissions.add(*Permission.objects.filter(codename__in=["view_user", "add_user", "change_user"]))
+    return _client(u)
+
+
+def _admin_form(r) -> tuple[bool, str]:
+    """An admin form's answer: a redirect once saved; the form again with its errors, or 403, when refused."""
+    body = r.content.decode()
+    if r.status_code == 200:
+        assert "errornote" in body or "errorlist" in body, body[:500]
+        return False, body[body.find("errorlist"):][:300]
+    return _page(r.status_code, body)
+
+
+def _admin_add(u, area, role, place):
+    return _admin_form(_admin(u).post("/admin/accounts/user/add/", {
+        "username": "tnv_moi", "usable_password": "true", "password1": "mua-lua-2026-dong-but",
+        "password2": "mua-lua-2026-dong-but", "role": role, "place": place.pk}))
+
+
+def do_admin_make_member(u, w, people, area):
+    return _admin_add(u, area, "member", area.va1)
+
+
+def do_admin_make_province(u, w, people, area):
+    return _admin_add(u, area, "province_admin", area.a)
+
+
+def do_admin_set_password(u, w, people, area):
+    return _admin_form(_admin(u).post(f"/admin/accounts/user/{w.volunteer.pk}/password/", {
+        "password1": "mua-lua-2026-dong-but", "password2": "mua-lua-2026-dong-but"}))
+
+
 def _state(people):
     """Everything the paths write, as one comparable value."""
+    from ngoso.accounts.models import User
     from ngoso.core.models import Job
     from ngoso.lessons.models import HandoutLink
     from ngoso.livelihoods.models import Producer, SuccessStory
@@ -349,7 +483,10 @@ def _state(people):
             Merge.objects.count(), Consent.objects.count(), DeviceToken.objects.filter(revoked_at__isnull=False).count(),
             HandoutLink.objects.count(), Job.objects.count(), Programme.objects.filter(active=True).count(),
             list(Bulletin.objects.filter(place__code="07351").values_list("title", "audio_status", "audio_path")),
-            list(SpeakerCluster.objects.order_by("code").values_list("code", "active", "token_hash")))
+            list(SpeakerCluster.objects.order_by("code").values_list("code", "active", "token_hash")),
+            list(SpeakerCluster.objects.order_by("code").values_list("registration_hash", flat=True)),
+            list(Bulletin.objects.order_by("pk").values_list("status", flat=True)),
+            list(User.objects.order_by("username").values_list("username", "password")))
 
 
 PATHS = {
@@ -380,6 +517,19 @@ PATHS = {
     "service: register a speaker cluster": do_service_register_cluster,
     "service: revoke a cluster's token": do_service_revoke_cluster,
     "service: switch a cluster off": do_service_cluster_off,
+    "service: make a member's account": do_service_make_member,
+    "service: make a commune staff account": do_service_make_staff,
+    "CLI: make a member's account": do_cli_make_member,
+    "service: set a member's password": do_service_set_password,
+    "CLI: set a commune staff's password": do_cli_set_password,
+    "page: new registration code": do_page_registration_code,
+    "service: new registration code": do_service_registration_code,
+    "service: archive a draft bulletin": do_service_archive_draft,
+    "service: archive an approved bulletin": do_service_archive_on_air,
+    "service: record a skill event": do_service_skill_event,
+    "admin: make a member's account": do_admin_make_member,
+    "admin: make a province account": do_admin_make_province,
+    "admin: set a member's password": do_admin_set_password,
 }
 
 
@@ -416,10 +566,11 @@ def test_every_model_with_personal_data_declares_who_may_write(db):
     declared = {m.__name__ for m in declared_models()}
     for name in ("Household", "Resident", "Consent", "Erasure", "Visit", "SkillRecord", "Assignment", "PovertyReview",
                  "AccessSite", "SelfCheck", "Producer", "Product", "OnlineChannel", "PublicConsent", "SuccessStory",
-                 "Bulletin", "Team", "Member", "Membership"):
+                 "Bulletin", "Team", "Member", "Membership", "User", "SpeakerCluster"):
         assert name in declared, name
     for m in declared_models():
-        assert set(m.WRITE_ROLES) <= {"create", "change", "delete", "import", "approve", "register", "merge"}, m
+        assert set(m.WRITE_ROLES) <= {"create", "change", "delete", "import", "approve", "register", "merge",
+                                      "archive"}, m
         for roles in m.WRITE_ROLES.values():
             assert set(roles) <= set(Role.values), m
 

@@ -224,7 +224,7 @@ def test_a_periodic_task_runs_once_per_slot_and_records_its_result():
     from ngoso.core import jobs
     from ngoso.core.models import TaskRun
 
-    now = timezone.now()
+    now = timezone.now().replace(second=0, microsecond=0)  # + 1 s stays in this minute (not so at :59)
     first = jobs.run_periodic("recover_jobs", now)
     assert first.status == "done" and first.result == {"requeued": 0}
     assert jobs.run_periodic("recover_jobs", now + datetime.timedelta(seconds=1)) is None  # same minute: a 2nd scheduler

@@ -666,8 +666,16 @@ def test_cli_articles_and_figures(banh, area, capsys):
     assert cmd.handle(build_parser().parse_args(["livelihoods", "articles", "vai thieu"])) == 0
     out = capsys.readouterr().out
     assert "vai-thieu-khoanh-canh" in out
+    n = len(out.splitlines()) - 2  # one line per article, then the count: Vietnamese, then English, one msgid
+    assert n > 0 and out.splitlines()[-2:] == [f"{n} bài", f"{n} articles"]
     assert cmd.handle(build_parser().parse_args(["livelihoods", "figures", "--place", area.a.code])) == 0
-    assert "hộ sản xuất / producers 1" in capsys.readouterr().out
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"{area.a.name}: hộ sản xuất 1 · bán qua mạng ") and \
+        "· hộ sản xuất thanh toán điện tử " in lines[0] and "· câu chuyện hay " in lines[0]
+    assert lines[1].startswith(f"{area.a.name}: producers 1 · selling online ") and \
+        "· producer households with e-payment " in lines[1] and "· stories " in lines[1]
+    assert lines[2:4] == ["theo tháng: bán qua mạng, hộ sản xuất thanh toán điện tử, câu chuyện hay",
+                          "by month: selling online, producer households with e-payment, stories"]
 
 
 def test_story_photos_public_only_while_published(login, story, people, users, media, client):

@@ -415,7 +415,9 @@ def test_cli_cluster_bulletin_schedule_and_report(area, users, tmp_path, setting
 
     settings.DATA_DIR = tmp_path
     assert main(["radio", "--user", users.commune_a.username, "cluster-add", area.va1.code, "LOA-X", "Loa X"]) == 0
-    assert "registration code" in capsys.readouterr().out
+    said = capsys.readouterr().out.splitlines()
+    assert said[0].startswith("LOA-X: mã đăng ký ") and said[1].startswith("LOA-X: registration code ")
+    assert said[0].split()[-1] == said[1].split()[-1]  # the one code, said in each language
     assert main(["radio", "--user", users.commune_a.username, "bulletin", area.a.code, "Tin sáng",
                  "--text", "Xin chào bà con.", "--approve"]) == 0
     pk = int(capsys.readouterr().out.split("\t")[0])
@@ -428,6 +430,34 @@ def test_cli_cluster_bulletin_schedule_and_report(area, users, tmp_path, setting
     assert main(["radio", "--user", users.commune_a.username, "report", area.a.code, "--year", "2026",
                  "--xlsx", str(out)]) == 0
     assert Path(out).stat().st_size > 0
+
+
+def test_cli_says_each_result_in_vietnamese_then_english(area, users, tmp_path, settings, capsys):
+    """Issue 15, item 5: what ``ngoso radio`` prints is one msgid said twice — the Vietnamese line, then the
+    English line (before: one "vi / en" literal per line, or a Python dict for ``check``)."""
+    from ngoso.cli import main
+
+    settings.DATA_DIR = tmp_path
+    u = ["radio", "--user", users.commune_a.username]
+    services.register_cluster(place=area.va1, code="L1", name="L1")
+    assert main(u + ["cluster-code", "L1"]) == 0
+    code_vi, code_en = capsys.readouterr().out.splitlines()
+    assert code_vi.startswith("L1: mã đăng ký ") and code_en.startswith("L1: registration code ")
+    assert main(u + ["cluster-revoke", "L1"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["L1: đã thu hồi mã truy cập", "L1: access token revoked"]
+    assert main(u + ["check"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "cảnh báo mới: 0 cụm loa mất kết nối, 0 lượt phát chưa xác nhận",
+        "new alerts: 0 clusters offline, 0 plays not confirmed"]
+    b = services.create_bulletin(title="Cháy rừng", text="Bà con tránh xa đồi thông.", category="emergency",
+                                 place=area.a, author=users.commune_a)
+    assert main(u + ["emergency", str(b.pk), "--targets", area.va1.code, "--repeat", "1"]) == 0
+    em = b.emergencies.get()
+    said = capsys.readouterr().out.splitlines()
+    assert said[:2] == [f"tin khẩn cấp {em.pk}: Cháy rừng", f"emergency {em.pk}: Cháy rừng"]
+    # the page's own sentence after sending (radio.delivery.result_message), in each language
+    assert said[2:] == ["0/1 cụm loa đang kết nối — tin khẩn cấp sẽ phát khi cụm loa kết nối lại (trong vòng 10 phút).",
+                        "0 of 1 clusters online — the emergency will play when they reconnect (within 10 minutes)."]
 
 
 def test_api_lists_scoped_clusters_and_creates_draft_bulletins(login, radio, users, area):

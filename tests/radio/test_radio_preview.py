@@ -320,11 +320,16 @@ def test_cli_lists_adds_and_imports_local_abbreviations(area, users, tmp_path, c
     assert main(u + ["abbreviation-add", area.b.code, "NVHĐB", "khu đô thị"]) == 2  # not their commune
     f = tmp_path / "v.csv"
     f.write_bytes(csv_bytes([{"Viết tắt": "BQL", "Cách đọc": ""}], columns=COLS))
+    capsys.readouterr()
     assert main(u + ["abbreviation-import", area.a.code, str(f)]) == 2
-    assert "dòng 2" in capsys.readouterr().err
+    err = capsys.readouterr().err.splitlines()  # the count, then each row's error, in one language per block
+    assert err[0] == "Lỗi: 1 lỗi, chưa nhập dữ liệu nào:" and err[1].startswith("  v.csv, dòng 2, cột «Cách đọc»: ")
+    assert err[2] == "Error: 1 errors, nothing imported:" and err[3].startswith("  v.csv, row 2, column 'Cách đọc': ")
+    assert len(err) == 4 and not any(" / " in line for line in err)
     f.write_bytes(csv_bytes([{"Viết tắt": "BQL", "Cách đọc": "ban quản lý"}], columns=COLS))
     assert main(u + ["abbreviation-import", area.a.code, str(f)]) == 0
-    capsys.readouterr()
+    assert capsys.readouterr().out.splitlines() == ["Đã nhập: 1 mới, 0 thay đổi, 0 giữ nguyên.",
+                                                    "Imported: 1 new, 0 changed, 0 unchanged."]
     assert main(u + ["abbreviations", area.va1.code]) == 0
     assert capsys.readouterr().out.splitlines() == ["BQL\tban quản lý\tXã Ngọc Thiện\t",
                                                     "NVHĐB\tnhà văn hóa\tXã Ngọc Thiện\tthôn"]

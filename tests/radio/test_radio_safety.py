@@ -11,6 +11,7 @@ import threading
 import time
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from ngoso.radio import services
 from ngoso.radio.models import Bulletin, Emergency, SpeakerCluster
@@ -62,7 +63,7 @@ def test_a_good_emergency_still_goes_out(radio, area, users, monkeypatch):  # no
 def test_a_radio_operator_cannot_archive_an_approved_bulletin(login, radio, users):  # noqa: F811
     b = radio.bulletin(title="Lịch tiêm chủng")
     assert b.status == Bulletin.Status.APPROVED
-    with pytest.raises(services.RadioError):
+    with pytest.raises(PermissionDenied, match="only commune staff may archive an approved bulletin"):
         services.archive_bulletin(b, users.radio)
     login(users.radio).post(f"/radio/bulletins/{b.pk}/", {"action": "archive"})
     assert Bulletin.objects.get(pk=b.pk).status == Bulletin.Status.APPROVED  # before: archived by the operator
@@ -73,7 +74,7 @@ def test_a_radio_operator_cannot_archive_an_approved_bulletin(login, radio, user
 def test_a_radio_operator_archives_their_own_draft(radio, area, users):  # noqa: F811
     d = services.create_bulletin(title="Nháp", text="x", category="policy", place=area.a, author=users.radio)
     assert services.archive_bulletin(d, users.radio).status == Bulletin.Status.ARCHIVED
-    with pytest.raises(services.RadioError):
+    with pytest.raises(PermissionDenied):
         services.archive_bulletin(radio.bulletin(), users.viewer)
 
 

@@ -155,7 +155,10 @@ def _args(**overrides):
 
 
 def test_command_contract():
-    assert isinstance(say.HELP, str) and say.HELP
+    from ngoso.core.messages import both
+
+    assert both(say.HELP) == ("đọc văn bản tiếng Việt ra tệp âm thanh WAV/OGG (espeak-ng, không cần mạng) / speak "
+                              "Vietnamese text into a WAV/OGG file (espeak-ng, no network needed)")
     assert say.NEEDS_DJANGO is False
 
 

@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ngoso.core.messages import Message
+
 
 class Role(models.TextChoices):
     PROVINCE_ADMIN = "province_admin", _("Province administrator")
@@ -36,7 +38,21 @@ for _perms in ROLE_PERMISSIONS.values():
     _perms.add("dashboard")
 
 
+# Which roles a user of each role may give (make a user of, or set the password of): the province any, commune
+# staff the roles of their commune below their own. ``User.write_refusal`` applies it.
+GRANTS: dict[str, frozenset[str]] = {
+    Role.PROVINCE_ADMIN: frozenset(Role.values),
+    Role.COMMUNE_STAFF: frozenset({Role.RADIO_OPERATOR, Role.TEAM_LEADER, Role.MEMBER, Role.VIEWER}),
+}
+
+
 class User(AbstractUser):
+    SCOPE_PATH = "place__path"
+    # Who may make a user ("create") and set another user's password ("change"; everyone changes their own on
+    # /password/): staff, inside their area, of a role they may give (``GRANTS``, ``write_refusal``).
+    WRITE_ROLES = {"create": frozenset({Role.PROVINCE_ADMIN, Role.COMMUNE_STAFF}),
+                   "change": frozenset({Role.PROVINCE_ADMIN, Role.COMMUNE_STAFF})}
+
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VIEWER)
     place = models.ForeignKey(
         "places.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="users",
@@ -46,6 +62,22 @@ class User(AbstractUser):
 
     class Meta:
         verbose_name = _("user")
+
+    def write_refusal(self, user, action: str):
+        """Beyond role and area (``accounts.permissions.can``): only a role ``user`` may give (``GRANTS``), and
+        an administrator's account only by an administrator."""
+        if user.is_superuser:
+            return None
+        if self.is_superuser or self.role not in GRANTS.get(user.role, ()):
+            if action == "create":
+                return Message(_("Your role (%(role)s) may not make a user with the role %(given)s."),
+                               role=Role(user.role).label, given=self._role_label())
+            return Message(_("Your role (%(role)s) may not set the password of %(username)s (%(given)s)."),
+                           role=Role(user.role).label, username=self.username, given=self._role_label())
+        return None
+
+    def _role_label(self):
+        return Role(self.role).label if self.role in Role.values else self.role
 
     def can(self, permission: str) -> bool:
         if self.is_superuser:

@@ -13,6 +13,10 @@ Reads go through ``accounts.scope.scoped``. Writes go through ``can(user, action
   Django's ``has_perm`` does) **and**, given an object, the object lies in the user's area by the same
   rule ``scoped`` applies (its ``SCOPE_PATH`` followed on the object, saved or not yet saved). Given a
   model instead, only the role is checked: the caller scopes each object (a batch through ``scoped``);
+- a rule that depends on the object itself beyond its area (an approved bulletin is archived only by those who
+  approve; a user is made, or given a password, only by someone who may give that user's role) is the model's
+  method ``write_refusal(user, action)``, beside ``WRITE_ROLES``: the reason as a ``Message``, or None. ``can``
+  asks it after the role and the area, ``require`` says its reason;
 - ``require`` is ``can`` that raises ``PermissionDenied`` with a message saying who may not do what, and
   where (Vietnamese first, gettext).
 
@@ -66,21 +70,35 @@ def _model(obj_or_model):
     return obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
 
 
-def _has_role(user, model, action: str) -> bool:
+def has_role(user, model, action: str) -> bool:
+    """Is ``user``'s role one ``model`` declares for ``action`` (superusers: yes)? The role part of ``can``."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return user.is_superuser or user.role in write_roles(model, action)
 
 
-def can(user, action: str, obj_or_model) -> bool:
-    """May ``user`` do ``action`` to this object (role and area), or to this model at all (role only)?"""
-    model = _model(obj_or_model)
-    if not _has_role(user, model, action):
-        return False
-    if isinstance(obj_or_model, type) or not hasattr(model, "SCOPE_PATH"):
+def _in_area(user, obj) -> bool:
+    """Does ``obj`` lie in the user's area (objects of models without ``SCOPE_PATH``: yes)?"""
+    if not hasattr(type(obj), "SCOPE_PATH"):
         return True
-    path = path_of(obj_or_model)
+    path = path_of(obj)
     return path is not None and path_in_scope(user, path)
+
+
+def _refusal(user, action: str, obj):
+    """The object's own reason to refuse (``write_refusal``, declared beside ``WRITE_ROLES``), or None."""
+    check = getattr(obj, "write_refusal", None)
+    return check(user, action) if check is not None else None
+
+
+def can(user, action: str, obj_or_model) -> bool:
+    """May ``user`` do ``action`` to this object (role, area, the object's own rule), or to this model at all
+    (role only)?"""
+    if not has_role(user, _model(obj_or_model), action):
+        return False
+    if isinstance(obj_or_model, type):
+        return True
+    return _in_area(user, obj_or_model) and _refusal(user, action, obj_or_model) is None
 
 
 def require(user, action: str, obj_or_model) -> None:
@@ -89,17 +107,22 @@ def require(user, action: str, obj_or_model) -> None:
     model = _model(obj_or_model)
     what = _what(model)
     verb = _verb(action)
-    if not _has_role(user, model, action):
+    if not has_role(user, model, action):
         if user is None or not getattr(user, "is_authenticated", False):
             raise PermissionDenied(Message(_("Log in to %(action)s %(what)s."), action=verb, what=what))
         role = _("administrator") if user.is_superuser else Role(user.role).label if user.role in Role.values \
             else user.role
         raise PermissionDenied(Message(_("Your role (%(role)s) may not %(action)s %(what)s."), role=role,
                                        action=verb, what=what))
-    if not can(user, action, obj_or_model):
+    if isinstance(obj_or_model, type):
+        return
+    if not _in_area(user, obj_or_model):
         area = user.place.name if user.place_id else _("no area")
         raise PermissionDenied(Message(_("You may not %(action)s this %(what)s: it is outside your area (%(area)s)."),
                                        action=verb, what=what, area=area))
+    refusal = _refusal(user, action, obj_or_model)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
 
 
 def require_across(user, village_a, village_b, doing) -> None:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ngoso.core.messages import Message, both
 
+from . import permissions
 from .models import Role, User
 from .validators import DEMO_PASSWORD
 
@@ -29,30 +30,45 @@ def password_problems(password: str, user: User | None = None) -> list[str]:
     return [f"{v} / {e}" if v != e else v for v, e in zip(vi, en)]
 
 
-def create_user(username: str, password: str, role: str, place) -> User:
-    if User.objects.filter(username=username).exists():
-        raise ValueError(both(Message(_("user '%(username)s' exists"), username=username)))
+def create_user(username: str, password: str, role: str, place, *, by) -> User:
+    """Make a user of ``role`` bound to ``place``. ``by`` is the user making it — who may, in which area and of
+    which role, is ``User.WRITE_ROLES`` with ``User.write_refusal`` (``accounts.permissions``) — or a
+    ``"system:…"`` name: the server's operator (``ngoso createuser`` without ``--user``, the first account)."""
     if role not in Role.values:
         raise ValueError(both(Message(_("unknown role: %(role)s"), role=role)))
     user = User(username=username, role=role, place=place, is_staff=role == Role.PROVINCE_ADMIN,
                 is_superuser=role == Role.PROVINCE_ADMIN)
+    _require(by, "create", user)
+    if User.objects.filter(username=username).exists():
+        raise ValueError(both(Message(_("user '%(username)s' exists"), username=username)))
     problems = password_problems(password, user)
     if problems:
         raise ValueError("; ".join(problems))
     user.set_password(password)
     user.save()
-    audit_password_set(user, by=None, how="created")
+    audit_password_set(user, by=by, how="created")
     return user
 
 
-def set_password(user: User, password: str, by=None, how: str = "reset") -> None:
-    """Give a user a new password (``ngoso createuser --reset-password``): validated, then audited."""
+def set_password(user: User, password: str, *, by, how: str = "reset") -> None:
+    """Give ``user`` a new password: validated, then audited. ``by`` is who sets it — the user themself, or
+    someone ``accounts.permissions`` lets change that user (``User.WRITE_ROLES``, ``write_refusal``) — or a
+    ``"system:…"`` name (``ngoso createuser --reset-password`` without ``--user``: the server's operator)."""
+    if not (isinstance(by, User) and by.pk == user.pk):
+        _require(by, "change", user)
     problems = password_problems(password, user)
     if problems:
         raise ValueError("; ".join(problems))
     user.set_password(password)
     user.save(update_fields=["password"])
     audit_password_set(user, by=by, how=how)
+
+
+def _require(by, action: str, user: User) -> None:
+    """``permissions.require`` for a person; the system (a ``"system:…"`` name) acts on the server itself."""
+    if isinstance(by, str) and by.startswith("system:"):
+        return
+    permissions.require(by, action, user)
 
 
 def audit_password_set(user: User, by=None, how: str = "") -> None:

@@ -19,6 +19,7 @@ def add_arguments(p):
     p.add_argument("--password", help=_("default: asked"))
     p.add_argument("--reset-password", action="store_true",
                    help=_("set a new password for an existing user"))
+    p.add_argument("--user", help=_("acting user, whose role and area decide; default: the server's operator"))
 
 
 def handle(args) -> int:
@@ -31,6 +32,7 @@ def handle(args) -> int:
 
     if args.reset_password:
         return _reset_password(args)
+    by = _by(args)
     if not args.role or not args.place:
         raise CommandError(_("--role and --place are needed to create a user"))
     place = Place.objects.filter(code=args.place).first()
@@ -38,7 +40,7 @@ def handle(args) -> int:
         raise CommandError(_("no place with code '%(place)s'"), place=args.place)
     password = args.password or getpass.getpass(both(_("password")) + ": ")
     try:
-        user = create_user(args.username, password, args.role, place)
+        user = create_user(args.username, password, args.role, place, by=by)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     print(say(Message(_("created %(username)s (%(role)s) — %(place)s"), username=user.username,
@@ -63,8 +65,17 @@ def _reset_password(args) -> int:
         if getpass.getpass(both(_("again")) + ": ") != password:
             raise CommandError(_("the two entries differ"))
     try:
-        set_password(user, password, by="system:cli", how="reset (ngoso createuser --reset-password)")
+        set_password(user, password, by=_by(args), how="reset (ngoso createuser --reset-password)")
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     print(say(Message(_("password reset: %(username)s"), username=user.username)))
     return 0
+
+
+def _by(args):
+    """Who acts: ``--user`` (the permission matrix applies: ``accounts.permissions``), or the operator of the
+    server itself, who makes the first account."""
+    from ngoso.commands._common import acting_user
+
+    username = getattr(args, "user", None)  # (callers building the arguments by hand may leave it out)
+    return acting_user(username) if username else "system:cli"

@@ -2,20 +2,20 @@
 # Django is set up (no model can load yet) and without loading what one command alone needs.
 
 from django.utils.translation import gettext_lazy as _
-HELP = "Sinh kế số: thư viện kỹ thuật, chỉ số bán hàng qua mạng / digital livelihoods: farming library, figures"
+HELP = _("digital livelihoods: farming library, figures")
 NEEDS_DJANGO = True
 
 
 def add_arguments(p):
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    a = sub.add_parser("articles", help="tìm bài kỹ thuật / search the farming library")
-    a.add_argument("query", nargs="?", default="", help="không dấu cũng được / accents optional: «banh nhom»")
-    a.add_argument("--subject", default="", help="cây trồng, vật nuôi / crop or animal: lúa, vải thiều…")
-    i = sub.add_parser("import-articles", help="thêm, sửa bài từ tệp JSON / add or update articles from JSON")
+    a = sub.add_parser("articles", help=_("search the farming library"))
+    a.add_argument("query", nargs="?", default="", help=_("accents optional: «banh nhom»"))
+    a.add_argument("--subject", default="", help=_("crop or animal: lúa, vải thiều…"))
+    i = sub.add_parser("import-articles", help=_("add or update articles from JSON"))
     i.add_argument("file")
-    i.add_argument("--user", help="tài khoản thực hiện / acting user (default: first province admin)")
-    f = sub.add_parser("figures", help="chỉ số sinh kế số của một địa bàn / livelihood figures of a place")
-    f.add_argument("--place", required=True, help="mã địa bàn / place code")
+    i.add_argument("--user", help=_("acting user (their area); default: the first province administrator"))
+    f = sub.add_parser("figures", help=_("livelihood figures of a place"))
+    f.add_argument("--place", required=True, help=_("place code, e.g. 07351"))
     f.add_argument("--json", action="store_true")
 
 
@@ -25,14 +25,15 @@ def handle(args) -> int:
 
     from django.core.exceptions import PermissionDenied
 
-    from ngoso.cli import CommandError
+    from ngoso.cli import CommandError, say
+    from ngoso.core.messages import Message, grouped
     from ngoso.livelihoods import services
 
     if args.action == "articles":
         hits = services.search_articles(args.query, subject=args.subject)
         for a in hits:
             print(f"{a.slug:45} {a.subject:18} {a.title}")
-        print(f"{len(hits)} bài / articles")
+        print(say(Message(_("%(n)s articles"), n=grouped(len(hits)))))
         return 0 if hits else 1
     if args.action == "import-articles":
         from ngoso.accounts import audit
@@ -52,7 +53,7 @@ def handle(args) -> int:
                                username=user.username) from exc
         for a in done:
             print(f"{a.slug} v{a.version}")
-        print(f"Đã lưu {len(done)} bài / {len(done)} articles saved")
+        print(say(Message(_("%(n)s articles saved"), n=grouped(len(done)))))
         return 0
     from ngoso.livelihoods.indicators import livelihood_figures
     from ngoso.places.models import Place
@@ -64,9 +65,14 @@ def handle(args) -> int:
     if args.json:
         print(json.dumps(d, ensure_ascii=False, indent=2, default=str))
         return 0
-    print(f"{place.name}: hộ sản xuất / producers {d['producers']:,} · bán qua mạng / selling online "
-          f"{d['producers_online']:,} ({d['producers_online_pct'] if d['producers_online_pct'] is not None else '—'} %) · "
-          f"hộ sản xuất thanh toán điện tử / producer households with e-payment {d['households_epayment']:,} · câu chuyện hay / stories {d['stories_published']:,}")
-    for m in d["months"]:
-        print(f"  {m['month']}  {m['producers_online']:>6,}  {m['households_epayment']:>6,}  {m['stories']:>3}")
+    pct = d["producers_online_pct"]
+    print(say(Message(_("%(place)s: producers %(producers)s · selling online %(online)s (%(pct)s %%) · producer "
+                        "households with e-payment %(epayment)s · stories %(stories)s"), place=place.name,
+                      producers=grouped(d["producers"]), online=grouped(d["producers_online"]),
+                      pct=grouped(pct, 1) if pct is not None else "—", epayment=grouped(d["households_epayment"]),
+                      stories=grouped(d["stories_published"]))))
+    if d["months"]:
+        print(say(_("by month: selling online, producer households with e-payment, stories")))
+    for m in d["months"]:  # no thousands separator: "1,234" reads as a decimal in Vietnamese, "1.234" in English
+        print(f"  {m['month']}  {m['producers_online']:>7}  {m['households_epayment']:>7}  {m['stories']:>4}")
     return 0

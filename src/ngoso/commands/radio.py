@@ -25,62 +25,63 @@ from pathlib import Path
 from ngoso.cli import CommandError
 from django.utils.translation import gettext_lazy as _
 
-HELP = "Truyền thanh thông minh: cụm loa, bản tin, lịch phát, khẩn cấp, báo cáo / smart radio"
+HELP = _("smart radio: speaker clusters, bulletins, schedules, emergencies, reports")
 NEEDS_DJANGO = True
 
 
 def add_arguments(p):
-    p.add_argument("--user", help="tài khoản thực hiện / acting user")
+    p.add_argument("--user", help=_("acting user"))
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    a = sub.add_parser("cluster-add", help="đăng ký cụm loa / register a cluster")
+    a = sub.add_parser("cluster-add", help=_("register a speaker cluster"))
     a.add_argument("place")
     a.add_argument("code")
     a.add_argument("name")
     a.add_argument("--connection", default="4g", choices=["internet", "4g", "3g", "wifi"])
     a.add_argument("--address", default="")
-    a.add_argument("--heartbeat", type=int, default=30, help="giây giữa hai nhịp tim / heartbeat seconds")
-    for name in ("cluster-code", "cluster-revoke"):
-        s = sub.add_parser(name)
+    a.add_argument("--heartbeat", type=int, default=30, help=_("seconds between two heartbeats"))
+    for name, text in (("cluster-code", _("a new one-time registration code for a cluster")),
+                       ("cluster-revoke", _("revoke a cluster's access token"))):
+        s = sub.add_parser(name, help=text)
         s.add_argument("code")
-    s = sub.add_parser("clusters", help="trạng thái cụm loa / cluster status")
+    s = sub.add_parser("clusters", help=_("status of the speaker clusters"))
     s.add_argument("place")
-    b = sub.add_parser("bulletin", help="soạn bản tin (chờ duyệt) / write a bulletin (draft)")
+    b = sub.add_parser("bulletin", help=_("write a bulletin (a draft to approve)"))
     b.add_argument("place")
     b.add_argument("title")
     b.add_argument("--text", default="")
     b.add_argument("--file", type=Path)
-    b.add_argument("--audio", type=Path, help="tệp ghi âm thay cho đọc máy / recorded audio instead of speech")
+    b.add_argument("--audio", type=Path, help=_("recorded audio instead of speech"))
     b.add_argument("--category", default="policy")
     b.add_argument("--priority", default="normal")
-    b.add_argument("--approve", action="store_true", help="duyệt luôn (cán bộ xã) / approve at once")
-    s = sub.add_parser("approve")
+    b.add_argument("--approve", action="store_true", help=_("approve at once (commune staff)"))
+    s = sub.add_parser("approve", help=_("approve a bulletin"))
     s.add_argument("bulletin", type=int)
-    s = sub.add_parser("schedule", help="lên lịch phát / schedule a bulletin")
+    s = sub.add_parser("schedule", help=_("schedule a bulletin"))
     s.add_argument("bulletin", type=int)
     s.add_argument("--times", nargs="+", required=True)
-    s.add_argument("--targets", nargs="+", required=True, help="mã địa bàn / place codes")
+    s.add_argument("--targets", nargs="+", required=True, help=_("place codes"))
     s.add_argument("--weekdays", nargs="*", type=int, default=[])
     s.add_argument("--from", dest="start", type=dt.date.fromisoformat, default=None)
     s.add_argument("--until", dest="end", type=dt.date.fromisoformat, default=None)
-    s = sub.add_parser("emergency", help="phát khẩn cấp ngay / broadcast an emergency now")
+    s = sub.add_parser("emergency", help=_("broadcast an emergency now"))
     s.add_argument("bulletin", type=int)
     s.add_argument("--targets", nargs="+", required=True)
     s.add_argument("--repeat", type=int, default=2)
-    sub.add_parser("check", help="cảnh báo mất kết nối và chưa xác nhận / raise alerts")
-    r = sub.add_parser("report", help="báo cáo tháng/năm / monthly or yearly report")
+    sub.add_parser("check", help=_("raise alerts: clusters offline, plays not confirmed"))
+    r = sub.add_parser("report", help=_("monthly or yearly report"))
     r.add_argument("place")
     r.add_argument("--year", type=int, required=True)
     r.add_argument("--month", type=int)
     r.add_argument("--xlsx", type=Path)
     r.add_argument("--pdf", type=Path)
-    s = sub.add_parser("abbreviations", help="viết tắt địa phương áp dụng / local abbreviations that apply")
+    s = sub.add_parser("abbreviations", help=_("local abbreviations that apply"))
     s.add_argument("place")
-    s = sub.add_parser("abbreviation-add", help="thêm viết tắt địa phương / add a local abbreviation")
+    s = sub.add_parser("abbreviation-add", help=_("add a local abbreviation"))
     s.add_argument("place")
     s.add_argument("abbreviation")
     s.add_argument("reading")
     s.add_argument("--note", default="")
-    s = sub.add_parser("abbreviation-import", help="nhập bảng viết tắt (cả tệp hoặc không gì) / import a list")
+    s = sub.add_parser("abbreviation-import", help=_("import a list of abbreviations (the whole file or nothing)"))
     s.add_argument("place")
     s.add_argument("file", type=Path)
 
@@ -123,28 +124,34 @@ def handle(args) -> int:
             return _do(args, user, services, scoped, SpeakerCluster)
     except (services.RadioError, AbbreviationError) as exc:
         raise CommandError(exc) from None
-    except ImportFailed as exc:
-        raise CommandError("\n".join([str(exc)] + [str(e) for e in exc.errors])) from None
+    except ImportFailed as exc:  # each row's error under the count, all in the language of the line
+        errors = exc.errors  # the name ``exc`` is gone when the message is rendered
+        raise CommandError(_("%(n)s errors, nothing imported:%(rows)s"), n=len(errors),
+                           rows=lambda: "".join(f"\n  {e.located()}" for e in errors)) from None
 
 
 def _do(args, user, services, scoped, SpeakerCluster) -> int:
+    from ngoso.cli import say
+    from ngoso.core.messages import Message
+
     if not user.can("radio"):
         raise CommandError(_("%(username)s may not run the radio"), username=user.username)
     act = args.action
     if act == "cluster-add":
         cluster, code = services.register_cluster(place=_place(args.place, user), code=args.code, name=args.name,
                                                   connection=args.connection, address=args.address,
-                                                  heartbeat_interval=args.heartbeat)
-        print(f"{cluster.code}\tmã đăng ký / registration code: {code}")
+                                                  heartbeat_interval=args.heartbeat, user=user)
+        print(say(Message(_("%(cluster)s: registration code %(code)s"), cluster=cluster.code, code=code)))
     elif act in ("cluster-code", "cluster-revoke"):
         cluster = scoped(SpeakerCluster.objects.all(), user).filter(code=args.code).first()
         if cluster is None:
             raise CommandError(_("no speaker cluster '%(code_)s'"), code_=args.code)
         if act == "cluster-code":
-            print(f"{cluster.code}\tmã đăng ký / registration code: {cluster.issue_registration_code()}")
+            code = services.issue_registration_code(cluster, user)
+            print(say(Message(_("%(cluster)s: registration code %(code)s"), cluster=cluster.code, code=code)))
         else:
             services.revoke_cluster_token(cluster, user)
-            print(f"{cluster.code}\tđã thu hồi mã truy cập / token revoked")
+            print(say(Message(_("%(cluster)s: access token revoked"), cluster=cluster.code)))
     elif act == "clusters":
         place = _place(args.place, user)
         from ngoso.accounts.scope import within
@@ -189,10 +196,15 @@ def _do(args, user, services, scoped, SpeakerCluster) -> int:
     elif act == "emergency":
         b = _bulletin(args.bulletin, user)
         em = services.issue_emergency(b, [_place(c, user) for c in args.targets], user, repeat=args.repeat)
-        n = len(services.clusters_under(em.target_paths))
-        print(f"khẩn cấp / emergency {em.pk}: {b.title} -> {n} cụm loa / clusters")
+        from ngoso.radio import delivery
+
+        sent = delivery.reach(list(em.targets.all()))  # what the page says after sending, in both languages
+        print(say(Message(_("emergency %(pk)s: %(title)s"), pk=em.pk, title=b.title)))
+        print(say(lambda: delivery.result_message(sent["online"], sent["total"])))
     elif act == "check":
-        print(services.check())
+        raised = services.check()
+        print(say(Message(_("new alerts: %(offline)s clusters offline, %(unconfirmed)s plays not confirmed"),
+                          **raised)))
     elif act == "report":
         data = services.report(_place(args.place, user), args.year, args.month)
         for r in data["hours"]:
@@ -217,7 +229,8 @@ def _do(args, user, services, scoped, SpeakerCluster) -> int:
             except OSError as exc:
                 raise CommandError(_("cannot read %(file)s: %(x)s"), file=args.file, x=exc) from None
             done = abbr.import_file(data, args.file.name, place, user)
-            print(f"mới / new {done.created}\tđổi / changed {done.updated}\tgiữ / unchanged {done.unchanged}")
+            print(say(Message(_("Imported: %(c)d new, %(u)d changed, %(n)d unchanged."), c=done.created,
+                              u=done.updated, n=done.unchanged)))
         else:
             for e in sorted(abbr.entries_for(place), key=lambda e: (e.abbreviation, -len(e.place.path))):
                 print(f"{e.abbreviation}\t{e.reading}\t{e.place.name}\t{e.note}")

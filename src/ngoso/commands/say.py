@@ -17,22 +17,22 @@ from pathlib import Path
 from ngoso.cli import CommandError
 from django.utils.translation import gettext_lazy as _
 
-HELP = "Đọc văn bản tiếng Việt ra tệp âm thanh WAV/OGG (espeak-ng, không cần mạng) / speak Vietnamese text to a file"
+HELP = _("speak Vietnamese text into a WAV/OGG file (espeak-ng, no network needed)")
 NEEDS_DJANGO = False
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("text", nargs="?", help="văn bản cần đọc; '-' để đọc từ stdin / the text, or '-' for stdin")
-    parser.add_argument("--file", type=Path, help="đọc văn bản từ tệp UTF-8 / read the text from a UTF-8 file")
-    parser.add_argument("--out", required=True, type=Path, help="tệp ra .wav hoặc .ogg / output .wav or .ogg file")
+    parser.add_argument("text", nargs="?", help=_("the text to read; '-' reads it from stdin"))
+    parser.add_argument("--file", type=Path, help=_("read the text from a UTF-8 file"))
+    parser.add_argument("--out", required=True, type=Path, help=_("output .wav or .ogg file"))
     parser.add_argument("--voice", choices=["north", "central", "south"], default="north",
-                        help="giọng Bắc/Trung/Nam / voice (default: north)")
+                        help=_("voice: northern, central or southern (default: north)"))
     parser.add_argument("--rate", type=int, default=None,
-                        help="tốc độ, từ/phút (80-450, mặc định 175) / words per minute")
+                        help=_("speed in words per minute (80-450, default 175)"))
     parser.add_argument("--no-normalise", dest="normalise", action="store_false",
-                        help="không chuẩn hoá số, ngày, viết tắt… / send the text as is")
+                        help=_("do not normalise numbers, dates, abbreviations…: read the text as it is"))
     parser.add_argument("--show-text", action="store_true",
-                        help="in văn bản đã chuẩn hoá / print the normalised text")
+                        help=_("print the normalised text"))
 
 
 def _read_text(args: argparse.Namespace) -> str:

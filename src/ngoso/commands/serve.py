@@ -1,16 +1,20 @@
 # The apps are imported inside the functions: the CLI imports every command to build its parser, before
 # Django is set up (no model can load yet) and without loading what one command alone needs.
 
-HELP = "Chạy máy chủ web trên cơ sở dữ liệu hiện có / serve the existing database"
-NEEDS_DJANGO = True
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 
-import os  # noqa: E402
-import signal  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
 from django.utils.translation import gettext_lazy as _
+
+from ngoso.cli import say
+from ngoso.core.messages import Message, render
+
+HELP = _("serve the existing database")
+NEEDS_DJANGO = True
 
 
 def add_arguments(p):
@@ -18,18 +22,16 @@ def add_arguments(p):
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--push-port", type=int, default=None,
-                   help="cổng đẩy lệnh cho cụm loa (mặc định: cổng + 1; 0 = tắt) / radio push port (default port+1, 0 = off)")
+                   help=_("radio push port for the speaker clusters (default: port + 1; 0 = off)"))
     p.add_argument("--demo", action="store_true",
-                   help="chạy dữ liệu mẫu: cho phép mật khẩu mẫu và khoá bí mật mặc định (có cảnh báo) / "
-                        "serve a demo: the demo logins and the development secret key are allowed, with a warning")
-
-
+                   help=_("serve a demo: the demo logins and the development secret key are allowed, with a "
+                          "warning"))
     p.add_argument("--workers", type=int, default=1,
-                   help="số tiến trình web (gunicorn, cần PostgreSQL) / web processes (gunicorn; PostgreSQL only)")
+                   help=_("web processes (gunicorn; PostgreSQL only)"))
     p.add_argument("--job-threads", type=int, default=2,
-                   help="số luồng của tiến trình xử lý công việc nền / threads of the background-job worker")
+                   help=_("threads of the background-job worker"))
     p.add_argument("--no-worker", action="store_true",
-                   help="không chạy tiến trình xử lý (đã có ngoso worker riêng) / no worker (run ngoso worker apart)")
+                   help=_("no worker (one runs apart: ngoso worker)"))
     p.add_argument("--role", choices=["web", "push"], default=None, help=argparse_suppress())
 
 
@@ -48,7 +50,7 @@ def handle(args) -> int:
                       worker=not args.no_worker, job_threads=args.job_threads)
 
 
-def insecure_reasons() -> list[str]:
+def insecure_reasons() -> list[Message]:
     """Why this installation must not be served to real users: the development secret key, or accounts
     still logging in with the demo's published password. Each reason says the command that fixes it."""
     from django.conf import settings
@@ -57,19 +59,16 @@ def insecure_reasons() -> list[str]:
 
     reasons = []
     if settings.SECRET_KEY == settings.INSECURE_SECRET_KEY or len(settings.SECRET_KEY) < 32:
-        reasons.append(
-            "Khoá bí mật (SECRET_KEY) là khoá mặc định công khai trong mã nguồn (hoặc quá ngắn): ai cũng giả được phiên "
-            "đăng nhập. / The secret key is the default one published in the source code (or too short): anyone can forge "
-            f"a login.\n    Sửa / fix:  ngoso secret-key   (tạo / writes {settings.SECRET_KEY_FILE}, "
-            "hoặc đặt / or set NGOSO_SECRET_KEY)")
+        reasons.append(Message(_(
+            "The secret key (SECRET_KEY) is the default one published in the source code (or too short): anyone "
+            "can forge a login.\n    fix:  ngoso secret-key   (writes %(file)s, or set NGOSO_SECRET_KEY)"),
+            file=settings.SECRET_KEY_FILE))
     users = demo_password_users()
     if users:
-        names = ", ".join(users)
-        reasons.append(
-            f"Các tài khoản vẫn dùng mật khẩu mẫu công khai / accounts still using the published demo "
-            f"password: {names}.\n    Sửa / fix:  "
-            + "\n            ".join(f"ngoso createuser {u} --reset-password" for u in users)
-            + "\n    hoặc khoá tài khoản trong trang quản trị / or deactivate them in the admin")
+        reasons.append(Message(_(
+            "accounts still using the published demo password: %(names)s.\n    fix:  %(commands)s\n    or "
+            "deactivate them in the admin"), names=", ".join(users),
+            commands="\n          ".join(f"ngoso createuser {u} --reset-password" for u in users)))
     return reasons
 
 
@@ -83,10 +82,10 @@ def check_secure(demo: bool = False) -> None:
     reasons = insecure_reasons()
     if not reasons:
         return
-    text = "\n  - ".join(reasons)
+    text = lambda: "\n  - ".join(render(r) for r in reasons)  # noqa: E731 (in the message's language)
     if demo:
-        print("\nCẢNH BÁO / WARNING: đây là bản chạy thử, không dùng cho dữ liệu thật / this is a demo, not for "
-              f"real personal data:\n  - {text}\n", file=sys.stderr, flush=True)
+        print("\n" + say(Message(_("WARNING: this is a demo, not for real personal data:\n  - %(reasons)s"),
+                                 reasons=text)) + "\n", file=sys.stderr, flush=True)
         return
     raise CommandError(_("refusing to serve an insecure installation:\n  - %(reasons)s\n(for a demo only: ngoso "
                          "serve --demo)"), reasons=text)
@@ -127,7 +126,8 @@ def run_server(host: str, port: int, threads: int = 8, push_port: int | None = N
     if push is not None:
         env["NGOSO_RADIO_PUSH_PORT"] = str(push)
     return Supervisor(children, env).run(
-        f"\nNgõ Số đang chạy tại / serving at http://{host}:{port}/  (Ctrl+C để dừng / to stop)")
+        "\n" + say(Message(_("Ngõ Số is serving at http://%(host)s:%(port)s/  (Ctrl+C to stop)"), host=host,
+                           port=port)))
 
 
 class Supervisor:
@@ -162,12 +162,12 @@ class Supervisor:
                         continue
                     if time.monotonic() - self.started[name] < 5:
                         time.sleep(1)
-                    print(f"Tiến trình {name} dừng (mã {code}); khởi động lại / {name} exited ({code}); restarting",
-                          file=sys.stderr, flush=True)
+                    print(say(Message(_("process %(name)s exited (code %(code)s); restarting"), name=name,
+                                      code=code)), file=sys.stderr, flush=True)
                     self._start(name)
         finally:
             self.shutdown()
-        print("Ngõ Số đã dừng / stopped", flush=True)
+        print(say(_("Ngõ Số stopped")), flush=True)
         return 0
 
     def shutdown(self) -> None:
@@ -214,12 +214,12 @@ def _start_push(host: str, port: int):
         # the checks run on the worker's schedule (radio/tasks.py), not in the push server
         server = push.start(host, port, check_interval=0)
     except RuntimeError as exc:
-        print(f"Cảnh báo: không mở được kênh đẩy cho cụm loa ({exc}); cụm loa nhận lệnh qua nhịp tim. / "
-              f"Warning: radio push channel not started; clusters get commands with heartbeats.",
-              file=sys.stderr, flush=True)
+        print(say(Message(_("Warning: the radio push channel did not start (%(exc)s); the speaker clusters get "
+                            "their commands with their heartbeats."), exc=exc)), file=sys.stderr, flush=True)
         return None
     os.environ["NGOSO_RADIO_PUSH_PORT"] = str(server.port)
-    print(f"Cụm loa: kênh đẩy lệnh / radio push channel at http://{host}:{server.port}/wait", flush=True)
+    print(say(Message(_("radio push channel for the speaker clusters at http://%(host)s:%(port)s/wait"), host=host,
+                      port=server.port)), flush=True)
     return server
 
 

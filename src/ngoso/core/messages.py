@@ -21,7 +21,7 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.functional import Promise
 
-__all__ = ["Message", "UserError", "ByLanguage", "render", "both", "lines", "reason"]
+__all__ = ["Message", "UserError", "ByLanguage", "render", "both", "lines", "reason", "grouped"]
 
 
 class ByLanguage:
@@ -52,6 +52,14 @@ def render(value, lang: str | None = None) -> str:
     if callable(value):  # made in the message's language: ``lambda: number_format(n, force_grouping=True)``
         return render(value())
     return "" if value is None else str(value)
+
+
+def grouped(n, decimals: int | None = None):
+    """A number as a message parameter, its thousands grouped (and its decimal mark) in the message's language:
+    "1.234,5" in Vietnamese, "1,234.5" in English."""
+    from django.utils.formats import number_format
+
+    return lambda: number_format(n, decimals, force_grouping=True)
 
 
 def _format(msgid, params: dict) -> str:

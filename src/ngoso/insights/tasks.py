@@ -18,6 +18,7 @@ import time
 from django.db import close_old_connections
 from django.utils import timezone
 
+from ngoso.accounts.acting import job_user_and_place
 from ngoso.core.jobs import HUEY, handler, on_start, periodic
 
 from . import counters
@@ -105,23 +106,16 @@ def queue_dashboard_pdf(place, user, language: str = "vi"):
 @handler("dashboard_pdf", permission="dashboard", audit_model="insights.Dashboard",
          label=_("Dashboard report (PDF)"))
 def _dashboard_pdf_job(job, progress) -> dict:
-    from django.contrib.auth import get_user_model
     from django.utils import timezone as tz
 
-    from ngoso.accounts.scope import can_see_place
     from ngoso.core import files, jobs
-    from ngoso.places.models import Place
 
     from . import dashboard as dash
     from . import report
 
     p = job.params
-    user = get_user_model().objects.filter(pk=p["user_id"], is_active=True).first()
-    place = Place.objects.filter(code=p["place"]).first()
-    if user is None or place is None:
-        raise jobs.JobError(_("The account or the area of this report no longer exists."))
-    if not user.can("dashboard") or not can_see_place(user, place):
-        raise jobs.JobError(_("This account may no longer see the area's dashboard."))
+    user, place = job_user_and_place(job, _("The account or the area of this report no longer exists."),
+                                     refused=_("This account may no longer see the area's dashboard."))
     progress(0, 2, place.name)
     rep = report.build(dash.dashboard(place, user=user), user=user, language=p.get("language") or "vi")
     progress(1, 2, place.name)

@@ -15,9 +15,9 @@ import datetime
 import hashlib
 import json
 
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from ngoso.accounts.acting import job_user
 from ngoso.core import files, jobs
 from ngoso.core.models import Job
 
@@ -93,9 +93,7 @@ def queue_batch(user, day: datetime.date | None, size: str, base_url: str, per_r
               label=_("Lesson handouts"))
 def _batch_job(job, progress) -> dict:
     p = job.params
-    user = get_user_model().objects.filter(pk=p["user_id"], is_active=True).first()
-    if user is None:
-        raise jobs.JobError(_("The account printing these handouts no longer exists."))
+    user = job_user(job, _("The account printing these handouts no longer exists."))
     progress(0, 1, "")
     try:
         batch = services.tomorrow_batch(

@@ -146,12 +146,13 @@ class ChannelKind(models.TextChoices):
 
 ONLINE_SELLING = (ChannelKind.SOCIAL, ChannelKind.MARKETPLACE)
 
+#: brand names are said as they are; the others are msgids (said in the reader's language)
 PLATFORMS = [
     ("facebook", "Facebook"), ("zalo", "Zalo"), ("tiktok", "TikTok"), ("youtube", "YouTube"),
     ("shopee", "Shopee"), ("lazada", "Lazada"), ("tiktok_shop", "TikTok Shop"), ("postmart", "Postmart"),
-    ("voso", "Voso"), ("tiki", "Tiki"), ("bank_app", "Ứng dụng ngân hàng / bank app"),
-    ("vietqr", "Mã QR ngân hàng (VietQR)"), ("momo", "MoMo"), ("viettel_money", "Viettel Money"),
-    ("vnpt_money", "VNPT Money"), ("zalopay", "ZaloPay"), ("website", "Website"), ("other", "Khác / other"),
+    ("voso", "Voso"), ("tiki", "Tiki"), ("bank_app", _("Bank app")),
+    ("vietqr", _("Bank QR code (VietQR)")), ("momo", "MoMo"), ("viettel_money", "Viettel Money"),
+    ("vnpt_money", "VNPT Money"), ("zalopay", "ZaloPay"), ("website", _("Website")), ("other", _("Other")),
 ]
 
 

@@ -28,13 +28,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ngoso.accounts import audit, permissions
+from ngoso.accounts.acting import job_user_and_place
 from ngoso.accounts.models import AuditEntry
 from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core import clean, xlsx
 from ngoso.core import files as storage_files
 from ngoso.core.db import read_alias, reading_from_replica
 from ngoso.core.jobs import JobError, drop_file, handler, keep_file
-from ngoso.core.messages import Message, UserError, both, render
+from ngoso.core.messages import Message, UserError, both, grouped, render
 from ngoso.core.models import Job
 from ngoso.core.snapshot import read_snapshot
 from ngoso.core.text import fold, nfc, phone_digits
@@ -134,13 +135,6 @@ _VILLAGE_TYPES = {"thon": "thon", "ban": "ban", "lang": "lang", "xom": "xom", "a
 
 # ----------------------------------------------------------------------------------------------- errors
 
-def grouped(n: int):
-    """``n`` with its thousands grouped in the message's language ("100.000", "100,000")."""
-    from django.utils.formats import number_format
-
-    return lambda: number_format(n, force_grouping=True)
-
-
 @dataclass
 class RowError:
     """What is wrong in one cell (or row, or the file: row 0); ``message`` is one msgid with its parameters,
@@ -166,11 +160,18 @@ class RowError:
         """For a job's stored result (read in either language later): the message in both."""
         return {"sheet": self.sheet, "row": self.row, "column": self.column, "vi": self.vi, "en": self.en}
 
+    def where(self) -> Message:
+        """The cell (or the row) it is about."""
+        return (Message(_("%(sheet)s, row %(row)s, column '%(column)s'"), sheet=self.sheet, row=self.row,
+                        column=self.column) if self.column
+                else Message(_("%(sheet)s, row %(row)s"), sheet=self.sheet, row=self.row))
+
+    def located(self, lang: str | None = None) -> str:
+        """Where and what, both in ``lang`` (the active language when None): the CLI says it in each language."""
+        return f"{self.where().text(lang)}: {self.text(lang)}"
+
     def __str__(self) -> str:
-        where = (Message(_("%(sheet)s, row %(row)s, column '%(column)s'"), sheet=self.sheet, row=self.row,
-                         column=self.column) if self.column
-                 else Message(_("%(sheet)s, row %(row)s"), sheet=self.sheet, row=self.row))
-        return f"{where.vi}: {both(self.message)}"
+        return f"{self.where().vi}: {both(self.message)}"
 
 
 class ImportFailed(UserError):
@@ -1142,13 +1143,7 @@ def template_workbook(user=None) -> bytes:
 
 
 def _export_subject(job):
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.filter(pk=job.params["user_id"], is_active=True).first()
-    place = Place.objects.filter(code=job.params["place"]).first()
-    if user is None or place is None:
-        raise JobError(_("The account or the area of this export no longer exists."))
-    return user, place
+    return job_user_and_place(job, _("The account or the area of this export no longer exists."))
 
 
 def export_communes(place: Place, user) -> list[Place]:

@@ -16,7 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from ngoso.accounts import permissions
 from ngoso.accounts.permissions import RADIO, STAFF
+from ngoso.core.messages import Message
 
 
 def hash_token(token: str) -> str:
@@ -121,7 +123,9 @@ class Bulletin(models.Model):
     """A bulletin (bản tin): text read by the speech engine, or uploaded audio; approved before broadcast."""
 
     SCOPE_PATH = "place__path"
-    WRITE_ROLES = {"create": RADIO, "change": RADIO, "approve": STAFF}
+    # "archive": operators archive drafts and refused bulletins; one on the air (approved, or in an active
+    # programme) only those who "approve", as approving it was theirs (``write_refusal``)
+    WRITE_ROLES = {"create": RADIO, "change": RADIO, "approve": STAFF, "archive": RADIO}
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Awaiting approval")
@@ -169,6 +173,14 @@ class Bulletin(models.Model):
     @property
     def ready(self) -> bool:
         return self.status == self.Status.APPROVED and self.audio_status == self.Audio.READY
+
+    def write_refusal(self, user, action: str):
+        """Beyond role and area (``accounts.permissions.can``): a bulletin on the air is archived only by those
+        who may approve it."""
+        if action == "archive" and not permissions.has_role(user, Bulletin, "approve") and (
+                self.status == self.Status.APPROVED or self.programmes.filter(active=True).exists()):
+            return Message(_("only commune staff may archive an approved bulletin"))
+        return None
 
 
 class Programme(models.Model):

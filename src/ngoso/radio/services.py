@@ -612,19 +612,10 @@ def send_emergency(*, title: str, text: str, targets, user, repeat=2) -> Emergen
         raise
 
 
-def may_archive(bulletin: Bulletin, user) -> bool:
-    """Operators archive their drafts and refused bulletins; an approved one — on air, in programmes — is taken
-    off only by those who approve (commune staff, the province), as approving it was theirs."""
-    if not user.can("radio"):
-        return False
-    if bulletin.status in (Bulletin.Status.APPROVED,) or bulletin.programmes.filter(active=True).exists():
-        return user.can("radio_approve")
-    return True
-
-
 def archive_bulletin(bulletin: Bulletin, user) -> Bulletin:
-    if not may_archive(bulletin, user):
-        raise RadioError(_("only commune staff may archive an approved bulletin"))
+    """Take a bulletin off (archived): who may is ``Bulletin.WRITE_ROLES["archive"]`` and, for one on the air,
+    ``Bulletin.write_refusal`` (``accounts.permissions``)."""
+    permissions.require(user, "archive", bulletin)
     if bulletin.status != Bulletin.Status.ARCHIVED:
         with transaction.atomic():
             bulletin.status = Bulletin.Status.ARCHIVED
@@ -695,6 +686,13 @@ def register_cluster(*, place, code: str, name: str, user=None, **fields) -> tup
         permissions.require(user, "create", SpeakerCluster(place=place))
     cluster = SpeakerCluster.objects.create(place=place, code=code[:40], name=(name or code)[:120], **fields)
     return cluster, cluster.issue_registration_code()
+
+
+def issue_registration_code(cluster: SpeakerCluster, user) -> str:
+    """A new one-time registration code for ``ngoso speaker --code`` (the cluster's earlier code stops): a change
+    of the cluster, ``SpeakerCluster.WRITE_ROLES`` in the user's area."""
+    permissions.require(user, "change", cluster)
+    return cluster.issue_registration_code()
 
 
 def revoke_cluster_token(cluster: SpeakerCluster, user) -> None:

@@ -3,6 +3,7 @@ and missing-playback checks run here every minute on the schedule (no longer in 
 
 from __future__ import annotations
 
+from ngoso.accounts.acting import job_user_and_place
 from ngoso.core import files, jobs
 from ngoso.core.jobs import periodic
 
@@ -35,19 +36,11 @@ def queue_report(place, year: int, month: int | None, user, language: str = "vi"
 @jobs.handler("radio_report", permission="radio", audit_model="radio.Report",
               label=_("Radio report"))
 def _report_job(job, progress) -> dict:
-    from django.contrib.auth import get_user_model
     from django.utils import translation
 
-    from ngoso.accounts.scope import can_see_place
-    from ngoso.places.models import Place
-
     p = job.params
-    user = get_user_model().objects.filter(pk=p["user_id"], is_active=True).first()
-    place = Place.objects.filter(code=p["place"]).first()
-    if user is None or place is None:
-        raise jobs.JobError(_("The account or the area of this report no longer exists."))
-    if not user.can("radio") or not can_see_place(user, place):
-        raise jobs.JobError(_("This account may no longer see the area's radio report."))
+    user, place = job_user_and_place(job, _("The account or the area of this report no longer exists."),
+                                     refused=_("This account may no longer see the area's radio report."))
     progress(0, 2, place.name)
     with translation.override(p.get("language") or "vi"):
         data = services.report(place, p["year"], p["month"])

@@ -132,7 +132,8 @@ def cluster_detail(request, code):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "code":
-            messages.success(request, _("New registration code: %(code)s") % {"code": cluster.issue_registration_code()})
+            code = services.issue_registration_code(cluster, request.user)
+            messages.success(request, _("New registration code: %(code)s") % {"code": code})
         elif action == "revoke":
             services.revoke_cluster_token(cluster, request.user)
             messages.success(request, _("Access token revoked."))

@@ -670,7 +670,13 @@ def correct_skill(user, record: SkillRecord, level: int) -> SkillRecord:
 def record_skill_event(resident: Resident, skill: Skill, level: int, *, source: str, user=None,
                        observed_on: datetime.date | None = None) -> SkillRecord:
     """One skill event outside a visit (a lesson's self-check): appended like a visit's, then the derived levels,
-    the household's status and the place counters follow, as for a visit. The caller checks who may do it."""
+    the household's status and the place counters follow, as for a visit.
+
+    Recorded by ``user``: ``SkillRecord.WRITE_ROLES["create"]`` in the user's area (``accounts.permissions``).
+    Without a user only a self-check's event: the resident's own, through the personal code of a handout that
+    ``lessons.services.self_check`` has checked."""
+    if user is not None or source != SkillRecord.Source.SELF_CHECK:
+        permissions.require(user, "create", SkillRecord(resident=resident, skill=skill, level=level))
     if level not in Level.values:
         raise VisitError(_("Invalid level '%(level)s'"), field="level", level=level)
     household = resident.household
