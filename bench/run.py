@@ -13,6 +13,7 @@ BENCHES.append("radio.py")
 BENCHES.append("jobs.py")
 BENCHES.append("service.py")
 BENCHES.append("dashboard_report.py")
+BENCHES.append("poverty.py")
 
 
 def main() -> int:

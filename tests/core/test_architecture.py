@@ -32,7 +32,7 @@ ARROWS: dict[str, set[str]] = {
     "visits": {"core", "places", "accounts", "people", "teams", "skills"},
     "insights": {"core", "places", "accounts", "people", "teams", "skills", "visits"},
     "radio": {"core", "places", "accounts", "people", "vntext", "speech"},
-    "poverty": {"core", "places", "accounts", "people", "radio"},
+    "poverty": {"core", "places", "accounts", "people", "radio", "insights"},
     "lessons": {"core", "places", "accounts", "people", "skills", "visits", "speech"},
     "livelihoods": {"core", "places", "accounts", "people", "skills", "radio", "insights"},
     "sync": {"core", "places", "accounts", "people", "skills", "visits", "lessons"},

@@ -113,6 +113,7 @@ class IndicatorsOut(Schema):
     villages_without_recent_visit_count: int
     villages_without_recent_visit: list[VillageVisitRef]
     children: list[ChildFigures]
+    poverty: dict | None = None
     livelihoods: dict | None = None
 
 
@@ -120,9 +121,12 @@ class IndicatorsOut(Schema):
          description="The same figures as the place's dashboard page and its Excel export: households, residents, "
                      "skills (alone / with help) overall and by target group (elderly, poor or near-poor, ethnic "
                      "minority, disability, women), households with someone doing all 5 basic skills alone, "
-                     "visits per week, villages without a team or a visit in 30 days, and the places below.")
+                     "visits per week, villages without a team or a visit in 30 days, and the places below; "
+                     "the figures other apps provide: poverty (households reviewed, poor and near-poor by year "
+                     "and group, lacking information, access; only for whom may see the poverty pages) and "
+                     "digital livelihoods.")
 def place_indicators(request, code: str):
     place = get_object_or_404(Place, code=code)
     if not can_see_place(request.user, place):
         raise errors.ApiError(403, _("place outside your area"))
-    return dashboard(place)
+    return dashboard(place, user=request.user)

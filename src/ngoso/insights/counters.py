@@ -19,7 +19,9 @@ Keys (all sums over villages):
   ``b5res[:<g>]`` residents doing all 5 alone;
 - ``v`` visits; ``vw:<Monday ISO date>`` visits per week;
 - ``vrecent`` villages visited in the last 30 days (``RECENT_DAYS``; corrected daily by ``refresh_recent``);
-- village only: ``lastv`` the ordinal day of the latest visit (not summed).
+- village only: ``lastv`` the ordinal day of the latest visit (not summed);
+- the keys other apps count from their own records (``contribute``): poverty's ``pv:…`` and ``ac:…``
+  (``ngoso.poverty.figures``).
 
 Without contention: a write never updates a counter row. It appends its deltas (``CounterDelta``: one row per
 changed counter of the village and of each ancestor) in its own transaction, holding only its villages' row
@@ -68,6 +70,30 @@ RECENT_DAYS = 30  # a village visited within these days is counted in ``vrecent`
 SEQUENCE_CHUNK = 200  # villages per batch when rebuilding
 
 
+# Counters other apps add from their own records (insights reads no app above it): registered from their
+# ``AppConfig.ready()`` with ``contribute``. Both are kept by the same refreshes, deltas and rebuilds as ours.
+_household_sources: list = []
+_village_sources: list = []
+
+
+def contribute(*, households=None, villages=None) -> None:
+    """Register counters another app counts from its own records, per village:
+
+    - ``households(household_filter, visits) -> {village id: Counter}``: what the households matching
+      ``household_filter`` (a ``Household`` filter: ``{"village_id__in": …}`` or ``{"id__in": …}``) add to their
+      villages. Run on every recount of a village (``visits=True``) and before and after every write to some
+      households (``core.changes.households``), so it must depend only on those households' records and their
+      villages'. ``visits=False``: the write only adds visits; the source may then count only the keys a visit
+      can move (before and after are counted alike, so the others stay as they are);
+    - ``villages(village ids) -> {village id: Counter}``: facts of the villages themselves (0 or 1 flags).
+
+    The app announces its own writes (``core.changes.PEOPLE``, ``VILLAGES``) so that the counters follow."""
+    if households is not None and households not in _household_sources:
+        _household_sources.append(households)
+    if villages is not None and villages not in _village_sources:
+        _village_sources.append(villages)
+
+
 def week_start(d: datetime.date) -> datetime.date:
     return d - datetime.timedelta(days=d.weekday())
 
@@ -82,6 +108,9 @@ def village_counters(village_ids: Iterable[int], year: int | None = None) -> dic
         out[v]["vteam"] = 1
     for vid, c in _counters({"village_id__in": ids}, year).items():
         out[vid].update(c)
+    for source in _village_sources:
+        for vid, c in source(ids).items():
+            out[vid].update(c)
     cutoff = _cutoff()
     for c in out.values():
         if c["lastv"] >= cutoff:
@@ -153,6 +182,9 @@ def _counters(household_filter: dict, year: int | None, visits: bool = True) -> 
         c["b5hh"] += 1
         for g in hh_flags[hid]:
             c[f"b5hh:{g}"] += 1
+    for source in _household_sources:
+        for vid, c in source(household_filter, visits).items():
+            out[vid].update(c)
     if not visits:
         return out
     live = Visit.objects.filter(**hh_filter, corrections__isnull=True)

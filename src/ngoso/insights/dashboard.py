@@ -3,7 +3,7 @@ show it.
 
 Everything comes from the incrementally maintained counters (``counters``), so a dashboard costs a
 few small queries whatever the size of the place, and shows a visit recorded a moment ago; other apps add
-their figures as providers (``providers``: livelihoods).
+their figures as providers (``providers``: poverty, livelihoods).
 """
 
 from __future__ import annotations
@@ -74,10 +74,13 @@ def villages_lacking(place: Place, key: str, limit: int = LISTED) -> list[tuple[
                 .values_list("id", "code", "name")[:limit])
 
 
-def dashboard(place: Place, today: datetime.date | None = None) -> dict:
-    """The figures of ``place`` (page, XLSX, API), read from the read replica when one is configured."""
+def dashboard(place: Place, today: datetime.date | None = None, user=None) -> dict:
+    """The figures of ``place`` (page, XLSX, API), read from the read replica when one is configured. With a
+    ``user`` (the page, its report, the API), only the providers' figures that user may see
+    (``providers.may_see``); without one, all of them."""
     with reading_from_replica():
-        return _dashboard(place, today)
+        data = _dashboard(place, today)
+    return data if user is None else providers.only_visible(data, user, place)
 
 
 def _dashboard(place: Place, today: datetime.date | None) -> dict:

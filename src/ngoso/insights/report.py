@@ -391,8 +391,8 @@ def _shown(x, kind, language):
         return "—" if kind in (INT, PCT) else ""
     if kind == INT:
         return formats.number_format(v, force_grouping=True)
-    if kind == PCT:
-        return formats.number_format(v, 1) + " %"
+    if kind == PCT:  # rounded first: Django's number_format cuts the other decimals off (16.67 -> "16,6")
+        return formats.number_format(round(v, 1), 1) + " %"
     if kind == DATE:
         return _day(v)
     return str(v)

@@ -117,7 +117,7 @@ def _dashboard_pdf_job(job, progress) -> dict:
     user, place = job_user_and_place(job, _("The account or the area of this report no longer exists."),
                                      refused=_("This account may no longer see the area's dashboard."))
     progress(0, 2, place.name)
-    rep = report.build(dash.dashboard(place), user=user, language=p.get("language") or "vi")
+    rep = report.build(dash.dashboard(place, user=user), user=user, language=p.get("language") or "vi")
     progress(1, 2, place.name)
     pdf = report.to_pdf(rep)
     name = f"bao-cao-chi-so-{place.code}-{tz.localdate():%Y%m%d}"

@@ -15,7 +15,7 @@ from ngoso.core.charts import bar_chart
 from ngoso.places.models import Place
 
 from . import dashboard as dash
-from . import report
+from . import providers, report
 
 
 @login_required
@@ -23,12 +23,12 @@ def place_dashboard(request, code):
     place = get_object_or_404(Place, code=code)
     if not can_see_place(request.user, place):
         raise PermissionDenied
-    data = dash.dashboard(place)
+    data = dash.dashboard(place, user=request.user)
     weeks = data["visits"]["weeks"]
     chart = bar_chart([(w["week"], _day_month(w["week"]), w["visits"]) for w in weeks])
     return render(request, "insights/dashboard.html", {
         "place": place, "d": data, "chart": chart, "en": get_language() == "en",
-        "group_labels": dash.GROUP_LABELS,
+        "group_labels": dash.GROUP_LABELS, "sections": providers.sections(data),
     })
 
 
@@ -40,7 +40,7 @@ def _report(request, code) -> dict:
     place = get_object_or_404(Place, code=code)
     if not can_see_place(request.user, place):
         raise PermissionDenied
-    return report.build(dash.dashboard(place), user=request.user, language=get_language())
+    return report.build(dash.dashboard(place, user=request.user), user=request.user, language=get_language())
 
 
 @login_required

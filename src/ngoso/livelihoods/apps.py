@@ -37,7 +37,8 @@ class LivelihoodsConfig(AppConfig):
 
         from .indicators import livelihood_figures, report_tables
 
-        providers.register("livelihoods", livelihood_figures, report=report_tables)
+        providers.register("livelihoods", livelihood_figures, report=report_tables,
+                           template="livelihoods/dashboard_section.html")
         touch = providers.touch
 
         for model in (Producer, OnlineChannel, SuccessStory, Household):

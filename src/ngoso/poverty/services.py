@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -17,14 +17,13 @@ from ngoso.core import xlsx
 from ngoso.core.messages import Message
 from ngoso.core.text import fold
 from ngoso.people.io import ImportFailed, RowError, find_columns, fits, read_file
-from ngoso.people.models import Household, Resident
+from ngoso.people.models import Household
 from ngoso.people.services import people_changed
-from ngoso.people.targets import counted_households, household_groups, resident_groups
+from ngoso.people.targets import counted_households
 from ngoso.places.models import Level, Place
-from ngoso.radio.models import SpeakerCluster
 
-from . import classify, standard_for_year, standards
-from .models import MOBILE_TECH, AccessSite, PovertyReview, VillageSurvey
+from . import classify, figures, hooks, standard_for_year, standards
+from .models import MOBILE_TECH, AccessSite, PovertyReview
 
 YES = {"co", "x", "1", "yes", "y", "true", "thieu", "thieu hut"}
 NO = {"", "khong", "0", "no", "n", "false", "-", "du"}
@@ -51,7 +50,7 @@ def record_review(user, household: Household, year: int, area_type: str, income:
     permissions.require(user, "create", PovertyReview(household=household))
     std = standard_for_year(year)
     result = classify(std.code, area_type, income, set(lacking))
-    with transaction.atomic(), audit.acting_as(user):
+    with transaction.atomic(), audit.acting_as(user), hooks.batch():  # its village's figures follow
         review, _ = PovertyReview.objects.update_or_create(
             household=household, year=year,
             defaults={"standard": std.code, "area_type": area_type, "income": income, "lacking": sorted(lacking),
@@ -61,7 +60,9 @@ def record_review(user, household: Household, year: int, area_type: str, income:
 
 
 def _apply_status(household_ids) -> None:
-    """Each household's status is that of its latest review."""
+    """Each household's status is that of its latest review. Households whose status changed are announced as
+    people reclassified (``PEOPLE``: their target group, the counters); the villages of the other reviews
+    written are recounted by ``hooks`` when the writer's ``hooks.batch()`` ends."""
 
     latest = {}
     for hid, year, status in PovertyReview.objects.filter(household_id__in=household_ids) \
@@ -78,6 +79,7 @@ def _apply_status(household_ids) -> None:
             villages.add(h.village_id)
     if changed:
         people_changed(changed, villages)
+        hooks.announced(villages)
 
 
 def import_reviews(data: bytes, filename: str, user) -> int:
@@ -148,7 +150,7 @@ def import_reviews(data: bytes, filename: str, user) -> int:
         rows.append((h, year, area, income, lacking))
     if errors:
         raise ImportFailed(errors)
-    with transaction.atomic(), audit.acting_as(user):
+    with transaction.atomic(), audit.acting_as(user), hooks.batch():  # each village's figures once
         for h, year, area, income, lacking in rows:
             std = standard_for_year(year)
             result = classify(std.code, area, income, set(lacking))
@@ -226,7 +228,7 @@ def import_sites(data: bytes, filename: str, user) -> int:
                         longitude=coords[1]))
     if errors:
         raise ImportFailed(errors)
-    with transaction.atomic():
+    with transaction.atomic(), hooks.batch():  # the figures of each village touched, recounted once
         for row in out:
             AccessSite.objects.update_or_create(code=row.pop("code"), defaults=row)
     return len(out)
@@ -258,31 +260,10 @@ def _villages(place: Place):
     return Place.objects.formerly_under(place).filter(level=Level.VILLAGE)
 
 
-def _villages_with_clusters(village_ids) -> set[int]:
-    """Villages with an active smart-radio ``SpeakerCluster`` (besides ``AccessSite(kind="loudspeaker")``)."""
-
-    qs = SpeakerCluster.objects.filter(active=True, place__level=Level.VILLAGE)
-    if village_ids is not None:
-        qs = qs.filter(place_id__in=village_ids)
-    return set(qs.values_list("place_id", flat=True))
-
-
 def coverage(place: Place) -> list[VillageCoverage]:
     villages = list(_villages(place).order_by("path"))
     ids = [v.pk for v in villages]
-    best = defaultdict(lambda: "none")
-    for vid, tech in VillageSurvey.objects.filter(village_id__in=ids).values_list("village_id", "mobile"):
-        best[vid] = tech
-    wifi, speaker = set(), set()
-    for vid, kind, tech in AccessSite.objects.filter(village_id__in=ids, status="active").values_list(
-            "village_id", "kind", "technology"):
-        if kind in ("bts", "pole") and tech and MOBILE_TECH.index(tech) > MOBILE_TECH.index(best[vid]):
-            best[vid] = tech
-        elif kind == "wifi":
-            wifi.add(vid)
-        elif kind == "loudspeaker":
-            speaker.add(vid)
-    speaker |= _villages_with_clusters(ids)
+    best, wifi, speaker = figures.village_access(ids)
     lived_in = counted_households(Household.objects.filter(village_id__in=ids))  # not once everyone left
     hh = Counter(lived_in.values_list("village_id", flat=True))
     nosp = Counter(lived_in.filter(has_smartphone=False).values_list("village_id", flat=True))
@@ -327,71 +308,12 @@ def coverage_xlsx(rows: list[VillageCoverage]) -> bytes:
     return buf.getvalue()
 
 
-# --- rates --------------------------------------------------------------------------------------------------
-
-GROUPS = {"elderly": gettext_lazy("Households with an elderly person"),
-          "minority": gettext_lazy("Ethnic minority households"),
-          "disability": gettext_lazy("Households with a person with disability"),
-          "female_head": gettext_lazy("Households headed by a woman")}
-
-
-def _rate(n, d):
-    return round(100.0 * n / d, 2) if d else None
-
+# --- rates ----------------------------------------------------------------------------------------------------
 
 def rates(place: Place, year: int) -> dict:
-    """Poor and near-poor rates for ``year`` and the year before, with the change in percentage points."""
-    reviews = within(PovertyReview.objects.all(), place)
-
-    def one(y):
-        # counted in the database: a province holds hundreds of thousands of reviews
-        c = reviews.filter(year=y).aggregate(total=Count("id"), poor=Count("id", filter=Q(status="poor")),
-                                              near=Count("id", filter=Q(status="near_poor")))
-        total, poor, near = c["total"], c["poor"], c["near"]
-        return {"year": y, "households": total, "poor": poor, "near_poor": near,
-                "poor_rate": _rate(poor, total), "near_poor_rate": _rate(near, total)}
-
-    cur = one(year)
-    prev = one(year - 1)
-    change = {k: (round(cur[k] - prev[k], 2) if cur[k] is not None and prev[k] is not None else None)
-              for k in ("poor_rate", "near_poor_rate")}
-    this_year = reviews.filter(year=year)
-    status = dict(this_year.values_list("household_id", "status"))
-    ids = list(status)
-    # the (JSON) lacking dimensions only of the poor and near-poor, the only ones they are read for
-    rows = [(h, status[h], lacking) for h, lacking in this_year.filter(status__in=("poor", "near_poor"))
-            .values_list("household_id", "lacking")]
-    members = defaultdict(list)
-    for hid, by, minority, dis, rel, sex in Resident.objects.filter(household__in=this_year.values("household_id")
-                                                                    ).values_list(
-            "household_id", "birth_year", "ethnicity__is_minority", "disability", "relation", "sex"):
-        groups = resident_groups(birth_year=by, poverty_status=None, is_minority=minority, disability=dis, sex=sex,
-                                 year=year)
-        members[hid].append((groups, rel, sex))
-    flags = {h: household_groups(members.get(h, ())) for h in ids}
-    groups = {}
-    for g, label in GROUPS.items():
-        members = [h for h in ids if g in flags[h]]
-        poor = sum(1 for h in members if status[h] == "poor")
-        near = sum(1 for h in members if status[h] == "near_poor")
-        groups[g] = {"label": str(label), "households": len(members), "poor": poor, "near_poor": near,
-                     "poor_rate": _rate(poor, len(members)), "near_poor_rate": _rate(near, len(members))}
-    # the information dimension on its own
-    needy = [(h, set(lacking)) for h, s, lacking in rows if s in ("poor", "near_poor")]
-    lacking_info = [h for h, lk in needy if lk & {"telecom", "info_means"}]
-    visited = set(Household.objects.filter(pk__in=lacking_info, status__visits__gt=0).values_list("pk", flat=True))
-    speakers = set(AccessSite.objects.filter(kind="loudspeaker", status="active").values_list("village_id", flat=True))
-    speakers |= _villages_with_clusters(None)
-    reached = set(Household.objects.filter(pk__in=lacking_info).filter(
-        Q(hears_loudspeaker=True) | Q(village_id__in=speakers)).values_list("pk", flat=True))
-    info = {"poor_or_near_poor": len(needy),
-            "lacking_telecom": sum(1 for _, lk in needy if "telecom" in lk),
-            "lacking_info_means": sum(1 for _, lk in needy if "info_means" in lk),
-            "lacking_either": len(lacking_info),
-            "of_those_visited": len(visited), "of_those_reached_by_loudspeaker": len(reached),
-            "of_those_neither": len(set(lacking_info) - visited - reached)}
-    return {"place": place.code, "year": year, "current": cur, "previous": prev, "change_pp": change,
-            "groups": groups, "information": info}
+    """Poor and near-poor rates for ``year`` and the year before, with the change in percentage points, by
+    group, and the information dimension: read from the counters (``figures``), as the dashboard's section."""
+    return {"place": place.code, **figures.from_counters(figures.read(place), year)}
 
 
 def rates_xlsx(data: dict) -> bytes:
@@ -419,11 +341,9 @@ def rates_xlsx(data: dict) -> bytes:
 
 def village_poor_rates(place: Place, year: int) -> dict[int, float | None]:
     """Each village's poor rate (%) for ``year`` in one grouped query (the map of a province has thousands)."""
-    from django.db.models import Count, Q
-
     rows = (within(PovertyReview.objects.filter(year=year), place).values("household__village_id")
             .annotate(n=Count("id"), poor=Count("id", filter=Q(status="poor"))))
-    return {r["household__village_id"]: _rate(r["poor"], r["n"]) for r in rows}
+    return {r["household__village_id"]: figures.rate(r["poor"], r["n"]) for r in rows}
 
 
 def _svg_number(x: float) -> str:

@@ -9,18 +9,17 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 
-from ngoso.accounts.scope import can_see_place
 from ngoso.people.io import ImportFailed
 from ngoso.places.models import Level, Place
 
-from . import services
+from . import figures, services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _place(request, code):
     place = get_object_or_404(Place, code=code)
-    if not can_see_place(request.user, place):
+    if not figures.may_see_figures(request.user, place):  # the dashboard's poverty section asks the same
         raise PermissionDenied
     return place
 
@@ -49,9 +48,9 @@ def access_xlsx(request, code):
 
 def _year(request) -> int:
     try:
-        return int(request.GET.get("year") or timezone.localdate().year - 1)
+        return int(request.GET.get("year") or figures.default_year(timezone.localdate()))
     except ValueError:
-        return timezone.localdate().year - 1
+        return figures.default_year(timezone.localdate())
 
 
 @login_required
