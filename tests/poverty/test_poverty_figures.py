@@ -267,3 +267,22 @@ def test_who_sees_the_section_is_who_sees_the_poverty_page(many, users, area, lo
             seen[(name, place.code)] = has
     assert seen[("viewer", area.a.code)] is (rule == "today")
     assert seen[("commune_a", area.a.code)] and seen[("radio", area.a.code)] and seen[("member", area.va1.code)]
+
+
+def test_the_map_reads_each_villages_poor_rate_from_the_counters(many, users, area):
+    """The village map of a province has thousands of villages: its poor rates come from the villages' counters,
+    equal to the reviews counted row by row, and no review row is read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _reviews(area, users)
+    for year in (Y - 1, Y):
+        rows = (within(PovertyReview.objects.filter(year=year), area.a).values("household__village_id")
+                .annotate(n=Count("id"), poor=Count("id", filter=Q(status="poor"))))
+        expected = {r["household__village_id"]: figures.rate(r["poor"], r["n"]) for r in rows}
+        assert len(expected) == 2
+        with CaptureQueriesContext(connection) as q:
+            got = pov.village_poor_rates(area.a, year)
+        assert got == expected, year
+        assert not [s for s in q.captured_queries if "poverty_povertyreview" in s["sql"]]
+    assert pov.village_poor_rates(area.a, Y + 5) == {}  # a year nobody reviewed: grey villages

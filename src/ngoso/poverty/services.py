@@ -340,10 +340,12 @@ def rates_xlsx(data: dict) -> bytes:
 # --- the map (no tiles: villages drawn from their own positions) -------------------------------------------
 
 def village_poor_rates(place: Place, year: int) -> dict[int, float | None]:
-    """Each village's poor rate (%) for ``year`` in one grouped query (the map of a province has thousands)."""
-    rows = (within(PovertyReview.objects.filter(year=year), place).values("household__village_id")
-            .annotate(n=Count("id"), poor=Count("id", filter=Q(status="poor"))))
-    return {r["household__village_id"]: figures.rate(r["poor"], r["n"]) for r in rows}
+    """Each village's poor rate (%) for ``year``, read from the villages' counters (the map of a province has
+    thousands of villages and hundreds of thousands of reviews: none is read here)."""
+    hh, poor = f"pv:{year}:hh", f"pv:{year}:poor"
+    ids = list(_villages(place).values_list("id", flat=True))
+    return {vid: figures.rate(c[poor], c[hh]) for vid, c in figures.counters.counters_for(ids, [hh, poor]).items()
+            if c[hh]}
 
 
 def _svg_number(x: float) -> str:
