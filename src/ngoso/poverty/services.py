@@ -7,7 +7,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_lazy
 
