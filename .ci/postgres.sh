@@ -18,4 +18,4 @@ su postgres -c "psql -qAtc \"select 1 from pg_roles where rolname='ngoso'\"" | g
 su postgres -c "psql -qAtc \"select 1 from pg_database where datname='ngoso'\"" | grep -q 1 || \
   su postgres -c "createdb -O ngoso ngoso"
 # Tests drop the databases they made WITH (FORCE), which must stop an autovacuum worker woken by a restore.
-su postgres -c "psql -qc 'grant pg_signal_backend to ngoso'" >/dev/null
+su postgres -c "psql -qc 'set client_min_messages = warning; grant pg_signal_backend to ngoso'" >/dev/null
