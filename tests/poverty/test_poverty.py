@@ -217,6 +217,11 @@ def test_pages_render_with_a_map_drawn_from_village_positions(many, users, area,
     c = login(users.commune_a)
     page = c.get("/places/07351/poverty/?year=2025").content.decode()
     assert "<svg" in page and page.count("<circle") == 2 and "http" not in page.split("<svg")[1].split("</svg>")[0]
+    # the legend in the page's language, its percent sign single (a template's _("… % …") printed "%%" in English)
+    assert "Tỷ lệ hộ nghèo theo thôn: xanh thấp, đỏ cao (từ 10 % trở lên)" in page and "%%" not in page
+    c.cookies["django_language"] = "en"
+    en = c.get("/places/07351/poverty/?year=2025").content.decode()
+    assert "green low, red high (10 % and over)" in en and "%%" not in en
     assert c.get("/places/07351/poverty.xlsx?year=2025").status_code == 200
     assert c.get("/import/poverty-reviews/").status_code == 200
     assert login(users.member).get("/import/access-sites/").status_code == 403
