@@ -7,6 +7,7 @@ import io
 import pytest
 
 from ngoso.people.io import ImportFailed
+from ngoso.people.models import Household
 from ngoso.poverty import classify, standard_for_year
 from ngoso.poverty import services as pov
 from ngoso.poverty.models import AccessSite, PovertyReview
@@ -182,6 +183,19 @@ def test_sites_coverage_and_bottlenecks(many, users, area, login):
     cov = {c.village.code: c for c in pov.coverage(area.a)}
     assert (cov["07351.001"].mobile, cov["07351.001"].wifi, cov["07351.001"].loudspeaker) == ("4G", True, True)
     assert (cov["07351.002"].mobile, cov["07351.002"].wifi, cov["07351.002"].loudspeaker) == ("3G", False, False)
+    # households and those without a smartphone come from the counters, equal to the households counted
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ngoso.people.targets import counted_households
+
+    for v in (area.va1, area.va2):
+        lived_in = counted_households(Household.objects.filter(village=v))
+        assert (cov[v.code].households, cov[v.code].no_smartphone) == (
+            lived_in.count(), lived_in.filter(has_smartphone=False).count()) != (0, 0), v.code
+    with CaptureQueriesContext(connection) as q:
+        pov.coverage(area.province)
+    assert not [s for s in q.captured_queries if '"people_household"' in s["sql"]]
     worst = pov.bottlenecks(area.a)
     assert [c.village.code for c in worst][0] == "07351.002"
     assert "chưa có 4G" in worst[0].reasons and "không có loa truyền thanh" in worst[0].reasons

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -18,7 +17,6 @@ from ngoso.core.text import fold
 from ngoso.people.io import ImportFailed, RowError, find_columns, fits, read_file
 from ngoso.people.models import Household
 from ngoso.people.services import people_changed
-from ngoso.people.targets import counted_households
 from ngoso.places.models import Level, Place
 
 from . import classify, figures, hooks, standard_for_year, standards
@@ -263,12 +261,12 @@ def coverage(place: Place) -> list[VillageCoverage]:
     villages = list(_villages(place).order_by("path"))
     ids = [v.pk for v in villages]
     best, wifi, speaker = figures.village_access(ids)
-    lived_in = counted_households(Household.objects.filter(village_id__in=ids))  # not once everyone left
-    hh = Counter(lived_in.values_list("village_id", flat=True))
-    nosp = Counter(lived_in.filter(has_smartphone=False).values_list("village_id", flat=True))
+    # households someone lives in, and those without a smartphone: the villages' counters (a province's map has
+    # thousands of villages and hundreds of thousands of households: none is read here)
+    kept = figures.counters.counters_for(ids, ["hh", "ac:nosp"])
     out = []
     for v in villages:
-        c = VillageCoverage(v, best[v.pk], v.pk in wifi, v.pk in speaker, hh[v.pk], nosp[v.pk])
+        c = VillageCoverage(v, best[v.pk], v.pk in wifi, v.pk in speaker, kept[v.pk]["hh"], kept[v.pk]["ac:nosp"])
         if MOBILE_TECH.index(c.mobile) < MOBILE_TECH.index("4G"):
             c.score += 3
             c.reasons.append(gettext("no 4G yet") if c.mobile != "none" else gettext("no mobile signal"))
