@@ -51,6 +51,14 @@ class CommandError(UserError):
     """A user-facing error (one msgid): printed without a traceback, in Vietnamese then English, exit code 2."""
 
 
+def import_failed(exc) -> CommandError:
+    """How a command says a rejected file (``people.io.ImportFailed``: nothing was written): the count, then
+    each row's place and error, all in the language of the line (Vietnamese lines, then English ones)."""
+    errors = exc.errors  # the name ``exc`` is gone when the message is rendered
+    return CommandError(_("%(n)s errors, nothing imported:%(rows)s"), n=len(errors),
+                        rows=lambda: "".join(f"\n  {e.located()}" for e in errors))
+
+
 def say(message) -> str:
     """How the CLI says a message: its Vietnamese line, then its English line, both from the one msgid
     (docs/ARCHITECTURE.md, "How to say a user message"). Django is set up first if a command had not."""

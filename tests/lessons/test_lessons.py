@@ -253,6 +253,29 @@ def test_bad_translation_rows_are_all_reported_and_nothing_is_written(users):
         L.import_translations(data, "x.xlsx", users.commune_a, "tay")
 
 
+def test_the_cli_says_a_rejected_translation_file_row_by_row_in_each_language(users, tmp_path, capsys):
+    """`ngoso lessons import-translations` says a rejected file as the web page and the other imports do: the
+    count, then each row's place and error, the Vietnamese lines then the English ones (one rule:
+    cli.import_failed); nothing is written."""
+    from ngoso.cli import main
+
+    before = LessonVersion.objects.count()
+    f = tmp_path / "tay.xlsx"
+    f.write_bytes(xlsx_bytes([
+        {"Mã kỹ năng": "no-such-skill", "Đối tượng": "standard", "Vị trí": "title", "Bản dịch": "x"},
+        {"Mã kỹ năng": "smartphone-basics", "Đối tượng": "children", "Vị trí": "title", "Bản dịch": "x"},
+    ], sheet="Bản dịch", columns=["Mã kỹ năng", "Đối tượng", "Vị trí", "Bản dịch"]))
+    capsys.readouterr()
+    assert main(["lessons", "import-translations", "tay", str(f), "--user", users.province.username]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "Lỗi: 2 lỗi, chưa nhập dữ liệu nào:", err
+    assert err[1].startswith("  Bản dịch, dòng 2, cột «Mã kỹ năng»: ") and err[2].startswith("  Bản dịch, dòng 3, ")
+    assert err[3] == "Error: 2 errors, nothing imported:", err
+    assert err[4].startswith("  Bản dịch, row 2, column 'Mã kỹ năng': ") and err[5].startswith("  Bản dịch, row 3, ")
+    assert len(err) == 6 and not any(" / " in line for line in err)
+    assert LessonVersion.objects.count() == before
+
+
 # --- read aloud ------------------------------------------------------------------------------------------------
 
 def test_lesson_and_step_are_read_aloud_and_cached(settings, tmp_path, client):

@@ -19,7 +19,7 @@ def add_arguments(p):
 def handle(args) -> int:
     from pathlib import Path
 
-    from ngoso.cli import CommandError, say
+    from ngoso.cli import CommandError, import_failed, say
     from ngoso.commands._common import acting_user
     from ngoso.core.jobs import Progress
     from ngoso.core.messages import Message
@@ -55,9 +55,7 @@ def handle(args) -> int:
     except ImportFailed as exc:
         import sys
 
-        print(say(Message(_("nothing imported: %(n)s errors"), n=len(exc.errors))), file=sys.stderr)
-        for e in exc.errors:
-            print(f"  {e}", file=sys.stderr)
+        print(say(import_failed(exc)), file=sys.stderr)
         return 3
     r = result
     print(say(Message(_("imported: %(villages_created)s new villages, %(households_created)s new households, "

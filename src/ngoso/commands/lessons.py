@@ -16,7 +16,7 @@ import argparse
 import datetime
 from pathlib import Path
 
-from ngoso.cli import CommandError
+from ngoso.cli import CommandError, import_failed
 from django.utils.translation import gettext_lazy as _
 
 HELP = _("lessons: check, print handouts, translations")
@@ -107,9 +107,7 @@ def handle(args: argparse.Namespace) -> int:
     except L.LessonError as exc:
         raise CommandError(exc) from None
     except ImportFailed as exc:
-        for e in exc.errors:
-            print(str(e))
-        raise CommandError(str(exc)) from None
+        raise import_failed(exc) from None
     except PermissionDenied:
         raise CommandError(_("this user may not do this")) from None
     return 0

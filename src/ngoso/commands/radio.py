@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ngoso.cli import CommandError
+from ngoso.cli import CommandError, import_failed
 from django.utils.translation import gettext_lazy as _
 
 HELP = _("smart radio: speaker clusters, bulletins, schedules, emergencies, reports")
@@ -124,10 +124,8 @@ def handle(args) -> int:
             return _do(args, user, services, scoped, SpeakerCluster)
     except (services.RadioError, AbbreviationError) as exc:
         raise CommandError(exc) from None
-    except ImportFailed as exc:  # each row's error under the count, all in the language of the line
-        errors = exc.errors  # the name ``exc`` is gone when the message is rendered
-        raise CommandError(_("%(n)s errors, nothing imported:%(rows)s"), n=len(errors),
-                           rows=lambda: "".join(f"\n  {e.located()}" for e in errors)) from None
+    except ImportFailed as exc:
+        raise import_failed(exc) from None
 
 
 def _do(args, user, services, scoped, SpeakerCluster) -> int:
