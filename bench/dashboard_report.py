@@ -12,10 +12,10 @@ is only checked to answer with the job page, and the PDF's time is the worker's 
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
+
+from timing import p50  # noqa: E402  (bench/ is the script's folder)
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "out" / "commune-report"
@@ -46,15 +46,6 @@ def ensure_demo() -> None:
     if Household.objects.exists():
         builder.reset_database()
     builder.build("commune", seed=42, progress=lambda m: None)
-
-
-def p50(fn, reps: int) -> float:
-    out = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t) * 1000)
-    return statistics.median(out)
 
 
 def main() -> int:

@@ -27,6 +27,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from timing import p50  # noqa: E402  (bench/ is the script's folder)
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "out" / "poverty"
 sys.path.insert(0, str(HERE.parent / "src"))
@@ -43,15 +45,6 @@ from django.db.models import Count, Q  # noqa: E402
 from ngoso.core.db import ensure_migrated  # noqa: E402
 
 REVIEW_YEARS = (2024, 2025)
-
-
-def p50(fn, reps: int) -> float:
-    out = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t) * 1000)
-    return statistics.median(out)
 
 
 def ab(set_base, set_new, fn, reps: int) -> tuple[float, float]:
