@@ -122,6 +122,29 @@ def test_viewer_cannot_register(people, area, users):
     assert created and not Assignment.objects.filter(household=h).exists()  # staff have no member row
 
 
+def test_a_uuid_committed_meanwhile_stands_and_nothing_of_ours_is_kept(people, area, users):
+    """The race a phone's retry can run with itself: the row is saved once, by whichever request commits first;
+    the other gets that row back (created False) and what it would have written beside it is rolled back. Any
+    other clash is raised."""
+    from django.db import IntegrityError
+
+    from ngoso.people.registration import _save_once
+
+    uid = uuid.uuid4()
+    first = Household.objects.create(uuid=uid, code=household_code(uid), village=area.va1)
+    ours = Household(uuid=uid, code="RACE-2", village=area.va1)
+    before = Consent.objects.count()
+
+    def with_it():  # what the losing request writes beside its row
+        Consent.objects.create(resident=people.r1, given=True, method="verbal", recorded_by="race")
+
+    got, created = _save_once(ours, users.commune_a, with_it)
+    assert (got.pk, created) == (first.pk, False)
+    assert Consent.objects.count() == before and not Household.objects.filter(code="RACE-2").exists()
+    with pytest.raises(IntegrityError):  # the same code under a new UUID is not that race
+        _save_once(Household(uuid=uuid.uuid4(), code=first.code, village=area.va1), users.commune_a)
+
+
 def test_offline_edit_of_a_record_changed_on_the_server_is_a_conflict(people, area, device, users):
     hid = uuid.uuid4()
     code = household_code(hid)

@@ -6,20 +6,12 @@ import datetime
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser import _log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHAPES_JS = """() => [...document.querySelectorAll('main svg')].map(svg => [...svg.querySelectorAll('rect,circle,line,text')]
   .map(s => { const b = s.getBBox(); return {tag: s.tagName, w: b.width, h: b.height, v: s.getAttribute('data-v')}; }))"""
-
-
-def _log_in(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_load_state()
 
 
 @pytest.fixture

@@ -91,6 +91,22 @@ def deferred_figures():
             _PENDING.reset(token)
 
 
+def _save_once(obj, user, with_it=lambda: None) -> tuple:
+    """Save the new ``obj`` and what ``with_it`` writes beside it, in one transaction audited as ``user``:
+    ``(obj, True)``. When the same UUID was committed meanwhile by another request (a phone's retry racing
+    itself), that one stands and nothing of ours is kept: ``(it, False)``."""
+    try:
+        with transaction.atomic(), audit.acting_as(user):
+            obj.save()
+            with_it()
+    except IntegrityError:
+        found = type(obj).objects.filter(uuid=obj.uuid).first()
+        if found is None:
+            raise
+        return found, False
+    return obj, True
+
+
 def register_household(user, *, uuid, village, alley="", house_number="", address="", latitude=None,
                        longitude=None, access: dict | None = None) -> tuple[Household, bool]:
     """A household found at the door. ``village`` is a village ``Place`` in the user's area. Returns the
@@ -114,17 +130,12 @@ def register_household(user, *, uuid, village, alley="", house_number="", addres
             raise RegistrationError(_("'%(field)s' must be true or false"), field=field)
         setattr(hh, field, value)
     permissions.require(user, "register", hh)
-    try:
-        with transaction.atomic(), audit.acting_as(user):
-            hh.save()
-            changes.send(changes.REGISTERED, household=hh, user=user)  # visits: the registrar answers for it
-            _changed([hh.pk], [village.pk])
-    except IntegrityError:  # the same UUID committed meanwhile by another request: that one stands
-        found = Household.objects.filter(uuid=uid).first()
-        if found is None:
-            raise
-        return found, False
-    return hh, True
+
+    def with_it():
+        changes.send(changes.REGISTERED, household=hh, user=user)  # visits: the registrar answers for it
+        _changed([hh.pk], [village.pk])
+
+    return _save_once(hh, user, with_it)
 
 
 def resident_value(field: str, value):
@@ -296,18 +307,13 @@ def register_resident(user, *, uuid, household: Household, full_name, sex, birth
     res = Resident(uuid=uid, household=household, full_name=name, sex=sex, birth_year=birth_year, ethnicity=eth,
                    relation=relation, phone=phone, disability=disability)
     permissions.require(user, "register", res)
-    try:
-        with transaction.atomic(), audit.acting_as(user):
-            res.save()
-            Consent.objects.create(resident=res, given=True, method=method, recorded_by=user.get_username(),
-                                   note=_text(Consent, "note", consent.get("note", "")))
-            _changed([household.pk], [household.village_id])
-    except IntegrityError:
-        found = Resident.objects.filter(uuid=uid).first()
-        if found is None:
-            raise
-        return found, False
-    return res, True
+
+    def with_it():
+        Consent.objects.create(resident=res, given=True, method=method, recorded_by=user.get_username(),
+                               note=_text(Consent, "note", consent.get("note", "")))
+        _changed([household.pk], [household.village_id])
+
+    return _save_once(res, user, with_it)
 
 
 EVENTS = ("moved_away", "died", "returned", "move")
@@ -382,15 +388,7 @@ def request_move_in(user, *, uuid, household: Household, full_name, birth_year=N
     if from_village is None and not req.from_text:
         raise RegistrationError(_("The village the person comes from is required"), field="from_village")
     permissions.require(user, "create", req)
-    try:
-        with transaction.atomic(), audit.acting_as(user):
-            req.save()
-    except IntegrityError:
-        found = MoveRequest.objects.filter(uuid=uid).first()
-        if found is None:
-            raise
-        return found, False
-    return req, True
+    return _save_once(req, user)
 
 
 def move_candidates(user, req, limit: int = 5) -> list[tuple[float, Resident, list]]:
