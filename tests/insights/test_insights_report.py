@@ -196,3 +196,26 @@ def test_the_report_is_only_for_who_may_see_the_place(visited, users, area, logi
     assert jobs.may_open(users.viewer, job) and jobs.may_open(users.province, job)
     assert not jobs.may_open(users.commune_b, job) and not jobs.may_open(users.commune_a, job)
     assert login(users.commune_b).get(job.get_absolute_url()).status_code == 404
+
+
+def test_places_below_are_in_vietnamese_order_on_the_page_and_in_every_sheet(visited, users, area, login):
+    """Found sending the commune demo's report up: the places below were sorted by code point ("Thôn Yên Bình"
+    before "Thôn Đình", "Thôn Nam" before "Thôn Nà", "Thôn Tràng" before "Thôn Trại") on the page, in the XLSX's
+    "Địa bàn trực thuộc" and in the providers' tables of the places below (livelihoods)."""
+    from ngoso.core.text import vi_sorted
+    from ngoso.places.services import add_village
+
+    for name in ("Yên Bình", "Nam", "Nà", "Tràng", "Trại", "Cầu", "Cẩm Sơn", "Đình", "Dĩnh"):
+        add_village(area.a, name)
+    expected = vi_sorted([p.name for p in area.a.children.all()])
+    assert expected.index("Thôn Dĩnh") < expected.index("Thôn Đình") < expected.index("Thôn Nà") \
+        < expected.index("Thôn Nam") < expected.index("Thôn Yên Bình")
+    assert [c["name"] for c in dash.dashboard(area.a)["children"]] == expected
+    client = login(users.commune_a)
+    html = client.get(f"/places/{area.a.code}/dashboard/").content.decode()
+    assert [n for n in re.findall(r"Thôn [^<\"]+?(?=<)", html) if n in expected][:len(expected)] == expected
+    wb = _book(client, area.a.code)
+    below = wb["Địa bàn trực thuộc"]
+    assert [r[0] for r in below.iter_rows(min_row=5, values_only=True)] == expected
+    livelihoods = [c.value for c in wb["Sinh kế số"]["A"] if c.value in expected]
+    assert livelihoods == expected
