@@ -219,3 +219,39 @@ def test_places_below_are_in_vietnamese_order_on_the_page_and_in_every_sheet(vis
     assert [r[0] for r in below.iter_rows(min_row=5, values_only=True)] == expected
     livelihoods = [c.value for c in wb["Sinh kế số"]["A"] if c.value in expected]
     assert livelihoods == expected
+
+
+def test_headings_fit_their_rows_and_nothing_is_said_twice_or_left_blank(visited, users, area, login):
+    """Found opening the commune demo's report in a spreadsheet: wrapped headings ("Có người tự làm được cả 5")
+    were cut to one line (no program grows a row to its wrapped text on opening), the exporter read
+    "Cán bộ xã (Cán bộ xã)" when the name is the role, and a list with nothing in it was a lone header row."""
+    import math
+
+    users.commune_a.first_name, users.commune_a.last_name = "Cán bộ xã", ""
+    users.commune_a.save()
+    client = login(users.commune_a)
+    for code in (area.a.code, area.va1.code):
+        wb = _book(client, code)
+        checked = 0
+        for ws in wb.worksheets[:-1]:
+            for row in ws.iter_rows():
+                if not row[0].fill or row[0].fill.fgColor.rgb not in ("00E8EEF4", "FFE8EEF4"):
+                    continue  # a table's header row has the header fill
+                for c in row:
+                    if not isinstance(c.value, str):
+                        continue
+                    width = ws.column_dimensions[c.column_letter].width
+                    need = math.ceil(len(c.value) * 1.1 / width)  # at least this many lines of a bold heading
+                    if need > 1:
+                        height = ws.row_dimensions[c.row].height
+                        assert height and height >= 15 * need, (ws.title, c.coordinate, c.value, width, height)
+                        checked += 1
+        assert checked >= 3, code
+        texts = [c.value for c in wb["Báo cáo"]["A"][:12] if isinstance(c.value, str)]
+        exporter = next(t for t in texts if t.startswith("Người xuất:"))
+        assert exporter.startswith("Người xuất: Cán bộ xã, lúc "), exporter
+    # the village has its team and a visit today: both lists of villages left behind are empty and say so
+    for sheet in ("Thôn chưa có tổ công nghệ số", "Chưa thăm trong 30 ngày"):
+        ws = wb[sheet]
+        assert ws["A3"].value == "Không có thôn nào của địa bàn trong danh sách này.", (sheet, ws["A3"].value)
+        assert ws.max_row == 4  # the header row, no row of data

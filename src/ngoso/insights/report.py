@@ -102,7 +102,8 @@ def _build(d: dict, user, now: datetime.datetime, language: str) -> dict:
     who = ""
     if user is not None:
         name = (user.get_full_name() or user.username).strip()
-        who = f"{name} ({user.get_role_display()})" if getattr(user, "role", "") else name
+        role = user.get_role_display() if getattr(user, "role", "") else ""
+        who = f"{name} ({role})" if role and role.casefold() != name.casefold() else name  # not "Cán bộ xã (Cán bộ xã)"
     tables: list[Table] = []
 
     overview = Table(_("Overview"), [(_("Indicator"), TEXT), (_("Number"), INT), ("%", PCT)], sheet=None)
@@ -189,6 +190,8 @@ def _build(d: dict, user, now: datetime.datetime, language: str) -> dict:
     tables.append(behind)
 
     def first_of(n: int, listed: int) -> str:  # the dashboard names the first few villages (Vietnamese order)
+        if not n:  # an empty sheet says so, rather than a lone header row a reader takes for a lost list
+            return _("No village of the area is in this list.")
         return _("the first %(listed)s of %(n)s, in alphabetical order") % {"listed": listed, "n": n} if n > listed else ""
 
     no_team = Table(_("Villages without a team"), [(_("Code"), TEXT), (_("Village"), TEXT)],
@@ -250,6 +253,26 @@ def _cell_value(x, kind):
     return v
 
 
+HEADER_LINE = 15  # points per line of an 11 pt bold heading
+
+
+def _lines(text: str, width: float | None) -> int:
+    """How many lines ``text`` takes, wrapped by words in a column ``width`` characters wide (bold: ~10 % wider).
+
+    Neither Excel nor LibreOffice grows a row to its wrapped text when the file is opened, so a heading longer
+    than its column was cut ("Có người tự làm được cả 5" showed one line of two)."""
+    room = max(int((width or 8.43) / 1.1) - 1, 1)
+    lines, used = 1, 0
+    for word in str(text or "").split():
+        if used and used + 1 + len(word) > room:
+            lines, used = lines + 1, len(word)
+        else:
+            used += len(word) + (1 if used else 0)
+        while used > room:  # a word longer than the column is broken
+            lines, used = lines + 1, used - room
+    return lines
+
+
 def to_xlsx(rep: dict) -> bytes:
     """The workbook: first sheet like the page, one sheet per table, the machine-readable keys last."""
     from openpyxl import Workbook
@@ -266,6 +289,7 @@ def to_xlsx(rep: dict) -> bytes:
     wrap = Alignment(wrap_text=True, vertical="top")
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
     shown_at: dict[str, str] = {}
+    headers: list = []  # (sheet, row, headings): their rows made tall enough for the wrapped headings, once widths are set
 
     def print_setup(ws, title_rows: str | None, landscape: bool = False):
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -289,6 +313,7 @@ def to_xlsx(rep: dict) -> bytes:
                 ws.cell(row, 1).font = Font(italic=True, color="555555")
                 row += 1
         header_row = row
+        headers.append((ws, row, [c[0] for c in t.columns]))
         xlsx.append_at(ws, row, [c[0] for c in t.columns])
         for j in range(1, len(t.columns) + 1):
             c = ws.cell(row, j)
@@ -368,6 +393,10 @@ def to_xlsx(rep: dict) -> bytes:
             heads = [min(len(t.columns[j - 1][0]), 24) for t in ts if j <= len(t.columns)]
             s.column_dimensions[get_column_letter(j)].width = min(
                 max([WIDTHS.get(k, 12) for k in kinds] + [h + 2 for h in heads] + [n + 2 for n in texts]), 50)
+
+    for ws_, r, texts in headers:
+        ws_.row_dimensions[r].height = HEADER_LINE * max(
+            _lines(text, ws_.column_dimensions[get_column_letter(j)].width) for j, text in enumerate(texts, start=1))
 
     m = wb.create_sheet(rep["machine_sheet"])
     xlsx.append(m, ["key", "value", both(gettext_lazy("cell"))])  # for readers of either language
