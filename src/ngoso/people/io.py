@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import itertools
 import re
 import unicodedata
 import zipfile
@@ -58,6 +59,7 @@ class Column:
     help_vi: str = ""
     help_en: str = ""
     choices: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # other headers lists made by hand use for it ("Ngày sinh" for the birth year)
 
     @property
     def header(self) -> str:
@@ -92,7 +94,8 @@ HOUSEHOLD_COLUMNS = [
 RESIDENT_COLUMNS = [
     Column("full_name", "Họ và tên", "Full name", True),
     Column("sex", "Giới tính", "Sex", True, choices=("Nam", "Nữ")),
-    Column("birth_year", "Năm sinh", "Birth year", True),
+    Column("birth_year", "Năm sinh", "Birth year", True,
+           aliases=("Ngày sinh", "Ngày tháng năm sinh", "Ngày, tháng, năm sinh", "Date of birth")),
     Column("ethnicity", "Dân tộc", "Ethnicity", True, "Tên hoặc mã dân tộc (01–54)", "Name or code (01–54)"),
     Column("phone", "Số điện thoại", "Phone"),
     Column("disability", "Khuyết tật", "Disability", choices=(YES, NO)),
@@ -206,6 +209,41 @@ class Sheet:
     name: str
     header: list[str]
     rows: list[tuple[int, list]]  # (row number, cells)
+    header_row: int = 1  # below a title block, the row the header is on
+
+
+#: How far down a sheet its header is looked for: Vietnamese lists often open with a title block (the People's
+#: Committee, the national motto, "DANH SÁCH …", merged across the columns) above the header row.
+HEADER_SEARCH_ROWS = 15
+
+
+def _filled(values: list) -> list:
+    return [v for v in values if v is not None and not (isinstance(v, str) and not v.strip())]
+
+
+def header_at(rows: list[list]) -> int:
+    """The index, in a sheet's first rows (cell values), of its header: the first row that names at least half
+    as many columns as the widest of those rows, all in text. Row 1 for the template and any plain list; below
+    a title block (one or two merged cells a row) for a list a commune made by hand."""
+    widest = max((len(_filled(r)) for r in rows), default=0)
+    for i, r in enumerate(rows):
+        filled = _filled(r)
+        if len(filled) >= max(widest / 2, 1) and all(isinstance(v, str) for v in filled):
+            return i
+    return 0
+
+
+def _is_column_numbers(values: list, width: int) -> bool:
+    """A row numbering the columns under the header, as official forms have: 1 2 3 … or (1) (2) (3) …"""
+    filled = _filled(values[:width])
+    if len(filled) < 2:
+        return False
+    try:
+        numbers = [int(str(v).strip().strip("()").strip()) if not isinstance(v, float) or v.is_integer() else None
+                   for v in filled]
+    except ValueError:
+        return False
+    return numbers == list(range(numbers[0], numbers[0] + len(numbers))) and numbers[0] in (0, 1)
 
 
 #: Bounds of every spreadsheet import, checked before (zip sizes) or while (rows, cells) reading, so that a
@@ -276,10 +314,21 @@ def _read_csv(data: bytes, fname: str) -> Sheet:
     reader = csv.reader(io.StringIO(text), dialect)
     errors: list[RowError] = []
     try:
-        header = next(reader, None)
-        if header is None:
+        first = []
+        for cells in reader:
+            first.append((reader.line_num, cells[:MAX_COLUMNS]))
+            if len(first) == HEADER_SEARCH_ROWS:
+                break
+        if not first:
             raise ImportFailed([RowError(fname, 1, "", _("The file is empty"))])
-        reading = _Reading(fname, header[:MAX_COLUMNS], errors)
+        at = header_at([[v or None for v in cells] for _n, cells in first])
+        header_line, header = first[at]
+        reading = _Reading(fname, header, errors, header_row=header_line)
+        rest = first[at + 1:]
+        if rest and _is_column_numbers(rest[0][1], len(reading.names)):
+            rest = rest[1:]
+        for line, cells in rest:
+            reading.add(line, [_CsvCell(v) for v in cells])
         for cells in reader:
             reading.add(reader.line_num, [_CsvCell(v) for v in cells[:MAX_COLUMNS]])
     except csv.Error as exc:
@@ -299,14 +348,14 @@ class _CsvCell:
 class _Reading:
     """The rows of one sheet as they stream in: cells checked, empty rows left out, the row count bounded."""
 
-    def __init__(self, name: str, header: list, errors: list[RowError], xlsx: bool = False):
+    def __init__(self, name: str, header: list, errors: list[RowError], xlsx: bool = False, header_row: int = 1):
         self.errors, self.xlsx = errors, xlsx
         self.names = ["" if h is None else str(h) for h in header]
         while self.names and not self.names[-1].strip():
             self.names.pop()
-        self.sheet = Sheet(name, self.names, [])
+        self.sheet = Sheet(name, self.names, [], header_row)
         for i, h in enumerate(header[:len(self.names)]):
-            self.check(1, i, getattr(h, "data_type", "s"), h)
+            self.check(header_row, i, getattr(h, "data_type", "s"), h)
 
     def column(self, i: int) -> str:
         from openpyxl.utils import get_column_letter
@@ -394,13 +443,19 @@ def _read_xlsx(data: bytes, fname: str) -> list[Sheet]:
     sheets, errors = [], []
     try:
         for ws in wb.worksheets:
-            first = next(ws.iter_rows(max_row=1, max_col=MAX_COLUMNS), None)
-            if first is None:
+            first = list(ws.iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=MAX_COLUMNS))
+            if not first:
                 continue
-            reading = _Reading(ws.title, [c.value for c in first], errors, xlsx=True)
+            at = header_at([[c.value for c in row] for row in first])
+            reading = _Reading(ws.title, [c.value for c in first[at]], errors, xlsx=True, header_row=at + 1)
             if not reading.names:
                 continue
-            for rownum, cells in enumerate(ws.iter_rows(min_row=2, max_col=len(reading.names)), start=2):
+            width = len(reading.names)
+            rest = [(n, row[:width]) for n, row in enumerate(first[at + 1:], start=at + 2)]
+            if rest and _is_column_numbers([c.value for c in rest[0][1]], width):
+                rest = rest[1:]
+            more = enumerate(ws.iter_rows(min_row=len(first) + 1, max_col=width), start=len(first) + 1)
+            for rownum, cells in itertools.chain(rest, more):
                 if not reading.add(rownum, cells):
                     break
             sheets.append(reading.sheet)
@@ -435,7 +490,7 @@ def find_columns(sheet, wanted: dict[str, list[str]], required: set[str], errors
 def _header_map(sheet: Sheet, columns: list[Column]) -> tuple[dict[str, int], list[RowError]]:
     wanted = {}
     for col in columns:
-        for alias in (col.vi, col.en, col.key):
+        for alias in (col.vi, col.en, col.key, *col.aliases):
             wanted[fold(alias)] = col.key
     found: dict[str, int] = {}
     for i, h in enumerate(sheet.header):
@@ -531,6 +586,32 @@ def _parse_int(ctx: _RowCtx, col: Column, v, lo: int, hi: int, what) -> int | No
         ctx.err(col, Message(_("%(what)s %(n)s is implausibly early (before %(lo)s)"), n=n, lo=lo, what=what))
         return None
     return n
+
+
+_EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_YEAR_MONTH_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?")
+
+
+def _parse_year(ctx: _RowCtx, col: Column, v, lo: int, hi: int, what) -> int | None:
+    """A year, also given as a date (a birth date in a "Ngày sinh" column): a real Excel date, or text
+    dd/mm/yyyy as Vietnamese lists write it (or yyyy-mm-dd). A year typed into a cell formatted as a date is
+    stored by Excel as that many days after 1900 (1958 -> 11/05/1905): it is read as the year typed."""
+    if isinstance(v, datetime.datetime | datetime.date):
+        at = v if isinstance(v, datetime.datetime) else datetime.datetime.combine(v, datetime.time())
+        serial = (at - _EXCEL_EPOCH).days
+        return _parse_int(ctx, col, serial if lo <= serial <= hi else at.year, lo, hi, what)
+    text = _text(v).strip()
+    m = _DAY_MONTH_YEAR.fullmatch(text) or _YEAR_MONTH_DAY.fullmatch(text)
+    if m:
+        d, mo, y = (int(x) for x in (m.groups() if m.re is _DAY_MONTH_YEAR else reversed(m.groups())))
+        try:
+            datetime.date(y, mo, d)
+        except ValueError:
+            ctx.err(col, Message(_("'%(v)s' is not a real date (day/month/year)"), v=text))
+            return None
+        return _parse_int(ctx, col, y, lo, hi, what)
+    return _parse_int(ctx, col, v, lo, hi, what)
 
 
 def _parse_coord(ctx: _RowCtx, col: Column, v, lo: float, hi: float) -> float | None:
@@ -707,8 +788,8 @@ def _validate_people(sheet: Sheet, lookup: _Lookup, errors: list[RowError], new_
             "longitude": _parse_coord(ctx, cols["longitude"], g.get("longitude"), 102.0, 110.0),
             "phone": _parse_phone(ctx, cols["household_phone"], g.get("household_phone")),
             "poverty_status": _parse_choice(ctx, cols["poverty_status"], g.get("poverty_status"), _POVERTY, True),
-            "poverty_year": _parse_int(ctx, cols["poverty_year"], g.get("poverty_year"), 2000, this_year,
-                                       _("Review year")),
+            "poverty_year": _parse_year(ctx, cols["poverty_year"], g.get("poverty_year"), 2000, this_year,
+                                        _("Review year")),
         }
         for key in Household.ACCESS_FIELDS:
             # empty = not stated on this row (a later row of the household may state it)
@@ -742,7 +823,7 @@ def _validate_people(sheet: Sheet, lookup: _Lookup, errors: list[RowError], new_
                 ctx.err(cols[key], _("Required value missing"))
         name = _fits(ctx, cols["full_name"], Resident, "full_name", _text(g.get("full_name")))
         sex = _parse_choice(ctx, cols["sex"], g.get("sex"), _SEXES) if _text(g.get("sex")) else None
-        birth_year = _parse_int(ctx, cols["birth_year"], g.get("birth_year"), 1900, this_year, _("Birth year"))
+        birth_year = _parse_year(ctx, cols["birth_year"], g.get("birth_year"), 1900, this_year, _("Birth year"))
         eth = None
         if _text(g.get("ethnicity")):
             eth = lookup.ethnicity(_text(g.get("ethnicity")))
@@ -816,6 +897,11 @@ def import_people(data: bytes, filename: str, user, progress: Callable = lambda 
             village_rows.extend(_validate_villages(sheet, lookup, errors))
         elif kind == "people" and people_sheet is None:
             people_sheet = sheet
+        elif kind == "people":  # never only the first sheet of residents without a word
+            errors.append(RowError(sheet.name, sheet.header_row, "", Message(
+                _("This sheet holds residents too, but a file is imported one sheet of residents at a time "
+                  "(here: '%(first)s'): move its rows into that sheet, or save it as a file of its own and "
+                  "import that"), first=people_sheet.name)))
     if people_sheet is None and not village_rows and not errors:
         raise ImportFailed([RowError(filename, 1, "", _("No recognisable sheet: please use the template"))])
     new_villages = {v["code"]: v for v in village_rows if v["existing"] is None}
