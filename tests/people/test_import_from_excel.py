@@ -231,3 +231,25 @@ def test_a_second_sheet_of_residents_is_not_left_out_silently(area, users):
     assert [(x.sheet, x.row) for x in errs] == [("Thôn Tân Lập", 5)]
     assert "«DS thôn Đồng Bụt»" in errs[0].vi and "'DS thôn Đồng Bụt'" in errs[0].en
     assert Resident.objects.count() == 0  # nothing written: the file is imported whole or not at all
+
+
+def test_one_error_is_said_as_one_in_english_on_the_command_line(area, users, tmp_path):
+    """Before: "1 errors, nothing imported" (one msgid for every count)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(excel_workbook()))
+    wb.worksheets[0]["F9"] = "năm 75"
+    buf = io.BytesIO()
+    wb.save(buf)
+    rc, said = _import_cli(tmp_path, buf.getvalue(), "mot-loi.xlsx", users.commune_a)
+    assert rc == 3 and "1 lỗi, chưa nhập dữ liệu nào:" in said and "\n1 error, nothing imported:\n" in said, said
+    assert "DS thôn Đồng Bụt, row 9, column 'Năm sinh': 'năm 75' is not a whole number" in said, said
+    with pytest.raises(ImportFailed) as e:
+        import_people(buf.getvalue(), "mot-loi.xlsx", users.commune_a)
+    assert e.value.en == "1 error, nothing imported" and e.value.vi == "1 lỗi, chưa nhập dữ liệu nào"
+    wb.worksheets[0]["F10"] = "?"
+    buf = io.BytesIO()
+    wb.save(buf)
+    with pytest.raises(ImportFailed) as e:
+        import_people(buf.getvalue(), "hai-loi.xlsx", users.commune_a)
+    assert e.value.en == "2 errors, nothing imported"

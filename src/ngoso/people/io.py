@@ -26,7 +26,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.acting import job_user_and_place
@@ -180,7 +180,7 @@ class RowError:
 class ImportFailed(UserError):
     """The file was rejected as a whole; nothing was written."""
 
-    message = _("%(n)s errors, nothing imported")
+    message = ngettext_lazy("%(n)s error, nothing imported", "%(n)s errors, nothing imported", "n")
 
     def __init__(self, errors: list[RowError]):
         self.errors = errors
