@@ -1138,9 +1138,7 @@ def export_people(place: Place, user, out_path: Path, progress: Callable = lambd
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(".part")
     wb = xlsx.workbook()
-    header = [c.header for c in PEOPLE_COLUMNS]
-    ws = wb.create_sheet(PEOPLE_SHEET)
-    xlsx.append(ws, header)
+    ws = _export_sheet(wb, PEOPLE_SHEET)
     n = in_sheet = 0
     sheets = 1
     # the rows come from the read replica when one is configured (core.db), in one snapshot there
@@ -1149,8 +1147,7 @@ def export_people(place: Place, user, out_path: Path, progress: Callable = lambd
         for row in people_rows(place, user):
             if in_sheet >= SHEET_ROWS - 1:  # Excel opens at most SHEET_ROWS rows of a sheet: go on in the next
                 sheets += 1
-                ws = wb.create_sheet(f"{PEOPLE_SHEET} ({sheets})")
-                xlsx.append(ws, header)
+                ws = _export_sheet(wb, f"{PEOPLE_SHEET} ({sheets})")
                 in_sheet = 0
             xlsx.append(ws, row)
             in_sheet += 1
@@ -1170,6 +1167,44 @@ def export_people(place: Place, user, out_path: Path, progress: Callable = lambd
         stats["residents"], stats["sheets"] = total, sheets
     progress(n, n, both(_("finished")))
     return n
+
+
+#: Column widths of the export (characters): names and addresses wide, yes/no columns narrow under a wrapped header.
+_EXPORT_WIDTHS = {"household_code": 16, "village_code": 11, "address": 24, "latitude": 10, "longitude": 11,
+                  "household_phone": 12, "poverty_status": 12, "full_name": 24, "phone": 12, "ethnicity": 10,
+                  "relation": 14}
+
+
+def _export_sheet(wb, title: str):
+    """A sheet of the export as a person opens it: the header bold, wrapped and frozen with a filter on it,
+    columns wide enough to read, A4 landscape fitted to the page width with the header on every page. The
+    header stays on row 1 with the template's names, so the file imports back as it is."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    ws = wb.create_sheet(xlsx.sheet_title(title))
+    last = get_column_letter(len(PEOPLE_COLUMNS))
+    for j, col in enumerate(PEOPLE_COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = _EXPORT_WIDTHS.get(col.key, 10 if col.choices else 12)
+    ws.freeze_panes = "C2"  # the household and village codes stay in sight
+    ws.auto_filter.ref = f"A1:{last}1"
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation, ws.page_setup.paperSize = "landscape", Worksheet.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.row_dimensions[1].height = 48  # three lines of a wrapped header
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="E8EEF4")
+    wrap = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    header = []
+    for col in PEOPLE_COLUMNS:
+        c = WriteOnlyCell(ws, xlsx.safe_value(col.header))
+        c.font, c.fill, c.alignment = bold, fill, wrap
+        header.append(c)
+    ws.append(header)
+    return ws
 
 
 def within_count(place: Place, user) -> int:
