@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 from ngoso.core import xlsx
 from ngoso.core.charts import bar_chart
 from ngoso.core.messages import both
-from ngoso.places.heading import area_line, heading
+from ngoso.places.heading import area_label, heading
 from ngoso.places.models import Place
 
 from . import providers
@@ -195,7 +195,7 @@ def _build(d: dict, user, now: datetime.datetime, language: str) -> dict:
         "language": language,
         **heading(place, now.date(), _("Community digital technology team")),
         "title": _("Report on community digital transformation").upper(),
-        "area": _("Area: %(area)s") % {"area": area_line(place)},
+        "area": area_label(place),
         "as_of": _("As of %(date)s") % {"date": _day(as_of)},
         "exported": (_("Exported by %(who)s at %(time)s") % {"who": who, "time": _day(now.date()) + " " + now.strftime("%H:%M")}
                      if who else _("Exported at %(time)s") % {"time": _day(now.date()) + " " + now.strftime("%H:%M")}),

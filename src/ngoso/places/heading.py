@@ -37,6 +37,11 @@ def area_line(place: Place) -> str:
     return ", ".join(names)
 
 
+def area_label(place: Place) -> str:
+    """ "Địa bàn: Thôn Đồng Bụt, Xã Ngọc Thiện, Tỉnh Bắc Ninh" in the active language."""
+    return _("Area: %(area)s") % {"area": area_line(place)}
+
+
 def long_date(day: datetime.date) -> str:
     """The date of a dateline: "ngày 05 tháng 12 năm 2026" in Vietnamese, "05/12/2026" in English."""
     if (get_language() or "vi").startswith("en"):
