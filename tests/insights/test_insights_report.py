@@ -74,6 +74,11 @@ def test_every_figure_on_the_page_is_the_same_in_the_first_sheet(visited, users,
             assert (c.value is None and v is None) or abs(c.value * 100 - v) < 1e-9, (k, c.value, v)
     api = client.get(f"/api/v1/places/{area.a.code}/indicators").json()
     assert api["basic5"]["households"] == 1  # the machine-readable keys stay in the JSON API
+    # and every key of the API is in the machine sheet with the same value (the providers' sections too)
+    for place in (area.a, area.province, area.va1):
+        api = dict(dash.flatten(client.get(f"/api/v1/places/{place.code}/indicators").json()))
+        machine = {r[0]: r[1] for r in _book(client, place.code).worksheets[-1].iter_rows(min_row=2, values_only=True)}
+        assert len(api) > 40 and api == machine, (place.code, set(api.items()) ^ set(machine.items()))
 
 
 def test_the_first_sheet_is_an_official_report(visited, users, area, login):
