@@ -253,3 +253,37 @@ def test_one_error_is_said_as_one_in_english_on_the_command_line(area, users, tm
     with pytest.raises(ImportFailed) as e:
         import_people(buf.getvalue(), "hai-loi.xlsx", users.commune_a)
     assert e.value.en == "2 errors, nothing imported"
+
+
+def test_a_csv_saved_from_such_a_workbook_keeps_its_title_rows_and_commas_in_cells(area, users):
+    """Vietnamese Excel's "CSV (Comma delimited)" writes ";" and keeps the title block as rows of one cell and
+    empty ones; an address holds commas. The header is found under the title, the delimiter is ";"."""
+    sep = ";"
+    n = len(HEADERS)
+    lines = [sep.join(["UBND XÃ NGỌC THIỆN"] + [""] * (n - 1)), sep * (n - 1),
+             sep.join(["DANH SÁCH HỘ GIA ĐÌNH, NHÂN KHẨU THÔN ĐỒNG BỤT"] + [""] * (n - 1)), sep * (n - 1)]
+    body = csv_text(sep).splitlines()
+    header = body[0].replace("Ghi chú", "Địa chỉ")
+    rows = [r[: r.rfind(sep)] + sep + '"Xóm 2, thôn Đồng Bụt, xã Ngọc Thiện"' for r in body[1:]]
+    data = encode_cp1258("\r\n".join(lines + [header] + rows) + "\r\n")
+    sheet = read_file(data, "excel.csv")[0]
+    assert sheet.header_row == 5 and [r for r, _c in sheet.rows] == [6, 7, 8, 9]
+    result = import_people(data, "excel.csv", users.commune_a)
+    assert result.residents_created == 4 and _read_back() == _expected()
+    assert Household.objects.get(code="X1").address == "Xóm 2, thôn Đồng Bụt, xã Ngọc Thiện"
+
+
+def test_a_row_numbering_the_columns_under_the_header_is_not_a_resident(area, users):
+    """Official forms number their columns under the header: (1) (2) (3) … — that row is skipped, not refused."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(excel_workbook(empty_row=False)))
+    ws = wb.worksheets[0]
+    ws.insert_rows(6)
+    for j in range(1, len(HEADERS) + 1):
+        ws.cell(6, j, f"({j})")
+    buf = io.BytesIO()
+    wb.save(buf)
+    sheet = read_file(buf.getvalue(), "danh-sach.xlsx")[0]
+    assert [r for r, _c in sheet.rows] == [7, 8, 9, 10]
+    assert import_people(buf.getvalue(), "danh-sach.xlsx", users.commune_a).residents_created == 4
