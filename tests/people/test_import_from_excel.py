@@ -287,3 +287,18 @@ def test_a_row_numbering_the_columns_under_the_header_is_not_a_resident(area, us
     sheet = read_file(buf.getvalue(), "danh-sach.xlsx")[0]
     assert [r for r, _c in sheet.rows] == [7, 8, 9, 10]
     assert import_people(buf.getvalue(), "danh-sach.xlsx", users.commune_a).residents_created == 4
+
+
+def test_a_house_number_excel_turned_into_a_date_is_read_as_typed(area, users):
+    """Typed "12/3" (house 12, lane 3), Vietnamese Excel stores the date 12 March: before, the house number was
+    imported as "2026-03-12 00:00:00"."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(excel_workbook()))
+    ws = wb.worksheets[0]
+    ws["K6"].value = datetime.datetime(2026, 3, 12)
+    ws["K6"].number_format = "dd/mm/yyyy"
+    buf = io.BytesIO()
+    wb.save(buf)
+    import_people(buf.getvalue(), "danh-sach.xlsx", users.commune_a)
+    assert Household.objects.get(code="X1").house_number == "12/3"

@@ -531,6 +531,14 @@ def _text(v) -> str:
     return nfc(str(v))
 
 
+def _number_text(v) -> str:
+    """A house or alley number as it was typed: Excel in Vietnamese turns "12/3" typed into a cell into the date
+    12 March (of this year), so a date there is read back as day/month, "12/3", not "2026-03-12 00:00:00"."""
+    if isinstance(v, datetime.datetime | datetime.date) and getattr(v, "hour", 0) == getattr(v, "minute", 0) == 0:
+        return f"{v.day}/{v.month}"
+    return _text(v)
+
+
 class _RowCtx:
     def __init__(self, sheet: str, row: int, errors: list[RowError]):
         self.sheet, self.row, self.errors = sheet, row, errors
@@ -781,8 +789,9 @@ def _validate_people(sheet: Sheet, lookup: _Lookup, errors: list[RowError], new_
                 village = place
         hvals = {
             "village": village,
-            "alley": _fits(ctx, cols["alley"], Household, "alley", _text(g.get("alley"))),
-            "house_number": _fits(ctx, cols["house_number"], Household, "house_number", _text(g.get("house_number"))),
+            "alley": _fits(ctx, cols["alley"], Household, "alley", _number_text(g.get("alley"))),
+            "house_number": _fits(ctx, cols["house_number"], Household, "house_number",
+                                  _number_text(g.get("house_number"))),
             "address": _fits(ctx, cols["address"], Household, "address", _text(g.get("address"))),
             "latitude": _parse_coord(ctx, cols["latitude"], g.get("latitude"), 8.0, 23.5),
             "longitude": _parse_coord(ctx, cols["longitude"], g.get("longitude"), 102.0, 110.0),
