@@ -48,6 +48,11 @@ def test_import_pages_on_a_phone_and_a_pc(live_server, people, users, browser, t
     buf = io.BytesIO()
     wb.save(buf)
     bad = buf.getvalue()
+    good = {}
+    for lang, prefix in (("vi", "V"), ("en", "E")):  # new households each time: a file of new people
+        monkeypatch.setattr(excel, "PEOPLE", [(prefix + p[0], p[1] if lang == "vi" else "Lê " + p[1].split(" ", 1)[1],
+                                               p[2], p[3] - 7 * (lang == "en"), *p[4:]) for p in PEOPLE])
+        good[lang] = excel_workbook()
     monkeypatch.setattr(excel, "PEOPLE", [("D1", "Nguyễn Thị Lý", "Nữ", 1978, "Kinh", "Chủ hộ", "", "", "")] + PEOPLE[2:])
     dup = excel_workbook()
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -69,6 +74,12 @@ def test_import_pages_on_a_phone_and_a_pc(live_server, people, users, browser, t
         assert ("«năm 75» không phải là số nguyên" if lang == "vi" else "'năm 75' is not a whole number") in table
         assert _no_horizontal_scroll(page), lang
         page.screenshot(path=str(SHOTS / f"import-errors-{w}-{lang}.png"), full_page=True)
+
+        _upload(page, live_server.url, tmp_path, f"danh-sach-{lang}.xlsx", good[lang])
+        state = page.inner_text("#job-state")  # once done, the step's message ("Xong / finished") goes:
+        assert ("finished" not in state) if lang == "vi" else ("Xong" not in state), state  # the other language
+        assert page.locator(".msg.success").count() == 1
+        page.screenshot(path=str(SHOTS / f"import-done-{w}-{lang}.png"), full_page=True)
 
         _upload(page, live_server.url, tmp_path, "danh-sach-trung.xlsx", dup)
         page.wait_for_selector("fieldset.dup-pair")
