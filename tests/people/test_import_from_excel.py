@@ -302,3 +302,19 @@ def test_a_house_number_excel_turned_into_a_date_is_read_as_typed(area, users):
     wb.save(buf)
     import_people(buf.getvalue(), "danh-sach.xlsx", users.commune_a)
     assert Household.objects.get(code="X1").house_number == "12/3"
+
+
+def test_an_old_excel_file_is_told_how_to_save_it(area, users, login, tmp_path):
+    """Offices keep many lists as .xls (Excel 97–2003): refused before with 'only .xlsx or .csv', no way on."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    with pytest.raises(ImportFailed) as e:
+        import_people(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "danh-sach-2019.xls", users.commune_a)
+    err = e.value.errors[0]
+    assert (err.sheet, err.row) == ("danh-sach-2019.xls", 0)
+    assert "Excel Workbook (.xlsx)" in err.vi and err.vi.startswith("Đây không phải tệp .xlsx")
+    client = login(users.commune_a)
+    r = client.post("/import/", {"file": SimpleUploadedFile("danh-sach-2019.xls", b"\xd0\xcf\x11\xe0")}, follow=True)
+    assert "lưu lại dưới dạng «Excel Workbook (.xlsx)»" in r.content.decode()
+    rc, said = _import_cli(tmp_path, b"\xd0\xcf\x11\xe0", "danh-sach-2019.xls", users.commune_a)
+    assert rc == 3 and "save it as 'Excel Workbook (.xlsx)'" in said, said

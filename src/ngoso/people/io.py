@@ -273,7 +273,19 @@ def read_file(data: bytes, filename: str) -> list[Sheet]:
         return [_read_csv(data, Path(filename).name)]
     if name.endswith((".xlsx", ".xlsm")):
         return _read_xlsx(data, Path(filename).name)
-    raise ImportFailed([RowError(Path(filename).name, 0, "", _("Only .xlsx or .csv files are accepted"))])
+    raise ImportFailed([RowError(Path(filename).name, 0, "", file_type_refusal(filename))])
+
+
+def file_type_refusal(filename: str):
+    """Why a file of this name is not read (None if it is a kind read): an old Excel file is told how to save
+    it as the kind that is read, as Vietnamese offices still keep many lists as .xls."""
+    name = filename.lower()
+    if name.endswith((".csv", ".xlsx", ".xlsm")):
+        return None
+    if name.endswith((".xls", ".xlsb", ".ods")):
+        return _("This is not an .xlsx file: open it in Excel (or LibreOffice) and save it as 'Excel Workbook (.xlsx)', "
+                 "then import that file")
+    return _("Only .xlsx or .csv files are accepted")
 
 
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")

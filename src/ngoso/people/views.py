@@ -20,7 +20,7 @@ from ngoso.teams.models import Member
 from ngoso.visits.views import household_context, resident_context
 
 from . import privacy, search as people_search, services, targets
-from .io import template_workbook
+from .io import file_type_refusal, template_workbook
 from .models import Household, Resident
 
 
@@ -110,8 +110,9 @@ def import_page(request):
         if upload is None:
             messages.error(request, _("Choose a file to import."))
             return redirect("import")
-        if not upload.name.lower().endswith((".xlsx", ".csv", ".xlsm")):
-            messages.error(request, _("Only .xlsx or .csv files are accepted."))
+        refused = file_type_refusal(upload.name)
+        if refused:
+            messages.error(request, refused)
             return redirect("import")
         # kept in the storage "uploads" only while the job runs (core.jobs.discard_upload, clean_up)
         name = files.save("uploads", f"{secrets.token_hex(12)}{Path(upload.name).suffix.lower()}", upload)
