@@ -4,6 +4,9 @@ The contract, as users need it:
 
 - one row per resident; household columns repeat on each of its rows (a row with no resident columns is
   a household on its own); an optional sheet "Thôn" (villages) is imported first;
+- a file as Vietnamese Excel saves it is read: the header may stand under a title block (and a row numbering
+  the columns), headers typed with other spaces, case or no accents, phones typed as numbers, years as floats
+  or dates, CSV in UTF-8 (BOM or not) or Windows-1258, with "," or ";"; one sheet of residents per file;
 - every row is validated before anything is written; a file is imported whole or not at all;
 - every error names the sheet, row, column and reason, in Vietnamese and English;
 - export writes the same columns, so that export -> import round-trips (re-importing changes nothing).
