@@ -318,3 +318,15 @@ def test_an_old_excel_file_is_told_how_to_save_it(area, users, login, tmp_path):
     assert "lưu lại dưới dạng «Excel Workbook (.xlsx)»" in r.content.decode()
     rc, said = _import_cli(tmp_path, b"\xd0\xcf\x11\xe0", "danh-sach-2019.xls", users.commune_a)
     assert rc == 3 and "save it as 'Excel Workbook (.xlsx)'" in said, said
+
+
+def test_header_at_keeps_row_one_and_finds_a_header_under_a_title():
+    from ngoso.people.io import header_at
+
+    assert header_at([["Mã", "Cách đọc"], ["UBND", "ủy ban nhân dân"]]) == 0  # a plain two-column list
+    assert header_at([["Mã hộ", "Năm", 2025], ["H1", "x", 3]]) == 0  # row 1 wide: the header, a number or not
+    titled = [["UBND XÃ NGỌC THIỆN", None, None, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"], [None] * 6,
+              ["DANH SÁCH HỘ NGHÈO NĂM 2025"], [], ["STT", "Mã hộ", "Họ và tên", "Năm sinh", "Dân tộc", "Ghi chú"],
+              [1, "H1", "Lê Văn An", 1960, "Kinh", None]]
+    assert header_at(titled) == 4
+    assert header_at([]) == 0

@@ -226,13 +226,13 @@ def _filled(values: list) -> list:
 
 def header_at(rows: list[list]) -> int:
     """The index, in a sheet's first rows (cell values), of its header: the first row that names at least half
-    as many columns as the widest of those rows, all in text. Row 1 for the template and any plain list; below
-    a title block (one or two merged cells a row) for a list a commune made by hand."""
+    as many columns as the widest of those rows (below row 1, all in text). Row 1 for the template and any
+    plain list; below a title block (one or two merged cells a row) for a list a commune made by hand."""
     widest = max((len(_filled(r)) for r in rows), default=0)
     for i, r in enumerate(rows):
         filled = _filled(r)
-        if len(filled) >= max(widest / 2, 1) and all(isinstance(v, str) for v in filled):
-            return i
+        if len(filled) >= max(widest / 2, 1) and (i == 0 or all(isinstance(v, str) for v in filled)):
+            return i  # row 1 as always when it is as wide as a header (a header may name a column "2025")
     return 0
 
 
