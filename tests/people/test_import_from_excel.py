@@ -330,3 +330,24 @@ def test_header_at_keeps_row_one_and_finds_a_header_under_a_title():
               [1, "H1", "Lê Văn An", 1960, "Kinh", None]]
     assert header_at(titled) == 4
     assert header_at([]) == 0
+
+
+def test_relations_as_household_registers_write_them(area, users):
+    """A commune's list says "Con trai", "Con gái", "Cháu nội", "Em gái" as the household register does:
+    before, each was refused as not one of the eight relations."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(excel_workbook()))
+    ws = wb.worksheets[0]
+    ws["H10"] = "Con trai"  # Đặng Văn Ước
+    ws["H7"] = "Vợ"
+    buf = io.BytesIO()
+    wb.save(buf)
+    import_people(buf.getvalue(), "danh-sach.xlsx", users.commune_a)
+    assert Resident.objects.get(full_name="Đặng Văn Ước").relation == "child"
+    from ngoso.people.io import _RELATIONS
+    from ngoso.core.text import fold
+
+    for words, relation in (("Con gái", "child"), ("Cháu nội", "grandchild"), ("Cháu ngoại", "grandchild"),
+                            ("Em gái", "sibling"), ("Anh trai", "sibling"), ("Con nuôi", "child")):
+        assert _RELATIONS[fold(words)] == relation, words

@@ -126,6 +126,11 @@ _RELATIONS = {
     "child_in_law": Relation.CHILD_IN_LAW, "anh/chi/em": Relation.SIBLING, "anh": Relation.SIBLING,
     "chi": Relation.SIBLING, "em": Relation.SIBLING, "sibling": Relation.SIBLING, "khac": Relation.OTHER,
     "other": Relation.OTHER,
+    # as household lists and registers write them (sổ hộ khẩu): a son, a daughter, a grandson, a brother…
+    "con trai": Relation.CHILD, "con gai": Relation.CHILD, "con nuoi": Relation.CHILD,
+    "chau noi": Relation.GRANDCHILD, "chau ngoai": Relation.GRANDCHILD, "chau trai": Relation.GRANDCHILD,
+    "chau gai": Relation.GRANDCHILD, "anh trai": Relation.SIBLING, "chi gai": Relation.SIBLING,
+    "em trai": Relation.SIBLING, "em gai": Relation.SIBLING, "bo de": Relation.PARENT, "me de": Relation.PARENT,
 }
 RELATION_LABEL = {Relation.HEAD: "Chủ hộ", Relation.SPOUSE: "Vợ/chồng", Relation.CHILD: "Con",
                   Relation.GRANDCHILD: "Cháu", Relation.PARENT: "Bố/mẹ", Relation.CHILD_IN_LAW: "Con dâu/con rể",
