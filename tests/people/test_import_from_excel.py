@@ -157,7 +157,7 @@ def test_a_spreadsheet_from_vietnamese_excel_is_read_as_it_is(case, area, users)
     assert Resident.objects.get(full_name="Hoàng Thị Lệ").ethnicity.name_vi == "Tày"
 
 
-@pytest.mark.parametrize("case", ["xlsx-as-excel-saves-it", "csv-windows-1258-semicolons"])
+@pytest.mark.parametrize("case", FILES)
 def test_the_same_files_through_the_page_and_the_command(case, area, users, login, tmp_path, settings):
     settings.UPLOAD_ROOT = tmp_path / "uploads"
     data, name = FILES[case]()
