@@ -733,3 +733,61 @@ def test_erasure_takes_the_conflicts_and_move_records_of_the_person(people, area
     for text in ("Hoàng Văn Nông", "0911999888", "0911000222"):
         assert not AuditEntry.objects.filter(changes__icontains=text).exists(), text
         assert not AuditEntry.objects.filter(object_repr__icontains=text).exists(), text
+
+
+# --- erasure of everything new (item 5) -----------------------------------------------------------------------
+
+def _audit_naming(*texts) -> list[str]:
+    from ngoso.accounts.models import AuditEntry
+
+    found = []
+    for e in AuditEntry.objects.all():
+        blob = json.dumps(e.changes, ensure_ascii=False) + e.object_repr
+        found += [f"{t!r} in {e.model} {e.object_pk or '-'} {e.action}" for t in texts if t in blob]
+    return found
+
+
+def test_erasure_takes_a_pending_move_request_that_names_the_person(people, area, device, users):
+    """A member asked for Nông to move in (typed without accents); before staff completed it he asked to be
+    erased: the request that names him goes with him, a request about someone else stays."""
+    from ngoso.people import services
+    from ngoso.people.models import MoveRequest
+
+    about_him = {"type": "move_in", "uuid": str(uuid.uuid4()), "household": "H1", "full_name": "Hoang Van Nong",
+                 "birth_year": 1990, "sex": "male", "from_village": area.va2.code}
+    other = {**about_him, "uuid": str(uuid.uuid4()), "full_name": "Lê Thị Mai", "birth_year": 1960, "sex": "female"}
+    refused = {**about_him, "uuid": str(uuid.uuid4()), "full_name": "Hoàng Văn Nông", "birth_year": 1991,
+               "from_village": "", "from": "thôn Tân Lập"}
+    assert push(device.client, [about_him, other, refused]).json()["counts"]["created"] == 3
+    from ngoso.people import registration
+
+    registration.refuse_move(users.commune_a, MoveRequest.objects.get(uuid=refused["uuid"]))
+    services.erase_resident(people.r3, done_by=users.commune_a, reason="yêu cầu")
+    assert list(MoveRequest.objects.values_list("full_name", flat=True)) == ["Lê Thị Mai"]
+
+
+def test_erasure_of_a_merged_person_leaves_no_trace_of_either_copy(people, area, users):
+    """Lý was listed twice (an import's copy with another phone) and merged: erasing her takes the merged-away
+    copy's own audit entries and the merge's entry naming both copies."""
+    from ngoso.people.services import erase_resident
+
+    dup = Resident.objects.create(household=people.h2, full_name="Nguyen Thi Ly", sex="female", birth_year=1987,
+                                  ethnicity=people.r1.ethnicity, phone="0911000999")
+    merge.merge_residents(users.commune_a, people.r1, dup)
+    assert _audit_naming("0911000999", "Nguyen Thi Ly")  # the copy's creation and deletion, the merge
+    erase_resident(Resident.objects.get(pk=people.r1.pk), done_by=users.commune_a, reason="yêu cầu")
+    assert _audit_naming("0911000999", "Nguyen Thi Ly", "Nguyễn Thị Lý", "0987654321") == []
+
+
+def test_erasure_after_an_undone_merge_leaves_the_other_person_alone(people, area, users):
+    """A merge undone (two people after all): erasing the restored one scrubs the undo's entry naming her; the
+    kept person's own history stays."""
+    from ngoso.people.services import erase_resident
+
+    lan = Resident.objects.create(household=people.h1, full_name="Nguyễn Thị Lí", sex="female", birth_year=1987,
+                                  ethnicity=people.r1.ethnicity, phone="0911000777")
+    m = merge.merge_residents(users.commune_a, people.r1, lan)
+    merge.undo(users.commune_a, m)
+    erase_resident(Resident.objects.get(pk=lan.pk), done_by=users.commune_a, reason="yêu cầu")
+    assert _audit_naming("Nguyễn Thị Lí", "0911000777") == []
+    assert _audit_naming("0987654321")  # Lý's own phone, in her own history

@@ -391,31 +391,70 @@ def request_move_in(user, *, uuid, household: Household, full_name, birth_year=N
     return _save_once(req, user)
 
 
+MOVE_MATCH = 0.5  # a resident scored this close to a request may be the person it names
+
+
+def _may_be(req, row: dict):
+    """Whether the resident ``row`` (``duplicates.RESIDENT_VALUES``) may be the person the move request names:
+    ``(score, evidence)``, or None. The one rule for the candidates staff are offered and for the requests an
+    erasure takes with the person."""
+    from .duplicates import score_residents
+
+    if req.sex and row["sex"] != req.sex:
+        return None
+    if req.birth_year and row["birth_year"] and abs(row["birth_year"] - req.birth_year) > 10:
+        return None
+    if req.from_village_id and row["household__village_id"] != req.from_village_id:
+        return None
+    score, ev = score_residents({"full_name": req.full_name, "birth_year": req.birth_year, "sex": req.sex,
+                                 "household__village_id": req.from_village_id}, row)
+    return (score, ev) if score >= MOVE_MATCH else None
+
+
 def move_candidates(user, req, limit: int = 5) -> list[tuple[float, Resident, list]]:
     """Who the request may be about, among the residents ``user`` may see (never beyond their area), outside the
     household they move into: scored by the duplicates rule (``people.duplicates.score_residents``), best
     first."""
     from ngoso.accounts.scope import scoped
 
-    from .duplicates import RESIDENT_VALUES, score_residents
+    from .duplicates import RESIDENT_VALUES
 
     qs = scoped(Resident.objects.exclude(household=req.household), user).filter(status__in=["", "moved_away"])
-    if req.from_village_id:
+    if req.from_village_id:  # the same narrowing as ``_may_be``, in SQL
         qs = qs.filter(household__village_id=req.from_village_id)
     if req.sex:
         qs = qs.filter(sex=req.sex)
     if req.birth_year:
         qs = qs.filter(birth_year__gte=req.birth_year - 10, birth_year__lte=req.birth_year + 10)
-    wanted = {"full_name": req.full_name, "birth_year": req.birth_year, "sex": req.sex,
-              "household__village_id": req.from_village_id}
     scored = []
     for row in qs.values(*RESIDENT_VALUES).iterator(chunk_size=5000):
-        score, ev = score_residents(wanted, row)
-        if score >= 0.5:
-            scored.append((score, row["id"], ev))
+        found = _may_be(req, row)
+        if found is not None:
+            scored.append((found[0], row["id"], found[1]))
     scored.sort(key=lambda x: (-x[0], x[1]))
     people = Resident.objects.select_related("household__village").in_bulk([x[1] for x in scored[:limit]])
     return [(score, people[rid], ev) for score, rid, ev in scored[:limit]]
+
+
+def forget_move_requests(resident: Resident) -> int:
+    """An erasure on request: the move requests never completed (waiting or refused) that may name this person,
+    by the rule that offers them as a candidate (``_may_be``), are deleted — the name, birth year and village
+    the member typed go with the person. A completed request points at them and goes with their row. Returns
+    the requests deleted."""
+    from django.db.models import Q
+
+    from .duplicates import RESIDENT_VALUES
+    from .models import MoveRequest
+
+    row = Resident.objects.filter(pk=resident.pk).values(*RESIDENT_VALUES).first()
+    if row is None:
+        return 0
+    reqs = MoveRequest.objects.filter(resident__isnull=True).filter(
+        Q(from_village__isnull=True) | Q(from_village_id=row["household__village_id"]))
+    doomed = [r.pk for r in reqs if _may_be(r, row) is not None]
+    if doomed:
+        MoveRequest.objects.filter(pk__in=doomed).delete()
+    return len(doomed)
 
 
 def complete_move(user, req, resident: Resident):

@@ -107,12 +107,14 @@ def erase_resident(resident: Resident, *, done_by, reason: str = "") -> Erasure:
     # every audited object about them: what the delete takes with it, and what earlier entries name them
     # through a foreign key (objects deleted before); scrubbed once the delete has written its own entries
     about_them = [audit.doomed(resident), audit.about(Resident, pk)]
+    from .merge import erase_person, forget
+    from .registration import forget_move_requests
+
+    forget_move_requests(resident)  # a move never completed keeps the name the member typed: it goes too
     resident._audit_skip = True
     resident.delete()
     audit.scrub_all(*about_them)
-    from .merge import forget
-
-    forget("resident", pk)  # a merged-away copy of them kept for undo goes too
+    erase_person(pk)  # the copies of them merged into this record, kept for undo and in the audit, go too
     erasure = Erasure(village=household.village, household_code=household.code, done_by=done_by, reason=reason)
     remaining = household.residents.order_by("birth_year", "id")
     if not remaining.exists():
