@@ -791,3 +791,42 @@ def test_erasure_after_an_undone_merge_leaves_the_other_person_alone(people, are
     erase_resident(Resident.objects.get(pk=lan.pk), done_by=users.commune_a, reason="yêu cầu")
     assert _audit_naming("Nguyễn Thị Lí", "0911000777") == []
     assert _audit_naming("0987654321")  # Lý's own phone, in her own history
+
+
+# --- fields the phone does not hold: compared one by one, not by the record's version --------------------------
+
+def test_an_edit_of_a_field_the_phone_does_not_hold_is_compared_by_itself(people, area, device):
+    """The phone holds no phone number, ethnic group or means of access (decision 0007). The commune corrected
+    Lý's name and H1's house number on the web after the pull; the member, offline, adds Lý's phone and ticks
+    H1's radio: nothing of that changed on the server, so it is written — no false alarm for a leader. Her
+    ethnic group, changed on the web meanwhile, is a conflict."""
+    h1 = _pulled(device, "H1")
+    ly = next(r for r in h1["residents"] if r["full_name"] == "Nguyễn Thị Lý")
+    assert set(h1) >= {"fp"} and set(ly) >= {"fp"}
+    assert "0987654321" not in json.dumps(h1)  # the fingerprint says nothing of the values
+    Consent.objects.create(resident=people.r1, given=True, method="oral")
+    r = Resident.objects.get(pk=people.r1.pk)
+    r.full_name = "Nguyễn Thị Lý (Lý A)"
+    r.save()
+    h = Household.objects.get(code="H1")
+    h.house_number = "12B"
+    h.save()
+    out = push(device.client, [
+        resident_edit(people.r1.uuid, {"phone": {"to": "0912555666"}}, base=ly["version"], fp=ly["fp"]),
+        {"type": "household", "uuid": str(uuid.uuid4()), "household": "H1", "base": h1["version"], "fp": h1["fp"],
+         "changes": {"has_radio": {"to": True}}}]).json()
+    assert [x["conflicts"] for x in out["results"]] == [[], []], out
+    assert Resident.objects.get(pk=r.pk).phone == "0912555666" and Household.objects.get(code="H1").has_radio
+    assert not SyncConflict.objects.exists()
+    # the ethnic group was changed on the web after the pull: that one field waits for a leader
+    r = Resident.objects.get(pk=r.pk)
+    r.ethnicity = people.r3.ethnicity  # Tày
+    r.save()
+    out = push(device.client, [resident_edit(people.r1.uuid, {"ethnicity": {"to": "03"}, "phone": {"to": "0912555777"}},
+                                             base=ly["version"], fp=ly["fp"])]).json()
+    assert out["results"][0]["conflicts"] == ["ethnicity", "phone"]  # the phone too: written by the first push
+    assert SyncConflict.objects.get(field="ethnicity").theirs == people.r3.ethnicity.code
+    # a fingerprint of another shape (an older app) falls back on the version, as before
+    late = {"type": "household", "uuid": str(uuid.uuid4()), "household": "H1", "base": h1["version"], "fp": "zz",
+            "changes": {"has_tv": {"to": True}}}
+    assert push(device.client, [late]).json()["results"][0]["conflicts"] == ["has_tv"]

@@ -202,6 +202,23 @@ HOUSEHOLD_EDITABLE = ("alley", "house_number", "address", "phone", "latitude", "
 CONSENT_FIELDS = frozenset({"phone", "ethnicity", "disability"})
 
 
+# the fields a phone may edit without holding them (decision 0007), in the order of their fingerprints
+NOT_HELD = {"resident": ("ethnicity", "phone", "disability"),
+            "household": ("phone", "latitude", "longitude", *Household.ACCESS_FIELDS)}
+FP_DIGITS = 6
+
+
+def fingerprint(kind: str, uid, values: dict) -> str:
+    """What a phone keeps of the fields it does not hold (``NOT_HELD[kind]``; ``values`` their plain values):
+    for each, in order, the first ``FP_DIGITS`` hex digits of a keyed digest (HMAC with the server's secret key)
+    of the record's UUID, the field and its value. It says nothing of a value, only whether it is still the one
+    the phone was sent; an edit sends it back (``fp``), so that such a field is compared by itself."""
+    from django.utils.crypto import salted_hmac
+
+    return "".join(salted_hmac("ngoso.people.fingerprint", f"{uid}|{field}|{values[field]!r}").hexdigest()[:FP_DIGITS]
+                   for field in NOT_HELD[kind])
+
+
 def plain(obj, field: str):
     """A field's value as the phone sends it and a conflict keeps it (the ethnic group by its code)."""
     if field == "ethnicity":
@@ -209,13 +226,16 @@ def plain(obj, field: str):
     return getattr(obj, field)
 
 
-def edit(user, obj, changes: dict, *, base=None, consent: dict | None = None) -> list[tuple[str, object, object]]:
+def edit(user, obj, changes: dict, *, base=None, consent: dict | None = None,
+         fp: str | None = None) -> list[tuple[str, object, object]]:
     """An edit made offline to a household or a resident: ``changes`` is ``{field: (from, to)}`` with the
     value the phone had (``from``, or None when the phone does not hold that field) and the new one;
-    ``base`` is the record's ``updated_at`` when the phone pulled it (None: unknown).
+    ``base`` is the record's ``updated_at`` when the phone pulled it (None: unknown); ``fp`` the record's
+    ``fingerprint`` of the fields it does not hold, as the pull sent it (None: an older app).
 
     A field whose server value changed since the phone's pull — it is neither the phone's ``from`` nor the new
-    value; or, without ``from``, the record changed after ``base`` — is **not** written: it is returned as a
+    value; without ``from``, its fingerprint differs from ``fp``'s; without either, the record changed after
+    ``base`` — is **not** written: it is returned as a
     conflict ``(field, theirs, mine)`` for a leader to resolve (``sync.services.resolve_conflict``); the other
     fields are written, audited field by field. Personal fields of a resident (``CONSENT_FIELDS``) are kept only
     with their consent in force, or given with the edit (``consent``: recorded first, in the same transaction).
@@ -229,9 +249,14 @@ def edit(user, obj, changes: dict, *, base=None, consent: dict | None = None) ->
             raise RegistrationError(_("Field '%(field)s' cannot be edited"), field=field)
         plan[field] = (old, value_of(field, new))
     permissions.require(user, "change", obj)
+    kind = "resident" if is_resident else "household"
+    order = NOT_HELD[kind]
+    if not (isinstance(fp, str) and len(fp) == FP_DIGITS * len(order)):
+        fp = None  # absent, or of another shape: the record's version decides, as before
     conflicts, applied = [], False
     with transaction.atomic(), audit.acting_as(user):
         obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+        now_fp = fingerprint(kind, obj.uuid, {f: plain(obj, f) for f in order}) if fp else ""
         if is_resident and CONSENT_FIELDS & set(plan):
             _require_consent(user, obj, consent)
         for field, (old, new) in plan.items():
@@ -241,6 +266,9 @@ def edit(user, obj, changes: dict, *, base=None, consent: dict | None = None) ->
                 continue
             if old is not None:
                 changed = current != old
+            elif fp and field in order:
+                at = order.index(field) * FP_DIGITS
+                changed = fp[at:at + FP_DIGITS] != now_fp[at:at + FP_DIGITS]
             else:
                 changed = base is not None and obj.updated_at > base
             if changed:  # someone else changed it since this phone's pull: kept for a leader, never overwritten

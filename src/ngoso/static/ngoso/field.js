@@ -459,11 +459,12 @@
       const now = {full_name: (fd.get("full_name") || "").trim(), birth_year: Number(fd.get("birth_year")),
         sex: fd.get("sex"), relation: fd.get("relation")};
       for (const k of Object.keys(now)) if (now[k] !== held[k]) changes[k] = {from: held[k], to: now[k]};
-      // the phone does not hold the ethnic group or the phone number (decision 0007): "base" guards them
+      // the phone does not hold the ethnic group or the phone number (decision 0007): "fp" (their fingerprint at
+      // the pull) lets the server compare each by itself
       if (fd.get("ethnicity")) changes.ethnicity = {to: fd.get("ethnicity")};
       if ((fd.get("phone") || "").trim()) changes.phone = {to: fd.get("phone").trim()};
       if (!Object.keys(changes).length) { visitForm(h); return; }
-      const rec = {type: "resident", resident: r.uuid, base: r.version || null, changes};
+      const rec = {type: "resident", resident: r.uuid, base: r.version || null, fp: r.fp || null, changes};
       if (changes.ethnicity || changes.phone) {
         if (!consent.checked) { flash(t("consent_needed")); return; }
         rec.consent = {given: true, method: "oral"};
@@ -496,7 +497,7 @@
         if (v !== (h[k] || "")) changes[k] = {from: h[k] || "", to: v}; }
       for (const [k] of ACCESS) if (fd.get(k)) changes[k] = {to: fd.get(k) === "1"};
       if (!Object.keys(changes).length) { visitForm(h); return; }
-      await queueEdit({type: "household", household: h.code, base: h.version || null, changes});
+      await queueEdit({type: "household", household: h.code, base: h.version || null, fp: h.fp || null, changes});
       h.alley = (fd.get("alley") || "").trim(); h.house_number = (fd.get("house_number") || "").trim();
       await tx("households", "readwrite", (s) => s.put(h));
       flash(t("edit_saved", {name: h.code}));
