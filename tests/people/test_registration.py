@@ -830,3 +830,70 @@ def test_an_edit_of_a_field_the_phone_does_not_hold_is_compared_by_itself(people
     late = {"type": "household", "uuid": str(uuid.uuid4()), "household": "H1", "base": h1["version"], "fp": "zz",
             "changes": {"has_tv": {"to": True}}}
     assert push(device.client, [late]).json()["results"][0]["conflicts"] == ["has_tv"]
+
+
+# --- life events as the web shows them; one head per household -----------------------------------------------
+
+def _event(res, event, **kw):
+    return {"type": "life_event", "uuid": str(uuid.uuid4()), "resident": str(res.uuid), "event": event, **kw}
+
+
+def test_the_household_page_says_who_moved_away_where_and_who_died(people, area, device, users, login):
+    """Lý (head of H1) moved away to Hà Nội, Bình died: the commune's household page still lists them, after those
+    who live there and saying what happened and when, in Vietnamese and in English; the headship passes on."""
+    kid = Resident.objects.create(household=people.h1, full_name="Trần Thị Hà", sex="female", birth_year=2005,
+                                  ethnicity=people.r1.ethnicity, relation="child")
+    out = push(device.client, [_event(people.r1, "moved_away", moved_to="Hà Nội (Cầu Giấy)", on="2026-11-02"),
+                               _event(people.r2, "died", on="2026-11-20")]).json()
+    assert out["counts"]["created"] == 2, out
+    # one head: Bình, the eldest living there, when Lý left; Hà when Bình died
+    assert dict(Resident.objects.filter(household=people.h1).values_list("full_name", "relation")) == {
+        "Nguyễn Thị Lý": "other", "Trần Văn Bình": "other", "Trần Thị Hà": "head"}
+    assert Household.objects.get(code="H1").head == kid
+    c = login(users.commune_a)
+    page = c.get("/households/H1/").content.decode()
+    assert page.index("Trần Thị Hà") < page.index("Nguyễn Thị Lý") < page.index("Trần Văn Bình") or \
+        page.index("Trần Thị Hà") < page.index("Trần Văn Bình")
+    for text in ("Đã chuyển đi", "nơi đến: Hà Nội (Cầu Giấy)", "02/11/2026", "Đã mất", "20/11/2026"):
+        assert text in page, text
+    assert "Biến động nhân khẩu" in c.get(f"/residents/{people.r2.uuid}/").content.decode()
+    c.cookies["django_language"] = "en"
+    page = c.get("/households/H1/").content.decode()
+    for text in ("Moved away", "to: Hà Nội (Cầu Giấy)", "Died"):
+        assert text in page, text
+    assert "Change in the household" in c.get(f"/residents/{people.r1.uuid}/").content.decode()
+
+
+def test_moving_between_households_keeps_one_head_and_the_relation_the_member_gave(people, area, device, users):
+    """A household split: Lý (head of H1) and Bình start a new one — she heads it, he is her spouse there; H1 is
+    left to Thu, its eldest who stays. Then joined: Thu goes to live with Hùng's family (H4, which has a head)."""
+    from ngoso.people.services import erase_resident
+
+    thu = Resident.objects.create(household=people.h1, full_name="Phạm Thị Thu", sex="female", birth_year=1940,
+                                  ethnicity=people.r1.ethnicity, relation="parent")
+    hid = uuid.uuid4()
+    new = household_code(hid)
+    out = push(device.client, [new_household(area, hid), _event(people.r1, "move", household=new),
+                               _event(people.r2, "move", household=new, relation="spouse")]).json()
+    assert out["counts"]["created"] == 3, out
+    rel = lambda code: dict(Resident.objects.filter(household__code=code).values_list("full_name", "relation"))  # noqa: E731
+    assert rel(new) == {"Nguyễn Thị Lý": "head", "Trần Văn Bình": "spouse"}
+    assert rel("H1") == {"Phạm Thị Thu": "head"}
+    h4 = Household.objects.create(code="H4", village=area.va1)
+    Resident.objects.create(household=h4, full_name="Đỗ Văn Hùng", sex="male", birth_year=1970,
+                            ethnicity=people.r1.ethnicity, relation="head")
+    # a head joining a household that has one is not a second head, whatever the phone said
+    out = push(device.client, [_event(thu, "move", household="H4", relation="head")]).json()
+    assert out["counts"]["created"] == 1, out
+    assert rel("H4") == {"Đỗ Văn Hùng": "head", "Phạm Thị Thu": "other"}
+    assert push(device.client, [_event(thu, "move", household="H1", relation="parent")]).json()["counts"]["created"] == 1
+    assert rel("H1") == {"Phạm Thị Thu": "parent"}  # the member said so: H1 has no head until they say who
+    bad = push(device.client, [_event(thu, "move", household="H4", relation="cousin")]).json()["results"][0]
+    assert (bad["status"], bad["field"]) == ("rejected", "relation")
+    # erasing a head hands the headship to the eldest still living there, never to one who died
+    out = push(device.client, [_event(people.r2, "died")]).json()
+    kid = Resident.objects.create(household_id=Household.objects.get(code=new).pk, full_name="Trần Văn An", sex="male",
+                                  birth_year=2010, ethnicity=people.r1.ethnicity, relation="child")
+    erase_resident(Resident.objects.get(pk=people.r1.pk), done_by=users.commune_a, reason="yêu cầu")
+    assert Resident.objects.get(pk=kid.pk).relation == "head"
+    assert Resident.objects.get(pk=people.r2.pk).relation == "spouse"

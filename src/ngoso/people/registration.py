@@ -347,19 +347,43 @@ def register_resident(user, *, uuid, household: Household, full_name, sex, birth
 EVENTS = ("moved_away", "died", "returned", "move")
 
 
+def hand_on_headship(household: Household, *, leaving=None) -> None:
+    """A household whose head no longer lives there (moved, moved away, died, erased): its eldest resident
+    still living there becomes head, and the one who left (``leaving``, if they were head) is head no more —
+    one head per household, the one the pages, the phone and the import name. Saved (audited) by the caller's
+    actor."""
+    present = household.residents.filter(status=Status.PRESENT)
+    if leaving is not None:
+        present = present.exclude(pk=leaving.pk)
+    if present.filter(relation=Relation.HEAD).exists():
+        heir = None
+    else:
+        heir = present.order_by("birth_year", "id").first()
+    if leaving is not None and leaving.relation == Relation.HEAD and heir is not None:
+        leaving.relation = Relation.OTHER
+    if heir is not None:
+        heir.relation = Relation.HEAD
+        heir.save()
+
+
 def life_event(user, resident: Resident, event: str, *, on: datetime.date | None = None, moved_to: str = "",
-               household: Household | None = None) -> Resident:
+               household: Household | None = None, relation: str | None = None) -> Resident:
     """Record what happened to a resident:
 
     - ``moved_away`` (to ``moved_to``, if known) and ``died``: the row stays with its history, the
-      dashboards stop counting the person (``Resident.status``);
+      dashboards stop counting the person (``Resident.status``); a head who left hands the headship on
+      (``hand_on_headship``);
     - ``returned``: counted again;
     - ``move`` to ``household`` (in the user's area): a household split or joined, or a person moving in
       from another village (across villages commune staff, across communes province staff:
-      ``permissions.require_across``) — the same row moves, so their skill history goes with them; a household that
-      loses its head gets its eldest remaining resident as head."""
+      ``permissions.require_across``) — the same row moves, so their skill history goes with them. Their
+      ``relation`` to the new household's head, if the member gave it; without it, the first person in a
+      household without a head becomes its head, a head joining a household that has one becomes "other", anyone
+      else keeps theirs. The household they left hands its headship on."""
     if event not in EVENTS:
         raise RegistrationError(_("Unknown event '%(event)s'"), field="event", event=event)
+    if relation not in (None, ""):
+        relation = resident_value("relation", relation)
     permissions.require(user, "change", resident)
     old = resident.household
     with transaction.atomic(), audit.acting_as(user):
@@ -373,21 +397,27 @@ def life_event(user, resident: Resident, event: str, *, on: datetime.date | None
             permissions.require_across(user, old.village, household.village,
                                        _("Moving a person to a household of another village"))
             was_head = resident.relation == Relation.HEAD
+            has_head = household.residents.filter(relation=Relation.HEAD, status=Status.PRESENT).exists()
             resident.household = household
-            if was_head and household.residents.filter(relation=Relation.HEAD).exists():
+            if relation and not (relation == Relation.HEAD and has_head):
+                resident.relation = relation
+            elif not has_head:
+                resident.relation = Relation.HEAD
+            elif was_head or relation == Relation.HEAD:
                 resident.relation = Relation.OTHER
             resident.status, resident.status_on, resident.moved_to = Status.PRESENT, on, ""
             resident.save()
             if was_head:
-                heir = old.residents.filter(status=Status.PRESENT).order_by("birth_year", "id").first()
-                if heir is not None:
-                    heir.relation = Relation.HEAD
-                    heir.save()
+                hand_on_headship(old)
             _changed([old.pk, household.pk], [old.village_id, household.village_id])
             return resident
         resident.status = {"moved_away": Status.MOVED_AWAY, "died": Status.DIED, "returned": Status.PRESENT}[event]
         resident.status_on = on or (timezone.localdate() if event != "returned" else None)
         resident.moved_to = _text(Resident, "moved_to", moved_to) if event == "moved_away" else ""
+        if event != "returned" and resident.relation == Relation.HEAD:
+            hand_on_headship(old, leaving=resident)
+        elif event == "returned" and not old.residents.filter(relation=Relation.HEAD, status=Status.PRESENT).exists():
+            resident.relation = Relation.HEAD
         resident.save()
         _changed([old.pk], [old.village_id])
     return resident
@@ -501,11 +531,7 @@ def complete_move(user, req, resident: Resident):
         req = MoveRequest.objects.select_for_update().get(pk=req.pk)
         if req.status != MoveRequest.Status.PENDING:
             raise RegistrationError(_("This request was already handled"), field="status")
-        moved = life_event(user, resident, "move", on=req.on, household=req.household)
-        if moved.relation != Relation.HEAD and req.relation and req.relation != Relation.HEAD:
-            moved.relation = req.relation
-            with audit.acting_as(user):
-                moved.save()
+        moved = life_event(user, resident, "move", on=req.on, household=req.household, relation=req.relation)
         req.status, req.resident, req.done_by, req.done_at = (MoveRequest.Status.DONE, moved, user.get_username(),
                                                               timezone.now())
         with audit.acting_as(user):

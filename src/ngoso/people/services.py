@@ -126,9 +126,9 @@ def erase_resident(resident: Resident, *, done_by, reason: str = "") -> Erasure:
         forget("household", household_pk)
         audit.scrub_all(*about_household)  # its poverty reviews (incomes), assignments, producers…
     elif was_head:
-        new_head = remaining.first()
-        new_head.relation = Relation.HEAD
-        new_head.save()
+        from .registration import hand_on_headship
+
+        hand_on_headship(household)  # the eldest still living there, never one who died or moved away
     erasure.save()
     erasure.exports_deleted = delete_exports_covering(household.village)  # earlier files holding the person
     people_changed([] if erasure.household_removed else [household.pk], [household.village_id])

@@ -235,7 +235,7 @@ def _register(device: DeviceToken, uid, kind: str, rec: dict, shift) -> dict:
         on = _date(rec.get("on"), "on", shift)
         with transaction.atomic():
             reg.life_event(user, res, str(rec.get("event")), on=on, moved_to=rec.get("moved_to", ""),
-                           household=target)
+                           household=target, relation=rec.get("relation"))
             AppliedEdit.objects.create(uuid=uid, device=device)
         return {"status": "created"}
     except reg.RegistrationError as exc:

@@ -269,6 +269,8 @@
         if (sel.value === "moved_away") rec.moved_to = (window.prompt(t("moved_where")) || "").slice(0, 200);
         await tx("queue", "readwrite", (s) => s.put(rec));
         h.residents = h.residents.filter((y) => y.uuid !== r.uuid);
+        if (r.relation === "head" && h.residents.length && !h.residents.some((y) => y.relation === "head"))
+          [...h.residents].sort((a, b) => a.birth_year - b.birth_year)[0].relation = "head";
         await tx("households", "readwrite", (s) => s.put(h));
         flash(t("recorded", {name: r.full_name, event: sel.value === "died" ? t("died") : t("moved_away")}));
         sync(); visitForm(h);
@@ -403,17 +405,28 @@
     const target = el("select", {name: "household", required: ""});
     for (const x of state.households.filter((x) => x.code !== h.code))
       target.append(el("option", {value: x.code, text: `${x.code} · ${x.village_name}${x.alley ? ", " + t("alley", {a: x.alley}) : ""}${x.house_number ? ", " + t("house_no", {n: x.house_number}) : ""}`}));
+    // their relation to the head of the household they join: head of one that has none (a household split off),
+    // otherwise the member says (a spouse, a parent…); the server keeps one head per household
+    const rel = el("select", {name: "relation"});
+    for (const [v, label] of RELATIONS) rel.append(el("option", {value: v, text: label}));
+    const suggest = () => { const to = state.households.find((x) => x.code === target.value);
+      rel.value = to && !to.residents.some((y) => y.relation === "head") ? "head" : (r.relation === "head" ? "other" : r.relation || "other"); };
+    target.addEventListener("change", suggest); suggest();
     form.append(back, el("h1", {text: t("move_title", {name: r.full_name})}),
       el("p", {text: t("move_hint", {button: t("add_household")})}),
-      field(t("move_to"), target), el("button", {class: "primary big", id: "app-save-move", text: t("move_button")}));
+      field(t("move_to"), target), field(t("relation"), rel),
+      el("button", {class: "primary big", id: "app-save-move", text: t("move_button")}));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const to = state.households.find((x) => x.code === target.value);
       if (!to) return;
+      const hasHead = to.residents.some((y) => y.relation === "head");
+      const relation = rel.value === "head" && hasHead ? "other" : rel.value;
       await tx("queue", "readwrite", (s) => s.put({type: "life_event", uuid: uuid4(), resident: r.uuid, event: "move",
-        household: to.code, on: today(), _order: Date.now()}));
+        household: to.code, relation, on: today(), _order: Date.now()}));
       h.residents = h.residents.filter((y) => y.uuid !== r.uuid);
-      to.residents.push({...r, relation: r.relation === "head" && to.residents.some((y) => y.relation === "head") ? "other" : r.relation});
+      if (r.relation === "head" && h.residents.length) [...h.residents].sort((a, b) => a.birth_year - b.birth_year)[0].relation = "head";
+      to.residents.push({...r, relation});
       await tx("households", "readwrite", (s) => { s.put(h); s.put(to); });
       state.households = await all("households");
       flash(t("moved", {name: r.full_name, code: to.code}));
