@@ -107,13 +107,17 @@ def test_member_offline_registers_a_family_and_visits_it(live_server, member, ar
     page.locator("select[aria-label='Thay đổi của Nguyen Thi Ly']").select_option("move")
     page.wait_for_selector("#app-move-form")
     page.select_option("#app-move-form select[name=household]", "H1")
+    # H1 has a head: her relation to him is the member's to say (nothing else is suggested)
+    assert page.input_value("#app-move-form select[name=relation]") == "other"
+    page.select_option("#app-move-form select[name=relation]", "parent")
     _shot(page, "app-move-360-vi.png")
     page.locator("#app-save-move").tap()
     page.wait_for_selector("#app-visit")
     assert "Nguyen Thi Ly" in page.inner_text("#app-visit")
     context.set_offline(False)
     page.wait_for_function(ALL_SENT, timeout=15000)
-    assert Resident.objects.get(full_name="Nguyen Thi Ly").household.code == "H1"
+    moved = Resident.objects.get(full_name="Nguyen Thi Ly")
+    assert (moved.household.code, moved.relation) == ("H1", "parent")
     context.close()
 
 

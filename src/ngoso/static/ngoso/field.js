@@ -410,7 +410,8 @@
     const rel = el("select", {name: "relation"});
     for (const [v, label] of RELATIONS) rel.append(el("option", {value: v, text: label}));
     const suggest = () => { const to = state.households.find((x) => x.code === target.value);
-      rel.value = to && !to.residents.some((y) => y.relation === "head") ? "head" : (r.relation === "head" ? "other" : r.relation || "other"); };
+      rel.value = to && !to.residents.some((y) => y.relation === "head") ? "head" : "other"; };  // a relation to the old
+    // head says nothing of the new one: the member chooses it
     target.addEventListener("change", suggest); suggest();
     form.append(back, el("h1", {text: t("move_title", {name: r.full_name})}),
       el("p", {text: t("move_hint", {button: t("add_household")})}),
