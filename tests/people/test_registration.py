@@ -852,8 +852,12 @@ def test_the_household_page_says_who_moved_away_where_and_who_died(people, area,
     assert Household.objects.get(code="H1").head == kid
     c = login(users.commune_a)
     page = c.get("/households/H1/").content.decode()
-    assert page.index("Trần Thị Hà") < page.index("Nguyễn Thị Lý") < page.index("Trần Văn Bình") or \
-        page.index("Trần Thị Hà") < page.index("Trần Văn Bình")
+    Resident.objects.create(household=people.h1, full_name="Trần Văn Tú", sex="male", birth_year=2000,
+                            ethnicity=people.r1.ethnicity, relation="spouse")
+    page = login(users.commune_a).get("/households/H1/").content.decode()
+    # the head first, then by age; those who left after
+    order = ["Trần Thị Hà", "Trần Văn Tú", "Trần Văn Bình", "Nguyễn Thị Lý"]
+    assert sorted(order, key=page.index) == order
     for text in ("Đã chuyển đi", "nơi đến: Hà Nội (Cầu Giấy)", "02/11/2026", "Đã mất", "20/11/2026"):
         assert text in page, text
     assert "Biến động nhân khẩu" in c.get(f"/residents/{people.r2.uuid}/").content.decode()
