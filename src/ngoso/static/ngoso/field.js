@@ -346,8 +346,8 @@
   }
 
   // every word from the catalogue (sync/field_messages.py), in the page's language
-  const ACCESS = ["has_smartphone", "has_feature_phone", "has_tv", "has_radio", "has_home_internet", "has_mobile_data",
-    "hears_loudspeaker"].map((k) => [k, t("acc_" + k)]);
+  const ACCESS = ["has_smartphone", "has_feature_phone", "has_tv", "has_radio", "has_computer", "has_home_internet",
+    "has_mobile_data", "hears_loudspeaker"].map((k) => [k, t("acc_" + k)]);
   const RELATIONS = ["head", "spouse", "child", "grandchild", "parent", "child_in_law", "sibling", "other"]
     .map((v) => [v, t("rel_" + v)]);
   const sent = () => (navigator.onLine ? "" : t("will_send"));
