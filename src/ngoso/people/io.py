@@ -875,6 +875,10 @@ def _write(village_rows, households, existing, user, progress, choices=None) -> 
     if existing:
         for r in Resident.objects.filter(household__in=existing.values()):
             residents_by_household[r.household_id][(r.search_name, r.birth_year)] = r
+    # a new household none of whose rows is a new person (each is someone recorded already, or skipped) would be
+    # a household nobody lives in: it is not created
+    nobody = {hcode for hcode, draft in households.items() if hcode not in existing and draft.residents and all(
+        (choices or {}).get(str(r["row"]), "new") != "new" for r in draft.residents)}
     for hcode, draft in households.items():
         vals = dict(draft.values)
         for key in Household.ACCESS_FIELDS:
@@ -882,6 +886,8 @@ def _write(village_rows, households, existing, user, progress, choices=None) -> 
         v = vals.pop("village")
         vals["village"] = villages[v["code"]] if isinstance(v, dict) else v
         hh = existing.get(hcode)
+        if hcode in nobody:
+            continue
         if hh is None:
             hh = Household(code=hcode, **vals)
             hh.phone_digits = phone_digits(hh.phone)
@@ -897,8 +903,8 @@ def _write(village_rows, households, existing, user, progress, choices=None) -> 
     audit.record_many(AuditEntry.Action.CREATE, new_households)
     by_code = {h.code: h for h in new_households} | existing
     for hcode, draft in households.items():
-        hh = by_code[hcode]
-        known = residents_by_household.get(hh.pk, {})
+        hh = by_code.get(hcode)
+        known = residents_by_household.get(hh.pk, {}) if hh is not None else {}
         for r in draft.residents:
             done += 1
             if done % 1000 == 0:
