@@ -375,6 +375,12 @@ def test_review_page_lists_pairs_side_by_side_and_merges(people, area, users, lo
     c = login(users.commune_a)
     assert "Nguyễn Thị Lý" in page and "Nguyen Thi Ly" in page and "cùng tên (không kể dấu)" in page
     assert "0987654321" in page  # staff see the phone evidence
+    assert "0 lượt thăm · 0 kết quả kỹ năng · 0 lần đồng ý" in page
+    c.cookies["django_language"] = "en"
+    Consent.objects.create(resident=dup, given=True, method="oral")
+    page_en = c.get("/duplicates/").content.decode()
+    assert "0 visits · 0 skill records · 1 consent" in page_en and "1 consents" not in page_en  # said as counted
+    c.cookies["django_language"] = "vi"
     # another commune's staff cannot merge these (404: not in their area), nor see them
     other = login(users.commune_b)
     other.post("/duplicates/scan/", {"place": area.b.code})
