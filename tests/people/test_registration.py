@@ -907,3 +907,31 @@ def test_moving_between_households_keeps_one_head_and_the_relation_the_member_ga
     erase_resident(Resident.objects.get(pk=people.r1.pk), done_by=users.commune_a, reason="yêu cầu")
     assert Resident.objects.get(pk=kid.pk).relation == "head"
     assert Resident.objects.get(pk=people.r2.pk).relation == "spouse"
+
+
+def test_erasure_cancels_an_import_preview_that_names_the_person(people, area, users):
+    """An import waits for the officer's choices, its preview naming Lý as a likely match and its kept file
+    holding her row; she is erased meanwhile: the preview no longer names her, the file is deleted, and the job
+    says to upload the file again (answering it would have brought her back)."""
+    from ngoso.core import files, jobs
+    from ngoso.core.models import Job
+    from ngoso.people.services import erase_resident
+    from tests.helpers import csv_bytes
+
+    data = csv_bytes([{"Mã hộ": "N9", "Mã thôn": area.va1.code, "Họ và tên": "Nguyen Thi Ly", "Giới tính": "Nữ",
+                       "Năm sinh": 1978, "Dân tộc": "Kinh", "Quan hệ với chủ hộ": "Chủ hộ", "Số điện thoại": "0987654321"}])
+    name = files.save("uploads", "up-erase.csv", data)
+    job = jobs.submit("import_people", {"path": name, "filename": "list.csv", "user_id": users.commune_a.pk},
+                      user=users.commune_a, place_path=area.a.path, background=False)
+    assert jobs.waits_for_choice(job.result) and "Nguyễn Thị Lý" in json.dumps(job.result, ensure_ascii=False)
+    other = jobs.submit("import_people", {"path": files.save("uploads", "up-other.csv", csv_bytes([{
+        "Mã hộ": "N8", "Mã thôn": area.va1.code, "Họ và tên": "Tran Van Binh", "Giới tính": "Nam", "Năm sinh": 1950,
+        "Dân tộc": "Kinh", "Quan hệ với chủ hộ": "Chủ hộ"}])), "filename": "b.csv", "user_id": users.commune_a.pk},
+        user=users.commune_a, place_path=area.a.path, background=False)
+    erase_resident(Resident.objects.get(pk=people.r1.pk), done_by=users.commune_a, reason="yêu cầu")
+    job = Job.objects.get(pk=job.pk)
+    blob = json.dumps(job.result, ensure_ascii=False) + job.error
+    assert "Lý" not in blob and "Ly" not in blob and "0987654321" not in blob
+    assert not jobs.waits_for_choice(job.result) and job.status == "failed" and "upload" in job.error
+    assert not files.exists("uploads", name)
+    assert jobs.waits_for_choice(Job.objects.get(pk=other.pk).result)  # a preview about someone else waits on

@@ -1259,6 +1259,27 @@ def export_part_job(job, progress) -> dict:
     return {"rows": n, "residents": stats["residents"], "sheets": stats["sheets"], "file": out}
 
 
+def cancel_previews_naming(resident_pk: int) -> int:
+    """Erasure: an import waiting for the user's choices whose preview offers this person as a likely match
+    (their name, birth year and household in its result; their row, likely, in its kept file) is cancelled — its
+    file deleted, the preview forgotten, the job failed saying to upload the file again (answering it would bring
+    the person back). Returns how many were cancelled."""
+    from ngoso.core.jobs import discard_upload, waits_for_choice
+
+    n = 0
+    for job in Job.objects.filter(kind="import_people", result__has_key="choose"):
+        if not waits_for_choice(job.result) or not any(
+                m.get("id") == resident_pk for e in job.result["choose"] for m in e.get("matches", ())):
+            continue
+        discard_upload(job)
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.FAILED, result={"ok": None, "cancelled": "erasure"},
+            error=both(Message(_("Someone this file may name was erased on their request meanwhile: nothing was "
+                                 "imported; upload the file again."))))
+        n += 1
+    return n
+
+
 def delete_exports_covering(village: Place) -> int:
     """Erasure: forget every earlier export file that may hold a person of ``village`` (exports of the
     village or of any place above it, in today's tree or the former one). Returns how many were dropped.

@@ -15,7 +15,7 @@ from ngoso.accounts.models import AuditEntry, User
 from ngoso.core import changes, jobs
 from ngoso.core.models import Job
 
-from .io import delete_exports_covering
+from .io import cancel_previews_naming, delete_exports_covering
 from .models import Consent, Erasure, Ethnicity, Household, Relation, Resident
 
 
@@ -111,6 +111,7 @@ def erase_resident(resident: Resident, *, done_by, reason: str = "") -> Erasure:
     from .registration import forget_move_requests
 
     forget_move_requests(resident)  # a move never completed keeps the name the member typed: it goes too
+    cancel_previews_naming(pk)  # an import waiting for choices names them as a match, its file holds their row
     resident._audit_skip = True
     resident.delete()
     audit.scrub_all(*about_them)
