@@ -937,23 +937,18 @@ def test_erasure_cancels_an_import_preview_that_names_the_person(people, area, u
     assert jobs.waits_for_choice(Job.objects.get(pk=other.pk).result)  # a preview about someone else waits on
 
 
-def test_someone_coming_back_to_a_household_without_a_head_heads_it(people, area, device):
+def test_someone_coming_back_to_a_household_without_a_head_heads_it(people, area, users):
     """Nông (H2's only resident, head) moved away and H2 stopped being counted; he comes back: counted again, head
     again. Lý, who left H1 as head while Bình stayed, comes back as one of the household (Bình heads it now)."""
     r3 = Resident.objects.get(pk=people.r3.pk)
     from ngoso.people import registration
 
-    registration.life_event(people_user(area), r3, "moved_away", moved_to="Bắc Giang")
+    registration.life_event(users.commune_a, r3, "moved_away", moved_to="Bắc Giang")
     assert Resident.objects.get(pk=r3.pk).relation == "head"  # nobody to hand it to: still his
-    registration.life_event(people_user(area), r3, "returned")
+    registration.life_event(users.commune_a, r3, "returned")
     assert (Resident.objects.get(pk=r3.pk).status, Resident.objects.get(pk=r3.pk).relation) == ("", "head")
-    registration.life_event(people_user(area), people.r1, "moved_away")
-    registration.life_event(people_user(area), Resident.objects.get(pk=people.r1.pk), "returned")
+    registration.life_event(users.commune_a, people.r1, "moved_away")
+    registration.life_event(users.commune_a, Resident.objects.get(pk=people.r1.pk), "returned")
     assert dict(Resident.objects.filter(household=people.h1).values_list("full_name", "relation")) == {
         "Nguyễn Thị Lý": "other", "Trần Văn Bình": "head"}
 
-
-def people_user(area):
-    from ngoso.accounts.models import Role, User
-
-    return User.objects.get_or_create(username="xa_returns", defaults={"role": Role.COMMUNE_STAFF, "place": area.a})[0]
