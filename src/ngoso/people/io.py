@@ -990,6 +990,10 @@ def _write(village_rows, households, existing, user, progress, choices=None) -> 
     if existing:
         for r in Resident.objects.filter(household__in=existing.values()):
             residents_by_household[r.household_id][(r.search_name, r.birth_year)] = r
+    # a new household none of whose rows is a new person (each is someone recorded already, or skipped) would be
+    # a household nobody lives in: it is not created
+    nobody = {hcode for hcode, draft in households.items() if hcode not in existing and draft.residents and all(
+        (choices or {}).get(str(r["row"]), "new") != "new" for r in draft.residents)}
     for hcode, draft in households.items():
         vals = dict(draft.values)
         for key in Household.ACCESS_FIELDS:
@@ -997,6 +1001,8 @@ def _write(village_rows, households, existing, user, progress, choices=None) -> 
         v = vals.pop("village")
         vals["village"] = villages[v["code"]] if isinstance(v, dict) else v
         hh = existing.get(hcode)
+        if hcode in nobody:
+            continue
         if hh is None:
             hh = Household(code=hcode, **vals)
             hh.phone_digits = phone_digits(hh.phone)
@@ -1012,8 +1018,8 @@ def _write(village_rows, households, existing, user, progress, choices=None) -> 
     audit.record_many(AuditEntry.Action.CREATE, new_households)
     by_code = {h.code: h for h in new_households} | existing
     for hcode, draft in households.items():
-        hh = by_code[hcode]
-        known = residents_by_household.get(hh.pk, {})
+        hh = by_code.get(hcode)
+        known = residents_by_household.get(hh.pk, {}) if hh is not None else {}
         for r in draft.residents:
             done += 1
             if done % 1000 == 0:
@@ -1401,6 +1407,27 @@ def export_part_job(job, progress) -> dict:
         n = export_people(place, user, local, progress, stats, name=out)
     keep_file(job, out)
     return {"rows": n, "residents": stats["residents"], "sheets": stats["sheets"], "file": out}
+
+
+def cancel_previews_naming(resident_pk: int) -> int:
+    """Erasure: an import waiting for the user's choices whose preview offers this person as a likely match
+    (their name, birth year and household in its result; their row, likely, in its kept file) is cancelled — its
+    file deleted, the preview forgotten, the job failed saying to upload the file again (answering it would bring
+    the person back). Returns how many were cancelled."""
+    from ngoso.core.jobs import discard_upload, waits_for_choice
+
+    n = 0
+    for job in Job.objects.filter(kind="import_people", result__has_key="choose"):
+        if not waits_for_choice(job.result) or not any(
+                m.get("id") == resident_pk for e in job.result["choose"] for m in e.get("matches", ())):
+            continue
+        discard_upload(job)
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.FAILED, result={"ok": None, "cancelled": "erasure"},
+            error=both(Message(_("Someone this file may name was erased on their request meanwhile: nothing was "
+                                 "imported; upload the file again."))))
+        n += 1
+    return n
 
 
 def delete_exports_covering(village: Place) -> int:

@@ -30,7 +30,9 @@ def household_detail(request, code):
         raise PermissionDenied
     hh = get_scoped_or_404(Household.objects.select_related("village__parent"), request.user, code=code)
     fields = privacy.visible_fields(request.user, hh)
-    residents = hh.residents.select_related("ethnicity").order_by("-relation", "birth_year")
+    # the head first, then the others by age; who moved away or died after them, with what happened
+    residents = sorted(hh.residents.select_related("ethnicity"),
+                       key=lambda r: (r.status != "", r.relation != "head", r.birth_year, r.pk))
     for r in residents:
         r.groups = targets.group_labels(privacy.visible_groups(targets.groups_of(r), fields))
     access = [(Household._meta.get_field(f).verbose_name, getattr(hh, f)) for f in Household.ACCESS_FIELDS]
