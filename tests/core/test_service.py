@@ -279,6 +279,58 @@ def test_a_users_error_is_not_retried(users, area):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_jobs_words_are_said_in_the_readers_language(users, area, client):
+    """The job page, its status and the API say a job's progress and its failure in the reader's language
+    only (they said "Đang kiểm tra / validating" to everyone); the stored column keeps both for the admin."""
+    from django.utils.translation import gettext_lazy
+
+    from ngoso.api.v1 import job_out
+    from ngoso.core import jobs, snapshot
+    from ngoso.core.models import Job
+
+    job = Job.objects.create(kind="import_people", status="running", created_by=users.commune_a,
+                             place_path=area.a.path)
+    with snapshot.read_snapshot():  # an import's progress is written beside its reads' snapshot
+        jobs.Progress(job)(3, 10, gettext_lazy("validating"))
+    job.refresh_from_db()
+    assert job.message == "Đang kiểm tra / validating"
+    client.force_login(users.commune_a)
+
+    def seen(lang: str) -> tuple[str, dict]:
+        client.cookies["django_language"] = lang
+        page = client.get(job.get_absolute_url()).content.decode()
+        return page, client.get(f"/jobs/{job.token}/status.json").json()
+
+    page, status = seen("vi")
+    assert "Đang kiểm tra" in page and "validating" not in page and status["message"] == "Đang kiểm tra"
+    page, status = seen("en")
+    assert "validating" in page and "Đang kiểm tra" not in page and status["message"] == "validating"
+    jobs.Progress(job)(10, 10, "Thôn Đồng Bụt")  # plain text (a place's name) is said as it is
+    job.refresh_from_db()
+    assert job.said == {} and seen("en")[1]["message"] == "Thôn Đồng Bụt"
+
+    @jobs.handler("test_words", permission="import")
+    def bad(job, progress):
+        progress(1, 2, gettext_lazy("writing"))
+        raise jobs.JobError(gettext_lazy("The file has no name column"))
+
+    try:
+        job = jobs.submit("test_words", {}, user=users.commune_a, place_path=area.a.path)
+        job.refresh_from_db()
+        assert job.status == "failed" and job.error.startswith("Tệp thiếu cột Họ tên") and " / " in job.error
+        vi, en = seen("vi")[0], seen("en")[0]
+        assert "Tệp thiếu cột Họ tên" in vi and job.text("error", "en") not in vi
+        assert job.text("error", "en") in en and "Tệp thiếu cột Họ tên" not in en
+        from django.utils import translation
+
+        with translation.override("en"):
+            assert job_out(job)["error"] == job.text("error", "en")
+    finally:
+        jobs._HANDLERS.pop("test_words", None)
+        jobs.KIND_PERMISSION.pop("test_words", None)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_job_left_running_by_a_dead_worker_is_requeued_and_given_up_after_the_attempts(settings):
     from django.utils import timezone
 

@@ -115,7 +115,7 @@ def job_out(job) -> dict:
     from django.urls import reverse
 
     return {"token": job.token, "kind": job.kind, "status": job.status, "percent": job.percent,
-            "message": job.message, "error": job.error, "page": job.get_absolute_url(),
+            "message": job.message_text, "error": job.error_text, "page": job.get_absolute_url(),
             "download": reverse("job_download", args=[job.token]) if job.status == "done" and job.file else None}
 
 

@@ -45,7 +45,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from . import snapshot
-from .messages import Message, UserError, both
+from .messages import Message, UserError, both, render
 from .models import Job, TaskRun
 
 log = logging.getLogger("ngoso.jobs")
@@ -83,27 +83,49 @@ class Progress:
     def __init__(self, job: Job | None, echo: Callable[[str], None] | None = None):
         self.job, self.echo, self._last = job, echo, 0.0
 
-    def __call__(self, done: int, total: int, message: str = "") -> None:
+    def __call__(self, done: int, total: int, message="") -> None:
+        """``message``: a msgid (lazy or a ``Message``), said on the job page in the reader's language, or plain
+        text (a place's name) said as it is."""
         now = time.monotonic()
         final = total and done >= total
         if now - self._last < 0.5 and not final:
             return
         self._last = now
+        words = worded("message", message)
         if self.job is not None:
             if snapshot.active():  # the reads hold a snapshot: write beside it (core/snapshot.py says why)
-                _side_update(self.job.pk, done=done, total=total, message=message[:300])
+                _side_update(self.job.pk, done=done, total=total, **words)
             else:
-                Job.objects.filter(pk=self.job.pk).update(done=done, total=total, message=message[:300])
+                Job.objects.filter(pk=self.job.pk).update(done=done, total=total, **words)
         if self.echo is not None:
             pct = f"{100 * done // total:3d}%" if total else "   "
-            self.echo(f"{pct} {done}/{total} {message}")
+            self.echo(f"{pct} {done}/{total} {words['message']}")
+
+
+def worded(field: str, *parts, limit: int = 300) -> dict:
+    """The fields to write for a job's ``message`` or ``error`` made of ``parts`` (msgids, ``Message``s or plain
+    text, joined by a space): the column in both languages as ever (the admin, the CLI, a reader of the row)
+    and ``said``, each language apart, which the job page, its status and the API show in the reader's
+    language (``Job.text``). Plain text alone is said as it is in both."""
+    from django.utils.functional import Promise
+
+    if not any(isinstance(p, (Message, Promise)) for p in parts):
+        return {field: " ".join(str(p) for p in parts if p != "")[:limit], "said": {}}
+    texts = {lang: " ".join(render(p, lang) if isinstance(p, (Message, Promise)) else str(p)
+                            for p in parts if p != "")[:limit] for lang in ("vi", "en")}
+    column = " ".join(both(p) if isinstance(p, (Message, Promise)) else str(p) for p in parts if p != "")
+    return {field: column[:limit], "said": {field: texts}}
 
 
 def _side_update(pk: int, **values) -> None:
     """Update a job row through this thread's side connection. Progress is advice: a failure is logged."""
     conn = snapshot.side_connection()
     q = conn.ops.quote_name
-    cols = ", ".join(f"{q(k)} = %s" for k in values)
+    import json
+
+    values = {k: json.dumps(v) if k == "said" else v for k, v in values.items()}
+    cast = "::jsonb" if conn.vendor == "postgresql" else ""
+    cols = ", ".join(f"{q(k)} = %s{cast if k == 'said' else ''}" for k in values)
     try:
         with conn.cursor() as c:
             c.execute(f"UPDATE {q(Job._meta.db_table)} SET {cols} WHERE {q('id')} = %s", [*values.values(), pk])
@@ -128,16 +150,21 @@ def __getattr__(name: str) -> str:
     raise AttributeError(name)
 
 
-def user_message(exc: BaseException) -> str:
-    """What the job page says about a failure, in Vietnamese and English (a job's error is stored once for
-    every reader): never a traceback, never a raw database message."""
+def user_words(exc: BaseException):
+    """What the job page says about a failure (a ``Message`` or msgid, said in each language): never a
+    traceback, never a raw database message."""
     from django.core.exceptions import PermissionDenied
 
     if isinstance(exc, UserError):  # a JobError, or any error meant for users
-        return str(exc)
+        return exc.message
     if isinstance(exc, PermissionDenied):
-        return both(_NOT_ALLOWED)
-    return both(_UNEXPECTED)
+        return _NOT_ALLOWED
+    return _UNEXPECTED
+
+
+def user_message(exc: BaseException) -> str:
+    """``user_words`` in Vietnamese and English, as one text (the schedule's task runs)."""
+    return both(user_words(exc))
 
 
 def _set(job: Job, **fields) -> None:
@@ -270,7 +297,8 @@ def execute(job_id: int, echo=None) -> Job | None:
         return None
     job = Job.objects.get(pk=job_id)
     if job.attempts > max_attempts():
-        _set(job, status=Job.Status.FAILED, error=both(Message(INTERRUPTED, n=job.attempts - 1)), lease_until=None,
+        _set(job, status=Job.Status.FAILED, **worded("error", Message(INTERRUPTED, n=job.attempts - 1), limit=10_000),
+             lease_until=None,
              finished_at=timezone.now())
         discard_upload(job)
         return job
@@ -321,14 +349,16 @@ def _run(job: Job, echo=None, retry: bool = False) -> Job:
             final = False
             delay = retry_delay(job.attempts)
             at = timezone.localtime(timezone.now() + datetime.timedelta(seconds=delay))
-            _set(job, status=Job.Status.QUEUED, message=both(Message(RETRYING, n=job.attempts, at=f"{at:%H:%M:%S}"))[:300],
+            _set(job, status=Job.Status.QUEUED, **worded("message", Message(RETRYING, n=job.attempts,
+                                                                         at=f"{at:%H:%M:%S}")),
                  error_detail=detail, lease_until=timezone.now() + datetime.timedelta(seconds=delay))
             enqueue(job.pk, job.kind, delay=delay)
         else:
-            msg = user_message(exc)
+            parts = [user_words(exc)]
             if retry and job.attempts > 1 and not _final(exc):
-                msg = both(Message(GAVE_UP, n=job.attempts)) + " " + msg
-            _set(job, status=Job.Status.FAILED, error=msg, error_detail=detail, lease_until=None,
+                parts.insert(0, Message(GAVE_UP, n=job.attempts))
+            _set(job, status=Job.Status.FAILED, **worded("error", *parts, limit=10_000), error_detail=detail,
+                 lease_until=None,
                  finished_at=timezone.now())
     else:
         _set(job, status=Job.Status.DONE, result=result, error="", lease_until=None, finished_at=timezone.now())
@@ -369,9 +399,9 @@ def _noun_key(noun) -> str:
         return str(noun)
 
 
-def _waiting(done: int, total: int, noun: str) -> str:
-    """The parent's progress line in both languages; ``noun`` is a msgid (``_noun_key``)."""
-    return both(Message(WAITING, done=done, total=total, noun=lambda: translation.gettext(noun)))[:300]
+def _waiting(done: int, total: int, noun: str) -> dict:
+    """The parent's progress line (``worded``); ``noun`` is a msgid (``_noun_key``)."""
+    return worded("message", Message(WAITING, done=done, total=total, noun=lambda: translation.gettext(noun)))
 
 
 class _Waiting(Exception):
@@ -406,7 +436,7 @@ def fan_out(job: Job, kind: str, parts: list[dict], label: Callable[[Job], str] 
             for i, kid in enumerate(kids):
                 _run(kid, retry=False)
                 Job.objects.filter(pk=job.pk).update(done=i + 1, total=len(kids),
-                                                     message=_waiting(i + 1, len(kids), noun))
+                                                     **_waiting(i + 1, len(kids), noun))
             kids = children(job)
     pending = [k for k in kids if k.status in (Job.Status.QUEUED, Job.Status.RUNNING)]
     if pending and not _INLINE.get():
@@ -414,7 +444,7 @@ def fan_out(job: Job, kind: str, parts: list[dict], label: Callable[[Job], str] 
         with transaction.atomic():
             Job.objects.filter(pk=job.pk).update(
                 status=Job.Status.RUNNING, lease_until=None, done=done, total=len(kids),
-                result={"waiting": len(pending), "noun": noun}, message=_waiting(done, len(kids), noun))
+                result={"waiting": len(pending), "noun": noun}, **_waiting(done, len(kids), noun))
         queued = [k.pk for k in pending if k.status == Job.Status.QUEUED and k.attempts == 0]
         transaction.on_commit(lambda: [enqueue(pk, kind) for pk in queued])
         raise _Waiting
@@ -441,7 +471,7 @@ def _child_finished(parent_id: int) -> None:
             noun = (parent.result or {}).get("noun")
             noun = noun if isinstance(noun, str) else _noun_key(PARTS)  # a list: queued before this version
             Job.objects.filter(pk=parent_id).update(done=done, total=len(statuses),
-                                                    message=_waiting(done, len(statuses), noun))
+                                                    **_waiting(done, len(statuses), noun))
             return
         # its waiting run counted as an attempt; the putting together is the same job's next step, not a retry
         Job.objects.filter(pk=parent_id).update(status=Job.Status.QUEUED, lease_until=None, result={}, done=done,

@@ -31,6 +31,9 @@ class Job(models.Model):
     message = models.CharField(max_length=300, blank=True)
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True, help_text="What the user is told (Vietnamese / English).")
+    said = models.JSONField(
+        default=dict, blank=True,
+        help_text="The message and the error in each language, for the pages: {'message': {'vi': …, 'en': …}}.")
     error_detail = models.TextField(blank=True, help_text="The traceback, for staff in the admin only.")
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     expires_at = models.DateTimeField(null=True, blank=True, db_index=True,
@@ -67,6 +70,22 @@ class Job(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else (100 if self.status == "done" else 0)
+
+    def text(self, field: str, lang: str | None = None) -> str:
+        """The job's ``message`` or ``error`` in ``lang`` (None: the active language) as ``said`` holds it; the
+        stored column as it is when it was written as plain text (a place's name, a row from before ``said``)."""
+        from django.utils.translation import get_language
+
+        lang = (lang or get_language() or "vi")[:2]
+        return ((self.said or {}).get(field) or {}).get(lang) or getattr(self, field)
+
+    @property
+    def message_text(self) -> str:
+        return self.text("message")
+
+    @property
+    def error_text(self) -> str:
+        return self.text("error")
 
 
 class TaskRun(models.Model):

@@ -39,7 +39,7 @@ def job_detail(request, token):
 def job_status(request, token):
     job = _job_for(request, token)
     return JsonResponse({"status": job.status, "done": job.done, "total": job.total, "percent": job.percent,
-                         "message": job.message, "result": job.result, "error": job.error})
+                         "message": job.message_text, "result": job.result, "error": job.error_text})
 
 
 @login_required

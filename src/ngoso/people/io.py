@@ -38,7 +38,7 @@ from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core import clean, xlsx
 from ngoso.core import files as storage_files
 from ngoso.core.db import read_alias, reading_from_replica
-from ngoso.core.jobs import JobError, drop_file, handler, keep_file
+from ngoso.core.jobs import JobError, drop_file, handler, keep_file, worded
 from ngoso.core.messages import Message, UserError, both, grouped, render
 from ngoso.core.models import Job
 from ngoso.core.snapshot import read_snapshot
@@ -782,7 +782,7 @@ def _validate_people(sheet: Sheet, lookup: _Lookup, errors: list[RowError], new_
     total = len(sheet.rows)
     for n, (rownum, cells) in enumerate(sheet.rows, start=1):
         if n % 500 == 0:
-            progress(n, total, both(_("validating")))
+            progress(n, total, _("validating"))
         if all(c is None or _text(c) == "" for c in cells):
             continue
         ctx = _RowCtx(sheet.name, rownum, errors)
@@ -1023,7 +1023,7 @@ def _write(village_rows, households, existing, user, progress, choices=None) -> 
         for r in draft.residents:
             done += 1
             if done % 1000 == 0:
-                progress(done, total, both(_("writing")))
+                progress(done, total, _("writing"))
             choice = (choices or {}).get(str(r["row"]), "new")
             if choice == "skip":
                 result.residents_skipped += 1
@@ -1057,7 +1057,7 @@ def _write(village_rows, households, existing, user, progress, choices=None) -> 
     Consent.objects.bulk_create(consents, batch_size=1000)
     audit.record_many(AuditEntry.Action.CREATE, consents)
     result.rows = done
-    progress(total, total, both(_("finished")))
+    progress(total, total, _("finished"))
     return result
 
 
@@ -1188,7 +1188,7 @@ def export_people(place: Place, user, out_path: Path, progress: Callable = lambd
             in_sheet += 1
             n += 1
             if n % 2000 == 0:
-                progress(n, total, both(_("exporting")))
+                progress(n, total, _("exporting"))
     try:
         wb.save(tmp)
         tmp.replace(out_path)  # never leave a half-written export behind
@@ -1200,7 +1200,7 @@ def export_people(place: Place, user, out_path: Path, progress: Callable = lambd
                            object_repr=place.name)
     if stats is not None:
         stats["residents"], stats["sheets"] = total, sheets
-    progress(n, n, both(_("finished")))
+    progress(n, n, _("finished"))
     return n
 
 
@@ -1362,7 +1362,7 @@ def _export_by_commune(job, place: Place, user, communes: list[Place], progress:
     except JobError:
         _drop_parts(jobs.children(job))
         raise
-    progress(len(kids), len(kids), both(Message(_("putting %(n)s communes into one ZIP file"), n=len(kids))))
+    progress(len(kids), len(kids), Message(_("putting %(n)s communes into one ZIP file"), n=len(kids)))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     out = f"ngoso-{place.code}-{stamp}-{job.token[:12]}.zip"
     st = storage_files.storage("exports")
@@ -1381,8 +1381,8 @@ def _export_by_commune(job, place: Place, user, communes: list[Place], progress:
               "residents": sum(k.result.get("residents", 0) for k in kids),
               "communes": len(kids), "file": out}
     result = _export_done(job, place, out, result)
-    Job.objects.filter(pk=job.pk).update(message=both(Message(_("done: %(n)s communes, one XLSX each in the ZIP "
-                                                                "file"), n=len(kids))))
+    Job.objects.filter(pk=job.pk).update(**worded("message", Message(_("done: %(n)s communes, one XLSX each in "
+                                                                              "the ZIP file"), n=len(kids))))
     return result
 
 
@@ -1424,8 +1424,8 @@ def cancel_previews_naming(resident_pk: int) -> int:
         discard_upload(job)
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.FAILED, result={"ok": None, "cancelled": "erasure"},
-            error=both(Message(_("Someone this file may name was erased on their request meanwhile: nothing was "
-                                 "imported; upload the file again."))))
+            **worded("error", _("Someone this file may name was erased on their request meanwhile: nothing "
+                                     "was imported; upload the file again.")))
         n += 1
     return n
 
