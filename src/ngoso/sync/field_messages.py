@@ -47,6 +47,9 @@ MESSAGES = {
     "done": _("Done →"),
     "next_step": _("Next step →"),
     "error": _("Error: {message}"),
+    # the web lesson player's words (lessons/lesson.html), so the same Vietnamese
+    "audio_preparing": _("The recording is being prepared; it plays by itself when it is ready."),
+    "audio_offline": _("Listening needs signal; the lesson's text can be read without it."),
     "other_pending": _("{n} registrations not sent"),
     "add_household": _("+ New household"),
     "new_household_refused": _("New household {code} refused: {error}"),

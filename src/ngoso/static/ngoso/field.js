@@ -628,15 +628,27 @@
     art.append(backBtn, el("h1", {text: c.title}));
     const ul = (title, xs, cls) => xs.length ? [el("h2", {text: title}), el(cls === "ol" ? "ol" : "ul", {class: cls === "ol" ? "steps" : ""}, ...xs.map((t) => el("li", {text: t})))] : [];
     const audio = (part) => {
-      // a recording not made yet: the server answers 202 and the queue reads it aloud; ask again, then play
+      // a recording not made yet: the server answers 202 and the queue reads it aloud; the player says so under
+      // itself (the web player's words), asks again, then plays; with no signal it says that it needs signal
       const a = el("audio", {controls: "", preload: "none", src: `/lessons/${item.skill}/audio/${item.audience}/${part}.ogg?v=${item.audio_version}`});
+      let note = null;
+      const say = (key) => {
+        if (note) { note.remove(); note = null; }
+        if (key) { note = el("p", {class: "msg preparing", role: "status", text: t(key)}); a.after(note); }
+      };
+      a.addEventListener("playing", () => say(null));
       a.addEventListener("error", () => {
-        if (a.dataset.asking || !navigator.onLine) return;
+        if (a.dataset.asking) return;
+        if (!navigator.onLine) { say("audio_offline"); return; }
         a.dataset.asking = "1";
         const ask = (k) => fetch(a.src, {method: "HEAD", credentials: "same-origin", cache: "no-store"}).then((r) => {
-          if (r.status === 200) { delete a.dataset.asking; a.load(); a.play(); }
-          else if (r.status === 202 && k < 40) setTimeout(() => ask(k + 1), 3000);
-        }).catch(() => { if (k < 40) setTimeout(() => ask(k + 1), 3000); });
+          if (r.status === 200) { say(null); delete a.dataset.asking; a.load(); a.play().catch(() => {}); }
+          else if (r.status === 202 && k < 40) { say("audio_preparing"); setTimeout(() => ask(k + 1), 3000); }
+          else { say(null); delete a.dataset.asking; }
+        }).catch(() => {
+          if (!navigator.onLine) { say("audio_offline"); delete a.dataset.asking; }
+          else if (k < 40) setTimeout(() => ask(k + 1), 3000);
+        });
         ask(0);
       });
       return a;
