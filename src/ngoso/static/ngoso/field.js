@@ -77,7 +77,7 @@
     const version = await getMeta("catalogue_version"), lessonsVersion = await getMeta("lessons_version");
     for (;;) {
       const q = new URLSearchParams({cursor, limit: PAGE, catalogue_version: version || "",
-        lessons_version: lessonsVersion || ""});
+        lessons_version: lessonsVersion || "", language: LANG.startsWith("en") ? "en" : "vi"});
       const r = await api("/api/v1/sync/pull?" + q);
       if (!r.ok) throw new Error("pull " + r.status);
       const page = await r.json();
@@ -609,7 +609,9 @@
   function library(back) {
     const main = document.getElementById("main"), list = el("ul", {class: "cards"});
     const names = Object.fromEntries(((state.catalogue || {}).skills || []).map((s) => [s.code, s]));
-    const items = state.lessons.lessons.filter((x) => x.language === "vi" && x.audience === "standard");
+    // the library in the app's language (English lessons come with the pull when the app is read in English)
+    const own = LANG.startsWith("en") && state.lessons.lessons.some((x) => x.language === "en") ? "en" : "vi";
+    const items = state.lessons.lessons.filter((x) => x.language === own && x.audience === "standard");
     items.sort((a, b) => ((state.catalogue.skills.findIndex((s) => s.code === a.skill)) - (state.catalogue.skills.findIndex((s) => s.code === b.skill))));
     for (const x of items) { const a = el("a", {href: "#lesson-" + x.skill, text: x.content.title});
       a.addEventListener("click", (e) => { e.preventDefault(); showLesson(x, () => library(back)); });
