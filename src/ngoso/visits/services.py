@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import uuid as uuidlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -109,7 +110,7 @@ def priorities(households, today: datetime.date | None = None) -> list[Priority]
             if f is None:
                 return
             pts = f.weight if points is None else points
-            reasons.append(Reason(code, pts, f.label_vi.replace("{n}", str(n)), f.label_en.replace("{n}", str(n))))
+            reasons.append(Reason(code, pts, *_reason_words(f, n)))
 
         residents = list(h.residents.all())
         elderly = [r for r in residents if is_elderly(r.birth_year, today.year)]
@@ -151,6 +152,28 @@ def priorities(households, today: datetime.date | None = None) -> list[Priority]
         out.append(Priority(h, round(sum(r.points for r in reasons), 1), reasons, due_days))
     out.sort(key=lambda p: (-p.score, p.household.code))
     return out
+
+
+def _reason_words(factor: PriorityFactor, n) -> tuple[str, str]:
+    """A factor's label in Vietnamese and English with its number: a follow-up due today says "today", not
+    "0 days ago", and one day or one person is said in the singular in English (the labels are data, written
+    for many)."""
+    from django.utils import translation
+
+    if factor.code == "due" and n == 0:
+        words = []
+        for lang in ("vi", "en"):
+            with translation.override(lang):
+                words.append(str(_("follow-up due today")))
+        return words[0], words[1]
+    vi, en = factor.label_vi.replace("{n}", str(n)), factor.label_en.replace("{n}", str(n))
+    if n == 1:
+        en = _ONE_PERSON.sub(r"\1person", _ONE_DAY.sub(r"\1day", en))
+    return vi, en
+
+
+_ONE_DAY = re.compile(r"\b(1 (?:[a-z-]+ )?)days\b")
+_ONE_PERSON = re.compile(r"\b(1 (?:[a-z-]+ )?)people\b")
 
 
 def _has_status(h) -> bool:
