@@ -364,3 +364,34 @@ def test_whole_alley_shows_whose_households_before_taking_them_and_a_leaving_mem
     ms_other.refresh_from_db()
     assert ms_other.ended_on is not None
     assert Assignment.objects.get(household=people.h1, ended_on__isnull=True).member == m
+
+
+def test_move_in_form_keeps_what_was_entered_beside_the_errors_and_is_saved_once(login, people, users, area):
+    """Before: a wrong household code gave a bare 404 page, any other error an empty form with a message at the
+    top; and each Save (browser Back after saving, then Save again) stored another request (a new UUID per POST)."""
+    from ngoso.people.models import MoveRequest
+
+    c = _vi(login(users.leader))
+    page = c.get("/moves/").content.decode()
+    form_uuid = re.search(r'name="uuid" value="([0-9a-f-]{36})"', page).group(1)
+    data = {"uuid": form_uuid, "household": "H404", "full_name": "Đinh Thị Mới", "birth_year": "1991",
+            "from_village": "", "from_text": "Hà Giang", "relation": "child"}
+    r = c.post("/moves/new/", data)
+    assert r.status_code == 400
+    html = r.content.decode()
+    form = html[html.index('id="move-new"'):]
+    assert 'value="Đinh Thị Mới"' in form and 'value="1991"' in form and 'value="Hà Giang"' in form
+    assert 'value="H404"' in form and f'value="{form_uuid}"' in form
+    assert '<option value="child" selected>' in form
+    assert re.search(r'name="household"[^>]*aria-invalid="true"[^>]*><span class="field-error">Không có hộ mã «H404»',
+                     form)
+    # the village of origin missing: said beside it, nothing lost
+    r = c.post("/moves/new/", {**data, "household": "H1", "from_text": ""})
+    assert r.status_code == 400 and 'value="Đinh Thị Mới"' in r.content.decode()
+    assert re.search(r'name="from_village">.*?</select><span class="field-error">', r.content.decode(), re.S)
+    assert MoveRequest.objects.count() == 0
+    # saved; the same form sent again (Back, then Save) stores nothing new
+    assert c.post("/moves/new/", {**data, "household": "H1"}).status_code == 302
+    assert c.post("/moves/new/", {**data, "household": "H1"}).status_code == 302
+    assert MoveRequest.objects.count() == 1
+    assert re.search(r'name="uuid" value="([0-9a-f-]{36})"', c.get("/moves/").content.decode()).group(1) != form_uuid
