@@ -395,3 +395,48 @@ def test_move_in_form_keeps_what_was_entered_beside_the_errors_and_is_saved_once
     assert c.post("/moves/new/", {**data, "household": "H1"}).status_code == 302
     assert MoveRequest.objects.count() == 1
     assert re.search(r'name="uuid" value="([0-9a-f-]{36})"', c.get("/moves/").content.decode()).group(1) != form_uuid
+
+
+def test_assignment_and_leaving_forms_keep_what_was_entered_and_counts_link_to_the_households(
+        login, people, users, member_team, area):
+    """Before: a refused assignment redirected to an empty form with a message at the top (the member chosen, the
+    alley and the code typed were gone); 'a member leaves' had a member chosen in advance and an empty choice
+    gave a 404 page; the households a member looks after were a bare number on the team and assignment pages."""
+    from ngoso.people.models import Household
+    from ngoso.teams.models import Member, Membership
+    from ngoso.visits import services
+    from ngoso.visits.models import Assignment
+
+    team, m = member_team
+    other = Member.objects.create(place=area.va1, full_name="Đỗ Thị Hai")
+    Membership.objects.create(member=other, team=team, role="member", started_on="2024-01-01")
+    Household.objects.create(code="H7", village=area.va1, alley="5", house_number="2")
+    services.assign(users.leader, [people.h1], m)
+    c = _vi(login(users.leader))
+    url = f"/teams/{team.pk}/assign/"
+    r = c.post(url, {"action": "assign", "member": other.pk, "household": ["H7", "07351.999.NOPE"]})
+    assert r.status_code == 400
+    form = r.content.decode()
+    form = form[form.index('id="assign-form"'):form.index('id="leave-form"')]
+    assert re.search(rf'<option value="{other.pk}" selected>', form)
+    assert 'value="H7" checked' in form  # the ticked household stays ticked
+    assert 'value="07351.999.NOPE"' in form  # the typed code stays in its box, the error beside it
+    assert re.search(r'value="07351.999.NOPE"[^>]*aria-invalid="true"[^>]*><span class="field-error">'
+                     r'[^<]*07351\.999\.NOPE', form), form
+    assert not Assignment.objects.filter(member=other).exists()
+    # leaving: nobody chosen in advance; choosing nobody is said beside the choice, not a 404
+    page = c.get(url).content.decode()
+    assert re.search(r'<select name="membership" required><option value="">—</option>', page)
+    r = c.post(url, {"action": "leave", "membership": ""})
+    assert r.status_code == 400 and 'class="field-error">Hãy chọn thành viên rời tổ.' in r.content.decode()
+    # the count of a member's households links to them
+    link = f"/teams/{team.pk}/followups/?kind=households&amp;member={m.pk}"
+    assert f'<a href="{link}">1</a>' in c.get(f"/teams/{team.pk}/").content.decode()
+    assert f'href="{link}"' in page
+    listed = c.get(link.replace("&amp;", "&")).content.decode()
+    assert "/households/H1/" in listed and "/households/H7/" not in listed and "Nguyễn Thị Lý" in listed
+    # an English assignment page writes "alley", not "ngõ", for the households without a member
+    c.cookies["django_language"] = "en"
+    en = c.get(url).content.decode()
+    en = en[en.index('id="assign-form"'):en.index('id="leave-form"')]
+    assert "· alley 5" in en and "ngõ 5" not in en

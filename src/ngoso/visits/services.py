@@ -258,8 +258,14 @@ def suggest_split(households, members: list[Member], load: dict[int, int] | None
 
 
 def member_loads(members) -> dict[int, int]:
+    """How many households each member has in their care (their open assignments): the team page's count."""
     return dict(Assignment.objects.filter(member__in=members, ended_on__isnull=True).values("member")
                 .annotate(n=Count("id")).values_list("member", "n"))
+
+
+def in_care_of(member: Member):
+    """The households ``member_loads`` counts for the member: the list its count links to."""
+    return Household.objects.filter(assignments__member=member, assignments__ended_on__isnull=True)
 
 
 def apply_split(user, plan: dict[int, list], today=None) -> int:
