@@ -42,7 +42,7 @@ def move_requests(request, entered: dict | None = None, errors: dict | None = No
         "rows": rows, "done": done, "villages": villages[:500], "relations": Relation.choices,
         "household": request.GET.get("household", ""),
         # the form's UUID ties it to one request: browser Back after Save, then Save again, stores nothing new
-        "entered": entered or {"uuid": str(uuid.uuid4()), "relation": Relation.OTHER}, "errors": errors or {}},
+        "entered": entered or {"uuid": "", "relation": Relation.OTHER}, "errors": errors or {}},
         status=status)
 
 
@@ -56,7 +56,7 @@ def move_new(request):
     try:
         entered["uuid"] = str(uuid.UUID(entered["uuid"]))
     except ValueError:
-        entered["uuid"] = str(uuid.uuid4())  # a form from before this field: a new request
+        entered["uuid"] = str(uuid.uuid4())  # no script on the page, or a form from before this field: a new one
     hh = scoped(Household.objects.all(), request.user).filter(code=entered["household"]).first()
     if hh is None:
         return move_requests(request, entered, {"household": _(
