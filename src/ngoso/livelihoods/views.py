@@ -84,7 +84,12 @@ def producer_edit(request, uuid):
 
 @login_required
 def producer_detail(request, uuid):
-    p = _producer(request, uuid)
+    return _producer_page(request, _producer(request, uuid))
+
+
+def _producer_page(request, p, consent: ConsentForm | None = None):
+    """The member's producer page; after a refused consent form, with that form as it was filled and its errors
+    beside the fields (status 400)."""
     view = services.public_producer(p, request)
     person = p.person
     return render(request, "livelihoods/producer.html", {
@@ -96,8 +101,13 @@ def producer_detail(request, uuid):
         "page_consent": services.current_public_consent(person, Purpose.PRODUCER_PAGE) if person else None,
         "phone_consent": services.current_public_consent(person, Purpose.SHOW_PHONE) if person else None,
         "consent_form": ConsentForm(), "channel_form": ChannelForm(), "product_form": ProductForm(),
+        "consent_page": consent if consent is not None and consent.data.get("purpose") != Purpose.SHOW_PHONE
+        else ConsentForm(initial={"purpose": Purpose.PRODUCER_PAGE}),
+        "consent_phone": consent if consent is not None and consent.data.get("purpose") == Purpose.SHOW_PHONE
+        else ConsentForm(initial={"purpose": Purpose.SHOW_PHONE}),
+        "consent_refused": consent is not None,
         "photo_form": PhotoForm(), "can_edit": services.can_edit(request.user),
-    })
+    }, status=400 if consent is not None else 200)
 
 
 @login_required
@@ -114,7 +124,10 @@ def producer_consent(request, uuid):
                                        method=d["method"], reference=d["reference"])
         messages.success(request, _("Consent recorded."))
     else:
-        messages.error(request, _("The consent form is incomplete: say whether consent was given, and how."))
+        # the form again as it was filled, each error beside its field
+        if form.is_valid():  # an unknown purpose: not one of this page's two forms
+            form.add_error("purpose", _("The consent form is incomplete: say whether consent was given, and how."))
+        return _producer_page(request, p, consent=form)
     return redirect("livelihoods:producer", uuid=p.uuid)
 
 
