@@ -101,6 +101,7 @@ def test_dashboard_livelihoods_section_fits_a_phone(live_server, people, users, 
 def _save_back_save(page, url, fill, button="form.card button.primary"):
     """Open a create form, fill it, Save; browser Back (the form as it was typed), Save again."""
     page.goto(url)
+    assert page.locator("input[data-once]").count() == 1 and page.locator("input[data-once]").is_hidden()
     fill(page)
     with page.expect_navigation():
         page.locator(button).last.tap()
