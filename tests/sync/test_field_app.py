@@ -176,6 +176,9 @@ def test_registration_forms_name_the_household_and_the_team_list_is_in_walking_o
     page.locator("#app-list li a.stop", has_text="Nguyễn Thị Lý").tap()
     page.locator("#app-new-resident").tap()
     assert page.inner_text("#app-resident-form h1") == "Người mới · hộ Nguyễn Thị Lý · số 12, ngõ 3 (H1)"
+    # the household has its head: the relation is chosen, "head" is not offered again (before: preselected)
+    assert page.input_value("#app-resident-form select[name=relation]") == ""
+    assert "Chủ hộ" not in page.locator("#app-resident-form select[name=relation] option").all_inner_texts()
     context.close()
     context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True)
     page = context.new_page()

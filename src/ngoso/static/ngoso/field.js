@@ -576,8 +576,12 @@
     back.addEventListener("click", () => visitForm(h));
     const eth = el("select", {name: "ethnicity"});
     for (const e of reg.ethnicities) eth.append(el("option", {value: e[0], text: ethName(e)}));
-    const rel = el("select", {name: "relation"});
-    for (const [v, label] of RELATIONS) rel.append(el("option", {value: v, text: label}));
+    // the first person of a new household is its head; in a household that has one, the relation is chosen (a
+    // list opening on "head" made second heads of the people added)
+    const hasHead = h.residents.some((r) => r.relation === "head");
+    const rel = el("select", hasHead ? {name: "relation", required: ""} : {name: "relation"});
+    if (hasHead) rel.append(el("option", {value: "", text: "—"}));
+    for (const [v, label] of RELATIONS) if (!(hasHead && v === "head")) rel.append(el("option", {value: v, text: label}));
     if (!h.residents.length) rel.value = "head";
     const sex = el("div", {class: "seg", role: "radiogroup", "aria-label": t("sex")},
       el("label", {}, el("input", {type: "radio", name: "sex", value: "female", required: ""}), el("span", {text: t("sex_female")})),
