@@ -438,6 +438,7 @@ def test_assignment_and_leaving_forms_keep_what_was_entered_and_counts_link_to_t
     assert f'href="{link}"' in page
     listed = c.get(link.replace("&amp;", "&")).content.decode()
     assert "/households/H1/" in listed and "/households/H7/" not in listed and "Nguyễn Thị Lý" in listed
+    assert '<ul class="cards day" id="in-care">' in listed  # a follow-up past its date shows as due, as on the day list
     # an English assignment page writes "alley", not "ngõ", for the households without a member
     c.cookies["django_language"] = "en"
     en = c.get(url).content.decode()
