@@ -444,3 +444,37 @@ def test_assignment_and_leaving_forms_keep_what_was_entered_and_counts_link_to_t
     en = c.get(url).content.decode()
     en = en[en.index('id="assign-form"'):en.index('id="leave-form"')]
     assert "· alley 5" in en and "ngõ 5" not in en
+
+
+def test_leaders_previews_name_the_households_in_walking_order_and_addresses_speak_english(
+        login, people, users, member_team, area):
+    """Before: the previews listed codes only ("H10 (ngõ 3)"), a leaving member's households in text order (10
+    before 9), and the address was written "số 12, ngõ 3" on the English pages (the field app: "no. 12, alley 3")."""
+    from ngoso.people.models import Household, Resident
+    from ngoso.teams.models import Member, Membership
+    from ngoso.visits import services
+
+    team, m = member_team
+    other = Member.objects.create(place=area.va1, full_name="Đỗ Thị Hai")
+    ms = Membership.objects.create(member=other, team=team, role="member", started_on="2024-01-01")
+    hs = []
+    for no in ("10", "9"):
+        h = Household.objects.create(code=f"N{no}", village=area.va1, alley="3", house_number=no)
+        Resident.objects.create(household=h, full_name=f"Chủ Hộ {no}", sex="male", birth_year=1970, relation="head",
+                                ethnicity=people.r1.ethnicity)
+        hs.append(h)
+    services.assign(users.leader, hs, other)
+    c = _vi(login(users.leader))
+    url = f"/teams/{team.pk}/assign/"
+    leave = c.post(url, {"action": "leave", "membership": ms.pk}).content.decode()
+    plan = leave[leave.index('id="leave-plan"'):]
+    assert plan.index("Chủ Hộ 9 (số 9, ngõ 3 · N9)") < plan.index("Chủ Hộ 10 (số 10, ngõ 3 · N10)")
+    preview = c.post(url, {"action": "assign", "member": m.pk, "alley": "3"}).content.decode()
+    table = preview[preview.index('id="preview"'):]
+    assert "<strong>Chủ Hộ 9</strong>" in table and table.index("N9") < table.index("N10")
+    c.cookies["django_language"] = "en"
+    assert "no. 12, alley 3" in c.get("/households/H1/").content.decode()
+    services.assign(users.leader, [people.h1], m)
+    member = login(users.member)
+    member.cookies["django_language"] = "en"
+    assert "Đồng Bụt · no. 12, alley 3" in member.get("/today/").content.decode()

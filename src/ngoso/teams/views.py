@@ -105,7 +105,8 @@ def assign_page(request, pk):
             alley = request.POST.get("alley")
             if alley:
                 chosen = households.filter(alley=alley)
-            chosen = chosen.select_related("village").order_by("village__path", *street_order())
+            chosen = chosen.select_related("village").prefetch_related("residents").order_by("village__path",
+                                                                                             *street_order())
             missing = sorted(set(codes) - set(chosen.values_list("code", flat=True))) if not alley else []
             if member is None or not chosen.exists() or missing:
                 # the form again with what was entered, each error beside its field (nothing lost)

@@ -22,6 +22,7 @@ from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import scoped
 from ngoso.core import changes
 from ngoso.core.messages import ByLanguage, UserError
+from ngoso.core.text import street_order
 from ngoso.people import privacy
 from ngoso.people.models import Household, Resident
 from ngoso.people.targets import information_deprivation, is_elderly
@@ -227,7 +228,7 @@ def leave_preview(membership: Membership) -> dict:
     """What a member leaving (``teams.services.leave`` → ``hand_over``) would do: the member's households and who would take each (the same split)."""
     households = list(Household.objects.filter(assignments__member=membership.member,
                                                assignments__ended_on__isnull=True).select_related("village")
-                      .order_by("village__path", "alley", "house_number", "code"))
+                      .prefetch_related("residents").order_by("village__path", *street_order()))
     rest = [m for m in team_members(membership.team) if m.pk != membership.member_id]
     plan = suggest_split(households, rest, member_loads(rest))
     by_id = {m.pk: m for m in rest}
