@@ -399,3 +399,40 @@ def test_today_page_counts_households_in_the_right_number_and_groups_the_walk(lo
     c.cookies["django_language"] = "vi"
     summary = re.search(r'id="day-summary">(.*?)</p>', c.get("/today/").content.decode(), re.S).group(1)
     assert "2 hộ" in summary and re.search(r"≈ 1\.1\d\d m", summary), summary
+
+
+def test_the_day_list_keeps_its_households_and_order_after_a_visit_and_marks_the_visited(login, people, users,
+                                                                                          area):
+    """Before: each visit took its household off the list and the walk was worked out again, so the rest of the
+    list changed order (and a new household came in) while the member was walking it."""
+    from ngoso.people.models import Ethnicity
+    from tests import factories
+
+    kinh = Ethnicity.objects.get(code="01")
+    today = datetime.date.today()
+    hs = []
+    for i in range(16):
+        h = Household.objects.create(code=f"D{i}", village=area.va1, house_number=str(i + 1),
+                                     latitude=21.30 + (i % 4) / 500, longitude=106.20 + (i // 4) / 300 + i / 5000,
+                                     has_smartphone=bool(i % 2))
+        Resident.objects.create(household=h, full_name=f"Chủ Hộ {i}", sex="male", birth_year=1950 + i,
+                                ethnicity=kinh, relation="head")
+        hs.append(h)
+    m = factories.village_team(area, users, hs)
+    for i in (1, 4, 6):  # three follow-ups due, some days past
+        services.record_visit(users.member, hs[i], visited_on=today - datetime.timedelta(days=30 + i),
+                              present=[hs[i].residents.get().pk], next_visit_on=today - datetime.timedelta(days=i))
+    before = [p.household.code for p in services.todays_list(m, today).stops]
+    assert len(before) == services.DAY_LIST_SIZE < 16
+    for code in (before[0], before[3], before[1]):  # the walk: the first stop, then others
+        h = Household.objects.get(code=code)
+        services.record_visit(users.member, h, visited_on=today, present=[h.residents.get().pk])
+        plan = services.todays_list(m, today)
+        assert [p.household.code for p in plan.stops] == before
+    assert {Household.objects.get(pk=pk).code for pk in plan.done} == {before[0], before[3], before[1]}
+    payload = services.day_payload(users.member, m, today)
+    assert [s["code"] for s in payload["stops"]] == before
+    assert [s["done"] for s in payload["stops"]] == [True, True, False, True] + [False] * (len(before) - 4)
+    page = login(users.member).get("/today/").content.decode()
+    day = page[page.index('id="day-list"'):page.index("</ol>")]
+    assert day.count("✓ đã thăm hôm nay") == 3 and day.count('class="visited"') == 3

@@ -297,19 +297,55 @@ class DayPlan:
     stops: list[Priority]
     distance_m: float | None
     without_gps: int
+    done: set = field(default_factory=set)  # ids of the households on the list visited today
+
+
+def _visited_today(ranked: list[Priority], today) -> tuple[dict[int, int], list[Priority]]:
+    """The households of ``ranked`` visited today, as they stood before that visit: {id: days the follow-up was
+    past due} for those whose follow-up was due (the last earlier visit's next date was today or before), and the
+    others in the order they were visited today."""
+    done = [p for p in ranked if _has_status(p.household) and p.household.status.last_visit_on == today]
+    if not done:
+        return {}, []
+    ids = [p.household.pk for p in done]
+    was_due: dict[int, int] = {}
+    seen = set()
+    for hid, nxt in (Visit.objects.filter(household_id__in=ids, visited_on__lt=today, corrections__isnull=True)
+                     .order_by("household_id", "-visited_on", "-id").values_list("household_id", "next_visit_on")):
+        if hid not in seen:
+            seen.add(hid)
+            if nxt is not None and nxt <= today:
+                was_due[hid] = (today - nxt).days
+    first = {}
+    for hid in Visit.objects.filter(household_id__in=ids, visited_on=today).order_by("id").values_list(
+            "household_id", flat=True):
+        first.setdefault(hid, len(first))
+    others = sorted([p for p in done if p.household.pk not in was_due], key=lambda p: first.get(p.household.pk, 0))
+    return was_due, others
 
 
 def todays_list(member: Member, today: datetime.date | None = None, size: int = DAY_LIST_SIZE) -> DayPlan:
-    """The households to visit today: due follow-ups first, then by need; then ordered as a walk."""
+    """The households to visit today: due follow-ups first, then by need; then ordered as a walk.
+
+    The households visited today stay on the list in their place (``done``), each where it was before its visit
+    (with the due follow-ups or with the others), and the list is filled up to ``size`` with the rest: so the
+    list and its order are the ones the member started the day with, not a new walk after every visit."""
     from .route import order_route
 
     today = today or timezone.localdate()
     mine = Household.objects.filter(assignments__member=member, assignments__ended_on__isnull=True)
     ranked = priorities(mine, today)
-    due = sorted([p for p in ranked if p.due_days is not None], key=lambda p: (-p.due_days, -p.score))
-    rest = [p for p in ranked if p.due_days is None]
-    chosen_due = due[:size]
-    chosen_rest = rest[: max(0, size - len(chosen_due))]
+    was_due, done_rest = _visited_today(ranked, today)
+    done = set(was_due) | {p.household.pk for p in done_rest}
+    # the due follow-ups in the morning's order (most overdue first: the walk starts at the first), those
+    # visited today among them with the days they were overdue before the visit
+    overdue = {p.household.pk: p.due_days for p in ranked if p.due_days is not None and p.household.pk not in done}
+    due = sorted([p for p in ranked if p.household.pk in overdue], key=lambda p: (-p.due_days, -p.score))
+    rest = [p for p in ranked if p.due_days is None and p.household.pk not in done]
+    room = max(0, size - len(done))
+    chosen_due = sorted([p for p in ranked if p.household.pk in was_due] + due[:room],
+                        key=lambda p: (-(was_due.get(p.household.pk, p.due_days) or 0), -p.score))
+    chosen_rest = done_rest + rest[: max(0, room - len(due[:room]))]
     stops, total, start = [], 0.0, None
     missing = 0
     for part in (chosen_due, chosen_rest):
@@ -322,7 +358,7 @@ def todays_list(member: Member, today: datetime.date | None = None, size: int = 
         if order:
             last = with_gps[order[-1]].household
             start = (last.latitude, last.longitude)
-    return DayPlan(stops, total if len(stops) - missing > 1 else None, missing)
+    return DayPlan(stops, total if len(stops) - missing > 1 else None, missing, done)
 
 
 @dataclass
@@ -331,6 +367,7 @@ class DayStop:
     due: bool
     why_vi: str
     why_en: str
+    done: bool = False  # visited today: it keeps its place on the list, marked
 
 
 def day_stops(user, member: Member, today: datetime.date | None = None) -> tuple[DayPlan, list[DayStop]]:
@@ -342,7 +379,7 @@ def day_stops(user, member: Member, today: datetime.date | None = None) -> tuple
     for p in plan.stops:
         reasons = {"poverty", "ethnicity", "disability"} <= privacy.visible_fields(user, p.household, responsible=True)
         out.append(DayStop(p.household, p.due_days is not None, p.text_vi if reasons else "",
-                           p.text_en if reasons else ""))
+                           p.text_en if reasons else "", p.household.pk in plan.done))
     return plan, out
 
 
@@ -359,8 +396,8 @@ def day_payload(user, member: Member | None, today: datetime.date | None = None)
     with translation.override("en"):
         levels_en = [str(label) for _, label in Level.choices]
     return {"date": today.isoformat(), "levels": [[v, vi, en] for (v, vi), en in zip(levels, levels_en)],
-            "stops": [{"code": s.household.code, "due": s.due, "why_vi": s.why_vi, "why_en": s.why_en}
-                      for s in stops]}
+            "stops": [{"code": s.household.code, "due": s.due, "why_vi": s.why_vi, "why_en": s.why_en,
+                       "done": s.done} for s in stops]}
 
 
 # --- visits ------------------------------------------------------------------------------------------------

@@ -164,7 +164,8 @@
       // the server's day (visits.services.day_stops), exactly as the web's "Today" page lists it
       const byCode = new Map(state.households.map((h) => [h.code, h]));
       mine = day.stops.filter((s) => byCode.has(s.code))
-        .map((s) => Object.assign({}, byCode.get(s.code), {reasons_vi: s.why_vi, reasons_en: s.why_en, _due: s.due}));
+        .map((s) => Object.assign({}, byCode.get(s.code), {reasons_vi: s.why_vi, reasons_en: s.why_en, _due: s.due,
+          _done: !!s.done}));
       const listed = new Set(mine.map((h) => h.code));
       others = state.households.filter((h) => assigned.has(h.code) && !listed.has(h.code));
     } else {
@@ -191,7 +192,7 @@
       a.addEventListener("click", (e) => { e.preventDefault(); visitForm(h); });
       const due = "_due" in h ? h._due : h.next_visit_on && h.next_visit_on <= d0;
       // visited today (sent or still waiting for signal): the day's list keeps it until the next pull; say so
-      const done = h.last_visit_on === d0 || visitedToday.has(h.code);
+      const done = h._done || h.last_visit_on === d0 || visitedToday.has(h.code);
       if (done) a.append(el("span", {class: "done", text: t("visited_today")}));
       return el("li", {class: [due && !done ? "due" : "", done ? "visited" : ""].join(" ").trim(), "data-code": h.code}, a);
     };
