@@ -106,6 +106,10 @@ def test_demo_commune_is_realistic(db):
 
     member_user = User.objects.get(username="thanhvien")
     assert len(todays_list(member_user.member).stops) > 5
+    # the field logins are their members by name (the page header: name · role · place, no word said twice)
+    for username in ("totruong", "thanhvien"):
+        u = User.objects.get(username=username)
+        assert u.get_full_name() == u.member.full_name != u.get_role_display()
 
 
 def test_mountain_communes_have_more_ethnic_minorities(db):

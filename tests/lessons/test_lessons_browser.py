@@ -112,3 +112,78 @@ def test_lesson_audio_not_made_yet_says_so_in_vietnamese_then_plays(live_server,
 
     for name in ("audio-preparing-vi-360.png", "audio-preparing-en-1366.png"):  # for a person to look at
         shutil.copy(tmp_path / name, f"/tmp/ngoso-scale-{name}")
+
+
+def _app_preparing_then_playing(live_server, browser, monkeypatch, lang, viewport, shot):
+    """The field app's lesson player, as the web's: press play on a recording not made yet, the server answers 202
+    and queues it; the player says so under itself in the page's language; the job runs (as a worker runs it);
+    the player then plays the real recording by itself and the note goes."""
+    from ngoso.core import jobs
+    from ngoso.core.models import Job
+    from tests.conftest import PASSWORD
+
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda pk, kind="", delay=0: queued.append(pk))  # no worker yet
+    ctx = browser.new_context(viewport=viewport, is_mobile=viewport["width"] < 500, has_touch=viewport["width"] < 500)
+    if lang == "en":
+        ctx.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page = ctx.new_page()
+    page.goto(f"{live_server.url}/login/?next=/app/")
+    page.fill("input[name=username]", "member_a1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    page.locator("#app-library").click()
+    page.locator("#main ul.cards li a").first.click()
+    page.wait_for_selector("#app-lesson audio")
+    player = page.locator("#app-lesson audio").first
+    page.mouse.click(2, 2)  # the person has used the page: the player may start by itself later
+    player.evaluate("a => a.play().catch(() => {})")
+    note = page.locator("#app-lesson .msg.preparing")
+    note.wait_for(timeout=15000)
+    assert note.get_attribute("role") == "status"
+    text = note.inner_text()
+    assert player.evaluate("a => a.paused")
+    assert len(queued) == 1 and Job.objects.get(pk=queued[0]).status == "queued"  # 202: queued, not made here
+    assert _no_horizontal_scroll(page)
+    page.screenshot(path=shot, full_page=False)
+    job = jobs.execute(queued[0])  # a worker takes it
+    assert job.status == "done", job.error
+    page.wait_for_function("() => { const a = document.querySelector('#app-lesson audio'); "
+                           "return !a.paused && a.currentTime > 0 && a.readyState >= 2; }", timeout=20000)
+    assert note.count() == 0  # the note goes when it plays
+    ctx.close()
+    return text
+
+
+def test_field_app_lesson_audio_not_made_yet_says_so_then_plays(live_server, member, browser, monkeypatch,  # noqa: F811
+                                                               tmp_path, settings):
+    """Before: the field app's player asked again in silence while the recording was being made."""
+    settings.DATA_DIR = tmp_path  # an empty cache: the recording is not made yet
+    vi = _app_preparing_then_playing(live_server, browser, monkeypatch, "vi", {"width": 360, "height": 740},
+                                     str(tmp_path / "app-audio-preparing-vi-360.png"))
+    assert vi == "Bản đọc đang được chuẩn bị; xong sẽ tự phát."  # the web player's words
+    settings.DATA_DIR = tmp_path / "again"
+    en = _app_preparing_then_playing(live_server, browser, monkeypatch, "en", {"width": 1366, "height": 768},
+                                     str(tmp_path / "app-audio-preparing-en-1366.png"))
+    assert en == "The recording is being prepared; it plays by itself when it is ready."
+    import shutil
+
+    for name in ("app-audio-preparing-vi-360.png", "app-audio-preparing-en-1366.png"):  # for a person to look at
+        shutil.copy(tmp_path / name, f"/tmp/ngoso-fieldlook-{name}")
+
+
+def test_field_app_lesson_audio_without_signal_says_it_needs_signal(live_server, member, browser):  # noqa: F811
+    """Before: with no signal, play did nothing and said nothing."""
+    context, page = _open_app(browser, live_server)
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    context.set_offline(True)
+    page.wait_for_function("!navigator.onLine")
+    page.locator("#app-library").tap()
+    page.locator("#main ul.cards li a").first.tap()
+    player = page.locator("#app-lesson audio").first
+    player.evaluate("a => a.play().catch(() => {})")
+    note = page.locator("#app-lesson .msg.preparing")
+    note.wait_for(timeout=10000)
+    assert note.inner_text() == "Cần có mạng để nghe; phần chữ của bài vẫn đọc được khi mất mạng."
+    context.close()

@@ -1056,3 +1056,24 @@ def test_story_missing_fields_named_in_vietnamese(people, users):
     with translation.override("vi"), pytest.raises(LivelihoodError) as exc:
         services.save_story(None, {"title": "T", "before": " ", "change": ""}, users.member, resident=people.r1)
     assert "trước đây, đổi thay" in str(exc.value) and "before" not in str(exc.value)
+
+
+def test_a_consent_form_left_incomplete_comes_back_as_filled_with_the_error_beside_it(login, banh, users):
+    """Before: an incomplete consent form redirected to the producer page with a message at the top; what was
+    chosen (how, the reference) was gone."""
+    c = login(users.member)
+    c.cookies["django_language"] = "vi"
+    r = c.post(reverse("livelihoods:producer_consent", args=[banh.uuid]),
+               {"purpose": "show_phone", "method": "signed", "reference": "PĐY-07"})
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert '<details id="consent-forms" open>' in html
+    phone_form = html[html.index('value="show_phone"'):]
+    phone_form = phone_form[:phone_form.index("</form>")]
+    assert 'value="PĐY-07"' in phone_form and '<option value="signed" selected>' in phone_form
+    assert '<span class="field-error">Hãy chọn người dân đồng ý hay không đồng ý.</span>' in phone_form
+    page_form = html[html.index('value="producer_page"'):]
+    assert "field-error" not in page_form[:page_form.index("</form>")]  # the other form is untouched
+    from ngoso.livelihoods.models import PublicConsent
+
+    assert not PublicConsent.objects.exists()

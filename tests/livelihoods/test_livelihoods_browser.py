@@ -96,3 +96,82 @@ def test_dashboard_livelihoods_section_fits_a_phone(live_server, people, users, 
     assert page.locator("[data-k='livelihoods.producers_online']").get_attribute("data-v") == "1"
     assert _no_horizontal_scroll(page)
     ctx.close()
+
+
+def _save_back_save(page, url, fill, button="form.card button.primary"):
+    """Open a create form, fill it, Save; browser Back (the form as it was typed), Save again."""
+    page.goto(url)
+    assert page.locator("input[data-once]").count() == 1 and page.locator("input[data-once]").is_hidden()
+    fill(page)
+    with page.expect_navigation():
+        page.locator(button).last.tap()
+    first = page.url
+    page.go_back()
+    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator(button).last.tap()
+    return first, page.url
+
+
+def test_back_after_save_then_save_again_stores_nothing_new_on_the_producer_forms(live_server, people, users,
+                                                                                  browser):  # noqa: F811
+    """Before: each Save of a form restored by browser Back stored another producer, product, online channel or
+    success story (a member on a slow phone taps Back, sees the form and saves again)."""
+    from ngoso.livelihoods.models import OnlineChannel, Producer, Product, SuccessStory
+
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    _log_in(page, live_server.url, "member_a1")
+
+    def producer(pg):
+        pg.fill("input[name=name]", "Bánh nhôm chị Lý")
+        pg.select_option("select[name=person]", str(people.r1.pk))
+    first, again = _save_back_save(page, f"{live_server.url}/households/H1/producer/new/", producer)
+    assert Producer.objects.count() == 1 and first == again  # the second Save led to the same producer
+    p = Producer.objects.get()
+
+    def product(pg):
+        pg.fill("input[name=name]", "Bánh nhôm nhân đỗ")
+        pg.fill("input[name=price]", "45000")
+    _save_back_save(page, f"{live_server.url}/livelihoods/producers/{p.uuid}/products/new/", product)
+    assert Product.objects.filter(producer=p).count() == 1
+
+    def channel(pg):
+        pg.select_option("select[name=kind]", "social")
+        pg.select_option("select[name=platform]", "facebook")
+        pg.fill("input[name=address]", "https://facebook.com/banhnhomly")
+        pg.fill("input[name=since]", "2024-03-01")
+    _save_back_save(page, f"{live_server.url}/livelihoods/producers/{p.uuid}/channels/new/", channel)
+    assert OnlineChannel.objects.filter(producer=p).count() == 1
+
+    def story(pg):
+        pg.fill("input[name=title]", "Chị Lý bán bánh qua mạng")
+        pg.fill("textarea[name=before]", "Bán ở chợ.")
+        pg.fill("textarea[name=change]", "Bán qua Facebook.")
+    _save_back_save(page, f"{live_server.url}/residents/{people.r1.uuid}/story/new/", story)
+    assert SuccessStory.objects.count() == 1
+    # a new form is a new record
+    page.goto(f"{live_server.url}/livelihoods/producers/{p.uuid}/products/new/")
+    product(page)
+    page.fill("input[name=name]", "Bánh nhôm nhân dừa")
+    with page.expect_navigation():
+        page.locator("form.card button.primary").last.tap()
+    assert Product.objects.filter(producer=p).count() == 2
+    ctx.close()
+
+
+def test_back_after_save_then_save_again_stores_no_second_move_in_request(live_server, people, users, browser):  # noqa: F811
+    """Before: the move-in form made a new UUID at each POST, so Save again after Back asked twice."""
+    from ngoso.people.models import MoveRequest
+
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    _log_in(page, live_server.url, "leader_a1")
+
+    def move_in(pg):
+        pg.fill("#move-new input[name=household]", "H1")
+        pg.fill("#move-new input[name=full_name]", "Đinh Thị Mới")
+        pg.fill("#move-new input[name=from_text]", "Hà Giang")
+    _save_back_save(page, f"{live_server.url}/moves/", move_in, button="#move-new button.primary")
+    assert MoveRequest.objects.count() == 1
+    ctx.close()

@@ -105,6 +105,93 @@ def test_first_sync_of_500_households_over_3g_fits_5_seconds_of_3g(live_server, 
     context.close()
 
 
+def test_an_empty_visit_or_bad_dates_are_said_on_the_phone_beside_the_field_and_nothing_is_lost(
+        live_server, member, browser):  # noqa: F811
+    """Before: the phone queued an empty visit (or a next visit before the visit); the server refused it at the
+    sync, when the volunteer had left the house, and the visit was lost."""
+    from ngoso.visits.models import Visit
+
+    context, page = _open_app(browser, live_server)
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    page.locator("#app-list li a.stop").first.tap()
+    page.locator("#app-visit input[name=present]").evaluate_all("xs => xs.forEach((x) => { x.checked = false; })")
+    page.fill("#app-visit textarea[name=note]", "Nhà đi vắng, hẹn tuần sau")
+    page.locator("#app-save").tap()
+    err = page.locator("#app-visit .people + .field-error")
+    err.wait_for()
+    assert err.inner_text().startswith("Lượt thăm trống")
+    assert page.input_value("#app-visit textarea[name=note]") == "Nhà đi vắng, hẹn tuần sau"  # kept
+    # a next visit on the visit's own day
+    page.locator("#app-visit input[name=present]").first.check()
+    page.fill("#app-visit input[name=next_visit_on]", page.input_value("#app-visit input[name=visited_on]"))
+    page.locator("#app-save").tap()
+    err = page.locator("#app-visit label:has(input[name=next_visit_on]) + .field-error")
+    err.wait_for()
+    assert err.inner_text() == "Ngày hẹn thăm lại phải sau ngày thăm"
+    assert page.locator("#app-visit .field-error").count() == 1  # the empty-visit error went
+    assert "0 lượt thăm chưa gửi" in page.inner_text("#status")
+    page.fill("#app-visit input[name=next_visit_on]", "")
+    context.set_offline(True)
+    page.wait_for_function("!navigator.onLine")
+    page.locator("#app-save").tap()
+    # saved without signal: the day's card says it is visited; the count is said in the singular in English too
+    page.wait_for_selector("#app-list li.visited .done")
+    assert page.inner_text("#app-list li.visited .done") == "✓ đã thăm hôm nay"
+    assert "1 lượt thăm chưa gửi" in page.inner_text("#status")
+    assert Visit.objects.count() == 0
+    context.close()
+
+
+def test_field_app_status_in_english_dates_and_one_visit(live_server, member, browser):  # noqa: F811
+    """Before: "1 visits not sent"; the Vietnamese app wrote the sync time "07:48:37 5/12/2026"."""
+    import re
+
+    context, page = _open_app(browser, live_server)
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    assert re.search(r"đồng bộ lúc \d\d:\d\d \d\d/\d\d/\d{4}$", page.inner_text("#last-sync")), page.inner_text("#last-sync")
+    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto(f"{live_server.url}/app/")
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    assert re.search(r"synced at \d\d/\d\d/\d{4}, \d\d:\d\d$", page.inner_text("#last-sync")), page.inner_text("#last-sync")
+    context.set_offline(True)
+    page.wait_for_function("!navigator.onLine")
+    _record_visit(page)
+    page.wait_for_function("document.getElementById('queue-count').textContent.startsWith('1 ')")
+    assert page.inner_text("#queue-count") == "1 visit not sent"
+    assert page.inner_text("#app-list li.visited .done") == "✓ visited today"
+    context.close()
+
+
+def test_registration_forms_name_the_household_and_the_team_list_is_in_walking_order(
+        live_server, people, users, area, browser):  # noqa: F811
+    """Before: "New person · household H1" (a code only); the leader's list of the team's households was in
+    code order."""
+    from ngoso.people.models import Household
+
+    extra = [Household.objects.create(code=f"T{i}", village=area.va1, alley="2", house_number=no)
+             for i, no in enumerate(["100", "9", "10"])]
+    factories.village_team(area, users, [people.h1, *extra], leader=True)
+    context, page = _open_app(browser, live_server)
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    page.locator("#app-list li a.stop", has_text="Nguyễn Thị Lý").tap()
+    page.locator("#app-new-resident").tap()
+    assert page.inner_text("#app-resident-form h1") == "Người mới · hộ Nguyễn Thị Lý · số 12, ngõ 3 (H1)"
+    # the household has its head: the relation is chosen, "head" is not offered again (before: preselected)
+    assert page.input_value("#app-resident-form select[name=relation]") == ""
+    assert "Chủ hộ" not in page.locator("#app-resident-form select[name=relation] option").all_inner_texts()
+    context.close()
+    context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/?next=/app/")
+    page.fill("input[name=username]", "leader_a1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    codes = page.eval_on_selector_all("#app-team li[data-code]", "els => els.map((e) => e.dataset.code)")
+    assert codes == ["T1", "T2", "T0", "H1"], codes  # alley 2: no. 9, 10, 100; then alley 3
+    context.close()
+
+
 def test_the_app_opens_offline_whatever_languages_the_phone_asks_for(live_server, member, browser):  # noqa: F811
     """The app page varies by Accept-Language (and cookie): the shell the service worker kept must open offline
     even when the phone's language list differs from the one the worker fetched it with (a Vietnamese phone,

@@ -118,3 +118,29 @@ def test_field_app_registration_forms_in_english(live_server, member, area, brow
     assert "+ New household" in page.inner_text("#app-move-form") and leftovers() == [], page.inner_text("#main")
     page.screenshot(path=str(SHOTS / "phone-en-field-move.png"), full_page=True)
     context.close()
+
+
+def test_field_app_lesson_library_in_english_when_english_is_chosen(live_server, member, browser):  # noqa: F811
+    """Before: the English app's library listed the Vietnamese lessons (titles, steps) although English ones exist."""
+    from ngoso.lessons import services as L
+
+    context, page = _open_app(browser, live_server)
+    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto(f"{live_server.url}/app/")
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    page.locator("#app-library").tap()
+    titles = page.locator("#main ul.cards li a").all_inner_texts()
+    english = {v.content["title"] for v in L.current_versions("en", "standard").values()}
+    assert titles and set(titles) == english, titles
+    page.locator("#main ul.cards li a").first.tap()
+    page.wait_for_selector("#app-lesson")
+    assert page.locator("#app-lesson").get_attribute("lang") == "en"
+    assert [w for w in page.inner_text("#app-lesson").split() if VI_LETTERS.search(w)] == []
+    context.close()
+    # and in Vietnamese the library stays Vietnamese
+    context, page = _open_app(browser, live_server)
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    page.locator("#app-library").tap()
+    vi = {v.content["title"] for v in L.current_versions("vi", "standard").values()}
+    assert set(page.locator("#main ul.cards li a").all_inner_texts()) == vi
+    context.close()

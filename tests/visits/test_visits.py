@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 import uuid
 
 import pytest
@@ -361,3 +362,77 @@ def test_leader_pages(people, users, team, area, login):
     assert client.post(f"/teams/{team.team.pk}/assign/", {"action": "split"}).status_code == 302
     assert services.unassigned(Household.objects.filter(village=area.va1)).count() == 0
     assert login(users.member).get(f"/teams/{team.team.pk}/assign/").status_code == 403
+
+
+def test_reasons_say_due_today_and_one_in_the_singular(people, users, area):
+    """Before: "follow-up due 0 days ago" / "đến hạn 0 ngày trước" and "1 elderly people" on the day list."""
+    from tests import factories
+
+    m = factories.village_team(area, users, [people.h1])
+    today = datetime.date.today()
+    services.record_visit(users.member, people.h1, visited_on=today - datetime.timedelta(days=14),
+                          present=[people.r1.pk], next_visit_on=today)
+    p = services.priorities(Household.objects.filter(pk=people.h1.pk), today)[0]
+    assert "đã hẹn thăm lại, đến hạn hôm nay" in p.text_vi and "0 ngày" not in p.text_vi
+    assert "follow-up due today" in p.text_en and "0 days" not in p.text_en
+    assert "1 elderly person" in p.text_en and "1 người cao tuổi" in p.text_vi  # Trần Văn Bình, 1950
+    p = services.priorities(Household.objects.filter(pk=people.h1.pk), today + datetime.timedelta(days=1))[0]
+    assert "follow-up due 1 day ago" in p.text_en and "đến hạn 1 ngày trước" in p.text_vi
+    stops = services.day_stops(users.member, m)[1]
+    assert stops[0].why_en.startswith("follow-up due today")
+
+
+def test_today_page_counts_households_in_the_right_number_and_groups_the_walk(login, people, users, area):
+    """Before: "1 households" in English and "walk ≈ 3173 m" with no thousands mark."""
+    from tests import factories
+
+    factories.village_team(area, users, [people.h1])
+    c = login(users.member)
+    c.cookies["django_language"] = "en"
+    summary = re.search(r'id="day-summary">(.*?)</p>', c.get("/today/").content.decode(), re.S).group(1)
+    assert "· 1 household" in summary and "1 households" not in summary, summary
+    Household.objects.filter(pk=people.h1.pk).update(latitude=21.30, longitude=106.20)
+    h = Household.objects.create(code="H9", village=area.va1, latitude=21.31, longitude=106.20)
+    services.assign(users.leader, [h], services.member_for(users.member))
+    summary = re.search(r'id="day-summary">(.*?)</p>', c.get("/today/").content.decode(), re.S).group(1)
+    assert "2 households" in summary and re.search(r"≈ 1,1\d\d m", summary), summary
+    c.cookies["django_language"] = "vi"
+    summary = re.search(r'id="day-summary">(.*?)</p>', c.get("/today/").content.decode(), re.S).group(1)
+    assert "2 hộ" in summary and re.search(r"≈ 1\.1\d\d m", summary), summary
+
+
+def test_the_day_list_keeps_its_households_and_order_after_a_visit_and_marks_the_visited(login, people, users,
+                                                                                          area):
+    """Before: each visit took its household off the list and the walk was worked out again, so the rest of the
+    list changed order (and a new household came in) while the member was walking it."""
+    from ngoso.people.models import Ethnicity
+    from tests import factories
+
+    kinh = Ethnicity.objects.get(code="01")
+    today = datetime.date.today()
+    hs = []
+    for i in range(16):
+        h = Household.objects.create(code=f"D{i}", village=area.va1, house_number=str(i + 1),
+                                     latitude=21.30 + (i % 4) / 500, longitude=106.20 + (i // 4) / 300 + i / 5000,
+                                     has_smartphone=bool(i % 2))
+        Resident.objects.create(household=h, full_name=f"Chủ Hộ {i}", sex="male", birth_year=1950 + i,
+                                ethnicity=kinh, relation="head")
+        hs.append(h)
+    m = factories.village_team(area, users, hs)
+    for i in (1, 4, 6):  # three follow-ups due, some days past
+        services.record_visit(users.member, hs[i], visited_on=today - datetime.timedelta(days=30 + i),
+                              present=[hs[i].residents.get().pk], next_visit_on=today - datetime.timedelta(days=i))
+    before = [p.household.code for p in services.todays_list(m, today).stops]
+    assert len(before) == services.DAY_LIST_SIZE < 16
+    for code in (before[0], before[3], before[1]):  # the walk: the first stop, then others
+        h = Household.objects.get(code=code)
+        services.record_visit(users.member, h, visited_on=today, present=[h.residents.get().pk])
+        plan = services.todays_list(m, today)
+        assert [p.household.code for p in plan.stops] == before
+    assert {Household.objects.get(pk=pk).code for pk in plan.done} == {before[0], before[3], before[1]}
+    payload = services.day_payload(users.member, m, today)
+    assert [s["code"] for s in payload["stops"]] == before
+    assert [s["done"] for s in payload["stops"]] == [True, True, False, True] + [False] * (len(before) - 4)
+    page = login(users.member).get("/today/").content.decode()
+    day = page[page.index('id="day-list"'):page.index("</ol>")]
+    assert day.count("✓ đã thăm hôm nay") == 3 and day.count('class="visited"') == 3

@@ -81,3 +81,30 @@ def test_member_records_a_visit_and_the_commune_dashboard_changes(live_server, p
     staff.reload()
     assert staff.locator('[data-k="visits.total"]').get_attribute("data-v") == "1"
     ctx.close()
+
+
+def test_phone_menu_is_one_row_and_the_page_starts_on_the_first_screen(live_server, people, users, browser):
+    """Before: at 360 × 740 a leader's menu wrapped to five rows (about 320 px), so every page opened on the menu."""
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="vi-VN")
+    page = ctx.new_page()
+    _log_in(page, live_server.url, "leader_a1")
+    page.goto(f"{live_server.url}/places/07351.001/")
+    menu = page.locator(".menu").bounding_box()
+    assert menu["height"] < 60, menu
+    assert page.locator("main h1").bounding_box()["y"] < 740 / 3
+    assert _no_horizontal_scroll(page)  # the row scrolls inside itself, not the page
+    links = page.locator(".menu a")
+    assert links.count() >= 6
+    last = links.nth(links.count() - 1)
+    last.scroll_into_view_if_needed()  # every item is reachable by swiping the row
+    box = last.bounding_box()
+    assert 0 <= box["x"] and box["x"] + box["width"] <= 361 and box["height"] >= 40
+    with page.expect_navigation():
+        last.tap()
+    ctx.close()
+    # on a PC the menu is as it was
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = ctx.new_page()
+    _log_in(page, live_server.url, "leader_a1")
+    assert page.locator(".menu").evaluate("e => getComputedStyle(e).flexWrap") == "wrap"
+    ctx.close()

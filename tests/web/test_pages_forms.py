@@ -341,3 +341,117 @@ def test_whole_alley_shows_whose_households_before_taking_them_and_a_leaving_mem
     ms_other.refresh_from_db()
     assert ms_other.ended_on is not None
     assert Assignment.objects.get(household=people.h1, ended_on__isnull=True).member == m
+
+
+def test_move_in_form_keeps_what_was_entered_beside_the_errors_and_is_saved_once(login, people, users, area):
+    """Before: a wrong household code gave a bare 404 page, any other error an empty form with a message at the
+    top; and each Save (browser Back after saving, then Save again) stored another request (a new UUID per POST)."""
+    from ngoso.people.models import MoveRequest
+
+    import uuid
+
+    c = _vi(login(users.leader))
+    page = c.get("/moves/").content.decode()
+    # the form's UUID is made by the page's script (site.js, data-once), so Back brings the same one back
+    assert re.search(r'<input type="text" name="uuid" value="" data-once hidden', page)
+    form_uuid = str(uuid.uuid4())
+    data = {"uuid": form_uuid, "household": "H404", "full_name": "Đinh Thị Mới", "birth_year": "1991",
+            "from_village": "", "from_text": "Hà Giang", "relation": "child"}
+    r = c.post("/moves/new/", data)
+    assert r.status_code == 400
+    html = r.content.decode()
+    form = html[html.index('id="move-new"'):]
+    assert 'value="Đinh Thị Mới"' in form and 'value="1991"' in form and 'value="Hà Giang"' in form
+    assert 'value="H404"' in form and f'value="{form_uuid}"' in form
+    assert '<option value="child" selected>' in form
+    assert re.search(r'name="household"[^>]*aria-invalid="true"[^>]*><span class="field-error">Không có hộ mã «H404»',
+                     form)
+    # the village of origin missing: said beside it, nothing lost
+    r = c.post("/moves/new/", {**data, "household": "H1", "from_text": ""})
+    assert r.status_code == 400 and 'value="Đinh Thị Mới"' in r.content.decode()
+    assert re.search(r'name="from_village">.*?</select><span class="field-error">', r.content.decode(), re.S)
+    assert MoveRequest.objects.count() == 0
+    # saved; the same form sent again (Back, then Save) stores nothing new
+    assert c.post("/moves/new/", {**data, "household": "H1"}).status_code == 302
+    assert c.post("/moves/new/", {**data, "household": "H1"}).status_code == 302
+    assert MoveRequest.objects.count() == 1
+
+
+def test_assignment_and_leaving_forms_keep_what_was_entered_and_counts_link_to_the_households(
+        login, people, users, member_team, area):
+    """Before: a refused assignment redirected to an empty form with a message at the top (the member chosen, the
+    alley and the code typed were gone); 'a member leaves' had a member chosen in advance and an empty choice
+    gave a 404 page; the households a member looks after were a bare number on the team and assignment pages."""
+    from ngoso.people.models import Household
+    from ngoso.teams.models import Member, Membership
+    from ngoso.visits import services
+    from ngoso.visits.models import Assignment
+
+    team, m = member_team
+    other = Member.objects.create(place=area.va1, full_name="Đỗ Thị Hai")
+    Membership.objects.create(member=other, team=team, role="member", started_on="2024-01-01")
+    Household.objects.create(code="H7", village=area.va1, alley="5", house_number="2")
+    services.assign(users.leader, [people.h1], m)
+    c = _vi(login(users.leader))
+    url = f"/teams/{team.pk}/assign/"
+    r = c.post(url, {"action": "assign", "member": other.pk, "household": ["H7", "07351.999.NOPE"]})
+    assert r.status_code == 400
+    form = r.content.decode()
+    form = form[form.index('id="assign-form"'):form.index('id="leave-form"')]
+    assert re.search(rf'<option value="{other.pk}" selected>', form)
+    assert 'value="H7" checked' in form  # the ticked household stays ticked
+    assert 'value="07351.999.NOPE"' in form  # the typed code stays in its box, the error beside it
+    assert re.search(r'value="07351.999.NOPE"[^>]*aria-invalid="true"[^>]*><span class="field-error">'
+                     r'[^<]*07351\.999\.NOPE', form), form
+    assert not Assignment.objects.filter(member=other).exists()
+    # leaving: nobody chosen in advance; choosing nobody is said beside the choice, not a 404
+    page = c.get(url).content.decode()
+    assert re.search(r'<select name="membership" required><option value="">—</option>', page)
+    r = c.post(url, {"action": "leave", "membership": ""})
+    assert r.status_code == 400 and 'class="field-error">Hãy chọn thành viên rời tổ.' in r.content.decode()
+    # the count of a member's households links to them
+    link = f"/teams/{team.pk}/followups/?kind=households&amp;member={m.pk}"
+    assert f'<a href="{link}">1</a>' in c.get(f"/teams/{team.pk}/").content.decode()
+    assert f'href="{link}"' in page
+    listed = c.get(link.replace("&amp;", "&")).content.decode()
+    assert "/households/H1/" in listed and "/households/H7/" not in listed and "Nguyễn Thị Lý" in listed
+    assert '<ul class="cards day" id="in-care">' in listed  # a follow-up past its date shows as due, as on the day list
+    # an English assignment page writes "alley", not "ngõ", for the households without a member
+    c.cookies["django_language"] = "en"
+    en = c.get(url).content.decode()
+    en = en[en.index('id="assign-form"'):en.index('id="leave-form"')]
+    assert "· alley 5" in en and "ngõ 5" not in en
+
+
+def test_leaders_previews_name_the_households_in_walking_order_and_addresses_speak_english(
+        login, people, users, member_team, area):
+    """Before: the previews listed codes only ("H10 (ngõ 3)"), a leaving member's households in text order (10
+    before 9), and the address was written "số 12, ngõ 3" on the English pages (the field app: "no. 12, alley 3")."""
+    from ngoso.people.models import Household, Resident
+    from ngoso.teams.models import Member, Membership
+    from ngoso.visits import services
+
+    team, m = member_team
+    other = Member.objects.create(place=area.va1, full_name="Đỗ Thị Hai")
+    ms = Membership.objects.create(member=other, team=team, role="member", started_on="2024-01-01")
+    hs = []
+    for no in ("10", "9"):
+        h = Household.objects.create(code=f"N{no}", village=area.va1, alley="3", house_number=no)
+        Resident.objects.create(household=h, full_name=f"Chủ Hộ {no}", sex="male", birth_year=1970, relation="head",
+                                ethnicity=people.r1.ethnicity)
+        hs.append(h)
+    services.assign(users.leader, hs, other)
+    c = _vi(login(users.leader))
+    url = f"/teams/{team.pk}/assign/"
+    leave = c.post(url, {"action": "leave", "membership": ms.pk}).content.decode()
+    plan = leave[leave.index('id="leave-plan"'):]
+    assert plan.index("Chủ Hộ 9 (số 9, ngõ 3 · N9)") < plan.index("Chủ Hộ 10 (số 10, ngõ 3 · N10)")
+    preview = c.post(url, {"action": "assign", "member": m.pk, "alley": "3"}).content.decode()
+    table = preview[preview.index('id="preview"'):]
+    assert "<strong>Chủ Hộ 9</strong>" in table and table.index("N9") < table.index("N10")
+    c.cookies["django_language"] = "en"
+    assert "no. 12, alley 3" in c.get("/households/H1/").content.decode()
+    services.assign(users.leader, [people.h1], m)
+    member = login(users.member)
+    member.cookies["django_language"] = "en"
+    assert "Đồng Bụt · no. 12, alley 3" in member.get("/today/").content.decode()

@@ -453,7 +453,10 @@ def _build_users(places: _Places) -> list[tuple[str, str, str, str]]:
     ]
     logins = []
     for username, role, place, label, membership in specs:
-        user = User(username=username, role=role, place=place, first_name=label.split(" / ")[0],
+        # a login that is a team member is that person (the pages say "name · role · place"; before, the demo's
+        # leader read "Tổ trưởng · Tổ trưởng · Thôn Thống Nhất")
+        name = membership.member.full_name if membership is not None else label.split(" / ")[0]
+        user = User(username=username, role=role, place=place, first_name=name,
                     is_staff=role == Role.PROVINCE_ADMIN, is_superuser=role == Role.PROVINCE_ADMIN)
         user.set_password(DEMO_PASSWORD)
         user.save()

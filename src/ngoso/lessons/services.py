@@ -813,10 +813,11 @@ def offline_languages(user) -> list[str]:
     return langs
 
 
-def offline_payload(user, client_version: str | None) -> dict | None:
+def offline_payload(user, client_version: str | None, reader_language: str = "vi") -> dict | None:
     """Every current lesson the member may need (all skills, both audiences, Vietnamese and the area's minority
-    languages), or None when the client already has this exact set (``version`` is a digest of it)."""
-    langs = offline_languages(user)
+    languages, and English when the app is read in English: its library is then in English), or None when the
+    client already has this exact set (``version`` is a digest of it)."""
+    langs = offline_languages(user) + (["en"] if reader_language == "en" else [])
     items = []
     for lang in langs:
         for aud in C.AUDIENCES:

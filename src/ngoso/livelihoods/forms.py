@@ -70,7 +70,8 @@ class ConsentForm(CleanFormMixin, forms.Form):
     purpose = forms.ChoiceField(choices=[("producer_page", _("Public producer page")),
                                          ("show_phone", _("Phone number on the public page"))], required=False)
     given = forms.TypedChoiceField(label=_("Consent"), choices=[("1", _("Given")), ("0", _("Refused or withdrawn"))],
-                                   coerce=lambda v: v == "1", widget=forms.RadioSelect)
+                                   coerce=lambda v: v == "1", widget=forms.RadioSelect,
+                                   error_messages={"required": _("Say whether consent was given or refused.")})
     naming = forms.ChoiceField(label=_("How the person may be named"), choices=Naming.choices, initial=Naming.SHORT,
                                required=False)
 

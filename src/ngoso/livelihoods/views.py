@@ -10,13 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from ngoso.accounts.scope import can_see_place, get_scoped_or_404, scoped
-from ngoso.core import files
+from ngoso.core import files, once
 from ngoso.people.models import Household, Resident
 from ngoso.places.models import Place
 
@@ -55,6 +56,8 @@ def producer_new(request, code):
     _require_edit(request.user)
     hh = get_scoped_or_404(Household.objects.select_related("village"), request.user, code=code)
     form = ProducerForm(request.POST or None, household=hh)
+    if request.method == "POST" and once.already(request):
+        return redirect(once.already(request))  # this form was saved already (browser Back, then Save)
     if request.method == "POST" and form.is_valid():
         try:
             p = services.create_producer(hh, request.user, **form.cleaned_data)
@@ -62,8 +65,10 @@ def producer_new(request, code):
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Producer saved. Now add products and online channels."))
-            return redirect("livelihoods:producer", uuid=p.uuid)
-    return render(request, "livelihoods/producer_form.html", {"form": form, "hh": hh})
+            url = reverse("livelihoods:producer", kwargs={"uuid": p.uuid})
+            once.remember(request, url)
+            return redirect(url)
+    return render(request, "livelihoods/producer_form.html", {"form": form, "hh": hh, "once": once.token(request)})
 
 
 @login_required
@@ -79,7 +84,12 @@ def producer_edit(request, uuid):
 
 @login_required
 def producer_detail(request, uuid):
-    p = _producer(request, uuid)
+    return _producer_page(request, _producer(request, uuid))
+
+
+def _producer_page(request, p, consent: ConsentForm | None = None):
+    """The member's producer page; after a refused consent form, with that form as it was filled and its errors
+    beside the fields (status 400)."""
     view = services.public_producer(p, request)
     person = p.person
     return render(request, "livelihoods/producer.html", {
@@ -91,8 +101,13 @@ def producer_detail(request, uuid):
         "page_consent": services.current_public_consent(person, Purpose.PRODUCER_PAGE) if person else None,
         "phone_consent": services.current_public_consent(person, Purpose.SHOW_PHONE) if person else None,
         "consent_form": ConsentForm(), "channel_form": ChannelForm(), "product_form": ProductForm(),
+        "consent_page": consent if consent is not None and consent.data.get("purpose") != Purpose.SHOW_PHONE
+        else ConsentForm(initial={"purpose": Purpose.PRODUCER_PAGE}),
+        "consent_phone": consent if consent is not None and consent.data.get("purpose") == Purpose.SHOW_PHONE
+        else ConsentForm(initial={"purpose": Purpose.SHOW_PHONE}),
+        "consent_refused": consent is not None,
         "photo_form": PhotoForm(), "can_edit": services.can_edit(request.user),
-    })
+    }, status=400 if consent is not None else 200)
 
 
 @login_required
@@ -109,7 +124,10 @@ def producer_consent(request, uuid):
                                        method=d["method"], reference=d["reference"])
         messages.success(request, _("Consent recorded."))
     else:
-        messages.error(request, _("The consent form is incomplete: say whether consent was given, and how."))
+        # the form again as it was filled, each error beside its field
+        if form.is_valid():  # an unknown purpose: not one of this page's two forms
+            form.add_error("purpose", _("The consent form is incomplete: say whether consent was given, and how."))
+        return _producer_page(request, p, consent=form)
     return redirect("livelihoods:producer", uuid=p.uuid)
 
 
@@ -132,11 +150,16 @@ def product_edit(request, uuid, pk=None):
     p = _producer(request, uuid)
     product = get_object_or_404(p.products, pk=pk) if pk else Product(producer=p)
     form = ProductForm(request.POST or None, instance=product)
+    if request.method == "POST" and not pk and once.already(request):
+        return redirect(once.already(request))  # this new product's form was saved already (browser Back)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Product saved."))
-        return redirect("livelihoods:producer", uuid=p.uuid)
-    return render(request, "livelihoods/product_form.html", {"form": form, "p": p, "product": product})
+        url = reverse("livelihoods:producer", kwargs={"uuid": p.uuid})
+        once.remember(request, url)
+        return redirect(url)
+    return render(request, "livelihoods/product_form.html", {"form": form, "p": p, "product": product,
+                                                             "once": once.token(request)})
 
 
 @login_required
@@ -193,6 +216,8 @@ def channel_new(request, uuid):
     _require_edit(request.user)
     p = _producer(request, uuid)
     form = ChannelForm(request.POST or None)
+    if request.method == "POST" and once.already(request):
+        return redirect(once.already(request))  # this form was saved already (browser Back, then Save)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -202,8 +227,10 @@ def channel_new(request, uuid):
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Online channel recorded."))
-            return redirect("livelihoods:producer", uuid=p.uuid)
-    return render(request, "livelihoods/channel_form.html", {"form": form, "p": p})
+            url = reverse("livelihoods:producer", kwargs={"uuid": p.uuid})
+            once.remember(request, url)
+            return redirect(url)
+    return render(request, "livelihoods/channel_form.html", {"form": form, "p": p, "once": once.token(request)})
 
 
 @login_required
@@ -403,6 +430,8 @@ def story_new(request, uuid):
     _require_edit(request.user)
     r = get_scoped_or_404(Resident.objects.select_related("household__village"), request.user, uuid=uuid)
     form = StoryForm(request.POST or None, resident=r)
+    if request.method == "POST" and once.already(request):
+        return redirect(once.already(request))  # this form was saved already (browser Back, then Save)
     if request.method == "POST" and form.is_valid():
         try:
             s = services.save_story(None, form.cleaned_data, request.user, resident=r)
@@ -410,8 +439,10 @@ def story_new(request, uuid):
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Story saved as a draft. Record the person's consent, then ask for approval."))
-            return redirect("livelihoods:story", uuid=s.uuid)
-    return render(request, "livelihoods/story_form.html", {"form": form, "r": r})
+            url = reverse("livelihoods:story", kwargs={"uuid": s.uuid})
+            once.remember(request, url)
+            return redirect(url)
+    return render(request, "livelihoods/story_form.html", {"form": form, "r": r, "once": once.token(request)})
 
 
 @login_required

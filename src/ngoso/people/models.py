@@ -94,8 +94,12 @@ class Household(models.Model):
 
     @property
     def street_address(self) -> str:
-        parts = [p for p in [f"số {self.house_number}" if self.house_number else "",
-                             f"ngõ {self.alley}" if self.alley else "", self.address] if p]
+        """The house number and alley in the reader's language ("số 12, ngõ 3" / "no. 12, alley 3", as the field
+        app writes them), then the free address."""
+        from django.utils.translation import gettext
+
+        parts = [p for p in [gettext("no. %(n)s") % {"n": self.house_number} if self.house_number else "",
+                             gettext("alley %(a)s") % {"a": self.alley} if self.alley else "", self.address] if p]
         return ", ".join(parts)
 
 

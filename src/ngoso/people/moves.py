@@ -28,7 +28,9 @@ def _may_review(user) -> None:
 
 
 @login_required
-def move_requests(request):
+def move_requests(request, entered: dict | None = None, errors: dict | None = None, status: int = 200):
+    """The requests waiting, and the form; after a refused form, the same page with what was entered and each
+    error beside its field (``entered``, ``errors``)."""
     _may_review(request.user)
     pending = scoped(MoveRequest.objects.filter(status=MoveRequest.Status.PENDING), request.user).select_related(
         "household__village", "from_village").order_by("requested_at", "id")[:100]
@@ -38,7 +40,10 @@ def move_requests(request):
     villages = scoped(Place.objects.filter(level=Level.VILLAGE, valid_to__isnull=True), request.user).order_by("name")
     return render(request, "people/moves.html", {
         "rows": rows, "done": done, "villages": villages[:500], "relations": Relation.choices,
-        "household": request.GET.get("household", "")})
+        "household": request.GET.get("household", ""),
+        # the form's UUID ties it to one request: browser Back after Save, then Save again, stores nothing new
+        "entered": entered or {"uuid": "", "relation": Relation.OTHER}, "errors": errors or {}},
+        status=status)
 
 
 @login_required
@@ -46,17 +51,26 @@ def move_requests(request):
 def move_new(request):
     """Ask on the web: the same request a member makes offline; the page then lists who it may be about."""
     _may_review(request.user)
-    hh = get_scoped_or_404(Household.objects.all(), request.user, code=request.POST.get("household", "").strip())
-    from_village = Place.objects.filter(level=Level.VILLAGE, code=request.POST.get("from_village", "")).first()
-    year = request.POST.get("birth_year", "").strip()
+    fields = ("uuid", "household", "full_name", "birth_year", "from_village", "from_text", "relation")
+    entered = {k: request.POST.get(k, "").strip() for k in fields}
+    try:
+        entered["uuid"] = str(uuid.UUID(entered["uuid"]))
+    except ValueError:
+        entered["uuid"] = str(uuid.uuid4())  # no script on the page, or a form from before this field: a new one
+    hh = scoped(Household.objects.all(), request.user).filter(code=entered["household"]).first()
+    if hh is None:
+        return move_requests(request, entered, {"household": _(
+            "No household with code «%(code)s» in your area") % {"code": entered["household"]}}, status=400)
+    from_village = Place.objects.filter(level=Level.VILLAGE, code=entered["from_village"]).first()
+    year = entered["birth_year"]
     try:
         registration.request_move_in(
-            request.user, uuid=uuid.uuid4(), household=hh, full_name=request.POST.get("full_name", ""),
+            request.user, uuid=entered["uuid"], household=hh, full_name=entered["full_name"],
             birth_year=int(year) if year.isdigit() else (year or None), sex=request.POST.get("sex", ""),
-            from_village=from_village, from_text=request.POST.get("from_text", ""),
-            relation=request.POST.get("relation") or Relation.OTHER)
+            from_village=from_village, from_text=entered["from_text"], relation=entered["relation"] or Relation.OTHER)
     except registration.RegistrationError as exc:
-        messages.error(request, f"{exc.vi} / {exc.en}")
+        where = exc.field if exc.field in fields else "full_name"
+        return move_requests(request, entered, {where: exc.text()}, status=400)
     return redirect("move_requests")
 
 

@@ -141,8 +141,9 @@ def push(request):
 
 @router.get("/pull", auth=DeviceAuth(), summary="Changes since a cursor, in pages (resumable)")
 def pull(request, cursor: str = "", limit: int = services.DEFAULT_PAGE, catalogue_version: str = "",
-         lessons_version: str = ""):
+         lessons_version: str = "", language: str = ""):
     try:
-        return services.pull(request.user, cursor or None, limit, catalogue_version or None, lessons_version or None)
+        return services.pull(request.user, cursor or None, limit, catalogue_version or None, lessons_version or None,
+                             language or None)
     except services.SyncError as exc:
         return _error(exc)

@@ -16,7 +16,14 @@ MESSAGES = {
     "level_1": pgettext_lazy("skill level", "Can do with help"),
     "level_2": pgettext_lazy("skill level", "Can do alone"),
     "queue": _("{n} visits not sent"),
+    "queue_one": _("{n} visit not sent"),
     "rejected_n": _("{n} refused"),
+    "visited_today": _("✓ visited today"),
+    # the server's own words for a visit it refuses (visits.services), said on the phone before queueing it
+    "empty_visit": _("Empty visit: nobody is marked present and no skill result is recorded, so it is not "
+                     "saved. Tick who was present or record at least one skill."),
+    "next_before_visit": _("The next visit must be after the visit"),
+    "next_too_far": _("The next visit is more than a year away"),
     "synced_at": _("synced at {when}"),
     "never_synced": _("not synced yet"),
     "online": _("● online"),
@@ -47,7 +54,11 @@ MESSAGES = {
     "done": _("Done →"),
     "next_step": _("Next step →"),
     "error": _("Error: {message}"),
+    # the web lesson player's words (lessons/lesson.html), so the same Vietnamese
+    "audio_preparing": _("The recording is being prepared; it plays by itself when it is ready."),
+    "audio_offline": _("Listening needs signal; the lesson's text can be read without it."),
     "other_pending": _("{n} registrations not sent"),
+    "other_pending_one": _("{n} registration not sent"),
     "add_household": _("+ New household"),
     "new_household_refused": _("New household {code} refused: {error}"),
     "new_resident_refused": _("New person {name} refused: {error}"),

@@ -442,7 +442,9 @@ def held_households(user):
 
 
 def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_version: str | None = None,
-         lessons_version: str | None = None) -> dict:
+         lessons_version: str | None = None, language: str | None = None) -> dict:
+    """One page of the households the member answers for (docs/sync.md "Pull"); ``language`` is the app's
+    ("en": its lesson library comes in English too)."""
 
     cur = Cursor.decode(cursor_text)
     limit = max(1, min(int(limit), MAX_PAGE))
@@ -490,7 +492,7 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
         out["catalogue"] = catalogue_payload(catalogue_version)
         out["day"] = visits.day_payload(user, member)  # the web's today list, in its order and words
         out["registration"] = registration_payload(user)
-        out["lessons"] = offline_payload(user, lessons_version)
+        out["lessons"] = offline_payload(user, lessons_version, "en" if language == "en" else "vi")
     else:
         out["complete"] = False
         out["cursor"] = Cursor(since=cur.since, after=ids[-1], started=started, purge=cur.purge).encode()

@@ -59,9 +59,18 @@ def team_page(request, pk):
 
 @login_required
 def team_followups(request, pk):
-    """The households behind a count on the team page (overdue or due today), per member or for all."""
+    """The households behind a count on the team page (overdue, due today, or in a member's care), per member or
+    for all."""
     team = _team_for(request, pk)
     kind = request.GET.get("kind", "overdue")
+    if kind == "households":
+        members = team_rules.team_members(team)
+        chosen = [m for m in members if str(m.pk) == request.GET.get("member")] or members
+        rows = [(m, h) for m in chosen for h in services.in_care_of(m).select_related("village", "status")
+                .prefetch_related("residents").order_by("village__path", *street_order())]
+        return render(request, "teams/team_households.html", {
+            "team": team, "rows": rows, "member": chosen[0] if len(chosen) == 1 else None,
+            "today": timezone.localdate()})
     if kind not in services.FOLLOWUP_KINDS:
         kind = "overdue"
     members = team_rules.team_members(team)
@@ -96,12 +105,20 @@ def assign_page(request, pk):
             alley = request.POST.get("alley")
             if alley:
                 chosen = households.filter(alley=alley)
-            chosen = chosen.select_related("village").order_by("village__path", *street_order())
+            chosen = chosen.select_related("village").prefetch_related("residents").order_by("village__path",
+                                                                                             *street_order())
             missing = sorted(set(codes) - set(chosen.values_list("code", flat=True))) if not alley else []
             if member is None or not chosen.exists() or missing:
-                messages.error(request, _("Choose a member and at least one household or alley.") + (
-                    " " + _("Not found in this team's area: %(codes)s.") % {"codes": ", ".join(missing)}
-                    if missing else ""))
+                # the form again with what was entered, each error beside its field (nothing lost)
+                errors = {}
+                if member is None:
+                    errors["member"] = _("Choose a member.")
+                if missing:
+                    errors["household"] = _("Not found in this team's area: %(codes)s.") % {"codes": ", ".join(missing)}
+                elif not chosen.exists():
+                    errors["household"] = _("Choose at least one household or alley.")
+                entered = {"member": request.POST.get("member", ""), "alley": alley or "", "codes": codes}
+                return _assign_page(request, team, members, households, entered, errors)
             elif request.POST.get("confirm") != "1":
                 # leaders see before they act: which households, whose they are now
                 return render(request, "teams/assign_confirm.html", {
@@ -111,7 +128,11 @@ def assign_page(request, pk):
                 n = services.assign(request.user, chosen, member)
                 messages.success(request, _("%(n)d households assigned to %(name)s.") % {"n": n, "name": member.full_name})
         elif action == "leave":
-            ms = get_object_or_404(Membership, pk=request.POST.get("membership"), team=team, ended_on__isnull=True)
+            chosen_ms = request.POST.get("membership", "")
+            ms = team.current_memberships().filter(pk=chosen_ms).first() if chosen_ms.isdigit() else None
+            if ms is None:
+                return _assign_page(request, team, members, households, {"membership": chosen_ms},
+                                    {"membership": _("Choose the member who leaves.")})
             if request.POST.get("confirm") != "1":
                 return render(request, "teams/leave_confirm.html", {"team": team, "ms": ms,
                                                                      **services.leave_preview(ms)})
@@ -119,6 +140,12 @@ def assign_page(request, pk):
             messages.success(request, _("%(name)s has left the team; %(n)d households were shared among the others.")
                              % {"name": ms.member.full_name, "n": n})
         return redirect("assign", pk=team.pk)
+    return _assign_page(request, team, members, households)
+
+
+def _assign_page(request, team, members, households, entered: dict | None = None, errors: dict | None = None):
+    """The assignment page; after a refused form, with what was entered and each error beside its field (400)."""
+    entered = entered or {}
     todo = list(services.unassigned(households).select_related("village").order_by(*street_order())[:500])
     plan = services.suggest_split(todo, members, services.member_loads(members))
     by_id = {m.pk: m for m in members}
@@ -129,4 +156,8 @@ def assign_page(request, pk):
         "unassigned_total": services.unassigned(households).count(),
         "plan": [(by_id[mid], hs) for mid, hs in plan.items() if hs], "alleys": alleys,
         "memberships": team.current_memberships(), "move": request.GET.get("move", ""),
-    })
+        "entered": entered, "errors": errors or {},
+        # codes typed by hand (not ticked from the list of households without a member) go back in the box
+        "typed": " ".join(c for c in entered.get("codes", []) if c not in {h.code for h in todo}),
+        "ticked": {c for c in entered.get("codes", [])},
+    }, status=400 if errors else 200)

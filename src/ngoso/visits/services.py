@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import uuid as uuidlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import scoped
 from ngoso.core import changes
 from ngoso.core.messages import ByLanguage, UserError
+from ngoso.core.text import street_order
 from ngoso.people import privacy
 from ngoso.people.models import Household, Resident
 from ngoso.people.targets import information_deprivation, is_elderly
@@ -109,7 +111,7 @@ def priorities(households, today: datetime.date | None = None) -> list[Priority]
             if f is None:
                 return
             pts = f.weight if points is None else points
-            reasons.append(Reason(code, pts, f.label_vi.replace("{n}", str(n)), f.label_en.replace("{n}", str(n))))
+            reasons.append(Reason(code, pts, *_reason_words(f, n)))
 
         residents = list(h.residents.all())
         elderly = [r for r in residents if is_elderly(r.birth_year, today.year)]
@@ -151,6 +153,28 @@ def priorities(households, today: datetime.date | None = None) -> list[Priority]
         out.append(Priority(h, round(sum(r.points for r in reasons), 1), reasons, due_days))
     out.sort(key=lambda p: (-p.score, p.household.code))
     return out
+
+
+def _reason_words(factor: PriorityFactor, n) -> tuple[str, str]:
+    """A factor's label in Vietnamese and English with its number: a follow-up due today says "today", not
+    "0 days ago", and one day or one person is said in the singular in English (the labels are data, written
+    for many)."""
+    from django.utils import translation
+
+    if factor.code == "due" and n == 0:
+        words = []
+        for lang in ("vi", "en"):
+            with translation.override(lang):
+                words.append(str(_("follow-up due today")))
+        return words[0], words[1]
+    vi, en = factor.label_vi.replace("{n}", str(n)), factor.label_en.replace("{n}", str(n))
+    if n == 1:
+        en = _ONE_PERSON.sub(r"\1person", _ONE_DAY.sub(r"\1day", en))
+    return vi, en
+
+
+_ONE_DAY = re.compile(r"\b(1 (?:[a-z-]+ )?)days\b")
+_ONE_PERSON = re.compile(r"\b(1 (?:[a-z-]+ )?)people\b")
 
 
 def _has_status(h) -> bool:
@@ -204,7 +228,7 @@ def leave_preview(membership: Membership) -> dict:
     """What a member leaving (``teams.services.leave`` → ``hand_over``) would do: the member's households and who would take each (the same split)."""
     households = list(Household.objects.filter(assignments__member=membership.member,
                                                assignments__ended_on__isnull=True).select_related("village")
-                      .order_by("village__path", "alley", "house_number", "code"))
+                      .prefetch_related("residents").order_by("village__path", *street_order()))
     rest = [m for m in team_members(membership.team) if m.pk != membership.member_id]
     plan = suggest_split(households, rest, member_loads(rest))
     by_id = {m.pk: m for m in rest}
@@ -235,8 +259,14 @@ def suggest_split(households, members: list[Member], load: dict[int, int] | None
 
 
 def member_loads(members) -> dict[int, int]:
+    """How many households each member has in their care (their open assignments): the team page's count."""
     return dict(Assignment.objects.filter(member__in=members, ended_on__isnull=True).values("member")
                 .annotate(n=Count("id")).values_list("member", "n"))
+
+
+def in_care_of(member: Member):
+    """The households ``member_loads`` counts for the member: the list its count links to."""
+    return Household.objects.filter(assignments__member=member, assignments__ended_on__isnull=True)
 
 
 def apply_split(user, plan: dict[int, list], today=None) -> int:
@@ -267,19 +297,55 @@ class DayPlan:
     stops: list[Priority]
     distance_m: float | None
     without_gps: int
+    done: set = field(default_factory=set)  # ids of the households on the list visited today
+
+
+def _visited_today(ranked: list[Priority], today) -> tuple[dict[int, int], list[Priority]]:
+    """The households of ``ranked`` visited today, as they stood before that visit: {id: days the follow-up was
+    past due} for those whose follow-up was due (the last earlier visit's next date was today or before), and the
+    others in the order they were visited today."""
+    done = [p for p in ranked if _has_status(p.household) and p.household.status.last_visit_on == today]
+    if not done:
+        return {}, []
+    ids = [p.household.pk for p in done]
+    was_due: dict[int, int] = {}
+    seen = set()
+    for hid, nxt in (Visit.objects.filter(household_id__in=ids, visited_on__lt=today, corrections__isnull=True)
+                     .order_by("household_id", "-visited_on", "-id").values_list("household_id", "next_visit_on")):
+        if hid not in seen:
+            seen.add(hid)
+            if nxt is not None and nxt <= today:
+                was_due[hid] = (today - nxt).days
+    first = {}
+    for hid in Visit.objects.filter(household_id__in=ids, visited_on=today).order_by("id").values_list(
+            "household_id", flat=True):
+        first.setdefault(hid, len(first))
+    others = sorted([p for p in done if p.household.pk not in was_due], key=lambda p: first.get(p.household.pk, 0))
+    return was_due, others
 
 
 def todays_list(member: Member, today: datetime.date | None = None, size: int = DAY_LIST_SIZE) -> DayPlan:
-    """The households to visit today: due follow-ups first, then by need; then ordered as a walk."""
+    """The households to visit today: due follow-ups first, then by need; then ordered as a walk.
+
+    The households visited today stay on the list in their place (``done``), each where it was before its visit
+    (with the due follow-ups or with the others), and the list is filled up to ``size`` with the rest: so the
+    list and its order are the ones the member started the day with, not a new walk after every visit."""
     from .route import order_route
 
     today = today or timezone.localdate()
     mine = Household.objects.filter(assignments__member=member, assignments__ended_on__isnull=True)
     ranked = priorities(mine, today)
-    due = sorted([p for p in ranked if p.due_days is not None], key=lambda p: (-p.due_days, -p.score))
-    rest = [p for p in ranked if p.due_days is None]
-    chosen_due = due[:size]
-    chosen_rest = rest[: max(0, size - len(chosen_due))]
+    was_due, done_rest = _visited_today(ranked, today)
+    done = set(was_due) | {p.household.pk for p in done_rest}
+    # the due follow-ups in the morning's order (most overdue first: the walk starts at the first), those
+    # visited today among them with the days they were overdue before the visit
+    overdue = {p.household.pk: p.due_days for p in ranked if p.due_days is not None and p.household.pk not in done}
+    due = sorted([p for p in ranked if p.household.pk in overdue], key=lambda p: (-p.due_days, -p.score))
+    rest = [p for p in ranked if p.due_days is None and p.household.pk not in done]
+    room = max(0, size - len(done))
+    chosen_due = sorted([p for p in ranked if p.household.pk in was_due] + due[:room],
+                        key=lambda p: (-(was_due.get(p.household.pk, p.due_days) or 0), -p.score))
+    chosen_rest = done_rest + rest[: max(0, room - len(due[:room]))]
     stops, total, start = [], 0.0, None
     missing = 0
     for part in (chosen_due, chosen_rest):
@@ -292,7 +358,7 @@ def todays_list(member: Member, today: datetime.date | None = None, size: int = 
         if order:
             last = with_gps[order[-1]].household
             start = (last.latitude, last.longitude)
-    return DayPlan(stops, total if len(stops) - missing > 1 else None, missing)
+    return DayPlan(stops, total if len(stops) - missing > 1 else None, missing, done)
 
 
 @dataclass
@@ -301,6 +367,7 @@ class DayStop:
     due: bool
     why_vi: str
     why_en: str
+    done: bool = False  # visited today: it keeps its place on the list, marked
 
 
 def day_stops(user, member: Member, today: datetime.date | None = None) -> tuple[DayPlan, list[DayStop]]:
@@ -312,7 +379,7 @@ def day_stops(user, member: Member, today: datetime.date | None = None) -> tuple
     for p in plan.stops:
         reasons = {"poverty", "ethnicity", "disability"} <= privacy.visible_fields(user, p.household, responsible=True)
         out.append(DayStop(p.household, p.due_days is not None, p.text_vi if reasons else "",
-                           p.text_en if reasons else ""))
+                           p.text_en if reasons else "", p.household.pk in plan.done))
     return plan, out
 
 
@@ -329,8 +396,8 @@ def day_payload(user, member: Member | None, today: datetime.date | None = None)
     with translation.override("en"):
         levels_en = [str(label) for _, label in Level.choices]
     return {"date": today.isoformat(), "levels": [[v, vi, en] for (v, vi), en in zip(levels, levels_en)],
-            "stops": [{"code": s.household.code, "due": s.due, "why_vi": s.why_vi, "why_en": s.why_en}
-                      for s in stops]}
+            "stops": [{"code": s.household.code, "due": s.due, "why_vi": s.why_vi, "why_en": s.why_en,
+                       "done": s.done} for s in stops]}
 
 
 # --- visits ------------------------------------------------------------------------------------------------

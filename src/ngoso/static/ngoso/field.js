@@ -7,6 +7,11 @@
   const M = JSON.parse((document.getElementById("field-messages") || {}).textContent || "{}");
   const LANG = document.documentElement.lang || "vi";
   const t = (key, values) => (M[key] || key).replace(/\{(\w+)\}/g, (m, k) => (values && k in values ? values[k] : m));
+  // a count: "<key>_one" when there is one and the catalogue has it ("1 visit not sent"), else "<key>"
+  const tn = (key, n, values) => t(n === 1 && M[key + "_one"] ? key + "_one" : key, {n, ...(values || {})});
+  // a date and time as the web writes them: dd/mm/yyyy and 24-hour time, in the page's language
+  const when = (iso) => new Date(iso).toLocaleString(LANG.startsWith("en") ? "en-GB" : "vi-VN",
+    {day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false});
   const named = (x, field) => (LANG.startsWith("en") && x[field + "_en"]) || x[field + "_vi"];
   // the web form's words; the pull sends them (``day.levels``), these stand in before the first pull
   let LEVELS = [["0", t("level_0")], ["1", t("level_1")], ["2", t("level_2")]];
@@ -77,7 +82,7 @@
     const version = await getMeta("catalogue_version"), lessonsVersion = await getMeta("lessons_version");
     for (;;) {
       const q = new URLSearchParams({cursor, limit: PAGE, catalogue_version: version || "",
-        lessons_version: lessonsVersion || ""});
+        lessons_version: lessonsVersion || "", language: LANG.startsWith("en") ? "en" : "vi"});
       const r = await api("/api/v1/sync/pull?" + q);
       if (!r.ok) throw new Error("pull " + r.status);
       const page = await r.json();
@@ -137,10 +142,10 @@
     const q = await all("queue");
     const waitingAll = q.filter((r) => !r._rejected), rejected = q.length - waitingAll.length;
     const waiting = waitingAll.filter((r) => r.type === "visit").length, other = waitingAll.length - waiting;
-    document.getElementById("queue-count").textContent = t("queue", {n: waiting}) +
-      (other ? " · " + t("other_pending", {n: other}) : "") + (rejected ? " · " + t("rejected_n", {n: rejected}) : "");
+    document.getElementById("queue-count").textContent = tn("queue", waiting) +
+      (other ? " · " + tn("other_pending", other) : "") + (rejected ? " · " + tn("rejected_n", rejected) : "");
     const last = await getMeta("last_sync");
-    document.getElementById("last-sync").textContent = last ? t("synced_at", {when: new Date(last).toLocaleString(LANG === "en" ? "en-GB" : "vi-VN")}) : t("never_synced");
+    document.getElementById("last-sync").textContent = last ? t("synced_at", {when: when(last)}) : t("never_synced");
     document.getElementById("net").textContent = navigator.onLine ? t("online") : t("offline");
     document.body.classList.toggle("offline", !navigator.onLine);
   }
@@ -159,7 +164,8 @@
       // the server's day (visits.services.day_stops), exactly as the web's "Today" page lists it
       const byCode = new Map(state.households.map((h) => [h.code, h]));
       mine = day.stops.filter((s) => byCode.has(s.code))
-        .map((s) => Object.assign({}, byCode.get(s.code), {reasons_vi: s.why_vi, reasons_en: s.why_en, _due: s.due}));
+        .map((s) => Object.assign({}, byCode.get(s.code), {reasons_vi: s.why_vi, reasons_en: s.why_en, _due: s.due,
+          _done: !!s.done}));
       const listed = new Set(mine.map((h) => h.code));
       others = state.households.filter((h) => assigned.has(h.code) && !listed.has(h.code));
     } else {
@@ -177,13 +183,18 @@
     if (state.lessons) { const b = el("button", {type: "button", class: "link", id: "app-library",
         text: t("library_button", {n: new Set(state.lessons.lessons.map((x) => x.skill)).size})});
       b.addEventListener("click", () => library(render)); main.append(b); }
+    const visitedToday = new Set((await all("queue")).filter((r) => r.type === "visit" && r.visited_on === d0)
+      .map((r) => r.household));
     const card = (h) => {
       const a = el("a", {href: "#" + h.code, class: "stop"}, el("strong", {text: headName(h)}),
         el("span", {text: `${h.village_name} · ${streetAddress(h) || h.code}`}),
         el("span", {class: "why", text: named(h, "reasons") || ""}));
       a.addEventListener("click", (e) => { e.preventDefault(); visitForm(h); });
       const due = "_due" in h ? h._due : h.next_visit_on && h.next_visit_on <= d0;
-      return el("li", due ? {class: "due", "data-code": h.code} : {"data-code": h.code}, a);
+      // visited today (sent or still waiting for signal): the day's list keeps it until the next pull; say so
+      const done = h._done || h.last_visit_on === d0 || visitedToday.has(h.code);
+      if (done) a.append(el("span", {class: "done", text: t("visited_today")}));
+      return el("li", {class: [due && !done ? "due" : "", done ? "visited" : ""].join(" ").trim(), "data-code": h.code}, a);
     };
     const list = el("ol", {class: "cards day", id: "app-list"});
     for (const h of mine) list.append(card(h));
@@ -195,8 +206,13 @@
       main.append(el("h2", {text: t("other_mine", {n: others.length})}), ol);
     }
     // a team leader's phone also holds the team's households, to stand in for a member
+    // ... due first, then as one walks the village: by village, alley and house number (10 after 9), in
+    // Vietnamese order
+    const byPlace = new Intl.Collator("vi", {numeric: true, sensitivity: "base"}).compare;
     const team = state.households.filter((h) => !assigned.has(h.code))
-      .sort((a, b) => ((b.next_visit_on && b.next_visit_on <= d0) - (a.next_visit_on && a.next_visit_on <= d0)) || a.code.localeCompare(b.code));
+      .sort((a, b) => ((b.next_visit_on && b.next_visit_on <= d0) - (a.next_visit_on && a.next_visit_on <= d0))
+        || byPlace(a.village_name || "", b.village_name || "") || byPlace(a.alley || "", b.alley || "")
+        || byPlace(a.house_number || "", b.house_number || "") || a.code.localeCompare(b.code));
     if (team.length) {
       const tl = el("ol", {class: "cards", id: "app-team"});
       team.forEach((h) => tl.append(card(h)));
@@ -214,6 +230,11 @@
   function streetAddress(h) {
     return [h.house_number ? t("house_no", {n: h.house_number}) : "", h.alley ? t("alley", {a: h.alley}) : "", h.address || ""]
       .filter(Boolean).join(", ");
+  }
+  // a household as a person names it: its head and address, then its code
+  function householdLabel(h) {
+    const head = (h.residents.find((r) => r.relation === "head") || h.residents[0] || {}).full_name;
+    return [head, streetAddress(h)].filter(Boolean).join(" · ") + (head || streetAddress(h) ? ` (${h.code})` : h.code);
   }
   function headName(h) {
     return (h.residents.find((r) => r.relation === "head") || h.residents[0] || {}).full_name || h.code;
@@ -285,6 +306,15 @@
       const fd = new FormData(form), results = [];
       for (const [k, v] of fd.entries()) if (k.startsWith("lvl|")) { const [, res, skill] = k.split("|");
         results.push({resident: res, skill, level: Number(v)}); }
+      // the server's rules (visits.services.check_not_empty, _check_dates), said beside the field before the
+      // visit is queued: refused later, at the sync, the volunteer would have left the house; nothing entered is lost
+      form.querySelectorAll(".field-error").forEach((x) => x.remove());
+      const wrong = (where, key) => { const p = el("p", {class: "field-error", role: "alert", text: t(key)});
+        where.after(p); p.scrollIntoView({block: "center"}); };
+      const on = fd.get("visited_on") || today(), next = fd.get("next_visit_on");
+      if (!fd.getAll("present").length && !results.length) { wrong(people, "empty_visit"); return; }
+      if (next && next <= on) { wrong(form.next_visit_on.closest("label"), "next_before_visit"); return; }
+      if (next && next > addDays(on, 366)) { wrong(form.next_visit_on.closest("label"), "next_too_far"); return; }
       const rec = {type: "visit", _order: Date.now(), uuid: uuid4(), household: h.code, visited_on: fd.get("visited_on"),
         next_visit_on: fd.get("next_visit_on") || null, note: fd.get("note") || "", present: fd.getAll("present"),
         results, recorded_at: new Date().toISOString()};
@@ -501,7 +531,7 @@
     const access = el("fieldset", {}, el("legend", {text: t("access")}), ...ACCESS.map(([k, label]) =>
       field(label, el("select", {name: k}, el("option", {value: "", text: t("no_change_short")}),
         el("option", {value: "1", text: t("yes")}), el("option", {value: "0", text: t("no")})))));
-    form.append(backTo(h), el("h1", {text: t("household", {code: h.code})}),
+    form.append(backTo(h), el("h1", {text: t("household", {code: householdLabel(h)})}),
       el("div", {class: "two"}, field(t("alley_label"), alley), field(t("house_number"), no)), access,
       el("button", {class: "primary big sticky", id: "app-save-household-edit", text: t("save_changes")}));
     form.addEventListener("submit", async (e) => {
@@ -533,7 +563,7 @@
     rel.value = "other";
     const sex = el("select", {name: "sex"}, el("option", {value: "", text: "—"}), el("option", {value: "female", text: t("female")}),
       el("option", {value: "male", text: t("male")}));
-    form.append(backTo(h), el("h1", {text: t("move_in_title", {code: h.code})}), el("p", {text: t("move_in_help")}),
+    form.append(backTo(h), el("h1", {text: t("move_in_title", {code: householdLabel(h)})}), el("p", {text: t("move_in_help")}),
       field(t("full_name"), el("input", {name: "full_name", required: "", maxlength: "120", autocomplete: "off"})),
       el("div", {class: "two"}, field(t("birth_year"), el("input", {name: "birth_year", type: "number", inputmode: "numeric",
         min: "1890", max: String(new Date().getFullYear())})), field(t("sex"), sex)),
@@ -562,15 +592,19 @@
     back.addEventListener("click", () => visitForm(h));
     const eth = el("select", {name: "ethnicity"});
     for (const e of reg.ethnicities) eth.append(el("option", {value: e[0], text: ethName(e)}));
-    const rel = el("select", {name: "relation"});
-    for (const [v, label] of RELATIONS) rel.append(el("option", {value: v, text: label}));
+    // the first person of a new household is its head; in a household that has one, the relation is chosen (a
+    // list opening on "head" made second heads of the people added)
+    const hasHead = h.residents.some((r) => r.relation === "head");
+    const rel = el("select", hasHead ? {name: "relation", required: ""} : {name: "relation"});
+    if (hasHead) rel.append(el("option", {value: "", text: "—"}));
+    for (const [v, label] of RELATIONS) if (!(hasHead && v === "head")) rel.append(el("option", {value: v, text: label}));
     if (!h.residents.length) rel.value = "head";
     const sex = el("div", {class: "seg", role: "radiogroup", "aria-label": t("sex")},
       el("label", {}, el("input", {type: "radio", name: "sex", value: "female", required: ""}), el("span", {text: t("sex_female")})),
       el("label", {}, el("input", {type: "radio", name: "sex", value: "male"}), el("span", {text: t("sex_male")})));
     const consent = el("input", {type: "checkbox", name: "consent", required: "", id: "app-consent"});
     const warn = el("p", {class: "msg warn", id: "app-dup-warning", hidden: ""});
-    form.append(back, el("h1", {text: t("new_resident", {code: h.code})}),
+    form.append(back, el("h1", {text: t("new_resident", {code: householdLabel(h)})}),
       el("label", {class: "check consent"}, consent, " " + t("consent")),
       field(t("full_name"), el("input", {name: "full_name", required: "", maxlength: "120", autocomplete: "off"})),
       el("fieldset", {}, el("legend", {text: t("sex")}), sex),
@@ -624,7 +658,9 @@
   function library(back) {
     const main = document.getElementById("main"), list = el("ul", {class: "cards"});
     const names = Object.fromEntries(((state.catalogue || {}).skills || []).map((s) => [s.code, s]));
-    const items = state.lessons.lessons.filter((x) => x.language === "vi" && x.audience === "standard");
+    // the library in the app's language (English lessons come with the pull when the app is read in English)
+    const own = LANG.startsWith("en") && state.lessons.lessons.some((x) => x.language === "en") ? "en" : "vi";
+    const items = state.lessons.lessons.filter((x) => x.language === own && x.audience === "standard");
     items.sort((a, b) => ((state.catalogue.skills.findIndex((s) => s.code === a.skill)) - (state.catalogue.skills.findIndex((s) => s.code === b.skill))));
     for (const x of items) { const a = el("a", {href: "#lesson-" + x.skill, text: x.content.title});
       a.addEventListener("click", (e) => { e.preventDefault(); showLesson(x, () => library(back)); });
@@ -643,15 +679,27 @@
     art.append(backBtn, el("h1", {text: c.title}));
     const ul = (title, xs, cls) => xs.length ? [el("h2", {text: title}), el(cls === "ol" ? "ol" : "ul", {class: cls === "ol" ? "steps" : ""}, ...xs.map((t) => el("li", {text: t})))] : [];
     const audio = (part) => {
-      // a recording not made yet: the server answers 202 and the queue reads it aloud; ask again, then play
+      // a recording not made yet: the server answers 202 and the queue reads it aloud; the player says so under
+      // itself (the web player's words), asks again, then plays; with no signal it says that it needs signal
       const a = el("audio", {controls: "", preload: "none", src: `/lessons/${item.skill}/audio/${item.audience}/${part}.ogg?v=${item.audio_version}`});
+      let note = null;
+      const say = (key) => {
+        if (note) { note.remove(); note = null; }
+        if (key) { note = el("p", {class: "msg preparing", role: "status", text: t(key)}); a.after(note); }
+      };
+      a.addEventListener("playing", () => say(null));
       a.addEventListener("error", () => {
-        if (a.dataset.asking || !navigator.onLine) return;
+        if (a.dataset.asking) return;
+        if (!navigator.onLine) { say("audio_offline"); return; }
         a.dataset.asking = "1";
         const ask = (k) => fetch(a.src, {method: "HEAD", credentials: "same-origin", cache: "no-store"}).then((r) => {
-          if (r.status === 200) { delete a.dataset.asking; a.load(); a.play(); }
-          else if (r.status === 202 && k < 40) setTimeout(() => ask(k + 1), 3000);
-        }).catch(() => { if (k < 40) setTimeout(() => ask(k + 1), 3000); });
+          if (r.status === 200) { say(null); delete a.dataset.asking; a.load(); a.play().catch(() => {}); }
+          else if (r.status === 202 && k < 40) { say("audio_preparing"); setTimeout(() => ask(k + 1), 3000); }
+          else { say(null); delete a.dataset.asking; }
+        }).catch(() => {
+          if (!navigator.onLine) { say("audio_offline"); delete a.dataset.asking; }
+          else if (k < 40) setTimeout(() => ask(k + 1), 3000);
+        });
         ask(0);
       });
       return a;

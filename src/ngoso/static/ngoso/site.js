@@ -33,3 +33,16 @@ document.addEventListener("error", function (e) {
     }).catch(function () { if (n < 40) setTimeout(function () { ask(n + 1); }, 3000); });
   })(0);
 }, true);
+/* A form's own token (core/once.py): made here when the input is empty, not written by the server, so that browser
+   Back, which fetches the form again and puts back what its inputs held, brings back this token with the typed
+   values; Save again is then known as the same form and stores nothing new. A UUID v4 (also without https). */
+(function () {
+  var inputs = document.querySelectorAll("input[data-once]");
+  for (var i = 0; i < inputs.length; i++) {
+    if (inputs[i].value) continue;
+    var b = crypto.getRandomValues(new Uint8Array(16)), h = "";
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    for (var k = 0; k < 16; k++) h += (b[k] < 16 ? "0" : "") + b[k].toString(16);
+    inputs[i].value = h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+})();
