@@ -364,3 +364,28 @@ def test_whole_alley_shows_whose_households_before_taking_them_and_a_leaving_mem
     ms_other.refresh_from_db()
     assert ms_other.ended_on is not None
     assert Assignment.objects.get(household=people.h1, ended_on__isnull=True).member == m
+
+
+def test_skill_names_in_the_readers_language_on_household_resident_and_producer_pages(login, people, users,
+                                                                                       member_team):
+    """Before: the household's visits, the resident's levels, history and next lessons, a producer's channels
+    and the channel form named every skill in Vietnamese on the English pages (``name_vi`` in the templates);
+    the commune demo's sweep found it."""
+    from ngoso.livelihoods import services as liv
+    from ngoso.visits import services
+
+    today = datetime.date.today()
+    sk = services.next_skills(people.r1)[0]
+    services.record_visit(users.member, people.h1, visited_on=today, present=[people.r1.pk],
+                          results=[services.SkillResult(people.r1.pk, sk.pk, 1)])
+    producer = liv.create_producer(people.h1, users.member, name="Bánh nhôm Ngọc Thiện", kind="craft",
+                                   person=people.r1)
+    liv.add_channel(producer, users.member, kind="social", platform="facebook", since=today, skills=[sk])
+    c = login(users.commune_a)
+    pages = [f"/households/{people.h1.code}/", f"/residents/{people.r1.uuid}/",
+             f"/livelihoods/producers/{producer.uuid}/", f"/livelihoods/producers/{producer.uuid}/channels/new/"]
+    for lang, shown, hidden in (("en", sk.name_en, sk.name_vi), ("vi", sk.name_vi, sk.name_en)):
+        c.cookies["django_language"] = lang
+        for url in pages:
+            html = c.get(url).content.decode()
+            assert shown in html and hidden not in html, (lang, url)
