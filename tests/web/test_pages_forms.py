@@ -389,3 +389,27 @@ def test_skill_names_in_the_readers_language_on_household_resident_and_producer_
         for url in pages:
             html = c.get(url).content.decode()
             assert shown in html and hidden not in html, (lang, url)
+
+
+def test_vietnamese_content_is_marked_vietnamese_on_english_pages(login, area, users, monkeypatch):
+    """What people wrote in Vietnamese (a bulletin's title and text, a farming article, a success story) stands
+    in an element marked ``lang="vi"`` on the English pages: an English reader's screen reader and browser read
+    it as Vietnamese, and the sweep tells it from interface words left untranslated (before, the commune demo's
+    English radio, library and story pages read as half-translated)."""
+    from ngoso.livelihoods import services as liv
+    from ngoso.livelihoods.models import FarmingArticle
+    from ngoso.radio import services as radio
+
+    monkeypatch.setattr(radio, "render_audio", lambda b: b)
+    b = radio.create_bulletin(title="Lịch tiêm chủng tháng này", text="Tiêm chủng cho trẻ em tại trạm y tế xã.",
+                              category="health", place=area.a, author=users.radio)
+    liv.load_starter_articles()
+    article = FarmingArticle.objects.order_by("pk").first()
+    c = login(users.commune_a)
+    c.cookies["django_language"] = "en"
+    for url, text in (("/radio/bulletins/", b.title), (f"/radio/bulletins/{b.pk}/", b.title),
+                      (f"/radio/bulletins/{b.pk}/", b.text), ("/livelihoods/articles/", article.title),
+                      (f"/livelihoods/articles/{article.slug}/", article.title),
+                      (f"/livelihoods/articles/{article.slug}/", article.summary)):
+        html = c.get(url).content.decode()
+        assert re.search(r'<(\w+)[^>]* lang="vi"[^>]*>(<strong>)?' + re.escape(text), html), (url, text)
