@@ -84,6 +84,10 @@ class User(AbstractUser):
             return True
         return permission in ROLE_PERMISSIONS.get(self.role, set())
 
+    def sees_schedule(self) -> bool:
+        """The periodic tasks' page (/schedule/) and its menu entry: province staff, or a superuser of no area."""
+        return self.role == Role.PROVINCE_ADMIN or (self.is_superuser and self.place_id is None)
+
 
 class AuditEntry(models.Model):
     """Who did what to which personal record, and what changed (old -> new). Append-only."""
