@@ -83,3 +83,39 @@ def test_households_on_the_village_page_by_natural_house_number(login, area, use
     order = [c for c in re.findall(r"HN\d+", page)]
     order = list(dict.fromkeys(order))
     assert order == ["HN9", "HN10", "HN11", "HN100", "HN103"]
+
+
+@pytest.mark.django_db
+def test_dashboard_moves_producers_field_app_and_team_lists_in_vietnamese_order(login, area, people, users):
+    """Before: the dashboard's table of villages, the village list of the moving-in page, the producers' list,
+    the field app's villages and a team's members were ordered by code point (Thôn Đình, Thôn Đông after Thôn
+    Yên Bình; Thôn Trại before Thôn Tân), as the commune demo's dashboard showed."""
+    from ngoso.livelihoods import services as liv
+    from ngoso.places.services import add_village
+    from ngoso.sync.services import registration_payload
+    from ngoso.teams.models import Member, Membership, Team
+    from ngoso.teams.services import team_members
+
+    for name in ("Yên Bình", "Đông Hưng", "Đình Tổ", "Trại Mới", "Tân Lập", "An Lạc"):
+        add_village(area.a, name)
+    c = login(users.commune_a)
+
+    def in_order(found, *must):
+        assert found == vi_sorted(found) and all(m in found for m in must), found
+
+    page = c.get(f"/places/{area.a.code}/dashboard/").content.decode()
+    # the table of the places below (each links to its own dashboard)
+    in_order(re.findall(r'href="/places/[^/"]+/dashboard/">(Thôn [^<>]+)</a>', page), "Thôn Đình Tổ", "Thôn Yên Bình",
+             "Thôn Tân Lập")
+    page = c.get("/moves/").content.decode()
+    in_order([n for n in re.findall(r"<option[^>]*>(Thôn [^<>]+)</option>", page)], "Thôn Đình Tổ", "Thôn Yên Bình")
+    in_order([name for _, name in registration_payload(users.commune_a)["villages"]], "Thôn Đông Hưng", "Thôn Trại Mới")
+    for name in ("Yến sào Hạ", "Đậu phụ Mơ", "Bánh nhôm"):
+        liv.create_producer(people.h1, users.member, name=name, kind="craft")
+    page = c.get("/livelihoods/").content.decode()
+    in_order(re.findall(r"<strong[^>]*>([^<>]+)</strong>", page), "Đậu phụ Mơ", "Yến sào Hạ")
+    team = Team.objects.create(place=area.va1, level="village", name="Tổ")
+    for name in ("Yên Thị Hoa", "Đỗ Văn An", "Trần Văn Ba", "Tạ Thị Lan"):
+        Membership.objects.create(member=Member.objects.create(place=area.va1, full_name=name), team=team,
+                                  role="member", started_on="2024-01-01")
+    in_order([m.full_name for m in team_members(team)], "Đỗ Văn An", "Yên Thị Hoa")

@@ -48,9 +48,9 @@ def _villages_under(place: Place):
 def _children(place: Place) -> list[Place]:
     if place.level == Level.VILLAGE:
         return []
-    kids = list(Place.objects.filter(parent=place).order_by("name"))
+    kids = list(Place.objects.filter(parent=place).order_by(vi_order("name"), "code"))
     if not place.is_current and place.level == Level.COMMUNE:
-        kids = list(Place.objects.formerly_under(place).filter(former_parent=place).order_by("name"))
+        kids = list(Place.objects.formerly_under(place).filter(former_parent=place).order_by(vi_order("name"), "code"))
     return kids
 
 

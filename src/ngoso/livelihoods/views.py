@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from ngoso.accounts.scope import can_see_place, get_scoped_or_404, scoped
 from ngoso.core import files
+from ngoso.core.text import vi_order
 from ngoso.people.models import Household, Resident
 from ngoso.places.models import Place
 
@@ -46,7 +47,7 @@ def producers(request):
     qs = scoped(Producer.objects.select_related("household__village"), request.user)
     if q:
         qs = services.search_producers(qs, q)
-    return render(request, "livelihoods/producers.html", {"q": q, "producers": qs.order_by("name")[:200],
+    return render(request, "livelihoods/producers.html", {"q": q, "producers": qs.order_by(vi_order("name"), "id")[:200],
                                                           "can_edit": services.can_edit(request.user)})
 
 

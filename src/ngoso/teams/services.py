@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from ngoso.accounts import audit, permissions
 from ngoso.core import changes
+from ngoso.core.text import vi_order
 
 from .models import Member, Membership, Team
 
@@ -25,7 +26,7 @@ def member_for(user) -> Member | None:
 
 def team_members(team: Team) -> list[Member]:
     """The team's current members, by name."""
-    return [m.member for m in team.current_memberships().order_by("member__full_name")]
+    return [m.member for m in team.current_memberships().order_by(vi_order("member__full_name"), "member_id")]
 
 
 def leave(user, membership: Membership, today: datetime.date | None = None) -> int:
