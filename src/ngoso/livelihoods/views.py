@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from ngoso.accounts.scope import can_see_place, get_scoped_or_404, scoped
 from ngoso.core import files
 from ngoso.core.text import vi_order
+from ngoso.people import privacy
 from ngoso.people.models import Household, Resident
 from ngoso.places.models import Place
 
@@ -93,6 +94,7 @@ def producer_detail(request, uuid):
         "phone_consent": services.current_public_consent(person, Purpose.SHOW_PHONE) if person else None,
         "consent_form": ConsentForm(), "channel_form": ChannelForm(), "product_form": ProductForm(),
         "photo_form": PhotoForm(), "can_edit": services.can_edit(request.user),
+        "open_people": privacy.may_open_people(request.user),
     })
 
 
@@ -436,6 +438,7 @@ def story_detail(request, uuid):
     view = services.public_story(s, request)
     return render(request, "livelihoods/story.html", {
         "s": s, "consent": services.current_public_consent(s.resident, Purpose.STORY, s),
+        "open_people": privacy.may_open_people(request.user),
         "problems": services.story_problems(s), "public": view,
         "spoken": services.story_spoken_text(view) if view else "",
         "consent_form": ConsentForm(), "photo_form": PhotoForm(), "can_edit": services.can_edit(request.user),
