@@ -55,6 +55,11 @@ def _kind(url: str) -> str:
     return "/".join("*" if re.search(r"\d", seg) or "-" in seg or len(seg) > 24 else seg for seg in path.split("/"))
 
 
+def _skipped(url: str) -> bool:
+    parts = urlsplit(url)
+    return bool(SKIP.search(parts.path + ("?" + parts.query if parts.query else "")))
+
+
 def _known(path: str, kind: str, lang: str) -> str | None:
     for (pattern, k, lg), reason in KNOWN.items():
         if k == kind and lg in ("*", lang) and re.fullmatch(pattern, path):
@@ -176,9 +181,10 @@ def _crawl(browser, base: str, username: str, password: str, lang: str, viewport
     queue = [landing] + menu + [base + p for p in seeds]
     mine = {_kind(u) for u in queue}  # this role's own menu is opened even when another role saw the kind
     opened = 0
+    linked: set = set()  # kinds this role links to that another role opened, each requested once
     while queue and opened < MAX_PAGES:
         url = queue.pop(0).split("#")[0]
-        if not url.startswith(base) or SKIP.search(urlsplit(url).path + ("?" + urlsplit(url).query if urlsplit(url).query else "")):
+        if not url.startswith(base) or _skipped(url):
             continue
         kind = _kind(url)
         if kind in kinds and kind not in mine:
@@ -224,8 +230,17 @@ def _crawl(browser, base: str, username: str, password: str, lang: str, viewport
             else:
                 problems.append((username, lang, kind, k, f"{url}: {msg}"[:300]))
         for href in got["links"]:
-            if href.startswith(base) and _kind(href) not in kinds:
+            if not href.startswith(base):
+                continue
+            if _kind(href) not in kinds:
                 queue.append(href)
+            elif _kind(href) not in linked and not _skipped(href):
+                # a kind another role looked at: not opened again, but this role's link to it must not fail
+                # (a 403 for a radio operator sent to a household page, a 404 one level up)
+                linked.add(_kind(href))
+                status = page.request.get(href, max_redirects=5).status
+                if status >= 400:
+                    problems.append((username, lang, _kind(href), "request", f"{status} {href} (linked from {url})"))
     if queue and opened >= MAX_PAGES:
         problems.append((username, lang, "-", "bound", f"stopped at {MAX_PAGES} pages with {len(queue)} links left"))
     ctx.close()
