@@ -86,3 +86,15 @@ def test_error_templates_are_translated():
 
     root = Path(errors.__file__).parent.parent / "templates"
     assert untranslated([root / "403.html", root / "404.html", root / "500.html", root / "_way_back.html"]) == []
+
+
+@pytest.mark.django_db
+def test_403_says_the_role_and_what_it_may_not_do_in_words_never_a_code(login, users):
+    """Before: a viewer sent to the import page read "Vai trò của bạn không được làm việc này (import)." (the
+    capability's code), as on the commune demo."""
+    c = login(users.viewer)
+    body = c.get("/import/").content.decode()
+    assert "Vai trò của bạn (Người xem) không được nhập dữ liệu." in body and "(import)" not in body
+    c.cookies["django_language"] = "en"
+    body = c.get("/import/").content.decode()
+    assert "Your role (Viewer) may not import data." in body and "(import)" not in body
