@@ -789,3 +789,10 @@ def test_schedule_page_is_in_the_province_staffs_menu(users, login, client):
     for u in (users.commune_a, users.radio, users.viewer):
         client.logout()
         assert 'href="/schedule/"' not in login(u).get("/", follow=True).content.decode()
+
+
+def test_schedule_page_says_a_task_never_run_in_words_of_a_task(users, login):
+    """Before: a task not run yet read "chưa làm được" ("cannot do yet", the skill level's words) under "Last
+    run", as on the commune demo."""
+    html = login(users.province).get("/schedule/").content.decode()
+    assert "chưa chạy lần nào" in html and "chưa làm được" not in html
