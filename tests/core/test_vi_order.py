@@ -119,3 +119,18 @@ def test_dashboard_moves_producers_field_app_and_team_lists_in_vietnamese_order(
         Membership.objects.create(member=Member.objects.create(place=area.va1, full_name=name), team=team,
                                   role="member", started_on="2024-01-01")
     in_order([m.full_name for m in team_members(team)], "Đỗ Văn An", "Yên Thị Hoa")
+
+
+@pytest.mark.django_db
+def test_radio_area_pickers_each_place_under_its_parent_in_vietnamese_order(login, area, users):
+    """Before: the emergency, programme and cluster forms listed the areas by path (village codes: Thôn Dĩnh,
+    Thôn Vân, Thôn Đình, …), 46 villages in no order a person could search, on the commune demo."""
+    from ngoso.places.services import add_village
+
+    for name in ("Yên Bình", "Đông Hưng", "Đình Tổ", "Trại Mới", "Tân Lập", "An Lạc"):
+        add_village(area.a, name)
+    page = login(users.commune_a).get("/radio/emergency/").content.decode()
+    options = re.findall(r'<option value="[^"]*"\s*>([^<>]+)</option>', page)
+    assert options[0] == area.a.name, options  # the commune first, then its villages
+    villages = [o for o in options[1:] if o.startswith("Thôn ")]
+    assert villages == vi_sorted(villages) and "Thôn Đình Tổ" in villages and "Thôn Yên Bình" in villages, villages
