@@ -239,3 +239,21 @@ def test_pages_render_with_a_map_drawn_from_village_positions(many, users, area,
     assert c.get("/places/07351/poverty.xlsx?year=2025").status_code == 200
     assert c.get("/import/poverty-reviews/").status_code == 200
     assert login(users.member).get("/import/access-sites/").status_code == 403
+
+
+def test_map_legend_puts_each_colour_beside_its_words(many, users, area, login):
+    """Before: the legend read "● Red: many bottlenecks; green: … ● ● no figures yet", the green dot before
+    "Red" and the red dot beside the grey one, on the commune demo's access and poverty maps. The two colours
+    of the scale now come before the words that name them, the grey one alone before "no figures yet"."""
+    import re
+
+    for v in (area.va1, area.va2):
+        v.latitude, v.longitude = 21.3 + v.pk / 100, 106.1
+        v.save()
+    c = login(users.commune_a)
+    for url in ("/places/07351/access/", "/places/07351/poverty/"):
+        page = c.get(url).content.decode()
+        legend = re.search(r'<p class="sub legend">(.*?)</p>', page, re.S).group(1)
+        assert re.fullmatch(r'<span class="swatch" style="background:#28a040"></span>'
+                            r'<span class="swatch" style="background:#f03240"></span> [^<>]+ · '
+                            r'<span class="swatch" style="background:#9aa3ad"></span> chưa có số liệu', legend), legend
