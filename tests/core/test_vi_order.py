@@ -134,3 +134,19 @@ def test_radio_area_pickers_each_place_under_its_parent_in_vietnamese_order(logi
     assert options[0] == area.a.name, options  # the commune first, then its villages
     villages = [o for o in options[1:] if o.startswith("Thôn ")]
     assert villages == vi_sorted(villages) and "Thôn Đình Tổ" in villages and "Thôn Yên Bình" in villages, villages
+
+
+@pytest.mark.django_db
+def test_teams_list_each_commune_then_its_villages_in_vietnamese_order(login, area, users):
+    """Before: the teams page listed teams by place code (Thôn Dĩnh, Thôn Vân, Thôn Đình, … on the commune
+    demo)."""
+    from ngoso.places.services import add_village
+    from ngoso.teams.models import Team
+
+    Team.objects.create(place=area.a, level="commune", name="Tổ xã")
+    for name in ("Yên Bình", "Đông Hưng", "Đình Tổ", "Trại Mới", "Tân Lập", "An Lạc"):
+        Team.objects.create(place=add_village(area.a, name), level="village", name=f"Tổ {name}")
+    page = login(users.commune_a).get("/teams/").content.decode()
+    names = re.findall(r"<strong>(Tổ [^<>]+)</strong>", page)
+    assert names[0] == "Tổ xã", names
+    assert names[1:] == vi_sorted(names[1:]) and names.index("Tổ Đình Tổ") < names.index("Tổ Yên Bình"), names

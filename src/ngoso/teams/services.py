@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from ngoso.accounts import audit, permissions
 from ngoso.core import changes
-from ngoso.core.text import vi_order
+from ngoso.core.text import vi_key, vi_order
+from ngoso.places.models import Level
 
 from .models import Member, Membership, Team
 
@@ -22,6 +23,18 @@ from .models import Member, Membership, Team
 def member_for(user) -> Member | None:
     """The team member a user acts as in the field (None: not a member)."""
     return Member.objects.filter(user=user).first() if user and user.is_authenticated else None
+
+
+def in_list_order(teams) -> list[Team]:
+    """Teams as a list shows them: the province's first, then each commune's team followed by its villages'
+    teams, communes and villages in Vietnamese order (``teams`` with ``place__parent`` selected)."""
+    def key(t: Team):
+        p = t.place
+        commune = p.parent if p.level == Level.VILLAGE and p.parent_id else p
+        return (p.level != Level.PROVINCE, vi_key(commune.name), commune.path, p.level == Level.VILLAGE,
+                vi_key(p.name), vi_key(t.name), t.pk)
+
+    return sorted(teams, key=key)
 
 
 def team_members(team: Team) -> list[Member]:
