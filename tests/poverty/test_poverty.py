@@ -257,3 +257,18 @@ def test_map_legend_puts_each_colour_beside_its_words(many, users, area, login):
         assert re.fullmatch(r'<span class="swatch" style="background:#28a040"></span>'
                             r'<span class="swatch" style="background:#f03240"></span> [^<>]+ · '
                             r'<span class="swatch" style="background:#9aa3ad"></span> chưa có số liệu', legend), legend
+
+
+def test_poverty_rates_with_two_decimals_each(many, users, area, login):
+    """Before: one column read "2,84 %" above "1,5 %" and "(1,39 %)" beside "(1,5 %)" (a float's own digits),
+    on the commune demo's poverty page; every rate and change now has two decimals, in the page's style."""
+    import re
+
+    pov.record_review(users.commune_a, many[0], 2025, "rural", 900_000, THREE)
+    c = login(users.commune_a)
+    for lang, sep in (("vi", ","), ("en", ".")):
+        c.cookies["django_language"] = lang
+        page = c.get("/places/07351/poverty/?year=2025").content.decode()
+        body = page[page.index('id="rates"'):page.index("</table>", page.index("</table>", page.index('id="rates"')) + 1)]
+        rates = re.findall(r"(-?\d+[.,]?\d*) %", body)
+        assert rates and all(re.fullmatch(rf"-?\d+\{sep}\d\d", r) for r in rates), (lang, rates)
