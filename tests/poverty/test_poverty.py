@@ -272,3 +272,18 @@ def test_poverty_rates_with_two_decimals_each(many, users, area, login):
         body = page[page.index('id="rates"'):page.index("</table>", page.index("</table>", page.index('id="rates"')) + 1)]
         rates = re.findall(r"(-?\d+[.,]?\d*) %", body)
         assert rates and all(re.fullmatch(rf"-?\d+\{sep}\d\d", r) for r in rates), (lang, rates)
+
+
+def test_map_points_and_their_table_view_in_vietnamese_order():
+    """Before: the map's table view (access and poverty pages) listed villages in code order (Thôn Dĩnh, Thôn
+    Vân, Thôn Đình, … on the commune demo)."""
+    from ngoso.core.text import vi_sorted
+    from ngoso.places.models import Place
+
+    names = ["Thôn Dĩnh", "Thôn Vân", "Thôn Đình", "Thôn Yên Bình", "Thôn An Lạc", "Thôn Trại", "Thôn Tân Lập"]
+    villages = [Place(pk=i + 1, code=f"V{i:02d}", name=n, latitude=21.3 + i / 100, longitude=106.1 + i / 100)
+                for i, n in enumerate(names)]
+    pts = pov.map_points({v.pk: 0.5 for v in villages}, villages)
+    assert [p["name"] for p in pts] == vi_sorted(names)
+    assert {p["code"]: (p["x"], p["y"]) for p in pts} == {p["code"]: (p["x"], p["y"]) for p in
+                                                          pov.map_points({}, list(reversed(villages)))}
