@@ -675,3 +675,28 @@ def test_migration_moves_the_received_time_of_earlier_logs_near_their_scheduled_
         "near": when + dt.timedelta(hours=3), "none": when}
     start, end = services.period(2026, 10)
     assert services.scheduled_between(PlayLog.objects, start, end).count() == 3
+
+
+def test_a_clusters_play_log_says_why_in_the_readers_words(login, area, users):
+    """Before: the cluster page's play log printed the speaker client's English reason as it came ("Không thành
+    công (amplifier did not power on)", "stopped by operator") on the Vietnamese page, as on the commune demo."""
+    from django.utils import timezone
+
+    from ngoso.radio import words
+    from ngoso.radio.models import PlayLog
+
+    c, _ = services.register_cluster(place=area.va1, code="LOA-01", name="Loa nhà văn hoá")
+    now = timezone.now()
+    for i, reason in enumerate(("amplifier did not power on", "stopped by operator", "some device error 42")):
+        PlayLog.objects.create(cluster=c, item_key=f"k{i}", scheduled_at=now, status="failed", reason=reason)
+    page = login(users.radio).get(f"/radio/clusters/{c.code}/").content.decode()
+    assert "(bộ khuếch đại không bật được)" in page and "(người vận hành đã dừng)" in page
+    assert "amplifier did not power on" not in page and "stopped by operator" not in page
+    assert "(some device error 42)" in page  # an error's own text, shown as it came
+    c2 = login(users.radio)
+    c2.cookies["django_language"] = "en"
+    assert "(the amplifier did not power on)" in c2.get(f"/radio/clusters/{c.code}/").content.decode()
+    from django.utils import translation
+
+    with translation.override("vi"):
+        assert words.play_reason("withdrawn") == "đã rút bản tin"
