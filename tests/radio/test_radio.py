@@ -700,3 +700,25 @@ def test_a_clusters_play_log_says_why_in_the_readers_words(login, area, users):
 
     with translation.override("vi"):
         assert words.play_reason("withdrawn") == "đã rút bản tin"
+
+
+def test_report_page_hours_with_two_decimals_each(login, radio, area, users):
+    """Before: one row of the report read "0.82 … 0.0 … 2.13" (floats as they came), as on the commune demo;
+    every hour figure now has two decimals in the page's style, the uptime one."""
+    import re
+
+    b = radio.bulletin(seconds=1800, category="agriculture")
+    prog = services.create_programme(place=area.a, title="x", times=["06:00"], targets=[area.a], bulletin=b,
+                                     start_date=dt.date(2026, 11, 1))
+    services.record_logs(radio.clusters["A1"], [
+        {"uuid": f"3b5e7d0e-8a53-4d5e-9d5e-6c1f6b1f0b{n:02d}", "key": f"p{prog.pk}@2026-11-{n:02d}T06:00:00+07:00",
+         "status": "played", "started_at": f"2026-11-{n:02d}T06:00:00+07:00",
+         "scheduled_at": f"2026-11-{n:02d}T06:00:00+07:00", "duration": 1800} for n in range(1, 5)])
+    page = login(users.commune_a).get("/radio/reports/?year=2026&month=11").content.decode()
+    hours = page[page.index('id="hours"'):].split("</table>")[0]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', hours)
+    assert cells and all(re.fullmatch(r"\d+,\d\d", c) for c in cells), cells
+    assert "2,00" in cells and "0,00" in cells
+    clusters = page[page.index('id="per-cluster"'):].split("</table>")[0]
+    a1 = re.search(r"<td>A1</td>(.*?)</tr>", clusters, re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', a1)[-2] == "2,00", a1
