@@ -33,3 +33,27 @@ def xlsx_bytes(rows: list[dict], sheet="Nhân khẩu", columns=None, extra_sheet
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def encode_cp1258(text: str) -> bytes:
+    """As Windows' own encoder writes Vietnamese: precomposed where cp1258 has the letter, else the base letter
+    (with its circumflex, breve or horn) followed by a combining tone mark."""
+    import unicodedata
+
+    out = bytearray()
+    for ch in unicodedata.normalize("NFC", text):
+        try:
+            out += ch.encode("cp1258")
+            continue
+        except UnicodeEncodeError:
+            pass
+        d = unicodedata.normalize("NFD", ch)
+        for i in range(1, len(d)):  # one mark written apart (the tone), the rest precomposed
+            try:
+                out += unicodedata.normalize("NFC", d[:i] + d[i + 1:]).encode("cp1258") + d[i].encode("cp1258")
+                break
+            except UnicodeEncodeError:
+                continue
+        else:
+            raise AssertionError(ch)
+    return bytes(out)

@@ -19,6 +19,7 @@ import sys
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from ngoso.core.messages import Message, UserError, both, lines, reason
 
@@ -55,7 +56,8 @@ def import_failed(exc) -> CommandError:
     """How a command says a rejected file (``people.io.ImportFailed``: nothing was written): the count, then
     each row's place and error, all in the language of the line (Vietnamese lines, then English ones)."""
     errors = exc.errors  # the name ``exc`` is gone when the message is rendered
-    return CommandError(_("%(n)s errors, nothing imported:%(rows)s"), n=len(errors),
+    return CommandError(ngettext_lazy("%(n)s error, nothing imported:%(rows)s", "%(n)s errors, nothing imported:%(rows)s",
+                                      "n"), n=len(errors),
                         rows=lambda: "".join(f"\n  {e.located()}" for e in errors))
 
 

@@ -797,17 +797,3 @@ def test_schedule_page_says_a_task_never_run_in_words_of_a_task(users, login):
     html = login(users.province).get("/schedule/").content.decode()
     assert "chưa chạy lần nào" in html and "chưa làm được" not in html
 
-
-def test_job_page_has_no_dangling_separator_when_the_job_says_nothing(users, login, area):
-    """Before: a finished import read "100% · Hoàn thành ·" (a separator before an empty message), as on the
-    commune demo."""
-    from ngoso.core.models import Job
-
-    job = Job.objects.create(kind="import_people", status="done", done=1, total=1, created_by=users.commune_a,
-                             place_path=area.a.path, result={"ok": False, "error_count": 0, "errors": []})
-    html = login(users.commune_a).get(f"/jobs/{job.token}/").content.decode()
-    assert '<span id="pct">100</span> % · <span id="state">Hoàn thành</span><span id="msg"></span>' in html
-    job.message = "Đang đọc tệp"
-    job.save()
-    html = login(users.commune_a).get(f"/jobs/{job.token}/").content.decode()
-    assert '<span id="msg"> · Đang đọc tệp</span>' in html

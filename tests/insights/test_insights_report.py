@@ -74,6 +74,11 @@ def test_every_figure_on_the_page_is_the_same_in_the_first_sheet(visited, users,
             assert (c.value is None and v is None) or abs(c.value * 100 - v) < 1e-9, (k, c.value, v)
     api = client.get(f"/api/v1/places/{area.a.code}/indicators").json()
     assert api["basic5"]["households"] == 1  # the machine-readable keys stay in the JSON API
+    # and every key of the API is in the machine sheet with the same value (the providers' sections too)
+    for place in (area.a, area.province, area.va1):
+        api = dict(dash.flatten(client.get(f"/api/v1/places/{place.code}/indicators").json()))
+        machine = {r[0]: r[1] for r in _book(client, place.code).worksheets[-1].iter_rows(min_row=2, values_only=True)}
+        assert len(api) > 40 and api == machine, (place.code, set(api.items()) ^ set(machine.items()))
 
 
 def test_the_first_sheet_is_an_official_report(visited, users, area, login):
@@ -196,3 +201,62 @@ def test_the_report_is_only_for_who_may_see_the_place(visited, users, area, logi
     assert jobs.may_open(users.viewer, job) and jobs.may_open(users.province, job)
     assert not jobs.may_open(users.commune_b, job) and not jobs.may_open(users.commune_a, job)
     assert login(users.commune_b).get(job.get_absolute_url()).status_code == 404
+
+
+def test_places_below_are_in_vietnamese_order_on_the_page_and_in_every_sheet(visited, users, area, login):
+    """Found sending the commune demo's report up: the places below were sorted by code point ("Thôn Yên Bình"
+    before "Thôn Đình", "Thôn Nam" before "Thôn Nà", "Thôn Tràng" before "Thôn Trại") on the page, in the XLSX's
+    "Địa bàn trực thuộc" and in the providers' tables of the places below (livelihoods)."""
+    from ngoso.core.text import vi_sorted
+    from ngoso.places.services import add_village
+
+    for name in ("Yên Bình", "Nam", "Nà", "Tràng", "Trại", "Cầu", "Cẩm Sơn", "Đình", "Dĩnh"):
+        add_village(area.a, name)
+    expected = vi_sorted([p.name for p in area.a.children.all()])
+    assert expected.index("Thôn Dĩnh") < expected.index("Thôn Đình") < expected.index("Thôn Nà") \
+        < expected.index("Thôn Nam") < expected.index("Thôn Yên Bình")
+    assert [c["name"] for c in dash.dashboard(area.a)["children"]] == expected
+    client = login(users.commune_a)
+    html = client.get(f"/places/{area.a.code}/dashboard/").content.decode()
+    assert [n for n in re.findall(r"Thôn [^<\"]+?(?=<)", html) if n in expected][:len(expected)] == expected
+    wb = _book(client, area.a.code)
+    below = wb["Địa bàn trực thuộc"]
+    assert [r[0] for r in below.iter_rows(min_row=5, values_only=True)] == expected
+    livelihoods = [c.value for c in wb["Sinh kế số"]["A"] if c.value in expected]
+    assert livelihoods == expected
+
+
+def test_headings_fit_their_rows_and_nothing_is_said_twice_or_left_blank(visited, users, area, login):
+    """Found opening the commune demo's report in a spreadsheet: wrapped headings ("Có người tự làm được cả 5")
+    were cut to one line (no program grows a row to its wrapped text on opening), the exporter read
+    "Cán bộ xã (Cán bộ xã)" when the name is the role, and a list with nothing in it was a lone header row."""
+    import math
+
+    users.commune_a.first_name, users.commune_a.last_name = "Cán bộ xã", ""
+    users.commune_a.save()
+    client = login(users.commune_a)
+    for code in (area.a.code, area.va1.code):
+        wb = _book(client, code)
+        checked = 0
+        for ws in wb.worksheets[:-1]:
+            for row in ws.iter_rows():
+                if not row[0].fill or row[0].fill.fgColor.rgb not in ("00E8EEF4", "FFE8EEF4"):
+                    continue  # a table's header row has the header fill
+                for c in row:
+                    if not isinstance(c.value, str):
+                        continue
+                    width = ws.column_dimensions[c.column_letter].width
+                    need = math.ceil(len(c.value) * 1.1 / width)  # at least this many lines of a bold heading
+                    if need > 1:
+                        height = ws.row_dimensions[c.row].height
+                        assert height and height >= 15 * need, (ws.title, c.coordinate, c.value, width, height)
+                        checked += 1
+        assert checked >= 3, code
+        texts = [c.value for c in wb["Báo cáo"]["A"][:12] if isinstance(c.value, str)]
+        exporter = next(t for t in texts if t.startswith("Người xuất:"))
+        assert exporter.startswith("Người xuất: Cán bộ xã, lúc "), exporter
+    # the village has its team and a visit today: both lists of villages left behind are empty and say so
+    for sheet in ("Thôn chưa có tổ công nghệ số", "Chưa thăm trong 30 ngày"):
+        ws = wb[sheet]
+        assert ws["A3"].value == "Không có thôn nào của địa bàn trong danh sách này.", (sheet, ws["A3"].value)
+        assert ws.max_row == 4  # the header row, no row of data

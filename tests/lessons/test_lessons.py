@@ -382,6 +382,21 @@ def test_handout_pdf_keeps_vietnamese_diacritics_and_its_qr_opens_the_lesson(cli
     assert client.get(f"/lessons/online-shopping/handout.pdf?a={audience}&size={size}").content == pdf
 
 
+def test_an_english_handout_has_english_headings(client, made):
+    """Found printing the commune demo's handouts: the English handout's headings ("Cần chuẩn bị", "Các bước"),
+    the QR caption and the footer were Vietnamese."""
+    client.cookies["django_language"] = "en"
+    pdf = made("/lessons/online-shopping/handout.pdf?l=en").content
+    flat = " ".join(_pdf_text(pdf).split())
+    c = L.current("online-shopping", "en").content
+    for expected in (c["title"], "You need", "Steps", "Staying safe", "Scan the code", "Community digital technology team"):
+        assert expected in flat, (expected, flat[:500])
+    for vietnamese in ("Cần chuẩn bị", "Các bước", "Giữ an toàn", "Lỗi hay gặp", "Quét mã", "Tổ công nghệ số"):
+        assert vietnamese not in flat, vietnamese
+    vi = " ".join(_pdf_text(made("/lessons/online-shopping/handout.pdf?l=vi").content).split())
+    assert "Các bước" in vi and "Quét mã để xem bài" in vi and "Steps" not in vi
+
+
 def test_an_edited_lesson_prints_its_new_text(client, made, users):
     first = made("/lessons/online-shopping/handout.pdf?a=standard").content
     c = L.current("online-shopping").content

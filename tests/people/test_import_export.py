@@ -149,6 +149,28 @@ def test_export_import_round_trip(people, users, tmp_path, django_user_model):
     assert Household.objects.get(code="H1").poverty_status == "poor"
 
 
+def test_the_export_opens_readable_and_prints_on_a4(people, users, tmp_path):
+    """Found downloading the commune demo's export: 26 columns at Excel's default width (every header cut),
+    nothing frozen, no filter, no print setup. Now as a person opens it, still importable as it is."""
+    from openpyxl import load_workbook
+
+    from ngoso.people.io import PEOPLE_COLUMNS
+
+    out = tmp_path / "xa.xlsx"
+    export_people(users.commune_a.place, users.commune_a, out)
+    ws = load_workbook(out)["Nhân khẩu"]
+    assert [c.value for c in ws[1]] == [c.vi for c in PEOPLE_COLUMNS]
+    assert all(c.font.b and c.alignment.wrap_text for c in ws[1])
+    assert ws.freeze_panes == "C2" and ws.auto_filter.ref == f"A1:{ws.cell(1, len(PEOPLE_COLUMNS)).column_letter}1"
+    assert ws.column_dimensions["A"].width >= 14 and ws.column_dimensions["S"].width >= 20  # codes, names
+    assert all((ws.column_dimensions[c.column_letter].width or 0) >= 10 for c in ws[1])
+    assert ws.print_title_rows == "$1:$1" and ws.page_setup.orientation == "landscape"
+    assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws["S2"].value == "Nguyễn Thị Lý" and ws["H2"].value == "0912345678"  # the phone stays text with its 0
+    r = import_people(out.read_bytes(), "xa.xlsx", users.commune_a)
+    assert (r.households_created, r.households_updated, r.residents_created, r.residents_updated) == (0, 0, 0, 0)
+
+
 def test_template_has_all_columns_and_reads_back(area, users):
     sheets = read_file(template_workbook(users.commune_a), "template.xlsx")
     people_sheet = sheets[0]

@@ -375,6 +375,12 @@ def test_review_page_lists_pairs_side_by_side_and_merges(people, area, users, lo
     c = login(users.commune_a)
     assert "Nguyễn Thị Lý" in page and "Nguyen Thi Ly" in page and "cùng tên (không kể dấu)" in page
     assert "0987654321" in page  # staff see the phone evidence
+    assert "0 lượt thăm · 0 kết quả kỹ năng · 0 lần đồng ý" in page
+    c.cookies["django_language"] = "en"
+    Consent.objects.create(resident=dup, given=True, method="oral")
+    page_en = c.get("/duplicates/").content.decode()
+    assert "0 visits · 0 skill records · 1 consent" in page_en and "1 consents" not in page_en  # said as counted
+    c.cookies["django_language"] = "vi"
     # another commune's staff cannot merge these (404: not in their area), nor see them
     other = login(users.commune_b)
     other.post("/duplicates/scan/", {"place": area.b.code})
@@ -748,3 +754,216 @@ def test_review_page_before_any_scan_says_not_scanned_and_no_count(people, area,
     c.post("/duplicates/scan/", {"place": area.a.code})
     page = c.get("/duplicates/").content.decode()
     assert "Chưa quét" not in page and "1 cặp nhân khẩu và 0 cặp hộ có vẻ là một" in page
+
+
+# --- erasure of everything new (item 5) -----------------------------------------------------------------------
+
+def _audit_naming(*texts) -> list[str]:
+    from ngoso.accounts.models import AuditEntry
+
+    found = []
+    for e in AuditEntry.objects.all():
+        blob = json.dumps(e.changes, ensure_ascii=False) + e.object_repr
+        found += [f"{t!r} in {e.model} {e.object_pk or '-'} {e.action}" for t in texts if t in blob]
+    return found
+
+
+def test_erasure_takes_a_pending_move_request_that_names_the_person(people, area, device, users):
+    """A member asked for Nông to move in (typed without accents); before staff completed it he asked to be
+    erased: the request that names him goes with him, a request about someone else stays."""
+    from ngoso.people import services
+    from ngoso.people.models import MoveRequest
+
+    about_him = {"type": "move_in", "uuid": str(uuid.uuid4()), "household": "H1", "full_name": "Hoang Van Nong",
+                 "birth_year": 1990, "sex": "male", "from_village": area.va2.code}
+    other = {**about_him, "uuid": str(uuid.uuid4()), "full_name": "Lê Thị Mai", "birth_year": 1960, "sex": "female"}
+    refused = {**about_him, "uuid": str(uuid.uuid4()), "full_name": "Hoàng Văn Nông", "birth_year": 1991,
+               "from_village": "", "from": "thôn Tân Lập"}
+    assert push(device.client, [about_him, other, refused]).json()["counts"]["created"] == 3
+    from ngoso.people import registration
+
+    registration.refuse_move(users.commune_a, MoveRequest.objects.get(uuid=refused["uuid"]))
+    services.erase_resident(people.r3, done_by=users.commune_a, reason="yêu cầu")
+    assert list(MoveRequest.objects.values_list("full_name", flat=True)) == ["Lê Thị Mai"]
+
+
+def test_erasure_of_a_merged_person_leaves_no_trace_of_either_copy(people, area, users):
+    """Lý was listed twice (an import's copy with another phone) and merged: erasing her takes the merged-away
+    copy's own audit entries and the merge's entry naming both copies."""
+    from ngoso.people.services import erase_resident
+
+    dup = Resident.objects.create(household=people.h2, full_name="Nguyen Thi Ly", sex="female", birth_year=1987,
+                                  ethnicity=people.r1.ethnicity, phone="0911000999")
+    merge.merge_residents(users.commune_a, people.r1, dup)
+    assert _audit_naming("0911000999", "Nguyen Thi Ly")  # the copy's creation and deletion, the merge
+    erase_resident(Resident.objects.get(pk=people.r1.pk), done_by=users.commune_a, reason="yêu cầu")
+    assert _audit_naming("0911000999", "Nguyen Thi Ly", "Nguyễn Thị Lý", "0987654321") == []
+
+
+def test_erasure_after_an_undone_merge_leaves_the_other_person_alone(people, area, users):
+    """A merge undone (two people after all): erasing the restored one scrubs the undo's entry naming her; the
+    kept person's own history stays."""
+    from ngoso.people.services import erase_resident
+
+    lan = Resident.objects.create(household=people.h1, full_name="Nguyễn Thị Lí", sex="female", birth_year=1987,
+                                  ethnicity=people.r1.ethnicity, phone="0911000777")
+    m = merge.merge_residents(users.commune_a, people.r1, lan)
+    merge.undo(users.commune_a, m)
+    erase_resident(Resident.objects.get(pk=lan.pk), done_by=users.commune_a, reason="yêu cầu")
+    assert _audit_naming("Nguyễn Thị Lí", "0911000777") == []
+    assert _audit_naming("0987654321")  # Lý's own phone, in her own history
+
+
+# --- fields the phone does not hold: compared one by one, not by the record's version --------------------------
+
+def test_an_edit_of_a_field_the_phone_does_not_hold_is_compared_by_itself(people, area, device):
+    """The phone holds no phone number, ethnic group or means of access (decision 0007). The commune corrected
+    Lý's name and H1's house number on the web after the pull; the member, offline, adds Lý's phone and ticks
+    H1's radio: nothing of that changed on the server, so it is written — no false alarm for a leader. Her
+    ethnic group, changed on the web meanwhile, is a conflict."""
+    h1 = _pulled(device, "H1")
+    ly = next(r for r in h1["residents"] if r["full_name"] == "Nguyễn Thị Lý")
+    assert set(h1) >= {"fp"} and set(ly) >= {"fp"}
+    assert "0987654321" not in json.dumps(h1)  # the fingerprint says nothing of the values
+    Consent.objects.create(resident=people.r1, given=True, method="oral")
+    r = Resident.objects.get(pk=people.r1.pk)
+    r.full_name = "Nguyễn Thị Lý (Lý A)"
+    r.save()
+    h = Household.objects.get(code="H1")
+    h.house_number = "12B"
+    h.save()
+    out = push(device.client, [
+        resident_edit(people.r1.uuid, {"phone": {"to": "0912555666"}}, base=ly["version"], fp=ly["fp"]),
+        {"type": "household", "uuid": str(uuid.uuid4()), "household": "H1", "base": h1["version"], "fp": h1["fp"],
+         "changes": {"has_radio": {"to": True}}}]).json()
+    assert [x["conflicts"] for x in out["results"]] == [[], []], out
+    assert Resident.objects.get(pk=r.pk).phone == "0912555666" and Household.objects.get(code="H1").has_radio
+    assert not SyncConflict.objects.exists()
+    # the ethnic group was changed on the web after the pull: that one field waits for a leader
+    r = Resident.objects.get(pk=r.pk)
+    r.ethnicity = people.r3.ethnicity  # Tày
+    r.save()
+    out = push(device.client, [resident_edit(people.r1.uuid, {"ethnicity": {"to": "03"}, "phone": {"to": "0912555777"}},
+                                             base=ly["version"], fp=ly["fp"])]).json()
+    assert out["results"][0]["conflicts"] == ["ethnicity", "phone"]  # the phone too: written by the first push
+    assert SyncConflict.objects.get(field="ethnicity").theirs == people.r3.ethnicity.code
+    # a fingerprint of another shape (an older app) falls back on the version, as before
+    late = {"type": "household", "uuid": str(uuid.uuid4()), "household": "H1", "base": h1["version"], "fp": "zz",
+            "changes": {"has_tv": {"to": True}}}
+    assert push(device.client, [late]).json()["results"][0]["conflicts"] == ["has_tv"]
+
+
+# --- life events as the web shows them; one head per household -----------------------------------------------
+
+def _event(res, event, **kw):
+    return {"type": "life_event", "uuid": str(uuid.uuid4()), "resident": str(res.uuid), "event": event, **kw}
+
+
+def test_the_household_page_says_who_moved_away_where_and_who_died(people, area, device, users, login):
+    """Lý (head of H1) moved away to Hà Nội, Bình died: the commune's household page still lists them, after those
+    who live there and saying what happened and when, in Vietnamese and in English; the headship passes on."""
+    kid = Resident.objects.create(household=people.h1, full_name="Trần Thị Hà", sex="female", birth_year=2005,
+                                  ethnicity=people.r1.ethnicity, relation="child")
+    out = push(device.client, [_event(people.r1, "moved_away", moved_to="Hà Nội (Cầu Giấy)", on="2026-11-02"),
+                               _event(people.r2, "died", on="2026-11-20")]).json()
+    assert out["counts"]["created"] == 2, out
+    # one head: Bình, the eldest living there, when Lý left; Hà when Bình died
+    assert dict(Resident.objects.filter(household=people.h1).values_list("full_name", "relation")) == {
+        "Nguyễn Thị Lý": "other", "Trần Văn Bình": "other", "Trần Thị Hà": "head"}
+    assert Household.objects.get(code="H1").head == kid
+    c = login(users.commune_a)
+    page = c.get("/households/H1/").content.decode()
+    Resident.objects.create(household=people.h1, full_name="Trần Văn Tú", sex="male", birth_year=2000,
+                            ethnicity=people.r1.ethnicity, relation="spouse")
+    page = login(users.commune_a).get("/households/H1/").content.decode()
+    # the head first, then by age; those who left after
+    order = ["Trần Thị Hà", "Trần Văn Tú", "Trần Văn Bình", "Nguyễn Thị Lý"]
+    assert sorted(order, key=page.index) == order
+    for text in ("Đã chuyển đi", "nơi đến: Hà Nội (Cầu Giấy)", "02/11/2026", "Đã mất", "20/11/2026"):
+        assert text in page, text
+    assert "Biến động nhân khẩu" in c.get(f"/residents/{people.r2.uuid}/").content.decode()
+    c.cookies["django_language"] = "en"
+    page = c.get("/households/H1/").content.decode()
+    for text in ("Moved away", "to: Hà Nội (Cầu Giấy)", "Died"):
+        assert text in page, text
+    assert "Change in the household" in c.get(f"/residents/{people.r1.uuid}/").content.decode()
+
+
+def test_moving_between_households_keeps_one_head_and_the_relation_the_member_gave(people, area, device, users):
+    """A household split: Lý (head of H1) and Bình start a new one — she heads it, he is her spouse there; H1 is
+    left to Thu, its eldest who stays. Then joined: Thu goes to live with Hùng's family (H4, which has a head)."""
+    from ngoso.people.services import erase_resident
+
+    thu = Resident.objects.create(household=people.h1, full_name="Phạm Thị Thu", sex="female", birth_year=1940,
+                                  ethnicity=people.r1.ethnicity, relation="parent")
+    hid = uuid.uuid4()
+    new = household_code(hid)
+    out = push(device.client, [new_household(area, hid), _event(people.r1, "move", household=new),
+                               _event(people.r2, "move", household=new, relation="spouse")]).json()
+    assert out["counts"]["created"] == 3, out
+    rel = lambda code: dict(Resident.objects.filter(household__code=code).values_list("full_name", "relation"))  # noqa: E731
+    assert rel(new) == {"Nguyễn Thị Lý": "head", "Trần Văn Bình": "spouse"}
+    assert rel("H1") == {"Phạm Thị Thu": "head"}
+    h4 = Household.objects.create(code="H4", village=area.va1)
+    Resident.objects.create(household=h4, full_name="Đỗ Văn Hùng", sex="male", birth_year=1970,
+                            ethnicity=people.r1.ethnicity, relation="head")
+    # a head joining a household that has one is not a second head, whatever the phone said
+    out = push(device.client, [_event(thu, "move", household="H4", relation="head")]).json()
+    assert out["counts"]["created"] == 1, out
+    assert rel("H4") == {"Đỗ Văn Hùng": "head", "Phạm Thị Thu": "other"}
+    assert push(device.client, [_event(thu, "move", household="H1", relation="parent")]).json()["counts"]["created"] == 1
+    assert rel("H1") == {"Phạm Thị Thu": "parent"}  # the member said so: H1 has no head until they say who
+    bad = push(device.client, [_event(thu, "move", household="H4", relation="cousin")]).json()["results"][0]
+    assert (bad["status"], bad["field"]) == ("rejected", "relation")
+    # erasing a head hands the headship to the eldest still living there, never to one who died
+    out = push(device.client, [_event(people.r2, "died")]).json()
+    kid = Resident.objects.create(household_id=Household.objects.get(code=new).pk, full_name="Trần Văn An", sex="male",
+                                  birth_year=2010, ethnicity=people.r1.ethnicity, relation="child")
+    erase_resident(Resident.objects.get(pk=people.r1.pk), done_by=users.commune_a, reason="yêu cầu")
+    assert Resident.objects.get(pk=kid.pk).relation == "head"
+    assert Resident.objects.get(pk=people.r2.pk).relation == "spouse"
+
+
+def test_erasure_cancels_an_import_preview_that_names_the_person(people, area, users):
+    """An import waits for the officer's choices, its preview naming Lý as a likely match and its kept file
+    holding her row; she is erased meanwhile: the preview no longer names her, the file is deleted, and the job
+    says to upload the file again (answering it would have brought her back)."""
+    from ngoso.core import files, jobs
+    from ngoso.core.models import Job
+    from ngoso.people.services import erase_resident
+    from tests.helpers import csv_bytes
+
+    data = csv_bytes([{"Mã hộ": "N9", "Mã thôn": area.va1.code, "Họ và tên": "Nguyen Thi Ly", "Giới tính": "Nữ",
+                       "Năm sinh": 1978, "Dân tộc": "Kinh", "Quan hệ với chủ hộ": "Chủ hộ", "Số điện thoại": "0987654321"}])
+    name = files.save("uploads", "up-erase.csv", data)
+    job = jobs.submit("import_people", {"path": name, "filename": "list.csv", "user_id": users.commune_a.pk},
+                      user=users.commune_a, place_path=area.a.path, background=False)
+    assert jobs.waits_for_choice(job.result) and "Nguyễn Thị Lý" in json.dumps(job.result, ensure_ascii=False)
+    other = jobs.submit("import_people", {"path": files.save("uploads", "up-other.csv", csv_bytes([{
+        "Mã hộ": "N8", "Mã thôn": area.va1.code, "Họ và tên": "Tran Van Binh", "Giới tính": "Nam", "Năm sinh": 1950,
+        "Dân tộc": "Kinh", "Quan hệ với chủ hộ": "Chủ hộ"}])), "filename": "b.csv", "user_id": users.commune_a.pk},
+        user=users.commune_a, place_path=area.a.path, background=False)
+    erase_resident(Resident.objects.get(pk=people.r1.pk), done_by=users.commune_a, reason="yêu cầu")
+    job = Job.objects.get(pk=job.pk)
+    blob = json.dumps(job.result, ensure_ascii=False) + job.error
+    assert "Lý" not in blob and "Ly" not in blob and "0987654321" not in blob
+    assert not jobs.waits_for_choice(job.result) and job.status == "failed" and "upload" in job.error
+    assert not files.exists("uploads", name)
+    assert jobs.waits_for_choice(Job.objects.get(pk=other.pk).result)  # a preview about someone else waits on
+
+
+def test_someone_coming_back_to_a_household_without_a_head_heads_it(people, area, users):
+    """Nông (H2's only resident, head) moved away and H2 stopped being counted; he comes back: counted again, head
+    again. Lý, who left H1 as head while Bình stayed, comes back as one of the household (Bình heads it now)."""
+    r3 = Resident.objects.get(pk=people.r3.pk)
+    from ngoso.people import registration
+
+    registration.life_event(users.commune_a, r3, "moved_away", moved_to="Bắc Giang")
+    assert Resident.objects.get(pk=r3.pk).relation == "head"  # nobody to hand it to: still his
+    registration.life_event(users.commune_a, r3, "returned")
+    assert (Resident.objects.get(pk=r3.pk).status, Resident.objects.get(pk=r3.pk).relation) == ("", "head")
+    registration.life_event(users.commune_a, people.r1, "moved_away")
+    registration.life_event(users.commune_a, Resident.objects.get(pk=people.r1.pk), "returned")
+    assert dict(Resident.objects.filter(household=people.h1).values_list("full_name", "relation")) == {
+        "Nguyễn Thị Lý": "other", "Trần Văn Bình": "head"}
+

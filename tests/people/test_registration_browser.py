@@ -107,13 +107,17 @@ def test_member_offline_registers_a_family_and_visits_it(live_server, member, ar
     page.locator("select[aria-label='Thay đổi của Nguyen Thi Ly']").select_option("move")
     page.wait_for_selector("#app-move-form")
     page.select_option("#app-move-form select[name=household]", "H1")
+    # H1 has a head: her relation to him is the member's to say (nothing else is suggested)
+    assert page.input_value("#app-move-form select[name=relation]") == "other"
+    page.select_option("#app-move-form select[name=relation]", "parent")
     _shot(page, "app-move-360-vi.png")
     page.locator("#app-save-move").tap()
     page.wait_for_selector("#app-visit")
     assert "Nguyen Thi Ly" in page.inner_text("#app-visit")
     context.set_offline(False)
     page.wait_for_function(ALL_SENT, timeout=15000)
-    assert Resident.objects.get(full_name="Nguyen Thi Ly").household.code == "H1"
+    moved = Resident.objects.get(full_name="Nguyen Thi Ly")
+    assert (moved.household.code, moved.relation) == ("H1", "parent")
     context.close()
 
 
@@ -176,7 +180,7 @@ def test_the_phone_scores_pairs_as_the_server_does(browser):  # noqa: F811
 
 def test_member_corrects_details_offline_conflict_decided_by_the_leader(live_server, member, people, users, area,
                                                                         browser):  # noqa: F811
-    """Offline, the member corrects Lý's birth year and asks for Nông (village 2) to be moved into H1. Meanwhile
+    """Offline, the member corrects Lý's birth year, adds her phone and asks for Nông (village 2) to be moved into H1. Meanwhile
     the commune changed her birth year on the web: after the sync nothing is overwritten, the leader decides on
     the conflicts page; commune staff complete the move. Pages at 360 px in Vietnamese and 1366 px in English."""
     from ngoso.people.models import MoveRequest, Resident
@@ -191,6 +195,8 @@ def test_member_corrects_details_offline_conflict_decided_by_the_leader(live_ser
     page.wait_for_selector("#app-edit-resident")
     page.fill("#app-edit-resident input[name=birth_year]", "1976")
     page.fill("#app-edit-resident input[name=full_name]", "Nguyễn Thị Lý")
+    page.fill("#app-edit-resident input[name=phone]", "0912 555 666")  # a field the phone does not hold
+    page.check("#app-edit-consent")
     _shot(page, "app-edit-resident-360-vi.png")
     page.locator("#app-save-edit").tap()
     page.wait_for_selector("#app-visit")
@@ -210,6 +216,9 @@ def test_member_corrects_details_offline_conflict_decided_by_the_leader(live_ser
     assert Resident.objects.get(pk=people.r1.pk).birth_year == 1977  # not overwritten
     c = SyncConflict.objects.get(field="birth_year", status="pending")
     assert (c.base, c.theirs, c.mine) == ("1978", "1977", "1976")
+    # her phone did not change on the server: written, though her record did (compared by its fingerprint)
+    assert Resident.objects.get(pk=people.r1.pk).phone == "0912555666"
+    assert not SyncConflict.objects.filter(field="phone").exists()
     req = MoveRequest.objects.get(status="pending")
     context.close()
 

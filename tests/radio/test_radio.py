@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.utils import timezone
+from django.utils import translation
 
 from ngoso.radio import schedule, services
 from ngoso.radio.models import Alert, Bulletin, ClusterDay, Command, PlayLog, SpeakerCluster
@@ -350,10 +351,69 @@ def test_report_xlsx_and_pdf_in_vietnamese(radio, area, users):
     a1 = next(r for r in data["clusters"] if r["code"] == "A1")
     assert a1["played"] == 4 and a1["hours"] == 2.0
     wb = load_workbook(io.BytesIO(services.report_xlsx(data)))
-    assert wb["Giờ phát"]["A1"].value.startswith("Báo cáo truyền thanh tháng 11/2026")
+    texts = [c.value for c in wb["Giờ phát"]["A"] if isinstance(c.value, str)]
+    assert "BÁO CÁO TRUYỀN THANH THÁNG 11/2026" in texts and "Địa bàn: Tỉnh Bắc Ninh" in texts, texts
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(services.report_pdf(data))).pages)
-    assert "Báo cáo truyền thanh" in text and "Nông nghiệp" in text and "Giờ phát" in text
+    assert "BÁO CÁO TRUYỀN THANH" in text and "Nông nghiệp" in text and "Giờ phát" in text
     assert "Xã Ngọc Thiện" in text
+
+
+def test_the_radio_report_is_sent_up_as_an_official_report_in_the_readers_language(radio, area, users, login):
+    """Found downloading the commune demo's radio report: no official heading, Vietnamese headers, title and
+    summary in the English XLSX and PDF, uptime "98.5" as a plain number, no print setup."""
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    b = radio.bulletin(seconds=1800, category="agriculture")
+    prog = services.create_programme(place=area.a, title="x", times=["06:00"], targets=[area.a], bulletin=b,
+                                     start_date=dt.date(2026, 11, 1))
+    services.record_logs(radio.clusters["A1"], [
+        {"uuid": f"3b5e7d0e-8a53-4d5e-9d5e-6c1f6b1f0b{n:02d}", "key": f"p{prog.pk}@2026-11-{n:02d}T06:00:00+07:00",
+         "status": "played", "started_at": f"2026-11-{n:02d}T06:00:00+07:00",
+         "scheduled_at": f"2026-11-{n:02d}T06:00:00+07:00", "duration": 1800} for n in range(1, 5)])
+    today = timezone.localdate()
+    client = login(users.commune_a)
+    for lang in ("vi", "en"):
+        client.cookies["django_language"] = lang
+        r = client.get(f"/radio/reports/download/?place={area.a.code}&year=2026&month=11")
+        assert r.status_code == 200, r.content[:300]
+        wb = load_workbook(io.BytesIO(r.content))
+        hours, clusters = wb.worksheets
+        assert (hours.title, clusters.title) == (("Giờ phát", "Cụm loa") if lang == "vi" else ("Hours on air", "Clusters"))
+        if lang == "vi":
+            top = [[c.value for c in r if c.value] for r in hours.iter_rows(max_row=3)]
+            assert top == [["UBND XÃ NGỌC THIỆN", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"],
+                           ["ĐÀI TRUYỀN THANH", "Độc lập - Tự do - Hạnh phúc"],
+                           [f"Ngọc Thiện, ngày {today:%d} tháng {today:%m} năm {today.year}"]], top
+            words = ("BÁO CÁO TRUYỀN THANH THÁNG 11/2026", "Địa bàn: Xã Ngọc Thiện, Tỉnh Bắc Ninh", "Tổng số giờ phát: 2,00")
+        else:
+            assert hours["A1"].value == "PEOPLE'S COMMITTEE OF XÃ NGỌC THIỆN" and hours["A2"].value == "RADIO STATION"
+            words = ("RADIO REPORT, MONTH 11/2026", "Area: Xã Ngọc Thiện, Tỉnh Bắc Ninh", "Hours on air: 2.00")
+        texts = [str(c.value) for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+        for w in words:
+            assert any(t.startswith(w) for t in texts), (lang, w, texts[:12])
+        if lang == "en":  # no Vietnamese word outside names and data
+            assert not [t for t in texts if any(x in t for x in ("Báo cáo", "Giờ phát", "Lượt", "Tổng", "Cụm loa"))]
+        head = next(r for r in clusters.iter_rows(min_row=1, max_row=8) if r[0].value in ("Mã", "Code"))
+        a1 = next(r for r in clusters.iter_rows(min_row=head[0].row + 1) if r[0].value == "A1")
+        assert a1[5].value == 4 and a1[5].number_format == "#,##0"
+        assert a1[11].value == 2.0 and a1[11].number_format == "#,##0.00"
+        assert a1[12].number_format == "0.0%" and a1[12].value is None  # no heartbeat yet: empty, not 0 %
+        for ws in (hours, clusters):
+            assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4 and ws.page_setup.fitToWidth == 1
+            assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows and ws.freeze_panes
+        assert all(c.font.b for c in head if c.value)
+        with translation.override(lang):
+            data = services.report(area.a, 2026, 11)
+            text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(services.report_pdf(data))).pages)
+        for w in words:
+            assert w in text.replace("\n", " "), (lang, w, text[:600])
+        if lang == "en":
+            assert "Báo cáo" not in text and "Tổng số" not in text and "truyền thanh" not in text
+    data["clusters"][0]["uptime_pct"] = 98.5  # the page's per cent is a real percentage in the file
+    clusters = load_workbook(io.BytesIO(services.report_xlsx(data))).worksheets[1]
+    cell = next(r for r in clusters.iter_rows() if r[0].value == data["clusters"][0]["code"])[12]
+    assert cell.value == 0.985 and cell.number_format == "0.0%"
 
 
 def test_report_loses_no_play_log_at_a_month_boundary_and_keeps_received_near_scheduled(radio, area):
@@ -451,7 +511,7 @@ def test_report_download_is_scoped(login, radio, users, area, django_capture_on_
     got = c.get(f"/jobs/{job.token}/download/")
     pdf = b"".join(got.streaming_content)
     assert got.status_code == 200 and pdf.startswith(b"%PDF")
-    assert "Báo cáo truyền thanh tháng 11/2026" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "BÁO CÁO TRUYỀN THANH THÁNG 11/2026" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert AuditEntry.objects.filter(action="export", model="radio.Report").count() == 1
     # the other commune's staff and a viewer of the same commune never open it
     for other in (users.commune_b, users.viewer):

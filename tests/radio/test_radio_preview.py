@@ -324,7 +324,7 @@ def test_cli_lists_adds_and_imports_local_abbreviations(area, users, tmp_path, c
     assert main(u + ["abbreviation-import", area.a.code, str(f)]) == 2
     err = capsys.readouterr().err.splitlines()  # the count, then each row's error, in one language per block
     assert err[0] == "Lỗi: 1 lỗi, chưa nhập dữ liệu nào:" and err[1].startswith("  v.csv, dòng 2, cột «Cách đọc»: ")
-    assert err[2] == "Error: 1 errors, nothing imported:" and err[3].startswith("  v.csv, row 2, column 'Cách đọc': ")
+    assert err[2] == "Error: 1 error, nothing imported:" and err[3].startswith("  v.csv, row 2, column 'Cách đọc': ")
     assert len(err) == 4 and not any(" / " in line for line in err)
     f.write_bytes(csv_bytes([{"Viết tắt": "BQL", "Cách đọc": "ban quản lý"}], columns=COLS))
     assert main(u + ["abbreviation-import", area.a.code, str(f)]) == 0

@@ -103,3 +103,19 @@ def test_first_sync_of_500_households_over_3g_fits_5_seconds_of_3g(live_server, 
     budget = sum(received) / (1_600_000 / 8) + 0.3 * len(received)
     assert budget < 5.0, (sum(received), len(received), budget)
     context.close()
+
+
+def test_the_app_opens_offline_whatever_languages_the_phone_asks_for(live_server, member, browser):  # noqa: F811
+    """The app page varies by Accept-Language (and cookie): the shell the service worker kept must open offline
+    even when the phone's language list differs from the one the worker fetched it with (a Vietnamese phone,
+    a language list changed since) — not Chromium's 'no connection' page."""
+    context, page = _open_app(browser, live_server, locale="vi-VN")
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    page.wait_for_function("caches.keys().then(ks => ks.length > 0)", timeout=15000)
+    context.set_offline(True)
+    page.wait_for_function("!navigator.onLine")
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    assert page.locator("#app-list li").count() == 1
+    context.close()

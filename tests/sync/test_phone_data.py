@@ -288,3 +288,25 @@ def test_a_leaders_phone_shows_the_teams_households_apart(live_server, village, 
     text = page.inner_text("#app-team")
     assert "Người 0" in text and "Người 9" in text and "Người 12" not in text  # the team's, not the village's
     context.close()
+
+
+def test_the_app_offers_every_means_of_access_a_household_has():
+    """Registering or correcting a household offline, the member can record each means of access the web shows
+    (the phone's list once lacked the computer); each has its words in both languages."""
+    import re
+    from importlib import resources
+
+    from django.utils import translation
+
+    from ngoso.people.models import Household
+    from ngoso.sync.field_messages import MESSAGES
+
+    js = resources.files("ngoso").joinpath("static/ngoso/field.js").read_text("utf-8")
+    listed = re.search(r"const ACCESS = \[([^\]]*)\]", js).group(1)
+    assert re.findall(r'"(\w+)"', listed) == list(Household.ACCESS_FIELDS)
+    for field in Household.ACCESS_FIELDS:
+        with translation.override("vi"):
+            vi = str(MESSAGES[f"acc_{field}"])
+        with translation.override("en"):
+            en = str(MESSAGES[f"acc_{field}"])
+        assert vi != en, field

@@ -229,34 +229,11 @@ def test_next_7_days_holds_no_past_date_and_overdue_counts_link_to_their_househo
 
 # --- a CSV saved by Vietnamese Excel (Windows-1258) -----------------------------------------------------------
 
-def encode_cp1258(text: str) -> bytes:
-    """As Windows' own encoder writes Vietnamese: precomposed where cp1258 has the letter, else the base letter
-    (with its circumflex, breve or horn) followed by a combining tone mark."""
-    import unicodedata
-
-    out = bytearray()
-    for ch in unicodedata.normalize("NFC", text):
-        try:
-            out += ch.encode("cp1258")
-            continue
-        except UnicodeEncodeError:
-            pass
-        d = unicodedata.normalize("NFD", ch)
-        for i in range(1, len(d)):  # one mark written apart (the tone), the rest precomposed
-            try:
-                out += unicodedata.normalize("NFC", d[:i] + d[i + 1:]).encode("cp1258") + d[i].encode("cp1258")
-                break
-            except UnicodeEncodeError:
-                continue
-        else:
-            raise AssertionError(ch)
-    return bytes(out)
-
-
 def test_a_csv_from_vietnamese_excel_is_read(area, users):
     """Before: a Windows-1258 CSV was refused ('not UTF-8')."""
     from ngoso.people.io import PEOPLE_COLUMNS, decode_csv, import_people
     from ngoso.people.models import Resident
+    from tests.helpers import encode_cp1258
 
     headers = [c.vi for c in PEOPLE_COLUMNS]
     row = {"Mã hộ": "W1", "Mã thôn": "07351.001", "Họ và tên": "Phạm Thị Hường", "Giới tính": "Nữ",

@@ -63,6 +63,8 @@ def grouped(n, decimals: int | None = None):
 
 
 def _format(msgid, params: dict) -> str:
+    if isinstance(msgid, Promise) and params:  # a lazy plural (ngettext_lazy(..., "n")) picks its form from params
+        return msgid % {k: _param(v) for k, v in params.items()}
     text = str(msgid) if isinstance(msgid, Promise) else translation.gettext(msgid)
     if not params:
         return text

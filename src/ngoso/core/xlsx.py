@@ -102,3 +102,50 @@ def workbook():
     from openpyxl import Workbook
 
     return Workbook(write_only=True)
+
+
+def print_setup(ws, title_rows: str | None = None, landscape: bool = False) -> None:
+    """A sheet that prints as a report: A4, fitted to the page width (as many pages down as it needs), centred,
+    the page number at the foot and ``title_rows`` ("5:7") repeated on every page."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.print_options.horizontalCentered = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddFooter.center.text = "&P / &N"
+
+
+def title_block(ws, heading: dict, lines: list[tuple[str, str]], width: int = 6) -> int:
+    """Write an official heading (``places.heading.heading``: the issuing body left, the national motto right,
+    the dateline under it) and then ``lines`` centred across ``width`` columns, each ``(text, style)`` with style
+    "title", "bold", "italic" or "note". Returns the first free row (one left blank)."""
+    from openpyxl.styles import Alignment, Font
+
+    left_span = max(width // 3, 1)
+    top = [(heading["authority"][0], heading["nation"][0]), (heading["authority"][1], heading["nation"][1]),
+           ("", heading["dateline"])]
+    for i, (left, right) in enumerate(top, start=1):
+        append_at(ws, i, [left] + [None] * (left_span - 1) + [right])
+        ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=left_span)
+        ws.merge_cells(start_row=i, start_column=left_span + 1, end_row=i, end_column=width)
+        for c in (ws.cell(i, 1), ws.cell(i, left_span + 1)):
+            c.alignment = Alignment(horizontal="center", wrap_text=True)
+            c.font = Font(bold=i < 3, italic=i == 3, underline="single" if i == 2 else None)
+    ws.row_dimensions[1].height = 30
+    fonts = {"title": Font(bold=True, size=14), "bold": Font(bold=True), "italic": Font(italic=True),
+             "note": Font(italic=True, color="555555")}
+    row = 5
+    for text, style in lines:
+        append_at(ws, row, [text])
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+        ws.cell(row, 1).font = fonts[style]
+        ws.cell(row, 1).alignment = Alignment(horizontal="center", wrap_text=True)
+        row += 1
+    return row + 1

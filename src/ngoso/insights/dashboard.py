@@ -48,7 +48,7 @@ def _villages_under(place: Place):
 def _children(place: Place) -> list[Place]:
     if place.level == Level.VILLAGE:
         return []
-    kids = list(Place.objects.filter(parent=place).order_by(vi_order("name"), "code"))
+    kids = list(Place.objects.filter(parent=place).order_by(vi_order("name"), "code"))  # Đình after Dĩnh, not after Yên
     if not place.is_current and place.level == Level.COMMUNE:
         kids = list(Place.objects.formerly_under(place).filter(former_parent=place).order_by(vi_order("name"), "code"))
     return kids

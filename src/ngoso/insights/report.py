@@ -30,7 +30,8 @@ from django.utils.translation import gettext_lazy
 from ngoso.core import xlsx
 from ngoso.core.charts import bar_chart
 from ngoso.core.messages import both
-from ngoso.places.models import Level, Place
+from ngoso.places.heading import area_label, heading
+from ngoso.places.models import Place
 
 from . import providers
 
@@ -64,26 +65,6 @@ def group_label(g: str) -> str:
     return labels.get(g, g)
 
 
-def _authority(place: Place) -> Place:
-    """The place whose People's Committee the report goes out under: a village reports through its commune."""
-    if place.level == Level.VILLAGE:
-        up = place.parent if place.is_current else (place.former_parent or place.parent)
-        if up is not None:
-            return up
-    return place
-
-
-def _area_line(place: Place) -> str:
-    names, p, seen = [place.name], place, 0
-    while seen < 5:
-        p = p.parent if place.is_current else (getattr(p, "former_parent", None) or p.parent)
-        if p is None:
-            break
-        names.append(p.name)
-        seen += 1
-    return ", ".join(names)
-
-
 def _day(d: datetime.date) -> str:
     return formats.date_format(d, "SHORT_DATE_FORMAT")
 
@@ -98,11 +79,11 @@ def build(data: dict, *, user=None, now: datetime.datetime | None = None, langua
 def _build(d: dict, user, now: datetime.datetime, language: str) -> dict:
     place = Place.objects.select_related("parent", "former_parent").get(code=d["place"]["code"])
     as_of = datetime.date.fromisoformat(d["as_of"])
-    head = _authority(place)
     who = ""
     if user is not None:
         name = (user.get_full_name() or user.username).strip()
-        who = f"{name} ({user.get_role_display()})" if getattr(user, "role", "") else name
+        role = user.get_role_display() if getattr(user, "role", "") else ""
+        who = f"{name} ({role})" if role and role.casefold() != name.casefold() else name  # not "Cán bộ xã (Cán bộ xã)"
     tables: list[Table] = []
 
     overview = Table(_("Overview"), [(_("Indicator"), TEXT), (_("Number"), INT), ("%", PCT)], sheet=None)
@@ -189,6 +170,8 @@ def _build(d: dict, user, now: datetime.datetime, language: str) -> dict:
     tables.append(behind)
 
     def first_of(n: int, listed: int) -> str:  # the dashboard names the first few villages (Vietnamese order)
+        if not n:  # an empty sheet says so, rather than a lone header row a reader takes for a lost list
+            return _("No village of the area is in this list.")
         return _("the first %(listed)s of %(n)s, in alphabetical order") % {"listed": listed, "n": n} if n > listed else ""
 
     no_team = Table(_("Villages without a team"), [(_("Code"), TEXT), (_("Village"), TEXT)],
@@ -210,12 +193,9 @@ def _build(d: dict, user, now: datetime.datetime, language: str) -> dict:
     vi = language != "en"
     return {
         "language": language,
-        "authority": [(_("People's Committee of %(place)s") % {"place": head.name}).upper(),
-                      _("Community digital technology team").upper()],
-        "nation": [_("Socialist Republic of Viet Nam").upper(), _("Independence - Freedom - Happiness")],
-        "dateline": f"{head.short_name}, {_long_date(now.date(), vi)}",
+        **heading(place, now.date(), _("Community digital technology team")),
         "title": _("Report on community digital transformation").upper(),
-        "area": _("Area: %(area)s") % {"area": _area_line(place)},
+        "area": area_label(place),
         "as_of": _("As of %(date)s") % {"date": _day(as_of)},
         "exported": (_("Exported by %(who)s at %(time)s") % {"who": who, "time": _day(now.date()) + " " + now.strftime("%H:%M")}
                      if who else _("Exported at %(time)s") % {"time": _day(now.date()) + " " + now.strftime("%H:%M")}),
@@ -227,12 +207,6 @@ def _build(d: dict, user, now: datetime.datetime, language: str) -> dict:
         "machine_sheet": "Dữ liệu máy" if vi else "Machine data",
         "first_sheet": "Báo cáo" if vi else "Report",
     }
-
-
-def _long_date(day: datetime.date, vi: bool) -> str:
-    if vi:
-        return f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
-    return day.strftime("%d/%m/%Y")
 
 
 # --- XLSX ---------------------------------------------------------------------------------------------------
@@ -250,12 +224,31 @@ def _cell_value(x, kind):
     return v
 
 
+HEADER_LINE = 15  # points per line of an 11 pt bold heading
+
+
+def _lines(text: str, width: float | None) -> int:
+    """How many lines ``text`` takes, wrapped by words in a column ``width`` characters wide (bold: ~10 % wider).
+
+    Neither Excel nor LibreOffice grows a row to its wrapped text when the file is opened, so a heading longer
+    than its column was cut ("Có người tự làm được cả 5" showed one line of two)."""
+    room = max(int((width or 8.43) / 1.1) - 1, 1)
+    lines, used = 1, 0
+    for word in str(text or "").split():
+        if used and used + 1 + len(word) > room:
+            lines, used = lines + 1, len(word)
+        else:
+            used += len(word) + (1 if used else 0)
+        while used > room:  # a word longer than the column is broken
+            lines, used = lines + 1, used - room
+    return lines
+
+
 def to_xlsx(rep: dict) -> bytes:
     """The workbook: first sheet like the page, one sheet per table, the machine-readable keys last."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.properties import PageSetupProperties
 
     from . import dashboard as dash
 
@@ -266,18 +259,7 @@ def to_xlsx(rep: dict) -> bytes:
     wrap = Alignment(wrap_text=True, vertical="top")
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
     shown_at: dict[str, str] = {}
-
-    def print_setup(ws, title_rows: str | None, landscape: bool = False):
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.orientation = "landscape" if landscape else "portrait"
-        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.page_margins.left = ws.page_margins.right = 0.5
-        ws.print_options.horizontalCentered = True
-        if title_rows:
-            ws.print_title_rows = title_rows
-        ws.oddFooter.center.text = "&P / &N"
+    headers: list = []  # (sheet, row, headings): their rows made tall enough for the wrapped headings, once widths are set
 
     def write_table(ws, t: Table, row: int, record: bool, with_title: bool = True) -> int:
         if with_title:
@@ -289,6 +271,7 @@ def to_xlsx(rep: dict) -> bytes:
                 ws.cell(row, 1).font = Font(italic=True, color="555555")
                 row += 1
         header_row = row
+        headers.append((ws, row, [c[0] for c in t.columns]))
         xlsx.append_at(ws, row, [c[0] for c in t.columns])
         for j in range(1, len(t.columns) + 1):
             c = ws.cell(row, j)
@@ -315,27 +298,12 @@ def to_xlsx(rep: dict) -> bytes:
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = w
     # the title block: the issuing body on the left, the national motto on the right, as official reports have
-    top = [(rep["authority"][0], rep["nation"][0]), (rep["authority"][1], rep["nation"][1]), ("", rep["dateline"])]
-    for i, (left, right) in enumerate(top, start=1):
-        xlsx.append_at(ws, i, [left, None, right])
-        ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=2)
-        ws.merge_cells(start_row=i, start_column=3, end_row=i, end_column=6)
-        ws.cell(i, 1).alignment = ws.cell(i, 3).alignment = Alignment(horizontal="center", wrap_text=True)
-        ws.cell(i, 1).font = ws.cell(i, 3).font = Font(bold=i < 3, italic=i == 3, underline="single" if i == 2 else None)
-    ws.row_dimensions[1].height = 30
-    row = 5
-    for text, font in ((rep["title"], Font(bold=True, size=14)), (rep["area"], Font(bold=True)),
-                       (rep["as_of"], Font(italic=True)), (rep["exported"], Font(italic=True, color="555555"))):
-        xlsx.append_at(ws, row, [text])
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
-        ws.cell(row, 1).font = font
-        ws.cell(row, 1).alignment = Alignment(horizontal="center", wrap_text=True)
-        row += 1
-    row += 1
+    row = xlsx.title_block(ws, rep, [(rep["title"], "title"), (rep["area"], "bold"), (rep["as_of"], "italic"),
+                                     (rep["exported"], "note")])
     for t in rep["tables"]:
         if t.on_first:
             row = write_table(ws, t, row, record=True) + 1
-    print_setup(ws, "5:7")
+    xlsx.print_setup(ws, "5:7")
 
     sheets: dict[str, list[Table]] = {}
     for t in rep["tables"]:
@@ -353,12 +321,12 @@ def to_xlsx(rep: dict) -> bytes:
                 s.cell(3, 1).font = Font(italic=True, color="555555")
             header = write_table(s, ts[0], 4, record=True, with_title=False)
             s.freeze_panes = s.cell(header + 1, 2)
-            print_setup(s, f"{header}:{header}", landscape=len(ts[0].columns) > 8)
+            xlsx.print_setup(s, f"{header}:{header}", landscape=len(ts[0].columns) > 8)
         else:
             row = 4
             for t in ts:
                 row = write_table(s, t, row, record=True) + 1
-            print_setup(s, "1:2")
+            xlsx.print_setup(s, "1:2")
         cols = max(len(t.columns) for t in ts)
         first_w = max([len(str(_v(r[0]) or "")) for t in ts for r in t.rows] + [len(t.columns[0][0]) for t in ts] + [10])
         s.column_dimensions["A"].width = min(max(first_w + 2, 12), 50)
@@ -369,13 +337,17 @@ def to_xlsx(rep: dict) -> bytes:
             s.column_dimensions[get_column_letter(j)].width = min(
                 max([WIDTHS.get(k, 12) for k in kinds] + [h + 2 for h in heads] + [n + 2 for n in texts]), 50)
 
+    for ws_, r, texts in headers:
+        ws_.row_dimensions[r].height = HEADER_LINE * max(
+            _lines(text, ws_.column_dimensions[get_column_letter(j)].width) for j, text in enumerate(texts, start=1))
+
     m = wb.create_sheet(rep["machine_sheet"])
     xlsx.append(m, ["key", "value", both(gettext_lazy("cell"))])  # for readers of either language
     for k, v in dash.flatten(rep["flat"]):
         xlsx.append(m, [k, v, shown_at.get(k)])
     m.column_dimensions["A"].width, m.column_dimensions["B"].width, m.column_dimensions["C"].width = 60, 14, 22
     m.freeze_panes = "A2"
-    print_setup(m, "1:1")
+    xlsx.print_setup(m, "1:1")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

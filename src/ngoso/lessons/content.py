@@ -36,6 +36,18 @@ FIELD_NAMES = {
     "check": ("Tự kiểm tra", "Self-check"),
 }
 MAX_TEXT = 2000
+#: The handout's own words, beside FIELD_NAMES' headings: in English on an English handout, else in Vietnamese
+#: (a handout in a minority language prints its Vietnamese beside, and so its headings).
+HANDOUT_WORDS = {
+    "scan": ("Quét mã để xem bài trên điện thoại và nghe đọc", "Scan the code to open the lesson on a phone and hear it"),
+    "team": ("Tổ công nghệ số cộng đồng", "Community digital technology team"),
+}
+
+
+def words(language: str) -> dict:
+    """The headings and words of a printed lesson in ``language`` (English, or Vietnamese for any other)."""
+    i = 1 if language == "en" else 0
+    return {k: v[i] for k, v in {**FIELD_NAMES, **HANDOUT_WORDS}.items()}
 
 
 class Problem(tuple):

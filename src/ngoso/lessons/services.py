@@ -140,6 +140,11 @@ class Shown:
         return self.reference is not None
 
     @property
+    def words(self) -> dict:
+        """Its printed headings ("Các bước" / "Steps") in its own language (``content.words``)."""
+        return C.words(self.language)
+
+    @property
     def title(self) -> str:
         return self.pieces["title"]["text"]
 
@@ -568,6 +573,10 @@ def check_size(size: str) -> None:
         raise LessonError(_("Unknown page size '%(size)s' (A5, A4)"), size=size)
 
 
+HANDOUT_LAYOUT = 2  # part of a kept handout's name: a new layout is printed again, never served from before it
+#                    (2: the headings in the handout's language; English handouts had Vietnamese headings)
+
+
 def handout_target(skill_code: str, audience: str = "standard", language: str = "vi", size: str = "A5",
                    base_url: str | None = None) -> tuple[str, Shown, str]:
     """Where the handout for this lesson text, size and address is kept: (its name in the storage ``cache``,
@@ -577,7 +586,7 @@ def handout_target(skill_code: str, audience: str = "standard", language: str = 
     check_size(size)
     shown = show(skill_code, language, audience)
     url = (base_url or public_base()) + lesson_path(skill_code, audience, language)
-    key = hashlib.sha256(json.dumps([shown.pieces, size, url, audience]).encode()).hexdigest()[:32]
+    key = hashlib.sha256(json.dumps([shown.pieces, size, url, audience, HANDOUT_LAYOUT]).encode()).hexdigest()[:32]
     return f"handouts/{key}.pdf", shown, url  # in the storage "cache"
 
 

@@ -4,6 +4,9 @@ The contract, as users need it:
 
 - one row per resident; household columns repeat on each of its rows (a row with no resident columns is
   a household on its own); an optional sheet "Thôn" (villages) is imported first;
+- a file as Vietnamese Excel saves it is read: the header may stand under a title block (and a row numbering
+  the columns), headers typed with other spaces, case or no accents, phones typed as numbers, years as floats
+  or dates, CSV in UTF-8 (BOM or not) or Windows-1258, with "," or ";"; one sheet of residents per file;
 - every row is validated before anything is written; a file is imported whole or not at all;
 - every error names the sheet, row, column and reason, in Vietnamese and English;
 - export writes the same columns, so that export -> import round-trips (re-importing changes nothing).
@@ -14,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import itertools
 import re
 import unicodedata
 import zipfile
@@ -25,7 +29,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.acting import job_user_and_place
@@ -58,6 +62,7 @@ class Column:
     help_vi: str = ""
     help_en: str = ""
     choices: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # other headers lists made by hand use for it ("Ngày sinh" for the birth year)
 
     @property
     def header(self) -> str:
@@ -92,7 +97,8 @@ HOUSEHOLD_COLUMNS = [
 RESIDENT_COLUMNS = [
     Column("full_name", "Họ và tên", "Full name", True),
     Column("sex", "Giới tính", "Sex", True, choices=("Nam", "Nữ")),
-    Column("birth_year", "Năm sinh", "Birth year", True),
+    Column("birth_year", "Năm sinh", "Birth year", True,
+           aliases=("Ngày sinh", "Ngày tháng năm sinh", "Ngày, tháng, năm sinh", "Date of birth")),
     Column("ethnicity", "Dân tộc", "Ethnicity", True, "Tên hoặc mã dân tộc (01–54)", "Name or code (01–54)"),
     Column("phone", "Số điện thoại", "Phone"),
     Column("disability", "Khuyết tật", "Disability", choices=(YES, NO)),
@@ -120,6 +126,11 @@ _RELATIONS = {
     "child_in_law": Relation.CHILD_IN_LAW, "anh/chi/em": Relation.SIBLING, "anh": Relation.SIBLING,
     "chi": Relation.SIBLING, "em": Relation.SIBLING, "sibling": Relation.SIBLING, "khac": Relation.OTHER,
     "other": Relation.OTHER,
+    # as household lists and registers write them (sổ hộ khẩu): a son, a daughter, a grandson, a brother…
+    "con trai": Relation.CHILD, "con gai": Relation.CHILD, "con nuoi": Relation.CHILD,
+    "chau noi": Relation.GRANDCHILD, "chau ngoai": Relation.GRANDCHILD, "chau trai": Relation.GRANDCHILD,
+    "chau gai": Relation.GRANDCHILD, "anh trai": Relation.SIBLING, "chi gai": Relation.SIBLING,
+    "em trai": Relation.SIBLING, "em gai": Relation.SIBLING, "bo de": Relation.PARENT, "me de": Relation.PARENT,
 }
 RELATION_LABEL = {Relation.HEAD: "Chủ hộ", Relation.SPOUSE: "Vợ/chồng", Relation.CHILD: "Con",
                   Relation.GRANDCHILD: "Cháu", Relation.PARENT: "Bố/mẹ", Relation.CHILD_IN_LAW: "Con dâu/con rể",
@@ -177,7 +188,7 @@ class RowError:
 class ImportFailed(UserError):
     """The file was rejected as a whole; nothing was written."""
 
-    message = _("%(n)s errors, nothing imported")
+    message = ngettext_lazy("%(n)s error, nothing imported", "%(n)s errors, nothing imported", "n")
 
     def __init__(self, errors: list[RowError]):
         self.errors = errors
@@ -206,6 +217,41 @@ class Sheet:
     name: str
     header: list[str]
     rows: list[tuple[int, list]]  # (row number, cells)
+    header_row: int = 1  # below a title block, the row the header is on
+
+
+#: How far down a sheet its header is looked for: Vietnamese lists often open with a title block (the People's
+#: Committee, the national motto, "DANH SÁCH …", merged across the columns) above the header row.
+HEADER_SEARCH_ROWS = 15
+
+
+def _filled(values: list) -> list:
+    return [v for v in values if v is not None and not (isinstance(v, str) and not v.strip())]
+
+
+def header_at(rows: list[list]) -> int:
+    """The index, in a sheet's first rows (cell values), of its header: the first row that names at least half
+    as many columns as the widest of those rows (below row 1, all in text). Row 1 for the template and any
+    plain list; below a title block (one or two merged cells a row) for a list a commune made by hand."""
+    widest = max((len(_filled(r)) for r in rows), default=0)
+    for i, r in enumerate(rows):
+        filled = _filled(r)
+        if len(filled) >= max(widest / 2, 1) and (i == 0 or all(isinstance(v, str) for v in filled)):
+            return i  # row 1 as always when it is as wide as a header (a header may name a column "2025")
+    return 0
+
+
+def _is_column_numbers(values: list, width: int) -> bool:
+    """A row numbering the columns under the header, as official forms have: 1 2 3 … or (1) (2) (3) …"""
+    filled = _filled(values[:width])
+    if len(filled) < 2:
+        return False
+    try:
+        numbers = [int(str(v).strip().strip("()").strip()) if not isinstance(v, float) or v.is_integer() else None
+                   for v in filled]
+    except ValueError:
+        return False
+    return numbers == list(range(numbers[0], numbers[0] + len(numbers))) and numbers[0] in (0, 1)
 
 
 #: Bounds of every spreadsheet import, checked before (zip sizes) or while (rows, cells) reading, so that a
@@ -235,7 +281,19 @@ def read_file(data: bytes, filename: str) -> list[Sheet]:
         return [_read_csv(data, Path(filename).name)]
     if name.endswith((".xlsx", ".xlsm")):
         return _read_xlsx(data, Path(filename).name)
-    raise ImportFailed([RowError(Path(filename).name, 0, "", _("Only .xlsx or .csv files are accepted"))])
+    raise ImportFailed([RowError(Path(filename).name, 0, "", file_type_refusal(filename))])
+
+
+def file_type_refusal(filename: str):
+    """Why a file of this name is not read (None if it is a kind read): an old Excel file is told how to save
+    it as the kind that is read, as Vietnamese offices still keep many lists as .xls."""
+    name = filename.lower()
+    if name.endswith((".csv", ".xlsx", ".xlsm")):
+        return None
+    if name.endswith((".xls", ".xlsb", ".ods")):
+        return _("This is not an .xlsx file: open it in Excel (or LibreOffice) and save it as 'Excel Workbook (.xlsx)', "
+                 "then import that file")
+    return _("Only .xlsx or .csv files are accepted")
 
 
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
@@ -276,10 +334,21 @@ def _read_csv(data: bytes, fname: str) -> Sheet:
     reader = csv.reader(io.StringIO(text), dialect)
     errors: list[RowError] = []
     try:
-        header = next(reader, None)
-        if header is None:
+        first = []
+        for cells in reader:
+            first.append((reader.line_num, cells[:MAX_COLUMNS]))
+            if len(first) == HEADER_SEARCH_ROWS:
+                break
+        if not first:
             raise ImportFailed([RowError(fname, 1, "", _("The file is empty"))])
-        reading = _Reading(fname, header[:MAX_COLUMNS], errors)
+        at = header_at([[v or None for v in cells] for _n, cells in first])
+        header_line, header = first[at]
+        reading = _Reading(fname, header, errors, header_row=header_line)
+        rest = first[at + 1:]
+        if rest and _is_column_numbers(rest[0][1], len(reading.names)):
+            rest = rest[1:]
+        for line, cells in rest:
+            reading.add(line, [_CsvCell(v) for v in cells])
         for cells in reader:
             reading.add(reader.line_num, [_CsvCell(v) for v in cells[:MAX_COLUMNS]])
     except csv.Error as exc:
@@ -299,14 +368,14 @@ class _CsvCell:
 class _Reading:
     """The rows of one sheet as they stream in: cells checked, empty rows left out, the row count bounded."""
 
-    def __init__(self, name: str, header: list, errors: list[RowError], xlsx: bool = False):
+    def __init__(self, name: str, header: list, errors: list[RowError], xlsx: bool = False, header_row: int = 1):
         self.errors, self.xlsx = errors, xlsx
         self.names = ["" if h is None else str(h) for h in header]
         while self.names and not self.names[-1].strip():
             self.names.pop()
-        self.sheet = Sheet(name, self.names, [])
+        self.sheet = Sheet(name, self.names, [], header_row)
         for i, h in enumerate(header[:len(self.names)]):
-            self.check(1, i, getattr(h, "data_type", "s"), h)
+            self.check(header_row, i, getattr(h, "data_type", "s"), h)
 
     def column(self, i: int) -> str:
         from openpyxl.utils import get_column_letter
@@ -394,13 +463,19 @@ def _read_xlsx(data: bytes, fname: str) -> list[Sheet]:
     sheets, errors = [], []
     try:
         for ws in wb.worksheets:
-            first = next(ws.iter_rows(max_row=1, max_col=MAX_COLUMNS), None)
-            if first is None:
+            first = list(ws.iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=MAX_COLUMNS))
+            if not first:
                 continue
-            reading = _Reading(ws.title, [c.value for c in first], errors, xlsx=True)
+            at = header_at([[c.value for c in row] for row in first])
+            reading = _Reading(ws.title, [c.value for c in first[at]], errors, xlsx=True, header_row=at + 1)
             if not reading.names:
                 continue
-            for rownum, cells in enumerate(ws.iter_rows(min_row=2, max_col=len(reading.names)), start=2):
+            width = len(reading.names)
+            rest = [(n, row[:width]) for n, row in enumerate(first[at + 1:], start=at + 2)]
+            if rest and _is_column_numbers([c.value for c in rest[0][1]], width):
+                rest = rest[1:]
+            more = enumerate(ws.iter_rows(min_row=len(first) + 1, max_col=width), start=len(first) + 1)
+            for rownum, cells in itertools.chain(rest, more):
                 if not reading.add(rownum, cells):
                     break
             sheets.append(reading.sheet)
@@ -435,7 +510,7 @@ def find_columns(sheet, wanted: dict[str, list[str]], required: set[str], errors
 def _header_map(sheet: Sheet, columns: list[Column]) -> tuple[dict[str, int], list[RowError]]:
     wanted = {}
     for col in columns:
-        for alias in (col.vi, col.en, col.key):
+        for alias in (col.vi, col.en, col.key, *col.aliases):
             wanted[fold(alias)] = col.key
     found: dict[str, int] = {}
     for i, h in enumerate(sheet.header):
@@ -474,6 +549,14 @@ def _text(v) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return nfc(str(v))
+
+
+def _number_text(v) -> str:
+    """A house or alley number as it was typed: Excel in Vietnamese turns "12/3" typed into a cell into the date
+    12 March (of this year), so a date there is read back as day/month, "12/3", not "2026-03-12 00:00:00"."""
+    if isinstance(v, datetime.datetime | datetime.date) and getattr(v, "hour", 0) == getattr(v, "minute", 0) == 0:
+        return f"{v.day}/{v.month}"
+    return _text(v)
 
 
 class _RowCtx:
@@ -531,6 +614,32 @@ def _parse_int(ctx: _RowCtx, col: Column, v, lo: int, hi: int, what) -> int | No
         ctx.err(col, Message(_("%(what)s %(n)s is implausibly early (before %(lo)s)"), n=n, lo=lo, what=what))
         return None
     return n
+
+
+_EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_YEAR_MONTH_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?")
+
+
+def _parse_year(ctx: _RowCtx, col: Column, v, lo: int, hi: int, what) -> int | None:
+    """A year, also given as a date (a birth date in a "Ngày sinh" column): a real Excel date, or text
+    dd/mm/yyyy as Vietnamese lists write it (or yyyy-mm-dd). A year typed into a cell formatted as a date is
+    stored by Excel as that many days after 1900 (1958 -> 11/05/1905): it is read as the year typed."""
+    if isinstance(v, datetime.datetime | datetime.date):
+        at = v if isinstance(v, datetime.datetime) else datetime.datetime.combine(v, datetime.time())
+        serial = (at - _EXCEL_EPOCH).days
+        return _parse_int(ctx, col, serial if lo <= serial <= hi else at.year, lo, hi, what)
+    text = _text(v).strip()
+    m = _DAY_MONTH_YEAR.fullmatch(text) or _YEAR_MONTH_DAY.fullmatch(text)
+    if m:
+        d, mo, y = (int(x) for x in (m.groups() if m.re is _DAY_MONTH_YEAR else reversed(m.groups())))
+        try:
+            datetime.date(y, mo, d)
+        except ValueError:
+            ctx.err(col, Message(_("'%(v)s' is not a real date (day/month/year)"), v=text))
+            return None
+        return _parse_int(ctx, col, y, lo, hi, what)
+    return _parse_int(ctx, col, v, lo, hi, what)
 
 
 def _parse_coord(ctx: _RowCtx, col: Column, v, lo: float, hi: float) -> float | None:
@@ -700,15 +809,16 @@ def _validate_people(sheet: Sheet, lookup: _Lookup, errors: list[RowError], new_
                 village = place
         hvals = {
             "village": village,
-            "alley": _fits(ctx, cols["alley"], Household, "alley", _text(g.get("alley"))),
-            "house_number": _fits(ctx, cols["house_number"], Household, "house_number", _text(g.get("house_number"))),
+            "alley": _fits(ctx, cols["alley"], Household, "alley", _number_text(g.get("alley"))),
+            "house_number": _fits(ctx, cols["house_number"], Household, "house_number",
+                                  _number_text(g.get("house_number"))),
             "address": _fits(ctx, cols["address"], Household, "address", _text(g.get("address"))),
             "latitude": _parse_coord(ctx, cols["latitude"], g.get("latitude"), 8.0, 23.5),
             "longitude": _parse_coord(ctx, cols["longitude"], g.get("longitude"), 102.0, 110.0),
             "phone": _parse_phone(ctx, cols["household_phone"], g.get("household_phone")),
             "poverty_status": _parse_choice(ctx, cols["poverty_status"], g.get("poverty_status"), _POVERTY, True),
-            "poverty_year": _parse_int(ctx, cols["poverty_year"], g.get("poverty_year"), 2000, this_year,
-                                       _("Review year")),
+            "poverty_year": _parse_year(ctx, cols["poverty_year"], g.get("poverty_year"), 2000, this_year,
+                                        _("Review year")),
         }
         for key in Household.ACCESS_FIELDS:
             # empty = not stated on this row (a later row of the household may state it)
@@ -742,7 +852,7 @@ def _validate_people(sheet: Sheet, lookup: _Lookup, errors: list[RowError], new_
                 ctx.err(cols[key], _("Required value missing"))
         name = _fits(ctx, cols["full_name"], Resident, "full_name", _text(g.get("full_name")))
         sex = _parse_choice(ctx, cols["sex"], g.get("sex"), _SEXES) if _text(g.get("sex")) else None
-        birth_year = _parse_int(ctx, cols["birth_year"], g.get("birth_year"), 1900, this_year, _("Birth year"))
+        birth_year = _parse_year(ctx, cols["birth_year"], g.get("birth_year"), 1900, this_year, _("Birth year"))
         eth = None
         if _text(g.get("ethnicity")):
             eth = lookup.ethnicity(_text(g.get("ethnicity")))
@@ -816,6 +926,11 @@ def import_people(data: bytes, filename: str, user, progress: Callable = lambda 
             village_rows.extend(_validate_villages(sheet, lookup, errors))
         elif kind == "people" and people_sheet is None:
             people_sheet = sheet
+        elif kind == "people":  # never only the first sheet of residents without a word
+            errors.append(RowError(sheet.name, sheet.header_row, "", Message(
+                _("This sheet holds residents too, but a file is imported one sheet of residents at a time "
+                  "(here: '%(first)s'): move its rows into that sheet, or save it as a file of its own and "
+                  "import that"), first=people_sheet.name)))
     if people_sheet is None and not village_rows and not errors:
         raise ImportFailed([RowError(filename, 1, "", _("No recognisable sheet: please use the template"))])
     new_villages = {v["code"]: v for v in village_rows if v["existing"] is None}
@@ -875,6 +990,10 @@ def _write(village_rows, households, existing, user, progress, choices=None) -> 
     if existing:
         for r in Resident.objects.filter(household__in=existing.values()):
             residents_by_household[r.household_id][(r.search_name, r.birth_year)] = r
+    # a new household none of whose rows is a new person (each is someone recorded already, or skipped) would be
+    # a household nobody lives in: it is not created
+    nobody = {hcode for hcode, draft in households.items() if hcode not in existing and draft.residents and all(
+        (choices or {}).get(str(r["row"]), "new") != "new" for r in draft.residents)}
     for hcode, draft in households.items():
         vals = dict(draft.values)
         for key in Household.ACCESS_FIELDS:
@@ -882,6 +1001,8 @@ def _write(village_rows, households, existing, user, progress, choices=None) -> 
         v = vals.pop("village")
         vals["village"] = villages[v["code"]] if isinstance(v, dict) else v
         hh = existing.get(hcode)
+        if hcode in nobody:
+            continue
         if hh is None:
             hh = Household(code=hcode, **vals)
             hh.phone_digits = phone_digits(hh.phone)
@@ -897,8 +1018,8 @@ def _write(village_rows, households, existing, user, progress, choices=None) -> 
     audit.record_many(AuditEntry.Action.CREATE, new_households)
     by_code = {h.code: h for h in new_households} | existing
     for hcode, draft in households.items():
-        hh = by_code[hcode]
-        known = residents_by_household.get(hh.pk, {})
+        hh = by_code.get(hcode)
+        known = residents_by_household.get(hh.pk, {}) if hh is not None else {}
         for r in draft.residents:
             done += 1
             if done % 1000 == 0:
@@ -1052,9 +1173,7 @@ def export_people(place: Place, user, out_path: Path, progress: Callable = lambd
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(".part")
     wb = xlsx.workbook()
-    header = [c.header for c in PEOPLE_COLUMNS]
-    ws = wb.create_sheet(PEOPLE_SHEET)
-    xlsx.append(ws, header)
+    ws = _export_sheet(wb, PEOPLE_SHEET)
     n = in_sheet = 0
     sheets = 1
     # the rows come from the read replica when one is configured (core.db), in one snapshot there
@@ -1063,8 +1182,7 @@ def export_people(place: Place, user, out_path: Path, progress: Callable = lambd
         for row in people_rows(place, user):
             if in_sheet >= SHEET_ROWS - 1:  # Excel opens at most SHEET_ROWS rows of a sheet: go on in the next
                 sheets += 1
-                ws = wb.create_sheet(f"{PEOPLE_SHEET} ({sheets})")
-                xlsx.append(ws, header)
+                ws = _export_sheet(wb, f"{PEOPLE_SHEET} ({sheets})")
                 in_sheet = 0
             xlsx.append(ws, row)
             in_sheet += 1
@@ -1084,6 +1202,44 @@ def export_people(place: Place, user, out_path: Path, progress: Callable = lambd
         stats["residents"], stats["sheets"] = total, sheets
     progress(n, n, both(_("finished")))
     return n
+
+
+#: Column widths of the export (characters): names and addresses wide, yes/no columns narrow under a wrapped header.
+_EXPORT_WIDTHS = {"household_code": 16, "village_code": 11, "address": 24, "latitude": 10, "longitude": 11,
+                  "household_phone": 12, "poverty_status": 12, "full_name": 24, "phone": 12, "ethnicity": 10,
+                  "relation": 14}
+
+
+def _export_sheet(wb, title: str):
+    """A sheet of the export as a person opens it: the header bold, wrapped and frozen with a filter on it,
+    columns wide enough to read, A4 landscape fitted to the page width with the header on every page. The
+    header stays on row 1 with the template's names, so the file imports back as it is."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    ws = wb.create_sheet(xlsx.sheet_title(title))
+    last = get_column_letter(len(PEOPLE_COLUMNS))
+    for j, col in enumerate(PEOPLE_COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = _EXPORT_WIDTHS.get(col.key, 10 if col.choices else 12)
+    ws.freeze_panes = "C2"  # the household and village codes stay in sight
+    ws.auto_filter.ref = f"A1:{last}1"
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation, ws.page_setup.paperSize = "landscape", Worksheet.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.row_dimensions[1].height = 48  # three lines of a wrapped header
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="E8EEF4")
+    wrap = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    header = []
+    for col in PEOPLE_COLUMNS:
+        c = WriteOnlyCell(ws, xlsx.safe_value(col.header))
+        c.font, c.fill, c.alignment = bold, fill, wrap
+        header.append(c)
+    ws.append(header)
+    return ws
 
 
 def within_count(place: Place, user) -> int:
@@ -1251,6 +1407,27 @@ def export_part_job(job, progress) -> dict:
         n = export_people(place, user, local, progress, stats, name=out)
     keep_file(job, out)
     return {"rows": n, "residents": stats["residents"], "sheets": stats["sheets"], "file": out}
+
+
+def cancel_previews_naming(resident_pk: int) -> int:
+    """Erasure: an import waiting for the user's choices whose preview offers this person as a likely match
+    (their name, birth year and household in its result; their row, likely, in its kept file) is cancelled — its
+    file deleted, the preview forgotten, the job failed saying to upload the file again (answering it would bring
+    the person back). Returns how many were cancelled."""
+    from ngoso.core.jobs import discard_upload, waits_for_choice
+
+    n = 0
+    for job in Job.objects.filter(kind="import_people", result__has_key="choose"):
+        if not waits_for_choice(job.result) or not any(
+                m.get("id") == resident_pk for e in job.result["choose"] for m in e.get("matches", ())):
+            continue
+        discard_upload(job)
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.FAILED, result={"ok": None, "cancelled": "erasure"},
+            error=both(Message(_("Someone this file may name was erased on their request meanwhile: nothing was "
+                                 "imported; upload the file again."))))
+        n += 1
+    return n
 
 
 def delete_exports_covering(village: Place) -> int:

@@ -218,6 +218,40 @@ def not_the_same(user, kind: str, a, b) -> DuplicateDecision:
     return d
 
 
+def erase_person(pk: int) -> set[int]:
+    """An erasure on request of resident #``pk``, whose row is deleted: the copies of them merged into it
+    (and into those, a merge of a merge) were the same person, so their own audit entries (their creation, the
+    merge's deletion of them) and the entries naming them through a foreign key are scrubbed; the merges' and
+    undos' entries keep that a merge happened but not the person's name (``object_repr``, ``lost_repr``); then
+    every merge and pair naming any of them goes (``forget``). A merge undone was two people: the restored one
+    keeps their own history. Returns the ids erased (``pk`` and its merged-away copies)."""
+    from django.db.models import Q
+
+    ids, frontier = {pk}, {pk}
+    while frontier:
+        frontier = set(Merge.objects.filter(kind="resident", kept_id__in=frontier, undone_at__isnull=True)
+                       .values_list("lost_id", flat=True)) - ids
+        ids |= frontier
+    copies = ids - {pk}
+    audit.scrub_all({Resident._meta.label: {str(i) for i in copies}}, *(audit.about(Resident, i) for i in copies))
+    label = Resident._meta.label
+    for entry in AuditEntry.objects.filter(model=label, object_pk="").filter(
+            Q(changes__merged__kept__in=ids) | Q(changes__merged__lost__in=ids)
+            | Q(changes__merge_undone__restored__in=ids)):
+        merged = entry.changes.get("merged")
+        if merged is not None:
+            if merged.get("kept") in ids:
+                entry.object_repr = audit.ERASED
+            if merged.get("lost") in ids:
+                merged["lost_repr"] = audit.ERASED
+        elif entry.changes["merge_undone"].get("restored") in ids:
+            entry.object_repr = audit.ERASED
+        entry.save(update_fields=["changes", "object_repr"])
+    for i in ids:
+        forget("resident", i)
+    return ids
+
+
 def forget(kind: str, pk: int) -> int:
     """An erasure on request: the merges that kept a copy of this record (as the merged-away one, or the
     merged-away twin of it) and every pair naming it are deleted. Returns the merges deleted."""

@@ -202,6 +202,23 @@ HOUSEHOLD_EDITABLE = ("alley", "house_number", "address", "phone", "latitude", "
 CONSENT_FIELDS = frozenset({"phone", "ethnicity", "disability"})
 
 
+# the fields a phone may edit without holding them (decision 0007), in the order of their fingerprints
+NOT_HELD = {"resident": ("ethnicity", "phone", "disability"),
+            "household": ("phone", "latitude", "longitude", *Household.ACCESS_FIELDS)}
+FP_DIGITS = 6
+
+
+def fingerprint(kind: str, uid, values: dict) -> str:
+    """What a phone keeps of the fields it does not hold (``NOT_HELD[kind]``; ``values`` their plain values):
+    for each, in order, the first ``FP_DIGITS`` hex digits of a keyed digest (HMAC with the server's secret key)
+    of the record's UUID, the field and its value. It says nothing of a value, only whether it is still the one
+    the phone was sent; an edit sends it back (``fp``), so that such a field is compared by itself."""
+    from django.utils.crypto import salted_hmac
+
+    return "".join(salted_hmac("ngoso.people.fingerprint", f"{uid}|{field}|{values[field]!r}").hexdigest()[:FP_DIGITS]
+                   for field in NOT_HELD[kind])
+
+
 def plain(obj, field: str):
     """A field's value as the phone sends it and a conflict keeps it (the ethnic group by its code)."""
     if field == "ethnicity":
@@ -209,13 +226,16 @@ def plain(obj, field: str):
     return getattr(obj, field)
 
 
-def edit(user, obj, changes: dict, *, base=None, consent: dict | None = None) -> list[tuple[str, object, object]]:
+def edit(user, obj, changes: dict, *, base=None, consent: dict | None = None,
+         fp: str | None = None) -> list[tuple[str, object, object]]:
     """An edit made offline to a household or a resident: ``changes`` is ``{field: (from, to)}`` with the
     value the phone had (``from``, or None when the phone does not hold that field) and the new one;
-    ``base`` is the record's ``updated_at`` when the phone pulled it (None: unknown).
+    ``base`` is the record's ``updated_at`` when the phone pulled it (None: unknown); ``fp`` the record's
+    ``fingerprint`` of the fields it does not hold, as the pull sent it (None: an older app).
 
     A field whose server value changed since the phone's pull — it is neither the phone's ``from`` nor the new
-    value; or, without ``from``, the record changed after ``base`` — is **not** written: it is returned as a
+    value; without ``from``, its fingerprint differs from ``fp``'s; without either, the record changed after
+    ``base`` — is **not** written: it is returned as a
     conflict ``(field, theirs, mine)`` for a leader to resolve (``sync.services.resolve_conflict``); the other
     fields are written, audited field by field. Personal fields of a resident (``CONSENT_FIELDS``) are kept only
     with their consent in force, or given with the edit (``consent``: recorded first, in the same transaction).
@@ -229,9 +249,14 @@ def edit(user, obj, changes: dict, *, base=None, consent: dict | None = None) ->
             raise RegistrationError(_("Field '%(field)s' cannot be edited"), field=field)
         plan[field] = (old, value_of(field, new))
     permissions.require(user, "change", obj)
+    kind = "resident" if is_resident else "household"
+    order = NOT_HELD[kind]
+    if not (isinstance(fp, str) and len(fp) == FP_DIGITS * len(order)):
+        fp = None  # absent, or of another shape: the record's version decides, as before
     conflicts, applied = [], False
     with transaction.atomic(), audit.acting_as(user):
         obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+        now_fp = fingerprint(kind, obj.uuid, {f: plain(obj, f) for f in order}) if fp else ""
         if is_resident and CONSENT_FIELDS & set(plan):
             _require_consent(user, obj, consent)
         for field, (old, new) in plan.items():
@@ -241,6 +266,9 @@ def edit(user, obj, changes: dict, *, base=None, consent: dict | None = None) ->
                 continue
             if old is not None:
                 changed = current != old
+            elif fp and field in order:
+                at = order.index(field) * FP_DIGITS
+                changed = fp[at:at + FP_DIGITS] != now_fp[at:at + FP_DIGITS]
             else:
                 changed = base is not None and obj.updated_at > base
             if changed:  # someone else changed it since this phone's pull: kept for a leader, never overwritten
@@ -319,19 +347,43 @@ def register_resident(user, *, uuid, household: Household, full_name, sex, birth
 EVENTS = ("moved_away", "died", "returned", "move")
 
 
+def hand_on_headship(household: Household, *, leaving=None) -> None:
+    """A household whose head no longer lives there (moved, moved away, died, erased): its eldest resident
+    still living there becomes head, and the one who left (``leaving``, if they were head) is head no more —
+    one head per household, the one the pages, the phone and the import name. Saved (audited) by the caller's
+    actor."""
+    present = household.residents.filter(status=Status.PRESENT)
+    if leaving is not None:
+        present = present.exclude(pk=leaving.pk)
+    if present.filter(relation=Relation.HEAD).exists():
+        heir = None
+    else:
+        heir = present.order_by("birth_year", "id").first()
+    if leaving is not None and leaving.relation == Relation.HEAD and heir is not None:
+        leaving.relation = Relation.OTHER
+    if heir is not None:
+        heir.relation = Relation.HEAD
+        heir.save()
+
+
 def life_event(user, resident: Resident, event: str, *, on: datetime.date | None = None, moved_to: str = "",
-               household: Household | None = None) -> Resident:
+               household: Household | None = None, relation: str | None = None) -> Resident:
     """Record what happened to a resident:
 
     - ``moved_away`` (to ``moved_to``, if known) and ``died``: the row stays with its history, the
-      dashboards stop counting the person (``Resident.status``);
+      dashboards stop counting the person (``Resident.status``); a head who left hands the headship on
+      (``hand_on_headship``);
     - ``returned``: counted again;
     - ``move`` to ``household`` (in the user's area): a household split or joined, or a person moving in
       from another village (across villages commune staff, across communes province staff:
-      ``permissions.require_across``) — the same row moves, so their skill history goes with them; a household that
-      loses its head gets its eldest remaining resident as head."""
+      ``permissions.require_across``) — the same row moves, so their skill history goes with them. Their
+      ``relation`` to the new household's head, if the member gave it; without it, the first person in a
+      household without a head becomes its head, a head joining a household that has one becomes "other", anyone
+      else keeps theirs. The household they left hands its headship on."""
     if event not in EVENTS:
         raise RegistrationError(_("Unknown event '%(event)s'"), field="event", event=event)
+    if relation not in (None, ""):
+        relation = resident_value("relation", relation)
     permissions.require(user, "change", resident)
     old = resident.household
     with transaction.atomic(), audit.acting_as(user):
@@ -345,21 +397,27 @@ def life_event(user, resident: Resident, event: str, *, on: datetime.date | None
             permissions.require_across(user, old.village, household.village,
                                        _("Moving a person to a household of another village"))
             was_head = resident.relation == Relation.HEAD
+            has_head = household.residents.filter(relation=Relation.HEAD, status=Status.PRESENT).exists()
             resident.household = household
-            if was_head and household.residents.filter(relation=Relation.HEAD).exists():
+            if relation and not (relation == Relation.HEAD and has_head):
+                resident.relation = relation
+            elif not has_head:
+                resident.relation = Relation.HEAD
+            elif was_head or relation == Relation.HEAD:
                 resident.relation = Relation.OTHER
             resident.status, resident.status_on, resident.moved_to = Status.PRESENT, on, ""
             resident.save()
             if was_head:
-                heir = old.residents.filter(status=Status.PRESENT).order_by("birth_year", "id").first()
-                if heir is not None:
-                    heir.relation = Relation.HEAD
-                    heir.save()
+                hand_on_headship(old)
             _changed([old.pk, household.pk], [old.village_id, household.village_id])
             return resident
         resident.status = {"moved_away": Status.MOVED_AWAY, "died": Status.DIED, "returned": Status.PRESENT}[event]
         resident.status_on = on or (timezone.localdate() if event != "returned" else None)
         resident.moved_to = _text(Resident, "moved_to", moved_to) if event == "moved_away" else ""
+        if event != "returned" and resident.relation == Relation.HEAD:
+            hand_on_headship(old, leaving=resident)
+        elif event == "returned" and not old.residents.filter(relation=Relation.HEAD, status=Status.PRESENT).exists():
+            resident.relation = Relation.HEAD
         resident.save()
         _changed([old.pk], [old.village_id])
     return resident
@@ -391,31 +449,70 @@ def request_move_in(user, *, uuid, household: Household, full_name, birth_year=N
     return _save_once(req, user)
 
 
+MOVE_MATCH = 0.5  # a resident scored this close to a request may be the person it names
+
+
+def _may_be(req, row: dict):
+    """Whether the resident ``row`` (``duplicates.RESIDENT_VALUES``) may be the person the move request names:
+    ``(score, evidence)``, or None. The one rule for the candidates staff are offered and for the requests an
+    erasure takes with the person."""
+    from .duplicates import score_residents
+
+    if req.sex and row["sex"] != req.sex:
+        return None
+    if req.birth_year and row["birth_year"] and abs(row["birth_year"] - req.birth_year) > 10:
+        return None
+    if req.from_village_id and row["household__village_id"] != req.from_village_id:
+        return None
+    score, ev = score_residents({"full_name": req.full_name, "birth_year": req.birth_year, "sex": req.sex,
+                                 "household__village_id": req.from_village_id}, row)
+    return (score, ev) if score >= MOVE_MATCH else None
+
+
 def move_candidates(user, req, limit: int = 5) -> list[tuple[float, Resident, list]]:
     """Who the request may be about, among the residents ``user`` may see (never beyond their area), outside the
     household they move into: scored by the duplicates rule (``people.duplicates.score_residents``), best
     first."""
     from ngoso.accounts.scope import scoped
 
-    from .duplicates import RESIDENT_VALUES, score_residents
+    from .duplicates import RESIDENT_VALUES
 
     qs = scoped(Resident.objects.exclude(household=req.household), user).filter(status__in=["", "moved_away"])
-    if req.from_village_id:
+    if req.from_village_id:  # the same narrowing as ``_may_be``, in SQL
         qs = qs.filter(household__village_id=req.from_village_id)
     if req.sex:
         qs = qs.filter(sex=req.sex)
     if req.birth_year:
         qs = qs.filter(birth_year__gte=req.birth_year - 10, birth_year__lte=req.birth_year + 10)
-    wanted = {"full_name": req.full_name, "birth_year": req.birth_year, "sex": req.sex,
-              "household__village_id": req.from_village_id}
     scored = []
     for row in qs.values(*RESIDENT_VALUES).iterator(chunk_size=5000):
-        score, ev = score_residents(wanted, row)
-        if score >= 0.5:
-            scored.append((score, row["id"], ev))
+        found = _may_be(req, row)
+        if found is not None:
+            scored.append((found[0], row["id"], found[1]))
     scored.sort(key=lambda x: (-x[0], x[1]))
     people = Resident.objects.select_related("household__village").in_bulk([x[1] for x in scored[:limit]])
     return [(score, people[rid], ev) for score, rid, ev in scored[:limit]]
+
+
+def forget_move_requests(resident: Resident) -> int:
+    """An erasure on request: the move requests never completed (waiting or refused) that may name this person,
+    by the rule that offers them as a candidate (``_may_be``), are deleted — the name, birth year and village
+    the member typed go with the person. A completed request points at them and goes with their row. Returns
+    the requests deleted."""
+    from django.db.models import Q
+
+    from .duplicates import RESIDENT_VALUES
+    from .models import MoveRequest
+
+    row = Resident.objects.filter(pk=resident.pk).values(*RESIDENT_VALUES).first()
+    if row is None:
+        return 0
+    reqs = MoveRequest.objects.filter(resident__isnull=True).filter(
+        Q(from_village__isnull=True) | Q(from_village_id=row["household__village_id"]))
+    doomed = [r.pk for r in reqs if _may_be(r, row) is not None]
+    if doomed:
+        MoveRequest.objects.filter(pk__in=doomed).delete()
+    return len(doomed)
 
 
 def complete_move(user, req, resident: Resident):
@@ -434,11 +531,7 @@ def complete_move(user, req, resident: Resident):
         req = MoveRequest.objects.select_for_update().get(pk=req.pk)
         if req.status != MoveRequest.Status.PENDING:
             raise RegistrationError(_("This request was already handled"), field="status")
-        moved = life_event(user, resident, "move", on=req.on, household=req.household)
-        if moved.relation != Relation.HEAD and req.relation and req.relation != Relation.HEAD:
-            moved.relation = req.relation
-            with audit.acting_as(user):
-                moved.save()
+        moved = life_event(user, resident, "move", on=req.on, household=req.household, relation=req.relation)
         req.status, req.resident, req.done_by, req.done_at = (MoveRequest.Status.DONE, moved, user.get_username(),
                                                               timezone.now())
         with audit.acting_as(user):

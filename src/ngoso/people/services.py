@@ -15,7 +15,7 @@ from ngoso.accounts.models import AuditEntry, User
 from ngoso.core import changes, jobs
 from ngoso.core.models import Job
 
-from .io import delete_exports_covering
+from .io import cancel_previews_naming, delete_exports_covering
 from .models import Consent, Erasure, Ethnicity, Household, Relation, Resident
 
 
@@ -107,12 +107,15 @@ def erase_resident(resident: Resident, *, done_by, reason: str = "") -> Erasure:
     # every audited object about them: what the delete takes with it, and what earlier entries name them
     # through a foreign key (objects deleted before); scrubbed once the delete has written its own entries
     about_them = [audit.doomed(resident), audit.about(Resident, pk)]
+    from .merge import erase_person, forget
+    from .registration import forget_move_requests
+
+    forget_move_requests(resident)  # a move never completed keeps the name the member typed: it goes too
+    cancel_previews_naming(pk)  # an import waiting for choices names them as a match, its file holds their row
     resident._audit_skip = True
     resident.delete()
     audit.scrub_all(*about_them)
-    from .merge import forget
-
-    forget("resident", pk)  # a merged-away copy of them kept for undo goes too
+    erase_person(pk)  # the copies of them merged into this record, kept for undo and in the audit, go too
     erasure = Erasure(village=household.village, household_code=household.code, done_by=done_by, reason=reason)
     remaining = household.residents.order_by("birth_year", "id")
     if not remaining.exists():
@@ -124,9 +127,9 @@ def erase_resident(resident: Resident, *, done_by, reason: str = "") -> Erasure:
         forget("household", household_pk)
         audit.scrub_all(*about_household)  # its poverty reviews (incomes), assignments, producers…
     elif was_head:
-        new_head = remaining.first()
-        new_head.relation = Relation.HEAD
-        new_head.save()
+        from .registration import hand_on_headship
+
+        hand_on_headship(household)  # the eldest still living there, never one who died or moved away
     erasure.save()
     erasure.exports_deleted = delete_exports_covering(household.village)  # earlier files holding the person
     people_changed([] if erasure.household_removed else [household.pk], [household.village_id])

@@ -20,7 +20,7 @@ from ngoso.teams.models import Member
 from ngoso.visits.views import household_context, resident_context
 
 from . import privacy, search as people_search, services, targets
-from .io import template_workbook
+from .io import file_type_refusal, template_workbook
 from .models import Household, Resident
 
 
@@ -30,7 +30,9 @@ def household_detail(request, code):
         raise PermissionDenied
     hh = get_scoped_or_404(Household.objects.select_related("village__parent"), request.user, code=code)
     fields = privacy.visible_fields(request.user, hh)
-    residents = hh.residents.select_related("ethnicity").order_by("-relation", "birth_year")
+    # the head first, then the others by age; who moved away or died after them, with what happened
+    residents = sorted(hh.residents.select_related("ethnicity"),
+                       key=lambda r: (r.status != "", r.relation != "head", r.birth_year, r.pk))
     for r in residents:
         r.groups = targets.group_labels(privacy.visible_groups(targets.groups_of(r), fields))
     access = [(Household._meta.get_field(f).verbose_name, getattr(hh, f)) for f in Household.ACCESS_FIELDS]
@@ -110,8 +112,9 @@ def import_page(request):
         if upload is None:
             messages.error(request, _("Choose a file to import."))
             return redirect("import")
-        if not upload.name.lower().endswith((".xlsx", ".csv", ".xlsm")):
-            messages.error(request, _("Only .xlsx or .csv files are accepted."))
+        refused = file_type_refusal(upload.name)
+        if refused:
+            messages.error(request, refused)
             return redirect("import")
         # kept in the storage "uploads" only while the job runs (core.jobs.discard_upload, clean_up)
         name = files.save("uploads", f"{secrets.token_hex(12)}{Path(upload.name).suffix.lower()}", upload)

@@ -1131,34 +1131,86 @@ def _plan_keys(c, since, end, progs) -> set[str]:
 
 
 def _title(data: dict) -> str:
-    when = f"tháng {data['month']}/{data['year']}" if data["month"] else f"năm {data['year']}"
-    return f"Báo cáo truyền thanh {when} — {data['place'].name}"
+    """The report's title in the active language: "Báo cáo truyền thanh tháng 11/2026"."""
+    if data["month"]:
+        return str(_("Radio report, month %(month)s/%(year)s")) % {"month": f"{data['month']:02d}", "year": data["year"]}
+    return str(_("Radio report, year %(year)s")) % {"year": data["year"]}
 
 
-def report_xlsx(data: dict) -> bytes:
+def _heading(data: dict, now=None) -> dict:
+    """The official heading and lines above the tables, in the active language (``places.heading``)."""
+    from django.utils.formats import number_format
+
+    from ngoso.places.heading import area_label, heading
+
+    t = data["totals"]
+    return {**heading(data["place"], timezone.localdate(now), _("Radio station")),
+            "title": _title(data).upper(), "area": area_label(data["place"]),
+            "summary": str(_("Hours on air: %(hours)s · played / scheduled: %(played)s / %(expected)s · not confirmed: "
+                             "%(missing)s")) % {"hours": number_format(t["hours"], 2),
+                                                "played": number_format(t["played"], force_grouping=True),
+                                                "expected": number_format(t["expected"], force_grouping=True),
+                                                "missing": number_format(t["missing"], force_grouping=True)}}
+
+
+def report_xlsx(data: dict, now=None) -> bytes:
+    """The report as a workbook a commune sends up, in the active language: the official heading, the hours by
+    commune and category (hours "#,##0.00"), then a sheet of the clusters (counts "#,##0", uptime a real
+    percentage "0.0%"); headers bold and frozen, widths set, A4 fitted to the width with the header repeated."""
     from io import BytesIO
 
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    h = _heading(data, now)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="E8EEF4")
+    wrap = Alignment(wrap_text=True, vertical="center", horizontal="center")
+
+    def table(ws, row: int, headers: list, rows: list, formats: list, widths: list) -> int:
+        xlsx.append_at(ws, row, headers)
+        for j, w in enumerate(widths, start=1):
+            c = ws.cell(row, j)
+            c.font, c.fill, c.alignment = bold, fill, wrap
+            letter = c.column_letter
+            ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, w)
+        ws.row_dimensions[row].height = 32
+        for i, values in enumerate(rows, start=row + 1):
+            xlsx.append_at(ws, i, values)
+            for j, fmt in enumerate(formats, start=1):
+                if fmt:
+                    ws.cell(i, j).number_format = fmt
+        return row
 
     wb = Workbook()
     ws = wb.active
-    ws.title = "Giờ phát"
-    xlsx.append(ws, [_title(data)])
-    ws["A1"].font = Font(bold=True, size=13)
+    ws.title = xlsx.sheet_title(str(_("Hours on air")))
     labels = data["category_labels"]
-    xlsx.append(ws, ["Xã / phường"] + [str(labels[c]) for c in data["categories"]] + ["Tổng (giờ)"])
-    for r in data["hours"]:
-        xlsx.append(ws, [r["commune"]] + [r[c] for c in data["categories"]] + [r["total"]])
-    ws2 = wb.create_sheet("Cụm loa")
-    xlsx.append(ws2, ["Mã", "Tên", "Địa bàn", "Xã", "Lượt theo lịch", "Đã phát", "Bị ngắt", "Bỏ qua", "Lỗi", "Trễ > 1 phút",
-                "Chưa xác nhận", "Giờ phát", "Thời gian hoạt động (%)"])
-    for r in data["clusters"]:
-        xlsx.append(ws2, [r["code"], r["name"], r["place"], r["commune"], r["expected"], r["played"], r["interrupted"],
-                    r["skipped"], r["failed"], r["late"], r["missing"], r["hours"], r["uptime_pct"]])
-    for sheet in (ws, ws2):
-        for col in sheet.columns:
-            sheet.column_dimensions[col[0].column_letter].width = 16
+    row = xlsx.title_block(ws, h, [(h["title"], "title"), (h["area"], "bold"), (h["summary"], "italic")],
+                           width=len(data["categories"]) + 2)
+    header = table(ws, row, [str(_("Commune / ward"))] + [str(labels[c]) for c in data["categories"]] + [str(_("Total"))],
+                   [[r["commune"]] + [r[c] for c in data["categories"]] + [r["total"]] for r in data["hours"]],
+                   [None] + ["#,##0.00"] * (len(data["categories"]) + 1), [28] + [13] * (len(data["categories"]) + 1))
+    ws.freeze_panes = ws.cell(header + 1, 2)
+    xlsx.print_setup(ws, f"{header}:{header}", landscape=True)
+
+    ws2 = wb.create_sheet(xlsx.sheet_title(str(pgettext_lazy("radio", "Clusters"))))
+    xlsx.append_at(ws2, 1, [h["title"]])
+    ws2.cell(1, 1).font = Font(bold=True, size=12)
+    xlsx.append_at(ws2, 2, [h["area"]])
+    ws2.cell(2, 1).font = Font(italic=True)
+    cols = [(_("Code"), 16, None), (pgettext_lazy("radio", "Cluster"), 26, None), (_("Place"), 18, None),
+            (_("Commune / ward"), 18, None), (pgettext_lazy("radio", "Scheduled"), 11, "#,##0"),
+            (pgettext_lazy("radio count", "Played"), 11, "#,##0"), (_("Cut short"), 10, "#,##0"),
+            (pgettext_lazy("radio count", "Skipped"), 10, "#,##0"), (pgettext_lazy("radio count", "Failed"), 10, "#,##0"),
+            (_("Over 1 minute late"), 12, "#,##0"), (pgettext_lazy("radio count", "Not confirmed"), 12, "#,##0"),
+            (_("Hours on air"), 11, "#,##0.00"), (_("Uptime"), 11, "0.0%")]
+    header = table(ws2, 4, [str(c[0]) for c in cols],
+                   [[r["code"], r["name"], r["place"], r["commune"], r["expected"], r["played"], r["interrupted"],
+                     r["skipped"], r["failed"], r["late"], r["missing"], r["hours"],
+                     None if r["uptime_pct"] is None else round(r["uptime_pct"] / 100, 4)] for r in data["clusters"]],
+                   [c[2] for c in cols], [c[1] for c in cols])
+    ws2.freeze_panes = ws2.cell(header + 1, 3)
+    xlsx.print_setup(ws2, f"{header}:{header}", landscape=True)
     buf = BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -1168,5 +1220,5 @@ def report_pdf(data: dict) -> bytes:
     """The same report as a PDF (weasyprint, DejaVu fonts so Vietnamese diacritics render)."""
     from django.template.loader import render_to_string
 
-    html = render_to_string("radio/report_pdf.html", {"d": data, "title": _title(data)})
+    html = render_to_string("radio/report_pdf.html", {"d": data, "h": _heading(data), "title": _title(data)})
     return html_to_pdf(html)

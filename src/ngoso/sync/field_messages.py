@@ -95,6 +95,7 @@ MESSAGES = {
     "acc_has_feature_phone": pgettext_lazy("field app", "Feature phone"),
     "acc_has_tv": pgettext_lazy("field app", "TV"),
     "acc_has_radio": pgettext_lazy("field app", "Radio set"),
+    "acc_has_computer": pgettext_lazy("field app", "Computer"),
     "acc_has_home_internet": pgettext_lazy("field app", "Internet/wifi at home"),
     "acc_has_mobile_data": pgettext_lazy("field app", "Mobile data"),
     "acc_hears_loudspeaker": pgettext_lazy("field app", "Hears the village loudspeaker"),

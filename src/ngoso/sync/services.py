@@ -236,7 +236,7 @@ def _register(device: DeviceToken, uid, kind: str, rec: dict, shift) -> dict:
         on = _date(rec.get("on"), "on", shift)
         with transaction.atomic():
             reg.life_event(user, res, str(rec.get("event")), on=on, moved_to=rec.get("moved_to", ""),
-                           household=target)
+                           household=target, relation=rec.get("relation"))
             AppliedEdit.objects.create(uuid=uid, device=device)
         return {"status": "created"}
     except reg.RegistrationError as exc:
@@ -335,7 +335,7 @@ def _apply_edit(device: DeviceToken, uid, kind: str, rec: dict) -> dict:
     village = obj.village if kind == "household" else obj.household.village
     try:
         with transaction.atomic():
-            conflicts = reg.edit(user, obj, plan, base=base, consent=consent)
+            conflicts = reg.edit(user, obj, plan, base=base, consent=consent, fp=rec.get("fp"))
             SyncConflict.objects.bulk_create([SyncConflict(
                 place_path=village.path, model=kind, object_code=obj.code if kind == "household" else str(obj.uuid),
                 household=obj if kind == "household" else None, resident=obj if kind == "resident" else None,
@@ -467,7 +467,7 @@ def pull(user, cursor_text: str | None, limit: int = DEFAULT_PAGE, catalogue_ver
     residents: dict[int, list[dict]] = {h.pk: [] for h in page}
     for r in Resident.objects.filter(household_id__in=ids, status="").values(
             "id", "household_id", "uuid", "full_name", "birth_year", "sex", "relation", "ethnicity__code",
-            "updated_at"):
+            "phone", "disability", "updated_at"):
         residents[r["household_id"]].append(r)
     member = visits.member_for(user)
     mine = set(Assignment.objects.filter(member=member, ended_on__isnull=True, household_id__in=ids)
@@ -544,7 +544,9 @@ def _household(h: Household, residents: list[dict], mine: bool, levels, skills, 
         return lang if lang in langs else "vi"
 
     return {
-        "code": h.code, "uuid": str(h.uuid), "version": h.updated_at.isoformat(), "village": h.village.code,
+        "code": h.code, "uuid": str(h.uuid), "version": h.updated_at.isoformat(),
+        "fp": reg.fingerprint("household", h.uuid, {f: getattr(h, f) for f in reg.NOT_HELD["household"]}),
+        "village": h.village.code,
         "village_name": h.village.name,
         "alley": h.alley, "house_number": h.house_number, "address": h.address,
         "assigned_to_me": mine,
@@ -555,6 +557,9 @@ def _household(h: Household, residents: list[dict], mine: bool, levels, skills, 
         "residents": [{"uuid": str(r["uuid"]), "version": r["updated_at"].isoformat(), "full_name": r["full_name"],
                        "birth_year": r["birth_year"],
                        "sex": r["sex"], "relation": r["relation"], "language": language(r["ethnicity__code"]),
+                       "fp": reg.fingerprint("resident", r["uuid"], {"ethnicity": r["ethnicity__code"],
+                                                                     "phone": r["phone"],
+                                                                     "disability": r["disability"]}),
                        "levels": {skills[s]: lv for s, lv in levels.get(r["id"], {}).items() if s in skills}}
                       for r in residents],
     }

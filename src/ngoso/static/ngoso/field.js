@@ -269,6 +269,8 @@
         if (sel.value === "moved_away") rec.moved_to = (window.prompt(t("moved_where")) || "").slice(0, 200);
         await tx("queue", "readwrite", (s) => s.put(rec));
         h.residents = h.residents.filter((y) => y.uuid !== r.uuid);
+        if (r.relation === "head" && h.residents.length && !h.residents.some((y) => y.relation === "head"))
+          [...h.residents].sort((a, b) => a.birth_year - b.birth_year)[0].relation = "head";
         await tx("households", "readwrite", (s) => s.put(h));
         flash(t("recorded", {name: r.full_name, event: sel.value === "died" ? t("died") : t("moved_away")}));
         sync(); visitForm(h);
@@ -344,8 +346,8 @@
   }
 
   // every word from the catalogue (sync/field_messages.py), in the page's language
-  const ACCESS = ["has_smartphone", "has_feature_phone", "has_tv", "has_radio", "has_home_internet", "has_mobile_data",
-    "hears_loudspeaker"].map((k) => [k, t("acc_" + k)]);
+  const ACCESS = ["has_smartphone", "has_feature_phone", "has_tv", "has_radio", "has_computer", "has_home_internet",
+    "has_mobile_data", "hears_loudspeaker"].map((k) => [k, t("acc_" + k)]);
   const RELATIONS = ["head", "spouse", "child", "grandchild", "parent", "child_in_law", "sibling", "other"]
     .map((v) => [v, t("rel_" + v)]);
   const sent = () => (navigator.onLine ? "" : t("will_send"));
@@ -403,17 +405,29 @@
     const target = el("select", {name: "household", required: ""});
     for (const x of state.households.filter((x) => x.code !== h.code))
       target.append(el("option", {value: x.code, text: `${x.code} · ${x.village_name}${x.alley ? ", " + t("alley", {a: x.alley}) : ""}${x.house_number ? ", " + t("house_no", {n: x.house_number}) : ""}`}));
+    // their relation to the head of the household they join: head of one that has none (a household split off),
+    // otherwise the member says (a spouse, a parent…); the server keeps one head per household
+    const rel = el("select", {name: "relation"});
+    for (const [v, label] of RELATIONS) rel.append(el("option", {value: v, text: label}));
+    const suggest = () => { const to = state.households.find((x) => x.code === target.value);
+      rel.value = to && !to.residents.some((y) => y.relation === "head") ? "head" : "other"; };  // a relation to the old
+    // head says nothing of the new one: the member chooses it
+    target.addEventListener("change", suggest); suggest();
     form.append(back, el("h1", {text: t("move_title", {name: r.full_name})}),
       el("p", {text: t("move_hint", {button: t("add_household")})}),
-      field(t("move_to"), target), el("button", {class: "primary big", id: "app-save-move", text: t("move_button")}));
+      field(t("move_to"), target), field(t("relation"), rel),
+      el("button", {class: "primary big", id: "app-save-move", text: t("move_button")}));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const to = state.households.find((x) => x.code === target.value);
       if (!to) return;
+      const hasHead = to.residents.some((y) => y.relation === "head");
+      const relation = rel.value === "head" && hasHead ? "other" : rel.value;
       await tx("queue", "readwrite", (s) => s.put({type: "life_event", uuid: uuid4(), resident: r.uuid, event: "move",
-        household: to.code, on: today(), _order: Date.now()}));
+        household: to.code, relation, on: today(), _order: Date.now()}));
       h.residents = h.residents.filter((y) => y.uuid !== r.uuid);
-      to.residents.push({...r, relation: r.relation === "head" && to.residents.some((y) => y.relation === "head") ? "other" : r.relation});
+      if (r.relation === "head" && h.residents.length) [...h.residents].sort((a, b) => a.birth_year - b.birth_year)[0].relation = "head";
+      to.residents.push({...r, relation});
       await tx("households", "readwrite", (s) => { s.put(h); s.put(to); });
       state.households = await all("households");
       flash(t("moved", {name: r.full_name, code: to.code}));
@@ -459,11 +473,12 @@
       const now = {full_name: (fd.get("full_name") || "").trim(), birth_year: Number(fd.get("birth_year")),
         sex: fd.get("sex"), relation: fd.get("relation")};
       for (const k of Object.keys(now)) if (now[k] !== held[k]) changes[k] = {from: held[k], to: now[k]};
-      // the phone does not hold the ethnic group or the phone number (decision 0007): "base" guards them
+      // the phone does not hold the ethnic group or the phone number (decision 0007): "fp" (their fingerprint at
+      // the pull) lets the server compare each by itself
       if (fd.get("ethnicity")) changes.ethnicity = {to: fd.get("ethnicity")};
       if ((fd.get("phone") || "").trim()) changes.phone = {to: fd.get("phone").trim()};
       if (!Object.keys(changes).length) { visitForm(h); return; }
-      const rec = {type: "resident", resident: r.uuid, base: r.version || null, changes};
+      const rec = {type: "resident", resident: r.uuid, base: r.version || null, fp: r.fp || null, changes};
       if (changes.ethnicity || changes.phone) {
         if (!consent.checked) { flash(t("consent_needed")); return; }
         rec.consent = {given: true, method: "oral"};
@@ -496,7 +511,7 @@
         if (v !== (h[k] || "")) changes[k] = {from: h[k] || "", to: v}; }
       for (const [k] of ACCESS) if (fd.get(k)) changes[k] = {to: fd.get(k) === "1"};
       if (!Object.keys(changes).length) { visitForm(h); return; }
-      await queueEdit({type: "household", household: h.code, base: h.version || null, changes});
+      await queueEdit({type: "household", household: h.code, base: h.version || null, fp: h.fp || null, changes});
       h.alley = (fd.get("alley") || "").trim(); h.house_number = (fd.get("house_number") || "").trim();
       await tx("households", "readwrite", (s) => s.put(h));
       flash(t("edit_saved", {name: h.code}));

@@ -24,5 +24,7 @@ self.addEventListener("fetch", (e) => {
       const copy = r.clone(); caches.open(SHELL).then((c) => c.put(e.request, copy));
     }
     return r;
-  }).catch(() => caches.match(e.request, {ignoreSearch: true})));
+  // (ignoreVary: the page varies by cookie and language, and the phone's language list may not be the one the
+  // worker fetched the shell with — one shell per address is kept, and it is the one to open offline)
+  }).catch(() => caches.match(e.request, {ignoreSearch: true, ignoreVary: true})));
 });
