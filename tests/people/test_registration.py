@@ -741,23 +741,6 @@ def test_erasure_takes_the_conflicts_and_move_records_of_the_person(people, area
         assert not AuditEntry.objects.filter(object_repr__icontains=text).exists(), text
 
 
-def test_review_page_before_any_scan_says_not_scanned_and_no_count(people, area, users, login):
-    """Before: a commune whose duplicates were never scanned (the commune demo) read "0 pairs of residents and 0
-    pairs of households look like the same" and "No likely duplicates in this area" beside "Not scanned yet"."""
-    c = login(users.commune_a)
-    c.cookies["django_language"] = "vi"
-    page = c.get("/duplicates/").content.decode()
-    assert "Chưa quét" in page
-    assert "cặp nhân khẩu và" not in page and "Không thấy bản ghi nào có thể trùng" not in page
-    Resident.objects.create(household=people.h2, full_name="Nguyen Thi Ly", sex="female", birth_year=1978,
-                            ethnicity=people.r1.ethnicity, phone="0987654321")
-    c.post("/duplicates/scan/", {"place": area.a.code})
-    page = c.get("/duplicates/").content.decode()
-    assert "Chưa quét" not in page and "1 cặp nhân khẩu và 0 cặp hộ có vẻ là một" in page
-
-
-# --- erasure of everything new (item 5) -----------------------------------------------------------------------
-
 def _audit_naming(*texts) -> list[str]:
     from ngoso.accounts.models import AuditEntry
 
