@@ -831,3 +831,21 @@ def test_a_handout_or_report_left_by_a_dead_worker_is_made_again(users, area, se
     assert r.status_code == 200 and r.content == target.read_bytes()
     assert files.read("cache", L.audio_target("maps-directions", "standard", "2")[0])[:4] == b"OggS"
     assert report.file.endswith(".pdf") and files.read("exports", report.file)[:4] == b"%PDF"
+
+
+def test_schedule_page_is_in_the_province_staffs_menu(users, login, client):
+    """Before: /schedule/ was linked from nowhere (province staff had to know the address; the sweeps never
+    reached it)."""
+    page = login(users.province).get("/", follow=True).content.decode()
+    assert 'href="/schedule/"' in page and "Lịch chạy định kỳ" in page
+    for u in (users.commune_a, users.radio, users.viewer):
+        client.logout()
+        assert 'href="/schedule/"' not in login(u).get("/", follow=True).content.decode()
+
+
+def test_schedule_page_says_a_task_never_run_in_words_of_a_task(users, login):
+    """Before: a task not run yet read "chưa làm được" ("cannot do yet", the skill level's words) under "Last
+    run", as on the commune demo."""
+    html = login(users.province).get("/schedule/").content.decode()
+    assert "chưa chạy lần nào" in html and "chưa làm được" not in html
+

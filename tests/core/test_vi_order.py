@@ -83,3 +83,70 @@ def test_households_on_the_village_page_by_natural_house_number(login, area, use
     order = [c for c in re.findall(r"HN\d+", page)]
     order = list(dict.fromkeys(order))
     assert order == ["HN9", "HN10", "HN11", "HN100", "HN103"]
+
+
+@pytest.mark.django_db
+def test_dashboard_moves_producers_field_app_and_team_lists_in_vietnamese_order(login, area, people, users):
+    """Before: the dashboard's table of villages, the village list of the moving-in page, the producers' list,
+    the field app's villages and a team's members were ordered by code point (Thôn Đình, Thôn Đông after Thôn
+    Yên Bình; Thôn Trại before Thôn Tân), as the commune demo's dashboard showed."""
+    from ngoso.livelihoods import services as liv
+    from ngoso.places.services import add_village
+    from ngoso.sync.services import registration_payload
+    from ngoso.teams.models import Member, Membership, Team
+    from ngoso.teams.services import team_members
+
+    for name in ("Yên Bình", "Đông Hưng", "Đình Tổ", "Trại Mới", "Tân Lập", "An Lạc"):
+        add_village(area.a, name)
+    c = login(users.commune_a)
+
+    def in_order(found, *must):
+        assert found == vi_sorted(found) and all(m in found for m in must), found
+
+    page = c.get(f"/places/{area.a.code}/dashboard/").content.decode()
+    # the table of the places below (each links to its own dashboard)
+    in_order(re.findall(r'href="/places/[^/"]+/dashboard/">(Thôn [^<>]+)</a>', page), "Thôn Đình Tổ", "Thôn Yên Bình",
+             "Thôn Tân Lập")
+    page = c.get("/moves/").content.decode()
+    in_order([n for n in re.findall(r"<option[^>]*>(Thôn [^<>]+)</option>", page)], "Thôn Đình Tổ", "Thôn Yên Bình")
+    in_order([name for _, name in registration_payload(users.commune_a)["villages"]], "Thôn Đông Hưng", "Thôn Trại Mới")
+    for name in ("Yến sào Hạ", "Đậu phụ Mơ", "Bánh nhôm"):
+        liv.create_producer(people.h1, users.member, name=name, kind="craft")
+    page = c.get("/livelihoods/").content.decode()
+    in_order(re.findall(r"<strong[^>]*>([^<>]+)</strong>", page), "Đậu phụ Mơ", "Yến sào Hạ")
+    team = Team.objects.create(place=area.va1, level="village", name="Tổ")
+    for name in ("Yên Thị Hoa", "Đỗ Văn An", "Trần Văn Ba", "Tạ Thị Lan"):
+        Membership.objects.create(member=Member.objects.create(place=area.va1, full_name=name), team=team,
+                                  role="member", started_on="2024-01-01")
+    in_order([m.full_name for m in team_members(team)], "Đỗ Văn An", "Yên Thị Hoa")
+
+
+@pytest.mark.django_db
+def test_radio_area_pickers_each_place_under_its_parent_in_vietnamese_order(login, area, users):
+    """Before: the emergency, programme and cluster forms listed the areas by path (village codes: Thôn Dĩnh,
+    Thôn Vân, Thôn Đình, …), 46 villages in no order a person could search, on the commune demo."""
+    from ngoso.places.services import add_village
+
+    for name in ("Yên Bình", "Đông Hưng", "Đình Tổ", "Trại Mới", "Tân Lập", "An Lạc"):
+        add_village(area.a, name)
+    page = login(users.commune_a).get("/radio/emergency/").content.decode()
+    options = re.findall(r'<option value="[^"]*"\s*>([^<>]+)</option>', page)
+    assert options[0] == area.a.name, options  # the commune first, then its villages
+    villages = [o for o in options[1:] if o.startswith("Thôn ")]
+    assert villages == vi_sorted(villages) and "Thôn Đình Tổ" in villages and "Thôn Yên Bình" in villages, villages
+
+
+@pytest.mark.django_db
+def test_teams_list_each_commune_then_its_villages_in_vietnamese_order(login, area, users):
+    """Before: the teams page listed teams by place code (Thôn Dĩnh, Thôn Vân, Thôn Đình, … on the commune
+    demo)."""
+    from ngoso.places.services import add_village
+    from ngoso.teams.models import Team
+
+    Team.objects.create(place=area.a, level="commune", name="Tổ xã")
+    for name in ("Yên Bình", "Đông Hưng", "Đình Tổ", "Trại Mới", "Tân Lập", "An Lạc"):
+        Team.objects.create(place=add_village(area.a, name), level="village", name=f"Tổ {name}")
+    page = login(users.commune_a).get("/teams/").content.decode()
+    names = re.findall(r"<strong>(Tổ [^<>]+)</strong>", page)
+    assert names[0] == "Tổ xã", names
+    assert names[1:] == vi_sorted(names[1:]) and names.index("Tổ Đình Tổ") < names.index("Tổ Yên Bình"), names

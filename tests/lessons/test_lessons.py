@@ -176,6 +176,25 @@ def test_edit_page_shows_errors_and_saves(client, users):
     assert client.get(url).status_code == 403
 
 
+def test_history_names_each_piece_in_words_not_its_key(client, users):
+    """Before: a version's pieces were listed by their keys ("title", "purpose", "you_need.1", "check.2.options.1"),
+    as province staff saw on the commune demo."""
+    import re
+
+    from ngoso.lessons import content as C
+
+    assert C.piece_label("steps.3") == "Các bước 3" and C.piece_label("steps.3", "en") == "Steps 3"
+    assert C.piece_label("check.2.options.1") == "Tự kiểm tra 2 · lựa chọn 1"
+    assert C.piece_label("check.2.q", "en") == "Self-check 2 · question"
+    client.force_login(users.province)
+    html = client.get("/lessons/phone-security/history/?a=standard&l=vi").content.decode()
+    assert "<dt>Tên bài</dt>" in html and "<dt>Để làm gì</dt>" in html and "<dt>Các bước 1</dt>" in html
+    assert not re.search(r"<dt>[a-z_]+(\.\d+)*(\.[a-z]+)*(\.\d+)?</dt>", html), "a raw key"
+    client.cookies["django_language"] = "en"
+    html = client.get("/lessons/phone-security/history/?a=standard&l=vi").content.decode()
+    assert "<dt>Title</dt>" in html and "<dt>Steps 1</dt>" in html
+
+
 # --- audiences and languages ----------------------------------------------------------------------------------
 
 def test_the_variant_follows_the_residents_profile(people, users):

@@ -388,6 +388,20 @@ def test_province_staff_edit_articles_with_versions(login, users):
 
 # ---------------------------------------------------------------------------------------------- stories
 
+def test_no_link_to_a_household_or_resident_page_for_who_may_not_open_it(login, story, banh, people, users):
+    """Before: a radio operator read a producer's page and a story with links to the household and the resident,
+    each a 403 (the commune demo's crawl as truyenthanh); staff keep the links."""
+    producer, detail = f"/livelihoods/producers/{banh.uuid}/", f"/livelihoods/stories/{story.uuid}/"
+    household, resident = f'href="/households/{people.h1.code}/"', f'href="/residents/{people.r1.uuid}/"'
+    radio = login(users.radio)
+    page = radio.get(producer).content.decode()
+    assert people.h1.code in page and household not in page
+    page = radio.get(detail).content.decode()
+    assert people.r1.full_name in page and resident not in page
+    staff = login(users.commune_a)
+    assert household in staff.get(producer).content.decode() and resident in staff.get(detail).content.decode()
+
+
 @pytest.fixture
 def story(people, users, banh):
     return services.save_story(None, {

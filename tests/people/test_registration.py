@@ -741,8 +741,6 @@ def test_erasure_takes_the_conflicts_and_move_records_of_the_person(people, area
         assert not AuditEntry.objects.filter(object_repr__icontains=text).exists(), text
 
 
-# --- erasure of everything new (item 5) -----------------------------------------------------------------------
-
 def _audit_naming(*texts) -> list[str]:
     from ngoso.accounts.models import AuditEntry
 

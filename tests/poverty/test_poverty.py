@@ -239,3 +239,51 @@ def test_pages_render_with_a_map_drawn_from_village_positions(many, users, area,
     assert c.get("/places/07351/poverty.xlsx?year=2025").status_code == 200
     assert c.get("/import/poverty-reviews/").status_code == 200
     assert login(users.member).get("/import/access-sites/").status_code == 403
+
+
+def test_map_legend_puts_each_colour_beside_its_words(many, users, area, login):
+    """Before: the legend read "● Red: many bottlenecks; green: … ● ● no figures yet", the green dot before
+    "Red" and the red dot beside the grey one, on the commune demo's access and poverty maps. The two colours
+    of the scale now come before the words that name them, the grey one alone before "no figures yet"."""
+    import re
+
+    for v in (area.va1, area.va2):
+        v.latitude, v.longitude = 21.3 + v.pk / 100, 106.1
+        v.save()
+    c = login(users.commune_a)
+    for url in ("/places/07351/access/", "/places/07351/poverty/"):
+        page = c.get(url).content.decode()
+        legend = re.search(r'<p class="sub legend">(.*?)</p>', page, re.S).group(1)
+        assert re.fullmatch(r'<span class="swatch" style="background:#28a040"></span>'
+                            r'<span class="swatch" style="background:#f03240"></span> [^<>]+ · '
+                            r'<span class="swatch" style="background:#9aa3ad"></span> chưa có số liệu', legend), legend
+
+
+def test_poverty_rates_with_two_decimals_each(many, users, area, login):
+    """Before: one column read "2,84 %" above "1,5 %" and "(1,39 %)" beside "(1,5 %)" (a float's own digits),
+    on the commune demo's poverty page; every rate and change now has two decimals, in the page's style."""
+    import re
+
+    pov.record_review(users.commune_a, many[0], 2025, "rural", 900_000, THREE)
+    c = login(users.commune_a)
+    for lang, sep in (("vi", ","), ("en", ".")):
+        c.cookies["django_language"] = lang
+        page = c.get("/places/07351/poverty/?year=2025").content.decode()
+        body = page[page.index('id="rates"'):page.index("</table>", page.index("</table>", page.index('id="rates"')) + 1)]
+        rates = re.findall(r"(-?\d+[.,]?\d*) %", body)
+        assert rates and all(re.fullmatch(rf"-?\d+\{sep}\d\d", r) for r in rates), (lang, rates)
+
+
+def test_map_points_and_their_table_view_in_vietnamese_order():
+    """Before: the map's table view (access and poverty pages) listed villages in code order (Thôn Dĩnh, Thôn
+    Vân, Thôn Đình, … on the commune demo)."""
+    from ngoso.core.text import vi_sorted
+    from ngoso.places.models import Place
+
+    names = ["Thôn Dĩnh", "Thôn Vân", "Thôn Đình", "Thôn Yên Bình", "Thôn An Lạc", "Thôn Trại", "Thôn Tân Lập"]
+    villages = [Place(pk=i + 1, code=f"V{i:02d}", name=n, latitude=21.3 + i / 100, longitude=106.1 + i / 100)
+                for i, n in enumerate(names)]
+    pts = pov.map_points({v.pk: 0.5 for v in villages}, villages)
+    assert [p["name"] for p in pts] == vi_sorted(names)
+    assert {p["code"]: (p["x"], p["y"]) for p in pts} == {p["code"]: (p["x"], p["y"]) for p in
+                                                          pov.map_points({}, list(reversed(villages)))}

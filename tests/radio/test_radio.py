@@ -735,3 +735,50 @@ def test_migration_moves_the_received_time_of_earlier_logs_near_their_scheduled_
         "near": when + dt.timedelta(hours=3), "none": when}
     start, end = services.period(2026, 10)
     assert services.scheduled_between(PlayLog.objects, start, end).count() == 3
+
+
+def test_a_clusters_play_log_says_why_in_the_readers_words(login, area, users):
+    """Before: the cluster page's play log printed the speaker client's English reason as it came ("Không thành
+    công (amplifier did not power on)", "stopped by operator") on the Vietnamese page, as on the commune demo."""
+    from django.utils import timezone
+
+    from ngoso.radio import words
+    from ngoso.radio.models import PlayLog
+
+    c, _ = services.register_cluster(place=area.va1, code="LOA-01", name="Loa nhà văn hoá")
+    now = timezone.now()
+    for i, reason in enumerate(("amplifier did not power on", "stopped by operator", "some device error 42")):
+        PlayLog.objects.create(cluster=c, item_key=f"k{i}", scheduled_at=now, status="failed", reason=reason)
+    page = login(users.radio).get(f"/radio/clusters/{c.code}/").content.decode()
+    assert "(bộ khuếch đại không bật được)" in page and "(người vận hành đã dừng)" in page
+    assert "amplifier did not power on" not in page and "stopped by operator" not in page
+    assert "(some device error 42)" in page  # an error's own text, shown as it came
+    c2 = login(users.radio)
+    c2.cookies["django_language"] = "en"
+    assert "(the amplifier did not power on)" in c2.get(f"/radio/clusters/{c.code}/").content.decode()
+    from django.utils import translation
+
+    with translation.override("vi"):
+        assert words.play_reason("withdrawn") == "đã rút bản tin"
+
+
+def test_report_page_hours_with_two_decimals_each(login, radio, area, users):
+    """Before: one row of the report read "0.82 … 0.0 … 2.13" (floats as they came), as on the commune demo;
+    every hour figure now has two decimals in the page's style, the uptime one."""
+    import re
+
+    b = radio.bulletin(seconds=1800, category="agriculture")
+    prog = services.create_programme(place=area.a, title="x", times=["06:00"], targets=[area.a], bulletin=b,
+                                     start_date=dt.date(2026, 11, 1))
+    services.record_logs(radio.clusters["A1"], [
+        {"uuid": f"3b5e7d0e-8a53-4d5e-9d5e-6c1f6b1f0b{n:02d}", "key": f"p{prog.pk}@2026-11-{n:02d}T06:00:00+07:00",
+         "status": "played", "started_at": f"2026-11-{n:02d}T06:00:00+07:00",
+         "scheduled_at": f"2026-11-{n:02d}T06:00:00+07:00", "duration": 1800} for n in range(1, 5)])
+    page = login(users.commune_a).get("/radio/reports/?year=2026&month=11").content.decode()
+    hours = page[page.index('id="hours"'):].split("</table>")[0]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', hours)
+    assert cells and all(re.fullmatch(r"\d+,\d\d", c) for c in cells), cells
+    assert "2,00" in cells and "0,00" in cells
+    clusters = page[page.index('id="per-cluster"'):].split("</table>")[0]
+    a1 = re.search(r"<td>A1</td>(.*?)</tr>", clusters, re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', a1)[-2] == "2,00", a1

@@ -455,3 +455,52 @@ def test_leaders_previews_name_the_households_in_walking_order_and_addresses_spe
     member = login(users.member)
     member.cookies["django_language"] = "en"
     assert "Đồng Bụt · no. 12, alley 3" in member.get("/today/").content.decode()
+
+
+def test_skill_names_in_the_readers_language_on_household_resident_and_producer_pages(login, people, users,
+                                                                                       member_team):
+    """Before: the household's visits, the resident's levels, history and next lessons, a producer's channels
+    and the channel form named every skill in Vietnamese on the English pages (``name_vi`` in the templates);
+    the commune demo's sweep found it."""
+    from ngoso.livelihoods import services as liv
+    from ngoso.visits import services
+
+    today = datetime.date.today()
+    sk = services.next_skills(people.r1)[0]
+    services.record_visit(users.member, people.h1, visited_on=today, present=[people.r1.pk],
+                          results=[services.SkillResult(people.r1.pk, sk.pk, 1)])
+    producer = liv.create_producer(people.h1, users.member, name="Bánh nhôm Ngọc Thiện", kind="craft",
+                                   person=people.r1)
+    liv.add_channel(producer, users.member, kind="social", platform="facebook", since=today, skills=[sk])
+    c = login(users.commune_a)
+    pages = [f"/households/{people.h1.code}/", f"/residents/{people.r1.uuid}/",
+             f"/livelihoods/producers/{producer.uuid}/", f"/livelihoods/producers/{producer.uuid}/channels/new/"]
+    for lang, shown, hidden in (("en", sk.name_en, sk.name_vi), ("vi", sk.name_vi, sk.name_en)):
+        c.cookies["django_language"] = lang
+        for url in pages:
+            html = c.get(url).content.decode()
+            assert shown in html and hidden not in html, (lang, url)
+
+
+def test_vietnamese_content_is_marked_vietnamese_on_english_pages(login, area, users, monkeypatch):
+    """What people wrote in Vietnamese (a bulletin's title and text, a farming article, a success story) stands
+    in an element marked ``lang="vi"`` on the English pages: an English reader's screen reader and browser read
+    it as Vietnamese, and the sweep tells it from interface words left untranslated (before, the commune demo's
+    English radio, library and story pages read as half-translated)."""
+    from ngoso.livelihoods import services as liv
+    from ngoso.livelihoods.models import FarmingArticle
+    from ngoso.radio import services as radio
+
+    monkeypatch.setattr(radio, "render_audio", lambda b: b)
+    b = radio.create_bulletin(title="Lịch tiêm chủng tháng này", text="Tiêm chủng cho trẻ em tại trạm y tế xã.",
+                              category="health", place=area.a, author=users.radio)
+    liv.load_starter_articles()
+    article = FarmingArticle.objects.order_by("pk").first()
+    c = login(users.commune_a)
+    c.cookies["django_language"] = "en"
+    for url, text in (("/radio/bulletins/", b.title), (f"/radio/bulletins/{b.pk}/", b.title),
+                      (f"/radio/bulletins/{b.pk}/", b.text), ("/livelihoods/articles/", article.title),
+                      (f"/livelihoods/articles/{article.slug}/", article.title),
+                      (f"/livelihoods/articles/{article.slug}/", article.summary)):
+        html = c.get(url).content.decode()
+        assert re.search(r'<(\w+)[^>]* lang="vi"[^>]*>(<strong>)?' + re.escape(text), html), (url, text)

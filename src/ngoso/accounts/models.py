@@ -37,6 +37,16 @@ ROLE_PERMISSIONS[Role.PROVINCE_ADMIN] |= {"radio", "radio_approve"}
 for _perms in ROLE_PERMISSIONS.values():
     _perms.add("dashboard")
 
+# What each capability lets a person do, as a refusal names it ("Your role (Viewer) may not import data."):
+# the 403 page says these words, never the code.
+CAPABILITY_LABELS = {
+    "edit_people": _("edit households and residents"), "import": _("import data"), "export": _("export data"),
+    "manage_teams": _("manage teams"), "manage_users": _("manage user accounts"),
+    "erase": _("erase personal data"), "admin": _("open the administration"), "edit_lessons": _("edit lessons"),
+    "radio": _("use the radio"), "radio_approve": _("approve radio bulletins"), "visit": _("record visits"),
+    "dashboard": _("see the dashboard"),
+}
+
 
 # Which roles a user of each role may give (make a user of, or set the password of): the province any, commune
 # staff the roles of their commune below their own. ``User.write_refusal`` applies it.
@@ -83,6 +93,10 @@ class User(AbstractUser):
         if self.is_superuser:
             return True
         return permission in ROLE_PERMISSIONS.get(self.role, set())
+
+    def sees_schedule(self) -> bool:
+        """The periodic tasks' page (/schedule/) and its menu entry: province staff, or a superuser of no area."""
+        return self.role == Role.PROVINCE_ADMIN or (self.is_superuser and self.place_id is None)
 
 
 class AuditEntry(models.Model):

@@ -91,4 +91,10 @@ def get_scoped_or_404(queryset: models.QuerySet, user, **lookup):
 
 def require(user, permission: str) -> None:
     if not (user and user.is_authenticated and user.can(permission)):
-        raise PermissionDenied(_("Your role may not do this (%(permission)s).") % {"permission": permission})
+        from .models import CAPABILITY_LABELS
+
+        what = CAPABILITY_LABELS.get(permission)
+        role = user.get_role_display() if user and user.is_authenticated else ""
+        if what is None or not role:
+            raise PermissionDenied(_("Your role may not do this."))
+        raise PermissionDenied(_("Your role (%(role)s) may not %(what)s.") % {"role": role, "what": what})

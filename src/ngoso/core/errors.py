@@ -22,9 +22,19 @@ FALLBACK_500 = ("<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><meta 
 
 
 def _up(path: str) -> str:
-    """The address one level up (``/places/07351/x/`` -> ``/places/07351/``), or "" at the top."""
+    """The nearest address above that is a page (``/places/07351/x/`` -> ``/places/07351/``; not
+    ``/households/``, which is none), or "" when only the home page is above."""
+    from django.urls import Resolver404, resolve
+
     parts = [p for p in path.split("/") if p]
-    return "/" + "".join(p + "/" for p in parts[:-1]) if len(parts) > 1 else ""
+    for n in range(len(parts) - 1, 0, -1):
+        up = "/" + "".join(p + "/" for p in parts[:n])
+        try:
+            resolve(up)
+        except Resolver404:
+            continue
+        return up
+    return ""
 
 
 @requires_csrf_token

@@ -25,6 +25,8 @@ def menu_for(user):
         items.append((_("Duplicates"), reverse("duplicates")))
         items.append((_("Offline edits"), reverse("sync_conflicts")))
         items.append((_("Moving in"), reverse("move_requests")))
+    if user.sees_schedule():
+        items.append((_("Schedule"), reverse("schedule")))
     if user.can("admin") or user.is_superuser:
         items.append((_("Administration"), reverse("admin:index")))
     return items

@@ -3,7 +3,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 
 from ngoso.accounts import audit  # core's own pages are a face: they may name accounts (core's models may not)
-from ngoso.accounts.models import AuditEntry, Role
+from ngoso.accounts.models import AuditEntry
 
 from . import files, jobs
 from .models import Job
@@ -73,7 +73,7 @@ def schedule_page(request):
     """The periodic tasks (``core.jobs.schedule``): last run, next run, result. Province staff only."""
     from django.core.exceptions import PermissionDenied
 
-    if not (request.user.role == Role.PROVINCE_ADMIN or (request.user.is_superuser and request.user.place_id is None)):
+    if not request.user.sees_schedule():
         raise PermissionDenied
     rows = jobs.schedule()
     for row in rows:

@@ -168,6 +168,24 @@ def pieces(content: dict) -> list[tuple[str, str]]:
     return out
 
 
+def piece_label(path: str, lang: str = "vi") -> str:
+    """A piece's path said for a person: "steps.3" -> "Các bước 3" / "Steps 3", "check.2.options.1" ->
+    "Tự kiểm tra 2 · lựa chọn 1" / "Self-check 2 · option 1"."""
+    en = lang.startswith("en")
+    parts = path.split(".")
+    names = FIELD_NAMES.get(parts[0])
+    if names is None:
+        return path
+    out = names[1 if en else 0]
+    if len(parts) > 1:
+        out += f" {parts[1]}"
+    if len(parts) == 3 and parts[2] == "q":
+        out += " · " + ("question" if en else "câu hỏi")
+    elif len(parts) == 4 and parts[2] == "options":
+        out += " · " + ("option" if en else "lựa chọn") + f" {parts[3]}"
+    return out
+
+
 def empty_like(reference: dict) -> dict:
     """A translation skeleton of ``reference``: same shape, every text empty, same answers."""
     return {**{k: "" for k in TEXT_FIELDS}, **{k: [""] * len(reference.get(k, [])) for k in LIST_FIELDS},

@@ -274,7 +274,7 @@ def history(request, skill):
             raise Http404
     return render(request, "lessons/history.html", {
         "skill": services.get_skill(skill), "lang": lang, "aud": aud, "versions": versions, "chosen": chosen,
-        "pieces": C.pieces(chosen.content)})
+        "pieces": [(C.piece_label(path, get_language() or "vi"), text) for path, text in C.pieces(chosen.content)]})
 
 
 @login_required

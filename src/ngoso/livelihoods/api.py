@@ -10,6 +10,7 @@ from ninja import Router, Schema
 from ngoso.accounts.scope import can_see_place, scoped
 from ngoso.api import errors
 from ngoso.core import clean
+from ngoso.core.text import vi_order
 from ngoso.places.models import Place
 
 from . import services
@@ -69,7 +70,7 @@ def producers(request, q: str = ""):
     qs = scoped(Producer.objects.select_related("household__village", "person"), request.user)
     if q:
         qs = services.search_producers(qs, q)
-    qs = list(qs.prefetch_related("products__photos", "channels", "household__residents").order_by("name")[:500])
+    qs = list(qs.prefetch_related("products__photos", "channels", "household__residents").order_by(vi_order("name"), "id")[:500])
     consents = services.latest_consents([p.person for p in qs], (Purpose.PRODUCER_PAGE, Purpose.SHOW_PHONE))
     return [{"uuid": str(p.uuid), "name": p.name, "kind": p.kind, "household": p.household.code,
              "village": p.household.village.name, "published": p.published,

@@ -63,7 +63,7 @@ class ChannelForm(CleanFormMixin, forms.ModelForm):
         # the skills behind a channel: the livelihood and transaction skills first, then the rest
         self.fields["skills"].queryset = (Skill.objects.filter(catalogue__is_current=True)
                                           .order_by("-area__order", "order"))
-        self.fields["skills"].label_from_instance = lambda s: s.name_vi
+        self.fields["skills"].label_from_instance = lambda s: s.name
 
 
 class ConsentForm(CleanFormMixin, forms.Form):

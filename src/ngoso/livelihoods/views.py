@@ -18,6 +18,8 @@ from django.views.decorators.http import require_POST
 
 from ngoso.accounts.scope import can_see_place, get_scoped_or_404, scoped
 from ngoso.core import files, once
+from ngoso.core.text import vi_order
+from ngoso.people import privacy
 from ngoso.people.models import Household, Resident
 from ngoso.places.models import Place
 
@@ -47,7 +49,7 @@ def producers(request):
     qs = scoped(Producer.objects.select_related("household__village"), request.user)
     if q:
         qs = services.search_producers(qs, q)
-    return render(request, "livelihoods/producers.html", {"q": q, "producers": qs.order_by("name")[:200],
+    return render(request, "livelihoods/producers.html", {"q": q, "producers": qs.order_by(vi_order("name"), "id")[:200],
                                                           "can_edit": services.can_edit(request.user)})
 
 
@@ -107,6 +109,7 @@ def _producer_page(request, p, consent: ConsentForm | None = None):
         else ConsentForm(initial={"purpose": Purpose.SHOW_PHONE}),
         "consent_refused": consent is not None,
         "photo_form": PhotoForm(), "can_edit": services.can_edit(request.user),
+        "open_people": privacy.may_open_people(request.user),
     }, status=400 if consent is not None else 200)
 
 
@@ -466,6 +469,7 @@ def story_detail(request, uuid):
     view = services.public_story(s, request)
     return render(request, "livelihoods/story.html", {
         "s": s, "consent": services.current_public_consent(s.resident, Purpose.STORY, s),
+        "open_people": privacy.may_open_people(request.user),
         "problems": services.story_problems(s), "public": view,
         "spoken": services.story_spoken_text(view) if view else "",
         "consent_form": ConsentForm(), "photo_form": PhotoForm(), "can_edit": services.can_edit(request.user),

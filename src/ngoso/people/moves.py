@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from ngoso.accounts import permissions
 from ngoso.accounts.scope import get_scoped_or_404, scoped
+from ngoso.core.text import vi_order
 from ngoso.places.models import Level, Place
 
 from . import registration
@@ -37,7 +38,7 @@ def move_requests(request, entered: dict | None = None, errors: dict | None = No
     rows = [{"r": r, "candidates": registration.move_candidates(request.user, r)} for r in pending]
     done = scoped(MoveRequest.objects.exclude(status=MoveRequest.Status.PENDING), request.user).select_related(
         "household", "resident")[:20]
-    villages = scoped(Place.objects.filter(level=Level.VILLAGE, valid_to__isnull=True), request.user).order_by("name")
+    villages = scoped(Place.objects.filter(level=Level.VILLAGE, valid_to__isnull=True), request.user).order_by(vi_order("name"), "code")
     return render(request, "people/moves.html", {
         "rows": rows, "done": done, "villages": villages[:500], "relations": Relation.choices,
         "household": request.GET.get("household", ""),

@@ -13,7 +13,7 @@ from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import can_see_place, scoped, within
 from ngoso.core import xlsx
 from ngoso.core.messages import Message
-from ngoso.core.text import fold
+from ngoso.core.text import fold, vi_key
 from ngoso.people.io import ImportFailed, RowError, find_columns, fits, read_file
 from ngoso.people.models import Household
 from ngoso.people.services import people_changed
@@ -370,6 +370,7 @@ def map_points(values: dict[int, float | None], villages: list[Place], width=340
                     "x": _svg_number(10 + (v.longitude - lon0) / span * (width - 20)),
                     "y": _svg_number(height - 10 - (v.latitude - lat0) / span * (height - 20)),
                     "r": _svg_number(radius), "colour": _colour(val)})
+    out.sort(key=lambda p: (vi_key(p["name"]), p["code"]))  # the table view lists them in Vietnamese order
     return out
 
 

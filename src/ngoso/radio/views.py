@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from ngoso.accounts.scope import can_see_place, get_scoped_or_404, scoped
 from ngoso.core.clean import safe_next
+from ngoso.core.text import vi_key
 from ngoso.people.io import ImportFailed
 from ngoso.places.models import Level, Place
 
@@ -43,7 +44,16 @@ def _area_places(user, levels=(Level.PROVINCE, Level.COMMUNE, Level.VILLAGE)):
         qs = qs.under(user.place)
     elif not user.is_superuser:
         return Place.objects.none()
-    return qs.order_by("path")[:2000]
+    places = list(qs.order_by("path")[:2000])
+    # each place under its parent, siblings in Vietnamese order (by path they came as codes: Thôn Dĩnh, Thôn Vân,
+    # Thôn Đình, …)
+    names = {p.path: p.name for p in places}
+
+    def key(p):
+        parts = p.path.strip("/").split("/")
+        return tuple(vi_key(names.get("/".join(parts[:i + 1]) + "/", "")) for i in range(len(parts)))
+
+    return sorted(places, key=key)
 
 
 def _places_from(request, field):

@@ -62,6 +62,29 @@ FAULTS = {
 }
 
 
+# Why a cluster did not play an item as planned (``PlayLog.reason``, sent by the speaker client in English
+# words a machine chose): said in the reader's language; anything else (an error's own text) is shown as sent.
+PLAY_REASONS = {
+    "conflict": pgettext_lazy("radio play", "another item played at that time"),
+    "withdrawn": pgettext_lazy("radio play", "withdrawn"),
+    "missed: the cluster was not running at that time": pgettext_lazy("radio play",
+                                                                     "the cluster was not running at that time"),
+    "emergency": pgettext_lazy("radio play", "cut short by an emergency"),
+    "stopped by operator": pgettext_lazy("radio play", "stopped by the operator"),
+    "amplifier did not power on": pgettext_lazy("radio play", "the amplifier did not power on"),
+}
+
+
+def play_reason(reason: str) -> str:
+    """``"stopped by operator"`` -> "người vận hành đã dừng"; an unknown reason is shown as it came."""
+    label = PLAY_REASONS.get((reason or "").strip())
+    if label is not None:
+        return str(label)
+    if reason.startswith("audio not cached: "):
+        return _("the sound file was not on the device (%(error)s)") % {"error": reason[len("audio not cached: "):]}
+    return reason
+
+
 def fault_label(code: str) -> str:
     """A fault code reported by a cluster (``amplifier_overheat``) in words; an unknown code is shown as sent."""
     label = FAULTS.get(code)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from ngoso.accounts import audit, permissions
 from ngoso.accounts.scope import scoped
 from ngoso.core import clean
+from ngoso.core.text import vi_order
 from ngoso.core.messages import Message, UserError, both, reason, render
 from ngoso.lessons.content import language_for_ethnicity
 from ngoso.lessons.models import LessonVersion
@@ -578,14 +579,14 @@ def registration_payload(user) -> dict:
     """What the app needs to register households and residents offline: the villages of the member's area
     and the ethnic groups (reference data, no person in it)."""
     villages = scoped(Place.objects.filter(level=PlaceLevel.VILLAGE, valid_to__isnull=True), user) \
-        .order_by("name").values_list("code", "name")
+        .order_by(vi_order("name"), "code").values_list("code", "name")
     # for a person moving in from another village of the commune: names and codes of places (no person in them),
     # beyond the member's own area; the person is found on the server by staff (people.registration.move_candidates)
     around = []
     if user.place_id:
         commune = user.place.parent_id if user.place.level == PlaceLevel.VILLAGE else user.place_id
         around = Place.objects.filter(level=PlaceLevel.VILLAGE, valid_to__isnull=True, parent_id=commune) \
-            .order_by("name").values_list("code", "name")[:500]
+            .order_by(vi_order("name"), "code").values_list("code", "name")[:500]
     return {"villages": [list(v) for v in villages[:500]], "villages_around": [list(v) for v in around],
             "ethnicities": [list(e) for e in Ethnicity.objects.order_by("code").values_list("code", "name_vi", "name_en")]}
 

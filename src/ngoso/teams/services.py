@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from ngoso.accounts import audit, permissions
 from ngoso.core import changes
+from ngoso.core.text import vi_key, vi_order
+from ngoso.places.models import Level
 
 from .models import Member, Membership, Team
 
@@ -23,9 +25,21 @@ def member_for(user) -> Member | None:
     return Member.objects.filter(user=user).first() if user and user.is_authenticated else None
 
 
+def in_list_order(teams) -> list[Team]:
+    """Teams as a list shows them: the province's first, then each commune's team followed by its villages'
+    teams, communes and villages in Vietnamese order (``teams`` with ``place__parent`` selected)."""
+    def key(t: Team):
+        p = t.place
+        commune = p.parent if p.level == Level.VILLAGE and p.parent_id else p
+        return (p.level != Level.PROVINCE, vi_key(commune.name), commune.path, p.level == Level.VILLAGE,
+                vi_key(p.name), vi_key(t.name), t.pk)
+
+    return sorted(teams, key=key)
+
+
 def team_members(team: Team) -> list[Member]:
     """The team's current members, by name."""
-    return [m.member for m in team.current_memberships().order_by("member__full_name")]
+    return [m.member for m in team.current_memberships().order_by(vi_order("member__full_name"), "member_id")]
 
 
 def leave(user, membership: Membership, today: datetime.date | None = None) -> int:

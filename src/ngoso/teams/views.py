@@ -38,7 +38,8 @@ def my_team(request):
           if member else None)
     if ms is not None:
         return redirect("team", pk=ms.team_id)
-    teams = scoped(Team.objects.filter(active=True).select_related("place"), request.user).order_by("place__path")[:300]
+    teams = team_rules.in_list_order(scoped(Team.objects.filter(active=True).select_related("place__parent"),
+                                            request.user).order_by("place__path")[:300])
     return render(request, "teams/teams.html", {"teams": teams})
 
 

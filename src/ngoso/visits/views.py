@@ -211,7 +211,7 @@ def _move_url(user, hh: Household, assignment) -> str | None:
 
 
 def _named(checks, skills):
-    names = {s.code: s.name_vi for s in skills}
+    names = {s.code: s.name for s in skills}
     for c in checks:
         c.skill_name = names.get(c.skill_code, c.skill_code)
     return checks

@@ -31,3 +31,8 @@ def radio_faults(codes):
 @register.filter
 def radio_alert(alert):
     return words.alert_text(alert)
+
+
+@register.filter
+def radio_play_reason(reason):
+    return words.play_reason(reason)
