@@ -360,6 +360,21 @@ def test_merge_who_may(people, area, users):
     merge.merge_residents(users.commune_a, people.r1, in_va2)
 
 
+def test_review_page_says_when_it_was_scanned_even_when_nothing_was_found(people, area, users, login):
+    """Before: the page read the last scan's time from the pairs it stored, so a scan that found nothing (or
+    whose pairs were all answered since) read "not scanned yet" beside "0 pairs … look like the same"."""
+    c = login(users.commune_a)
+    page = c.get("/duplicates/").content.decode()
+    assert "Chưa quét" in page and "Không thấy bản ghi nào" not in page and "0 cặp" not in page
+    c.post("/duplicates/scan/", {"place": area.a.code})  # the fixture holds no likely pair
+    page = c.get("/duplicates/").content.decode()
+    assert "Chưa quét" not in page and "Lần quét gần nhất" in page and "Không thấy bản ghi nào" in page
+    page = login(users.commune_a).get(f"/duplicates/?place={area.va1.code}").content.decode()
+    assert "Lần quét gần nhất" in page  # the commune's scan covers its villages
+    page = login(users.province).get(f"/duplicates/?place={area.b.code}").content.decode()
+    assert "Chưa quét" in page  # another commune was not scanned
+
+
 def test_review_page_lists_pairs_side_by_side_and_merges(people, area, users, login):
     kinh = people.r1.ethnicity
     dup = Resident.objects.create(household=people.h2, full_name="Nguyen Thi Ly", sex="female", birth_year=1978,

@@ -264,6 +264,20 @@ def scan(place, user=None, *, threshold: float = THRESHOLD) -> dict:
     return {"residents": people, "households": homes}
 
 
+def last_scan(place):
+    """When duplicates were last looked for in ``place``: the newest scan of it or of a place holding it (a
+    commune's scan covers its villages), else the newest scan of a place under it; None: never."""
+    from .models import DuplicateScan
+
+    parts = place.path.strip("/").split("/")
+    holding = ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+    for qs in (DuplicateScan.objects.filter(place_path__in=holding), within(DuplicateScan.objects.all(), place)):
+        newest = qs.order_by("-scanned_at").values_list("scanned_at", flat=True).first()
+        if newest is not None:
+            return newest
+    return None
+
+
 def matches(rows: list[dict], place, user=None, *, threshold: float = THRESHOLD) -> dict[int, list[Pair]]:
     """For incoming rows (an import, a registration; each with an ``id`` local to the batch, a ``sex``,
     ``full_name``, ``birth_year``, ``phone_digits`` and ``household__village_id``), the registry's likely
@@ -290,8 +304,10 @@ def scan_and_store(place, *, threshold: float = THRESHOLD) -> dict:
 
     from django.db import transaction
 
+    from django.utils import timezone
+
     from .merge import _common_path
-    from .models import DuplicateCandidate
+    from .models import DuplicateCandidate, DuplicateScan
 
     if place.level in (Level.PROVINCE, Level.DISTRICT):
         out = {"places": 0, "residents": 0, "households": 0, "seconds": 0.0}
@@ -309,6 +325,7 @@ def scan_and_store(place, *, threshold: float = THRESHOLD) -> dict:
     with transaction.atomic():
         within(DuplicateCandidate.objects.all(), place).delete()
         DuplicateCandidate.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        DuplicateScan.objects.update_or_create(place_path=place.path, defaults={"scanned_at": timezone.now()})
     return {"places": 1, "residents": len(found["residents"]), "households": len(found["households"]),
             "seconds": round(time.perf_counter() - t, 2)}
 

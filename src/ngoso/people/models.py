@@ -239,6 +239,19 @@ class DuplicateDecision(models.Model):
         constraints = [models.UniqueConstraint(fields=["kind", "low", "high"], name="duplicate_decision_unique")]
 
 
+class DuplicateScan(models.Model):
+    """When a place's likely duplicates were last looked for (``people.duplicates.scan_and_store``): the review
+    page says when, also when the scan found nothing or every pair was answered since."""
+
+    SCOPE_PATH = "place_path"
+
+    place_path = models.CharField(max_length=255, unique=True)
+    scanned_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("duplicate scan")
+
+
 class DuplicateCandidate(models.Model):
     """A pair the background scan found (``people.duplicates.scan_and_store``), waiting for review: the review
     page reads these instead of scanning a commune on every request."""

@@ -63,15 +63,12 @@ def _side(user, row: dict, kind: str) -> dict:
 def review(request):
     _may_review(request.user)
     place = _place(request)
-    from .models import DuplicateCandidate
-
     found = duplicates.stored(request.user, place, SHOWN)
     pairs = [{"kind": p.kind, "score": round(p.score * 100), "evidence": p.evidence,
               "a": _side(request.user, p.a, p.kind), "b": _side(request.user, p.b, p.kind)} for p in found]
     merges = scoped(Merge.objects.all(), request.user).filter(undone_at=None)[:20]
-    last = scoped(DuplicateCandidate.objects.all(), request.user).order_by("-found_at").first()
     return render(request, "duplicates/review.html", {
-        "place": place, "pairs": pairs, "merges": merges, "scanned_at": last.found_at if last else None,
+        "place": place, "pairs": pairs, "merges": merges, "scanned_at": duplicates.last_scan(place),
         "counts": {"residents": sum(p["kind"] == "resident" for p in pairs),
                    "households": sum(p["kind"] == "household" for p in pairs)}})
 
