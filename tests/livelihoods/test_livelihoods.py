@@ -1091,3 +1091,25 @@ def test_a_consent_form_left_incomplete_comes_back_as_filled_with_the_error_besi
     from ngoso.livelihoods.models import PublicConsent
 
     assert not PublicConsent.objects.exists()
+
+
+def test_a_consent_sent_again_from_history_is_recorded_once(login, banh, story, users):
+    """Before: browser Back after recording a consent, then the button again, recorded a second consent (the
+    producer's and the story's consent forms had no token of their own, core/once.py)."""
+    from ngoso.livelihoods.models import PublicConsent
+
+    c = login(users.member)
+    url = reverse("livelihoods:producer_consent", args=[banh.uuid])
+    form = {"purpose": "show_phone", "given": "1", "method": "oral", "once": "3f1c0d7e-0b5a-4c1e-9d2a-7b6e5f4a3c21"}
+    before = PublicConsent.objects.count()
+    first, again = c.post(url, form), c.post(url, form)
+    assert first.status_code == again.status_code == 302 and again.url == first.url
+    assert PublicConsent.objects.count() == before + 1
+    c.post(url, {**form, "once": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"})  # a new form is a new consent
+    assert PublicConsent.objects.count() == before + 2
+    story_url = reverse("livelihoods:story_action", args=[story.uuid, "consent"])
+    form = {"given": "1", "method": "signed", "naming": "short", "once": "0c1d2e3f-4a5b-4c6d-8e7f-a0b1c2d3e4f5"}
+    c.post(story_url, form), c.post(story_url, form)
+    assert PublicConsent.objects.count() == before + 3
+    html = c.get(reverse("livelihoods:producer", args=[banh.uuid])).content.decode()
+    assert html.count('name="once"') == 2 and 'data-once hidden' in html  # each form has its own token

@@ -118,6 +118,8 @@ def _producer_page(request, p, consent: ConsentForm | None = None):
 def producer_consent(request, uuid):
     _require_edit(request.user)
     p = _producer(request, uuid)
+    if once.already(request):
+        return redirect(once.already(request))  # this consent was recorded already (browser Back, then again)
     form = ConsentForm(request.POST)
     if p.person is None:
         messages.error(request, _("Choose the person who owns the business first."))
@@ -125,6 +127,7 @@ def producer_consent(request, uuid):
         d = form.cleaned_data
         services.record_public_consent(p.person, d["purpose"], d["given"], request.user, naming=d["naming"],
                                        method=d["method"], reference=d["reference"])
+        once.remember(request, reverse("livelihoods:producer", kwargs={"uuid": p.uuid}))
         messages.success(request, _("Consent recorded."))
     else:
         # the form again as it was filled, each error beside its field
@@ -484,12 +487,15 @@ def story_action(request, uuid, action):
     try:
         if action == "consent":
             _require_edit(request.user)
+            if once.already(request):
+                return redirect(once.already(request))  # recorded already (browser Back, then again)
             form = ConsentForm(request.POST)
             if not form.is_valid():
                 raise LivelihoodError(gettext_lazy("The consent form is incomplete: say whether consent was given, and how."))
             d = form.cleaned_data
             services.record_public_consent(s.resident, Purpose.STORY, d["given"], request.user, naming=d["naming"],
                                            method=d["method"], reference=d["reference"], story=s)
+            once.remember(request, reverse("livelihoods:story", kwargs={"uuid": s.uuid}))
             messages.success(request, _("Consent recorded."))
         elif action == "approve":
             services.approve_story(s, request.user)
