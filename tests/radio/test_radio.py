@@ -782,3 +782,30 @@ def test_report_page_hours_with_two_decimals_each(login, radio, area, users):
     clusters = page[page.index('id="per-cluster"'):].split("</table>")[0]
     a1 = re.search(r"<td>A1</td>(.*?)</tr>", clusters, re.S).group(1)
     assert re.findall(r'<td class="num">([^<]*)</td>', a1)[-2] == "2,00", a1
+
+
+def test_an_alert_of_a_failed_play_names_the_bulletin_and_the_reason_in_the_readers_words(area, users,
+                                                                                          monkeypatch):
+    """Before: the alert read "Cụm loa LOA-01 không phát được «p1@…»: amplifier did not power on" — the item's
+    machine key and the speaker client's English reason — on the Vietnamese page, and its English sentence kept
+    both."""
+    from django.utils import timezone, translation
+
+    from ngoso.radio import words
+    from ngoso.radio.models import Alert, PlayLog
+
+    monkeypatch.setattr(services, "render_audio", lambda b: b)
+    b = services.create_bulletin(title="Lịch tiêm chủng tháng này", text="Tiêm chủng tại trạm y tế xã.",
+                                 category="health", place=area.a, author=users.radio)
+    c, _ = services.register_cluster(place=area.va1, code="LOA-01", name="Loa nhà văn hoá")
+    PlayLog.objects.create(cluster=c, item_key="p1@2026-12-05T06:00", scheduled_at=timezone.now(), status="failed",
+                           reason="amplifier did not power on", bulletin=b)
+    alert = Alert.objects.create(cluster=c, kind=Alert.Kind.FAILED, key="failed:p1@2026-12-05T06:00",
+                                 message="Cụm loa LOA-01 không phát được «p1@2026-12-05T06:00»: "
+                                         "amplifier did not power on")
+    with translation.override("vi"):
+        said = words.alert_text(alert)
+    assert said == "Cụm loa LOA-01 không phát được «Lịch tiêm chủng tháng này»: bộ khuếch đại không bật được", said
+    with translation.override("en"):
+        said = words.alert_text(alert)
+    assert "«Lịch tiêm chủng tháng này»" in said and "the amplifier did not power on" in said and "p1@" not in said

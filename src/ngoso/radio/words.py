@@ -100,6 +100,16 @@ _UNCONFIRMED = re.compile(r"«(?P<title>.*)» lúc (?P<when>\d\d:\d\d \d\d/\d\d)
 _FAILED = re.compile(r"không phát được «(?P<item>.*)»: (?P<reason>.*)$")
 
 
+def _item_title(cluster_id, item_key: str) -> str:
+    """What a cluster was to play (``PlayLog.item_key``, a machine key such as ``p12@2026-12-05T06:00``) named
+    by its bulletin's title; the key as it is when no bulletin is known."""
+    from .models import PlayLog
+
+    title = (PlayLog.objects.filter(cluster_id=cluster_id, item_key=item_key, bulletin__isnull=False)
+             .values_list("bulletin__title", flat=True).first())
+    return title or item_key
+
+
 def alert_text(alert) -> str:
     """An alert in the reader's language. Stored messages are bilingual sentences for the log and the CLI;
     the pages rebuild them from the alert's kind, key and cluster (and the facts the sentence holds)."""
@@ -117,5 +127,6 @@ def alert_text(alert) -> str:
     if kind == "failed":
         m = _FAILED.search(message)
         if m:
-            return _("Cluster %(code)s could not play «%(item)s»: %(reason)s") % {"code": code, **m.groupdict()}
+            return _("Cluster %(code)s could not play «%(item)s»: %(reason)s") % {
+                "code": code, "item": _item_title(alert.cluster_id, m["item"]), "reason": play_reason(m["reason"])}
     return message
