@@ -12,8 +12,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--disable-dev-shm-usage"]
 
 
-def _log_in(page, base, username):
-    page.goto(f"{base}/login/")
+def _log_in(page, base, username, next: str = ""):
+    """Log ``username`` in through the login page (then to ``next``, e.g. the field app's ``/app/``)."""
+    page.goto(f"{base}/login/" + (f"?next={next}" if next else ""))
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button.primary")

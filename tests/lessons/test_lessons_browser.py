@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ngoso.lessons import services as L
-from tests.browser import _no_horizontal_scroll
+from tests.browser import _no_horizontal_scroll, _log_in
 from tests.sync.test_field_app import _open_app, member  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -120,7 +120,6 @@ def _app_preparing_then_playing(live_server, browser, monkeypatch, lang, viewpor
     the player then plays the real recording by itself and the note goes."""
     from ngoso.core import jobs
     from ngoso.core.models import Job
-    from tests.conftest import PASSWORD
 
     queued = []
     monkeypatch.setattr(jobs, "enqueue", lambda pk, kind="", delay=0: queued.append(pk))  # no worker yet
@@ -128,10 +127,7 @@ def _app_preparing_then_playing(live_server, browser, monkeypatch, lang, viewpor
     if lang == "en":
         ctx.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
     page = ctx.new_page()
-    page.goto(f"{live_server.url}/login/?next=/app/")
-    page.fill("input[name=username]", "member_a1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
+    _log_in(page, live_server.url, "member_a1", next="/app/")
     page.wait_for_selector("body[data-ready='1']", timeout=15000)
     page.locator("#app-library").click()
     page.locator("#main ul.cards li a").first.click()

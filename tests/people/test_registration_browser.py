@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from tests.browser import _log_in, _no_horizontal_scroll
-from tests.conftest import PASSWORD
 from tests.sync.test_field_app import member  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,10 +26,7 @@ SHOTS = Path(os.environ.get("NGOSO_SHOTS", "/tmp/shots-registration"))
 def _open_app(browser, live_server):  # noqa: F811
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/?next=/app/")
-    page.fill("input[name=username]", "member_a1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
+    _log_in(page, live_server.url, "member_a1", next="/app/")
     return context, page
 
 

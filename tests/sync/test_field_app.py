@@ -7,8 +7,7 @@ import time
 import pytest
 
 from tests import factories
-from tests.conftest import PASSWORD
-from tests.browser import ARGS, CHROMIUM
+from tests.browser import ARGS, CHROMIUM, _log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,10 +20,7 @@ def member(people, users, area):
 def _open_app(browser, live_server, **ctx):  # noqa: F811
     context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True, **ctx)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/?next=/app/")
-    page.fill("input[name=username]", "member_a1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
+    _log_in(page, live_server.url, "member_a1", next="/app/")
     return context, page
 
 
@@ -182,10 +178,7 @@ def test_registration_forms_name_the_household_and_the_team_list_is_in_walking_o
     context.close()
     context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/?next=/app/")
-    page.fill("input[name=username]", "leader_a1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
+    _log_in(page, live_server.url, "leader_a1", next="/app/")
     page.wait_for_selector("body[data-ready='1']", timeout=15000)
     codes = page.eval_on_selector_all("#app-team li[data-code]", "els => els.map((e) => e.dataset.code)")
     assert codes == ["T1", "T2", "T0", "H1"], codes  # alley 2: no. 9, 10, 100; then alley 3

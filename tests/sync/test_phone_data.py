@@ -15,6 +15,7 @@ from django.test import Client
 
 from ngoso.people.models import Ethnicity, Household, Resident
 from ngoso.sync.models import DeviceToken
+from tests.browser import _log_in
 
 TODAY = datetime.date.today()
 SENSITIVE_KEYS = {"phone", "latitude", "longitude", "poverty", "poverty_status", "poverty_year", "ethnicity",
@@ -274,14 +275,10 @@ def test_the_phone_stores_only_its_households_and_drops_one_unassigned(live_serv
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_leaders_phone_shows_the_teams_households_apart(live_server, village, users, browser):  # noqa: F811
-    from tests.conftest import PASSWORD
 
     context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/?next=/app/")
-    page.fill("input[name=username]", "leader_a1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
+    _log_in(page, live_server.url, "leader_a1", next="/app/")
     page.wait_for_selector("body[data-ready='1']", timeout=20000)
     page.wait_for_function("document.querySelectorAll('#app-team li a.stop').length === 11", timeout=15000)
     assert "Chưa có hộ nào được phân công" in page.inner_text("#app-list")  # none of the leader's own
