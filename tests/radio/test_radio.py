@@ -334,17 +334,23 @@ def test_programme_form_reports_bad_times_and_keeps_input(login, radio, users, a
     assert b.programmes.get().times == ["06:00", "17:00"]
 
 
-def test_report_xlsx_and_pdf_in_vietnamese(radio, area, users):
-    from openpyxl import load_workbook
-    from pypdf import PdfReader
-
+def _four_mornings(radio, area, tail: str) -> None:
+    """A half-hour agriculture bulletin played by cluster A1 at 06:00 on 1–4 November 2026 (``tail``: a letter
+    that keeps the logs' UUIDs apart between tests)."""
     b = radio.bulletin(seconds=1800, category="agriculture")
     prog = services.create_programme(place=area.a, title="x", times=["06:00"], targets=[area.a], bulletin=b,
                                      start_date=dt.date(2026, 11, 1))
     services.record_logs(radio.clusters["A1"], [
-        {"uuid": f"3b5e7d0e-8a53-4d5e-9d5e-6c1f6b1f0a{n:02d}", "key": f"p{prog.pk}@2026-11-{n:02d}T06:00:00+07:00",
+        {"uuid": f"3b5e7d0e-8a53-4d5e-9d5e-6c1f6b1f0{tail}{n:02d}", "key": f"p{prog.pk}@2026-11-{n:02d}T06:00:00+07:00",
          "status": "played", "started_at": f"2026-11-{n:02d}T06:00:00+07:00",
          "scheduled_at": f"2026-11-{n:02d}T06:00:00+07:00", "duration": 1800} for n in range(1, 5)])
+
+
+def test_report_xlsx_and_pdf_in_vietnamese(radio, area, users):
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    _four_mornings(radio, area, "a")
     data = services.report(area.province, 2026, 11, now=dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
     row = next(r for r in data["hours"] if r["commune"] == area.a.name)
     assert row["agriculture"] == 2.0 and row["total"] == 2.0
@@ -364,13 +370,7 @@ def test_the_radio_report_is_sent_up_as_an_official_report_in_the_readers_langua
     from openpyxl import load_workbook
     from pypdf import PdfReader
 
-    b = radio.bulletin(seconds=1800, category="agriculture")
-    prog = services.create_programme(place=area.a, title="x", times=["06:00"], targets=[area.a], bulletin=b,
-                                     start_date=dt.date(2026, 11, 1))
-    services.record_logs(radio.clusters["A1"], [
-        {"uuid": f"3b5e7d0e-8a53-4d5e-9d5e-6c1f6b1f0b{n:02d}", "key": f"p{prog.pk}@2026-11-{n:02d}T06:00:00+07:00",
-         "status": "played", "started_at": f"2026-11-{n:02d}T06:00:00+07:00",
-         "scheduled_at": f"2026-11-{n:02d}T06:00:00+07:00", "duration": 1800} for n in range(1, 5)])
+    _four_mornings(radio, area, "b")
     today = timezone.localdate()
     client = login(users.commune_a)
     for lang in ("vi", "en"):
@@ -767,13 +767,7 @@ def test_report_page_hours_with_two_decimals_each(login, radio, area, users):
     every hour figure now has two decimals in the page's style, the uptime one."""
     import re
 
-    b = radio.bulletin(seconds=1800, category="agriculture")
-    prog = services.create_programme(place=area.a, title="x", times=["06:00"], targets=[area.a], bulletin=b,
-                                     start_date=dt.date(2026, 11, 1))
-    services.record_logs(radio.clusters["A1"], [
-        {"uuid": f"3b5e7d0e-8a53-4d5e-9d5e-6c1f6b1f0b{n:02d}", "key": f"p{prog.pk}@2026-11-{n:02d}T06:00:00+07:00",
-         "status": "played", "started_at": f"2026-11-{n:02d}T06:00:00+07:00",
-         "scheduled_at": f"2026-11-{n:02d}T06:00:00+07:00", "duration": 1800} for n in range(1, 5)])
+    _four_mornings(radio, area, "b")
     page = login(users.commune_a).get("/radio/reports/?year=2026&month=11").content.decode()
     hours = page[page.index('id="hours"'):].split("</table>")[0]
     cells = re.findall(r'<td class="num">([^<]*)</td>', hours)

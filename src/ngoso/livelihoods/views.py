@@ -58,8 +58,8 @@ def producer_new(request, code):
     _require_edit(request.user)
     hh = get_scoped_or_404(Household.objects.select_related("village"), request.user, code=code)
     form = ProducerForm(request.POST or None, household=hh)
-    if request.method == "POST" and once.already(request):
-        return redirect(once.already(request))  # this form was saved already (browser Back, then Save)
+    if request.method == "POST" and (saved := once.already(request)):
+        return redirect(saved)  # this form was saved already (browser Back, then Save)
     if request.method == "POST" and form.is_valid():
         try:
             p = services.create_producer(hh, request.user, **form.cleaned_data)
@@ -118,8 +118,8 @@ def _producer_page(request, p, consent: ConsentForm | None = None):
 def producer_consent(request, uuid):
     _require_edit(request.user)
     p = _producer(request, uuid)
-    if once.already(request):
-        return redirect(once.already(request))  # this consent was recorded already (browser Back, then again)
+    if (saved := once.already(request)):
+        return redirect(saved)  # this consent was recorded already (browser Back, then again)
     form = ConsentForm(request.POST)
     if p.person is None:
         messages.error(request, _("Choose the person who owns the business first."))
@@ -156,8 +156,8 @@ def product_edit(request, uuid, pk=None):
     p = _producer(request, uuid)
     product = get_object_or_404(p.products, pk=pk) if pk else Product(producer=p)
     form = ProductForm(request.POST or None, instance=product)
-    if request.method == "POST" and not pk and once.already(request):
-        return redirect(once.already(request))  # this new product's form was saved already (browser Back)
+    if request.method == "POST" and not pk and (saved := once.already(request)):
+        return redirect(saved)  # this new product's form was saved already (browser Back)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Product saved."))
@@ -222,8 +222,8 @@ def channel_new(request, uuid):
     _require_edit(request.user)
     p = _producer(request, uuid)
     form = ChannelForm(request.POST or None)
-    if request.method == "POST" and once.already(request):
-        return redirect(once.already(request))  # this form was saved already (browser Back, then Save)
+    if request.method == "POST" and (saved := once.already(request)):
+        return redirect(saved)  # this form was saved already (browser Back, then Save)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -436,8 +436,8 @@ def story_new(request, uuid):
     _require_edit(request.user)
     r = get_scoped_or_404(Resident.objects.select_related("household__village"), request.user, uuid=uuid)
     form = StoryForm(request.POST or None, resident=r)
-    if request.method == "POST" and once.already(request):
-        return redirect(once.already(request))  # this form was saved already (browser Back, then Save)
+    if request.method == "POST" and (saved := once.already(request)):
+        return redirect(saved)  # this form was saved already (browser Back, then Save)
     if request.method == "POST" and form.is_valid():
         try:
             s = services.save_story(None, form.cleaned_data, request.user, resident=r)
@@ -487,8 +487,8 @@ def story_action(request, uuid, action):
     try:
         if action == "consent":
             _require_edit(request.user)
-            if once.already(request):
-                return redirect(once.already(request))  # recorded already (browser Back, then again)
+            if (saved := once.already(request)):
+                return redirect(saved)  # recorded already (browser Back, then again)
             form = ConsentForm(request.POST)
             if not form.is_valid():
                 raise LivelihoodError(gettext_lazy("The consent form is incomplete: say whether consent was given, and how."))
